@@ -1,0 +1,158 @@
+import { z } from 'zod';
+import { IllegalTransitionError } from '../errors/index.ts';
+import { idSchema, jsonObjectSchema, timestampSchema } from './common.ts';
+
+/** The agent CLIs Goosuke can drive. */
+export const agentCliSchema = z.enum(['claude-code', 'codex', 'gemini-cli', 'goose']).meta({ id: 'AgentCli' });
+/** An agent CLI name. */
+export type AgentCli = z.infer<typeof agentCliSchema>;
+
+/** What executes a run: an API model driven by Goosuke's own agent loop, or an agent CLI. */
+export const executorSchema = z
+  .discriminatedUnion('kind', [
+    z.object({ kind: z.literal('model'), modelProfileId: idSchema }),
+    z.object({ kind: z.literal('agent-cli'), cli: agentCliSchema, modelName: z.string().min(1).nullable() }),
+  ])
+  .meta({ id: 'Executor' });
+/** A run's executor. */
+export type Executor = z.infer<typeof executorSchema>;
+
+/** A run's lifecycle. Terminal: succeeded, failed, canceled. */
+export const runStatusSchema = z
+  .enum(['queued', 'running', 'succeeded', 'failed', 'canceled'])
+  .meta({ id: 'RunStatus' });
+/** A run status. */
+export type RunStatus = z.infer<typeof runStatusSchema>;
+
+/** One file a run changed, with line counts. */
+export const fileChangeSummarySchema = z
+  .object({
+    path: z.string().min(1),
+    /** The previous path for a rename, else null. */
+    oldPath: z.string().min(1).nullable(),
+    status: z.enum(['added', 'modified', 'deleted', 'renamed']),
+    added: z.number().int().nonnegative(),
+    removed: z.number().int().nonnegative(),
+  })
+  .meta({ id: 'FileChangeSummary' });
+/** A changed file of a run. */
+export type FileChangeSummary = z.infer<typeof fileChangeSummarySchema>;
+
+/** Tokens used and their cost. Cost is null when the price of the model is unknown. */
+export const usageSchema = z
+  .object({
+    inputTokens: z.number().int().nonnegative(),
+    outputTokens: z.number().int().nonnegative(),
+    cachedInputTokens: z.number().int().nonnegative(),
+    costUsd: z.number().nonnegative().nullable(),
+  })
+  .meta({ id: 'Usage' });
+/** Token usage and cost. */
+export type Usage = z.infer<typeof usageSchema>;
+
+/** Why a run failed, safe to show: a code and a message without secrets. */
+export const runErrorSchema = z
+  .object({ code: z.string().min(1), message: z.string() })
+  .meta({ id: 'RunError' });
+/** A run's failure reason. */
+export type RunError = z.infer<typeof runErrorSchema>;
+
+/**
+ * One executor's attempt at the latest user message of a task. Runs of one message run in
+ * parallel, each in its own working copy, and end as comparable records.
+ */
+export const runSchema = z
+  .object({
+    id: idSchema,
+    taskId: idSchema,
+    messageId: idSchema,
+    executor: executorSchema,
+    instruction: z.string().min(1).max(1_000_000),
+    /** The ref the run started from, as asked (`main`); null for text tasks. */
+    baseRef: z.string().min(1).nullable(),
+    /** The commit `baseRef` resolved to when the run started. */
+    baseCommit: z.string().min(1).nullable(),
+    /** The branch holding the run's commit, once there is one. */
+    workingBranch: z.string().min(1).nullable(),
+    status: runStatusSchema,
+    /** The executor's own summary of what it did, or the text answer of a text task. */
+    summary: z.string().nullable(),
+    /** Unified diff of the run's change against `baseCommit`. */
+    patch: z.string().nullable(),
+    filesChanged: z.array(fileChangeSummarySchema),
+    warnings: z.array(z.string()),
+    error: runErrorSchema.nullable(),
+    usage: usageSchema.nullable(),
+    createdAt: timestampSchema,
+    startedAt: timestampSchema.nullable(),
+    completedAt: timestampSchema.nullable(),
+  })
+  .meta({ id: 'Run' });
+/** A run. */
+export type Run = z.infer<typeof runSchema>;
+
+const runTransitions: Readonly<Record<RunStatus, readonly RunStatus[]>> = {
+  queued: ['running', 'canceled', 'failed'],
+  running: ['succeeded', 'failed', 'canceled'],
+  succeeded: [],
+  failed: [],
+  canceled: [],
+};
+
+/** True for statuses a run never leaves. */
+export function isTerminalRunStatus(status: RunStatus): boolean {
+  return runTransitions[status].length === 0;
+}
+
+/** Whether a run may move from `from` to `to`. */
+export function canTransitionRun(from: RunStatus, to: RunStatus): boolean {
+  return runTransitions[from].includes(to);
+}
+
+/** What a status change records beside the status. */
+export interface RunTransition {
+  to: RunStatus;
+  /** When the change happened (from the Clock port). */
+  at: string;
+  error?: Run['error'];
+}
+
+/**
+ * Returns the run moved to `transition.to`, stamping `startedAt` when it starts and
+ * `completedAt` when it ends. Pure: the input is not modified.
+ *
+ * @throws IllegalTransitionError for a move the lifecycle forbids (e.g. out of a terminal status).
+ */
+export function transitionRun(run: Run, transition: RunTransition): Run {
+  if (!canTransitionRun(run.status, transition.to)) {
+    throw new IllegalTransitionError('run', run.status, transition.to);
+  }
+  const next: Run = { ...run, status: transition.to };
+  if (transition.to === 'running') next.startedAt = transition.at;
+  if (isTerminalRunStatus(transition.to)) next.completedAt = transition.at;
+  if (transition.error !== undefined) next.error = transition.error;
+  return next;
+}
+
+/** Kinds of run events. */
+export const runEventTypeSchema = z
+  .enum(['status', 'log', 'progress', 'model-output', 'tool-call', 'edit', 'usage', 'error'])
+  .meta({ id: 'RunEventType' });
+/** A run event type. */
+export type RunEventType = z.infer<typeof runEventTypeSchema>;
+
+/** One entry of a run's append-only event log. `sequence` counts from 1 per run, without gaps. */
+export const runEventSchema = z
+  .object({
+    id: idSchema,
+    runId: idSchema,
+    sequence: z.number().int().positive(),
+    type: runEventTypeSchema,
+    level: z.enum(['debug', 'info', 'warn', 'error']),
+    message: z.string(),
+    data: jsonObjectSchema,
+    createdAt: timestampSchema,
+  })
+  .meta({ id: 'RunEvent' });
+/** A run event. */
+export type RunEvent = z.infer<typeof runEventSchema>;

@@ -1,0 +1,46 @@
+import { z } from 'zod';
+import { idSchema, timestampSchema } from './common.ts';
+
+/**
+ * A conversation. A repo task (`repoId` set) produces patches on `baseBranch`; a text task
+ * (no repo) produces text, such as a summary of a Discord thread.
+ */
+export const taskSchema = z
+  .object({
+    id: idSchema,
+    title: z.string().min(1).max(500),
+    repoId: idSchema.nullable(),
+    /** The branch runs start from; null for text tasks. */
+    baseBranch: z.string().min(1).max(255).nullable(),
+    /** The action that created the task, if a trigger did. */
+    actionId: idSchema.nullable(),
+    /** The user who created the task, if a person did. */
+    createdBy: idSchema.nullable(),
+    archived: z.boolean(),
+    createdAt: timestampSchema,
+    updatedAt: timestampSchema,
+  })
+  .meta({ id: 'Task' });
+/** A task. */
+export type Task = z.infer<typeof taskSchema>;
+
+/** Who wrote a message. */
+export const messageRoleSchema = z.enum(['user', 'assistant', 'system']).meta({ id: 'MessageRole' });
+/** A message role. */
+export type MessageRole = z.infer<typeof messageRoleSchema>;
+
+/** One turn of a task's conversation. Each user message fans out into runs. */
+export const messageSchema = z
+  .object({
+    id: idSchema,
+    taskId: idSchema,
+    role: messageRoleSchema,
+    content: z.string().max(1_000_000),
+    /** The run whose result this assistant message reports, if any. */
+    runId: idSchema.nullable(),
+    createdBy: idSchema.nullable(),
+    createdAt: timestampSchema,
+  })
+  .meta({ id: 'Message' });
+/** A message. */
+export type Message = z.infer<typeof messageSchema>;

@@ -1,0 +1,39 @@
+import { z } from 'zod';
+import { idSchema, timestampSchema } from './common.ts';
+
+/** One typed parameter of a template's prompt, filled in by the trigger. */
+export const templateParameterSchema = z
+  .object({
+    name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a parameter name is an identifier'),
+    type: z.enum(['string', 'number', 'boolean', 'enum']),
+    description: z.string().max(1000),
+    required: z.boolean(),
+    /** Allowed values when `type` is `enum`. */
+    options: z.array(z.string()).nullable(),
+    default: z.union([z.string(), z.number(), z.boolean()]).nullable(),
+  })
+  .meta({ id: 'TemplateParameter' });
+/** A template parameter. */
+export type TemplateParameter = z.infer<typeof templateParameterSchema>;
+
+/** What a template's runs produce. */
+export const templateOutputKindSchema = z.enum(['text', 'patch', 'pull-request']).meta({ id: 'TemplateOutputKind' });
+
+/** A prompt with typed parameters, default models and extensions; actions bind triggers to it. */
+export const templateSchema = z
+  .object({
+    id: idSchema,
+    name: z.string().min(1).max(200),
+    description: z.string().max(2000),
+    /** The prompt, with `{{parameter}}` placeholders. */
+    prompt: z.string().min(1).max(100_000),
+    parameters: z.array(templateParameterSchema),
+    defaultModelProfileIds: z.array(idSchema),
+    extensionIds: z.array(idSchema),
+    outputKind: templateOutputKindSchema,
+    createdAt: timestampSchema,
+    updatedAt: timestampSchema,
+  })
+  .meta({ id: 'Template' });
+/** A template. */
+export type Template = z.infer<typeof templateSchema>;

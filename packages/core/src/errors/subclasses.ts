@@ -1,0 +1,111 @@
+import { GoosukeError, type GoosukeErrorOptions } from './goosuke-error.ts';
+
+/** A referenced entity does not exist. Carries the entity kind and id. */
+export class NotFoundError extends GoosukeError {
+  readonly entity: string;
+  readonly id: string;
+
+  constructor(entity: string, id: string, options: GoosukeErrorOptions = {}) {
+    super('not_found', `${entity} ${JSON.stringify(id)} was not found`, options);
+    this.name = 'NotFoundError';
+    this.entity = entity;
+    this.id = id;
+  }
+}
+
+/** One problem with an input, in the shape of a zod issue (path + message). */
+export interface InputIssue {
+  /** Where in the input the problem is; empty for the input as a whole. */
+  path: ReadonlyArray<string | number>;
+  message: string;
+  /** The zod issue code, when the issue comes from zod. */
+  code?: string;
+}
+
+/** Input failed validation. `issues` lists every problem found, not just the first. */
+export class InvalidInputError extends GoosukeError {
+  readonly issues: readonly InputIssue[];
+
+  constructor(message: string, issues: readonly InputIssue[] = [], options: GoosukeErrorOptions = {}) {
+    super('invalid_input', message, options);
+    this.name = 'InvalidInputError';
+    this.issues = issues;
+  }
+
+  /**
+   * Builds an error from zod issues (or anything of that shape), with a message that
+   * names the first problem and how many more there are.
+   */
+  static fromIssues(
+    subject: string,
+    issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string; code?: string }>,
+  ): InvalidInputError {
+    const normalized: InputIssue[] = issues.map((issue) => ({
+      path: issue.path.map((part) => (typeof part === 'number' ? part : String(part))),
+      message: issue.message,
+      ...(issue.code === undefined ? {} : { code: issue.code }),
+    }));
+    const first = normalized[0];
+    const where = first && first.path.length > 0 ? ` at ${first.path.join('.')}` : '';
+    const more = normalized.length > 1 ? ` (and ${normalized.length - 1} more)` : '';
+    const message = first ? `invalid ${subject}${where}: ${first.message}${more}` : `invalid ${subject}`;
+    return new InvalidInputError(message, normalized);
+  }
+
+  override toJSON() {
+    return { ...super.toJSON(), issues: this.issues };
+  }
+}
+
+/** The call conflicts with current state: a duplicate unique key, or a concurrent change. */
+export class ConflictError extends GoosukeError {
+  constructor(message: string, options: GoosukeErrorOptions = {}) {
+    super('conflict', message, options);
+    this.name = 'ConflictError';
+  }
+}
+
+/** An entity was asked to move between states in a way its rules forbid. */
+export class IllegalTransitionError extends GoosukeError {
+  readonly entity: string;
+  readonly from: string;
+  readonly to: string;
+
+  constructor(entity: string, from: string, to: string) {
+    super('illegal_transition', `a ${entity} cannot move from ${from} to ${to}`);
+    this.name = 'IllegalTransitionError';
+    this.entity = entity;
+    this.from = from;
+    this.to = to;
+  }
+}
+
+/** The implementation in use cannot do what was asked (an optional capability is missing). */
+export class UnsupportedError extends GoosukeError {
+  constructor(message: string, options: GoosukeErrorOptions = {}) {
+    super('unsupported', message, options);
+    this.name = 'UnsupportedError';
+  }
+}
+
+/**
+ * A model provider failed. `status` is the provider's HTTP status when there was one.
+ * The message must already be redacted: constructors of this error never see a key.
+ */
+export class ProviderError extends GoosukeError {
+  readonly provider: string;
+  readonly status: number | null;
+
+  constructor(
+    provider: string,
+    message: string,
+    options: GoosukeErrorOptions & { status?: number | null } = {},
+  ) {
+    const status = options.status ?? null;
+    const retryable = options.retryable ?? (status === 429 || (status !== null && status >= 500));
+    super('provider', message, { ...options, retryable });
+    this.name = 'ProviderError';
+    this.provider = provider;
+    this.status = status;
+  }
+}

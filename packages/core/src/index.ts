@@ -1,0 +1,7 @@
+/**
+ * @goosuke/core: Goosuke's domain schemas, ports, services and edit engine.
+ * Pure: zod is the only runtime dependency and nothing here touches `node:` I/O.
+ */
+export * from './domain/index.ts';
+export * from './errors/index.ts';
+export * from './ports/index.ts';

@@ -1,0 +1,40 @@
+export type { Agent, AgentInput, AgentOutcome } from './agent.ts';
+export { type Clock, isoNow, systemClock } from './clock.ts';
+export type { CodeHost, HostedPullRequest, HostedRepository } from './code-host.ts';
+export type { EventSink } from './event-sink.ts';
+export type { GitAuth, GitAuthor, GitBackend, RepoCheckout } from './git-backend.ts';
+export { type IdGenerator, randomIdGenerator } from './id-generator.ts';
+export type { Job, JobContext, JobHandler, JobQueue, JobStatus, NewJob } from './job-queue.ts';
+export type {
+  ChatMessage,
+  FinishReason,
+  GenerateOptions,
+  Generation,
+  GenerationDelta,
+  LanguageModel,
+  TokenUsage,
+  ToolCall,
+  ToolSpec,
+} from './language-model.ts';
+export type { PasswordHasher } from './password-hasher.ts';
+export type { SecretBox } from './secret-box.ts';
+export type {
+  ActionRepository,
+  EntityRepository,
+  ExtensionRepository,
+  ListOptions,
+  MessageRepository,
+  ModelProfileRepository,
+  NewRunEvent,
+  Page,
+  PullRequestRepository,
+  RepoRepository,
+  RunEventRepository,
+  RunRepository,
+  SettingRepository,
+  Store,
+  TaskRepository,
+  TemplateRepository,
+  UserRepository,
+} from './store.ts';
+export type { Workspace } from './workspace.ts';

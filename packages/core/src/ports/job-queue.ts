@@ -1,0 +1,63 @@
+import type { JsonValue } from '../domain/index.ts';
+
+/** A job's lifecycle. Terminal: succeeded, failed, canceled. */
+export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'canceled';
+
+/** What to enqueue. */
+export interface NewJob {
+  /** Caller-chosen id (e.g. the run id); enqueuing an id twice throws ConflictError. */
+  id: string;
+  /** Names the handler's work, e.g. `run`. */
+  type: string;
+  payload: JsonValue;
+  /** How many deliveries a failing job gets before it is `failed`. Default 1 (no retry). */
+  maxAttempts?: number;
+  /** Do not deliver before this many milliseconds from now. Default 0. */
+  delayMs?: number;
+}
+
+/** A job as the queue holds it. */
+export interface Job {
+  id: string;
+  type: string;
+  payload: JsonValue;
+  status: JobStatus;
+  /** Deliveries so far, counting the current one. */
+  attempts: number;
+  maxAttempts: number;
+  /** The last handler error's message, if any. */
+  lastError: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** What the handler gets besides the job. */
+export interface JobContext {
+  /** Aborted when the job is canceled or the queue closes; the handler should stop promptly. */
+  signal: AbortSignal;
+}
+
+/** Does a job's work. Resolving marks it succeeded; throwing retries it or marks it failed. */
+export type JobHandler = (job: Job, context: JobContext) => Promise<void>;
+
+/**
+ * A work queue with at-least-once delivery: a job whose worker died (its process ended
+ * without finishing) is delivered again. Handlers must therefore be idempotent.
+ * Implementations: the durable SQLite queue (`@goosuke/store-sqlite`), the in-memory
+ * reference queue in `@goosuke/core/testing`.
+ */
+export interface JobQueue {
+  enqueue(job: NewJob): Promise<Job>;
+  get(id: string): Promise<Job | null>;
+  /**
+   * Cancels a queued or running job: a queued one never runs, a running one has its signal
+   * aborted. Returns false when the job is unknown or already finished.
+   */
+  cancel(id: string): Promise<boolean>;
+  /** Starts delivering jobs to `handler`, at most `concurrency` at once. Call once. */
+  start(handler: JobHandler, options: { concurrency: number }): void;
+  /** Resolves once every job has finished (or now if idle). For tests and graceful shutdown. */
+  drain(): Promise<void>;
+  /** Stops delivering, aborts running handlers and waits for them. Idempotent. */
+  close(): Promise<void>;
+}

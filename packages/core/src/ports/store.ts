@@ -1,0 +1,147 @@
+import type {
+  Action,
+  Extension,
+  JsonValue,
+  Message,
+  ModelProfile,
+  PullRequest,
+  Repo,
+  Run,
+  RunEvent,
+  RunStatus,
+  Setting,
+  Task,
+  Template,
+  User,
+} from '../domain/index.ts';
+
+/**
+ * Pagination for list calls. Lists are ordered by `createdAt` then `id`, ascending, and the
+ * order is stable: a cursor taken from one page continues exactly after its last item, even
+ * if items are added meanwhile.
+ */
+export interface ListOptions {
+  /** Page size; 1 to 500, default 50. */
+  limit?: number;
+  /** The `nextCursor` of the previous page. Opaque: only the store that made it reads it. */
+  cursor?: string | null;
+}
+
+/** One page of a list. `nextCursor` is null on the last page. */
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+/**
+ * The operations every entity repository offers. `get` returns null for a missing id;
+ * `insert` throws ConflictError for a duplicate id or unique key; `update` throws
+ * NotFoundError for a missing id and returns the stored result; `delete` returns whether
+ * something was deleted. Every value written is read back with every field intact.
+ */
+export interface EntityRepository<T extends { id: string }, Filter = Record<string, never>> {
+  get(id: string): Promise<T | null>;
+  insert(entity: T): Promise<T>;
+  update(id: string, patch: Partial<Omit<T, 'id' | 'createdAt'>>): Promise<T>;
+  delete(id: string): Promise<boolean>;
+  list(options?: ListOptions & Filter): Promise<Page<T>>;
+}
+
+/** Model profiles; the encrypted API key is stored beside each profile, never inside it. */
+export interface ModelProfileRepository extends EntityRepository<ModelProfile, { provider?: ModelProfile['provider'] }> {
+  /** Stores (or, with null, removes) the SecretBox envelope of the profile's API key; keeps `hasApiKey` in step. */
+  setEncryptedApiKey(id: string, encryptedApiKey: string | null): Promise<void>;
+  /** The SecretBox envelope of the key, or null when none is set. NotFoundError for a missing profile. */
+  getEncryptedApiKey(id: string): Promise<string | null>;
+}
+
+/** Repositories. `url` is unique. */
+export type RepoRepository = EntityRepository<Repo>;
+
+/** Tasks, filterable by repo and archived flag. */
+export type TaskRepository = EntityRepository<Task, { repoId?: string; archived?: boolean }>;
+
+/** Messages of tasks, listed in conversation order. */
+export type MessageRepository = EntityRepository<Message, { taskId?: string }>;
+
+/** Runs, filterable by task, message and status. */
+export type RunRepository = EntityRepository<Run, { taskId?: string; messageId?: string; status?: RunStatus }>;
+
+/** What a caller gives to append a run event; the store assigns `sequence`. */
+export type NewRunEvent = Omit<RunEvent, 'sequence'>;
+
+/** The append-only log of run events. */
+export interface RunEventRepository {
+  /**
+   * Appends an event and returns it with its `sequence`: 1 for a run's first event, then
+   * one more than the last, without gaps, even under concurrent appends.
+   */
+  append(event: NewRunEvent): Promise<RunEvent>;
+  /** Events of a run in sequence order, after `afterSequence` (exclusive), at most `limit` (default 500). */
+  list(options: { runId: string; afterSequence?: number; limit?: number }): Promise<RunEvent[]>;
+}
+
+/** Pull requests. (`repoId`, `number`) is unique. */
+export type PullRequestRepository = EntityRepository<PullRequest, { taskId?: string; repoId?: string }>;
+
+/** Users. `username` is unique; the password hash is stored beside the user, never inside it. */
+export interface UserRepository extends EntityRepository<User> {
+  getByUsername(username: string): Promise<User | null>;
+  /** Stores the password hash (a PasswordHasher string). NotFoundError for a missing user. */
+  setPasswordHash(id: string, passwordHash: string | null): Promise<void>;
+  /** The stored password hash, or null. NotFoundError for a missing user. */
+  getPasswordHash(id: string): Promise<string | null>;
+}
+
+/** Actions. `name` is unique. */
+export interface ActionRepository extends EntityRepository<Action, { templateId?: string; enabled?: boolean }> {
+  getByName(name: string): Promise<Action | null>;
+}
+
+/** Templates. `name` is unique. */
+export interface TemplateRepository extends EntityRepository<Template> {
+  getByName(name: string): Promise<Template | null>;
+}
+
+/** Extensions. `name` is unique. Secret env values are stored as SecretBox envelopes. */
+export interface ExtensionRepository extends EntityRepository<Extension> {
+  getByName(name: string): Promise<Extension | null>;
+}
+
+/** Settings, keyed by name. */
+export interface SettingRepository {
+  get(key: string): Promise<Setting | null>;
+  /** Creates or replaces a setting. */
+  set(setting: { key: string; value: JsonValue; updatedAt: string }): Promise<Setting>;
+  delete(key: string): Promise<boolean>;
+  /** Every setting, ordered by key. */
+  list(): Promise<Setting[]>;
+}
+
+/**
+ * Persistence: one repository per entity. Deleting a task deletes its messages, runs, run
+ * events and pull requests. Implementations: `@goosuke/store-sqlite` (default),
+ * the in-memory reference store in `@goosuke/core/testing`.
+ */
+export interface Store {
+  readonly models: ModelProfileRepository;
+  readonly repos: RepoRepository;
+  readonly tasks: TaskRepository;
+  readonly messages: MessageRepository;
+  readonly runs: RunRepository;
+  readonly runEvents: RunEventRepository;
+  readonly pullRequests: PullRequestRepository;
+  readonly users: UserRepository;
+  readonly actions: ActionRepository;
+  readonly templates: TemplateRepository;
+  readonly extensions: ExtensionRepository;
+  readonly settings: SettingRepository;
+  /**
+   * Runs `work` with a store whose writes commit together when it resolves and roll back
+   * entirely when it throws (the error is rethrown). Use only the store passed to `work`
+   * inside it. Nested calls join the outer transaction.
+   */
+  transaction<T>(work: (store: Store) => Promise<T>): Promise<T>;
+  /** Releases connections. Idempotent; calls after it fail. */
+  close(): Promise<void>;
+}
