@@ -2,6 +2,9 @@
  * @goosuke/core: Goosuke's domain schemas, ports, services and edit engine.
  * Pure: zod is the only runtime dependency and nothing here touches `node:` I/O.
  */
+export { createGoosuke, type Goosuke, type GoosukeDependencies } from './create-goosuke.ts';
 export * from './domain/index.ts';
 export * from './errors/index.ts';
 export * from './ports/index.ts';
+export * from './secrets/index.ts';
+export * from './services/index.ts';

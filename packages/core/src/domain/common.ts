@@ -37,7 +37,11 @@ export type JsonObject = z.infer<typeof jsonObjectSchema>;
 export const relativePathSchema = z.string().min(1).max(4096);
 
 /** A git ref name or commit id, as written by a user (`main`, `refs/heads/x`, a SHA). */
-export const gitRefSchema = z.string().min(1).max(255).regex(/^[^\s~^:?*[\\]+$/, 'not a valid git ref');
+export const gitRefSchema = z
+  .string()
+  .min(1)
+  .max(255)
+  .regex(/^[^\s~^:?*[\\]+$/, 'not a valid git ref');
 
 /** A 40- or 64-hex-digit commit id. */
 export const commitIdSchema = z.string().regex(/^[0-9a-f]{40}([0-9a-f]{24})?$/, 'not a commit id');

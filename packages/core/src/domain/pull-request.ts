@@ -44,7 +44,11 @@ const pullRequestTransitions: Readonly<Record<PullRequestState, readonly PullReq
  *
  * @throws IllegalTransitionError when the move is impossible (a merged PR never changes state).
  */
-export function transitionPullRequest(pullRequest: PullRequest, to: PullRequestState, at: string): PullRequest {
+export function transitionPullRequest(
+  pullRequest: PullRequest,
+  to: PullRequestState,
+  at: string,
+): PullRequest {
   if (!pullRequestTransitions[pullRequest.state].includes(to)) {
     throw new IllegalTransitionError('pull request', pullRequest.state, to);
   }

@@ -3,7 +3,9 @@ import { IllegalTransitionError } from '../errors/index.ts';
 import { idSchema, jsonObjectSchema, timestampSchema } from './common.ts';
 
 /** The agent CLIs Goosuke can drive. */
-export const agentCliSchema = z.enum(['claude-code', 'codex', 'gemini-cli', 'goose']).meta({ id: 'AgentCli' });
+export const agentCliSchema = z
+  .enum(['claude-code', 'codex', 'gemini-cli', 'goose'])
+  .meta({ id: 'AgentCli' });
 /** An agent CLI name. */
 export type AgentCli = z.infer<typeof agentCliSchema>;
 

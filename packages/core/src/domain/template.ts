@@ -17,7 +17,9 @@ export const templateParameterSchema = z
 export type TemplateParameter = z.infer<typeof templateParameterSchema>;
 
 /** What a template's runs produce. */
-export const templateOutputKindSchema = z.enum(['text', 'patch', 'pull-request']).meta({ id: 'TemplateOutputKind' });
+export const templateOutputKindSchema = z
+  .enum(['text', 'patch', 'pull-request'])
+  .meta({ id: 'TemplateOutputKind' });
 
 /** A prompt with typed parameters, default models and extensions; actions bind triggers to it. */
 export const templateSchema = z

@@ -1,4 +1,9 @@
-export { GoosukeError, type GoosukeErrorCode, type GoosukeErrorOptions, goosukeErrorCodes } from './goosuke-error.ts';
+export {
+  GoosukeError,
+  type GoosukeErrorCode,
+  type GoosukeErrorOptions,
+  goosukeErrorCodes,
+} from './goosuke-error.ts';
 export {
   ConflictError,
   IllegalTransitionError,

@@ -42,7 +42,11 @@ export interface CodeHost {
     signal?: AbortSignal;
   }): Promise<HostedPullRequest>;
   /** Null when the pull request does not exist. */
-  getPullRequest(options: { repository: string; number: number; signal?: AbortSignal }): Promise<HostedPullRequest | null>;
+  getPullRequest(options: {
+    repository: string;
+    number: number;
+    signal?: AbortSignal;
+  }): Promise<HostedPullRequest | null>;
   /** A token for git over HTTPS to `repository`, for the GitBackend. */
   getGitAuth?(options: { repository: string }): Promise<{ username: string; token: string }>;
 }

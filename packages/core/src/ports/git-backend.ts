@@ -42,7 +42,13 @@ export interface GitBackend {
   diff(options: { workspace: Workspace; base: string }): Promise<string>;
   /** Commits every change in the working copy; returns the commit id. */
   commit(options: { workspace: Workspace; message: string; author: GitAuthor }): Promise<string>;
-  push(options: { workspace: Workspace; branch: string; auth?: GitAuth; force?: boolean; signal?: AbortSignal }): Promise<void>;
+  push(options: {
+    workspace: Workspace;
+    branch: string;
+    auth?: GitAuth;
+    force?: boolean;
+    signal?: AbortSignal;
+  }): Promise<void>;
   /** Deletes a working copy. Idempotent. */
   removeWorkingCopy(options: { workspace: Workspace }): Promise<void>;
 }

@@ -39,7 +39,7 @@ export interface Page<T> {
  * NotFoundError for a missing id and returns the stored result; `delete` returns whether
  * something was deleted. Every value written is read back with every field intact.
  */
-export interface EntityRepository<T extends { id: string }, Filter = Record<string, never>> {
+export interface EntityRepository<T extends { id: string }, Filter extends object = object> {
   get(id: string): Promise<T | null>;
   insert(entity: T): Promise<T>;
   update(id: string, patch: Partial<Omit<T, 'id' | 'createdAt'>>): Promise<T>;
@@ -48,7 +48,8 @@ export interface EntityRepository<T extends { id: string }, Filter = Record<stri
 }
 
 /** Model profiles; the encrypted API key is stored beside each profile, never inside it. */
-export interface ModelProfileRepository extends EntityRepository<ModelProfile, { provider?: ModelProfile['provider'] }> {
+export interface ModelProfileRepository
+  extends EntityRepository<ModelProfile, { provider?: ModelProfile['provider'] }> {
   /** Stores (or, with null, removes) the SecretBox envelope of the profile's API key; keeps `hasApiKey` in step. */
   setEncryptedApiKey(id: string, encryptedApiKey: string | null): Promise<void>;
   /** The SecretBox envelope of the key, or null when none is set. NotFoundError for a missing profile. */
@@ -65,7 +66,10 @@ export type TaskRepository = EntityRepository<Task, { repoId?: string; archived?
 export type MessageRepository = EntityRepository<Message, { taskId?: string }>;
 
 /** Runs, filterable by task, message and status. */
-export type RunRepository = EntityRepository<Run, { taskId?: string; messageId?: string; status?: RunStatus }>;
+export type RunRepository = EntityRepository<
+  Run,
+  { taskId?: string; messageId?: string; status?: RunStatus }
+>;
 
 /** What a caller gives to append a run event; the store assigns `sequence`. */
 export type NewRunEvent = Omit<RunEvent, 'sequence'>;
@@ -94,7 +98,8 @@ export interface UserRepository extends EntityRepository<User> {
 }
 
 /** Actions. `name` is unique. */
-export interface ActionRepository extends EntityRepository<Action, { templateId?: string; enabled?: boolean }> {
+export interface ActionRepository
+  extends EntityRepository<Action, { templateId?: string; enabled?: boolean }> {
   getByName(name: string): Promise<Action | null>;
 }
 

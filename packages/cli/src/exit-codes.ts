@@ -1,0 +1,54 @@
+import { GoosukeError, type GoosukeErrorCode } from '@goosuke/core';
+
+/**
+ * The one table of `goosuke` exit codes: every GoosukeError code maps to a process exit code,
+ * with the meaning shown in `goosuke --help`. 0 is success; 1 "ran, but did not succeed";
+ * 2 "fix the command line"; the rest follow BSD sysexits where one fits.
+ */
+export const exitCodeTable = {
+  invalid_input: { exitCode: 2, meaning: 'usage error: fix the command line, or the input it names' },
+  // A name given on the command line (a FILE, later a task or user id) names nothing: fix the call.
+  not_found: { exitCode: 2, meaning: 'something named on the command line does not exist' },
+  unsupported: { exitCode: 2, meaning: 'this build cannot do what was asked' },
+  edit_failed: { exitCode: 1, meaning: 'the command ran but did not succeed (e.g. an edit did not apply)' },
+  conflict: { exitCode: 1, meaning: 'the request conflicts with the current state' },
+  illegal_transition: { exitCode: 1, meaning: 'the request conflicts with the current state' },
+  provider: { exitCode: 69, meaning: 'a model provider failed or is unavailable' },
+  internal: { exitCode: 70, meaning: 'internal error (a bug): rerun with GOOSUKE_DEBUG=1 and report it' },
+  storage: { exitCode: 74, meaning: 'reading or writing files or the database failed' },
+  timeout: { exitCode: 75, meaning: 'timed out; trying again may work' },
+  unauthorized: { exitCode: 77, meaning: 'not signed in or not allowed' },
+  forbidden: { exitCode: 77, meaning: 'not signed in or not allowed' },
+  secret_key: { exitCode: 78, meaning: 'configuration error (secret key missing or too weak)' },
+  canceled: { exitCode: 130, meaning: 'canceled' },
+} as const satisfies Record<GoosukeErrorCode, { exitCode: number; meaning: string }>;
+
+/** Named exit codes the commands return directly. */
+export const exitCodes = {
+  /** The command did what was asked (with `--check`: it would). */
+  success: 0,
+  /** The command ran but its outcome is a failure, e.g. a hunk did not apply. */
+  failure: exitCodeTable.edit_failed.exitCode,
+  /** The command line is wrong; the one line on stderr says what to fix. */
+  usage: exitCodeTable.invalid_input.exitCode,
+  /** Anything unexpected: a bug. */
+  internal: exitCodeTable.internal.exitCode,
+} as const;
+
+/**
+ * The exit code for an error that reached the top of `main`: the table's entry for a GoosukeError's
+ * code, {@link exitCodes.internal} for anything else.
+ */
+export function exitCodeFor(error: unknown): number {
+  if (GoosukeError.isInstance(error)) return exitCodeTable[error.code]?.exitCode ?? exitCodes.internal;
+  return exitCodes.internal;
+}
+
+/** One line per distinct exit code, smallest first, for help text: `[code, meaning]`. */
+export function describeExitCodes(): Array<[number, string]> {
+  const meanings = new Map<number, string>([[exitCodes.success, 'success']]);
+  for (const { exitCode, meaning } of Object.values(exitCodeTable)) {
+    if (!meanings.has(exitCode)) meanings.set(exitCode, meaning);
+  }
+  return [...meanings].sort(([left], [right]) => left - right);
+}

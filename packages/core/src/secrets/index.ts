@@ -1,0 +1,6 @@
+export {
+  assertStrongSecret,
+  createWebCryptoSecretBox,
+  minimumSecretLength,
+  type WebCryptoSecretBoxOptions,
+} from './web-crypto-secret-box.ts';

@@ -1,0 +1,29 @@
+export {
+  type CreateModelProfileInput,
+  createModelProfileInputSchema,
+  createModelProfileService,
+  type ModelProfileService,
+  type UpdateModelProfileInput,
+  updateModelProfileInputSchema,
+} from './model-profile-service.ts';
+export { parseInput } from './parse-input.ts';
+export {
+  type CreateRepoInput,
+  createRepoInputSchema,
+  createRepoService,
+  gitUrlSchema,
+  type RepoService,
+  repoNameFromUrl,
+  type UpdateRepoInput,
+  updateRepoInputSchema,
+} from './repo-service.ts';
+export type { ServiceContext } from './service-context.ts';
+export {
+  type AddMessageInput,
+  addMessageInputSchema,
+  type CreateTaskInput,
+  createTaskInputSchema,
+  createTaskService,
+  type TaskService,
+  type TaskWithMessages,
+} from './task-service.ts';

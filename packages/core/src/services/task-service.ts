@@ -1,0 +1,180 @@
+import { z } from 'zod';
+import { type Message, messageSchema, type Task, taskSchema } from '../domain/index.ts';
+import { InvalidInputError, NotFoundError } from '../errors/index.ts';
+import { isoNow } from '../ports/clock.ts';
+import type { ListOptions, Page } from '../ports/store.ts';
+import { parseInput } from './parse-input.ts';
+import type { ServiceContext } from './service-context.ts';
+
+/** Input of {@link TaskService.create}. A repo task names `repoId`; its base branch defaults to the repo's. */
+export const createTaskInputSchema = z
+  .object({
+    title: taskSchema.shape.title.optional(),
+    repoId: taskSchema.shape.repoId.optional(),
+    baseBranch: z.string().min(1).max(255).optional(),
+    /** The first user message; the title defaults to its first line. */
+    message: z.string().min(1).max(1_000_000).optional(),
+    actionId: taskSchema.shape.actionId.optional(),
+    createdBy: taskSchema.shape.createdBy.optional(),
+  })
+  .strict()
+  .meta({ id: 'CreateTaskInput' });
+/** Input to create a task. */
+export type CreateTaskInput = z.input<typeof createTaskInputSchema>;
+
+/** Input of {@link TaskService.addMessage}. */
+export const addMessageInputSchema = z
+  .object({
+    role: messageSchema.shape.role.default('user'),
+    content: z.string().min(1, 'a message cannot be empty').max(1_000_000),
+    runId: messageSchema.shape.runId.optional(),
+    createdBy: messageSchema.shape.createdBy.optional(),
+  })
+  .strict()
+  .meta({ id: 'AddMessageInput' });
+/** Input to add a message. */
+export type AddMessageInput = z.input<typeof addMessageInputSchema>;
+
+/** A task with its conversation. */
+export interface TaskWithMessages {
+  task: Task;
+  messages: Message[];
+}
+
+/** Tasks (conversations) and their messages. */
+export interface TaskService {
+  /**
+   * Creates a task, and its first user message when `message` is given, in one transaction.
+   * NotFoundError when `repoId` names no repo; InvalidInputError for a base branch without a repo
+   * or a task with neither title nor message.
+   */
+  create(input: CreateTaskInput): Promise<TaskWithMessages>;
+  /** NotFoundError when missing. */
+  get(id: string): Promise<Task>;
+  list(options?: ListOptions & { repoId?: string; archived?: boolean }): Promise<Page<Task>>;
+  /** Renames a task. */
+  rename(id: string, title: string): Promise<Task>;
+  /** Archives or restores a task. */
+  setArchived(id: string, archived: boolean): Promise<Task>;
+  /** Deletes a task with its messages, runs, events and pull request records. */
+  delete(id: string): Promise<void>;
+  /** Appends a message to a task's conversation. NotFoundError for a missing task. */
+  addMessage(taskId: string, input: AddMessageInput): Promise<Message>;
+  /** The conversation in order. NotFoundError for a missing task. */
+  listMessages(taskId: string, options?: ListOptions): Promise<Page<Message>>;
+}
+
+function titleFrom(message: string): string {
+  const firstLine = message.trim().split('\n', 1)[0]!.trim();
+  return firstLine.length > 120 ? `${firstLine.slice(0, 119)}…` : firstLine;
+}
+
+/** Builds the task service on the given ports. */
+export function createTaskService(context: ServiceContext): TaskService {
+  const { store, clock, ids } = context;
+
+  async function get(id: string): Promise<Task> {
+    const task = await store.tasks.get(id);
+    if (!task) throw new NotFoundError('task', id);
+    return task;
+  }
+
+  return {
+    async create(raw) {
+      const input = parseInput(createTaskInputSchema, raw, 'task');
+      const repoId = input.repoId ?? null;
+      if (repoId === null && input.baseBranch !== undefined) {
+        throw new InvalidInputError('a base branch needs a repo: give repoId too', [
+          { path: ['baseBranch'], message: 'requires repoId' },
+        ]);
+      }
+      const title = input.title ?? (input.message === undefined ? undefined : titleFrom(input.message));
+      if (title === undefined || title === '') {
+        throw new InvalidInputError('a task needs a title or a first message', [
+          { path: ['title'], message: 'required without message' },
+        ]);
+      }
+      return store.transaction(async (tx) => {
+        let baseBranch: string | null = null;
+        if (repoId !== null) {
+          const repo = await tx.repos.get(repoId);
+          if (!repo) throw new NotFoundError('repo', repoId);
+          baseBranch = input.baseBranch ?? repo.defaultBranch;
+        }
+        const now = isoNow(clock);
+        const task = await tx.tasks.insert({
+          id: ids.next('task'),
+          title,
+          repoId,
+          baseBranch,
+          actionId: input.actionId ?? null,
+          createdBy: input.createdBy ?? null,
+          archived: false,
+          createdAt: now,
+          updatedAt: now,
+        });
+        const messages: Message[] = [];
+        if (input.message !== undefined) {
+          messages.push(
+            await tx.messages.insert({
+              id: ids.next('msg'),
+              taskId: task.id,
+              role: 'user',
+              content: input.message,
+              runId: null,
+              createdBy: input.createdBy ?? null,
+              createdAt: now,
+            }),
+          );
+        }
+        return { task, messages };
+      });
+    },
+
+    get,
+
+    list(options) {
+      return store.tasks.list(options);
+    },
+
+    async rename(id, title) {
+      const parsed = parseInput(taskSchema.shape.title, title, 'task title');
+      await get(id);
+      return store.tasks.update(id, { title: parsed, updatedAt: isoNow(clock) });
+    },
+
+    async setArchived(id, archived) {
+      await get(id);
+      return store.tasks.update(id, { archived, updatedAt: isoNow(clock) });
+    },
+
+    async delete(id) {
+      if (!(await store.tasks.delete(id))) throw new NotFoundError('task', id);
+    },
+
+    async addMessage(taskId, raw) {
+      const input = parseInput(addMessageInputSchema, raw, 'message');
+      return store.transaction(async (tx) => {
+        const task = await tx.tasks.get(taskId);
+        if (!task) throw new NotFoundError('task', taskId);
+        const now = isoNow(clock);
+        const message = await tx.messages.insert({
+          id: ids.next('msg'),
+          taskId,
+          role: input.role,
+          content: input.content,
+          runId: input.runId ?? null,
+          createdBy: input.createdBy ?? null,
+          createdAt: now,
+        });
+        await tx.tasks.update(taskId, { updatedAt: now });
+        return message;
+      });
+    },
+
+    async listMessages(taskId, options) {
+      await get(taskId);
+      return store.messages.list({ ...options, taskId });
+    },
+  };
+}
