@@ -1,6 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import type { Stats } from 'node:fs';
-import { chmod, lstat, mkdir, readdir, readFile, realpath, rename, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
+import {
+  chmod,
+  lstat,
+  mkdir,
+  readdir,
+  readFile,
+  realpath,
+  rename,
+  rmdir,
+  stat,
+  unlink,
+  writeFile,
+} from 'node:fs/promises';
 import path from 'node:path';
 import { type FileChange, GoosukeError, InvalidInputError, type Workspace } from '@goosuke/core';
 
@@ -93,7 +105,9 @@ export function createDirectoryWorkspace(options: DirectoryWorkspaceOptions): Wo
       } catch (error) {
         if (isMissing(error)) return null;
         if (errorCode(error) === 'EISDIR') {
-          throw new InvalidInputError(`path ${resolved.relative} is a directory, not a file`, [], { cause: error });
+          throw new InvalidInputError(`path ${resolved.relative} is a directory, not a file`, [], {
+            cause: error,
+          });
         }
         throw new GoosukeError('storage', `could not read ${resolved.relative} (${errorCode(error)})`, {
           cause: error,
@@ -125,7 +139,8 @@ function parseRelativePath(relativePath: string): string[] {
   if (segments.includes('..')) {
     throw new InvalidInputError(`path ${shown} contains "..", which could leave the workspace root`);
   }
-  if (segments.length === 0) throw new InvalidInputError(`path ${shown} names the workspace root, not a file`);
+  if (segments.length === 0)
+    throw new InvalidInputError(`path ${shown} names the workspace root, not a file`);
   return segments;
 }
 
@@ -144,7 +159,9 @@ async function resolvePath(realRootPath: string, relativePath: string): Promise<
       stats = await lstat(next);
     } catch (error) {
       if (!isMissing(error)) {
-        throw new GoosukeError('storage', `could not inspect ${relative} (${errorCode(error)})`, { cause: error });
+        throw new GoosukeError('storage', `could not inspect ${relative} (${errorCode(error)})`, {
+          cause: error,
+        });
       }
       const missing = segments.slice(index);
       const missingDirectories: string[] = [];
@@ -162,7 +179,9 @@ async function resolvePath(realRootPath: string, relativePath: string): Promise<
         real = await realpath(next);
       } catch (error) {
         if (!isMissing(error)) {
-          throw new GoosukeError('storage', `could not resolve ${relative} (${errorCode(error)})`, { cause: error });
+          throw new GoosukeError('storage', `could not resolve ${relative} (${errorCode(error)})`, {
+            cause: error,
+          });
         }
         if (isLast) {
           // A broken final link: nothing to read; writeFiles refuses links as targets anyway.
@@ -171,7 +190,9 @@ async function resolvePath(realRootPath: string, relativePath: string): Promise<
         throw new InvalidInputError(`path ${relative} goes through a broken symbolic link`);
       }
       if (!isInside(realRootPath, real)) {
-        throw new InvalidInputError(`path ${relative} resolves through a symbolic link to outside the workspace`);
+        throw new InvalidInputError(
+          `path ${relative} resolves through a symbolic link to outside the workspace`,
+        );
       }
       if (isLast) return { relative, target: real, missingDirectories: [], stats };
       current = real;

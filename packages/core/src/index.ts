@@ -4,6 +4,7 @@
  */
 export { createGoosuke, type Goosuke, type GoosukeDependencies } from './create-goosuke.ts';
 export * from './domain/index.ts';
+export * from './edits/index.ts';
 export * from './errors/index.ts';
 export * from './ports/index.ts';
 export * from './secrets/index.ts';

@@ -23,9 +23,13 @@ const decoder = new TextDecoder('utf-8', { fatal: true });
 // Goosuke's derivations from any other use of the same secret.
 const hkdfSalt = encoder.encode('goosuke/secret-box/v1');
 
+// Named through `crypto.subtle` rather than the DOM `CryptoKey` type, so that packages
+// compiled with Node's types only (which read core's sources) see the same type.
+type AesKey = Awaited<ReturnType<typeof crypto.subtle.deriveKey>>;
+
 interface DerivedKey {
   id: string;
-  key: CryptoKey;
+  key: AesKey;
 }
 
 /**
@@ -89,7 +93,7 @@ export async function createWebCryptoSecretBox(options: WebCryptoSecretBoxOption
   assertStrongSecret(options.secret);
   for (const previous of options.previousSecrets ?? []) assertStrongSecret(previous, 'a previous secret key');
   const current = await deriveKey(options.secret);
-  const keys = new Map<string, CryptoKey>([[current.id, current.key]]);
+  const keys = new Map<string, AesKey>([[current.id, current.key]]);
   for (const previous of options.previousSecrets ?? []) {
     const derived = await deriveKey(previous);
     if (!keys.has(derived.id)) keys.set(derived.id, derived.key);

@@ -1,1 +1,33 @@
-export const x = 1;
+/**
+ * @goosuke/core/testing: in-memory reference ports, a deterministic clock and ids, entity
+ * builders and the conformance suites every Store and JobQueue implementation runs.
+ * This is the one core entry point that may import `vitest` and `node:` modules.
+ */
+export {
+  buildAction,
+  buildExtension,
+  buildId,
+  buildMessage,
+  buildModelProfile,
+  buildPullRequest,
+  buildRepo,
+  buildRun,
+  buildRunEvent,
+  buildSetting,
+  buildTask,
+  buildTemplate,
+  buildUser,
+} from './entity-builders.ts';
+export { createFixedClock, defaultFixedClockStart, type FixedClock } from './fixed-clock.ts';
+export { describeJobQueueConformance, type JobQueueConformanceFactory } from './job-queue-conformance.ts';
+export {
+  createMemoryJobQueue,
+  createMemoryJobQueueBacking,
+  type MemoryJobQueue,
+  type MemoryJobQueueBacking,
+  type MemoryJobQueueOptions,
+} from './memory-job-queue.ts';
+export { createMemoryStore } from './memory-store.ts';
+export { createSequentialIdGenerator } from './sequential-id-generator.ts';
+export { describeStoreConformance, type StoreConformanceFactory } from './store-conformance.ts';
+export { sleep, type WaitUntilOptions, waitUntil } from './wait-until.ts';

@@ -1,0 +1,15 @@
+import type { CommandEntry } from './command.ts';
+import { defineGroup } from './command.ts';
+import { patchApplyCommand } from './patch-apply.ts';
+
+/**
+ * Every `goosuke` command, as a tree: `main` routes argv through it and help is generated from it.
+ * A new command (serve, discord, run, users ...) is one `defineCommand` file added here.
+ */
+export const commandRegistry: readonly CommandEntry[] = [
+  defineGroup({
+    name: 'patch',
+    summary: 'Work with patches and model replies that contain edits.',
+    commands: [patchApplyCommand],
+  }),
+];

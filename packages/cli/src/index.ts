@@ -1,0 +1,9 @@
+/**
+ * @goosuke/cli: the `goosuke` command line and Goosuke's default composition root.
+ * Import `main` to run the command line in-process, or the pieces it is built from.
+ */
+export type { CliIo, TextSink } from './cli-io.ts';
+export { createDirectoryWorkspace, type DirectoryWorkspaceOptions } from './directory-workspace.ts';
+export { exitCodeFor, exitCodes, exitCodeTable } from './exit-codes.ts';
+export { main } from './main.ts';
+export { cliVersion } from './version.ts';

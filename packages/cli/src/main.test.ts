@@ -1,0 +1,106 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { packageRoot, removeTemporaryDirectories, runMain, temporaryDirectory } from '../test/helpers.ts';
+
+afterEach(removeTemporaryDirectories);
+
+const packageVersion = (
+  JSON.parse(await readFile(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string }
+).version;
+
+describe('main', () => {
+  it.each([['--version'], ['-v']])('%s prints the package version', async (flag) => {
+    const run = await runMain([flag], { cwd: await temporaryDirectory() });
+    expect(run).toEqual({ code: 0, stdout: `${packageVersion}\n`, stderr: '' });
+  });
+
+  describe('help', () => {
+    it.each([[[]], [['--help']], [['-h']], [['help']]])(
+      'goosuke %j lists the commands, flags and exit codes',
+      async (argv) => {
+        const run = await runMain(argv, { cwd: await temporaryDirectory() });
+        expect(run.code).toBe(0);
+        expect(run.stderr).toBe('');
+        expect(run.stdout).toMatch(/^goosuke: /);
+        expect(run.stdout).toMatch(/^ {2}patch apply +Apply a patch/m);
+        expect(run.stdout).toMatch(/^ {2}-h, --help +Show this help\.$/m);
+        expect(run.stdout).toMatch(/^ {2}-v, --version +Print the version/m);
+        for (const code of [0, 1, 2, 69, 70, 74, 75, 77, 78, 130]) {
+          expect(run.stdout).toMatch(new RegExp(`^ {2}${code} +\\S`, 'm'));
+        }
+        expect(run.stdout).toContain('GOOSUKE_DEBUG=1');
+      },
+    );
+
+    it.each([[['patch', '--help']], [['patch']], [['help', 'patch']]])(
+      'goosuke %j lists the patch commands',
+      async (argv) => {
+        const run = await runMain(argv, { cwd: await temporaryDirectory() });
+        expect(run.code).toBe(0);
+        expect(run.stdout).toContain('goosuke patch <command>');
+        expect(run.stdout).toMatch(/^ {2}patch apply +Apply a patch/m);
+      },
+    );
+
+    it.each([
+      [['patch', 'apply', '--help']],
+      [['patch', 'apply', '-h']],
+      [['help', 'patch', 'apply']],
+      [['patch', 'apply', '--bogus', '--help']],
+    ])('goosuke %j describes every flag and exit code of patch apply', async (argv) => {
+      const run = await runMain(argv, { cwd: await temporaryDirectory() });
+      expect(run.code).toBe(0);
+      expect(run.stderr).toBe('');
+      const help = run.stdout;
+      expect(help).toContain('goosuke patch apply [options] FILE|-');
+      expect(help).toMatch(/^ {2}FILE\|- +The patch or model reply to read; - reads stdin\.$/m);
+      expect(help).toMatch(/^ {6}--dir DIR +Directory to apply/m);
+      expect(help).toMatch(/^ {6}--check +Report what would change/m);
+      expect(help).toMatch(/^ {6}--forbid GLOB\.\.\. +Refuse edits/m);
+      expect(help).toMatch(/^ {6}--json +Print one JSON document/m);
+      expect(help).toMatch(/^ {2}-h, --help +Show this help\.$/m);
+      // --forbid adds to the defaults, and the help says which they are.
+      const flowing = help.replace(/\s+/g, ' ');
+      expect(flowing).toContain(
+        'Adds to the default forbidden paths, which always apply: .git .git/** .env*',
+      );
+      for (const code of [0, 1, 2, 74, 70]) expect(help).toMatch(new RegExp(`^ {2}${code} +[A-Z]`, 'm'));
+      for (const line of help.split('\n')) expect(line.length).toBeLessThanOrEqual(80);
+    });
+  });
+
+  describe('unexpected errors', () => {
+    const brokenStdin: AsyncIterable<Uint8Array> = {
+      [Symbol.asyncIterator]() {
+        return {
+          next: () => Promise.reject(new TypeError('stdin exploded\n  in a way nobody planned')),
+        };
+      },
+    };
+
+    it('print one line without a stack and exit 70', async () => {
+      const run = await runMain(['patch', 'apply', '-'], {
+        cwd: await temporaryDirectory(),
+        stdin: brokenStdin,
+      });
+      expect(run.code).toBe(70);
+      expect(run.stdout).toBe('');
+      expect(run.stderr).toBe(
+        'goosuke: internal error: stdin exploded in a way nobody planned (set GOOSUKE_DEBUG=1 for the stack trace)\n',
+      );
+    });
+
+    it('print the stack when GOOSUKE_DEBUG=1', async () => {
+      const run = await runMain(['patch', 'apply', '-'], {
+        cwd: await temporaryDirectory(),
+        stdin: brokenStdin,
+        env: { GOOSUKE_DEBUG: '1' },
+      });
+      expect(run.code).toBe(70);
+      const [first, ...rest] = run.stderr.split('\n');
+      expect(first).toBe('goosuke: internal error: stdin exploded in a way nobody planned');
+      expect(rest.join('\n')).toMatch(/TypeError: stdin exploded[\s\S]*\n\s+at /);
+    });
+  });
+});

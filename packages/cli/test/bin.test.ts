@@ -1,0 +1,91 @@
+// Runs the real launcher, bin/goosuke.js, as a child process: the way users and CI call goosuke.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { copyFile, mkdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  copyProject,
+  fixture,
+  packageRoot,
+  readFixture,
+  removeTemporaryDirectories,
+  temporaryDirectory,
+} from './helpers.ts';
+
+afterEach(removeTemporaryDirectories);
+
+const bin = path.join(packageRoot, 'bin', 'goosuke.js');
+const built = existsSync(path.join(packageRoot, 'dist', 'main.js'));
+const packageVersion = (
+  JSON.parse(await readFile(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string }
+).version;
+
+function goosuke(args: string[], cwd: string, launcher = bin) {
+  // A clean environment: no GOOSUKE_DEBUG or source conditions leaking in from the test runner.
+  const result = spawnSync(process.execPath, [launcher, ...args], {
+    cwd,
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH ?? '' },
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe('bin/goosuke.js', () => {
+  it('says the CLI is not built, in one line with exit 70, when dist/main.js is missing', async () => {
+    const copy = await temporaryDirectory('goosuke-unbuilt-');
+    await mkdir(path.join(copy, 'bin'));
+    await copyFile(bin, path.join(copy, 'bin', 'goosuke.js'));
+    const run = goosuke(['--version'], copy, path.join(copy, 'bin', 'goosuke.js'));
+    expect(run).toEqual({
+      code: 70,
+      stdout: '',
+      stderr: 'goosuke: the CLI is not built; run npm run build (in the goosuke repository)\n',
+    });
+  });
+
+  describe('built (these need `npm run build`; the README test command builds first)', () => {
+    it.skipIf(!built)('--version prints the package version', async () => {
+      const run = goosuke(['--version'], await temporaryDirectory());
+      expect(run).toEqual({ code: 0, stdout: `${packageVersion}\n`, stderr: '' });
+    });
+
+    it.skipIf(!built)('--help describes the commands and the exit codes', async () => {
+      const run = goosuke(['--help'], await temporaryDirectory());
+      expect(run.code).toBe(0);
+      expect(run.stdout).toContain('patch apply');
+      expect(run.stdout).toContain('Exit codes:');
+      expect(run.stderr).toBe('');
+    });
+
+    it.skipIf(!built)('applies a real git diff in a real repository, leaving exactly that diff', async () => {
+      const project = await copyProject();
+      const git = (...args: string[]) =>
+        execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], {
+          cwd: project,
+          encoding: 'utf8',
+        });
+      git('init', '-q');
+      git('add', '-A');
+      git('commit', '-q', '-m', 'base');
+
+      const run = goosuke(['patch', 'apply', fixture('rate-limiter.diff')], project);
+
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(0);
+      expect(run.stdout).toContain('M src/rate-limiter.ts');
+      expect(run.stdout).toContain('3 files changed');
+      git('add', '-A');
+      expect(git('diff', '--cached')).toBe(await readFixture('rate-limiter.diff'));
+    });
+
+    it.skipIf(!built)('exits 2 with one line for a usage error', async () => {
+      const run = goosuke(['patch', 'apply'], await temporaryDirectory());
+      expect(run).toEqual({
+        code: 2,
+        stdout: '',
+        stderr: 'goosuke: patch apply needs a FILE (or - for stdin); see goosuke patch apply --help\n',
+      });
+    });
+  });
+});

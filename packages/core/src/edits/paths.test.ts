@@ -1,0 +1,141 @@
+import { describe, expect, it } from 'vitest';
+import { matchesGlob } from './glob.ts';
+import { checkEditPath, defaultForbiddenPaths } from './index.ts';
+
+const check = (path: string) => checkEditPath(path, defaultForbiddenPaths);
+
+describe('checkEditPath', () => {
+  it('normalizes ./, repeated slashes, inner .. and backslashes', () => {
+    expect(check('./src//a.ts')).toEqual({ ok: true, path: 'src/a.ts' });
+    expect(check('src/lib/../a.ts')).toEqual({ ok: true, path: 'src/a.ts' });
+    expect(check('src\\lib\\a.ts')).toEqual({ ok: true, path: 'src/lib/a.ts' });
+    expect(check('src/')).toEqual({ ok: true, path: 'src' });
+    expect(check('a/b.txt')).toEqual({ ok: true, path: 'a/b.txt' });
+  });
+
+  it.each([
+    ['../x', 'leaves'],
+    ['a/../../x', 'leaves'],
+    ['./../x', 'leaves'],
+    ['..', 'leaves'],
+    ['/etc/passwd', 'absolute'],
+    ['//server/share', 'absolute'],
+    ['\\\\server\\share\\x', 'absolute'],
+    ['C:\\x', 'absolute'],
+    ['c:/x', 'absolute'],
+    ['C:x', 'absolute'],
+    ['', 'empty'],
+    ['.', 'names no file'],
+    ['a/..', 'names no file'],
+    ['a\u0000b', 'control character'],
+    ['a\nb', 'control character'],
+  ])('refuses %j as path-escape (%s)', (path, words) => {
+    const result = check(path);
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.reason).toBe('path-escape');
+    expect(result.message).toContain(words);
+  });
+
+  it.each([
+    '.git',
+    '.git/config',
+    '.git/hooks/pre-commit',
+    'packages/x/.git/HEAD',
+    '.GIT/config',
+    '.git./config',
+    'GIT~1/config',
+    '.env',
+    '.env.local',
+    'apps/web/.env.production',
+    'keys/server.key',
+    'prod.secret',
+    'credentials.json',
+    'config/credentials.yml.enc',
+    'credentials.d/token',
+    'tls/cert.pem',
+    'store.p12',
+    'home/.ssh/config',
+    'id_rsa',
+    'deploy/id_ed25519',
+    '.netrc',
+  ])('refuses %j as forbidden by default', (path) => {
+    expect(check(path)).toMatchObject({ ok: false, reason: 'forbidden-path' });
+  });
+
+  it.each([
+    'src/git.ts',
+    'docs/.github/workflows/ci.yml',
+    'environment.ts',
+    'keyboard.ts',
+    'src/credentials-form.tsx',
+    'id_rsa.pub.md',
+  ])('accepts %j', (path) => {
+    expect(check(path)).toEqual({ ok: true, path });
+  });
+
+  it('has an example for every default pattern, each refused by that pattern alone', () => {
+    const examples: Record<string, string> = {
+      '.git': 'sub/.git',
+      '.git/**': '.git/objects/ab/cdef',
+      '.env*': 'web/.env.staging',
+      '*.key': 'private.key',
+      '*.secret': 'db.secret',
+      'credentials.*': 'aws/credentials.csv',
+      '*.pem': 'ca.pem',
+      '*.p12': 'client.p12',
+      '*.pfx': 'client.pfx',
+      '*.jks': 'android/release.jks',
+      '*.keystore': 'debug.keystore',
+      id_rsa: 'keys/id_rsa',
+      id_dsa: 'id_dsa',
+      id_ecdsa: 'id_ecdsa',
+      id_ed25519: 'id_ed25519',
+      '.ssh': '.ssh/authorized_keys',
+      '.netrc': '.netrc',
+      '.htpasswd': 'public/.htpasswd',
+    };
+    expect(Object.keys(examples).sort()).toEqual([...defaultForbiddenPaths].sort());
+    for (const [pattern, path] of Object.entries(examples)) {
+      expect(checkEditPath(path, [pattern]), `${pattern} on ${path}`).toMatchObject({
+        ok: false,
+        reason: 'forbidden-path',
+      });
+      expect(checkEditPath(path, [])).toEqual({ ok: true, path });
+    }
+  });
+
+  it('uses only the given list', () => {
+    expect(checkEditPath('.env', [])).toEqual({ ok: true, path: '.env' });
+    expect(checkEditPath('dist/a/b.js', ['dist/**'])).toMatchObject({ ok: false, reason: 'forbidden-path' });
+    expect(checkEditPath('src/dist/b.js', ['dist/**'])).toEqual({ ok: true, path: 'src/dist/b.js' });
+    expect(checkEditPath('src/dist/b.js', ['**/dist/**'])).toMatchObject({ ok: false });
+    expect(checkEditPath('Secret.txt', ['secret.*'])).toEqual({ ok: true, path: 'Secret.txt' });
+  });
+
+  it('throws for a non-string path (a programmer error)', () => {
+    expect(() => checkEditPath(42 as unknown as string, [])).toThrow(/must be a string/);
+  });
+});
+
+describe('matchesGlob', () => {
+  it.each([
+    ['a.ts', '*.ts', true],
+    ['src/a.ts', '*.ts', true],
+    ['src/a.ts', 'src/*.ts', true],
+    ['src/lib/a.ts', 'src/*.ts', false],
+    ['src/lib/a.ts', 'src/**/*.ts', true],
+    ['src/a.ts', 'src/**/*.ts', true],
+    ['src/a.ts', '**/a.ts', true],
+    ['a.ts', '**/a.ts', true],
+    ['a.tsx', '*.ts', false],
+    ['ab.ts', '?b.ts', true],
+    ['abc.ts', '?b.ts', false],
+    ['src/secrets/x/y', 'src/secrets', true],
+    ['src/secrets/x/y', '/src/secrets/**', true],
+    ['a+b(c).ts', 'a+b(c).ts', true],
+    ['aXb', 'a.b', false],
+  ])('%j against %j is %s', (path, pattern, expected) => {
+    expect(matchesGlob(path, pattern)).toBe(expected);
+  });
+});

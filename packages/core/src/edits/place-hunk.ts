@@ -1,0 +1,174 @@
+import { findClosestRegion } from './closest-region.ts';
+import { alignLines } from './line-diff.ts';
+import type { LineIndex } from './line-index.ts';
+import {
+  type LocateOptions,
+  type LocateResult,
+  locateFuzzy,
+  locateLines,
+  type Region,
+} from './locate-hunk.ts';
+import { blockSimilarity } from './similarity.ts';
+import type { PlacedHunk } from './splice-hunks.ts';
+import { sameLines } from './text-lines.ts';
+import type { ClosestRegion, EditHunk, HunkFailureReason } from './types.ts';
+
+/** How a hunk's format shapes its placement. */
+export interface PlaceContext {
+  /** apply_patch appends a hunk without old lines at the end of the file; the others cannot place it. */
+  format: 'unified-diff' | 'apply-patch' | 'search-replace';
+  /** 0..1; 1 disables the fuzzy tier. */
+  fuzzyThreshold: number;
+}
+
+/** What became of one hunk. */
+export type HunkOutcome =
+  | { kind: 'placed'; hunk: PlacedHunk }
+  | { kind: 'already-applied'; start: number }
+  | { kind: 'failed'; reason: HunkFailureReason; message: string; closest: ClosestRegion | null };
+
+/**
+ * Places one hunk by content: the `before` lines through the strict tiers (exact to
+ * indentation); if they are not there, the `after` lines through the same tiers (then the hunk
+ * is already applied); then `before` through the fuzzy tier. Checking "already applied" before
+ * fuzzy keeps a fuzzy match from applying an edit a second time.
+ */
+export function placeHunk(index: LineIndex, hunk: EditHunk, context: PlaceContext): HunkOutcome {
+  if (hunk.before.length === 0) return placeWithoutOldLines(index, hunk, context);
+  const options: LocateOptions = {
+    hint: hunk.oldStartHint,
+    anchor: hunk.anchor,
+    anchorMode: context.format === 'apply-patch' ? 'seek' : 'heading',
+    endOfFile: hunk.endOfFile === true,
+  };
+  const strict = locateLines(index, hunk.before, options);
+  if (strict.kind !== 'not-found') return outcomeOf(index, hunk, strict);
+  if (hunk.after.length > 0) {
+    const applied = locateLines(index, hunk.after, { ...options, hint: hunk.newStartHint ?? null });
+    if (applied.kind === 'found') return { kind: 'already-applied', start: applied.placement.start };
+  }
+  if (context.fuzzyThreshold < 1) {
+    const alignment = alignLines(hunk.before, hunk.after);
+    const removed = Array.from(alignment, (target) => target < 0);
+    const fuzzy = locateFuzzy(index, hunk.before, options, { threshold: context.fuzzyThreshold, removed });
+    if (fuzzy.kind !== 'not-found') return outcomeOf(index, hunk, fuzzy);
+  }
+  const closest = findClosestRegion(index.lines, hunk.before);
+  const near =
+    closest === null
+      ? ''
+      : ` (closest: lines ${closest.startLine}-${closest.endLine}, ${Math.round(closest.similarity * 100)}% similar)`;
+  return {
+    kind: 'failed',
+    reason: 'not-found',
+    message: `the ${plural(hunk.before.length, 'expected line')} ${hunk.before.length === 1 ? 'is' : 'are'} not in the file${near}; re-read the file and resend this change with its current lines`,
+    closest,
+  };
+}
+
+function outcomeOf(
+  index: LineIndex,
+  hunk: EditHunk,
+  result: Exclude<LocateResult, { kind: 'not-found' }>,
+): HunkOutcome {
+  if (result.kind === 'found') {
+    return {
+      kind: 'placed',
+      hunk: {
+        placement: result.placement,
+        before: hunk.before,
+        after: hunk.after,
+        alignment: alignLines(hunk.before, hunk.after),
+        finalNewline: finalNewlineOf(hunk),
+      },
+    };
+  }
+  const first = result.regions[0]!;
+  const window = index.lines.slice(first.start, first.end);
+  const closest: ClosestRegion = {
+    startLine: first.start + 1,
+    endLine: first.end,
+    lines: window,
+    similarity: Math.round(blockSimilarity(window, hunk.before) * 1000) / 1000,
+  };
+  return {
+    kind: 'failed',
+    reason: 'ambiguous',
+    message: `the expected lines match ${result.regions.length} places (${describeRegions(result.regions)}, ${result.tier} match); include more unchanged lines around the change so that only one place matches`,
+    closest,
+  };
+}
+
+/** A hunk with no old lines: it can only go into an empty file, or (apply_patch) at the end. */
+function placeWithoutOldLines(index: LineIndex, hunk: EditHunk, context: PlaceContext): HunkOutcome {
+  const lines = index.lines;
+  const content = lines.length;
+  if (content === 0) return insertAt(hunk, 0);
+  if (context.format === 'apply-patch') {
+    if (hunk.after.length > 0 && endsWith(index, hunk.after)) {
+      return { kind: 'already-applied', start: content - hunk.after.length };
+    }
+    return insertAt(hunk, content);
+  }
+  if (sameLines(lines, hunk.after)) return { kind: 'already-applied', start: 0 };
+  if (context.format === 'search-replace') {
+    return {
+      kind: 'failed',
+      reason: 'file-exists',
+      message:
+        'an empty SEARCH creates a file, but this file exists with other content; put the lines to replace in SEARCH',
+      closest: null,
+    };
+  }
+  return {
+    kind: 'failed',
+    reason: hunk.oldStartHint === 0 ? 'file-exists' : 'not-found',
+    message:
+      hunk.oldStartHint === 0
+        ? 'the hunk creates the file from nothing, but the file exists with other content; send a diff against its current content'
+        : 'the hunk has no context or removed lines to locate it by; include a few unchanged lines around the addition',
+    closest: null,
+  };
+}
+
+function insertAt(hunk: EditHunk, line: number): HunkOutcome {
+  return {
+    kind: 'placed',
+    hunk: {
+      placement: {
+        tier: 'exact',
+        start: line,
+        end: line,
+        mapping: new Int32Array(0),
+        shift: null,
+        similarity: 1,
+      },
+      before: [],
+      after: hunk.after,
+      alignment: new Int32Array(0),
+      finalNewline: finalNewlineOf(hunk),
+    },
+  };
+}
+
+function endsWith(index: LineIndex, tail: readonly string[]): boolean {
+  const lines = index.trimmed();
+  const offset = lines.length - tail.length;
+  if (offset < 0) return false;
+  return tail.every((line, position) => lines[offset + position] === line.trimEnd());
+}
+
+function finalNewlineOf(hunk: EditHunk): boolean | null {
+  const marker = hunk.finalNewline;
+  return marker === undefined || marker.before === marker.after ? null : marker.after;
+}
+
+function describeRegions(regions: readonly Region[]): string {
+  const shown = regions.slice(0, 4).map((region) => `lines ${region.start + 1}-${region.end}`);
+  const more = regions.length > 4 ? ` and ${regions.length - 4} more` : '';
+  return shown.join(' and ') + more;
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}

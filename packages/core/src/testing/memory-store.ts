@@ -1,0 +1,416 @@
+import {
+  type Action,
+  actionSchema,
+  type Extension,
+  extensionSchema,
+  type Message,
+  type ModelProfile,
+  messageSchema,
+  modelProfileSchema,
+  type PullRequest,
+  pullRequestSchema,
+  type Repo,
+  type Run,
+  type RunEvent,
+  repoSchema,
+  runEventSchema,
+  runSchema,
+  type Setting,
+  settingSchema,
+  type Task,
+  type Template,
+  taskSchema,
+  templateSchema,
+  type User,
+  userSchema,
+} from '../domain/index.ts';
+import {
+  ConflictError,
+  GoosukeError,
+  InvalidInputError,
+  NotFoundError,
+  UnsupportedError,
+} from '../errors/index.ts';
+import type {
+  ActionRepository,
+  ExtensionRepository,
+  ModelProfileRepository,
+  PullRequestRepository,
+  RunEventRepository,
+  SettingRepository,
+  Store,
+  TemplateRepository,
+  UserRepository,
+} from '../ports/index.ts';
+import {
+  copy,
+  createMemoryEntityRepository,
+  type MemoryRunner,
+  validate,
+} from './memory-entity-repository.ts';
+
+interface MemoryState {
+  models: Map<string, ModelProfile>;
+  modelKeys: Map<string, string>;
+  repos: Map<string, Repo>;
+  tasks: Map<string, Task>;
+  messages: Map<string, Message>;
+  runs: Map<string, Run>;
+  /** Events of each run, in sequence order. */
+  runEvents: Map<string, RunEvent[]>;
+  runEventIds: Set<string>;
+  pullRequests: Map<string, PullRequest>;
+  users: Map<string, User>;
+  passwordHashes: Map<string, string>;
+  actions: Map<string, Action>;
+  templates: Map<string, Template>;
+  extensions: Map<string, Extension>;
+  settings: Map<string, Setting>;
+}
+
+function emptyState(): MemoryState {
+  return {
+    models: new Map(),
+    modelKeys: new Map(),
+    repos: new Map(),
+    tasks: new Map(),
+    messages: new Map(),
+    runs: new Map(),
+    runEvents: new Map(),
+    runEventIds: new Set(),
+    pullRequests: new Map(),
+    users: new Map(),
+    passwordHashes: new Map(),
+    actions: new Map(),
+    templates: new Map(),
+    extensions: new Map(),
+    settings: new Map(),
+  };
+}
+
+const newRunEventSchema = runEventSchema.omit({ sequence: true });
+const defaultEventLimit = 500;
+
+function deleteRunEvents(state: MemoryState, runId: string): void {
+  for (const event of state.runEvents.get(runId) ?? []) state.runEventIds.delete(event.id);
+  state.runEvents.delete(runId);
+}
+
+function deleteRun(state: MemoryState, runId: string): void {
+  deleteRunEvents(state, runId);
+  state.runs.delete(runId);
+}
+
+function closedError(): GoosukeError {
+  return new GoosukeError('storage', 'the store is closed');
+}
+
+/** Serialises store calls so that a transaction sees no foreign write and undoes only its own. */
+class Mutex {
+  #tail: Promise<unknown> = Promise.resolve();
+
+  run<R>(work: () => R | Promise<R>): Promise<R> {
+    const result = this.#tail.then(work);
+    this.#tail = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    return result;
+  }
+}
+
+type Repositories = Omit<Store, 'transaction' | 'close'>;
+
+function createRepositories(run: MemoryRunner<MemoryState>): Repositories {
+  const modelBase = createMemoryEntityRepository<
+    MemoryState,
+    ModelProfile,
+    { provider?: ModelProfile['provider'] }
+  >(run, {
+    entity: 'model profile',
+    schema: modelProfileSchema,
+    rows: (state) => state.models,
+    filterFields: ['provider'],
+    // `hasApiKey` is derived from the stored key, whatever a caller writes.
+    present: (state, row) => ({ ...row, hasApiKey: state.modelKeys.has(row.id) }),
+    onDelete: (state, row) => {
+      state.modelKeys.delete(row.id);
+    },
+  });
+  const models: ModelProfileRepository = {
+    ...modelBase,
+    setEncryptedApiKey: (id, encryptedApiKey) =>
+      run((state) => {
+        if (!state.models.has(id)) throw new NotFoundError('model profile', id);
+        if (encryptedApiKey === null) state.modelKeys.delete(id);
+        else state.modelKeys.set(id, encryptedApiKey);
+      }),
+    getEncryptedApiKey: (id) =>
+      run((state) => {
+        if (!state.models.has(id)) throw new NotFoundError('model profile', id);
+        return state.modelKeys.get(id) ?? null;
+      }),
+  };
+
+  const repos = createMemoryEntityRepository<MemoryState, Repo, Record<string, never>>(run, {
+    entity: 'repo',
+    schema: repoSchema,
+    rows: (state) => state.repos,
+    uniques: [{ label: 'url', key: (repo) => repo.url }],
+  });
+
+  const tasks = createMemoryEntityRepository<MemoryState, Task, { repoId?: string; archived?: boolean }>(
+    run,
+    {
+      entity: 'task',
+      schema: taskSchema,
+      rows: (state) => state.tasks,
+      filterFields: ['repoId', 'archived'],
+      onDelete: (state, task) => {
+        for (const message of [...state.messages.values()]) {
+          if (message.taskId === task.id) state.messages.delete(message.id);
+        }
+        for (const run of [...state.runs.values()]) {
+          if (run.taskId === task.id) deleteRun(state, run.id);
+        }
+        for (const pullRequest of [...state.pullRequests.values()]) {
+          if (pullRequest.taskId === task.id) state.pullRequests.delete(pullRequest.id);
+        }
+      },
+    },
+  );
+
+  const messages = createMemoryEntityRepository<MemoryState, Message, { taskId?: string }>(run, {
+    entity: 'message',
+    schema: messageSchema,
+    rows: (state) => state.messages,
+    filterFields: ['taskId'],
+  });
+
+  const runs = createMemoryEntityRepository<
+    MemoryState,
+    Run,
+    { taskId?: string; messageId?: string; status?: Run['status'] }
+  >(run, {
+    entity: 'run',
+    schema: runSchema,
+    rows: (state) => state.runs,
+    filterFields: ['taskId', 'messageId', 'status'],
+    // A run's events mean nothing without it.
+    onDelete: (state, row) => deleteRunEvents(state, row.id),
+  });
+
+  const runEvents: RunEventRepository = {
+    append: (event) =>
+      run((state) => {
+        const parsed = validate(newRunEventSchema, event, 'run event');
+        if (state.runEventIds.has(parsed.id)) {
+          throw new ConflictError(`a run event with id ${JSON.stringify(parsed.id)} already exists`);
+        }
+        const log = state.runEvents.get(parsed.runId) ?? [];
+        const stored: RunEvent = { ...copy(parsed), sequence: log.length + 1 };
+        log.push(stored);
+        state.runEvents.set(parsed.runId, log);
+        state.runEventIds.add(stored.id);
+        return copy(stored);
+      }),
+    list: ({ runId, afterSequence = 0, limit = defaultEventLimit }) =>
+      run((state) => {
+        if (!Number.isInteger(limit) || limit < 1) {
+          throw new InvalidInputError(`limit must be a positive integer, got ${limit}`, [
+            { path: ['limit'], message: 'a positive integer' },
+          ]);
+        }
+        const log = state.runEvents.get(runId) ?? [];
+        return copy(log.filter((event) => event.sequence > afterSequence).slice(0, limit));
+      }),
+  };
+
+  const pullRequests: PullRequestRepository = createMemoryEntityRepository<
+    MemoryState,
+    PullRequest,
+    { taskId?: string; repoId?: string }
+  >(run, {
+    entity: 'pull request',
+    schema: pullRequestSchema,
+    rows: (state) => state.pullRequests,
+    uniques: [{ label: '(repoId, number)', key: (pr) => JSON.stringify([pr.repoId, pr.number]) }],
+    filterFields: ['taskId', 'repoId'],
+  });
+
+  const userBase = createMemoryEntityRepository<MemoryState, User, Record<string, never>>(run, {
+    entity: 'user',
+    schema: userSchema,
+    rows: (state) => state.users,
+    uniques: [{ label: 'username', key: (user) => user.username }],
+    onDelete: (state, user) => {
+      state.passwordHashes.delete(user.id);
+    },
+  });
+  const users: UserRepository = {
+    ...userBase,
+    getByUsername: (username) =>
+      run((state) => {
+        for (const user of state.users.values()) if (user.username === username) return copy(user);
+        return null;
+      }),
+    setPasswordHash: (id, passwordHash) =>
+      run((state) => {
+        if (!state.users.has(id)) throw new NotFoundError('user', id);
+        if (passwordHash === null) state.passwordHashes.delete(id);
+        else state.passwordHashes.set(id, passwordHash);
+      }),
+    getPasswordHash: (id) =>
+      run((state) => {
+        if (!state.users.has(id)) throw new NotFoundError('user', id);
+        return state.passwordHashes.get(id) ?? null;
+      }),
+  };
+
+  function byName<T extends { name: string }>(rows: (state: MemoryState) => Map<string, T>) {
+    return (name: string) =>
+      run((state) => {
+        for (const row of rows(state).values()) if (row.name === name) return copy(row);
+        return null;
+      });
+  }
+
+  const actions: ActionRepository = {
+    ...createMemoryEntityRepository<MemoryState, Action, { templateId?: string; enabled?: boolean }>(run, {
+      entity: 'action',
+      schema: actionSchema,
+      rows: (state) => state.actions,
+      uniques: [{ label: 'name', key: (action) => action.name }],
+      filterFields: ['templateId', 'enabled'],
+    }),
+    getByName: byName((state) => state.actions),
+  };
+
+  const templates: TemplateRepository = {
+    ...createMemoryEntityRepository<MemoryState, Template, Record<string, never>>(run, {
+      entity: 'template',
+      schema: templateSchema,
+      rows: (state) => state.templates,
+      uniques: [{ label: 'name', key: (template) => template.name }],
+    }),
+    getByName: byName((state) => state.templates),
+  };
+
+  const extensions: ExtensionRepository = {
+    ...createMemoryEntityRepository<MemoryState, Extension, Record<string, never>>(run, {
+      entity: 'extension',
+      schema: extensionSchema,
+      rows: (state) => state.extensions,
+      uniques: [{ label: 'name', key: (extension) => extension.name }],
+    }),
+    getByName: byName((state) => state.extensions),
+  };
+
+  const settings: SettingRepository = {
+    get: (key) => run((state) => copy(state.settings.get(key) ?? null)),
+    set: (setting) =>
+      run((state) => {
+        const stored = copy(validate(settingSchema, setting, 'setting'));
+        state.settings.set(stored.key, stored);
+        return copy(stored);
+      }),
+    delete: (key) => run((state) => state.settings.delete(key)),
+    list: () =>
+      run((state) =>
+        copy([...state.settings.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))),
+      ),
+  };
+
+  return {
+    models,
+    repos,
+    tasks,
+    messages,
+    runs,
+    runEvents,
+    pullRequests,
+    users,
+    actions,
+    templates,
+    extensions,
+    settings,
+  };
+}
+
+/**
+ * The in-memory reference Store: every repository of the port, with the behaviour the
+ * store conformance suite demands. Values are deep-copied in and out; writes are validated
+ * with the domain schemas (InvalidInputError); unique keys give ConflictError; deleting a
+ * task deletes its messages, runs, run events and pull requests (and deleting a run, its
+ * events). Calls are serialised: a transaction snapshots the whole state and restores it
+ * when its work throws, calls made outside it wait until it ends, and nested transactions
+ * join the outer one (so a call on the outer store inside `work` waits forever: use the
+ * store passed to `work`, as the port asks). A limit outside 1..500 or a foreign cursor is an
+ * InvalidInputError. `close` is idempotent; calls after it reject with a `storage` GoosukeError.
+ */
+export function createMemoryStore(): Store {
+  const holder = { state: emptyState() };
+  const mutex = new Mutex();
+  let closing = false;
+  let closed: Promise<void> | null = null;
+
+  const runOutside: MemoryRunner<MemoryState> = (operation) => {
+    if (closing) return Promise.reject(closedError());
+    return mutex.run(() => operation(holder.state));
+  };
+
+  function transactionHandle(): { store: Store; end(): void } {
+    let active = true;
+    const runInside: MemoryRunner<MemoryState> = (operation) => {
+      if (!active) return Promise.reject(new GoosukeError('storage', 'the transaction has already ended'));
+      try {
+        return Promise.resolve(operation(holder.state));
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    };
+    const store: Store = {
+      ...createRepositories(runInside),
+      // Nested transactions join the outer one: its commit or rollback covers them.
+      transaction: (work) =>
+        active
+          ? Promise.resolve().then(() => work(store))
+          : Promise.reject(new GoosukeError('storage', 'the transaction has already ended')),
+      close: () =>
+        Promise.reject(new UnsupportedError('close the store, not the store passed to a transaction')),
+    };
+    return {
+      store,
+      end: () => {
+        active = false;
+      },
+    };
+  }
+
+  return {
+    ...createRepositories(runOutside),
+    transaction: (work) => {
+      if (closing) return Promise.reject(closedError());
+      return mutex.run(async () => {
+        const snapshot = copy(holder.state);
+        const handle = transactionHandle();
+        try {
+          return await work(handle.store);
+        } catch (error) {
+          holder.state = snapshot;
+          throw error;
+        } finally {
+          handle.end();
+        }
+      });
+    },
+    close: () => {
+      if (closed === null) {
+        closing = true;
+        // Calls made before close still run; those after it are refused.
+        closed = mutex.run(() => undefined);
+      }
+      return closed;
+    },
+  };
+}

@@ -1,0 +1,730 @@
+import {
+  type Action,
+  actionSchema,
+  type Extension,
+  extensionSchema,
+  type Message,
+  type ModelProfile,
+  messageSchema,
+  modelProfileSchema,
+  type PullRequest,
+  pullRequestSchema,
+  type Repo,
+  type Run,
+  repoSchema,
+  runSchema,
+  type Task,
+  type Template,
+  taskSchema,
+  templateSchema,
+  type User,
+  userSchema,
+} from '../domain/index.ts';
+import type { EntityRepository, Store } from '../ports/index.ts';
+import {
+  buildAction,
+  buildExtension,
+  buildId,
+  buildMessage,
+  buildModelProfile,
+  buildPullRequest,
+  buildRepo,
+  buildRun,
+  buildTask,
+  buildTemplate,
+  buildUser,
+} from './entity-builders.ts';
+import {
+  lateTimestamp,
+  longText,
+  nestedJsonSample,
+  type SeededGraph,
+  seedGraph,
+  seedTask,
+  unicodeSample,
+} from './store-conformance-graph.ts';
+
+// Shared by the store conformance suite; not exported from the package.
+
+/** What every entity has. */
+export interface StoredEntity {
+  id: string;
+  createdAt: string;
+}
+
+/** What `update` accepts for `T`. */
+export type EntityPatch<T> = Partial<Omit<T, 'id' | 'createdAt'>>;
+
+/** Makes valid entities of one kind whose references point at stored entities. */
+export interface EntityMaker<T extends StoredEntity> {
+  /** A new valid entity: fresh id and fresh unique keys, then `overrides`. */
+  make(overrides?: Partial<T>): T;
+  /** Entities that exercise every field: all set, nullable fields null, unicode, long and empty values. */
+  variants(): Array<{ label: string; entity: T }>;
+  /** A valid patch that changes several fields of `entity` (value to null, null to value, nested JSON). */
+  patch(entity: T): EntityPatch<T>;
+  /** The stored graph the made entities reference. */
+  graph: SeededGraph | null;
+}
+
+/** A unique key of an entity kind, besides the id. */
+export interface UniqueCase<T extends StoredEntity> {
+  label: string;
+  /** A new entity (new id) with the same key as `existing`. */
+  duplicateOf(existing: T, maker: EntityMaker<T>): T;
+  /** A patch that gives an entity the key of `other`. */
+  keyOf(other: T): EntityPatch<T>;
+  /** A new entity that shares part of a composite key with `existing` and must be accepted. */
+  partialOverlapOf?(existing: T, maker: EntityMaker<T>, store: Store): Promise<T>;
+}
+
+/** One list filter of an entity kind. */
+export interface FilterCase<T extends StoredEntity, F extends object> {
+  label: string;
+  /** Stores entities that do and do not match; returns the filter and the predicate it means. */
+  seed(store: Store, maker: EntityMaker<T>): Promise<{ filter: F; matches(entity: T): boolean }>;
+}
+
+/** Everything the generic repository tests need to know about one entity kind. */
+export interface EntityCase<T extends StoredEntity, F extends object> {
+  /** The repository's property name on Store. */
+  name: string;
+  /** The entity's field names, sorted. */
+  fields: string[];
+  repository(store: Store): EntityRepository<T, F>;
+  /** Stores what the entities reference and returns a maker. */
+  prepare(store: Store): Promise<EntityMaker<T>>;
+  uniques: UniqueCase<T>[];
+  filters: FilterCase<T, F>[];
+}
+
+function fieldsOf(schema: { shape: Record<string, unknown> }): string[] {
+  return Object.keys(schema.shape).sort();
+}
+
+/** A timestamp one minute after `at`. */
+export function later(at: string): string {
+  return new Date(Date.parse(at) + 60_000).toISOString();
+}
+
+export const modelCase: EntityCase<ModelProfile, { provider?: ModelProfile['provider'] }> = {
+  name: 'models',
+  fields: fieldsOf(modelProfileSchema),
+  repository: (store) => store.models,
+  prepare: async () => ({
+    graph: null,
+    make: (overrides) => buildModelProfile(overrides),
+    variants: () => [
+      { label: 'every field set', entity: buildModelProfile() },
+      { label: 'nullable fields null', entity: buildModelProfile({ provider: 'anthropic', baseUrl: null }) },
+      {
+        label: 'unicode and maximum lengths',
+        entity: buildModelProfile({
+          provider: 'google',
+          modelName: longText(200),
+          displayName: unicodeSample,
+          baseUrl: 'https://llm.example.com:8443/v1/models?x=1&y=%20',
+        }),
+      },
+    ],
+    patch: (entity) => ({
+      provider: entity.provider === 'openai' ? 'anthropic' : 'openai',
+      displayName: `renamed ${unicodeSample}`.slice(0, 200),
+      baseUrl: entity.baseUrl === null ? 'https://llm.example.com/v1' : null,
+      updatedAt: later(entity.updatedAt),
+    }),
+  }),
+  uniques: [],
+  filters: [
+    {
+      label: 'provider',
+      seed: async (store) => {
+        for (const provider of ['openai', 'anthropic', 'openai', 'google', 'openai-compatible'] as const) {
+          await store.models.insert(buildModelProfile({ provider }));
+        }
+        return { filter: { provider: 'openai' }, matches: (model) => model.provider === 'openai' };
+      },
+    },
+  ],
+};
+
+export const repoCase: EntityCase<Repo, Record<string, never>> = {
+  name: 'repos',
+  fields: fieldsOf(repoSchema),
+  repository: (store) => store.repos,
+  prepare: async () => ({
+    graph: null,
+    make: (overrides) => buildRepo(overrides),
+    variants: () => [
+      { label: 'every field set', entity: buildRepo() },
+      {
+        label: 'nullable fields null',
+        entity: buildRepo({ codeHost: null, url: `file:///srv/git/${buildId('bare')}.git` }),
+      },
+      {
+        label: 'unicode and maximum lengths',
+        entity: buildRepo({
+          name: unicodeSample,
+          url: `https://git.example.com/${buildId('long')}/${longText(2048).replace(/\s/g, '-')}`.slice(
+            0,
+            2048,
+          ),
+          defaultBranch: `release/${longText(200).replace(/\s/g, '-')}`.slice(0, 255),
+        }),
+      },
+    ],
+    patch: (entity) => ({
+      name: `${entity.name} (renamed)`.slice(0, 200),
+      url: `${entity.url}-moved`,
+      defaultBranch: 'trunk',
+      codeHost: entity.codeHost === null ? 'github' : null,
+      updatedAt: later(entity.updatedAt),
+    }),
+  }),
+  uniques: [
+    {
+      label: 'url',
+      duplicateOf: (existing, maker) => maker.make({ url: existing.url }),
+      keyOf: (other) => ({ url: other.url }),
+    },
+  ],
+  filters: [],
+};
+
+export const taskCase: EntityCase<Task, { repoId?: string; archived?: boolean }> = {
+  name: 'tasks',
+  fields: fieldsOf(taskSchema),
+  repository: (store) => store.tasks,
+  prepare: async (store) => {
+    const graph = await seedGraph(store);
+    const make = (overrides: Partial<Task> = {}) =>
+      buildTask({ repoId: graph.repo.id, actionId: graph.action.id, createdBy: graph.user.id, ...overrides });
+    return {
+      graph,
+      make,
+      variants: () => [
+        { label: 'every field set', entity: make() },
+        {
+          label: 'nullable fields null (a text task)',
+          entity: make({ repoId: null, baseBranch: null, actionId: null, createdBy: null }),
+        },
+        { label: 'unicode and maximum lengths', entity: make({ title: longText(500), archived: true }) },
+        {
+          label: 'unicode title',
+          entity: make({ title: unicodeSample, baseBranch: 'feature/\u00e9t\u00e9' }),
+        },
+      ],
+      patch: (entity) => ({
+        title: `${unicodeSample} (patched)`,
+        repoId: entity.repoId === null ? graph.repo.id : null,
+        baseBranch: entity.baseBranch === null ? 'develop' : null,
+        archived: !entity.archived,
+        updatedAt: later(entity.updatedAt),
+      }),
+    };
+  },
+  uniques: [],
+  filters: [
+    {
+      label: 'repoId',
+      seed: async (store, maker) => {
+        const otherRepo = await store.repos.insert(buildRepo());
+        await store.tasks.insert(maker.make({ repoId: otherRepo.id }));
+        await store.tasks.insert(maker.make({ repoId: null, baseBranch: null }));
+        await store.tasks.insert(maker.make({ repoId: otherRepo.id, archived: true }));
+        await store.tasks.insert(maker.make());
+        return { filter: { repoId: otherRepo.id }, matches: (task) => task.repoId === otherRepo.id };
+      },
+    },
+    {
+      label: 'archived: true',
+      seed: async (store, maker) => {
+        await store.tasks.insert(maker.make({ archived: true }));
+        await store.tasks.insert(maker.make({ archived: false }));
+        await store.tasks.insert(maker.make({ archived: true, repoId: null, baseBranch: null }));
+        return { filter: { archived: true }, matches: (task) => task.archived };
+      },
+    },
+    {
+      label: 'archived: false',
+      seed: async (store, maker) => {
+        await store.tasks.insert(maker.make({ archived: true }));
+        await store.tasks.insert(maker.make({ archived: false }));
+        await store.tasks.insert(maker.make({ archived: true }));
+        return { filter: { archived: false }, matches: (task) => !task.archived };
+      },
+    },
+    {
+      label: 'repoId and archived together',
+      seed: async (store, maker) => {
+        const otherRepo = await store.repos.insert(buildRepo());
+        await store.tasks.insert(maker.make({ repoId: otherRepo.id, archived: false }));
+        await store.tasks.insert(maker.make({ repoId: otherRepo.id, archived: true }));
+        await store.tasks.insert(maker.make({ archived: true }));
+        await store.tasks.insert(maker.make({ repoId: otherRepo.id, archived: true }));
+        return {
+          filter: { repoId: otherRepo.id, archived: true },
+          matches: (task) => task.repoId === otherRepo.id && task.archived,
+        };
+      },
+    },
+  ],
+};
+
+export const messageCase: EntityCase<Message, { taskId?: string }> = {
+  name: 'messages',
+  fields: fieldsOf(messageSchema),
+  repository: (store) => store.messages,
+  prepare: async (store) => {
+    const graph = await seedGraph(store);
+    const make = (overrides: Partial<Message> = {}) =>
+      buildMessage({ taskId: graph.task.id, runId: graph.run.id, createdBy: graph.user.id, ...overrides });
+    return {
+      graph,
+      make,
+      variants: () => [
+        { label: 'every field set', entity: make() },
+        { label: 'nullable fields null', entity: make({ role: 'user', runId: null, createdBy: null }) },
+        { label: 'empty content', entity: make({ role: 'system', content: '' }) },
+        { label: 'unicode content', entity: make({ content: unicodeSample }) },
+        { label: 'maximum length content', entity: make({ content: longText(1_000_000) }) },
+      ],
+      patch: (entity) => ({
+        content: `${entity.content.slice(0, 100)} (edited) ${unicodeSample}`,
+        runId: entity.runId === null ? graph.run.id : null,
+        role: entity.role === 'assistant' ? 'system' : 'assistant',
+      }),
+    };
+  },
+  uniques: [],
+  filters: [
+    {
+      label: 'taskId',
+      seed: async (store, maker) => {
+        const graph = maker.graph!;
+        const other = await seedTask(store, graph);
+        await store.messages.insert(maker.make({ taskId: other.task.id, runId: other.run.id }));
+        await store.messages.insert(maker.make());
+        await store.messages.insert(maker.make({ taskId: other.task.id, runId: null }));
+        return { filter: { taskId: other.task.id }, matches: (message) => message.taskId === other.task.id };
+      },
+    },
+  ],
+};
+
+export const runCase: EntityCase<Run, { taskId?: string; messageId?: string; status?: Run['status'] }> = {
+  name: 'runs',
+  fields: fieldsOf(runSchema),
+  repository: (store) => store.runs,
+  prepare: async (store) => {
+    const graph = await seedGraph(store);
+    const make = (overrides: Partial<Run> = {}) =>
+      buildRun({
+        taskId: graph.task.id,
+        messageId: graph.userMessage.id,
+        executor: { kind: 'model', modelProfileId: graph.model.id },
+        ...overrides,
+      });
+    return {
+      graph,
+      make,
+      variants: () => [
+        { label: 'every field set', entity: make() },
+        {
+          label: 'nullable fields null and empty lists',
+          entity: make({
+            executor: { kind: 'agent-cli', cli: 'codex', modelName: null },
+            status: 'queued',
+            baseRef: null,
+            baseCommit: null,
+            workingBranch: null,
+            summary: null,
+            patch: null,
+            filesChanged: [],
+            warnings: [],
+            error: null,
+            usage: null,
+            startedAt: null,
+            completedAt: null,
+          }),
+        },
+        {
+          label: 'empty strings are not nulls',
+          entity: make({
+            executor: { kind: 'agent-cli', cli: 'claude-code', modelName: 'claude-sonnet-4-5' },
+            status: 'succeeded',
+            summary: '',
+            patch: '',
+            warnings: [''],
+            error: { code: 'x', message: '' },
+            usage: { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, costUsd: 0 },
+          }),
+        },
+        {
+          label: 'unicode and long text',
+          entity: make({
+            instruction: longText(200_000),
+            summary: unicodeSample,
+            patch: `--- a/${unicodeSample}\n+++ b/x\n${longText(50_000)}`,
+            warnings: [unicodeSample, 'second'],
+            usage: { inputTokens: 2_000_000_000, outputTokens: 1, cachedInputTokens: 3, costUsd: null },
+            filesChanged: [
+              { path: '\u65e5\u672c/\u00e9.ts', oldPath: null, status: 'added', added: 10, removed: 0 },
+              { path: 'gone.ts', oldPath: null, status: 'deleted', added: 0, removed: 99 },
+            ],
+          }),
+        },
+      ],
+      patch: (entity) => ({
+        status: entity.status === 'succeeded' ? 'failed' : 'succeeded',
+        summary: entity.summary === null ? 'now summarised' : null,
+        patch: entity.patch === null ? 'diff --git a/a b/a\n' : null,
+        filesChanged: [{ path: 'only.ts', oldPath: null, status: 'modified', added: 2, removed: 3 }],
+        warnings: ['replaced'],
+        error: entity.error === null ? { code: 'timeout', message: 'took too long' } : null,
+        usage: { inputTokens: 1, outputTokens: 2, cachedInputTokens: 0, costUsd: 0.5 },
+        startedAt: entity.startedAt === null ? lateTimestamp : null,
+        completedAt: lateTimestamp,
+      }),
+    };
+  },
+  uniques: [],
+  filters: [
+    {
+      label: 'taskId',
+      seed: async (store, maker) => {
+        const other = await seedTask(store, maker.graph!);
+        await store.runs.insert(maker.make({ taskId: other.task.id, messageId: other.userMessage.id }));
+        await store.runs.insert(maker.make());
+        return { filter: { taskId: other.task.id }, matches: (run) => run.taskId === other.task.id };
+      },
+    },
+    {
+      label: 'messageId',
+      seed: async (store, maker) => {
+        const graph = maker.graph!;
+        const followUp = await store.messages.insert(
+          buildMessage({ taskId: graph.task.id, role: 'user', runId: null, createdBy: null }),
+        );
+        await store.runs.insert(maker.make({ messageId: followUp.id }));
+        await store.runs.insert(maker.make());
+        await store.runs.insert(maker.make({ messageId: followUp.id, status: 'running' }));
+        return { filter: { messageId: followUp.id }, matches: (run) => run.messageId === followUp.id };
+      },
+    },
+    {
+      label: 'status',
+      seed: async (store, maker) => {
+        for (const status of ['queued', 'running', 'queued', 'succeeded', 'canceled'] as const) {
+          await store.runs.insert(maker.make({ status }));
+        }
+        return { filter: { status: 'queued' }, matches: (run) => run.status === 'queued' };
+      },
+    },
+    {
+      label: 'taskId, messageId and status together',
+      seed: async (store, maker) => {
+        const other = await seedTask(store, maker.graph!);
+        const base = { taskId: other.task.id, messageId: other.userMessage.id };
+        await store.runs.insert(maker.make({ ...base, status: 'running' }));
+        await store.runs.insert(maker.make({ ...base, status: 'failed' }));
+        await store.runs.insert(maker.make({ status: 'running' }));
+        await store.runs.insert(maker.make({ ...base, status: 'running' }));
+        return {
+          filter: { ...base, status: 'running' },
+          matches: (run) =>
+            run.taskId === base.taskId && run.messageId === base.messageId && run.status === 'running',
+        };
+      },
+    },
+  ],
+};
+
+export const pullRequestCase: EntityCase<PullRequest, { taskId?: string; repoId?: string }> = {
+  name: 'pullRequests',
+  fields: fieldsOf(pullRequestSchema),
+  repository: (store) => store.pullRequests,
+  prepare: async (store) => {
+    const graph = await seedGraph(store);
+    const make = (overrides: Partial<PullRequest> = {}) =>
+      buildPullRequest({ taskId: graph.task.id, repoId: graph.repo.id, runId: graph.run.id, ...overrides });
+    return {
+      graph,
+      make,
+      variants: () => [
+        { label: 'every field set', entity: make() },
+        { label: 'empty body, merged', entity: make({ body: '', state: 'merged' }) },
+        {
+          label: 'unicode and maximum lengths',
+          entity: make({
+            title: longText(500),
+            body: longText(65_536),
+            branch: `goosuke/${unicodeSample.replace(/\s/g, '-')}`,
+            state: 'closed',
+          }),
+        },
+      ],
+      patch: (entity) => ({
+        title: `${unicodeSample} v2`,
+        body: entity.body === '' ? 'now with a body' : '',
+        state: entity.state === 'open' ? 'closed' : 'open',
+        branch: `${entity.branch}-2`,
+        updatedAt: later(entity.updatedAt),
+      }),
+    };
+  },
+  uniques: [
+    {
+      label: '(repoId, number)',
+      duplicateOf: (existing, maker) => maker.make({ repoId: existing.repoId, number: existing.number }),
+      keyOf: (other) => ({ repoId: other.repoId, number: other.number }),
+      partialOverlapOf: async (existing, maker, store) => {
+        // The same number on another repo is another pull request.
+        const otherRepo = await store.repos.insert(buildRepo());
+        return maker.make({ repoId: otherRepo.id, number: existing.number });
+      },
+    },
+  ],
+  filters: [
+    {
+      label: 'taskId',
+      seed: async (store, maker) => {
+        const other = await seedTask(store, maker.graph!);
+        await store.pullRequests.insert(maker.make({ taskId: other.task.id, runId: other.run.id }));
+        await store.pullRequests.insert(maker.make());
+        await store.pullRequests.insert(maker.make({ taskId: other.task.id, runId: other.run.id }));
+        return { filter: { taskId: other.task.id }, matches: (pr) => pr.taskId === other.task.id };
+      },
+    },
+    {
+      label: 'repoId',
+      seed: async (store, maker) => {
+        const otherRepo = await store.repos.insert(buildRepo());
+        await store.pullRequests.insert(maker.make({ repoId: otherRepo.id }));
+        await store.pullRequests.insert(maker.make());
+        await store.pullRequests.insert(maker.make({ repoId: otherRepo.id }));
+        return { filter: { repoId: otherRepo.id }, matches: (pr) => pr.repoId === otherRepo.id };
+      },
+    },
+  ],
+};
+
+export const userCase: EntityCase<User, Record<string, never>> = {
+  name: 'users',
+  fields: fieldsOf(userSchema),
+  repository: (store) => store.users,
+  prepare: async () => ({
+    graph: null,
+    make: (overrides) => buildUser(overrides),
+    variants: () => [
+      { label: 'every field set', entity: buildUser() },
+      { label: 'disabled member', entity: buildUser({ role: 'member', disabled: true }) },
+      {
+        label: 'unicode and maximum lengths',
+        entity: ((user) => ({ ...user, username: `${user.username}-${'x'.repeat(64)}`.slice(0, 64) }))(
+          buildUser({ displayName: unicodeSample }),
+        ),
+      },
+    ],
+    patch: (entity) => ({
+      displayName: `${unicodeSample} 2`,
+      role: entity.role === 'admin' ? 'member' : 'admin',
+      disabled: !entity.disabled,
+      updatedAt: later(entity.updatedAt),
+    }),
+  }),
+  uniques: [
+    {
+      label: 'username',
+      duplicateOf: (existing, maker) => maker.make({ username: existing.username }),
+      keyOf: (other) => ({ username: other.username }),
+    },
+  ],
+  filters: [],
+};
+
+export const actionCase: EntityCase<Action, { templateId?: string; enabled?: boolean }> = {
+  name: 'actions',
+  fields: fieldsOf(actionSchema),
+  repository: (store) => store.actions,
+  prepare: async (store) => {
+    const graph = await seedGraph(store);
+    const make = (overrides: Partial<Action> = {}) =>
+      buildAction({ templateId: graph.template.id, repoId: graph.repo.id, ...overrides });
+    return {
+      graph,
+      make,
+      variants: () => [
+        { label: 'every field set', entity: make() },
+        {
+          label: 'nullable fields null, empty config',
+          entity: make({ repoId: null, config: {}, enabled: false }),
+        },
+        {
+          label: 'nested JSON config',
+          entity: make({ name: unicodeSample, trigger: 'discord-reaction', config: nestedJsonSample }),
+        },
+      ],
+      patch: (entity) => ({
+        // A patch replaces a JSON field wholesale; it does not merge into it.
+        config: { replaced: [unicodeSample] },
+        enabled: !entity.enabled,
+        trigger: entity.trigger === 'schedule' ? 'cli' : 'schedule',
+        repoId: entity.repoId === null ? graph.repo.id : null,
+        updatedAt: later(entity.updatedAt),
+      }),
+    };
+  },
+  uniques: [
+    {
+      label: 'name',
+      duplicateOf: (existing, maker) => maker.make({ name: existing.name }),
+      keyOf: (other) => ({ name: other.name }),
+    },
+  ],
+  filters: [
+    {
+      label: 'templateId',
+      seed: async (store, maker) => {
+        const otherTemplate = await store.templates.insert(buildTemplate());
+        await store.actions.insert(maker.make({ templateId: otherTemplate.id }));
+        await store.actions.insert(maker.make());
+        await store.actions.insert(maker.make({ templateId: otherTemplate.id, enabled: false }));
+        return {
+          filter: { templateId: otherTemplate.id },
+          matches: (action) => action.templateId === otherTemplate.id,
+        };
+      },
+    },
+    {
+      label: 'enabled: true',
+      seed: async (store, maker) => {
+        await store.actions.insert(maker.make({ enabled: false }));
+        await store.actions.insert(maker.make({ enabled: true }));
+        await store.actions.insert(maker.make({ enabled: false }));
+        return { filter: { enabled: true }, matches: (action) => action.enabled };
+      },
+    },
+    {
+      label: 'enabled: false',
+      seed: async (store, maker) => {
+        await store.actions.insert(maker.make({ enabled: false }));
+        await store.actions.insert(maker.make({ enabled: true }));
+        await store.actions.insert(maker.make({ enabled: false }));
+        return { filter: { enabled: false }, matches: (action) => !action.enabled };
+      },
+    },
+  ],
+};
+
+export const templateCase: EntityCase<Template, Record<string, never>> = {
+  name: 'templates',
+  fields: fieldsOf(templateSchema),
+  repository: (store) => store.templates,
+  prepare: async (store) => {
+    const graph = await seedGraph(store);
+    const make = (overrides: Partial<Template> = {}) =>
+      buildTemplate({
+        defaultModelProfileIds: [graph.model.id],
+        extensionIds: [graph.extension.id],
+        ...overrides,
+      });
+    return {
+      graph,
+      make,
+      variants: () => [
+        { label: 'every field set', entity: make() },
+        {
+          label: 'empty lists and description',
+          entity: make({
+            description: '',
+            parameters: [],
+            defaultModelProfileIds: [],
+            extensionIds: [],
+            outputKind: 'pull-request',
+          }),
+        },
+        {
+          label: 'unicode and maximum lengths',
+          entity: make({
+            name: unicodeSample,
+            description: longText(2000),
+            prompt: `${unicodeSample} {{thread}} ${longText(90_000)}`,
+            outputKind: 'patch',
+          }),
+        },
+      ],
+      patch: (entity) => ({
+        prompt: `${entity.prompt.slice(0, 50)} {{extra}}`,
+        parameters: [
+          {
+            name: 'extra',
+            type: 'string',
+            description: unicodeSample,
+            required: true,
+            options: null,
+            default: '',
+          },
+        ],
+        defaultModelProfileIds: [],
+        outputKind: entity.outputKind === 'text' ? 'pull-request' : 'text',
+        updatedAt: later(entity.updatedAt),
+      }),
+    };
+  },
+  uniques: [
+    {
+      label: 'name',
+      duplicateOf: (existing, maker) => maker.make({ name: existing.name }),
+      keyOf: (other) => ({ name: other.name }),
+    },
+  ],
+  filters: [],
+};
+
+export const extensionCase: EntityCase<Extension, Record<string, never>> = {
+  name: 'extensions',
+  fields: fieldsOf(extensionSchema),
+  repository: (store) => store.extensions,
+  prepare: async () => ({
+    graph: null,
+    make: (overrides) => buildExtension(overrides),
+    variants: () => [
+      { label: 'every field set', entity: buildExtension() },
+      {
+        label: 'nullable fields null, empty lists',
+        entity: buildExtension({ type: 'builtin', command: null, uri: null, args: [], headers: {}, env: [] }),
+      },
+      {
+        label: 'null and empty env values',
+        entity: buildExtension({
+          type: 'streamable_http',
+          command: null,
+          env: [
+            { name: 'SECRET_UNSET', value: null, secret: true },
+            { name: 'EMPTY', value: '', secret: false },
+            { name: 'UNICODE', value: unicodeSample, secret: false },
+          ],
+          headers: { authorization: 'Bearer v1.key.envelope', 'x-\u00e9': unicodeSample },
+          args: ['', unicodeSample, '--flag=a b'],
+        }),
+      },
+    ],
+    patch: (entity) => ({
+      env: [{ name: 'ONLY', value: 'one', secret: false }],
+      headers: { replaced: 'yes' },
+      enabled: !entity.enabled,
+      timeoutSeconds: entity.timeoutSeconds === 3600 ? 1 : 3600,
+      command: entity.command === null ? 'node' : null,
+      updatedAt: later(entity.updatedAt),
+    }),
+  }),
+  uniques: [
+    {
+      label: 'name',
+      duplicateOf: (existing, maker) => maker.make({ name: existing.name }),
+      keyOf: (other) => ({ name: other.name }),
+    },
+  ],
+  filters: [],
+};

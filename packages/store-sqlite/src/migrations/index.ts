@@ -1,0 +1,23 @@
+import type { Migration, MigrationProvider } from 'kysely/migration';
+import { initialSchemaMigration } from './0001-initial-schema.ts';
+import { jobQueueMigration } from './0002-job-queue.ts';
+
+/** The table in which kysely's Migrator records the migrations it has run. */
+export const migrationTableName = 'goosuke_migrations';
+
+/** The lock table kysely's Migrator keeps beside {@link migrationTableName}. */
+export const migrationLockTableName = 'goosuke_migrations_lock';
+
+/**
+ * Every migration of the Goosuke SQLite schema, by name, in the order they run. Listed in code
+ * rather than read from a folder so that they bundle with the package. Names never change
+ * once released; new migrations are appended with a higher number.
+ */
+export const sqliteMigrationProvider: MigrationProvider = {
+  async getMigrations(): Promise<Record<string, Migration>> {
+    return {
+      '0001_initial_schema': initialSchemaMigration,
+      '0002_job_queue': jobQueueMigration,
+    };
+  },
+};

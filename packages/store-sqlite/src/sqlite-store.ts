@@ -1,0 +1,209 @@
+import {
+  type Action,
+  type ActionRepository,
+  type Extension,
+  type ExtensionRepository,
+  GoosukeError,
+  type Message,
+  type MessageRepository,
+  type ModelProfile,
+  type ModelProfileRepository,
+  type PullRequest,
+  type PullRequestRepository,
+  type Repo,
+  type RepoRepository,
+  type Run,
+  type RunRepository,
+  type Store,
+  type Task,
+  type TaskRepository,
+  type Template,
+  type TemplateRepository,
+  UnsupportedError,
+  type User,
+  type UserRepository,
+} from '@goosuke/core';
+import { createEntityRepository, createSecretColumn } from './entity-repository.ts';
+import { connectionScope, type ExecutionScope, transactionScope } from './execution-scope.ts';
+import { createRunEventRepository } from './run-event-repository.ts';
+import { createSettingRepository } from './setting-repository.ts';
+import {
+  openSqliteConnection,
+  type SqliteConnection,
+  type SqliteConnectionOptions,
+  type SqliteDatabase,
+} from './sqlite-connection.ts';
+import {
+  actionTable,
+  extensionTable,
+  messageTable,
+  modelProfileTable,
+  pullRequestTable,
+  repoTable,
+  runTable,
+  taskTable,
+  templateTable,
+  userTable,
+} from './table-definitions.ts';
+
+/** Options of {@link createSqliteStore}. */
+export interface SqliteStoreOptions extends SqliteConnectionOptions {}
+
+/**
+ * The Store port on SQLite. `database` is the better-sqlite3 handle, e.g. to give
+ * {@link createSqliteJobQueue} the same connection.
+ */
+export interface SqliteStore extends Store {
+  /** The better-sqlite3 handle the store works through. */
+  readonly database: SqliteDatabase;
+}
+
+function buildStore(
+  connection: SqliteConnection,
+  scope: ExecutionScope,
+  transaction: Store['transaction'],
+  close: () => Promise<void>,
+): SqliteStore {
+  const models = createEntityRepository<ModelProfile, { provider?: ModelProfile['provider'] }>(
+    modelProfileTable,
+    scope,
+  );
+  const apiKey = createSecretColumn(modelProfileTable, 'encrypted_api_key', scope);
+  const modelRepository: ModelProfileRepository = {
+    get: models.get,
+    insert: models.insert,
+    update: models.update,
+    delete: models.delete,
+    list: models.list,
+    setEncryptedApiKey: (id, encryptedApiKey) =>
+      apiKey.set(id, encryptedApiKey, { has_api_key: encryptedApiKey === null ? 0 : 1 }),
+    getEncryptedApiKey: (id) => apiKey.get(id),
+  };
+
+  const users = createEntityRepository<User>(userTable, scope);
+  const passwordHash = createSecretColumn(userTable, 'password_hash', scope);
+  const userRepository: UserRepository = {
+    get: users.get,
+    insert: users.insert,
+    update: users.update,
+    delete: users.delete,
+    list: users.list,
+    getByUsername: (username) => users.findBy('username', username),
+    setPasswordHash: (id, hash) => passwordHash.set(id, hash),
+    getPasswordHash: (id) => passwordHash.get(id),
+  };
+
+  const actions = createEntityRepository<Action, { templateId?: string; enabled?: boolean }>(
+    actionTable,
+    scope,
+  );
+  const templates = createEntityRepository<Template>(templateTable, scope);
+  const extensions = createEntityRepository<Extension>(extensionTable, scope);
+  const byName = <T extends { id: string }, F extends object>(
+    repository: ReturnType<typeof createEntityRepository<T, F>>,
+  ) => ({
+    get: repository.get,
+    insert: repository.insert,
+    update: repository.update,
+    delete: repository.delete,
+    list: repository.list,
+    getByName: (name: string) => repository.findBy('name', name),
+  });
+
+  const repos: RepoRepository = createEntityRepository<Repo>(repoTable, scope);
+  const tasks: TaskRepository = createEntityRepository<Task, { repoId?: string; archived?: boolean }>(
+    taskTable,
+    scope,
+  );
+  const messages: MessageRepository = createEntityRepository<Message, { taskId?: string }>(
+    messageTable,
+    scope,
+  );
+  const runs: RunRepository = createEntityRepository<
+    Run,
+    { taskId?: string; messageId?: string; status?: Run['status'] }
+  >(runTable, scope);
+  const pullRequests: PullRequestRepository = createEntityRepository<
+    PullRequest,
+    { taskId?: string; repoId?: string }
+  >(pullRequestTable, scope);
+  const actionRepository: ActionRepository = byName(actions);
+  const templateRepository: TemplateRepository = byName(templates);
+  const extensionRepository: ExtensionRepository = byName(extensions);
+
+  return {
+    database: connection.database,
+    models: modelRepository,
+    repos,
+    tasks,
+    messages,
+    runs,
+    runEvents: createRunEventRepository(scope),
+    pullRequests,
+    users: userRepository,
+    actions: actionRepository,
+    templates: templateRepository,
+    extensions: extensionRepository,
+    settings: createSettingRepository(scope),
+    transaction,
+    close,
+  };
+}
+
+/**
+ * Opens the Store on SQLite: opens or joins the connection for `options.database`, sets
+ * WAL (for files), synchronous NORMAL, foreign keys and the busy timeout, and runs pending
+ * migrations in one transaction. Async because of the migrations.
+ *
+ * Ownership: a filename is opened by the store and closed by its `close()`; an injected
+ * better-sqlite3 handle belongs to the host and is never closed by the store. A store and a
+ * job queue given the same handle share one connection and its transaction lock.
+ *
+ * Transactions: `transaction(work)` runs `work` inside BEGIN IMMEDIATE ... COMMIT (ROLLBACK
+ * and rethrow when it throws); nested calls join the outer one. Use only the store passed to
+ * `work`: meanwhile every statement issued from outside the transaction waits for it to end.
+ * (Calls made through the outer store from inside `work`'s own async context join the
+ * transaction rather than deadlock, but do not rely on it.) Statements of the host on an
+ * injected handle are not coordinated and become part of an open transaction.
+ *
+ * Errors: duplicates are ConflictError, invalid entities and references to missing entities
+ * InvalidInputError, a busy database a retryable GoosukeError `storage`, anything else
+ * GoosukeError `storage`. After `close()` (idempotent) every call rejects with `storage`.
+ *
+ * @throws GoosukeError `storage` when the database cannot be opened or migrated.
+ */
+export async function createSqliteStore(options: SqliteStoreOptions): Promise<SqliteStore> {
+  const { connection, owned } = await openSqliteConnection(options);
+  const closedMessage = 'the SQLite store is closed';
+  let closed = false;
+  let closing: Promise<void> | undefined;
+  const scope = connectionScope(connection, () => closed, closedMessage);
+
+  const transaction = <T>(work: (store: Store) => Promise<T>): Promise<T> => {
+    if (closed) return Promise.reject(new GoosukeError('storage', closedMessage));
+    return connection.transaction((token) => {
+      const boundScope = transactionScope(connection, token);
+      const bound: SqliteStore = buildStore(
+        connection,
+        boundScope,
+        // Nested calls join: the work runs on the same bound store, inside the same transaction.
+        (nestedWork) => boundScope.run(() => undefined).then(() => nestedWork(bound)),
+        () =>
+          Promise.reject(
+            new UnsupportedError(
+              'close the store that opened the transaction, not the one passed to its work',
+            ),
+          ),
+      );
+      return work(bound);
+    });
+  };
+
+  const close = (): Promise<void> => {
+    closed = true;
+    closing ??= owned ? connection.close() : Promise.resolve();
+    return closing;
+  };
+
+  return buildStore(connection, scope, transaction, close);
+}
