@@ -54,7 +54,7 @@ describe('main', () => {
       expect(run.stderr).toBe('');
       const help = run.stdout;
       expect(help).toContain('goosuke patch apply [options] FILE|-');
-      expect(help).toMatch(/^ {2}FILE\|- +The patch or model reply to read; - reads stdin\.$/m);
+      expect(help).toMatch(/^ {2}FILE\|- +The patch or model reply to read \(relative to the current/m);
       expect(help).toMatch(/^ {6}--dir DIR +Directory to apply/m);
       expect(help).toMatch(/^ {6}--check +Report what would change/m);
       expect(help).toMatch(/^ {6}--forbid GLOB\.\.\. +Refuse edits/m);

@@ -352,7 +352,8 @@ describe('goosuke patch apply', () => {
       const before = await snapshot(project);
       const diff = ['--- /dev/null', '+++ b/../escaped.ts', '@@ -0,0 +1 @@', '+export {};', ''].join('\n');
       const run = await runMain(['patch', 'apply', '-'], { cwd: project, stdin: diff });
-      expect(run.code).not.toBe(0);
+      expect(run.code).toBe(1);
+      expect(run.stdout).toContain('path-escape');
       expect(await snapshot(project)).toEqual(before);
       expect(await snapshot(path.dirname(project))).not.toHaveProperty('escaped.ts');
     });

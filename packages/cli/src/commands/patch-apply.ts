@@ -29,7 +29,12 @@ export const patchApplyCommand = defineCommand({
     'If any edit does not apply, nothing is written: each failure is printed on stdout with the',
     'closest region of the file and its line numbers, and a one-line summary goes to stderr.',
   ].join('\n'),
-  arguments: [{ name: 'FILE|-', description: 'The patch or model reply to read; - reads stdin.' }],
+  arguments: [
+    {
+      name: 'FILE|-',
+      description: 'The patch or model reply to read (relative to the current directory); - reads stdin.',
+    },
+  ],
   options: {
     dir: {
       type: 'string',
@@ -90,10 +95,8 @@ export const patchApplyCommand = defineCommand({
       readFile: (file) => workspace.readFile(file),
       forbiddenPaths: [...defaultForbiddenPaths, ...forbid],
     });
-    if (result.ok && !check && result.changes.length > 0) {
-      await workspace.writeFiles(result.changes);
-    }
     const written = result.ok && !check && result.changes.length > 0;
+    if (written) await workspace.writeFiles(result.changes);
     return finish(io, options.json === true, applyReport({ source, parsed, result, check, written }));
   },
 });

@@ -42,6 +42,9 @@ export function placeHunk(index: LineIndex, hunk: EditHunk, context: PlaceContex
     endOfFile: hunk.endOfFile === true,
   };
   const strict = locateLines(index, hunk.before, options);
+  if (strict.kind === 'found' && insertionAlreadyApplied(index, hunk, options, strict.placement)) {
+    return { kind: 'already-applied', start: strict.placement.start };
+  }
   if (strict.kind !== 'not-found') return outcomeOf(index, hunk, strict);
   if (hunk.after.length > 0) {
     const applied = locateLines(index, hunk.after, { ...options, hint: hunk.newStartHint ?? null });
@@ -64,6 +67,23 @@ export function placeHunk(index: LineIndex, hunk: EditHunk, context: PlaceContex
     message: `the ${plural(hunk.before.length, 'expected line')} ${hunk.before.length === 1 ? 'is' : 'are'} not in the file${near}; re-read the file and resend this change with its current lines`,
     closest,
   };
+}
+
+/**
+ * A hunk that adds lines keeps its old lines as context, so they are still in the file after it
+ * was applied: without this check a repeated reply would insert its lines a second time. The
+ * hunk counts as applied when its `after` lines are found (strict tiers, uniquely) around the
+ * very place its `before` lines matched.
+ */
+function insertionAlreadyApplied(
+  index: LineIndex,
+  hunk: EditHunk,
+  options: LocateOptions,
+  before: { start: number; end: number },
+): boolean {
+  if (hunk.after.length <= hunk.before.length) return false;
+  const applied = locateLines(index, hunk.after, { ...options, hint: hunk.newStartHint ?? null });
+  return applied.kind === 'found' && applied.placement.start <= before.start && applied.placement.end >= before.end;
 }
 
 function outcomeOf(
