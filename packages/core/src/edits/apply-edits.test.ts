@@ -431,7 +431,8 @@ describe('applyEdits: SEARCH/REPLACE, apply_patch and whole files', () => {
     const original = 'import a from "a";\n\nexport function f() {\n  return a();\n}\n';
     const diff =
       '--- a/f.js\n+++ b/f.js\n@@ -1,3 +1,4 @@\n import a from "a";\n+import b from "b";\n \n export function f() {\n';
-    const search = 'f.js\n<<<<<<< SEARCH\nimport a from "a";\n=======\nimport a from "a";\nimport b from "b";\n>>>>>>> REPLACE\n';
+    const search =
+      'f.js\n<<<<<<< SEARCH\nimport a from "a";\n=======\nimport a from "a";\nimport b from "b";\n>>>>>>> REPLACE\n';
     for (const text of [diff, search]) {
       const first = await applyOk({ 'f.js': original }, text);
       expect(first.files['f.js']).toBe(original.replace('"a";\n', '"a";\nimport b from "b";\n'));

@@ -83,7 +83,9 @@ function insertionAlreadyApplied(
 ): boolean {
   if (hunk.after.length <= hunk.before.length) return false;
   const applied = locateLines(index, hunk.after, { ...options, hint: hunk.newStartHint ?? null });
-  return applied.kind === 'found' && applied.placement.start <= before.start && applied.placement.end >= before.end;
+  return (
+    applied.kind === 'found' && applied.placement.start <= before.start && applied.placement.end >= before.end
+  );
 }
 
 function outcomeOf(
