@@ -50,9 +50,12 @@ export async function removeTemporaryDirectories(): Promise<void> {
   await Promise.all(made.splice(0).map((directory) => rm(directory, { recursive: true, force: true })));
 }
 
-/** A fresh copy of test/fixtures/project in a temp dir. */
+/** A fresh copy of test/fixtures/project in a temp dir of its own. */
 export async function copyProject(): Promise<string> {
-  const directory = await temporaryDirectory('goosuke-project-');
+  // Inside a private parent directory, so that a test can check nothing escaped beside the
+  // project without reading the whole system temp directory.
+  const parent = await temporaryDirectory('goosuke-project-');
+  const directory = path.join(parent, 'project');
   await cp(path.join(fixtures, 'project'), directory, { recursive: true });
   return directory;
 }
