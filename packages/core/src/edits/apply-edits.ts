@@ -23,8 +23,13 @@ const defaultFuzzyThreshold = 0.85;
  *   matter), must not overlap, and are spliced in one pass. Several edits of one file (several
  *   SEARCH/REPLACE blocks, two diffs of the same file) apply in sequence on the evolving content.
  * - A hunk whose `before` is not there but whose `after` is (strict tiers only) counts as
- *   `already-applied`; so do a new file that exists with the same content and a delete of a
- *   missing file. Applying the same patch twice thus succeeds with no change the second time.
+ *   `already-applied`, as does a hunk that adds lines when its `after` lines already surround
+ *   the place its `before` lines match; so do a new file that exists with the same content and
+ *   a delete of a missing file. Applying the same patch twice thus succeeds with no change the
+ *   second time.
+ * - Given text, parse problems are failures (a reply with one unreadable block is refused as a
+ *   whole). Given edits from {@link parseEdits}, only those edits are applied: check
+ *   `ParsedEdits.problems` first if a partly unreadable reply must be refused.
  * - Line endings: the file keeps its own (CRLF stays CRLF), and keeps whether it ends with a
  *   newline unless a hunk's `\ No newline at end of file` says otherwise. New files get `\n`.
  * - On any failure the result is `{ ok: false, failures }` listing every failed hunk of every
