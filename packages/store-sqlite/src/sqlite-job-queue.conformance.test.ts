@@ -10,11 +10,12 @@ let directory: string | undefined;
 // Every handle of one test opens its own connection to the same real database file, like
 // separate processes sharing it; the file lives in a fresh temp directory per test.
 describeJobQueueConformance('SQLite file', {
-  async open({ leaseMs }) {
+  async open({ leaseMs, maxLeaseExpiries }) {
     directory ??= await mkdtemp(join(tmpdir(), 'goosuke-queue-conformance-'));
     return createSqliteJobQueue({
       database: join(directory, 'goosuke.sqlite'),
       leaseMs,
+      maxLeaseExpiries,
       pollIntervalMs: 10,
       retryBackoffMs: 20,
     });

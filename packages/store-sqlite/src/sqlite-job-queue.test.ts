@@ -350,6 +350,126 @@ describe('leases', () => {
   });
 });
 
+describe('crash budget (maxLeaseExpiries)', () => {
+  const gaveUpAfterThree =
+    'gave up on the job: its worker stopped 3 times without finishing it (its lease expired)';
+
+  it('counts expired leases and fails the job on its third expiry by default, without delivering it', async () => {
+    let now = Date.parse('2030-01-01T00:00:00.000Z');
+    const clock: Clock = { now: () => now };
+    const leaseMs = 1000;
+    const first = await openQueue({ clock, leaseMs });
+    await first.enqueue({ id: 'poison', type: 'run', payload: null, maxAttempts: 10 });
+    let worker = first;
+    for (let delivery = 1; delivery <= 3; delivery += 1) {
+      const { calls, handler } = gatedHandler();
+      worker.start(handler, { concurrency: 1 });
+      await waitFor(() => calls.length === 1);
+      expect(calls[0]!.job.attempts).toBe(delivery);
+      expect(rawJob('poison')).toMatchObject({ status: 'running', lease_expiries: delivery - 1 });
+      await worker.simulateCrash();
+      now += leaseMs;
+      worker = await openQueue({ clock, leaseMs });
+    }
+    const delivered: Job[] = [];
+    worker.start(
+      async (job) => {
+        delivered.push(job);
+      },
+      { concurrency: 1 },
+    );
+    await worker.drain();
+    expect(delivered).toEqual([]);
+    expect(rawJob('poison')).toMatchObject({
+      status: 'failed',
+      attempts: 3,
+      max_attempts: 10,
+      lease_expiries: 3,
+      last_error: gaveUpAfterThree,
+      lease_owner: null,
+      lease_expires_at: null,
+      updated_at: new Date(now).toISOString(),
+    });
+    expect(await worker.get('poison')).toMatchObject({ status: 'failed', lastError: gaveUpAfterThree });
+  });
+
+  it('never claims a job whose expired lease uses up the budget, even before the give-up runs', async () => {
+    // The lease runs out between a poll's give-up and its claim: the clock reads just before
+    // the expiry for the give-up, and the expiry itself for the claim that follows it.
+    const expiry = Date.parse('2030-01-01T00:00:00.000Z');
+    let reads = 0;
+    let steady = false;
+    const clock: Clock = {
+      now: () => {
+        reads += 1;
+        return steady || reads % 2 === 0 ? expiry : expiry - 1;
+      },
+    };
+    const seed = await openQueue();
+    await seed.enqueue({ id: 'poison', type: 'run', payload: null, maxAttempts: 10 });
+    await seed.close();
+    const raw = new Database(file);
+    try {
+      raw
+        .prepare(
+          "update goosuke_jobs set status = 'running', attempts = 3, lease_expiries = 2, lease_owner = 'dead-worker', lease_expires_at = ? where id = 'poison'",
+        )
+        .run(expiry);
+    } finally {
+      raw.close();
+    }
+    const worker = await openQueue({ clock, maxLeaseExpiries: 3 });
+    const delivered: Job[] = [];
+    worker.start(
+      async (job) => {
+        delivered.push(job);
+      },
+      { concurrency: 1 },
+    );
+    await waitFor(() => reads >= 40);
+    expect(delivered).toEqual([]);
+    // Still running: only the claim, never the give-up, saw the expired lease.
+    expect(rawJob('poison')).toMatchObject({ status: 'running', lease_owner: 'dead-worker', attempts: 3 });
+    steady = true;
+    await worker.drain();
+    expect(delivered).toEqual([]);
+    expect(rawJob('poison')).toMatchObject({ status: 'failed', attempts: 3, lease_expiries: 3 });
+  });
+
+  it('gives a job up on its first expiry with maxLeaseExpiries 1, and says so in the singular', async () => {
+    let now = Date.parse('2030-01-01T00:00:00.000Z');
+    const clock: Clock = { now: () => now };
+    const dying = await openQueue({ clock, leaseMs: 1000, maxLeaseExpiries: 1 });
+    const { calls, handler } = gatedHandler();
+    await dying.enqueue({ id: 'fragile', type: 'run', payload: null });
+    dying.start(handler, { concurrency: 1 });
+    await waitFor(() => calls.length === 1);
+    await dying.simulateCrash();
+    now += 1000;
+    const worker = await openQueue({ clock, leaseMs: 1000, maxLeaseExpiries: 1 });
+    const delivered: Job[] = [];
+    worker.start(
+      async (job) => {
+        delivered.push(job);
+      },
+      { concurrency: 1 },
+    );
+    await worker.drain();
+    expect(delivered).toEqual([]);
+    expect(await worker.get('fragile')).toMatchObject({
+      status: 'failed',
+      attempts: 1,
+      lastError: 'gave up on the job: its worker stopped 1 time without finishing it (its lease expired)',
+    });
+  });
+
+  it('refuses a maxLeaseExpiries that is not a positive integer', async () => {
+    for (const maxLeaseExpiries of [0, -1, 1.5, Number.NaN]) {
+      await expect(openQueue({ maxLeaseExpiries })).rejects.toMatchObject({ code: 'invalid_input' });
+    }
+  });
+});
+
 describe('durability', () => {
   it('keeps a job across a restart: enqueued in one handle, run by a handle opened later', async () => {
     const first = await openQueue();

@@ -14,6 +14,7 @@ import {
   type NewJob,
   systemClock,
 } from '@goosuke/core';
+import { sql as sqlFragment } from 'kysely';
 import { connectionScope } from './execution-scope.ts';
 import { compileTemplate, type QueryTemplate, queryBuilder, slot } from './query-template.ts';
 import {
@@ -28,9 +29,21 @@ export interface SqliteJobQueueOptions extends SqliteConnectionOptions {
   /**
    * How long a claimed job stays reserved for this worker without a renewal, in ms. The
    * worker renews every `leaseMs / 3` while the handler runs; a job whose lease ran out
-   * (its process died) is delivered again to any worker. Default 30 000.
+   * (its process died) is delivered again to any worker, up to `maxLeaseExpiries`.
+   * Default 30 000.
    */
   leaseMs?: number;
+  /**
+   * The crash budget: how many times a job's lease may expire (its worker died, or stalled
+   * longer than the lease, without finishing it) before the queue gives the job up. When a
+   * job's lease expires for the `maxLeaseExpiries`-th time, the worker that finds it marks it
+   * `failed` with a `lastError` saying so instead of delivering it again, so a job that kills
+   * its process cannot take workers down forever. Independent of `maxAttempts` (handler
+   * failures); a job put back by `close()` does not count. Handles and processes sharing a
+   * file should agree on it: the limit of the worker that finds the expired lease applies.
+   * A positive integer; default 3.
+   */
+  maxLeaseExpiries?: number;
   /** How often a started queue looks for due jobs, in ms. Default 250. */
   pollIntervalMs?: number;
   /**
@@ -74,6 +87,8 @@ interface JobRow {
   status: JobStatus;
   attempts: number;
   max_attempts: number;
+  /** How many times the job's lease expired; see `maxLeaseExpiries`. */
+  lease_expiries: number;
   last_error: string | null;
   run_at: number;
   lease_owner: string | null;
@@ -92,6 +107,7 @@ interface JobTemplates {
   insert: QueryTemplate;
   get: QueryTemplate;
   claim: QueryTemplate;
+  giveUp: QueryTemplate;
   renew: QueryTemplate;
   finish: QueryTemplate;
   cancel: QueryTemplate;
@@ -110,6 +126,7 @@ function templatesOf(): JobTemplates {
     'status',
     'attempts',
     'max_attempts',
+    'lease_expiries',
     'last_error',
     'run_at',
     'lease_owner',
@@ -123,7 +140,9 @@ function templatesOf(): JobTemplates {
     ),
     get: compileTemplate(db.selectFrom(table).select(columns).where('id', '=', slot('id'))),
     // One UPDATE picks and takes the job, so two workers (or processes) can never claim the
-    // same one: SQLite holds the write lock from the subquery's read to the write.
+    // same one: SQLite holds the write lock from the subquery's read to the write. Taking a
+    // running job means its lease expired: that expiry is counted in the same write. A job
+    // whose expiry would use up the budget is never claimed (giveUp fails it instead).
     claim: compileTemplate(
       db
         .updateTable(table)
@@ -132,6 +151,12 @@ function templatesOf(): JobTemplates {
           lease_owner: slot('owner'),
           lease_expires_at: slot<number>('leaseExpiresAt'),
           attempts: eb('attempts', '+', 1),
+          // SET expressions read the row as it was: `status` is the status before the claim.
+          lease_expiries: eb(
+            'lease_expiries',
+            '+',
+            eb.case().when('status', '=', 'running').then(1).else(0).end(),
+          ),
           updated_at: slot('now'),
         }))
         .where(
@@ -146,6 +171,7 @@ function templatesOf(): JobTemplates {
                 where.and([
                   where('status', '=', 'running'),
                   where('lease_expires_at', '<=', slot<number>('nowMs')),
+                  where(where('lease_expiries', '+', 1), '<', slot<number>('maxLeaseExpiries')),
                 ]),
               ]),
             )
@@ -156,6 +182,25 @@ function templatesOf(): JobTemplates {
             .limit(1),
         )
         .returning(columns),
+    ),
+    // Fails, in one UPDATE, every job whose lease has expired for the last time allowed. The
+    // conditions are checked under the write lock, so a job is failed at most once, never
+    // while a live worker still holds its lease, and never after its outcome was written;
+    // claim excludes the same jobs, so they are not delivered again.
+    giveUp: compileTemplate(
+      db
+        .updateTable(table)
+        .set((eb) => ({
+          status: 'failed',
+          lease_expiries: eb('lease_expiries', '+', 1),
+          last_error: sqlFragment<string>`'gave up on the job: its worker stopped ' || (lease_expiries + 1) || case when lease_expiries = 0 then ' time' else ' times' end || ' without finishing it (its lease expired)'`,
+          lease_owner: null,
+          lease_expires_at: null,
+          updated_at: slot('now'),
+        }))
+        .where('status', '=', 'running')
+        .where('lease_expires_at', '<=', slot<number>('nowMs'))
+        .where((eb) => eb(eb('lease_expiries', '+', 1), '>=', slot<number>('maxLeaseExpiries'))),
     ),
     renew: compileTemplate(
       db
@@ -260,6 +305,16 @@ function defaultBackoff(attempt: number): number {
   return Math.min(1000 * 2 ** Math.max(0, attempt - 1), 60_000);
 }
 
+function positiveInteger(value: number | undefined, fallback: number, name: string): number {
+  const chosen = value ?? fallback;
+  if (typeof chosen !== 'number' || !Number.isInteger(chosen) || chosen < 1) {
+    throw InvalidInputError.fromIssues('job queue options', [
+      { path: [name], message: 'must be a positive integer' },
+    ]);
+  }
+  return chosen;
+}
+
 function positive(value: number | undefined, fallback: number, name: string): number {
   const chosen = value ?? fallback;
   if (typeof chosen !== 'number' || !Number.isFinite(chosen) || chosen <= 0) {
@@ -289,9 +344,11 @@ type QueueState = 'ready' | 'started' | 'closing' | 'closed' | 'crashed';
  * Delivery: a started handle polls every `pollIntervalMs` (and at once after an enqueue
  * through it) and claims due jobs with one atomic UPDATE that sets the lease owner, the lease
  * expiry and `attempts + 1`; a job whose lease expired is claimable again by any worker
- * (at-least-once). While a handler runs, its lease is renewed every `leaseMs / 3`; the
- * renewal also notices a cancel from another process (or a lease taken over after a stall)
- * and aborts the handler's signal. Outcomes are written only while this worker holds the
+ * (at-least-once), counting the expiry in `lease_expiries`; once a job's lease has expired
+ * `maxLeaseExpiries` times, it is never claimed again: each poll of a started handle fails
+ * such jobs (one atomic UPDATE) with a `lastError` that says so. While a handler runs, its
+ * lease is renewed every `leaseMs / 3`; the renewal also notices a cancel from another
+ * process (or a lease taken over after a stall) and aborts the handler's signal. Outcomes are written only while this worker holds the
  * lease: resolving marks the job succeeded; throwing requeues it after `retryBackoffMs` while
  * `attempts < maxAttempts`, else marks it failed with `lastError`.
  *
@@ -307,12 +364,14 @@ type QueueState = 'ready' | 'started' | 'closing' | 'closed' | 'crashed';
  * connection: a second connection's write waits synchronously (busy timeout) while a store
  * transaction holds the write lock.
  *
- * @throws InvalidInputError for a non-positive `leaseMs` or `pollIntervalMs`.
+ * @throws InvalidInputError for a non-positive `leaseMs` or `pollIntervalMs`, or a
+ *   `maxLeaseExpiries` that is not a positive integer.
  * @throws GoosukeError `storage` when the database cannot be opened or migrated.
  */
 export async function createSqliteJobQueue(options: SqliteJobQueueOptions): Promise<SqliteJobQueue> {
   const leaseMs = positive(options.leaseMs, 30_000, 'leaseMs');
   const pollIntervalMs = positive(options.pollIntervalMs, 250, 'pollIntervalMs');
+  const maxLeaseExpiries = positiveInteger(options.maxLeaseExpiries, 3, 'maxLeaseExpiries');
   const backoff = options.retryBackoffMs ?? defaultBackoff;
   const retryDelay = (attempt: number): number =>
     Math.max(0, Math.ceil(typeof backoff === 'number' ? backoff : backoff(attempt)));
@@ -390,8 +449,17 @@ export async function createSqliteJobQueue(options: SqliteJobQueueOptions): Prom
           leaseExpiresAt: at + leaseSpan,
           now: new Date(at).toISOString(),
           nowMs: at,
+          maxLeaseExpiries,
         }),
       ) as JobRow | undefined;
+    });
+
+  const giveUpExhausted = (): Promise<void> =>
+    execute(() => {
+      const at = nowMs();
+      statement(sql.giveUp).run(
+        sql.giveUp.bind({ now: new Date(at).toISOString(), nowMs: at, maxLeaseExpiries }),
+      );
     });
 
   const finish = (
@@ -497,6 +565,9 @@ export async function createSqliteJobQueue(options: SqliteJobQueueOptions): Prom
   const pumpOnce = async (): Promise<void> => {
     do {
       pumpAgain = false;
+      // Also when this handle is busy: a job out of crash budget is never claimed, so it must
+      // be failed by whichever handle polls; pump rechecks drain once done.
+      if (state === 'started') await giveUpExhausted();
       while (state === 'started' && running.size < concurrency) {
         const row = await claim();
         if (row === undefined) break;
@@ -578,6 +649,7 @@ export async function createSqliteJobQueue(options: SqliteJobQueueOptions): Prom
             status: 'queued',
             attempts: 0,
             max_attempts: checked.maxAttempts,
+            lease_expiries: 0,
             last_error: null,
             run_at: at + Math.ceil(checked.delayMs),
             lease_owner: null,

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Job } from '@goosuke/core';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createSqliteJobQueue, type SqliteJobQueue } from '../src/index.ts';
 import { createTempDatabaseDirectory, type TempDatabaseDirectory } from './fixtures.ts';
@@ -9,26 +10,33 @@ const leaseHolderScript = fileURLToPath(new URL('./lease-holder-process.ts', imp
 const leaseMs = 600;
 
 let directory: TempDatabaseDirectory;
-let child: ChildProcess | undefined;
+let children: ChildProcess[] = [];
 
 beforeEach(async () => {
   directory = await createTempDatabaseDirectory();
 });
 
 afterEach(async () => {
-  if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  child = undefined;
+  for (const child of children) {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  }
+  children = [];
   await directory.remove();
 });
 
-/** Starts the lease holder on `file` and collects its stdout lines. */
-function spawnLeaseHolder(file: string, concurrency: number): { process: ChildProcess; lines: string[] } {
+/** Starts the lease holder on `file` and collects its stdout lines; killed after the test. */
+function spawnLeaseHolder(
+  file: string,
+  concurrency: number,
+  holderLeaseMs = leaseMs,
+): { process: ChildProcess; lines: string[] } {
   const lines: string[] = [];
   const holder = spawn(
     process.execPath,
-    ['--conditions=@goosuke/source', leaseHolderScript, file, String(leaseMs), String(concurrency)],
+    ['--conditions=@goosuke/source', leaseHolderScript, file, String(holderLeaseMs), String(concurrency)],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
+  children.push(holder);
   let buffered = '';
   holder.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
     buffered += chunk;
@@ -64,7 +72,6 @@ describe('two processes on one database file', () => {
     await parent.enqueue({ id: 'orphaned', type: 'run', payload: { step: 1 } });
 
     const holder = spawnLeaseHolder(file, 2);
-    child = holder.process;
     await waitFor(
       () => holder.lines.filter((line) => line.startsWith('claimed ')).length === 2,
       `the child to claim both jobs (stdout: ${holder.lines.join(' | ')})`,
@@ -104,4 +111,62 @@ describe('two processes on one database file', () => {
     expect(await parent.get('orphaned')).toMatchObject({ status: 'succeeded', attempts: 2 });
     expect(await parent.get('canceled-remotely')).toMatchObject({ status: 'canceled', attempts: 1 });
   }, 15_000);
+
+  it('a job whose worker process is killed 3 times is failed, and neither of two live processes gets it', async () => {
+    const crashLeaseMs = 300;
+    const file = directory.file();
+    const parent: SqliteJobQueue = directory.track(
+      await createSqliteJobQueue({
+        database: file,
+        leaseMs: crashLeaseMs,
+        pollIntervalMs: 20,
+        workerId: 'parent',
+      }),
+    );
+    await parent.enqueue({ id: 'poison', type: 'run', payload: null, maxAttempts: 10 });
+
+    // Each child claims the job (the second and third once the previous one's lease ran out)
+    // and is killed holding it, as a job that crashes its process would have it.
+    for (let delivery = 1; delivery <= 3; delivery += 1) {
+      const holder = spawnLeaseHolder(file, 1, crashLeaseMs);
+      await waitFor(
+        () => holder.lines.includes(`claimed poison ${delivery}`),
+        `child ${delivery} to claim the job (stdout: ${holder.lines.join(' | ')})`,
+      );
+      const exited = new Promise((resolve) => holder.process.once('exit', resolve));
+      holder.process.kill('SIGKILL');
+      await exited;
+    }
+
+    // Two live processes poll when the third lease expires: one of them gives the job up,
+    // neither runs it.
+    const survivor = spawnLeaseHolder(file, 1, crashLeaseMs);
+    await waitFor(() => survivor.lines.includes('ready'), 'the surviving child to start');
+    const delivered: Job[] = [];
+    parent.start(
+      async (job) => {
+        delivered.push(job);
+      },
+      { concurrency: 1 },
+    );
+    await waitFor(() => {
+      const raw = new Database(file, { readonly: true });
+      try {
+        const row = raw.prepare("select status from goosuke_jobs where id = 'poison'").get() as {
+          status: string;
+        };
+        return row.status === 'failed';
+      } finally {
+        raw.close();
+      }
+    }, 'the job to be given up');
+    await new Promise((resolve) => setTimeout(resolve, crashLeaseMs));
+    expect(delivered).toEqual([]);
+    expect(survivor.lines.filter((line) => line.startsWith('claimed '))).toEqual([]);
+    expect(await parent.get('poison')).toMatchObject({
+      status: 'failed',
+      attempts: 3,
+      lastError: 'gave up on the job: its worker stopped 3 times without finishing it (its lease expired)',
+    });
+  }, 20_000);
 });

@@ -10,7 +10,11 @@ export interface NewJob {
   /** Names the handler's work, e.g. `run`. */
   type: string;
   payload: JsonValue;
-  /** How many deliveries a failing job gets before it is `failed`. Default 1 (no retry). */
+  /**
+   * How many deliveries a job whose handler throws gets before it is `failed`. Default 1 (no
+   * retry). Counts handler failures only: a worker that dies is bounded by the queue's own
+   * limit on expired leases (see {@link JobQueue}).
+   */
   maxAttempts?: number;
   /** Do not deliver before this many milliseconds from now. Default 0. */
   delayMs?: number;
@@ -22,10 +26,16 @@ export interface Job {
   type: string;
   payload: JsonValue;
   status: JobStatus;
-  /** Deliveries so far, counting the current one. */
+  /**
+   * Deliveries so far, counting the current one, whatever ended them (the handler resolved,
+   * threw, was interrupted by `close`, or its worker died).
+   */
   attempts: number;
   maxAttempts: number;
-  /** The last handler error's message, if any. */
+  /**
+   * The last handler error's message, if any; for a job given up after its workers died
+   * (see {@link JobQueue}), a message saying so.
+   */
   lastError: string | null;
   createdAt: string;
   updatedAt: string;
@@ -42,7 +52,20 @@ export type JobHandler = (job: Job, context: JobContext) => Promise<void>;
 
 /**
  * A work queue with at-least-once delivery: a job whose worker died (its process ended
- * without finishing) is delivered again. Handlers must therefore be idempotent.
+ * without finishing, so the job's lease expired) is delivered again. Handlers must therefore
+ * be idempotent.
+ *
+ * Redelivery after a dead worker is bounded, so that a "poison" job that kills its process
+ * (out of memory, a native crash, a killed container) cannot take workers down forever: the
+ * queue counts, per job, the leases that expired (a worker that stalled longer than its lease
+ * and lost the job counts too). When a job's lease expires for the `maxLeaseExpiries`-th time
+ * (a queue option of each implementation, default 3), the job is not delivered again: the
+ * first live worker that finds the expired lease marks it `failed`, with a `lastError`
+ * saying that its worker stopped that many times without finishing it (the lease expired)
+ * and that it was given up. This limit is separate from `maxAttempts`, which counts handler
+ * failures only, and `attempts` still counts every delivery. A job interrupted by `close`
+ * (an orderly stop) goes back to the queue without counting as an expired lease.
+ *
  * Implementations: the durable SQLite queue (`@goosuke/store-sqlite`), the in-memory
  * reference queue in `@goosuke/core/testing`.
  */

@@ -12,10 +12,13 @@ export interface JobQueueConformanceFactory {
    * one test share the same storage (for SQLite: the same database file), like processes
    * sharing one database; the first call of a test starts from empty storage. A running
    * job's lease lasts `leaseMs`: a handle renews it while the handler runs, and a job whose
-   * lease ran out (its worker died) is delivered again. Configure a short retry backoff
-   * (at most 100 ms) and a polling interval well under `leaseMs` (at most 50 ms).
+   * lease ran out (its worker died) is delivered again. `maxLeaseExpiries`, when given, is
+   * the handle's crash budget: the job whose lease expires for that many-th time is failed
+   * instead of delivered again; when absent, use the implementation's default. Configure a
+   * short retry backoff (at most 100 ms) and a polling interval well under `leaseMs` (at
+   * most 50 ms).
    */
-  open(options: { leaseMs: number }): Promise<JobQueue>;
+  open(options: { leaseMs: number; maxLeaseExpiries?: number }): Promise<JobQueue>;
   /**
    * Stops `queue` abruptly, as if its process died: it stops delivering and renewing
    * leases, and does NOT finish, fail or release its running jobs. Afterwards the handle
@@ -29,6 +32,8 @@ export interface JobQueueConformanceFactory {
 
 const defaultLeaseMs = 2000;
 const shortLeaseMs = 200;
+/** The lease of the crash-budget tests, which wait for several leases to expire. */
+const crashLeaseMs = 150;
 const testTimeoutMs = 15_000;
 
 const jobFields = [
@@ -125,13 +130,18 @@ async function waitForStatus(
  * trips, duplicate ids (ConflictError), single delivery, the concurrency bound, enqueue
  * order, delays, retries up to maxAttempts with lastError, cancel of queued and running
  * jobs (also through another handle), redelivery after a worker died (crash, then lease
- * expiry), lease renewal by a live worker, redelivery of jobs interrupted by close,
- * drain, close, and enqueue after close. Timing tests wait on conditions with deadlines;
+ * expiry), the crash budget (`maxLeaseExpiries`), lease renewal by a live worker,
+ * redelivery of jobs interrupted by close, drain, close, and enqueue after close. Timing tests wait on conditions with deadlines;
  * the whole suite takes a few seconds.
  *
  * Where the port leaves room, the suite holds queues to the strict reading:
  * - a job whose worker died is delivered again even when it has used up `maxAttempts`
- *   (at-least-once); the lost delivery counts in `attempts`;
+ *   (at-least-once), but only until its lease has expired `maxLeaseExpiries` times: the
+ *   job whose lease expires for that many-th time is `failed`, with a `lastError` that
+ *   names the worker and the lease, and is never delivered again; every lost delivery
+ *   counts in `attempts`;
+ * - handler failures (retries up to `maxAttempts`) and jobs put back by `close` do not use
+ *   up `maxLeaseExpiries`;
  * - a job whose handler was aborted by `close` is delivered again later, never marked
  *   succeeded, whatever the handler returned;
  * - `cancel` marks the job canceled before it resolves, and aborts the handler's signal on
@@ -145,8 +155,10 @@ export function describeJobQueueConformance(name: string, factory: JobQueueConfo
     let live: JobQueue[] = [];
     let hanging: Array<Deferred<void>> = [];
 
-    async function open(leaseMs = defaultLeaseMs): Promise<JobQueue> {
-      const queue = await factory.open({ leaseMs });
+    async function open(leaseMs = defaultLeaseMs, maxLeaseExpiries?: number): Promise<JobQueue> {
+      const queue = await factory.open(
+        maxLeaseExpiries === undefined ? { leaseMs } : { leaseMs, maxLeaseExpiries },
+      );
       live.push(queue);
       return queue;
     }
@@ -576,6 +588,102 @@ export function describeJobQueueConformance(name: string, factory: JobQueueConfo
         await sleep(100);
         expect(await survivor.get('orphan')).toMatchObject({ status: 'succeeded', attempts: 2 });
         expect(recorder.deliveries).toHaveLength(1);
+      },
+      testTimeoutMs,
+    );
+
+    it(
+      'a job whose workers keep dying is failed once its lease has expired maxLeaseExpiries times',
+      async () => {
+        const budget = 3;
+        const dead: Recorder[] = [];
+        const stuck: Array<Deferred<void>> = [];
+        // Each worker takes the job (the first from the queue, the others once the previous
+        // worker's lease ran out) and dies holding it.
+        for (let worker = 1; worker <= budget; worker += 1) {
+          const dying = await open(crashLeaseMs, budget);
+          const holds = hang();
+          stuck.push(holds);
+          const recorder = record(async () => holds.promise);
+          dead.push(recorder);
+          dying.start(recorder.handler, { concurrency: 1 });
+          if (worker === 1) {
+            // Plenty of handler attempts left: only the crash budget can stop the job.
+            await dying.enqueue({ id: 'poison', type: 'run', payload: { crashes: true }, maxAttempts: 10 });
+          }
+          await waitUntil(() => recorder.deliveries.length === 1, {
+            timeoutMs: 5000,
+            message: `worker ${worker} runs the job`,
+          });
+          await crash(dying);
+        }
+        expect(dead.map((recorder) => recorder.deliveries[0]?.attempts)).toEqual([1, 2, 3]);
+
+        // The third expiry uses up the budget: the next live worker fails the job instead.
+        const survivor = await open(crashLeaseMs, budget);
+        const recorder = record();
+        survivor.start(recorder.handler, { concurrency: 1 });
+        await waitForStatus(survivor, 'poison', 'failed', 5000);
+        const failed = await survivor.get('poison');
+        expect(failed).toMatchObject({
+          status: 'failed',
+          attempts: budget,
+          maxAttempts: 10,
+          payload: { crashes: true },
+        });
+        expect(failed?.lastError).toMatch(/worker/i);
+        expect(failed?.lastError).toMatch(/lease/i);
+        expect(failed?.lastError).toContain(String(budget));
+
+        // Never delivered again, while the survivor goes on running other jobs; the dead
+        // workers' handlers settling late change nothing either.
+        await survivor.enqueue({ id: 'after-poison', type: 'run', payload: null });
+        await waitForStatus(survivor, 'after-poison', 'succeeded');
+        for (const holds of stuck) holds.reject(new Error('a dead worker finally gave up'));
+        await sleep(crashLeaseMs * 2);
+        expect(recorder.ids()).toEqual(['after-poison']);
+        expect(await survivor.get('poison')).toEqual(failed);
+        expect(await survivor.cancel('poison')).toBe(false);
+      },
+      testTimeoutMs,
+    );
+
+    it(
+      'handler failures and jobs put back by close do not use up maxLeaseExpiries',
+      async () => {
+        // A budget of 2: had the failure or the close counted, the one real crash below
+        // would be the second expiry and fail the job.
+        const budget = 2;
+        const closing = await open(crashLeaseMs, budget);
+        const closingRecorder = record(async (job, { signal }) => {
+          if (job.attempts === 1) throw new Error('the first attempt fails');
+          await aborted(signal);
+        });
+        closing.start(closingRecorder.handler, { concurrency: 1 });
+        await closing.enqueue({ id: 'resilient', type: 'run', payload: null, maxAttempts: 5 });
+        await waitUntil(() => closingRecorder.deliveries.length === 2, {
+          message: 'the job is retried after its handler failed',
+        });
+        await within(closing.close(), 3000, 'close');
+
+        const dying = await open(crashLeaseMs, budget);
+        const dyingRecorder = record(async () => hang().promise);
+        dying.start(dyingRecorder.handler, { concurrency: 1 });
+        await waitUntil(() => dyingRecorder.deliveries.length === 1, {
+          message: 'a worker takes the job put back by close',
+        });
+        await crash(dying);
+
+        const survivor = await open(crashLeaseMs, budget);
+        const recorder = record();
+        survivor.start(recorder.handler, { concurrency: 1 });
+        await waitForStatus(survivor, 'resilient', 'succeeded', 5000);
+        expect(
+          [...closingRecorder.deliveries, ...dyingRecorder.deliveries, ...recorder.deliveries].map(
+            (job) => job.attempts,
+          ),
+        ).toEqual([1, 2, 3, 4]);
+        expect(await survivor.get('resilient')).toMatchObject({ status: 'succeeded', attempts: 4 });
       },
       testTimeoutMs,
     );

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { GoosukeError } from '../errors/index.ts';
+import { GoosukeError, InvalidInputError } from '../errors/index.ts';
 import type { JobQueue } from '../ports/index.ts';
 import { describeJobQueueConformance } from './job-queue-conformance.ts';
 import {
@@ -13,9 +13,9 @@ import { waitUntil } from './wait-until.ts';
 let backing: MemoryJobQueueBacking | null = null;
 
 describeJobQueueConformance('memory', {
-  open: async ({ leaseMs }) => {
+  open: async ({ leaseMs, maxLeaseExpiries }) => {
     backing ??= createMemoryJobQueueBacking();
-    return createMemoryJobQueue({ backing, leaseMs });
+    return createMemoryJobQueue({ backing, leaseMs, maxLeaseExpiries });
   },
   crash: (queue: JobQueue) => (queue as MemoryJobQueue).simulateCrash(),
   cleanup: async () => {
@@ -55,6 +55,50 @@ describe('createMemoryJobQueue', () => {
     queue.start(async () => {}, { concurrency: 1 });
     expect(() => queue.start(async () => {}, { concurrency: 1 })).toThrow(GoosukeError);
     await queue.close();
+  });
+
+  it('gives a job up on its third expired lease by default, and says why', async () => {
+    const shared = createMemoryJobQueueBacking();
+    const observer = createMemoryJobQueue({ backing: shared, leaseMs: 60 });
+    await observer.enqueue({ id: 'poison', type: 'run', payload: null, maxAttempts: 10 });
+    for (let delivery = 1; delivery <= 3; delivery += 1) {
+      const dying = createMemoryJobQueue({ backing: shared, leaseMs: 60 });
+      const seen: number[] = [];
+      dying.start(
+        (job) => {
+          seen.push(job.attempts);
+          return new Promise<void>(() => {});
+        },
+        { concurrency: 1 },
+      );
+      await waitUntil(() => seen.length === 1, { message: `delivery ${delivery}` });
+      expect(seen).toEqual([delivery]);
+      await dying.simulateCrash();
+    }
+    const delivered: string[] = [];
+    observer.start(
+      async (job) => {
+        delivered.push(job.id);
+      },
+      { concurrency: 1 },
+    );
+    await waitUntil(async () => (await observer.get('poison'))?.status === 'failed', {
+      message: 'the job is given up',
+    });
+    await observer.drain();
+    expect(delivered).toEqual([]);
+    expect(await observer.get('poison')).toMatchObject({
+      status: 'failed',
+      attempts: 3,
+      lastError: 'gave up on the job: its worker stopped 3 times without finishing it (its lease expired)',
+    });
+    await observer.close();
+  });
+
+  it('refuses a maxLeaseExpiries that is not a positive integer', () => {
+    for (const maxLeaseExpiries of [0, -1, 1.5, Number.NaN]) {
+      expect(() => createMemoryJobQueue({ maxLeaseExpiries })).toThrow(InvalidInputError);
+    }
   });
 
   it('ignores what a crashed handle does afterwards and resolves its close at once', async () => {

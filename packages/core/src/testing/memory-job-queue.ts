@@ -18,9 +18,20 @@ export interface MemoryJobQueueOptions {
   backing?: MemoryJobQueueBacking;
   /**
    * How long a running job stays with this handle without a renewal; the handle renews its
-   * leases while it is alive. A job whose lease ran out is delivered again. Default 30 000 ms.
+   * leases while it is alive. A job whose lease ran out is delivered again, up to
+   * `maxLeaseExpiries`. Default 30 000 ms.
    */
   leaseMs?: number;
+  /**
+   * The crash budget: how many times a job's lease may expire (its worker died or stalled
+   * without finishing it) before the queue gives the job up. When a job's lease expires for
+   * the `maxLeaseExpiries`-th time, the handle that finds it marks it `failed` with a
+   * `lastError` saying so, instead of delivering it again. Independent of `maxAttempts`
+   * (handler failures); a job put back by `close` does not count. Handles sharing a backing
+   * should agree on it: the limit of the handle that finds the expired lease applies. A
+   * positive integer; default 3.
+   */
+  maxLeaseExpiries?: number;
   /**
    * Pause before delivery `attempt + 1` after attempt `attempt` failed: milliseconds, or a
    * function of the failed attempt's number. Default `min(1000, 10 * 2 ** (attempt - 1))`.
@@ -52,6 +63,8 @@ interface JobRecord {
   job: Job;
   availableAt: number;
   lease: Lease | null;
+  /** How many of the job's leases expired; see `maxLeaseExpiries`. */
+  leaseExpiries: number;
 }
 
 interface BackingListener {
@@ -101,6 +114,11 @@ function closedError(): GoosukeError {
   return new GoosukeError('storage', 'the job queue is closed');
 }
 
+/** The `lastError` of a job given up after `expiries` expired leases. */
+function gaveUpMessage(expiries: number): string {
+  return `gave up on the job: its worker stopped ${expiries} ${expiries === 1 ? 'time' : 'times'} without finishing it (its lease expired)`;
+}
+
 function defaultRetryDelay(attempt: number): number {
   return Math.min(1000, 10 * 2 ** (attempt - 1));
 }
@@ -120,7 +138,9 @@ interface Delivery {
  * aborted and the job stays canceled whatever the handler does then), `drain` (waits until
  * every job of the backing is finished and this handle's handlers have settled) and
  * `close` (idempotent: stops delivering, aborts running handlers, waits for them and puts
- * their jobs back in the queue). Calls after close reject with a `storage` GoosukeError.
+ * their jobs back in the queue). A job whose lease expired is delivered again until its
+ * lease has expired `maxLeaseExpiries` times; then it is `failed` (see the option).
+ * Calls after close reject with a `storage` GoosukeError.
  * Handles created with the same `backing` share jobs, as processes sharing a database.
  * Uses real timers and the system clock.
  */
@@ -130,6 +150,12 @@ export function createMemoryJobQueue(options: MemoryJobQueueOptions = {}): Memor
   if (shared === undefined)
     throw new InvalidInputError('backing must come from createMemoryJobQueueBacking()');
   const leaseMs = options.leaseMs ?? 30_000;
+  const maxLeaseExpiries = options.maxLeaseExpiries ?? 3;
+  if (!Number.isInteger(maxLeaseExpiries) || maxLeaseExpiries < 1) {
+    throw InvalidInputError.fromIssues('job queue options', [
+      { path: ['maxLeaseExpiries'], message: 'must be a positive integer' },
+    ]);
+  }
   const pollIntervalMs = Math.max(1, Math.min(options.pollIntervalMs ?? 10, leaseMs / 3));
   const retryDelay =
     typeof options.retryDelayMs === 'function'
@@ -175,11 +201,32 @@ export function createMemoryJobQueue(options: MemoryJobQueueOptions = {}): Memor
     }
   }
 
+  function leaseExpired(record: JobRecord, now: number): boolean {
+    return record.job.status === 'running' && record.lease !== null && record.lease.expiresAt <= now;
+  }
+
+  /**
+   * Fails the jobs whose lease has just expired for the last time allowed. Runs before any
+   * delivery in the same synchronous turn, so such a job is never delivered again.
+   */
+  function giveUpExhausted(now: number): void {
+    let changed = false;
+    for (const record of shared!.jobs.values()) {
+      if (!leaseExpired(record, now) || record.leaseExpiries + 1 < maxLeaseExpiries) continue;
+      record.leaseExpiries += 1;
+      record.lease = null;
+      record.job.status = 'failed';
+      record.job.lastError = gaveUpMessage(record.leaseExpiries);
+      record.job.updatedAt = new Date(now).toISOString();
+      changed = true;
+    }
+    if (changed) notify();
+  }
+
   function nextDeliverable(now: number): JobRecord | null {
     for (const record of shared!.jobs.values()) {
       if (record.job.status === 'queued' && record.availableAt <= now) return record;
-      if (record.job.status === 'running' && record.lease !== null && record.lease.expiresAt <= now)
-        return record;
+      if (leaseExpired(record, now)) return record;
     }
     return null;
   }
@@ -189,6 +236,7 @@ export function createMemoryJobQueue(options: MemoryJobQueueOptions = {}): Memor
     const now = Date.now();
     renewLeases(now);
     if (handler === null || closed) return;
+    giveUpExhausted(now);
     while (running.size < concurrency) {
       const record = nextDeliverable(now);
       if (record === null) return;
@@ -199,6 +247,8 @@ export function createMemoryJobQueue(options: MemoryJobQueueOptions = {}): Memor
   function deliver(record: JobRecord, work: JobHandler, now: number): void {
     shared!.nextToken += 1;
     const token = shared!.nextToken;
+    // A running job being delivered is one whose lease expired.
+    if (record.job.status === 'running') record.leaseExpiries += 1;
     record.job.status = 'running';
     record.job.attempts += 1;
     record.job.updatedAt = new Date(now).toISOString();
@@ -287,7 +337,7 @@ export function createMemoryJobQueue(options: MemoryJobQueueOptions = {}): Memor
         createdAt: at,
         updatedAt: at,
       };
-      shared.jobs.set(id, { job, availableAt: now + delayMs, lease: null });
+      shared.jobs.set(id, { job, availableAt: now + delayMs, lease: null, leaseExpiries: 0 });
       notify();
       return structuredClone(job);
     },

@@ -3,7 +3,8 @@ import { type Kysely, sql } from 'kysely';
 /**
  * The durable job queue's table. `run_at` and `lease_expires_at` are epoch milliseconds
  * (integers compare cheaply in the claim query); `created_at`/`updated_at` are ISO strings
- * like every other timestamp.
+ * like every other timestamp. `lease_expiries` counts the job's expired leases, which the
+ * queue bounds (`maxLeaseExpiries`).
  */
 export const jobQueueMigration = {
   async up(db: Kysely<unknown>): Promise<void> {
@@ -17,6 +18,9 @@ export const jobQueueMigration = {
       )
       .addColumn('attempts', 'integer', (column) => column.notNull().defaultTo(0))
       .addColumn('max_attempts', 'integer', (column) => column.notNull())
+      // How many times the job's lease expired (its worker died or stalled): the queue gives
+      // the job up once this reaches its limit. An orderly stop (close) does not count.
+      .addColumn('lease_expiries', 'integer', (column) => column.notNull().defaultTo(0))
       .addColumn('last_error', 'text')
       .addColumn('run_at', 'integer', (column) => column.notNull())
       .addColumn('lease_owner', 'text')
