@@ -78,6 +78,21 @@ export interface UniqueCase<T extends StoredEntity> {
   partialOverlapOf?(existing: T, maker: EntityMaker<T>, store: Store): Promise<T>;
 }
 
+function pick<T, K extends keyof T>(entity: T, field: K): Pick<T, K> {
+  return { [field]: entity[field] } as Pick<T, K>;
+}
+
+/** The unique key made of one field: the common case of {@link UniqueCase}. */
+function uniqueField<T extends StoredEntity, K extends Exclude<keyof T, 'id' | 'createdAt'> & string>(
+  field: K,
+): UniqueCase<T> {
+  return {
+    label: field,
+    duplicateOf: (existing, maker) => maker.make(pick(existing, field) as Partial<T>),
+    keyOf: (other) => pick(other, field) as EntityPatch<T>,
+  };
+}
+
 /** One list filter of an entity kind. */
 export interface FilterCase<T extends StoredEntity, F extends object> {
   label: string;
@@ -181,13 +196,7 @@ export const repoCase: EntityCase<Repo, Record<string, never>> = {
       updatedAt: later(entity.updatedAt),
     }),
   }),
-  uniques: [
-    {
-      label: 'url',
-      duplicateOf: (existing, maker) => maker.make({ url: existing.url }),
-      keyOf: (other) => ({ url: other.url }),
-    },
-  ],
+  uniques: [uniqueField('url')],
   filters: [],
 };
 
@@ -533,13 +542,7 @@ export const userCase: EntityCase<User, Record<string, never>> = {
       updatedAt: later(entity.updatedAt),
     }),
   }),
-  uniques: [
-    {
-      label: 'username',
-      duplicateOf: (existing, maker) => maker.make({ username: existing.username }),
-      keyOf: (other) => ({ username: other.username }),
-    },
-  ],
+  uniques: [uniqueField('username')],
   filters: [],
 };
 
@@ -575,13 +578,7 @@ export const actionCase: EntityCase<Action, { templateId?: string; enabled?: boo
       }),
     };
   },
-  uniques: [
-    {
-      label: 'name',
-      duplicateOf: (existing, maker) => maker.make({ name: existing.name }),
-      keyOf: (other) => ({ name: other.name }),
-    },
-  ],
+  uniques: [uniqueField('name')],
   filters: [
     {
       label: 'templateId',
@@ -672,13 +669,7 @@ export const templateCase: EntityCase<Template, Record<string, never>> = {
       }),
     };
   },
-  uniques: [
-    {
-      label: 'name',
-      duplicateOf: (existing, maker) => maker.make({ name: existing.name }),
-      keyOf: (other) => ({ name: other.name }),
-    },
-  ],
+  uniques: [uniqueField('name')],
   filters: [],
 };
 
@@ -719,12 +710,6 @@ export const extensionCase: EntityCase<Extension, Record<string, never>> = {
       updatedAt: later(entity.updatedAt),
     }),
   }),
-  uniques: [
-    {
-      label: 'name',
-      duplicateOf: (existing, maker) => maker.make({ name: existing.name }),
-      keyOf: (other) => ({ name: other.name }),
-    },
-  ],
+  uniques: [uniqueField('name')],
   filters: [],
 };
