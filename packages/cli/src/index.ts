@@ -3,6 +3,13 @@
  * Import `main` to run the command line in-process, or the pieces it is built from.
  */
 export type { CliIo, TextSink } from './cli-io.ts';
+export {
+  createDefaultGoosuke,
+  type DefaultGoosuke,
+  type DefaultGoosukeConfig,
+  defaultDatabasePath,
+  readDefaultGoosukeConfig,
+} from './default-goosuke.ts';
 export { createDirectoryWorkspace, type DirectoryWorkspaceOptions } from './directory-workspace.ts';
 export { exitCodeFor, exitCodes, exitCodeTable } from './exit-codes.ts';
 export { main } from './main.ts';

@@ -1,0 +1,122 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { GoosukeError } from '@goosuke/core';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createDefaultGoosuke, readDefaultGoosukeConfig } from './default-goosuke.ts';
+
+const secretKey = 'a-long-enough-master-secret-0123456789abcdef';
+const otherKey = 'another-long-master-secret-ZYXWVUTSRQPONMLK';
+const apiKey = 'sk-live-do-not-leak-0123456789';
+
+let directory: string;
+beforeEach(async () => {
+  directory = await mkdtemp(path.join(tmpdir(), 'goosuke-default-'));
+});
+afterEach(async () => {
+  await rm(directory, { recursive: true, force: true });
+});
+
+function configError(env: Record<string, string>): GoosukeError {
+  try {
+    readDefaultGoosukeConfig(env, directory);
+  } catch (error) {
+    if (GoosukeError.isInstance(error)) return error;
+    throw error;
+  }
+  throw new Error('expected a configuration error');
+}
+
+describe('readDefaultGoosukeConfig', () => {
+  it('requires a strong secret key and never echoes it', () => {
+    expect(configError({}).code).toBe('secret_key');
+    expect(configError({}).message).toContain('GOOSUKE_SECRET_KEY is not set');
+    const weak = configError({ GOOSUKE_SECRET_KEY: 'short-but-secret' });
+    expect(weak.code).toBe('secret_key');
+    expect(weak.message).not.toContain('short-but-secret');
+    expect(configError({ GOOSUKE_SECRET_KEY: secretKey, GOOSUKE_PREVIOUS_SECRET_KEYS: 'tiny' }).code).toBe(
+      'secret_key',
+    );
+  });
+
+  it('defaults the database under the working directory and reads previous keys', () => {
+    expect(readDefaultGoosukeConfig({ GOOSUKE_SECRET_KEY: secretKey }, directory)).toEqual({
+      databasePath: path.join(directory, '.goosuke', 'goosuke.db'),
+      secretKey,
+      previousSecretKeys: [],
+    });
+    const config = readDefaultGoosukeConfig(
+      {
+        GOOSUKE_SECRET_KEY: secretKey,
+        GOOSUKE_DATABASE: 'data/g.db',
+        GOOSUKE_PREVIOUS_SECRET_KEYS: ` ${otherKey} ,`,
+      },
+      directory,
+    );
+    expect(config.databasePath).toBe(path.join(directory, 'data', 'g.db'));
+    expect(config.previousSecretKeys).toEqual([otherKey]);
+  });
+});
+
+describe('createDefaultGoosuke', () => {
+  it('keeps data in the SQLite file across restarts, with API keys sealed at rest', async () => {
+    const config = readDefaultGoosukeConfig({ GOOSUKE_SECRET_KEY: secretKey }, directory);
+    const first = await createDefaultGoosuke(config);
+    const profile = await first.models.create({
+      provider: 'anthropic',
+      modelName: 'claude-sonnet-4-5',
+      apiKey,
+    });
+    const { task } = await first.tasks.create({ message: 'Summarise the thread' });
+    await first.close();
+    await first.close();
+
+    expect(existsSync(config.databasePath)).toBe(true);
+    const raw = new Database(config.databasePath, { readonly: true });
+    try {
+      const dump = JSON.stringify(raw.prepare('select * from goosuke_model_profiles').all());
+      expect(dump).toContain(profile.id);
+      expect(dump).not.toContain(apiKey);
+    } finally {
+      raw.close();
+    }
+
+    const second = await createDefaultGoosuke(config);
+    try {
+      expect((await second.tasks.get(task.id)).title).toBe('Summarise the thread');
+      expect(await second.models.revealApiKey(profile.id)).toBe(apiKey);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('reads keys sealed with a previous secret after rotation, and refuses without it', async () => {
+    const before = readDefaultGoosukeConfig({ GOOSUKE_SECRET_KEY: otherKey }, directory);
+    const old = await createDefaultGoosuke(before);
+    const profile = await old.models.create({ provider: 'openai', modelName: 'gpt-5.1', apiKey });
+    await old.close();
+
+    const rotated = await createDefaultGoosuke(
+      readDefaultGoosukeConfig(
+        { GOOSUKE_SECRET_KEY: secretKey, GOOSUKE_PREVIOUS_SECRET_KEYS: otherKey },
+        directory,
+      ),
+    );
+    try {
+      expect(await rotated.models.revealApiKey(profile.id)).toBe(apiKey);
+    } finally {
+      await rotated.close();
+    }
+
+    const withoutOld = await createDefaultGoosuke(
+      readDefaultGoosukeConfig({ GOOSUKE_SECRET_KEY: secretKey }, directory),
+    );
+    try {
+      await expect(withoutOld.models.revealApiKey(profile.id)).rejects.toMatchObject({ code: 'secret_key' });
+    } finally {
+      await withoutOld.close();
+    }
+  });
+});
