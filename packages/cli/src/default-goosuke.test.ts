@@ -41,8 +41,9 @@ describe('readDefaultGoosukeConfig', () => {
     );
   });
 
-  it('defaults the database under the working directory and reads previous keys', () => {
+  it('defaults the data directory under the working directory and reads previous keys', () => {
     expect(readDefaultGoosukeConfig({ GOOSUKE_SECRET_KEY: secretKey }, directory)).toEqual({
+      dataDir: path.join(directory, '.goosuke'),
       databasePath: path.join(directory, '.goosuke', 'goosuke.db'),
       secretKey,
       previousSecretKeys: [],
@@ -50,13 +51,28 @@ describe('readDefaultGoosukeConfig', () => {
     const config = readDefaultGoosukeConfig(
       {
         GOOSUKE_SECRET_KEY: secretKey,
-        GOOSUKE_DATABASE: 'data/g.db',
+        GOOSUKE_DATA_DIR: 'state',
         GOOSUKE_PREVIOUS_SECRET_KEYS: ` ${otherKey} ,`,
       },
       directory,
     );
-    expect(config.databasePath).toBe(path.join(directory, 'data', 'g.db'));
+    expect(config.databasePath).toBe(path.join(directory, 'state', 'goosuke.db'));
     expect(config.previousSecretKeys).toEqual([otherKey]);
+  });
+
+  it('takes the database from GOOSUKE_DATABASE_URL and refuses other kinds of database', () => {
+    const read = (url: string) =>
+      readDefaultGoosukeConfig({ GOOSUKE_SECRET_KEY: secretKey, GOOSUKE_DATABASE_URL: url }, directory)
+        .databasePath;
+    expect(read('sqlite:data/g.db')).toBe(path.join(directory, 'data', 'g.db'));
+    expect(read('sqlite:///var/lib/goosuke.db')).toBe('/var/lib/goosuke.db');
+    expect(read('sqlite::memory:')).toBe(':memory:');
+    const error = configError({
+      GOOSUKE_SECRET_KEY: secretKey,
+      GOOSUKE_DATABASE_URL: 'postgres://u:pw@db/goosuke',
+    });
+    expect(error.code).toBe('unsupported');
+    expect(error.message).not.toContain('pw');
   });
 });
 

@@ -6,11 +6,14 @@ import {
   createWebCryptoSecretBox,
   type Goosuke,
   GoosukeError,
+  UnsupportedError,
 } from '@goosuke/core';
 import { createSqliteStore, type SqliteStore } from '@goosuke/store-sqlite';
 
 /** What the default composition root is built from. */
 export interface DefaultGoosukeConfig {
+  /** Where Goosuke keeps its files (the SQLite database; later clones and working copies). */
+  dataDir: string;
   /** The SQLite database file (created with its directory when missing), or `:memory:`. */
   databasePath: string;
   /** The master secret that seals provider keys and other secrets at rest. */
@@ -19,19 +22,32 @@ export interface DefaultGoosukeConfig {
   previousSecretKeys: string[];
 }
 
-/** The database file used when `GOOSUKE_DATABASE` is not set, relative to the working directory. */
-export const defaultDatabasePath = path.join('.goosuke', 'goosuke.db');
+/** The data directory used when `GOOSUKE_DATA_DIR` is not set, relative to the working directory. */
+export const defaultDataDir = '.goosuke';
 
 const generateHint = `generate one with: node -e "console.log(crypto.randomBytes(32).toString('base64url'))"`;
+
+function databasePathFrom(url: string, cwd: string): string {
+  const match = /^sqlite:(.+)$/.exec(url);
+  if (!match) {
+    throw new UnsupportedError(
+      `GOOSUKE_DATABASE_URL ${JSON.stringify(url.replace(/\/\/[^@/]*@/, '//***@'))} is not supported; use sqlite:PATH`,
+    );
+  }
+  const location = match[1]!.replace(/^\/\/(?=\/)/, '');
+  return location === ':memory:' ? location : path.resolve(cwd, location);
+}
 
 /**
  * Reads the configuration from environment variables:
  * - `GOOSUKE_SECRET_KEY` (required): at least 32 characters, not trivially repetitive;
  * - `GOOSUKE_PREVIOUS_SECRET_KEYS`: former secret keys, comma-separated, for rotation;
- * - `GOOSUKE_DATABASE`: the SQLite file (default `.goosuke/goosuke.db` under `cwd`).
+ * - `GOOSUKE_DATA_DIR`: where Goosuke keeps its files (default `.goosuke` under `cwd`);
+ * - `GOOSUKE_DATABASE_URL`: `sqlite:PATH` (or `sqlite::memory:`) overrides the database, which
+ *   is otherwise `goosuke.db` in the data directory.
  *
- * @throws GoosukeError `secret_key` when the secret key is missing or weak; the message says
- *   how to make one and never contains the key.
+ * @throws GoosukeError `secret_key` when the secret key is missing or weak (the message says how
+ *   to make one and never contains the key); UnsupportedError for a database URL of another kind.
  */
 export function readDefaultGoosukeConfig(
   env: Readonly<Record<string, string | undefined>>,
@@ -52,9 +68,11 @@ export function readDefaultGoosukeConfig(
     // A weak key is a configuration problem, not bad command-line input.
     throw new GoosukeError('secret_key', (error as Error).message, { cause: error });
   }
-  const database = env.GOOSUKE_DATABASE?.trim() || defaultDatabasePath;
+  const dataDir = path.resolve(cwd, env.GOOSUKE_DATA_DIR?.trim() || defaultDataDir);
+  const databaseUrl = env.GOOSUKE_DATABASE_URL?.trim();
   return {
-    databasePath: database === ':memory:' ? database : path.resolve(cwd, database),
+    dataDir,
+    databasePath: databaseUrl ? databasePathFrom(databaseUrl, cwd) : path.join(dataDir, 'goosuke.db'),
     secretKey,
     previousSecretKeys,
   };
@@ -71,10 +89,11 @@ export interface DefaultGoosuke extends Goosuke {
  * Later issues add the git backend, the providers and the durable queue here, so that the
  * CLI, the HTTP server and the Discord bot share one wiring.
  *
- * The database directory is created (owner-only permissions) when missing. If anything fails
+ * The data directory and the database's directory are created (owner-only permissions) when missing. If anything fails
  * after the store is opened, the store is closed before the error is rethrown.
  */
 export async function createDefaultGoosuke(config: DefaultGoosukeConfig): Promise<DefaultGoosuke> {
+  await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
   if (config.databasePath !== ':memory:') {
     await mkdir(path.dirname(config.databasePath), { recursive: true, mode: 0o700 });
   }

@@ -7,7 +7,7 @@ export {
   createDefaultGoosuke,
   type DefaultGoosuke,
   type DefaultGoosukeConfig,
-  defaultDatabasePath,
+  defaultDataDir,
   readDefaultGoosukeConfig,
 } from './default-goosuke.ts';
 export { createDirectoryWorkspace, type DirectoryWorkspaceOptions } from './directory-workspace.ts';
