@@ -6,6 +6,7 @@ export { createGoosuke, type Goosuke, type GoosukeDependencies } from './create-
 export * from './domain/index.ts';
 export * from './edits/index.ts';
 export * from './errors/index.ts';
+export * from './models/index.ts';
 export * from './ports/index.ts';
 export * from './secrets/index.ts';
 export * from './services/index.ts';

@@ -2,6 +2,7 @@ export * from './action.ts';
 export * from './common.ts';
 export * from './extension.ts';
 export * from './file-change.ts';
+export * from './model-capabilities.ts';
 export * from './model-profile.ts';
 export * from './pull-request.ts';
 export * from './repo.ts';

@@ -11,5 +11,7 @@ export {
   InvalidInputError,
   NotFoundError,
   ProviderError,
+  type ProviderErrorOptions,
+  redactSecrets,
   UnsupportedError,
 } from './subclasses.ts';

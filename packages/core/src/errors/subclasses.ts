@@ -88,24 +88,51 @@ export class UnsupportedError extends GoosukeError {
   }
 }
 
+/** Options of {@link ProviderError}. */
+export interface ProviderErrorOptions extends GoosukeErrorOptions {
+  /** The provider's HTTP status, when there was a response. */
+  status?: number | null;
+  /** How long the provider asked callers to wait before retrying (from `retry-after` headers). */
+  retryAfterMs?: number | null;
+}
+
 /**
  * A model provider failed. `status` is the provider's HTTP status when there was one.
- * The message must already be redacted: constructors of this error never see a key.
+ * Retryable by default for 408, 409, 429 and 5xx and for failures without a response
+ * (network errors, timeouts); never for 401/403 (a bad key stays bad).
+ * The message must already be redacted (see {@link redactSecrets}): it never holds a key.
  */
 export class ProviderError extends GoosukeError {
   readonly provider: string;
   readonly status: number | null;
+  readonly retryAfterMs: number | null;
 
-  constructor(
-    provider: string,
-    message: string,
-    options: GoosukeErrorOptions & { status?: number | null } = {},
-  ) {
+  constructor(provider: string, message: string, options: ProviderErrorOptions = {}) {
     const status = options.status ?? null;
-    const retryable = options.retryable ?? (status === 429 || (status !== null && status >= 500));
+    const retryable =
+      options.retryable ??
+      (status === null || status === 408 || status === 409 || status === 429 || status >= 500);
     super('provider', message, { ...options, retryable });
     this.name = 'ProviderError';
     this.provider = provider;
     this.status = status;
+    this.retryAfterMs = options.retryAfterMs ?? null;
   }
+
+  override toJSON() {
+    return { ...super.toJSON(), provider: this.provider, status: this.status };
+  }
+}
+
+/**
+ * Replaces every occurrence of each secret (API keys, tokens) in `text` with `***`, so that
+ * provider and git error messages can be shown and logged. Secrets shorter than 4 characters
+ * are ignored (they would redact ordinary text).
+ */
+export function redactSecrets(text: string, secrets: ReadonlyArray<string | null | undefined>): string {
+  let redacted = text;
+  for (const secret of secrets) {
+    if (secret && secret.length >= 4) redacted = redacted.split(secret).join('***');
+  }
+  return redacted;
 }

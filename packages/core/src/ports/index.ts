@@ -12,6 +12,7 @@ export type {
   Generation,
   GenerationDelta,
   LanguageModel,
+  LanguageModelProvider,
   TokenUsage,
   ToolCall,
   ToolSpec,

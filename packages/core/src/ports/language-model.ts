@@ -1,4 +1,4 @@
-import type { JsonObject } from '../domain/index.ts';
+import type { JsonObject, ModelCapabilities, ModelCapabilityOverrides } from '../domain/index.ts';
 
 /** A tool the model may call: a name, what it does, and a JSON Schema for its arguments. */
 export interface ToolSpec {
@@ -61,7 +61,19 @@ export interface GenerateOptions {
 export interface LanguageModel {
   readonly provider: string;
   readonly modelId: string;
+  /** Limits and preferences of this model (table values plus the profile's overrides). */
+  readonly capabilities: ModelCapabilities;
   generate(options: GenerateOptions): Promise<Generation>;
   /** Optional: streamed generation; ends with one `finish` delta. */
   stream?(options: GenerateOptions): AsyncIterable<GenerationDelta>;
 }
+
+/**
+ * One provider account (a key and a base URL) as a function from a model id to a ready
+ * LanguageModel, e.g. `createOpenAIProvider({ apiKey })('gpt-5.1')`. Cheap to call: clients
+ * are shared per (base URL, key).
+ */
+export type LanguageModelProvider = (
+  modelId: string,
+  options?: { capabilities?: ModelCapabilityOverrides },
+) => LanguageModel;

@@ -1,0 +1,1 @@
+export { type ProviderRetryOptions, parseRetryAfter, withProviderRetry } from './provider-retry.ts';
