@@ -20,10 +20,13 @@ export type ChatMessage =
   | { role: 'assistant'; content: string; toolCalls?: ToolCall[] }
   | { role: 'tool'; toolCallId: string; name: string; content: string; isError?: boolean };
 
-/** Tokens a call used. */
+/** Tokens a call used, counted the same way for every provider. */
 export interface TokenUsage {
+  /** Every input token of the call, including those served from a prompt cache. */
   inputTokens: number;
+  /** Output tokens, including reasoning ("thinking") tokens the provider bills as output. */
   outputTokens: number;
+  /** The part of `inputTokens` read from a prompt cache (0 when the provider does not say). */
   cachedInputTokens: number;
 }
 
