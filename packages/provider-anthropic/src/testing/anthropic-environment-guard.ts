@@ -1,0 +1,20 @@
+/**
+ * Removes every `ANTHROPIC_*` variable from `process.env` (the SDK reads its key, token, base
+ * URL, profile, config dir, log level and custom headers from there) and returns a function
+ * that puts them back. For test setup: nothing of the developer's own account leaks in.
+ */
+export function isolateAnthropicEnvironment(): () => void {
+  const saved = new Map<string, string>();
+  for (const [name, value] of Object.entries(process.env)) {
+    if (name.startsWith('ANTHROPIC_') && value !== undefined) {
+      saved.set(name, value);
+      delete process.env[name];
+    }
+  }
+  return () => {
+    for (const name of Object.keys(process.env)) {
+      if (name.startsWith('ANTHROPIC_')) delete process.env[name];
+    }
+    for (const [name, value] of saved) process.env[name] = value;
+  };
+}
