@@ -2,6 +2,9 @@
  * @goosuke/cli: the `goosuke` command line and Goosuke's default composition root.
  * Import `main` to run the command line in-process, or the pieces it is built from.
  */
+
+// Moved to @goosuke/git-isomorphic; re-exported so existing imports keep working.
+export { createDirectoryWorkspace, type DirectoryWorkspaceOptions } from '@goosuke/git-isomorphic';
 export type { CliIo, TextSink } from './cli-io.ts';
 export {
   createDefaultGoosuke,
@@ -10,7 +13,6 @@ export {
   defaultDataDir,
   readDefaultGoosukeConfig,
 } from './default-goosuke.ts';
-export { createDirectoryWorkspace, type DirectoryWorkspaceOptions } from './directory-workspace.ts';
 export { exitCodeFor, exitCodes, exitCodeTable } from './exit-codes.ts';
 export { main } from './main.ts';
 export { cliVersion } from './version.ts';

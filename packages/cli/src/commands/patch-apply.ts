@@ -1,8 +1,8 @@
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { applyEdits, defaultForbiddenPaths, InvalidInputError, parseEdits } from '@goosuke/core';
+import { createDirectoryWorkspace } from '@goosuke/git-isomorphic';
 import { type CliIo, readAllText } from '../cli-io.ts';
-import { createDirectoryWorkspace } from '../directory-workspace.ts';
 import { exitCodes, exitCodeTable } from '../exit-codes.ts';
 import { defineCommand } from './command.ts';
 import { applyReport, noEditReport, type PatchReport, renderPatchReport } from './patch-report.ts';

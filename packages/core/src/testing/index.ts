@@ -1,6 +1,6 @@
 /**
  * @goosuke/core/testing: in-memory reference ports, a deterministic clock and ids, entity
- * builders and the conformance suites every Store and JobQueue implementation runs.
+ * builders and the conformance suites every Store, JobQueue and GitBackend implementation runs.
  * This is the one core entry point that may import `vitest` and `node:` modules.
  */
 export {
@@ -19,6 +19,10 @@ export {
   buildUser,
 } from './entity-builders.ts';
 export { createFixedClock, defaultFixedClockStart, type FixedClock } from './fixed-clock.ts';
+export {
+  describeGitBackendConformance,
+  type GitBackendConformanceFactory,
+} from './git-backend-conformance.ts';
 export { describeJobQueueConformance, type JobQueueConformanceFactory } from './job-queue-conformance.ts';
 export {
   createMemoryJobQueue,

@@ -231,6 +231,34 @@ describe('createDirectoryWorkspace', () => {
       expect(await tree(outside)).toEqual([]);
     });
 
+    it('refuses any path into a .git directory or onto a .git file, in any letter case, writing nothing', async () => {
+      await put('.git/config', '[core]');
+      await put('sub/.git', 'gitdir: /elsewhere');
+      const before = await tree(root);
+      for (const refused of [
+        '.git/config',
+        '.git/hooks/pre-commit',
+        '.git',
+        'sub/.git',
+        '.GIT/HEAD',
+        'a/.Git/x',
+      ]) {
+        const error = await rejection(
+          workspace.writeFiles([
+            { path: 'ok.ts', content: 'fine' },
+            { path: refused, content: 'planted' },
+          ]),
+        );
+        expect(error.code).toBe('invalid_input');
+        expect(error.message).toContain('.git');
+      }
+      const deletion = await rejection(workspace.writeFiles([{ path: '.git/config', content: null }]));
+      expect(deletion.code).toBe('invalid_input');
+      expect(await tree(root)).toEqual(before);
+      expect(await read('.git/config')).toBe('[core]');
+      await expect(workspace.readFile('.git/config')).rejects.toMatchObject({ code: 'invalid_input' });
+    });
+
     it('refuses the same file twice in one call', async () => {
       const error = await rejection(
         workspace.writeFiles([

@@ -57,8 +57,10 @@ type JournalEntry =
  * Contract:
  * - Paths are relative to `root`, with forward slashes. A path that is empty, absolute, contains
  *   a backslash, a NUL byte or a `..` segment, or names the root itself, is refused with
- *   InvalidInputError; so is a path whose deepest existing ancestor resolves (through symbolic links)
- *   to a place outside `realpath(root)`.
+ *   InvalidInputError; so is a path with a `.git` segment at any depth (any letter case: the git
+ *   metadata, or a working copy's `.git` file, is the last thing an edit may touch), and a path whose
+ *   deepest existing ancestor resolves (through symbolic links) to a place outside `realpath(root)`.
+ *   Reads of `.git` paths are refused too.
  * - `readFile` returns the file's UTF-8 text, or null when nothing is there; a directory is refused.
  * - `writeFiles` is all or nothing. It validates every path first (the checks above, plus: the target
  *   must not be a symbolic link or a directory, no path may appear twice, and nothing is created through
@@ -141,6 +143,10 @@ function parseRelativePath(relativePath: string): string[] {
   }
   if (segments.length === 0)
     throw new InvalidInputError(`path ${shown} names the workspace root, not a file`);
+  // Case-insensitive because `.GIT` is the same directory on case-insensitive file systems.
+  if (segments.some((segment) => segment.toLowerCase() === '.git')) {
+    throw new InvalidInputError(`path ${shown} is inside a .git directory, which a workspace never touches`);
+  }
   return segments;
 }
 

@@ -1,0 +1,454 @@
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { applyEdits, parseEdits } from '../edits/index.ts';
+import type { GitBackend, RepoCheckout, Workspace } from '../ports/index.ts';
+import { expectGoosukeError, rejectionOf } from './conformance-assertions.ts';
+
+/** How the git backend conformance suite gets the backend under test and its remotes. */
+export interface GitBackendConformanceFactory {
+  /** A backend for one test; called before every test. */
+  create(): Promise<GitBackend>;
+  /**
+   * The URL `clone` should be given for the source repository at `sourceDir` (a non-bare
+   * repository made with the git CLI). Defaults to the absolute path itself; implementations
+   * that only speak a network protocol serve the directory here (e.g. over smart HTTP).
+   */
+  makeRemote?(sourceDir: string): Promise<string>;
+  /** Called after every test, once its backend is no longer used. */
+  cleanup?(): Promise<void>;
+}
+
+/** Identity every fixture commit uses, so ids are reproducible within a run. */
+const fixtureEnvironment = {
+  GIT_AUTHOR_NAME: 'Fixture Author',
+  GIT_AUTHOR_EMAIL: 'fixture@example.test',
+  GIT_COMMITTER_NAME: 'Fixture Author',
+  GIT_COMMITTER_EMAIL: 'fixture@example.test',
+  GIT_CONFIG_NOSYSTEM: '1',
+  GIT_CONFIG_GLOBAL: '/dev/null',
+};
+
+/** Runs the git CLI (asynchronously: a test server may run in this very process). */
+function runGit(cwd: string, args: readonly string[], input?: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(
+      'git',
+      [...args],
+      {
+        cwd,
+        env: { ...process.env, ...fixtureEnvironment },
+        maxBuffer: 64 * 1024 * 1024,
+        encoding: 'buffer',
+      },
+      (error, stdout, stderr) => {
+        if (error)
+          reject(new Error(`git ${args.join(' ')} failed: ${stderr.toString('utf8')}`, { cause: error }));
+        else resolve(stdout.toString('latin1'));
+      },
+    );
+    if (input !== undefined) child.stdin?.end(input);
+  });
+}
+
+const binaryBefore = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x00, 0x01, 0x02, 0x03, 0xff, 0x00, 0x10]);
+const binaryAfter = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x00, 0x09, 0x08, 0x07, 0xfe, 0x00, 0x11, 0x12]);
+const longText = Array.from({ length: 40 }, (_, index) => `line ${index + 1}`).join('\n');
+
+/** The source repository's two commits: `v1` (tagged, branch `feature`) and `main` one commit later. */
+const firstFiles: Record<string, string | Buffer> = {
+  'README.md': '# fixture\n',
+  'src/app.ts': `${longText}\n`,
+  'src/util.ts': 'export const one = 1;\n',
+  'docs/guide.md': 'A guide.\nWith two lines.\n',
+  'data/blob.bin': binaryBefore,
+  'no-newline.txt': 'first\nlast line without newline',
+  'old-name.txt': 'content that moves\nacross a rename\n',
+  'doomed.txt': 'this file will be deleted\n',
+  '.gitignore': '*.log\nbuild/\n',
+};
+
+async function writeTree(root: string, files: Record<string, string | Buffer>): Promise<void> {
+  for (const [file, content] of Object.entries(files)) {
+    await mkdir(path.dirname(path.join(root, file)), { recursive: true });
+    await writeFile(path.join(root, file), content);
+  }
+}
+
+/** Every file of a commit, path to bytes, through the git CLI. */
+async function treeOfCommit(repository: string, commit: string): Promise<Map<string, Buffer>> {
+  const names = (await runGit(repository, ['ls-tree', '-r', '-z', '--name-only', commit]))
+    .split('\0')
+    .filter(Boolean)
+    .map((name) => Buffer.from(name, 'latin1').toString('utf8'));
+  const result = new Map<string, Buffer>();
+  for (const name of names) {
+    result.set(
+      name,
+      Buffer.from(await runGit(repository, ['cat-file', 'blob', `${commit}:${name}`]), 'latin1'),
+    );
+  }
+  return result;
+}
+
+/** Every file under `root` but `.git`, path to bytes. */
+async function treeOfDirectory(
+  root: string,
+  skip: (file: string) => boolean = () => false,
+): Promise<Map<string, Buffer>> {
+  const { readdir } = await import('node:fs/promises');
+  const entries = await readdir(root, { recursive: true, withFileTypes: true });
+  const result = new Map<string, Buffer>();
+  for (const entry of entries) {
+    if (!entry.isFile()) continue;
+    const relative = path.relative(root, path.join(entry.parentPath, entry.name)).split(path.sep).join('/');
+    if (relative === '.git' || relative.startsWith('.git/') || skip(relative)) continue;
+    result.set(relative, await readFile(path.join(root, relative)));
+  }
+  return result;
+}
+
+function sortedEntries(tree: Map<string, Buffer>): Array<[string, string]> {
+  return [...tree].map(([file, content]) => [file, content.toString('base64')] as [string, string]).sort();
+}
+
+/**
+ * Registers, as one vitest `describe` block named `GitBackend conformance: <name>`, the tests
+ * every GitBackend implementation must pass, on real repositories built with the git CLI in
+ * temporary directories (the `git` binary must be on PATH):
+ * - clone of a source repository (reusing an existing clone fetches new commits), listBranches;
+ * - resolveRef of a branch, a remote-tracking branch, a tag, a full and an abbreviated commit
+ *   id; NotFoundError for an unknown ref;
+ * - a working copy at a base commit holds exactly the base tree; its Workspace refuses `.git` paths;
+ * - two working copies at once never see each other's writes;
+ * - diff against the base covers new, modified, deleted, renamed, binary files and files without
+ *   a final newline, leaves out ignored files, applies with `git apply` in a fresh worktree of the
+ *   clone at the base (giving the working copy's tree; binary files are given as
+ *   `Binary files … differ` with full blob ids present in the clone's object store, or as a
+ *   `GIT binary patch`), and its text part re-applies through core's `applyEdits`;
+ * - commit lands on the working copy's branch with the base as parent and the given author,
+ *   records deletions, and stays in the clone after removeWorkingCopy, which is idempotent;
+ * - 4 working copies of one clone created, written and committed in parallel all succeed.
+ */
+export function describeGitBackendConformance(name: string, factory: GitBackendConformanceFactory): void {
+  describe(`GitBackend conformance: ${name}`, () => {
+    let scratch = '';
+    let source = '';
+    let firstCommit = '';
+    let secondCommit = '';
+    let backend: GitBackend;
+    let testDirectory = '';
+    let counter = 0;
+
+    beforeAll(async () => {
+      scratch = await mkdtemp(path.join(tmpdir(), 'goosuke-git-conformance-'));
+      source = path.join(scratch, 'source');
+      await mkdir(source);
+      await runGit(source, ['init', '-q', '-b', 'main']);
+      await writeTree(source, firstFiles);
+      await runGit(source, ['add', '-A']);
+      await runGit(source, ['commit', '-q', '-m', 'first']);
+      await runGit(source, ['tag', '-a', 'v1', '-m', 'version 1']);
+      await runGit(source, ['branch', 'feature']);
+      firstCommit = (await runGit(source, ['rev-parse', 'HEAD'])).trim();
+      await writeTree(source, { 'src/util.ts': 'export const one = 1;\nexport const two = 2;\n' });
+      await runGit(source, ['commit', '-q', '-am', 'second']);
+      secondCommit = (await runGit(source, ['rev-parse', 'HEAD'])).trim();
+    });
+
+    afterAll(async () => {
+      if (scratch !== '') await rm(scratch, { recursive: true, force: true });
+    });
+
+    const fresh = async (): Promise<string> => {
+      testDirectory = path.join(scratch, `test-${++counter}`);
+      await mkdir(testDirectory);
+      backend = await factory.create();
+      return testDirectory;
+    };
+
+    afterEach(async () => {
+      await factory.cleanup?.();
+    });
+
+    const remoteUrl = async (): Promise<string> => (factory.makeRemote ? factory.makeRemote(source) : source);
+
+    const cloneSource = async (): Promise<RepoCheckout> => {
+      const directory = await fresh();
+      return backend.clone({ url: await remoteUrl(), dir: path.join(directory, 'clone') });
+    };
+
+    it('clones a repository, lists its branches, and reuses the clone by fetching', async () => {
+      const repo = await cloneSource();
+      expect(path.isAbsolute(repo.dir)).toBe(true);
+      const branches = await backend.listBranches({ repo });
+      expect(branches).toEqual(expect.arrayContaining(['main', 'origin/main', 'origin/feature']));
+      expect(await backend.resolveRef({ repo, ref: 'main' })).toBe(secondCommit);
+
+      const extra = path.join(scratch, `source-extra-${counter}`);
+      await runGit(scratch, ['clone', '-q', source, extra]);
+      await writeTree(extra, { 'added-later.txt': 'later\n' });
+      await runGit(extra, ['add', '-A']);
+      await runGit(extra, ['commit', '-q', '-m', 'later']);
+      const later = (await runGit(extra, ['rev-parse', 'HEAD'])).trim();
+      await runGit(extra, ['push', '-q', 'origin', 'HEAD:refs/heads/later']);
+      try {
+        const again = await backend.clone({ url: await remoteUrl(), dir: repo.dir });
+        expect(again.dir).toBe(repo.dir);
+        expect(await backend.resolveRef({ repo: again, ref: 'origin/later' })).toBe(later);
+        await backend.fetch({ repo });
+        expect(await backend.listBranches({ repo })).toContain('origin/later');
+      } finally {
+        await runGit(source, ['branch', '-D', 'later']);
+      }
+    });
+
+    it('resolves branches, remote-tracking branches, tags and commit ids, and refuses unknown refs', async () => {
+      const repo = await cloneSource();
+      expect(await backend.resolveRef({ repo, ref: 'main' })).toBe(secondCommit);
+      expect(await backend.resolveRef({ repo, ref: 'origin/main' })).toBe(secondCommit);
+      expect(await backend.resolveRef({ repo, ref: 'origin/feature' })).toBe(firstCommit);
+      expect(await backend.resolveRef({ repo, ref: 'v1' })).toBe(firstCommit);
+      expect(await backend.resolveRef({ repo, ref: firstCommit })).toBe(firstCommit);
+      expect(await backend.resolveRef({ repo, ref: firstCommit.slice(0, 10) })).toBe(firstCommit);
+      for (const missing of ['no-such-branch', 'origin/nothing', 'v9', 'f'.repeat(40), 'deadbee']) {
+        expectGoosukeError(await rejectionOf(() => backend.resolveRef({ repo, ref: missing })), 'not_found');
+      }
+    });
+
+    it('makes a working copy that holds exactly the base tree, on a new branch, and guards .git', async () => {
+      const repo = await cloneSource();
+      const workspace = await backend.createWorkingCopy({
+        repo,
+        baseRef: 'v1',
+        branch: 'goosuke/exact',
+        dir: path.join(testDirectory, 'copy'),
+      });
+      expect(workspace.root).toBe(path.join(testDirectory, 'copy'));
+      const expected = await treeOfCommit(source, firstCommit);
+      expect(sortedEntries(await treeOfDirectory(workspace.root))).toEqual(sortedEntries(expected));
+      expect((await workspace.listFiles()).sort()).toEqual([...expected.keys()].sort());
+      expect(await workspace.readFile('src/util.ts')).toBe('export const one = 1;\n');
+      expect(await backend.resolveRef({ repo, ref: 'goosuke/exact' })).toBe(firstCommit);
+      expect(await backend.listBranches({ repo })).toContain('goosuke/exact');
+      const refused = await rejectionOf(() => workspace.writeFiles([{ path: '.git/config', content: 'x' }]));
+      expectGoosukeError(refused, 'invalid_input');
+      expectGoosukeError(
+        await rejectionOf(() =>
+          backend.createWorkingCopy({
+            repo,
+            baseRef: 'main',
+            branch: 'goosuke/exact',
+            dir: path.join(testDirectory, 'other'),
+          }),
+        ),
+        'conflict',
+      );
+      expectGoosukeError(
+        await rejectionOf(() =>
+          backend.createWorkingCopy({
+            repo,
+            baseRef: 'nope',
+            branch: 'goosuke/x',
+            dir: path.join(testDirectory, 'x'),
+          }),
+        ),
+        'not_found',
+      );
+      await backend.removeWorkingCopy({ workspace });
+    });
+
+    it('keeps two working copies of one clone isolated from each other', async () => {
+      const repo = await cloneSource();
+      const left = await backend.createWorkingCopy({
+        repo,
+        baseRef: 'main',
+        branch: 'left',
+        dir: path.join(testDirectory, 'left'),
+      });
+      const right = await backend.createWorkingCopy({
+        repo,
+        baseRef: 'main',
+        branch: 'right',
+        dir: path.join(testDirectory, 'right'),
+      });
+      await left.writeFiles([
+        { path: 'README.md', content: '# left\n' },
+        { path: 'left-only.txt', content: 'left\n' },
+        { path: 'doomed.txt', content: null },
+      ]);
+      await right.writeFiles([{ path: 'src/util.ts', content: 'export const right = true;\n' }]);
+      expect(await right.readFile('README.md')).toBe('# fixture\n');
+      expect(await right.readFile('left-only.txt')).toBeNull();
+      expect(await right.readFile('doomed.txt')).not.toBeNull();
+      expect(await left.readFile('src/util.ts')).toBe('export const one = 1;\nexport const two = 2;\n');
+      const leftDiff = await backend.diff({ workspace: left, base: 'main' });
+      const rightDiff = await backend.diff({ workspace: right, base: 'main' });
+      expect(leftDiff).toContain('left-only.txt');
+      expect(leftDiff).not.toContain('src/util.ts');
+      expect(rightDiff).toContain('src/util.ts');
+      expect(rightDiff).not.toContain('left-only.txt');
+      expect(rightDiff).not.toContain('README.md');
+      await backend.commit({
+        workspace: left,
+        message: 'left',
+        author: { name: 'L', email: 'l@example.test' },
+      });
+      expect(await backend.diff({ workspace: right, base: 'main' })).toBe(rightDiff);
+      await backend.removeWorkingCopy({ workspace: left });
+      await backend.removeWorkingCopy({ workspace: right });
+    });
+
+    it('diffs new, modified, deleted, renamed, binary and no-final-newline files so that git apply and applyEdits reproduce the copy', async () => {
+      const repo = await cloneSource();
+      const workspace = await backend.createWorkingCopy({
+        repo,
+        baseRef: 'v1',
+        branch: 'diffs',
+        dir: path.join(testDirectory, 'copy'),
+      });
+      const appLines = longText.split('\n');
+      appLines[2] = 'line 3 changed';
+      appLines.splice(30, 1);
+      await workspace.writeFiles([
+        { path: 'src/app.ts', content: `${appLines.join('\n')}\n` },
+        { path: 'src/new-file.ts', content: 'export const created = true;\n' },
+        { path: 'doomed.txt', content: null },
+        { path: 'old-name.txt', content: null },
+        { path: 'moved/new-name.txt', content: 'content that moves\nacross a rename\n' },
+        { path: 'no-newline.txt', content: 'first\nlast line changed, still without newline' },
+        { path: 'docs/guide.md', content: 'A guide.\nWith two lines.\nNow without a final newline' },
+        { path: 'ignored.log', content: 'ignored\n' },
+        { path: 'build/output.js', content: 'ignored too\n' },
+      ]);
+      await writeFile(path.join(workspace.root, 'data/blob.bin'), binaryAfter);
+      await writeFile(path.join(workspace.root, 'data/new.bin'), binaryBefore);
+
+      const diff = await backend.diff({ workspace, base: firstCommit });
+      expect(diff).toContain('diff --git a/src/app.ts b/src/app.ts');
+      expect(diff).toContain('+line 3 changed');
+      expect(diff).toMatch(/new file mode 100644\n(?:.*\n)*?\+\+\+ b\/src\/new-file\.ts/);
+      expect(diff).toMatch(/deleted file mode 100644\n(?:.*\n)*?--- a\/doomed\.txt/);
+      expect(diff).toContain('rename from old-name.txt\nrename to moved/new-name.txt');
+      expect(diff).toContain('\\ No newline at end of file');
+      expect(diff).toMatch(/Binary files a\/data\/blob\.bin and b\/data\/blob\.bin differ|GIT binary patch/);
+      expect(diff).toMatch(/Binary files \/dev\/null and b\/data\/new\.bin differ|GIT binary patch/);
+      expect(diff).not.toContain('ignored.log');
+      expect(diff).not.toContain('build/output.js');
+      expect(diff).not.toContain('README.md');
+
+      const expected = await treeOfDirectory(
+        workspace.root,
+        (file) => file === 'ignored.log' || file.startsWith('build/'),
+      );
+
+      // git apply on a fresh worktree of the clone at the base commit.
+      const check = path.join(testDirectory, 'check');
+      await runGit(repo.dir, ['worktree', 'add', '-q', '--detach', check, firstCommit]);
+      await writeFile(path.join(testDirectory, 'change.diff'), diff);
+      await runGit(check, ['apply', '--index', path.join(testDirectory, 'change.diff')]);
+      expect(sortedEntries(await treeOfDirectory(check))).toEqual(sortedEntries(expected));
+      await runGit(repo.dir, ['worktree', 'remove', '--force', check]);
+
+      // Core's edit engine on the base tree: every text file comes out as in the working copy.
+      const base = await treeOfCommit(source, firstCommit);
+      const parsed = parseEdits(diff);
+      const result = await applyEdits({
+        edits: parsed.edits,
+        readFile: async (file) => base.get(file)?.toString('utf8') ?? null,
+      });
+      expect(result.ok, JSON.stringify(result.ok ? [] : result.failures)).toBe(true);
+      if (!result.ok) return;
+      const applied = new Map(
+        [...base].map(([file, content]) => [file, content.toString('utf8')] as [string, string | null]),
+      );
+      for (const change of result.changes) applied.set(change.path, change.content);
+      for (const [file, content] of expected) {
+        if (file.endsWith('.bin')) continue;
+        expect(applied.get(file), file).toBe(content.toString('utf8'));
+      }
+      for (const [file, content] of applied) {
+        if (file.endsWith('.bin') || content === null) continue;
+        expect(expected.has(file), `${file} should be gone`).toBe(true);
+      }
+      await backend.removeWorkingCopy({ workspace });
+    });
+
+    it('commits every change on the working copy branch, with the right parent and author, kept after removal', async () => {
+      const repo = await cloneSource();
+      const dir = path.join(testDirectory, 'copy');
+      const workspace: Workspace = await backend.createWorkingCopy({
+        repo,
+        baseRef: 'main',
+        branch: 'goosuke/run-1',
+        dir,
+      });
+      await workspace.writeFiles([
+        { path: 'src/util.ts', content: 'export const changed = true;\n' },
+        { path: 'added/deep/file.txt', content: 'new\n' },
+        { path: 'doomed.txt', content: null },
+      ]);
+      const author = { name: 'Run Author', email: 'run@example.test' };
+      const commit = await backend.commit({ workspace, message: 'Apply the run', author });
+      expect(commit).toMatch(/^[0-9a-f]{40}$/);
+      expect(await backend.resolveRef({ repo, ref: 'goosuke/run-1' })).toBe(commit);
+      expect(await backend.resolveRef({ repo, ref: 'main' })).toBe(secondCommit);
+      expect(await backend.diff({ workspace, base: commit })).toBe('');
+
+      await backend.removeWorkingCopy({ workspace });
+      await backend.removeWorkingCopy({ workspace });
+      await expect(readFile(path.join(dir, 'README.md'))).rejects.toThrow();
+
+      const log = (await runGit(repo.dir, ['log', '-1', '--format=%H%n%P%n%an%n%ae%n%s', 'goosuke/run-1']))
+        .trim()
+        .split('\n');
+      expect(log).toEqual([commit, secondCommit, author.name, author.email, 'Apply the run']);
+      await runGit(repo.dir, ['fsck', '--no-dangling']);
+      const committed = await treeOfCommit(repo.dir, commit);
+      expect(committed.get('src/util.ts')?.toString('utf8')).toBe('export const changed = true;\n');
+      expect(committed.get('added/deep/file.txt')?.toString('utf8')).toBe('new\n');
+      expect(committed.has('doomed.txt')).toBe(false);
+      expect(committed.get('README.md')?.toString('utf8')).toBe('# fixture\n');
+      expect(committed.size).toBe((await treeOfCommit(source, secondCommit)).size + 1 - 1);
+      const worktrees = await runGit(repo.dir, ['worktree', 'list', '--porcelain']);
+      expect(worktrees).not.toContain(dir);
+    });
+
+    it('runs 4 working copies of one clone created and committed in parallel', async () => {
+      const repo = await cloneSource();
+      const indexes = [0, 1, 2, 3];
+      const copies = await Promise.all(
+        indexes.map((index) =>
+          backend.createWorkingCopy({
+            repo,
+            baseRef: 'main',
+            branch: `parallel-${index}`,
+            dir: path.join(testDirectory, `copy-${index}`),
+          }),
+        ),
+      );
+      const commits = await Promise.all(
+        copies.map(async (workspace, index) => {
+          await workspace.writeFiles([{ path: `parallel-${index}.txt`, content: `copy ${index}\n` }]);
+          return backend.commit({
+            workspace,
+            message: `parallel ${index}`,
+            author: { name: 'P', email: 'p@example.test' },
+          });
+        }),
+      );
+      expect(new Set(commits).size).toBe(4);
+      for (const index of indexes) {
+        expect(await backend.resolveRef({ repo, ref: `parallel-${index}` })).toBe(commits[index]);
+        const files = await treeOfCommit(repo.dir, commits[index]!);
+        expect(files.get(`parallel-${index}.txt`)?.toString('utf8')).toBe(`copy ${index}\n`);
+        expect([...files.keys()].filter((file) => file.startsWith('parallel-'))).toEqual([
+          `parallel-${index}.txt`,
+        ]);
+      }
+      await Promise.all(copies.map((workspace) => backend.removeWorkingCopy({ workspace })));
+    });
+  });
+}

@@ -1,0 +1,159 @@
+import { createHash } from 'node:crypto';
+import type { BigIntStats } from 'node:fs';
+import { readFile, rename, stat, writeFile } from 'node:fs/promises';
+
+/** One entry of a git index (stage 0 only): the stat data git uses to skip re-hashing a file. */
+export interface IndexEntry {
+  path: string;
+  /** 40-hex blob id. */
+  oid: string;
+  /** 0o100644, 0o100755 or 0o120000. */
+  mode: number;
+  ctimeSeconds: number;
+  ctimeNanoseconds: number;
+  mtimeSeconds: number;
+  mtimeNanoseconds: number;
+  dev: number;
+  ino: number;
+  uid: number;
+  gid: number;
+  size: number;
+}
+
+/** A read index: entries by path, and the index file's own mtime (for the racy-git check). */
+export interface IndexSnapshot {
+  entries: Map<string, IndexEntry>;
+  /** mtime of the index file in nanoseconds, or 0n when there was none. */
+  writtenAtNanoseconds: bigint;
+}
+
+const u32 = (value: number | bigint): number => Number(BigInt.asUintN(32, BigInt(value)));
+
+/** Stat fields of an index entry from a bigint `lstat` result. */
+export function statFields(stats: BigIntStats): Omit<IndexEntry, 'path' | 'oid' | 'mode'> {
+  return {
+    ctimeSeconds: u32(stats.ctimeNs / 1_000_000_000n),
+    ctimeNanoseconds: u32(stats.ctimeNs % 1_000_000_000n),
+    mtimeSeconds: u32(stats.mtimeNs / 1_000_000_000n),
+    mtimeNanoseconds: u32(stats.mtimeNs % 1_000_000_000n),
+    dev: u32(stats.dev),
+    ino: u32(stats.ino),
+    uid: u32(stats.uid),
+    gid: u32(stats.gid),
+    size: u32(stats.size),
+  };
+}
+
+/**
+ * Whether `stats` still describe the file the entry was hashed from, so its `oid` can be
+ * trusted without reading the file: size, mtime and inode must match (ctime is not compared,
+ * like git's `core.trustctime = false`, because hard-linked checkouts change a shared inode's
+ * ctime whenever another link is made). Like git, an entry whose mtime is not older than the
+ * index file itself is "racy" (the file may have changed within the same timestamp) and is
+ * never trusted.
+ */
+export function entryMatchesStats(
+  entry: IndexEntry,
+  stats: BigIntStats,
+  writtenAtNanoseconds: bigint,
+): boolean {
+  const fields = statFields(stats);
+  if (
+    fields.size !== entry.size ||
+    fields.mtimeSeconds !== entry.mtimeSeconds ||
+    fields.mtimeNanoseconds !== entry.mtimeNanoseconds ||
+    fields.ino !== entry.ino
+  ) {
+    return false;
+  }
+  return stats.mtimeNs < writtenAtNanoseconds;
+}
+
+/** Reads a version 2 or 3 index; an unreadable or missing index yields no entries (everything is re-hashed). */
+export async function readIndexFile(file: string): Promise<IndexSnapshot> {
+  let buffer: Buffer;
+  let writtenAtNanoseconds = 0n;
+  try {
+    buffer = await readFile(file);
+    writtenAtNanoseconds = (await stat(file, { bigint: true })).mtimeNs;
+  } catch {
+    return { entries: new Map(), writtenAtNanoseconds: 0n };
+  }
+  const entries = new Map<string, IndexEntry>();
+  if (buffer.length < 12 || buffer.toString('latin1', 0, 4) !== 'DIRC') {
+    return { entries, writtenAtNanoseconds: 0n };
+  }
+  const version = buffer.readUInt32BE(4);
+  if (version !== 2 && version !== 3) return { entries, writtenAtNanoseconds: 0n };
+  const count = buffer.readUInt32BE(8);
+  let offset = 12;
+  for (let index = 0; index < count; index++) {
+    if (offset + 62 > buffer.length) return { entries: new Map(), writtenAtNanoseconds: 0n };
+    const flags = buffer.readUInt16BE(offset + 60);
+    const extended = (flags & 0x4000) !== 0;
+    const stage = (flags >> 12) & 0x3;
+    const nameStart = offset + 62 + (extended ? 2 : 0);
+    const nameEnd = buffer.indexOf(0, nameStart);
+    if (nameEnd < 0) return { entries: new Map(), writtenAtNanoseconds: 0n };
+    const path = buffer.toString('utf8', nameStart, nameEnd);
+    if (stage === 0) {
+      entries.set(path, {
+        path,
+        ctimeSeconds: buffer.readUInt32BE(offset),
+        ctimeNanoseconds: buffer.readUInt32BE(offset + 4),
+        mtimeSeconds: buffer.readUInt32BE(offset + 8),
+        mtimeNanoseconds: buffer.readUInt32BE(offset + 12),
+        dev: buffer.readUInt32BE(offset + 16),
+        ino: buffer.readUInt32BE(offset + 20),
+        mode: buffer.readUInt32BE(offset + 24),
+        uid: buffer.readUInt32BE(offset + 28),
+        gid: buffer.readUInt32BE(offset + 32),
+        size: buffer.readUInt32BE(offset + 36),
+        oid: buffer.toString('hex', offset + 40, offset + 60),
+      });
+    }
+    const entryLength = nameEnd - offset;
+    offset += (entryLength + 8) & ~7;
+  }
+  return { entries, writtenAtNanoseconds };
+}
+
+function compareBytes(left: Buffer, right: Buffer): number {
+  return Buffer.compare(left, right);
+}
+
+/**
+ * Writes a version 2 index holding `entries` (stage 0), sorted by path bytes as git requires,
+ * through a temporary file and a rename so readers never see half an index.
+ */
+export async function writeIndexFile(file: string, entries: Iterable<IndexEntry>): Promise<void> {
+  const named = [...entries].map((entry) => ({ entry, name: Buffer.from(entry.path, 'utf8') }));
+  named.sort((left, right) => compareBytes(left.name, right.name));
+  let size = 12;
+  for (const { name } of named) size += (62 + name.length + 8) & ~7;
+  const buffer = Buffer.alloc(size + 20);
+  buffer.write('DIRC', 0, 'latin1');
+  buffer.writeUInt32BE(2, 4);
+  buffer.writeUInt32BE(named.length, 8);
+  let offset = 12;
+  for (const { entry, name } of named) {
+    buffer.writeUInt32BE(entry.ctimeSeconds, offset);
+    buffer.writeUInt32BE(entry.ctimeNanoseconds, offset + 4);
+    buffer.writeUInt32BE(entry.mtimeSeconds, offset + 8);
+    buffer.writeUInt32BE(entry.mtimeNanoseconds, offset + 12);
+    buffer.writeUInt32BE(entry.dev, offset + 16);
+    buffer.writeUInt32BE(entry.ino, offset + 20);
+    buffer.writeUInt32BE(entry.mode, offset + 24);
+    buffer.writeUInt32BE(entry.uid, offset + 28);
+    buffer.writeUInt32BE(entry.gid, offset + 32);
+    buffer.writeUInt32BE(entry.size, offset + 36);
+    buffer.write(entry.oid, offset + 40, 'hex');
+    buffer.writeUInt16BE(Math.min(name.length, 0xfff), offset + 60);
+    name.copy(buffer, offset + 62);
+    offset += (62 + name.length + 8) & ~7;
+  }
+  createHash('sha1').update(buffer.subarray(0, size)).digest().copy(buffer, size);
+  const temporary = `${file}.goosuke-${process.pid}-${Date.now()}.tmp`;
+  await writeFile(temporary, buffer);
+  await rename(temporary, file);
+}

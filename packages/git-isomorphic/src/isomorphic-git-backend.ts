@@ -1,0 +1,923 @@
+import * as fs from 'node:fs';
+import { lstat, mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  ConflictError,
+  type GitAuth,
+  type GitAuthor,
+  type GitBackend,
+  InvalidInputError,
+  NotFoundError,
+  type RepoCheckout,
+  UnsupportedError,
+  type Workspace,
+} from '@goosuke/core';
+import git, { type AuthCallback, type HttpClient } from 'isomorphic-git';
+import nodeHttp from 'isomorphic-git/http/node';
+import { createDirectoryWorkspace } from './directory-workspace.ts';
+import { redact, translateGitError } from './git-errors.ts';
+import { type IndexEntry, readIndexFile, statFields, writeIndexFile } from './git-index-file.ts';
+import {
+  buildTree,
+  commitTree,
+  type FlatTree,
+  flattenTree,
+  formatSignature,
+  type TreeFile,
+  writeLooseObject,
+} from './git-objects.ts';
+import { createKeyedMutex } from './keyed-mutex.ts';
+import { copyObjects, findGitdir, readHeads } from './local-transport.ts';
+import { type FileChangeRecord, formatFileDiff, isBinaryContent } from './unified-diff.ts';
+import {
+  forEachLimited,
+  listWorkingCopyFiles,
+  type ScannedFile,
+  scanWorkingCopy,
+} from './working-copy-scan.ts';
+
+/** A progress report of a network or checkout phase. */
+export interface GitProgressEvent {
+  operation: 'clone' | 'fetch' | 'push' | 'checkout';
+  /** isomorphic-git's phase name (e.g. `Receiving objects`), or `Writing files` for checkouts. */
+  phase: string;
+  loaded: number;
+  /** Known total, or undefined. */
+  total?: number;
+}
+
+/** Options of {@link createIsomorphicGitBackend}. */
+export interface IsomorphicGitBackendOptions {
+  /** isomorphic-git HTTP client; defaults to `isomorphic-git/http/node`. */
+  http?: HttpClient;
+  /** Extra HTTP headers for every request (e.g. a `User-Agent`). Never put credentials here: use `auth`. */
+  headers?: Record<string, string>;
+  /** Committer identity; defaults to each commit's author. */
+  committer?: GitAuthor;
+  /** Default username for `auth` without one; `x-access-token` (GitHub App and token convention). */
+  defaultUsername?: string;
+  /** Told about progress of clones, fetches, pushes and checkouts. Must not throw. */
+  onProgress?: (event: GitProgressEvent) => void;
+  /** Files written or read at once by checkouts and scans (default 32). */
+  fileConcurrency?: number;
+  /** Clock for commit timestamps (default `() => new Date()`). */
+  now?: () => Date;
+  /**
+   * How a working copy's files are made (default `'write'`).
+   * - `'write'`: every file is written from its blob; copies share nothing but the object store.
+   * - `'hardlink'`: the commit is checked out once into a read-only cache
+   *   (`<clone>/.git/goosuke/snapshots/<tree id>`, files mode 0444/0555) and each working copy
+   *   hard-links its files from there; several times faster on large trees.
+   *   INVARIANT: a file of the working copy shares its inode with the cache and with every other
+   *   working copy of that commit, so it must only ever be REPLACED (write a new file and rename
+   *   it over, as the Workspace's `writeFiles` does), never written in place. The read-only mode
+   *   makes in-place writes fail with EACCES instead of silently changing every copy; do not
+   *   chmod them writable, and do not use this mode for tools that write in place (agent CLIs,
+   *   editors, `git apply` inside the copy is fine: git replaces files).
+   */
+  checkout?: 'write' | 'hardlink';
+  /** Tree snapshots kept per clone in `'hardlink'` mode (default 2); older ones are deleted. */
+  snapshotsPerClone?: number;
+}
+
+/** Where a working copy lives and what it belongs to. */
+interface WorkingCopy {
+  root: string;
+  /** The clone's `.git` directory (holds the objects, refs and config). */
+  cloneGitdir: string;
+  /** The working copy's own git directory, `<clone>/.git/worktrees/<name>`. */
+  gitdir: string;
+}
+
+const sharedEntries = ['objects', 'refs', 'packed-refs', 'config', 'info', 'shallow'] as const;
+const hexId = /^[0-9a-f]{40}$/;
+
+/**
+ * The GitBackend port on isomorphic-git (pure JavaScript, no git binary needed).
+ *
+ * Contract, beyond the port's:
+ * - A clone is `<dir>/.git` with no checked-out files. `https://` and `http://` URLs go through
+ *   isomorphic-git's smart-HTTP client; credentials come per call (`auth`) through `onAuth` and
+ *   are never written to disk (a URL's user-info is moved into `auth` and stripped from the
+ *   stored URL). A local path or `file://` URL is cloned by hard-linking its object files.
+ *   After every fetch, a local branch that was level with its remote-tracking branch before
+ *   the fetch is fast-forwarded with it, so `main` never lags behind `origin/main` silently.
+ * - A working copy is a git worktree of the clone: `<dir>/.git` is a file naming
+ *   `<clone>/.git/worktrees/<name>`, which holds the copy's own HEAD and index plus symbolic links
+ *   to the clone's object store, refs and config (and `commondir`, so the git CLI sees a normal
+ *   worktree). No object is copied per working copy; its branch lives in the clone's refs.
+ * - `diff` covers tracked and untracked files minus ignored ones against the base commit:
+ *   exact renames (identical content, paired one to one by blob id) become `rename from/to`,
+ *   binary files `Binary files a/x and b/x differ` with full blob ids (the new blob is written to
+ *   the clone's object store so `git apply` in any worktree of the clone can use it).
+ * - `commit` stages everything (additions, modifications, deletions, mode changes) and commits
+ *   on the copy's branch; with nothing to commit it makes no commit and returns the branch head.
+ * - `push` sends a branch of the clone; a rejected push is a ConflictError unless `force`.
+ * - Every operation on one clone runs alone (a per-clone queue); clones run in parallel.
+ * - Errors are GoosukeErrors: NotFoundError (unknown ref or repository), ConflictError (rejected
+ *   push, taken branch or directory), `unauthorized` (HTTP 401/403), `storage` (file system and
+ *   network), with every credential redacted from messages.
+ */
+export function createIsomorphicGitBackend(options: IsomorphicGitBackendOptions = {}): GitBackend {
+  const http = options.http ?? nodeHttp;
+  const fileConcurrency = options.fileConcurrency ?? 32;
+  const now = options.now ?? (() => new Date());
+  const mutex = createKeyedMutex();
+  const caches = new Map<string, object>();
+  const flatTrees = new Map<string, FlatTree>();
+  const workingCopies = new Map<string, WorkingCopy>();
+
+  const cacheFor = (gitdir: string): object => {
+    let cache = caches.get(gitdir);
+    if (cache === undefined) {
+      cache = {};
+      caches.set(gitdir, cache);
+    }
+    return cache;
+  };
+
+  const flatTreeOf = async (gitdir: string, commit: string): Promise<FlatTree> => {
+    const cache = cacheFor(gitdir);
+    const treeOid = await commitTree(gitdir, commit, cache);
+    let flat = flatTrees.get(treeOid);
+    if (flat === undefined) {
+      flat = await flattenTree(gitdir, treeOid, cache);
+      // A small cache: runs of one message share their base tree.
+      if (flatTrees.size >= 8) flatTrees.delete(flatTrees.keys().next().value!);
+      flatTrees.set(treeOid, flat);
+    }
+    return flat;
+  };
+
+  const authCallbacks = (auth: GitAuth | undefined): { onAuth?: AuthCallback } =>
+    auth === undefined
+      ? {}
+      : {
+          onAuth: () => ({
+            username: auth.username ?? options.defaultUsername ?? 'x-access-token',
+            password: auth.token,
+          }),
+        };
+
+  const progress =
+    (operation: GitProgressEvent['operation']) =>
+    (event: { phase: string; loaded: number; total?: number }): void => {
+      if (options.onProgress === undefined) return;
+      try {
+        options.onProgress({
+          operation,
+          phase: event.phase,
+          loaded: event.loaded,
+          ...(event.total === undefined ? {} : { total: event.total }),
+        });
+      } catch {
+        // A listener's failure must not break the git operation.
+      }
+    };
+
+  const resolveIn = async (gitdir: string, ref: string): Promise<string> => {
+    if (typeof ref !== 'string' || ref.length === 0)
+      throw new InvalidInputError('a git ref must be a non-empty string');
+    const cache = cacheFor(gitdir);
+    const peel = async (oid: string): Promise<string> =>
+      (await git.readCommit({ fs, gitdir, oid, cache })).oid;
+    const candidates = ref.startsWith('refs/')
+      ? [ref]
+      : ref === 'HEAD'
+        ? ['HEAD']
+        : [`refs/heads/${ref}`, `refs/remotes/${ref}`, `refs/tags/${ref}`, `refs/remotes/origin/${ref}`];
+    for (const candidate of candidates) {
+      let oid: string;
+      try {
+        oid = await git.resolveRef({ fs, gitdir, ref: candidate });
+      } catch {
+        continue;
+      }
+      try {
+        return await peel(oid);
+      } catch (error) {
+        throw translateGitError(error, { operation: `resolving ${ref}` });
+      }
+    }
+    const lower = ref.toLowerCase();
+    if (/^[0-9a-f]{4,40}$/.test(lower)) {
+      try {
+        const full = hexId.test(lower) ? lower : await git.expandOid({ fs, gitdir, oid: lower, cache });
+        return await peel(full);
+      } catch (error) {
+        const code = (error as { code?: string }).code;
+        if (code === 'AmbiguousError') {
+          throw new InvalidInputError(`the abbreviated commit id ${ref} is ambiguous; give more digits`);
+        }
+      }
+    }
+    throw new NotFoundError('git ref', ref);
+  };
+
+  const locate = async (workspace: Workspace): Promise<WorkingCopy | null> => {
+    const root = path.resolve(workspace.root);
+    const known = workingCopies.get(root);
+    if (known !== undefined) return known;
+    let text: string;
+    try {
+      text = await readFile(path.join(root, '.git'), 'utf8');
+    } catch {
+      return null;
+    }
+    const match = /^gitdir: (.*)$/m.exec(text);
+    if (match === null) return null;
+    const gitdir = path.resolve(root, match[1]!.trim());
+    const commondir = (await readFile(path.join(gitdir, 'commondir'), 'utf8').catch(() => null))?.trim();
+    if (commondir === undefined) return null;
+    const copy = { root, gitdir, cloneGitdir: path.resolve(gitdir, commondir) };
+    workingCopies.set(root, copy);
+    return copy;
+  };
+
+  const requireCopy = async (workspace: Workspace): Promise<WorkingCopy> => {
+    const copy = await locate(workspace);
+    if (copy === null) throw new NotFoundError('working copy', workspace.root);
+    return copy;
+  };
+
+  const copyBranch = async (copy: WorkingCopy): Promise<string> => {
+    const head = (await readFile(path.join(copy.gitdir, 'HEAD'), 'utf8')).trim();
+    if (!head.startsWith('ref: refs/heads/')) {
+      throw new ConflictError(`the working copy ${copy.root} is not on a branch`);
+    }
+    return head.slice('ref: refs/heads/'.length);
+  };
+
+  const workspaceFor = (copy: WorkingCopy): Workspace => {
+    const directory = createDirectoryWorkspace({ root: copy.root });
+    return {
+      root: directory.root,
+      readFile: (file) => directory.readFile(file),
+      writeFiles: (changes) => directory.writeFiles(changes),
+      async listFiles() {
+        const index = await readIndexFile(path.join(copy.gitdir, 'index'));
+        return listWorkingCopyFiles(copy.root, copy.gitdir, new Set(index.entries.keys()));
+      },
+    };
+  };
+
+  /** Fetches into the clone at `gitdir` and fast-forwards local branches that were level with their remote. */
+  const fetchInto = async (gitdir: string, url: string, auth: GitAuth | undefined): Promise<void> => {
+    const before = new Map<string, string>();
+    const localBefore = await readHeads(gitdir);
+    for (const branch of await git.listBranches({ fs, gitdir, remote: 'origin' })) {
+      if (branch === 'HEAD') continue;
+      before.set(branch, await git.resolveRef({ fs, gitdir, ref: `refs/remotes/origin/${branch}` }));
+    }
+    if (isHttpUrl(url)) {
+      await git.fetch({
+        fs,
+        http,
+        gitdir,
+        remote: 'origin',
+        tags: true,
+        prune: true,
+        singleBranch: false,
+        cache: cacheFor(gitdir),
+        onProgress: progress('fetch'),
+        ...(options.headers === undefined ? {} : { headers: options.headers }),
+        ...authCallbacks(auth),
+      });
+    } else {
+      await fetchLocal(gitdir, url);
+    }
+    for (const [branch, oid] of localBefore.branches) {
+      const remoteBefore = before.get(branch);
+      if (remoteBefore === undefined || remoteBefore !== oid) continue;
+      const remoteNow = await git
+        .resolveRef({ fs, gitdir, ref: `refs/remotes/origin/${branch}` })
+        .catch(() => undefined);
+      if (remoteNow !== undefined && remoteNow !== oid) {
+        await git.writeRef({ fs, gitdir, ref: `refs/heads/${branch}`, value: remoteNow, force: true });
+      }
+    }
+  };
+
+  const fetchLocal = async (gitdir: string, url: string): Promise<void> => {
+    const sourceGitdir = await findGitdir(localPathOf(url));
+    await copyObjects(path.join(sourceGitdir, 'objects'), path.join(gitdir, 'objects'));
+    const heads = await readHeads(sourceGitdir);
+    for (const [branch, oid] of heads.branches) {
+      await git.writeRef({ fs, gitdir, ref: `refs/remotes/origin/${branch}`, value: oid, force: true });
+    }
+    for (const branch of await git.listBranches({ fs, gitdir, remote: 'origin' })) {
+      if (branch !== 'HEAD' && !heads.branches.has(branch)) {
+        await git.deleteRef({ fs, gitdir, ref: `refs/remotes/origin/${branch}` });
+      }
+    }
+    for (const [tag, oid] of heads.tags) {
+      await git.writeRef({ fs, gitdir, ref: `refs/tags/${tag}`, value: oid, force: true });
+    }
+    if (heads.head !== null) {
+      await git.writeRef({
+        fs,
+        gitdir,
+        ref: 'refs/remotes/origin/HEAD',
+        value: `refs/remotes/origin/${heads.head}`,
+        symbolic: true,
+        force: true,
+      });
+    }
+  };
+
+  const remoteUrlOf = async (gitdir: string): Promise<string> => {
+    const url = await git.getConfig({ fs, gitdir, path: 'remote.origin.url' });
+    if (typeof url !== 'string') throw new NotFoundError('git remote', 'origin');
+    return url;
+  };
+
+  /** The leaf directories a tree's files need (`recursive` mkdir creates their parents). */
+  const leafDirectories = (flat: FlatTree): string[] => {
+    const directories = new Set<string>();
+    for (const [file, entry] of flat.files) {
+      if (entry.mode === 0o160000) directories.add(file);
+      const slash = file.lastIndexOf('/');
+      if (slash > 0) directories.add(file.slice(0, slash));
+    }
+    const sorted = [...directories].sort();
+    return sorted.filter((directory, index) => !sorted[index + 1]?.startsWith(`${directory}/`));
+  };
+
+  /**
+   * Hard-links every file of the snapshot at `snapshot` into `root`. Synchronous calls in
+   * batches (yielding between them) beat the thread pool by far for tiny operations.
+   */
+  const linkFromSnapshot = async (root: string, flat: FlatTree, snapshot: string): Promise<IndexEntry[]> => {
+    for (const directory of leafDirectories(flat))
+      fs.mkdirSync(path.join(root, directory), { recursive: true });
+    const files = [...flat.files].filter(([, entry]) => entry.mode !== 0o160000);
+    const entries: IndexEntry[] = [];
+    const batch = 500;
+    for (let start = 0; start < files.length; start += batch) {
+      for (const [file, entry] of files.slice(start, start + batch)) {
+        const target = path.join(root, file);
+        const origin = path.join(snapshot, file);
+        if (entry.mode === 0o120000) fs.symlinkSync(fs.readlinkSync(origin), target);
+        else {
+          try {
+            fs.linkSync(origin, target);
+          } catch {
+            // Another file system or no hard links: an independent copy is just as correct.
+            fs.copyFileSync(origin, target);
+          }
+        }
+        entries.push({
+          path: file,
+          oid: entry.oid,
+          mode: entry.mode,
+          ...statFields(fs.lstatSync(target, { bigint: true })),
+        });
+      }
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    return entries;
+  };
+
+  /** The read-only checkout of `flat` that hard-linked working copies share; built once per tree. */
+  const snapshotOf = async (cloneGitdir: string, flat: FlatTree): Promise<string> => {
+    const snapshots = path.join(cloneGitdir, 'goosuke', 'snapshots');
+    const treeOid = flat.trees.get('')!;
+    const snapshot = path.join(snapshots, treeOid);
+    if (fs.existsSync(snapshot)) return snapshot;
+    const building = `${snapshot}.building-${process.pid}`;
+    await rm(building, { recursive: true, force: true });
+    await mkdir(building, { recursive: true });
+    await materialize(building, flat, cloneGitdir, (mode) => (mode === 0o100755 ? 0o555 : 0o444));
+    await fs.promises.rename(building, snapshot);
+    const keep = options.snapshotsPerClone ?? 2;
+    const existing = (await readdir(snapshots)).filter((name) => hexId.test(name) && name !== treeOid);
+    if (existing.length >= keep) {
+      const aged = await Promise.all(
+        existing.map(async (name) => ({
+          name,
+          time: (await fs.promises.stat(path.join(snapshots, name))).mtimeMs,
+        })),
+      );
+      aged.sort((left, right) => left.time - right.time);
+      for (const { name } of aged.slice(0, existing.length - keep + 1)) {
+        // Files already linked into working copies survive: only this cache's names go.
+        await rm(path.join(snapshots, name), { recursive: true, force: true });
+      }
+    }
+    return snapshot;
+  };
+
+  const materialize = async (
+    root: string,
+    flat: FlatTree,
+    cloneGitdir: string,
+    permissions: (mode: number) => number = (mode) => (mode === 0o100755 ? 0o755 : 0o644),
+  ): Promise<IndexEntry[]> => {
+    const cache = cacheFor(cloneGitdir);
+    const directories = new Set<string>();
+    const files: Array<[string, TreeFile]> = [];
+    for (const [file, entry] of flat.files) {
+      if (entry.mode === 0o160000) {
+        directories.add(file);
+        continue;
+      }
+      files.push([file, entry]);
+      const slash = file.lastIndexOf('/');
+      if (slash > 0) directories.add(file.slice(0, slash));
+    }
+    // Only leaf directories need a call: `recursive` creates their parents.
+    const sorted = [...directories].sort();
+    const leaves = sorted.filter((directory, index) => !sorted[index + 1]?.startsWith(`${directory}/`));
+    await forEachLimited(leaves, fileConcurrency, async (directory) => {
+      await mkdir(path.join(root, directory), { recursive: true });
+    });
+    const entries: IndexEntry[] = [];
+    let written = 0;
+    const report = progress('checkout');
+    await forEachLimited(files, fileConcurrency, async ([file, entry]) => {
+      const { blob } = await git.readBlob({ fs, gitdir: cloneGitdir, oid: entry.oid, cache });
+      const target = path.join(root, file);
+      if (entry.mode === 0o120000) await symlink(Buffer.from(blob).toString('utf8'), target);
+      else {
+        await writeFile(target, blob, { mode: permissions(entry.mode) });
+        // The umask may have cleared bits the mode asks for.
+        if (entry.mode === 0o100755) await fs.promises.chmod(target, permissions(entry.mode));
+      }
+      const stats = await lstat(target, { bigint: true });
+      entries.push({ path: file, oid: entry.oid, mode: entry.mode, ...statFields(stats) });
+      written++;
+      if (written % 1000 === 0) report({ phase: 'Writing files', loaded: written, total: files.length });
+    });
+    return entries;
+  };
+
+  /** Compares the working copy with `tree`: scanned files, and changes as records without content yet. */
+  const compare = async (
+    copy: WorkingCopy,
+    tree: FlatTree,
+  ): Promise<{ scanned: Map<string, ScannedFile>; index: IndexEntry[] }> => {
+    const index = await readIndexFile(path.join(copy.gitdir, 'index'));
+    const tracked = new Set<string>(index.entries.keys());
+    for (const [file, entry] of tree.files) if (entry.mode !== 0o160000) tracked.add(file);
+    const files = await listWorkingCopyFiles(copy.root, copy.gitdir, tracked);
+    const scanned = await scanWorkingCopy(copy.root, files, index);
+    const entries: IndexEntry[] = [];
+    for (const [file, scan] of scanned)
+      entries.push({ path: file, oid: scan.oid, mode: scan.mode, ...statFields(scan.stats) });
+    return { scanned, index: entries };
+  };
+
+  const backend: GitBackend = {
+    async clone({ url, dir, auth, signal }) {
+      signal?.throwIfAborted();
+      const target = path.resolve(dir);
+      const { cleanUrl, effectiveAuth, secrets } = splitCredentials(url, auth);
+      const gitdir = path.join(target, '.git');
+      return mutex.run(gitdir, async () => {
+        try {
+          if (fs.existsSync(gitdir)) {
+            const existing = await remoteUrlOf(gitdir);
+            if (existing !== cleanUrl) {
+              throw new ConflictError(
+                `${target} already holds a clone of ${redact(existing, secrets)}, not of ${redact(cleanUrl, secrets)}`,
+              );
+            }
+            await fetchInto(gitdir, cleanUrl, effectiveAuth);
+            return { dir: target, url: cleanUrl } satisfies RepoCheckout;
+          }
+          const entries = await readdir(target).catch(() => []);
+          if (entries.length > 0) throw new ConflictError(`${target} exists and is not empty`);
+          try {
+            if (isHttpUrl(cleanUrl)) {
+              await git.clone({
+                fs,
+                http,
+                dir: target,
+                url: cleanUrl,
+                noCheckout: true,
+                cache: cacheFor(gitdir),
+                onProgress: progress('clone'),
+                ...(options.headers === undefined ? {} : { headers: options.headers }),
+                ...authCallbacks(effectiveAuth),
+              });
+            } else {
+              await cloneLocal(gitdir, cleanUrl);
+            }
+          } catch (error) {
+            await rm(target, { recursive: true, force: true });
+            throw error;
+          }
+          signal?.throwIfAborted();
+          return { dir: target, url: cleanUrl } satisfies RepoCheckout;
+        } catch (error) {
+          throw translateGitError(error, { operation: `cloning ${redact(cleanUrl, secrets)}`, secrets });
+        }
+      });
+    },
+
+    async fetch({ repo, auth, signal }) {
+      signal?.throwIfAborted();
+      const gitdir = path.join(path.resolve(repo.dir), '.git');
+      const secrets = [auth?.token];
+      await mutex.run(gitdir, async () => {
+        try {
+          await fetchInto(gitdir, await remoteUrlOf(gitdir), auth);
+        } catch (error) {
+          throw translateGitError(error, { operation: `fetching into ${repo.dir}`, secrets });
+        }
+      });
+    },
+
+    async resolveRef({ repo, ref }) {
+      const gitdir = path.join(path.resolve(repo.dir), '.git');
+      return mutex.run(gitdir, () => resolveIn(gitdir, ref));
+    },
+
+    async listBranches({ repo }) {
+      const gitdir = path.join(path.resolve(repo.dir), '.git');
+      return mutex.run(gitdir, async () => {
+        try {
+          const local = await git.listBranches({ fs, gitdir });
+          const remote = (await git.listBranches({ fs, gitdir, remote: 'origin' }))
+            .filter((branch) => branch !== 'HEAD')
+            .map((branch) => `origin/${branch}`);
+          return [...local, ...remote].sort();
+        } catch (error) {
+          throw translateGitError(error, { operation: `listing branches of ${repo.dir}` });
+        }
+      });
+    },
+
+    async createWorkingCopy({ repo, baseRef, branch, dir, signal }) {
+      signal?.throwIfAborted();
+      await checkBranchName(branch);
+      const cloneGitdir = path.join(path.resolve(repo.dir), '.git');
+      const root = path.resolve(dir);
+      return mutex.run(cloneGitdir, async () => {
+        const base = await resolveIn(cloneGitdir, baseRef);
+        if (
+          await git.resolveRef({ fs, gitdir: cloneGitdir, ref: `refs/heads/${branch}` }).catch(() => null)
+        ) {
+          throw new ConflictError(`branch ${branch} already exists in ${repo.dir}`);
+        }
+        const existing = await readdir(root).catch(() => null);
+        if (existing !== null && existing.length > 0)
+          throw new ConflictError(`${root} exists and is not empty`);
+        const flat = await flatTreeOf(cloneGitdir, base);
+        const worktrees = path.join(cloneGitdir, 'worktrees');
+        const baseName = path.basename(root).replace(/[^A-Za-z0-9._-]/g, '_') || 'copy';
+        let name = baseName;
+        for (let suffix = 1; fs.existsSync(path.join(worktrees, name)); suffix++)
+          name = `${baseName}-${suffix}`;
+        const gitdir = path.join(worktrees, name);
+        const copy: WorkingCopy = { root, cloneGitdir, gitdir };
+        let branchCreated = false;
+        try {
+          await mkdir(gitdir, { recursive: true });
+          await writeFile(path.join(gitdir, 'HEAD'), `ref: refs/heads/${branch}\n`);
+          await writeFile(path.join(gitdir, 'commondir'), '../..\n');
+          await writeFile(path.join(gitdir, 'gitdir'), `${path.join(root, '.git')}\n`);
+          // isomorphic-git knows neither `commondir` nor alternates: these links make the clone's
+          // objects, refs and config appear inside the copy's git directory.
+          for (const entry of sharedEntries)
+            await symlink(path.join('..', '..', entry), path.join(gitdir, entry));
+          await git.writeRef({ fs, gitdir: cloneGitdir, ref: `refs/heads/${branch}`, value: base });
+          branchCreated = true;
+          await mkdir(root, { recursive: true });
+          await writeFile(path.join(root, '.git'), `gitdir: ${gitdir}\n`);
+          const entries =
+            options.checkout === 'hardlink'
+              ? await linkFromSnapshot(root, flat, await snapshotOf(cloneGitdir, flat))
+              : await materialize(root, flat, cloneGitdir);
+          signal?.throwIfAborted();
+          await writeIndexFile(path.join(gitdir, 'index'), entries);
+        } catch (error) {
+          await rm(root, { recursive: true, force: true }).catch(() => undefined);
+          await rm(gitdir, { recursive: true, force: true }).catch(() => undefined);
+          if (branchCreated) {
+            await git
+              .deleteRef({ fs, gitdir: cloneGitdir, ref: `refs/heads/${branch}` })
+              .catch(() => undefined);
+          }
+          throw translateGitError(error, { operation: `creating the working copy ${root}` });
+        }
+        workingCopies.set(root, copy);
+        return workspaceFor(copy);
+      });
+    },
+
+    async diff({ workspace, base }) {
+      const copy = await requireCopy(workspace);
+      return mutex.run(copy.cloneGitdir, async () => {
+        try {
+          const cache = cacheFor(copy.cloneGitdir);
+          const baseCommit = await resolveIn(copy.cloneGitdir, base);
+          const tree = await flatTreeOf(copy.cloneGitdir, baseCommit);
+          const { scanned } = await compare(copy, tree);
+          const added: string[] = [];
+          const deleted: string[] = [];
+          const modified: string[] = [];
+          for (const [file, entry] of tree.files) {
+            if (entry.mode === 0o160000) continue;
+            const now = scanned.get(file);
+            if (now === undefined) deleted.push(file);
+            else if (now.oid !== entry.oid || now.mode !== entry.mode) modified.push(file);
+          }
+          for (const file of scanned.keys()) if (!tree.files.has(file)) added.push(file);
+          const emptyBlob = 'e69de29bb2d1d6434b8b29ae775ad8c2e48c5391';
+          const deletedByOid = new Map<string, string[]>();
+          for (const file of deleted) {
+            const oid = tree.files.get(file)!.oid;
+            if (oid === emptyBlob) continue;
+            deletedByOid.set(oid, [...(deletedByOid.get(oid) ?? []), file]);
+          }
+          const renames = new Map<string, string>();
+          for (const file of added) {
+            const candidates = deletedByOid.get(scanned.get(file)!.oid);
+            const from = candidates?.shift();
+            if (from !== undefined) renames.set(file, from);
+          }
+          const renamedFrom = new Set(renames.values());
+          const baseSide = async (file: string) => {
+            const entry = tree.files.get(file)!;
+            const { blob } = await git.readBlob({ fs, gitdir: copy.cloneGitdir, oid: entry.oid, cache });
+            return { path: file, oid: entry.oid, mode: entry.mode, content: blob };
+          };
+          const copySide = async (file: string) => {
+            const scan = scanned.get(file)!;
+            const content =
+              scan.content ??
+              (scan.mode === 0o120000
+                ? Buffer.from(await fs.promises.readlink(path.join(copy.root, file)), 'utf8')
+                : await readFile(path.join(copy.root, file)));
+            if (isBinaryContent(content)) {
+              await writeLooseObject(path.join(copy.cloneGitdir, 'objects'), 'blob', content);
+            }
+            return { path: file, oid: scan.oid, mode: scan.mode, content };
+          };
+          const records: Array<{ sortKey: string; record: Promise<FileChangeRecord> }> = [];
+          for (const file of modified) {
+            records.push({
+              sortKey: file,
+              record: (async () => ({
+                kind: 'modify',
+                before: await baseSide(file),
+                after: await copySide(file),
+              }))(),
+            });
+          }
+          for (const file of deleted) {
+            if (renamedFrom.has(file)) continue;
+            records.push({
+              sortKey: file,
+              record: (async () => ({ kind: 'delete', before: await baseSide(file) }))(),
+            });
+          }
+          for (const file of added) {
+            const from = renames.get(file);
+            records.push({
+              sortKey: file,
+              record: (async () =>
+                from === undefined
+                  ? { kind: 'add', after: await copySide(file) }
+                  : { kind: 'rename', before: await baseSide(from), after: await copySide(file) })(),
+            });
+          }
+          records.sort((left, right) =>
+            left.sortKey < right.sortKey ? -1 : left.sortKey > right.sortKey ? 1 : 0,
+          );
+          const resolved = await Promise.all(records.map((entry) => entry.record));
+          return resolved.map((record) => formatFileDiff(record)).join('');
+        } catch (error) {
+          throw translateGitError(error, { operation: `diffing ${copy.root}` });
+        }
+      });
+    },
+
+    async commit({ workspace, message, author }) {
+      const copy = await requireCopy(workspace);
+      if (typeof message !== 'string' || message.trim().length === 0) {
+        throw new InvalidInputError('a commit message must not be empty');
+      }
+      return mutex.run(copy.cloneGitdir, async () => {
+        try {
+          const branch = await copyBranch(copy);
+          const parent = await git.resolveRef({ fs, gitdir: copy.cloneGitdir, ref: `refs/heads/${branch}` });
+          const cache = cacheFor(copy.cloneGitdir);
+          const parentTreeOid = await commitTree(copy.cloneGitdir, parent, cache);
+          const tree = await flatTreeOf(copy.cloneGitdir, parent);
+          const { scanned, index } = await compare(copy, tree);
+          const objects = path.join(copy.cloneGitdir, 'objects');
+          const files = new Map<string, TreeFile>();
+          for (const [file, entry] of tree.files) if (entry.mode === 0o160000) files.set(file, entry);
+          await forEachLimited([...scanned], fileConcurrency, async ([file, scan]) => {
+            files.set(file, { oid: scan.oid, mode: scan.mode });
+            if (tree.files.get(file)?.oid === scan.oid) return;
+            const content =
+              scan.content ??
+              (scan.mode === 0o120000
+                ? Buffer.from(await fs.promises.readlink(path.join(copy.root, file)), 'utf8')
+                : await readFile(path.join(copy.root, file)));
+            await writeLooseObject(objects, 'blob', content);
+          });
+          const treeOid = await buildTree(objects, files, new Set(tree.trees.values()));
+          if (treeOid === parentTreeOid) {
+            await writeIndexFile(path.join(copy.gitdir, 'index'), index);
+            return parent;
+          }
+          const committer = options.committer ?? author;
+          const date = now();
+          const text = message.endsWith('\n') ? message : `${message}\n`;
+          const body = Buffer.from(
+            `tree ${treeOid}\nparent ${parent}\nauthor ${formatSignature(author, date)}\ncommitter ${formatSignature(committer, date)}\n\n${text}`,
+            'utf8',
+          );
+          const commitOid = await writeLooseObject(objects, 'commit', body);
+          await git.writeRef({
+            fs,
+            gitdir: copy.cloneGitdir,
+            ref: `refs/heads/${branch}`,
+            value: commitOid,
+            force: true,
+          });
+          await writeIndexFile(path.join(copy.gitdir, 'index'), index);
+          return commitOid;
+        } catch (error) {
+          throw translateGitError(error, { operation: `committing in ${copy.root}` });
+        }
+      });
+    },
+
+    async push({ workspace, branch, auth, force, signal }) {
+      signal?.throwIfAborted();
+      const copy = await requireCopy(workspace);
+      const secrets = [auth?.token];
+      await mutex.run(copy.cloneGitdir, async () => {
+        try {
+          const url = await remoteUrlOf(copy.cloneGitdir);
+          if (!isHttpUrl(url)) {
+            await pushLocal(copy.cloneGitdir, url, branch, force === true);
+            return;
+          }
+          const result = await git.push({
+            fs,
+            http,
+            gitdir: copy.cloneGitdir,
+            remote: 'origin',
+            ref: `refs/heads/${branch}`,
+            remoteRef: `refs/heads/${branch}`,
+            force: force === true,
+            cache: cacheFor(copy.cloneGitdir),
+            onProgress: progress('push'),
+            ...(signal === undefined ? {} : { signal }),
+            ...(options.headers === undefined ? {} : { headers: options.headers }),
+            ...authCallbacks(auth),
+          });
+          if (!result.ok) {
+            const reasons = Object.values(result.refs ?? {})
+              .map((entry) => entry.error)
+              .filter(Boolean)
+              .join('; ');
+            throw new ConflictError(
+              `pushing ${branch} was rejected by the remote: ${redact(reasons, secrets)}`,
+            );
+          }
+        } catch (error) {
+          throw translateGitError(error, { operation: `pushing ${branch}`, secrets });
+        }
+      });
+    },
+
+    async removeWorkingCopy({ workspace }) {
+      const copy = await locate(workspace);
+      if (copy === null) {
+        await rm(path.resolve(workspace.root), { recursive: true, force: true }).catch(() => undefined);
+        return;
+      }
+      await mutex.run(copy.cloneGitdir, async () => {
+        try {
+          await rm(copy.root, { recursive: true, force: true });
+          await rm(copy.gitdir, { recursive: true, force: true });
+          workingCopies.delete(copy.root);
+        } catch (error) {
+          throw translateGitError(error, { operation: `removing the working copy ${copy.root}` });
+        }
+      });
+    },
+  };
+
+  const cloneLocal = async (gitdir: string, url: string): Promise<void> => {
+    const sourceGitdir = await findGitdir(localPathOf(url));
+    const heads = await readHeads(sourceGitdir);
+    const target = path.dirname(gitdir);
+    await git.init({ fs, dir: target, defaultBranch: heads.head ?? 'main' });
+    await git.setConfig({ fs, gitdir, path: 'remote.origin.url', value: url });
+    await git.setConfig({
+      fs,
+      gitdir,
+      path: 'remote.origin.fetch',
+      value: '+refs/heads/*:refs/remotes/origin/*',
+    });
+    await fetchLocal(gitdir, url);
+    const defaultBranch = heads.head ?? [...heads.branches.keys()][0];
+    if (defaultBranch !== undefined) {
+      const oid = heads.branches.get(defaultBranch);
+      if (oid !== undefined)
+        await git.writeRef({ fs, gitdir, ref: `refs/heads/${defaultBranch}`, value: oid });
+      await git.writeRef({
+        fs,
+        gitdir,
+        ref: 'HEAD',
+        value: `refs/heads/${defaultBranch}`,
+        symbolic: true,
+        force: true,
+      });
+    }
+  };
+
+  const pushLocal = async (gitdir: string, url: string, branch: string, force: boolean): Promise<void> => {
+    const remoteGitdir = await findGitdir(localPathOf(url));
+    const oid = await git.resolveRef({ fs, gitdir, ref: `refs/heads/${branch}` });
+    await copyObjects(path.join(gitdir, 'objects'), path.join(remoteGitdir, 'objects'));
+    const current = await git
+      .resolveRef({ fs, gitdir: remoteGitdir, ref: `refs/heads/${branch}` })
+      .catch(() => null);
+    if (current !== null && current !== oid && !force) {
+      const fastForward = await git.isDescendent({
+        fs,
+        gitdir: remoteGitdir,
+        oid,
+        ancestor: current,
+        depth: -1,
+      });
+      if (!fastForward)
+        throw new ConflictError(`pushing ${branch} was rejected: not a fast-forward of the remote branch`);
+    }
+    await git.writeRef({ fs, gitdir: remoteGitdir, ref: `refs/heads/${branch}`, value: oid, force: true });
+    await git.writeRef({ fs, gitdir, ref: `refs/remotes/origin/${branch}`, value: oid, force: true });
+  };
+
+  return backend;
+}
+
+/** The directory a local remote (path or `file:` URL) names. */
+function localPathOf(url: string): string {
+  return url.startsWith('file:') ? fileURLToPath(url) : path.resolve(url);
+}
+
+function isHttpUrl(url: string): boolean {
+  return /^https?:\/\//i.test(url);
+}
+
+/** Moves a URL's user-info into auth, so credentials never reach `.git/config`. */
+function splitCredentials(
+  url: string,
+  auth: GitAuth | undefined,
+): { cleanUrl: string; effectiveAuth: GitAuth | undefined; secrets: (string | undefined)[] } {
+  if (typeof url !== 'string' || url.length === 0)
+    throw new InvalidInputError('a clone URL must be a non-empty string');
+  if (!isHttpUrl(url)) {
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url) && !url.startsWith('file:')) {
+      throw new UnsupportedError(
+        `only http(s) URLs, file URLs and local paths can be cloned, not ${url.split(':')[0]}:`,
+      );
+    }
+    return { cleanUrl: url, effectiveAuth: auth, secrets: [auth?.token] };
+  }
+  const parsed = new URL(url);
+  const embeddedPassword = parsed.password === '' ? undefined : decodeURIComponent(parsed.password);
+  const embeddedUser = parsed.username === '' ? undefined : decodeURIComponent(parsed.username);
+  parsed.username = '';
+  parsed.password = '';
+  const cleanUrl = parsed.toString();
+  let effectiveAuth = auth;
+  if (effectiveAuth === undefined && (embeddedPassword !== undefined || embeddedUser !== undefined)) {
+    effectiveAuth =
+      embeddedPassword === undefined
+        ? { token: embeddedUser! }
+        : { ...(embeddedUser === undefined ? {} : { username: embeddedUser }), token: embeddedPassword };
+  }
+  return { cleanUrl, effectiveAuth, secrets: [auth?.token, embeddedPassword, embeddedUser] };
+}
+
+/** The rules of `git check-ref-format --branch`, enough to keep a branch name a safe path. */
+async function checkBranchName(branch: string): Promise<void> {
+  const bad =
+    typeof branch !== 'string' ||
+    branch.length === 0 ||
+    branch.startsWith('-') ||
+    branch.startsWith('/') ||
+    branch.endsWith('/') ||
+    branch.endsWith('.') ||
+    branch.endsWith('.lock') ||
+    branch.includes('..') ||
+    branch.includes('//') ||
+    branch.includes('@{') ||
+    branch === '@' ||
+    branch === 'HEAD' ||
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: git forbids control characters in ref names
+    /[\u0000-\u0020\u007f~^:?*[\\]/.test(branch) ||
+    branch.split('/').some((part) => part.startsWith('.'));
+  if (bad) throw new InvalidInputError(`${JSON.stringify(branch)} is not a valid branch name`);
+}

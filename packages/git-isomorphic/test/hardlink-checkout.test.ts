@@ -1,0 +1,73 @@
+import { appendFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createIsomorphicGitBackend } from '../src/index.ts';
+import { runGit } from './git-cli.ts';
+
+let scratch = '';
+let source = '';
+
+beforeAll(async () => {
+  scratch = await mkdtemp(path.join(tmpdir(), 'goosuke-git-hardlink-'));
+  source = path.join(scratch, 'source');
+  await mkdir(path.join(source, 'bin'), { recursive: true });
+  await runGit(scratch, ['init', '-q', '-b', 'main', source]);
+  await writeFile(path.join(source, 'shared.txt'), 'original\n');
+  await writeFile(path.join(source, 'bin/run.sh'), '#!/bin/sh\necho run\n', { mode: 0o755 });
+  await runGit(source, ['add', '-A']);
+  await runGit(source, ['commit', '-q', '-m', 'seed']);
+});
+
+afterAll(async () => {
+  if (scratch !== '') await rm(scratch, { recursive: true, force: true });
+});
+
+describe("'hardlink' checkouts", () => {
+  it('share inodes read-only, so Workspace writes replace files and in-place writes fail instead of leaking', async () => {
+    const backend = createIsomorphicGitBackend({ checkout: 'hardlink' });
+    const repo = await backend.clone({ url: source, dir: path.join(scratch, 'clone') });
+    const one = await backend.createWorkingCopy({
+      repo,
+      baseRef: 'main',
+      branch: 'one',
+      dir: path.join(scratch, 'one'),
+    });
+    const two = await backend.createWorkingCopy({
+      repo,
+      baseRef: 'main',
+      branch: 'two',
+      dir: path.join(scratch, 'two'),
+    });
+    const inodeOne = (await stat(path.join(one.root, 'shared.txt'))).ino;
+    expect((await stat(path.join(two.root, 'shared.txt'))).ino).toBe(inodeOne);
+    expect((await stat(path.join(one.root, 'shared.txt'))).mode & 0o777).toBe(0o444);
+    expect((await stat(path.join(one.root, 'bin/run.sh'))).mode & 0o111).not.toBe(0);
+
+    // Root ignores file modes: there the invariant rests on writers alone (see the README).
+    if (process.getuid?.() !== 0) {
+      await expect(appendFile(path.join(one.root, 'shared.txt'), 'in place\n')).rejects.toMatchObject({
+        code: 'EACCES',
+      });
+    }
+    await one.writeFiles([{ path: 'shared.txt', content: 'changed in one\n' }]);
+    expect(await readFile(path.join(one.root, 'shared.txt'), 'utf8')).toBe('changed in one\n');
+    expect(await readFile(path.join(two.root, 'shared.txt'), 'utf8')).toBe('original\n');
+    expect((await stat(path.join(one.root, 'shared.txt'))).ino).not.toBe(inodeOne);
+
+    expect(await backend.diff({ workspace: two, base: 'main' })).toBe('');
+    const diff = await backend.diff({ workspace: one, base: 'main' });
+    expect(diff).toContain('+changed in one');
+    expect(diff).not.toContain('bin/run.sh');
+    expect((await runGit(one.root, ['status', '--porcelain'])).trim()).toBe('M shared.txt');
+    const commit = await backend.commit({
+      workspace: one,
+      message: 'one',
+      author: { name: 'O', email: 'o@example.test' },
+    });
+    expect((await runGit(repo.dir, ['show', `${commit}:shared.txt`])).trim()).toBe('changed in one');
+    expect((await runGit(repo.dir, ['ls-tree', commit, 'bin/run.sh'])).startsWith('100755')).toBe(true);
+    await backend.removeWorkingCopy({ workspace: one });
+    await backend.removeWorkingCopy({ workspace: two });
+  });
+});
