@@ -40,3 +40,18 @@ export async function readAllText(stream: AsyncIterable<string | Uint8Array>): P
   }
   return text + decoder.decode();
 }
+
+/**
+ * Reads a stream up to its first line break (or its end) as UTF-8 text, without the line break,
+ * and stops reading there, so an interactive stdin needs only Enter.
+ */
+export async function readFirstLine(stream: AsyncIterable<string | Uint8Array>): Promise<string> {
+  const decoder = new TextDecoder('utf-8');
+  let text = '';
+  for await (const chunk of stream) {
+    text += typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
+    const end = text.indexOf('\n');
+    if (end !== -1) return text.slice(0, end).replace(/\r$/, '');
+  }
+  return (text + decoder.decode()).replace(/\r?\n?$/, '');
+}

@@ -5,13 +5,24 @@ import {
   InvalidInputError,
   NotFoundError,
   ProviderError,
+  UnsupportedError,
 } from '@goosuke/core';
 import { describe, expect, it } from 'vitest';
+import { ConfigurationError } from './configuration-error.ts';
 import { describeExitCodes, exitCodeFor, exitCodes, exitCodeTable } from './exit-codes.ts';
 
 describe('exit codes', () => {
-  it('map every GoosukeError code', () => {
-    expect(Object.keys(exitCodeTable).sort()).toEqual([...goosukeErrorCodes].sort());
+  it('map every GoosukeError code, plus configuration errors', () => {
+    expect(Object.keys(exitCodeTable).sort()).toEqual([...goosukeErrorCodes, 'configuration'].sort());
+  });
+
+  it('exit 3 for configuration errors: a secret key problem or a ConfigurationError of any code', () => {
+    expect(exitCodeFor(new GoosukeError('secret_key', 'GOOSUKE_SECRET_KEY is not set'))).toBe(3);
+    expect(exitCodeFor(new ConfigurationError('unsupported', 'GOOSUKE_DATABASE_URL is not supported'))).toBe(
+      3,
+    );
+    // Not from the configuration: something the command line asked for that this build cannot do.
+    expect(exitCodeFor(new UnsupportedError('no such thing'))).toBe(2);
   });
 
   it('map errors to the documented codes', () => {
@@ -31,12 +42,12 @@ describe('exit codes', () => {
     expect(exitCodeFor(undefined)).toBe(70);
   });
 
-  it('keep success, failure and usage at 0, 1 and 2', () => {
-    expect(exitCodes).toEqual({ success: 0, failure: 1, usage: 2, internal: 70 });
+  it('keep success, failure, usage and configuration at 0, 1, 2 and 3', () => {
+    expect(exitCodes).toEqual({ success: 0, failure: 1, usage: 2, configuration: 3, internal: 70 });
   });
 
   it('describe each exit code once, in order', () => {
     const described = describeExitCodes().map(([code]) => code);
-    expect(described).toEqual([0, 1, 2, 69, 70, 74, 75, 77, 78, 130]);
+    expect(described).toEqual([0, 1, 2, 3, 69, 70, 74, 75, 77, 130]);
   });
 });

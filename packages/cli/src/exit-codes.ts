@@ -1,9 +1,14 @@
 import { GoosukeError, type GoosukeErrorCode } from '@goosuke/core';
+import { ConfigurationError } from './configuration-error.ts';
+
+const configurationMeaning = 'configuration error: set what the message names (e.g. GOOSUKE_SECRET_KEY)';
 
 /**
  * The one table of `goosuke` exit codes: every GoosukeError code maps to a process exit code,
  * with the meaning shown in `goosuke --help`. 0 is success; 1 "ran, but did not succeed";
- * 2 "fix the command line"; the rest follow BSD sysexits where one fits.
+ * 2 "fix the command line"; 3 "fix the configuration" (environment variables or `.env`); the rest
+ * follow BSD sysexits where one fits. `configuration` is not a GoosukeError code: it is the row of
+ * a {@link ConfigurationError}, whatever that error's own code.
  */
 export const exitCodeTable = {
   invalid_input: { exitCode: 2, meaning: 'usage error: fix the command line, or the input it names' },
@@ -19,9 +24,11 @@ export const exitCodeTable = {
   timeout: { exitCode: 75, meaning: 'timed out; trying again may work' },
   unauthorized: { exitCode: 77, meaning: 'not signed in or not allowed' },
   forbidden: { exitCode: 77, meaning: 'not signed in or not allowed' },
-  secret_key: { exitCode: 78, meaning: 'configuration error (secret key missing or too weak)' },
+  // A missing, weak or rotated-away secret key is always fixed in the configuration.
+  secret_key: { exitCode: 3, meaning: configurationMeaning },
+  configuration: { exitCode: 3, meaning: configurationMeaning },
   canceled: { exitCode: 130, meaning: 'canceled' },
-} as const satisfies Record<GoosukeErrorCode, { exitCode: number; meaning: string }>;
+} as const satisfies Record<GoosukeErrorCode | 'configuration', { exitCode: number; meaning: string }>;
 
 /** Named exit codes the commands return directly. */
 export const exitCodes = {
@@ -31,15 +38,19 @@ export const exitCodes = {
   failure: exitCodeTable.edit_failed.exitCode,
   /** The command line is wrong; the one line on stderr says what to fix. */
   usage: exitCodeTable.invalid_input.exitCode,
+  /** Goosuke's configuration is missing or wrong; the one line on stderr says what to set. */
+  configuration: exitCodeTable.configuration.exitCode,
   /** Anything unexpected: a bug. */
   internal: exitCodeTable.internal.exitCode,
 } as const;
 
 /**
- * The exit code for an error that reached the top of `main`: the table's entry for a GoosukeError's
- * code, {@link exitCodes.internal} for anything else.
+ * The exit code for an error that reached the top of `main`: {@link exitCodes.configuration} for a
+ * ConfigurationError, the table's entry for any other GoosukeError's code, {@link exitCodes.internal}
+ * for anything else.
  */
 export function exitCodeFor(error: unknown): number {
+  if (error instanceof ConfigurationError) return exitCodes.configuration;
   if (GoosukeError.isInstance(error)) return exitCodeTable[error.code]?.exitCode ?? exitCodes.internal;
   return exitCodes.internal;
 }

@@ -24,9 +24,13 @@ describe('main', () => {
         expect(run.stderr).toBe('');
         expect(run.stdout).toMatch(/^goosuke: /);
         expect(run.stdout).toMatch(/^ {2}patch apply +Apply a patch/m);
+        expect(run.stdout).toMatch(/^ {2}models add +Store a model profile/m);
+        expect(run.stdout).toMatch(/^ {2}models list +List the stored model profiles/m);
+        expect(run.stdout).toMatch(/^ {2}models remove +Remove a model profile/m);
+        expect(run.stdout).toMatch(/^ {2}3 +configuration error: set what the message names/m);
         expect(run.stdout).toMatch(/^ {2}-h, --help +Show this help\.$/m);
         expect(run.stdout).toMatch(/^ {2}-v, --version +Print the version/m);
-        for (const code of [0, 1, 2, 69, 70, 74, 75, 77, 78, 130]) {
+        for (const code of [0, 1, 2, 3, 69, 70, 74, 75, 77, 130]) {
           expect(run.stdout).toMatch(new RegExp(`^ {2}${code} +\\S`, 'm'));
         }
         expect(run.stdout).toContain('GOOSUKE_DEBUG=1');
@@ -67,6 +71,46 @@ describe('main', () => {
       );
       for (const code of [0, 1, 2, 74, 70]) expect(help).toMatch(new RegExp(`^ {2}${code} +[A-Z]`, 'm'));
       for (const line of help.split('\n')) expect(line.length).toBeLessThanOrEqual(80);
+    });
+  });
+
+  describe('models help', () => {
+    it.each([[['models']], [['models', '--help']], [['help', 'models']]])(
+      'goosuke %j lists the models commands',
+      async (argv) => {
+        const run = await runMain(argv, { cwd: await temporaryDirectory() });
+        expect(run.code).toBe(0);
+        expect(run.stdout).toContain('goosuke models <command>');
+        for (const name of ['add', 'list', 'remove'])
+          expect(run.stdout).toMatch(new RegExp(`^ {2}models ${name} +`, 'm'));
+      },
+    );
+
+    it.each([
+      [
+        ['models', 'add', '--help'],
+        'goosuke models add [options]',
+        [
+          '--provider PROVIDER',
+          '--model NAME',
+          '--name DISPLAY',
+          '--base-url URL',
+          '--api-key-env VAR',
+          '--api-key-stdin',
+          '--json',
+        ],
+      ],
+      [['models', 'list', '-h'], 'goosuke models list [options]', ['--json']],
+      [['help', 'models', 'remove'], 'goosuke models remove [options] ID|NAME', []],
+    ])('goosuke %j describes the command, its flags and exit codes', async (argv, usage, flags) => {
+      // No GOOSUKE_SECRET_KEY: help needs no configuration.
+      const run = await runMain(argv, { cwd: await temporaryDirectory() });
+      expect(run.code).toBe(0);
+      expect(run.stderr).toBe('');
+      expect(run.stdout).toContain(usage);
+      for (const flag of flags) expect(run.stdout).toMatch(new RegExp(`^ {6}${flag} +[A-Z]`, 'm'));
+      for (const code of [0, 2, 3]) expect(run.stdout).toMatch(new RegExp(`^ {2}${code} +[A-Z]`, 'm'));
+      for (const line of run.stdout.split('\n')) expect(line.length).toBeLessThanOrEqual(80);
     });
   });
 

@@ -21,12 +21,12 @@ const packageVersion = (
   JSON.parse(await readFile(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string }
 ).version;
 
-function goosuke(args: string[], cwd: string, launcher = bin) {
+function goosuke(args: string[], cwd: string, launcher = bin, env: Record<string, string> = {}) {
   // A clean environment: no GOOSUKE_DEBUG or source conditions leaking in from the test runner.
   const result = spawnSync(process.execPath, [launcher, ...args], {
     cwd,
     encoding: 'utf8',
-    env: { PATH: process.env.PATH ?? '' },
+    env: { PATH: process.env.PATH ?? '', ...env },
   });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
@@ -77,6 +77,23 @@ describe('bin/goosuke.js', () => {
       expect(run.stdout).toContain('3 files changed');
       git('add', '-A');
       expect(git('diff', '--cached')).toBe(await readFixture('rate-limiter.diff'));
+    });
+
+    it.skipIf(!built)('models list on an empty database prints that there are none', async () => {
+      const cwd = await temporaryDirectory();
+      const dataDir = await temporaryDirectory('goosuke-data-');
+      const env = {
+        GOOSUKE_SECRET_KEY: 'a-long-enough-master-secret-0123456789abcdef',
+        GOOSUKE_DATA_DIR: dataDir,
+      };
+      const run = goosuke(['models', 'list'], cwd, bin, env);
+      expect(run).toEqual({
+        code: 0,
+        stdout: 'No model profiles; add one with goosuke models add.\n',
+        stderr: '',
+      });
+      expect(existsSync(path.join(dataDir, 'goosuke.db'))).toBe(true);
+      expect(goosuke(['models', 'list', '--json'], cwd, bin, env).stdout).toBe('[]\n');
     });
 
     it.skipIf(!built)('exits 2 with one line for a usage error', async () => {

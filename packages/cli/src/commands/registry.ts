@@ -1,5 +1,8 @@
 import type { CommandEntry } from './command.ts';
 import { defineGroup } from './command.ts';
+import { modelsAddCommand } from './models-add.ts';
+import { modelsListCommand } from './models-list.ts';
+import { modelsRemoveCommand } from './models-remove.ts';
 import { patchApplyCommand } from './patch-apply.ts';
 
 /**
@@ -11,5 +14,10 @@ export const commandRegistry: readonly CommandEntry[] = [
     name: 'patch',
     summary: 'Work with patches and model replies that contain edits.',
     commands: [patchApplyCommand],
+  }),
+  defineGroup({
+    name: 'models',
+    summary: 'Manage model profiles: providers, models and their encrypted API keys.',
+    commands: [modelsAddCommand, modelsListCommand, modelsRemoveCommand],
   }),
 ];
