@@ -4,11 +4,17 @@ import {
   assertStrongSecret,
   createGoosuke,
   createWebCryptoSecretBox,
+  type EventSink,
+  type GitBackend,
   type Goosuke,
   GoosukeError,
+  type RunLayout,
+  type RunSettings,
   UnsupportedError,
 } from '@goosuke/core';
-import { createSqliteStore, type SqliteStore } from '@goosuke/store-sqlite';
+import { createIsomorphicGitBackend } from '@goosuke/git-isomorphic';
+import { createSqliteJobQueue, createSqliteStore, type SqliteStore } from '@goosuke/store-sqlite';
+import { createLanguageModelResolver, type Environment } from './language-models.ts';
 
 /** What the default composition root is built from. */
 export interface DefaultGoosukeConfig {
@@ -82,17 +88,45 @@ export function readDefaultGoosukeConfig(
 export interface DefaultGoosuke extends Goosuke {
   /** The SQLite store; `close()` closes it. */
   readonly store: SqliteStore;
+  /** The git backend runs use (isomorphic-git). */
+  readonly git: GitBackend;
+  /** Where clones and working copies live, under the data directory. */
+  readonly layout: RunLayout;
+}
+
+/** Options of {@link createDefaultGoosuke} beyond the configuration. */
+export interface DefaultGoosukeOptions {
+  /**
+   * Where provider keys and base URLs come from for profiles without them (`OPENAI_API_KEY`,
+   * `ANTHROPIC_BASE_URL`, ...). Default: none, so only stored keys work.
+   */
+  env?: Environment;
+  /** How runs execute (prices, retries, the agent). */
+  runs?: RunSettings;
+  /** Live views of run events. */
+  eventSinks?: readonly EventSink[];
+  /** The fetch the providers use (proxies, tests). */
+  fetch?: typeof globalThis.fetch;
+  /** Retries of provider calls after the first attempt; the providers' default when absent. */
+  maxProviderRetries?: number;
+  /** Lease of a claimed run job in ms (default 30 s): how soon a run of a dead process is taken over. */
+  leaseMs?: number;
 }
 
 /**
- * The default composition root: Goosuke on a SQLite file store and a Web Crypto SecretBox.
- * Later issues add the git backend, the providers and the durable queue here, so that the
- * CLI, the HTTP server and the Discord bot share one wiring.
+ * The default composition root, shared by the CLI, the HTTP server and the Discord bot: Goosuke
+ * on a SQLite file store, a Web Crypto SecretBox, the durable SQLite job queue on the same
+ * database, isomorphic-git (clones in `<dataDir>/clones/<repo-id>`, working copies in
+ * `<dataDir>/worktrees/<run-id>`) and the OpenAI, Anthropic and Google providers. Runs execute
+ * once `goosuke.runs.startWorkers()` is called.
  *
  * The data directory and the database's directory are created (owner-only permissions) when missing. If anything fails
  * after the store is opened, the store is closed before the error is rethrown.
  */
-export async function createDefaultGoosuke(config: DefaultGoosukeConfig): Promise<DefaultGoosuke> {
+export async function createDefaultGoosuke(
+  config: DefaultGoosukeConfig,
+  options: DefaultGoosukeOptions = {},
+): Promise<DefaultGoosuke> {
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
   if (config.databasePath !== ':memory:') {
     await mkdir(path.dirname(config.databasePath), { recursive: true, mode: 0o700 });
@@ -103,7 +137,42 @@ export async function createDefaultGoosuke(config: DefaultGoosukeConfig): Promis
       secret: config.secretKey,
       previousSecrets: config.previousSecretKeys,
     });
-    return { ...createGoosuke({ store, secretBox }), store };
+    const queue = await createSqliteJobQueue({
+      database: store.database,
+      ...(options.leaseMs === undefined ? {} : { leaseMs: options.leaseMs }),
+    });
+    const git = createIsomorphicGitBackend();
+    const layout: RunLayout = {
+      cloneDir: (repo) => path.join(config.dataDir, 'clones', repo.id),
+      workingCopyDir: (run) => path.join(config.dataDir, 'worktrees', run.id),
+    };
+    const goosuke = createGoosuke({
+      store,
+      secretBox,
+      runtime: {
+        queue,
+        git,
+        languageModels: createLanguageModelResolver({
+          env: options.env ?? {},
+          ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
+          ...(options.maxProviderRetries === undefined ? {} : { maxRetries: options.maxProviderRetries }),
+        }),
+        layout,
+      },
+      ...(options.runs === undefined ? {} : { runs: options.runs }),
+      ...(options.eventSinks === undefined ? {} : { eventSinks: options.eventSinks }),
+    });
+    return {
+      ...goosuke,
+      store,
+      git,
+      layout,
+      async close() {
+        // The queue shares the store's connection: stop it (and the runs it executes) first.
+        await queue.close();
+        await goosuke.close();
+      },
+    };
   } catch (error) {
     await store.close();
     throw error;

@@ -10,9 +10,16 @@ export {
   createDefaultGoosuke,
   type DefaultGoosuke,
   type DefaultGoosukeConfig,
+  type DefaultGoosukeOptions,
   defaultDataDir,
   readDefaultGoosukeConfig,
 } from './default-goosuke.ts';
 export { exitCodeFor, exitCodes, exitCodeTable } from './exit-codes.ts';
+export {
+  createLanguageModelResolver,
+  type Environment,
+  type LanguageModelResolverOptions,
+  providerEnvironment,
+} from './language-models.ts';
 export { main } from './main.ts';
 export { cliVersion } from './version.ts';

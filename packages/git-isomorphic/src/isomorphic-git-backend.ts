@@ -789,6 +789,30 @@ export function createIsomorphicGitBackend(options: IsomorphicGitBackendOptions 
       });
     },
 
+    async deleteBranch({ repo, branch }) {
+      await checkBranchName(branch);
+      const cloneGitdir = path.join(path.resolve(repo.dir), '.git');
+      return mutex.run(cloneGitdir, async () => {
+        const ref = `refs/heads/${branch}`;
+        const exists = await git.resolveRef({ fs, gitdir: cloneGitdir, ref, depth: 1 }).catch(() => null);
+        if (exists === null) return false;
+        // A working copy's HEAD names its branch; deleting it under the copy would orphan the copy.
+        const worktrees = path.join(cloneGitdir, 'worktrees');
+        for (const name of await readdir(worktrees).catch(() => [] as string[])) {
+          const head = await readFile(path.join(worktrees, name, 'HEAD'), 'utf8').catch(() => '');
+          if (head.trim() === `ref: ${ref}`) {
+            throw new ConflictError(`branch ${branch} is checked out in a working copy; remove that first`);
+          }
+        }
+        try {
+          await git.deleteRef({ fs, gitdir: cloneGitdir, ref });
+        } catch (error) {
+          throw translateGitError(error, { operation: `deleting the branch ${branch}` });
+        }
+        return true;
+      });
+    },
+
     async removeWorkingCopy({ workspace }) {
       const copy = await locate(workspace);
       if (copy === null) {

@@ -60,7 +60,7 @@ describe('opening', () => {
     const raw = new Database(file, { readonly: true });
     try {
       const names = raw.prepare('select name from goosuke_migrations order by name').pluck().all();
-      expect(names).toEqual(['0001_initial_schema', '0002_job_queue']);
+      expect(names).toEqual(['0001_initial_schema', '0002_job_queue', '0003_model_capabilities']);
       const tables = raw
         .prepare(
           "select name from sqlite_master where type = 'table' and name like 'goosuke_%' order by name",
@@ -217,7 +217,7 @@ describe('error translation', () => {
       store.runEvents.append({
         id: nextId('event'),
         runId: 'run_missing',
-        type: 'log',
+        type: 'run-log',
         level: 'info',
         message: 'x',
         data: {},
@@ -308,7 +308,7 @@ describe('run events', () => {
           store.runEvents.append({
             id: nextId('event'),
             runId: run.id,
-            type: 'log',
+            type: 'run-log',
             level: 'info',
             message: 'm',
             data: { n: 1 },
@@ -330,7 +330,7 @@ describe('run events', () => {
     await store.runEvents.append({
       id: nextId('event'),
       runId: run.id,
-      type: 'log',
+      type: 'run-log',
       level: 'info',
       message: 'm',
       data: {},

@@ -124,6 +124,7 @@ export const modelProfileTable = defineTable<ModelProfile>({
     column('displayName'),
     column('baseUrl'),
     column('hasApiKey', 'boolean'),
+    column('capabilities', 'json'),
     ...timestamps,
   ],
   filters: ['provider'],

@@ -174,6 +174,7 @@ export function aModelProfile(overrides: Partial<ModelProfile> = {}): ModelProfi
     displayName: 'GPT',
     baseUrl: null,
     hasApiKey: false,
+    capabilities: {},
     createdAt: at,
     updatedAt: at,
     ...overrides,

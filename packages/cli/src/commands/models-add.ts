@@ -2,6 +2,9 @@ import {
   type CreateModelProfileInput,
   GoosukeError,
   InvalidInputError,
+  type ModelCapabilities,
+  type ModelCapabilityOverrides,
+  modelCapabilitiesSchema,
   modelProviderSchema,
 } from '@goosuke/core';
 import { readFirstLine } from '../cli-io.ts';
@@ -21,10 +24,22 @@ const flagFor: Record<string, string> = {
   apiKey: 'the API key',
 };
 
+/** The flag that sets each capability override. */
+const capabilityFlagFor: Partial<Record<keyof ModelCapabilities, string>> = {
+  contextWindow: '--context-window',
+  maxOutputTokens: '--max-output-tokens',
+  preferredEditFormat: '--edit-format',
+  supportsTemperature: '--no-temperature',
+};
+
+const editFormats: readonly string[] = modelCapabilitiesSchema.shape.preferredEditFormat.options;
+
 /**
  * `goosuke models add --provider P --model NAME [--name DISPLAY] [--base-url URL]
- * [--api-key-env VAR | --api-key-stdin] [--json]`: stores a model profile, its API key sealed with
- * GOOSUKE_SECRET_KEY. The key is never taken from the command line and never printed.
+ * [--api-key-env VAR | --api-key-stdin] [--context-window N] [--max-output-tokens N]
+ * [--edit-format FORMAT] [--no-temperature] [--json]`: stores a model profile, its API key sealed
+ * with GOOSUKE_SECRET_KEY, and the capabilities that override the model family table for it. The
+ * key is never taken from the command line and never printed.
  */
 export const modelsAddCommand = defineCommand({
   name: 'add',
@@ -36,6 +51,10 @@ export const modelsAddCommand = defineCommand({
     'The API key is never an argument (it would be kept in shell history and shown by ps): give',
     '--api-key-env VAR to read it from the environment variable VAR (which may be set in .env), or',
     '--api-key-stdin to read it from the first line of stdin. It is never printed.',
+    '',
+    'Goosuke knows the context window, output limit and best edit format of common model families;',
+    '--context-window, --max-output-tokens, --edit-format and --no-temperature override them for',
+    'this profile (e.g. the context a local server was really started with).',
     '',
     'Configuration comes from the environment and from .env in the current directory (the',
     'environment wins): GOOSUKE_SECRET_KEY (required), GOOSUKE_DATA_DIR (default .goosuke, which',
@@ -72,6 +91,25 @@ export const modelsAddCommand = defineCommand({
       type: 'boolean',
       description: 'Read the API key from the first line of stdin.',
     },
+    'context-window': {
+      type: 'string',
+      valueName: 'N',
+      description: 'Input plus output tokens the model accepts in one call (overrides the table).',
+    },
+    'max-output-tokens': {
+      type: 'string',
+      valueName: 'N',
+      description: 'The most output tokens one call may ask for (overrides the table).',
+    },
+    'edit-format': {
+      type: 'string',
+      valueName: 'FORMAT',
+      description: `The edit format to ask the model for: ${editFormats.join(', ')}.`,
+    },
+    'no-temperature': {
+      type: 'boolean',
+      description: 'Never send a temperature (for models whose API refuses one).',
+    },
     json: {
       type: 'boolean',
       description: 'Print the stored profile as one JSON object (without the key).',
@@ -98,6 +136,7 @@ export const modelsAddCommand = defineCommand({
     if (keyVariable !== undefined && options['api-key-stdin'] === true) {
       throw new InvalidInputError(`give --api-key-env or --api-key-stdin, not both; ${helpHint}`);
     }
+    const capabilities = capabilityOverrides(options);
 
     const configuration = await readCliConfiguration(io);
     let apiKey: string | undefined;
@@ -124,6 +163,7 @@ export const modelsAddCommand = defineCommand({
           ...(options.name === undefined ? {} : { displayName: options.name }),
           ...(options['base-url'] === undefined ? {} : { baseUrl: options['base-url'] }),
           ...(apiKey === undefined ? {} : { apiKey }),
+          capabilities,
         });
       } catch (error) {
         throw rewordInvalidInput(error);
@@ -136,16 +176,64 @@ export const modelsAddCommand = defineCommand({
   },
 });
 
+/** A token count flag: a whole number above zero, or a usage error naming the flag. */
+function positiveCount(flag: string, value: string): number {
+  const count = /^[0-9]+$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isSafeInteger(count) || count < 1) {
+    // The value is echoed: these flags carry numbers, never a secret.
+    throw new InvalidInputError(
+      `invalid ${flag}: expected a whole number of tokens above 0, got "${value}"; ${helpHint}`,
+    );
+  }
+  return count;
+}
+
+/** The capability overrides the flags ask for; `{}` when none is given. Usage errors name the flag. */
+function capabilityOverrides(options: {
+  'context-window'?: string;
+  'max-output-tokens'?: string;
+  'edit-format'?: string;
+  'no-temperature'?: boolean;
+}): ModelCapabilityOverrides {
+  const overrides: ModelCapabilityOverrides = {};
+  const contextWindow = options['context-window'];
+  if (contextWindow !== undefined) overrides.contextWindow = positiveCount('--context-window', contextWindow);
+  const maxOutputTokens = options['max-output-tokens'];
+  if (maxOutputTokens !== undefined) {
+    overrides.maxOutputTokens = positiveCount('--max-output-tokens', maxOutputTokens);
+  }
+  const editFormat = options['edit-format'];
+  if (editFormat !== undefined) {
+    if (!editFormats.includes(editFormat)) {
+      throw new InvalidInputError(
+        `invalid --edit-format: "${editFormat}" is not one of ${editFormats.join(', ')}; ${helpHint}`,
+      );
+    }
+    overrides.preferredEditFormat = editFormat as ModelCapabilities['preferredEditFormat'];
+  }
+  if (options['no-temperature'] === true) overrides.supportsTemperature = false;
+  return overrides;
+}
+
+/** The flag that sets the field an issue is about, if a flag sets it. */
+function flagOf(path: ReadonlyArray<string | number>): string | undefined {
+  const [field, capability] = path;
+  if (field === 'capabilities' && typeof capability === 'string') {
+    return capabilityFlagFor[capability as keyof ModelCapabilities];
+  }
+  return typeof field === 'string' ? flagFor[field] : undefined;
+}
+
 /** Names the flag to fix instead of the service's field, in one line. */
 function rewordInvalidInput(error: unknown): unknown {
   if (!GoosukeError.isInstance(error) || error.code !== 'invalid_input') return error;
   const issues = (error as InvalidInputError).issues ?? [];
   const issue = issues[0];
-  const field = issue?.path[0];
-  if (issue === undefined || typeof field !== 'string' || flagFor[field] === undefined) return error;
+  const flag = issue === undefined ? undefined : flagOf(issue.path);
+  if (issue === undefined || flag === undefined) return error;
   const message =
-    field === 'baseUrl' && issue.message === 'required for openai-compatible'
+    issue.path[0] === 'baseUrl' && issue.message === 'required for openai-compatible'
       ? 'an openai-compatible profile needs --base-url URL (e.g. http://127.0.0.1:11434/v1)'
-      : `invalid ${flagFor[field]}: ${issue.message}`;
+      : `invalid ${flag}: ${issue.message}`;
   return new InvalidInputError(`${message}; ${helpHint}`, issues, { cause: error });
 }

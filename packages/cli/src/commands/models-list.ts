@@ -17,7 +17,7 @@ export const modelsListCommand = defineCommand({
     json: {
       type: 'boolean',
       description:
-        'Print one JSON array of profiles { id, provider, modelName, displayName, baseUrl, hasApiKey, createdAt, updatedAt }.',
+        'Print one JSON array of profiles { id, provider, modelName, displayName, baseUrl, hasApiKey, capabilities, createdAt, updatedAt }; capabilities holds the overrides ({} for none).',
     },
   },
   exitCodes: [

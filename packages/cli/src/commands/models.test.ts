@@ -58,6 +58,7 @@ interface ListedProfile {
   modelName: string;
   baseUrl: string | null;
   hasApiKey: boolean;
+  capabilities: Record<string, unknown>;
 }
 
 async function listJson(workspace: Project): Promise<ListedProfile[]> {
@@ -239,6 +240,143 @@ describe('goosuke models add', () => {
       stdout: '',
       stderr: 'goosuke: models add needs --model; see goosuke models add --help\n',
     });
+  });
+});
+
+describe('goosuke models add capabilities', () => {
+  const local = [
+    'models',
+    'add',
+    '--provider',
+    'openai-compatible',
+    '--model',
+    'qwen3-coder:30b',
+    '--base-url',
+    'http://127.0.0.1:11434/v1',
+  ];
+
+  it('stores the overrides the flags give and shows them', async () => {
+    const workspace = await project();
+    const run = await workspace.goosuke([
+      ...local,
+      '--context-window',
+      '32768',
+      '--max-output-tokens',
+      '8192',
+      '--edit-format',
+      'whole-file',
+      '--no-temperature',
+    ]);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const lines = run.stdout.trimEnd().split('\n');
+    expect(lines.slice(-2)).toEqual([
+      'key:      none',
+      'capabilities: contextWindow=32768, maxOutputTokens=8192, supportsTemperature=false, preferredEditFormat=whole-file',
+    ]);
+
+    const [listed] = await listJson(workspace);
+    expect(listed?.capabilities).toEqual({
+      contextWindow: 32_768,
+      maxOutputTokens: 8_192,
+      supportsTemperature: false,
+      preferredEditFormat: 'whole-file',
+    });
+    const [row] = JSON.parse(dumpProfiles(workspace.databasePath)) as Array<{ capabilities: string }>;
+    expect(JSON.parse(row!.capabilities)).toEqual(listed?.capabilities);
+  });
+
+  it('prints the overrides in --json, {} and no capabilities line when none is given', async () => {
+    const workspace = await project();
+    const json = await workspace.goosuke([...local, '--context-window', '131072', '--json']);
+    expect(json.code).toBe(0);
+    expect((JSON.parse(json.stdout) as ListedProfile).capabilities).toEqual({ contextWindow: 131_072 });
+
+    const plain = await workspace.goosuke(['models', 'add', '--provider', 'openai', '--model', 'gpt-5.1']);
+    expect(plain.code).toBe(0);
+    expect(plain.stdout).not.toContain('capabilities');
+    const partial = await workspace.goosuke([...local, '--edit-format', 'apply-patch']);
+    expect(partial.stdout).toMatch(/^capabilities: preferredEditFormat=apply-patch$/m);
+
+    const plainJson = await workspace.goosuke([
+      'models',
+      'add',
+      '--provider',
+      'openai',
+      '--model',
+      'gpt-5.1',
+      '--json',
+    ]);
+    expect((JSON.parse(plainJson.stdout) as ListedProfile).capabilities).toEqual({});
+    expect((await listJson(workspace)).map((profile) => profile.capabilities)).toEqual([
+      { contextWindow: 131_072 },
+      {},
+      { preferredEditFormat: 'apply-patch' },
+      {},
+    ]);
+  });
+
+  it.each([
+    ['--context-window', 'abc'],
+    ['--context-window', '0'],
+    ['--context-window', '-5'],
+    ['--context-window', '1.5'],
+    ['--context-window', '1e6'],
+    ['--context-window', ''],
+    ['--max-output-tokens', '99999999999999999999'],
+    ['--max-output-tokens', ' 10'],
+  ])('exits 2 with one line naming %s for the bad number %j, storing nothing', async (flag, value) => {
+    const workspace = await project();
+    const run = await workspace.goosuke([...local, `${flag}=${value}`]);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toBe(
+      `goosuke: invalid ${flag}: expected a whole number of tokens above 0, got "${value}"; see goosuke models add --help\n`,
+    );
+    expect(await listJson(workspace)).toEqual([]);
+  });
+
+  it('exits 2 naming --edit-format and the formats for an unknown format, and for missing values', async () => {
+    const workspace = await project();
+    const format = await workspace.goosuke([...local, '--edit-format', 'ed-script']);
+    expect(format).toEqual({
+      code: 2,
+      stdout: '',
+      stderr:
+        'goosuke: invalid --edit-format: "ed-script" is not one of unified-diff, search-replace, apply-patch, whole-file; see goosuke models add --help\n',
+    });
+    const missing = await workspace.goosuke([...local, '--context-window']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/^goosuke: option --context-window needs a value \(N\)[^\n]*\n$/);
+    const valued = await workspace.goosuke([...local, '--no-temperature=yes']);
+    expect(valued.code).toBe(2);
+    expect(valued.stderr).toMatch(/^goosuke: option --no-temperature takes no value[^\n]*\n$/);
+    expect(await listJson(workspace)).toEqual([]);
+  });
+
+  it('checks the capability flags before the configuration', async () => {
+    const workspace = await project({});
+    const run = await workspace.goosuke([...local, '--context-window', 'lots']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/^goosuke: invalid --context-window: /);
+  });
+
+  it('describes the capability flags in help, within 80 columns', async () => {
+    const workspace = await project();
+    const run = await workspace.goosuke(['models', 'add', '--help']);
+    expect(run.code).toBe(0);
+    for (const flag of [
+      '--context-window N',
+      '--max-output-tokens N',
+      '--edit-format FORMAT',
+      '--no-temperature',
+    ]) {
+      expect(run.stdout).toMatch(new RegExp(`^ {6}${flag} +[A-Z]`, 'm'));
+    }
+    expect(run.stdout.replace(/\s+/g, ' ')).toContain(
+      'unified-diff, search-replace, apply-patch, whole-file',
+    );
+    for (const line of run.stdout.split('\n')) expect(line.length).toBeLessThanOrEqual(80);
   });
 });
 

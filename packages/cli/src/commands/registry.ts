@@ -4,12 +4,14 @@ import { modelsAddCommand } from './models-add.ts';
 import { modelsListCommand } from './models-list.ts';
 import { modelsRemoveCommand } from './models-remove.ts';
 import { patchApplyCommand } from './patch-apply.ts';
+import { runCommand } from './run.ts';
 
 /**
  * Every `goosuke` command, as a tree: `main` routes argv through it and help is generated from it.
  * A new command (serve, discord, run, users ...) is one `defineCommand` file added here.
  */
 export const commandRegistry: readonly CommandEntry[] = [
+  runCommand,
   defineGroup({
     name: 'patch',
     summary: 'Work with patches and model replies that contain edits.',

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ModelProvider } from './model-profile.ts';
+import type { ModelProfile, ModelProvider } from './model-profile.ts';
 
 /** What a model can take and give, as the edit agent and the providers need to know it. */
 export const modelCapabilitiesSchema = z
@@ -190,4 +190,14 @@ export function resolveModelCapabilities(
   const base = entry!.capabilities;
   const defined = Object.fromEntries(Object.entries(overrides).filter(([, value]) => value !== undefined));
   return { ...base, ...defined };
+}
+
+/**
+ * The effective capabilities of a model profile: {@link resolveModelCapabilities} for its
+ * provider and model name, with the profile's own `capabilities` overrides on top. Pure.
+ */
+export function capabilitiesOf(
+  profile: Pick<ModelProfile, 'provider' | 'modelName' | 'capabilities'>,
+): ModelCapabilities {
+  return resolveModelCapabilities(profile.provider, profile.modelName, profile.capabilities);
 }

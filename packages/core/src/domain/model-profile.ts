@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { idSchema, timestampSchema } from './common.ts';
+import { modelCapabilityOverridesSchema } from './model-capabilities.ts';
 
 /** The model API families Goosuke talks to. `openai-compatible` covers Ollama, vLLM and the like. */
 export const modelProviderSchema = z
@@ -24,6 +25,12 @@ export const modelProfileSchema = z
     baseUrl: z.url({ protocol: /^https?$/ }).nullable(),
     /** Whether an encrypted API key is stored for this profile. */
     hasApiKey: z.boolean(),
+    /**
+     * Capabilities this profile declares itself; each value set here overrides the model family
+     * table for this profile (e.g. a local server's real context window). `{}` when nothing is
+     * overridden. Resolve the effective capabilities with `capabilitiesOf(profile)`.
+     */
+    capabilities: modelCapabilityOverridesSchema,
     createdAt: timestampSchema,
     updatedAt: timestampSchema,
   })

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { IllegalTransitionError } from '../errors/index.ts';
-import { idSchema, jsonObjectSchema, timestampSchema } from './common.ts';
+import { idSchema, type JsonValue, jsonObjectSchema, timestampSchema } from './common.ts';
 
 /** The agent CLIs Goosuke can drive. */
 export const agentCliSchema = z
@@ -136,12 +136,40 @@ export function transitionRun(run: Run, transition: RunTransition): Run {
   return next;
 }
 
-/** Kinds of run events. */
+/**
+ * Kinds of run events, in the order a run emits them: `run-queued` once; `run-started` when a
+ * worker takes it (again after an interruption); any number of `run-log` (progress lines, with
+ * optional structured `data`) and `run-tokens` (after every model call: that call's tokens and the
+ * run's running totals); then exactly one terminal event, `run-succeeded`, `run-failed` or
+ * `run-canceled`. {@link RunEventDataByType} gives each kind's `data`.
+ */
 export const runEventTypeSchema = z
-  .enum(['status', 'log', 'progress', 'model-output', 'tool-call', 'edit', 'usage', 'error'])
+  .enum(['run-queued', 'run-started', 'run-log', 'run-tokens', 'run-succeeded', 'run-failed', 'run-canceled'])
   .meta({ id: 'RunEventType' });
 /** A run event type. */
 export type RunEventType = z.infer<typeof runEventTypeSchema>;
+
+/** Token counts of one model call and of the run so far (`total`), as `run-tokens` carries them. */
+export type RunTokensData = {
+  call: { inputTokens: number; outputTokens: number; cachedInputTokens: number };
+  total: { inputTokens: number; outputTokens: number; cachedInputTokens: number; costUsd: number | null };
+};
+
+/** The `data` of each kind of run event. Events are stored with `data` as a JSON object. */
+export interface RunEventDataByType {
+  'run-queued': { executor: string };
+  'run-started': { attempt: number; baseCommit: string | null };
+  'run-log': { [key: string]: JsonValue };
+  'run-tokens': RunTokensData;
+  'run-succeeded': { filesChanged: number; added: number; removed: number; commit: string | null };
+  'run-failed': { code: string; message: string };
+  'run-canceled': Record<string, never>;
+}
+
+/** True for the event types that end a run. */
+export function isTerminalRunEventType(type: RunEventType): boolean {
+  return type === 'run-succeeded' || type === 'run-failed' || type === 'run-canceled';
+}
 
 /** One entry of a run's append-only event log. `sequence` counts from 1 per run, without gaps. */
 export const runEventSchema = z

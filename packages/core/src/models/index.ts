@@ -1,1 +1,10 @@
+export {
+  costOf,
+  defaultModelPrices,
+  type ModelPrice,
+  type ModelPriceEntry,
+  type ModelPriceOverrides,
+  modelPriceSchema,
+  resolveModelPrice,
+} from './model-prices.ts';
 export { type ProviderRetryOptions, parseRetryAfter, withProviderRetry } from './provider-retry.ts';

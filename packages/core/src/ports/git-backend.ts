@@ -49,6 +49,12 @@ export interface GitBackend {
     force?: boolean;
     signal?: AbortSignal;
   }): Promise<void>;
+  /**
+   * Deletes the local branch `branch` of the clone (refs/heads only; remote-tracking branches and
+   * the objects stay). Returns false when there is no such branch. ConflictError while a working
+   * copy still has the branch checked out. Used to start a run over after its worker died.
+   */
+  deleteBranch(options: { repo: RepoCheckout; branch: string }): Promise<boolean>;
   /** Deletes a working copy. Idempotent. */
   removeWorkingCopy(options: { workspace: Workspace }): Promise<void>;
 }

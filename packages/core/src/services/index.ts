@@ -17,6 +17,19 @@ export {
   type UpdateRepoInput,
   updateRepoInputSchema,
 } from './repo-service.ts';
+export {
+  type CreateRunsInput,
+  createRunService,
+  createRunsInputSchema,
+  type RunComparison,
+  type RunComparisonEntry,
+  type RunService,
+  type RunServiceContext,
+  runComparisonEntrySchema,
+  runComparisonSchema,
+  runJobType,
+  type TaskUsage,
+} from './run-service.ts';
 export type { ServiceContext } from './service-context.ts';
 export {
   type AddMessageInput,

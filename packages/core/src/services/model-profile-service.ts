@@ -1,5 +1,10 @@
 import { z } from 'zod';
-import { type ModelProfile, modelProfileSchema } from '../domain/index.ts';
+import {
+  type ModelCapabilityOverrides,
+  type ModelProfile,
+  modelCapabilityOverridesSchema,
+  modelProfileSchema,
+} from '../domain/index.ts';
 import { InvalidInputError, NotFoundError } from '../errors/index.ts';
 import { isoNow } from '../ports/clock.ts';
 import type { ListOptions, Page } from '../ports/store.ts';
@@ -7,6 +12,9 @@ import { parseInput } from './parse-input.ts';
 import type { ServiceContext } from './service-context.ts';
 
 const apiKeySchema = z.string().trim().min(1, 'an API key cannot be empty').max(4096);
+
+// Strict so that a misspelt capability is refused rather than silently dropped.
+const capabilityOverridesInputSchema = modelCapabilityOverridesSchema.strict();
 
 /** Input of {@link ModelProfileService.create}. `apiKey` is write-only: it is encrypted and never returned. */
 export const createModelProfileInputSchema = z
@@ -16,19 +24,25 @@ export const createModelProfileInputSchema = z
     displayName: modelProfileSchema.shape.displayName.optional(),
     baseUrl: modelProfileSchema.shape.baseUrl.optional(),
     apiKey: apiKeySchema.optional(),
+    /** Overrides of the model family table for this profile; `{}` (the default) overrides nothing. */
+    capabilities: capabilityOverridesInputSchema.optional(),
   })
   .strict()
   .meta({ id: 'CreateModelProfileInput' });
 /** Input to create a model profile. */
 export type CreateModelProfileInput = z.input<typeof createModelProfileInputSchema>;
 
-/** Input of {@link ModelProfileService.update}; `apiKey: null` removes the stored key. */
+/**
+ * Input of {@link ModelProfileService.update}; `apiKey: null` removes the stored key.
+ * `capabilities` replaces the profile's overrides as a whole (`{}` clears them).
+ */
 export const updateModelProfileInputSchema = z
   .object({
     modelName: modelProfileSchema.shape.modelName.optional(),
     displayName: modelProfileSchema.shape.displayName.optional(),
     baseUrl: modelProfileSchema.shape.baseUrl.optional(),
     apiKey: apiKeySchema.nullable().optional(),
+    capabilities: capabilityOverridesInputSchema.optional(),
   })
   .strict()
   .meta({ id: 'UpdateModelProfileInput' });
@@ -65,6 +79,11 @@ function requireBaseUrl(provider: ModelProfile['provider'], baseUrl: string | nu
   }
 }
 
+// `{ contextWindow: undefined }` means "not overridden": keep such keys out of what is stored.
+function withoutUndefined(overrides: ModelCapabilityOverrides): ModelCapabilityOverrides {
+  return Object.fromEntries(Object.entries(overrides).filter(([, value]) => value !== undefined));
+}
+
 /** Builds the model profile service on the given ports. */
 export function createModelProfileService(context: ServiceContext): ModelProfileService {
   const { store, secretBox, clock, ids } = context;
@@ -88,6 +107,7 @@ export function createModelProfileService(context: ServiceContext): ModelProfile
         displayName: input.displayName ?? input.modelName,
         baseUrl,
         hasApiKey: false,
+        capabilities: withoutUndefined(input.capabilities ?? {}),
         createdAt: now,
         updatedAt: now,
       };
@@ -121,6 +141,7 @@ export function createModelProfileService(context: ServiceContext): ModelProfile
           ...(input.modelName === undefined ? {} : { modelName: input.modelName }),
           ...(input.displayName === undefined ? {} : { displayName: input.displayName }),
           baseUrl,
+          ...(input.capabilities === undefined ? {} : { capabilities: withoutUndefined(input.capabilities) }),
           updatedAt: isoNow(clock),
         });
         if (sealed !== undefined) {

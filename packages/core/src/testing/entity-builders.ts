@@ -41,8 +41,9 @@ export function buildId(prefix: string): string {
 }
 
 /**
- * A model profile with every field filled (`baseUrl` set). `hasApiKey` is false: stores
- * derive it from the stored key, so a built profile round-trips unchanged.
+ * A model profile with every field filled (`baseUrl` set, some capabilities overridden).
+ * `hasApiKey` is false: stores derive it from the stored key, so a built profile round-trips
+ * unchanged.
  */
 export function buildModelProfile(overrides: Partial<ModelProfile> = {}): ModelProfile {
   const number = nextNumber();
@@ -54,6 +55,7 @@ export function buildModelProfile(overrides: Partial<ModelProfile> = {}): ModelP
     displayName: `Local Qwen ${number}`,
     baseUrl: 'http://127.0.0.1:11434/v1',
     hasApiKey: false,
+    capabilities: { contextWindow: 65_536, supportsTemperature: false, preferredEditFormat: 'whole-file' },
     createdAt: at,
     updatedAt: at,
     ...overrides,
@@ -152,7 +154,7 @@ export function buildRunEvent(overrides: Partial<NewRunEvent> = {}): NewRunEvent
   return {
     id: `event_built_${padded(number)}`,
     runId: `run_built_${padded(number)}`,
-    type: 'tool-call',
+    type: 'run-log',
     level: 'info',
     message: `called read_file (${number})`,
     data: { tool: 'read_file', arguments: { path: 'src/widget.ts', lines: [1, 40] }, ok: true },

@@ -416,6 +416,30 @@ export function describeGitBackendConformance(name: string, factory: GitBackendC
       expect(worktrees).not.toContain(dir);
     });
 
+    it('deletes a branch only when no working copy has it, so that a run can start over', async () => {
+      const repo = await cloneSource();
+      const dir = path.join(testDirectory, 'doomed-copy');
+      const workspace = await backend.createWorkingCopy({
+        repo,
+        baseRef: 'main',
+        branch: 'goosuke/run-9',
+        dir,
+      });
+      await expect(backend.deleteBranch({ repo, branch: 'goosuke/run-9' })).rejects.toMatchObject({
+        code: 'conflict',
+      });
+      await backend.removeWorkingCopy({ workspace });
+      expect(await backend.deleteBranch({ repo, branch: 'goosuke/run-9' })).toBe(true);
+      expect(await backend.deleteBranch({ repo, branch: 'goosuke/run-9' })).toBe(false);
+      await expect(backend.resolveRef({ repo, ref: 'goosuke/run-9' })).rejects.toMatchObject({
+        code: 'not_found',
+      });
+      expect(await backend.resolveRef({ repo, ref: 'main' })).toBe(secondCommit);
+      const again = await backend.createWorkingCopy({ repo, baseRef: 'main', branch: 'goosuke/run-9', dir });
+      expect(await backend.diff({ workspace: again, base: secondCommit })).toBe('');
+      await backend.removeWorkingCopy({ workspace: again });
+    });
+
     it('runs 4 working copies of one clone created and committed in parallel', async () => {
       const repo = await cloneSource();
       const indexes = [0, 1, 2, 3];

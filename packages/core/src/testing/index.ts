@@ -32,6 +32,17 @@ export {
   type MemoryJobQueueOptions,
 } from './memory-job-queue.ts';
 export { createMemoryStore } from './memory-store.ts';
+export {
+  createMemoryWorkspace,
+  type MemoryWorkspace,
+  type MemoryWorkspaceOptions,
+} from './memory-workspace.ts';
+export {
+  createScriptedLanguageModel,
+  type ScriptedLanguageModel,
+  type ScriptedLanguageModelOptions,
+  type ScriptedReply,
+} from './scripted-language-model.ts';
 export { createSequentialIdGenerator } from './sequential-id-generator.ts';
 export { describeStoreConformance, type StoreConformanceFactory } from './store-conformance.ts';
 export { sleep, type WaitUntilOptions, waitUntil } from './wait-until.ts';

@@ -131,14 +131,25 @@ export const modelCase: EntityCase<ModelProfile, { provider?: ModelProfile['prov
     make: (overrides) => buildModelProfile(overrides),
     variants: () => [
       { label: 'every field set', entity: buildModelProfile() },
-      { label: 'nullable fields null', entity: buildModelProfile({ provider: 'anthropic', baseUrl: null }) },
       {
-        label: 'unicode and maximum lengths',
+        label: 'nullable fields null, nothing overridden',
+        entity: buildModelProfile({ provider: 'anthropic', baseUrl: null, capabilities: {} }),
+      },
+      {
+        label: 'unicode, maximum lengths, every capability overridden',
         entity: buildModelProfile({
           provider: 'google',
           modelName: longText(200),
           displayName: unicodeSample,
           baseUrl: 'https://llm.example.com:8443/v1/models?x=1&y=%20',
+          capabilities: {
+            contextWindow: 2_000_000,
+            maxOutputTokens: 1,
+            outputLimitParameter: 'max_completion_tokens',
+            supportsTemperature: true,
+            supportsTools: false,
+            preferredEditFormat: 'unified-diff',
+          },
         }),
       },
     ],
@@ -146,6 +157,11 @@ export const modelCase: EntityCase<ModelProfile, { provider?: ModelProfile['prov
       provider: entity.provider === 'openai' ? 'anthropic' : 'openai',
       displayName: `renamed ${unicodeSample}`.slice(0, 200),
       baseUrl: entity.baseUrl === null ? 'https://llm.example.com/v1' : null,
+      // Replaces the whole object: overrides cleared, or set where there were none.
+      capabilities:
+        Object.keys(entity.capabilities).length === 0
+          ? { maxOutputTokens: 4_096, preferredEditFormat: 'search-replace' }
+          : {},
       updatedAt: later(entity.updatedAt),
     }),
   }),

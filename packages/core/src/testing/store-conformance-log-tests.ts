@@ -34,8 +34,13 @@ export function describeRunEventLog(context: StoreTestContext): void {
       const { run } = await seedGraph(store);
       const inputs: NewRunEvent[] = [
         buildRunEvent({ runId: run.id, data: nestedJsonSample, message: unicodeSample }),
-        buildRunEvent({ runId: run.id, type: 'status', level: 'debug', message: '', data: {} }),
-        buildRunEvent({ runId: run.id, type: 'error', level: 'error', data: { list: [null, { a: [] }] } }),
+        buildRunEvent({ runId: run.id, type: 'run-started', level: 'debug', message: '', data: {} }),
+        buildRunEvent({
+          runId: run.id,
+          type: 'run-failed',
+          level: 'error',
+          data: { list: [null, { a: [] }] },
+        }),
       ];
       const appended = [];
       for (const [index, input] of inputs.entries()) {

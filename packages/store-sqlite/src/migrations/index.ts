@@ -1,6 +1,7 @@
 import type { Migration, MigrationProvider } from 'kysely/migration';
 import { initialSchemaMigration } from './0001-initial-schema.ts';
 import { jobQueueMigration } from './0002-job-queue.ts';
+import { modelCapabilitiesMigration } from './0003-model-capabilities.ts';
 
 /** The table in which kysely's Migrator records the migrations it has run. */
 export const migrationTableName = 'goosuke_migrations';
@@ -18,6 +19,7 @@ export const sqliteMigrationProvider: MigrationProvider = {
     return {
       '0001_initial_schema': initialSchemaMigration,
       '0002_job_queue': jobQueueMigration,
+      '0003_model_capabilities': modelCapabilitiesMigration,
     };
   },
 };

@@ -1,0 +1,82 @@
+import { createAnthropicProvider } from '@goosuke/anthropic';
+import {
+  GoosukeError,
+  type LanguageModel,
+  type LanguageModelProvider,
+  type LanguageModelResolver,
+  type ModelProfile,
+} from '@goosuke/core';
+import { createGoogleProvider } from '@goosuke/google';
+import { createOpenAIProvider } from '@goosuke/openai';
+
+/** Environment variables, as the CLI reads them (`.env` merged under the real environment). */
+export type Environment = Readonly<Record<string, string | undefined>>;
+
+/** The ecosystem's own variable names for each provider's key and base URL. */
+export const providerEnvironment = {
+  openai: { keys: ['OPENAI_API_KEY'], baseUrl: 'OPENAI_BASE_URL' },
+  'openai-compatible': { keys: ['OPENAI_API_KEY'], baseUrl: 'OPENAI_BASE_URL' },
+  anthropic: { keys: ['ANTHROPIC_API_KEY'], baseUrl: 'ANTHROPIC_BASE_URL' },
+  google: { keys: ['GEMINI_API_KEY', 'GOOGLE_API_KEY'], baseUrl: 'GOOGLE_GEMINI_BASE_URL' },
+} as const satisfies Record<ModelProfile['provider'], { keys: readonly string[]; baseUrl: string }>;
+
+function nonEmpty(value: string | undefined): string | undefined {
+  const trimmed = value?.trim();
+  return trimmed === undefined || trimmed === '' ? undefined : trimmed;
+}
+
+/** Options of {@link createLanguageModelResolver}. */
+export interface LanguageModelResolverOptions {
+  /** Where keys and base URLs come from when a profile has none. */
+  env: Environment;
+  /** Passed to every provider (proxies, tests). */
+  fetch?: typeof globalThis.fetch;
+  /** Retries after the first attempt on 429/5xx; the providers' default when absent. */
+  maxRetries?: number;
+}
+
+/**
+ * The default LanguageModelResolver: a profile's stored key and base URL win; a profile without
+ * them uses the ecosystem's variables (`OPENAI_API_KEY`/`OPENAI_BASE_URL`,
+ * `ANTHROPIC_API_KEY`/`ANTHROPIC_BASE_URL`, `GEMINI_API_KEY` else `GOOGLE_API_KEY` and
+ * `GOOGLE_GEMINI_BASE_URL`). The profile's capability overrides apply. A missing key is a
+ * GoosukeError `secret_key` whose message names the variable to set; keys are never in messages.
+ */
+export function createLanguageModelResolver(options: LanguageModelResolverOptions): LanguageModelResolver {
+  const { env } = options;
+  const common = {
+    ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
+    ...(options.maxRetries === undefined ? {} : { maxRetries: options.maxRetries }),
+  };
+  return (profile: ModelProfile, storedKey: string | null): LanguageModel => {
+    const names = providerEnvironment[profile.provider];
+    const apiKey =
+      storedKey ?? names.keys.map((name) => nonEmpty(env[name])).find((value) => value !== undefined);
+    const baseUrl = profile.baseUrl ?? nonEmpty(env[names.baseUrl]);
+    if (apiKey === undefined && profile.provider !== 'openai-compatible') {
+      throw new GoosukeError(
+        'secret_key',
+        `no API key for ${profile.provider}:${profile.modelName}; set ${names.keys.join(' or ')} or store one with goosuke models add --api-key-env VAR`,
+      );
+    }
+    const keyed = {
+      ...(apiKey === undefined ? {} : { apiKey }),
+      ...(baseUrl === undefined ? {} : { baseUrl }),
+      ...common,
+    };
+    let provider: LanguageModelProvider;
+    switch (profile.provider) {
+      case 'openai':
+      case 'openai-compatible':
+        provider = createOpenAIProvider({ provider: profile.provider, ...keyed });
+        break;
+      case 'anthropic':
+        provider = createAnthropicProvider({ apiKey: apiKey!, ...keyed });
+        break;
+      case 'google':
+        provider = createGoogleProvider({ apiKey: apiKey!, ...keyed });
+        break;
+    }
+    return provider(profile.modelName, { capabilities: profile.capabilities });
+  };
+}

@@ -1,0 +1,290 @@
+import { describe, expect, it } from 'vitest';
+import { defaultForbiddenPaths } from '../edits/index.ts';
+import { createMemoryWorkspace } from '../testing/index.ts';
+import {
+  buildFileTree,
+  type ContextCandidate,
+  estimateTokens,
+  extractQueryTerms,
+  fileTokens,
+  gatherContext,
+  isBinaryPath,
+  isLowPriorityPath,
+  looksBinary,
+  rankFiles,
+  selectContext,
+  splitWords,
+} from './gather-context.ts';
+
+const instruction = (text: string) => [{ text, weight: 1 }];
+
+describe('estimateTokens', () => {
+  it('counts a token per four characters, rounded up', () => {
+    expect(estimateTokens('')).toBe(0);
+    expect(estimateTokens('abcd')).toBe(1);
+    expect(estimateTokens('abcde')).toBe(2);
+    expect(estimateTokens('x'.repeat(4_001))).toBe(1_001);
+  });
+});
+
+describe('file classification', () => {
+  it('knows binary extensions, NUL bytes and low-priority generated files', () => {
+    expect(isBinaryPath('assets/logo.PNG')).toBe(true);
+    expect(isBinaryPath('lib/native.so')).toBe(true);
+    expect(isBinaryPath('fonts/a.woff2')).toBe(true);
+    expect(isBinaryPath('docs/manual.pdf')).toBe(true);
+    expect(isBinaryPath('src/png.ts')).toBe(false);
+    expect(isBinaryPath('.png')).toBe(false);
+    expect(looksBinary('abc\0def')).toBe(true);
+    expect(looksBinary(`${'a'.repeat(8_000)}\0`)).toBe(false);
+    expect(looksBinary('plain text')).toBe(false);
+    expect(isLowPriorityPath('package-lock.json')).toBe(true);
+    expect(isLowPriorityPath('web/yarn.lock')).toBe(true);
+    expect(isLowPriorityPath('dist/app.min.js')).toBe(true);
+    expect(isLowPriorityPath('src/lock.ts')).toBe(false);
+  });
+});
+
+describe('extractQueryTerms', () => {
+  it('reads identifiers, quoted strings, paths and words', () => {
+    const terms = extractQueryTerms(
+      instruction(
+        'Make `formatPrice` accept a currency. The CartService should call it, and user_id in the add-item handler ' +
+          'must show "Out of stock" when empty; see src/cart.ts, and the Cart class.',
+      ),
+    );
+    expect([...terms.identifiers.keys()].sort()).toEqual(
+      ['Cart', 'CartService', 'add-item', 'formatPrice', 'user_id'].sort(),
+    );
+    expect([...terms.quoted.keys()]).toEqual(['Out of stock']);
+    expect(terms.paths.has('src/cart.ts')).toBe(true);
+    expect(terms.words.has('currency')).toBe(true);
+    expect(terms.words.has('price')).toBe(true);
+    expect(terms.words.has('the')).toBe(false);
+    // Sentence-initial capitals are not identifiers.
+    expect(terms.identifiers.has('Make')).toBe(false);
+    expect(terms.identifiers.has('The')).toBe(false);
+  });
+
+  it('keeps the highest weight of a term', () => {
+    const terms = extractQueryTerms([
+      { text: 'use parseThing', weight: 0.5 },
+      { text: 'and parseThing again', weight: 1 },
+    ]);
+    expect(terms.identifiers.get('parseThing')).toBe(1);
+  });
+
+  it('splits names into words', () => {
+    expect(splitWords('formatPrice')).toEqual(['format', 'price']);
+    expect(splitWords('HTTPServer')).toEqual(['http', 'server']);
+    expect(splitWords('cart-item.ts')).toEqual(['cart', 'item', 'ts']);
+  });
+});
+
+const project: ContextCandidate[] = [
+  { path: 'README.md', content: '# Shop\n' },
+  { path: 'src/cart.ts', content: 'import { formatPrice } from "./format.ts";\nexport class Cart {}\n' },
+  { path: 'src/format.ts', content: 'export function formatPrice(cents: number) {}\nformatPrice(1);\n' },
+  { path: 'src/checkout.ts', content: 'const total = 1;\n' },
+  { path: 'src/util/strings.ts', content: 'export const pad = 1;\n' },
+  { path: 'package-lock.json', content: '{"formatPrice": "formatPrice formatPrice formatPrice"}\n' },
+];
+
+describe('rankFiles', () => {
+  it('puts a mentioned path first, then a mentioned file name, then identifier matches', () => {
+    const ranked = rankFiles(
+      project,
+      extractQueryTerms(instruction('In strings.ts and src/checkout.ts, use `formatPrice`.')),
+    );
+    expect(ranked.map((file) => [file.path, file.reason])).toEqual([
+      ['src/checkout.ts', 'path mentioned'],
+      ['src/util/strings.ts', 'file name mentioned'],
+      ['src/format.ts', 'contains formatPrice'],
+      ['src/cart.ts', 'contains formatPrice'],
+      ['README.md', 'unrelated'],
+      ['package-lock.json', 'contains formatPrice'],
+    ]);
+  });
+
+  it('weighs rare identifiers more than common ones', () => {
+    const files: ContextCandidate[] = [
+      { path: 'a.ts', content: 'common common\n' },
+      { path: 'b.ts', content: 'common rareName\n' },
+      { path: 'c.ts', content: 'common\n' },
+      { path: 'd.ts', content: 'common\n' },
+    ];
+    const ranked = rankFiles(files, extractQueryTerms(instruction('touch `common` and `rareName`')));
+    expect(ranked[0]!.path).toBe('b.ts');
+    expect(ranked[1]!.path).toBe('a.ts');
+    // Equal scores are ordered by path.
+    expect(ranked.slice(2).map((file) => file.path)).toEqual(['c.ts', 'd.ts']);
+  });
+
+  it('matches identifiers against file names and words against path segments', () => {
+    const files: ContextCandidate[] = [
+      { path: 'src/services/cart-service.ts', content: 'export class X {}\n' },
+      { path: 'src/billing/invoice.ts', content: 'export const y = 1;\n' },
+      { path: 'src/other.ts', content: 'export const z = 1;\n' },
+    ];
+    const ranked = rankFiles(files, extractQueryTerms(instruction('Fix the CartService and the invoices.')));
+    expect(ranked.map((file) => [file.path, file.reason])).toEqual([
+      ['src/services/cart-service.ts', 'file name matches CartService'],
+      ['src/billing/invoice.ts', 'path matches invoice'],
+      ['src/other.ts', 'unrelated'],
+    ]);
+  });
+
+  it('ranks a lockfile first only when it is named', () => {
+    const ranked = rankFiles(project, extractQueryTerms(instruction('Regenerate package-lock.json')));
+    expect(ranked[0]).toMatchObject({
+      path: 'package-lock.json',
+      reason: 'path mentioned',
+      lowPriority: false,
+    });
+  });
+});
+
+describe('selectContext', () => {
+  const noSkips = { binary: [], tooLarge: [], forbidden: [] };
+
+  it('shows a small project whole, except low-priority files nobody named', () => {
+    const context = selectContext({
+      candidates: project,
+      skipped: noSkips,
+      texts: instruction('Add a discount to the cart'),
+      contextTokens: 10_000,
+    });
+    expect(context.files.map((file) => file.path)).toEqual([
+      'src/cart.ts',
+      'README.md',
+      'src/checkout.ts',
+      'src/format.ts',
+      'src/util/strings.ts',
+    ]);
+    expect(context.files[0]!.reason).toBe('path matches cart');
+    expect(context.files[1]!.reason).toBe('small project: every file fits');
+    expect(context.tree).toBe('./: package-lock.json');
+    expect(context.report).toEqual({
+      included: context.files.map((file) => ({ path: file.path, reason: file.reason })),
+      omitted: 1,
+      skipped: { binary: 0, tooLarge: 0, forbidden: 0 },
+    });
+  });
+
+  it('keeps within the budget, passing over a file too large for what is left', () => {
+    const candidates: ContextCandidate[] = [
+      { path: 'src/a.ts', content: `${'a'.repeat(400)} targetName\n` },
+      { path: 'src/big.ts', content: `${'b'.repeat(4_000)} targetName targetName\n` },
+      { path: 'src/c.ts', content: `${'c'.repeat(200)} targetName\n` },
+      { path: 'src/unrelated.ts', content: 'x\n' },
+    ];
+    const budget =
+      fileTokens('src/a.ts', candidates[0]!.content) + fileTokens('src/c.ts', candidates[2]!.content);
+    const context = selectContext({
+      candidates,
+      skipped: noSkips,
+      texts: instruction('rename `targetName`'),
+      contextTokens: budget,
+    });
+    expect(context.files.map((file) => file.path)).toEqual(['src/a.ts', 'src/c.ts']);
+    const used = context.files.reduce((sum, file) => sum + fileTokens(file.path, file.content), 0);
+    expect(used).toBeLessThanOrEqual(budget);
+    // Not a small project: the unrelated file is only listed.
+    expect(context.tree).toBe('src/: big.ts, unrelated.ts');
+    expect(context.report.omitted).toBe(2);
+  });
+
+  it('shows nothing with a zero budget and is deterministic', () => {
+    const run = () =>
+      selectContext({
+        candidates: project,
+        skipped: noSkips,
+        texts: instruction('formatPrice'),
+        contextTokens: 0,
+      });
+    expect(run().files).toEqual([]);
+    expect(run()).toEqual(run());
+  });
+});
+
+describe('buildFileTree', () => {
+  it('lists one line per directory, in code-unit order', () => {
+    expect(buildFileTree(['src/b.ts', 'README.md', 'src/a.ts', 'src/lib/x.ts', 'Makefile'])).toBe(
+      ['./: Makefile, README.md', 'src/: a.ts, b.ts', 'src/lib/: x.ts'].join('\n'),
+    );
+    expect(buildFileTree([])).toBe('');
+  });
+
+  it('collapses deep directories into counts when the listing is too long', () => {
+    const paths = ['README.md', 'src/index.ts'];
+    for (let dir = 0; dir < 30; dir++) {
+      for (let file = 0; file < 30; file++) paths.push(`src/modules/module${dir}/deep/file-${file}.ts`);
+    }
+    const full = buildFileTree(paths, 100_000);
+    expect(full).toContain('src/modules/module7/deep/: file-0.ts, file-1.ts');
+    const tree = buildFileTree(paths, 100);
+    expect(estimateTokens(tree)).toBeLessThanOrEqual(100);
+    expect(tree).toContain('./: README.md');
+    expect(tree).toContain('src/: index.ts');
+    expect(tree).toMatch(/^src\/modules\/ \(900 files\)$/m);
+    const medium = buildFileTree(paths, 1_000);
+    expect(estimateTokens(medium)).toBeLessThanOrEqual(1_000);
+    expect(medium).toMatch(/^src\/modules\/module7\/deep\/ \(30 files\)$/m);
+    const small = buildFileTree(paths, 260);
+    expect(estimateTokens(small)).toBeLessThanOrEqual(260);
+    expect(small).toMatch(/^src\/modules\/module7\/ \(30 files\)$/m);
+  });
+
+  it('cuts a flat directory that cannot be collapsed', () => {
+    const paths = Array.from({ length: 5_000 }, (_, index) => `file-${String(index).padStart(4, '0')}.txt`);
+    const tree = buildFileTree(paths, 300);
+    expect(estimateTokens(tree)).toBeLessThanOrEqual(300);
+    expect(tree).toMatch(/^\.\/: file-0000\.txt, file-0001\.txt, .*\.\.\. \(\d+ more\)$/);
+  });
+});
+
+describe('gatherContext', () => {
+  it('skips binary, huge and forbidden files, lists them in the tree, and never reads a forbidden file', async () => {
+    const workspace = createMemoryWorkspace({
+      'src/app.ts': 'export const app = 1;\n',
+      'assets/logo.png': 'PNG...',
+      'data/blob.dat': 'abc\0def',
+      'data/huge.json': 'x'.repeat(2_000),
+      '.env': 'API_KEY=secret-value',
+    });
+    const reads: string[] = [];
+    const spying = {
+      ...workspace,
+      readFile: (path: string) => {
+        reads.push(path);
+        return workspace.readFile(path);
+      },
+    };
+    const context = await gatherContext({
+      workspace: spying,
+      texts: instruction('change the app'),
+      contextTokens: 10_000,
+      maxFileBytes: 1_000,
+      forbiddenPaths: defaultForbiddenPaths,
+    });
+    expect(context.files.map((file) => file.path)).toEqual(['src/app.ts']);
+    expect(context.report.skipped).toEqual({ binary: 2, tooLarge: 1, forbidden: 1 });
+    expect(context.tree).toBe(['./: .env', 'assets/: logo.png', 'data/: blob.dat, huge.json'].join('\n'));
+    expect(reads).not.toContain('.env');
+    expect(reads).not.toContain('assets/logo.png');
+    expect(JSON.stringify(context)).not.toContain('secret-value');
+  });
+
+  it('counts UTF-8 bytes against maxFileBytes', async () => {
+    const workspace = createMemoryWorkspace({ 'a.txt': 'é'.repeat(600), 'b.txt': 'e'.repeat(600) });
+    const context = await gatherContext({
+      workspace,
+      texts: instruction('x'),
+      contextTokens: 10_000,
+      maxFileBytes: 1_000,
+      forbiddenPaths: [],
+    });
+    expect(context.files.map((file) => file.path)).toEqual(['b.txt']);
+    expect(context.report.skipped.tooLarge).toBe(1);
+  });
+});

@@ -1,0 +1,599 @@
+import { checkEditPath } from '../edits/index.ts';
+import type { Workspace } from '../ports/index.ts';
+
+/**
+ * A rough token count for budgeting: one token per four characters, rounded up. Close enough
+ * for code and English with every provider's tokenizer, and the same on every machine.
+ */
+export function estimateTokens(text: string): number {
+  return Math.ceil(text.length / 4);
+}
+
+/** Tokens a file costs in the prompt: its path line, the fence lines and its content. */
+export function fileTokens(path: string, content: string): number {
+  return estimateTokens(content) + estimateTokens(path) + 6;
+}
+
+// biome-ignore format: one category per line reads better than one extension per line
+const binaryExtensions = new Set([
+  // images
+  'png', 'jpg', 'jpeg', 'gif', 'bmp', 'ico', 'icns', 'webp', 'avif', 'tif', 'tiff', 'psd', 'heic', 'xcf',
+  // archives and packages
+  'zip', 'gz', 'tgz', 'bz2', 'xz', 'zst', '7z', 'rar', 'tar', 'jar', 'war', 'ear', 'whl', 'egg', 'nupkg',
+  'deb', 'rpm', 'apk', 'ipa', 'dmg', 'iso', 'crx', 'vsix',
+  // fonts
+  'woff', 'woff2', 'ttf', 'otf', 'eot',
+  // documents
+  'pdf', 'doc', 'docx', 'xls', 'xlsx', 'ppt', 'pptx', 'odt', 'ods', 'odp', 'epub',
+  // compiled code and libraries
+  'wasm', 'so', 'dylib', 'dll', 'exe', 'bin', 'o', 'a', 'obj', 'lib', 'class', 'pyc', 'pyo', 'pyd',
+  'node', 'dex', 'elf',
+  // media
+  'mp3', 'mp4', 'm4a', 'wav', 'flac', 'ogg', 'oga', 'opus', 'webm', 'mov', 'avi', 'mkv', 'wmv',
+  // data stores and other opaque files
+  'sqlite', 'sqlite3', 'db', 'mdb', 'parquet', 'npy', 'npz', 'pkl', 'pickle', 'onnx', 'pt', 'pth',
+  'safetensors', 'h5', 'tflite', 'lockb', 'blend', 'fbx', 'glb',
+]);
+
+/** True for paths whose extension names a well-known binary format (images, archives, fonts, ...). */
+export function isBinaryPath(path: string): boolean {
+  const name = path.slice(path.lastIndexOf('/') + 1);
+  const dot = name.lastIndexOf('.');
+  return dot > 0 && binaryExtensions.has(name.slice(dot + 1).toLowerCase());
+}
+
+/** True when the text has a NUL character in its first 8,000 characters, as git decides "binary". */
+export function looksBinary(content: string): boolean {
+  return content.slice(0, 8_000).includes('\0');
+}
+
+const lockfileNames = new Set([
+  'package-lock.json',
+  'npm-shrinkwrap.json',
+  'yarn.lock',
+  'pnpm-lock.yaml',
+  'bun.lock',
+  'deno.lock',
+  'Cargo.lock',
+  'Gemfile.lock',
+  'poetry.lock',
+  'Pipfile.lock',
+  'uv.lock',
+  'pdm.lock',
+  'composer.lock',
+  'go.sum',
+  'mix.lock',
+  'pubspec.lock',
+  'Podfile.lock',
+  'flake.lock',
+  'packages.lock.json',
+  'gradle.lockfile',
+  'Package.resolved',
+]);
+
+/**
+ * True for generated files that are rarely worth reading: lockfiles, minified bundles and
+ * source maps. They rank below every other file unless the conversation names them.
+ */
+export function isLowPriorityPath(path: string): boolean {
+  const name = path.slice(path.lastIndexOf('/') + 1);
+  return lockfileNames.has(name) || /\.min\.(?:js|mjs|css)$/.test(name) || /\.(?:js|css)\.map$/.test(name);
+}
+
+/** Where a piece of conversation came from: the current instruction weighs more than earlier turns. */
+export interface WeightedText {
+  text: string;
+  /** 1 for the current instruction; less for earlier messages. */
+  weight: number;
+}
+
+/** What {@link extractQueryTerms} reads from the conversation. */
+export interface QueryTerms {
+  /** Path-like tokens (`src/a.ts`, `a.ts`, `lib/x`), without `./` and trailing punctuation, with their weight. */
+  paths: Map<string, number>;
+  /** Identifiers (camelCase, PascalCase, snake_case, kebab-case, `code spans`), case kept, with their weight. */
+  identifiers: Map<string, number>;
+  /** Quoted strings (2 to 80 characters), matched as plain text, with their weight. */
+  quoted: Map<string, number>;
+  /** Lower-cased words of three or more letters (stop words removed), for path segment matches. */
+  words: Map<string, number>;
+}
+
+const stopWords = new Set(
+  (
+    'the and for are but not you all any can had her was one our out has have him his how its may new now ' +
+    'old see two way who did get let put say she too use that this with from they will would there their ' +
+    'what when where which while into than then them these those been being some such only also just like ' +
+    'make made more most much must need should could over very your about after again below above other ' +
+    'each few same both here why does doing done please file files code change changes add adds added ' +
+    'remove update fix fixes use used using instead sure want able should thing things way ones'
+  ).split(' '),
+);
+
+function setMax(map: Map<string, number>, key: string, weight: number): void {
+  map.set(key, Math.max(map.get(key) ?? 0, weight));
+}
+
+const pathTokenPattern = /[\w.@+\-~/]+/g;
+
+/**
+ * Reads the terms that point at files: path-like tokens, identifiers, quoted strings and plain
+ * words. Pure; each term keeps the highest weight of the texts it appears in.
+ */
+export function extractQueryTerms(texts: readonly WeightedText[]): QueryTerms {
+  const terms: QueryTerms = { paths: new Map(), identifiers: new Map(), quoted: new Map(), words: new Map() };
+  for (const { text, weight } of texts) {
+    for (const match of text.matchAll(pathTokenPattern)) {
+      const token = match[0].replace(/[.\-~]+$/, '').replace(/^(?:\.\/)+/, '');
+      if (token.length >= 3 && /[A-Za-z]/.test(token) && (token.includes('/') || token.includes('.'))) {
+        setMax(terms.paths, token.replace(/\/+$/, ''), weight);
+      }
+    }
+    for (const match of text.matchAll(/`([^`\n]{1,80})`/g)) {
+      const inner = match[1]!.trim();
+      if (/^[A-Za-z_$][\w$]*(?:-[\w$]+)*$/.test(inner) && inner.length >= 3) {
+        setMax(terms.identifiers, inner, weight);
+      } else if (inner.length >= 2) setMax(terms.quoted, inner, weight);
+    }
+    for (const match of text.matchAll(/(?<![\w'])(["'])([^"'\n]{2,80})\1(?![\w'])/g)) {
+      setMax(terms.quoted, match[2]!, weight);
+    }
+    // Words inside quotes and code spans are taken whole above; blanking them keeps `"Out of stock"` from giving `Out`.
+    const unquoted = text.replace(/`[^`\n]*`|(?<![\w'])(["'])[^"'\n]{2,80}\1(?![\w'])/g, (quote) =>
+      ' '.repeat(quote.length),
+    );
+    for (const match of unquoted.matchAll(/[A-Za-z_$][\w$]*(?:-[A-Za-z0-9_$]+)*/g)) {
+      if (match[0].length >= 3 && isIdentifierLike(match[0], unquoted, match.index)) {
+        setMax(terms.identifiers, match[0], weight);
+      }
+    }
+    for (const match of text.matchAll(/[A-Za-z_$][\w$]*/g)) {
+      for (const part of splitWords(match[0])) {
+        if (part.length < 3 || stopWords.has(part) || !/[a-z]/.test(part)) continue;
+        setMax(terms.words, part, weight);
+        const singular = singularOf(part);
+        if (singular !== part) setMax(terms.words, singular, weight);
+      }
+    }
+  }
+  return terms;
+}
+
+/** `invoices` -> `invoice`, `entries` -> `entry`; other words as they are. */
+function singularOf(word: string): string {
+  if (word.length > 4 && word.endsWith('ies')) return `${word.slice(0, -3)}y`;
+  if (word.length > 3 && word.endsWith('s') && !word.endsWith('ss')) return word.slice(0, -1);
+  return word;
+}
+
+/** camelCase, PascalCase (not the first word of a sentence), snake_case, kebab-case, CONSTANT_CASE. */
+function isIdentifierLike(word: string, text: string, index: number): boolean {
+  if (/[a-z][A-Z]/.test(word) || /[A-Z]{2}[a-z]/.test(word)) return true;
+  if (/[A-Za-z0-9]_[A-Za-z0-9]/.test(word) || /[A-Za-z0-9]-[A-Za-z]/.test(word)) return true;
+  if (/^[A-Z][a-z0-9]+$/.test(word)) {
+    // Mid-sentence capitals name things (`Cart`); a sentence's or a list item's first word does not.
+    const before = text.slice(0, index).replace(/[ \t"'`(]+$/, '');
+    return before !== '' && !/[.!?:\n>*#-]$/.test(before);
+  }
+  return false;
+}
+
+/** Lower-cased parts of a name: `formatPrice` -> format, price; `cart-item.ts` -> cart, item, ts. */
+export function splitWords(name: string): string[] {
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2')
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter((part) => part !== '');
+}
+
+/** A file that may be shown: its text was read and is neither binary nor too large. */
+export interface ContextCandidate {
+  path: string;
+  content: string;
+}
+
+/** A candidate's place in the ranking. */
+export interface RankedFile {
+  path: string;
+  score: number;
+  /** Why it ranks where it does, for the run log: `path mentioned`, `contains formatPrice`, ... */
+  reason: string;
+  /** A lockfile or other generated file the conversation does not name. */
+  lowPriority: boolean;
+  tokens: number;
+}
+
+const mentionScore = 1_000;
+const basenameScore = 300;
+
+/**
+ * Ranks files by relevance to the conversation, most relevant first; ties go by path.
+ * - A full path mentioned (or a path suffix with a `/`, such as `lib/a.ts` for `src/lib/a.ts`) ranks highest, then a file name.
+ * - Identifiers and quoted strings count where they occur in the content (more occurrences
+ *   count more, with diminishing returns) and weigh more when few files contain them (like idf);
+ *   an identifier that is a file's name (`CartService` and `cart-service.ts`) counts a lot.
+ * - Words of the text that are path segments (`cart` and `src/cart/total.ts`) add a little.
+ * - Low-priority files (lockfiles, minified bundles, source maps) come after every other file
+ *   unless their path or name is mentioned.
+ */
+export function rankFiles(files: readonly ContextCandidate[], terms: QueryTerms): RankedFile[] {
+  const total = Math.max(1, files.length);
+  const identifierCounts = files.map((file) => countIdentifiers(file.content, terms));
+  const quotedCounts = files.map((file) => countQuoted(file.content, terms));
+  const pathWords = files.map((file) => pathParts(file.path));
+  const documentFrequency = new Map<string, number>();
+  const noteDocument = (key: string): void => {
+    documentFrequency.set(key, (documentFrequency.get(key) ?? 0) + 1);
+  };
+  files.forEach((_, index) => {
+    for (const term of identifierCounts[index]!.keys()) noteDocument(`id:${term}`);
+    for (const term of quotedCounts[index]!.keys()) noteDocument(`q:${term}`);
+    for (const word of pathWords[index]!.words) if (terms.words.has(word)) noteDocument(`w:${word}`);
+  });
+  const idf = (key: string): number => Math.log(1 + total / Math.max(1, documentFrequency.get(key) ?? 1));
+
+  const ranked = files.map((file, index): RankedFile => {
+    const mention = pathMention(file.path, terms);
+    const contributions: Array<{ label: string; score: number }> = [];
+    for (const [term, count] of identifierCounts[index]!) {
+      const weight = terms.identifiers.get(term)!;
+      contributions.push({ label: term, score: weight * idf(`id:${term}`) * (1 + Math.log2(count)) });
+    }
+    for (const [term, count] of quotedCounts[index]!) {
+      const weight = terms.quoted.get(term)!;
+      contributions.push({
+        label: JSON.stringify(term),
+        score: weight * idf(`q:${term}`) * (1 + Math.log2(count)),
+      });
+    }
+    let nameScore = 0;
+    let nameLabel: string | null = null;
+    for (const [term, weight] of terms.identifiers) {
+      const normalized = term.toLowerCase().replace(/[-_]/g, '');
+      if (normalized.length >= 3 && pathWords[index]!.stems.has(normalized)) {
+        const score = weight * 8 * idf(`id:${term}`);
+        if (score > nameScore) [nameScore, nameLabel] = [score, term];
+      }
+    }
+    let segmentScore = 0;
+    const segmentWords: string[] = [];
+    for (const word of pathWords[index]!.words) {
+      const weight = terms.words.get(word);
+      if (weight === undefined) continue;
+      segmentScore += weight * 2 * idf(`w:${word}`);
+      segmentWords.push(word);
+    }
+    contributions.sort((left, right) => right.score - left.score || compare(left.label, right.label));
+    const contentScore = contributions.reduce((sum, each) => sum + each.score, 0);
+    const score = mention.score + nameScore + contentScore + segmentScore;
+    const reason =
+      mention.reason ??
+      (nameLabel !== null && nameScore >= contentScore
+        ? `file name matches ${nameLabel}`
+        : contributions.length > 0
+          ? `contains ${contributions
+              .slice(0, 3)
+              .map((each) => each.label)
+              .join(', ')}`
+          : segmentWords.length > 0
+            ? `path matches ${segmentWords.slice(0, 3).join(', ')}`
+            : 'unrelated');
+    const lowPriority = isLowPriorityPath(file.path) && mention.score === 0;
+    return { path: file.path, score, reason, lowPriority, tokens: fileTokens(file.path, file.content) };
+  });
+  return ranked.sort(
+    (left, right) =>
+      Number(left.lowPriority) - Number(right.lowPriority) ||
+      right.score - left.score ||
+      compare(left.path, right.path),
+  );
+}
+
+function pathMention(path: string, terms: QueryTerms): { score: number; reason: string | null } {
+  const name = path.slice(path.lastIndexOf('/') + 1);
+  let best = { score: 0, reason: null as string | null };
+  for (const [token, weight] of terms.paths) {
+    if (token === path || (token.includes('/') && path.endsWith(`/${token}`))) {
+      if (mentionScore * weight > best.score)
+        best = { score: mentionScore * weight, reason: 'path mentioned' };
+    } else if (token === name && name.length >= 3) {
+      if (basenameScore * weight > best.score)
+        best = { score: basenameScore * weight, reason: 'file name mentioned' };
+    }
+  }
+  return best;
+}
+
+/** Path words (`src/cart-item.ts` -> src, cart, item, ts) and name stems (`cartitem`, `src`). */
+function pathParts(path: string): { words: Set<string>; stems: Set<string> } {
+  const words = new Set<string>();
+  const stems = new Set<string>();
+  for (const segment of path.split('/')) {
+    for (const word of splitWords(segment)) {
+      words.add(word);
+      words.add(singularOf(word));
+    }
+    const dot = segment.indexOf('.', 1);
+    stems.add((dot > 0 ? segment.slice(0, dot) : segment).toLowerCase().replace(/[-_]/g, ''));
+  }
+  return { words, stems };
+}
+
+/** How often each wanted identifier occurs as a whole token in the content (case-sensitive). */
+function countIdentifiers(content: string, terms: QueryTerms): Map<string, number> {
+  const counts = new Map<string, number>();
+  if (terms.identifiers.size === 0) return counts;
+  const kebab = [...terms.identifiers.keys()].filter((term) => term.includes('-'));
+  for (const match of content.matchAll(/[A-Za-z_$][\w$]*/g)) {
+    if (terms.identifiers.has(match[0])) counts.set(match[0], (counts.get(match[0]) ?? 0) + 1);
+  }
+  for (const term of kebab) {
+    const count = countOccurrences(content, term, true);
+    if (count > 0) counts.set(term, count);
+  }
+  return counts;
+}
+
+function countQuoted(content: string, terms: QueryTerms): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const term of terms.quoted.keys()) {
+    const count = countOccurrences(content, term, false);
+    if (count > 0) counts.set(term, count);
+  }
+  return counts;
+}
+
+function countOccurrences(content: string, term: string, wholeToken: boolean): number {
+  let count = 0;
+  for (let at = content.indexOf(term); at >= 0; at = content.indexOf(term, at + term.length)) {
+    if (wholeToken) {
+      const before = content[at - 1];
+      const after = content[at + term.length];
+      if ((before !== undefined && /[\w$-]/.test(before)) || (after !== undefined && /[\w$-]/.test(after)))
+        continue;
+    }
+    count++;
+  }
+  return count;
+}
+
+function compare(left: string, right: string): number {
+  return left < right ? -1 : left > right ? 1 : 0;
+}
+
+/** Default size of the file tree: it is collapsed until it fits. */
+export const defaultTreeTokens = 4_000;
+
+interface TreeNode {
+  files: string[];
+  dirs: Map<string, TreeNode>;
+  count: number;
+}
+
+/**
+ * A compact listing of `paths`, one line per directory: `src/: a.ts, b.ts` (the root is `./`).
+ * When the listing is longer than `maxTokens`, directories below a depth are collapsed into
+ * `dir/ (N files)` lines, from the deepest level up, and as a last resort the longest lines are
+ * cut with `... (N more)`. Deterministic: entries in code-unit order. Empty for no paths.
+ */
+export function buildFileTree(paths: readonly string[], maxTokens: number = defaultTreeTokens): string {
+  if (paths.length === 0) return '';
+  const root: TreeNode = { files: [], dirs: new Map(), count: 0 };
+  let maxDepth = 0;
+  for (const path of paths) {
+    const segments = path.split('/');
+    maxDepth = Math.max(maxDepth, segments.length - 1);
+    let node = root;
+    node.count++;
+    for (const segment of segments.slice(0, -1)) {
+      let child = node.dirs.get(segment);
+      if (child === undefined) {
+        child = { files: [], dirs: new Map(), count: 0 };
+        node.dirs.set(segment, child);
+      }
+      child.count++;
+      node = child;
+    }
+    node.files.push(segments.at(-1)!);
+  }
+  // Directories at depth `collapseAt` (1 for `src/`) and below show as counts; maxDepth + 1 shows all.
+  let lines: string[] = [];
+  for (let collapseAt = maxDepth + 1; collapseAt >= 1; collapseAt--) {
+    lines = renderTree(root, '', 0, collapseAt);
+    if (estimateTokens(lines.join('\n')) <= maxTokens) return lines.join('\n');
+  }
+  return cutLines(lines, maxTokens).join('\n');
+}
+
+function renderTree(node: TreeNode, prefix: string, depth: number, collapseAt: number): string[] {
+  const lines: string[] = [];
+  const dirNames = [...node.dirs.keys()].sort(compare);
+  const files = [...node.files].sort(compare);
+  if (files.length > 0) lines.push(`${prefix === '' ? './' : prefix}: ${files.join(', ')}`);
+  for (const name of dirNames) {
+    const child = node.dirs.get(name)!;
+    const childPrefix = `${prefix}${name}/`;
+    if (depth + 1 >= collapseAt) {
+      lines.push(`${childPrefix} (${child.count} ${child.count === 1 ? 'file' : 'files'})`);
+    } else lines.push(...renderTree(child, childPrefix, depth + 1, collapseAt));
+  }
+  return lines;
+}
+
+/** Shortens the longest lines (file lists) until the whole fits, then drops trailing lines. */
+function cutLines(lines: readonly string[], maxTokens: number): string[] {
+  const maxChars = maxTokens * 4;
+  const out = lines.map((line) => {
+    const perLine = Math.max(200, Math.floor(maxChars / Math.max(1, lines.length)));
+    if (line.length <= perLine) return line;
+    const colon = line.indexOf(': ');
+    const names = line.slice(colon + 2).split(', ');
+    let kept = line.slice(0, colon + 2);
+    let shown = 0;
+    while (shown < names.length && kept.length + names[shown]!.length + 24 < perLine) {
+      kept += `${shown > 0 ? ', ' : ''}${names[shown]}`;
+      shown++;
+    }
+    return `${kept}${shown > 0 ? ', ' : ''}... (${names.length - shown} more)`;
+  });
+  let length = out.reduce((sum, line) => sum + line.length + 1, 0);
+  let dropped = 0;
+  while (out.length > 1 && length > maxChars - 40) {
+    length -= out.pop()!.length + 1;
+    dropped++;
+  }
+  if (dropped > 0) out.push(`... (${dropped} more directories)`);
+  return out;
+}
+
+/** Files of the workspace that were never candidates, by why. */
+export interface SkippedFiles {
+  binary: string[];
+  tooLarge: string[];
+  /** Forbidden paths (such as `.env`): their content never goes to a model. */
+  forbidden: string[];
+}
+
+/** Options of {@link selectContext}. */
+export interface SelectContextOptions {
+  candidates: readonly ContextCandidate[];
+  skipped: SkippedFiles;
+  /** The instruction and earlier messages, weighted. */
+  texts: readonly WeightedText[];
+  /** Tokens the included file contents may take in total. */
+  contextTokens: number;
+  /** Size limit of the tree of other files; default {@link defaultTreeTokens}. */
+  treeTokens?: number;
+}
+
+/** A file shown to the model in full. */
+export interface IncludedFile {
+  path: string;
+  content: string;
+  reason: string;
+}
+
+/** The run-log record of a context selection. A type alias, so that it is a JsonObject. */
+export type ContextReport = {
+  included: Array<{ path: string; reason: string }>;
+  /** Readable files left out (they appear in the tree). */
+  omitted: number;
+  skipped: { binary: number; tooLarge: number; forbidden: number };
+};
+
+/** What goes into the prompt, and the run-log record of it. */
+export interface GatheredContext {
+  /** Files shown in full, most relevant first. */
+  files: IncludedFile[];
+  /** Every other file of the workspace (see {@link buildFileTree}); empty when there is none. */
+  tree: string;
+  /** For a run-log event. */
+  report: ContextReport;
+}
+
+/**
+ * Chooses the files to show in full. When every candidate (low-priority files aside) fits in
+ * `contextTokens`, all of them are shown (a small project is best seen whole); otherwise the
+ * relevant files (score above zero) are taken in rank order while they fit, a file too large
+ * for what is left being passed over for smaller ones below it. Every other file, including
+ * skipped ones, goes into the tree. Pure and deterministic.
+ */
+export function selectContext(options: SelectContextOptions): GatheredContext {
+  const ranked = rankFiles(options.candidates, extractQueryTerms(options.texts));
+  const byPath = new Map(options.candidates.map((file) => [file.path, file.content]));
+  const regular = ranked.filter((file) => !file.lowPriority);
+  const everything = regular.reduce((sum, file) => sum + file.tokens, 0);
+  const smallProject = everything <= options.contextTokens;
+  let left = Math.max(0, options.contextTokens);
+  const files: IncludedFile[] = [];
+  for (const file of ranked) {
+    const wanted = file.score > 0 && !file.lowPriority;
+    const filler = smallProject && !file.lowPriority;
+    if (!(wanted || filler) || file.tokens > left) continue;
+    left -= file.tokens;
+    const reason = file.score > 0 ? file.reason : 'small project: every file fits';
+    files.push({ path: file.path, content: byPath.get(file.path)!, reason });
+  }
+  const shown = new Set(files.map((file) => file.path));
+  const rest = [
+    ...options.candidates.map((file) => file.path).filter((path) => !shown.has(path)),
+    ...options.skipped.binary,
+    ...options.skipped.tooLarge,
+    ...options.skipped.forbidden,
+  ].sort(compare);
+  return {
+    files,
+    tree: buildFileTree(rest, options.treeTokens ?? defaultTreeTokens),
+    report: {
+      included: files.map((file) => ({ path: file.path, reason: file.reason })),
+      omitted: options.candidates.length - files.length,
+      skipped: {
+        binary: options.skipped.binary.length,
+        tooLarge: options.skipped.tooLarge.length,
+        forbidden: options.skipped.forbidden.length,
+      },
+    },
+  };
+}
+
+/** Options of {@link gatherContext}. */
+export interface GatherContextOptions {
+  workspace: Workspace;
+  texts: readonly WeightedText[];
+  contextTokens: number;
+  maxFileBytes: number;
+  forbiddenPaths: readonly string[];
+  signal?: AbortSignal;
+}
+
+/**
+ * Reads the workspace and selects the context with {@link selectContext}. Files with a binary
+ * extension are not read; files whose text holds a NUL or is larger than `maxFileBytes`
+ * (UTF-8) are skipped; forbidden paths (`.env`, keys) are never read, so their content never
+ * reaches a model. Only these reads touch the workspace.
+ */
+export async function gatherContext(options: GatherContextOptions): Promise<GatheredContext> {
+  const paths = await options.workspace.listFiles(options.signal ? { signal: options.signal } : undefined);
+  const candidates: ContextCandidate[] = [];
+  const skipped: SkippedFiles = { binary: [], tooLarge: [], forbidden: [] };
+  for (const path of paths) {
+    options.signal?.throwIfAborted();
+    if (!checkEditPath(path, options.forbiddenPaths).ok) {
+      skipped.forbidden.push(path);
+      continue;
+    }
+    if (isBinaryPath(path)) {
+      skipped.binary.push(path);
+      continue;
+    }
+    const content = await options.workspace.readFile(path);
+    if (content === null) continue;
+    if (looksBinary(content)) skipped.binary.push(path);
+    else if (utf8Length(content, options.maxFileBytes) > options.maxFileBytes) skipped.tooLarge.push(path);
+    else candidates.push({ path, content });
+  }
+  return selectContext({
+    candidates,
+    skipped,
+    texts: options.texts,
+    contextTokens: options.contextTokens,
+  });
+}
+
+/** UTF-8 length of `text`, counting no further than just past `limit`. */
+function utf8Length(text: string, limit: number): number {
+  if (text.length > limit) return text.length;
+  let bytes = 0;
+  for (let index = 0; index < text.length && bytes <= limit; index++) {
+    const code = text.charCodeAt(index);
+    if (code < 0x80) bytes += 1;
+    else if (code < 0x800) bytes += 2;
+    else if (code >= 0xd800 && code <= 0xdbff) {
+      bytes += 4;
+      index++;
+    } else bytes += 3;
+  }
+  return bytes;
+}

@@ -1,0 +1,23 @@
+/**
+ * Executing runs: the event hub, the executor behind the job queue, per-provider limits, and
+ * the runtime ports a composition root provides.
+ */
+export { createKeyedLimiter, type KeyedLimiter } from './keyed-limiter.ts';
+export { summarizePatch } from './patch-stats.ts';
+export {
+  createRunEventHub,
+  type RunEventHub,
+  type RunEventInput,
+  type RunEventListener,
+} from './run-events.ts';
+export {
+  type AgentFactory,
+  type LanguageModelResolver,
+  type RunLayout,
+  type RunRuntime,
+  type RunSettings,
+  type RunWorkerOptions,
+  type RunWorkers,
+  runBranchName,
+  runIdOfBranch,
+} from './run-runtime.ts';

@@ -1,0 +1,462 @@
+import { createEditAgent } from '../agents/index.ts';
+import type { Message, ModelProfile, Repo, Run, Task, Usage } from '../domain/index.ts';
+import { transitionRun } from '../domain/index.ts';
+import { GoosukeError, redactSecrets } from '../errors/index.ts';
+import { costOf, resolveModelPrice } from '../models/model-prices.ts';
+import type { AgentOutcome } from '../ports/agent.ts';
+import type { Clock } from '../ports/clock.ts';
+import { isoNow } from '../ports/clock.ts';
+import type { IdGenerator } from '../ports/id-generator.ts';
+import type { TokenUsage } from '../ports/language-model.ts';
+import type { Store } from '../ports/store.ts';
+import type { Workspace } from '../ports/workspace.ts';
+import type { ModelProfileService } from '../services/model-profile-service.ts';
+import type { KeyedLimiter } from './keyed-limiter.ts';
+import { summarizePatch } from './patch-stats.ts';
+import type { RunEventHub, RunEventInput } from './run-events.ts';
+import { type RunRuntime, type RunSettings, runBranchName, runIdOfBranch } from './run-runtime.ts';
+
+const defaultAuthor = { name: 'Goosuke', email: 'goosuke@localhost' };
+
+/** What the executor is built from. */
+export interface RunExecutorContext {
+  store: Store;
+  clock: Clock;
+  ids: IdGenerator;
+  models: ModelProfileService;
+  events: RunEventHub;
+  runtime: RunRuntime;
+  settings: RunSettings;
+  /** Bounds model work per provider. */
+  limiter: KeyedLimiter;
+}
+
+/** Thrown inside the executor to end a run as failed with a code and a safe message. */
+class RunFailure extends Error {
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
+/** A Workspace that only names a directory, so that a working copy left by a dead worker can be removed. */
+function staleWorkspace(root: string): Workspace {
+  const refuse = (): never => {
+    throw new GoosukeError('internal', `the working copy ${root} is being removed`);
+  };
+  return { root, listFiles: refuse, readFile: refuse, writeFiles: refuse };
+}
+
+async function allPages<T>(
+  list: (cursor: string | null) => Promise<{ items: T[]; nextCursor: string | null }>,
+) {
+  const items: T[] = [];
+  let cursor: string | null = null;
+  do {
+    const page = await list(cursor);
+    items.push(...page.items);
+    cursor = page.nextCursor;
+  } while (cursor !== null);
+  return items;
+}
+
+function addUsage(total: TokenUsage, call: TokenUsage): TokenUsage {
+  return {
+    inputTokens: total.inputTokens + call.inputTokens,
+    outputTokens: total.outputTokens + call.outputTokens,
+    cachedInputTokens: total.cachedInputTokens + call.cachedInputTokens,
+  };
+}
+
+/** One-line commit subject from the run's summary (or instruction), at most 72 characters. */
+function commitMessage(run: Run, summary: string, modelLabel: string): string {
+  const source = summary.trim() === '' ? run.instruction : summary;
+  const first = source.trim().split('\n', 1)[0]!.trim().replace(/\s+/g, ' ');
+  const subject = first.length > 72 ? `${first.slice(0, 71)}…` : first || 'Apply the run';
+  return `${subject}\n\nRun ${run.id} on ${modelLabel} by Goosuke.\n`;
+}
+
+/**
+ * Executes queued runs: the job handler behind the run workers. For one run it creates the
+ * working copy at the base commit, runs the agent, diffs, commits on `goosuke/run-<id>`, stores
+ * the patch and stats, and removes the working copy; every step is a run event.
+ */
+export function createRunExecutor(context: RunExecutorContext) {
+  const { store, clock, events, runtime, settings } = context;
+  const { git, layout } = runtime;
+  const clones = new Map<string, Promise<{ dir: string; url: string }>>();
+  const maxInterruptedRetries = settings.maxInterruptedRetries ?? 1;
+
+  /** One clone per repo; concurrent runs of one repo share the clone and its fetch. */
+  const checkout = (repo: Repo, signal: AbortSignal) => {
+    const dir = layout.cloneDir(repo);
+    const pending = clones.get(dir);
+    if (pending !== undefined) return pending;
+    const started = git.clone({ url: repo.url, dir, signal }).finally(() => {
+      // Later runs fetch again; runs started together share this fetch.
+      clones.delete(dir);
+    });
+    clones.set(dir, started);
+    return started;
+  };
+
+  const emit = (runId: string, event: RunEventInput) => events.record(runId, event);
+
+  const priceOf = (profile: ModelProfile | null) =>
+    profile === null
+      ? null
+      : resolveModelPrice(profile.provider, profile.modelName, { overrides: settings.prices });
+
+  async function fail(
+    run: Run,
+    code: string,
+    message: string,
+    usage: Usage | null = run.usage,
+  ): Promise<void> {
+    await finish(run, { to: 'failed', error: { code, message }, usage });
+  }
+
+  /** Moves the run to a terminal status with its last fields and the terminal event, in one transaction. */
+  async function finish(
+    run: Run,
+    outcome:
+      | {
+          to: 'failed';
+          error: NonNullable<Run['error']>;
+          usage: Usage | null;
+          warnings?: string[];
+          summary?: string | null;
+        }
+      | { to: 'canceled'; usage: Usage | null }
+      | {
+          to: 'succeeded';
+          fields: Pick<Run, 'summary' | 'patch' | 'filesChanged' | 'warnings' | 'usage' | 'workingBranch'>;
+          commit: string | null;
+        },
+  ): Promise<void> {
+    const at = isoNow(clock);
+    const stored = await store.transaction(async (tx) => {
+      const current = (await tx.runs.get(run.id)) ?? run;
+      if (current.status !== 'running' && current.status !== 'queued') return null;
+      let next: Run;
+      let event: RunEventInput;
+      if (outcome.to === 'succeeded') {
+        next = { ...transitionRun(current, { to: 'succeeded', at }), ...outcome.fields };
+        const added = outcome.fields.filesChanged.reduce((sum, file) => sum + file.added, 0);
+        const removed = outcome.fields.filesChanged.reduce((sum, file) => sum + file.removed, 0);
+        event = {
+          type: 'run-succeeded',
+          message: `succeeded: ${outcome.fields.filesChanged.length} files changed, +${added} -${removed}`,
+          data: { filesChanged: outcome.fields.filesChanged.length, added, removed, commit: outcome.commit },
+        };
+        await tx.messages.insert({
+          id: context.ids.next('message'),
+          taskId: run.taskId,
+          role: 'assistant',
+          content: outcome.fields.summary ?? '',
+          runId: run.id,
+          createdBy: null,
+          createdAt: at,
+        } satisfies Message);
+      } else if (outcome.to === 'failed') {
+        next = {
+          ...transitionRun(current, { to: 'failed', at, error: outcome.error }),
+          usage: outcome.usage,
+          ...(outcome.warnings === undefined ? {} : { warnings: outcome.warnings }),
+          ...(outcome.summary === undefined ? {} : { summary: outcome.summary }),
+        };
+        event = {
+          type: 'run-failed',
+          level: 'error',
+          message: `failed: ${outcome.error.message}`,
+          data: { code: outcome.error.code, message: outcome.error.message },
+        };
+      } else {
+        next = { ...transitionRun(current, { to: 'canceled', at }), usage: outcome.usage };
+        event = { type: 'run-canceled', level: 'warn', message: 'canceled', data: {} };
+      }
+      const { id: _, createdAt: __, ...patch } = next;
+      await tx.runs.update(run.id, patch);
+      return events.append(tx, run.id, event);
+    });
+    if (stored !== null) events.deliver([stored]);
+  }
+
+  /** The conversation the agent sees: user messages up to this run's, and the answers of the runs it builds on. */
+  async function historyOf(run: Run): Promise<Message[]> {
+    const messages = await allPages((cursor) =>
+      store.messages.list({ taskId: run.taskId, limit: 500, cursor }),
+    );
+    const ancestors = new Set<string>();
+    for (let ref = run.baseRef, depth = 0; depth < 100; depth++) {
+      const parentId = runIdOfBranch(ref);
+      if (parentId === null || ancestors.has(parentId)) break;
+      ancestors.add(parentId);
+      ref = (await store.runs.get(parentId))?.baseRef ?? null;
+    }
+    const own = messages.findIndex((message) => message.id === run.messageId);
+    return messages
+      .slice(0, own === -1 ? messages.length : own + 1)
+      .filter(
+        (message) => message.role === 'user' || (message.runId !== null && ancestors.has(message.runId)),
+      );
+  }
+
+  async function resolveBase(repo: { dir: string; url: string }, ref: string): Promise<string> {
+    // A branch name means the upstream's branch as just fetched; a run branch or commit is local.
+    const candidates =
+      /^[0-9a-f]{40}$/.test(ref) || ref.startsWith('refs/') || runIdOfBranch(ref) !== null
+        ? [ref]
+        : [`origin/${ref}`, ref];
+    let lastError: unknown;
+    for (const candidate of candidates) {
+      try {
+        return await git.resolveRef({ repo, ref: candidate });
+      } catch (error) {
+        lastError = error;
+      }
+    }
+    if (GoosukeError.isInstance(lastError) && lastError.code === 'not_found') {
+      throw new RunFailure('not_found', `the base ref ${ref} does not exist in ${repo.url}`);
+    }
+    throw lastError;
+  }
+
+  async function execute(
+    runId: string,
+    signal: AbortSignal,
+    jobStatus: () => Promise<string | null>,
+  ): Promise<void> {
+    let run = await store.runs.get(runId);
+    if (run === null || (run.status !== 'queued' && run.status !== 'running')) return;
+
+    let attempt = 1;
+    if (run.status === 'running') {
+      // Its worker died: count the starts it already had.
+      const starts = (await store.runEvents.list({ runId, limit: 500 })).filter(
+        (event) => event.type === 'run-started',
+      );
+      attempt = starts.length + 1;
+      if (starts.length > maxInterruptedRetries) {
+        await fail(
+          run,
+          'interrupted',
+          `the run was interrupted ${starts.length} times (its worker stopped) and was given up`,
+        );
+        return;
+      }
+      await emit(runId, {
+        type: 'run-log',
+        level: 'warn',
+        message: `the previous attempt was interrupted; starting over (attempt ${attempt})`,
+        data: { interrupted: true },
+      });
+    } else {
+      const started = await store.transaction(async (tx) => {
+        const current = await tx.runs.get(runId);
+        if (current === null || current.status !== 'queued') return null;
+        const next = transitionRun(current, { to: 'running', at: isoNow(clock) });
+        await tx.runs.update(runId, { status: next.status, startedAt: next.startedAt });
+        return next;
+      });
+      if (started === null) return;
+      run = started;
+    }
+
+    let ending: (() => Promise<void>) | null = null;
+    const current: Run = run;
+    let profile: ModelProfile | null = null;
+    let usage: TokenUsage = { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0 };
+    const usageWithCost = (): Usage | null =>
+      usage.inputTokens + usage.outputTokens === 0
+        ? null
+        : { ...usage, costUsd: costOf(usage, priceOf(profile)) };
+    let workspace: Workspace | null = null;
+    let secrets: string[] = [];
+    let warnings: string[] = [];
+    let agentSummary: string | null = null;
+    try {
+      const task = (await store.tasks.get(run.taskId)) as Task | null;
+      if (task === null) return;
+      if (run.executor.kind !== 'model') {
+        throw new RunFailure('unsupported', `executor ${run.executor.cli} is not available in this version`);
+      }
+      profile = await store.models.get(run.executor.modelProfileId);
+      if (profile === null) {
+        throw new RunFailure('not_found', `the model profile ${run.executor.modelProfileId} was deleted`);
+      }
+      if (task.repoId === null || run.baseRef === null) {
+        throw new RunFailure(
+          'unsupported',
+          'text runs are not available in this version: the task has no repository',
+        );
+      }
+      const repo = await store.repos.get(task.repoId);
+      if (repo === null) throw new RunFailure('not_found', `the repository ${task.repoId} was deleted`);
+
+      const apiKey = await context.models.revealApiKey(profile.id);
+      secrets = apiKey === null ? [] : [apiKey];
+      const model = await runtime.languageModels(profile, apiKey);
+
+      const checkoutDone = await checkout(repo, signal);
+      const baseCommit = await resolveBase(checkoutDone, run.baseRef);
+      await store.runs.update(runId, { baseCommit });
+      run = { ...run, baseCommit };
+      await emit(runId, {
+        type: 'run-started',
+        message: `started on ${profile.displayName} at ${baseCommit.slice(0, 12)}${attempt > 1 ? ` (attempt ${attempt})` : ''}`,
+        data: { attempt, baseCommit },
+      });
+
+      const dir = layout.workingCopyDir(run);
+      const branch = runBranchName(run.id);
+      if (attempt > 1) {
+        await git.removeWorkingCopy({ workspace: staleWorkspace(dir) });
+        await git.deleteBranch({ repo: checkoutDone, branch });
+      }
+      workspace = await git.createWorkingCopy({
+        repo: checkoutDone,
+        baseRef: baseCommit,
+        branch,
+        dir,
+        signal,
+      });
+
+      const agent =
+        settings.createAgent?.({ run, profile, model }) ??
+        createEditAgent({
+          model,
+          ...(settings.maxEditAttempts === undefined ? {} : { maxAttempts: settings.maxEditAttempts }),
+          ...(settings.forbiddenPaths === undefined ? {} : { forbiddenPaths: settings.forbiddenPaths }),
+        });
+      const history = await historyOf(run);
+      const activeProfile = profile;
+      const activeWorkspace = workspace;
+      const activeRun = run;
+      const outcome: AgentOutcome = await context.limiter.run(
+        profile.provider,
+        () =>
+          agent.run({
+            instruction: activeRun.instruction,
+            history,
+            workspace: activeWorkspace,
+            signal,
+            emit: async (event) => {
+              if (event.type === 'run-tokens') {
+                const call = (event.data as { call?: TokenUsage }).call;
+                if (call !== undefined) usage = addUsage(usage, call);
+                await emit(runId, {
+                  type: 'run-tokens',
+                  level: event.level,
+                  message: event.message,
+                  data: {
+                    call: call ?? { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0 },
+                    total: { ...usage, costUsd: costOf(usage, priceOf(activeProfile)) },
+                  },
+                });
+                return;
+              }
+              await emit(runId, {
+                type: 'run-log',
+                level: event.level,
+                message: redactSecrets(event.message, secrets),
+                data: event.data,
+              });
+            },
+          }),
+        signal,
+      );
+      warnings = outcome.warnings;
+      agentSummary = outcome.summary;
+      if (outcome.usage !== null && usage.inputTokens + usage.outputTokens === 0) {
+        // An agent that reports usage only at the end (agent CLIs) still gets it recorded.
+        usage = {
+          inputTokens: outcome.usage.inputTokens,
+          outputTokens: outcome.usage.outputTokens,
+          cachedInputTokens: outcome.usage.cachedInputTokens,
+        };
+      }
+      if (outcome.status === 'failed') {
+        ending = () =>
+          finish(current, {
+            to: 'failed',
+            error: { code: 'agent_failed', message: redactSecrets(outcome.reason, secrets) },
+            usage: usageWithCost(),
+            warnings,
+            summary: outcome.summary,
+          });
+        return;
+      }
+
+      const patch = await git.diff({ workspace, base: baseCommit });
+      const filesChanged = summarizePatch(patch);
+      let commit: string | null = null;
+      if (patch === '') warnings = [...warnings, 'the run changed no files'];
+      else
+        commit = await git.commit({
+          workspace,
+          message: commitMessage(run, outcome.summary, profile.displayName),
+          author: settings.author ?? defaultAuthor,
+        });
+      ending = () =>
+        finish(current, {
+          to: 'succeeded',
+          fields: {
+            summary: redactSecrets(outcome.summary, secrets),
+            patch,
+            filesChanged,
+            warnings,
+            usage: usageWithCost(),
+            workingBranch: commit === null ? null : branch,
+          },
+          commit,
+        });
+    } catch (error) {
+      if (signal.aborted) {
+        if ((await jobStatus()) === 'canceled') {
+          ending = () => finish(current, { to: 'canceled', usage: usageWithCost() });
+          return;
+        }
+        // The queue is closing or lost the lease: the run resumes on its next delivery.
+        throw signal.reason ?? error;
+      }
+      if (error instanceof RunFailure) {
+        ending = () => fail(current, error.code, error.message, usageWithCost());
+      } else if (GoosukeError.isInstance(error)) {
+        ending = () =>
+          finish(current, {
+            to: 'failed',
+            error: { code: error.code, message: redactSecrets(error.message, secrets) },
+            usage: usageWithCost(),
+            warnings,
+            summary: agentSummary,
+          });
+      } else {
+        // An unexpected error is a bug: its message may hold anything, so the run says only that.
+        ending = () =>
+          fail(
+            current,
+            'internal',
+            'an unexpected error ended the run; see the job queue record',
+            usageWithCost(),
+          );
+        // Recorded as the job's last error for whoever debugs it, without any key in it.
+        throw new Error(
+          redactSecrets(error instanceof Error ? (error.stack ?? error.message) : String(error), secrets),
+        );
+      }
+    } finally {
+      // Clean up before the run is reported ended: whoever waits for it finds no leftovers.
+      if (workspace !== null) {
+        await git.removeWorkingCopy({ workspace }).catch(() => undefined);
+      }
+      if (ending !== null) await ending();
+    }
+  }
+
+  return { execute };
+}
+
+/** The run executor's public shape. */
+export type RunExecutor = ReturnType<typeof createRunExecutor>;

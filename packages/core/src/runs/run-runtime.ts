@@ -1,0 +1,87 @@
+import type { ModelProfile, Repo, Run } from '../domain/index.ts';
+import type { ModelPriceOverrides } from '../models/model-prices.ts';
+import type { Agent } from '../ports/agent.ts';
+import type { GitAuthor, GitBackend } from '../ports/git-backend.ts';
+import type { JobQueue } from '../ports/job-queue.ts';
+import type { LanguageModel } from '../ports/language-model.ts';
+
+/**
+ * Turns a stored model profile into a ready LanguageModel. The composition root knows the
+ * provider packages and where keys come from: `apiKey` is the profile's decrypted key, or null
+ * when none is stored (the root may then use the ecosystem's environment variable, e.g.
+ * `OPENAI_API_KEY`). Throws a GoosukeError (`secret_key`/`invalid_input`) when no key can be found.
+ */
+export type LanguageModelResolver = (
+  profile: ModelProfile,
+  apiKey: string | null,
+) => LanguageModel | Promise<LanguageModel>;
+
+/** Where runs keep their files; the composition root chooses (e.g. under `GOOSUKE_DATA_DIR`). */
+export interface RunLayout {
+  /** The local clone of `repo`, made once and fetched before runs. */
+  cloneDir(repo: Repo): string;
+  /** The working copy of `run`; it exists only while the run executes. */
+  workingCopyDir(run: Run): string;
+}
+
+/** What executing runs needs besides the store: the queue, git, the models and the file layout. */
+export interface RunRuntime {
+  queue: JobQueue;
+  git: GitBackend;
+  languageModels: LanguageModelResolver;
+  layout: RunLayout;
+}
+
+/** What chooses the agent of a run; the default is Goosuke's edit agent on the run's model. */
+export type AgentFactory = (context: { run: Run; profile: ModelProfile; model: LanguageModel }) => Agent;
+
+/** How runs execute. Every field has a default. */
+export interface RunSettings {
+  /** Per-model price overrides keyed `provider:model` (see resolveModelPrice). */
+  prices?: ModelPriceOverrides;
+  /**
+   * How many times a run whose worker died (its job's lease expired) is started over before it
+   * fails with reason `interrupted`. Default 1.
+   */
+  maxInterruptedRetries?: number;
+  /** Model calls the edit agent makes per run before giving up on edits that do not apply. Default 3. */
+  maxEditAttempts?: number;
+  /** Globs no run may change; default the edit engine's defaultForbiddenPaths. */
+  forbiddenPaths?: readonly string[];
+  /** Replaces the default edit agent (agent CLIs, tests). */
+  createAgent?: AgentFactory;
+  /** The author of run commits; default `Goosuke <goosuke@localhost>`. */
+  author?: GitAuthor;
+}
+
+/** Options of {@link RunWorkers}: how many runs execute at once. */
+export interface RunWorkerOptions {
+  /** Runs executing at once in this process. Default 4. */
+  concurrency?: number;
+  /**
+   * Runs executing at once per provider (`openai`, `anthropic`, `google`, `openai-compatible`);
+   * a provider not named here is bounded by `concurrency` only.
+   */
+  perProvider?: Partial<Record<ModelProfile['provider'], number>>;
+  /** How often to look for runs whose job was lost or given up, in milliseconds. Default 30,000. */
+  recoverEveryMs?: number;
+}
+
+/** Workers executing runs in this process; see `RunService.startWorkers`. */
+export interface RunWorkers {
+  /** Stops taking runs and interrupts running ones (they resume on the next start). Idempotent. */
+  stop(): Promise<void>;
+  /** Resolves once no run is queued or running in this process's queue. */
+  drain(): Promise<void>;
+}
+
+/** The branch that holds a run's commit. */
+export function runBranchName(runId: string): string {
+  return `goosuke/run-${runId}`;
+}
+
+/** The run whose branch `ref` names (see {@link runBranchName}), or null. */
+export function runIdOfBranch(ref: string | null): string | null {
+  const match = /^goosuke\/run-(.+)$/.exec(ref ?? '');
+  return match === null ? null : match[1]!;
+}

@@ -1,0 +1,92 @@
+import Database from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
+import { Migrator } from 'kysely/migration';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  aModelProfile,
+  createTempDatabaseDirectory,
+  type TempDatabaseDirectory,
+} from '../../test/fixtures.ts';
+import { createSqliteStore } from '../sqlite-store.ts';
+import { migrationLockTableName, migrationTableName, sqliteMigrationProvider } from './index.ts';
+
+let directory: TempDatabaseDirectory;
+
+beforeEach(async () => {
+  directory = await createTempDatabaseDirectory();
+});
+
+afterEach(async () => {
+  await directory.remove();
+});
+
+/** Creates `file` with only the migrations named, as an older release of the package left it. */
+async function migrateOnly(file: string, names: readonly string[]): Promise<void> {
+  const all = await sqliteMigrationProvider.getMigrations();
+  const kysely = new Kysely<unknown>({ dialect: new SqliteDialect({ database: new Database(file) }) });
+  try {
+    const migrator = new Migrator({
+      db: kysely,
+      provider: {
+        getMigrations: async () => Object.fromEntries(names.map((name) => [name, all[name]!])),
+      },
+      migrationTableName,
+      migrationLockTableName,
+    });
+    const { error } = await migrator.migrateToLatest();
+    if (error !== undefined) throw error;
+  } finally {
+    // Closes the better-sqlite3 handle too.
+    await kysely.destroy();
+  }
+}
+
+describe('0003_model_capabilities', () => {
+  it('gives profiles stored before it capabilities {}, and stores overrides after it', async () => {
+    const file = directory.file();
+    await migrateOnly(file, ['0001_initial_schema', '0002_job_queue']);
+    const old = aModelProfile({ provider: 'openai-compatible', baseUrl: 'http://127.0.0.1:11434/v1' });
+    const raw = new Database(file);
+    try {
+      const columns = raw
+        .prepare("select name from pragma_table_info('goosuke_model_profiles')")
+        .pluck()
+        .all();
+      expect(columns).not.toContain('capabilities');
+      raw
+        .prepare(
+          `insert into goosuke_model_profiles
+             (id, provider, model_name, display_name, base_url, has_api_key, encrypted_api_key, created_at, updated_at)
+           values (?, ?, ?, ?, ?, 1, 'v1.sealed', ?, ?)`,
+        )
+        .run(old.id, old.provider, old.modelName, old.displayName, old.baseUrl, old.createdAt, old.updatedAt);
+    } finally {
+      raw.close();
+    }
+
+    const store = directory.track(await createSqliteStore({ database: file }));
+    const expected = { ...old, hasApiKey: true, capabilities: {} };
+    expect(await store.models.get(old.id)).toEqual(expected);
+    expect((await store.models.list()).items).toEqual([expected]);
+    expect(await store.models.getEncryptedApiKey(old.id)).toBe('v1.sealed');
+    expect(
+      store.database
+        .prepare('select capabilities from goosuke_model_profiles where id = ?')
+        .pluck()
+        .get(old.id),
+    ).toBe('{}');
+
+    const updated = await store.models.update(old.id, { capabilities: { contextWindow: 131_072 } });
+    expect(updated.capabilities).toEqual({ contextWindow: 131_072 });
+    const added = await store.models.insert(
+      aModelProfile({ capabilities: { preferredEditFormat: 'whole-file' } }),
+    );
+    expect((await store.models.get(added.id))?.capabilities).toEqual({ preferredEditFormat: 'whole-file' });
+    // NOT NULL: a row can never lose its overrides object.
+    expect(() =>
+      store.database
+        .prepare('update goosuke_model_profiles set capabilities = null where id = ?')
+        .run(old.id),
+    ).toThrow(/NOT NULL/);
+  });
+});
