@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ModelCapabilities, RunEvent } from '../domain/index.ts';
 import { type EditFormat, InvalidInputError, ProviderError } from '../index.ts';
-import type { AgentInput, Generation } from '../ports/index.ts';
+import type { AgentInput, GenerateOptions, Generation } from '../ports/index.ts';
 import {
   buildMessage,
   createMemoryWorkspace,
@@ -202,6 +202,10 @@ describe('createEditAgent', () => {
       /^the edits did not apply after 3 attempts: src\/cart\.ts, hunk 1: /,
     );
     expect(model.calls).toHaveLength(3);
+    // Each retry carries only the latest failed reply and its report, so prompts do not grow.
+    const [first, second, third] = model.calls as [GenerateOptions, GenerateOptions, GenerateOptions];
+    expect(second.messages).toHaveLength(first.messages.length + 2);
+    expect(third.messages).toHaveLength(second.messages.length);
     expect(workspace.snapshot()).toEqual(project);
     expect(events.filter((event) => event.level === 'warn')).toHaveLength(3);
     expect(events.at(-1)!.message).not.toContain('asking the model again');

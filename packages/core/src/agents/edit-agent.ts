@@ -179,6 +179,7 @@ async function runEditAgent(
     buildContextMessage({ context, instruction: input.instruction, hasEarlierTurns: earlier.length > 0 }),
   );
   const totals: Totals = { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0 };
+  const promptLength = messages.length;
   let lastFailure: AttemptFailure | null = null;
   let lastReply = '';
 
@@ -236,6 +237,9 @@ async function runEditAgent(
       },
     });
     if (giveUp) break;
+    // Only the latest failed reply and its report go back: every edit is resent in full on each
+    // attempt, so older attempts add tokens (and could overflow a small context) without helping.
+    messages.length = promptLength;
     messages.push({
       role: 'assistant',
       content: generation.text.trim() === '' ? '(empty reply)' : generation.text,

@@ -100,7 +100,19 @@ const families: Readonly<Record<ModelProvider, readonly FamilyEntry[]>> = {
       },
     },
     {
-      pattern: /^claude-(sonnet-4|4-sonnet|haiku-4|opus-4-5|opus-4-6|3-7-sonnet)/,
+      // Families newer than this table: at least what the current generation offers.
+      pattern: /^claude-(sonnet|opus|haiku|fable|mythos)-[5-9]/,
+      capabilities: {
+        contextWindow: 200_000,
+        maxOutputTokens: 64_000,
+        outputLimitParameter: 'max_tokens',
+        supportsTemperature: true,
+        supportsTools: true,
+        preferredEditFormat: 'search-replace',
+      },
+    },
+    {
+      pattern: /^claude-(sonnet-4|4-sonnet|haiku-4|opus-4-[5-9]|3-7-sonnet)/,
       capabilities: {
         contextWindow: 200_000,
         maxOutputTokens: 64_000,
