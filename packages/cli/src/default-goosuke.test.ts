@@ -47,6 +47,7 @@ describe('readDefaultGoosukeConfig', () => {
       databasePath: path.join(directory, '.goosuke', 'goosuke.db'),
       secretKey,
       previousSecretKeys: [],
+      prices: {},
     });
     const config = readDefaultGoosukeConfig(
       {
@@ -73,6 +74,25 @@ describe('readDefaultGoosukeConfig', () => {
     });
     expect(error.code).toBe('unsupported');
     expect(error.message).not.toContain('pw');
+  });
+
+  it('reads price overrides from GOOSUKE_MODEL_PRICES and names what is wrong in them', () => {
+    const free = { inputPerMillion: 0, cachedInputPerMillion: 0, outputPerMillion: 0 };
+    const config = readDefaultGoosukeConfig(
+      {
+        GOOSUKE_SECRET_KEY: secretKey,
+        GOOSUKE_MODEL_PRICES: JSON.stringify({ 'openai-compatible:Qwen3-Coder:30B': free }),
+      },
+      directory,
+    );
+    expect(config.prices).toEqual({ 'openai-compatible:qwen3-coder:30b': free });
+    const read = (value: string) =>
+      configError({ GOOSUKE_SECRET_KEY: secretKey, GOOSUKE_MODEL_PRICES: value });
+    expect(read('{not json').message).toMatch(/^GOOSUKE_MODEL_PRICES is not JSON/);
+    expect(read(JSON.stringify({ 'gpt-4.1': free })).message).toMatch(/keys are provider:model/);
+    expect(read(JSON.stringify({ 'openai:gpt-4.1': { ...free, outputPerMillion: -1 } })).message).toMatch(
+      /^GOOSUKE_MODEL_PRICES\["openai:gpt-4.1"\]\["outputPerMillion"\]: /,
+    );
   });
 });
 

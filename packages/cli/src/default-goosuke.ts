@@ -8,12 +8,16 @@ import {
   type GitBackend,
   type Goosuke,
   GoosukeError,
+  InvalidInputError,
+  type ModelPriceOverrides,
+  modelPriceSchema,
   type RunLayout,
   type RunSettings,
   UnsupportedError,
 } from '@goosuke/core';
 import { createIsomorphicGitBackend } from '@goosuke/git-isomorphic';
 import { createSqliteJobQueue, createSqliteStore, type SqliteStore } from '@goosuke/store-sqlite';
+import { z } from 'zod';
 import { createLanguageModelResolver, type Environment } from './language-models.ts';
 
 /** What the default composition root is built from. */
@@ -26,6 +30,8 @@ export interface DefaultGoosukeConfig {
   secretKey: string;
   /** Former master secrets, still accepted for reading while keys rotate. */
   previousSecretKeys: string[];
+  /** Per-model price overrides from `GOOSUKE_MODEL_PRICES`, keyed `provider:model`. */
+  prices: ModelPriceOverrides;
 }
 
 /** The data directory used when `GOOSUKE_DATA_DIR` is not set, relative to the working directory. */
@@ -44,14 +50,46 @@ function databasePathFrom(url: string, cwd: string): string {
   return location === ':memory:' ? location : path.resolve(cwd, location);
 }
 
+const pricesSchema = z.record(z.string(), modelPriceSchema).superRefine((prices, context) => {
+  for (const key of Object.keys(prices)) {
+    if (!/^(openai|anthropic|google|openai-compatible):.+$/.test(key)) {
+      context.addIssue({ code: 'custom', path: [key], message: 'keys are provider:model, e.g. openai:gpt-4.1' });
+    }
+  }
+});
+
+/** `GOOSUKE_MODEL_PRICES`: a JSON object of price overrides; model names compare lower-cased. */
+function readPrices(text: string | undefined): ModelPriceOverrides {
+  if (text === undefined || text.trim() === '') return {};
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new InvalidInputError(
+      'GOOSUKE_MODEL_PRICES is not JSON; give {"provider:model": {"inputPerMillion": 0, "cachedInputPerMillion": 0, "outputPerMillion": 0}}',
+    );
+  }
+  const parsed = pricesSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new InvalidInputError(
+      `GOOSUKE_MODEL_PRICES${issue.path.map((part) => `[${JSON.stringify(part)}]`).join('')}: ${issue.message}`,
+    );
+  }
+  return Object.fromEntries(Object.entries(parsed.data).map(([key, price]) => [key.toLowerCase(), price]));
+}
+
 /**
  * Reads the configuration from environment variables:
  * - `GOOSUKE_SECRET_KEY` (required): at least 32 characters, not trivially repetitive;
  * - `GOOSUKE_PREVIOUS_SECRET_KEYS`: former secret keys, comma-separated, for rotation;
  * - `GOOSUKE_DATA_DIR`: where Goosuke keeps its files (default `.goosuke` under `cwd`);
  * - `GOOSUKE_DATABASE_URL`: `sqlite:PATH` (or `sqlite::memory:`) overrides the database, which
- *   is otherwise `goosuke.db` in the data directory.
+ *   is otherwise `goosuke.db` in the data directory;
+ * - `GOOSUKE_MODEL_PRICES`: JSON price overrides, `{"provider:model": {"inputPerMillion": 3,
+ *   "cachedInputPerMillion": 0.3, "outputPerMillion": 15}}` (USD per million tokens).
  *
+ * @throws InvalidInputError for `GOOSUKE_MODEL_PRICES` that is not valid JSON of prices.
  * @throws GoosukeError `secret_key` when the secret key is missing or weak (the message says how
  *   to make one and never contains the key); UnsupportedError for a database URL of another kind.
  */
@@ -81,6 +119,7 @@ export function readDefaultGoosukeConfig(
     databasePath: databaseUrl ? databasePathFrom(databaseUrl, cwd) : path.join(dataDir, 'goosuke.db'),
     secretKey,
     previousSecretKeys,
+    prices: readPrices(env.GOOSUKE_MODEL_PRICES),
   };
 }
 
@@ -164,7 +203,7 @@ export async function createDefaultGoosuke(
         }),
         layout,
       },
-      ...(options.runs === undefined ? {} : { runs: options.runs }),
+      runs: { ...options.runs, prices: { ...config.prices, ...options.runs?.prices } },
       ...(options.eventSinks === undefined ? {} : { eventSinks: options.eventSinks }),
     });
     return {

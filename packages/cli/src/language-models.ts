@@ -1,4 +1,3 @@
-import { createAnthropicProvider } from '@goosuke/anthropic';
 import {
   GoosukeError,
   type LanguageModel,
@@ -6,8 +5,6 @@ import {
   type LanguageModelResolver,
   type ModelProfile,
 } from '@goosuke/core';
-import { createGoogleProvider } from '@goosuke/google';
-import { createOpenAIProvider } from '@goosuke/openai';
 
 /** Environment variables, as the CLI reads them (`.env` merged under the real environment). */
 export type Environment = Readonly<Record<string, string | undefined>>;
@@ -40,7 +37,8 @@ export interface LanguageModelResolverOptions {
  * them uses the ecosystem's variables (`OPENAI_API_KEY`/`OPENAI_BASE_URL`,
  * `ANTHROPIC_API_KEY`/`ANTHROPIC_BASE_URL`, `GEMINI_API_KEY` else `GOOGLE_API_KEY` and
  * `GOOGLE_GEMINI_BASE_URL`). The profile's capability overrides apply. A missing key is a
- * GoosukeError `secret_key` whose message names the variable to set; keys are never in messages.
+ * GoosukeError `secret_key` (the returned promise rejects) whose message names the variable to
+ * set; keys are never in messages.
  */
 export function createLanguageModelResolver(options: LanguageModelResolverOptions): LanguageModelResolver {
   const { env } = options;
@@ -48,7 +46,8 @@ export function createLanguageModelResolver(options: LanguageModelResolverOption
     ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
     ...(options.maxRetries === undefined ? {} : { maxRetries: options.maxRetries }),
   };
-  return (profile: ModelProfile, storedKey: string | null): LanguageModel => {
+  // Each provider's SDK loads on first use: commands that call no model start fast.
+  return async (profile: ModelProfile, storedKey: string | null): Promise<LanguageModel> => {
     const names = providerEnvironment[profile.provider];
     const apiKey =
       storedKey ?? names.keys.map((name) => nonEmpty(env[name])).find((value) => value !== undefined);
@@ -67,15 +66,21 @@ export function createLanguageModelResolver(options: LanguageModelResolverOption
     let provider: LanguageModelProvider;
     switch (profile.provider) {
       case 'openai':
-      case 'openai-compatible':
+      case 'openai-compatible': {
+        const { createOpenAIProvider } = await import('@goosuke/openai');
         provider = createOpenAIProvider({ provider: profile.provider, ...keyed });
         break;
-      case 'anthropic':
+      }
+      case 'anthropic': {
+        const { createAnthropicProvider } = await import('@goosuke/anthropic');
         provider = createAnthropicProvider({ apiKey: apiKey!, ...keyed });
         break;
-      case 'google':
+      }
+      case 'google': {
+        const { createGoogleProvider } = await import('@goosuke/google');
         provider = createGoogleProvider({ apiKey: apiKey!, ...keyed });
         break;
+      }
     }
     return provider(profile.modelName, { capabilities: profile.capabilities });
   };

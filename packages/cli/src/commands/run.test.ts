@@ -299,6 +299,33 @@ describe('goosuke run', () => {
     expect(JSON.parse(list.stdout)).toEqual([]);
   });
 
+  it('prices a model from GOOSUKE_MODEL_PRICES, and exits 3 when that is not valid', async () => {
+    const project = await fixture();
+    openai.respond({
+      kind: 'reply',
+      text: applyPatch('Done.', "  return 'Hi ' + name;"),
+      usage: { promptTokens: 500_000, completionTokens: 100_000 },
+    });
+    const prices = JSON.stringify({
+      'openai:my-finetune': { inputPerMillion: 1, cachedInputPerMillion: 0.5, outputPerMillion: 10 },
+    });
+    const run = await project.goosuke(
+      ['run', '--repo', 'repo', '--model', 'openai:my-finetune', '-m', 'Say hi', '--json'],
+      {
+        env: { GOOSUKE_MODEL_PRICES: prices },
+      },
+    );
+    expect(run.code, run.stderr).toBe(0);
+    const report = JSON.parse(run.stdout) as { runs: Array<{ usage: { costUsd: number | null } }> };
+    // 500k input at $1 and 100k output at $10 per million.
+    expect(report.runs[0]!.usage.costUsd).toBe(1.5);
+    const bad = await project.goosuke(['run', '--repo', 'repo', '--model', 'openai:gpt-4.1', '-m', 'x'], {
+      env: { GOOSUKE_MODEL_PRICES: '{oops' },
+    });
+    expect(bad.code).toBe(3);
+    expect(bad.stderr).toMatch(/GOOSUKE_MODEL_PRICES is not JSON/);
+  });
+
   it('exits 3 without GOOSUKE_SECRET_KEY', async () => {
     const project = await fixture();
     const run = await project.goosuke(['run', '--repo', 'repo', '--model', 'openai:gpt-4.1', '-m', 'x'], {

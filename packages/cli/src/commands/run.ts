@@ -169,7 +169,7 @@ async function execute(goosuke: DefaultGoosuke, plan: RunPlan): Promise<number> 
   const plans = plan.specs.map((spec) => planModelSpec(spec, plan.env, known));
   for (const spec of plans) {
     const profile = spec.kind === 'stored' ? spec.profile : spec.preview;
-    resolver(profile, spec.kind === 'stored' ? await goosuke.models.revealApiKey(profile.id) : null);
+    await resolver(profile, spec.kind === 'stored' ? await goosuke.models.revealApiKey(profile.id) : null);
   }
   const profiles: ModelProfile[] = [];
   const created = new Map<string, ModelProfile>();
