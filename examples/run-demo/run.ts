@@ -63,16 +63,18 @@ function git(...args: string[]): void {
   });
 }
 
+// The demo reads the provider keys a user may have set; nothing else of the environment matters.
+const environment: Readonly<Record<string, string | undefined>> = process.env;
 const env: Record<string, string | undefined> = {
-  ...process.env,
+  ...environment,
   GOOSUKE_DATA_DIR: join(work, 'data'),
   // A real deployment keeps one secret key; the demo's data is thrown away, so any strong one will do.
-  GOOSUKE_SECRET_KEY: process.env.GOOSUKE_SECRET_KEY ?? randomBytes(32).toString('base64url'),
+  GOOSUKE_SECRET_KEY: environment.GOOSUKE_SECRET_KEY ?? randomBytes(32).toString('base64url'),
 };
 const models: string[] = [];
-if (process.env.OPENAI_API_KEY) models.push('openai:gpt-4.1');
-if (process.env.ANTHROPIC_API_KEY) models.push('anthropic:claude-sonnet-4-6');
-if (process.env.GEMINI_API_KEY || process.env.GOOGLE_API_KEY) models.push('google:gemini-2.5-flash');
+if (environment.OPENAI_API_KEY) models.push('openai:gpt-4.1');
+if (environment.ANTHROPIC_API_KEY) models.push('anthropic:claude-sonnet-4-6');
+if (environment.GEMINI_API_KEY || environment.GOOGLE_API_KEY) models.push('google:gemini-2.5-flash');
 
 const closers: Array<() => Promise<void>> = [];
 try {

@@ -53,7 +53,11 @@ function databasePathFrom(url: string, cwd: string): string {
 const pricesSchema = z.record(z.string(), modelPriceSchema).superRefine((prices, context) => {
   for (const key of Object.keys(prices)) {
     if (!/^(openai|anthropic|google|openai-compatible):.+$/.test(key)) {
-      context.addIssue({ code: 'custom', path: [key], message: 'keys are provider:model, e.g. openai:gpt-4.1' });
+      context.addIssue({
+        code: 'custom',
+        path: [key],
+        message: 'keys are provider:model, e.g. openai:gpt-4.1',
+      });
     }
   }
 });

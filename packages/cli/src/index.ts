@@ -7,6 +7,12 @@
 export { createDirectoryWorkspace, type DirectoryWorkspaceOptions } from '@goosuke/git-isomorphic';
 export type { CliIo, TextSink } from './cli-io.ts';
 export {
+  type ModelSpecPlan,
+  patchFileNames,
+  planModelSpec,
+  realizeModelSpec,
+} from './commands/run-models.ts';
+export {
   createDefaultGoosuke,
   type DefaultGoosuke,
   type DefaultGoosukeConfig,

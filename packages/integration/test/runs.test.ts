@@ -77,7 +77,7 @@ async function setUp(options: { behaviour: Behaviour; settings?: RunSettings }) 
   const source = path.join(scratch.dir, 'source');
   await makeRepository(source, {
     'README.md': '# demo\n',
-    'src/greet.ts': 'export function greet(name: string) {\n  return `Hello, ${name}`;\n}\n',
+    'src/greet.ts': "export function greet(name: string) {\n  return 'Hello, ' + name;\n}\n",
   });
   const database = path.join(scratch.dir, 'goosuke.db');
   const composed = await compose({ ...options, database, dataDir });
@@ -116,14 +116,14 @@ describe('runs on SQLite, the durable queue and isomorphic-git', () => {
           return writeThenSucceed(
             input,
             'src/greet.ts',
-            'export const greet = (name: string) => `Hi, ${name}`;\n',
+            "export const greet = (name: string) => 'Hi, ' + name;\n",
           );
         }
         if (profile.modelName === 'claude-sonnet-4-5') {
           await input.workspace!.writeFiles([
             {
               path: 'src/greet.ts',
-              content: 'export function greet(name: string) {\n  return `Hey, ${name}`;\n}\n',
+              content: "export function greet(name: string) {\n  return 'Hey, ' + name;\n}\n",
             },
             { path: 'docs/greet.md', content: '# greet\n' },
           ]);
@@ -153,9 +153,9 @@ describe('runs on SQLite, the durable queue and isomorphic-git', () => {
     ]);
     const [openai, anthropic, local] = done as [Run, Run, Run];
     const clone = path.join(env.dataDir, 'clones', env.repo.id);
-    expect(await showFile(clone, `goosuke/run-${openai.id}`, 'src/greet.ts')).toContain('Hi, ${name}');
+    expect(await showFile(clone, `goosuke/run-${openai.id}`, 'src/greet.ts')).toContain("'Hi, ' + name");
     expect(await showFile(clone, `goosuke/run-${anthropic.id}`, 'docs/greet.md')).toBe('# greet\n');
-    expect(await showFile(clone, `goosuke/run-${local.id}`, 'src/greet.ts')).toContain('Hello, ${name}');
+    expect(await showFile(clone, `goosuke/run-${local.id}`, 'src/greet.ts')).toContain("'Hello, ' + name");
     expect(openai.workingBranch).toBe(`goosuke/run-${openai.id}`);
     expect(openai.filesChanged).toEqual([
       { path: 'src/greet.ts', oldPath: null, status: 'modified', added: 1, removed: 3 },

@@ -139,7 +139,9 @@ describe('goosuke run', () => {
       },
       { kind: 'reply', text: applyPatch('Warmer greeting.', "  return 'Welcome ' + name;"), delayMs: 100 },
     );
-    anthropic.respond(fakeAnthropicText(searchReplace('Greets by name.', '  return `Hello, ${name}!`;')));
+    anthropic.respond(
+      fakeAnthropicText(searchReplace('Greets by name.', "  return 'Hello, ' + name + '!';")),
+    );
     const run = await project.goosuke([
       'run',
       '--repo',
@@ -178,7 +180,7 @@ describe('goosuke run', () => {
       path.join(project.cwd, 'patches', 'anthropic-claude-sonnet-4-5.patch'),
       'utf8',
     );
-    expect(patch).toContain('+  return `Hello, ${name}!`;');
+    expect(patch).toContain("+  return 'Hello, ' + name + '!';");
     // The patch applies to the repository with git itself.
     await writeFile(path.join(project.cwd, 'check.patch'), patch);
     await git(project.repo, 'apply', '--check', path.join(project.cwd, 'check.patch'));
