@@ -1,18 +1,13 @@
-import { type ModelProfile, type ModelProfileService, modelCapabilitiesSchema } from '@goosuke/core';
+import {
+  collectPages,
+  type ModelProfile,
+  type ModelProfileService,
+  modelCapabilitiesSchema,
+} from '@goosuke/core';
 
 /** Every model profile, reading page after page (of `pageSize`, 1 to 500) until the last. */
-export async function listAllModelProfiles(
-  models: ModelProfileService,
-  pageSize = 500,
-): Promise<ModelProfile[]> {
-  const profiles: ModelProfile[] = [];
-  let cursor: string | null = null;
-  do {
-    const page = await models.list({ limit: pageSize, cursor });
-    profiles.push(...page.items);
-    cursor = page.nextCursor;
-  } while (cursor !== null);
-  return profiles;
+export function listAllModelProfiles(models: ModelProfileService, pageSize = 500): Promise<ModelProfile[]> {
+  return collectPages((cursor) => models.list({ limit: pageSize, cursor }));
 }
 
 /**

@@ -38,4 +38,5 @@ export type {
   TemplateRepository,
   UserRepository,
 } from './store.ts';
+export { collectPages } from './store.ts';
 export type { Workspace } from './workspace.ts';

@@ -34,6 +34,22 @@ export interface Page<T> {
 }
 
 /**
+ * Every item of a paged list, reading page after page until the last: `list(cursor)` returns
+ * the page after `cursor` (null for the first). For lists callers know to be small, such as a
+ * task's runs or a deployment's model profiles.
+ */
+export async function collectPages<T>(list: (cursor: string | null) => Promise<Page<T>>): Promise<T[]> {
+  const items: T[] = [];
+  let cursor: string | null = null;
+  do {
+    const page: Page<T> = await list(cursor);
+    items.push(...page.items);
+    cursor = page.nextCursor;
+  } while (cursor !== null);
+  return items;
+}
+
+/**
  * The operations every entity repository offers. `get` returns null for a missing id;
  * `insert` throws ConflictError for a duplicate id or unique key; `update` throws
  * NotFoundError for a missing id and returns the stored result; `delete` returns whether

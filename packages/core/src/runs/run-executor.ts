@@ -8,7 +8,7 @@ import type { Clock } from '../ports/clock.ts';
 import { isoNow } from '../ports/clock.ts';
 import type { IdGenerator } from '../ports/id-generator.ts';
 import type { TokenUsage } from '../ports/language-model.ts';
-import type { Store } from '../ports/store.ts';
+import { collectPages, type Store } from '../ports/store.ts';
 import type { Workspace } from '../ports/workspace.ts';
 import type { ModelProfileService } from '../services/model-profile-service.ts';
 import type { KeyedLimiter } from './keyed-limiter.ts';
@@ -46,19 +46,6 @@ function staleWorkspace(root: string): Workspace {
     throw new GoosukeError('internal', `the working copy ${root} is being removed`);
   };
   return { root, listFiles: refuse, readFile: refuse, writeFiles: refuse };
-}
-
-async function allPages<T>(
-  list: (cursor: string | null) => Promise<{ items: T[]; nextCursor: string | null }>,
-) {
-  const items: T[] = [];
-  let cursor: string | null = null;
-  do {
-    const page = await list(cursor);
-    items.push(...page.items);
-    cursor = page.nextCursor;
-  } while (cursor !== null);
-  return items;
 }
 
 function addUsage(total: TokenUsage, call: TokenUsage): TokenUsage {
@@ -185,7 +172,7 @@ export function createRunExecutor(context: RunExecutorContext) {
 
   /** The conversation the agent sees: user messages up to this run's, and the answers of the runs it builds on. */
   async function historyOf(run: Run): Promise<Message[]> {
-    const messages = await allPages((cursor) =>
+    const messages = await collectPages((cursor) =>
       store.messages.list({ taskId: run.taskId, limit: 500, cursor }),
     );
     const ancestors = new Set<string>();

@@ -17,7 +17,7 @@ import { ConflictError, GoosukeError, NotFoundError, UnsupportedError } from '..
 import { isoNow } from '../ports/clock.ts';
 import type { EventSink } from '../ports/event-sink.ts';
 import type { Job, JobHandler } from '../ports/job-queue.ts';
-import type { ListOptions, Page } from '../ports/store.ts';
+import { collectPages, type ListOptions, type Page } from '../ports/store.ts';
 import { createKeyedLimiter } from '../runs/keyed-limiter.ts';
 import { createRunEventHub, type RunEventListener } from '../runs/run-events.ts';
 import { createRunExecutor } from '../runs/run-executor.ts';
@@ -178,20 +178,8 @@ export function createRunService(context: RunServiceContext): RunService {
     return run;
   }
 
-  async function allRuns(filter: {
-    taskId?: string;
-    messageId?: string;
-    status?: Run['status'];
-  }): Promise<Run[]> {
-    const runs: Run[] = [];
-    let cursor: string | null = null;
-    do {
-      const page: Page<Run> = await store.runs.list({ ...filter, limit: 500, cursor });
-      runs.push(...page.items);
-      cursor = page.nextCursor;
-    } while (cursor !== null);
-    return runs;
-  }
+  const allRuns = (filter: { taskId?: string; messageId?: string; status?: Run['status'] }): Promise<Run[]> =>
+    collectPages((cursor) => store.runs.list({ ...filter, limit: 500, cursor }));
 
   async function enqueue(runId: string): Promise<void> {
     try {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Store } from '../ports/index.ts';
+import { collectPages, type Store } from '../ports/index.ts';
 import { expectGoosukeError, rejectionOf } from './conformance-assertions.ts';
 import {
   buildExtension,
@@ -20,18 +20,7 @@ import { waitUntil } from './wait-until.ts';
 
 /** Everything a store holds, read through its public API, for before/after comparisons. */
 async function readEverything(store: Store, runIds: string[]): Promise<Record<string, unknown>> {
-  const all = async <T>(
-    list: (cursor: string | null) => Promise<{ items: T[]; nextCursor: string | null }>,
-  ) => {
-    const items: T[] = [];
-    let cursor: string | null = null;
-    do {
-      const page = await list(cursor);
-      items.push(...page.items);
-      cursor = page.nextCursor;
-    } while (cursor !== null);
-    return items;
-  };
+  const all = collectPages;
   const models = await all((cursor) => store.models.list({ cursor, limit: 500 }));
   const users = await all((cursor) => store.users.list({ cursor, limit: 500 }));
   return {
