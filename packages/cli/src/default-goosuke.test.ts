@@ -96,6 +96,52 @@ describe('readDefaultGoosukeConfig', () => {
   });
 });
 
+describe('readDefaultGoosukeConfig: sign-in settings', () => {
+  const jwtSecret = 'a-separate-jwt-signing-secret-0123456789ABCDEF';
+
+  it('reads GOOSUKE_JWT_SECRET and GOOSUKE_SCRYPT_COST only when set', () => {
+    const config = readDefaultGoosukeConfig(
+      {
+        GOOSUKE_SECRET_KEY: secretKey,
+        GOOSUKE_JWT_SECRET: ` ${jwtSecret} `,
+        GOOSUKE_SCRYPT_COST: 'N=16384,r=8,p=2',
+      },
+      directory,
+    );
+    expect(config.jwtSecret).toBe(jwtSecret);
+    expect(config.scryptCost).toEqual({ N: 16_384, r: 8, p: 2 });
+    const bare = readDefaultGoosukeConfig(
+      { GOOSUKE_SECRET_KEY: secretKey, GOOSUKE_JWT_SECRET: ' ' },
+      directory,
+    );
+    expect('jwtSecret' in bare || 'scryptCost' in bare).toBe(false);
+  });
+
+  it('refuses a weak JWT secret, or one that is also a secret key, without echoing it', () => {
+    const weak = configError({ GOOSUKE_SECRET_KEY: secretKey, GOOSUKE_JWT_SECRET: 'short-jwt-secret' });
+    expect(weak.code).toBe('secret_key');
+    expect(weak.message).toContain('GOOSUKE_JWT_SECRET');
+    expect(weak.message).not.toContain('short-jwt-secret');
+    for (const env of [
+      { GOOSUKE_SECRET_KEY: secretKey, GOOSUKE_PREVIOUS_SECRET_KEYS: '', GOOSUKE_JWT_SECRET: secretKey },
+      { GOOSUKE_SECRET_KEY: secretKey, GOOSUKE_PREVIOUS_SECRET_KEYS: otherKey, GOOSUKE_JWT_SECRET: otherKey },
+    ]) {
+      const reused = configError(env);
+      expect(reused.code).toBe('secret_key');
+      expect(reused.message).toMatch(/must differ from GOOSUKE_SECRET_KEY/);
+      expect(reused.message).not.toContain(env.GOOSUKE_JWT_SECRET);
+    }
+  });
+
+  it('refuses a scrypt cost that is not one', () => {
+    for (const cost of ['131072', 'N=1000,r=8,p=1', 'N=1024,r=0,p=1', 'n=1024,r=8,p=1']) {
+      expect(configError({ GOOSUKE_SECRET_KEY: secretKey, GOOSUKE_SCRYPT_COST: cost }).message).toMatch(
+        /^GOOSUKE_SCRYPT_COST/,
+      );
+    }
+  });
+});
+
 describe('createDefaultGoosuke', () => {
   it('keeps data in the SQLite file across restarts, with API keys sealed at rest', async () => {
     const config = readDefaultGoosukeConfig({ GOOSUKE_SECRET_KEY: secretKey }, directory);

@@ -16,6 +16,7 @@ import {
   UnsupportedError,
 } from '@goosuke/core';
 import { createIsomorphicGitBackend } from '@goosuke/git-isomorphic';
+import { createScryptPasswordHasher, type ScryptCost } from '@goosuke/scrypt';
 import { createSqliteJobQueue, createSqliteStore, type SqliteStore } from '@goosuke/store-sqlite';
 import { z } from 'zod';
 import { createLanguageModelResolver, type Environment } from './language-models.ts';
@@ -32,6 +33,16 @@ export interface DefaultGoosukeConfig {
   previousSecretKeys: string[];
   /** Per-model price overrides from `GOOSUKE_MODEL_PRICES`, keyed `provider:model`. */
   prices: ModelPriceOverrides;
+  /**
+   * The secret access JWTs are signed with (`GOOSUKE_JWT_SECRET`); absent when not set, in which
+   * case sign-in is unavailable (the server command requires it). Never the secret key.
+   */
+  jwtSecret?: string;
+  /**
+   * The scrypt cost of new password hashes (`GOOSUKE_SCRYPT_COST`); absent means the default,
+   * OWASP's N=2^17, r=8, p=1. Lowering it weakens stored passwords: for tests only.
+   */
+  scryptCost?: ScryptCost;
 }
 
 /** The data directory used when `GOOSUKE_DATA_DIR` is not set, relative to the working directory. */
@@ -83,6 +94,40 @@ function readPrices(text: string | undefined): ModelPriceOverrides {
   return Object.fromEntries(Object.entries(parsed.data).map(([key, price]) => [key.toLowerCase(), price]));
 }
 
+/** `GOOSUKE_SCRYPT_COST`: `N=16384,r=8,p=1`, checked by building a hasher with it. */
+function readScryptCost(text: string | undefined): ScryptCost | undefined {
+  if (text === undefined || text.trim() === '') return undefined;
+  const match = /^N=(\d+),r=(\d+),p=(\d+)$/.exec(text.trim());
+  if (!match) {
+    throw new InvalidInputError('GOOSUKE_SCRYPT_COST must look like N=131072,r=8,p=1');
+  }
+  const cost = { N: Number(match[1]), r: Number(match[2]), p: Number(match[3]) };
+  try {
+    createScryptPasswordHasher({ cost });
+  } catch (error) {
+    throw new InvalidInputError(`GOOSUKE_SCRYPT_COST: ${(error as Error).message}`, [], { cause: error });
+  }
+  return cost;
+}
+
+/** `GOOSUKE_JWT_SECRET`, when set: strong, and not one of the SecretBox keys. */
+function readJwtSecret(text: string | undefined, secretKeys: readonly string[]): string | undefined {
+  const secret = text?.trim() ?? '';
+  if (secret === '') return undefined;
+  try {
+    assertStrongSecret(secret, 'GOOSUKE_JWT_SECRET');
+  } catch (error) {
+    throw new GoosukeError('secret_key', (error as Error).message, { cause: error });
+  }
+  if (secretKeys.includes(secret)) {
+    throw new GoosukeError(
+      'secret_key',
+      `GOOSUKE_JWT_SECRET must differ from GOOSUKE_SECRET_KEY (one signs tokens, the other seals secrets); ${generateHint}`,
+    );
+  }
+  return secret;
+}
+
 /**
  * Reads the configuration from environment variables:
  * - `GOOSUKE_SECRET_KEY` (required): at least 32 characters, not trivially repetitive;
@@ -91,11 +136,16 @@ function readPrices(text: string | undefined): ModelPriceOverrides {
  * - `GOOSUKE_DATABASE_URL`: `sqlite:PATH` (or `sqlite::memory:`) overrides the database, which
  *   is otherwise `goosuke.db` in the data directory;
  * - `GOOSUKE_MODEL_PRICES`: JSON price overrides, `{"provider:model": {"inputPerMillion": 3,
- *   "cachedInputPerMillion": 0.3, "outputPerMillion": 15}}` (USD per million tokens).
+ *   "cachedInputPerMillion": 0.3, "outputPerMillion": 15}}` (USD per million tokens);
+ * - `GOOSUKE_JWT_SECRET`: the key access JWTs are signed with; optional here (adding users does
+ *   not need it), but when set it must be strong and differ from the secret keys;
+ * - `GOOSUKE_SCRYPT_COST`: `N=...,r=...,p=...`, the scrypt cost of new password hashes
+ *   (default N=131072,r=8,p=1); lower it for tests only.
  *
  * @throws InvalidInputError for `GOOSUKE_MODEL_PRICES` that is not valid JSON of prices.
- * @throws GoosukeError `secret_key` when the secret key is missing or weak (the message says how
- *   to make one and never contains the key); UnsupportedError for a database URL of another kind.
+ * @throws GoosukeError `secret_key` when the secret key is missing or weak, or the JWT secret is
+ *   weak or equal to a secret key (the message says how to make one and never contains a key);
+ *   UnsupportedError for a database URL of another kind; InvalidInputError for a bad scrypt cost.
  */
 export function readDefaultGoosukeConfig(
   env: Readonly<Record<string, string | undefined>>,
@@ -116,6 +166,8 @@ export function readDefaultGoosukeConfig(
     // A weak key is a configuration problem, not bad command-line input.
     throw new GoosukeError('secret_key', (error as Error).message, { cause: error });
   }
+  const jwtSecret = readJwtSecret(env.GOOSUKE_JWT_SECRET, [secretKey, ...previousSecretKeys]);
+  const scryptCost = readScryptCost(env.GOOSUKE_SCRYPT_COST);
   const dataDir = path.resolve(cwd, env.GOOSUKE_DATA_DIR?.trim() || defaultDataDir);
   const databaseUrl = env.GOOSUKE_DATABASE_URL?.trim();
   return {
@@ -124,6 +176,8 @@ export function readDefaultGoosukeConfig(
     secretKey,
     previousSecretKeys,
     prices: readPrices(env.GOOSUKE_MODEL_PRICES),
+    ...(jwtSecret === undefined ? {} : { jwtSecret }),
+    ...(scryptCost === undefined ? {} : { scryptCost }),
   };
 }
 
@@ -158,7 +212,8 @@ export interface DefaultGoosukeOptions {
 
 /**
  * The default composition root, shared by the CLI, the HTTP server and the Discord bot: Goosuke
- * on a SQLite file store, a Web Crypto SecretBox, the durable SQLite job queue on the same
+ * on a SQLite file store, a Web Crypto SecretBox, scrypt password hashing (sign-in also needs
+ * `config.jwtSecret`), the durable SQLite job queue on the same
  * database, isomorphic-git (clones in `<dataDir>/clones/<repo-id>`, working copies in
  * `<dataDir>/worktrees/<run-id>`) and the OpenAI, Anthropic and Google providers. Runs execute
  * once `goosuke.runs.startWorkers()` is called.
@@ -208,6 +263,10 @@ export async function createDefaultGoosuke(
         layout,
       },
       runs: { ...options.runs, prices: { ...config.prices, ...options.runs?.prices } },
+      passwordHasher: createScryptPasswordHasher(
+        config.scryptCost === undefined ? {} : { cost: config.scryptCost },
+      ),
+      ...(config.jwtSecret === undefined ? {} : { jwtSecret: config.jwtSecret }),
       ...(options.eventSinks === undefined ? {} : { eventSinks: options.eventSinks }),
     });
     return {

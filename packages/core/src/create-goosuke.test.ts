@@ -4,7 +4,12 @@ import { GoosukeError } from './errors/index.ts';
 import type { SecretBox } from './ports/secret-box.ts';
 import type { Store } from './ports/store.ts';
 import { createWebCryptoSecretBox } from './secrets/index.ts';
-import { createFixedClock, createMemoryStore, createSequentialIdGenerator } from './testing/index.ts';
+import {
+  createFakePasswordHasher,
+  createFixedClock,
+  createMemoryStore,
+  createSequentialIdGenerator,
+} from './testing/index.ts';
 
 const apiKey = 'sk-test-0123456789abcdefghijklmnopqrstuvwxyz';
 
@@ -167,6 +172,60 @@ describe('createGoosuke', () => {
       await goosuke.tasks.delete(task.id);
       expect((await store.messages.list()).items).toHaveLength(0);
       expect(await codeOf(goosuke.tasks.get(task.id))).toBe('not_found');
+    });
+  });
+
+  describe('users, auth and tokens', () => {
+    const jwtSecret = 'jwt-secret-for-create-goosuke-tests-0123456789';
+
+    it('answers UnsupportedError, saying what to pass, while the hasher or JWT secret is missing', async () => {
+      const users = await goosuke.users
+        .create({ username: 'ada', password: 'correct horse battery' })
+        .catch((error: GoosukeError) => error);
+      expect((users as GoosukeError).code).toBe('unsupported');
+      expect((users as GoosukeError).message).toContain('passwordHasher');
+      expect(await codeOf(goosuke.auth.authenticate('anything'))).toBe('unsupported');
+      // The stand-ins are not thenables: awaiting them is harmless.
+      expect(await Promise.resolve(goosuke.auth)).toBe(goosuke.auth);
+
+      const hasherOnly = createGoosuke({ store, secretBox, passwordHasher: createFakePasswordHasher() });
+      expect(
+        (await hasherOnly.users.create({ username: 'ada', password: 'correct horse battery' })).role,
+      ).toBe('member');
+      const login = await hasherOnly.auth
+        .login({ username: 'ada', password: 'x' })
+        .catch((error: GoosukeError) => error);
+      expect((login as GoosukeError).code).toBe('unsupported');
+      expect((login as GoosukeError).message).toContain('GOOSUKE_JWT_SECRET');
+    });
+
+    it('refuses a weak JWT secret at once, without echoing it', () => {
+      const weak = 'jwt-secret-too-short';
+      let caught: unknown;
+      try {
+        createGoosuke({ store, secretBox, passwordHasher: createFakePasswordHasher(), jwtSecret: weak });
+      } catch (error) {
+        caught = error;
+      }
+      expect(GoosukeError.isInstance(caught) && caught.code).toBe('invalid_input');
+      expect((caught as Error).message).toContain('GOOSUKE_JWT_SECRET');
+      expect((caught as Error).message).not.toContain(weak);
+    });
+
+    it('signs a user in end to end with both given', async () => {
+      const full = createGoosuke({ store, secretBox, passwordHasher: createFakePasswordHasher(), jwtSecret });
+      const user = await full.users.create({
+        username: 'ada',
+        password: 'correct horse battery',
+        role: 'admin',
+      });
+      const { accessToken } = await full.auth.login({ username: 'ada', password: 'correct horse battery' });
+      expect(await full.auth.authenticate(accessToken)).toEqual({
+        userId: user.id,
+        username: 'ada',
+        role: 'admin',
+        via: 'jwt',
+      });
     });
   });
 

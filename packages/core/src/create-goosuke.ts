@@ -1,13 +1,19 @@
+import { createHmacJwtCodec } from './auth/hmac-jwt-codec.ts';
+import { UnsupportedError } from './errors/index.ts';
 import { type Clock, systemClock } from './ports/clock.ts';
 import type { EventSink } from './ports/event-sink.ts';
 import { type IdGenerator, randomIdGenerator } from './ports/id-generator.ts';
+import type { PasswordHasher } from './ports/password-hasher.ts';
 import type { SecretBox } from './ports/secret-box.ts';
 import type { Store } from './ports/store.ts';
 import type { RunRuntime, RunSettings, RunWorkers } from './runs/run-runtime.ts';
+import { type AccessTokenService, createAccessTokenService } from './services/access-token-service.ts';
+import { type AuthService, type AuthSettings, createAuthService } from './services/auth-service.ts';
 import { createModelProfileService, type ModelProfileService } from './services/model-profile-service.ts';
 import { createRepoService, type RepoService } from './services/repo-service.ts';
 import { createRunService, type RunService } from './services/run-service.ts';
 import { createTaskService, type TaskService } from './services/task-service.ts';
+import { createUserService, type UserService } from './services/user-service.ts';
 
 /** The ports Goosuke is built from. Everything with effects arrives here. */
 export interface GoosukeDependencies {
@@ -27,6 +33,18 @@ export interface GoosukeDependencies {
   runs?: RunSettings;
   /** Live views of run events besides `runs.subscribe` (SSE hubs, Discord message editors). */
   eventSinks?: readonly EventSink[];
+  /**
+   * Hashes user passwords (e.g. `createScryptPasswordHasher()` from `@goosuke/scrypt`).
+   * Without it `users` and `auth` throw UnsupportedError when called.
+   */
+  passwordHasher?: PasswordHasher;
+  /**
+   * The secret access JWTs are signed with (`GOOSUKE_JWT_SECRET`): at least 32 characters, and
+   * not the SecretBox key. Without it `auth` throws UnsupportedError when called.
+   */
+  jwtSecret?: string;
+  /** Token lifetimes; every field has a default (access JWT 24 h, refresh token 30 days). */
+  auth?: AuthSettings;
 }
 
 /** The facade every adapter (HTTP, Discord, CLI) calls. */
@@ -35,13 +53,36 @@ export interface Goosuke {
   readonly repos: RepoService;
   readonly tasks: TaskService;
   readonly runs: RunService;
+  /** User accounts; needs `passwordHasher`, else every call rejects with UnsupportedError. */
+  readonly users: UserService;
+  /** Sign-in, token rotation, request authentication; needs `passwordHasher` and `jwtSecret`. */
+  readonly auth: AuthService;
+  /** Personal access tokens. */
+  readonly tokens: AccessTokenService;
   /** Stops the run workers started here (if any), then closes the store. Idempotent. */
   close(): Promise<void>;
 }
 
 /**
+ * A stand-in for a service whose ports were not given: every method rejects with
+ * UnsupportedError saying what to pass.
+ */
+function unavailable<Service extends object>(message: string): Service {
+  return new Proxy({} as Service, {
+    get: (_target, property) =>
+      // Not a thenable: awaiting the service itself must not call a method.
+      property === 'then' || typeof property === 'symbol'
+        ? undefined
+        : () => Promise.reject(new UnsupportedError(message)),
+  });
+}
+
+/**
  * Builds Goosuke's services on the given ports. Pure wiring: nothing is opened or
  * started here; `close()` closes the store it was given.
+ *
+ * @throws InvalidInputError when `jwtSecret` is given but shorter than 32 characters or
+ *   plainly weak, or `auth` holds a lifetime under 60 seconds.
  */
 export function createGoosuke(dependencies: GoosukeDependencies): Goosuke {
   const context = {
@@ -51,6 +92,24 @@ export function createGoosuke(dependencies: GoosukeDependencies): Goosuke {
     ids: dependencies.ids ?? randomIdGenerator,
   };
   const models = createModelProfileService(context);
+  const { passwordHasher, jwtSecret } = dependencies;
+  const users =
+    passwordHasher === undefined
+      ? unavailable<UserService>(
+          'user accounts need a password hasher: pass passwordHasher to createGoosuke (e.g. createScryptPasswordHasher() from @goosuke/scrypt)',
+        )
+      : createUserService({ ...context, passwordHasher });
+  const auth =
+    passwordHasher === undefined || jwtSecret === undefined
+      ? unavailable<AuthService>(
+          'sign-in needs a password hasher and a JWT secret: pass passwordHasher and jwtSecret (GOOSUKE_JWT_SECRET) to createGoosuke',
+        )
+      : createAuthService({
+          ...context,
+          passwordHasher,
+          jwt: createHmacJwtCodec({ secret: jwtSecret, clock: context.clock, issuer: 'goosuke' }),
+          ...(dependencies.auth === undefined ? {} : { settings: dependencies.auth }),
+        });
   const runService = createRunService({
     ...context,
     models,
@@ -73,6 +132,9 @@ export function createGoosuke(dependencies: GoosukeDependencies): Goosuke {
     repos: createRepoService(context),
     tasks: createTaskService(context),
     runs,
+    users,
+    auth,
+    tokens: createAccessTokenService(context),
     close() {
       closing ??= (async () => {
         for (const started of workers) await started.stop();

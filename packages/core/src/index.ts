@@ -4,6 +4,7 @@
  */
 
 export * from './agents/index.ts';
+export * from './auth/index.ts';
 export { createGoosuke, type Goosuke, type GoosukeDependencies } from './create-goosuke.ts';
 export * from './domain/index.ts';
 export * from './edits/index.ts';

@@ -97,7 +97,8 @@ export function decodeRow<T>(definition: TableDefinition<T>, row: Row): T {
   return parsed.data;
 }
 
-function encodeRow(definition: TableDefinition<unknown>, entity: object): Row {
+/** Maps an entity to its row: one value per readable column, encoded for its kind. */
+export function encodeRow(definition: TableDefinition<unknown>, entity: object): Row {
   const row: Row = {};
   const fields = entity as Row;
   for (const entry of definition.columns) row[entry.column] = encodeValue(entry.kind, fields[entry.field]);

@@ -60,7 +60,12 @@ describe('opening', () => {
     const raw = new Database(file, { readonly: true });
     try {
       const names = raw.prepare('select name from goosuke_migrations order by name').pluck().all();
-      expect(names).toEqual(['0001_initial_schema', '0002_job_queue', '0003_model_capabilities']);
+      expect(names).toEqual([
+        '0001_initial_schema',
+        '0002_job_queue',
+        '0003_model_capabilities',
+        '0004_auth_tokens',
+      ]);
       const tables = raw
         .prepare(
           "select name from sqlite_master where type = 'table' and name like 'goosuke_%' order by name",

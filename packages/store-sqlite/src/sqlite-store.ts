@@ -23,6 +23,7 @@ import {
   type User,
   type UserRepository,
 } from '@goosuke/core';
+import { createAccessTokenRepository, createRefreshTokenRepository } from './auth-token-repositories.ts';
 import { createEntityRepository, createSecretColumn } from './entity-repository.ts';
 import { connectionScope, type ExecutionScope, transactionScope } from './execution-scope.ts';
 import { createRunEventRepository } from './run-event-repository.ts';
@@ -141,6 +142,8 @@ function buildStore(
     runEvents: createRunEventRepository(scope),
     pullRequests,
     users: userRepository,
+    accessTokens: createAccessTokenRepository(scope),
+    refreshTokens: createRefreshTokenRepository(scope),
     actions: actionRepository,
     templates: templateRepository,
     extensions: extensionRepository,

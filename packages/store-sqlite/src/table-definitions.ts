@@ -1,5 +1,7 @@
 import {
+  type AccessToken,
   type Action,
+  accessTokenSchema,
   actionSchema,
   type Extension,
   extensionSchema,
@@ -9,8 +11,10 @@ import {
   modelProfileSchema,
   type PullRequest,
   pullRequestSchema,
+  type RefreshToken,
   type Repo,
   type Run,
+  refreshTokenSchema,
   repoSchema,
   runSchema,
   type Task,
@@ -250,6 +254,45 @@ export const userTable = defineTable<User>({
     column('disabled', 'boolean'),
     ...timestamps,
   ],
+});
+
+const userReference: ReferenceDefinition = { field: 'userId', entity: 'user', table: userTable.table };
+
+/** Personal access tokens, owned by their user; `token_hash` is a further, secret column. */
+export const accessTokenTable = defineTable<AccessToken>({
+  entity: 'access token',
+  table: 'goosuke_access_tokens',
+  schema: accessTokenSchema,
+  columns: [
+    column('id'),
+    column('userId'),
+    column('name'),
+    column('prefix'),
+    column('expiresAt'),
+    column('lastUsedAt'),
+    column('revokedAt'),
+    column('createdAt'),
+  ],
+  filters: ['userId'],
+  references: [userReference],
+});
+
+/** Refresh tokens, owned by their user; `token_hash` is a further, secret column. */
+export const refreshTokenTable = defineTable<RefreshToken>({
+  entity: 'refresh token',
+  table: 'goosuke_refresh_tokens',
+  schema: refreshTokenSchema,
+  columns: [
+    column('id'),
+    column('userId'),
+    column('familyId'),
+    column('expiresAt'),
+    column('usedAt'),
+    column('revokedAt'),
+    column('createdAt'),
+  ],
+  filters: ['userId'],
+  references: [userReference],
 });
 
 /** Actions. */

@@ -5,6 +5,7 @@ import { modelsListCommand } from './models-list.ts';
 import { modelsRemoveCommand } from './models-remove.ts';
 import { patchApplyCommand } from './patch-apply.ts';
 import { runCommand } from './run.ts';
+import { usersAddCommand } from './users-add.ts';
 
 /**
  * Every `goosuke` command, as a tree: `main` routes argv through it and help is generated from it.
@@ -21,5 +22,10 @@ export const commandRegistry: readonly CommandEntry[] = [
     name: 'models',
     summary: 'Manage model profiles: providers, models and their encrypted API keys.',
     commands: [modelsAddCommand, modelsListCommand, modelsRemoveCommand],
+  }),
+  defineGroup({
+    name: 'users',
+    summary: 'Manage the users who sign in to the Goosuke server.',
+    commands: [usersAddCommand],
   }),
 ];

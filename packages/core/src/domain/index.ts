@@ -1,4 +1,5 @@
 export * from './action.ts';
+export * from './auth-token.ts';
 export * from './common.ts';
 export * from './extension.ts';
 export * from './file-change.ts';

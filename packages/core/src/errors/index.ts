@@ -6,6 +6,7 @@ export {
 } from './goosuke-error.ts';
 export {
   ConflictError,
+  ForbiddenError,
   IllegalTransitionError,
   type InputIssue,
   InvalidInputError,
@@ -13,5 +14,7 @@ export {
   ProviderError,
   type ProviderErrorOptions,
   redactSecrets,
+  UnauthorizedError,
+  type UnauthorizedReason,
   UnsupportedError,
 } from './subclasses.ts';

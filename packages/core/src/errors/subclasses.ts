@@ -88,6 +88,44 @@ export class UnsupportedError extends GoosukeError {
   }
 }
 
+/**
+ * Why a caller could not be authenticated, as far as callers may know: `token` for a bearer
+ * token, refresh token or stream ticket that is malformed, unknown, expired, revoked or
+ * forged; `credentials` for a failed sign-in (unknown user, wrong password, disabled user).
+ */
+export type UnauthorizedReason = 'token' | 'credentials';
+
+const unauthorizedMessages: Record<UnauthorizedReason, string> = {
+  token: 'invalid or expired token',
+  credentials: 'wrong username or password',
+};
+
+/**
+ * The caller is not authenticated. The message is one of two fixed sentences and never says
+ * which check failed (unknown user or wrong password, bad signature or expiry), so that it
+ * tells an attacker nothing; the precise reason may ride in `cause`, for logs only.
+ */
+export class UnauthorizedError extends GoosukeError {
+  readonly reason: UnauthorizedReason;
+
+  constructor(reason: UnauthorizedReason = 'token', options: GoosukeErrorOptions = {}) {
+    super('unauthorized', unauthorizedMessages[reason], options);
+    this.name = 'UnauthorizedError';
+    this.reason = reason;
+  }
+}
+
+/**
+ * The caller is authenticated but may not do this (e.g. a member asking for an admin-only
+ * operation). The message names what is not allowed, never a secret.
+ */
+export class ForbiddenError extends GoosukeError {
+  constructor(message: string, options: GoosukeErrorOptions = {}) {
+    super('forbidden', message, options);
+    this.name = 'ForbiddenError';
+  }
+}
+
 /** Options of {@link ProviderError}. */
 export interface ProviderErrorOptions extends GoosukeErrorOptions {
   /** The provider's HTTP status, when there was a response. */

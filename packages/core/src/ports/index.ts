@@ -20,6 +20,7 @@ export type {
 export type { PasswordHasher } from './password-hasher.ts';
 export type { SecretBox } from './secret-box.ts';
 export type {
+  AccessTokenRepository,
   ActionRepository,
   EntityRepository,
   ExtensionRepository,
@@ -29,6 +30,7 @@ export type {
   NewRunEvent,
   Page,
   PullRequestRepository,
+  RefreshTokenRepository,
   RepoRepository,
   RunEventRepository,
   RunRepository,

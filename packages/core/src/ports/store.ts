@@ -1,10 +1,12 @@
 import type {
+  AccessToken,
   Action,
   Extension,
   JsonValue,
   Message,
   ModelProfile,
   PullRequest,
+  RefreshToken,
   Repo,
   Run,
   RunEvent,
@@ -113,6 +115,60 @@ export interface UserRepository extends EntityRepository<User> {
   getPasswordHash(id: string): Promise<string | null>;
 }
 
+/**
+ * Personal access tokens of users. Each record is stored with the SHA-256 hash of its token
+ * (hex or any fixed encoding the caller picks), which is unique and never returned by a read.
+ * Deleting a user deletes their tokens.
+ */
+export interface AccessTokenRepository {
+  /**
+   * Stores a new token record with its hash. ConflictError for a taken id or hash;
+   * InvalidInputError for an invalid record or a user that does not exist.
+   */
+  insert(token: AccessToken, tokenHash: string): Promise<AccessToken>;
+  /** The record, or null. */
+  get(id: string): Promise<AccessToken | null>;
+  /** The record whose token has this hash (exact match), or null. Revoked and expired ones too. */
+  findByHash(tokenHash: string): Promise<AccessToken | null>;
+  /** One user's tokens, revoked and expired ones included, ordered by createdAt then id. */
+  list(options: ListOptions & { userId: string }): Promise<Page<AccessToken>>;
+  /** Sets `lastUsedAt`. NotFoundError for a missing id. */
+  setLastUsedAt(id: string, at: string): Promise<void>;
+  /**
+   * Revokes the token at `at` and returns the record; a token already revoked keeps its first
+   * `revokedAt`. NotFoundError for a missing id.
+   */
+  revoke(id: string, at: string): Promise<AccessToken>;
+  /** Revokes every token of the user not yet revoked, at `at`; returns how many it revoked. */
+  revokeAllOfUser(userId: string, at: string): Promise<number>;
+}
+
+/**
+ * Refresh tokens of users, each stored with the SHA-256 hash of its token (unique, never
+ * returned by a read). Deleting a user deletes their tokens.
+ */
+export interface RefreshTokenRepository {
+  /**
+   * Stores a new token record with its hash. ConflictError for a taken id or hash;
+   * InvalidInputError for an invalid record or a user that does not exist.
+   */
+  insert(token: RefreshToken, tokenHash: string): Promise<RefreshToken>;
+  /** The record whose token has this hash (exact match), or null. Used, revoked and expired ones too. */
+  findByHash(tokenHash: string): Promise<RefreshToken | null>;
+  /** One user's refresh tokens, ordered by createdAt then id. */
+  list(options: ListOptions & { userId: string }): Promise<Page<RefreshToken>>;
+  /**
+   * Marks the token used at `at` if it is neither used nor revoked, and says whether this call
+   * did: of two concurrent calls for one token, exactly one gets true. NotFoundError for a
+   * missing id.
+   */
+  markUsed(id: string, at: string): Promise<boolean>;
+  /** Revokes every token of the family not yet revoked, at `at`; returns how many it revoked. */
+  revokeFamily(familyId: string, at: string): Promise<number>;
+  /** Revokes every token of the user not yet revoked, at `at`; returns how many it revoked. */
+  revokeAllOfUser(userId: string, at: string): Promise<number>;
+}
+
 /** Actions. `name` is unique. */
 export interface ActionRepository
   extends EntityRepository<Action, { templateId?: string; enabled?: boolean }> {
@@ -141,8 +197,9 @@ export interface SettingRepository {
 
 /**
  * Persistence: one repository per entity. Deleting a task deletes its messages, runs, run
- * events and pull requests. Implementations: `@goosuke/store-sqlite` (default),
- * the in-memory reference store in `@goosuke/core/testing`.
+ * events and pull requests; deleting a user deletes their access and refresh tokens.
+ * Implementations: `@goosuke/store-sqlite` (default), the in-memory reference store in
+ * `@goosuke/core/testing`.
  */
 export interface Store {
   readonly models: ModelProfileRepository;
@@ -153,6 +210,8 @@ export interface Store {
   readonly runEvents: RunEventRepository;
   readonly pullRequests: PullRequestRepository;
   readonly users: UserRepository;
+  readonly accessTokens: AccessTokenRepository;
+  readonly refreshTokens: RefreshTokenRepository;
   readonly actions: ActionRepository;
   readonly templates: TemplateRepository;
   readonly extensions: ExtensionRepository;

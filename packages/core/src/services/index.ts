@@ -1,4 +1,29 @@
 export {
+  type AccessTokenService,
+  type CreateAccessTokenInput,
+  type CreatedAccessToken,
+  createAccessTokenInputSchema,
+  createAccessTokenService,
+  createdAccessTokenSchema,
+  defaultAccessTokenExpiryDays,
+  maximumAccessTokenExpiryDays,
+} from './access-token-service.ts';
+export {
+  type AuthService,
+  type AuthServiceContext,
+  type AuthSettings,
+  type AuthTokens,
+  authTokensSchema,
+  createAuthService,
+  defaultAccessTokenTtlSeconds,
+  defaultRefreshTokenTtlSeconds,
+  type LoginInput,
+  loginInputSchema,
+  type StreamTicket,
+  streamTicketSchema,
+  streamTicketTtlSeconds,
+} from './auth-service.ts';
+export {
   type CreateModelProfileInput,
   createModelProfileInputSchema,
   createModelProfileService,
@@ -40,3 +65,18 @@ export {
   type TaskService,
   type TaskWithMessages,
 } from './task-service.ts';
+export {
+  type ChangePasswordInput,
+  type CreateUserInput,
+  changePasswordInputSchema,
+  createUserInputSchema,
+  createUserService,
+  maximumPasswordLength,
+  passwordSchema,
+  type ResetPasswordInput,
+  resetPasswordInputSchema,
+  type UserCountFilter,
+  type UserService,
+  type UserServiceContext,
+  usernameInputSchema,
+} from './user-service.ts';

@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import {
+  accessTokenSchema,
   actionSchema,
   extensionSchema,
   messageSchema,
   modelProfileSchema,
   pullRequestSchema,
+  refreshTokenSchema,
   repoSchema,
   runEventSchema,
   runSchema,
@@ -15,12 +17,14 @@ import {
   userSchema,
 } from '../domain/index.ts';
 import {
+  buildAccessToken,
   buildAction,
   buildExtension,
   buildId,
   buildMessage,
   buildModelProfile,
   buildPullRequest,
+  buildRefreshToken,
   buildRepo,
   buildRun,
   buildRunEvent,
@@ -96,6 +100,24 @@ describe('entity builders', () => {
     const pullRequest = buildPullRequest({ number: 7 });
     expect(pullRequest.number).toBe(7);
     expect(pullRequest.url).toMatch(/\/pull\/7$/);
+  });
+
+  it('buildAccessToken and buildRefreshToken make live, schema-valid, fresh records', () => {
+    for (const [build, schema] of [
+      [buildAccessToken, accessTokenSchema],
+      [buildRefreshToken, refreshTokenSchema],
+    ] as const) {
+      const first = build();
+      const second = build();
+      expect(schema.parse(first)).toEqual(first);
+      expect(first.id).not.toBe(second.id);
+      expect(second.createdAt > first.createdAt).toBe(true);
+      expect(first.expiresAt > first.createdAt).toBe(true);
+      expect(first.revokedAt).toBeNull();
+    }
+    expect(buildAccessToken().lastUsedAt).toBeNull();
+    expect(buildRefreshToken().usedAt).toBeNull();
+    expect(buildRefreshToken({ familyId: 'family-x' }).familyId).toBe('family-x');
   });
 
   it('buildId makes unique ids that never look like sequential ids', () => {

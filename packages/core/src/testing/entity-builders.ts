@@ -1,9 +1,11 @@
 import type {
+  AccessToken,
   Action,
   Extension,
   Message,
   ModelProfile,
   PullRequest,
+  RefreshToken,
   Repo,
   Run,
   Setting,
@@ -309,6 +311,45 @@ export function buildSetting(overrides: Partial<Setting> = {}): Setting {
     key: `built.setting-${number}`,
     value: { enabled: true, limit: number, tags: ['a', 'b'] },
     updatedAt: builtTimestamp(number),
+    ...overrides,
+  };
+}
+
+/**
+ * A live personal access token record (not used, not revoked, expiring 90 days after it was
+ * made). `userId` defaults to a fresh id: give the id of a stored user.
+ */
+export function buildAccessToken(overrides: Partial<AccessToken> = {}): AccessToken {
+  const number = nextNumber();
+  const at = builtTimestamp(number);
+  return {
+    id: `token_built_${padded(number)}`,
+    userId: `user_built_${padded(number)}`,
+    name: `CI token ${number}`,
+    prefix: `gsk_${padded(number)}`,
+    expiresAt: new Date(Date.parse(at) + 90 * 86_400_000).toISOString(),
+    lastUsedAt: null,
+    revokedAt: null,
+    createdAt: at,
+    ...overrides,
+  };
+}
+
+/**
+ * A live refresh token record (unused, not revoked, expiring 30 days after it was made), the
+ * first of its own family. `userId` defaults to a fresh id: give the id of a stored user.
+ */
+export function buildRefreshToken(overrides: Partial<RefreshToken> = {}): RefreshToken {
+  const number = nextNumber();
+  const at = builtTimestamp(number);
+  return {
+    id: `refresh_built_${padded(number)}`,
+    userId: `user_built_${padded(number)}`,
+    familyId: `family_built_${padded(number)}`,
+    expiresAt: new Date(Date.parse(at) + 30 * 86_400_000).toISOString(),
+    usedAt: null,
+    revokedAt: null,
+    createdAt: at,
     ...overrides,
   };
 }

@@ -4,12 +4,14 @@
  * This is the one core entry point that may import `vitest` and `node:` modules.
  */
 export {
+  buildAccessToken,
   buildAction,
   buildExtension,
   buildId,
   buildMessage,
   buildModelProfile,
   buildPullRequest,
+  buildRefreshToken,
   buildRepo,
   buildRun,
   buildRunEvent,
@@ -18,6 +20,10 @@ export {
   buildTemplate,
   buildUser,
 } from './entity-builders.ts';
+export {
+  createFakePasswordHasher,
+  type FakePasswordHasher,
+} from './fake-password-hasher.ts';
 export { createFixedClock, defaultFixedClockStart, type FixedClock } from './fixed-clock.ts';
 export {
   describeGitBackendConformance,

@@ -1,5 +1,8 @@
+import type { z } from 'zod';
 import {
+  type AccessToken,
   type Action,
+  accessTokenSchema,
   actionSchema,
   type Extension,
   extensionSchema,
@@ -9,9 +12,11 @@ import {
   modelProfileSchema,
   type PullRequest,
   pullRequestSchema,
+  type RefreshToken,
   type Repo,
   type Run,
   type RunEvent,
+  refreshTokenSchema,
   repoSchema,
   runEventSchema,
   runSchema,
@@ -21,6 +26,7 @@ import {
   type Template,
   taskSchema,
   templateSchema,
+  timestampSchema,
   type User,
   userSchema,
 } from '../domain/index.ts';
@@ -32,10 +38,14 @@ import {
   UnsupportedError,
 } from '../errors/index.ts';
 import type {
+  AccessTokenRepository,
   ActionRepository,
   ExtensionRepository,
+  ListOptions,
   ModelProfileRepository,
+  Page,
   PullRequestRepository,
+  RefreshTokenRepository,
   RunEventRepository,
   SettingRepository,
   Store,
@@ -46,6 +56,7 @@ import {
   copy,
   createMemoryEntityRepository,
   type MemoryRunner,
+  pageOf,
   validate,
 } from './memory-entity-repository.ts';
 
@@ -62,6 +73,12 @@ interface MemoryState {
   pullRequests: Map<string, PullRequest>;
   users: Map<string, User>;
   passwordHashes: Map<string, string>;
+  accessTokens: Map<string, AccessToken>;
+  /** Token hash by access token id. */
+  accessTokenHashes: Map<string, string>;
+  refreshTokens: Map<string, RefreshToken>;
+  /** Token hash by refresh token id. */
+  refreshTokenHashes: Map<string, string>;
   actions: Map<string, Action>;
   templates: Map<string, Template>;
   extensions: Map<string, Extension>;
@@ -81,6 +98,10 @@ function emptyState(): MemoryState {
     pullRequests: new Map(),
     users: new Map(),
     passwordHashes: new Map(),
+    accessTokens: new Map(),
+    accessTokenHashes: new Map(),
+    refreshTokens: new Map(),
+    refreshTokenHashes: new Map(),
     actions: new Map(),
     templates: new Map(),
     extensions: new Map(),
@@ -120,6 +141,75 @@ class Mutex {
 }
 
 type Repositories = Omit<Store, 'transaction' | 'close'>;
+
+type TokenRecord = { id: string; userId: string; createdAt: string; revokedAt: string | null };
+
+function deleteToken(rows: Map<string, TokenRecord>, hashes: Map<string, string>, id: string): void {
+  rows.delete(id);
+  hashes.delete(id);
+}
+
+function insertToken<T extends TokenRecord>(
+  state: MemoryState,
+  token: T,
+  tokenHash: string,
+  table: { entity: string; schema: z.ZodType<T>; rows: Map<string, T>; hashes: Map<string, string> },
+): T {
+  const record = copy(validate(table.schema, token, table.entity));
+  if (typeof tokenHash !== 'string' || tokenHash === '') {
+    throw new InvalidInputError(`invalid ${table.entity}: the token hash must be a non-empty string`, [
+      { path: ['tokenHash'], message: 'a non-empty string' },
+    ]);
+  }
+  if (!state.users.has(record.userId)) {
+    throw new InvalidInputError(
+      `invalid ${table.entity}: user ${JSON.stringify(record.userId)} does not exist`,
+      [{ path: ['userId'], message: 'no user with this id exists', code: 'custom' }],
+    );
+  }
+  if (table.rows.has(record.id)) {
+    throw new ConflictError(`a ${table.entity} with id ${JSON.stringify(record.id)} already exists`);
+  }
+  for (const hash of table.hashes.values()) {
+    if (hash === tokenHash) throw new ConflictError(`a ${table.entity} with this hash already exists`);
+  }
+  table.rows.set(record.id, record);
+  table.hashes.set(record.id, tokenHash);
+  return copy(record);
+}
+
+function findByHash<T>(rows: Map<string, T>, hashes: Map<string, string>, tokenHash: string): T | null {
+  for (const [id, hash] of hashes) if (hash === tokenHash) return copy(rows.get(id) ?? null);
+  return null;
+}
+
+function listOfUser<T extends TokenRecord>(
+  rows: Map<string, T>,
+  options: ListOptions & { userId: string },
+): Page<T> {
+  return copy(
+    pageOf(
+      [...rows.values()].filter((token) => token.userId === options.userId),
+      options,
+    ),
+  );
+}
+
+function revokeWhere<T extends TokenRecord>(
+  rows: Map<string, T>,
+  matches: (token: T) => boolean,
+  at: string,
+): number {
+  validate(timestampSchema, at, 'revocation time');
+  let revoked = 0;
+  for (const token of rows.values()) {
+    if (token.revokedAt === null && matches(token)) {
+      rows.set(token.id, { ...token, revokedAt: at });
+      revoked += 1;
+    }
+  }
+  return revoked;
+}
 
 function createRepositories(run: MemoryRunner<MemoryState>): Repositories {
   const modelBase = createMemoryEntityRepository<
@@ -245,6 +335,12 @@ function createRepositories(run: MemoryRunner<MemoryState>): Repositories {
     uniques: [{ label: 'username', key: (user) => user.username }],
     onDelete: (state, user) => {
       state.passwordHashes.delete(user.id);
+      for (const token of [...state.accessTokens.values()]) {
+        if (token.userId === user.id) deleteToken(state.accessTokens, state.accessTokenHashes, token.id);
+      }
+      for (const token of [...state.refreshTokens.values()]) {
+        if (token.userId === user.id) deleteToken(state.refreshTokens, state.refreshTokenHashes, token.id);
+      }
     },
   });
   const users: UserRepository = {
@@ -265,6 +361,66 @@ function createRepositories(run: MemoryRunner<MemoryState>): Repositories {
         if (!state.users.has(id)) throw new NotFoundError('user', id);
         return state.passwordHashes.get(id) ?? null;
       }),
+  };
+
+  const accessTokens: AccessTokenRepository = {
+    insert: (token, tokenHash) =>
+      run((state) =>
+        insertToken(state, token, tokenHash, {
+          entity: 'access token',
+          schema: accessTokenSchema,
+          rows: state.accessTokens,
+          hashes: state.accessTokenHashes,
+        }),
+      ),
+    get: (id) => run((state) => copy(state.accessTokens.get(id) ?? null)),
+    findByHash: (tokenHash) =>
+      run((state) => findByHash(state.accessTokens, state.accessTokenHashes, tokenHash)),
+    list: (options) => run((state) => listOfUser(state.accessTokens, options)),
+    setLastUsedAt: (id, at) =>
+      run((state) => {
+        const token = state.accessTokens.get(id);
+        if (token === undefined) throw new NotFoundError('access token', id);
+        state.accessTokens.set(id, validate(accessTokenSchema, { ...token, lastUsedAt: at }, 'access token'));
+      }),
+    revoke: (id, at) =>
+      run((state) => {
+        const token = state.accessTokens.get(id);
+        if (token === undefined) throw new NotFoundError('access token', id);
+        if (token.revokedAt !== null) return copy(token);
+        const revoked = validate(accessTokenSchema, { ...token, revokedAt: at }, 'access token');
+        state.accessTokens.set(id, revoked);
+        return copy(revoked);
+      }),
+    revokeAllOfUser: (userId, at) =>
+      run((state) => revokeWhere(state.accessTokens, (token) => token.userId === userId, at)),
+  };
+
+  const refreshTokens: RefreshTokenRepository = {
+    insert: (token, tokenHash) =>
+      run((state) =>
+        insertToken(state, token, tokenHash, {
+          entity: 'refresh token',
+          schema: refreshTokenSchema,
+          rows: state.refreshTokens,
+          hashes: state.refreshTokenHashes,
+        }),
+      ),
+    findByHash: (tokenHash) =>
+      run((state) => findByHash(state.refreshTokens, state.refreshTokenHashes, tokenHash)),
+    list: (options) => run((state) => listOfUser(state.refreshTokens, options)),
+    markUsed: (id, at) =>
+      run((state) => {
+        const token = state.refreshTokens.get(id);
+        if (token === undefined) throw new NotFoundError('refresh token', id);
+        if (token.usedAt !== null || token.revokedAt !== null) return false;
+        state.refreshTokens.set(id, validate(refreshTokenSchema, { ...token, usedAt: at }, 'refresh token'));
+        return true;
+      }),
+    revokeFamily: (familyId, at) =>
+      run((state) => revokeWhere(state.refreshTokens, (token) => token.familyId === familyId, at)),
+    revokeAllOfUser: (userId, at) =>
+      run((state) => revokeWhere(state.refreshTokens, (token) => token.userId === userId, at)),
   };
 
   function byName<T extends { name: string }>(rows: (state: MemoryState) => Map<string, T>) {
@@ -330,6 +486,8 @@ function createRepositories(run: MemoryRunner<MemoryState>): Repositories {
     runEvents,
     pullRequests,
     users,
+    accessTokens,
+    refreshTokens,
     actions,
     templates,
     extensions,

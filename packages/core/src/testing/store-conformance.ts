@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe } from 'vitest';
 import type { Store } from '../ports/index.ts';
+import { describeAuthTokens } from './store-conformance-auth-token-tests.ts';
 import {
   actionCase,
   extensionCase,
@@ -35,7 +36,9 @@ export interface StoreConformanceFactory {
  * field, missing ids, updates, deletes, unique keys (ConflictError), list order by
  * createdAt then id, cursor pagination (stable under inserts and deletes between pages),
  * every filter; lookups by name; encrypted model keys and password hashes that never leak
- * into entities; the run event log (per-run gap-free sequences, also under concurrent
+ * into entities; access and refresh tokens (stored with a unique hash that no read returns,
+ * found by exact hash, listed per user, used once, revoked singly, by family or by user, deleted
+ * with their user); the run event log (per-run gap-free sequences, also under concurrent
  * appends); settings; cascading task deletes; transactions (commit, full rollback, error
  * rethrown unchanged, nested transactions join, isolation from concurrent writes); close.
  *
@@ -89,6 +92,7 @@ export function describeStoreConformance(name: string, factory: StoreConformance
     describeEntityRepository(context, extensionCase);
     describeLookups(context);
     describeSecretsBesideEntities(context);
+    describeAuthTokens(context);
     describeRunEventLog(context);
     describeSettings(context);
     describeStoreLifecycle(context);

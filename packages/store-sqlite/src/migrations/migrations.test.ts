@@ -1,9 +1,11 @@
+import { buildAccessToken, buildRefreshToken } from '@goosuke/core/testing';
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import { Migrator } from 'kysely/migration';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   aModelProfile,
+  aUser,
   createTempDatabaseDirectory,
   type TempDatabaseDirectory,
 } from '../../test/fixtures.ts';
@@ -88,5 +90,37 @@ describe('0003_model_capabilities', () => {
         .prepare('update goosuke_model_profiles set capabilities = null where id = ?')
         .run(old.id),
     ).toThrow(/NOT NULL/);
+  });
+});
+
+describe('0004_auth_tokens', () => {
+  it('adds the token tables to a database of users made before it, cascading from users', async () => {
+    const file = directory.file();
+    await migrateOnly(file, ['0001_initial_schema', '0002_job_queue', '0003_model_capabilities']);
+    const user = aUser();
+    const raw = new Database(file);
+    try {
+      const tables = raw.prepare("select name from sqlite_master where type = 'table'").pluck().all();
+      expect(tables).not.toContain('goosuke_access_tokens');
+      raw
+        .prepare(
+          `insert into goosuke_users (id, username, display_name, role, disabled, password_hash, created_at, updated_at)
+           values (?, ?, ?, ?, 0, 'scrypt$old', ?, ?)`,
+        )
+        .run(user.id, user.username, user.displayName, user.role, user.createdAt, user.updatedAt);
+    } finally {
+      raw.close();
+    }
+
+    const store = directory.track(await createSqliteStore({ database: file }));
+    expect(await store.users.get(user.id)).toEqual(user);
+    expect(await store.users.getPasswordHash(user.id)).toBe('scrypt$old');
+    const token = await store.accessTokens.insert(buildAccessToken({ userId: user.id }), 'hash-1');
+    await store.refreshTokens.insert(buildRefreshToken({ userId: user.id }), 'hash-2');
+    expect(await store.accessTokens.findByHash('hash-1')).toEqual(token);
+    expect(await store.users.delete(user.id)).toBe(true);
+    const count = (table: string) => store.database.prepare(`select count(*) from ${table}`).pluck().get();
+    expect(count('goosuke_access_tokens')).toBe(0);
+    expect(count('goosuke_refresh_tokens')).toBe(0);
   });
 });

@@ -1,0 +1,332 @@
+import { z } from 'zod';
+import type { JwtCodec } from '../auth/hmac-jwt-codec.ts';
+import {
+  generateOpaqueToken,
+  hashOpaqueToken,
+  isOpaqueToken,
+  opaqueTokenPrefixes,
+} from '../auth/opaque-token.ts';
+import {
+  type Principal,
+  type RefreshToken,
+  timestampSchema,
+  type User,
+  userSchema,
+} from '../domain/index.ts';
+import { InvalidInputError, UnauthorizedError } from '../errors/index.ts';
+import { isoNow } from '../ports/clock.ts';
+import type { PasswordHasher } from '../ports/password-hasher.ts';
+import { toBase64Url } from '../secrets/base64url.ts';
+import { parseInput } from './parse-input.ts';
+import type { ServiceContext } from './service-context.ts';
+import { maximumPasswordLength } from './user-service.ts';
+
+/** How long access JWTs live unless configured: 24 hours. */
+export const defaultAccessTokenTtlSeconds = 24 * 60 * 60;
+/** How long refresh tokens live unless configured: 30 days. */
+export const defaultRefreshTokenTtlSeconds = 30 * 24 * 60 * 60;
+/** How long a stream ticket lives: 60 seconds. */
+export const streamTicketTtlSeconds = 60;
+
+/** Lifetimes of what the auth service issues. */
+export interface AuthSettings {
+  /** Lifetime of an access JWT, in seconds; default 24 h. */
+  accessTokenTtlSeconds?: number;
+  /** Lifetime of a refresh token, in seconds, counted again at each rotation; default 30 days. */
+  refreshTokenTtlSeconds?: number;
+}
+
+/** Input of {@link AuthService.login}. Usernames compare case-insensitively (they are stored lower-case). */
+export const loginInputSchema = z
+  .object({
+    username: z.string().min(1).max(256),
+    password: z.string().min(1).max(maximumPasswordLength),
+  })
+  .strict()
+  .meta({ id: 'LoginInput' });
+/** Input to sign in. */
+export type LoginInput = z.input<typeof loginInputSchema>;
+
+/** What a sign-in or a refresh returns. */
+export const authTokensSchema = z
+  .object({
+    /** A JWT to send as `Authorization: Bearer`. */
+    accessToken: z.string(),
+    tokenType: z.literal('Bearer'),
+    /** Seconds until `accessToken` expires. */
+    expiresIn: z.number().int().positive(),
+    /** An opaque `gsr_` token, usable once, to get the next pair. */
+    refreshToken: z.string(),
+    refreshTokenExpiresAt: timestampSchema,
+    user: userSchema,
+  })
+  .meta({ id: 'AuthTokens' });
+/** A fresh access token and refresh token. */
+export type AuthTokens = z.infer<typeof authTokensSchema>;
+
+/** A single-use ticket that authenticates one stream (SSE) request, where browsers cannot send headers. */
+export const streamTicketSchema = z
+  .object({
+    /** An opaque `gst_` token, for the `ticket` query parameter of a stream URL. */
+    ticket: z.string(),
+    expiresAt: timestampSchema,
+    /** Seconds until the ticket expires. */
+    expiresIn: z.number().int().positive(),
+  })
+  .meta({ id: 'StreamTicket' });
+/** A stream ticket. */
+export type StreamTicket = z.infer<typeof streamTicketSchema>;
+
+/**
+ * Sign-in, token rotation and authentication of requests. Every failure is an
+ * UnauthorizedError with one of two fixed messages ("wrong username or password", "invalid
+ * or expired token"); none says which check failed.
+ */
+export interface AuthService {
+  /**
+   * Signs a user in. An unknown user, a wrong password and a disabled user give the same error
+   * after the same work (a password is verified against a dummy hash when there is no user).
+   * When the hasher says the stored hash was made with old parameters, it is replaced.
+   */
+  login(input: LoginInput): Promise<AuthTokens>;
+  /**
+   * Exchanges a refresh token for a new pair and marks it used. A token presented a second
+   * time (it was stolen, or a client replayed it) revokes its whole family, so the thief and
+   * the user are both signed out, and fails. Fails too for a revoked or expired token or a
+   * disabled user.
+   */
+  refresh(refreshToken: string): Promise<AuthTokens>;
+  /** Revokes the family of a refresh token (signs that session out). UnauthorizedError for an unknown token. */
+  logout(refreshToken: string): Promise<void>;
+  /**
+   * Who is calling, from the credential of an `Authorization: Bearer` header (without the
+   * scheme): an access JWT, or a personal access token (`gsk_`) that is neither revoked nor
+   * expired. The user must exist and be enabled; the role is read from the store. A personal
+   * access token's `lastUsedAt` is updated at most once a minute.
+   */
+  authenticate(token: string): Promise<Principal>;
+  /**
+   * A ticket valid for 60 seconds and one use, standing for `principal` on a stream request.
+   * Tickets live in this process's memory: with several server processes, the ticket must be
+   * redeemed by the process that made it (or sessions must be sticky).
+   */
+  createStreamTicket(principal: Principal): Promise<StreamTicket>;
+  /** The principal a ticket stands for, with the role read again from the store. A second use fails. */
+  redeemStreamTicket(ticket: string): Promise<Principal>;
+}
+
+/** What the auth service is built from. */
+export interface AuthServiceContext extends ServiceContext {
+  passwordHasher: PasswordHasher;
+  jwt: JwtCodec;
+  settings?: AuthSettings;
+}
+
+// Bounds the memory live tickets can take; the oldest go first.
+const maximumLiveTickets = 10_000;
+const lastUseResolutionMs = 60_000;
+const accessTokenUse = 'access';
+
+function readTtl(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || value < 60) {
+    throw new InvalidInputError(`${name} must be a whole number of seconds, at least 60`, [
+      { path: [name], message: 'an integer of at least 60' },
+    ]);
+  }
+  return value;
+}
+
+function credentialsError(cause?: string): UnauthorizedError {
+  return new UnauthorizedError('credentials', cause === undefined ? {} : { cause: new Error(cause) });
+}
+
+function tokenError(cause: string): UnauthorizedError {
+  return new UnauthorizedError('token', { cause: new Error(cause) });
+}
+
+/** Builds the auth service on the given ports. */
+export function createAuthService(context: AuthServiceContext): AuthService {
+  const { store, clock, ids, passwordHasher, jwt } = context;
+  const accessTtl = readTtl(
+    context.settings?.accessTokenTtlSeconds,
+    defaultAccessTokenTtlSeconds,
+    'accessTokenTtlSeconds',
+  );
+  const refreshTtl = readTtl(
+    context.settings?.refreshTokenTtlSeconds,
+    defaultRefreshTokenTtlSeconds,
+    'refreshTokenTtlSeconds',
+  );
+  const tickets = new Map<string, { principal: Principal; expiresAt: number }>();
+
+  let dummyHash: Promise<string> | null = null;
+  // A hash of a random password nobody knows, made with the hasher's current parameters, so that
+  // verifying against it costs what a real check costs.
+  function dummy(): Promise<string> {
+    dummyHash ??= passwordHasher
+      .hash(toBase64Url(crypto.getRandomValues(new Uint8Array(32))))
+      .catch((error) => {
+        dummyHash = null;
+        throw error;
+      });
+    return dummyHash;
+  }
+
+  async function issue(
+    user: User,
+    familyId: string,
+  ): Promise<{ tokens: Omit<AuthTokens, 'accessToken'>; record: RefreshToken; hash: string }> {
+    const refreshToken = generateOpaqueToken(opaqueTokenPrefixes.refreshToken);
+    const now = clock.now();
+    const record: RefreshToken = {
+      id: ids.next('refresh'),
+      userId: user.id,
+      familyId,
+      expiresAt: new Date(now + refreshTtl * 1000).toISOString(),
+      usedAt: null,
+      revokedAt: null,
+      createdAt: new Date(now).toISOString(),
+    };
+    return {
+      tokens: {
+        tokenType: 'Bearer',
+        expiresIn: accessTtl,
+        refreshToken,
+        refreshTokenExpiresAt: record.expiresAt,
+        user,
+      },
+      record,
+      hash: await hashOpaqueToken(refreshToken),
+    };
+  }
+
+  async function accessTokenFor(user: User): Promise<string> {
+    return jwt.sign({ sub: user.id, token_use: accessTokenUse }, { expiresInSeconds: accessTtl });
+  }
+
+  function principalOf(user: User, via: Principal['via']): Principal {
+    return { userId: user.id, username: user.username, role: user.role, via };
+  }
+
+  async function activeUser(id: string): Promise<User> {
+    const user = await store.users.get(id);
+    if (!user) throw tokenError('the user no longer exists');
+    if (user.disabled) throw tokenError('the user is disabled');
+    return user;
+  }
+
+  async function authenticateAccessToken(token: string): Promise<Principal> {
+    const hash = await hashOpaqueToken(token);
+    const record = await store.accessTokens.findByHash(hash);
+    if (!record) throw tokenError('unknown personal access token');
+    if (record.revokedAt !== null) throw tokenError('revoked personal access token');
+    const now = clock.now();
+    if (Date.parse(record.expiresAt) <= now) throw tokenError('expired personal access token');
+    const user = await activeUser(record.userId);
+    if (record.lastUsedAt === null || now - Date.parse(record.lastUsedAt) >= lastUseResolutionMs) {
+      await store.accessTokens.setLastUsedAt(record.id, new Date(now).toISOString());
+    }
+    return principalOf(user, 'token');
+  }
+
+  async function authenticateJwt(token: string): Promise<Principal> {
+    const claims = await jwt.verify(token);
+    if (claims.token_use !== accessTokenUse) throw tokenError('not an access token');
+    return principalOf(await activeUser(claims.sub), 'jwt');
+  }
+
+  return {
+    async login(raw) {
+      const input = parseInput(loginInputSchema, raw, 'sign-in');
+      // Asked for before the lookup, so that making it (once per process) delays every first
+      // sign-in alike, not only those of unknown users.
+      const fallback = dummy();
+      const user = await store.users.getByUsername(input.username.trim().toLowerCase());
+      const storedHash = user === null ? null : await store.users.getPasswordHash(user.id);
+      if (storedHash !== null) fallback.catch(() => undefined);
+      // Verify even without a user or hash, so that the answer takes as long either way.
+      const matches = await passwordHasher.verify(input.password, storedHash ?? (await fallback));
+      if (user === null || storedHash === null || !matches) throw credentialsError();
+      if (user.disabled) throw credentialsError('the user is disabled');
+      if (passwordHasher.needsRehash?.(storedHash) === true) {
+        await store.users.setPasswordHash(user.id, await passwordHasher.hash(input.password));
+      }
+      const { tokens, record, hash } = await issue(user, ids.next('session'));
+      await store.refreshTokens.insert(record, hash);
+      return { accessToken: await accessTokenFor(user), ...tokens };
+    },
+
+    async refresh(refreshToken) {
+      if (!isOpaqueToken(refreshToken, opaqueTokenPrefixes.refreshToken)) {
+        throw tokenError('not a refresh token');
+      }
+      const hash = await hashOpaqueToken(refreshToken);
+      const found = await store.refreshTokens.findByHash(hash);
+      if (!found) throw tokenError('unknown refresh token');
+      const user = await store.users.get(found.userId);
+      if (!user) throw tokenError('the user no longer exists');
+      const next = await issue(user, found.familyId);
+      const now = isoNow(clock);
+      // The outcome is returned, not thrown, so that revoking the family on reuse commits.
+      const outcome = await store.transaction(async (tx) => {
+        const current = await tx.refreshTokens.findByHash(hash);
+        if (!current || current.revokedAt !== null) return 'invalid' as const;
+        if (current.usedAt !== null) return 'reused' as const;
+        if (Date.parse(current.expiresAt) <= clock.now()) return 'invalid' as const;
+        const owner = await tx.users.get(current.userId);
+        if (!owner || owner.disabled) return 'invalid' as const;
+        if (!(await tx.refreshTokens.markUsed(current.id, now))) return 'reused' as const;
+        await tx.refreshTokens.insert(next.record, next.hash);
+        return owner;
+      });
+      if (outcome === 'reused') {
+        await store.refreshTokens.revokeFamily(found.familyId, now);
+        throw tokenError('a used refresh token came back: its family is revoked');
+      }
+      if (outcome === 'invalid') throw tokenError('revoked or expired refresh token, or disabled user');
+      return { accessToken: await accessTokenFor(outcome), ...next.tokens, user: outcome };
+    },
+
+    async logout(refreshToken) {
+      if (!isOpaqueToken(refreshToken, opaqueTokenPrefixes.refreshToken)) {
+        throw tokenError('not a refresh token');
+      }
+      const found = await store.refreshTokens.findByHash(await hashOpaqueToken(refreshToken));
+      if (!found) throw tokenError('unknown refresh token');
+      await store.refreshTokens.revokeFamily(found.familyId, isoNow(clock));
+    },
+
+    async authenticate(token) {
+      if (typeof token !== 'string' || token === '') throw tokenError('no token');
+      if (token.startsWith(opaqueTokenPrefixes.accessToken)) {
+        if (!isOpaqueToken(token, opaqueTokenPrefixes.accessToken)) {
+          throw tokenError('malformed personal access token');
+        }
+        return authenticateAccessToken(token);
+      }
+      return authenticateJwt(token);
+    },
+
+    async createStreamTicket(principal) {
+      const now = clock.now();
+      for (const [ticket, entry] of tickets) {
+        if (entry.expiresAt > now && tickets.size < maximumLiveTickets) break;
+        tickets.delete(ticket);
+      }
+      const ticket = generateOpaqueToken(opaqueTokenPrefixes.streamTicket);
+      const expiresAt = now + streamTicketTtlSeconds * 1000;
+      tickets.set(ticket, { principal: { ...principal }, expiresAt });
+      return { ticket, expiresAt: new Date(expiresAt).toISOString(), expiresIn: streamTicketTtlSeconds };
+    },
+
+    async redeemStreamTicket(ticket) {
+      if (!isOpaqueToken(ticket, opaqueTokenPrefixes.streamTicket)) throw tokenError('not a stream ticket');
+      const entry = tickets.get(ticket);
+      tickets.delete(ticket);
+      if (entry === undefined) throw tokenError('unknown or used stream ticket');
+      if (entry.expiresAt <= clock.now()) throw tokenError('expired stream ticket');
+      return principalOf(await activeUser(entry.principal.userId), entry.principal.via);
+    },
+  };
+}

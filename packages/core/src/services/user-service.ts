@@ -1,0 +1,230 @@
+import { z } from 'zod';
+import { type User, type UserRole, userRoleSchema, userSchema } from '../domain/index.ts';
+import { ConflictError, InvalidInputError, NotFoundError } from '../errors/index.ts';
+import { isoNow } from '../ports/clock.ts';
+import type { PasswordHasher } from '../ports/password-hasher.ts';
+import { collectPages, type ListOptions, type Page, type Store } from '../ports/store.ts';
+import { parseInput } from './parse-input.ts';
+import type { ServiceContext } from './service-context.ts';
+
+/** The longest password accepted: far beyond any passphrase, short enough to hash cheaply. */
+export const maximumPasswordLength = 1024;
+
+/**
+ * A new password: at least 12 characters, not one character repeated, at most 1024. Issues
+ * never quote the password.
+ */
+export const passwordSchema = z
+  .string()
+  .min(12, 'use at least 12 characters')
+  .max(maximumPasswordLength, `use at most ${maximumPasswordLength} characters`)
+  .refine((password) => new Set(password).size > 1, 'a password cannot be one character repeated')
+  .meta({ id: 'Password', description: 'At least 12 characters, not one character repeated' });
+
+/** A sign-in name as people type it: trimmed and lower-cased, then checked as a username. */
+export const usernameInputSchema = z.string().trim().toLowerCase().pipe(userSchema.shape.username);
+
+/** Input of {@link UserService.create}. `password` is write-only: only its hash is stored. */
+export const createUserInputSchema = z
+  .object({
+    username: usernameInputSchema,
+    /** Defaults to the username. */
+    displayName: userSchema.shape.displayName.optional(),
+    password: passwordSchema,
+    /** Defaults to `member`. */
+    role: userRoleSchema.optional(),
+  })
+  .strict()
+  .meta({ id: 'CreateUserInput' });
+/** Input to create a user. */
+export type CreateUserInput = z.input<typeof createUserInputSchema>;
+
+/** Input of {@link UserService.changePassword}. */
+export const changePasswordInputSchema = z
+  .object({
+    currentPassword: z.string().min(1).max(maximumPasswordLength),
+    newPassword: passwordSchema,
+  })
+  .strict()
+  .meta({ id: 'ChangePasswordInput' });
+/** Input to change one's own password. */
+export type ChangePasswordInput = z.input<typeof changePasswordInputSchema>;
+
+/** Input of {@link UserService.resetPassword}. */
+export const resetPasswordInputSchema = z
+  .object({ newPassword: passwordSchema })
+  .strict()
+  .meta({ id: 'ResetPasswordInput' });
+/** Input to set another user's password. */
+export type ResetPasswordInput = z.input<typeof resetPasswordInputSchema>;
+
+/** What {@link UserService.count} counts: every user, or those matching every field given. */
+export interface UserCountFilter {
+  role?: UserRole;
+  disabled?: boolean;
+}
+
+/**
+ * User accounts. There is no open registration: users are created by an admin (or, for the
+ * first admin, by `goosuke users add`).
+ *
+ * Authorization is the caller's: these methods take no principal, so that the CLI can create
+ * the first admin. Adapters call `assertAdmin(principal)` before `create`, `list`, `setRole`,
+ * `setDisabled` and `resetPassword`, and let a user call `changePassword` and `get` for
+ * themselves only.
+ *
+ * Safety rules enforced here: the last enabled admin cannot be demoted or disabled
+ * (ConflictError), so that an instance is never left without one; disabling a user revokes
+ * their refresh and access tokens; any password change revokes the user's refresh tokens
+ * (every session signs in again), while access JWTs already issued live out their short life.
+ */
+export interface UserService {
+  /** Creates a user. ConflictError when the username is taken; InvalidInputError for a weak password. */
+  create(input: CreateUserInput): Promise<User>;
+  /** NotFoundError when missing. */
+  get(id: string): Promise<User>;
+  list(options?: ListOptions): Promise<Page<User>>;
+  /** How many users match `filter` (e.g. `{ role: 'admin', disabled: false }`: is there an admin?). */
+  count(filter?: UserCountFilter): Promise<number>;
+  /** NotFoundError when missing; ConflictError when it would demote the last enabled admin. */
+  setRole(id: string, role: UserRole): Promise<User>;
+  /**
+   * Disables (revoking every refresh and access token of the user) or re-enables a user.
+   * NotFoundError when missing; ConflictError when it would disable the last enabled admin.
+   */
+  setDisabled(id: string, disabled: boolean): Promise<User>;
+  /**
+   * Changes a user's own password after checking the current one (InvalidInputError naming
+   * `currentPassword` when it is wrong). Revokes the user's refresh tokens.
+   */
+  changePassword(id: string, input: ChangePasswordInput): Promise<void>;
+  /** Sets a user's password without the current one (admins). Revokes the user's refresh tokens. */
+  resetPassword(id: string, input: ResetPasswordInput): Promise<void>;
+}
+
+/** What the user service is built from. */
+export interface UserServiceContext extends ServiceContext {
+  passwordHasher: PasswordHasher;
+}
+
+const pageLimit = 500;
+
+async function countUsers(store: Store, filter: UserCountFilter = {}): Promise<number> {
+  const users = await collectPages((cursor) => store.users.list({ cursor, limit: pageLimit }));
+  return users.filter(
+    (user) =>
+      (filter.role === undefined || user.role === filter.role) &&
+      (filter.disabled === undefined || user.disabled === filter.disabled),
+  ).length;
+}
+
+/** Builds the user service on the given ports. */
+export function createUserService(context: UserServiceContext): UserService {
+  const { store, clock, ids, passwordHasher } = context;
+
+  async function get(id: string): Promise<User> {
+    const user = await store.users.get(id);
+    if (!user) throw new NotFoundError('user', id);
+    return user;
+  }
+
+  async function assertNotLastAdmin(tx: Store, user: User, change: string): Promise<void> {
+    if (user.role !== 'admin' || user.disabled) return;
+    if ((await countUsers(tx, { role: 'admin', disabled: false })) <= 1) {
+      throw new ConflictError(
+        `${user.username} is the last enabled admin and cannot be ${change}; make another user admin first`,
+      );
+    }
+  }
+
+  async function storePassword(id: string, password: string): Promise<void> {
+    // Hash before the transaction: it is deliberately slow and a transaction should hold no slow work.
+    const hash = await passwordHasher.hash(password);
+    await store.transaction(async (tx) => {
+      const user = await tx.users.get(id);
+      if (!user) throw new NotFoundError('user', id);
+      const now = isoNow(clock);
+      await tx.users.setPasswordHash(id, hash);
+      await tx.users.update(id, { updatedAt: now });
+      await tx.refreshTokens.revokeAllOfUser(id, now);
+    });
+  }
+
+  return {
+    async create(raw) {
+      const input = parseInput(createUserInputSchema, raw, 'user');
+      const hash = await passwordHasher.hash(input.password);
+      const now = isoNow(clock);
+      const user: User = {
+        id: ids.next('user'),
+        username: input.username,
+        displayName: input.displayName ?? input.username,
+        role: input.role ?? 'member',
+        disabled: false,
+        createdAt: now,
+        updatedAt: now,
+      };
+      return store.transaction(async (tx) => {
+        const stored = await tx.users.insert(user);
+        await tx.users.setPasswordHash(stored.id, hash);
+        return stored;
+      });
+    },
+
+    get,
+
+    list(options) {
+      return store.users.list(options);
+    },
+
+    count(filter) {
+      return countUsers(store, filter);
+    },
+
+    async setRole(id, rawRole) {
+      const role = parseInput(userRoleSchema, rawRole, 'role');
+      return store.transaction(async (tx) => {
+        const user = await tx.users.get(id);
+        if (!user) throw new NotFoundError('user', id);
+        if (user.role === role) return user;
+        if (role !== 'admin') await assertNotLastAdmin(tx, user, 'demoted');
+        return tx.users.update(id, { role, updatedAt: isoNow(clock) });
+      });
+    },
+
+    async setDisabled(id, rawDisabled) {
+      const disabled = parseInput(z.boolean(), rawDisabled, 'disabled flag');
+      return store.transaction(async (tx) => {
+        const user = await tx.users.get(id);
+        if (!user) throw new NotFoundError('user', id);
+        if (user.disabled === disabled) return user;
+        const now = isoNow(clock);
+        if (disabled) {
+          await assertNotLastAdmin(tx, user, 'disabled');
+          await tx.refreshTokens.revokeAllOfUser(id, now);
+          await tx.accessTokens.revokeAllOfUser(id, now);
+        }
+        return tx.users.update(id, { disabled, updatedAt: now });
+      });
+    },
+
+    async changePassword(id, raw) {
+      const input = parseInput(changePasswordInputSchema, raw, 'password change');
+      await get(id);
+      const current = await store.users.getPasswordHash(id);
+      const matches = current !== null && (await passwordHasher.verify(input.currentPassword, current));
+      if (!matches) {
+        throw new InvalidInputError('the current password is wrong', [
+          { path: ['currentPassword'], message: 'wrong password' },
+        ]);
+      }
+      await storePassword(id, input.newPassword);
+    },
+
+    async resetPassword(id, raw) {
+      const input = parseInput(resetPasswordInputSchema, raw, 'password reset');
+      await get(id);
+      await storePassword(id, input.newPassword);
+    },
+  };
+}
