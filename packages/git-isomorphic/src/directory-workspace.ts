@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Stats } from 'node:fs';
+import { readlinkSync, realpathSync, type Stats } from 'node:fs';
 import {
   chmod,
   lstat,
@@ -15,6 +15,7 @@ import {
 } from 'node:fs/promises';
 import path from 'node:path';
 import { type FileChange, GoosukeError, InvalidInputError, type Workspace } from '@goosuke/core';
+import { readRegularFileSync } from './read-file-sync.ts';
 
 /** Options of {@link createDirectoryWorkspace}. */
 export interface DirectoryWorkspaceOptions {
@@ -99,7 +100,10 @@ export function createDirectoryWorkspace(options: DirectoryWorkspaceOptions): Wo
     },
 
     async readFile(relativePath) {
-      const resolved = await resolvePath(await realRoot(), relativePath);
+      const base = await realRoot();
+      const plain = readPlainFile(base, relativePath);
+      if (plain !== undefined) return plain;
+      const resolved = await resolvePath(base, relativePath);
       if (resolved.stats === null) return null;
       try {
         // Follows a final symbolic link on purpose: resolvePath already proved it stays inside.
@@ -122,6 +126,34 @@ export function createDirectoryWorkspace(options: DirectoryWorkspaceOptions): Wo
       await applyPlan(await realRoot(), plan);
     },
   };
+}
+
+/** Files up to this size may be read synchronously by {@link readPlainFile}. */
+const plainReadLimit = 1024 * 1024;
+
+/** Where Linux shows the path an open file descriptor refers to; null elsewhere. */
+const descriptorPaths = process.platform === 'linux' ? '/proc/self/fd/' : null;
+
+/**
+ * The fast path of `readFile`, for the common case of a small regular file reached without any
+ * symbolic link: a synchronous read (see {@link readRegularFileSync}) plus one check that the
+ * file opened is the file named: its real path (from `/proc/self/fd` on Linux, else `realpath`)
+ * equals the path as written, so no segment is a link and the careful walk of
+ * {@link resolvePath} would have found exactly this file. Anything else (a link, a missing
+ * path, a large or special file, any error) returns undefined and takes the careful path,
+ * which decides and reports as before.
+ */
+function readPlainFile(realRootPath: string, relativePath: string): string | undefined {
+  const target = path.join(realRootPath, ...parseRelativePath(relativePath));
+  const bytes = readRegularFileSync(
+    target,
+    plainReadLimit,
+    (descriptor) =>
+      (descriptorPaths === null
+        ? realpathSync.native(target)
+        : readlinkSync(`${descriptorPaths}${descriptor}`, 'utf8')) === target,
+  );
+  return bytes?.toString('utf8');
 }
 
 /** Checks a path's spelling and returns its normalized segments. */

@@ -29,8 +29,11 @@ export interface IndexSnapshot {
 
 const u32 = (value: number | bigint): number => Number(BigInt.asUintN(32, BigInt(value)));
 
+/** The stat data of an index entry. */
+export type StatFields = Omit<IndexEntry, 'path' | 'oid' | 'mode'>;
+
 /** Stat fields of an index entry from a bigint `lstat` result. */
-export function statFields(stats: BigIntStats): Omit<IndexEntry, 'path' | 'oid' | 'mode'> {
+export function statFields(stats: BigIntStats): StatFields {
   return {
     ctimeSeconds: u32(stats.ctimeNs / 1_000_000_000n),
     ctimeNanoseconds: u32(stats.ctimeNs % 1_000_000_000n),
@@ -57,7 +60,16 @@ export function entryMatchesStats(
   stats: BigIntStats,
   writtenAtNanoseconds: bigint,
 ): boolean {
-  const fields = statFields(stats);
+  return entryMatchesFields(entry, statFields(stats), stats.mtimeNs, writtenAtNanoseconds);
+}
+
+/** {@link entryMatchesStats} on stat fields already taken, with the full-precision mtime. */
+export function entryMatchesFields(
+  entry: IndexEntry,
+  fields: StatFields,
+  mtimeNanoseconds: bigint,
+  writtenAtNanoseconds: bigint,
+): boolean {
   if (
     fields.size !== entry.size ||
     fields.mtimeSeconds !== entry.mtimeSeconds ||
@@ -66,7 +78,7 @@ export function entryMatchesStats(
   ) {
     return false;
   }
-  return stats.mtimeNs < writtenAtNanoseconds;
+  return mtimeNanoseconds < writtenAtNanoseconds;
 }
 
 /** Reads a version 2 or 3 index; an unreadable or missing index yields no entries (everything is re-hashed). */

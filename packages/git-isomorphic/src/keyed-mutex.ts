@@ -27,3 +27,29 @@ export function createKeyedMutex(): KeyedMutex {
     },
   };
 }
+
+/** Runs at most a fixed number of tasks at once; see {@link createLimiter}. */
+export interface Limiter {
+  /** Runs `work` once fewer than the limit are running; resolves or rejects like `work`. */
+  run<T>(work: () => Promise<T>): Promise<T>;
+}
+
+/** Builds a {@link Limiter} for `limit` (a positive integer) tasks at once, started in call order. */
+export function createLimiter(limit: number): Limiter {
+  let running = 0;
+  const waiting: Array<() => void> = [];
+  return {
+    async run<T>(work: () => Promise<T>): Promise<T> {
+      if (running >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
+      else running++;
+      try {
+        return await work();
+      } finally {
+        // The slot passes straight to the next task, if any: `running` stays the same.
+        const next = waiting.shift();
+        if (next === undefined) running--;
+        else next();
+      }
+    },
+  };
+}

@@ -1,16 +1,17 @@
 import type { BigIntStats } from 'node:fs';
 import * as fs from 'node:fs';
-import { lstat, readdir, readFile, readlink } from 'node:fs/promises';
+import { readFile, readlink } from 'node:fs/promises';
 import path from 'node:path';
 import git from 'isomorphic-git';
-import { entryMatchesStats, type IndexSnapshot } from './git-index-file.ts';
+import { entryMatchesFields, type IndexSnapshot, type StatFields, statFields } from './git-index-file.ts';
 import { hashObject } from './git-objects.ts';
 
 /** A file found in a working copy, with its blob id (from the index when its stat data still match). */
 export interface ScannedFile {
   oid: string;
   mode: number;
-  stats: BigIntStats;
+  /** Its stat data, as an index entry holds them (numbers: far lighter than a BigIntStats). */
+  stats: StatFields;
   /** The content, when it had to be read to hash it. */
   content: Buffer | null;
 }
@@ -54,24 +55,36 @@ export async function listWorkingCopyFiles(
   }
   const ignored = (filepath: string): Promise<boolean> => git.isIgnored({ fs, dir: root, gitdir, filepath });
   const files: string[] = [];
+  // Synchronous readdir, yielding now and then: a thread-pool hop per directory costs more than
+  // the call itself.
+  let sinceYield = 0;
   const walk = async (directory: string, prefix: string): Promise<void> => {
-    const entries = await readdir(directory, { withFileTypes: true });
-    await Promise.all(
-      entries.map(async (entry) => {
-        if (entry.name === '.git') return;
-        const relative = prefix === '' ? entry.name : `${prefix}/${entry.name}`;
-        if (entry.isDirectory()) {
-          if (!trackedDirectories.has(relative) && (await ignored(relative))) return;
-          await walk(path.join(directory, entry.name), relative);
-        } else if (entry.isFile() || entry.isSymbolicLink()) {
-          if (!tracked.has(relative) && (await ignored(relative))) return;
-          files.push(relative);
-        }
-      }),
-    );
+    if (++sinceYield >= yieldEvery) {
+      sinceYield = 0;
+      await yieldToEventLoop();
+    }
+    const entries = fs.readdirSync(directory, { withFileTypes: true });
+    for (const entry of entries) {
+      if (entry.name === '.git') continue;
+      const relative = prefix === '' ? entry.name : `${prefix}/${entry.name}`;
+      if (entry.isDirectory()) {
+        if (!trackedDirectories.has(relative) && (await ignored(relative))) continue;
+        await walk(childPath(directory, entry.name), relative);
+      } else if (entry.isFile() || entry.isSymbolicLink()) {
+        if (!tracked.has(relative) && (await ignored(relative))) continue;
+        files.push(relative);
+      }
+    }
   };
   await walk(root, '');
   return files.sort((left, right) => (left < right ? -1 : left > right ? 1 : 0));
+}
+
+/** Synchronous file-system calls made between two yields to the event loop. */
+const yieldEvery = 500;
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 /** git's mode for a file from its lstat result. */
@@ -81,8 +94,8 @@ export function modeOf(stats: BigIntStats): number {
 }
 
 /** A file's blob content: its bytes, or a symbolic link's target. */
-export async function readBlobContent(file: string, stats: BigIntStats): Promise<Buffer> {
-  if (stats.isSymbolicLink()) return Buffer.from(await readlink(file), 'utf8');
+export async function readBlobContent(file: string, symbolicLink: boolean): Promise<Buffer> {
+  if (symbolicLink) return Buffer.from(await readlink(file), 'utf8');
   return readFile(file);
 }
 
@@ -95,27 +108,101 @@ export async function scanWorkingCopy(
   files: readonly string[],
   index: IndexSnapshot,
 ): Promise<Map<string, ScannedFile>> {
-  const result = new Map<string, ScannedFile>();
-  await forEachLimited(files, 32, async (relative) => {
-    const absolute = path.join(root, relative);
+  const found: Array<ScannedFile | null> = new Array(files.length).fill(null);
+  const changed: number[] = [];
+  // Synchronous lstat in batches: the thread pool would cost several times the calls themselves.
+  for (let position = 0; position < files.length; position++) {
+    if (position > 0 && position % yieldEvery === 0) await yieldToEventLoop();
+    const relative = files[position]!;
     let stats: BigIntStats;
     try {
-      stats = await lstat(absolute, { bigint: true });
+      stats = fs.lstatSync(childPath(root, relative), { bigint: true });
     } catch {
-      return;
+      continue;
     }
     const mode = modeOf(stats);
+    const fields = statFields(stats);
     const entry = index.entries.get(relative);
     if (
       entry !== undefined &&
       entry.mode === mode &&
-      entryMatchesStats(entry, stats, index.writtenAtNanoseconds)
+      entryMatchesFields(entry, fields, stats.mtimeNs, index.writtenAtNanoseconds)
     ) {
-      result.set(relative, { oid: entry.oid, mode, stats, content: null });
-      return;
+      found[position] = { oid: entry.oid, mode, stats: fields, content: null };
+    } else {
+      found[position] = { oid: '', mode, stats: fields, content: null };
+      changed.push(position);
     }
-    const content = await readBlobContent(absolute, stats);
-    result.set(relative, { oid: hashObject('blob', content), mode, stats, content });
+  }
+  await forEachLimited(changed, 32, async (position) => {
+    const scan = found[position]!;
+    const content = await readBlobContent(childPath(root, files[position]!), scan.mode === 0o120000);
+    found[position] = { ...scan, oid: hashObject('blob', content), content };
+  });
+  const result = new Map<string, ScannedFile>();
+  found.forEach((scan, position) => {
+    if (scan !== null) result.set(files[position]!, scan);
   });
   return result;
+}
+
+/**
+ * `path.join(root, relative)` for a relative path already normalized (from a directory
+ * listing, an index or a tree): a concatenation, without `join`'s normalizing pass, on the
+ * platforms whose separator is `/`.
+ */
+export function childPath(root: string, relative: string): string {
+  return path.sep === '/'
+    ? `${root.endsWith('/') ? root.slice(0, -1) : root}/${relative}`
+    : path.join(root, relative);
+}
+
+/**
+ * Deletes `directory` and everything in it, like `rm -rf` (a missing directory is fine), with
+ * synchronous calls in batches, yielding to the event loop between batches: `fs.promises.rm`
+ * goes through the thread pool several times per entry, which costs more CPU and memory than
+ * the deletions themselves. Symbolic links are removed, never followed.
+ */
+export async function removeTree(directory: string): Promise<void> {
+  let calls = 0;
+  const remove = async (current: string): Promise<void> => {
+    let names: string[];
+    try {
+      names = fs.readdirSync(current);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return;
+      if (code !== 'ENOTDIR') throw error;
+      fs.unlinkSync(current);
+      return;
+    }
+    for (const name of names) {
+      if (++calls % yieldEvery === 0) await yieldToEventLoop();
+      const child = childPath(current, name);
+      try {
+        fs.unlinkSync(child);
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT') continue;
+        // A directory: Linux says EISDIR, macOS EPERM (a real EPERM is raised again below).
+        if (code !== 'EISDIR' && code !== 'EPERM') throw error;
+        await remove(child);
+      }
+    }
+    try {
+      fs.rmdirSync(current);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+  };
+  let stats: fs.Stats;
+  try {
+    stats = fs.lstatSync(directory);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw error;
+  }
+  // A link (even to a directory) or a file is removed itself, as `rm -rf` does.
+  if (stats.isDirectory()) await remove(directory);
+  else fs.unlinkSync(directory);
 }

@@ -219,10 +219,41 @@ const basenameScore = 300;
  *   unless their path or name is mentioned.
  */
 export function rankFiles(files: readonly ContextCandidate[], terms: QueryTerms): RankedFile[] {
+  return rankFeatures(
+    files.map((file) => featuresOf(file, terms)),
+    terms,
+  );
+}
+
+/** What ranking needs of a file: its matches and size, not its text (which may then be let go). */
+interface FileFeatures {
+  path: string;
+  identifierCounts: ReadonlyMap<string, number>;
+  quotedCounts: ReadonlyMap<string, number>;
+  tokens: number;
+}
+
+function featuresOf(file: ContextCandidate, terms: QueryTerms): FileFeatures {
+  return {
+    path: file.path,
+    identifierCounts: countIdentifiers(file.content, terms),
+    quotedCounts: countQuoted(file.content, terms),
+    tokens: fileTokens(file.path, file.content),
+  };
+}
+
+/** {@link rankFiles} on features. */
+function rankFeatures(files: readonly FileFeatures[], terms: QueryTerms): RankedFile[] {
   const total = Math.max(1, files.length);
-  const identifierCounts = files.map((file) => countIdentifiers(file.content, terms));
-  const quotedCounts = files.map((file) => countQuoted(file.content, terms));
-  const pathWords = files.map((file) => pathParts(file.path));
+  const identifierCounts = files.map((file) => file.identifierCounts);
+  const quotedCounts = files.map((file) => file.quotedCounts);
+  // File names are compared with identifiers lower-cased and without `-` and `_`.
+  const nameTerms = [...terms.identifiers]
+    .map(([term, weight]) => ({ term, weight, normalized: term.toLowerCase().replace(/[-_]/g, '') }))
+    .filter((each) => each.normalized.length >= 3);
+  const segments = new Map<string, SegmentParts>();
+  const stemsWanted = new Set(nameTerms.map((each) => each.normalized));
+  const pathWords = files.map((file) => pathParts(file.path, segments, terms.words, stemsWanted));
   const documentFrequency = new Map<string, number>();
   const noteDocument = (key: string): void => {
     documentFrequency.set(key, (documentFrequency.get(key) ?? 0) + 1);
@@ -230,9 +261,17 @@ export function rankFiles(files: readonly ContextCandidate[], terms: QueryTerms)
   files.forEach((_, index) => {
     for (const term of identifierCounts[index]!.keys()) noteDocument(`id:${term}`);
     for (const term of quotedCounts[index]!.keys()) noteDocument(`q:${term}`);
-    for (const word of pathWords[index]!.words) if (terms.words.has(word)) noteDocument(`w:${word}`);
+    for (const word of pathWords[index]!.words) noteDocument(`w:${word}`);
   });
-  const idf = (key: string): number => Math.log(1 + total / Math.max(1, documentFrequency.get(key) ?? 1));
+  const idfs = new Map<string, number>();
+  const idf = (key: string): number => {
+    let value = idfs.get(key);
+    if (value === undefined) {
+      value = Math.log(1 + total / Math.max(1, documentFrequency.get(key) ?? 1));
+      idfs.set(key, value);
+    }
+    return value;
+  };
 
   const ranked = files.map((file, index): RankedFile => {
     const mention = pathMention(file.path, terms);
@@ -250,9 +289,8 @@ export function rankFiles(files: readonly ContextCandidate[], terms: QueryTerms)
     }
     let nameScore = 0;
     let nameLabel: string | null = null;
-    for (const [term, weight] of terms.identifiers) {
-      const normalized = term.toLowerCase().replace(/[-_]/g, '');
-      if (normalized.length >= 3 && pathWords[index]!.stems.has(normalized)) {
+    for (const { term, weight, normalized } of nameTerms) {
+      if (pathWords[index]!.stems.includes(normalized)) {
         const score = weight * 8 * idf(`id:${term}`);
         if (score > nameScore) [nameScore, nameLabel] = [score, term];
       }
@@ -260,8 +298,7 @@ export function rankFiles(files: readonly ContextCandidate[], terms: QueryTerms)
     let segmentScore = 0;
     const segmentWords: string[] = [];
     for (const word of pathWords[index]!.words) {
-      const weight = terms.words.get(word);
-      if (weight === undefined) continue;
+      const weight = terms.words.get(word)!;
       segmentScore += weight * 2 * idf(`w:${word}`);
       segmentWords.push(word);
     }
@@ -281,7 +318,7 @@ export function rankFiles(files: readonly ContextCandidate[], terms: QueryTerms)
             ? `path matches ${segmentWords.slice(0, 3).join(', ')}`
             : 'unrelated');
     const lowPriority = isLowPriorityPath(file.path) && mention.score === 0;
-    return { path: file.path, score, reason, lowPriority, tokens: fileTokens(file.path, file.content) };
+    return { path: file.path, score, reason, lowPriority, tokens: file.tokens };
   });
   return ranked.sort(
     (left, right) =>
@@ -306,43 +343,141 @@ function pathMention(path: string, terms: QueryTerms): { score: number; reason: 
   return best;
 }
 
-/** Path words (`src/cart-item.ts` -> src, cart, item, ts) and name stems (`cartitem`, `src`). */
-function pathParts(path: string): { words: Set<string>; stems: Set<string> } {
-  const words = new Set<string>();
-  const stems = new Set<string>();
-  for (const segment of path.split('/')) {
-    for (const word of splitWords(segment)) {
-      words.add(word);
-      words.add(singularOf(word));
-    }
-    const dot = segment.indexOf('.', 1);
-    stems.add((dot > 0 ? segment.slice(0, dot) : segment).toLowerCase().replace(/[-_]/g, ''));
-  }
-  return { words, stems };
+/** The wanted words (each followed by its singular when wanted) and the stem of one path segment. */
+interface SegmentParts {
+  words: string[];
+  stem: string;
 }
+
+/** Shared by the (many) paths that match nothing: one less array each. */
+const noMatches: readonly string[] = [];
+
+/**
+ * The words of a path (`src/cart-item.ts` -> src, cart, item, ts, each with its singular) that
+ * are in `wantedWords`, once each in order of appearance, and its name stems (`cartitem`, `src`)
+ * that are in `wantedStems`. Only the matches are kept: this runs for every file of a workspace.
+ * `cache` holds the parts of segments already split: directory names repeat across files.
+ */
+function pathParts(
+  path: string,
+  cache: Map<string, SegmentParts>,
+  wantedWords: ReadonlyMap<string, number>,
+  wantedStems: ReadonlySet<string>,
+): { words: readonly string[]; stems: readonly string[] } {
+  let words: string[] | undefined;
+  let stems: string[] | undefined;
+  let start = 0;
+  while (start <= path.length) {
+    let end = path.indexOf('/', start);
+    if (end < 0) end = path.length;
+    const segment = path.slice(start, end);
+    start = end + 1;
+    let parts = cache.get(segment);
+    if (parts === undefined) {
+      const segmentWords: string[] = [];
+      for (const word of splitWords(segment)) segmentWords.push(word, singularOf(word));
+      const dot = segment.indexOf('.', 1);
+      parts = {
+        words: segmentWords.filter((word) => wantedWords.has(word)),
+        stem: (dot > 0 ? segment.slice(0, dot) : segment).toLowerCase().replace(/[-_]/g, ''),
+      };
+      cache.set(segment, parts);
+    }
+    for (const word of parts.words) {
+      words ??= [];
+      if (!words.includes(word)) words.push(word);
+    }
+    if (wantedStems.has(parts.stem)) {
+      stems ??= [];
+      stems.push(parts.stem);
+    }
+  }
+  return { words: words ?? noMatches, stems: stems ?? noMatches };
+}
+
+/** Shared by every file that holds none of the terms (most files): one less Map each. */
+const noCounts: ReadonlyMap<string, number> = new Map();
 
 /** How often each wanted identifier occurs as a whole token in the content (case-sensitive). */
-function countIdentifiers(content: string, terms: QueryTerms): Map<string, number> {
-  const counts = new Map<string, number>();
-  if (terms.identifiers.size === 0) return counts;
-  const kebab = [...terms.identifiers.keys()].filter((term) => term.includes('-'));
+function countIdentifiers(content: string, terms: QueryTerms): ReadonlyMap<string, number> {
+  if (terms.identifiers.size === 0) return noCounts;
+  let counts: Map<string, number> | undefined;
+  const plain: string[] = [];
+  for (const term of terms.identifiers.keys()) {
+    if (term.includes('-')) {
+      const count = countOccurrences(content, term, true);
+      if (count > 0) {
+        counts ??= new Map();
+        counts.set(term, count);
+      }
+    } else if (identifierPattern.test(term)) plain.push(term);
+  }
+  if (plain.length <= searchedTermsLimit) {
+    // A few terms (the usual case): searching for each is many times faster than splitting
+    // every file of the workspace into tokens.
+    for (const term of plain) {
+      const count = countTokens(content, term);
+      if (count > 0) {
+        counts ??= new Map();
+        counts.set(term, count);
+      }
+    }
+    return counts ?? noCounts;
+  }
   for (const match of content.matchAll(/[A-Za-z_$][\w$]*/g)) {
-    if (terms.identifiers.has(match[0])) counts.set(match[0], (counts.get(match[0]) ?? 0) + 1);
+    if (terms.identifiers.has(match[0])) {
+      counts ??= new Map();
+      counts.set(match[0], (counts.get(match[0]) ?? 0) + 1);
+    }
   }
-  for (const term of kebab) {
-    const count = countOccurrences(content, term, true);
-    if (count > 0) counts.set(term, count);
-  }
-  return counts;
+  return counts ?? noCounts;
 }
 
-function countQuoted(content: string, terms: QueryTerms): Map<string, number> {
-  const counts = new Map<string, number>();
+/** A whole token as `countIdentifiers` splits content: anything else never equals one. */
+const identifierPattern = /^[A-Za-z_$][\w$]*$/;
+
+/** Up to this many identifiers are searched for one by one; more are counted in one pass over the tokens. */
+const searchedTermsLimit = 10;
+
+/** `[\w$]`: a character that continues a token. */
+function isTokenCharacter(code: number): boolean {
+  return (
+    (code >= 97 && code <= 122) ||
+    (code >= 65 && code <= 90) ||
+    (code >= 48 && code <= 57) ||
+    code === 95 ||
+    code === 36
+  );
+}
+
+/**
+ * How often `term` (a `[A-Za-z_$][\w$]*` identifier) is a whole token of `content` as
+ * `/[A-Za-z_$][\w$]*\/g` splits it: not followed by a token character, and not preceded by one
+ * either, except by digits that do not themselves follow a letter, `_` or `$` (the split skips
+ * leading digits: `9abc` holds the token `abc`, `a9abc` does not).
+ */
+function countTokens(content: string, term: string): number {
+  let count = 0;
+  for (let at = content.indexOf(term); at >= 0; at = content.indexOf(term, at + 1)) {
+    if (isTokenCharacter(content.charCodeAt(at + term.length))) continue;
+    let before = at - 1;
+    while (before >= 0 && content.charCodeAt(before) >= 48 && content.charCodeAt(before) <= 57) before--;
+    if (before >= 0 && isTokenCharacter(content.charCodeAt(before))) continue;
+    count++;
+  }
+  return count;
+}
+
+function countQuoted(content: string, terms: QueryTerms): ReadonlyMap<string, number> {
+  let counts: Map<string, number> | undefined;
   for (const term of terms.quoted.keys()) {
     const count = countOccurrences(content, term, false);
-    if (count > 0) counts.set(term, count);
+    if (count > 0) {
+      counts ??= new Map();
+      counts.set(term, count);
+    }
   }
-  return counts;
+  return counts ?? noCounts;
 }
 
 function countOccurrences(content: string, term: string, wholeToken: boolean): number {
@@ -501,38 +636,67 @@ export interface GatheredContext {
  * skipped ones, goes into the tree. Pure and deterministic.
  */
 export function selectContext(options: SelectContextOptions): GatheredContext {
-  const ranked = rankFiles(options.candidates, extractQueryTerms(options.texts));
+  const terms = extractQueryTerms(options.texts);
   const byPath = new Map(options.candidates.map((file) => [file.path, file.content]));
+  const chosen = chooseFiles(
+    options.candidates.map((file) => featuresOf(file, terms)),
+    terms,
+    options.contextTokens,
+  );
+  return assembleContext(
+    chosen.map((file) => ({ ...file, content: byPath.get(file.path)! })),
+    options.candidates.map((file) => file.path),
+    options.skipped,
+    options.treeTokens,
+  );
+}
+
+/** The files {@link selectContext} shows, in order, with why. */
+function chooseFiles(
+  features: readonly FileFeatures[],
+  terms: QueryTerms,
+  contextTokens: number,
+): Array<{ path: string; reason: string }> {
+  const ranked = rankFeatures(features, terms);
   const regular = ranked.filter((file) => !file.lowPriority);
   const everything = regular.reduce((sum, file) => sum + file.tokens, 0);
-  const smallProject = everything <= options.contextTokens;
-  let left = Math.max(0, options.contextTokens);
-  const files: IncludedFile[] = [];
+  const smallProject = everything <= contextTokens;
+  let left = Math.max(0, contextTokens);
+  const chosen: Array<{ path: string; reason: string }> = [];
   for (const file of ranked) {
     const wanted = file.score > 0 && !file.lowPriority;
     const filler = smallProject && !file.lowPriority;
     if (!(wanted || filler) || file.tokens > left) continue;
     left -= file.tokens;
-    const reason = file.score > 0 ? file.reason : 'small project: every file fits';
-    files.push({ path: file.path, content: byPath.get(file.path)!, reason });
+    chosen.push({ path: file.path, reason: file.score > 0 ? file.reason : 'small project: every file fits' });
   }
+  return chosen;
+}
+
+/** The context from the files shown; every other candidate and skipped file goes into the tree. */
+function assembleContext(
+  files: IncludedFile[],
+  candidatePaths: readonly string[],
+  skipped: SkippedFiles,
+  treeTokens: number | undefined,
+): GatheredContext {
   const shown = new Set(files.map((file) => file.path));
   const rest = [
-    ...options.candidates.map((file) => file.path).filter((path) => !shown.has(path)),
-    ...options.skipped.binary,
-    ...options.skipped.tooLarge,
-    ...options.skipped.forbidden,
+    ...candidatePaths.filter((path) => !shown.has(path)),
+    ...skipped.binary,
+    ...skipped.tooLarge,
+    ...skipped.forbidden,
   ].sort(compare);
   return {
     files,
-    tree: buildFileTree(rest, options.treeTokens ?? defaultTreeTokens),
+    tree: buildFileTree(rest, treeTokens ?? defaultTreeTokens),
     report: {
       included: files.map((file) => ({ path: file.path, reason: file.reason })),
-      omitted: options.candidates.length - files.length,
+      omitted: candidatePaths.length - files.length,
       skipped: {
-        binary: options.skipped.binary.length,
-        tooLarge: options.skipped.tooLarge.length,
-        forbidden: options.skipped.forbidden.length,
+        binary: skipped.binary.length,
+        tooLarge: skipped.tooLarge.length,
+        forbidden: skipped.forbidden.length,
       },
     },
   };
@@ -549,18 +713,24 @@ export interface GatherContextOptions {
 }
 
 /**
- * Reads the workspace and selects the context with {@link selectContext}. Files with a binary
+ * Reads the workspace and selects the context as {@link selectContext} does. Files with a binary
  * extension are not read; files whose text holds a NUL or is larger than `maxFileBytes`
  * (UTF-8) are skipped; forbidden paths (`.env`, keys) are never read, so their content never
- * reaches a model. Only these reads touch the workspace.
+ * reaches a model. Only these reads touch the workspace; the files shown are read twice (once
+ * to rank, once to show), so that no more than their text is held at once.
  */
 export async function gatherContext(options: GatherContextOptions): Promise<GatheredContext> {
   const paths = await options.workspace.listFiles(options.signal ? { signal: options.signal } : undefined);
-  const candidates: ContextCandidate[] = [];
+  const terms = extractQueryTerms(options.texts);
+  // Each file is ranked from its features, taken as it is read; its text is let go at once and
+  // the few files shown are read again at the end. Holding every text until the selection is
+  // made would cost a run the size of the whole repository in memory (and in GC time).
+  const features: FileFeatures[] = [];
   const skipped: SkippedFiles = { binary: [], tooLarge: [], forbidden: [] };
+  const isAllowed = allowedPathsOf(options.forbiddenPaths);
   for (const path of paths) {
     options.signal?.throwIfAborted();
-    if (!checkEditPath(path, options.forbiddenPaths).ok) {
+    if (!isAllowed(path)) {
       skipped.forbidden.push(path);
       continue;
     }
@@ -571,15 +741,56 @@ export async function gatherContext(options: GatherContextOptions): Promise<Gath
     const content = await options.workspace.readFile(path);
     if (content === null) continue;
     if (looksBinary(content)) skipped.binary.push(path);
-    else if (utf8Length(content, options.maxFileBytes) > options.maxFileBytes) skipped.tooLarge.push(path);
-    else candidates.push({ path, content });
+    // A UTF-16 code unit is at most 3 UTF-8 bytes: most files are known to fit without counting.
+    else if (
+      content.length * 3 > options.maxFileBytes &&
+      utf8Length(content, options.maxFileBytes) > options.maxFileBytes
+    )
+      skipped.tooLarge.push(path);
+    else features.push(featuresOf({ path, content }, terms));
   }
-  return selectContext({
-    candidates,
+  const files: IncludedFile[] = [];
+  for (const file of chooseFiles(features, terms, options.contextTokens)) {
+    options.signal?.throwIfAborted();
+    const content = await options.workspace.readFile(file.path);
+    // Changed under the run since the first read (it is the run's own copy: it should not be).
+    if (content === null || looksBinary(content)) continue;
+    files.push({ ...file, content });
+  }
+  return assembleContext(
+    files,
+    features.map((file) => file.path),
     skipped,
-    texts: options.texts,
-    contextTokens: options.contextTokens,
-  });
+    undefined,
+  );
+}
+
+/** Verdicts of `checkEditPath` by forbidden-path list, then by path; see {@link allowedPathsOf}. */
+const allowedPaths = new Map<string, Map<string, boolean>>();
+
+/**
+ * `checkEditPath(path, forbiddenPaths).ok`, remembered: every run of a repository asks it of
+ * the same thousands of paths, and glob matching is a good part of reading a workspace.
+ * Bounded: a list's verdicts are dropped past 100,000 paths, and lists past 8.
+ */
+function allowedPathsOf(forbiddenPaths: readonly string[]): (path: string) => boolean {
+  const key = forbiddenPaths.join('\0');
+  let verdicts = allowedPaths.get(key);
+  if (verdicts === undefined) {
+    if (allowedPaths.size >= 8) allowedPaths.clear();
+    verdicts = new Map();
+    allowedPaths.set(key, verdicts);
+  }
+  const known = verdicts;
+  return (path) => {
+    let allowed = known.get(path);
+    if (allowed === undefined) {
+      allowed = checkEditPath(path, forbiddenPaths).ok;
+      if (known.size >= 100_000) known.clear();
+      known.set(path, allowed);
+    }
+    return allowed;
+  };
 }
 
 /** UTF-8 length of `text`, counting no further than just past `limit`. */

@@ -1,0 +1,164 @@
+// Benchmark: memory of many concurrent runs. 50 runs of one instruction execute at once
+// (`startWorkers({ concurrency: 50 })`, five model profiles repeated ten times) on a generated
+// repository of 1,500 files, through the real composition root (`createDefaultGoosuke`: SQLite
+// file store, durable SQLite job queue, isomorphic-git with hard-linked working copies, the
+// providers, Goosuke's edit agent). Each model answers after 1 s with a valid edit.
+//
+//   npm run bench -- run-memory      (builds first: the bench imports the built packages)
+//
+// The process's resident set size (`process.memoryUsage.rss()`) is sampled every 50 ms from
+// `runs.create` until the last run has ended; the figure is the peak. Target: < 300 MB. Exits
+// with code 1 when the target is missed or a run does not produce the expected patch.
+//
+// bench/run.ts runs every benchmark in a process of its own, so the heap starts fresh. The fake
+// OpenAI server runs in a child process: the requests it records (every prompt, in full) are
+// the test's memory, not Goosuke's. One untimed warm-up run first makes the clone and the
+// read-only snapshot of the base commit, as on a server that has run before.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { getHeapStatistics } from 'node:v8';
+import { createDefaultGoosuke, readDefaultGoosukeConfig } from '@goosuke/cli';
+import type { Run } from '@goosuke/core';
+import { createRepository, expectedChange, instruction, reply, repositoryFiles } from './run-fixture.ts';
+
+const fileCount = 1_500;
+const runCount = 50;
+const latencyMs = 1_000;
+const models = ['gpt-4.1', 'gpt-4o', 'gpt-4.1-mini', 'gpt-4o-mini', 'gpt-4.1-nano'];
+const targetBytes = 300 * 1024 * 1024;
+const sampleEveryMs = 50;
+const directory = mkdtempSync(join(tmpdir(), 'goosuke-run-memory-bench-'));
+const mb = (bytes: number): string => (bytes / 1_048_576).toFixed(0);
+
+/**
+ * Starts the fake OpenAI server in a child process with `replies` answers queued (each after
+ * `latencyMs`); resolves with its base URL.
+ */
+function startFakeServer(replies: number): Promise<{ url: string; child: ChildProcess }> {
+  const script = `
+    import { startFakeOpenAIServer } from '@goosuke/openai/testing';
+    const fake = await startFakeOpenAIServer();
+    const reply = JSON.parse(process.env.FAKE_REPLY);
+    for (let index = 0; index < Number(process.env.FAKE_REPLIES); index++) {
+      fake.respond({ kind: 'reply', text: reply, delayMs: Number(process.env.FAKE_DELAY_MS) });
+    }
+    // Forget what was asked: this process only answers.
+    setInterval(() => fake.requests.splice(0), 1000);
+    console.log(fake.url);
+  `;
+  const child = spawn(process.execPath, [...process.execArgv, '--input-type=module', '-e', script], {
+    // From the repository root, so that the workspace package resolves.
+    cwd: join(dirname(fileURLToPath(import.meta.url)), '..'),
+    env: {
+      ...process.env,
+      FAKE_REPLY: JSON.stringify(reply),
+      FAKE_REPLIES: String(replies),
+      FAKE_DELAY_MS: String(latencyMs),
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    let output = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString('utf8');
+      const url = /^http:\/\/\S+$/m.exec(output)?.[0];
+      if (url !== undefined) resolve({ url, child });
+    });
+    child.on('error', reject);
+    child.on('exit', (code) => reject(new Error(`the fake server exited with ${code}`)));
+  });
+}
+
+let fake: ChildProcess | null = null;
+let closeGoosuke: (() => Promise<void>) | null = null;
+try {
+  let started = performance.now();
+  const files = repositoryFiles(fileCount);
+  const source = join(directory, 'source');
+  await createRepository(source, files);
+  const bytes = [...files.values()].reduce((sum, content) => sum + content.length, 0);
+  console.log(
+    `generated ${files.size} files (${(bytes / 1_048_576).toFixed(1)} MB) in ${Math.round(performance.now() - started)} ms`,
+  );
+
+  const server = await startFakeServer(runCount + 1);
+  fake = server.child;
+  const env = {
+    GOOSUKE_SECRET_KEY: randomBytes(32).toString('base64url'),
+    GOOSUKE_DATA_DIR: join(directory, 'data'),
+    OPENAI_API_KEY: 'test-key',
+  };
+  const goosuke = await createDefaultGoosuke(readDefaultGoosukeConfig(env, directory), { env });
+  const workers = goosuke.runs.startWorkers({ concurrency: runCount });
+  closeGoosuke = async () => {
+    await workers.stop();
+    await goosuke.close();
+  };
+  const profiles = await Promise.all(
+    models.map((modelName) => goosuke.models.create({ provider: 'openai', modelName, baseUrl: server.url })),
+  );
+  const repo = await goosuke.repos.create({ url: source });
+  const { task } = await goosuke.tasks.create({ title: 'run memory', repoId: repo.id });
+  const check = (runs: Run[]): void => {
+    for (const run of runs) {
+      if (run.status !== 'succeeded' || !run.patch?.includes(expectedChange)) {
+        throw new Error(
+          `run ${run.id} ended ${run.status} without the expected patch: ${JSON.stringify(run.error)}`,
+        );
+      }
+    }
+  };
+
+  started = performance.now();
+  const warm = await goosuke.runs.create(task.id, { instruction, models: [profiles[0]!.id] });
+  check(await goosuke.runs.waitFor(warm.runs.map((run) => run.id)));
+  console.log(`warm-up run (clones, builds the snapshot): ${Math.round(performance.now() - started)} ms`);
+
+  const before = process.memoryUsage();
+  let peak = before.rss;
+  let peakHeap = before.heapUsed;
+  let samples = 0;
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage.rss());
+    peakHeap = Math.max(peakHeap, getHeapStatistics().used_heap_size);
+    samples++;
+  }, sampleEveryMs);
+  started = performance.now();
+  const ids: string[] = [];
+  // At most 16 models per message: 50 runs are four messages, all queued at once.
+  for (let first = 0; first < runCount; first += 16) {
+    const count = Math.min(16, runCount - first);
+    const entries = Array.from(
+      { length: count },
+      (_, index) => profiles[(first + index) % profiles.length]!.id,
+    );
+    const { runs } = await goosuke.runs.create(task.id, { instruction, models: entries });
+    ids.push(...runs.map((run) => run.id));
+  }
+  const done = await goosuke.runs.waitFor(ids);
+  const elapsed = performance.now() - started;
+  clearInterval(sampler);
+  check(done);
+
+  console.log('');
+  console.log(`| ${runCount} concurrent runs, ${fileCount} files, replies after ${latencyMs} ms | MB |`);
+  console.log('| --- | ---: |');
+  console.log(`| RSS before the runs (after the warm-up) | ${mb(before.rss)} |`);
+  console.log(`| peak RSS during the runs | **${mb(peak)}** |`);
+  console.log(`| peak JS heap used during the runs | ${mb(peakHeap)} |`);
+  console.log('');
+  console.log(`all ${runCount} runs ended in ${Math.round(elapsed)} ms (${samples} samples)`);
+  const pass = peak < targetBytes;
+  console.log(
+    `run-memory: peak RSS ${mb(peak)} MB (target < ${mb(targetBytes)} MB): ${pass ? 'PASS' : 'FAIL'}`,
+  );
+  process.exitCode = pass ? 0 : 1;
+} finally {
+  await closeGoosuke?.();
+  fake?.kill();
+  rmSync(directory, { recursive: true, force: true });
+}
