@@ -4,6 +4,7 @@ import { createMemoryWorkspace } from '../testing/index.ts';
 import {
   buildFileTree,
   type ContextCandidate,
+  countIdentifiers,
   estimateTokens,
   extractQueryTerms,
   fileTokens,
@@ -286,5 +287,29 @@ describe('gatherContext', () => {
     });
     expect(context.files.map((file) => file.path)).toEqual(['b.txt']);
     expect(context.report.skipped.tooLarge).toBe(1);
+  });
+});
+
+describe('countIdentifiers', () => {
+  const content = [
+    'const cartTotal = 9cartTotal + a9cartTotal + cartTotal$ + $cartTotal;',
+    'cartTotal(cartTotal); // cartTotal_x cart_total cart-total',
+    'export { cartTotal as total, cart_total };',
+  ].join('\n');
+  const wanted = ['cartTotal', 'cart_total', 'cart-total'];
+
+  it('counts whole tokens only, the same whether it searches term by term or splits into tokens', () => {
+    const few = countIdentifiers(content, extractQueryTerms([{ text: wanted.join(' '), weight: 1 }]));
+    const padding = Array.from({ length: 12 }, (_, index) => `absentIdentifier${index}`);
+    const many = countIdentifiers(
+      content,
+      extractQueryTerms([{ text: [...wanted, ...padding].join(' '), weight: 1 }]),
+    );
+    // `9cartTotal` holds the token cartTotal; `a9cartTotal`, `cartTotal$`, `$cartTotal` and
+    // `cartTotal_x` are other tokens.
+    expect(few.get('cartTotal')).toBe(5);
+    expect(few.get('cart_total')).toBe(2);
+    expect(few.get('cart-total')).toBe(1);
+    for (const term of wanted) expect(many.get(term), term).toBe(few.get(term));
   });
 });

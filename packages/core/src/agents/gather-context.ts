@@ -398,8 +398,13 @@ function pathParts(
 /** Shared by every file that holds none of the terms (most files): one less Map each. */
 const noCounts: ReadonlyMap<string, number> = new Map();
 
-/** How often each wanted identifier occurs as a whole token in the content (case-sensitive). */
-function countIdentifiers(content: string, terms: QueryTerms): ReadonlyMap<string, number> {
+/**
+ * How often each wanted identifier occurs as a whole token in the content (case-sensitive), where
+ * a token is a letter, `_` or `$` followed by letters, digits, `_` and `$` (so `9abc` holds the
+ * token `abc`, and `a9abc` is one token). Few terms are searched for one by one, many are counted
+ * in one pass over the tokens; both ways count the same.
+ */
+export function countIdentifiers(content: string, terms: QueryTerms): ReadonlyMap<string, number> {
   if (terms.identifiers.size === 0) return noCounts;
   let counts: Map<string, number> | undefined;
   const plain: string[] = [];
