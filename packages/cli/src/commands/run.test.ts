@@ -160,6 +160,7 @@ describe('goosuke run', () => {
     expect(run.code, run.stderr).toBe(0);
     expectNoKeys(run);
     // Progress: plain lines (not a terminal), one per change, each naming its model.
+    expect(run.stderr).toMatch(/^Updating Goosuke's clone of .*repo…$/m);
     expect(run.stderr).toMatch(/^Running 3 models on .*repo at [0-9a-f]{12}$/m);
     expect(run.stderr).toMatch(/^openai:gpt-4\.1 +running +at [0-9a-f]{12}$/m);
     expect(run.stderr).toMatch(/^anthropic:claude-sonnet-4-5 +succeeded +1 files changed, \+1 -1$/m);

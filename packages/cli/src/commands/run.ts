@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
+  collectPages,
   GoosukeError,
   InvalidInputError,
   type ModelProfile,
@@ -181,10 +182,12 @@ async function execute(goosuke: DefaultGoosuke, plan: RunPlan): Promise<number> 
     profiles.push(profile);
   }
 
-  const repos = await goosuke.repos.list({ limit: 500 });
+  const repos = await collectPages((cursor) => goosuke.repos.list({ limit: 500, cursor }));
   const repo =
-    repos.items.find((candidate) => candidate.url === plan.location.url) ??
+    repos.find((candidate) => candidate.url === plan.location.url) ??
     (await goosuke.repos.create({ url: plan.location.url }));
+  // The first clone of a large repository takes a while: say what is happening.
+  io.stderr.write(`Updating Goosuke's clone of ${repo.name}…\n`);
   const clone = await goosuke.git.clone({
     url: repo.url,
     dir: goosuke.layout.cloneDir(repo),
