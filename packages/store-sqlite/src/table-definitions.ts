@@ -166,7 +166,7 @@ export const taskTable = defineTable<Task>({
     column('archived', 'boolean'),
     ...timestamps,
   ],
-  filters: ['repoId', 'archived'],
+  filters: ['repoId', 'archived', 'createdBy'],
 });
 
 const taskReference: ReferenceDefinition = { field: 'taskId', entity: 'task', table: taskTable.table };

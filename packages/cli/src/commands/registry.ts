@@ -5,6 +5,7 @@ import { modelsListCommand } from './models-list.ts';
 import { modelsRemoveCommand } from './models-remove.ts';
 import { patchApplyCommand } from './patch-apply.ts';
 import { runCommand } from './run.ts';
+import { serveCommand } from './serve.ts';
 import { usersAddCommand } from './users-add.ts';
 
 /**
@@ -13,6 +14,7 @@ import { usersAddCommand } from './users-add.ts';
  */
 export const commandRegistry: readonly CommandEntry[] = [
   runCommand,
+  serveCommand,
   defineGroup({
     name: 'patch',
     summary: 'Work with patches and model replies that contain edits.',

@@ -17,16 +17,18 @@ export const timestampSchema = z.iso
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
 /** A JSON value; rejects functions, undefined, bigint, symbols and non-finite numbers. */
-export const jsonValueSchema: z.ZodType<JsonValue> = z.lazy(() =>
-  z.union([
-    z.string(),
-    z.number().refine(Number.isFinite, 'numbers must be finite'),
-    z.boolean(),
-    z.null(),
-    z.array(jsonValueSchema),
-    z.record(z.string(), jsonValueSchema),
-  ]),
-);
+export const jsonValueSchema: z.ZodType<JsonValue> = z
+  .lazy(() =>
+    z.union([
+      z.string(),
+      z.number().refine(Number.isFinite, 'numbers must be finite'),
+      z.boolean(),
+      z.null(),
+      z.array(jsonValueSchema),
+      z.record(z.string(), jsonValueSchema),
+    ]),
+  )
+  .meta({ id: 'JsonValue' });
 
 /** A JSON object (string keys, JSON values). */
 export const jsonObjectSchema = z.record(z.string(), jsonValueSchema).meta({ id: 'JsonObject' });

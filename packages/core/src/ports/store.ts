@@ -78,7 +78,10 @@ export interface ModelProfileRepository
 export type RepoRepository = EntityRepository<Repo>;
 
 /** Tasks, filterable by repo and archived flag. */
-export type TaskRepository = EntityRepository<Task, { repoId?: string; archived?: boolean }>;
+export type TaskRepository = EntityRepository<
+  Task,
+  { repoId?: string; archived?: boolean; createdBy?: string }
+>;
 
 /** Messages of tasks, listed in conversation order. */
 export type MessageRepository = EntityRepository<Message, { taskId?: string }>;

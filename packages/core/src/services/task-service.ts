@@ -51,7 +51,10 @@ export interface TaskService {
   create(input: CreateTaskInput): Promise<TaskWithMessages>;
   /** NotFoundError when missing. */
   get(id: string): Promise<Task>;
-  list(options?: ListOptions & { repoId?: string; archived?: boolean }): Promise<Page<Task>>;
+  /** Tasks newest first; `createdBy` keeps the tasks one user created (a member's own view). */
+  list(
+    options?: ListOptions & { repoId?: string; archived?: boolean; createdBy?: string },
+  ): Promise<Page<Task>>;
   /** Renames a task. */
   rename(id: string, title: string): Promise<Task>;
   /** Archives or restores a task. */

@@ -249,26 +249,27 @@ function createRepositories(run: MemoryRunner<MemoryState>): Repositories {
     uniques: [{ label: 'url', key: (repo) => repo.url }],
   });
 
-  const tasks = createMemoryEntityRepository<MemoryState, Task, { repoId?: string; archived?: boolean }>(
-    run,
-    {
-      entity: 'task',
-      schema: taskSchema,
-      rows: (state) => state.tasks,
-      filterFields: ['repoId', 'archived'],
-      onDelete: (state, task) => {
-        for (const message of [...state.messages.values()]) {
-          if (message.taskId === task.id) state.messages.delete(message.id);
-        }
-        for (const run of [...state.runs.values()]) {
-          if (run.taskId === task.id) deleteRun(state, run.id);
-        }
-        for (const pullRequest of [...state.pullRequests.values()]) {
-          if (pullRequest.taskId === task.id) state.pullRequests.delete(pullRequest.id);
-        }
-      },
+  const tasks = createMemoryEntityRepository<
+    MemoryState,
+    Task,
+    { repoId?: string; archived?: boolean; createdBy?: string }
+  >(run, {
+    entity: 'task',
+    schema: taskSchema,
+    rows: (state) => state.tasks,
+    filterFields: ['repoId', 'archived', 'createdBy'],
+    onDelete: (state, task) => {
+      for (const message of [...state.messages.values()]) {
+        if (message.taskId === task.id) state.messages.delete(message.id);
+      }
+      for (const run of [...state.runs.values()]) {
+        if (run.taskId === task.id) deleteRun(state, run.id);
+      }
+      for (const pullRequest of [...state.pullRequests.values()]) {
+        if (pullRequest.taskId === task.id) state.pullRequests.delete(pullRequest.id);
+      }
     },
-  );
+  });
 
   const messages = createMemoryEntityRepository<MemoryState, Message, { taskId?: string }>(run, {
     entity: 'message',

@@ -216,7 +216,7 @@ export const repoCase: EntityCase<Repo, Record<string, never>> = {
   filters: [],
 };
 
-export const taskCase: EntityCase<Task, { repoId?: string; archived?: boolean }> = {
+export const taskCase: EntityCase<Task, { repoId?: string; archived?: boolean; createdBy?: string }> = {
   name: 'tasks',
   fields: fieldsOf(taskSchema),
   repository: (store) => store.tasks,
@@ -259,6 +259,17 @@ export const taskCase: EntityCase<Task, { repoId?: string; archived?: boolean }>
         await store.tasks.insert(maker.make({ repoId: otherRepo.id, archived: true }));
         await store.tasks.insert(maker.make());
         return { filter: { repoId: otherRepo.id }, matches: (task) => task.repoId === otherRepo.id };
+      },
+    },
+    {
+      label: 'createdBy',
+      seed: async (store, maker) => {
+        const other = await store.users.insert(buildUser());
+        await store.tasks.insert(maker.make({ createdBy: other.id }));
+        await store.tasks.insert(maker.make({ createdBy: null }));
+        await store.tasks.insert(maker.make());
+        await store.tasks.insert(maker.make({ createdBy: other.id, repoId: null, baseBranch: null }));
+        return { filter: { createdBy: other.id }, matches: (task) => task.createdBy === other.id };
       },
     },
     {

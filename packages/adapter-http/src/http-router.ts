@@ -1,0 +1,278 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import {
+  assertAdmin,
+  type Goosuke,
+  GoosukeError,
+  type Principal,
+  parseInput,
+  UnauthorizedError,
+} from '@goosuke/core';
+import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import { rateLimit } from 'express-rate-limit';
+import { apiPrefix, createOpenApiDocument } from './openapi.ts';
+import { type Problem, problem, problemFor, sendProblem } from './problem.ts';
+import { type HttpRoute, httpRoutes, type RouteSettings } from './routes.ts';
+
+/** Options of {@link createHttpRouter}. */
+export interface HttpRouterOptions extends RouteSettings {
+  /** Largest accepted JSON body, in bytes or a size string; default `1mb`. */
+  bodyLimit?: number | string;
+  /** Origins allowed to call the API from a browser; CORS is off when empty or absent. */
+  corsOrigins?: readonly string[];
+  /** Requests per window and client allowed on `/auth/*`; default 20 per 15 minutes. */
+  authRateLimit?: { limit?: number; windowMs?: number };
+}
+
+const docsCsp =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+const apiCsp = "default-src 'none'; frame-ancestors 'none'";
+
+const docsPage = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>Goosuke API</title>
+<link rel="stylesheet" href="docs/swagger-ui.css">
+</head>
+<body>
+<div id="swagger-ui"></div>
+<script src="docs/swagger-ui-bundle.js"></script>
+<script src="docs/init.js"></script>
+</body>
+</html>
+`;
+
+// An external file, not an inline script, so that the CSP needs no 'unsafe-inline'.
+const docsInit = `window.ui = SwaggerUIBundle({ url: new URL('v1/openapi.json', document.baseURI).href, dom_id: '#swagger-ui' });\n`;
+
+const docsAssets = ['swagger-ui.css', 'swagger-ui-bundle.js'] as const;
+
+function swaggerUiDir(): string {
+  const require = createRequire(import.meta.url);
+  return path.dirname(require.resolve('swagger-ui-dist/package.json'));
+}
+
+function expressPath(openApiPath: string): string {
+  return apiPrefix + openApiPath.replace(/\{(\w+)\}/g, ':$1');
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function hasBody(request: Request): boolean {
+  return (
+    request.headers['transfer-encoding'] !== undefined || Number(request.headers['content-length'] ?? 0) > 0
+  );
+}
+
+/** Maps a body-parser failure (it sets `type` and `status`) to a problem; null for other errors. */
+function bodyProblem(error: unknown) {
+  if (typeof error !== 'object' || error === null) return null;
+  const { type, status } = error as { type?: unknown; status?: unknown };
+  if (typeof status !== 'number') return null;
+  // Express itself sets a 4xx status without a type, e.g. for a path that is not valid percent-encoding.
+  if (typeof type !== 'string') {
+    return status >= 400 && status < 500 && !GoosukeError.isInstance(error)
+      ? problem(400, 'bad_request', 'Bad request', 'the request could not be read')
+      : null;
+  }
+  if (type === 'entity.too.large')
+    return problem(413, 'payload_too_large', 'Payload too large', 'the request body is over the size limit');
+  if (type === 'entity.verify.failed')
+    return problem(400, 'invalid_body', 'Invalid body', 'the request body is not valid UTF-8');
+  if (type === 'entity.parse.failed')
+    return problem(400, 'invalid_body', 'Invalid body', 'the request body is not valid JSON');
+  if (status >= 400 && status < 500)
+    return problem(
+      400,
+      'invalid_body',
+      'Invalid body',
+      'the request body could not be read; send UTF-8 JSON',
+    );
+  return null;
+}
+
+/** Turns any error into problem JSON: body-parser failures by their type, everything else through the code table. */
+export const problemErrorHandler = (
+  error: unknown,
+  _request: Request,
+  response: Response,
+  _next: NextFunction,
+): void => {
+  let body: Problem;
+  try {
+    body = bodyProblem(error) ?? problemFor(error);
+  } catch {
+    // Whatever went wrong here, the client still gets problem JSON, never Express's HTML page.
+    body = problemFor(null);
+  }
+  sendProblem(response, body);
+};
+
+/** Answers every request nothing else handled with a 404 problem. */
+export const notFoundHandler: RequestHandler = (request, response) => {
+  sendProblem(
+    response,
+    problem(404, 'not_found', 'Not found', `no route for ${request.method} ${request.path}`),
+  );
+};
+
+/**
+ * The Goosuke REST API as an Express router: `/api/v1/*` from {@link httpRoutes}, the OpenAPI
+ * document at `/api/v1/openapi.json`, Swagger UI at `/api/docs` (assets from swagger-ui-dist, no
+ * CDN). Handlers validate with core's schemas, check access, call one facade method and render
+ * the result; every error is problem JSON. Mount it at the root path.
+ */
+export function createHttpRouter(goosuke: Goosuke, options: HttpRouterOptions = {}): express.Router {
+  const router = express.Router();
+  const settings: RouteSettings = {
+    ...(options.workersRunning === undefined ? {} : { workersRunning: options.workersRunning }),
+    ...(options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs }),
+  };
+  const json = express.json({
+    limit: options.bodyLimit ?? '1mb',
+    type: () => true,
+    verify: (_request, _response, buffer) => {
+      utf8.decode(buffer);
+    },
+  });
+  const origins = new Set(options.corsOrigins ?? []);
+
+  router.use((request, response, next) => {
+    response.setHeader('X-Content-Type-Options', 'nosniff');
+    response.setHeader('Referrer-Policy', 'no-referrer');
+    response.setHeader('X-Frame-Options', 'DENY');
+    response.setHeader('Content-Security-Policy', request.path.startsWith('/api/docs') ? docsCsp : apiCsp);
+    response.removeHeader('X-Powered-By');
+    const origin = request.get('origin');
+    if (origin !== undefined && origins.has(origin)) {
+      response.setHeader('Access-Control-Allow-Origin', origin);
+      response.setHeader('Vary', 'Origin');
+      response.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type, Last-Event-ID');
+      response.setHeader('Access-Control-Allow-Methods', 'GET, POST, DELETE');
+      response.setHeader('Access-Control-Max-Age', '600');
+      if (request.method === 'OPTIONS') {
+        response.status(204).end();
+        return;
+      }
+    }
+    next();
+  });
+
+  router.use(
+    `${apiPrefix}/auth`,
+    rateLimit({
+      windowMs: options.authRateLimit?.windowMs ?? 15 * 60 * 1000,
+      limit: options.authRateLimit?.limit ?? 20,
+      standardHeaders: 'draft-8',
+      legacyHeaders: false,
+      handler: (_request, response) => {
+        sendProblem(
+          response,
+          problem(
+            429,
+            'rate_limited',
+            'Too many requests',
+            'too many requests; retry after the time in Retry-After',
+          ),
+        );
+      },
+    }),
+  );
+
+  let document: string | null = null;
+  router.get(`${apiPrefix}/openapi.json`, (_request, response) => {
+    document ??= JSON.stringify(createOpenApiDocument());
+    response.type('application/json').send(document);
+  });
+
+  const assetDir = swaggerUiDir();
+  router.get('/api/docs', (_request, response) => {
+    response.type('html').send(docsPage);
+  });
+  router.get('/api/docs/init.js', (_request, response) => {
+    response.type('application/javascript').send(docsInit);
+  });
+  for (const asset of docsAssets) {
+    let content: Buffer | null = null;
+    router.get(`/api/docs/${asset}`, (_request, response) => {
+      content ??= readFileSync(path.join(assetDir, asset));
+      response.type(asset.endsWith('.css') ? 'text/css' : 'application/javascript').send(content);
+    });
+  }
+
+  for (const route of httpRoutes) {
+    const handlers: RequestHandler[] = [authenticate(goosuke, route)];
+    if (route.body !== undefined) handlers.push(requireJson, json);
+    handlers.push(handle(goosuke, route, settings));
+    router[route.method](expressPath(route.path), ...handlers);
+  }
+
+  router.use('/api', notFoundHandler);
+  router.use(problemErrorHandler);
+  return router;
+}
+
+const requireJson: RequestHandler = (request, response, next) => {
+  if (hasBody(request) && !request.is('application/json')) {
+    sendProblem(response, problem(400, 'invalid_body', 'Invalid body', 'send the body as application/json'));
+    return;
+  }
+  next();
+};
+
+function bearerToken(request: Request): string | null {
+  const header = request.get('authorization');
+  if (header === undefined) return null;
+  const match = /^Bearer +([\x21-\x7e]+) *$/i.exec(header);
+  if (!match) throw new UnauthorizedError('token');
+  return match[1]!;
+}
+
+function authenticate(goosuke: Goosuke, route: HttpRoute): RequestHandler {
+  return async (request, response, next) => {
+    if (route.access === 'public') {
+      next();
+      return;
+    }
+    try {
+      const token = bearerToken(request);
+      let principal: Principal;
+      if (token !== null) principal = await goosuke.auth.authenticate(token);
+      else if (route.acceptsTicket && typeof request.query.ticket === 'string') {
+        principal = await goosuke.auth.redeemStreamTicket(request.query.ticket);
+      } else throw new UnauthorizedError('token');
+      if (route.access === 'admin') assertAdmin(principal, route.summary.toLowerCase());
+      response.locals.principal = principal;
+      next();
+    } catch (error) {
+      next(error);
+    }
+  };
+}
+
+function handle(goosuke: Goosuke, route: HttpRoute, settings: RouteSettings): RequestHandler {
+  return async (request, response, next) => {
+    try {
+      const params = route.params === undefined ? {} : parseInput(route.params, request.params, 'path');
+      const query = route.query === undefined ? {} : parseInput(route.query, request.query, 'query');
+      const body = route.body === undefined ? undefined : parseInput(route.body, request.body, 'body');
+      const result = await route.handle({
+        goosuke,
+        principal: (response.locals.principal as Principal | undefined) ?? null,
+        params,
+        query,
+        body,
+        settings,
+        request,
+        response,
+      });
+      if (route.stream) return;
+      if (route.response === undefined) response.status(route.status).end();
+      else response.status(route.status).json(result);
+    } catch (error) {
+      next(error);
+    }
+  };
+}

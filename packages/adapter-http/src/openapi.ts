@@ -1,0 +1,81 @@
+import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObject } from 'zod-openapi';
+import { problemContentType, problemSchema } from './problem.ts';
+import { type HttpRoute, httpRoutes } from './routes.ts';
+
+/** The OpenAPI 3.1 document as zod-openapi builds it. */
+export type OpenApiDocument = ReturnType<typeof createDocument>;
+
+/** The path prefix every API route lives under. */
+export const apiPrefix = '/api/v1';
+
+const problemResponse = (description: string) => ({
+  description,
+  content: { [problemContentType]: { schema: problemSchema } },
+});
+
+function operation(route: HttpRoute): ZodOpenApiOperationObject {
+  const errors: Record<string, ReturnType<typeof problemResponse>> = {
+    '400': problemResponse('Invalid input, malformed JSON or a wrong content type'),
+  };
+  if (route.access !== 'public') errors['401'] = problemResponse('Missing, malformed or expired token');
+  if (route.access === 'admin') errors['403'] = problemResponse('Admins only');
+  if (route.params !== undefined) errors['404'] = problemResponse('Not found');
+  if (route.body !== undefined) errors['413'] = problemResponse('Body over the size limit');
+  if (route.path.startsWith('/auth/')) errors['429'] = problemResponse('Too many requests; see Retry-After');
+  const success =
+    route.response === undefined
+      ? { description: 'Done' }
+      : {
+          description: route.stream ? 'A stream of run events' : 'Success',
+          content: { [route.stream ? 'text/event-stream' : 'application/json']: { schema: route.response } },
+        };
+  return {
+    operationId: route.operationId,
+    summary: route.summary,
+    tags: [route.tag],
+    security: route.access === 'public' ? [] : [{ bearer: [] }],
+    ...(route.params === undefined && route.query === undefined
+      ? {}
+      : {
+          requestParams: {
+            ...(route.params === undefined ? {} : { path: route.params }),
+            ...(route.query === undefined ? {} : { query: route.query }),
+          },
+        }),
+    ...(route.body === undefined
+      ? {}
+      : { requestBody: { required: true, content: { 'application/json': { schema: route.body } } } }),
+    responses: { [String(route.status)]: success, ...errors, default: problemResponse('Unexpected error') },
+  };
+}
+
+/**
+ * The OpenAPI 3.1 document of the routes, built from the same table the handlers run on.
+ * Deterministic: the same routes give the same document.
+ */
+export function createOpenApiDocument(routes: readonly HttpRoute[] = httpRoutes): OpenApiDocument {
+  const paths: ZodOpenApiPathsObject = {};
+  for (const route of routes) {
+    const path = `${apiPrefix}${route.path}`;
+    paths[path] = { ...paths[path], [route.method]: operation(route) };
+  }
+  return createDocument({
+    openapi: '3.1.0',
+    info: {
+      title: 'Goosuke API',
+      version: '1',
+      description:
+        'Every operation but health, login and refresh needs `Authorization: Bearer <access JWT or personal access token>`. Errors are RFC 9457 problem documents.',
+    },
+    components: {
+      securitySchemes: {
+        bearer: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'An access JWT or a personal access token (gsk_)',
+        },
+      },
+    },
+    paths,
+  });
+}

@@ -1,0 +1,85 @@
+import { GoosukeError, type GoosukeErrorCode, InvalidInputError } from '@goosuke/core';
+import type { Response } from 'express';
+import { z } from 'zod';
+
+/** One HTTP status and title per GoosukeError code: the single table this adapter maps errors with. */
+export const problemStatusByCode: Readonly<Record<GoosukeErrorCode, { status: number; title: string }>> = {
+  invalid_input: { status: 400, title: 'Invalid input' },
+  not_found: { status: 404, title: 'Not found' },
+  conflict: { status: 409, title: 'Conflict' },
+  illegal_transition: { status: 409, title: 'Illegal transition' },
+  unsupported: { status: 501, title: 'Not supported' },
+  unauthorized: { status: 401, title: 'Unauthorized' },
+  forbidden: { status: 403, title: 'Forbidden' },
+  secret_key: { status: 500, title: 'Server misconfigured' },
+  provider: { status: 502, title: 'Model provider error' },
+  storage: { status: 503, title: 'Storage unavailable' },
+  edit_failed: { status: 422, title: 'Edit failed' },
+  timeout: { status: 504, title: 'Timeout' },
+  canceled: { status: 409, title: 'Canceled' },
+  internal: { status: 500, title: 'Internal error' },
+};
+
+/** An RFC 9457 problem document as this API sends it. */
+export const problemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    code: z.string(),
+    issues: z
+      .array(
+        z.object({
+          path: z.array(z.union([z.string(), z.number()])),
+          message: z.string(),
+          code: z.string().optional(),
+        }),
+      )
+      .optional(),
+  })
+  .meta({ id: 'Problem' });
+/** A problem document. */
+export type Problem = z.infer<typeof problemSchema>;
+
+/** The media type of problem documents. */
+export const problemContentType = 'application/problem+json';
+
+/** A problem for a status and code the adapter itself decides (malformed bodies, unknown routes, rate limits). */
+export function problem(status: number, code: string, title: string, detail: string): Problem {
+  return { type: `https://goosuke.dev/problems/${code}`, title, status, detail, code };
+}
+
+/**
+ * The problem document for any thrown value. A GoosukeError is mapped through
+ * {@link problemStatusByCode} with its one-sentence message; anything else, and the codes whose
+ * messages could describe the server (secret_key, storage, internal), becomes a bare 500/503
+ * without internals.
+ */
+export function problemFor(error: unknown): Problem {
+  if (!GoosukeError.isInstance(error)) {
+    return problem(500, 'internal', 'Internal error', 'the server failed to handle the request');
+  }
+  const { status, title } = problemStatusByCode[error.code];
+  const hidden = error.code === 'secret_key' || error.code === 'storage' || error.code === 'internal';
+  const detail = hidden ? 'the server failed to handle the request' : error.message;
+  const body = problem(status, error.code, title, detail);
+  if (error instanceof InvalidInputError || (error.code === 'invalid_input' && 'issues' in error)) {
+    body.issues = (error as InvalidInputError).issues.map((issue) => ({
+      path: [...issue.path],
+      message: issue.message,
+      ...(issue.code === undefined ? {} : { code: issue.code }),
+    }));
+  }
+  return body;
+}
+
+/** Sends a problem document with its status; a 401 carries `WWW-Authenticate: Bearer`. */
+export function sendProblem(response: Response, body: Problem): void {
+  if (response.headersSent) {
+    response.end();
+    return;
+  }
+  if (body.status === 401) response.setHeader('WWW-Authenticate', 'Bearer');
+  response.status(body.status).type(problemContentType).send(JSON.stringify(body));
+}

@@ -1,0 +1,509 @@
+import {
+  addMessageInputSchema,
+  authTokensSchema,
+  createModelProfileInputSchema,
+  createRepoInputSchema,
+  createRunsInputSchema,
+  createTaskInputSchema,
+  type Goosuke,
+  idSchema,
+  loginInputSchema,
+  messageSchema,
+  modelProfileSchema,
+  NotFoundError,
+  type Principal,
+  repoSchema,
+  runComparisonSchema,
+  runEventSchema,
+  runSchema,
+  streamTicketSchema,
+  type Task,
+  taskSchema,
+} from '@goosuke/core';
+import type { Request, Response } from 'express';
+import { z } from 'zod';
+import { streamRunEvents } from './run-event-stream.ts';
+
+/** Who may call a route: anyone, any signed-in user, or admins only. */
+export type RouteAccess = 'public' | 'user' | 'admin';
+
+/** What a handler receives: the validated input and the caller. */
+export interface RouteInput<Params, Query, Body> {
+  goosuke: Goosuke;
+  /** Null only on public routes. */
+  principal: Principal | null;
+  params: Params;
+  query: Query;
+  body: Body;
+  settings: RouteSettings;
+  request: Request;
+  response: Response;
+}
+
+/**
+ * One operation of the API. The same entry drives the Express handler (validation, access
+ * check, status) and the OpenAPI document, so the two cannot disagree.
+ */
+export interface HttpRoute {
+  operationId: string;
+  method: 'get' | 'post' | 'delete';
+  /** OpenAPI-style path under `/api/v1`, e.g. `/tasks/{id}`. */
+  path: string;
+  summary: string;
+  tag: string;
+  access: RouteAccess;
+  params?: z.ZodObject;
+  query?: z.ZodObject;
+  body?: z.ZodType;
+  /** The success status. */
+  status: number;
+  /** The success body; absent for 204. */
+  response?: z.ZodType;
+  /** A Server-Sent Events stream: the handler writes the response itself. */
+  stream?: boolean;
+  /** Whether `?ticket=` (from `/auth/stream-ticket`) may stand in for the Authorization header. */
+  acceptsTicket?: boolean;
+  handle(input: RouteInput<unknown, unknown, unknown>): Promise<unknown>;
+}
+
+function route<
+  Params extends z.ZodObject = z.ZodObject<Record<string, never>>,
+  Query extends z.ZodObject = z.ZodObject<Record<string, never>>,
+  Body extends z.ZodType = z.ZodUndefined,
+>(
+  definition: Omit<HttpRoute, 'params' | 'query' | 'body' | 'handle'> & {
+    params?: Params;
+    query?: Query;
+    body?: Body;
+    handle(input: RouteInput<z.output<Params>, z.output<Query>, z.output<Body>>): Promise<unknown>;
+  },
+): HttpRoute {
+  return definition as HttpRoute;
+}
+
+const idParams = z.object({ id: idSchema });
+
+const pageQuery = {
+  limit: z.coerce.number().int().min(1).max(500).optional(),
+  cursor: z.string().min(1).max(1000).optional(),
+};
+
+function pageOf<Item extends z.ZodType>(item: Item, id: string) {
+  return z.object({ items: z.array(item), nextCursor: z.string().nullable() }).meta({ id });
+}
+
+/** The request body of `POST /tasks`: the author is the caller, never a field. */
+export const createTaskBodySchema = createTaskInputSchema
+  .omit({ createdBy: true })
+  .meta({ id: 'CreateTaskBody' });
+/** The request body of `POST /tasks/{id}/messages`. */
+export const addMessageBodySchema = addMessageInputSchema
+  .pick({ content: true })
+  .meta({ id: 'AddMessageBody' });
+/** The request body of `POST /tasks/{id}/runs`. */
+export const createRunsBodySchema = createRunsInputSchema
+  .omit({ createdBy: true })
+  .meta({ id: 'CreateRunsBody' });
+/** The request body of `/auth/refresh` and `/auth/logout`. */
+export const refreshTokenBodySchema = z
+  .object({ refreshToken: z.string().min(1).max(512) })
+  .strict()
+  .meta({ id: 'RefreshTokenBody' });
+
+/** What `GET /health` reports. */
+export const healthSchema = z
+  .object({
+    status: z.enum(['ok', 'degraded']),
+    store: z.enum(['ok', 'error']),
+    workers: z.enum(['running', 'stopped', 'unknown']),
+  })
+  .meta({ id: 'Health' });
+
+/** A task with its conversation and runs. */
+export const taskDetailSchema = z
+  .object({ task: taskSchema, messages: z.array(messageSchema), runs: z.array(runSchema) })
+  .meta({ id: 'TaskDetail' });
+
+/** What `POST /tasks/{id}/runs` answers: the stored message and the queued runs. */
+export const createdRunsSchema = z
+  .object({ message: messageSchema, runIds: z.array(idSchema), runs: z.array(runSchema) })
+  .meta({ id: 'CreatedRuns' });
+
+/**
+ * The task if the caller may see it: admins see every task, members their own. Another
+ * member's task answers like a missing one, so that ids cannot be probed.
+ */
+export async function visibleTask(goosuke: Goosuke, principal: Principal | null, id: string): Promise<Task> {
+  const task = await goosuke.tasks.get(id);
+  if (principal === null || (principal.role !== 'admin' && task.createdBy !== principal.userId)) {
+    throw new NotFoundError('task', id);
+  }
+  return task;
+}
+
+function me(principal: Principal | null): Principal {
+  if (principal === null) throw new Error('a non-public route ran without a principal');
+  return principal;
+}
+
+/** Options the handlers read. */
+export interface RouteSettings {
+  /** Whether this process runs the run workers, for `/health`. */
+  workersRunning?: () => boolean;
+  /** Milliseconds between SSE heartbeat comments; default 15 000. */
+  heartbeatMs?: number;
+}
+
+/** Every route of the API, in document order. */
+export const httpRoutes: readonly HttpRoute[] = [
+  route({
+    operationId: 'getHealth',
+    method: 'get',
+    path: '/health',
+    summary: 'Whether the store answers and the run workers run',
+    tag: 'system',
+    access: 'public',
+    status: 200,
+    response: healthSchema,
+    async handle({ goosuke, settings }) {
+      const store = await goosuke.models.list({ limit: 1 }).then(
+        () => 'ok' as const,
+        () => 'error' as const,
+      );
+      const running = settings.workersRunning?.();
+      const workers = running === undefined ? 'unknown' : running ? 'running' : 'stopped';
+      return { status: store === 'ok' ? 'ok' : 'degraded', store, workers };
+    },
+  }),
+  route({
+    operationId: 'login',
+    method: 'post',
+    path: '/auth/login',
+    summary: 'Sign in with a username and password',
+    tag: 'auth',
+    access: 'public',
+    body: loginInputSchema,
+    status: 200,
+    response: authTokensSchema,
+    handle: ({ goosuke, body }) => goosuke.auth.login(body),
+  }),
+  route({
+    operationId: 'refresh',
+    method: 'post',
+    path: '/auth/refresh',
+    summary: 'Exchange a refresh token for a new token pair',
+    tag: 'auth',
+    access: 'public',
+    body: refreshTokenBodySchema,
+    status: 200,
+    response: authTokensSchema,
+    handle: ({ goosuke, body }) => goosuke.auth.refresh(body.refreshToken),
+  }),
+  route({
+    operationId: 'logout',
+    method: 'post',
+    path: '/auth/logout',
+    summary: 'Revoke a refresh token and its session',
+    tag: 'auth',
+    access: 'user',
+    body: refreshTokenBodySchema,
+    status: 204,
+    handle: ({ goosuke, body }) => goosuke.auth.logout(body.refreshToken),
+  }),
+  route({
+    operationId: 'createStreamTicket',
+    method: 'post',
+    path: '/auth/stream-ticket',
+    summary: 'A single-use ticket for an event stream (browsers cannot send headers there)',
+    tag: 'auth',
+    access: 'user',
+    status: 201,
+    response: streamTicketSchema,
+    handle: ({ goosuke, principal }) => goosuke.auth.createStreamTicket(me(principal)),
+  }),
+  route({
+    operationId: 'listModels',
+    method: 'get',
+    path: '/models',
+    summary: 'List model profiles',
+    tag: 'models',
+    access: 'user',
+    query: z.object(pageQuery),
+    status: 200,
+    response: pageOf(modelProfileSchema, 'ModelProfilePage'),
+    handle: ({ goosuke, query }) => goosuke.models.list(query),
+  }),
+  route({
+    operationId: 'createModel',
+    method: 'post',
+    path: '/models',
+    summary: 'Create a model profile (the API key is write-only)',
+    tag: 'models',
+    access: 'admin',
+    body: createModelProfileInputSchema,
+    status: 201,
+    response: modelProfileSchema,
+    handle: ({ goosuke, body }) => goosuke.models.create(body),
+  }),
+  route({
+    operationId: 'getModel',
+    method: 'get',
+    path: '/models/{id}',
+    summary: 'Get a model profile',
+    tag: 'models',
+    access: 'user',
+    params: idParams,
+    status: 200,
+    response: modelProfileSchema,
+    handle: ({ goosuke, params }) => goosuke.models.get(params.id),
+  }),
+  route({
+    operationId: 'deleteModel',
+    method: 'delete',
+    path: '/models/{id}',
+    summary: 'Delete a model profile',
+    tag: 'models',
+    access: 'admin',
+    params: idParams,
+    status: 204,
+    handle: ({ goosuke, params }) => goosuke.models.delete(params.id),
+  }),
+  route({
+    operationId: 'listRepos',
+    method: 'get',
+    path: '/repos',
+    summary: 'List repositories',
+    tag: 'repos',
+    access: 'user',
+    query: z.object(pageQuery),
+    status: 200,
+    response: pageOf(repoSchema, 'RepoPage'),
+    handle: ({ goosuke, query }) => goosuke.repos.list(query),
+  }),
+  route({
+    operationId: 'createRepo',
+    method: 'post',
+    path: '/repos',
+    summary: 'Register a repository (admins only: a URL may name a local path)',
+    tag: 'repos',
+    access: 'admin',
+    body: createRepoInputSchema,
+    status: 201,
+    response: repoSchema,
+    handle: ({ goosuke, body }) => goosuke.repos.create(body),
+  }),
+  route({
+    operationId: 'getRepo',
+    method: 'get',
+    path: '/repos/{id}',
+    summary: 'Get a repository',
+    tag: 'repos',
+    access: 'user',
+    params: idParams,
+    status: 200,
+    response: repoSchema,
+    handle: ({ goosuke, params }) => goosuke.repos.get(params.id),
+  }),
+  route({
+    operationId: 'listTasks',
+    method: 'get',
+    path: '/tasks',
+    summary: "List tasks (a member's own; an admin's all)",
+    tag: 'tasks',
+    access: 'user',
+    query: z.object({ ...pageQuery, repoId: idSchema.optional() }),
+    status: 200,
+    response: pageOf(taskSchema, 'TaskPage'),
+    handle({ goosuke, principal, query }) {
+      const caller = me(principal);
+      return goosuke.tasks.list({
+        ...query,
+        ...(caller.role === 'admin' ? {} : { createdBy: caller.userId }),
+      });
+    },
+  }),
+  route({
+    operationId: 'createTask',
+    method: 'post',
+    path: '/tasks',
+    summary: 'Create a task, with its first message when given',
+    tag: 'tasks',
+    access: 'user',
+    body: createTaskBodySchema,
+    status: 201,
+    response: z.object({ task: taskSchema, messages: z.array(messageSchema) }).meta({ id: 'CreatedTask' }),
+    handle: ({ goosuke, principal, body }) =>
+      goosuke.tasks.create({ ...body, createdBy: me(principal).userId }),
+  }),
+  route({
+    operationId: 'getTask',
+    method: 'get',
+    path: '/tasks/{id}',
+    summary: 'Get a task with its messages and runs',
+    tag: 'tasks',
+    access: 'user',
+    params: idParams,
+    status: 200,
+    response: taskDetailSchema,
+    async handle({ goosuke, principal, params }) {
+      const task = await visibleTask(goosuke, principal, params.id);
+      const messages = await goosuke.tasks.listMessages(task.id, { limit: 500 });
+      const runs = await goosuke.runs.list({ taskId: task.id, limit: 500 });
+      return { task, messages: messages.items, runs: runs.items };
+    },
+  }),
+  route({
+    operationId: 'archiveTask',
+    method: 'post',
+    path: '/tasks/{id}/archive',
+    summary: 'Archive a task',
+    tag: 'tasks',
+    access: 'user',
+    params: idParams,
+    status: 200,
+    response: taskSchema,
+    async handle({ goosuke, principal, params }) {
+      await visibleTask(goosuke, principal, params.id);
+      return goosuke.tasks.setArchived(params.id, true);
+    },
+  }),
+  route({
+    operationId: 'addMessage',
+    method: 'post',
+    path: '/tasks/{id}/messages',
+    summary: 'Add a user message to a task without starting runs',
+    tag: 'tasks',
+    access: 'user',
+    params: idParams,
+    body: addMessageBodySchema,
+    status: 201,
+    response: messageSchema,
+    async handle({ goosuke, principal, params, body }) {
+      await visibleTask(goosuke, principal, params.id);
+      return goosuke.tasks.addMessage(params.id, { ...body, role: 'user', createdBy: me(principal).userId });
+    },
+  }),
+  route({
+    operationId: 'createRuns',
+    method: 'post',
+    path: '/tasks/{id}/runs',
+    summary: 'Send an instruction to several models: one queued run each',
+    tag: 'runs',
+    access: 'user',
+    params: idParams,
+    body: createRunsBodySchema,
+    status: 202,
+    response: createdRunsSchema,
+    async handle({ goosuke, principal, params, body }) {
+      await visibleTask(goosuke, principal, params.id);
+      const { message, runs } = await goosuke.runs.create(params.id, {
+        ...body,
+        createdBy: me(principal).userId,
+      });
+      return { message, runIds: runs.map((run) => run.id), runs };
+    },
+  }),
+  route({
+    operationId: 'listTaskRuns',
+    method: 'get',
+    path: '/tasks/{id}/runs',
+    summary: "List a task's runs",
+    tag: 'runs',
+    access: 'user',
+    params: idParams,
+    query: z.object(pageQuery),
+    status: 200,
+    response: pageOf(runSchema, 'RunPage'),
+    async handle({ goosuke, principal, params, query }) {
+      await visibleTask(goosuke, principal, params.id);
+      return goosuke.runs.list({ ...query, taskId: params.id });
+    },
+  }),
+  route({
+    operationId: 'compareRuns',
+    method: 'get',
+    path: '/tasks/{id}/runs/compare',
+    summary: 'The runs of one message side by side',
+    tag: 'runs',
+    access: 'user',
+    params: idParams,
+    query: z.object({ message: idSchema }),
+    status: 200,
+    response: runComparisonSchema,
+    async handle({ goosuke, principal, params, query }) {
+      await visibleTask(goosuke, principal, params.id);
+      const comparison = await goosuke.runs.compare(query.message);
+      if (comparison.taskId !== params.id) throw new NotFoundError('message', query.message);
+      return comparison;
+    },
+  }),
+  route({
+    operationId: 'getRun',
+    method: 'get',
+    path: '/runs/{id}',
+    summary: 'Get a run with its patch (events are at /runs/{id}/events)',
+    tag: 'runs',
+    access: 'user',
+    params: idParams,
+    status: 200,
+    response: runSchema,
+    async handle({ goosuke, principal, params }) {
+      const run = await goosuke.runs.get(params.id);
+      await visibleRunTask(goosuke, principal, run.taskId, params.id);
+      return run;
+    },
+  }),
+  route({
+    operationId: 'cancelRun',
+    method: 'post',
+    path: '/runs/{id}/cancel',
+    summary: 'Cancel a queued or running run',
+    tag: 'runs',
+    access: 'user',
+    params: idParams,
+    status: 200,
+    response: runSchema,
+    async handle({ goosuke, principal, params }) {
+      const run = await goosuke.runs.get(params.id);
+      await visibleRunTask(goosuke, principal, run.taskId, params.id);
+      return goosuke.runs.cancel(params.id);
+    },
+  }),
+  route({
+    operationId: 'streamRunEvents',
+    method: 'get',
+    path: '/runs/{id}/events',
+    summary:
+      'Server-Sent Events: stored events after Last-Event-ID (or ?after=), then live ones, until the terminal event',
+    tag: 'runs',
+    access: 'user',
+    acceptsTicket: true,
+    stream: true,
+    params: idParams,
+    query: z.object({
+      after: z.coerce.number().int().min(0).optional(),
+      ticket: z.string().min(1).max(512).optional(),
+    }),
+    status: 200,
+    response: runEventSchema,
+    async handle(input) {
+      const run = await input.goosuke.runs.get(input.params.id);
+      await visibleRunTask(input.goosuke, input.principal, run.taskId, input.params.id);
+      await streamRunEvents(input.goosuke, input.request, input.response, {
+        runId: run.id,
+        after: input.query.after,
+        heartbeatMs: input.settings.heartbeatMs ?? 15_000,
+      });
+    },
+  }),
+];
+
+// A run of a task the caller may not see answers like a missing run.
+async function visibleRunTask(goosuke: Goosuke, principal: Principal | null, taskId: string, runId: string) {
+  try {
+    await visibleTask(goosuke, principal, taskId);
+  } catch (error) {
+    if (error instanceof NotFoundError) throw new NotFoundError('run', runId);
+    throw error;
+  }
+}

@@ -1,0 +1,225 @@
+import { createHmacJwtCodec } from '@goosuke/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiPrefix, type HttpRoute, httpRoutes } from '../src/index.ts';
+import { call, type Harness, isProblem, jwtSecret, readEvents, startHarness } from './harness.ts';
+
+// A valid body for every route that takes one: the matrix must reach the access check of the
+// handler (another member's task), which runs after validation. A route without an entry fails.
+const validBodies: Record<string, (ids: Ids) => unknown> = {
+  login: () => ({ username: 'alice', password: 'wrong password here' }),
+  refresh: () => ({ refreshToken: 'gsr_not-a-real-token' }),
+  logout: () => ({ refreshToken: 'gsr_not-a-real-token' }),
+  createModel: () => ({ provider: 'openai', modelName: 'gpt-4.1' }),
+  createRepo: () => ({ url: 'https://example.test/owner/another.git' }),
+  createTask: () => ({ title: 'a task' }),
+  addMessage: () => ({ content: 'hello' }),
+  createRuns: (ids) => ({ instruction: 'do it', models: [ids.model] }),
+};
+
+interface Ids {
+  model: string;
+  repo: string;
+  bobTask: string;
+  bobRun: string;
+  bobMessage: string;
+}
+
+let harness: Harness;
+let ids: Ids;
+
+beforeAll(async () => {
+  harness = await startHarness({ heartbeatMs: 10 });
+  const { goosuke, bob } = harness;
+  const model = await goosuke.models.create({
+    provider: 'openai',
+    modelName: 'gpt-4.1',
+    apiKey: 'sk-test-0123456789',
+  });
+  const repo = await goosuke.repos.create({ url: 'https://example.test/owner/repo.git' });
+  const { task } = await goosuke.tasks.create({ title: "bob's task", repoId: repo.id, createdBy: bob.id });
+  const { message, runs } = await goosuke.runs.create(task.id, {
+    instruction: 'change it',
+    models: [model.id],
+    createdBy: bob.id,
+  });
+  ids = { model: model.id, repo: repo.id, bobTask: task.id, bobRun: runs[0]!.id, bobMessage: message.id };
+});
+afterAll(async () => {
+  await harness?.close();
+});
+
+function urlOf(route: HttpRoute): string {
+  const id = route.path.startsWith('/models/')
+    ? ids.model
+    : route.path.startsWith('/repos/')
+      ? ids.repo
+      : route.path.startsWith('/runs/')
+        ? ids.bobRun
+        : ids.bobTask;
+  const path = `${apiPrefix}${route.path.replace('{id}', id)}`;
+  return route.operationId === 'compareRuns' ? `${path}?message=${ids.bobMessage}` : path;
+}
+
+function bodyOf(route: HttpRoute): unknown {
+  if (route.body === undefined) return undefined;
+  const make = validBodies[route.operationId];
+  if (make === undefined) throw new Error(`add a valid body for ${route.operationId} to the matrix`);
+  return make(ids);
+}
+
+const guarded = httpRoutes.filter((route) => route.access !== 'public');
+// Routes about one task or run: a member must not reach another member's.
+const owned = guarded.filter((route) => /^\/(tasks|runs)\/\{id\}/.test(route.path));
+
+function expiredToken(userId: string): Promise<string> {
+  const past = Date.now() - 7 * 24 * 60 * 60 * 1000;
+  const codec = createHmacJwtCodec({ secret: jwtSecret, clock: { now: () => past }, issuer: 'goosuke' });
+  return codec.sign({ sub: userId, token_use: 'access' }, { expiresInSeconds: 60 });
+}
+
+describe('the authorization matrix', () => {
+  it('covers the routes that need it', () => {
+    expect(guarded.length).toBeGreaterThan(15);
+    expect(owned.map((route) => route.operationId)).toEqual(
+      expect.arrayContaining(['getTask', 'createRuns', 'getRun', 'streamRunEvents', 'compareRuns']),
+    );
+    expect(
+      httpRoutes
+        .filter((route) => route.access === 'public')
+        .map((route) => route.operationId)
+        .sort(),
+    ).toEqual(['getHealth', 'login', 'refresh']);
+  });
+
+  it.each(guarded.map((route) => [route.operationId, route] as const))(
+    '%s: 401 problem JSON without a token, with garbage, a malformed header or an expired JWT',
+    async (_name, route) => {
+      const expired = await expiredToken(harness.admin.id);
+      const attempts: Array<Record<string, string>> = [
+        {},
+        { authorization: 'Bearer garbage' },
+        { authorization: 'Bearer ' },
+        { authorization: `Basic ${Buffer.from('admin:pw').toString('base64')}` },
+        { authorization: `Bearer ${expired}` },
+        { authorization: `Bearer ${harness.admin.token}x` },
+        { authorization: 'Bearer gsk_0000000000000000000000000000000000000000000' },
+      ];
+      for (const headers of attempts) {
+        const body = bodyOf(route);
+        const result = await call(harness.url, route.method, urlOf(route), {
+          headers,
+          ...(body === undefined ? {} : { body }),
+        });
+        expect(isProblem(result, 401), `${JSON.stringify(headers)} → ${result.status} ${result.text}`).toBe(
+          true,
+        );
+        expect(result.headers.get('www-authenticate')).toBe('Bearer');
+        expect(result.json.code).toBe('unauthorized');
+      }
+    },
+  );
+
+  it.each(
+    guarded.filter((route) => route.access === 'admin').map((route) => [route.operationId, route] as const),
+  )('%s: 403 for a member', async (_name, route) => {
+    const body = bodyOf(route);
+    const result = await call(harness.url, route.method, urlOf(route), {
+      token: harness.alice.token,
+      ...(body === undefined ? {} : { body }),
+    });
+    expect(isProblem(result, 403), result.text).toBe(true);
+    expect(result.json.code).toBe('forbidden');
+  });
+
+  it.each(owned.map((route) => [route.operationId, route] as const))(
+    "%s: 404 for a member on another member's task",
+    async (_name, route) => {
+      const body = bodyOf(route);
+      const result = await call(harness.url, route.method, urlOf(route), {
+        token: harness.alice.token,
+        ...(body === undefined ? {} : { body }),
+      });
+      expect(isProblem(result, 404), result.text).toBe(true);
+      expect(result.text).not.toContain(harness.bob.id);
+    },
+  );
+
+  it("lets the owner and admins see a member's task", async () => {
+    for (const token of [harness.bob.token, harness.admin.token]) {
+      const result = await call(harness.url, 'get', `${apiPrefix}/tasks/${ids.bobTask}`, { token });
+      expect(result.status).toBe(200);
+      expect(result.json.task.id).toBe(ids.bobTask);
+      expect(result.json.runs.map((run: { id: string }) => run.id)).toEqual([ids.bobRun]);
+      expect(result.json.messages.map((message: { id: string }) => message.id)).toEqual([ids.bobMessage]);
+    }
+  });
+
+  it('lists only their own tasks to members, every task to admins', async () => {
+    const mine = await call(harness.url, 'post', `${apiPrefix}/tasks`, {
+      token: harness.alice.token,
+      body: { title: "alice's task", createdBy: harness.bob.id },
+    });
+    // createdBy is not a field of the request: the author is always the caller.
+    expect(isProblem(mine, 400)).toBe(true);
+    const created = await call(harness.url, 'post', `${apiPrefix}/tasks`, {
+      token: harness.alice.token,
+      body: { title: "alice's task" },
+    });
+    expect(created.status).toBe(201);
+    expect(created.json.task.createdBy).toBe(harness.alice.id);
+    const alice = await call(harness.url, 'get', `${apiPrefix}/tasks`, { token: harness.alice.token });
+    expect(alice.json.items.map((task: { id: string }) => task.id)).toEqual([created.json.task.id]);
+    const admin = await call(harness.url, 'get', `${apiPrefix}/tasks`, { token: harness.admin.token });
+    expect(admin.json.items.map((task: { id: string }) => task.id).sort()).toEqual(
+      [created.json.task.id, ids.bobTask].sort(),
+    );
+  });
+
+  it('accepts a personal access token', async () => {
+    const session = await harness.goosuke.auth.authenticate(harness.bob.token);
+    const issued = await harness.goosuke.tokens.create(session, { name: 'ci' });
+    const result = await call(harness.url, 'get', `${apiPrefix}/tasks`, { token: issued.token });
+    expect(result.status).toBe(200);
+    expect(result.json.items.map((task: { id: string }) => task.id)).toEqual([ids.bobTask]);
+  });
+
+  it('streams with a single-use ticket instead of the header, with heartbeats', async () => {
+    const issued = await call(harness.url, 'post', `${apiPrefix}/auth/stream-ticket`, {
+      token: harness.bob.token,
+    });
+    expect(issued.status).toBe(201);
+    const controller = new AbortController();
+    const response = await fetch(
+      `${harness.url}${apiPrefix}/runs/${ids.bobRun}/events?ticket=${issued.json.ticket}`,
+      { signal: controller.signal },
+    );
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    // The run stays queued (no workers here): read until the stored event and a heartbeat came.
+    const reader = response.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = '';
+    while (!(text.includes('event: run-queued') && text.includes(': heartbeat'))) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value, { stream: true });
+    }
+    controller.abort();
+    expect(text).toContain('id: 1\nevent: run-queued\n');
+    expect(text).toContain(': heartbeat');
+    const again = await fetch(
+      `${harness.url}${apiPrefix}/runs/${ids.bobRun}/events?ticket=${issued.json.ticket}`,
+    );
+    expect(again.status).toBe(401);
+    await readEvents(again);
+    const other = await call(harness.url, 'post', `${apiPrefix}/auth/stream-ticket`, {
+      token: harness.alice.token,
+    });
+    const denied = await call(
+      harness.url,
+      'get',
+      `${apiPrefix}/runs/${ids.bobRun}/events?ticket=${other.json.ticket}`,
+    );
+    expect(isProblem(denied, 404)).toBe(true);
+  });
+});

@@ -1,0 +1,131 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiPrefix, type HttpRoute, httpRoutes } from '../src/index.ts';
+import { type CallResult, call, type Harness, isProblem, startHarness } from './harness.ts';
+
+let harness: Harness;
+let url: (route: HttpRoute) => string;
+let valid: (route: HttpRoute) => Record<string, unknown>;
+
+beforeAll(async () => {
+  harness = await startHarness({ bodyLimit: 64 * 1024 });
+  const { goosuke, admin } = harness;
+  const model = await goosuke.models.create({ provider: 'openai', modelName: 'gpt-4.1' });
+  const repo = await goosuke.repos.create({ url: 'https://example.test/owner/repo.git' });
+  const { task } = await goosuke.tasks.create({ title: 'admin task', repoId: repo.id, createdBy: admin.id });
+  url = (route) =>
+    `${apiPrefix}${route.path.replace('{id}', route.path.startsWith('/models/') ? model.id : task.id)}`;
+  const bodies: Record<string, Record<string, unknown>> = {
+    login: { username: 'admin', password: 'not the password' },
+    refresh: { refreshToken: 'gsr_nope' },
+    logout: { refreshToken: 'gsr_nope' },
+    createModel: { provider: 'openai', modelName: 'gpt-4.1', apiKey: 'sk-0123456789' },
+    createRepo: { url: 'https://example.test/owner/other.git', name: 'other' },
+    createTask: { title: 'a task', repoId: repo.id },
+    addMessage: { content: 'hello' },
+    createRuns: { instruction: 'do it', models: [model.id] },
+  };
+  valid = (route) => {
+    const body = bodies[route.operationId];
+    if (body === undefined) throw new Error(`add a valid body for ${route.operationId}`);
+    return body;
+  };
+});
+afterAll(async () => {
+  await harness?.close();
+});
+
+const withBody = httpRoutes.filter((route) => route.body !== undefined);
+
+function expectClientProblem(result: CallResult, label: string): void {
+  expect(result.status, `${label}: ${result.text.slice(0, 300)}`).toBeGreaterThanOrEqual(400);
+  expect(result.status, label).toBeLessThan(500);
+  expect(isProblem(result, result.status), `${label}: ${result.text.slice(0, 300)}`).toBe(true);
+}
+
+describe('invalid request bodies', () => {
+  it('has routes with bodies', () => {
+    expect(withBody.map((route) => route.operationId)).toEqual(
+      expect.arrayContaining(['login', 'createModel', 'createRepo', 'createTask', 'createRuns']),
+    );
+  });
+
+  it.each(withBody.map((route) => [route.operationId, route] as const))(
+    '%s: 4xx problem JSON for every broken body, never a 500',
+    async (_name, route) => {
+      const send = (options: Parameters<typeof call>[3]) =>
+        call(harness.url, route.method, url(route), { token: harness.admin.token, ...options });
+      const body = valid(route);
+      const cases: Array<[string, Parameters<typeof call>[3]]> = [
+        ['no body', {}],
+        ['null', { raw: 'null' }],
+        ['an array', { body: [body] }],
+        ['a string', { body: 'text' }],
+        ['a number', { raw: '42' }],
+        ['empty object', { body: {} }],
+        ['unknown field', { body: { ...body, unexpected: true } }],
+        ['__proto__ field', { raw: `{"__proto__": {"admin": true}, ${JSON.stringify(body).slice(1)}` }],
+        ['malformed JSON', { raw: '{"a": ' }],
+        ['trailing garbage', { raw: `${JSON.stringify(body)}xyz` }],
+        ['wrong content type', { raw: JSON.stringify(body), contentType: 'text/plain' }],
+        ['form content type', { raw: 'a=b', contentType: 'application/x-www-form-urlencoded' }],
+        [
+          'unsupported charset',
+          { raw: JSON.stringify(body), contentType: 'application/json; charset=latin1' },
+        ],
+        [
+          'invalid UTF-8',
+          { raw: new Uint8Array([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0x22, 0x7d]) },
+        ],
+        ['over the size limit', { body: { ...body, padding: 'x'.repeat(70 * 1024) } }],
+      ];
+      for (const key of Object.keys(body)) {
+        cases.push([
+          `${key} missing`,
+          { body: Object.fromEntries(Object.entries(body).filter(([k]) => k !== key)) },
+        ]);
+        cases.push([`${key} as an object`, { body: { ...body, [key]: { nested: true } } }]);
+        cases.push([`${key} as a number`, { body: { ...body, [key]: 12345 } }]);
+        cases.push([`${key} as null`, { body: { ...body, [key]: null } }]);
+        cases.push([`${key} huge`, { body: { ...body, [key]: 'x'.repeat(60 * 1024) } }]);
+      }
+      for (const [label, options] of cases) {
+        const result = await send(options);
+        // Some of these are valid after all (a missing optional field, a long but allowed
+        // string): those may succeed; what is never allowed is a 5xx or a non-problem error.
+        if (result.status < 400) continue;
+        expectClientProblem(result, label);
+        expect(result.text, label).not.toMatch(/at .*\.ts:\d+/);
+      }
+      const tooLarge = await send({ body: { ...body, padding: 'x'.repeat(70 * 1024) } });
+      expect(isProblem(tooLarge, 413)).toBe(true);
+      const utf8 = await send({
+        raw: new Uint8Array([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xff, 0x22, 0x7d]),
+      });
+      expect(isProblem(utf8, 400)).toBe(true);
+      const malformed = await send({ raw: '{"a": ' });
+      expect(isProblem(malformed, 400)).toBe(true);
+      const contentType = await send({ raw: JSON.stringify(body), contentType: 'text/plain' });
+      expect(isProblem(contentType, 400)).toBe(true);
+      const unknown = await send({ body: { ...body, unexpected: true } });
+      expect(isProblem(unknown, 400)).toBe(true);
+      expect(unknown.json.code).toBe('invalid_input');
+      expect(unknown.json.issues.length).toBeGreaterThan(0);
+    },
+  );
+
+  it('rejects invalid path and query parameters with 400', async () => {
+    const token = harness.admin.token;
+    expect(isProblem(await call(harness.url, 'get', `${apiPrefix}/tasks?limit=0`, { token }), 400)).toBe(
+      true,
+    );
+    expect(isProblem(await call(harness.url, 'get', `${apiPrefix}/tasks?limit=abc`, { token }), 400)).toBe(
+      true,
+    );
+    expect(
+      isProblem(await call(harness.url, 'get', `${apiPrefix}/tasks?limit=1&limit=2`, { token }), 400),
+    ).toBe(true);
+    expect(
+      isProblem(await call(harness.url, 'get', `${apiPrefix}/models/${'x'.repeat(300)}`, { token }), 400),
+    ).toBe(true);
+  });
+});

@@ -1,0 +1,247 @@
+// Shared setup of the HTTP tests: the real default composition (SQLite file, scrypt, isomorphic-git)
+// in a temp data directory, three users, and the API listening on 127.0.0.1 on a free port.
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { createGoosuke, createWebCryptoSecretBox, type Goosuke } from '@goosuke/core';
+import { createIsomorphicGitBackend } from '@goosuke/git-isomorphic';
+import { createOpenAIProvider } from '@goosuke/openai';
+import { createScryptPasswordHasher } from '@goosuke/scrypt';
+import { createSqliteJobQueue, createSqliteStore, type SqliteStore } from '@goosuke/store-sqlite';
+import { createHttpServer, type HttpServer, type HttpServerOptions } from '../src/index.ts';
+
+export const secretKey = 'a-long-enough-master-secret-0123456789abcdef';
+export const jwtSecret = 'another-long-jwt-signing-secret-9876543210zyx';
+export const password = 'correct horse battery staple';
+
+/** A signed-in test user. */
+export interface TestUser {
+  id: string;
+  username: string;
+  token: string;
+}
+
+/** A running API over a fresh data directory. */
+export interface Harness {
+  /** Goosuke on the real stack, with the store it opened (tests close it to provoke failures). */
+  goosuke: Goosuke & { store: SqliteStore };
+  server: HttpServer;
+  url: string;
+  root: string;
+  admin: TestUser;
+  alice: TestUser;
+  bob: TestUser;
+  close(): Promise<void>;
+}
+
+/** Starts the API; `options` override the server options (auth rate limits are raised by default). */
+export async function startHarness(
+  options: HttpServerOptions & { env?: Record<string, string> } = {},
+): Promise<Harness> {
+  const root = await mkdtemp(path.join(tmpdir(), 'goosuke-'));
+  const env = {
+    GOOSUKE_SECRET_KEY: secretKey,
+    GOOSUKE_JWT_SECRET: jwtSecret,
+    GOOSUKE_DATA_DIR: path.join(root, 'data'),
+    ...options.env,
+  };
+  // The same stack as the bundled server (SQLite file and queue, isomorphic-git, scrypt, the
+  // OpenAI provider), composed here because @goosuke/cli depends on this package.
+  const dataDir = env.GOOSUKE_DATA_DIR!;
+  await mkdir(dataDir, { recursive: true });
+  const store = await createSqliteStore({ database: path.join(dataDir, 'goosuke.db') });
+  const queue = await createSqliteJobQueue({ database: store.database, pollIntervalMs: 20 });
+  const core = createGoosuke({
+    store,
+    secretBox: await createWebCryptoSecretBox({ secret: env.GOOSUKE_SECRET_KEY! }),
+    passwordHasher: createScryptPasswordHasher({ cost: { N: 1024, r: 8, p: 1 } }),
+    jwtSecret: env.GOOSUKE_JWT_SECRET!,
+    runtime: {
+      queue,
+      git: createIsomorphicGitBackend({ checkout: 'hardlink' }),
+      languageModels: (profile, apiKey) =>
+        createOpenAIProvider({
+          provider: profile.provider === 'openai-compatible' ? 'openai-compatible' : 'openai',
+          ...(apiKey === null ? {} : { apiKey }),
+          ...(profile.baseUrl === null ? {} : { baseUrl: profile.baseUrl }),
+          maxRetries: 0,
+        })(profile.modelName, { capabilities: profile.capabilities }),
+      layout: {
+        cloneDir: (repo) => path.join(dataDir, 'clones', repo.id),
+        workingCopyDir: (run) => path.join(dataDir, 'worktrees', run.id),
+      },
+    },
+  });
+  const goosuke = {
+    ...core,
+    store,
+    async close() {
+      await queue.close();
+      await core.close();
+    },
+  };
+  const user = async (username: string, role: 'admin' | 'member'): Promise<TestUser> => {
+    const created = await goosuke.users.create({ username, password, role });
+    const tokens = await goosuke.auth.login({ username, password });
+    return { id: created.id, username, token: tokens.accessToken };
+  };
+  const admin = await user('admin', 'admin');
+  const alice = await user('alice', 'member');
+  const bob = await user('bob', 'member');
+  const server = await createHttpServer(goosuke, {
+    port: 0,
+    authRateLimit: { limit: 100_000 },
+    ...options,
+  });
+  return {
+    goosuke,
+    server,
+    url: server.url,
+    root,
+    admin,
+    alice,
+    bob,
+    async close() {
+      await server.close();
+      await goosuke.close();
+      await rm(root, { recursive: true, force: true });
+    },
+  };
+}
+
+/** What {@link call} returns. */
+export interface CallResult {
+  status: number;
+  headers: Headers;
+  text: string;
+  /** The parsed body when it is JSON (problem JSON included), else undefined. */
+  // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary response shapes
+  json: any;
+}
+
+/** Options of {@link call}. */
+export interface CallOptions {
+  token?: string;
+  /** Sent as JSON. */
+  body?: unknown;
+  /** Sent as is (with `contentType`, default application/json). */
+  raw?: string | Uint8Array;
+  contentType?: string;
+  headers?: Record<string, string>;
+}
+
+/** One HTTP request to the API. */
+export async function call(
+  base: string,
+  method: string,
+  url: string,
+  options: CallOptions = {},
+): Promise<CallResult> {
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
+  let body: string | Uint8Array | undefined;
+  if (options.raw !== undefined) {
+    body = options.raw;
+    headers['content-type'] = options.contentType ?? 'application/json';
+  } else if (options.body !== undefined) {
+    body = JSON.stringify(options.body);
+    headers['content-type'] = options.contentType ?? 'application/json';
+  }
+  const response = await fetch(`${base}${url}`, { method: method.toUpperCase(), headers, body });
+  const text = await response.text();
+  const type = response.headers.get('content-type') ?? '';
+  const json = /json/.test(type) && text !== '' ? JSON.parse(text) : undefined;
+  return { status: response.status, headers: response.headers, text, json };
+}
+
+/** Asserts-free check used by the tests: is this a problem document with the given status? */
+export function isProblem(result: CallResult, status: number): boolean {
+  return (
+    result.status === status &&
+    (result.headers.get('content-type') ?? '').startsWith('application/problem+json') &&
+    result.json?.status === status &&
+    typeof result.json?.type === 'string' &&
+    typeof result.json?.title === 'string' &&
+    typeof result.json?.detail === 'string' &&
+    typeof result.json?.code === 'string'
+  );
+}
+
+const execute = promisify(execFile);
+
+/** A git repository with one commit of `src/greet.ts`, for runs to edit. */
+export async function createGitRepo(root: string): Promise<string> {
+  const repo = path.join(root, 'repo');
+  await mkdir(path.join(repo, 'src'), { recursive: true });
+  await writeFile(path.join(repo, 'src', 'greet.ts'), greet);
+  const env = {
+    PATH: process.env.PATH ?? '',
+    HOME: root,
+    GIT_CONFIG_NOSYSTEM: '1',
+    GIT_AUTHOR_NAME: 'T',
+    GIT_AUTHOR_EMAIL: 't@example.test',
+    GIT_COMMITTER_NAME: 'T',
+    GIT_COMMITTER_EMAIL: 't@example.test',
+  };
+  for (const args of [
+    ['init', '-q', '-b', 'main'],
+    ['add', '-A'],
+    ['commit', '-q', '-m', 'initial'],
+  ]) {
+    await execute('git', args, { cwd: repo, env });
+  }
+  return repo;
+}
+
+export const greet = "export function greet(name: string): string {\n  return 'Hello ' + name;\n}\n";
+
+/** A model reply that edits `src/greet.ts` with an apply_patch block. */
+export function applyPatchReply(summary: string, replacement: string): string {
+  return [
+    summary,
+    '',
+    '*** Begin Patch',
+    '*** Update File: src/greet.ts',
+    '@@',
+    ' export function greet(name: string): string {',
+    "-  return 'Hello ' + name;",
+    `+${replacement}`,
+    ' }',
+    '*** End Patch',
+    '',
+  ].join('\n');
+}
+
+/** One Server-Sent Event as read by {@link readEvents}. */
+export interface SseEvent {
+  id: string | null;
+  event: string | null;
+  data: string;
+}
+
+/** Reads an SSE response to its end (the server closes after the terminal event). */
+export async function readEvents(response: Response): Promise<{ events: SseEvent[]; comments: string[] }> {
+  const text = await response.text();
+  const events: SseEvent[] = [];
+  const comments: string[] = [];
+  for (const block of text.split('\n\n')) {
+    if (block.trim() === '') continue;
+    const event: SseEvent = { id: null, event: null, data: '' };
+    let isEvent = false;
+    for (const line of block.split('\n')) {
+      if (line.startsWith(':')) comments.push(line.slice(1).trim());
+      else {
+        isEvent = true;
+        const [field, ...rest] = line.split(': ');
+        const value = rest.join(': ');
+        if (field === 'id') event.id = value;
+        else if (field === 'event') event.event = value;
+        else if (field === 'data') event.data += value;
+      }
+    }
+    if (isEvent) events.push(event);
+  }
+  return { events, comments };
+}
