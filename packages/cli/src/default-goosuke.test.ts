@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -156,6 +156,11 @@ describe('createDefaultGoosuke', () => {
     await first.close();
 
     expect(existsSync(config.databasePath)).toBe(true);
+    // The data directory ignores itself for git, and a .gitignore someone edited is kept.
+    expect(readFileSync(path.join(config.dataDir, '.gitignore'), 'utf8')).toBe('*\n');
+    writeFileSync(path.join(config.dataDir, '.gitignore'), '*\n!notes.md\n');
+    await (await createDefaultGoosuke(config)).close();
+    expect(readFileSync(path.join(config.dataDir, '.gitignore'), 'utf8')).toBe('*\n!notes.md\n');
     const raw = new Database(config.databasePath, { readonly: true });
     try {
       const dump = JSON.stringify(raw.prepare('select * from goosuke_model_profiles').all());

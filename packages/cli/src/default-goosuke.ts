@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
   assertStrongSecret,
@@ -226,6 +226,11 @@ export async function createDefaultGoosuke(
   options: DefaultGoosukeOptions = {},
 ): Promise<DefaultGoosuke> {
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+  // The default data directory sits inside the user's checkout (`goosuke run --repo .`): keep
+  // git from listing Goosuke's database and clones there, as Python's venvs and caches do.
+  await writeFile(path.join(config.dataDir, '.gitignore'), '*\n', { flag: 'wx' }).catch((error: unknown) => {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  });
   if (config.databasePath !== ':memory:') {
     await mkdir(path.dirname(config.databasePath), { recursive: true, mode: 0o700 });
   }
