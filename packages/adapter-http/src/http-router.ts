@@ -23,6 +23,36 @@ export interface HttpRouterOptions extends RouteSettings {
   corsOrigins?: readonly string[];
   /** Requests per window and client allowed on `/auth/*`; default 20 per 15 minutes. */
   authRateLimit?: { limit?: number; windowMs?: number };
+  /**
+   * Requests per window and client allowed on the write routes (POST, PATCH, DELETE) outside
+   * `/auth/*`, which has its own limit; default 300 per minute.
+   */
+  writeRateLimit?: { limit?: number; windowMs?: number };
+}
+
+/** Whether a route counts against the write rate limit: every write outside `/auth/*`. */
+export function isRateLimitedWrite(route: HttpRoute): boolean {
+  return route.method !== 'get' && !route.path.startsWith('/auth/');
+}
+
+function limiter(limit: number, windowMs: number): RequestHandler {
+  return rateLimit({
+    windowMs,
+    limit,
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    handler: (_request, response) => {
+      sendProblem(
+        response,
+        problem(
+          429,
+          'rate_limited',
+          'Too many requests',
+          'too many requests; retry after the time in Retry-After',
+        ),
+      );
+    },
+  });
 }
 
 const docsCsp =
@@ -150,7 +180,7 @@ export function createHttpRouter(goosuke: Goosuke, options: HttpRouterOptions = 
       response.setHeader('Access-Control-Allow-Origin', origin);
       response.setHeader('Vary', 'Origin');
       response.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type, Last-Event-ID');
-      response.setHeader('Access-Control-Allow-Methods', 'GET, POST, DELETE');
+      response.setHeader('Access-Control-Allow-Methods', 'GET, POST, PATCH, DELETE');
       response.setHeader('Access-Control-Max-Age', '600');
       if (request.method === 'OPTIONS') {
         response.status(204).end();
@@ -162,23 +192,12 @@ export function createHttpRouter(goosuke: Goosuke, options: HttpRouterOptions = 
 
   router.use(
     `${apiPrefix}/auth`,
-    rateLimit({
-      windowMs: options.authRateLimit?.windowMs ?? 15 * 60 * 1000,
-      limit: options.authRateLimit?.limit ?? 20,
-      standardHeaders: 'draft-8',
-      legacyHeaders: false,
-      handler: (_request, response) => {
-        sendProblem(
-          response,
-          problem(
-            429,
-            'rate_limited',
-            'Too many requests',
-            'too many requests; retry after the time in Retry-After',
-          ),
-        );
-      },
-    }),
+    limiter(options.authRateLimit?.limit ?? 20, options.authRateLimit?.windowMs ?? 15 * 60 * 1000),
+  );
+  // One limiter for all write routes, so that the limit is per client, not per route.
+  const writeLimiter = limiter(
+    options.writeRateLimit?.limit ?? 300,
+    options.writeRateLimit?.windowMs ?? 60 * 1000,
   );
 
   let document: string | null = null;
@@ -203,7 +222,10 @@ export function createHttpRouter(goosuke: Goosuke, options: HttpRouterOptions = 
   }
 
   for (const route of httpRoutes) {
-    const handlers: RequestHandler[] = [authenticate(goosuke, route)];
+    const handlers: RequestHandler[] = [];
+    // Before authentication, so that requests with bad tokens count too.
+    if (isRateLimitedWrite(route)) handlers.push(writeLimiter);
+    handlers.push(authenticate(goosuke, route));
     if (route.body !== undefined) handlers.push(requireJson, json);
     handlers.push(handle(goosuke, route, settings));
     router[route.method](expressPath(route.path), ...handlers);

@@ -5,6 +5,7 @@
 export {
   createHttpRouter,
   type HttpRouterOptions,
+  isRateLimitedWrite,
   notFoundHandler,
   problemErrorHandler,
 } from './http-router.ts';
@@ -21,11 +22,20 @@ export {
   addMessageBodySchema,
   createRunsBodySchema,
   createTaskBodySchema,
+  createUserBodySchema,
   type HttpRoute,
   httpRoutes,
   type RouteAccess,
   type RouteInput,
   type RouteSettings,
   refreshTokenBodySchema,
+  updateUserBodySchema,
 } from './routes.ts';
-export { type RunEventStreamOptions, streamRunEvents } from './run-event-stream.ts';
+export {
+  parseTaskEventId,
+  type RunEventStreamOptions,
+  streamRunEvents,
+  streamTaskEvents,
+  type TaskEventId,
+  type TaskEventStreamOptions,
+} from './run-event-stream.ts';

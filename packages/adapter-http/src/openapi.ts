@@ -21,7 +21,9 @@ function operation(route: HttpRoute): ZodOpenApiOperationObject {
   if (route.access === 'admin') errors['403'] = problemResponse('Admins only');
   if (route.params !== undefined) errors['404'] = problemResponse('Not found');
   if (route.body !== undefined) errors['413'] = problemResponse('Body over the size limit');
-  if (route.path.startsWith('/auth/')) errors['429'] = problemResponse('Too many requests; see Retry-After');
+  // Writes count against the write limit, /auth/* against its own.
+  if (route.method !== 'get' || route.path.startsWith('/auth/'))
+    errors['429'] = problemResponse('Too many requests; see Retry-After');
   const success =
     route.response === undefined
       ? { description: 'Done' }

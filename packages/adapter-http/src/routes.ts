@@ -1,10 +1,15 @@
 import {
+  accessTokenSchema,
   addMessageInputSchema,
   authTokensSchema,
+  changePasswordInputSchema,
+  createAccessTokenInputSchema,
+  createdAccessTokenSchema,
   createModelProfileInputSchema,
   createRepoInputSchema,
   createRunsInputSchema,
   createTaskInputSchema,
+  createUserInputSchema,
   type Goosuke,
   idSchema,
   loginInputSchema,
@@ -19,10 +24,12 @@ import {
   streamTicketSchema,
   type Task,
   taskSchema,
+  userRoleSchema,
+  userSchema,
 } from '@goosuke/core';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
-import { streamRunEvents } from './run-event-stream.ts';
+import { streamRunEvents, streamTaskEvents } from './run-event-stream.ts';
 
 /** Who may call a route: anyone, any signed-in user, or admins only. */
 export type RouteAccess = 'public' | 'user' | 'admin';
@@ -46,7 +53,7 @@ export interface RouteInput<Params, Query, Body> {
  */
 export interface HttpRoute {
   operationId: string;
-  method: 'get' | 'post' | 'delete';
+  method: 'get' | 'post' | 'patch' | 'delete';
   /** OpenAPI-style path under `/api/v1`, e.g. `/tasks/{id}`. */
   path: string;
   summary: string;
@@ -109,6 +116,19 @@ export const refreshTokenBodySchema = z
   .object({ refreshToken: z.string().min(1).max(512) })
   .strict()
   .meta({ id: 'RefreshTokenBody' });
+
+/** The request body of `POST /users`: the role is required, the display name defaults to the username. */
+export const createUserBodySchema = createUserInputSchema
+  .required({ role: true })
+  .meta({ id: 'CreateUserBody' });
+/** The request body of `PATCH /users/{id}`: a new role, the disabled flag, or both. */
+export const updateUserBodySchema = z
+  .object({ role: userRoleSchema.optional(), disabled: z.boolean().optional() })
+  .strict()
+  .refine((body) => body.role !== undefined || body.disabled !== undefined, {
+    message: 'give role, disabled or both',
+  })
+  .meta({ id: 'UpdateUserBody', minProperties: 1 });
 
 /** What `GET /health` reports. */
 export const healthSchema = z
@@ -220,6 +240,110 @@ export const httpRoutes: readonly HttpRoute[] = [
     status: 201,
     response: streamTicketSchema,
     handle: ({ goosuke, principal }) => goosuke.auth.createStreamTicket(me(principal)),
+  }),
+  route({
+    operationId: 'listUsers',
+    method: 'get',
+    path: '/users',
+    summary: 'List users',
+    tag: 'users',
+    access: 'admin',
+    query: z.object(pageQuery),
+    status: 200,
+    response: pageOf(userSchema, 'UserPage'),
+    handle: ({ goosuke, query }) => goosuke.users.list(query),
+  }),
+  route({
+    operationId: 'createUser',
+    method: 'post',
+    path: '/users',
+    summary: 'Create a user (there is no open registration)',
+    tag: 'users',
+    access: 'admin',
+    body: createUserBodySchema,
+    status: 201,
+    response: userSchema,
+    handle: ({ goosuke, body }) => goosuke.users.create(body),
+  }),
+  route({
+    operationId: 'getCurrentUser',
+    method: 'get',
+    path: '/users/me',
+    summary: 'The signed-in user',
+    tag: 'users',
+    access: 'user',
+    status: 200,
+    response: userSchema,
+    handle: ({ goosuke, principal }) => goosuke.users.get(me(principal).userId),
+  }),
+  route({
+    operationId: 'updateUser',
+    method: 'patch',
+    path: '/users/{id}',
+    summary: "Change a user's role or disable (revoking their tokens) or re-enable them",
+    tag: 'users',
+    access: 'admin',
+    params: idParams,
+    body: updateUserBodySchema,
+    status: 200,
+    response: userSchema,
+    handle: ({ goosuke, params, body }) =>
+      goosuke.users.update(params.id, {
+        ...(body.role === undefined ? {} : { role: body.role }),
+        ...(body.disabled === undefined ? {} : { disabled: body.disabled }),
+      }),
+  }),
+  route({
+    operationId: 'changePassword',
+    method: 'post',
+    path: '/users/me/password',
+    summary: 'Change your own password (every session signs in again)',
+    tag: 'users',
+    access: 'user',
+    body: changePasswordInputSchema,
+    status: 204,
+    handle: ({ goosuke, principal, body }) => goosuke.users.changePassword(me(principal).userId, body),
+  }),
+  route({
+    operationId: 'createAccessToken',
+    method: 'post',
+    path: '/tokens',
+    summary: 'Create a personal access token; the token is in this response only',
+    tag: 'tokens',
+    access: 'user',
+    body: createAccessTokenInputSchema,
+    status: 201,
+    response: createdAccessTokenSchema,
+    async handle({ goosuke, principal, body, response }) {
+      // The plaintext token is never shown again: no cache may keep a copy.
+      response.setHeader('Cache-Control', 'no-store');
+      return goosuke.tokens.create(me(principal), body);
+    },
+  }),
+  route({
+    operationId: 'listAccessTokens',
+    method: 'get',
+    path: '/tokens',
+    summary: "List your personal access tokens (admins: any user's with ?userId=)",
+    tag: 'tokens',
+    access: 'user',
+    query: z.object({ ...pageQuery, userId: idSchema.optional() }),
+    status: 200,
+    response: pageOf(accessTokenSchema, 'AccessTokenPage'),
+    handle: ({ goosuke, principal, query }) => goosuke.tokens.list(me(principal), query),
+  }),
+  route({
+    operationId: 'revokeAccessToken',
+    method: 'delete',
+    path: '/tokens/{id}',
+    summary: "Revoke a personal access token (yours; admins: anyone's)",
+    tag: 'tokens',
+    access: 'user',
+    params: idParams,
+    status: 204,
+    async handle({ goosuke, principal, params }) {
+      await goosuke.tokens.revoke(me(principal), params.id);
+    },
   }),
   route({
     operationId: 'listModels',
@@ -435,6 +559,28 @@ export const httpRoutes: readonly HttpRoute[] = [
       const comparison = await goosuke.runs.compare(query.message);
       if (comparison.taskId !== params.id) throw new NotFoundError('message', query.message);
       return comparison;
+    },
+  }),
+  route({
+    operationId: 'streamTaskEvents',
+    method: 'get',
+    path: '/tasks/{id}/events',
+    summary:
+      'Server-Sent Events of every run of the task: stored ones (after Last-Event-ID <runId>:<sequence>), then live ones, until the client disconnects',
+    tag: 'runs',
+    access: 'user',
+    acceptsTicket: true,
+    stream: true,
+    params: idParams,
+    query: z.object({ ticket: z.string().min(1).max(512).optional() }),
+    status: 200,
+    response: runEventSchema,
+    async handle(input) {
+      const task = await visibleTask(input.goosuke, input.principal, input.params.id);
+      await streamTaskEvents(input.goosuke, input.request, input.response, {
+        taskId: task.id,
+        heartbeatMs: input.settings.heartbeatMs ?? 15_000,
+      });
     },
   }),
   route({

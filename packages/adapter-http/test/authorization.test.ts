@@ -14,6 +14,10 @@ const validBodies: Record<string, (ids: Ids) => unknown> = {
   createTask: () => ({ title: 'a task' }),
   addMessage: () => ({ content: 'hello' }),
   createRuns: (ids) => ({ instruction: 'do it', models: [ids.model] }),
+  createUser: () => ({ username: 'matrix-user', password: 'a long enough password 1', role: 'member' }),
+  updateUser: () => ({ role: 'member' }),
+  changePassword: () => ({ currentPassword: 'not the password', newPassword: 'a new long password 2' }),
+  createAccessToken: () => ({ name: 'matrix' }),
 };
 
 interface Ids {
@@ -22,6 +26,8 @@ interface Ids {
   bobTask: string;
   bobRun: string;
   bobMessage: string;
+  bobUser: string;
+  bobToken: string;
 }
 
 let harness: Harness;
@@ -42,7 +48,17 @@ beforeAll(async () => {
     models: [model.id],
     createdBy: bob.id,
   });
-  ids = { model: model.id, repo: repo.id, bobTask: task.id, bobRun: runs[0]!.id, bobMessage: message.id };
+  const session = await goosuke.auth.authenticate(bob.token);
+  const token = await goosuke.tokens.create(session, { name: 'bob ci' });
+  ids = {
+    model: model.id,
+    repo: repo.id,
+    bobTask: task.id,
+    bobRun: runs[0]!.id,
+    bobMessage: message.id,
+    bobUser: bob.id,
+    bobToken: token.record.id,
+  };
 });
 afterAll(async () => {
   await harness?.close();
@@ -55,7 +71,11 @@ function urlOf(route: HttpRoute): string {
       ? ids.repo
       : route.path.startsWith('/runs/')
         ? ids.bobRun
-        : ids.bobTask;
+        : route.path.startsWith('/users/')
+          ? ids.bobUser
+          : route.path.startsWith('/tokens/')
+            ? ids.bobToken
+            : ids.bobTask;
   const path = `${apiPrefix}${route.path.replace('{id}', id)}`;
   return route.operationId === 'compareRuns' ? `${path}?message=${ids.bobMessage}` : path;
 }
@@ -81,7 +101,17 @@ describe('the authorization matrix', () => {
   it('covers the routes that need it', () => {
     expect(guarded.length).toBeGreaterThan(15);
     expect(owned.map((route) => route.operationId)).toEqual(
-      expect.arrayContaining(['getTask', 'createRuns', 'getRun', 'streamRunEvents', 'compareRuns']),
+      expect.arrayContaining([
+        'getTask',
+        'createRuns',
+        'getRun',
+        'streamRunEvents',
+        'streamTaskEvents',
+        'compareRuns',
+      ]),
+    );
+    expect(guarded.filter((route) => route.access === 'admin').map((route) => route.operationId)).toEqual(
+      expect.arrayContaining(['listUsers', 'createUser', 'updateUser']),
     );
     expect(
       httpRoutes

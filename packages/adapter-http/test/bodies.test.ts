@@ -12,8 +12,9 @@ beforeAll(async () => {
   const model = await goosuke.models.create({ provider: 'openai', modelName: 'gpt-4.1' });
   const repo = await goosuke.repos.create({ url: 'https://example.test/owner/repo.git' });
   const { task } = await goosuke.tasks.create({ title: 'admin task', repoId: repo.id, createdBy: admin.id });
-  url = (route) =>
-    `${apiPrefix}${route.path.replace('{id}', route.path.startsWith('/models/') ? model.id : task.id)}`;
+  const idFor = (path: string) =>
+    path.startsWith('/models/') ? model.id : path.startsWith('/users/') ? harness.bob.id : task.id;
+  url = (route) => `${apiPrefix}${route.path.replace('{id}', idFor(route.path))}`;
   const bodies: Record<string, Record<string, unknown>> = {
     login: { username: 'admin', password: 'not the password' },
     refresh: { refreshToken: 'gsr_nope' },
@@ -23,6 +24,16 @@ beforeAll(async () => {
     createTask: { title: 'a task', repoId: repo.id },
     addMessage: { content: 'hello' },
     createRuns: { instruction: 'do it', models: [model.id] },
+    createUser: {
+      username: 'carol',
+      displayName: 'Carol',
+      password: 'a long enough password 1',
+      role: 'member',
+    },
+    updateUser: { role: 'member', disabled: false },
+    // A wrong current password: whatever variant passes validation cannot change the password.
+    changePassword: { currentPassword: 'not the password', newPassword: 'a new long password 2' },
+    createAccessToken: { name: 'ci', expiresInDays: 30 },
   };
   valid = (route) => {
     const body = bodies[route.operationId];
@@ -45,7 +56,17 @@ function expectClientProblem(result: CallResult, label: string): void {
 describe('invalid request bodies', () => {
   it('has routes with bodies', () => {
     expect(withBody.map((route) => route.operationId)).toEqual(
-      expect.arrayContaining(['login', 'createModel', 'createRepo', 'createTask', 'createRuns']),
+      expect.arrayContaining([
+        'login',
+        'createModel',
+        'createRepo',
+        'createTask',
+        'createRuns',
+        'createUser',
+        'updateUser',
+        'changePassword',
+        'createAccessToken',
+      ]),
     );
   });
 

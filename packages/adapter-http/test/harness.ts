@@ -36,7 +36,7 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-/** Starts the API; `options` override the server options (auth rate limits are raised by default). */
+/** Starts the API; `options` override the server options (the auth and write rate limits are raised by default). */
 export async function startHarness(
   options: HttpServerOptions & { env?: Record<string, string> } = {},
 ): Promise<Harness> {
@@ -93,6 +93,7 @@ export async function startHarness(
   const server = await createHttpServer(goosuke, {
     port: 0,
     authRateLimit: { limit: 100_000 },
+    writeRateLimit: { limit: 100_000 },
     ...options,
   });
   return {

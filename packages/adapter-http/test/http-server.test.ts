@@ -56,6 +56,7 @@ describe('the HTTP server', () => {
     });
     expect(allowed.status).toBe(204);
     expect(allowed.headers.get('access-control-allow-origin')).toBe('https://app.example.test');
+    expect(allowed.headers.get('access-control-allow-methods')).toContain('PATCH');
     const other = await call(harness.url, 'get', `${apiPrefix}/health`, {
       headers: { origin: 'https://evil.test' },
     });

@@ -35,6 +35,11 @@ describe('the OpenAPI document', () => {
       'Run',
       'RunEvent',
       'Problem',
+      'User',
+      'CreateUserBody',
+      'ChangePasswordInput',
+      'CreateAccessTokenInput',
+      'CreatedAccessToken',
     ]) {
       expect(schemas).toContain(name);
     }

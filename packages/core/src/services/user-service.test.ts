@@ -145,6 +145,24 @@ describe('user service', () => {
       expect((await failure(goosuke.users.setRole('user_missing', 'admin'))).code).toBe('not_found');
     });
 
+    it('updates role and disabled flag together, or neither', async () => {
+      const root = await goosuke.users.create({ username: 'root', password, role: 'admin' });
+      const ada = await goosuke.users.create({ username: 'ada', password });
+      // Promoting ada and disabling root at once leaves an enabled admin: both apply.
+      expect((await goosuke.users.update(ada.id, { role: 'admin', disabled: false })).role).toBe('admin');
+      expect((await goosuke.users.update(root.id, { role: 'member', disabled: true })).disabled).toBe(true);
+      // Ada is now the last enabled admin: the request is refused as a whole and nothing changes.
+      const refused = await failure(goosuke.users.update(ada.id, { role: 'member', disabled: true }));
+      expect(refused.code).toBe('conflict');
+      expect(await goosuke.users.get(ada.id)).toMatchObject({ role: 'admin', disabled: false });
+      expect((await failure(goosuke.users.update('user_missing', { disabled: true }))).code).toBe(
+        'not_found',
+      );
+      expect((await failure(goosuke.users.update(ada.id, { role: 'owner' as never }))).code).toBe(
+        'invalid_input',
+      );
+    });
+
     it('disables a user, revoking their refresh and access tokens; a disabled admin is no admin', async () => {
       const root = await goosuke.users.create({ username: 'root', password, role: 'admin' });
       const ada = await goosuke.users.create({ username: 'ada', password, role: 'admin' });

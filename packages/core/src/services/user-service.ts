@@ -94,6 +94,11 @@ export interface UserService {
    */
   setDisabled(id: string, disabled: boolean): Promise<User>;
   /**
+   * Sets the role and/or the disabled flag in one transaction: both change or neither (the rules
+   * of {@link UserService.setRole} and {@link UserService.setDisabled} apply).
+   */
+  update(id: string, changes: { role?: UserRole; disabled?: boolean }): Promise<User>;
+  /**
    * Changes a user's own password after checking the current one (InvalidInputError naming
    * `currentPassword` when it is wrong). Revokes the user's refresh tokens.
    */
@@ -150,6 +155,29 @@ export function createUserService(context: UserServiceContext): UserService {
     });
   }
 
+  async function requireUser(tx: Store, id: string): Promise<User> {
+    const user = await tx.users.get(id);
+    if (!user) throw new NotFoundError('user', id);
+    return user;
+  }
+
+  async function applyRole(tx: Store, user: User, role: UserRole): Promise<User> {
+    if (user.role === role) return user;
+    if (role !== 'admin') await assertNotLastAdmin(tx, user, 'demoted');
+    return tx.users.update(user.id, { role, updatedAt: isoNow(clock) });
+  }
+
+  async function applyDisabled(tx: Store, user: User, disabled: boolean): Promise<User> {
+    if (user.disabled === disabled) return user;
+    const now = isoNow(clock);
+    if (disabled) {
+      await assertNotLastAdmin(tx, user, 'disabled');
+      await tx.refreshTokens.revokeAllOfUser(user.id, now);
+      await tx.accessTokens.revokeAllOfUser(user.id, now);
+    }
+    return tx.users.update(user.id, { disabled, updatedAt: now });
+  }
+
   return {
     async create(raw) {
       const input = parseInput(createUserInputSchema, raw, 'user');
@@ -181,31 +209,29 @@ export function createUserService(context: UserServiceContext): UserService {
       return countUsers(store, filter);
     },
 
+    async update(id, changes) {
+      const role = changes.role === undefined ? undefined : parseInput(userRoleSchema, changes.role, 'role');
+      const disabled =
+        changes.disabled === undefined
+          ? undefined
+          : parseInput(z.boolean(), changes.disabled, 'disabled flag');
+      // One transaction: a refused second change (the last admin) rolls the first back.
+      return store.transaction(async (tx) => {
+        let user = await requireUser(tx, id);
+        if (role !== undefined) user = await applyRole(tx, user, role);
+        if (disabled !== undefined) user = await applyDisabled(tx, user, disabled);
+        return user;
+      });
+    },
+
     async setRole(id, rawRole) {
       const role = parseInput(userRoleSchema, rawRole, 'role');
-      return store.transaction(async (tx) => {
-        const user = await tx.users.get(id);
-        if (!user) throw new NotFoundError('user', id);
-        if (user.role === role) return user;
-        if (role !== 'admin') await assertNotLastAdmin(tx, user, 'demoted');
-        return tx.users.update(id, { role, updatedAt: isoNow(clock) });
-      });
+      return store.transaction(async (tx) => applyRole(tx, await requireUser(tx, id), role));
     },
 
     async setDisabled(id, rawDisabled) {
       const disabled = parseInput(z.boolean(), rawDisabled, 'disabled flag');
-      return store.transaction(async (tx) => {
-        const user = await tx.users.get(id);
-        if (!user) throw new NotFoundError('user', id);
-        if (user.disabled === disabled) return user;
-        const now = isoNow(clock);
-        if (disabled) {
-          await assertNotLastAdmin(tx, user, 'disabled');
-          await tx.refreshTokens.revokeAllOfUser(id, now);
-          await tx.accessTokens.revokeAllOfUser(id, now);
-        }
-        return tx.users.update(id, { disabled, updatedAt: now });
-      });
+      return store.transaction(async (tx) => applyDisabled(tx, await requireUser(tx, id), disabled));
     },
 
     async changePassword(id, raw) {
