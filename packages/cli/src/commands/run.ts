@@ -8,6 +8,7 @@ import {
   type ModelProfile,
   type Run,
   type RunComparison,
+  taskTitleFrom,
 } from '@goosuke/core';
 import { readAllText } from '../cli-io.ts';
 import { readCliConfiguration } from '../configuration.ts';
@@ -213,7 +214,7 @@ async function execute(goosuke: DefaultGoosuke, plan: RunPlan): Promise<number> 
   const { task } = await goosuke.tasks.create({
     repoId: repo.id,
     baseBranch: baseRef,
-    title: titleOf(plan.instruction),
+    title: taskTitleFrom(plan.instruction),
   });
   const progressSink = io.stderr;
   const interactive = plan.json ? false : (progressSink as { isTTY?: boolean }).isTTY === true;
@@ -260,11 +261,6 @@ async function execute(goosuke: DefaultGoosuke, plan: RunPlan): Promise<number> 
     io.stdout.write(renderComparison(comparison, labels, patchPaths));
   }
   return runs.some((run) => run.status === 'succeeded') ? exitCodes.success : exitCodes.failure;
-}
-
-function titleOf(instruction: string): string {
-  const first = instruction.split('\n', 1)[0]!.trim();
-  return first.length > 120 ? `${first.slice(0, 119)}…` : first;
 }
 
 async function writePatches(

@@ -3,7 +3,7 @@
  * the runtime ports a composition root provides.
  */
 export { createKeyedLimiter, type KeyedLimiter } from './keyed-limiter.ts';
-export { summarizePatch } from './patch-stats.ts';
+export { lineTotals, summarizePatch } from './patch-stats.ts';
 export {
   createRunEventHub,
   type RunEventHub,

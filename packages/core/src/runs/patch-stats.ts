@@ -104,3 +104,14 @@ export function summarizePatch(patch: string): FileChangeSummary[] {
   for (const file of files) if (file.status !== 'renamed') file.oldPath = null;
   return files;
 }
+
+/** Lines added and removed over all of a run's changed files. */
+export function lineTotals(files: readonly FileChangeSummary[]): { added: number; removed: number } {
+  let added = 0;
+  let removed = 0;
+  for (const file of files) {
+    added += file.added;
+    removed += file.removed;
+  }
+  return { added, removed };
+}

@@ -12,7 +12,7 @@ import { collectPages, type Store } from '../ports/store.ts';
 import type { Workspace } from '../ports/workspace.ts';
 import type { ModelProfileService } from '../services/model-profile-service.ts';
 import type { KeyedLimiter } from './keyed-limiter.ts';
-import { summarizePatch } from './patch-stats.ts';
+import { lineTotals, summarizePatch } from './patch-stats.ts';
 import type { RunEventHub, RunEventInput } from './run-events.ts';
 import { type RunRuntime, type RunSettings, runBranchName, runIdOfBranch } from './run-runtime.ts';
 
@@ -130,8 +130,7 @@ export function createRunExecutor(context: RunExecutorContext) {
       let event: RunEventInput;
       if (outcome.to === 'succeeded') {
         next = { ...transitionRun(current, { to: 'succeeded', at }), ...outcome.fields };
-        const added = outcome.fields.filesChanged.reduce((sum, file) => sum + file.added, 0);
-        const removed = outcome.fields.filesChanged.reduce((sum, file) => sum + file.removed, 0);
+        const { added, removed } = lineTotals(outcome.fields.filesChanged);
         event = {
           type: 'run-succeeded',
           message: `succeeded: ${outcome.fields.filesChanged.length} files changed, +${added} -${removed}`,

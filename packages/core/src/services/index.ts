@@ -64,6 +64,7 @@ export {
   createTaskService,
   type TaskService,
   type TaskWithMessages,
+  taskTitleFrom,
 } from './task-service.ts';
 export {
   type ChangePasswordInput,

@@ -19,6 +19,7 @@ import type { EventSink } from '../ports/event-sink.ts';
 import type { Job, JobHandler } from '../ports/job-queue.ts';
 import { collectPages, type ListOptions, type Page } from '../ports/store.ts';
 import { createKeyedLimiter } from '../runs/keyed-limiter.ts';
+import { lineTotals } from '../runs/patch-stats.ts';
 import { createRunEventHub, type RunEventListener } from '../runs/run-events.ts';
 import { createRunExecutor } from '../runs/run-executor.ts';
 import type { RunRuntime, RunSettings, RunWorkerOptions, RunWorkers } from '../runs/run-runtime.ts';
@@ -148,13 +149,6 @@ export interface RunServiceContext extends ServiceContext {
   runtime: RunRuntime | undefined;
   settings: RunSettings;
   sinks: readonly EventSink[];
-}
-
-function lines(run: Run): { added: number; removed: number } {
-  return {
-    added: run.filesChanged.reduce((sum, file) => sum + file.added, 0),
-    removed: run.filesChanged.reduce((sum, file) => sum + file.removed, 0),
-  };
 }
 
 /** Builds the run service. */
@@ -389,7 +383,7 @@ export function createRunService(context: RunServiceContext): RunService {
           status: run.status,
           model,
           filesChanged: run.filesChanged.length,
-          ...lines(run),
+          ...lineTotals(run.filesChanged),
           paths: run.filesChanged.map((file) => file.path).sort(),
           durationMs:
             run.startedAt === null || run.completedAt === null

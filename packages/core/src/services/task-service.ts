@@ -67,7 +67,8 @@ export interface TaskService {
   listMessages(taskId: string, options?: ListOptions): Promise<Page<Message>>;
 }
 
-function titleFrom(message: string): string {
+/** A task title from a message: its first line, at most 120 characters. */
+export function taskTitleFrom(message: string): string {
   const firstLine = message.trim().split('\n', 1)[0]!.trim();
   return firstLine.length > 120 ? `${firstLine.slice(0, 119)}…` : firstLine;
 }
@@ -91,7 +92,7 @@ export function createTaskService(context: ServiceContext): TaskService {
           { path: ['baseBranch'], message: 'requires repoId' },
         ]);
       }
-      const title = input.title ?? (input.message === undefined ? undefined : titleFrom(input.message));
+      const title = input.title ?? (input.message === undefined ? undefined : taskTitleFrom(input.message));
       if (title === undefined || title === '') {
         throw new InvalidInputError('a task needs a title or a first message', [
           { path: ['title'], message: 'required without message' },
