@@ -12,7 +12,7 @@
 //
 // bench/run.ts runs every benchmark in a process of its own, so the heap starts fresh. The fake
 // OpenAI server runs in a child process: the requests it records (every prompt, in full) are
-// the test's memory, not Goosuke's. One untimed warm-up run first makes the clone and the
+// the test's memory, not Goosuke's; so is the generated repository (made by a child process too). One untimed warm-up run first makes the clone and the
 // read-only snapshot of the base commit, as on a server that has run before.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -23,7 +23,7 @@ import { fileURLToPath } from 'node:url';
 import { getHeapStatistics } from 'node:v8';
 import { createDefaultGoosuke, readDefaultGoosukeConfig } from '@goosuke/cli';
 import type { Run } from '@goosuke/core';
-import { createRepository, expectedChange, instruction, reply, repositoryFiles } from './run-fixture.ts';
+import { expectedChange, instruction, reply } from './run-fixture.ts';
 
 const fileCount = 1_500;
 const runCount = 50;
@@ -73,17 +73,40 @@ function startFakeServer(replies: number): Promise<{ url: string; child: ChildPr
   });
 }
 
+/**
+ * Generates the repository in a child process: the fixture's tens of megabytes of buffers are
+ * the benchmark's memory, not Goosuke's, and a heap once grown is not given back at once.
+ */
+function generateRepository(target: string): Promise<string> {
+  const fixture = join(dirname(fileURLToPath(import.meta.url)), 'run-fixture.ts');
+  const script = `
+    import { createRepository, repositoryFiles } from ${JSON.stringify(fixture)};
+    const files = repositoryFiles(${fileCount});
+    await createRepository(${JSON.stringify(target)}, files);
+    const bytes = [...files.values()].reduce((sum, content) => sum + content.length, 0);
+    console.log(\`generated \${files.size} files (\${(bytes / 1_048_576).toFixed(1)} MB)\`);
+  `;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let output = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString('utf8');
+    });
+    child.on('error', reject);
+    child.on('exit', (code) =>
+      code === 0 ? resolve(output.trim()) : reject(new Error(`generating the repository failed (${code})`)),
+    );
+  });
+}
+
 let fake: ChildProcess | null = null;
 let closeGoosuke: (() => Promise<void>) | null = null;
 try {
   let started = performance.now();
-  const files = repositoryFiles(fileCount);
   const source = join(directory, 'source');
-  await createRepository(source, files);
-  const bytes = [...files.values()].reduce((sum, content) => sum + content.length, 0);
-  console.log(
-    `generated ${files.size} files (${(bytes / 1_048_576).toFixed(1)} MB) in ${Math.round(performance.now() - started)} ms`,
-  );
+  console.log(`${await generateRepository(source)} in ${Math.round(performance.now() - started)} ms`);
 
   const server = await startFakeServer(runCount + 1);
   fake = server.child;

@@ -13,6 +13,7 @@ import express, { type NextFunction, type Request, type RequestHandler, type Res
 import { rateLimit } from 'express-rate-limit';
 import { apiPrefix, createOpenApiDocument } from './openapi.ts';
 import { type Problem, problem, problemFor, sendProblem } from './problem.ts';
+import { mountRedoc, redocCsp } from './redoc.ts';
 import { type HttpRoute, httpRoutes, type RouteSettings } from './routes.ts';
 
 /** Options of {@link createHttpRouter}. */
@@ -24,7 +25,7 @@ export interface HttpRouterOptions extends RouteSettings {
   /** Requests per window and client allowed on `/auth/*`; default 20 per 15 minutes. */
   authRateLimit?: { limit?: number; windowMs?: number };
   /**
-   * Requests per window and client allowed on the write routes (POST, PATCH, DELETE) outside
+   * Requests per window and client allowed on the write routes (POST, PUT, PATCH, DELETE) outside
    * `/auth/*`, which has its own limit; default 300 per minute.
    */
   writeRateLimit?: { limit?: number; windowMs?: number };
@@ -151,13 +152,13 @@ export const notFoundHandler: RequestHandler = (request, response) => {
 /**
  * The Goosuke REST API as an Express router: `/api/v1/*` from {@link httpRoutes}, the OpenAPI
  * document at `/api/v1/openapi.json`, Swagger UI at `/api/docs` (assets from swagger-ui-dist, no
- * CDN). Handlers validate with core's schemas, check access, call one facade method and render
- * the result; every error is problem JSON. Mount it at the root path.
+ * CDN) and ReDoc at `/api/redoc` (its bundle copied into the build, no CDN). Handlers validate
+ * with core's schemas, check access, call one facade method and render the result; every error
+ * is problem JSON. Mount it at the root path.
  */
 export function createHttpRouter(goosuke: Goosuke, options: HttpRouterOptions = {}): express.Router {
   const router = express.Router();
   const settings: RouteSettings = {
-    ...(options.workersRunning === undefined ? {} : { workersRunning: options.workersRunning }),
     ...(options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs }),
   };
   const json = express.json({
@@ -173,14 +174,21 @@ export function createHttpRouter(goosuke: Goosuke, options: HttpRouterOptions = 
     response.setHeader('X-Content-Type-Options', 'nosniff');
     response.setHeader('Referrer-Policy', 'no-referrer');
     response.setHeader('X-Frame-Options', 'DENY');
-    response.setHeader('Content-Security-Policy', request.path.startsWith('/api/docs') ? docsCsp : apiCsp);
+    response.setHeader(
+      'Content-Security-Policy',
+      request.path.startsWith('/api/docs')
+        ? docsCsp
+        : request.path.startsWith('/api/redoc')
+          ? redocCsp
+          : apiCsp,
+    );
     response.removeHeader('X-Powered-By');
     const origin = request.get('origin');
     if (origin !== undefined && origins.has(origin)) {
       response.setHeader('Access-Control-Allow-Origin', origin);
       response.setHeader('Vary', 'Origin');
       response.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type, Last-Event-ID');
-      response.setHeader('Access-Control-Allow-Methods', 'GET, POST, PATCH, DELETE');
+      response.setHeader('Access-Control-Allow-Methods', 'GET, POST, PUT, PATCH, DELETE');
       response.setHeader('Access-Control-Max-Age', '600');
       if (request.method === 'OPTIONS') {
         response.status(204).end();
@@ -206,6 +214,26 @@ export function createHttpRouter(goosuke: Goosuke, options: HttpRouterOptions = 
     response.type('application/json').send(document);
   });
 
+  const chains: Array<{ route: HttpRoute; handlers: RequestHandler[] }> = [];
+  for (const route of httpRoutes) {
+    const handlers: RequestHandler[] = [];
+    // Before authentication, so that requests with bad tokens count too.
+    if (isRateLimitedWrite(route)) handlers.push(writeLimiter);
+    handlers.push(authenticate(goosuke, route));
+    if (route.body !== undefined) handlers.push(requireJson, json);
+    handlers.push(handle(goosuke, route, settings));
+    chains.push({ route, handlers });
+  }
+  // Express matches a request against every route's pattern in turn (a regex each, about 1 us
+  // with the router's bookkeeping), which for a route late in the table cost more than the
+  // handler's own work. One lookup by method and segment count serves what the table declares;
+  // anything it does not serve (OPTIONS, other methods, no match) falls through to the same
+  // routes registered with Express below, so behaviour outside the fast path is Express's own.
+  router.use(createRouteDispatcher(chains));
+  for (const { route, handlers } of chains) router[route.method](expressPath(route.path), ...handlers);
+
+  // The docs pages come after the API: they are asked for rarely, and every route before the
+  // API's is a pattern each API request is tested against. Their paths never overlap the API's.
   const assetDir = swaggerUiDir();
   router.get('/api/docs', (_request, response) => {
     response.type('html').send(docsPage);
@@ -220,20 +248,127 @@ export function createHttpRouter(goosuke: Goosuke, options: HttpRouterOptions = 
       response.type(asset.endsWith('.css') ? 'text/css' : 'application/javascript').send(content);
     });
   }
-
-  for (const route of httpRoutes) {
-    const handlers: RequestHandler[] = [];
-    // Before authentication, so that requests with bad tokens count too.
-    if (isRateLimitedWrite(route)) handlers.push(writeLimiter);
-    handlers.push(authenticate(goosuke, route));
-    if (route.body !== undefined) handlers.push(requireJson, json);
-    handlers.push(handle(goosuke, route, settings));
-    router[route.method](expressPath(route.path), ...handlers);
-  }
+  mountRedoc(router);
 
   router.use('/api', notFoundHandler);
   router.use(problemErrorHandler);
   return router;
+}
+
+/** One route's path as segments: a literal (lower case) or a parameter name. */
+type Segment = { literal: string } | { param: string };
+
+/** Splits `/api/v1/tasks/{id}` into segments, literals lower-cased as Express matches them case-insensitively. */
+function segmentsOf(openApiPath: string): Segment[] {
+  return (apiPrefix + openApiPath)
+    .split('/')
+    .slice(1)
+    .map((part) => {
+      const param = /^\{(\w+)\}$/.exec(part);
+      return param ? { param: param[1]! } : { literal: part.toLowerCase() };
+    });
+}
+
+/** The error Express's router gives for a path parameter that is not valid percent-encoding. */
+function undecodableParam(value: string, cause: unknown): Error {
+  return Object.assign(new Error(`Failed to decode param '${value}'`), { status: 400, cause });
+}
+
+/**
+ * A middleware serving `chains` by method and path the way Express's router would (the first
+ * route in table order wins; literals match case-insensitively; one trailing slash is allowed;
+ * parameters are one non-empty segment, percent-decoded; HEAD is served by GET), calling each
+ * route's handlers in order. Requests it does not match go to `next()` untouched.
+ */
+export function createRouteDispatcher(
+  chains: ReadonlyArray<{ route: HttpRoute; handlers: readonly RequestHandler[] }>,
+): RequestHandler {
+  const table = new Map<string, Array<{ segments: Segment[]; handlers: readonly RequestHandler[] }>>();
+  for (const { route, handlers } of chains) {
+    const segments = segmentsOf(route.path);
+    const key = `${route.method.toUpperCase()} ${segments.length}`;
+    let list = table.get(key);
+    if (list === undefined) {
+      list = [];
+      table.set(key, list);
+    }
+    list.push({ segments, handlers });
+  }
+  return (request, response, next) => {
+    let path = request.path;
+    if (path.length > 1 && path.endsWith('/')) path = path.slice(0, -1);
+    const parts = path.split('/');
+    const method = request.method === 'HEAD' ? 'GET' : request.method;
+    const candidates = table.get(`${method} ${parts.length - 1}`);
+    if (candidates === undefined) {
+      next();
+      return;
+    }
+    let params: Record<string, string> | null = null;
+    let handlers: readonly RequestHandler[] | null = null;
+    try {
+      for (const candidate of candidates) {
+        const found: Record<string, string> = {};
+        let matches = true;
+        for (let index = 0; index < candidate.segments.length; index++) {
+          const segment = candidate.segments[index]!;
+          const part = parts[index + 1]!;
+          if ('literal' in segment) {
+            if (part.toLowerCase() !== segment.literal) {
+              matches = false;
+              break;
+            }
+          } else if (part === '') {
+            matches = false;
+            break;
+          } else {
+            try {
+              found[segment.param] = decodeURIComponent(part);
+            } catch (error) {
+              throw undecodableParam(part, error);
+            }
+          }
+        }
+        if (matches) {
+          params = found;
+          handlers = candidate.handlers;
+          break;
+        }
+      }
+    } catch (error) {
+      next(error);
+      return;
+    }
+    if (handlers === null || params === null) {
+      next();
+      return;
+    }
+    request.params = params;
+    const chain = handlers;
+    let position = 0;
+    const step = (error?: unknown): void => {
+      if (error !== undefined && error !== null) {
+        // As in Express, `next('route')` and `next('router')` leave this route, not with an error.
+        if (error === 'route' || error === 'router') next('router');
+        else next(error);
+        return;
+      }
+      const handler = chain[position++];
+      // Every route ends in a handler that answers; a chain that runs out answers like no route.
+      if (handler === undefined) {
+        next('router');
+        return;
+      }
+      try {
+        const result = handler(request, response, step) as unknown;
+        // As Express 5 does, a rejected promise is an error even when it rejects with nothing.
+        if (result instanceof Promise) result.catch((error) => step(error ?? new Error('Rejected promise')));
+      } catch (thrown) {
+        step(thrown);
+      }
+    };
+    step();
+  };
 }
 
 const requireJson: RequestHandler = (request, response, next) => {

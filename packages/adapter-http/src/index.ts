@@ -29,6 +29,7 @@ export {
   type RouteInput,
   type RouteSettings,
   refreshTokenBodySchema,
+  settingListSchema,
   updateUserBodySchema,
 } from './routes.ts';
 export {

@@ -67,7 +67,7 @@ export function createOpenApiDocument(routes: readonly HttpRoute[] = httpRoutes)
       title: 'Goosuke API',
       version: '1',
       description:
-        'Every operation but health, login and refresh needs `Authorization: Bearer <access JWT or personal access token>`. Errors are RFC 9457 problem documents.',
+        'Every operation but health, login and refresh needs `Authorization: Bearer <access JWT or personal access token>`. Errors are RFC 9457 problem documents. Browse this document with Swagger UI at `/api/docs` or ReDoc at `/api/redoc`.',
     },
     components: {
       securitySchemes: {

@@ -21,7 +21,11 @@ import {
   runComparisonSchema,
   runEventSchema,
   runSchema,
+  setSettingInputSchema,
+  settingKeySchema,
+  settingViewSchema,
   streamTicketSchema,
+  systemHealthSchema,
   type Task,
   taskSchema,
   userRoleSchema,
@@ -53,7 +57,7 @@ export interface RouteInput<Params, Query, Body> {
  */
 export interface HttpRoute {
   operationId: string;
-  method: 'get' | 'post' | 'patch' | 'delete';
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
   /** OpenAPI-style path under `/api/v1`, e.g. `/tasks/{id}`. */
   path: string;
   summary: string;
@@ -89,6 +93,10 @@ function route<
 }
 
 const idParams = z.object({ id: idSchema });
+const settingParams = z.object({ key: settingKeySchema });
+
+/** What `GET /settings` answers: every setting's view, ordered by key. */
+export const settingListSchema = z.object({ items: z.array(settingViewSchema) }).meta({ id: 'SettingList' });
 
 const pageQuery = {
   limit: z.coerce.number().int().min(1).max(500).optional(),
@@ -130,14 +138,8 @@ export const updateUserBodySchema = z
   })
   .meta({ id: 'UpdateUserBody', minProperties: 1 });
 
-/** What `GET /health` reports. */
-export const healthSchema = z
-  .object({
-    status: z.enum(['ok', 'degraded']),
-    store: z.enum(['ok', 'error']),
-    workers: z.enum(['running', 'stopped', 'unknown']),
-  })
-  .meta({ id: 'Health' });
+/** What `GET /health` reports: core's system health (store, queue, job counts, workers). */
+export const healthSchema = systemHealthSchema;
 
 /** A task with its conversation and runs. */
 export const taskDetailSchema = z
@@ -155,10 +157,15 @@ export const createdRunsSchema = z
  */
 export async function visibleTask(goosuke: Goosuke, principal: Principal | null, id: string): Promise<Task> {
   const task = await goosuke.tasks.get(id);
-  if (principal === null || (principal.role !== 'admin' && task.createdBy !== principal.userId)) {
-    throw new NotFoundError('task', id);
-  }
+  assertVisible(principal, task);
   return task;
+}
+
+/** NotFoundError (not Forbidden, so that ids do not leak) unless `principal` may see `task`. */
+function assertVisible(principal: Principal | null, task: Task): void {
+  if (principal === null || (principal.role !== 'admin' && task.createdBy !== principal.userId)) {
+    throw new NotFoundError('task', task.id);
+  }
 }
 
 function me(principal: Principal | null): Principal {
@@ -168,8 +175,6 @@ function me(principal: Principal | null): Principal {
 
 /** Options the handlers read. */
 export interface RouteSettings {
-  /** Whether this process runs the run workers, for `/health`. */
-  workersRunning?: () => boolean;
   /** Milliseconds between SSE heartbeat comments; default 15 000. */
   heartbeatMs?: number;
 }
@@ -180,20 +185,12 @@ export const httpRoutes: readonly HttpRoute[] = [
     operationId: 'getHealth',
     method: 'get',
     path: '/health',
-    summary: 'Whether the store answers and the run workers run',
+    summary: 'The health of the store, the job queue and the run workers (no host details)',
     tag: 'system',
     access: 'public',
     status: 200,
     response: healthSchema,
-    async handle({ goosuke, settings }) {
-      const store = await goosuke.models.list({ limit: 1 }).then(
-        () => 'ok' as const,
-        () => 'error' as const,
-      );
-      const running = settings.workersRunning?.();
-      const workers = running === undefined ? 'unknown' : running ? 'running' : 'stopped';
-      return { status: store === 'ok' ? 'ok' : 'degraded', store, workers };
-    },
+    handle: ({ goosuke }) => goosuke.system.health(),
   }),
   route({
     operationId: 'login',
@@ -470,10 +467,9 @@ export const httpRoutes: readonly HttpRoute[] = [
     status: 200,
     response: taskDetailSchema,
     async handle({ goosuke, principal, params }) {
-      const task = await visibleTask(goosuke, principal, params.id);
-      const messages = await goosuke.tasks.listMessages(task.id, { limit: 500 });
-      const runs = await goosuke.runs.list({ taskId: task.id, limit: 500 });
-      return { task, messages: messages.items, runs: runs.items };
+      const detail = await goosuke.tasks.getDetail(params.id);
+      assertVisible(principal, detail.task);
+      return detail;
     },
   }),
   route({
@@ -641,6 +637,53 @@ export const httpRoutes: readonly HttpRoute[] = [
         heartbeatMs: input.settings.heartbeatMs ?? 15_000,
       });
     },
+  }),
+  route({
+    operationId: 'listSettings',
+    method: 'get',
+    path: '/settings',
+    summary: 'List deployment settings (secret values are never shown)',
+    tag: 'settings',
+    access: 'admin',
+    status: 200,
+    response: settingListSchema,
+    handle: async ({ goosuke }) => ({ items: await goosuke.settings.list() }),
+  }),
+  route({
+    operationId: 'getSetting',
+    method: 'get',
+    path: '/settings/{key}',
+    summary: 'Get a deployment setting (a secret shows only that it is set)',
+    tag: 'settings',
+    access: 'admin',
+    params: settingParams,
+    status: 200,
+    response: settingViewSchema,
+    handle: ({ goosuke, params }) => goosuke.settings.get(params.key),
+  }),
+  route({
+    operationId: 'putSetting',
+    method: 'put',
+    path: '/settings/{key}',
+    summary: 'Create or change a deployment setting (secret values are write-only)',
+    tag: 'settings',
+    access: 'admin',
+    params: settingParams,
+    body: setSettingInputSchema,
+    status: 200,
+    response: settingViewSchema,
+    handle: ({ goosuke, params, body }) => goosuke.settings.set(params.key, body),
+  }),
+  route({
+    operationId: 'deleteSetting',
+    method: 'delete',
+    path: '/settings/{key}',
+    summary: 'Delete a deployment setting',
+    tag: 'settings',
+    access: 'admin',
+    params: settingParams,
+    status: 204,
+    handle: ({ goosuke, params }) => goosuke.settings.delete(params.key),
   }),
 ];
 

@@ -18,6 +18,7 @@ const validBodies: Record<string, (ids: Ids) => unknown> = {
   updateUser: () => ({ role: 'member' }),
   changePassword: () => ({ currentPassword: 'not the password', newPassword: 'a new long password 2' }),
   createAccessToken: () => ({ name: 'matrix' }),
+  putSetting: () => ({ value: 'matrix-secret-value', secret: true }),
 };
 
 interface Ids {
@@ -76,7 +77,7 @@ function urlOf(route: HttpRoute): string {
           : route.path.startsWith('/tokens/')
             ? ids.bobToken
             : ids.bobTask;
-  const path = `${apiPrefix}${route.path.replace('{id}', id)}`;
+  const path = `${apiPrefix}${route.path.replace('{id}', id).replace('{key}', 'matrix.setting')}`;
   return route.operationId === 'compareRuns' ? `${path}?message=${ids.bobMessage}` : path;
 }
 
@@ -111,7 +112,15 @@ describe('the authorization matrix', () => {
       ]),
     );
     expect(guarded.filter((route) => route.access === 'admin').map((route) => route.operationId)).toEqual(
-      expect.arrayContaining(['listUsers', 'createUser', 'updateUser']),
+      expect.arrayContaining([
+        'listUsers',
+        'createUser',
+        'updateUser',
+        'listSettings',
+        'getSetting',
+        'putSetting',
+        'deleteSetting',
+      ]),
     );
     expect(
       httpRoutes

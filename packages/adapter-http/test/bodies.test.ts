@@ -14,7 +14,8 @@ beforeAll(async () => {
   const { task } = await goosuke.tasks.create({ title: 'admin task', repoId: repo.id, createdBy: admin.id });
   const idFor = (path: string) =>
     path.startsWith('/models/') ? model.id : path.startsWith('/users/') ? harness.bob.id : task.id;
-  url = (route) => `${apiPrefix}${route.path.replace('{id}', idFor(route.path))}`;
+  url = (route) =>
+    `${apiPrefix}${route.path.replace('{id}', idFor(route.path)).replace('{key}', 'bodies.setting')}`;
   const bodies: Record<string, Record<string, unknown>> = {
     login: { username: 'admin', password: 'not the password' },
     refresh: { refreshToken: 'gsr_nope' },
@@ -34,6 +35,7 @@ beforeAll(async () => {
     // A wrong current password: whatever variant passes validation cannot change the password.
     changePassword: { currentPassword: 'not the password', newPassword: 'a new long password 2' },
     createAccessToken: { name: 'ci', expiresInDays: 30 },
+    putSetting: { value: 'a secret value', secret: true, description: 'what it is for' },
   };
   valid = (route) => {
     const body = bodies[route.operationId];
@@ -66,6 +68,7 @@ describe('invalid request bodies', () => {
         'updateUser',
         'changePassword',
         'createAccessToken',
+        'putSetting',
       ]),
     );
   });

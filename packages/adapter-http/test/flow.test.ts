@@ -19,7 +19,7 @@ let openai: FakeOpenAIServer;
 
 beforeAll(async () => {
   openai = await startFakeOpenAIServer({ apiKey: openaiKey });
-  harness = await startHarness({ workersRunning: () => true });
+  harness = await startHarness();
   harness.goosuke.runs.startWorkers();
 });
 afterAll(async () => {
@@ -34,7 +34,13 @@ describe('a full flow over HTTP', () => {
 
     const health = await api('get', '/health');
     expect(health.status).toBe(200);
-    expect(health.json).toEqual({ status: 'ok', store: 'ok', workers: 'running' });
+    expect(health.json).toEqual({
+      status: 'ok',
+      store: 'ok',
+      queue: 'ok',
+      jobs: { queued: 0, running: 0 },
+      workers: 'running',
+    });
 
     const login = await api('post', '/auth/login', { body: { username: 'admin', password } });
     expect(login.status).toBe(200);

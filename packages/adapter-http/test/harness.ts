@@ -1,11 +1,10 @@
 // Shared setup of the HTTP tests: the real default composition (SQLite file, scrypt, isomorphic-git)
 // in a temp data directory, three users, and the API listening on 127.0.0.1 on a free port.
-import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { createGoosuke, createWebCryptoSecretBox, type Goosuke } from '@goosuke/core';
+import { makeGitRepository } from '@goosuke/core/testing';
 import { createIsomorphicGitBackend } from '@goosuke/git-isomorphic';
 import { createOpenAIProvider } from '@goosuke/openai';
 import { createScryptPasswordHasher } from '@goosuke/scrypt';
@@ -170,29 +169,10 @@ export function isProblem(result: CallResult, status: number): boolean {
   );
 }
 
-const execute = promisify(execFile);
-
 /** A git repository with one commit of `src/greet.ts`, for runs to edit. */
 export async function createGitRepo(root: string): Promise<string> {
   const repo = path.join(root, 'repo');
-  await mkdir(path.join(repo, 'src'), { recursive: true });
-  await writeFile(path.join(repo, 'src', 'greet.ts'), greet);
-  const env = {
-    PATH: process.env.PATH ?? '',
-    HOME: root,
-    GIT_CONFIG_NOSYSTEM: '1',
-    GIT_AUTHOR_NAME: 'T',
-    GIT_AUTHOR_EMAIL: 't@example.test',
-    GIT_COMMITTER_NAME: 'T',
-    GIT_COMMITTER_EMAIL: 't@example.test',
-  };
-  for (const args of [
-    ['init', '-q', '-b', 'main'],
-    ['add', '-A'],
-    ['commit', '-q', '-m', 'initial'],
-  ]) {
-    await execute('git', args, { cwd: repo, env });
-  }
+  await makeGitRepository(repo, { 'src/greet.ts': greet });
   return repo;
 }
 

@@ -40,6 +40,9 @@ describe('the OpenAPI document', () => {
       'ChangePasswordInput',
       'CreateAccessTokenInput',
       'CreatedAccessToken',
+      'Setting',
+      'SettingList',
+      'SetSettingInput',
     ]) {
       expect(schemas).toContain(name);
     }

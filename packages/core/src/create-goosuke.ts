@@ -12,6 +12,8 @@ import { type AuthService, type AuthSettings, createAuthService } from './servic
 import { createModelProfileService, type ModelProfileService } from './services/model-profile-service.ts';
 import { createRepoService, type RepoService } from './services/repo-service.ts';
 import { createRunService, type RunService } from './services/run-service.ts';
+import { createSettingService, type SettingService } from './services/setting-service.ts';
+import { createSystemService, type SystemService } from './services/system-service.ts';
 import { createTaskService, type TaskService } from './services/task-service.ts';
 import { createUserService, type UserService } from './services/user-service.ts';
 
@@ -59,6 +61,13 @@ export interface Goosuke {
   readonly auth: AuthService;
   /** Personal access tokens. */
   readonly tokens: AccessTokenService;
+  /**
+   * Deployment settings; secrets are sealed with the SecretBox and shown only as views.
+   * `readValue`/`readSecret` return plaintext for core features: never expose them.
+   */
+  readonly settings: SettingService;
+  /** Health of the store, the job queue and this process's run workers. */
+  readonly system: SystemService;
   /** Stops the run workers started here (if any), then closes the store. Idempotent. */
   close(): Promise<void>;
 }
@@ -118,12 +127,21 @@ export function createGoosuke(dependencies: GoosukeDependencies): Goosuke {
     sinks: dependencies.eventSinks ?? [],
   });
   const workers: RunWorkers[] = [];
+  let workersRunning = false;
   const runs: RunService = {
     ...runService,
     startWorkers(options) {
       const started = runService.startWorkers(options);
-      workers.push(started);
-      return started;
+      workersRunning = true;
+      const tracked: RunWorkers = {
+        ...started,
+        stop(stopOptions) {
+          workersRunning = false;
+          return started.stop(stopOptions);
+        },
+      };
+      workers.push(tracked);
+      return tracked;
     },
   };
   let closing: Promise<void> | null = null;
@@ -135,6 +153,12 @@ export function createGoosuke(dependencies: GoosukeDependencies): Goosuke {
     users,
     auth,
     tokens: createAccessTokenService(context),
+    settings: createSettingService(context),
+    system: createSystemService({
+      store: dependencies.store,
+      queue: dependencies.runtime?.queue,
+      workersRunning: () => workersRunning,
+    }),
     close() {
       closing ??= (async () => {
         for (const started of workers) await started.stop();

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { BigIntStats } from 'node:fs';
 import { readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { compareCodePoints } from './git-objects.ts';
 
 /** One entry of a git index (stage 0 only): the stat data git uses to skip re-hashing a file. */
 export interface IndexEntry {
@@ -130,25 +131,23 @@ export async function readIndexFile(file: string): Promise<IndexSnapshot> {
   return { entries, writtenAtNanoseconds };
 }
 
-function compareBytes(left: Buffer, right: Buffer): number {
-  return Buffer.compare(left, right);
-}
-
 /**
  * Writes a version 2 index holding `entries` (stage 0), sorted by path bytes as git requires,
  * through a temporary file and a rename so readers never see half an index.
  */
 export async function writeIndexFile(file: string, entries: Iterable<IndexEntry>): Promise<void> {
-  const named = [...entries].map((entry) => ({ entry, name: Buffer.from(entry.path, 'utf8') }));
-  named.sort((left, right) => compareBytes(left.name, right.name));
+  // Code point order is UTF-8 byte order: no Buffer per path to sort by.
+  const sorted = [...entries].sort((left, right) => compareCodePoints(left.path, right.path));
+  const lengths = sorted.map((entry) => Buffer.byteLength(entry.path, 'utf8'));
   let size = 12;
-  for (const { name } of named) size += (62 + name.length + 8) & ~7;
+  for (const length of lengths) size += (62 + length + 8) & ~7;
   const buffer = Buffer.alloc(size + 20);
   buffer.write('DIRC', 0, 'latin1');
   buffer.writeUInt32BE(2, 4);
-  buffer.writeUInt32BE(named.length, 8);
+  buffer.writeUInt32BE(sorted.length, 8);
   let offset = 12;
-  for (const { entry, name } of named) {
+  sorted.forEach((entry, index) => {
+    const length = lengths[index]!;
     buffer.writeUInt32BE(entry.ctimeSeconds, offset);
     buffer.writeUInt32BE(entry.ctimeNanoseconds, offset + 4);
     buffer.writeUInt32BE(entry.mtimeSeconds, offset + 8);
@@ -160,10 +159,10 @@ export async function writeIndexFile(file: string, entries: Iterable<IndexEntry>
     buffer.writeUInt32BE(entry.gid, offset + 32);
     buffer.writeUInt32BE(entry.size, offset + 36);
     buffer.write(entry.oid, offset + 40, 'hex');
-    buffer.writeUInt16BE(Math.min(name.length, 0xfff), offset + 60);
-    name.copy(buffer, offset + 62);
-    offset += (62 + name.length + 8) & ~7;
-  }
+    buffer.writeUInt16BE(Math.min(length, 0xfff), offset + 60);
+    buffer.write(entry.path, offset + 62, 'utf8');
+    offset += (62 + length + 8) & ~7;
+  });
   createHash('sha1').update(buffer.subarray(0, size)).digest().copy(buffer, size);
   const temporary = `${file}.goosuke-${process.pid}-${Date.now()}.tmp`;
   await writeFile(temporary, buffer);

@@ -84,62 +84,108 @@ export async function flattenTree(gitdir: string, treeOid: string, cache: object
 
 /**
  * Writes the trees of `files` bottom-up into `objectsDirectory` and returns the root tree id.
- * Trees whose id `known` already holds (the parent commit's trees) are not written again.
+ * Only directories where `files` differs from `parent` (the parent commit's tree) are built:
+ * every other subtree keeps its id from `parent`, and trees `parent` already holds are not
+ * written again. A directory left without entries disappears, as in git.
  */
 export async function buildTree(
   objectsDirectory: string,
   files: ReadonlyMap<string, TreeFile>,
-  known: ReadonlySet<string>,
+  parent: FlatTree,
 ): Promise<string> {
-  interface Directory {
-    entries: Array<{ name: string; mode: number; oid: string; isTree: boolean }>;
-  }
-  const directories = new Map<string, Directory>([['', { entries: [] }]]);
-  const ensure = (directory: string): Directory => {
-    let found = directories.get(directory);
-    if (found === undefined) {
-      found = { entries: [] };
-      directories.set(directory, found);
-      ensure(parentOf(directory));
+  const dirty = new Set<string>();
+  const markDirty = (filePath: string): void => {
+    for (let directory = parentOf(filePath); !dirty.has(directory); directory = parentOf(directory)) {
+      dirty.add(directory);
+      if (directory === '') break;
     }
-    return found;
   };
   for (const [filePath, file] of files) {
-    const slash = filePath.lastIndexOf('/');
-    const directory = slash < 0 ? '' : filePath.slice(0, slash);
-    ensure(directory).entries.push({
-      name: filePath.slice(slash + 1),
-      mode: file.mode,
-      oid: file.oid,
-      isTree: false,
-    });
+    const before = parent.files.get(filePath);
+    if (before === undefined || before.oid !== file.oid || before.mode !== file.mode) markDirty(filePath);
   }
+  for (const filePath of parent.files.keys()) if (!files.has(filePath)) markDirty(filePath);
+  const parentRoot = parent.trees.get('');
+  if (dirty.size === 0 && parentRoot !== undefined) return parentRoot;
+  dirty.add('');
+
+  interface Entry {
+    /** The name as git sorts it: a tree's with a trailing `/`. */
+    sortKey: string;
+    name: string;
+    mode: number;
+    oid: string;
+  }
+  const entries = new Map<string, Entry[]>();
+  for (const directory of dirty) entries.set(directory, []);
+  // The topmost unchanged directory above each unchanged one: a whole subtree kept by its id.
+  const keptTop = new Map<string, string>();
+  const keptSubtrees = new Set<string>();
+  for (const [filePath, file] of files) {
+    const directory = parentOf(filePath);
+    const own = entries.get(directory);
+    if (own !== undefined) {
+      const name = directory === '' ? filePath : filePath.slice(directory.length + 1);
+      own.push({ sortKey: name, name, mode: file.mode, oid: file.oid });
+      continue;
+    }
+    let top = keptTop.get(directory);
+    if (top === undefined) {
+      top = directory;
+      while (!dirty.has(parentOf(top))) top = parentOf(top);
+      keptTop.set(directory, top);
+    }
+    if (!keptSubtrees.has(top)) {
+      keptSubtrees.add(top);
+      const oid = parent.trees.get(top);
+      if (oid === undefined)
+        throw new Error(`the unchanged directory ${top} is missing from the parent tree`);
+      const name = top.slice(top.lastIndexOf('/') + 1);
+      entries.get(parentOf(top))!.push({ sortKey: `${name}/`, name, mode: 0o40000, oid });
+    }
+  }
+  const known = new Set(parent.trees.values());
   // Deepest directories first, so every subtree id is known before its parent is hashed.
-  const order = [...directories.keys()].sort((left, right) => depth(right) - depth(left));
+  const order = [...dirty].sort((left, right) => depth(right) - depth(left));
   let rootOid = '';
   for (const directory of order) {
-    const entries = directories.get(directory)!.entries;
-    entries.sort((left, right) => compareTreeNames(left, right));
+    const list = entries.get(directory)!;
+    if (list.length === 0 && directory !== '') continue;
+    list.sort((left, right) => compareCodePoints(left.sortKey, right.sortKey));
     const chunks: Buffer[] = [];
-    for (const entry of entries) {
-      chunks.push(Buffer.from(`${entry.isTree ? '40000' : entry.mode.toString(8)} ${entry.name}\0`));
-      chunks.push(Buffer.from(entry.oid, 'hex'));
+    for (const entry of list) {
+      chunks.push(Buffer.from(`${entry.mode.toString(8)} ${entry.name}\0`), Buffer.from(entry.oid, 'hex'));
     }
     const body = Buffer.concat(chunks);
     const oid = hashObject('tree', body);
     if (!known.has(oid)) await writeLooseObject(objectsDirectory, 'tree', body);
     if (directory === '') rootOid = oid;
     else {
-      const slash = directory.lastIndexOf('/');
-      directories.get(parentOf(directory))!.entries.push({
-        name: directory.slice(slash + 1),
-        mode: 0o40000,
-        oid,
-        isTree: true,
-      });
+      const name = directory.slice(directory.lastIndexOf('/') + 1);
+      entries.get(parentOf(directory))!.push({ sortKey: `${name}/`, name, mode: 0o40000, oid });
     }
   }
   return rootOid;
+}
+
+/**
+ * Compares by Unicode code point, which is the byte order of UTF-8 (git's order of tree
+ * entries), without encoding: UTF-16 code units agree with it except that surrogates
+ * (U+D800-DFFF) must sort after U+E000-FFFF.
+ */
+export function compareCodePoints(left: string, right: string): number {
+  const length = Math.min(left.length, right.length);
+  for (let index = 0; index < length; index++) {
+    let a = left.charCodeAt(index);
+    let b = right.charCodeAt(index);
+    if (a === b) continue;
+    if (a >= 0xd800 && b >= 0xd800) {
+      a = a >= 0xe000 ? a - 0x800 : a + 0x2000;
+      b = b >= 0xe000 ? b - 0x800 : b + 0x2000;
+    }
+    return a - b;
+  }
+  return left.length - right.length;
 }
 
 function parentOf(directory: string): string {
@@ -152,16 +198,6 @@ function depth(directory: string): number {
   let count = 1;
   for (const character of directory) if (character === '/') count++;
   return count;
-}
-
-/** git orders tree entries by name bytes, comparing a directory as if its name ended with '/'. */
-function compareTreeNames(
-  left: { name: string; isTree: boolean },
-  right: { name: string; isTree: boolean },
-): number {
-  const a = Buffer.from(left.isTree ? `${left.name}/` : left.name);
-  const b = Buffer.from(right.isTree ? `${right.name}/` : right.name);
-  return Buffer.compare(a, b);
 }
 
 /** A git signature line value: `Name <email> seconds ±hhmm`. */

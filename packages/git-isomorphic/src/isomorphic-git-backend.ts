@@ -1,8 +1,9 @@
 import * as fs from 'node:fs';
-import { lstat, mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
+  type CommitFiles,
   ConflictError,
   type GitAuth,
   type GitAuthor,
@@ -16,6 +17,7 @@ import {
 import git, { type AuthCallback, type HttpClient } from 'isomorphic-git';
 import nodeHttp from 'isomorphic-git/http/node';
 import { createBlobTextCache } from './blob-text-cache.ts';
+import { checkoutFiles } from './checkout-files.ts';
 import { createDirectoryWorkspace } from './directory-workspace.ts';
 import { redact, translateGitError } from './git-errors.ts';
 import {
@@ -39,12 +41,14 @@ import {
 import { createKeyedMutex, createLimiter } from './keyed-mutex.ts';
 import { copyObjects, findGitdir, readHeads } from './local-transport.ts';
 import { readRegularFileSync } from './read-file-sync.ts';
+import { buildSnapshotInWorker } from './snapshot-build.ts';
 import { type FileChangeRecord, formatFileDiff, isBinaryContent } from './unified-diff.ts';
 import {
   childPath,
   forEachLimited,
   listWorkingCopyFiles,
   removeTree,
+  removeTreeElsewhere,
   type ScannedFile,
   scanWorkingCopy,
 } from './working-copy-scan.ts';
@@ -114,6 +118,8 @@ const blobReadConcurrency = 8;
 
 const sharedEntries = ['objects', 'refs', 'packed-refs', 'config', 'info', 'shallow'] as const;
 const hexId = /^[0-9a-f]{40}$/;
+/** Makes trash names unique within the process. */
+let trashCounter = 0;
 
 /**
  * The GitBackend port on isomorphic-git (pure JavaScript, no git binary needed).
@@ -205,6 +211,15 @@ export function createIsomorphicGitBackend(options: IsomorphicGitBackendOptions 
     const cache = cacheFor(gitdir);
     const peel = async (oid: string): Promise<string> =>
       (await git.readCommit({ fs, gitdir, oid, cache })).oid;
+    // A full object id names the object, as in git (a ref spelled like one is not looked for):
+    // the usual case for runs, which resolve their base commit again and again.
+    if (hexId.test(ref)) {
+      try {
+        return await peel(ref);
+      } catch {
+        throw new NotFoundError('git ref', ref);
+      }
+    }
     const candidates = ref.startsWith('refs/')
       ? [ref]
       : ref === 'HEAD'
@@ -421,6 +436,21 @@ export function createIsomorphicGitBackend(options: IsomorphicGitBackendOptions 
   };
 
   /** The leaf directories a tree's files need (`recursive` mkdir creates their parents). */
+  /** Leaf directories and linkable files of each flat tree: every copy of a commit needs them. */
+  const linkPlans = new WeakMap<FlatTree, { leaves: string[]; files: Array<[string, TreeFile]> }>();
+  const linkPlanOf = (flat: FlatTree) => {
+    let plan = linkPlans.get(flat);
+    if (plan === undefined) {
+      const files: Array<[string, TreeFile]> = [];
+      flat.files.forEach((entry, file) => {
+        if (entry.mode !== 0o160000) files.push([file, entry]);
+      });
+      plan = { leaves: leafDirectories(flat), files };
+      linkPlans.set(flat, plan);
+    }
+    return plan;
+  };
+
   const leafDirectories = (flat: FlatTree): string[] => {
     const directories = new Set<string>();
     flat.files.forEach((entry, file) => {
@@ -460,12 +490,8 @@ export function createIsomorphicGitBackend(options: IsomorphicGitBackendOptions 
    * batches (yielding between them) beat the thread pool by far for tiny operations.
    */
   const linkFromSnapshot = async (root: string, flat: FlatTree, snapshot: string): Promise<IndexEntry[]> => {
-    for (const directory of leafDirectories(flat))
-      fs.mkdirSync(path.join(root, directory), { recursive: true });
-    const files: Array<[string, TreeFile]> = [];
-    flat.files.forEach((entry, file) => {
-      if (entry.mode !== 0o160000) files.push([file, entry]);
-    });
+    const { leaves, files } = linkPlanOf(flat);
+    for (const directory of leaves) fs.mkdirSync(childPath(root, directory), { recursive: true });
     const shared = snapshotStatsOf(snapshot, files);
     const entries: IndexEntry[] = [];
     const batch = 500;
@@ -505,7 +531,18 @@ export function createIsomorphicGitBackend(options: IsomorphicGitBackendOptions 
     const building = `${snapshot}.building-${process.pid}`;
     await rm(building, { recursive: true, force: true });
     await mkdir(building, { recursive: true });
-    await materialize(building, flat, cloneGitdir, (mode) => (mode === 0o100755 ? 0o555 : 0o444));
+    const built = await buildSnapshotInWorker({
+      root: building,
+      gitdir: cloneGitdir,
+      flat,
+      fileConcurrency,
+      readConcurrency: blobReadConcurrency,
+      onProgress: progress('checkout'),
+    });
+    if (!built) {
+      await mkdir(building, { recursive: true });
+      await materialize(building, flat, cloneGitdir, (mode) => (mode === 0o100755 ? 0o555 : 0o444));
+    }
     await fs.promises.rename(building, snapshot);
     const keep = options.snapshotsPerClone ?? 2;
     const existing = (await readdir(snapshots)).filter((name) => hexId.test(name) && name !== treeOid);
@@ -529,60 +566,123 @@ export function createIsomorphicGitBackend(options: IsomorphicGitBackendOptions 
     root: string,
     flat: FlatTree,
     cloneGitdir: string,
-    permissions: (mode: number) => number = (mode) => (mode === 0o100755 ? 0o755 : 0o644),
-  ): Promise<IndexEntry[]> => {
-    const cache = cacheFor(cloneGitdir);
-    const directories = new Set<string>();
-    const files: Array<[string, TreeFile]> = [];
-    for (const [file, entry] of flat.files) {
-      if (entry.mode === 0o160000) {
-        directories.add(file);
-        continue;
-      }
-      files.push([file, entry]);
-      const slash = file.lastIndexOf('/');
-      if (slash > 0) directories.add(file.slice(0, slash));
-    }
-    // Only leaf directories need a call: `recursive` creates their parents.
-    const sorted = [...directories].sort();
-    const leaves = sorted.filter((directory, index) => !sorted[index + 1]?.startsWith(`${directory}/`));
-    await forEachLimited(leaves, fileConcurrency, async (directory) => {
-      await mkdir(path.join(root, directory), { recursive: true });
+    permissions?: (mode: number) => number,
+  ): Promise<IndexEntry[]> =>
+    checkoutFiles({
+      root,
+      gitdir: cloneGitdir,
+      flat,
+      cache: cacheFor(cloneGitdir),
+      fileConcurrency,
+      readConcurrency: blobReadConcurrency,
+      ...(permissions === undefined ? {} : { permissions }),
+      onProgress: progress('checkout'),
     });
-    const entries: IndexEntry[] = [];
-    let written = 0;
-    const report = progress('checkout');
-    // Fewer blob reads at once than writes: each read in flight holds its inflate buffers (at 32,
-    // some 50 MB more RSS for a checkout of 5,000 files than at 8, for about 20% more speed).
-    const reads = createLimiter(blobReadConcurrency);
-    await forEachLimited(files, fileConcurrency, async ([file, entry]) => {
-      const { blob } = await reads.run(() =>
-        git.readBlob({ fs, gitdir: cloneGitdir, oid: entry.oid, cache }),
-      );
-      const target = path.join(root, file);
-      if (entry.mode === 0o120000) await symlink(Buffer.from(blob).toString('utf8'), target);
-      else {
-        await writeFile(target, blob, { mode: permissions(entry.mode) });
-        // The umask may have cleared bits the mode asks for.
-        if (entry.mode === 0o100755) await fs.promises.chmod(target, permissions(entry.mode));
-      }
-      const stats = await lstat(target, { bigint: true });
-      entries.push({ path: file, oid: entry.oid, mode: entry.mode, ...statFields(stats) });
-      written++;
-      if (written % 1000 === 0) report({ phase: 'Writing files', loaded: written, total: files.length });
-    });
-    return entries;
-  };
 
-  /** Compares the working copy with `tree`: scanned files, and changes as records without content yet. */
-  const compare = async (copy: WorkingCopy, tree: FlatTree): Promise<Map<string, ScannedFile>> => {
+  /**
+   * Compares the working copy with `tree`: scanned files, and changes as records without content
+   * yet. With `paths` (the caller vouches nothing else changed since the index was written), only
+   * those are looked at; every other file is its index entry.
+   */
+  const compare = async (
+    copy: WorkingCopy,
+    tree: FlatTree,
+    paths?: readonly string[],
+  ): Promise<Map<string, ScannedFile>> => {
     const index = await indexOf(copy);
+    if (paths !== undefined) return compareSome(copy, index, paths);
     const tracked = new Set<string>(index.entries.keys());
     tree.files.forEach((entry, file) => {
       if (entry.mode !== 0o160000) tracked.add(file);
     });
     const files = await listWorkingCopyFiles(copy.root, copy.gitdir, tracked);
     return scanWorkingCopy(copy.root, files, index);
+  };
+
+  /** {@link compare} for the given paths only. */
+  const compareSome = async (
+    copy: WorkingCopy,
+    index: IndexSnapshot,
+    paths: readonly string[],
+  ): Promise<Map<string, ScannedFile>> => {
+    const listed = new Set<string>();
+    for (const file of paths) {
+      const normal = path.posix.normalize(file);
+      if (
+        normal !== file ||
+        file.startsWith('../') ||
+        path.posix.isAbsolute(file) ||
+        file.split('/').includes('.git')
+      ) {
+        throw new InvalidInputError(
+          `paths must be normalized paths inside the working copy, not ${JSON.stringify(file)}`,
+        );
+      }
+      listed.add(file);
+    }
+    const result = new Map<string, ScannedFile>();
+    index.entries.forEach((entry, file) => {
+      if (listed.has(file)) return;
+      const { path: _, oid, mode, ...stats } = entry;
+      result.set(file, { oid, mode, stats, content: null });
+    });
+    // Untracked listed files count unless ignored, as in a full scan (directories are not files).
+    const present: string[] = [];
+    for (const file of listed) {
+      let stats: fs.Stats;
+      try {
+        stats = fs.lstatSync(childPath(copy.root, file));
+      } catch {
+        continue;
+      }
+      if (!stats.isFile() && !stats.isSymbolicLink()) continue;
+      if (
+        !index.entries.has(file) &&
+        (await git.isIgnored({ fs, dir: copy.root, gitdir: copy.gitdir, filepath: file }))
+      )
+        continue;
+      present.push(file);
+    }
+    const scanned = await scanWorkingCopy(copy.root, present.sort(), index);
+    scanned.forEach((scan, file) => {
+      result.set(file, scan);
+    });
+    return result;
+  };
+
+  /** Sorted regular files of each flat tree, for {@link CommitFiles.listFiles}. */
+  const regularFiles = new WeakMap<FlatTree, string[]>();
+
+  /**
+   * The text of a regular file of `flat`: from the shared blob-text cache, else from the tree's
+   * read-only snapshot (hard-linked mode, checked against the blob id), else from the object store.
+   */
+  const commitText = async (
+    cloneGitdir: string,
+    flat: FlatTree,
+    entry: TreeFile,
+    file: string,
+  ): Promise<string> => {
+    const held = blobTexts.get(entry.oid);
+    if (held !== undefined) return held;
+    if (options.checkout === 'hardlink') {
+      const copy = childPath(path.join(cloneGitdir, 'goosuke', 'snapshots', flat.trees.get('')!), file);
+      const bytes = readRegularFileSync(copy, blobTextMaxLength);
+      if (bytes !== undefined && hashObject('blob', bytes) === entry.oid) {
+        const text = bytes.toString('utf8');
+        blobTexts.set(entry.oid, text);
+        return text;
+      }
+    }
+    const { blob } = await git.readBlob({
+      fs,
+      gitdir: cloneGitdir,
+      oid: entry.oid,
+      cache: cacheFor(cloneGitdir),
+    });
+    const text = Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength).toString('utf8');
+    blobTexts.set(entry.oid, text);
+    return text;
   };
 
   const backend: GitBackend = {
@@ -724,14 +824,54 @@ export function createIsomorphicGitBackend(options: IsomorphicGitBackendOptions 
       });
     },
 
-    async diff({ workspace, base }) {
+    async openCommit({ repo, commit }) {
+      const cloneGitdir = path.join(path.resolve(repo.dir), '.git');
+      const read = async () => {
+        try {
+          const resolved = await resolveIn(cloneGitdir, commit);
+          return { revision: resolved, flat: await flatTreeOf(cloneGitdir, resolved) };
+        } catch (error) {
+          throw translateGitError(error, { operation: `reading the commit ${commit}` });
+        }
+      };
+      // A commit id names immutable objects: reading them needs no turn in the clone's queue
+      // (where a working copy being made may hold it for a while). A ref name is read in turn.
+      const { revision, flat } = hexId.test(commit) ? await read() : await mutex.run(cloneGitdir, read);
+      const view: CommitFiles = {
+        revision,
+        async listFiles() {
+          let files = regularFiles.get(flat);
+          if (files === undefined) {
+            files = [];
+            for (const [file, entry] of flat.files) {
+              if (entry.mode === 0o100644 || entry.mode === 0o100755) files.push(file);
+            }
+            files.sort((left, right) => (left < right ? -1 : left > right ? 1 : 0));
+            regularFiles.set(flat, files);
+          }
+          return [...files];
+        },
+        async readFile(file) {
+          const entry = flat.files.get(file);
+          if (entry === undefined || (entry.mode !== 0o100644 && entry.mode !== 0o100755)) return null;
+          try {
+            return await commitText(cloneGitdir, flat, entry, file);
+          } catch (error) {
+            throw translateGitError(error, { operation: `reading ${file} at ${revision}` });
+          }
+        },
+      };
+      return view;
+    },
+
+    async diff({ workspace, base, paths }) {
       const copy = await requireCopy(workspace);
       return mutex.run(copy.cloneGitdir, async () => {
         try {
           const cache = cacheFor(copy.cloneGitdir);
           const baseCommit = await resolveIn(copy.cloneGitdir, base);
           const tree = await flatTreeOf(copy.cloneGitdir, baseCommit);
-          const scanned = await compare(copy, tree);
+          const scanned = await compare(copy, tree, paths);
           const added: string[] = [];
           const deleted: string[] = [];
           const modified: string[] = [];
@@ -814,7 +954,7 @@ export function createIsomorphicGitBackend(options: IsomorphicGitBackendOptions 
       });
     },
 
-    async commit({ workspace, message, author }) {
+    async commit({ workspace, message, author, paths }) {
       const copy = await requireCopy(workspace);
       if (typeof message !== 'string' || message.trim().length === 0) {
         throw new InvalidInputError('a commit message must not be empty');
@@ -826,7 +966,7 @@ export function createIsomorphicGitBackend(options: IsomorphicGitBackendOptions 
           const cache = cacheFor(copy.cloneGitdir);
           const parentTreeOid = await commitTree(copy.cloneGitdir, parent, cache);
           const tree = await flatTreeOf(copy.cloneGitdir, parent);
-          const scanned = await compare(copy, tree);
+          const scanned = await compare(copy, tree, paths);
           const index: IndexEntry[] = [];
           scanned.forEach((scan, file) => {
             index.push({ path: file, oid: scan.oid, mode: scan.mode, ...scan.stats });
@@ -850,7 +990,7 @@ export function createIsomorphicGitBackend(options: IsomorphicGitBackendOptions 
                 : await readFile(path.join(copy.root, file)));
             await writeLooseObject(objects, 'blob', content);
           });
-          const treeOid = await buildTree(objects, files, new Set(tree.trees.values()));
+          const treeOid = await buildTree(objects, files, tree);
           if (treeOid === parentTreeOid) {
             await writeIndexFile(path.join(copy.gitdir, 'index'), index);
             return parent;
@@ -949,17 +1089,21 @@ export function createIsomorphicGitBackend(options: IsomorphicGitBackendOptions 
         return;
       }
       try {
-        // The copy's files are its own: deleting them (the slow part) needs no lock on the clone,
-        // so that runs of one clone do not wait for each other's deletions. Two at a time: more
-        // would only interleave their batches, so that all end late, and every run waiting for
-        // its deletion holds its memory meanwhile.
-        await removals.run(() => removeTree(copy.root));
+        // The copy is moved out of the way at once (one rename into the clone's trash) and its
+        // files are deleted in the background, so that whoever waits for the removal does not
+        // wait for thousands of unlinks. Where no rename is possible (another file system), the
+        // files are deleted here. The copy's files are its own: deleting them needs no lock on
+        // the clone. Two deletions at a time: more would only interleave their batches.
+        const trash = await moveToTrash(copy);
+        if (trash === null) await removals.run(() => removeTree(copy.root));
+        else void removals.run(() => removeTreeElsewhere(trash)).catch(() => undefined);
       } catch (error) {
         throw translateGitError(error, { operation: `removing the working copy ${copy.root}` });
       }
       await mutex.run(copy.cloneGitdir, async () => {
         try {
-          await rm(copy.gitdir, { recursive: true, force: true });
+          // A handful of small files and links: synchronous calls beat the thread pool's hops.
+          await removeTree(copy.gitdir);
           workingCopies.delete(copy.root);
           indexes.delete(copy.gitdir);
         } catch (error) {
@@ -967,6 +1111,31 @@ export function createIsomorphicGitBackend(options: IsomorphicGitBackendOptions 
         }
       });
     },
+  };
+
+  /** Clones whose trash was swept by this backend: leftovers of a process that ended mid-deletion. */
+  const sweptTrash = new Set<string>();
+
+  /**
+   * Renames the copy's directory into `<clone>/.git/goosuke/trash/`; returns its new path, or
+   * null when it cannot be renamed there (it is then still in place) or is already gone.
+   */
+  const moveToTrash = async (copy: WorkingCopy): Promise<string | null> => {
+    const trashDir = path.join(copy.cloneGitdir, 'goosuke', 'trash');
+    if (!sweptTrash.has(copy.cloneGitdir)) {
+      sweptTrash.add(copy.cloneGitdir);
+      for (const name of await readdir(trashDir).catch(() => [] as string[]))
+        void removals.run(() => removeTreeElsewhere(path.join(trashDir, name))).catch(() => undefined);
+    }
+    const target = path.join(trashDir, `${path.basename(copy.root)}-${process.pid}-${trashCounter++}`);
+    try {
+      fs.mkdirSync(trashDir, { recursive: true });
+      fs.renameSync(copy.root, target);
+      return target;
+    } catch {
+      // Gone already, or not renamable there (EXDEV, EPERM): the caller deletes in place.
+      return null;
+    }
   };
 
   const cloneLocal = async (gitdir: string, url: string): Promise<void> => {

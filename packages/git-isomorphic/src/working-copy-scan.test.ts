@@ -2,7 +2,7 @@ import { chmod, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { childPath, removeTree } from './working-copy-scan.ts';
+import { childPath, removeTree, removeTreeElsewhere } from './working-copy-scan.ts';
 
 let dir = '';
 beforeEach(async () => {
@@ -12,7 +12,10 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-describe('removeTree', () => {
+describe.each([
+  ['removeTree', removeTree],
+  ['removeTreeElsewhere', removeTreeElsewhere],
+])('%s', (_, removeTree) => {
   it('deletes a tree of read-only files and nested directories, following no link', async () => {
     const root = path.join(dir, 'copy');
     const outside = path.join(dir, 'outside');
@@ -45,6 +48,22 @@ describe('removeTree', () => {
     await removeTree(path.join(dir, 'missing'));
     await writeFile(path.join(dir, 'file'), 'x');
     await removeTree(path.join(dir, 'file'));
+    expect(await readdir(dir)).toEqual([]);
+  });
+});
+
+describe('removeTreeElsewhere without an rm to start', () => {
+  it('deletes the tree in this process instead', async () => {
+    const root = path.join(dir, 'copy');
+    await mkdir(path.join(root, 'a'), { recursive: true });
+    await writeFile(path.join(root, 'a/f.txt'), 'x', { mode: 0o444 });
+    const saved = process.env.PATH;
+    process.env.PATH = path.join(dir, 'no-such-bin');
+    try {
+      await removeTreeElsewhere(root);
+    } finally {
+      process.env.PATH = saved;
+    }
     expect(await readdir(dir)).toEqual([]);
   });
 });

@@ -89,6 +89,12 @@ describe('a worker process that dies in the middle of a run', () => {
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
       expect((await goosuke.runs.get(runId)).status).toBe('running');
+      // The working copy is made while the model works: let it appear before the kill.
+      const copy = path.join(env.GOOSUKE_DATA_DIR, 'worktrees', runId);
+      for (let waited = 0; !existsSync(path.join(copy, '.git')); waited += 20) {
+        if (waited > 20_000) throw new Error('the worker never made the working copy');
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
       worker.kill('SIGKILL');
       await new Promise((resolve) => worker.once('exit', resolve));
       // The dead worker left its working copy behind.

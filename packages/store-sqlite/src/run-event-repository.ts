@@ -6,6 +6,7 @@ import {
   type RunEventRepository,
   runEventSchema,
 } from '@goosuke/core';
+import { sql as sqlFragment } from 'kysely';
 import { validateEntity } from './entity-repository.ts';
 import type { ExecutionScope } from './execution-scope.ts';
 import { compileTemplate, type QueryTemplate, queryBuilder, slot } from './query-template.ts';
@@ -28,7 +29,9 @@ function templatesOf(): { append: QueryTemplate; list: QueryTemplate } {
     const columns = ['id', 'run_id', 'type', 'level', 'message', 'data', 'created_at'] as const;
     templates = {
       // One statement: SQLite takes the write lock before reading MAX(sequence), so two
-      // appends (even from two processes) can never read the same maximum.
+      // appends (even from two processes) can never read the same maximum. Parameters the
+      // planner looks at are wrapped (`likely(?)`, `? + 0`) so that STAT4 does not re-prepare
+      // the statement on every call (see the entity repository's list).
       append: compileTemplate(
         db
           .insertInto(table)
@@ -40,7 +43,7 @@ function templatesOf(): { append: QueryTemplate; list: QueryTemplate } {
                 ...columns.map((column) => eb.val(slot(column)).as(column)),
                 eb(eb.fn.coalesce(eb.fn.max('sequence'), eb.lit(0)), '+', eb.lit(1)).as('sequence'),
               ])
-              .where('run_id', '=', slot('run_id')),
+              .where('run_id', '=', sqlFragment<string>`likely(${slot('run_id')})`),
           )
           .returning(['sequence']),
       ),
@@ -48,10 +51,10 @@ function templatesOf(): { append: QueryTemplate; list: QueryTemplate } {
         db
           .selectFrom(table)
           .select(['id', 'run_id', 'sequence', 'type', 'level', 'message', 'data', 'created_at'])
-          .where('run_id', '=', slot('runId'))
-          .where('sequence', '>', slot<number>('afterSequence'))
+          .where('run_id', '=', sqlFragment<string>`likely(${slot('runId')})`)
+          .where('sequence', '>', sqlFragment<number>`likely(${slot<number>('afterSequence')})`)
           .orderBy('sequence')
-          .limit(slot<number>('limit')),
+          .limit(sqlFragment<number>`${slot<number>('limit')} + 0`),
       ),
     };
   }

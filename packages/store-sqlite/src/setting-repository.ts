@@ -24,16 +24,24 @@ let templates: SettingTemplates | undefined;
 function templatesOf(): SettingTemplates {
   if (templates === undefined) {
     const db = queryBuilder();
-    const columns = ['key', 'value', 'updated_at'];
+    const columns = ['key', 'value', 'secret', 'description', 'updated_at'];
     templates = {
       get: compileTemplate(db.selectFrom(table).select(columns).where('key', '=', slot('key'))),
       set: compileTemplate(
         db
           .insertInto(table)
-          .values({ key: slot('key'), value: slot('value'), updated_at: slot('updated_at') })
+          .values({
+            key: slot('key'),
+            value: slot('value'),
+            secret: slot('secret'),
+            description: slot('description'),
+            updated_at: slot('updated_at'),
+          })
           .onConflict((conflict) =>
             conflict.column('key').doUpdateSet((eb) => ({
               value: eb.ref('excluded.value'),
+              secret: eb.ref('excluded.secret'),
+              description: eb.ref('excluded.description'),
               updated_at: eb.ref('excluded.updated_at'),
             })),
           ),
@@ -49,6 +57,8 @@ function decodeSetting(row: Record<string, unknown>): Setting {
   const parsed = schema.safeParse({
     key: row.key,
     value: decodeValue('json', row.value),
+    secret: decodeValue('boolean', row.secret),
+    description: row.description,
     updatedAt: row.updated_at,
   });
   if (!parsed.success) {
@@ -64,8 +74,9 @@ function decodeSetting(row: Record<string, unknown>): Setting {
 }
 
 /**
- * Settings in `scope`: `set` validates and creates or replaces (one upsert), `list` orders
- * by key. JSON null is stored as SQL NULL.
+ * Settings in `scope`: `set` validates and creates or replaces every column (one upsert),
+ * `list` orders by key. JSON null is stored as SQL NULL; a secret's value is the JSON string
+ * of its envelope, exactly as given.
  */
 export function createSettingRepository(scope: ExecutionScope): SettingRepository {
   const connection = scope.connection;
@@ -95,6 +106,8 @@ export function createSettingRepository(scope: ExecutionScope): SettingRepositor
           set.bind({
             key: valid.key,
             value: encodeValue('json', valid.value),
+            secret: encodeValue('boolean', valid.secret),
+            description: valid.description,
             updated_at: valid.updatedAt,
           }),
         );

@@ -112,6 +112,7 @@ interface JobTemplates {
   finish: QueryTemplate;
   cancel: QueryTemplate;
   unfinished: QueryTemplate;
+  counts: QueryTemplate;
 }
 
 let templates: JobTemplates | undefined;
@@ -240,6 +241,13 @@ function templatesOf(): JobTemplates {
         .select((eb) => eb.fn.countAll<number>().as('count'))
         .where('status', 'in', ['queued', 'running']),
     ),
+    counts: compileTemplate(
+      db
+        .selectFrom(table)
+        .select((eb) => ['status', eb.fn.countAll<number>().as('count')])
+        .where('status', 'in', ['queued', 'running'])
+        .groupBy('status'),
+    ),
   };
   return templates;
 }
@@ -352,6 +360,9 @@ type QueueState = 'ready' | 'started' | 'closing' | 'closed' | 'crashed';
  * lease: resolving marks the job succeeded; throwing requeues it after `retryBackoffMs` while
  * `attempts < maxAttempts`, else marks it failed with `lastError`.
  *
+ * `pause()` stops claiming; running handlers go on (leases renewed, outcomes written) and the
+ * returned promise resolves once they have settled. `stats()` counts queued and running rows.
+ *
  * `close()` stops polling, aborts running handlers and waits for them, then puts their jobs
  * back to `queued` (due now, attempts kept) whether the handlers resolved or threw, since
  * their work was cut short: another worker or a restart delivers them again at once instead
@@ -400,6 +411,8 @@ export async function createSqliteJobQueue(options: SqliteJobQueueOptions): Prom
   let pumpAgain = false;
   let drainWaiters: Array<() => void> = [];
   let closing: Promise<void> | undefined;
+  let pausing: Promise<void> | undefined;
+  const delivering = (): boolean => state === 'started' && pausing === undefined;
 
   const scope = connectionScope(
     connection,
@@ -567,18 +580,20 @@ export async function createSqliteJobQueue(options: SqliteJobQueueOptions): Prom
       pumpAgain = false;
       // Also when this handle is busy: a job out of crash budget is never claimed, so it must
       // be failed by whichever handle polls; pump rechecks drain once done.
-      if (state === 'started') await giveUpExhausted();
-      while (state === 'started' && running.size < concurrency) {
+      if (delivering()) await giveUpExhausted();
+      while (delivering() && running.size < concurrency) {
         const row = await claim();
         if (row === undefined) break;
-        if (state !== 'started') {
-          // close() began while claiming: hand the job straight back.
-          if (state === 'closing') await finish(row.id, { status: 'queued', runAt: row.run_at });
+        if (!delivering()) {
+          // close() or pause() began while claiming: hand the job straight back.
+          if (state === 'closing' || state === 'started') {
+            await finish(row.id, { status: 'queued', runAt: row.run_at });
+          }
           break;
         }
         launch(row);
       }
-    } while (pumpAgain && state === 'started');
+    } while (pumpAgain && delivering());
   };
 
   const pump = (): Promise<void> => {
@@ -716,6 +731,28 @@ export async function createSqliteJobQueue(options: SqliteJobQueueOptions): Prom
         pollTimer = setInterval(() => void pump(), pollIntervalMs);
       });
       schedulePump();
+    },
+
+    stats() {
+      return execute(() => {
+        const rows = statement(sql.counts).all(sql.counts.bind({})) as Array<{
+          status: JobStatus;
+          count: number;
+        }>;
+        const count = (status: JobStatus) => rows.find((row) => row.status === status)?.count ?? 0;
+        return { queued: count('queued'), running: count('running') };
+      });
+    },
+
+    pause() {
+      if (pausing !== undefined) return pausing;
+      pausing = (async () => {
+        // A pump under way may still be claiming: once it is done (it launches nothing more,
+        // see delivering()), the handlers running now are all there will be.
+        await pumping;
+        await Promise.allSettled([...running.values()].map((entry) => entry.done));
+      })();
+      return pausing;
     },
 
     drain() {

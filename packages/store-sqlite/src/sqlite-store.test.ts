@@ -65,6 +65,7 @@ describe('opening', () => {
         '0002_job_queue',
         '0003_model_capabilities',
         '0004_auth_tokens',
+        '0005_setting_secrets',
       ]);
       const tables = raw
         .prepare(

@@ -1,18 +1,16 @@
-import { execFile } from 'node:child_process';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import {
   type FakeAnthropicServer,
   fakeAnthropicText,
   startFakeAnthropicServer,
 } from '@goosuke/anthropic/testing';
+import { runGit } from '@goosuke/core/testing';
 import { type FakeOpenAIServer, startFakeOpenAIServer } from '@goosuke/openai/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type MainRun, removeTemporaryDirectories, runMain, temporaryDirectory } from '../../test/helpers.ts';
 import { patchFileNames } from './run-models.ts';
 
-const execute = promisify(execFile);
 const secretKey = 'a-long-enough-master-secret-0123456789abcdef';
 const openaiKey = 'sk-openai-test-key-0123456789';
 const anthropicKey = 'sk-ant-test-key-0123456789';
@@ -51,21 +49,7 @@ function applyPatch(summary: string, replacement: string): string {
   ].join('\n');
 }
 
-async function git(cwd: string, ...args: string[]): Promise<string> {
-  const { stdout } = await execute('git', args, {
-    cwd,
-    env: {
-      PATH: process.env.PATH ?? '',
-      HOME: cwd,
-      GIT_CONFIG_NOSYSTEM: '1',
-      GIT_AUTHOR_NAME: 'T',
-      GIT_AUTHOR_EMAIL: 't@example.test',
-      GIT_COMMITTER_NAME: 'T',
-      GIT_COMMITTER_EMAIL: 't@example.test',
-    },
-  });
-  return stdout;
-}
+const git = (cwd: string, ...args: string[]): Promise<string> => runGit(cwd, args);
 
 let openai: FakeOpenAIServer;
 let anthropic: FakeAnthropicServer;

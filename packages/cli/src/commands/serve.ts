@@ -1,10 +1,12 @@
-import { createHttpServer } from '@goosuke/adapter-http';
+import { constants } from 'node:os';
 import { InvalidInputError } from '@goosuke/core';
+import type { CliIo } from '../cli-io.ts';
 import { readCliConfiguration } from '../configuration.ts';
 import { ConfigurationError } from '../configuration-error.ts';
 import { createDefaultGoosuke } from '../default-goosuke.ts';
 import { exitCodes, exitCodeTable } from '../exit-codes.ts';
 import { defineCommand } from './command.ts';
+import { defaultShutdownGraceSeconds, readServeSettings } from './serve-options.ts';
 
 const generateHint = `generate one with: node -e "console.log(crypto.randomBytes(32).toString('base64url'))"`;
 
@@ -16,35 +18,72 @@ function readPort(value: string | undefined): number {
   return Number(value);
 }
 
-/** Resolves on the first SIGTERM or SIGINT, and stops listening for them. */
-function shutdownSignal(): Promise<string> {
-  return new Promise((resolve) => {
-    const stop = (signal: string) => {
-      process.off('SIGTERM', stop);
-      process.off('SIGINT', stop);
-      resolve(signal);
-    };
-    process.on('SIGTERM', stop);
-    process.on('SIGINT', stop);
-  });
+/** The exit code of a process ended by `signal`, as shells report it: 128 + its number. */
+function signalExitCode(signal: NodeJS.Signals): number {
+  return 128 + (constants.signals[signal] ?? 0);
 }
 
 /**
- * `goosuke serve [--host 127.0.0.1] [--port 8000]`: the REST API and the run workers in one
- * process, until SIGTERM or SIGINT, then a graceful shutdown (stop listening, end open streams,
- * stop the workers, close the database). Refuses to start (exit 3) without a strong
- * GOOSUKE_JWT_SECRET and GOOSUKE_SECRET_KEY.
+ * Listens for SIGTERM and SIGINT: `first` resolves with the first one; a second one, while the
+ * graceful shutdown runs, ends the process at once (exit 128 + the signal's number: 130 for
+ * SIGINT, 143 for SIGTERM), as an impatient operator asks. Runs still running are then left as a
+ * crash leaves them: their leases expire and they start over on the next start.
+ */
+function shutdownSignals(io: CliIo): { first: Promise<NodeJS.Signals>; dispose(): void } {
+  let received: NodeJS.Signals | null = null;
+  let resolveFirst: (signal: NodeJS.Signals) => void = () => {};
+  const first = new Promise<NodeJS.Signals>((resolve) => {
+    resolveFirst = resolve;
+  });
+  const listener = (signal: NodeJS.Signals) => {
+    if (received === null) {
+      received = signal;
+      resolveFirst(signal);
+      return;
+    }
+    io.stderr.write(`goosuke: ${signal} again: exiting at once\n`);
+    // Nothing must wait here: that is what the second signal asks for.
+    process.exit(signalExitCode(signal));
+  };
+  process.on('SIGTERM', listener);
+  process.on('SIGINT', listener);
+  return {
+    first,
+    dispose() {
+      process.off('SIGTERM', listener);
+      process.off('SIGINT', listener);
+    },
+  };
+}
+
+const plural = (count: number, word: string) => `${count} ${word}${count === 1 ? '' : 's'}`;
+
+/**
+ * `goosuke serve [--host 127.0.0.1] [--port 8000] [--grace SECONDS] ...`: the REST API and the run
+ * workers in one process, until SIGTERM or SIGINT, then a graceful shutdown: stop listening and
+ * end open streams, take no new run, let running runs finish for up to the grace period (default
+ * 30 s), cancel those still running, close the database, exit 0. A second signal exits at once.
+ * Refuses to start (exit 3) without a strong GOOSUKE_JWT_SECRET and GOOSUKE_SECRET_KEY.
  */
 export const serveCommand = defineCommand({
   name: 'serve',
   summary: 'Serve the REST API (with OpenAPI docs at /api/docs) and execute runs.',
   description: [
     'Starts the Goosuke REST API under /api/v1 (the OpenAPI document at /api/v1/openapi.json,',
-    'Swagger UI at /api/docs) and the workers that execute runs, until SIGTERM or SIGINT.',
+    'Swagger UI at /api/docs, ReDoc at /api/redoc) and the workers that execute runs, until',
+    'SIGTERM or SIGINT. Then it stops listening, lets running runs finish for up to --grace',
+    'seconds, cancels those still running, closes the database and exits 0; queued runs wait for',
+    'the next start. A second signal exits at once (130 for SIGINT, 143 for SIGTERM).',
     '',
     'Needs GOOSUKE_SECRET_KEY and GOOSUKE_JWT_SECRET (both at least 32 characters, and different),',
     'read from the environment or .env like every command. Listens on 127.0.0.1 unless --host says',
     'otherwise: put a TLS-terminating proxy in front before exposing it.',
+    '',
+    'Without its flag, each setting but --host and --port is read from a variable:',
+    '--grace from GOOSUKE_SHUTDOWN_GRACE_SECONDS, --trust-proxy from GOOSUKE_TRUST_PROXY,',
+    '--cors-origin from GOOSUKE_CORS_ORIGINS (comma-separated), --rate-limit-auth from',
+    'GOOSUKE_RATE_LIMIT_AUTH and --rate-limit-write from GOOSUKE_RATE_LIMIT_WRITE. A bad flag',
+    'exits 2, a bad variable 3.',
   ].join('\n'),
   arguments: [],
   options: {
@@ -54,12 +93,44 @@ export const serveCommand = defineCommand({
       valueName: 'PORT',
       description: 'The port to listen on (default 8000; 0 picks one).',
     },
+    grace: {
+      type: 'string',
+      valueName: 'SECONDS',
+      description: `How long running runs may finish after SIGTERM or SIGINT before they are canceled (default ${defaultShutdownGraceSeconds}).`,
+    },
+    'trust-proxy': {
+      type: 'string',
+      valueName: 'VALUE',
+      description:
+        'Trust X-Forwarded-For from proxies: true, a hop count, or addresses and subnets (e.g. loopback,10.0.0.0/8); default false.',
+    },
+    'cors-origin': {
+      type: 'string',
+      multiple: true,
+      valueName: 'ORIGIN',
+      description: 'A browser origin allowed to call the API (repeatable); default none (CORS off).',
+    },
+    'rate-limit-auth': {
+      type: 'string',
+      valueName: 'N/WINDOW',
+      description: 'Requests per client on /api/v1/auth/*, e.g. 10/min (default 20/15min).',
+    },
+    'rate-limit-write': {
+      type: 'string',
+      valueName: 'N/WINDOW',
+      description: 'Requests per client on the other write routes, e.g. 120/min (default 300/min).',
+    },
   },
   exitCodes: [
     [exitCodes.success, 'Stopped by SIGTERM or SIGINT after a graceful shutdown.'],
-    [exitCodes.usage, 'Usage error (a bad --port).'],
-    [exitCodes.configuration, 'GOOSUKE_JWT_SECRET or GOOSUKE_SECRET_KEY missing or weak.'],
+    [exitCodes.usage, 'Usage error (a bad --port, --grace, --trust-proxy, --cors-origin or rate limit).'],
+    [
+      exitCodes.configuration,
+      'GOOSUKE_JWT_SECRET or GOOSUKE_SECRET_KEY missing or weak, or a bad GOOSUKE_* serve variable.',
+    ],
     [exitCodeTable.storage.exitCode, 'Opening the database failed.'],
+    [signalExitCode('SIGINT'), 'A second SIGINT during the shutdown: stopped at once.'],
+    [signalExitCode('SIGTERM'), 'A second SIGTERM during the shutdown: stopped at once.'],
   ],
 
   async run({ io, options, positionals }) {
@@ -69,6 +140,7 @@ export const serveCommand = defineCommand({
     const port = readPort(options.port);
     const host = options.host ?? '127.0.0.1';
     const configuration = await readCliConfiguration(io);
+    const settings = readServeSettings(options, configuration.env);
     if (configuration.config.jwtSecret === undefined) {
       throw new ConfigurationError(
         'secret_key',
@@ -76,17 +148,45 @@ export const serveCommand = defineCommand({
       );
     }
     // Listening on the signals before anything starts, so that an early signal is not lost.
-    const stopped = shutdownSignal();
-    const goosuke = await createDefaultGoosuke(configuration.config, { env: configuration.env });
+    const signals = shutdownSignals(io);
     try {
-      goosuke.runs.startWorkers();
-      const server = await createHttpServer(goosuke, { host, port, workersRunning: () => true });
-      io.stderr.write(`goosuke: serving the API on ${server.url}/api/v1 (docs at ${server.url}/api/docs)\n`);
-      const signal = await stopped;
-      io.stderr.write(`goosuke: ${signal}: shutting down\n`);
-      await server.close();
+      const goosuke = await createDefaultGoosuke(configuration.config, { env: configuration.env });
+      try {
+        const workers = goosuke.runs.startWorkers();
+        // Loaded here: Express and its middleware cost every other command (and every program
+        // that imports this package for `createDefaultGoosuke`) some 15 MB they never use.
+        const { createHttpServer } = await import('@goosuke/adapter-http');
+        const server = await createHttpServer(goosuke, {
+          host,
+          port,
+          trustProxy: settings.trustProxy,
+          corsOrigins: settings.corsOrigins,
+          ...(settings.authRateLimit === undefined ? {} : { authRateLimit: settings.authRateLimit }),
+          ...(settings.writeRateLimit === undefined ? {} : { writeRateLimit: settings.writeRateLimit }),
+        });
+        io.stderr.write(
+          `goosuke: serving the API on ${server.url}/api/v1 (docs at ${server.url}/api/docs)\n`,
+        );
+        const signal = await signals.first;
+        io.stderr.write(`goosuke: ${signal}: shutting down (send it again to exit at once)\n`);
+        await server.close();
+        const running = workers.running().length;
+        if (running > 0) {
+          io.stderr.write(
+            `goosuke: waiting up to ${settings.graceMs / 1000} s for ${plural(running, 'running run')}\n`,
+          );
+        }
+        const { canceled } = await workers.stop({ graceMs: settings.graceMs });
+        if (canceled.length > 0) {
+          io.stderr.write(
+            `goosuke: canceled ${plural(canceled.length, 'run')} still running after the grace period: ${canceled.join(', ')}\n`,
+          );
+        }
+      } finally {
+        await goosuke.close();
+      }
     } finally {
-      await goosuke.close();
+      signals.dispose();
     }
     io.stderr.write('goosuke: stopped\n');
     return exitCodes.success;

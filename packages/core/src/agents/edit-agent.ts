@@ -20,7 +20,13 @@ import type {
   Workspace,
 } from '../ports/index.ts';
 import { buildContextMessage, buildRetryMessage, buildSystemPrompt, toChatMessages } from './edit-prompts.ts';
-import { estimateTokens, gatherContext, type WeightedText } from './gather-context.ts';
+import {
+  type ContextCache,
+  estimateTokens,
+  type GatheredContext,
+  gatherContext,
+  type WeightedText,
+} from './gather-context.ts';
 import { extractSummary } from './reply-summary.ts';
 
 /** Options of {@link createEditAgent}. */
@@ -40,6 +46,11 @@ export interface EditAgentOptions {
   contextTokens?: number;
   /** Output tokens asked for per call; default min(capabilities.maxOutputTokens, 16_000). */
   maxOutputTokens?: number;
+  /**
+   * Shares the reading and ranking of a workspace that has a `revision` with other agents
+   * (the runs of one message); see `gatherContext`. Default: none, each run ranks on its own.
+   */
+  contextCache?: ContextCache;
 }
 
 /** The defaults of {@link EditAgentOptions}. */
@@ -89,6 +100,7 @@ interface EditAgentSettings {
   maxFileBytes: number;
   contextTokens: number | null;
   maxOutputTokens: number | null;
+  contextCache: ContextCache | undefined;
 }
 
 function readSettings(options: EditAgentOptions): EditAgentSettings {
@@ -112,6 +124,7 @@ function readSettings(options: EditAgentOptions): EditAgentSettings {
     maxFileBytes: integer('maxFileBytes', options.maxFileBytes, 1) ?? editAgentDefaults.maxFileBytes,
     contextTokens: integer('contextTokens', options.contextTokens, 0),
     maxOutputTokens: integer('maxOutputTokens', options.maxOutputTokens, 1),
+    contextCache: options.contextCache,
   };
 }
 
@@ -162,6 +175,7 @@ async function runEditAgent(
     maxFileBytes: settings.maxFileBytes,
     forbiddenPaths: settings.forbiddenPaths,
     ...(signal === undefined ? {} : { signal }),
+    ...(settings.contextCache === undefined ? {} : { cache: settings.contextCache }),
   });
   const shownTokens = context.files.reduce((sum, file) => sum + estimateTokens(file.content), 0);
   const { omitted, skipped } = context.report;
@@ -176,7 +190,7 @@ async function runEditAgent(
   const system = buildSystemPrompt({ format, forbiddenPaths: settings.forbiddenPaths });
   const messages: ChatMessage[] = toChatMessages(
     history,
-    buildContextMessage({ context, instruction: input.instruction, hasEarlierTurns: earlier.length > 0 }),
+    contextMessageOf(context, input.instruction, earlier.length > 0),
   );
   const totals: Totals = { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0 };
   const promptLength = messages.length;
@@ -265,6 +279,27 @@ async function runEditAgent(
     usage: toUsage(totals),
     warnings: [],
   };
+}
+
+/**
+ * Context messages by context: runs that share a context (see `gatherContext`'s cache) share
+ * the message too, one string of up to the whole budget instead of one per run.
+ */
+const contextMessages = new WeakMap<GatheredContext, Map<string, string>>();
+
+function contextMessageOf(context: GatheredContext, instruction: string, hasEarlierTurns: boolean): string {
+  let messages = contextMessages.get(context);
+  if (messages === undefined) {
+    messages = new Map();
+    contextMessages.set(context, messages);
+  }
+  const key = `${hasEarlierTurns ? 1 : 0}${instruction}`;
+  let message = messages.get(key);
+  if (message === undefined) {
+    message = buildContextMessage({ context, instruction, hasEarlierTurns });
+    messages.set(key, message);
+  }
+  return message;
 }
 
 function defaultContextTokens(

@@ -5,6 +5,7 @@ import {
   buildFileTree,
   type ContextCandidate,
   countIdentifiers,
+  createContextCache,
   estimateTokens,
   extractQueryTerms,
   fileTokens,
@@ -311,5 +312,139 @@ describe('countIdentifiers', () => {
     expect(few.get('cart_total')).toBe(2);
     expect(few.get('cart-total')).toBe(1);
     for (const term of wanted) expect(many.get(term), term).toBe(few.get(term));
+  });
+});
+
+describe('gatherContext with a ContextCache', () => {
+  /** A memory workspace that counts its reads and reports a revision. */
+  function counted(files: Record<string, string>, revision: string | undefined) {
+    const inner = createMemoryWorkspace(files);
+    const reads = { list: 0, file: 0 };
+    const workspace = {
+      root: inner.root,
+      revision,
+      listFiles: async () => {
+        reads.list++;
+        return inner.listFiles();
+      },
+      readFile: async (path: string) => {
+        reads.file++;
+        return inner.readFile(path);
+      },
+      writeFiles: inner.writeFiles,
+    };
+    return { workspace, reads };
+  }
+  const files = {
+    'src/cart.ts': `export function cartTotal() {\n${'  // filler\n'.repeat(200)}  return 1;\n}\n`,
+    'src/price.ts': `export function formatPrice() {\n${'  // filler\n'.repeat(200)}  return '';\n}\n`,
+    'README.md': '# shop\n',
+  };
+  const options = {
+    texts: instruction('Make cartTotal use formatPrice'),
+    maxFileBytes: 200_000,
+    forbiddenPaths: defaultForbiddenPaths,
+  };
+
+  it('reads and ranks a revision once; each caller applies its own budget', async () => {
+    const cache = createContextCache();
+    const first = counted(files, 'commit-1');
+    const second = counted(files, 'commit-1');
+    const [large, small] = await Promise.all([
+      gatherContext({ ...options, workspace: first.workspace, contextTokens: 10_000, cache }),
+      gatherContext({ ...options, workspace: second.workspace, contextTokens: 700, cache }),
+    ]);
+    expect(large.files.map((file) => file.path).sort()).toEqual(['README.md', 'src/cart.ts', 'src/price.ts']);
+    expect(small.files).toHaveLength(1);
+    expect(small.tree).toContain('price.ts');
+    // Only one of them listed and read everything; the other read just the files it shows.
+    expect(first.reads.list + second.reads.list).toBe(1);
+    expect(Math.min(first.reads.file, second.reads.file)).toBeLessThanOrEqual(3);
+    expect(cache.size).toBe(1);
+    // A caller with the same budget gets the very same context (one copy of its texts).
+    const again = await gatherContext({
+      ...options,
+      workspace: counted(files, 'commit-1').workspace,
+      contextTokens: 700,
+      cache,
+    });
+    expect(again).toBe(small);
+    // Without the cache the result is the same.
+    const alone = await gatherContext({
+      ...options,
+      workspace: counted(files, 'commit-1').workspace,
+      contextTokens: 700,
+    });
+    expect(alone).toEqual(small);
+  });
+
+  it('ranks again for another revision, other texts, or a workspace without a revision', async () => {
+    const cache = createContextCache({ maxEntries: 2 });
+    const read = async (revision: string | undefined, text = 'Make cartTotal use formatPrice') => {
+      const { workspace, reads } = counted(files, revision);
+      await gatherContext({ ...options, texts: instruction(text), workspace, contextTokens: 10_000, cache });
+      return reads.list;
+    };
+    expect(await read('a')).toBe(1);
+    expect(await read('a')).toBe(0);
+    expect(await read('b')).toBe(1);
+    expect(await read('a', 'something else')).toBe(1);
+    expect(cache.size).toBe(2);
+    // The oldest ranking ('a' with the first text) was dropped.
+    expect(await read('a')).toBe(1);
+    expect(await read(undefined)).toBe(1);
+    expect(await read(undefined)).toBe(1);
+  });
+
+  it("one caller's abort does not fail another caller waiting for the same ranking", async () => {
+    const cache = createContextCache();
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const slow = counted(files, 'r');
+    const listFiles = slow.workspace.listFiles;
+    slow.workspace.listFiles = async () => {
+      await gate;
+      return listFiles();
+    };
+    const controller = new AbortController();
+    const aborted = gatherContext({
+      ...options,
+      workspace: slow.workspace,
+      contextTokens: 10_000,
+      cache,
+      signal: controller.signal,
+    });
+    const other = gatherContext({
+      ...options,
+      workspace: counted(files, 'r').workspace,
+      contextTokens: 10_000,
+      cache,
+    });
+    controller.abort(new Error('canceled'));
+    await expect(aborted).rejects.toThrow('canceled');
+    release();
+    expect((await other).files).toHaveLength(3);
+  });
+
+  it('forgets a ranking that failed, so that the next caller tries again', async () => {
+    const cache = createContextCache();
+    const broken = counted(files, 'x');
+    broken.workspace.listFiles = async () => {
+      throw new Error('disk gone');
+    };
+    await expect(
+      gatherContext({ ...options, workspace: broken.workspace, contextTokens: 100, cache }),
+    ).rejects.toThrow('disk gone');
+    await Promise.resolve();
+    expect(cache.size).toBe(0);
+    const again = await gatherContext({
+      ...options,
+      workspace: counted(files, 'x').workspace,
+      contextTokens: 10_000,
+      cache,
+    });
+    expect(again.files).toHaveLength(3);
   });
 });

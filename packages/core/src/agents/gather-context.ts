@@ -662,7 +662,14 @@ function chooseFiles(
   terms: QueryTerms,
   contextTokens: number,
 ): Array<{ path: string; reason: string }> {
-  const ranked = rankFeatures(features, terms);
+  return chooseRanked(rankFeatures(features, terms), contextTokens);
+}
+
+/** {@link chooseFiles} on files already ranked. */
+function chooseRanked(
+  ranked: readonly RankedFile[],
+  contextTokens: number,
+): Array<{ path: string; reason: string }> {
   const regular = ranked.filter((file) => !file.lowPriority);
   const everything = regular.reduce((sum, file) => sum + file.tokens, 0);
   const smallProject = everything <= contextTokens;
@@ -715,18 +722,79 @@ export interface GatherContextOptions {
   maxFileBytes: number;
   forbiddenPaths: readonly string[];
   signal?: AbortSignal;
+  /**
+   * Where rankings are shared: for a workspace with a `revision`, reading and ranking happen
+   * once per revision, texts, size limit and forbidden paths, and callers with other token
+   * budgets (the runs of one message on several models) choose from the same ranking.
+   */
+  cache?: ContextCache;
+}
+
+/** A workspace read and ranked, before any token budget applies. */
+interface RankedWorkspace {
+  ranked: RankedFile[];
+  /** Every readable text file, in listing order. */
+  candidatePaths: string[];
+  skipped: SkippedFiles;
+  /** Contexts assembled from this ranking by token budget, when the ranking is shared. */
+  assembled?: Map<number, Promise<GatheredContext>>;
 }
 
 /**
- * Reads the workspace and selects the context as {@link selectContext} does. Files with a binary
- * extension are not read; files whose text holds a NUL or is larger than `maxFileBytes`
- * (UTF-8) are skipped; forbidden paths (`.env`, keys) are never read, so their content never
- * reaches a model. Only these reads touch the workspace; the files shown are read twice (once
- * to rank, once to show), so that no more than their text is held at once.
+ * Rankings of workspaces by revision, for {@link gatherContext}: the runs of one message read
+ * the same commit with the same conversation, so one reading and ranking serves them all.
+ * Holds the last few rankings only (a ranking is a few hundred bytes per file).
  */
-export async function gatherContext(options: GatherContextOptions): Promise<GatheredContext> {
+export interface ContextCache {
+  /** Rankings held (including ones being computed). */
+  readonly size: number;
+  clear(): void;
+}
+
+const cacheEntries = new WeakMap<
+  ContextCache,
+  { max: number; entries: Map<string, Promise<RankedWorkspace>> }
+>();
+
+/** A {@link ContextCache} holding at most `maxEntries` rankings (default 4), oldest dropped first. */
+export function createContextCache(options: { maxEntries?: number } = {}): ContextCache {
+  const entries = new Map<string, Promise<RankedWorkspace>>();
+  const cache: ContextCache = {
+    get size() {
+      return entries.size;
+    },
+    clear: () => entries.clear(),
+  };
+  cacheEntries.set(cache, { max: Math.max(1, options.maxEntries ?? 4), entries });
+  return cache;
+}
+
+/** Settles like `promise`, or rejects with the signal's reason once it aborts. */
+function unlessAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return promise;
+  signal.throwIfAborted();
+  return new Promise<T>((resolve, reject) => {
+    const abort = () => reject(signal.reason);
+    signal.addEventListener('abort', abort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', abort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', abort);
+        reject(error);
+      },
+    );
+  });
+}
+
+/** Reads and ranks the workspace: the budget-independent part of {@link gatherContext}. */
+async function rankWorkspace(
+  options: Omit<GatherContextOptions, 'contextTokens' | 'cache'>,
+  terms: QueryTerms,
+): Promise<RankedWorkspace> {
   const paths = await options.workspace.listFiles(options.signal ? { signal: options.signal } : undefined);
-  const terms = extractQueryTerms(options.texts);
   // Each file is ranked from its features, taken as it is read; its text is let go at once and
   // the few files shown are read again at the end. Holding every text until the selection is
   // made would cost a run the size of the whole repository in memory (and in GC time).
@@ -754,20 +822,79 @@ export async function gatherContext(options: GatherContextOptions): Promise<Gath
       skipped.tooLarge.push(path);
     else features.push(featuresOf({ path, content }, terms));
   }
+  return {
+    ranked: rankFeatures(features, terms),
+    candidatePaths: features.map((file) => file.path),
+    skipped,
+  };
+}
+
+/** The ranking of the workspace, from `cache` when its revision was ranked the same way before. */
+function rankingOf(options: GatherContextOptions, terms: QueryTerms): Promise<RankedWorkspace> {
+  const revision = options.workspace.revision;
+  const held = options.cache === undefined ? undefined : cacheEntries.get(options.cache);
+  if (revision === undefined || held === undefined) return rankWorkspace(options, terms);
+  const key = JSON.stringify([
+    revision,
+    options.texts.map((text) => [text.weight, text.text]),
+    options.maxFileBytes,
+    options.forbiddenPaths,
+  ]);
+  let ranking = held.entries.get(key);
+  if (ranking === undefined) {
+    // Shared, so computed without this caller's signal: another caller may still want it.
+    const { signal: _, ...shared } = options;
+    ranking = rankWorkspace(shared, terms).then((ranked) => ({ ...ranked, assembled: new Map() }));
+    held.entries.set(key, ranking);
+    ranking.catch(() => {
+      if (held.entries.get(key) === ranking) held.entries.delete(key);
+    });
+    while (held.entries.size > held.max) held.entries.delete(held.entries.keys().next().value!);
+  }
+  return unlessAborted(ranking, options.signal);
+}
+
+/**
+ * Reads the workspace and selects the context as {@link selectContext} does. Files with a binary
+ * extension are not read; files whose text holds a NUL or is larger than `maxFileBytes`
+ * (UTF-8) are skipped; forbidden paths (`.env`, keys) are never read, so their content never
+ * reaches a model. Only these reads touch the workspace; the files shown are read twice (once
+ * to rank, once to show), so that no more than their text is held at once. With a `cache` and a
+ * workspace that has a `revision`, the reading and ranking are shared (see {@link ContextCache}),
+ * and so is the result among callers with the same `contextTokens`: treat it as read-only.
+ */
+export async function gatherContext(options: GatherContextOptions): Promise<GatheredContext> {
+  const terms = extractQueryTerms(options.texts);
+  const ranking = await rankingOf(options, terms);
+  const { assembled } = ranking;
+  if (assembled === undefined) return assembleFrom(ranking, options);
+  // Shared ranking: callers with the same budget share the very context (and its strings).
+  let context = assembled.get(options.contextTokens);
+  if (context === undefined) {
+    const { signal: _, ...shared } = options;
+    context = assembleFrom(ranking, shared);
+    assembled.set(options.contextTokens, context);
+    context.catch(() => {
+      if (assembled.get(options.contextTokens) === context) assembled.delete(options.contextTokens);
+    });
+  }
+  return unlessAborted(context, options.signal);
+}
+
+/** Reads the files a budget shows and assembles the context. */
+async function assembleFrom(
+  ranking: RankedWorkspace,
+  options: Pick<GatherContextOptions, 'workspace' | 'contextTokens' | 'signal'>,
+): Promise<GatheredContext> {
   const files: IncludedFile[] = [];
-  for (const file of chooseFiles(features, terms, options.contextTokens)) {
+  for (const file of chooseRanked(ranking.ranked, options.contextTokens)) {
     options.signal?.throwIfAborted();
     const content = await options.workspace.readFile(file.path);
     // Changed under the run since the first read (it is the run's own copy: it should not be).
     if (content === null || looksBinary(content)) continue;
     files.push({ ...file, content });
   }
-  return assembleContext(
-    files,
-    features.map((file) => file.path),
-    skipped,
-    undefined,
-  );
+  return assembleContext(files, ranking.candidatePaths, ranking.skipped, undefined);
 }
 
 /** Verdicts of `checkEditPath` by forbidden-path list, then by path; see {@link allowedPathsOf}. */

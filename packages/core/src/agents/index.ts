@@ -6,8 +6,10 @@
 export { createEditAgent, type EditAgentOptions, editAgentDefaults } from './edit-agent.ts';
 export {
   buildFileTree,
+  type ContextCache,
   type ContextCandidate,
   type ContextReport,
+  createContextCache,
   estimateTokens,
   type GatherContextOptions,
   type GatheredContext,

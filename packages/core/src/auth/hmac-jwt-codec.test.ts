@@ -164,6 +164,20 @@ describe('createHmacJwtCodec', () => {
     expect(await refusal(fresh.verify(future))).toMatch(/issued in the future/);
   });
 
+  it('remembers verified tokens by their exact text, handing out copies of the claims', async () => {
+    const { clock, codec } = codecAt();
+    const token = await codec.sign({ sub: 'u', token_use: 'access' }, { expiresInSeconds: 600 });
+    const first = await codec.verify(token);
+    first.sub = 'someone-else';
+    expect((await codec.verify(token)).sub).toBe('u');
+    const [header, payload, signature] = token.split('.') as [string, string, string];
+    const flipped = `${signature.slice(0, 5)}${signature[5] === 'A' ? 'B' : 'A'}${signature.slice(6)}`;
+    expect(await refusal(codec.verify(`${header}.${payload}.${flipped}`))).toMatch(/bad signature/);
+    expect(await refusal(codec.verify(`${token} `))).toMatch(/canonical/);
+    clock.advance(630_000);
+    expect(await refusal(codec.verify(token))).toMatch(/expired/);
+  });
+
   it('requires sub, iat and a numeric exp, and the configured issuer', async () => {
     const { codec } = codecAt(undefined, 'goosuke');
     const base = { iss: 'goosuke', iat: nowSeconds, exp: nowSeconds + 60, sub: 'u' };

@@ -65,6 +65,11 @@ const managedClaims = ['iat', 'exp', 'nbf', 'iss', 'jti'] as const;
 // Far above any token Goosuke makes; refuses absurd input before any work is done.
 const maximumTokenLength = 8192;
 const encodedHeader = toBase64Url(encoder.encode(JSON.stringify({ alg: 'HS256', typ: 'JWT' })));
+// Tokens whose signature and shape were verified, per codec. A client sends the same access token
+// on every request for its whole life, and the Web Crypto HMAC (a thread-pool round trip) was
+// the largest cost of an authenticated API request (bench/http-api.bench.ts). Bounded, oldest
+// out first; the time checks (exp, nbf, iat) still run on every use.
+const verifiedCacheSize = 1024;
 
 type HmacKey = Awaited<ReturnType<typeof crypto.subtle.importKey>>;
 
@@ -98,7 +103,9 @@ function isInstant(value: unknown): value is number {
  * A {@link JwtCodec} for HS256 (HMAC-SHA256) on Web Crypto. `verify` accepts exactly the
  * header `alg: HS256`, compares signatures in constant time (`crypto.subtle.verify`), requires
  * `sub` and `exp`, and tolerates `leewaySeconds` of clock skew on `exp`, `nbf` and `iat`.
- * The key is imported on first use, so the factory is synchronous.
+ * The key is imported on first use, so the factory is synchronous. The last 1,024 tokens that
+ * passed are remembered (by their exact text), so a client's repeated token skips the HMAC; the
+ * time checks run on every call.
  *
  * @throws InvalidInputError when the secret is shorter than 32 characters or plainly weak
  *   (the message names `GOOSUKE_JWT_SECRET`, never the secret), or for a bad leeway.
@@ -125,6 +132,18 @@ export function createHmacJwtCodec(options: HmacJwtCodecOptions): JwtCodec {
     return key;
   };
   const nowSeconds = () => Math.floor(clock.now() / 1000);
+  // Keyed by the whole token, so a hit needs the exact string that passed `crypto.subtle.verify`.
+  const verified = new Map<string, Readonly<JwtClaims>>();
+
+  /** The checks that depend on the time, repeated on every use of a verified token. */
+  const checkTimes = (claims: Readonly<JwtClaims>): JwtClaims => {
+    const now = nowSeconds();
+    if (now >= claims.exp + leeway) throw reject('expired');
+    if (claims.nbf !== undefined && now + leeway < claims.nbf) throw reject('not valid yet');
+    if (now + leeway < claims.iat) throw reject('issued in the future');
+    // A copy, so that a caller changing its claims cannot change the cached ones.
+    return { ...claims };
+  };
 
   return {
     async sign(claims, { expiresInSeconds }) {
@@ -160,6 +179,8 @@ export function createHmacJwtCodec(options: HmacJwtCodecOptions): JwtCodec {
 
     async verify(token) {
       if (typeof token !== 'string' || token.length > maximumTokenLength) throw reject('not a token');
+      const known = verified.get(token);
+      if (known !== undefined) return checkTimes(known);
       const parts = token.split('.');
       if (parts.length !== 3) throw reject('not three parts');
       const [headerPart, payloadPart, signaturePart] = parts as [string, string, string];
@@ -187,15 +208,13 @@ export function createHmacJwtCodec(options: HmacJwtCodecOptions): JwtCodec {
       if (claims === null) throw reject('the payload is not a JSON object');
       if (typeof claims.sub !== 'string' || claims.sub === '') throw reject('no sub');
       if (!isInstant(claims.exp)) throw reject('no exp');
-      const now = nowSeconds();
-      if (now >= claims.exp + leeway) throw reject('expired');
-      if (claims.nbf !== undefined && (!isInstant(claims.nbf) || now + leeway < claims.nbf)) {
-        throw reject('not valid yet');
-      }
+      if (claims.nbf !== undefined && !isInstant(claims.nbf)) throw reject('not valid yet');
       if (!isInstant(claims.iat)) throw reject('no iat');
-      if (now + leeway < claims.iat) throw reject('issued in the future');
       if (issuer !== undefined && claims.iss !== issuer) throw reject('another issuer');
-      return claims as JwtClaims;
+      const result = checkTimes(claims as JwtClaims);
+      if (verified.size >= verifiedCacheSize) verified.delete(verified.keys().next().value!);
+      verified.set(token, Object.freeze(claims as JwtClaims));
+      return result;
     },
   };
 }

@@ -1,4 +1,4 @@
-import type { Workspace } from './workspace.ts';
+import type { CommitFiles, Workspace } from './workspace.ts';
 
 /** A local clone that working copies are made from. */
 export interface RepoCheckout {
@@ -38,10 +38,33 @@ export interface GitBackend {
     dir: string;
     signal?: AbortSignal;
   }): Promise<Workspace>;
+  /**
+   * The files of `commit` in the clone, read-only, without a working copy: a run can read its
+   * base (to choose its context and start its model call) while its copy is being made.
+   */
+  openCommit(options: { repo: RepoCheckout; commit: string }): Promise<CommitFiles>;
   /** Unified diff of the working copy against `base`, including new, deleted and renamed files. */
-  diff(options: { workspace: Workspace; base: string }): Promise<string>;
+  diff(options: {
+    workspace: Workspace;
+    base: string;
+    /**
+     * When given, the caller vouches that no file outside these paths differs from `base` (its
+     * agent changed the copy only through `Workspace.writeFiles`, at these paths): the backend may
+     * look at these alone instead of scanning the whole copy. The result must be the same.
+     */
+    paths?: readonly string[];
+  }): Promise<string>;
   /** Commits every change in the working copy; returns the commit id. */
-  commit(options: { workspace: Workspace; message: string; author: GitAuthor }): Promise<string>;
+  commit(options: {
+    workspace: Workspace;
+    message: string;
+    author: GitAuthor;
+    /**
+     * When given, the caller vouches that no file outside these paths changed since the copy's
+     * last commit (or creation), as for `diff`: the backend may look at these alone.
+     */
+    paths?: readonly string[];
+  }): Promise<string>;
   push(options: {
     workspace: Workspace;
     branch: string;

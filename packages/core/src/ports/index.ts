@@ -4,7 +4,7 @@ export type { CodeHost, HostedPullRequest, HostedRepository } from './code-host.
 export type { EventSink } from './event-sink.ts';
 export type { GitAuth, GitAuthor, GitBackend, RepoCheckout } from './git-backend.ts';
 export { type IdGenerator, randomIdGenerator } from './id-generator.ts';
-export type { Job, JobContext, JobHandler, JobQueue, JobStatus, NewJob } from './job-queue.ts';
+export type { Job, JobContext, JobHandler, JobQueue, JobQueueStats, JobStatus, NewJob } from './job-queue.ts';
 export type {
   ChatMessage,
   FinishReason,
@@ -41,4 +41,4 @@ export type {
   UserRepository,
 } from './store.ts';
 export { collectPages } from './store.ts';
-export type { Workspace } from './workspace.ts';
+export type { CommitFiles, Workspace } from './workspace.ts';

@@ -41,6 +41,14 @@ export interface Job {
   updatedAt: string;
 }
 
+/** How many unfinished jobs a queue holds; see {@link JobQueue.stats}. */
+export interface JobQueueStats {
+  /** Waiting for a worker: due, delayed, or waiting for a retry. */
+  queued: number;
+  /** Delivered and not finished (including jobs whose worker died and whose lease has not been taken over yet). */
+  running: number;
+}
+
 /** What the handler gets besides the job. */
 export interface JobContext {
   /** Aborted when the job is canceled or the queue closes; the handler should stop promptly. */
@@ -81,6 +89,22 @@ export interface JobQueue {
   start(handler: JobHandler, options: { concurrency: number }): void;
   /** Resolves once every job has finished (or now if idle). For tests and graceful shutdown. */
   drain(): Promise<void>;
+  /**
+   * Counts the unfinished jobs of the queue's storage (every handle and process sharing it
+   * counts). Doubles as a health probe: rejects with a GoosukeError when the storage does not
+   * answer or this handle is closed.
+   */
+  stats(): Promise<JobQueueStats>;
+  /**
+   * The first step of a graceful shutdown: this handle delivers no more jobs (there is no
+   * resume; jobs it has not taken stay queued for other handles or the next start), while the
+   * handlers it is running go on undisturbed: their signals are not aborted, their leases are
+   * still renewed and their outcomes are recorded as usual, and `cancel` still aborts them.
+   * Resolves once those handlers have settled and their outcomes are recorded (at once when
+   * none run). Idempotent: later calls return the same promise. `close` afterwards still
+   * aborts and puts back whatever runs then.
+   */
+  pause(): Promise<void>;
   /** Stops delivering, aborts running handlers and waits for them. Idempotent. */
   close(): Promise<void>;
 }

@@ -2,7 +2,6 @@ import type {
   AccessToken,
   Action,
   Extension,
-  JsonValue,
   Message,
   ModelProfile,
   PullRequest,
@@ -188,11 +187,14 @@ export interface ExtensionRepository extends EntityRepository<Extension> {
   getByName(name: string): Promise<Extension | null>;
 }
 
-/** Settings, keyed by name. */
+/**
+ * Settings, keyed by name. A secret setting's `value` is already a SecretBox envelope when it
+ * reaches the store: stores hold it as given and never see plaintext.
+ */
 export interface SettingRepository {
   get(key: string): Promise<Setting | null>;
-  /** Creates or replaces a setting. */
-  set(setting: { key: string; value: JsonValue; updatedAt: string }): Promise<Setting>;
+  /** Creates or replaces a setting, every field included; InvalidInputError for an invalid one. */
+  set(setting: Setting): Promise<Setting>;
   delete(key: string): Promise<boolean>;
   /** Every setting, ordered by key. */
   list(): Promise<Setting[]>;

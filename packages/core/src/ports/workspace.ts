@@ -7,6 +7,13 @@ import type { FileChange } from '../domain/index.ts';
 export interface Workspace {
   /** Absolute location, for logs and child processes. */
   readonly root: string;
+  /**
+   * When defined, names the content exactly: two workspaces (or {@link CommitFiles}) with the
+   * same revision list the same files with the same texts, so what was computed from one's
+   * reads holds for the other. A working copy not yet written to reports its base commit id;
+   * undefined once anything may have changed, and for directories of unknown content.
+   */
+  readonly revision?: string | undefined;
   /** Every file path under the root (for a git working copy: tracked and untracked, minus ignored). */
   listFiles(options?: { signal?: AbortSignal }): Promise<string[]>;
   /** A file's text, or null when it does not exist. Refuses paths outside the root. */
@@ -17,4 +24,18 @@ export interface Workspace {
    * including through a symbolic link, before writing anything.
    */
   writeFiles(changes: readonly FileChange[]): Promise<void>;
+}
+
+/**
+ * The files of one commit, read-only: what a fresh working copy of it would list and read,
+ * without the copy (served from the object store and caches). Symbolic links and submodules
+ * are not listed, and read as absent.
+ */
+export interface CommitFiles {
+  /** The commit id. */
+  readonly revision: string;
+  /** Every tracked file of the commit (regular files only), sorted by code unit. */
+  listFiles(options?: { signal?: AbortSignal }): Promise<string[]>;
+  /** A file's text as committed, or null when the commit has no such regular file. */
+  readFile(path: string): Promise<string | null>;
 }

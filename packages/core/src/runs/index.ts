@@ -18,6 +18,8 @@ export {
   type RunSettings,
   type RunWorkerOptions,
   type RunWorkers,
+  type RunWorkersStopOptions,
+  type RunWorkersStopped,
   runBranchName,
   runIdOfBranch,
 } from './run-runtime.ts';

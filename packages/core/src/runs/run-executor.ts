@@ -1,4 +1,4 @@
-import { createEditAgent } from '../agents/index.ts';
+import { createContextCache, createEditAgent } from '../agents/index.ts';
 import type { Message, ModelProfile, Repo, Run, Task, Usage } from '../domain/index.ts';
 import { transitionRun } from '../domain/index.ts';
 import { GoosukeError, redactSecrets } from '../errors/index.ts';
@@ -11,6 +11,7 @@ import type { TokenUsage } from '../ports/language-model.ts';
 import { collectPages, type Store } from '../ports/store.ts';
 import type { Workspace } from '../ports/workspace.ts';
 import type { ModelProfileService } from '../services/model-profile-service.ts';
+import { createDeferredWorkspace } from './deferred-workspace.ts';
 import type { KeyedLimiter } from './keyed-limiter.ts';
 import { lineTotals, summarizePatch } from './patch-stats.ts';
 import type { RunEventHub, RunEventInput } from './run-events.ts';
@@ -74,6 +75,8 @@ export function createRunExecutor(context: RunExecutorContext) {
   const { git, layout } = runtime;
   const clones = new Map<string, Promise<{ dir: string; url: string }>>();
   const maxInterruptedRetries = settings.maxInterruptedRetries ?? 1;
+  // The runs of one message read the same commit with the same conversation: one ranking serves them.
+  const contextCache = createContextCache();
 
   /** One clone per repo; concurrent runs of one repo share the clone and its fetch. */
   const checkout = (repo: Repo, signal: AbortSignal) => {
@@ -259,6 +262,7 @@ export function createRunExecutor(context: RunExecutorContext) {
         ? null
         : { ...usage, costUsd: costOf(usage, priceOf(profile)) };
     let workspace: Workspace | null = null;
+    let copying: Promise<Workspace> | null = null;
     let secrets: string[] = [];
     let warnings: string[] = [];
     let agentSummary: string | null = null;
@@ -301,21 +305,37 @@ export function createRunExecutor(context: RunExecutorContext) {
         await git.removeWorkingCopy({ workspace: staleWorkspace(dir) });
         await git.deleteBranch({ repo: checkoutDone, branch });
       }
-      workspace = await git.createWorkingCopy({
-        repo: checkoutDone,
-        baseRef: baseCommit,
-        branch,
-        dir,
-        signal,
-      });
+      const startCopy = (): Promise<Workspace> => {
+        if (copying === null) {
+          copying = git.createWorkingCopy({ repo: checkoutDone, baseRef: baseCommit, branch, dir, signal });
+          // Awaited in `finally` whatever happens; this only keeps an early failure from going unobserved.
+          copying.catch(() => undefined);
+        }
+        return copying;
+      };
 
+      const custom = settings.createAgent?.({ run, profile, model });
       const agent =
-        settings.createAgent?.({ run, profile, model }) ??
+        custom ??
         createEditAgent({
           model,
+          contextCache,
           ...(settings.maxEditAttempts === undefined ? {} : { maxAttempts: settings.maxEditAttempts }),
           ...(settings.forbiddenPaths === undefined ? {} : { forbiddenPaths: settings.forbiddenPaths }),
         });
+      // The edit agent changes files through writeFiles only, so it reads the base commit to choose
+      // its context, and its copy is made while it waits for the model: the copy starts with the
+      // agent's first event (it reports its context just before calling the model) or first
+      // write. Other agents get the directory first.
+      const deferred =
+        custom === undefined
+          ? createDeferredWorkspace({
+              root: dir,
+              base: await git.openCommit({ repo: checkoutDone, commit: baseCommit }),
+              copy: startCopy,
+            })
+          : null;
+      workspace = deferred ?? (await startCopy());
       const history = await historyOf(run);
       const activeProfile = profile;
       const activeWorkspace = workspace;
@@ -329,6 +349,7 @@ export function createRunExecutor(context: RunExecutorContext) {
             workspace: activeWorkspace,
             signal,
             emit: async (event) => {
+              if (deferred !== null) void startCopy();
               if (event.type === 'run-tokens') {
                 const call = (event.data as { call?: TokenUsage }).call;
                 if (call !== undefined) usage = addUsage(usage, call);
@@ -375,15 +396,21 @@ export function createRunExecutor(context: RunExecutorContext) {
         return;
       }
 
-      const patch = await git.diff({ workspace, base: baseCommit });
+      // The copy exists by now unless the agent never wrote; its failure fails the run.
+      const copy = await startCopy();
+      const writtenPaths = deferred?.writtenPaths();
+      const paths = writtenPaths === undefined ? {} : { paths: writtenPaths };
+      const patch =
+        writtenPaths?.length === 0 ? '' : await git.diff({ workspace: copy, base: baseCommit, ...paths });
       const filesChanged = summarizePatch(patch);
       let commit: string | null = null;
       if (patch === '') warnings = [...warnings, 'the run changed no files'];
       else
         commit = await git.commit({
-          workspace,
+          workspace: copy,
           message: commitMessage(run, outcome.summary, profile.displayName),
           author: settings.author ?? defaultAuthor,
+          ...paths,
         });
       ending = () =>
         finish(current, {
@@ -434,9 +461,10 @@ export function createRunExecutor(context: RunExecutorContext) {
       }
     } finally {
       // Clean up before the run is reported ended: whoever waits for it finds no leftovers.
-      if (workspace !== null) {
-        await git.removeWorkingCopy({ workspace }).catch(() => undefined);
-      }
+      // Assigned inside `startCopy`, which the compiler's narrowing does not see.
+      const made = copying as Promise<Workspace> | null;
+      const copy = made === null ? null : await made.catch(() => null);
+      if (copy !== null) await git.removeWorkingCopy({ workspace: copy }).catch(() => undefined);
       if (ending !== null) await ending();
     }
   }

@@ -67,10 +67,34 @@ export interface RunWorkerOptions {
   recoverEveryMs?: number;
 }
 
+/** Options of {@link RunWorkers.stop}. */
+export interface RunWorkersStopOptions {
+  /**
+   * A graceful stop: take no new run at once, let the running ones finish for up to this many
+   * milliseconds, then cancel those still running. A run canceled this way ends `canceled`,
+   * with a `run-log` event before its `run-canceled` saying so (`data.reason: 'shutdown'`);
+   * it is not resumed. Runs still queued stay queued for the next start. Without `graceMs`,
+   * running runs are interrupted at once and resume (start over) on the next start.
+   */
+  graceMs?: number;
+}
+
+/** What {@link RunWorkers.stop} did. */
+export interface RunWorkersStopped {
+  /** The runs a graceful stop canceled because they outlasted the grace period. */
+  canceled: string[];
+}
+
 /** Workers executing runs in this process; see `RunService.startWorkers`. */
 export interface RunWorkers {
-  /** Stops taking runs and interrupts running ones (they resume on the next start). Idempotent. */
-  stop(): Promise<void>;
+  /**
+   * Stops taking runs, then ends the running ones: at once (interrupted, they resume on the
+   * next start) or after a grace period (see {@link RunWorkersStopOptions.graceMs}); resolves
+   * once the queue is closed. Idempotent: later calls return the first call's promise.
+   */
+  stop(options?: RunWorkersStopOptions): Promise<RunWorkersStopped>;
+  /** The ids of the runs this process executes now. */
+  running(): string[];
   /** Resolves once no run is queued or running in this process's queue. */
   drain(): Promise<void>;
 }

@@ -57,13 +57,29 @@ export {
 } from './run-service.ts';
 export type { ServiceContext } from './service-context.ts';
 export {
+  createSettingService,
+  maximumSettingValueBytes,
+  type SetSettingInput,
+  type SettingService,
+  setSettingInputSchema,
+} from './setting-service.ts';
+export {
+  createSystemService,
+  type SystemHealth,
+  type SystemService,
+  type SystemServiceContext,
+  systemHealthSchema,
+} from './system-service.ts';
+export {
   type AddMessageInput,
   addMessageInputSchema,
   type CreateTaskInput,
   createTaskInputSchema,
   createTaskService,
+  type TaskDetail,
   type TaskService,
   type TaskWithMessages,
+  taskDetailLimit,
   taskTitleFrom,
 } from './task-service.ts';
 export {

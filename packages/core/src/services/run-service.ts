@@ -22,7 +22,13 @@ import { createKeyedLimiter } from '../runs/keyed-limiter.ts';
 import { lineTotals } from '../runs/patch-stats.ts';
 import { createRunEventHub, type RunEventListener } from '../runs/run-events.ts';
 import { createRunExecutor } from '../runs/run-executor.ts';
-import type { RunRuntime, RunSettings, RunWorkerOptions, RunWorkers } from '../runs/run-runtime.ts';
+import type {
+  RunRuntime,
+  RunSettings,
+  RunWorkerOptions,
+  RunWorkers,
+  RunWorkersStopped,
+} from '../runs/run-runtime.ts';
 import type { ModelProfileService } from './model-profile-service.ts';
 import { parseInput } from './parse-input.ts';
 import type { ServiceContext } from './service-context.ts';
@@ -492,17 +498,43 @@ export function createRunService(context: RunServiceContext): RunService {
         settings: context.settings,
         limiter,
       });
+      // The runs executing in this process, for a graceful stop.
+      const active = new Set<string>();
       const handler: JobHandler = async (job, jobContext) => {
         if (job.type !== runJobType) return;
         const runId = (job.payload as { runId?: unknown }).runId;
         if (typeof runId !== 'string') return;
-        await executor.execute(
-          runId,
-          jobContext.signal,
-          async () => (await runtime.queue.get(job.id))?.status ?? null,
-        );
+        active.add(runId);
+        try {
+          await executor.execute(
+            runId,
+            jobContext.signal,
+            async () => (await runtime.queue.get(job.id))?.status ?? null,
+          );
+        } finally {
+          active.delete(runId);
+        }
+      };
+      /** Cancels the runs that outlasted a graceful stop's grace period; returns those it canceled. */
+      const cancelForShutdown = async (graceMs: number): Promise<string[]> => {
+        const canceled: string[] = [];
+        for (const runId of [...active]) {
+          // Logged before the cancel, so that it comes before the terminal event streams end on.
+          await events
+            .record(runId, {
+              type: 'run-log',
+              level: 'warn',
+              message: `the server is shutting down and the run did not finish within the grace period (${Math.round(graceMs / 1000)} s): canceling it`,
+              data: { reason: 'shutdown' },
+            })
+            .catch(() => undefined);
+          // Aborts the handler; the executor sees the canceled job and ends the run `canceled`.
+          if (await runtime.queue.cancel(runId).catch(() => false)) canceled.push(runId);
+        }
+        return canceled;
       };
       let stopped = false;
+      let stopping: Promise<RunWorkersStopped> | null = null;
       let sweeping: Promise<unknown> = Promise.resolve();
       const sweep = (): void => {
         sweeping = recover().catch(() => 0);
@@ -516,14 +548,37 @@ export function createRunService(context: RunServiceContext): RunService {
       // Never keep a process alive just to sweep.
       (interval as { unref?: () => void }).unref?.();
       workers = {
-        async stop() {
-          if (stopped) return;
-          stopped = true;
-          clearInterval(interval);
-          await started;
-          await sweeping;
-          await runtime.queue.close();
+        stop(stopOptions = {}) {
+          stopping ??= (async () => {
+            stopped = true;
+            clearInterval(interval);
+            await started;
+            await sweeping;
+            let canceled: string[] = [];
+            const { graceMs } = stopOptions;
+            if (graceMs !== undefined) {
+              // Running handlers go on; no new run starts.
+              const paused = runtime.queue.pause();
+              let timer: ReturnType<typeof setTimeout> | undefined;
+              const inTime = await Promise.race([
+                paused.then(() => true),
+                new Promise<false>((resolve) => {
+                  timer = setTimeout(() => resolve(false), Math.max(0, graceMs));
+                }),
+              ]);
+              clearTimeout(timer);
+              if (!inTime) {
+                canceled = await cancelForShutdown(graceMs);
+                // Before close: the handlers still ask the queue whether their job was canceled.
+                await paused;
+              }
+            }
+            await runtime.queue.close();
+            return { canceled };
+          })();
+          return stopping;
         },
+        running: () => [...active],
         async drain() {
           await started;
           await runtime.queue.drain();

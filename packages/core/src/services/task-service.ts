@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type Message, messageSchema, type Task, taskSchema } from '../domain/index.ts';
+import { type Message, messageSchema, type Run, type Task, taskSchema } from '../domain/index.ts';
 import { InvalidInputError, NotFoundError } from '../errors/index.ts';
 import { isoNow } from '../ports/clock.ts';
 import type { ListOptions, Page } from '../ports/store.ts';
@@ -41,6 +41,14 @@ export interface TaskWithMessages {
   messages: Message[];
 }
 
+/** A task with its conversation and its runs, each in order. */
+export interface TaskDetail extends TaskWithMessages {
+  runs: Run[];
+}
+
+/** How many messages and runs {@link TaskService.getDetail} returns at most. */
+export const taskDetailLimit = 500;
+
 /** Tasks (conversations) and their messages. */
 export interface TaskService {
   /**
@@ -65,6 +73,11 @@ export interface TaskService {
   addMessage(taskId: string, input: AddMessageInput): Promise<Message>;
   /** The conversation in order. NotFoundError for a missing task. */
   listMessages(taskId: string, options?: ListOptions): Promise<Page<Message>>;
+  /**
+   * A task with its first {@link taskDetailLimit} messages and runs, oldest first. NotFoundError
+   * for a missing task. Reads the task once (a `get` then `listMessages` would read it twice).
+   */
+  getDetail(id: string): Promise<TaskDetail>;
 }
 
 /** A task title from a message: its first line, at most 120 characters. */
@@ -179,6 +192,13 @@ export function createTaskService(context: ServiceContext): TaskService {
     async listMessages(taskId, options) {
       await get(taskId);
       return store.messages.list({ ...options, taskId });
+    },
+
+    async getDetail(id) {
+      const task = await get(id);
+      const messages = await store.messages.list({ taskId: id, limit: taskDetailLimit });
+      const runs = await store.runs.list({ taskId: id, limit: taskDetailLimit });
+      return { task, messages: messages.items, runs: runs.items };
     },
   };
 }

@@ -304,12 +304,14 @@ export function buildExtension(overrides: Partial<Extension> = {}): Extension {
   };
 }
 
-/** A setting with an object value; `key` is unique per call. */
+/** A plain (not secret) setting with an object value and a description; `key` is unique per call. */
 export function buildSetting(overrides: Partial<Setting> = {}): Setting {
   const number = nextNumber();
   return {
     key: `built.setting-${number}`,
     value: { enabled: true, limit: number, tags: ['a', 'b'] },
+    secret: false,
+    description: `built setting ${number}`,
     updatedAt: builtTimestamp(number),
     ...overrides,
   };

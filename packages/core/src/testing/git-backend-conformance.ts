@@ -1,11 +1,11 @@
-import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { applyEdits, parseEdits } from '../edits/index.ts';
 import type { GitBackend, RepoCheckout, Workspace } from '../ports/index.ts';
-import { expectGoosukeError, rejectionOf } from './conformance-assertions.ts';
+import { expectGoosukeError, expectRejectsWith, rejectionOf } from './conformance-assertions.ts';
+import { runGit } from './git-fixtures.ts';
 
 /** How the git backend conformance suite gets the backend under test and its remotes. */
 export interface GitBackendConformanceFactory {
@@ -21,36 +21,9 @@ export interface GitBackendConformanceFactory {
   cleanup?(): Promise<void>;
 }
 
-/** Identity every fixture commit uses, so ids are reproducible within a run. */
-const fixtureEnvironment = {
-  GIT_AUTHOR_NAME: 'Fixture Author',
-  GIT_AUTHOR_EMAIL: 'fixture@example.test',
-  GIT_COMMITTER_NAME: 'Fixture Author',
-  GIT_COMMITTER_EMAIL: 'fixture@example.test',
-  GIT_CONFIG_NOSYSTEM: '1',
-  GIT_CONFIG_GLOBAL: '/dev/null',
-};
-
-/** Runs the git CLI (asynchronously: a test server may run in this very process). */
-function runGit(cwd: string, args: readonly string[], input?: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = execFile(
-      'git',
-      [...args],
-      {
-        cwd,
-        env: { ...process.env, ...fixtureEnvironment },
-        maxBuffer: 64 * 1024 * 1024,
-        encoding: 'buffer',
-      },
-      (error, stdout, stderr) => {
-        if (error)
-          reject(new Error(`git ${args.join(' ')} failed: ${stderr.toString('utf8')}`, { cause: error }));
-        else resolve(stdout.toString('latin1'));
-      },
-    );
-    if (input !== undefined) child.stdin?.end(input);
-  });
+/** The git CLI with binary-safe output (fixture blobs are compared byte for byte). */
+function runGitCli(cwd: string, args: readonly string[], input?: string): Promise<string> {
+  return runGit(cwd, args, { encoding: 'latin1', ...(input === undefined ? {} : { input }) });
 }
 
 const binaryBefore = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x00, 0x01, 0x02, 0x03, 0xff, 0x00, 0x10]);
@@ -79,7 +52,7 @@ async function writeTree(root: string, files: Record<string, string | Buffer>): 
 
 /** Every file of a commit, path to bytes, through the git CLI. */
 async function treeOfCommit(repository: string, commit: string): Promise<Map<string, Buffer>> {
-  const names = (await runGit(repository, ['ls-tree', '-r', '-z', '--name-only', commit]))
+  const names = (await runGitCli(repository, ['ls-tree', '-r', '-z', '--name-only', commit]))
     .split('\0')
     .filter(Boolean)
     .map((name) => Buffer.from(name, 'latin1').toString('utf8'));
@@ -87,7 +60,7 @@ async function treeOfCommit(repository: string, commit: string): Promise<Map<str
   for (const name of names) {
     result.set(
       name,
-      Buffer.from(await runGit(repository, ['cat-file', 'blob', `${commit}:${name}`]), 'latin1'),
+      Buffer.from(await runGitCli(repository, ['cat-file', 'blob', `${commit}:${name}`]), 'latin1'),
     );
   }
   return result;
@@ -130,7 +103,9 @@ function sortedEntries(tree: Map<string, Buffer>): Array<[string, string]> {
  *   `GIT binary patch`), and its text part re-applies through core's `applyEdits`;
  * - commit lands on the working copy's branch with the base as parent and the given author,
  *   records deletions, and stays in the clone after removeWorkingCopy, which is idempotent;
- * - 4 working copies of one clone created, written and committed in parallel all succeed.
+ * - 4 working copies of one clone created, written and committed in parallel all succeed;
+ * - openCommit lists and reads a commit's files as committed, whatever copies of it do;
+ * - diff and commit told which paths changed give what a full scan gives.
  */
 export function describeGitBackendConformance(name: string, factory: GitBackendConformanceFactory): void {
   describe(`GitBackend conformance: ${name}`, () => {
@@ -146,16 +121,16 @@ export function describeGitBackendConformance(name: string, factory: GitBackendC
       scratch = await mkdtemp(path.join(tmpdir(), 'goosuke-git-conformance-'));
       source = path.join(scratch, 'source');
       await mkdir(source);
-      await runGit(source, ['init', '-q', '-b', 'main']);
+      await runGitCli(source, ['init', '-q', '-b', 'main']);
       await writeTree(source, firstFiles);
-      await runGit(source, ['add', '-A']);
-      await runGit(source, ['commit', '-q', '-m', 'first']);
-      await runGit(source, ['tag', '-a', 'v1', '-m', 'version 1']);
-      await runGit(source, ['branch', 'feature']);
-      firstCommit = (await runGit(source, ['rev-parse', 'HEAD'])).trim();
+      await runGitCli(source, ['add', '-A']);
+      await runGitCli(source, ['commit', '-q', '-m', 'first']);
+      await runGitCli(source, ['tag', '-a', 'v1', '-m', 'version 1']);
+      await runGitCli(source, ['branch', 'feature']);
+      firstCommit = (await runGitCli(source, ['rev-parse', 'HEAD'])).trim();
       await writeTree(source, { 'src/util.ts': 'export const one = 1;\nexport const two = 2;\n' });
-      await runGit(source, ['commit', '-q', '-am', 'second']);
-      secondCommit = (await runGit(source, ['rev-parse', 'HEAD'])).trim();
+      await runGitCli(source, ['commit', '-q', '-am', 'second']);
+      secondCommit = (await runGitCli(source, ['rev-parse', 'HEAD'])).trim();
     });
 
     afterAll(async () => {
@@ -188,12 +163,12 @@ export function describeGitBackendConformance(name: string, factory: GitBackendC
       expect(await backend.resolveRef({ repo, ref: 'main' })).toBe(secondCommit);
 
       const extra = path.join(scratch, `source-extra-${counter}`);
-      await runGit(scratch, ['clone', '-q', source, extra]);
+      await runGitCli(scratch, ['clone', '-q', source, extra]);
       await writeTree(extra, { 'added-later.txt': 'later\n' });
-      await runGit(extra, ['add', '-A']);
-      await runGit(extra, ['commit', '-q', '-m', 'later']);
-      const later = (await runGit(extra, ['rev-parse', 'HEAD'])).trim();
-      await runGit(extra, ['push', '-q', 'origin', 'HEAD:refs/heads/later']);
+      await runGitCli(extra, ['add', '-A']);
+      await runGitCli(extra, ['commit', '-q', '-m', 'later']);
+      const later = (await runGitCli(extra, ['rev-parse', 'HEAD'])).trim();
+      await runGitCli(extra, ['push', '-q', 'origin', 'HEAD:refs/heads/later']);
       try {
         const again = await backend.clone({ url: await remoteUrl(), dir: repo.dir });
         expect(again.dir).toBe(repo.dir);
@@ -201,7 +176,7 @@ export function describeGitBackendConformance(name: string, factory: GitBackendC
         await backend.fetch({ repo });
         expect(await backend.listBranches({ repo })).toContain('origin/later');
       } finally {
-        await runGit(source, ['branch', '-D', 'later']);
+        await runGitCli(source, ['branch', '-D', 'later']);
       }
     });
 
@@ -346,11 +321,11 @@ export function describeGitBackendConformance(name: string, factory: GitBackendC
 
       // git apply on a fresh worktree of the clone at the base commit.
       const check = path.join(testDirectory, 'check');
-      await runGit(repo.dir, ['worktree', 'add', '-q', '--detach', check, firstCommit]);
+      await runGitCli(repo.dir, ['worktree', 'add', '-q', '--detach', check, firstCommit]);
       await writeFile(path.join(testDirectory, 'change.diff'), diff);
-      await runGit(check, ['apply', '--index', path.join(testDirectory, 'change.diff')]);
+      await runGitCli(check, ['apply', '--index', path.join(testDirectory, 'change.diff')]);
       expect(sortedEntries(await treeOfDirectory(check))).toEqual(sortedEntries(expected));
-      await runGit(repo.dir, ['worktree', 'remove', '--force', check]);
+      await runGitCli(repo.dir, ['worktree', 'remove', '--force', check]);
 
       // Core's edit engine on the base tree: every text file comes out as in the working copy.
       const base = await treeOfCommit(source, firstCommit);
@@ -401,19 +376,82 @@ export function describeGitBackendConformance(name: string, factory: GitBackendC
       await backend.removeWorkingCopy({ workspace });
       await expect(readFile(path.join(dir, 'README.md'))).rejects.toThrow();
 
-      const log = (await runGit(repo.dir, ['log', '-1', '--format=%H%n%P%n%an%n%ae%n%s', 'goosuke/run-1']))
+      const log = (await runGitCli(repo.dir, ['log', '-1', '--format=%H%n%P%n%an%n%ae%n%s', 'goosuke/run-1']))
         .trim()
         .split('\n');
       expect(log).toEqual([commit, secondCommit, author.name, author.email, 'Apply the run']);
-      await runGit(repo.dir, ['fsck', '--no-dangling']);
+      await runGitCli(repo.dir, ['fsck', '--no-dangling']);
       const committed = await treeOfCommit(repo.dir, commit);
       expect(committed.get('src/util.ts')?.toString('utf8')).toBe('export const changed = true;\n');
       expect(committed.get('added/deep/file.txt')?.toString('utf8')).toBe('new\n');
       expect(committed.has('doomed.txt')).toBe(false);
       expect(committed.get('README.md')?.toString('utf8')).toBe('# fixture\n');
       expect(committed.size).toBe((await treeOfCommit(source, secondCommit)).size + 1 - 1);
-      const worktrees = await runGit(repo.dir, ['worktree', 'list', '--porcelain']);
+      const worktrees = await runGitCli(repo.dir, ['worktree', 'list', '--porcelain']);
       expect(worktrees).not.toContain(dir);
+    });
+
+    it('reads a commit through openCommit without a working copy, unaffected by copies of it', async () => {
+      const repo = await cloneSource();
+      const view = await backend.openCommit({ repo, commit: firstCommit });
+      expect(view.revision).toBe(firstCommit);
+      const expected = await treeOfCommit(source, firstCommit);
+      const names = [...expected.keys()].sort((left, right) => (left < right ? -1 : left > right ? 1 : 0));
+      expect(await view.listFiles()).toEqual(names);
+      for (const [file, content] of expected) {
+        expect(await view.readFile(file), file).toBe(content.toString('utf8'));
+      }
+      expect(await view.readFile('missing.txt')).toBeNull();
+      expect(await view.readFile('src')).toBeNull();
+      expect((await backend.openCommit({ repo, commit: 'v1' })).revision).toBe(firstCommit);
+      await expectRejectsWith(() => backend.openCommit({ repo, commit: 'no-such-ref' }), 'not_found');
+
+      const workspace = await backend.createWorkingCopy({
+        repo,
+        baseRef: firstCommit,
+        branch: 'view-check',
+        dir: path.join(testDirectory, 'copy'),
+      });
+      await workspace.writeFiles([{ path: 'src/util.ts', content: 'changed\n' }]);
+      await backend.commit({ workspace, message: 'change', author: { name: 'A', email: 'a@example.test' } });
+      expect(await view.readFile('src/util.ts')).toBe('export const one = 1;\n');
+      await backend.removeWorkingCopy({ workspace });
+    });
+
+    it('diffs and commits the same when told which paths changed', async () => {
+      const repo = await cloneSource();
+      const changes = [
+        { path: 'src/util.ts', content: 'export const changed = true;\n' },
+        { path: 'added/deep/file.txt', content: 'new\n' },
+        { path: 'doomed.txt', content: null },
+        { path: 'old-name.txt', content: null },
+        { path: 'moved/new-name.txt', content: 'content that moves\nacross a rename\n' },
+        { path: 'ignored.log', content: 'ignored\n' },
+      ];
+      const paths = [...changes.map((change) => change.path), 'never-written.txt'];
+      const author = { name: 'Run Author', email: 'run@example.test' };
+      const results: Array<{ diff: string; tree: string; again: string }> = [];
+      for (const [index, told] of [undefined, paths].entries()) {
+        const workspace = await backend.createWorkingCopy({
+          repo,
+          baseRef: firstCommit,
+          branch: `told-${index}`,
+          dir: path.join(testDirectory, `copy-${index}`),
+        });
+        await workspace.writeFiles(changes);
+        const options = told === undefined ? {} : { paths: told };
+        const diff = await backend.diff({ workspace, base: firstCommit, ...options });
+        const commit = await backend.commit({ workspace, message: 'Apply', author, ...options });
+        const tree = (await runGitCli(repo.dir, ['rev-parse', `${commit}^{tree}`])).trim();
+        // After the commit the copy is clean, whichever way the commit looked at it.
+        const again = await backend.diff({ workspace, base: commit });
+        results.push({ diff, tree, again });
+        await backend.removeWorkingCopy({ workspace });
+      }
+      expect(results[0]!.diff).toContain('rename from old-name.txt');
+      expect(results[1]).toEqual(results[0]);
+      expect(results[1]!.again).toBe('');
+      await runGitCli(repo.dir, ['fsck', '--no-dangling']);
     });
 
     it('deletes a branch only when no working copy has it, so that a run can start over', async () => {

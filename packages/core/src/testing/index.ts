@@ -29,6 +29,12 @@ export {
   describeGitBackendConformance,
   type GitBackendConformanceFactory,
 } from './git-backend-conformance.ts';
+export {
+  gitFixtureEnvironment,
+  makeGitRepository,
+  type RunGitOptions,
+  runGit,
+} from './git-fixtures.ts';
 export { describeJobQueueConformance, type JobQueueConformanceFactory } from './job-queue-conformance.ts';
 export {
   createMemoryJobQueue,

@@ -131,7 +131,7 @@ async function waitForStatus(
  * order, delays, retries up to maxAttempts with lastError, cancel of queued and running
  * jobs (also through another handle), redelivery after a worker died (crash, then lease
  * expiry), the crash budget (`maxLeaseExpiries`), lease renewal by a live worker,
- * redelivery of jobs interrupted by close, drain, close, and enqueue after close. Timing tests wait on conditions with deadlines;
+ * redelivery of jobs interrupted by close, drain, stats, pause, close, and enqueue after close. Timing tests wait on conditions with deadlines;
  * the whole suite takes a few seconds.
  *
  * Where the port leaves room, the suite holds queues to the strict reading:
@@ -780,6 +780,105 @@ export function describeJobQueueConformance(name: string, factory: JobQueueConfo
         expect([...settled].sort()).toEqual(['closed-1', 'closed-2']);
         for (const signal of recorder.signals.values()) expect(signal.aborted).toBe(true);
         await within(queue.close(), 1000, 'a third close');
+      },
+      testTimeoutMs,
+    );
+
+    it(
+      'stats counts queued and running jobs of every handle, and rejects once closed',
+      async () => {
+        const queue = await open();
+        const other = await open();
+        expect(await queue.stats()).toEqual({ queued: 0, running: 0 });
+        const gate = hang();
+        const recorder = record(async () => gate.promise);
+        await queue.enqueue({ id: 'counted-1', type: 'run', payload: null });
+        await queue.enqueue({ id: 'counted-2', type: 'run', payload: null });
+        await other.enqueue({ id: 'counted-delayed', type: 'run', payload: null, delayMs: 60_000 });
+        expect(await other.stats()).toEqual({ queued: 3, running: 0 });
+        queue.start(recorder.handler, { concurrency: 1 });
+        await waitUntil(() => recorder.deliveries.length === 1, { message: 'one job runs' });
+        expect(await other.stats()).toEqual({ queued: 2, running: 1 });
+        gate.resolve();
+        await waitUntil(async () => (await other.stats()).queued === 1, {
+          message: 'the second job is delivered and finishes',
+        });
+        await waitUntil(async () => (await other.stats()).running === 0, { message: 'nothing runs' });
+        expect(await other.cancel('counted-delayed')).toBe(true);
+        expect(await other.stats()).toEqual({ queued: 0, running: 0 });
+        await queue.close();
+        await expectRejectsWith(() => queue.stats());
+      },
+      testTimeoutMs,
+    );
+
+    it(
+      'pause delivers nothing more, lets running handlers finish with their outcome, and resolves after them',
+      async () => {
+        const queue = await open(shortLeaseMs);
+        const gate = deferred<void>();
+        const recorder = record(async (job) => {
+          if (job.id !== 'paused-fails') await gate.promise;
+          else {
+            await gate.promise;
+            throw new Error('failed while pausing');
+          }
+        });
+        await queue.enqueue({ id: 'paused-running', type: 'run', payload: null });
+        await queue.enqueue({ id: 'paused-fails', type: 'run', payload: null });
+        queue.start(recorder.handler, { concurrency: 2 });
+        await waitUntil(() => recorder.deliveries.length === 2, { message: 'both jobs run' });
+        let pauseDone = false;
+        const paused = queue.pause().then(() => {
+          pauseDone = true;
+        });
+        expect(queue.pause()).toBe(queue.pause());
+        await queue.enqueue({ id: 'paused-waiting', type: 'run', payload: null });
+        // Longer than a lease: a paused handle still renews the leases of its running jobs.
+        await sleep(shortLeaseMs * 2);
+        expect(pauseDone).toBe(false);
+        expect(recorder.ids().sort()).toEqual(['paused-fails', 'paused-running']);
+        for (const signal of recorder.signals.values()) expect(signal.aborted).toBe(false);
+        gate.resolve();
+        await within(paused, 3000, 'pause');
+        expect(await statusOf(queue, 'paused-running')).toBe('succeeded');
+        expect(await queue.get('paused-fails')).toMatchObject({
+          status: 'failed',
+          lastError: 'failed while pausing',
+        });
+        await sleep(100);
+        expect(await queue.get('paused-waiting')).toMatchObject({ status: 'queued', attempts: 0 });
+        expect(recorder.deliveries).toHaveLength(2);
+        await within(queue.pause(), 1000, 'a second pause');
+        const next = await open(shortLeaseMs);
+        const nextRecorder = record();
+        next.start(nextRecorder.handler, { concurrency: 1 });
+        await waitForStatus(next, 'paused-waiting', 'succeeded');
+      },
+      testTimeoutMs,
+    );
+
+    it(
+      'a paused handle still aborts a canceled handler, and close puts back what still runs',
+      async () => {
+        const queue = await open(shortLeaseMs);
+        const recorder = record(async (_job, { signal }) => aborted(signal));
+        await queue.enqueue({ id: 'paused-canceled', type: 'run', payload: null });
+        await queue.enqueue({ id: 'paused-closed', type: 'run', payload: null });
+        queue.start(recorder.handler, { concurrency: 2 });
+        await waitUntil(() => recorder.deliveries.length === 2, { message: 'both jobs run' });
+        const paused = queue.pause();
+        expect(await queue.cancel('paused-canceled')).toBe(true);
+        await waitUntil(() => recorder.signals.get('paused-canceled')?.aborted === true, {
+          message: 'the canceled handler is aborted',
+        });
+        expect(recorder.signals.get('paused-closed')?.aborted).toBe(false);
+        await within(queue.close(), 3000, 'close');
+        await within(paused, 1000, 'pause after close');
+        expect(recorder.signals.get('paused-closed')?.aborted).toBe(true);
+        const next = await open(shortLeaseMs);
+        expect(await statusOf(next, 'paused-canceled')).toBe('canceled');
+        expect(await statusOf(next, 'paused-closed')).toBe('queued');
       },
       testTimeoutMs,
     );

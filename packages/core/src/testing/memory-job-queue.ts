@@ -138,7 +138,8 @@ interface Delivery {
  * aborted and the job stays canceled whatever the handler does then), `drain` (waits until
  * every job of the backing is finished and this handle's handlers have settled) and
  * `close` (idempotent: stops delivering, aborts running handlers, waits for them and puts
- * their jobs back in the queue). A job whose lease expired is delivered again until its
+ * their jobs back in the queue), `pause` (stops delivering; running handlers go on) and
+ * `stats` (counts over the whole backing). A job whose lease expired is delivered again until its
  * lease has expired `maxLeaseExpiries` times; then it is `failed` (see the option).
  * Calls after close reject with a `storage` GoosukeError.
  * Handles created with the same `backing` share jobs, as processes sharing a database.
@@ -173,6 +174,7 @@ export function createMemoryJobQueue(options: MemoryJobQueueOptions = {}): Memor
   let closed = false;
   let crashed = false;
   let closing: Promise<void> | null = null;
+  let pausing: Promise<void> | null = null;
 
   const listener: BackingListener = {
     changed: () => {
@@ -235,7 +237,7 @@ export function createMemoryJobQueue(options: MemoryJobQueueOptions = {}): Memor
     if (crashed) return;
     const now = Date.now();
     renewLeases(now);
-    if (handler === null || closed) return;
+    if (handler === null || closed || pausing !== null) return;
     giveUpExhausted(now);
     while (running.size < concurrency) {
       const record = nextDeliverable(now);
@@ -374,6 +376,24 @@ export function createMemoryJobQueue(options: MemoryJobQueueOptions = {}): Memor
       timer = setInterval(pump, pollIntervalMs);
       timer.unref?.();
       pump();
+    },
+
+    stats: async () => {
+      if (closed || crashed) throw closedError();
+      let queued = 0;
+      let running = 0;
+      for (const record of shared.jobs.values()) {
+        if (record.job.status === 'queued') queued += 1;
+        else if (record.job.status === 'running') running += 1;
+      }
+      return { queued, running };
+    },
+
+    pause: () => {
+      if (pausing !== null) return pausing;
+      // No delivery starts once this is set (pump checks it), so the handlers running now are all there will be.
+      pausing = Promise.all([...running.values()].map((delivery) => delivery.settled)).then(() => undefined);
+      return pausing;
     },
 
     drain: () => {

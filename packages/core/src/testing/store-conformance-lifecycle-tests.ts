@@ -123,7 +123,13 @@ export function describeStoreLifecycle(context: StoreTestContext): void {
         await transaction.messages.insert(message);
         const event = await transaction.runEvents.append(buildRunEvent({ runId: graph.run.id }));
         expect(event.sequence).toBe(1);
-        await transaction.settings.set({ key: 'committed', value: true, updatedAt: lateTimestamp });
+        await transaction.settings.set({
+          secret: false,
+          description: null,
+          key: 'committed',
+          value: true,
+          updatedAt: lateTimestamp,
+        });
         await transaction.models.setEncryptedApiKey(graph.model.id, 'v1.k.committed');
         await transaction.users.setPasswordHash(graph.user.id, '$hash$committed');
         expect(await transaction.extensions.delete(graph.extension.id)).toBe(true);
@@ -151,8 +157,20 @@ export function describeStoreLifecycle(context: StoreTestContext): void {
       await store.runEvents.append(buildRunEvent({ runId: graph.run.id }));
       await store.runEvents.append(buildRunEvent({ runId: graph.run.id }));
       await store.runEvents.append(buildRunEvent({ runId: other.run.id }));
-      await store.settings.set({ key: 'kept', value: { before: true }, updatedAt: lateTimestamp });
-      await store.settings.set({ key: 'removed.inside', value: 1, updatedAt: lateTimestamp });
+      await store.settings.set({
+        secret: false,
+        description: null,
+        key: 'kept',
+        value: { before: true },
+        updatedAt: lateTimestamp,
+      });
+      await store.settings.set({
+        secret: false,
+        description: null,
+        key: 'removed.inside',
+        value: 1,
+        updatedAt: lateTimestamp,
+      });
       await store.models.setEncryptedApiKey(graph.model.id, 'v1.k.before');
       await store.users.setPasswordHash(graph.user.id, '$hash$before');
       const spareRepo = await store.repos.insert(buildRepo());
@@ -184,8 +202,20 @@ export function describeStoreLifecycle(context: StoreTestContext): void {
           await transaction.templates.update(graph.template.id, { prompt: 'changed {{x}}' });
           await transaction.extensions.insert(buildExtension());
           await transaction.extensions.delete(graph.extension.id);
-          await transaction.settings.set({ key: 'kept', value: 'changed', updatedAt: lateTimestamp });
-          await transaction.settings.set({ key: 'added.inside', value: 1, updatedAt: lateTimestamp });
+          await transaction.settings.set({
+            secret: false,
+            description: null,
+            key: 'kept',
+            value: 'changed',
+            updatedAt: lateTimestamp,
+          });
+          await transaction.settings.set({
+            secret: false,
+            description: null,
+            key: 'added.inside',
+            value: 1,
+            updatedAt: lateTimestamp,
+          });
           await transaction.settings.delete('removed.inside');
           throw error;
         }),
@@ -248,7 +278,13 @@ export function describeStoreLifecycle(context: StoreTestContext): void {
         store.transaction(async (outer) => {
           await outer.transaction(async (nested) => {
             await nested.repos.insert(rolledInner);
-            await nested.settings.set({ key: 'nested', value: 1, updatedAt: lateTimestamp });
+            await nested.settings.set({
+              secret: false,
+              description: null,
+              key: 'nested',
+              value: 1,
+              updatedAt: lateTimestamp,
+            });
           });
           await outer.repos.insert(rolledOuter);
           throw error;
@@ -308,7 +344,13 @@ export function describeStoreLifecycle(context: StoreTestContext): void {
       await waitUntil(() => failingHasWritten, { message: 'the first transaction has written' });
       const second = store.transaction(async (handle) => {
         await handle.repos.insert(succeeding);
-        await handle.settings.set({ key: 'second', value: true, updatedAt: lateTimestamp });
+        await handle.settings.set({
+          secret: false,
+          description: null,
+          key: 'second',
+          value: true,
+          updatedAt: lateTimestamp,
+        });
         return 'second';
       });
       release();
@@ -342,7 +384,17 @@ export function describeStoreLifecycle(context: StoreTestContext): void {
         ['templates.get', () => store.templates.get(graph.template.id)],
         ['extensions.list', () => store.extensions.list()],
         ['settings.get', () => store.settings.get('any')],
-        ['settings.set', () => store.settings.set({ key: 'any', value: 1, updatedAt: lateTimestamp })],
+        [
+          'settings.set',
+          () =>
+            store.settings.set({
+              secret: false,
+              description: null,
+              key: 'any',
+              value: 1,
+              updatedAt: lateTimestamp,
+            }),
+        ],
         ['settings.list', () => store.settings.list()],
         ['transaction', () => store.transaction(async () => 'never')],
       ];

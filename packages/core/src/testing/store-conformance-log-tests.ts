@@ -207,6 +207,8 @@ export function describeSettings(context: StoreTestContext): void {
         const setting: Setting = {
           key: `sample.value-${index}`,
           value,
+          secret: false,
+          description: index % 2 === 0 ? null : `${unicodeSample} ${index}`,
           updatedAt: orderedTimestamps[index % 6]!,
         };
         const original = structuredClone(setting);
@@ -219,28 +221,103 @@ export function describeSettings(context: StoreTestContext): void {
       }
     });
 
-    it('set replaces the value and updatedAt of an existing key', async () => {
+    it('keeps the secret flag and the envelope string of a secret as given', async () => {
+      const { settings } = context.store();
+      // Stores never seal or open: a secret's value arrives as an envelope and leaves as one.
+      const secret: Setting = {
+        key: 'discord.bot-token',
+        value: 'gsb1.key-id.bm9uY2U.Y2lwaGVydGV4dA',
+        secret: true,
+        description: 'the Discord bot token',
+        updatedAt: orderedTimestamps[1],
+      };
+      const plain: Setting = {
+        key: 'discord.prefix',
+        value: 'secret',
+        secret: false,
+        description: null,
+        updatedAt: orderedTimestamps[2],
+      };
+      expect(await settings.set(structuredClone(secret))).toEqual(secret);
+      expect(await settings.set(structuredClone(plain))).toEqual(plain);
+      expect(await settings.get(secret.key)).toEqual(secret);
+      expect(await settings.get(plain.key)).toEqual(plain);
+      expect((await settings.list()).map((setting) => [setting.key, setting.secret])).toEqual([
+        ['discord.bot-token', true],
+        ['discord.prefix', false],
+      ]);
+    });
+
+    it('set replaces every field of an existing key, the secret flag and description too', async () => {
       const { settings } = context.store();
       await settings.set({
         key: 'feature.flag',
         value: { on: true, list: [1, 2] },
+        secret: false,
+        description: 'before',
         updatedAt: orderedTimestamps[0],
       });
       const replaced = await settings.set({
         key: 'feature.flag',
         value: ['replaced'],
+        secret: false,
+        description: null,
         updatedAt: lateTimestamp,
       });
-      expect(replaced).toEqual({ key: 'feature.flag', value: ['replaced'], updatedAt: lateTimestamp });
+      expect(replaced).toEqual({
+        key: 'feature.flag',
+        value: ['replaced'],
+        secret: false,
+        description: null,
+        updatedAt: lateTimestamp,
+      });
       expect(await settings.get('feature.flag')).toEqual(replaced);
-      expect(await settings.list()).toEqual([replaced]);
+      const sealed = await settings.set({
+        ...replaced,
+        value: 'envelope',
+        secret: true,
+        description: 'now secret',
+      });
+      expect(await settings.get('feature.flag')).toEqual(sealed);
+      expect(sealed.secret).toBe(true);
+      const unsealed = await settings.set({ ...sealed, value: 3, secret: false });
+      expect(await settings.list()).toEqual([unsealed]);
+      expect(unsealed).toMatchObject({ value: 3, secret: false, description: 'now secret' });
+    });
+
+    it('set refuses an invalid setting and stores nothing', async () => {
+      const { settings } = context.store();
+      const valid: Setting = {
+        key: 'valid.key',
+        value: 1,
+        secret: false,
+        description: null,
+        updatedAt: lateTimestamp,
+      };
+      const invalid: unknown[] = [
+        { ...valid, key: 'Upper.Case' },
+        { ...valid, key: '' },
+        { ...valid, secret: 'yes' },
+        { ...valid, description: 'x'.repeat(501) },
+        { ...valid, updatedAt: 'yesterday' },
+      ];
+      for (const setting of invalid) {
+        await expectRejectsWith(() => settings.set(setting as Setting), 'invalid_input');
+      }
+      expect(await settings.list()).toEqual([]);
     });
 
     it('list gives every setting, ordered by key', async () => {
       const { settings } = context.store();
       const keys = ['zeta', 'm10', 'alpha.beta', 'm2', 'alpha', 'beta', 'alpha.alpha', 'm1'];
       for (const [index, key] of keys.entries()) {
-        await settings.set({ key, value: index, updatedAt: orderedTimestamps[index % 6]! });
+        await settings.set({
+          key,
+          value: index,
+          secret: index % 3 === 0,
+          description: null,
+          updatedAt: orderedTimestamps[index % 6]!,
+        });
       }
       const listed = await settings.list();
       expect(listed.map((setting) => setting.key)).toEqual([
@@ -253,18 +330,34 @@ export function describeSettings(context: StoreTestContext): void {
         'm2',
         'zeta',
       ]);
-      for (const setting of listed) expect(setting.value).toBe(keys.indexOf(setting.key));
+      for (const setting of listed) {
+        expect(setting.value).toBe(keys.indexOf(setting.key));
+        expect(setting.secret).toBe(keys.indexOf(setting.key) % 3 === 0);
+      }
     });
 
     it('delete returns true once, then false, and removes only that key', async () => {
       const { settings } = context.store();
-      await settings.set({ key: 'doomed', value: 1, updatedAt: lateTimestamp });
-      await settings.set({ key: 'kept', value: 2, updatedAt: lateTimestamp });
+      const kept: Setting = {
+        key: 'kept',
+        value: 2,
+        secret: true,
+        description: 'x',
+        updatedAt: lateTimestamp,
+      };
+      await settings.set({
+        key: 'doomed',
+        value: 1,
+        secret: true,
+        description: null,
+        updatedAt: lateTimestamp,
+      });
+      await settings.set(kept);
       expect(await settings.delete('doomed')).toBe(true);
       expect(await settings.get('doomed')).toBeNull();
       expect(await settings.delete('doomed')).toBe(false);
       expect(await settings.delete('never.set')).toBe(false);
-      expect(await settings.list()).toEqual([{ key: 'kept', value: 2, updatedAt: lateTimestamp }]);
+      expect(await settings.list()).toEqual([kept]);
     });
 
     it('settings are copies: mutating inputs or results never changes what is stored', async () => {
@@ -272,6 +365,8 @@ export function describeSettings(context: StoreTestContext): void {
       const input: Setting = {
         key: 'copy.check',
         value: structuredClone(nestedJsonSample),
+        secret: false,
+        description: 'copied',
         updatedAt: lateTimestamp,
       };
       const original = structuredClone(input);

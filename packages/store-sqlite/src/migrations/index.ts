@@ -3,6 +3,7 @@ import { initialSchemaMigration } from './0001-initial-schema.ts';
 import { jobQueueMigration } from './0002-job-queue.ts';
 import { modelCapabilitiesMigration } from './0003-model-capabilities.ts';
 import { authTokensMigration } from './0004-auth-tokens.ts';
+import { settingSecretsMigration } from './0005-setting-secrets.ts';
 
 /** The table in which kysely's Migrator records the migrations it has run. */
 export const migrationTableName = 'goosuke_migrations';
@@ -22,6 +23,7 @@ export const sqliteMigrationProvider: MigrationProvider = {
       '0002_job_queue': jobQueueMigration,
       '0003_model_capabilities': modelCapabilitiesMigration,
       '0004_auth_tokens': authTokensMigration,
+      '0005_setting_secrets': settingSecretsMigration,
     };
   },
 };

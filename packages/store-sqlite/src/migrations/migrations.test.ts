@@ -124,3 +124,40 @@ describe('0004_auth_tokens', () => {
     expect(count('goosuke_refresh_tokens')).toBe(0);
   });
 });
+
+describe('0005_setting_secrets', () => {
+  it('reads settings stored before it as plain settings without a description', async () => {
+    const file = directory.file();
+    await migrateOnly(file, [
+      '0001_initial_schema',
+      '0002_job_queue',
+      '0003_model_capabilities',
+      '0004_auth_tokens',
+    ]);
+    const raw = new Database(file);
+    try {
+      const columns = raw.prepare("select name from pragma_table_info('goosuke_settings')").pluck().all();
+      expect(columns).not.toContain('secret');
+      raw
+        .prepare('insert into goosuke_settings (key, value, updated_at) values (?, ?, ?)')
+        .run('old.flag', '{"on":true}', '2026-01-02T03:04:05.000Z');
+    } finally {
+      raw.close();
+    }
+
+    const store = directory.track(await createSqliteStore({ database: file }));
+    const old = {
+      key: 'old.flag',
+      value: { on: true },
+      secret: false,
+      description: null,
+      updatedAt: '2026-01-02T03:04:05.000Z',
+    };
+    expect(await store.settings.get('old.flag')).toEqual(old);
+    const secret = await store.settings.set({ ...old, value: 'sealed', secret: true, description: 'why' });
+    expect(await store.settings.list()).toEqual([secret]);
+    expect(store.database.prepare('select secret from goosuke_settings').pluck().get()).toBe(1);
+    // The CHECK keeps the flag a boolean even for writes behind the store's back.
+    expect(() => store.database.prepare('update goosuke_settings set secret = 2').run()).toThrow(/CHECK/);
+  });
+});

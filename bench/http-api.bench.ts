@@ -1,0 +1,259 @@
+// Benchmark: the REST API (@goosuke/adapter-http) on the real stack (`createDefaultGoosuke`:
+// SQLite file store and job queue, scrypt, isomorphic-git) in a temp data directory, loaded
+// with autocannon over loopback.
+//
+//   npm run bench -- http-api      (builds first: the bench imports the built packages)
+//
+// 1. Reads: requests per second of `GET /api/v1/tasks/{id}` with a valid bearer token (a login
+//    JWT; a task with 4 messages and 6 queued runs, about 4.5 KB of JSON), against a bare
+//    Express app (the same Express, in the same process, on another port) whose handler sends
+//    the exact same body with `res.json`. Each side gets an untimed 2 s warm-up, then the two
+//    take turns for 5 rounds of 4 s (who goes first alternates); the figure is the median of the
+//    rounds' Goosuke rps / bare rps, each ratio from back-to-back runs, so that load from other
+//    processes on a shared machine shifts both sides of a ratio alike. Target: >= 0.5.
+// 2. Writes: latency of `POST /api/v1/tasks/{id}/runs` (an instruction on 2 model profiles from
+//    the task's branch) under 50 concurrent connections for 8 s after a 2 s warm-up, workers not
+//    started (the request stores the message and runs and enqueues one job per run; the queue
+//    just fills). Target: p99 <= 200 ms, and every response a 202 (any other status, error or
+//    timeout fails the bench).
+//
+// The servers run on this process's main thread; autocannon runs in one worker thread
+// (`workers: 1`), so on 2 cores the server and the load generator each have a core. With
+// autocannon on the server's own thread, its cost per request is added to both sides alike,
+// which pulls the ratio towards 1 and flatters the slower side. Exits with code 1 when a
+// target is missed.
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createHttpServer, type HttpServer } from '@goosuke/adapter-http';
+import { createDefaultGoosuke, readDefaultGoosukeConfig } from '@goosuke/cli';
+import autocannon from 'autocannon';
+import express from 'express';
+import { median } from './run-fixture.ts';
+
+const readRounds = 5;
+const readSeconds = 4;
+const warmUpSeconds = 2;
+const readConnections = 10;
+const writeSeconds = 8;
+const writeConnections = 50;
+const targetRatio = 0.5;
+const targetP99Ms = 200;
+
+const directory = mkdtempSync(join(tmpdir(), 'goosuke-http-api-bench-'));
+
+/** A repository with one commit on `main`, as tasks need a real repo to start runs from. */
+function createRepository(path: string): void {
+  mkdirSync(join(path, 'src'), { recursive: true });
+  writeFileSync(
+    join(path, 'src', 'greet.ts'),
+    "export function greet(name: string): string {\n  return 'Hello ' + name;\n}\n",
+  );
+  const env = {
+    PATH: process.env.PATH ?? '',
+    HOME: directory,
+    GIT_CONFIG_NOSYSTEM: '1',
+    GIT_AUTHOR_NAME: 'Bench',
+    GIT_AUTHOR_EMAIL: 'bench@example.test',
+    GIT_COMMITTER_NAME: 'Bench',
+    GIT_COMMITTER_EMAIL: 'bench@example.test',
+  };
+  for (const args of [
+    ['init', '-q', '-b', 'main'],
+    ['add', '-A'],
+    ['commit', '-q', '-m', 'initial'],
+  ]) {
+    execFileSync('git', args, { cwd: path, env });
+  }
+}
+
+/** autocannon from a worker thread; throws when it cannot run at all. */
+function load(options: autocannon.Options): Promise<autocannon.Result> {
+  return autocannon({ workers: 1, ...options });
+}
+
+/** Every failure autocannon counts, as one line; empty when there is none. */
+function failures(result: autocannon.Result): string {
+  const counts = {
+    errors: result.errors,
+    timeouts: result.timeouts,
+    non2xx: result.non2xx,
+    resets: result.resets,
+    mismatches: result.mismatches,
+  };
+  return Object.entries(counts)
+    .filter(([, count]) => count > 0)
+    .map(([name, count]) => `${count} ${name}`)
+    .join(', ');
+}
+
+let api: HttpServer | null = null;
+let bare: Server | null = null;
+let closeGoosuke: (() => Promise<void>) | null = null;
+try {
+  const source = join(directory, 'source');
+  createRepository(source);
+  const env = {
+    GOOSUKE_SECRET_KEY: randomBytes(32).toString('base64url'),
+    GOOSUKE_JWT_SECRET: randomBytes(32).toString('base64url'),
+    GOOSUKE_SCRYPT_COST: 'N=1024,r=8,p=1',
+    GOOSUKE_DATA_DIR: join(directory, 'data'),
+  };
+  const goosuke = await createDefaultGoosuke(readDefaultGoosukeConfig(env, directory), {
+    env: { OPENAI_API_KEY: 'test-key' },
+  });
+  closeGoosuke = () => goosuke.close();
+
+  const password = 'correct horse battery staple';
+  const user = await goosuke.users.create({ username: 'bench', password, role: 'member' });
+  const { accessToken } = await goosuke.auth.login({ username: 'bench', password });
+  const models = await Promise.all(
+    ['gpt-4.1', 'gpt-4.1-mini'].map((modelName) =>
+      goosuke.models.create({ provider: 'openai', modelName, baseUrl: 'http://127.0.0.1:9/v1' }),
+    ),
+  );
+  const modelIds = models.map((model) => model.id);
+  const repo = await goosuke.repos.create({ url: source });
+  const { task } = await goosuke.tasks.create({
+    repoId: repo.id,
+    message: 'Make greet() use a template literal.',
+    createdBy: user.id,
+  });
+  for (const instruction of [
+    'Use a template literal in greet().',
+    'Also add a JSDoc comment to greet().',
+    'Export a default greeting as a constant.',
+  ]) {
+    await goosuke.runs.create(task.id, { instruction, models: modelIds, createdBy: user.id });
+  }
+
+  api = await createHttpServer(goosuke, {
+    port: 0,
+    writeRateLimit: { limit: 100_000_000 },
+  });
+  const taskUrl = `${api.url}/api/v1/tasks/${task.id}`;
+  const authorization = `Bearer ${accessToken}`;
+  const answer = await fetch(taskUrl, { headers: { authorization } });
+  const body = await answer.text();
+  if (answer.status !== 200) throw new Error(`GET ${taskUrl} answered ${answer.status}: ${body}`);
+  const detail = JSON.parse(body) as { messages: unknown[]; runs: unknown[] };
+
+  // The baseline: the same Express, a handler that only serialises the same object.
+  const app = express();
+  app.disable('x-powered-by');
+  app.get('/api/v1/tasks/:id', (_request, response) => {
+    response.json(detail);
+  });
+  bare = await new Promise<Server>((resolve, reject) => {
+    const listening = app.listen(0, '127.0.0.1', (error?: Error) => {
+      if (error) reject(error);
+      else resolve(listening);
+    });
+  });
+  const bareUrl = `http://127.0.0.1:${(bare.address() as AddressInfo).port}/api/v1/tasks/${task.id}`;
+  const bareBody = await (await fetch(bareUrl)).text();
+  if (bareBody !== body) throw new Error('the bare handler does not send the same body');
+  console.log(
+    `GET /api/v1/tasks/{id}: ${body.length} bytes (${detail.messages.length} messages, ${detail.runs.length} runs)`,
+  );
+
+  const read = (url: string, seconds: number, headers: Record<string, string> = {}) =>
+    load({ url, headers, connections: readConnections, duration: seconds });
+  await read(taskUrl, warmUpSeconds, { authorization });
+  await read(bareUrl, warmUpSeconds);
+  const goosukeRps: number[] = [];
+  const bareRps: number[] = [];
+  const ratios: number[] = [];
+  const readRows: string[] = [];
+  for (let round = 1; round <= readRounds; round++) {
+    // Alternating which side goes first evens out drift (thermal, other load) over the rounds.
+    const order = round % 2 === 1 ? ['goosuke', 'bare'] : ['bare', 'goosuke'];
+    const measured: Record<string, autocannon.Result> = {};
+    for (const side of order) {
+      measured[side] =
+        side === 'goosuke'
+          ? await read(taskUrl, readSeconds, { authorization })
+          : await read(bareUrl, readSeconds);
+      const failed = failures(measured[side]);
+      if (failed !== '') throw new Error(`GET on the ${side} server: ${failed}`);
+    }
+    const ours = measured.goosuke!.requests.average;
+    const theirs = measured.bare!.requests.average;
+    goosukeRps.push(ours);
+    bareRps.push(theirs);
+    ratios.push(ours / theirs);
+    readRows.push(
+      `| ${round} | ${Math.round(ours)} | ${measured.goosuke!.latency.p99} | ${Math.round(theirs)} | ${measured.bare!.latency.p99} | ${(ours / theirs).toFixed(3)} |`,
+    );
+  }
+  const ratio = median(ratios);
+
+  const runsUrl = `${taskUrl}/runs`;
+  const write = (seconds: number) =>
+    load({
+      url: runsUrl,
+      method: 'POST',
+      headers: { authorization, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        instruction: 'Rename greet() to sayHello() and update its callers.',
+        models: modelIds,
+        baseRef: 'main',
+      }),
+      connections: writeConnections,
+      duration: seconds,
+    });
+  const warmUp = await write(warmUpSeconds);
+  const posted = await write(writeSeconds);
+  const writeFailures = [failures(warmUp), failures(posted)].filter((text) => text !== '').join('; ');
+  const statuses = Object.keys(posted.statusCodeStats).join(', ');
+  const queued = await goosuke.runs.list({ taskId: task.id, limit: 1 });
+  if (queued.items.length === 0) throw new Error('no run was stored');
+
+  console.log('');
+  console.log(
+    `| GET round (${readConnections} connections, ${readSeconds} s) | Goosuke rps | Goosuke p99 ms | bare Express rps | bare p99 ms | ratio |`,
+  );
+  console.log('| ---: | ---: | ---: | ---: | ---: | ---: |');
+  for (const row of readRows) console.log(row);
+  console.log(
+    `| median | ${Math.round(median(goosukeRps))} | | ${Math.round(median(bareRps))} | | ${ratio.toFixed(3)} |`,
+  );
+  console.log('');
+  console.log(
+    `| POST /tasks/{id}/runs (${writeConnections} connections, ${writeSeconds} s) | requests | rps | p50 ms | p90 ms | p99 ms | max ms | statuses |`,
+  );
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
+  console.log(
+    `| ${modelIds.length} runs each, workers stopped | ${posted.requests.total} | ${Math.round(posted.requests.average)} | ${posted.latency.p50} | ${posted.latency.p90} | ${posted.latency.p99} | ${posted.latency.max} | ${statuses} |`,
+  );
+  console.log('');
+
+  const readPass = ratio >= targetRatio;
+  const latencyPass = posted.latency.p99 <= targetP99Ms;
+  const statusPass = writeFailures === '' && statuses === '202';
+  console.log(
+    `http-api: GET /tasks/{id} rps vs bare Express ${ratio.toFixed(3)} (target >= ${targetRatio}): ${readPass ? 'PASS' : 'FAIL'}`,
+  );
+  console.log(
+    `http-api: POST /tasks/{id}/runs p99 ${posted.latency.p99} ms under ${writeConnections} connections (target <= ${targetP99Ms} ms): ${latencyPass ? 'PASS' : 'FAIL'}`,
+  );
+  console.log(
+    `http-api: POST /tasks/{id}/runs answers 202 only: ${statusPass ? 'PASS' : `FAIL (${writeFailures || `statuses ${statuses}`})`}`,
+  );
+  process.exitCode = readPass && latencyPass && statusPass ? 0 : 1;
+} finally {
+  await api?.close();
+  if (bare !== null) {
+    const server = bare;
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+  }
+  await closeGoosuke?.();
+  rmSync(directory, { recursive: true, force: true });
+}

@@ -1,0 +1,81 @@
+import type { FileChange } from '../domain/index.ts';
+import { GoosukeError } from '../errors/index.ts';
+import type { CommitFiles, Workspace } from '../ports/workspace.ts';
+
+/** A run's working copy that can be read before it exists; see {@link createDeferredWorkspace}. */
+export interface DeferredWorkspace extends Workspace {
+  /**
+   * Every path of the change sets written so far, in the form given; undefined when some path was
+   * not in normal form (`a/./b`, `a//b`, `../x`), so that a caller cannot be misled about which
+   * files may have changed.
+   */
+  writtenPaths(): string[] | undefined;
+}
+
+/** Options of {@link createDeferredWorkspace}. */
+export interface DeferredWorkspaceOptions {
+  /** Where the copy is (being) made. */
+  root: string;
+  /** The commit the copy is made from. */
+  base: CommitFiles;
+  /**
+   * Makes the copy, or returns the one being made: called on the first write (and by the owner
+   * whenever it likes; it must return the same promise every time). A failure surfaces on the
+   * first write.
+   */
+  copy: () => Promise<Workspace>;
+}
+
+const normalPath = /^(?!\/)(?:(?!\.\.?(?:\/|$))[^/]+\/)*(?!\.\.?$)[^/]+$/;
+
+/**
+ * The working copy of a run as its agent sees it while the copy is still being made: until the
+ * first write, reads come from the base commit (a fresh copy holds exactly those files, and
+ * nothing else writes to it), so the agent can choose its context and start its model call
+ * before the copy exists; the first write makes the copy (unless the owner started it already)
+ * and waits for it, and every later read goes to the copy. Its
+ * `revision` is the base commit until then (context rankings are shared by revision).
+ *
+ * Only for agents that change files through `writeFiles` alone (Goosuke's edit agent): a tool
+ * that needs the directory itself (an agent CLI) must await the copy instead.
+ */
+export function createDeferredWorkspace(options: DeferredWorkspaceOptions): DeferredWorkspace {
+  const { base, copy } = options;
+  let writing = false;
+  let normal = true;
+  const written = new Set<string>();
+  const ready = async (): Promise<Workspace> => {
+    try {
+      return await copy();
+    } catch (error) {
+      // Not an InvalidInputError even if the copy's was: the agent would take that for a
+      // refusal of its edit and ask the model again, when the run cannot go on at all.
+      if (GoosukeError.isInstance(error) && error.code !== 'invalid_input') throw error;
+      throw new GoosukeError('internal', `the working copy ${options.root} could not be made`, {
+        cause: error,
+      });
+    }
+  };
+  return {
+    root: options.root,
+    get revision() {
+      return writing ? undefined : base.revision;
+    },
+    async listFiles(listOptions) {
+      return writing ? (await ready()).listFiles(listOptions) : base.listFiles(listOptions);
+    },
+    async readFile(path) {
+      return writing ? (await ready()).readFile(path) : base.readFile(path);
+    },
+    async writeFiles(changes: readonly FileChange[]) {
+      writing = true;
+      await (await ready()).writeFiles(changes);
+      // All or nothing: a refused change set wrote nothing, so only a written one is recorded.
+      for (const change of changes) {
+        written.add(change.path);
+        if (!normalPath.test(change.path)) normal = false;
+      }
+    },
+    writtenPaths: () => (normal ? [...written] : undefined),
+  };
+}
