@@ -530,6 +530,13 @@ export function createIsomorphicGitBackend(options: IsomorphicGitBackendOptions 
     if (fs.existsSync(snapshot)) return snapshot;
     const building = `${snapshot}.building-${process.pid}`;
     await rm(building, { recursive: true, force: true });
+    // Half-built snapshots of processes that died while building (any tree): nobody finishes them.
+    for (const name of await readdir(snapshots).catch(() => [] as string[])) {
+      const owner = /\.building-(\d+)$/.exec(name)?.[1];
+      if (owner !== undefined && Number(owner) !== process.pid && !processAlive(Number(owner))) {
+        await rm(path.join(snapshots, name), { recursive: true, force: true }).catch(() => undefined);
+      }
+    }
     await mkdir(building, { recursive: true });
     const built = await buildSnapshotInWorker({
       root: building,
@@ -1193,6 +1200,17 @@ export function createIsomorphicGitBackend(options: IsomorphicGitBackendOptions 
 }
 
 /** The directory a local remote (path or `file:` URL) names. */
+/** Whether a process with this id exists (on this machine: clones are local). */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists but belongs to someone else.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 function localPathOf(url: string): string {
   return url.startsWith('file:') ? fileURLToPath(url) : path.resolve(url);
 }

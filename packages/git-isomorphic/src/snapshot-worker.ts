@@ -43,6 +43,12 @@ async function build(input: SnapshotWorkerInput): Promise<void> {
   });
 }
 
+// The parent died (its channel closed) before the build ended: nobody will use the result.
+let finished = false;
+process.once('disconnect', () => {
+  if (!finished) process.exit(1);
+});
+
 process.once('message', (input: SnapshotWorkerInput) => {
   build(input)
     .then(
@@ -54,5 +60,8 @@ process.once('message', (input: SnapshotWorkerInput) => {
           code: (error as { code?: string }).code,
         }),
     )
-    .finally(() => process.disconnect?.());
+    .finally(() => {
+      finished = true;
+      process.disconnect?.();
+    });
 });

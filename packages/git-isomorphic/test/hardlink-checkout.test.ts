@@ -1,4 +1,5 @@
-import { appendFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { appendFile, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -69,5 +70,31 @@ describe("'hardlink' checkouts", () => {
     expect((await runGit(repo.dir, ['ls-tree', commit, 'bin/run.sh'])).startsWith('100755')).toBe(true);
     await backend.removeWorkingCopy({ workspace: one });
     await backend.removeWorkingCopy({ workspace: two });
+  });
+
+  it('sweeps the half-built snapshots of processes that died while building', async () => {
+    const backend = createIsomorphicGitBackend({ checkout: 'hardlink' });
+    const repo = await backend.clone({ url: source, dir: path.join(scratch, 'clone-sweep') });
+    const snapshots = path.join(repo.dir, '.git', 'goosuke', 'snapshots');
+    // A process id that existed and is gone: a child that has exited.
+    const child = spawn(process.execPath, ['-e', '0']);
+    const deadPid = child.pid!;
+    await new Promise((resolve) => child.once('exit', resolve));
+    const stale = path.join(snapshots, `${'a'.repeat(40)}.building-${deadPid}`);
+    const alive = path.join(snapshots, `${'b'.repeat(40)}.building-${process.ppid}`);
+    await mkdir(path.join(stale, 'src'), { recursive: true });
+    await mkdir(alive, { recursive: true });
+
+    const copy = await backend.createWorkingCopy({
+      repo,
+      baseRef: 'main',
+      branch: 'sweep',
+      dir: path.join(scratch, 'sweep-copy'),
+    });
+    const names = await readdir(snapshots);
+    expect(names).not.toContain(path.basename(stale));
+    expect(names).toContain(path.basename(alive));
+    expect(names.filter((name) => /^[0-9a-f]{40}$/.test(name))).toHaveLength(1);
+    await backend.removeWorkingCopy({ workspace: copy });
   });
 });

@@ -68,9 +68,12 @@ describe('a worker process that dies in the middle of a run', () => {
       // The first call never answers in time: the worker is killed while it waits.
       fake.respond({ kind: 'reply', text: reply, delayMs: 60_000 }, { kind: 'reply', text: reply });
 
+      // The killed worker's lease is short (TEST_LEASE_MS) so that its job comes back soon; this
+      // process's own lease is long, so that a slow moment of a loaded test machine (a module
+      // loaded and compiled on first use) cannot cost it the job and start the run a third time.
       const goosuke = await createDefaultGoosuke(readDefaultGoosukeConfig(env, scratch.dir), {
         env,
-        leaseMs: 600,
+        leaseMs: 30_000,
         maxProviderRetries: 0,
       });
       cleanups.push(() => goosuke.close());
@@ -102,8 +105,8 @@ describe('a worker process that dies in the middle of a run', () => {
 
       goosuke.runs.startWorkers({ concurrency: 1, recoverEveryMs: 60_000 });
       const [done] = await goosuke.runs.waitFor([runId]);
-      expect(done!.status).toBe('succeeded');
       const events = await goosuke.runs.events(runId);
+      expect(done!.status, JSON.stringify(events.map((event) => event.message))).toBe('succeeded');
       expect(
         events.filter((event) => event.type === 'run-started').map((event) => event.data.attempt),
       ).toEqual([1, 2]);
