@@ -132,10 +132,10 @@ export async function readIndexFile(file: string): Promise<IndexSnapshot> {
 }
 
 /**
- * Writes a version 2 index holding `entries` (stage 0), sorted by path bytes as git requires,
- * through a temporary file and a rename so readers never see half an index.
+ * Encodes a version 2 index holding `entries` (stage 0), sorted by path bytes as git requires.
+ * The result can be written to any number of index files (see {@link writeIndexBytes}).
  */
-export async function writeIndexFile(file: string, entries: Iterable<IndexEntry>): Promise<void> {
+export function encodeIndex(entries: Iterable<IndexEntry>): Buffer {
   // Code point order is UTF-8 byte order: no Buffer per path to sort by.
   const sorted = [...entries].sort((left, right) => compareCodePoints(left.path, right.path));
   const lengths = sorted.map((entry) => Buffer.byteLength(entry.path, 'utf8'));
@@ -164,7 +164,34 @@ export async function writeIndexFile(file: string, entries: Iterable<IndexEntry>
     offset += (62 + length + 8) & ~7;
   });
   createHash('sha1').update(buffer.subarray(0, size)).digest().copy(buffer, size);
+  return buffer;
+}
+
+/**
+ * Writes an encoded index through a temporary file and a rename, so readers never see half an
+ * index; resolves with the identity of the file written (inode, size, mtime: what a cache of
+ * read indexes compares) and its mtime in nanoseconds (the racy-git reference).
+ */
+export async function writeIndexBytes(
+  file: string,
+  bytes: Uint8Array,
+): Promise<{ identity: string; writtenAtNanoseconds: bigint }> {
   const temporary = `${file}.goosuke-${process.pid}-${Date.now()}.tmp`;
-  await writeFile(temporary, buffer);
+  await writeFile(temporary, bytes);
   await rename(temporary, file);
+  const stats = await stat(file, { bigint: true });
+  return { identity: indexIdentity(stats), writtenAtNanoseconds: stats.mtimeNs };
+}
+
+/** What tells one written index file from another: inode, size and mtime. */
+export function indexIdentity(stats: BigIntStats): string {
+  return `${stats.ino}:${stats.size}:${stats.mtimeNs}`;
+}
+
+/** Writes a version 2 index holding `entries` (see {@link encodeIndex}, {@link writeIndexBytes}). */
+export async function writeIndexFile(
+  file: string,
+  entries: Iterable<IndexEntry>,
+): Promise<{ identity: string; writtenAtNanoseconds: bigint }> {
+  return writeIndexBytes(file, encodeIndex(entries));
 }

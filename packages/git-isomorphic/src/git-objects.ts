@@ -82,11 +82,54 @@ export async function flattenTree(gitdir: string, treeOid: string, cache: object
   return { files, trees };
 }
 
+/** The direct children of one directory of a flat tree. */
+interface DirectoryListing {
+  files: Array<{ name: string; path: string }>;
+  directories: Array<{ name: string; path: string }>;
+}
+
+/** The tree ids of each flat tree, as a set: trees a commit on it need not write again. */
+const knownTrees = new WeakMap<FlatTree, Set<string>>();
+
+/** Children by directory of each flat tree, built once: every commit on that parent reuses them. */
+const listings = new WeakMap<FlatTree, Map<string, DirectoryListing>>();
+
+function listingOf(flat: FlatTree): Map<string, DirectoryListing> {
+  let listing = listings.get(flat);
+  if (listing !== undefined) return listing;
+  const built = new Map<string, DirectoryListing>();
+  const at = (directory: string): DirectoryListing => {
+    let held = built.get(directory);
+    if (held === undefined) {
+      held = { files: [], directories: [] };
+      built.set(directory, held);
+    }
+    return held;
+  };
+  flat.files.forEach((_, file) => {
+    const slash = file.lastIndexOf('/');
+    at(slash < 0 ? '' : file.slice(0, slash)).files.push({ name: file.slice(slash + 1), path: file });
+  });
+  flat.trees.forEach((_, directory) => {
+    if (directory === '') return;
+    const slash = directory.lastIndexOf('/');
+    at(slash < 0 ? '' : directory.slice(0, slash)).directories.push({
+      name: directory.slice(slash + 1),
+      path: directory,
+    });
+  });
+  listing = built;
+  listings.set(flat, listing);
+  return listing;
+}
+
 /**
  * Writes the trees of `files` bottom-up into `objectsDirectory` and returns the root tree id.
  * Only directories where `files` differs from `parent` (the parent commit's tree) are built:
  * every other subtree keeps its id from `parent`, and trees `parent` already holds are not
- * written again. A directory left without entries disappears, as in git.
+ * written again. A directory left without entries disappears, as in git. The work (and the
+ * memory) grows with the changed directories, not with the repository: a dirty directory's
+ * entries come from the parent's listing of it plus the added files.
  */
 export async function buildTree(
   objectsDirectory: string,
@@ -100,9 +143,13 @@ export async function buildTree(
       if (directory === '') break;
     }
   };
+  const added: string[] = [];
   for (const [filePath, file] of files) {
     const before = parent.files.get(filePath);
-    if (before === undefined || before.oid !== file.oid || before.mode !== file.mode) markDirty(filePath);
+    if (before === undefined) {
+      added.push(filePath);
+      markDirty(filePath);
+    } else if (before.oid !== file.oid || before.mode !== file.mode) markDirty(filePath);
   }
   for (const filePath of parent.files.keys()) if (!files.has(filePath)) markDirty(filePath);
   const parentRoot = parent.trees.get('');
@@ -117,34 +164,34 @@ export async function buildTree(
     oid: string;
   }
   const entries = new Map<string, Entry[]>();
-  for (const directory of dirty) entries.set(directory, []);
-  // The topmost unchanged directory above each unchanged one: a whole subtree kept by its id.
-  const keptTop = new Map<string, string>();
-  const keptSubtrees = new Set<string>();
-  for (const [filePath, file] of files) {
-    const directory = parentOf(filePath);
-    const own = entries.get(directory);
-    if (own !== undefined) {
-      const name = directory === '' ? filePath : filePath.slice(directory.length + 1);
-      own.push({ sortKey: name, name, mode: file.mode, oid: file.oid });
-      continue;
+  const listing = listingOf(parent);
+  for (const directory of dirty) {
+    const own: Entry[] = [];
+    const held = listing.get(directory);
+    if (held !== undefined) {
+      for (const { name, path: filePath } of held.files) {
+        const file = files.get(filePath);
+        if (file !== undefined) own.push({ sortKey: name, name, mode: file.mode, oid: file.oid });
+      }
+      // An unchanged subdirectory is kept whole by its id; a changed one is added once built.
+      for (const { name, path: directoryPath } of held.directories) {
+        if (dirty.has(directoryPath)) continue;
+        own.push({ sortKey: `${name}/`, name, mode: 0o40000, oid: parent.trees.get(directoryPath)! });
+      }
     }
-    let top = keptTop.get(directory);
-    if (top === undefined) {
-      top = directory;
-      while (!dirty.has(parentOf(top))) top = parentOf(top);
-      keptTop.set(directory, top);
-    }
-    if (!keptSubtrees.has(top)) {
-      keptSubtrees.add(top);
-      const oid = parent.trees.get(top);
-      if (oid === undefined)
-        throw new Error(`the unchanged directory ${top} is missing from the parent tree`);
-      const name = top.slice(top.lastIndexOf('/') + 1);
-      entries.get(parentOf(top))!.push({ sortKey: `${name}/`, name, mode: 0o40000, oid });
-    }
+    entries.set(directory, own);
   }
-  const known = new Set(parent.trees.values());
+  for (const filePath of added) {
+    const directory = parentOf(filePath);
+    const file = files.get(filePath)!;
+    const name = directory === '' ? filePath : filePath.slice(directory.length + 1);
+    entries.get(directory)!.push({ sortKey: name, name, mode: file.mode, oid: file.oid });
+  }
+  let known = knownTrees.get(parent);
+  if (known === undefined) {
+    known = new Set(parent.trees.values());
+    knownTrees.set(parent, known);
+  }
   // Deepest directories first, so every subtree id is known before its parent is hashed.
   const order = [...dirty].sort((left, right) => depth(right) - depth(left));
   let rootOid = '';

@@ -21,12 +21,14 @@ import { checkoutFiles } from './checkout-files.ts';
 import { createDirectoryWorkspace } from './directory-workspace.ts';
 import { redact, translateGitError } from './git-errors.ts';
 import {
+  encodeIndex,
   entryMatchesFields,
   type IndexEntry,
   type IndexSnapshot,
+  indexIdentity,
   readIndexFile,
   statFields,
-  writeIndexFile,
+  writeIndexBytes,
 } from './git-index-file.ts';
 import {
   buildTree,
@@ -120,6 +122,39 @@ const sharedEntries = ['objects', 'refs', 'packed-refs', 'config', 'info', 'shal
 const hexId = /^[0-9a-f]{40}$/;
 /** Makes trash names unique within the process. */
 let trashCounter = 0;
+
+/** A file as a comparison found it: its index entry when unchanged, else as scanned. */
+type FileState = IndexEntry | ScannedFile;
+
+/**
+ * A working copy compared with its index: a file not in `changes` is as its index entry in
+ * `index` says; a file in `changes` is as scanned there, or absent when null.
+ */
+interface Comparison {
+  index: ReadonlyMap<string, IndexEntry>;
+  changes: Map<string, ScannedFile | null>;
+}
+
+/** The state of `file` in a comparison; undefined when the working copy does not have it. */
+function stateOf(comparison: Comparison, file: string): FileState | undefined {
+  if (comparison.changes.has(file)) return comparison.changes.get(file) ?? undefined;
+  return comparison.index.get(file);
+}
+
+/** Visits every file the working copy has, by a comparison. */
+function forEachFile(comparison: Comparison, visit: (file: string, state: FileState) => void): void {
+  comparison.index.forEach((entry, file) => {
+    if (!comparison.changes.has(file)) visit(file, entry);
+  });
+  comparison.changes.forEach((scan, file) => {
+    if (scan !== null) visit(file, scan);
+  });
+}
+
+/** The content read while scanning, if it was. */
+function contentOf(state: FileState): Buffer | null {
+  return 'content' in state ? state.content : null;
+}
 
 /**
  * The GitBackend port on isomorphic-git (pure JavaScript, no git binary needed).
@@ -297,8 +332,7 @@ export function createIsomorphicGitBackend(options: IsomorphicGitBackendOptions 
     const file = path.join(copy.gitdir, 'index');
     let identity: string;
     try {
-      const stats = fs.statSync(file, { bigint: true });
-      identity = `${stats.ino}:${stats.size}:${stats.mtimeNs}`;
+      identity = indexIdentity(fs.statSync(file, { bigint: true }));
     } catch {
       return readIndexFile(file);
     }
@@ -307,6 +341,22 @@ export function createIsomorphicGitBackend(options: IsomorphicGitBackendOptions 
     const snapshot = await readIndexFile(file);
     indexes.set(copy.gitdir, { identity, snapshot });
     return snapshot;
+  };
+  /**
+   * Writes a copy's index (encoded `bytes`, else `entries` encoded) and keeps `entries` as its
+   * read form, so the copy never reads back what it just wrote. `entries` is shared from then
+   * on: the caller must not change it.
+   */
+  const storeIndex = async (
+    copy: WorkingCopy,
+    entries: Map<string, IndexEntry>,
+    bytes: Buffer = encodeIndex(entries.values()),
+  ): Promise<void> => {
+    const written = await writeIndexBytes(path.join(copy.gitdir, 'index'), bytes);
+    indexes.set(copy.gitdir, {
+      identity: written.identity,
+      snapshot: { entries, writtenAtNanoseconds: written.writtenAtNanoseconds },
+    });
   };
 
   /** Texts of blobs read from working copies, shared by every copy (see `readUnchanged`). */
@@ -463,63 +513,78 @@ export function createIsomorphicGitBackend(options: IsomorphicGitBackendOptions 
   };
 
   /**
-   * The index stat data of every regular file of a snapshot. A hard link shares its inode, so
-   * its size, mtime, inode, device and owner are the snapshot file's (only ctime moves with each
-   * new link, and it is not compared): read once per snapshot instead of an `lstat` per link.
+   * The index of a copy hard-linked from a snapshot, built once per snapshot: a hard link shares
+   * its inode, so its size, mtime, inode, device and owner are the snapshot file's (only ctime
+   * moves with each new link, and it is not compared). `entries` holds every regular file
+   * (symbolic links are per copy) and `bytes` their encoding: most copies write those bytes and
+   * share the entries as their read index, instead of an `lstat` and an entry per file each.
    * Keyed by the snapshot's path and its directory's inode, so a snapshot deleted and rebuilt
    * under the same name is read again.
    */
-  const snapshotStats = new Map<string, Map<string, ReturnType<typeof statFields>>>();
-  const snapshotStatsOf = (snapshot: string, files: ReadonlyArray<[string, TreeFile]>) => {
+  const snapshotIndexes = new Map<string, { entries: Map<string, IndexEntry>; bytes: Buffer | null }>();
+  const snapshotIndexOf = (snapshot: string, files: ReadonlyArray<[string, TreeFile]>) => {
     const key = `${snapshot}\0${fs.statSync(snapshot).ino}`;
-    let stats = snapshotStats.get(key);
-    if (stats === undefined) {
-      stats = new Map();
+    let image = snapshotIndexes.get(key);
+    if (image === undefined) {
+      const entries = new Map<string, IndexEntry>();
       for (const [file, entry] of files) {
-        if (entry.mode !== 0o120000)
-          stats.set(file, statFields(fs.lstatSync(childPath(snapshot, file), { bigint: true })));
+        if (entry.mode === 0o120000) continue;
+        const stats = statFields(fs.lstatSync(childPath(snapshot, file), { bigint: true }));
+        entries.set(file, { path: file, oid: entry.oid, mode: entry.mode, ...stats });
       }
-      if (snapshotStats.size >= 8) snapshotStats.delete(snapshotStats.keys().next().value!);
-      snapshotStats.set(key, stats);
+      image = { entries, bytes: null };
+      if (snapshotIndexes.size >= 8) snapshotIndexes.delete(snapshotIndexes.keys().next().value!);
+      snapshotIndexes.set(key, image);
     }
-    return stats;
+    return image;
   };
 
   /**
-   * Hard-links every file of the snapshot at `snapshot` into `root`. Synchronous calls in
-   * batches (yielding between them) beat the thread pool by far for tiny operations.
+   * Hard-links every file of the snapshot at `snapshot` into `root` and writes the copy's index.
+   * Synchronous calls in batches (yielding between them) beat the thread pool by far for tiny
+   * operations.
    */
-  const linkFromSnapshot = async (root: string, flat: FlatTree, snapshot: string): Promise<IndexEntry[]> => {
+  const linkFromSnapshot = async (copy: WorkingCopy, flat: FlatTree, snapshot: string): Promise<void> => {
+    const { root } = copy;
     const { leaves, files } = linkPlanOf(flat);
     for (const directory of leaves) fs.mkdirSync(childPath(root, directory), { recursive: true });
-    const shared = snapshotStatsOf(snapshot, files);
-    const entries: IndexEntry[] = [];
+    const image = snapshotIndexOf(snapshot, files);
+    // Entries of this copy's own: symbolic links, and files copied instead of linked.
+    const own: IndexEntry[] = [];
     const batch = 500;
     for (let start = 0; start < files.length; start += batch) {
-      for (const [file, entry] of files.slice(start, start + batch)) {
+      const end = Math.min(start + batch, files.length);
+      for (let position = start; position < end; position++) {
+        const [file, entry] = files[position]!;
         const target = childPath(root, file);
         const origin = childPath(snapshot, file);
-        let stats = entry.mode === 0o120000 ? undefined : shared.get(file);
         if (entry.mode === 0o120000) fs.symlinkSync(fs.readlinkSync(origin), target);
         else {
           try {
             fs.linkSync(origin, target);
+            continue;
           } catch {
             // Another file system or no hard links: an independent copy is just as correct.
             fs.copyFileSync(origin, target);
-            stats = undefined;
           }
         }
-        entries.push({
+        own.push({
           path: file,
           oid: entry.oid,
           mode: entry.mode,
-          ...(stats ?? statFields(fs.lstatSync(target, { bigint: true }))),
+          ...statFields(fs.lstatSync(target, { bigint: true })),
         });
       }
       await new Promise((resolve) => setImmediate(resolve));
     }
-    return entries;
+    if (own.length === 0) {
+      image.bytes ??= encodeIndex(image.entries.values());
+      await storeIndex(copy, image.entries, image.bytes);
+      return;
+    }
+    const entries = new Map(image.entries);
+    for (const entry of own) entries.set(entry.path, entry);
+    await storeIndex(copy, entries);
   };
 
   /** The read-only checkout of `flat` that hard-linked working copies share; built once per tree. */
@@ -587,15 +652,16 @@ export function createIsomorphicGitBackend(options: IsomorphicGitBackendOptions 
     });
 
   /**
-   * Compares the working copy with `tree`: scanned files, and changes as records without content
-   * yet. With `paths` (the caller vouches nothing else changed since the index was written), only
-   * those are looked at; every other file is its index entry.
+   * Compares the working copy with its index: a full scan of every file (`tree` adds what the
+   * index may lack), or with `paths` (the caller vouches nothing else changed since the index
+   * was written) only those, every other file being its index entry. The result costs memory
+   * for what was looked at, not for the whole repository.
    */
   const compare = async (
     copy: WorkingCopy,
     tree: FlatTree,
     paths?: readonly string[],
-  ): Promise<Map<string, ScannedFile>> => {
+  ): Promise<Comparison> => {
     const index = await indexOf(copy);
     if (paths !== undefined) return compareSome(copy, index, paths);
     const tracked = new Set<string>(index.entries.keys());
@@ -603,7 +669,7 @@ export function createIsomorphicGitBackend(options: IsomorphicGitBackendOptions 
       if (entry.mode !== 0o160000) tracked.add(file);
     });
     const files = await listWorkingCopyFiles(copy.root, copy.gitdir, tracked);
-    return scanWorkingCopy(copy.root, files, index);
+    return { index: new Map(), changes: await scanWorkingCopy(copy.root, files, index) };
   };
 
   /** {@link compare} for the given paths only. */
@@ -611,8 +677,8 @@ export function createIsomorphicGitBackend(options: IsomorphicGitBackendOptions 
     copy: WorkingCopy,
     index: IndexSnapshot,
     paths: readonly string[],
-  ): Promise<Map<string, ScannedFile>> => {
-    const listed = new Set<string>();
+  ): Promise<Comparison> => {
+    const changes = new Map<string, ScannedFile | null>();
     for (const file of paths) {
       const normal = path.posix.normalize(file);
       if (
@@ -625,17 +691,12 @@ export function createIsomorphicGitBackend(options: IsomorphicGitBackendOptions 
           `paths must be normalized paths inside the working copy, not ${JSON.stringify(file)}`,
         );
       }
-      listed.add(file);
+      // Absent unless found below.
+      changes.set(file, null);
     }
-    const result = new Map<string, ScannedFile>();
-    index.entries.forEach((entry, file) => {
-      if (listed.has(file)) return;
-      const { path: _, oid, mode, ...stats } = entry;
-      result.set(file, { oid, mode, stats, content: null });
-    });
     // Untracked listed files count unless ignored, as in a full scan (directories are not files).
     const present: string[] = [];
-    for (const file of listed) {
+    for (const file of changes.keys()) {
       let stats: fs.Stats;
       try {
         stats = fs.lstatSync(childPath(copy.root, file));
@@ -652,9 +713,9 @@ export function createIsomorphicGitBackend(options: IsomorphicGitBackendOptions 
     }
     const scanned = await scanWorkingCopy(copy.root, present.sort(), index);
     scanned.forEach((scan, file) => {
-      result.set(file, scan);
+      changes.set(file, scan);
     });
-    return result;
+    return { index: index.entries, changes };
   };
 
   /** Sorted regular files of each flat tree, for {@link CommitFiles.listFiles}. */
@@ -810,12 +871,15 @@ export function createIsomorphicGitBackend(options: IsomorphicGitBackendOptions 
           branchCreated = true;
           await mkdir(root, { recursive: true });
           await writeFile(path.join(root, '.git'), `gitdir: ${gitdir}\n`);
-          const entries =
-            options.checkout === 'hardlink'
-              ? await linkFromSnapshot(root, flat, await snapshotOf(cloneGitdir, flat))
-              : await materialize(root, flat, cloneGitdir);
-          signal?.throwIfAborted();
-          await writeIndexFile(path.join(gitdir, 'index'), entries);
+          if (options.checkout === 'hardlink') {
+            const snapshot = await snapshotOf(cloneGitdir, flat);
+            signal?.throwIfAborted();
+            await linkFromSnapshot(copy, flat, snapshot);
+          } else {
+            const entries = await materialize(root, flat, cloneGitdir);
+            signal?.throwIfAborted();
+            await storeIndex(copy, new Map(entries.map((entry) => [entry.path, entry])));
+          }
         } catch (error) {
           await rm(root, { recursive: true, force: true }).catch(() => undefined);
           await rm(gitdir, { recursive: true, force: true }).catch(() => undefined);
@@ -878,17 +942,17 @@ export function createIsomorphicGitBackend(options: IsomorphicGitBackendOptions 
           const cache = cacheFor(copy.cloneGitdir);
           const baseCommit = await resolveIn(copy.cloneGitdir, base);
           const tree = await flatTreeOf(copy.cloneGitdir, baseCommit);
-          const scanned = await compare(copy, tree, paths);
+          const comparison = await compare(copy, tree, paths);
           const added: string[] = [];
           const deleted: string[] = [];
           const modified: string[] = [];
           tree.files.forEach((entry, file) => {
             if (entry.mode === 0o160000) return;
-            const now = scanned.get(file);
+            const now = stateOf(comparison, file);
             if (now === undefined) deleted.push(file);
             else if (now.oid !== entry.oid || now.mode !== entry.mode) modified.push(file);
           });
-          scanned.forEach((_, file) => {
+          forEachFile(comparison, (file) => {
             if (!tree.files.has(file)) added.push(file);
           });
           const emptyBlob = 'e69de29bb2d1d6434b8b29ae775ad8c2e48c5391';
@@ -900,7 +964,7 @@ export function createIsomorphicGitBackend(options: IsomorphicGitBackendOptions 
           }
           const renames = new Map<string, string>();
           for (const file of added) {
-            const candidates = deletedByOid.get(scanned.get(file)!.oid);
+            const candidates = deletedByOid.get(stateOf(comparison, file)!.oid);
             const from = candidates?.shift();
             if (from !== undefined) renames.set(file, from);
           }
@@ -911,9 +975,9 @@ export function createIsomorphicGitBackend(options: IsomorphicGitBackendOptions 
             return { path: file, oid: entry.oid, mode: entry.mode, content: blob };
           };
           const copySide = async (file: string) => {
-            const scan = scanned.get(file)!;
+            const scan = stateOf(comparison, file)!;
             const content =
-              scan.content ??
+              contentOf(scan) ??
               (scan.mode === 0o120000
                 ? Buffer.from(await fs.promises.readlink(path.join(copy.root, file)), 'utf8')
                 : await readFile(path.join(copy.root, file)));
@@ -973,25 +1037,29 @@ export function createIsomorphicGitBackend(options: IsomorphicGitBackendOptions 
           const cache = cacheFor(copy.cloneGitdir);
           const parentTreeOid = await commitTree(copy.cloneGitdir, parent, cache);
           const tree = await flatTreeOf(copy.cloneGitdir, parent);
-          const scanned = await compare(copy, tree, paths);
-          const index: IndexEntry[] = [];
-          scanned.forEach((scan, file) => {
-            index.push({ path: file, oid: scan.oid, mode: scan.mode, ...scan.stats });
+          const comparison = await compare(copy, tree, paths);
+          // The new index: the old one's entries, shared, with the changes applied.
+          const index = new Map<string, IndexEntry>(comparison.index);
+          comparison.changes.forEach((scan, file) => {
+            if (scan === null) index.delete(file);
+            else index.set(file, { path: file, oid: scan.oid, mode: scan.mode, ...scan.stats });
           });
           const objects = path.join(copy.cloneGitdir, 'objects');
-          const files = new Map<string, TreeFile>();
+          // Submodule entries are not in the index: they keep the parent's commit.
+          let files: Map<string, TreeFile> = index;
           tree.files.forEach((entry, file) => {
-            if (entry.mode === 0o160000) files.set(file, entry);
+            if (entry.mode !== 0o160000 || index.has(file)) return;
+            if (files === index) files = new Map(index);
+            files.set(file, entry);
           });
           // Only files whose blob the parent lacks are read and written; the rest keep their entry.
-          const changed: Array<[string, ScannedFile]> = [];
-          scanned.forEach((scan, file) => {
-            files.set(file, { oid: scan.oid, mode: scan.mode });
+          const changed: Array<[string, FileState]> = [];
+          forEachFile(comparison, (file, scan) => {
             if (tree.files.get(file)?.oid !== scan.oid) changed.push([file, scan]);
           });
           await forEachLimited(changed, fileConcurrency, async ([file, scan]) => {
             const content =
-              scan.content ??
+              contentOf(scan) ??
               (scan.mode === 0o120000
                 ? Buffer.from(await fs.promises.readlink(path.join(copy.root, file)), 'utf8')
                 : await readFile(path.join(copy.root, file)));
@@ -999,7 +1067,7 @@ export function createIsomorphicGitBackend(options: IsomorphicGitBackendOptions 
           });
           const treeOid = await buildTree(objects, files, tree);
           if (treeOid === parentTreeOid) {
-            await writeIndexFile(path.join(copy.gitdir, 'index'), index);
+            await storeIndex(copy, index);
             return parent;
           }
           const committer = options.committer ?? author;
@@ -1017,7 +1085,7 @@ export function createIsomorphicGitBackend(options: IsomorphicGitBackendOptions 
             value: commitOid,
             force: true,
           });
-          await writeIndexFile(path.join(copy.gitdir, 'index'), index);
+          await storeIndex(copy, index);
           return commitOid;
         } catch (error) {
           throw translateGitError(error, { operation: `committing in ${copy.root}` });

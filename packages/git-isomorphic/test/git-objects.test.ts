@@ -105,4 +105,26 @@ describe('buildTree', () => {
     // Every tree it wrote is a valid object git can read back.
     expect(await runGit(repo, ['ls-tree', '-r', '--name-only', built])).toContain('lib/x/inside.txt');
   });
+
+  it('builds the same tree as git when a directory becomes a file, inside a new nested directory, and the parent is reused', async () => {
+    const parent = await parentTree();
+    const next = new Map<string, TreeFile>(parent.files);
+    next.delete('keep/untouched/1.txt');
+    next.delete('keep/untouched/2.txt');
+    next.set('keep/untouched', { oid: await blob('now a file\n'), mode: 0o100644 });
+    next.set('brand/new/deeper/file.ts', { oid: await blob('deep\n'), mode: 0o100644 });
+    next.set('src/a.ts', { oid: parent.files.get('src/a.ts')!.oid, mode: 0o100755 });
+    const objects = path.join(gitdir(), 'objects');
+    const expectedOf = async (entries: Map<string, TreeFile>, name: string): Promise<string> => {
+      const env = { GIT_INDEX_FILE: path.join(scratch, name) };
+      const lines = [...entries].map(([file, entry]) => `${entry.mode.toString(8)} ${entry.oid}\t${file}`);
+      await runGit(repo, ['update-index', '--add', '--index-info'], { env, input: `${lines.join('\n')}\n` });
+      return (await runGit(repo, ['write-tree'], { env })).trim();
+    };
+    expect(await buildTree(objects, next, parent)).toBe(await expectedOf(next, 'index-2'));
+    // The same parent again (its listing is cached), with a different change.
+    const other = new Map<string, TreeFile>(parent.files);
+    other.delete('README.md');
+    expect(await buildTree(objects, other, parent)).toBe(await expectedOf(other, 'index-3'));
+  });
 });

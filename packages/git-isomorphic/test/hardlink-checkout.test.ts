@@ -1,5 +1,15 @@
 import { spawn } from 'node:child_process';
-import { appendFile, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import {
+  appendFile,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rm,
+  stat,
+  symlink,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -70,6 +80,57 @@ describe("'hardlink' checkouts", () => {
     expect((await runGit(repo.dir, ['ls-tree', commit, 'bin/run.sh'])).startsWith('100755')).toBe(true);
     await backend.removeWorkingCopy({ workspace: one });
     await backend.removeWorkingCopy({ workspace: two });
+  });
+
+  it('gives copies of one snapshot the same index, clean for git, symbolic links included, and a commit by paths changes only its own copy', async () => {
+    const backend = createIsomorphicGitBackend({ checkout: 'hardlink' });
+    const repo = await backend.clone({ url: source, dir: path.join(scratch, 'clone-index') });
+    const copies = await Promise.all(
+      ['three', 'four'].map((name) =>
+        backend.createWorkingCopy({ repo, baseRef: 'main', branch: name, dir: path.join(scratch, name) }),
+      ),
+    );
+    const indexOf = async (root: string) =>
+      readFile(path.join(root, '.git'), 'utf8').then((text) =>
+        readFile(path.join(text.slice('gitdir: '.length).trim(), 'index')),
+      );
+    const [three, four] = copies as [(typeof copies)[0], (typeof copies)[0]];
+    expect((await indexOf(three.root)).equals(await indexOf(four.root))).toBe(true);
+    for (const copy of copies) expect(await runGit(copy.root, ['status', '--porcelain'])).toBe('');
+
+    await three.writeFiles([{ path: 'shared.txt', content: 'three\n' }]);
+    const commit = await backend.commit({
+      workspace: three,
+      message: 'three',
+      author: { name: 'T', email: 't@example.test' },
+      paths: ['shared.txt'],
+    });
+    expect((await runGit(repo.dir, ['show', `${commit}:shared.txt`])).trim()).toBe('three');
+    expect(await runGit(three.root, ['status', '--porcelain'])).toBe('');
+    expect(await runGit(four.root, ['status', '--porcelain'])).toBe('');
+    expect(await backend.diff({ workspace: four, base: 'main', paths: [] })).toBe('');
+    expect(await backend.diff({ workspace: three, base: 'main', paths: [] })).toContain('+three');
+
+    // A repository with a symbolic link: that entry is each copy's own, the rest shared.
+    const linked = path.join(scratch, 'linked-source');
+    await runGit(scratch, ['init', '-q', '-b', 'main', linked]);
+    await writeFile(path.join(linked, 'target.txt'), 'target\n');
+    await symlink('target.txt', path.join(linked, 'link'));
+    await runGit(linked, ['add', '-A']);
+    await runGit(linked, ['commit', '-q', '-m', 'seed']);
+    const linkedRepo = await backend.clone({ url: linked, dir: path.join(scratch, 'clone-linked') });
+    for (const name of ['five', 'six']) {
+      const copy = await backend.createWorkingCopy({
+        repo: linkedRepo,
+        baseRef: 'main',
+        branch: name,
+        dir: path.join(scratch, name),
+      });
+      expect(await runGit(copy.root, ['status', '--porcelain'])).toBe('');
+      expect(await runGit(copy.root, ['ls-files', '-s', 'link'])).toMatch(/^120000 /);
+      await backend.removeWorkingCopy({ workspace: copy });
+    }
+    for (const copy of copies) await backend.removeWorkingCopy({ workspace: copy });
   });
 
   it('sweeps the half-built snapshots of processes that died while building', async () => {

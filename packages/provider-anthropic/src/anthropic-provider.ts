@@ -4,6 +4,7 @@ import {
   type Generation,
   type GenerationDelta,
   GoosukeError,
+  jsonRequestBody,
   type LanguageModel,
   type LanguageModelProvider,
   type ProviderRetryOptions,
@@ -104,7 +105,9 @@ async function generate(
     async () => {
       const deadline = new Deadline(options.signal, settings.timeoutMs);
       try {
+        // The body as bytes (see jsonRequestBody): the same JSON, kept outside the heap.
         const message = await settings.client.messages.create(body, {
+          ...jsonRequestBody(body),
           signal: deadline.signal,
           timeout: settings.timeoutMs,
           maxRetries: 0,
@@ -140,10 +143,13 @@ async function* stream(
     async () => {
       const deadline = new Deadline(options.signal, settings.timeoutMs);
       try {
-        const events = await settings.client.messages.create(
-          { ...body, stream: true },
-          { signal: deadline.signal, timeout: settings.timeoutMs, maxRetries: 0 },
-        );
+        const params = { ...body, stream: true as const };
+        const events = await settings.client.messages.create(params, {
+          ...jsonRequestBody(params),
+          signal: deadline.signal,
+          timeout: settings.timeoutMs,
+          maxRetries: 0,
+        });
         const iterator = events[Symbol.asyncIterator]();
         const assembler = new AnthropicStreamAssembler();
         const first: GenerationDelta[] = [];

@@ -3,6 +3,7 @@ import {
   type GenerateOptions,
   type Generation,
   type GenerationDelta,
+  jsonRequestBody,
   type LanguageModel,
   type LanguageModelProvider,
   type ModelCapabilities,
@@ -112,10 +113,12 @@ class OpenAILanguageModel implements LanguageModel {
     const completion = await withProviderRetry(async () => {
       const attempt = new Attempt(this.settings.timeoutMs, options.signal);
       try {
-        return await this.client.chat.completions.create(
-          { ...body, stream: false },
-          { signal: attempt.controller.signal, timeout: this.settings.timeoutMs },
-        );
+        const params = { ...body, stream: false as const };
+        return await this.client.chat.completions.create(params, {
+          ...jsonRequestBody(params),
+          signal: attempt.controller.signal,
+          timeout: this.settings.timeoutMs,
+        });
       } catch (error) {
         throw toGoosukeError(error, {
           settings: this.settings,
@@ -156,10 +159,12 @@ class OpenAILanguageModel implements LanguageModel {
   private async openStream(body: ChatRequestBody, signal: AbortSignal | undefined): Promise<OpenedStream> {
     const attempt = new Attempt(this.settings.timeoutMs, signal);
     try {
-      const stream = await this.client.chat.completions.create(
-        { ...body, stream: true, stream_options: { include_usage: true } },
-        { signal: attempt.controller.signal, timeout: this.settings.timeoutMs },
-      );
+      const params = { ...body, stream: true as const, stream_options: { include_usage: true } };
+      const stream = await this.client.chat.completions.create(params, {
+        ...jsonRequestBody(params),
+        signal: attempt.controller.signal,
+        timeout: this.settings.timeoutMs,
+      });
       const iterator = stream[Symbol.asyncIterator]();
       const buffered: ChatCompletionChunk[] = [];
       // Read up to the first chunk that yields something: failures until then are retried.

@@ -1,3 +1,4 @@
+export { jsonRequestBody } from './json-request-body.ts';
 export {
   costOf,
   defaultModelPrices,
