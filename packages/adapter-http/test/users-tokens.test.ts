@@ -1,3 +1,5 @@
+import path from 'node:path';
+import { createSqliteStore } from '@goosuke/store-sqlite';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { apiPrefix } from '../src/index.ts';
 import { call, type Harness, isProblem, password, startHarness } from './harness.ts';
@@ -218,6 +220,32 @@ describe('personal access tokens', () => {
     });
     expect(enabled.json.disabled).toBe(false);
     expect((await login('grace', password)).status).toBe(200);
+  });
+});
+
+describe('reads reused while nothing changed', () => {
+  it('see at once what another process wrote to the same database: a disabled user, a renamed task', async () => {
+    const user = await harness.goosuke.users.create({ username: 'heidi', password, role: 'member' });
+    const token: string = (await login('heidi', password)).json.accessToken;
+    const created = await call(harness.url, 'post', api('/tasks'), { token, body: { title: 'before' } });
+    const taskUrl = api(`/tasks/${created.json.task.id}`);
+    for (let read = 0; read < 3; read++) {
+      const detail = await call(harness.url, 'get', taskUrl, { token });
+      expect(detail.status).toBe(200);
+      expect(detail.json.task.title).toBe('before');
+    }
+    // Another process (here another connection, as `goosuke` on the same data directory would
+    // open) writes behind the server's back.
+    const other = await createSqliteStore({ database: path.join(harness.root, 'data', 'goosuke.db') });
+    try {
+      await other.tasks.update(created.json.task.id, { title: 'after' });
+      const renamed = await call(harness.url, 'get', taskUrl, { token });
+      expect(renamed.json.task.title).toBe('after');
+      await other.users.update(user.id, { disabled: true });
+      expect(isProblem(await call(harness.url, 'get', taskUrl, { token }), 401)).toBe(true);
+    } finally {
+      await other.close();
+    }
   });
 });
 

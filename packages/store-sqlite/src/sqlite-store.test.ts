@@ -190,6 +190,38 @@ describe('rows', () => {
   });
 });
 
+describe('changeToken', () => {
+  it("changes with another connection's commit and with the host's own writes on an injected handle", async () => {
+    const file = directory.file();
+    const store = await openStore(file);
+    const other = await openStore(file);
+    const token = await store.changeToken();
+    expect(token).not.toBeNull();
+    expect(await store.changeToken()).toBe(token);
+    // Another connection (another process, say) commits: this connection's token moves.
+    await other.repos.insert(aRepo());
+    const afterOther = await store.changeToken();
+    expect(afterOther).not.toBe(token);
+    expect(await store.changeToken()).toBe(afterOther);
+
+    // The host writes through the handle it shares with a store, bypassing the store.
+    const database = new Database(file);
+    try {
+      const shared = await createSqliteStore({ database });
+      const before = await shared.changeToken();
+      database.prepare("update goosuke_repos set default_branch = 'trunk'").run();
+      expect(await shared.changeToken()).not.toBe(before);
+      // Inside the host's own transaction, uncommitted rows are visible: no token.
+      database.exec('begin');
+      expect(await shared.changeToken()).toBeNull();
+      database.exec('rollback');
+      await shared.close();
+    } finally {
+      database.close();
+    }
+  });
+});
+
 describe('error translation', () => {
   it('names the entity and the fields of a unique key, without SQL', async () => {
     const store = await openStore();

@@ -149,8 +149,24 @@ function buildStore(
     extensions: extensionRepository,
     settings: createSettingRepository(scope),
     transaction,
+    changeToken: () => scope.run(() => changeTokenOf(connection, scope)),
     close,
   };
+}
+
+const changeTokenKey = {};
+// `data_version` moves when another connection commits; `total_changes()` counts every row this
+// connection has written, through the store or not, including writes later rolled back.
+const changeTokenSql = 'select (select data_version from pragma_data_version), total_changes()';
+
+/** See `Store.changeToken`: one small query; null inside any transaction on the connection. */
+function changeTokenOf(connection: SqliteConnection, scope: ExecutionScope): string | null {
+  if (scope.transaction !== null || connection.database.inTransaction) return null;
+  const statement = connection.cached(changeTokenKey, () =>
+    connection.database.prepare(changeTokenSql).raw(true),
+  );
+  const [version, changes] = statement.get() as [number, number];
+  return `${version}.${changes}`;
 }
 
 /**

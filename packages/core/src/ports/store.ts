@@ -227,6 +227,16 @@ export interface Store {
    * inside it. Nested calls join the outer transaction.
    */
   transaction<T>(work: (store: Store) => Promise<T>): Promise<T>;
+  /**
+   * A token for the state of the stored data, so that callers may reuse what they read while it
+   * stays the same: it differs whenever committed data may have changed since it was last given
+   * (a write through this store, committed or rolled back, or a commit by another connection or
+   * process sharing the database). Take the token before reading, keep what was read under it,
+   * reuse it only while the store gives that token again. Null when the store cannot tell, and
+   * inside a transaction (uncommitted data is visible there): then nothing may be reused. Costs
+   * one small query at most.
+   */
+  changeToken(): Promise<string | null>;
   /** Releases connections. Idempotent; calls after it fail. */
   close(): Promise<void>;
 }

@@ -18,6 +18,7 @@ import { isoNow } from '../ports/clock.ts';
 import type { PasswordHasher } from '../ports/password-hasher.ts';
 import { toBase64Url } from '../secrets/base64url.ts';
 import { parseInput } from './parse-input.ts';
+import { createReadCache } from './read-cache.ts';
 import type { ServiceContext } from './service-context.ts';
 import { maximumPasswordLength } from './user-service.ts';
 
@@ -125,6 +126,8 @@ export interface AuthServiceContext extends ServiceContext {
 // Bounds the memory live tickets can take; the oldest go first.
 const maximumLiveTickets = 10_000;
 const lastUseResolutionMs = 60_000;
+/** How many users authentication keeps for reuse (see createReadCache). */
+const userCacheSize = 1_024;
 const accessTokenUse = 'access';
 
 function readTtl(value: number | undefined, fallback: number, name: string): number {
@@ -209,8 +212,15 @@ export function createAuthService(context: AuthServiceContext): AuthService {
     return { userId: user.id, username: user.username, role: user.role, via };
   }
 
+  // Every authenticated request reads its user: reused while the store's change token holds.
+  const users = createReadCache<User>(userCacheSize);
   async function activeUser(id: string): Promise<User> {
-    const user = await store.users.get(id);
+    const token = await store.changeToken();
+    let user = users.get(id, token) ?? null;
+    if (user === null) {
+      user = await store.users.get(id);
+      if (user !== null) users.set(id, token, user);
+    }
     if (!user) throw tokenError('the user no longer exists');
     if (user.disabled) throw tokenError('the user is disabled');
     return user;

@@ -32,6 +32,7 @@ export {
   updateModelProfileInputSchema,
 } from './model-profile-service.ts';
 export { parseInput } from './parse-input.ts';
+export { createReadCache, deepFreeze, type ReadCache } from './read-cache.ts';
 export {
   type CreateRepoInput,
   createRepoInputSchema,

@@ -4,6 +4,7 @@ import { InvalidInputError, NotFoundError } from '../errors/index.ts';
 import { isoNow } from '../ports/clock.ts';
 import type { ListOptions, Page } from '../ports/store.ts';
 import { parseInput } from './parse-input.ts';
+import { createReadCache } from './read-cache.ts';
 import type { ServiceContext } from './service-context.ts';
 
 /** Input of {@link TaskService.create}. A repo task names `repoId`; its base branch defaults to the repo's. */
@@ -46,6 +47,9 @@ export interface TaskDetail extends TaskWithMessages {
   runs: Run[];
 }
 
+/** How many task details {@link TaskService.getDetail} keeps for reuse. */
+const detailCacheSize = 256;
+
 /** How many messages and runs {@link TaskService.getDetail} returns at most. */
 export const taskDetailLimit = 500;
 
@@ -76,6 +80,9 @@ export interface TaskService {
   /**
    * A task with its first {@link taskDetailLimit} messages and runs, oldest first. NotFoundError
    * for a missing task. Reads the task once (a `get` then `listMessages` would read it twice).
+   * The detail is deeply frozen: while the store's change token stays the same (nothing was
+   * written, here or by another process), callers get the very detail read before instead of
+   * three reads again.
    */
   getDetail(id: string): Promise<TaskDetail>;
 }
@@ -89,6 +96,7 @@ export function taskTitleFrom(message: string): string {
 /** Builds the task service on the given ports. */
 export function createTaskService(context: ServiceContext): TaskService {
   const { store, clock, ids } = context;
+  const details = createReadCache<TaskDetail>(detailCacheSize);
 
   async function get(id: string): Promise<Task> {
     const task = await store.tasks.get(id);
@@ -195,10 +203,16 @@ export function createTaskService(context: ServiceContext): TaskService {
     },
 
     async getDetail(id) {
+      // Taken before reading: a write while reading moves it, and the next call reads again.
+      const token = await store.changeToken();
+      const held = details.get(id, token);
+      if (held !== undefined) return held;
       const task = await get(id);
       const messages = await store.messages.list({ taskId: id, limit: taskDetailLimit });
       const runs = await store.runs.list({ taskId: id, limit: taskDetailLimit });
-      return { task, messages: messages.items, runs: runs.items };
+      const detail = { task, messages: messages.items, runs: runs.items };
+      details.set(id, token, detail);
+      return detail;
     },
   };
 }

@@ -140,7 +140,7 @@ class Mutex {
   }
 }
 
-type Repositories = Omit<Store, 'transaction' | 'close'>;
+type Repositories = Omit<Store, 'transaction' | 'changeToken' | 'close'>;
 
 type TokenRecord = { id: string; userId: string; createdAt: string; revokedAt: string | null };
 
@@ -535,6 +535,7 @@ export function createMemoryStore(): Store {
         active
           ? Promise.resolve().then(() => work(store))
           : Promise.reject(new GoosukeError('storage', 'the transaction has already ended')),
+      changeToken: () => Promise.resolve(null),
       close: () =>
         Promise.reject(new UnsupportedError('close the store, not the store passed to a transaction')),
     };
@@ -563,6 +564,8 @@ export function createMemoryStore(): Store {
         }
       });
     },
+    // A reference store for tests: it does not track changes, so callers never reuse reads.
+    changeToken: () => (closing ? Promise.reject(closedError()) : Promise.resolve(null)),
     close: () => {
       if (closed === null) {
         closing = true;

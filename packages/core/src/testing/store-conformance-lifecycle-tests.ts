@@ -110,6 +110,64 @@ export function describeStoreLifecycle(context: StoreTestContext): void {
     });
   });
 
+  describe('changeToken', () => {
+    it('stays the same while nothing is written, and changes with every write, committed or rolled back; null inside a transaction', async () => {
+      const store = context.store();
+      const graph = await seedGraph(store);
+      const first = await store.changeToken();
+      if (first === null) {
+        // A store that cannot tell: callers never reuse reads; nothing more to hold it to.
+        expect(await store.changeToken()).toBeNull();
+        return;
+      }
+      expect(typeof first).toBe('string');
+      await store.tasks.get(graph.task.id);
+      await store.runs.list({ taskId: graph.task.id });
+      expect(await store.changeToken()).toBe(first);
+
+      const seen = new Set([first]);
+      const expectChanged = async (what: string) => {
+        const token = await store.changeToken();
+        expect(token, what).not.toBeNull();
+        expect(seen.has(token!), `${what} changes the token`).toBe(false);
+        seen.add(token!);
+      };
+      await store.tasks.update(graph.task.id, { title: 'changed' });
+      await expectChanged('an update');
+      await store.repos.insert(buildRepo());
+      await expectChanged('an insert');
+      await store.runEvents.append(buildRunEvent({ runId: graph.run.id }));
+      await expectChanged('an appended event');
+      await store.settings.set({
+        secret: false,
+        description: null,
+        key: 'conformance.token',
+        value: 'x',
+        updatedAt: lateTimestamp,
+      });
+      await expectChanged('a setting');
+      await store.users.setPasswordHash(graph.user.id, '$hash$token');
+      await expectChanged('a secret column');
+      await store.extensions.delete(graph.extension.id);
+      await expectChanged('a delete');
+      await store.transaction(async (transaction) => {
+        expect(await transaction.changeToken()).toBeNull();
+        await transaction.messages.insert(
+          buildMessage({ taskId: graph.task.id, runId: null, createdBy: graph.user.id }),
+        );
+      });
+      await expectChanged('a committed transaction');
+      await rejectionOf(() =>
+        store.transaction(async (transaction) => {
+          await transaction.repos.insert(buildRepo());
+          throw new Error('roll back');
+        }),
+      );
+      await expectChanged('a rolled back transaction that wrote');
+      expect(await store.changeToken()).toBe([...seen].pop());
+    });
+  });
+
   describe('transaction', () => {
     it('commits every write when work resolves, returns its value, and reads inside see the writes', async () => {
       const store = context.store();
