@@ -6,6 +6,7 @@ import {
   createAccessTokenInputSchema,
   createdAccessTokenSchema,
   createModelProfileInputSchema,
+  createPullRequestInputSchema,
   createRepoInputSchema,
   createRunsInputSchema,
   createTaskInputSchema,
@@ -17,6 +18,7 @@ import {
   modelProfileSchema,
   NotFoundError,
   type Principal,
+  pullRequestSchema,
   repoSchema,
   runComparisonSchema,
   runEventSchema,
@@ -28,6 +30,7 @@ import {
   systemHealthSchema,
   type Task,
   taskSchema,
+  updatePullRequestInputSchema,
   userRoleSchema,
   userSchema,
 } from '@goosuke/core';
@@ -93,6 +96,7 @@ function route<
 }
 
 const idParams = z.object({ id: idSchema });
+const pullRequestParams = z.object({ id: idSchema, prId: idSchema });
 const settingParams = z.object({ key: settingKeySchema });
 
 /** What `GET /settings` answers: every setting's view, ordered by key. */
@@ -537,6 +541,68 @@ export const httpRoutes: readonly HttpRoute[] = [
     async handle({ goosuke, principal, params, query }) {
       await visibleTask(goosuke, principal, params.id);
       return goosuke.runs.list({ ...query, taskId: params.id });
+    },
+  }),
+  route({
+    operationId: 'createPullRequest',
+    method: 'post',
+    path: '/tasks/{id}/prs',
+    summary: "Open the task's pull request from one of its runs",
+    tag: 'pull requests',
+    access: 'user',
+    params: idParams,
+    body: createPullRequestInputSchema,
+    status: 201,
+    response: pullRequestSchema,
+    async handle({ goosuke, principal, params, body }) {
+      await visibleTask(goosuke, principal, params.id);
+      return goosuke.pullRequests.create(params.id, body);
+    },
+  }),
+  route({
+    operationId: 'updatePullRequest',
+    method: 'post',
+    path: '/tasks/{id}/prs/{prId}/update',
+    summary: "Add a follow-up run's commit to the task's pull request",
+    tag: 'pull requests',
+    access: 'user',
+    params: pullRequestParams,
+    body: updatePullRequestInputSchema,
+    status: 200,
+    response: pullRequestSchema,
+    async handle({ goosuke, principal, params, body }) {
+      await visibleTask(goosuke, principal, params.id);
+      return goosuke.pullRequests.update(params.id, params.prId, body);
+    },
+  }),
+  route({
+    operationId: 'listPullRequests',
+    method: 'get',
+    path: '/tasks/{id}/prs',
+    summary: "List a task's pull requests",
+    tag: 'pull requests',
+    access: 'user',
+    params: idParams,
+    status: 200,
+    response: z.object({ items: z.array(pullRequestSchema) }).meta({ id: 'PullRequestList' }),
+    async handle({ goosuke, principal, params }) {
+      await visibleTask(goosuke, principal, params.id);
+      return { items: await goosuke.pullRequests.list(params.id) };
+    },
+  }),
+  route({
+    operationId: 'getPullRequest',
+    method: 'get',
+    path: '/tasks/{id}/prs/{prId}',
+    summary: "Get one of a task's pull requests",
+    tag: 'pull requests',
+    access: 'user',
+    params: pullRequestParams,
+    status: 200,
+    response: pullRequestSchema,
+    async handle({ goosuke, principal, params }) {
+      await visibleTask(goosuke, principal, params.id);
+      return goosuke.pullRequests.get(params.id, params.prId);
     },
   }),
   route({

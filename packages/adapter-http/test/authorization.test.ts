@@ -14,6 +14,8 @@ const validBodies: Record<string, (ids: Ids) => unknown> = {
   createTask: () => ({ title: 'a task' }),
   addMessage: () => ({ content: 'hello' }),
   createRuns: (ids) => ({ instruction: 'do it', models: [ids.model] }),
+  createPullRequest: (ids) => ({ runId: ids.bobRun }),
+  updatePullRequest: (ids) => ({ runId: ids.bobRun }),
   createUser: () => ({ username: 'matrix-user', password: 'a long enough password 1', role: 'member' }),
   updateUser: () => ({ role: 'member' }),
   changePassword: () => ({ currentPassword: 'not the password', newPassword: 'a new long password 2' }),
@@ -77,7 +79,7 @@ function urlOf(route: HttpRoute): string {
           : route.path.startsWith('/tokens/')
             ? ids.bobToken
             : ids.bobTask;
-  const path = `${apiPrefix}${route.path.replace('{id}', id).replace('{key}', 'matrix.setting')}`;
+  const path = `${apiPrefix}${route.path.replace('{id}', id).replace('{key}', 'matrix.setting').replace('{prId}', 'pr_matrix')}`;
   return route.operationId === 'compareRuns' ? `${path}?message=${ids.bobMessage}` : path;
 }
 

@@ -15,7 +15,7 @@ beforeAll(async () => {
   const idFor = (path: string) =>
     path.startsWith('/models/') ? model.id : path.startsWith('/users/') ? harness.bob.id : task.id;
   url = (route) =>
-    `${apiPrefix}${route.path.replace('{id}', idFor(route.path)).replace('{key}', 'bodies.setting')}`;
+    `${apiPrefix}${route.path.replace('{id}', idFor(route.path)).replace('{key}', 'bodies.setting').replace('{prId}', 'pr_bodies')}`;
   const bodies: Record<string, Record<string, unknown>> = {
     login: { username: 'admin', password: 'not the password' },
     refresh: { refreshToken: 'gsr_nope' },
@@ -25,6 +25,14 @@ beforeAll(async () => {
     createTask: { title: 'a task', repoId: repo.id },
     addMessage: { content: 'hello' },
     createRuns: { instruction: 'do it', models: [model.id] },
+    createPullRequest: {
+      runId: 'run_bodies',
+      title: 'A title',
+      draft: true,
+      branch: 'ci/bodies',
+      reason: 'why',
+    },
+    updatePullRequest: { runId: 'run_bodies', reason: 'why', force: false },
     createUser: {
       username: 'carol',
       displayName: 'Carol',

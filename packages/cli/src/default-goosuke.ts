@@ -16,6 +16,7 @@ import {
   UnsupportedError,
 } from '@goosuke/core';
 import { createIsomorphicGitBackend } from '@goosuke/git-isomorphic';
+import { createGitHubCodeHostResolver, type GitHubCodeHostOptions, readGitHubConfig } from '@goosuke/github';
 import { createScryptPasswordHasher, type ScryptCost } from '@goosuke/scrypt';
 import { createSqliteJobQueue, createSqliteStore, type SqliteStore } from '@goosuke/store-sqlite';
 import { z } from 'zod';
@@ -254,9 +255,15 @@ export async function createDefaultGoosuke(
       cloneDir: (repo) => path.join(config.dataDir, 'clones', repo.id),
       workingCopyDir: (run) => path.join(config.dataDir, 'worktrees', run.id),
     };
+    // Settings are read through the facade, which exists only once createGoosuke returns.
+    let settings: Goosuke['settings'] | null = null;
+    const codeHosts = createGitHubCodeHostResolver({
+      config: () => gitHubConfig(options.env ?? {}, settings),
+    });
     const goosuke = createGoosuke({
       store,
       secretBox,
+      codeHosts,
       runtime: {
         queue,
         git,
@@ -274,6 +281,7 @@ export async function createDefaultGoosuke(
       ...(config.jwtSecret === undefined ? {} : { jwtSecret: config.jwtSecret }),
       ...(options.eventSinks === undefined ? {} : { eventSinks: options.eventSinks }),
     });
+    settings = goosuke.settings;
     return {
       ...goosuke,
       store,
@@ -289,4 +297,41 @@ export async function createDefaultGoosuke(
     await store.close();
     throw error;
   }
+}
+
+/**
+ * The settings that configure GitHub when the environment does not, by the environment variable
+ * each stands for (secrets sealed by the SecretBox, written through `PUT /api/v1/settings/{key}`
+ * or `goosuke.settings.set`).
+ */
+export const gitHubSettingKeys = {
+  GITHUB_TOKEN: 'github.token',
+  GOOSUKE_GITHUB_APP_ID: 'github.app-id',
+  GOOSUKE_GITHUB_APP_PRIVATE_KEY: 'github.app-private-key',
+  GOOSUKE_GITHUB_APP_INSTALLATION_ID: 'github.app-installation-id',
+  GOOSUKE_GITHUB_API_URL: 'github.api-url',
+} as const;
+
+const secretGitHubSettings = new Set<string>(['GITHUB_TOKEN', 'GOOSUKE_GITHUB_APP_PRIVATE_KEY']);
+
+/**
+ * The GitHub configuration: from the environment when any GitHub variable is set there
+ * (`GITHUB_TOKEN`, `GOOSUKE_GITHUB_APP_*`, `GOOSUKE_GITHUB_API_URL`), else from the stored
+ * settings ({@link gitHubSettingKeys}); null when neither configures GitHub.
+ */
+async function gitHubConfig(
+  env: Environment,
+  settings: Goosuke['settings'] | null,
+): Promise<GitHubCodeHostOptions | null> {
+  const fromEnvironment = Object.keys(gitHubSettingKeys).some((name) => (env[name]?.trim() ?? '') !== '');
+  if (fromEnvironment || settings === null) return readGitHubConfig(env);
+  const stored: Record<string, string | undefined> = {};
+  for (const [name, key] of Object.entries(gitHubSettingKeys)) {
+    if (secretGitHubSettings.has(name)) stored[name] = await settings.readSecret(key);
+    else {
+      const value = await settings.readValue(key);
+      stored[name] = value === undefined || value === null ? undefined : String(value);
+    }
+  }
+  return readGitHubConfig(stored);
 }

@@ -1,6 +1,7 @@
 import { createHmacJwtCodec } from './auth/hmac-jwt-codec.ts';
 import { UnsupportedError } from './errors/index.ts';
 import { type Clock, systemClock } from './ports/clock.ts';
+import type { CodeHostResolver } from './ports/code-host.ts';
 import type { EventSink } from './ports/event-sink.ts';
 import { type IdGenerator, randomIdGenerator } from './ports/id-generator.ts';
 import type { PasswordHasher } from './ports/password-hasher.ts';
@@ -10,6 +11,7 @@ import type { RunRuntime, RunSettings, RunWorkers } from './runs/run-runtime.ts'
 import { type AccessTokenService, createAccessTokenService } from './services/access-token-service.ts';
 import { type AuthService, type AuthSettings, createAuthService } from './services/auth-service.ts';
 import { createModelProfileService, type ModelProfileService } from './services/model-profile-service.ts';
+import { createPullRequestService, type PullRequestService } from './services/pull-request-service.ts';
 import { createRepoService, type RepoService } from './services/repo-service.ts';
 import { createRunService, type RunService } from './services/run-service.ts';
 import { createSettingService, type SettingService } from './services/setting-service.ts';
@@ -47,6 +49,11 @@ export interface GoosukeDependencies {
   jwtSecret?: string;
   /** Token lifetimes; every field has a default (access JWT 24 h, refresh token 30 days). */
   auth?: AuthSettings;
+  /**
+   * Finds the code host (GitHub) of a repository, for pull requests. Without it
+   * `pullRequests` rejects with UnsupportedError saying what to configure.
+   */
+  codeHosts?: CodeHostResolver;
 }
 
 /** The facade every adapter (HTTP, Discord, CLI) calls. */
@@ -55,6 +62,8 @@ export interface Goosuke {
   readonly repos: RepoService;
   readonly tasks: TaskService;
   readonly runs: RunService;
+  /** Pull requests from runs (needs `runtime` and `codeHosts`). */
+  readonly pullRequests: PullRequestService;
   /** User accounts; needs `passwordHasher`, else every call rejects with UnsupportedError. */
   readonly users: UserService;
   /** Sign-in, token rotation, request authentication; needs `passwordHasher` and `jwtSecret`. */
@@ -119,10 +128,24 @@ export function createGoosuke(dependencies: GoosukeDependencies): Goosuke {
           jwt: createHmacJwtCodec({ secret: jwtSecret, clock: context.clock, issuer: 'goosuke' }),
           ...(dependencies.auth === undefined ? {} : { settings: dependencies.auth }),
         });
+  const { codeHosts } = dependencies;
+  // Runs clone with the code host's credentials unless the runtime brings its own.
+  const runtime =
+    dependencies.runtime === undefined ||
+    dependencies.runtime.gitAuth !== undefined ||
+    codeHosts === undefined
+      ? dependencies.runtime
+      : {
+          ...dependencies.runtime,
+          async gitAuth(repoUrl: string) {
+            const found = await codeHosts.resolve(repoUrl);
+            return found === null ? undefined : found.host.getGitAuth({ repository: found.repository });
+          },
+        };
   const runService = createRunService({
     ...context,
     models,
-    runtime: dependencies.runtime,
+    runtime,
     settings: dependencies.runs ?? {},
     sinks: dependencies.eventSinks ?? [],
   });
@@ -149,6 +172,13 @@ export function createGoosuke(dependencies: GoosukeDependencies): Goosuke {
     models,
     repos: createRepoService(context),
     tasks: createTaskService(context),
+    pullRequests: createPullRequestService({
+      ...context,
+      runtime,
+      codeHosts,
+      runs: runService,
+      ...(dependencies.runs?.author === undefined ? {} : { author: dependencies.runs.author }),
+    }),
     runs,
     users,
     auth,

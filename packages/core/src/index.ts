@@ -11,6 +11,7 @@ export * from './edits/index.ts';
 export * from './errors/index.ts';
 export * from './models/index.ts';
 export * from './ports/index.ts';
+export * from './pull-requests/index.ts';
 export * from './runs/index.ts';
 export * from './secrets/index.ts';
 export * from './services/index.ts';

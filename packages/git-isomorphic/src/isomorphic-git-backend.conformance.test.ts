@@ -1,9 +1,8 @@
 import { mkdtemp, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describeGitBackendConformance } from '@goosuke/core/testing';
+import { describeGitBackendConformance, type GitHttpServer, startGitHttpServer } from '@goosuke/core/testing';
 import { afterAll, beforeAll } from 'vitest';
-import { type GitHttpServer, startGitHttpServer } from '../test/git-http-server.ts';
 import { createIsomorphicGitBackend } from './isomorphic-git-backend.ts';
 
 describeGitBackendConformance('isomorphic-git, local path', {

@@ -8,6 +8,7 @@ import {
   type GitAuth,
   type GitAuthor,
   type GitBackend,
+  GoosukeError,
   InvalidInputError,
   NotFoundError,
   type RepoCheckout,
@@ -54,6 +55,7 @@ import {
   type ScannedFile,
   scanWorkingCopy,
 } from './working-copy-scan.ts';
+import { branchCheckedOut } from './worktree-heads.ts';
 
 /** A progress report of a network or checkout phase. */
 export interface GitProgressEvent {
@@ -177,6 +179,13 @@ function contentOf(state: FileState): Buffer | null {
  * - `commit` stages everything (additions, modifications, deletions, mode changes) and commits
  *   on the copy's branch; with nothing to commit it makes no commit and returns the branch head.
  * - `push` sends a branch of the clone; a rejected push is a ConflictError unless `force`.
+ *   `pushBranch` does the same for a local branch of the clone; a push the remote refuses
+ *   outright (a hook, a protected branch) is a ConflictError too.
+ * - `mergeIntoBranch` merges in the object store alone (isomorphic-git's merge without a working
+ *   directory): no working copy, index or file of the clone is touched, whatever the outcome.
+ *   Beyond the port, it refuses (ConflictError) to move a branch a working copy has checked out,
+ *   as `setBranch` does, and reports as a ConflictError, branch unchanged, the merges
+ *   isomorphic-git cannot do: a file against a directory, several merge bases, no common history.
  * - Every operation on one clone runs alone (a per-clone queue); clones run in parallel.
  * - Errors are GoosukeErrors: NotFoundError (unknown ref or repository), ConflictError (rejected
  *   push, taken branch or directory), `unauthorized` (HTTP 401/403), `storage` (file system and
@@ -753,6 +762,14 @@ export function createIsomorphicGitBackend(options: IsomorphicGitBackendOptions 
     return text;
   };
 
+  /** The commit `refs/heads/<branch>` names in the clone, or null when there is no such branch. */
+  const headOf = async (gitdir: string, branch: string): Promise<string | null> =>
+    git.resolveRef({ fs, gitdir, ref: `refs/heads/${branch}`, depth: 2 }).catch(() => null);
+
+  /** Whether `ancestor` is a proper ancestor of `oid` (the whole history is walked, breadth first). */
+  const descends = (gitdir: string, oid: string, ancestor: string): Promise<boolean> =>
+    git.isDescendent({ fs, gitdir, oid, ancestor, depth: -1, cache: cacheFor(gitdir) });
+
   const backend: GitBackend = {
     async clone({ url, dir, auth, signal }) {
       signal?.throwIfAborted();
@@ -1133,6 +1150,162 @@ export function createIsomorphicGitBackend(options: IsomorphicGitBackendOptions 
       });
     },
 
+    async setBranch({ repo, branch, commit, force }) {
+      await checkBranchName(branch);
+      const cloneGitdir = path.join(path.resolve(repo.dir), '.git');
+      await mutex.run(cloneGitdir, async () => {
+        const target = await resolveIn(cloneGitdir, commit);
+        const ref = `refs/heads/${branch}`;
+        try {
+          // A copy's index and files describe its branch's commit: moving the branch under it
+          // would make its next commit silently undo the move.
+          if (await branchCheckedOut(cloneGitdir, branch)) {
+            throw new ConflictError(
+              `branch ${branch} is checked out in a working copy; remove that copy before moving the branch`,
+            );
+          }
+          const current = await headOf(cloneGitdir, branch);
+          if (current === target) return;
+          if (current !== null && force !== true && !(await descends(cloneGitdir, target, current))) {
+            throw new ConflictError(
+              `moving branch ${branch} from ${current} to ${target} is not a fast-forward; pass force to move it anyway`,
+            );
+          }
+          await git.writeRef({ fs, gitdir: cloneGitdir, ref, value: target, force: true });
+        } catch (error) {
+          throw translateGitError(error, { operation: `setting the branch ${branch}` });
+        }
+      });
+    },
+
+    async pushBranch({ repo, branch, auth, force, signal }) {
+      signal?.throwIfAborted();
+      await checkBranchName(branch);
+      const cloneGitdir = path.join(path.resolve(repo.dir), '.git');
+      const secrets = [auth?.token];
+      await mutex.run(cloneGitdir, async () => {
+        try {
+          const oid = await headOf(cloneGitdir, branch);
+          if (oid === null) throw new NotFoundError('git branch', branch);
+          const url = await remoteUrlOf(cloneGitdir);
+          if (!isHttpUrl(url)) {
+            await pushLocal(cloneGitdir, url, branch, force === true);
+            return;
+          }
+          try {
+            // Credentials reach isomorphic-git only through onAuth, per request: nothing is stored.
+            await git.push({
+              fs,
+              http,
+              gitdir: cloneGitdir,
+              remote: 'origin',
+              ref: `refs/heads/${branch}`,
+              remoteRef: `refs/heads/${branch}`,
+              force: force === true,
+              cache: cacheFor(cloneGitdir),
+              onProgress: progress('push'),
+              ...(signal === undefined ? {} : { signal }),
+              ...(options.headers === undefined ? {} : { headers: options.headers }),
+              ...authCallbacks(auth),
+            });
+          } catch (error) {
+            // The remote answered but refused the ref (a hook, a protected branch, a race).
+            if ((error as { code?: string }).code === 'GitPushError') {
+              throw new ConflictError(
+                `pushing ${branch} was rejected by the remote: ${redact(errorText(error), secrets)}`,
+              );
+            }
+            throw error;
+          }
+          // isomorphic-git updates it too; written here so the port's promise does not rest on that.
+          await git.writeRef({
+            fs,
+            gitdir: cloneGitdir,
+            ref: `refs/remotes/origin/${branch}`,
+            value: oid,
+            force: true,
+          });
+        } catch (error) {
+          throw translateGitError(error, { operation: `pushing ${branch}`, secrets });
+        }
+      });
+    },
+
+    async isAncestor({ repo, ancestor, commit }) {
+      const cloneGitdir = path.join(path.resolve(repo.dir), '.git');
+      return mutex.run(cloneGitdir, async () => {
+        const older = await resolveIn(cloneGitdir, ancestor);
+        const newer = await resolveIn(cloneGitdir, commit);
+        try {
+          return older === newer || (await descends(cloneGitdir, newer, older));
+        } catch (error) {
+          throw translateGitError(error, { operation: `comparing ${ancestor} with ${commit}` });
+        }
+      });
+    },
+
+    async mergeIntoBranch({ repo, branch, theirs, message, author }) {
+      await checkBranchName(branch);
+      if (typeof message !== 'string' || message.trim().length === 0) {
+        throw new InvalidInputError('a merge commit message must not be empty');
+      }
+      const cloneGitdir = path.join(path.resolve(repo.dir), '.git');
+      return mutex.run(cloneGitdir, async () => {
+        const ref = `refs/heads/${branch}`;
+        const ours = await headOf(cloneGitdir, branch);
+        if (ours === null) throw new NotFoundError('git branch', branch);
+        const theirOid = await resolveIn(cloneGitdir, theirs);
+        try {
+          if (ours === theirOid || (await descends(cloneGitdir, ours, theirOid))) return ours;
+          if (await branchCheckedOut(cloneGitdir, branch)) {
+            throw new ConflictError(
+              `branch ${branch} is checked out in a working copy; remove that copy before merging into the branch`,
+            );
+          }
+          if (await descends(cloneGitdir, theirOid, ours)) {
+            await git.writeRef({ fs, gitdir: cloneGitdir, ref, value: theirOid, force: true });
+            return theirOid;
+          }
+          const date = now();
+          const signature = (person: GitAuthor) => ({
+            name: person.name,
+            email: person.email,
+            timestamp: Math.floor(date.getTime() / 1000),
+            timezoneOffset: date.getTimezoneOffset(),
+          });
+          let merged: string;
+          try {
+            // No `dir`: isomorphic-git merges trees in the object store alone and, with
+            // abortOnConflict, neither writes conflict markers anywhere nor touches an index.
+            // noUpdateBranch: the branch moves below, once the commit exists.
+            const result = await git.merge({
+              fs,
+              gitdir: cloneGitdir,
+              cache: cacheFor(cloneGitdir),
+              ours: ref,
+              theirs: theirOid,
+              fastForward: false,
+              abortOnConflict: true,
+              noUpdateBranch: true,
+              message: message.endsWith('\n') ? message : `${message}\n`,
+              author: signature(author),
+              committer: signature(options.committer ?? author),
+            });
+            merged = result.oid ?? '';
+          } catch (error) {
+            throw mergeError(error, branch, theirs);
+          }
+          if (!hexId.test(merged)) {
+            throw new GoosukeError('storage', `merging ${theirs} into ${branch} made no commit`);
+          }
+          await git.writeRef({ fs, gitdir: cloneGitdir, ref, value: merged, force: true });
+          return merged;
+        } catch (error) {
+          throw translateGitError(error, { operation: `merging ${theirs} into ${branch}` });
+        }
+      });
+    },
+
     async deleteBranch({ repo, branch }) {
       await checkBranchName(branch);
       const cloneGitdir = path.join(path.resolve(repo.dir), '.git');
@@ -1140,13 +1313,9 @@ export function createIsomorphicGitBackend(options: IsomorphicGitBackendOptions 
         const ref = `refs/heads/${branch}`;
         const exists = await git.resolveRef({ fs, gitdir: cloneGitdir, ref, depth: 1 }).catch(() => null);
         if (exists === null) return false;
-        // A working copy's HEAD names its branch; deleting it under the copy would orphan the copy.
-        const worktrees = path.join(cloneGitdir, 'worktrees');
-        for (const name of await readdir(worktrees).catch(() => [] as string[])) {
-          const head = await readFile(path.join(worktrees, name, 'HEAD'), 'utf8').catch(() => '');
-          if (head.trim() === `ref: ${ref}`) {
-            throw new ConflictError(`branch ${branch} is checked out in a working copy; remove that first`);
-          }
+        // Deleting a branch under a working copy would orphan the copy.
+        if (await branchCheckedOut(cloneGitdir, branch)) {
+          throw new ConflictError(`branch ${branch} is checked out in a working copy; remove that first`);
         }
         try {
           await git.deleteRef({ fs, gitdir: cloneGitdir, ref });
@@ -1337,4 +1506,31 @@ async function checkBranchName(branch: string): Promise<void> {
     /[\u0000-\u0020\u007f~^:?*[\\]/.test(branch) ||
     branch.split('/').some((part) => part.startsWith('.'));
   if (bad) throw new InvalidInputError(`${JSON.stringify(branch)} is not a valid branch name`);
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * A failed isomorphic-git merge as a GoosukeError. A conflict names every conflicting path; a
+ * merge isomorphic-git cannot do at all (a file against a directory, both sides adding one path
+ * as different kinds, several merge bases, no common history) is a conflict too: the branch is
+ * unchanged and only a person can merge it.
+ */
+function mergeError(error: unknown, branch: string, theirs: string): unknown {
+  const code = (error as { code?: string }).code;
+  if (code === 'MergeConflictError') {
+    const data = (error as { data?: { filepaths?: string[] } }).data;
+    const paths = [...new Set(data?.filepaths ?? [])].sort();
+    return new ConflictError(
+      `merging ${theirs} into ${branch} conflicts in ${paths.length} ${paths.length === 1 ? 'path' : 'paths'}: ${paths.join(', ')}; the branch is unchanged, resolve the conflicts by hand`,
+    );
+  }
+  if (code === 'MergeNotSupportedError') {
+    return new ConflictError(
+      `${theirs} cannot be merged into ${branch} automatically (a file/directory conflict, several merge bases or no common history); the branch is unchanged, merge it by hand`,
+    );
+  }
+  return error;
 }

@@ -1,11 +1,12 @@
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { type GitBackend, GoosukeError } from '@goosuke/core';
+import type { GitBackend } from '@goosuke/core';
+import { type GitHttpServer, startGitHttpServer } from '@goosuke/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createIsomorphicGitBackend } from '../src/index.ts';
 import { runGit } from './git-cli.ts';
-import { type GitHttpServer, startGitHttpServer } from './git-http-server.ts';
+import { filesContaining, rejection } from './remote-test-helpers.ts';
 
 const username = 'tester';
 const token = 'ghs_S3cretT0kenThatMustNeverLeak42';
@@ -16,29 +17,6 @@ let bare = '';
 let seedCommit = '';
 let backend: GitBackend;
 let counter = 0;
-
-async function rejection(promise: Promise<unknown>): Promise<GoosukeError> {
-  const error = await promise.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (reason: unknown) => reason,
-  );
-  expect(GoosukeError.isInstance(error), String(error)).toBe(true);
-  return error as GoosukeError;
-}
-
-/** Every file under `directory` whose bytes contain `needle`. */
-async function filesContaining(directory: string, needle: string): Promise<string[]> {
-  const entries = await readdir(directory, { recursive: true, withFileTypes: true });
-  const found: string[] = [];
-  for (const entry of entries) {
-    if (!entry.isFile()) continue;
-    const file = path.join(entry.parentPath, entry.name);
-    if ((await readFile(file)).includes(needle)) found.push(file);
-  }
-  return found;
-}
 
 const next = (): string => path.join(scratch, `case-${++counter}`);
 

@@ -73,6 +73,44 @@ export interface GitBackend {
     signal?: AbortSignal;
   }): Promise<void>;
   /**
+   * Points the clone's local branch `branch` at `commit`, creating the branch when missing.
+   * Moving an existing branch must be a fast-forward (its commit is an ancestor of `commit`)
+   * unless `force`: otherwise ConflictError, and the branch is unchanged. ConflictError also
+   * while a working copy has the branch checked out; NotFoundError for an unknown commit;
+   * InvalidInputError for a name git refuses.
+   */
+  setBranch(options: { repo: RepoCheckout; branch: string; commit: string; force?: boolean }): Promise<void>;
+  /**
+   * Pushes the clone's local branch `branch` to `origin` under the same name, with `auth` for
+   * this push only (never written to disk or to the clone's config). A push the remote refuses
+   * as a non-fast-forward is a ConflictError unless `force`. On success the remote-tracking
+   * branch (`origin/<branch>`) points at what was pushed. NotFoundError for a missing branch.
+   */
+  pushBranch(options: {
+    repo: RepoCheckout;
+    branch: string;
+    auth?: GitAuth;
+    force?: boolean;
+    signal?: AbortSignal;
+  }): Promise<void>;
+  /** Whether `ancestor` is `commit` or one of its ancestors. NotFoundError for an unknown commit. */
+  isAncestor(options: { repo: RepoCheckout; ancestor: string; commit: string }): Promise<boolean>;
+  /**
+   * Merges commit `theirs` into the clone's local branch `branch`: a fast-forward when the
+   * branch is an ancestor of `theirs`, nothing when `theirs` is already in it, else a merge
+   * commit with `message` by `author` (parents: the branch's commit, then `theirs`). Returns the
+   * branch's commit afterwards. When the merge conflicts, ConflictError whose message lists the
+   * conflicting paths, and the branch is unchanged: conflicts are reported, never resolved by
+   * dropping either side.
+   */
+  mergeIntoBranch(options: {
+    repo: RepoCheckout;
+    branch: string;
+    theirs: string;
+    message: string;
+    author: GitAuthor;
+  }): Promise<string>;
+  /**
    * Deletes the local branch `branch` of the clone (refs/heads only; remote-tracking branches and
    * the objects stay). Returns false when there is no such branch. ConflictError while a working
    * copy still has the branch checked out. Used to start a run over after its worker died.

@@ -1,6 +1,12 @@
 export type { Agent, AgentInput, AgentOutcome } from './agent.ts';
 export { type Clock, isoNow, systemClock } from './clock.ts';
-export type { CodeHost, HostedPullRequest, HostedRepository } from './code-host.ts';
+export type {
+  CodeHost,
+  CodeHostResolver,
+  HostedPullRequest,
+  HostedRepository,
+  PullRequestTemplate,
+} from './code-host.ts';
 export type { EventSink } from './event-sink.ts';
 export type { GitAuth, GitAuthor, GitBackend, RepoCheckout } from './git-backend.ts';
 export { type IdGenerator, randomIdGenerator } from './id-generator.ts';

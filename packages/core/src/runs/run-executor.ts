@@ -10,6 +10,7 @@ import type { IdGenerator } from '../ports/id-generator.ts';
 import type { TokenUsage } from '../ports/language-model.ts';
 import { collectPages, type Store } from '../ports/store.ts';
 import type { Workspace } from '../ports/workspace.ts';
+import { composeCommitMessage } from '../pull-requests/commit-message.ts';
 import type { ModelProfileService } from '../services/model-profile-service.ts';
 import { createDeferredWorkspace } from './deferred-workspace.ts';
 import type { KeyedLimiter } from './keyed-limiter.ts';
@@ -58,13 +59,6 @@ function addUsage(total: TokenUsage, call: TokenUsage): TokenUsage {
 }
 
 /** One-line commit subject from the run's summary (or instruction), at most 72 characters. */
-function commitMessage(run: Run, summary: string, modelLabel: string): string {
-  const source = summary.trim() === '' ? run.instruction : summary;
-  const first = source.trim().split('\n', 1)[0]!.trim().replace(/\s+/g, ' ');
-  const subject = first.length > 72 ? `${first.slice(0, 71)}…` : first || 'Apply the run';
-  return `${subject}\n\nRun ${run.id} on ${modelLabel} by Goosuke.\n`;
-}
-
 /**
  * Executes queued runs: the job handler behind the run workers. For one run it creates the
  * working copy at the base commit, runs the agent, diffs, commits on `goosuke/run-<id>`, stores
@@ -83,7 +77,10 @@ export function createRunExecutor(context: RunExecutorContext) {
     const dir = layout.cloneDir(repo);
     const pending = clones.get(dir);
     if (pending !== undefined) return pending;
-    const started = git.clone({ url: repo.url, dir, signal }).finally(() => {
+    const started = (async () => {
+      const auth = await runtime.gitAuth?.(repo.url);
+      return git.clone({ url: repo.url, dir, signal, ...(auth === undefined ? {} : { auth }) });
+    })().finally(() => {
       // Later runs fetch again; runs started together share this fetch.
       clones.delete(dir);
     });
@@ -408,7 +405,12 @@ export function createRunExecutor(context: RunExecutorContext) {
       else
         commit = await git.commit({
           workspace: copy,
-          message: commitMessage(run, outcome.summary, profile.displayName),
+          message: composeCommitMessage({
+            summary: redactSecrets(outcome.summary, secrets),
+            instruction: run.instruction,
+            model: { provider: profile.provider, modelName: profile.modelName },
+            runId: run.id,
+          }),
           author: settings.author ?? defaultAuthor,
           ...paths,
         });

@@ -1,7 +1,7 @@
 import type { ModelProfile, Repo, Run } from '../domain/index.ts';
 import type { ModelPriceOverrides } from '../models/model-prices.ts';
 import type { Agent } from '../ports/agent.ts';
-import type { GitAuthor, GitBackend } from '../ports/git-backend.ts';
+import type { GitAuth, GitAuthor, GitBackend } from '../ports/git-backend.ts';
 import type { JobQueue } from '../ports/job-queue.ts';
 import type { LanguageModel } from '../ports/language-model.ts';
 
@@ -30,6 +30,12 @@ export interface RunRuntime {
   git: GitBackend;
   languageModels: LanguageModelResolver;
   layout: RunLayout;
+  /**
+   * Credentials for cloning and fetching a repository (a private GitHub repository, say), asked
+   * for each clone or fetch and passed to that call only; undefined for none. `createGoosuke`
+   * fills it from its `codeHosts` when not given.
+   */
+  gitAuth?: (repoUrl: string) => Promise<GitAuth | undefined>;
 }
 
 /** What chooses the agent of a run; the default is Goosuke's edit agent on the run's model. */

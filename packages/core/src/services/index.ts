@@ -32,6 +32,15 @@ export {
   updateModelProfileInputSchema,
 } from './model-profile-service.ts';
 export { parseInput } from './parse-input.ts';
+export {
+  type CreatePullRequestInput,
+  createPullRequestInputSchema,
+  createPullRequestService,
+  type PullRequestService,
+  type PullRequestServiceContext,
+  type UpdatePullRequestInput,
+  updatePullRequestInputSchema,
+} from './pull-request-service.ts';
 export { createReadCache, deepFreeze, type ReadCache } from './read-cache.ts';
 export {
   type CreateRepoInput,

@@ -42,7 +42,7 @@ export const createRunsInputSchema = z
     instruction: z.string().trim().min(1, 'an instruction cannot be empty').max(1_000_000),
     /** Model profile ids, one run each; a profile may repeat (to compare a model with itself). */
     models: z.array(idSchema).min(1, 'name at least one model profile').max(16, 'at most 16 runs at once'),
-    /** The branch, tag or commit to start from; default the task's base branch. */
+    /** The branch, tag or commit to start from; default the branch of the task's open pull request, else the task's base branch. */
     baseRef: z.string().trim().min(1).max(255).optional(),
     /** Build on this earlier run of the task: its result is the base and its answer is in the history. */
     fromRun: idSchema.optional(),
@@ -163,6 +163,12 @@ export function createRunService(context: RunServiceContext): RunService {
   const events = createRunEventHub({ store, clock, ids, sinks: context.sinks });
   let workers: RunWorkers | null = null;
 
+  /** The branch of the task's open pull request, if it has one. */
+  const openPullRequestBranch = async (taskId: string): Promise<string | null> => {
+    const { items } = await store.pullRequests.list({ taskId, limit: 500 });
+    return items.find((pullRequest) => pullRequest.state === 'open')?.branch ?? null;
+  };
+
   const requireRuntime = (what: string): RunRuntime => {
     if (context.runtime === undefined) {
       throw new UnsupportedError(
@@ -274,7 +280,8 @@ export function createRunService(context: RunServiceContext): RunService {
         if (profile === null) throw new NotFoundError('model profile', id);
         profiles.set(id, profile);
       }
-      let baseRef = input.baseRef ?? task.baseBranch;
+      // A task with an open pull request continues on its branch: follow-ups build on the PR.
+      let baseRef = input.baseRef ?? (await openPullRequestBranch(taskId)) ?? task.baseBranch;
       if (input.fromRun !== undefined) {
         const parent = await store.runs.get(input.fromRun);
         if (parent === null || parent.taskId !== taskId) throw new NotFoundError('run', input.fromRun);

@@ -105,7 +105,15 @@ function sortedEntries(tree: Map<string, Buffer>): Array<[string, string]> {
  *   records deletions, and stays in the clone after removeWorkingCopy, which is idempotent;
  * - 4 working copies of one clone created, written and committed in parallel all succeed;
  * - openCommit lists and reads a commit's files as committed, whatever copies of it do;
- * - diff and commit told which paths changed give what a full scan gives.
+ * - diff and commit told which paths changed give what a full scan gives;
+ * - setBranch creates a branch, fast-forwards it, refuses other moves (and branches a working
+ *   copy has checked out) unless forced, refuses unknown commits and bad names;
+ * - isAncestor agrees with `git merge-base --is-ancestor`, a commit being its own ancestor;
+ * - mergeIntoBranch fast-forwards, does nothing when already merged, makes a merge commit with
+ *   both sides' changes (parents checked with the git CLI) without touching working copies, and
+ *   reports a conflict naming every conflicting path with the branch unchanged;
+ * - pushBranch to an origin of its own (through `makeRemote`), fast-forwarding it, refusing a
+ *   non-fast-forward unless forced, and moving the remote-tracking branch with each push.
  */
 export function describeGitBackendConformance(name: string, factory: GitBackendConformanceFactory): void {
   describe(`GitBackend conformance: ${name}`, () => {
@@ -511,6 +519,289 @@ export function describeGitBackendConformance(name: string, factory: GitBackendC
         ]);
       }
       await Promise.all(copies.map((workspace) => backend.removeWorkingCopy({ workspace })));
+    });
+
+    const author = { name: 'Merge Author', email: 'merge@example.test' };
+
+    /** Commits `files` on top of `baseRef` through a throwaway working copy; returns the commit. */
+    const commitOnTop = async (
+      repo: RepoCheckout,
+      baseRef: string,
+      label: string,
+      files: Record<string, string | null>,
+    ): Promise<string> => {
+      const workspace = await backend.createWorkingCopy({
+        repo,
+        baseRef,
+        branch: `scratch/${label}`,
+        dir: path.join(testDirectory, `scratch-${label}`),
+      });
+      await workspace.writeFiles(Object.entries(files).map(([file, content]) => ({ path: file, content })));
+      const commit = await backend.commit({ workspace, message: label, author });
+      await backend.removeWorkingCopy({ workspace });
+      return commit;
+    };
+
+    /** The commit a branch of the clone names, through the git CLI. */
+    const cliHead = async (repository: string, branch: string): Promise<string> =>
+      (await runGitCli(repository, ['rev-parse', '--verify', `refs/heads/${branch}`])).trim();
+
+    const cliIsAncestor = async (repository: string, ancestor: string, commit: string): Promise<boolean> =>
+      runGitCli(repository, ['merge-base', '--is-ancestor', ancestor, commit]).then(
+        () => true,
+        () => false,
+      );
+
+    it('sets a branch: creates it, fast-forwards it, refuses other moves unless forced', async () => {
+      const repo = await cloneSource();
+      const diverged = await commitOnTop(repo, firstCommit, 'diverged', { 'side.txt': 'side\n' });
+
+      await backend.setBranch({ repo, branch: 'goosuke/task-1', commit: firstCommit });
+      expect(await cliHead(repo.dir, 'goosuke/task-1')).toBe(firstCommit);
+      expect(await backend.resolveRef({ repo, ref: 'goosuke/task-1' })).toBe(firstCommit);
+      await backend.setBranch({ repo, branch: 'goosuke/task-1', commit: secondCommit });
+      expect(await cliHead(repo.dir, 'goosuke/task-1')).toBe(secondCommit);
+      // Setting it to where it is changes nothing and is no conflict.
+      await backend.setBranch({ repo, branch: 'goosuke/task-1', commit: secondCommit });
+
+      for (const backwards of [firstCommit, diverged]) {
+        expectGoosukeError(
+          await rejectionOf(() => backend.setBranch({ repo, branch: 'goosuke/task-1', commit: backwards })),
+          'conflict',
+        );
+        expect(await cliHead(repo.dir, 'goosuke/task-1')).toBe(secondCommit);
+      }
+      await backend.setBranch({ repo, branch: 'goosuke/task-1', commit: diverged, force: true });
+      expect(await cliHead(repo.dir, 'goosuke/task-1')).toBe(diverged);
+
+      await expectRejectsWith(
+        () => backend.setBranch({ repo, branch: 'goosuke/task-1', commit: 'f'.repeat(40) }),
+        'not_found',
+      );
+      await expectRejectsWith(
+        () => backend.setBranch({ repo, branch: 'goosuke/task-2', commit: 'nope' }),
+        'not_found',
+      );
+      await expect(backend.resolveRef({ repo, ref: 'goosuke/task-2' })).rejects.toMatchObject({
+        code: 'not_found',
+      });
+      for (const bad of ['bad..name', 'with space', '-dash', 'ends/', 'x.lock', '']) {
+        await expectRejectsWith(
+          () => backend.setBranch({ repo, branch: bad, commit: secondCommit }),
+          'invalid_input',
+        );
+      }
+      expect(await cliHead(repo.dir, 'goosuke/task-1')).toBe(diverged);
+    });
+
+    it('refuses to set a branch that a working copy has checked out', async () => {
+      const repo = await cloneSource();
+      const workspace = await backend.createWorkingCopy({
+        repo,
+        baseRef: firstCommit,
+        branch: 'goosuke/busy',
+        dir: path.join(testDirectory, 'busy'),
+      });
+      await expectRejectsWith(
+        () => backend.setBranch({ repo, branch: 'goosuke/busy', commit: secondCommit }),
+        'conflict',
+      );
+      await expectRejectsWith(
+        () => backend.setBranch({ repo, branch: 'goosuke/busy', commit: secondCommit, force: true }),
+        'conflict',
+      );
+      expect(await cliHead(repo.dir, 'goosuke/busy')).toBe(firstCommit);
+      await backend.removeWorkingCopy({ workspace });
+      await backend.setBranch({ repo, branch: 'goosuke/busy', commit: secondCommit });
+      expect(await cliHead(repo.dir, 'goosuke/busy')).toBe(secondCommit);
+    });
+
+    it('tells whether one commit is an ancestor of another', async () => {
+      const repo = await cloneSource();
+      const diverged = await commitOnTop(repo, firstCommit, 'ancestry', { 'side.txt': 'side\n' });
+      expect(await backend.isAncestor({ repo, ancestor: firstCommit, commit: secondCommit })).toBe(true);
+      expect(await backend.isAncestor({ repo, ancestor: secondCommit, commit: firstCommit })).toBe(false);
+      expect(await backend.isAncestor({ repo, ancestor: secondCommit, commit: secondCommit })).toBe(true);
+      expect(await backend.isAncestor({ repo, ancestor: firstCommit, commit: diverged })).toBe(true);
+      expect(await backend.isAncestor({ repo, ancestor: diverged, commit: secondCommit })).toBe(false);
+      expect(await backend.isAncestor({ repo, ancestor: secondCommit, commit: diverged })).toBe(false);
+      for (const [ancestor, commit] of [
+        [secondCommit, diverged],
+        [diverged, secondCommit],
+        [firstCommit, secondCommit],
+      ] as const) {
+        expect(await backend.isAncestor({ repo, ancestor, commit })).toBe(
+          await cliIsAncestor(repo.dir, ancestor, commit),
+        );
+      }
+      await expectRejectsWith(
+        () => backend.isAncestor({ repo, ancestor: 'f'.repeat(40), commit: secondCommit }),
+        'not_found',
+      );
+      await expectRejectsWith(
+        () => backend.isAncestor({ repo, ancestor: firstCommit, commit: 'e'.repeat(40) }),
+        'not_found',
+      );
+    });
+
+    it('merges into a branch: fast-forward, already merged, and nothing for a missing branch', async () => {
+      const repo = await cloneSource();
+      await backend.setBranch({ repo, branch: 'goosuke/task-ff', commit: firstCommit });
+      const message = 'Merge main into goosuke/task-ff';
+      expect(
+        await backend.mergeIntoBranch({
+          repo,
+          branch: 'goosuke/task-ff',
+          theirs: secondCommit,
+          message,
+          author,
+        }),
+      ).toBe(secondCommit);
+      expect(await cliHead(repo.dir, 'goosuke/task-ff')).toBe(secondCommit);
+      // Already in the branch: no commit, the branch stays.
+      for (const theirs of [firstCommit, secondCommit]) {
+        expect(
+          await backend.mergeIntoBranch({ repo, branch: 'goosuke/task-ff', theirs, message, author }),
+        ).toBe(secondCommit);
+        expect(await cliHead(repo.dir, 'goosuke/task-ff')).toBe(secondCommit);
+      }
+      await expectRejectsWith(
+        () =>
+          backend.mergeIntoBranch({ repo, branch: 'goosuke/missing', theirs: secondCommit, message, author }),
+        'not_found',
+      );
+      await expectRejectsWith(
+        () =>
+          backend.mergeIntoBranch({
+            repo,
+            branch: 'goosuke/task-ff',
+            theirs: 'd'.repeat(40),
+            message,
+            author,
+          }),
+        'not_found',
+      );
+    });
+
+    it('merges diverged histories into a merge commit with both changes, leaving working copies alone', async () => {
+      const repo = await cloneSource();
+      // Ours: the task's work on the first commit; theirs: the base branch's second commit.
+      const ours = await commitOnTop(repo, firstCommit, 'ours', {
+        'README.md': '# fixture, from the task\n',
+        'task.txt': 'task\n',
+        'doomed.txt': null,
+      });
+      await backend.setBranch({ repo, branch: 'goosuke/task-merge', commit: ours });
+      const bystander = await backend.createWorkingCopy({
+        repo,
+        baseRef: firstCommit,
+        branch: 'goosuke/bystander',
+        dir: path.join(testDirectory, 'bystander'),
+      });
+      const before = sortedEntries(await treeOfDirectory(bystander.root));
+
+      const merged = await backend.mergeIntoBranch({
+        repo,
+        branch: 'goosuke/task-merge',
+        theirs: secondCommit,
+        message: 'Merge main into the task',
+        author,
+      });
+      expect(merged).not.toBe(ours);
+      expect(merged).not.toBe(secondCommit);
+      expect(await cliHead(repo.dir, 'goosuke/task-merge')).toBe(merged);
+      const parents = (await runGitCli(repo.dir, ['rev-list', '--parents', '-n1', merged])).trim().split(' ');
+      expect(parents).toEqual([merged, ours, secondCommit]);
+      expect(await cliIsAncestor(repo.dir, ours, merged)).toBe(true);
+      expect(await cliIsAncestor(repo.dir, secondCommit, merged)).toBe(true);
+      const files = await treeOfCommit(repo.dir, merged);
+      expect(files.get('README.md')?.toString('utf8')).toBe('# fixture, from the task\n');
+      expect(files.get('task.txt')?.toString('utf8')).toBe('task\n');
+      expect(files.has('doomed.txt')).toBe(false);
+      expect(files.get('src/util.ts')?.toString('utf8')).toBe(
+        'export const one = 1;\nexport const two = 2;\n',
+      );
+      expect(files.get('data/blob.bin')).toEqual(binaryBefore);
+      const summary = (await runGitCli(repo.dir, ['log', '-1', '--format=%an|%ae|%s', merged])).trim();
+      expect(summary).toBe('Merge Author|merge@example.test|Merge main into the task');
+      expect(await backend.isAncestor({ repo, ancestor: secondCommit, commit: merged })).toBe(true);
+
+      expect(sortedEntries(await treeOfDirectory(bystander.root))).toEqual(before);
+      expect(await backend.diff({ workspace: bystander, base: firstCommit })).toBe('');
+      await backend.removeWorkingCopy({ workspace: bystander });
+      await runGitCli(repo.dir, ['fsck', '--no-dangling']);
+    });
+
+    it('reports a conflicting merge with every conflicting path and leaves the branch unchanged', async () => {
+      const repo = await cloneSource();
+      const base = await commitOnTop(repo, secondCommit, 'conflict-base', { 'notes.txt': 'a\nb\nc\n' });
+      const theirs = await commitOnTop(repo, base, 'conflict-theirs', {
+        'src/util.ts': 'export const one = 1;\nexport const two = 22;\n',
+        'notes.txt': 'a\nB from theirs\nc\n',
+        'theirs-only.txt': 'theirs\n',
+      });
+      const ours = await commitOnTop(repo, base, 'conflict-ours', {
+        'src/util.ts': 'export const one = 1;\nexport const two = 2000;\n',
+        'notes.txt': 'a\nB from ours\nc\n',
+        'ours-only.txt': 'ours\n',
+      });
+      await backend.setBranch({ repo, branch: 'goosuke/task-conflict', commit: ours });
+      const error = await rejectionOf(() =>
+        backend.mergeIntoBranch({ repo, branch: 'goosuke/task-conflict', theirs, message: 'merge', author }),
+      );
+      expectGoosukeError(error, 'conflict');
+      expect(error.message).toContain('src/util.ts');
+      expect(error.message).toContain('notes.txt');
+      expect(error.message).not.toContain('ours-only.txt');
+      expect(error.message).not.toContain('theirs-only.txt');
+      expect(await cliHead(repo.dir, 'goosuke/task-conflict')).toBe(ours);
+      expect(await backend.resolveRef({ repo, ref: 'goosuke/task-conflict' })).toBe(ours);
+      // Nothing half-done stays behind: the clone's refs and object store are consistent.
+      await runGitCli(repo.dir, ['fsck', '--no-dangling']);
+    });
+
+    it('pushes a branch to origin, fast-forwards it, refuses a non-fast-forward unless forced', async () => {
+      const directory = await fresh();
+      // An origin of its own, so that pushes leave the shared source alone.
+      const origin = path.join(directory, 'origin');
+      await runGitCli(scratch, ['clone', '-q', source, origin]);
+      const url = factory.makeRemote ? await factory.makeRemote(origin) : origin;
+      const repo = await backend.clone({ url, dir: path.join(directory, 'clone') });
+      const branch = 'goosuke/pr-1';
+
+      await backend.setBranch({ repo, branch, commit: firstCommit });
+      await backend.pushBranch({ repo, branch });
+      expect(await cliHead(origin, branch)).toBe(firstCommit);
+      expect(await backend.resolveRef({ repo, ref: `origin/${branch}` })).toBe(firstCommit);
+
+      const followUp = await commitOnTop(repo, secondCommit, 'follow-up', { 'follow-up.txt': 'more\n' });
+      await backend.setBranch({ repo, branch, commit: followUp });
+      await backend.pushBranch({ repo, branch });
+      expect(await cliHead(origin, branch)).toBe(followUp);
+      expect(await backend.resolveRef({ repo, ref: `origin/${branch}` })).toBe(followUp);
+      expect(await treeOfCommit(origin, followUp)).toEqual(await treeOfCommit(repo.dir, followUp));
+
+      // Someone else moves the remote branch; the clone does not know their commit.
+      const tree = (await runGitCli(origin, ['rev-parse', `${followUp}^{tree}`])).trim();
+      const elsewhere = (
+        await runGitCli(origin, ['commit-tree', tree, '-p', followUp, '-m', 'elsewhere'])
+      ).trim();
+      await runGitCli(origin, ['update-ref', `refs/heads/${branch}`, elsewhere]);
+      const rewritten = await commitOnTop(repo, secondCommit, 'rewritten', {
+        'follow-up.txt': 'rewritten\n',
+      });
+      await backend.setBranch({ repo, branch, commit: rewritten, force: true });
+      await expectRejectsWith(() => backend.pushBranch({ repo, branch }), 'conflict');
+      expect(await cliHead(origin, branch)).toBe(elsewhere);
+      expect(await backend.resolveRef({ repo, ref: `origin/${branch}` })).toBe(followUp);
+
+      await backend.pushBranch({ repo, branch, force: true });
+      expect(await cliHead(origin, branch)).toBe(rewritten);
+      expect(await backend.resolveRef({ repo, ref: `origin/${branch}` })).toBe(rewritten);
+      await runGitCli(origin, ['fsck', '--no-dangling']);
+
+      await expectRejectsWith(() => backend.pushBranch({ repo, branch: 'goosuke/never-set' }), 'not_found');
+      await expectRejectsWith(() => backend.pushBranch({ repo, branch: 'bad..name' }), 'invalid_input');
     });
   });
 }

@@ -4,6 +4,11 @@
  * This is the one core entry point that may import `vitest` and `node:` modules.
  */
 export {
+  type CodeHostConformanceFactory,
+  type CodeHostConformanceSubject,
+  describeCodeHostConformance,
+} from './code-host-conformance.ts';
+export {
   buildAccessToken,
   buildAction,
   buildExtension,
@@ -35,6 +40,7 @@ export {
   type RunGitOptions,
   runGit,
 } from './git-fixtures.ts';
+export { type GitHttpServer, type GitHttpServerOptions, startGitHttpServer } from './git-http-server.ts';
 export { describeJobQueueConformance, type JobQueueConformanceFactory } from './job-queue-conformance.ts';
 export {
   createMemoryJobQueue,

@@ -1,0 +1,11 @@
+export { type CommitMessageInput, commitHeaderMaxLength, composeCommitMessage } from './commit-message.ts';
+export {
+  type ComparedRun,
+  composePullRequestBody,
+  type OwnedBlockInput,
+  ownedBlockEnd,
+  ownedBlockStart,
+  renderOwnedBlock,
+  replaceOwnedBlock,
+} from './pull-request-body.ts';
+export { taskBranchName, taskBranchPrefix } from './task-branch.ts';

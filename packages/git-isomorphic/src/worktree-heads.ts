@@ -1,0 +1,18 @@
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+
+/**
+ * Whether a working copy of the clone at `cloneGitdir` has `branch` checked out: each working
+ * copy is a worktree whose `HEAD` file (`<clone>/.git/worktrees/<name>/HEAD`) names its branch.
+ * Reading the files, not the backend's memory, also sees copies made by another process or an
+ * earlier run of this one.
+ */
+export async function branchCheckedOut(cloneGitdir: string, branch: string): Promise<boolean> {
+  const ref = `ref: refs/heads/${branch}`;
+  const worktrees = path.join(cloneGitdir, 'worktrees');
+  for (const name of await readdir(worktrees).catch(() => [] as string[])) {
+    const head = await readFile(path.join(worktrees, name, 'HEAD'), 'utf8').catch(() => '');
+    if (head.trim() === ref) return true;
+  }
+  return false;
+}

@@ -1,0 +1,23 @@
+/**
+ * @goosuke/github: Goosuke's CodeHost for GitHub and GitHub Enterprise Server, on octokit, by
+ * GitHub App installation or token.
+ */
+export { createGitHubCodeHost } from './github-code-host.ts';
+export {
+  decodeGitHubPrivateKey,
+  type GitHubAppCredentials,
+  type GitHubCodeHostOptions,
+  gitHubDefaultBaseUrl,
+  gitHubDefaultMaxRateLimitWaitMs,
+  gitHubDefaultPerPage,
+  gitHubDefaultRetries,
+  gitHubDefaultRetryBaseDelayMs,
+  readGitHubConfig,
+} from './github-code-host-options.ts';
+export {
+  createGitHubCodeHostResolver,
+  type GitHubCodeHostResolverOptions,
+  gitHubRepositoryOf,
+  gitHubWebHost,
+} from './github-code-host-resolver.ts';
+export { GitHubRateLimitError } from './github-errors.ts';

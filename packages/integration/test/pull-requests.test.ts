@@ -1,0 +1,365 @@
+// Pull requests end to end, through the real libraries: a bare repository behind a real
+// smart-HTTP git server (`git http-backend`) that demands credentials, the GitHub REST fake,
+// both on one host as on GitHub Enterprise (`/api/v3` for the API, `/<owner>/<name>.git` for
+// git), the OpenAI fake, and Goosuke on its default composition configured from the
+// environment (`GITHUB_TOKEN`, `GOOSUKE_GITHUB_API_URL`). Task -> three runs -> pull request
+// from one -> follow-up message -> a run on the pull request's branch -> pull request updated.
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: the fixtures are TypeScript source held as text; their `${…}` belong to that source.
+import { readdir, readFile } from 'node:fs/promises';
+import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { createDefaultGoosuke, type DefaultGoosuke, readDefaultGoosukeConfig } from '@goosuke/cli';
+import {
+  GoosukeError,
+  ownedBlockEnd,
+  ownedBlockStart,
+  type PullRequest,
+  type Run,
+  type RunWorkers,
+} from '@goosuke/core';
+import { type GitHttpServer, startGitHttpServer } from '@goosuke/core/testing';
+import { type FakeGitHubServer, startFakeGitHubServer } from '@goosuke/github/testing';
+import { type FakeOpenAIServer, startFakeOpenAIServer } from '@goosuke/openai/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { git, makeRepository, temporaryDirectory } from './support.ts';
+
+const githubToken = 'ghp_e2ePullRequestToken0123456789abcdef';
+const openaiKey = 'sk-e2e-pr-openai-5d2c9b7a31e0';
+const secretKey = 'e2e-pr-master-secret-4b8d2f6a0c1e3579bd';
+const template = '## What\n\n_Describe the change._\n\n## Checklist\n\n- [ ] tests pass';
+
+const greet = ['export function greet(name: string): string {', "  return 'Hello ' + name;", '}', ''].join(
+  '\n',
+);
+
+/** A SEARCH/REPLACE answer for `src/greet.ts`. */
+const edit = (summary: string, search: string, replace: string) =>
+  [
+    summary,
+    '',
+    'src/greet.ts',
+    '```ts',
+    '<<<<<<< SEARCH',
+    search,
+    '=======',
+    replace,
+    '>>>>>>> REPLACE',
+    '```',
+  ].join('\n');
+
+/** Routes `/api/v3/...` to the GitHub fake and everything else to the git server: one host. */
+async function startFrontServer(api: string, gitServer: string): Promise<{ url: string; server: Server }> {
+  const apiPort = Number(new URL(api).port);
+  const gitPort = Number(new URL(gitServer).port);
+  const server = createServer((incoming: IncomingMessage, outgoing) => {
+    const port = incoming.url?.startsWith('/api/v3') ? apiPort : gitPort;
+    const upstream = httpRequest(
+      { host: '127.0.0.1', port, path: incoming.url, method: incoming.method, headers: incoming.headers },
+      (answer) => {
+        outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(outgoing);
+      },
+    );
+    upstream.on('error', () => outgoing.destroy());
+    incoming.pipe(upstream);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
+}
+
+/** Every file under `dir`, recursively. */
+async function filesUnder(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true, recursive: true });
+  return entries.filter((entry) => entry.isFile()).map((entry) => path.join(entry.parentPath, entry.name));
+}
+
+describe('pull requests end to end: a run becomes a pull request, a follow-up updates it', () => {
+  let scratch: Awaited<ReturnType<typeof temporaryDirectory>> | undefined;
+  let gitServer: GitHttpServer | undefined;
+  let github: FakeGitHubServer | undefined;
+  let front: Server | undefined;
+  let openai: FakeOpenAIServer | undefined;
+  let goosuke: DefaultGoosuke | undefined;
+  let workers: RunWorkers | undefined;
+  const state = {} as {
+    bare: string;
+    dataDir: string;
+    taskId: string;
+    runs: Run[];
+    followUp: Run;
+    created: PullRequest;
+    updated: PullRequest;
+    bodyBeforeUpdate: string;
+  };
+
+  beforeAll(async () => {
+    scratch = await temporaryDirectory('goosuke-e2e-pr-');
+    const source = path.join(scratch.dir, 'source');
+    await makeRepository(source, { 'src/greet.ts': greet, 'README.md': '# shop\n' });
+    const root = path.join(scratch.dir, 'served');
+    const bare = path.join(root, 'octo', 'shop.git');
+    await git(scratch.dir, 'clone', '-q', '--bare', source, bare);
+    // git http-backend accepts pushes from an authenticated user only.
+    gitServer = await startGitHttpServer({
+      root,
+      credentials: { username: 'x-access-token', token: githubToken },
+    });
+    github = await startFakeGitHubServer({
+      basePath: '/api/v3',
+      tokens: [githubToken],
+      liveBranches: async () =>
+        (await git(bare, 'for-each-ref', '--format=%(refname:short)', 'refs/heads'))
+          .split('\n')
+          .filter((line) => line !== ''),
+    });
+    github.addRepository({
+      fullName: 'octo/shop',
+      defaultBranch: 'main',
+      files: { '.github/pull_request_template.md': template },
+    });
+    const started = await startFrontServer(github.url, gitServer.url);
+    front = started.server;
+    openai = await startFakeOpenAIServer({ apiKey: openaiKey });
+
+    const dataDir = path.join(scratch.dir, 'data');
+    const config = readDefaultGoosukeConfig(
+      { GOOSUKE_SECRET_KEY: secretKey, GOOSUKE_DATA_DIR: dataDir },
+      scratch.dir,
+    );
+    goosuke = await createDefaultGoosuke(config, {
+      env: {
+        OPENAI_API_KEY: openaiKey,
+        OPENAI_BASE_URL: openai.url,
+        GITHUB_TOKEN: githubToken,
+        GOOSUKE_GITHUB_API_URL: `${started.url}/api/v3`,
+      },
+    });
+    const profiles = await Promise.all(
+      ['gpt-4.1', 'gpt-4o', 'gpt-4.1-mini'].map((modelName) =>
+        goosuke!.models.create({ provider: 'openai', modelName }),
+      ),
+    );
+    const repo = await goosuke.repos.create({ url: `${started.url}/octo/shop.git` });
+    const { task } = await goosuke.tasks.create({ title: 'Greet with a template literal', repoId: repo.id });
+    openai.respond(
+      {
+        kind: 'reply',
+        text: edit('Used a template literal.', "  return 'Hello ' + name;", '  return `Hello ${name}`;'),
+      },
+      {
+        kind: 'reply',
+        text: edit(
+          'Used a template literal and a comma.',
+          "  return 'Hello ' + name;",
+          '  return `Hello, ${name}`;',
+        ),
+      },
+      {
+        kind: 'reply',
+        text: edit(
+          'Concatenated with concat.',
+          "  return 'Hello ' + name;",
+          "  return 'Hello '.concat(name);",
+        ),
+      },
+    );
+    workers = goosuke.runs.startWorkers({ concurrency: 3 });
+    const first = await goosuke.runs.create(task.id, {
+      instruction: 'Use a template literal in greet().',
+      models: profiles.map((profile) => profile.id),
+    });
+    const runs = await goosuke.runs.waitFor(first.runs.map((run) => run.id));
+    const created = await goosuke.pullRequests.create(task.id, {
+      runId: runs[1]!.id,
+      reason: 'picked by the reviewer: the comma reads better',
+    });
+
+    // Someone edits the description outside Goosuke's block on GitHub.
+    const pull = github.repositories.get('octo/shop')!.pulls[0]!;
+    pull.body = `${pull.body!.replace('- [ ] tests pass', '- [x] tests pass')}\n\nReviewer note: keep the comma.\n`;
+    const bodyBeforeUpdate = pull.body;
+
+    // The follow-up message runs on the pull request's branch.
+    openai.respond({
+      kind: 'reply',
+      text: edit(
+        'Added a JSDoc comment.',
+        'export function greet(name: string): string {',
+        '/** Greets someone by name. */\nexport function greet(name: string): string {',
+      ),
+    });
+    const second = await goosuke.runs.create(task.id, {
+      instruction: 'Also add a JSDoc comment to greet().',
+      models: [profiles[0]!.id],
+    });
+    const [followUp] = await goosuke.runs.waitFor(second.runs.map((run) => run.id));
+    const updated = await goosuke.pullRequests.update(task.id, created.id, {
+      runId: followUp!.id,
+      reason: 'the only follow-up run',
+    });
+    Object.assign(state, {
+      bare,
+      dataDir,
+      taskId: task.id,
+      runs,
+      followUp,
+      created,
+      updated,
+      bodyBeforeUpdate,
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await workers?.stop();
+    await goosuke?.close();
+    await new Promise<void>((resolve) => (front ? front.close(() => resolve()) : resolve()));
+    await Promise.all([github?.close(), gitServer?.close(), openai?.close()]);
+    await scratch?.cleanup();
+  });
+
+  it('opens the pull request from the chosen run, on the task branch, with the template and the owned block', async () => {
+    const { created, runs, bare } = state;
+    expect(runs.map((run) => run.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
+    expect(created).toMatchObject({ number: 1, state: 'open', baseBranch: 'main', runId: runs[1]!.id });
+    expect(created.branch).toMatch(/^goosuke\/greet-with-a-template-literal-[a-z0-9]+$/);
+    expect(created.title).toBe('chore: used a template literal and a comma');
+    const pull = github!.repositories.get('octo/shop')!.pulls[0]!;
+    expect(pull.head).toBe(created.branch);
+    expect(created.body.startsWith(`${template}\n\n${ownedBlockStart}`)).toBe(true);
+    expect(created.body).toContain(
+      '**Chosen run:** openai:gpt-4o (picked by the reviewer: the comma reads better)',
+    );
+    expect(created.body).toContain('| **openai:gpt-4o** ✓ | succeeded | 1 |');
+    // The branch on the server held the chosen run's commit (now the parent of the follow-up's),
+    // whose message credits the model.
+    const message = await git(bare, 'log', '-1', '--format=%B', `${created.branch}~1`);
+    expect(message).toContain('Co-authored-by: gpt-4o (openai) <gpt-4o.openai@models.goosuke.invalid>');
+    expect(await git(bare, 'show', `${created.branch}~1:src/greet.ts`)).toContain('`Hello, ${name}`');
+  });
+
+  it('runs the follow-up on the pull request branch and adds its commit on top, a plain fast-forward', async () => {
+    const { created, updated, followUp, bare } = state;
+    expect(followUp.status).toBe('succeeded');
+    expect(followUp.baseRef).toBe(created.branch);
+    expect(updated).toMatchObject({ id: created.id, runId: followUp.id, number: 1, state: 'open' });
+    const commits = (await git(bare, 'rev-list', `main..${created.branch}`)).trim().split('\n');
+    expect(commits).toHaveLength(2);
+    const file = await git(bare, 'show', `${created.branch}:src/greet.ts`);
+    expect(file).toContain('/** Greets someone by name. */');
+    expect(file).toContain('`Hello, ${name}`');
+  });
+
+  it('rewrites only the owned block: the template edit and the reviewer note survive', () => {
+    const { bodyBeforeUpdate, updated } = state;
+    const body = github!.repositories.get('octo/shop')!.pulls[0]!.body!;
+    expect(body).toBe(updated.body);
+    expect(body).toContain('- [x] tests pass');
+    expect(body).toContain('Reviewer note: keep the comma.');
+    expect(body).toContain('Also add a JSDoc comment to greet().');
+    expect(body).toContain('**Chosen run:** openai:gpt-4.1 (the only follow-up run)');
+    const outside = (text: string) =>
+      text.slice(0, text.indexOf(ownedBlockStart)) +
+      text.slice(text.indexOf(ownedBlockEnd) + ownedBlockEnd.length);
+    expect(outside(body)).toBe(outside(bodyBeforeUpdate));
+  });
+
+  it('sent the token to git and GitHub only in headers, and never wrote it to disk', async () => {
+    const basic = `Basic ${Buffer.from(`x-access-token:${githubToken}`).toString('base64')}`;
+    expect(gitServer!.authorizations).toContain(basic);
+    expect(gitServer!.requests.some((line) => line.startsWith('POST /octo/shop.git/git-receive-pack'))).toBe(
+      true,
+    );
+    for (const file of await filesUnder(state.dataDir)) {
+      const bytes = await readFile(file);
+      expect(bytes.includes(githubToken), file).toBe(false);
+      expect(bytes.includes(Buffer.from(`x-access-token:${githubToken}`).toString('base64')), file).toBe(
+        false,
+      );
+    }
+  });
+
+  it('refuses a second pull request for the task, and a run that does not build on the branch', async () => {
+    const error = await goosuke!.pullRequests
+      .create(state.taskId, { runId: state.runs[0]!.id })
+      .catch((caught: unknown) => caught);
+    expect(GoosukeError.isInstance(error) && error.code).toBe('conflict');
+    // An older run of the first message is not based on the pull request's head any more.
+    const stale = await goosuke!.pullRequests
+      .update(state.taskId, state.created.id, { runId: state.runs[2]!.id })
+      .catch((caught: unknown) => caught);
+    expect(GoosukeError.isInstance(stale) && stale.code).toBe('conflict');
+    expect((stale as Error).message).toContain('does not build on');
+    expect((await goosuke!.pullRequests.get(state.taskId, state.created.id)).runId).toBe(state.followUp.id);
+  });
+
+  it('reports a commit pushed to the branch by someone else, and leaves the pull request and the store as they were', async () => {
+    const { bare, taskId, created, followUp } = state;
+    const bodyBefore = github!.repositories.get('octo/shop')!.pulls[0]!.body;
+    // Someone pushes to the pull request's branch behind Goosuke's back.
+    const elsewhere = path.join(scratch!.dir, 'elsewhere');
+    await git(scratch!.dir, 'clone', '-q', '--branch', created.branch, bare, elsewhere);
+    await git(elsewhere, 'commit', '-q', '--allow-empty', '-m', 'a reviewer commit');
+    await git(elsewhere, 'push', '-q', 'origin', created.branch);
+    openai!.respond({
+      kind: 'reply',
+      text: edit(
+        'Renamed the parameter.',
+        'export function greet(name: string): string {',
+        'export function greet(who: string): string {',
+      ),
+    });
+    const profiles = await goosuke!.models.list();
+    // A run started from what Goosuke last pushed (an explicit base), not from the new head.
+    const next = await goosuke!.runs.create(taskId, {
+      instruction: 'Rename the parameter to who.',
+      models: [profiles.items[0]!.id],
+      baseRef: followUp.workingBranch!,
+    });
+    const [run] = await goosuke!.runs.waitFor(next.runs.map((each) => each.id));
+    const error = await goosuke!.pullRequests
+      .update(taskId, created.id, { runId: run!.id })
+      .catch((caught: unknown) => caught);
+    expect(GoosukeError.isInstance(error) && error.code).toBe('conflict');
+    expect((await goosuke!.pullRequests.get(taskId, created.id)).runId).toBe(followUp.id);
+    expect(github!.repositories.get('octo/shop')!.pulls[0]!.body).toBe(bodyBefore);
+    expect(await git(bare, 'log', '-1', '--format=%s', created.branch)).toBe('a reviewer commit\n');
+  });
+
+  it("turns GitHub's 422 and a lost connection into clear errors, with nothing recorded, and a retry works", async () => {
+    const profiles = await goosuke!.models.list();
+    const repo = (await goosuke!.repos.list()).items[0]!;
+    const { task } = await goosuke!.tasks.create({ title: 'Shout the greeting', repoId: repo.id });
+    openai!.respond({
+      kind: 'reply',
+      text: edit('Shouted the greeting.', "  return 'Hello ' + name;", "  return 'HELLO ' + name;"),
+    });
+    const queued = await goosuke!.runs.create(task.id, {
+      instruction: 'Shout the greeting.',
+      models: [profiles.items[0]!.id],
+    });
+    const [run] = await goosuke!.runs.waitFor(queued.runs.map((each) => each.id));
+    github!.failNext(
+      { method: 'POST', path: '/repos/octo/shop/pulls' },
+      {
+        status: 422,
+        body: { message: 'Validation Failed', errors: [{ message: 'the base branch is protected' }] },
+      },
+      { status: 200, destroy: true },
+    );
+    const invalid = await goosuke!.pullRequests
+      .create(task.id, { runId: run!.id })
+      .catch((caught: unknown) => caught);
+    expect(GoosukeError.isInstance(invalid) && invalid.code).toBe('invalid_input');
+    expect((invalid as Error).message).toContain('the base branch is protected');
+    expect(await goosuke!.pullRequests.list(task.id)).toEqual([]);
+    const lost = await goosuke!.pullRequests
+      .create(task.id, { runId: run!.id })
+      .catch((caught: unknown) => caught);
+    expect(GoosukeError.isInstance(lost) && lost.code).toBe('storage');
+    expect(await goosuke!.pullRequests.list(task.id)).toEqual([]);
+    const created = await goosuke!.pullRequests.create(task.id, { runId: run!.id });
+    expect(created).toMatchObject({ number: 2, state: 'open', runId: run!.id });
+    expect(await goosuke!.pullRequests.list(task.id)).toEqual([created]);
+  });
+});
