@@ -2,6 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
   assertStrongSecret,
+  type CodeHostResolver,
   createGoosuke,
   createWebCryptoSecretBox,
   type EventSink,
@@ -190,6 +191,11 @@ export interface DefaultGoosuke extends Goosuke {
   readonly git: GitBackend;
   /** Where clones and working copies live, under the data directory. */
   readonly layout: RunLayout;
+  /**
+   * The code host of a repository URL: GitHub as configured by `GITHUB_TOKEN` or the
+   * `GOOSUKE_GITHUB_APP_*` variables (else the `github.*` settings), `GOOSUKE_GITHUB_API_URL`.
+   */
+  readonly codeHosts: CodeHostResolver;
 }
 
 /** Options of {@link createDefaultGoosuke} beyond the configuration. */
@@ -287,6 +293,7 @@ export async function createDefaultGoosuke(
       store,
       git,
       layout,
+      codeHosts,
       async close() {
         // The queue shares the store's connection: stop it (and the runs it executes) first.
         await queue.close();

@@ -543,6 +543,8 @@ describe('end to end: one instruction on three providers through the default com
       { runIds: [runs.claude.id, runs.gemini.id], paths: ['src/cart.ts'] },
     ]);
     expect(comparison.runs.every((entry) => entry.durationMs !== null && entry.error === null)).toBe(true);
+    // Claude's first edit did not apply: a second model call.
+    expect(comparison.runs.map((entry) => entry.modelCalls)).toEqual([1, 2, 1]);
     // gpt-4.1 at $2 (cached $0.50) / $8 per million: 1,000 + 200 cached input, 300 output tokens.
     expect(comparison.runs[0]!.usage).toEqual({
       inputTokens: 1200,

@@ -18,8 +18,7 @@ import {
   type Run,
   type RunWorkers,
 } from '@goosuke/core';
-import { type GitHttpServer, startGitHttpServer } from '@goosuke/core/testing';
-import { type FakeGitHubServer, startFakeGitHubServer } from '@goosuke/github/testing';
+import { type FakeGitHubEnterprise, startFakeGitHubEnterprise } from '@goosuke/github/testing';
 import { type FakeOpenAIServer, startFakeOpenAIServer } from '@goosuke/openai/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { git, makeRepository, temporaryDirectory } from './support.ts';
@@ -48,26 +47,6 @@ const edit = (summary: string, search: string, replace: string) =>
     '```',
   ].join('\n');
 
-/** Routes `/api/v3/...` to the GitHub fake and everything else to the git server: one host. */
-async function startFrontServer(api: string, gitServer: string): Promise<{ url: string; server: Server }> {
-  const apiPort = Number(new URL(api).port);
-  const gitPort = Number(new URL(gitServer).port);
-  const server = createServer((incoming: IncomingMessage, outgoing) => {
-    const port = incoming.url?.startsWith('/api/v3') ? apiPort : gitPort;
-    const upstream = httpRequest(
-      { host: '127.0.0.1', port, path: incoming.url, method: incoming.method, headers: incoming.headers },
-      (answer) => {
-        outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(outgoing);
-      },
-    );
-    upstream.on('error', () => outgoing.destroy());
-    incoming.pipe(upstream);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
-}
-
 /** Every file under `dir`, recursively. */
 async function filesUnder(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true, recursive: true });
@@ -76,9 +55,7 @@ async function filesUnder(dir: string): Promise<string[]> {
 
 describe('pull requests end to end: a run becomes a pull request, a follow-up updates it', () => {
   let scratch: Awaited<ReturnType<typeof temporaryDirectory>> | undefined;
-  let gitServer: GitHttpServer | undefined;
-  let github: FakeGitHubServer | undefined;
-  let front: Server | undefined;
+  let host: FakeGitHubEnterprise | undefined;
   let openai: FakeOpenAIServer | undefined;
   let goosuke: DefaultGoosuke | undefined;
   let workers: RunWorkers | undefined;
@@ -100,26 +77,13 @@ describe('pull requests end to end: a run becomes a pull request, a follow-up up
     const root = path.join(scratch.dir, 'served');
     const bare = path.join(root, 'octo', 'shop.git');
     await git(scratch.dir, 'clone', '-q', '--bare', source, bare);
-    // git http-backend accepts pushes from an authenticated user only.
-    gitServer = await startGitHttpServer({
-      root,
-      credentials: { username: 'x-access-token', token: githubToken },
-    });
-    github = await startFakeGitHubServer({
-      basePath: '/api/v3',
-      tokens: [githubToken],
-      liveBranches: async () =>
-        (await git(bare, 'for-each-ref', '--format=%(refname:short)', 'refs/heads'))
-          .split('\n')
-          .filter((line) => line !== ''),
-    });
+    host = await startFakeGitHubEnterprise({ root, token: githubToken });
+    const github = host.github;
     github.addRepository({
       fullName: 'octo/shop',
       defaultBranch: 'main',
       files: { '.github/pull_request_template.md': template },
     });
-    const started = await startFrontServer(github.url, gitServer.url);
-    front = started.server;
     openai = await startFakeOpenAIServer({ apiKey: openaiKey });
 
     const dataDir = path.join(scratch.dir, 'data');
@@ -132,7 +96,7 @@ describe('pull requests end to end: a run becomes a pull request, a follow-up up
         OPENAI_API_KEY: openaiKey,
         OPENAI_BASE_URL: openai.url,
         GITHUB_TOKEN: githubToken,
-        GOOSUKE_GITHUB_API_URL: `${started.url}/api/v3`,
+        GOOSUKE_GITHUB_API_URL: host.apiUrl,
       },
     });
     const profiles = await Promise.all(
@@ -140,7 +104,7 @@ describe('pull requests end to end: a run becomes a pull request, a follow-up up
         goosuke!.models.create({ provider: 'openai', modelName }),
       ),
     );
-    const repo = await goosuke.repos.create({ url: `${started.url}/octo/shop.git` });
+    const repo = await goosuke.repos.create({ url: `${host.url}/octo/shop.git` });
     const { task } = await goosuke.tasks.create({ title: 'Greet with a template literal', repoId: repo.id });
     openai.respond(
       {
@@ -213,8 +177,7 @@ describe('pull requests end to end: a run becomes a pull request, a follow-up up
   afterAll(async () => {
     await workers?.stop();
     await goosuke?.close();
-    await new Promise<void>((resolve) => (front ? front.close(() => resolve()) : resolve()));
-    await Promise.all([github?.close(), gitServer?.close(), openai?.close()]);
+    await Promise.all([host?.close(), openai?.close()]);
     await scratch?.cleanup();
   });
 
@@ -224,7 +187,7 @@ describe('pull requests end to end: a run becomes a pull request, a follow-up up
     expect(created).toMatchObject({ number: 1, state: 'open', baseBranch: 'main', runId: runs[1]!.id });
     expect(created.branch).toMatch(/^goosuke\/greet-with-a-template-literal-[a-z0-9]+$/);
     expect(created.title).toBe('chore: used a template literal and a comma');
-    const pull = github!.repositories.get('octo/shop')!.pulls[0]!;
+    const pull = host!.github.repositories.get('octo/shop')!.pulls[0]!;
     expect(pull.head).toBe(created.branch);
     expect(created.body.startsWith(`${template}\n\n${ownedBlockStart}`)).toBe(true);
     expect(created.body).toContain(
@@ -252,7 +215,7 @@ describe('pull requests end to end: a run becomes a pull request, a follow-up up
 
   it('rewrites only the owned block: the template edit and the reviewer note survive', () => {
     const { bodyBeforeUpdate, updated } = state;
-    const body = github!.repositories.get('octo/shop')!.pulls[0]!.body!;
+    const body = host!.github.repositories.get('octo/shop')!.pulls[0]!.body!;
     expect(body).toBe(updated.body);
     expect(body).toContain('- [x] tests pass');
     expect(body).toContain('Reviewer note: keep the comma.');
@@ -266,8 +229,8 @@ describe('pull requests end to end: a run becomes a pull request, a follow-up up
 
   it('sent the token to git and GitHub only in headers, and never wrote it to disk', async () => {
     const basic = `Basic ${Buffer.from(`x-access-token:${githubToken}`).toString('base64')}`;
-    expect(gitServer!.authorizations).toContain(basic);
-    expect(gitServer!.requests.some((line) => line.startsWith('POST /octo/shop.git/git-receive-pack'))).toBe(
+    expect(host!.git.authorizations).toContain(basic);
+    expect(host!.git.requests.some((line) => line.startsWith('POST /octo/shop.git/git-receive-pack'))).toBe(
       true,
     );
     for (const file of await filesUnder(state.dataDir)) {
@@ -295,7 +258,7 @@ describe('pull requests end to end: a run becomes a pull request, a follow-up up
 
   it('reports a commit pushed to the branch by someone else, and leaves the pull request and the store as they were', async () => {
     const { bare, taskId, created, followUp } = state;
-    const bodyBefore = github!.repositories.get('octo/shop')!.pulls[0]!.body;
+    const bodyBefore = host!.github.repositories.get('octo/shop')!.pulls[0]!.body;
     // Someone pushes to the pull request's branch behind Goosuke's back.
     const elsewhere = path.join(scratch!.dir, 'elsewhere');
     await git(scratch!.dir, 'clone', '-q', '--branch', created.branch, bare, elsewhere);
@@ -322,7 +285,7 @@ describe('pull requests end to end: a run becomes a pull request, a follow-up up
       .catch((caught: unknown) => caught);
     expect(GoosukeError.isInstance(error) && error.code).toBe('conflict');
     expect((await goosuke!.pullRequests.get(taskId, created.id)).runId).toBe(followUp.id);
-    expect(github!.repositories.get('octo/shop')!.pulls[0]!.body).toBe(bodyBefore);
+    expect(host!.github.repositories.get('octo/shop')!.pulls[0]!.body).toBe(bodyBefore);
     expect(await git(bare, 'log', '-1', '--format=%s', created.branch)).toBe('a reviewer commit\n');
   });
 
@@ -339,7 +302,7 @@ describe('pull requests end to end: a run becomes a pull request, a follow-up up
       models: [profiles.items[0]!.id],
     });
     const [run] = await goosuke!.runs.waitFor(queued.runs.map((each) => each.id));
-    github!.failNext(
+    host!.github.failNext(
       { method: 'POST', path: '/repos/octo/shop/pulls' },
       {
         status: 422,

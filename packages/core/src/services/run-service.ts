@@ -76,6 +76,11 @@ export const runComparisonEntrySchema = z
     durationMs: z.number().int().nonnegative().nullable(),
     usage: usageSchema.nullable(),
     error: runErrorSchema.nullable(),
+    /**
+     * Model calls the run made (its `run-tokens` events): 1 when the first answer applied, more
+     * when edits had to be asked for again. A measure of how cleanly the model worked.
+     */
+    modelCalls: z.number().int().nonnegative(),
   })
   .meta({ id: 'RunComparisonEntry' });
 /** One run of a comparison. */
@@ -162,6 +167,18 @@ export function createRunService(context: RunServiceContext): RunService {
   const { store, clock, ids } = context;
   const events = createRunEventHub({ store, clock, ids, sinks: context.sinks });
   let workers: RunWorkers | null = null;
+
+  /** How many `run-tokens` events (one per model call) a run recorded. */
+  const modelCallsOf = async (runId: string): Promise<number> => {
+    let calls = 0;
+    let afterSequence = 0;
+    for (;;) {
+      const events = await store.runEvents.list({ runId, afterSequence, limit: 500 });
+      for (const event of events) if (event.type === 'run-tokens') calls++;
+      if (events.length < 500) return calls;
+      afterSequence = events[events.length - 1]!.sequence;
+    }
+  };
 
   /** The branch of the task's open pull request, if it has one. */
   const openPullRequestBranch = async (taskId: string): Promise<string | null> => {
@@ -404,6 +421,7 @@ export function createRunService(context: RunServiceContext): RunService {
               : Math.max(0, Date.parse(run.completedAt) - Date.parse(run.startedAt)),
           usage: run.usage,
           error: run.error,
+          modelCalls: await modelCallsOf(run.id),
         });
       }
       const sharedFiles: RunComparison['sharedFiles'] = [];
