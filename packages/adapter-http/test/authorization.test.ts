@@ -21,6 +21,7 @@ const validBodies: Record<string, (ids: Ids) => unknown> = {
   changePassword: () => ({ currentPassword: 'not the password', newPassword: 'a new long password 2' }),
   createAccessToken: () => ({ name: 'matrix' }),
   putSetting: () => ({ value: 'matrix-secret-value', secret: true }),
+  putGitHubConfig: () => ({ token: 'ghp_matrix-token-value' }),
 };
 
 interface Ids {
@@ -79,7 +80,7 @@ function urlOf(route: HttpRoute): string {
           : route.path.startsWith('/tokens/')
             ? ids.bobToken
             : ids.bobTask;
-  const path = `${apiPrefix}${route.path.replace('{id}', id).replace('{key}', 'matrix.setting').replace('{prId}', 'pr_matrix')}`;
+  const path = `${apiPrefix}${route.path.replace('{id}', id).replace('{key}', 'matrix.setting').replace('{prId}', 'pr_matrix').replace('{owner}', 'octo').replace('{repo}', 'shop')}`;
   return route.operationId === 'compareRuns' ? `${path}?message=${ids.bobMessage}` : path;
 }
 

@@ -15,7 +15,7 @@ beforeAll(async () => {
   const idFor = (path: string) =>
     path.startsWith('/models/') ? model.id : path.startsWith('/users/') ? harness.bob.id : task.id;
   url = (route) =>
-    `${apiPrefix}${route.path.replace('{id}', idFor(route.path)).replace('{key}', 'bodies.setting').replace('{prId}', 'pr_bodies')}`;
+    `${apiPrefix}${route.path.replace('{id}', idFor(route.path)).replace('{key}', 'bodies.setting').replace('{prId}', 'pr_bodies').replace('{owner}', 'octo').replace('{repo}', 'shop')}`;
   const bodies: Record<string, Record<string, unknown>> = {
     login: { username: 'admin', password: 'not the password' },
     refresh: { refreshToken: 'gsr_nope' },
@@ -44,6 +44,13 @@ beforeAll(async () => {
     changePassword: { currentPassword: 'not the password', newPassword: 'a new long password 2' },
     createAccessToken: { name: 'ci', expiresInDays: 30 },
     putSetting: { value: 'a secret value', secret: true, description: 'what it is for' },
+    putGitHubConfig: {
+      apiUrl: 'https://ghe.example.test/api/v3',
+      token: 'ghp_bodies-token',
+      appId: 12,
+      appPrivateKey: '-----BEGIN PRIVATE KEY-----\nMII\n-----END PRIVATE KEY-----',
+      installationId: 34,
+    },
   };
   valid = (route) => {
     const body = bodies[route.operationId];

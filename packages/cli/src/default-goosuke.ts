@@ -9,11 +9,13 @@ import {
   type GitBackend,
   type Goosuke,
   GoosukeError,
+  gitHubSettingKeys,
   InvalidInputError,
   type ModelPriceOverrides,
   modelPriceSchema,
   type RunLayout,
   type RunSettings,
+  secretGitHubSettingKeys,
   UnsupportedError,
 } from '@goosuke/core';
 import { createIsomorphicGitBackend } from '@goosuke/git-isomorphic';
@@ -307,38 +309,28 @@ export async function createDefaultGoosuke(
 }
 
 /**
- * The settings that configure GitHub when the environment does not, by the environment variable
- * each stands for (secrets sealed by the SecretBox, written through `PUT /api/v1/settings/{key}`
- * or `goosuke.settings.set`).
- */
-export const gitHubSettingKeys = {
-  GITHUB_TOKEN: 'github.token',
-  GOOSUKE_GITHUB_APP_ID: 'github.app-id',
-  GOOSUKE_GITHUB_APP_PRIVATE_KEY: 'github.app-private-key',
-  GOOSUKE_GITHUB_APP_INSTALLATION_ID: 'github.app-installation-id',
-  GOOSUKE_GITHUB_API_URL: 'github.api-url',
-} as const;
-
-const secretGitHubSettings = new Set<string>(['GITHUB_TOKEN', 'GOOSUKE_GITHUB_APP_PRIVATE_KEY']);
-
-/**
  * The GitHub configuration: from the environment when any GitHub variable is set there
  * (`GITHUB_TOKEN`, `GOOSUKE_GITHUB_APP_*`, `GOOSUKE_GITHUB_API_URL`), else from the stored
- * settings ({@link gitHubSettingKeys}); null when neither configures GitHub.
+ * settings (`gitHubSettingKeys` of @goosuke/core, written by `PUT /api/v1/github/config`);
+ * null when neither configures GitHub.
  */
 async function gitHubConfig(
   env: Environment,
   settings: Goosuke['settings'] | null,
-): Promise<GitHubCodeHostOptions | null> {
+): Promise<{ options: GitHubCodeHostOptions; source: 'environment' | 'settings' } | null> {
   const fromEnvironment = Object.keys(gitHubSettingKeys).some((name) => (env[name]?.trim() ?? '') !== '');
-  if (fromEnvironment || settings === null) return readGitHubConfig(env);
+  if (fromEnvironment || settings === null) {
+    const options = readGitHubConfig(env);
+    return options === null ? null : { options, source: 'environment' };
+  }
   const stored: Record<string, string | undefined> = {};
   for (const [name, key] of Object.entries(gitHubSettingKeys)) {
-    if (secretGitHubSettings.has(name)) stored[name] = await settings.readSecret(key);
+    if (secretGitHubSettingKeys.has(key)) stored[name] = await settings.readSecret(key);
     else {
       const value = await settings.readValue(key);
       stored[name] = value === undefined || value === null ? undefined : String(value);
     }
   }
-  return readGitHubConfig(stored);
+  const options = readGitHubConfig(stored);
+  return options === null ? null : { options, source: 'settings' };
 }

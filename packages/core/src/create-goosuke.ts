@@ -10,6 +10,7 @@ import type { Store } from './ports/store.ts';
 import type { RunRuntime, RunSettings, RunWorkers } from './runs/run-runtime.ts';
 import { type AccessTokenService, createAccessTokenService } from './services/access-token-service.ts';
 import { type AuthService, type AuthSettings, createAuthService } from './services/auth-service.ts';
+import { createGitHubService, type GitHubService } from './services/github-service.ts';
 import { createModelProfileService, type ModelProfileService } from './services/model-profile-service.ts';
 import { createPullRequestService, type PullRequestService } from './services/pull-request-service.ts';
 import { createRepoService, type RepoService } from './services/repo-service.ts';
@@ -64,6 +65,8 @@ export interface Goosuke {
   readonly runs: RunService;
   /** Pull requests from runs (needs `runtime` and `codeHosts`). */
   readonly pullRequests: PullRequestService;
+  /** GitHub's stored configuration, its repositories and branches (listing needs `codeHosts`). */
+  readonly github: GitHubService;
   /** User accounts; needs `passwordHasher`, else every call rejects with UnsupportedError. */
   readonly users: UserService;
   /** Sign-in, token rotation, request authentication; needs `passwordHasher` and `jwtSecret`. */
@@ -172,6 +175,7 @@ export function createGoosuke(dependencies: GoosukeDependencies): Goosuke {
     models,
     repos: createRepoService(context),
     tasks: createTaskService(context),
+    github: createGitHubService({ ...context, codeHosts }),
     pullRequests: createPullRequestService({
       ...context,
       runtime,

@@ -39,12 +39,16 @@ describe('gitHubWebHost and gitHubRepositoryOf', () => {
 describe('createGitHubCodeHostResolver', () => {
   it('resolves only when configured, reusing one host per configuration', async () => {
     let config: { token: string; baseUrl?: string } | null = null;
-    const resolver = createGitHubCodeHostResolver({ config: async () => config });
+    const resolver = createGitHubCodeHostResolver({
+      config: async () => (config === null ? null : { options: config, source: 'settings' }),
+    });
+    expect(await resolver.primary()).toBeNull();
     expect(await resolver.resolve('https://github.com/octo/repo')).toBeNull();
     config = { token: 'ghp_test' };
     const first = await resolver.resolve('https://github.com/octo/repo.git');
     expect(first?.repository).toBe('octo/repo');
     expect((await resolver.resolve('https://github.com/octo/other'))?.host).toBe(first?.host);
+    expect(await resolver.primary()).toEqual({ host: first?.host, source: 'settings' });
     expect(await resolver.resolve('https://ghe.example.com/octo/repo')).toBeNull();
     config = { token: 'ghp_test', baseUrl: 'https://ghe.example.com/api/v3' };
     const enterprise = await resolver.resolve('https://ghe.example.com/octo/repo');

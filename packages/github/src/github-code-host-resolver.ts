@@ -6,10 +6,11 @@ import { type GitHubCodeHostOptions, gitHubDefaultBaseUrl } from './github-code-
 /** Options of {@link createGitHubCodeHostResolver}. */
 export interface GitHubCodeHostResolverOptions {
   /**
-   * The GitHub configuration, read on every resolution (it may change through the API); null
-   * when GitHub is not configured. Hosts are built once per distinct configuration.
+   * The GitHub configuration and where it came from, read on every resolution (it may change
+   * through the API); null when GitHub is not configured. Hosts are built once per distinct
+   * configuration.
    */
-  config: () => Promise<GitHubCodeHostOptions | null>;
+  config: () => Promise<{ options: GitHubCodeHostOptions; source: 'environment' | 'settings' } | null>;
 }
 
 /**
@@ -52,21 +53,28 @@ export function gitHubRepositoryOf(repoUrl: string, webHost: string): string | n
 export function createGitHubCodeHostResolver(options: GitHubCodeHostResolverOptions): CodeHostResolver {
   // Keyed by a digest of the configuration: the map never holds a credential as a key.
   const hosts = new Map<string, CodeHost>();
+  const hostFor = (config: GitHubCodeHostOptions): CodeHost => {
+    const key = createHash('sha256').update(JSON.stringify(config)).digest('hex');
+    let host = hosts.get(key);
+    if (host === undefined) {
+      host = createGitHubCodeHost(config);
+      // One configuration at a time in practice; a few are kept across changes.
+      if (hosts.size >= 4) hosts.delete(hosts.keys().next().value!);
+      hosts.set(key, host);
+    }
+    return host;
+  };
   return {
     async resolve(repoUrl) {
       const config = await options.config();
       if (config === null) return null;
-      const repository = gitHubRepositoryOf(repoUrl, gitHubWebHost(config.baseUrl ?? gitHubDefaultBaseUrl));
-      if (repository === null) return null;
-      const key = createHash('sha256').update(JSON.stringify(config)).digest('hex');
-      let host = hosts.get(key);
-      if (host === undefined) {
-        host = createGitHubCodeHost(config);
-        // One configuration at a time in practice; a few are kept across changes.
-        if (hosts.size >= 4) hosts.delete(hosts.keys().next().value!);
-        hosts.set(key, host);
-      }
-      return { host, repository };
+      const webHost = gitHubWebHost(config.options.baseUrl ?? gitHubDefaultBaseUrl);
+      const repository = gitHubRepositoryOf(repoUrl, webHost);
+      return repository === null ? null : { host: hostFor(config.options), repository };
+    },
+    async primary() {
+      const config = await options.config();
+      return config === null ? null : { host: hostFor(config.options), source: config.source };
     },
   };
 }

@@ -6,8 +6,6 @@
 // from one -> follow-up message -> a run on the pull request's branch -> pull request updated.
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: the fixtures are TypeScript source held as text; their `${…}` belong to that source.
 import { readdir, readFile } from 'node:fs/promises';
-import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { createDefaultGoosuke, type DefaultGoosuke, readDefaultGoosukeConfig } from '@goosuke/cli';
 import {

@@ -3,6 +3,7 @@ export * from './auth-token.ts';
 export * from './common.ts';
 export * from './extension.ts';
 export * from './file-change.ts';
+export * from './hosted-repository.ts';
 export * from './model-capabilities.ts';
 export * from './model-profile.ts';
 export * from './pull-request.ts';

@@ -1,12 +1,6 @@
-/** A repository as the code host lists it. */
-export interface HostedRepository {
-  /** `owner/name`. */
-  fullName: string;
-  /** The HTTPS clone URL, without credentials. */
-  cloneUrl: string;
-  defaultBranch: string;
-  private: boolean;
-}
+import type { HostedRepository } from '../domain/hosted-repository.ts';
+
+export type { HostedRepository };
 
 /** A pull request as the code host reports it. */
 export interface HostedPullRequest {
@@ -119,4 +113,9 @@ export interface CodeHostResolver {
    * InvalidInputError when a host is meant but its configuration is incomplete.
    */
   resolve(repoUrl: string): Promise<{ host: CodeHost; repository: string } | null>;
+  /**
+   * The deployment's code host, for listing what it offers (repositories, branches), and where
+   * its configuration came from; null when none is configured.
+   */
+  primary(): Promise<{ host: CodeHost; source: 'environment' | 'settings' } | null>;
 }

@@ -4,7 +4,6 @@ export type {
   CodeHost,
   CodeHostResolver,
   HostedPullRequest,
-  HostedRepository,
   PullRequestTemplate,
 } from './code-host.ts';
 export type { EventSink } from './event-sink.ts';

@@ -24,6 +24,16 @@ export {
   streamTicketTtlSeconds,
 } from './auth-service.ts';
 export {
+  createGitHubService,
+  type GitHubConfigInput,
+  type GitHubConfigView,
+  type GitHubService,
+  gitHubConfigInputSchema,
+  gitHubConfigViewSchema,
+  gitHubSettingKeys,
+  secretGitHubSettingKeys,
+} from './github-service.ts';
+export {
   type CreateModelProfileInput,
   createModelProfileInputSchema,
   createModelProfileService,

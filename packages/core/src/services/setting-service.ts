@@ -10,6 +10,7 @@ import {
 } from '../domain/index.ts';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors/index.ts';
 import { isoNow } from '../ports/clock.ts';
+import type { SecretBox } from '../ports/secret-box.ts';
 import { parseInput } from './parse-input.ts';
 import type { ServiceContext } from './service-context.ts';
 
@@ -81,6 +82,15 @@ export interface SettingService {
 
 function sealContext(key: string): string {
   return `setting:${key}`;
+}
+
+/**
+ * Seals `value` as the secret value of the setting `key`, exactly as {@link SettingService.set}
+ * does (bound to the key: a sealed value moved to another key does not open). For services that
+ * write several settings in one transaction.
+ */
+export function sealSettingSecret(secretBox: SecretBox, key: string, value: string): Promise<string> {
+  return secretBox.seal(value, sealContext(key));
 }
 
 function secretValue(value: JsonValue | undefined, key: string, hint: string): string {
