@@ -181,6 +181,7 @@ export function createGoosuke(dependencies: GoosukeDependencies): Goosuke {
       runtime,
       codeHosts,
       runs: runService,
+      models,
       ...(dependencies.runs?.author === undefined ? {} : { author: dependencies.runs.author }),
     }),
     runs,

@@ -319,8 +319,19 @@ describe('pull requests end to end: a run becomes a pull request, a follow-up up
       .catch((caught: unknown) => caught);
     expect(GoosukeError.isInstance(lost) && lost.code).toBe('storage');
     expect(await goosuke!.pullRequests.list(task.id)).toEqual([]);
-    const created = await goosuke!.pullRequests.create(task.id, { runId: run!.id });
+    // With a model-written summary: one direct call, its text at the top of Goosuke's block.
+    openai!.respond({ kind: 'reply', text: 'The greeting is now shouted in capitals.' });
+    const calls = openai!.requests.length;
+    const created = await goosuke!.pullRequests.create(task.id, {
+      runId: run!.id,
+      summaryModel: profiles.items[0]!.id,
+    });
     expect(created).toMatchObject({ number: 2, state: 'open', runId: run!.id });
+    expect(openai!.requests.length).toBe(calls + 1);
+    expect(JSON.stringify(openai!.requests[calls]!.body)).toContain("HELLO ' + name");
+    expect(created.body).toContain(
+      `${ownedBlockStart}\n## Goosuke\n\nThe greeting is now shouted in capitals.\n`,
+    );
     expect(await goosuke!.pullRequests.list(task.id)).toEqual([created]);
   });
 });

@@ -8,4 +8,9 @@ export {
   renderOwnedBlock,
   replaceOwnedBlock,
 } from './pull-request-body.ts';
+export {
+  pullRequestSummaryRequest,
+  type SummaryPromptInput,
+  summaryDiffLimit,
+} from './pull-request-summary.ts';
 export { taskBranchName, taskBranchPrefix } from './task-branch.ts';

@@ -12,8 +12,10 @@ import {
   renderOwnedBlock,
   replaceOwnedBlock,
 } from '../pull-requests/pull-request-body.ts';
+import { pullRequestSummaryRequest } from '../pull-requests/pull-request-summary.ts';
 import { taskBranchName } from '../pull-requests/task-branch.ts';
 import type { RunRuntime } from '../runs/run-runtime.ts';
+import type { ModelProfileService } from './model-profile-service.ts';
 import { parseInput } from './parse-input.ts';
 import type { RunService } from './run-service.ts';
 import type { ServiceContext } from './service-context.ts';
@@ -39,6 +41,8 @@ export const createPullRequestInputSchema = z
       .optional(),
     /** Why this run was chosen, for the body; default "chosen by hand". */
     reason: z.string().trim().min(1).max(300).optional(),
+    /** A model profile that writes a short summary at the top of Goosuke's block (one call). */
+    summaryModel: idSchema.optional(),
   })
   .strict()
   .meta({ id: 'CreatePullRequestInput' });
@@ -54,6 +58,8 @@ export const updatePullRequestInputSchema = z
     reason: z.string().trim().min(1).max(300).optional(),
     /** Replace the branch even when the run does not build on it (a force push). Default false. */
     force: z.boolean().optional(),
+    /** A model profile that writes a short summary at the top of Goosuke's block (one call). */
+    summaryModel: idSchema.optional(),
   })
   .strict()
   .meta({ id: 'UpdatePullRequestInput' });
@@ -92,6 +98,8 @@ export interface PullRequestServiceContext extends ServiceContext {
   /** Where repositories' pull requests live; without it every call is UnsupportedError. */
   codeHosts: CodeHostResolver | undefined;
   runs: Pick<RunService, 'compare'>;
+  /** For the optional model-written summary: the profile and its key. */
+  models: Pick<ModelProfileService, 'get' | 'revealApiKey'>;
   /** Author of merge commits made when the base branch moved; default `Goosuke <goosuke@localhost>`. */
   author?: GitAuthor;
 }
@@ -155,10 +163,18 @@ export function createPullRequestService(context: PullRequestServiceContext): Pu
   }
 
   /** The owned block for `run`: the conversation, the runs of its message, the choice. */
-  async function ownedBlock(task: Task, run: Run, reason: string): Promise<string> {
+  async function ownedBlock(task: Task, run: Run, reason: string, summaryModel?: string): Promise<string> {
     const messages = await collectPages((cursor) =>
       store.messages.list({ taskId: task.id, cursor, limit: 500 }),
     );
+    const modelSummary =
+      summaryModel === undefined
+        ? null
+        : await summarize(
+            summaryModel,
+            messages.filter((message) => message.role === 'user').map((message) => message.content),
+            run,
+          );
     const comparison = await context.runs.compare(run.messageId);
     const runs: ComparedRun[] = comparison.runs.map((entry) => ({
       label: entry.model === null ? entry.runId : `${entry.model.provider}:${entry.model.modelName}`,
@@ -177,7 +193,19 @@ export function createPullRequestService(context: PullRequestServiceContext): Pu
       runs,
       reason,
       summary: run.summary ?? '',
+      modelSummary,
     });
+  }
+
+  /** The optional model-written summary: one direct call to the profile's model. */
+  async function summarize(profileId: string, requests: string[], run: Run): Promise<string> {
+    const { runtime } = requirements();
+    const profile = await context.models.get(profileId);
+    const model = await runtime.languageModels(profile, await context.models.revealApiKey(profile.id));
+    const generation = await model.generate(
+      pullRequestSummaryRequest({ requests, runSummary: run.summary ?? '', patch: run.patch ?? '' }),
+    );
+    return generation.text.trim();
   }
 
   async function titleFor(run: Run): Promise<string> {
@@ -222,11 +250,12 @@ export function createPullRequestService(context: PullRequestServiceContext): Pu
       const { runtime } = requirements();
       const { host, repository } = await hostOf(repo);
       const { checkout, commit, auth } = await cloneWith(repo, run, host, repository);
+      // The block before pushing: a failing summary call leaves nothing pushed.
+      const block = await ownedBlock(task, run, input.reason ?? 'chosen by hand', input.summaryModel);
       const branch = input.branch ?? taskBranchName(task);
       await runtime.git.setBranch({ repo: checkout, branch, commit });
       await runtime.git.pushBranch({ repo: checkout, branch, auth });
 
-      const block = await ownedBlock(task, run, input.reason ?? 'chosen by hand');
       const adopted = await host.findPullRequest({ repository, head: branch, state: 'open' });
       let hosted: HostedPullRequest;
       if (adopted !== null) {
@@ -294,6 +323,8 @@ export function createPullRequestService(context: PullRequestServiceContext): Pu
           `run ${run.id} does not build on the pull request's branch ${branch}: start the run from the task's branch (follow-up messages do), or pass force to replace the branch`,
         );
       }
+      // The block before pushing: a failing summary call leaves nothing pushed.
+      const block = await ownedBlock(task, run, input.reason ?? 'chosen by hand', input.summaryModel);
       await git.setBranch({ repo: checkout, branch, commit, force });
       try {
         // The base branch moved on: merge it in, so the pull request stays mergeable.
@@ -313,7 +344,6 @@ export function createPullRequestService(context: PullRequestServiceContext): Pu
         await restoreBranch(checkout, branch, head);
         throw error;
       }
-      const block = await ownedBlock(task, run, input.reason ?? 'chosen by hand');
       const updated = await host.updatePullRequest({
         repository,
         number: pullRequest.number,
