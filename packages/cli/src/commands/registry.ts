@@ -4,6 +4,8 @@ import { modelsAddCommand } from './models-add.ts';
 import { modelsListCommand } from './models-list.ts';
 import { modelsRemoveCommand } from './models-remove.ts';
 import { patchApplyCommand } from './patch-apply.ts';
+import { prCreateCommand } from './pr-create.ts';
+import { prUpdateCommand } from './pr-update.ts';
 import { runCommand } from './run.ts';
 import { serveCommand } from './serve.ts';
 import { usersAddCommand } from './users-add.ts';
@@ -19,6 +21,11 @@ export const commandRegistry: readonly CommandEntry[] = [
     name: 'patch',
     summary: 'Work with patches and model replies that contain edits.',
     commands: [patchApplyCommand],
+  }),
+  defineGroup({
+    name: 'pr',
+    summary: 'Open and update pull requests from runs.',
+    commands: [prCreateCommand, prUpdateCommand],
   }),
   defineGroup({
     name: 'models',
