@@ -142,6 +142,24 @@ describe('readDefaultGoosukeConfig: sign-in settings', () => {
   });
 });
 
+describe('readDefaultGoosukeConfig: pull requests', () => {
+  it('reads GOOSUKE_PR_BASE_UPDATE as merge or rebase, and refuses anything else', () => {
+    expect(
+      readDefaultGoosukeConfig({ GOOSUKE_SECRET_KEY: secretKey }, directory).pullRequestBaseUpdate,
+    ).toBeUndefined();
+    for (const value of ['merge', 'rebase'] as const) {
+      const config = readDefaultGoosukeConfig(
+        { GOOSUKE_SECRET_KEY: secretKey, GOOSUKE_PR_BASE_UPDATE: ` ${value} ` },
+        directory,
+      );
+      expect(config.pullRequestBaseUpdate).toBe(value);
+    }
+    expect(configError({ GOOSUKE_SECRET_KEY: secretKey, GOOSUKE_PR_BASE_UPDATE: 'squash' }).message).toBe(
+      'GOOSUKE_PR_BASE_UPDATE must be merge or rebase',
+    );
+  });
+});
+
 describe('createDefaultGoosuke', () => {
   it('keeps data in the SQLite file across restarts, with API keys sealed at rest', async () => {
     const config = readDefaultGoosukeConfig({ GOOSUKE_SECRET_KEY: secretKey }, directory);

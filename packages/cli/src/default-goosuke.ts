@@ -47,6 +47,11 @@ export interface DefaultGoosukeConfig {
    * OWASP's N=2^17, r=8, p=1. Lowering it weakens stored passwords: for tests only.
    */
   scryptCost?: ScryptCost;
+  /**
+   * How a pull request follows its base branch when that moved (`GOOSUKE_PR_BASE_UPDATE`):
+   * `merge` (the default) or `rebase` (which force-pushes the pull request's branch).
+   */
+  pullRequestBaseUpdate?: 'merge' | 'rebase';
 }
 
 /** The data directory used when `GOOSUKE_DATA_DIR` is not set, relative to the working directory. */
@@ -144,7 +149,9 @@ function readJwtSecret(text: string | undefined, secretKeys: readonly string[]):
  * - `GOOSUKE_JWT_SECRET`: the key access JWTs are signed with; optional here (adding users does
  *   not need it), but when set it must be strong and differ from the secret keys;
  * - `GOOSUKE_SCRYPT_COST`: `N=...,r=...,p=...`, the scrypt cost of new password hashes
- *   (default N=131072,r=8,p=1); lower it for tests only.
+ *   (default N=131072,r=8,p=1); lower it for tests only;
+ * - `GOOSUKE_PR_BASE_UPDATE`: `merge` (default) or `rebase`, how a pull request follows a base
+ *   branch that moved.
  *
  * @throws InvalidInputError for `GOOSUKE_MODEL_PRICES` that is not valid JSON of prices.
  * @throws GoosukeError `secret_key` when the secret key is missing or weak, or the JWT secret is
@@ -172,6 +179,10 @@ export function readDefaultGoosukeConfig(
   }
   const jwtSecret = readJwtSecret(env.GOOSUKE_JWT_SECRET, [secretKey, ...previousSecretKeys]);
   const scryptCost = readScryptCost(env.GOOSUKE_SCRYPT_COST);
+  const baseUpdate = env.GOOSUKE_PR_BASE_UPDATE?.trim() || undefined;
+  if (baseUpdate !== undefined && baseUpdate !== 'merge' && baseUpdate !== 'rebase') {
+    throw new InvalidInputError('GOOSUKE_PR_BASE_UPDATE must be merge or rebase');
+  }
   const dataDir = path.resolve(cwd, env.GOOSUKE_DATA_DIR?.trim() || defaultDataDir);
   const databaseUrl = env.GOOSUKE_DATABASE_URL?.trim();
   return {
@@ -182,6 +193,7 @@ export function readDefaultGoosukeConfig(
     prices: readPrices(env.GOOSUKE_MODEL_PRICES),
     ...(jwtSecret === undefined ? {} : { jwtSecret }),
     ...(scryptCost === undefined ? {} : { scryptCost }),
+    ...(baseUpdate === undefined ? {} : { pullRequestBaseUpdate: baseUpdate }),
   };
 }
 
@@ -288,6 +300,9 @@ export async function createDefaultGoosuke(
       ),
       ...(config.jwtSecret === undefined ? {} : { jwtSecret: config.jwtSecret }),
       ...(options.eventSinks === undefined ? {} : { eventSinks: options.eventSinks }),
+      ...(config.pullRequestBaseUpdate === undefined
+        ? {}
+        : { pullRequests: { baseUpdate: config.pullRequestBaseUpdate } }),
     });
     settings = goosuke.settings;
     return {

@@ -55,6 +55,8 @@ export interface GoosukeDependencies {
    * `pullRequests` rejects with UnsupportedError saying what to configure.
    */
   codeHosts?: CodeHostResolver;
+  /** How pull requests follow a base branch that moved: `merge` (default) or `rebase`. */
+  pullRequests?: { baseUpdate?: 'merge' | 'rebase' };
 }
 
 /** The facade every adapter (HTTP, Discord, CLI) calls. */
@@ -182,6 +184,9 @@ export function createGoosuke(dependencies: GoosukeDependencies): Goosuke {
       codeHosts,
       runs: runService,
       models,
+      ...(dependencies.pullRequests?.baseUpdate === undefined
+        ? {}
+        : { baseUpdate: dependencies.pullRequests.baseUpdate }),
       ...(dependencies.runs?.author === undefined ? {} : { author: dependencies.runs.author }),
     }),
     runs,

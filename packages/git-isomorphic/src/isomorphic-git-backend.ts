@@ -44,6 +44,7 @@ import {
 import { createKeyedMutex, createLimiter } from './keyed-mutex.ts';
 import { copyObjects, findGitdir, readHeads } from './local-transport.ts';
 import { readRegularFileSync } from './read-file-sync.ts';
+import { commitsToReplay, newScratchName, replayCommits } from './rebase-replay.ts';
 import { buildSnapshotInWorker } from './snapshot-build.ts';
 import { type FileChangeRecord, formatFileDiff, isBinaryContent } from './unified-diff.ts';
 import {
@@ -186,6 +187,13 @@ function contentOf(state: FileState): Buffer | null {
  *   Beyond the port, it refuses (ConflictError) to move a branch a working copy has checked out,
  *   as `setBranch` does, and reports as a ConflictError, branch unchanged, the merges
  *   isomorphic-git cannot do: a file against a directory, several merge bases, no common history.
+ * - `rebaseBranch` cherry-picks the branch's own commits (its first-parent line down to the merge
+ *   base) in the object store alone, in a scratch git directory `<clone>/.git/goosuke/rebase-*`
+ *   with a detached HEAD, removed afterwards: no working copy, index, HEAD or other ref of the
+ *   clone changes, and no temporary branch is made. Beyond the port: a commit that becomes empty
+ *   (its change is already in `onto`) is dropped, as `git rebase` does; a replay isomorphic-git
+ *   cannot merge (a file against a directory, both sides adding one path) or a branch without
+ *   common history with `onto` is a ConflictError, branch unchanged.
  * - Every operation on one clone runs alone (a per-clone queue); clones run in parallel.
  * - Errors are GoosukeErrors: NotFoundError (unknown ref or repository), ConflictError (rejected
  *   push, taken branch or directory), `unauthorized` (HTTP 401/403), `storage` (file system and
@@ -200,6 +208,8 @@ export function createIsomorphicGitBackend(options: IsomorphicGitBackendOptions 
   const caches = new Map<string, object>();
   const flatTrees = new Map<string, FlatTree>();
   const workingCopies = new Map<string, WorkingCopy>();
+  /** This backend's scratch git directory name for rebases (see `replayCommits`). */
+  const rebaseScratch = newScratchName();
 
   const cacheFor = (gitdir: string): object => {
     let cache = caches.get(gitdir);
@@ -1306,6 +1316,56 @@ export function createIsomorphicGitBackend(options: IsomorphicGitBackendOptions 
       });
     },
 
+    async rebaseBranch({ repo, branch, onto, committer }) {
+      await checkBranchName(branch);
+      const signer = checkPerson(committer, 'committer');
+      const cloneGitdir = path.join(path.resolve(repo.dir), '.git');
+      return mutex.run(cloneGitdir, async () => {
+        const ref = `refs/heads/${branch}`;
+        const tip = await headOf(cloneGitdir, branch);
+        if (tip === null) throw new NotFoundError('git branch', branch);
+        const target = await resolveIn(cloneGitdir, onto);
+        const describe = `rebasing ${branch} onto ${onto}`;
+        try {
+          // As for setBranch: a copy's index describes its branch's commit.
+          if (await branchCheckedOut(cloneGitdir, branch)) {
+            throw new ConflictError(
+              `branch ${branch} is checked out in a working copy; remove that copy before rebasing the branch`,
+            );
+          }
+          if (tip === target) return tip;
+          const cache = cacheFor(cloneGitdir);
+          const bases = new Set(
+            await git.findMergeBase({ fs, gitdir: cloneGitdir, oids: [tip, target], cache }),
+          );
+          if (bases.has(target)) return tip;
+          if (bases.has(tip)) {
+            await git.writeRef({ fs, gitdir: cloneGitdir, ref, value: target, force: true });
+            return target;
+          }
+          const commits = await commitsToReplay({ gitdir: cloneGitdir, tip, bases, cache, describe });
+          const date = now();
+          const rebased = await replayCommits({
+            cloneGitdir,
+            onto: target,
+            commits,
+            committer: {
+              ...signer,
+              timestamp: Math.floor(date.getTime() / 1000),
+              timezoneOffset: date.getTimezoneOffset(),
+            },
+            cache,
+            scratch: rebaseScratch,
+            describe,
+          });
+          await git.writeRef({ fs, gitdir: cloneGitdir, ref, value: rebased, force: true });
+          return rebased;
+        } catch (error) {
+          throw translateGitError(error, { operation: describe });
+        }
+      });
+    },
+
     async deleteBranch({ repo, branch }) {
       await checkBranchName(branch);
       const cloneGitdir = path.join(path.resolve(repo.dir), '.git');
@@ -1506,6 +1566,18 @@ async function checkBranchName(branch: string): Promise<void> {
     /[\u0000-\u0020\u007f~^:?*[\\]/.test(branch) ||
     branch.split('/').some((part) => part.startsWith('.'));
   if (bad) throw new InvalidInputError(`${JSON.stringify(branch)} is not a valid branch name`);
+}
+
+/**
+ * A commit identity git can write: name and email without `<`, `>` or line breaks (removed, as
+ * `formatSignature` does), the name not empty. InvalidInputError otherwise.
+ */
+function checkPerson(person: GitAuthor, role: string): GitAuthor {
+  const clean = (value: unknown): string =>
+    typeof value === 'string' ? value.replace(/[<>\n]/g, '').trim() : '';
+  const name = clean(person?.name);
+  if (name.length === 0) throw new InvalidInputError(`a ${role} needs a non-empty name`);
+  return { name, email: clean(person?.email) };
 }
 
 function errorText(error: unknown): string {

@@ -5,7 +5,7 @@
 // environment (`GITHUB_TOKEN`, `GOOSUKE_GITHUB_API_URL`). Task -> three runs -> pull request
 // from one -> follow-up message -> a run on the pull request's branch -> pull request updated.
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: the fixtures are TypeScript source held as text; their `${…}` belong to that source.
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createDefaultGoosuke, type DefaultGoosuke, readDefaultGoosukeConfig } from '@goosuke/cli';
 import {
@@ -333,5 +333,127 @@ describe('pull requests end to end: a run becomes a pull request, a follow-up up
       `${ownedBlockStart}\n## Goosuke\n\nThe greeting is now shouted in capitals.\n`,
     );
     expect(await goosuke!.pullRequests.list(task.id)).toEqual([created]);
+  });
+
+  it('rebases the pull request branch on a base that moved when so configured, force-pushing it', async () => {
+    const { bare, taskId, created, dataDir } = state;
+    const upstream = path.join(scratch!.dir, 'upstream-rebase');
+    await git(scratch!.dir, 'clone', '-q', bare, upstream);
+    await git(upstream, 'checkout', '-q', 'main');
+    await writeFile(path.join(upstream, 'CHANGELOG.md'), '# changes\n');
+    await git(upstream, 'add', '-A');
+    await git(upstream, 'commit', '-q', '-m', 'docs: start a changelog');
+    await git(upstream, 'push', '-q', 'origin', 'main');
+    const mainHead = (await git(bare, 'rev-parse', 'main')).trim();
+    const ownBefore = (await git(bare, 'rev-list', '--count', `main..${created.branch}`)).trim();
+
+    const profiles = await goosuke!.models.list();
+    openai!.respond({
+      kind: 'reply',
+      text: edit(
+        'Named the greeting.',
+        'export function greet(name: string): string {',
+        'export function greet(name: string): string {\n  // a greeting',
+      ),
+    });
+    const next = await goosuke!.runs.create(taskId, {
+      instruction: 'Comment the greeting.',
+      models: [profiles.items[0]!.id],
+    });
+    const [run] = await goosuke!.runs.waitFor(next.runs.map((each) => each.id));
+    expect(run!.status).toBe('succeeded');
+    // Another server on the same data, configured to rebase.
+    const rebasing = await createDefaultGoosuke(
+      {
+        ...readDefaultGoosukeConfig(
+          { GOOSUKE_SECRET_KEY: secretKey, GOOSUKE_DATA_DIR: dataDir, GOOSUKE_PR_BASE_UPDATE: 'rebase' },
+          scratch!.dir,
+        ),
+      },
+      {
+        env: {
+          OPENAI_API_KEY: openaiKey,
+          OPENAI_BASE_URL: openai!.url,
+          GITHUB_TOKEN: githubToken,
+          GOOSUKE_GITHUB_API_URL: host!.apiUrl,
+        },
+      },
+    );
+    try {
+      await rebasing.pullRequests.update(taskId, created.id, { runId: run!.id });
+    } finally {
+      await rebasing.close();
+    }
+    // Linear: every commit of the branch has one parent, and main is an ancestor.
+    const history = (await git(bare, 'rev-list', '--parents', `main..${created.branch}`)).trim().split('\n');
+    expect(history.every((line) => line.split(' ').length === 2)).toBe(true);
+    expect(history).toHaveLength(Number(ownBefore) + 1);
+    await git(bare, 'merge-base', '--is-ancestor', mainHead, created.branch);
+    expect(await git(bare, 'show', `${created.branch}:CHANGELOG.md`)).toBe('# changes\n');
+    expect(await git(bare, 'show', `${created.branch}:src/greet.ts`)).toContain('// a greeting');
+  });
+
+  it('merges a base branch that moved into the pull request branch, and reports a conflict with nothing pushed', async () => {
+    const { bare, taskId, created } = state;
+    // main moves on: README changes upstream.
+    const upstream = path.join(scratch!.dir, 'upstream');
+    await git(scratch!.dir, 'clone', '-q', bare, upstream);
+    await git(upstream, 'checkout', '-q', 'main');
+    await writeFile(path.join(upstream, 'README.md'), '# shop\n\nNow with docs.\n');
+    await git(upstream, 'commit', '-q', '-am', 'docs: describe the shop');
+    await git(upstream, 'push', '-q', 'origin', 'main');
+    const mainHead = (await git(bare, 'rev-parse', 'main')).trim();
+
+    const profiles = await goosuke!.models.list();
+    openai!.respond({
+      kind: 'reply',
+      text: edit('Made greet exported as default too.', '}\n', '}\n\nexport default greet;\n'),
+    });
+    const next = await goosuke!.runs.create(taskId, {
+      instruction: 'Export greet as default.',
+      models: [profiles.items[0]!.id],
+    });
+    const [run] = await goosuke!.runs.waitFor(next.runs.map((each) => each.id));
+    expect(run!.status).toBe('succeeded');
+    const updated = await goosuke!.pullRequests.update(taskId, created.id, { runId: run!.id });
+    expect(updated.runId).toBe(run!.id);
+    const [merge, ...parents] = (await git(bare, 'rev-list', '--parents', '-n1', created.branch))
+      .trim()
+      .split(' ');
+    expect(merge).toBeDefined();
+    expect(parents).toHaveLength(2);
+    expect(parents[1]).toBe(mainHead);
+    expect(await git(bare, 'show', `${created.branch}:README.md`)).toContain('Now with docs.');
+    expect(await git(bare, 'show', `${created.branch}:src/greet.ts`)).toContain('export default greet;');
+
+    // main changes the same line the next run changes: the merge conflicts, nothing is pushed.
+    await writeFile(
+      path.join(upstream, 'src', 'greet.ts'),
+      'export const greet = (name: string) => `Yo ${name}`;\n',
+    );
+    await git(upstream, 'commit', '-q', '-am', 'refactor: an arrow function');
+    await git(upstream, 'push', '-q', 'origin', 'main');
+    openai!.respond({
+      kind: 'reply',
+      text: edit(
+        'Greets with Hi.',
+        '/** Greets someone by name. */',
+        '/** Greets someone by name, informally. */',
+      ),
+    });
+    const conflicting = await goosuke!.runs.create(taskId, {
+      instruction: 'Say informally in the doc.',
+      models: [profiles.items[0]!.id],
+    });
+    const [third] = await goosuke!.runs.waitFor(conflicting.runs.map((each) => each.id));
+    expect(third!.status).toBe('succeeded');
+    const branchBefore = (await git(bare, 'rev-parse', created.branch)).trim();
+    const error = await goosuke!.pullRequests
+      .update(taskId, created.id, { runId: third!.id })
+      .catch((caught: unknown) => caught);
+    expect(GoosukeError.isInstance(error) && error.code).toBe('conflict');
+    expect((error as Error).message).toContain('src/greet.ts');
+    expect((await git(bare, 'rev-parse', created.branch)).trim()).toBe(branchBefore);
+    expect((await goosuke!.pullRequests.get(taskId, created.id)).runId).toBe(run!.id);
   });
 });

@@ -111,6 +111,21 @@ export interface GitBackend {
     author: GitAuthor;
   }): Promise<string>;
   /**
+   * Replays the commits of the clone's local branch `branch` that `onto` does not have (oldest
+   * first, each keeping its message and author, committed by `committer`) on top of commit
+   * `onto`, and points the branch at the result; returns it. Nothing to replay (the branch is
+   * already on `onto`, or contained in it) leaves the branch where it is, or moves it to `onto`
+   * when it had no commits of its own. When a commit does not apply, ConflictError naming the
+   * commit and the conflicting paths, and the branch is unchanged. ConflictError also for a merge
+   * commit among those to replay, and while a working copy has the branch checked out.
+   */
+  rebaseBranch(options: {
+    repo: RepoCheckout;
+    branch: string;
+    onto: string;
+    committer: GitAuthor;
+  }): Promise<string>;
+  /**
    * Deletes the local branch `branch` of the clone (refs/heads only; remote-tracking branches and
    * the objects stay). Returns false when there is no such branch. ConflictError while a working
    * copy still has the branch checked out. Used to start a run over after its worker died.

@@ -102,6 +102,12 @@ export interface PullRequestServiceContext extends ServiceContext {
   models: Pick<ModelProfileService, 'get' | 'revealApiKey'>;
   /** Author of merge commits made when the base branch moved; default `Goosuke <goosuke@localhost>`. */
   author?: GitAuthor;
+  /**
+   * What `update` does when the base branch moved: `merge` (default) merges it into the pull
+   * request's branch; `rebase` replays the branch's commits on it and force-pushes the branch
+   * (choosing rebase is consenting to that force push).
+   */
+  baseUpdate?: 'merge' | 'rebase';
 }
 
 const defaultAuthor: GitAuthor = { name: 'Goosuke', email: 'goosuke@localhost' };
@@ -327,18 +333,30 @@ export function createPullRequestService(context: PullRequestServiceContext): Pu
       const block = await ownedBlock(task, run, input.reason ?? 'chosen by hand', input.summaryModel);
       await git.setBranch({ repo: checkout, branch, commit, force });
       try {
-        // The base branch moved on: merge it in, so the pull request stays mergeable.
+        // The base branch moved on: merge it in (or rebase onto it), so the pull request stays
+        // mergeable; a conflict is reported with nothing pushed.
         const base = await git.resolveRef({ repo: checkout, ref: `origin/${pullRequest.baseBranch}` });
+        let rewritten = false;
         if (!(await git.isAncestor({ repo: checkout, ancestor: base, commit }))) {
-          await git.mergeIntoBranch({
-            repo: checkout,
-            branch,
-            theirs: base,
-            message: `Merge ${pullRequest.baseBranch} into ${branch}`,
-            author: context.author ?? defaultAuthor,
-          });
+          if (context.baseUpdate === 'rebase') {
+            await git.rebaseBranch({
+              repo: checkout,
+              branch,
+              onto: base,
+              committer: context.author ?? defaultAuthor,
+            });
+            rewritten = true;
+          } else {
+            await git.mergeIntoBranch({
+              repo: checkout,
+              branch,
+              theirs: base,
+              message: `Merge ${pullRequest.baseBranch} into ${branch}`,
+              author: context.author ?? defaultAuthor,
+            });
+          }
         }
-        await git.pushBranch({ repo: checkout, branch, auth, force });
+        await git.pushBranch({ repo: checkout, branch, auth, force: force || rewritten });
       } catch (error) {
         // Nothing half-done: the local branch goes back to what the pull request holds.
         await restoreBranch(checkout, branch, head);

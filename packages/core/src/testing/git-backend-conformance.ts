@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { applyEdits, parseEdits } from '../edits/index.ts';
-import type { GitBackend, RepoCheckout, Workspace } from '../ports/index.ts';
+import type { GitAuthor, GitBackend, RepoCheckout, Workspace } from '../ports/index.ts';
 import { expectGoosukeError, expectRejectsWith, rejectionOf } from './conformance-assertions.ts';
 import { runGit } from './git-fixtures.ts';
 
@@ -112,6 +112,12 @@ function sortedEntries(tree: Map<string, Buffer>): Array<[string, string]> {
  * - mergeIntoBranch fast-forwards, does nothing when already merged, makes a merge commit with
  *   both sides' changes (parents checked with the git CLI) without touching working copies, and
  *   reports a conflict naming every conflicting path with the branch unchanged;
+ * - rebaseBranch replays a branch's own commits onto a moved base (linear history, messages and
+ *   authors kept, the given committer, both sides' changes), leaves a branch that contains the
+ *   base alone and moves one without commits of its own to it, reports a conflicting commit
+ *   (naming it and the path) or a merge commit among those to replay as a ConflictError with the
+ *   branch unchanged and nothing left behind (refs, the clone's git directory, HEAD and index),
+ *   refuses a branch a working copy has checked out, unknown branches and commits, and bad names;
  * - pushBranch to an origin of its own (through `makeRemote`), fast-forwarding it, refusing a
  *   non-fast-forward unless forced, and moving the remote-tracking branch with each push.
  */
@@ -523,12 +529,13 @@ export function describeGitBackendConformance(name: string, factory: GitBackendC
 
     const author = { name: 'Merge Author', email: 'merge@example.test' };
 
-    /** Commits `files` on top of `baseRef` through a throwaway working copy; returns the commit. */
+    /** Commits `files` on top of `baseRef` through a throwaway working copy (by `by`); returns the commit. */
     const commitOnTop = async (
       repo: RepoCheckout,
       baseRef: string,
       label: string,
       files: Record<string, string | null>,
+      by: GitAuthor = author,
     ): Promise<string> => {
       const workspace = await backend.createWorkingCopy({
         repo,
@@ -537,7 +544,7 @@ export function describeGitBackendConformance(name: string, factory: GitBackendC
         dir: path.join(testDirectory, `scratch-${label}`),
       });
       await workspace.writeFiles(Object.entries(files).map(([file, content]) => ({ path: file, content })));
-      const commit = await backend.commit({ workspace, message: label, author });
+      const commit = await backend.commit({ workspace, message: label, author: by });
       await backend.removeWorkingCopy({ workspace });
       return commit;
     };
@@ -758,6 +765,212 @@ export function describeGitBackendConformance(name: string, factory: GitBackendC
       expect(await backend.resolveRef({ repo, ref: 'goosuke/task-conflict' })).toBe(ours);
       // Nothing half-done stays behind: the clone's refs and object store are consistent.
       await runGitCli(repo.dir, ['fsck', '--no-dangling']);
+    });
+
+    const committer = { name: 'Rebase Committer', email: 'rebaser@example.test' };
+
+    /**
+     * What a rebase must not leave behind or change besides its branch: the clone's ref names,
+     * its git directory's entries (and those of `.git/goosuke`, where a backend may keep scratch
+     * state), its HEAD and its index.
+     */
+    const cloneState = async (repo: RepoCheckout) => {
+      const { readdir } = await import('node:fs/promises');
+      const gitdir = path.join(repo.dir, '.git');
+      const names = async (directory: string) =>
+        (await readdir(directory).catch(() => [] as string[])).sort();
+      return {
+        refs: (await runGitCli(repo.dir, ['for-each-ref', '--format=%(refname)']))
+          .split('\n')
+          .filter(Boolean)
+          .sort(),
+        gitdir: await names(gitdir),
+        goosuke: await names(path.join(gitdir, 'goosuke')),
+        head: await readFile(path.join(gitdir, 'HEAD'), 'utf8').catch(() => null),
+        index: await readFile(path.join(gitdir, 'index'))
+          .then((bytes) => bytes.toString('base64'))
+          .catch(() => null),
+      };
+    };
+
+    /** `<subject>|<author name>|<author email>|<author time>|<committer name>|<committer email>` of a commit. */
+    const cliSummary = async (repository: string, commit: string): Promise<string> =>
+      (await runGitCli(repository, ['log', '-1', '--format=%s|%an|%ae|%at|%cn|%ce', commit])).trim();
+
+    it('rebases a branch: its own commits replayed onto the moved base, linear, authors and messages kept', async () => {
+      const repo = await cloneSource();
+      const alice = { name: 'Alice Task', email: 'alice@example.test' };
+      const bob = { name: 'Bob Task', email: 'bob@example.test' };
+      // The task branched at the first commit; main has moved on to the second since.
+      const taskOne = await commitOnTop(
+        repo,
+        firstCommit,
+        'task-one',
+        { 'README.md': '# fixture, from the task\n', 'task.txt': 'task\n', 'doomed.txt': null },
+        alice,
+      );
+      const taskTwo = await commitOnTop(
+        repo,
+        taskOne,
+        'task-two',
+        { 'task.txt': 'task, refined\n', 'src/extra.ts': 'export const extra = 3;\n' },
+        bob,
+      );
+      const branch = 'goosuke/task-rebase';
+      await backend.setBranch({ repo, branch, commit: taskTwo });
+      const before = await cloneState(repo);
+
+      const rebased = await backend.rebaseBranch({ repo, branch, onto: 'main', committer });
+      expect(await cliHead(repo.dir, branch)).toBe(rebased);
+      expect(await backend.resolveRef({ repo, ref: branch })).toBe(rebased);
+      const lines = (await runGitCli(repo.dir, ['rev-list', '--parents', rebased, `^${secondCommit}`]))
+        .trim()
+        .split('\n')
+        .map((line) => line.split(' '));
+      expect(lines).toHaveLength(2);
+      const [second, first] = lines as [string[], string[]];
+      expect(second).toEqual([rebased, first[0]]);
+      expect(first).toEqual([first[0], secondCommit]);
+      expect(await cliSummary(repo.dir, first[0]!)).toBe(
+        `task-one|${alice.name}|${alice.email}|${(await cliSummary(repo.dir, taskOne)).split('|')[3]}|${committer.name}|${committer.email}`,
+      );
+      expect(await cliSummary(repo.dir, rebased)).toBe(
+        `task-two|${bob.name}|${bob.email}|${(await cliSummary(repo.dir, taskTwo)).split('|')[3]}|${committer.name}|${committer.email}`,
+      );
+      const files = await treeOfCommit(repo.dir, rebased);
+      expect(files.get('README.md')?.toString('utf8')).toBe('# fixture, from the task\n');
+      expect(files.get('task.txt')?.toString('utf8')).toBe('task, refined\n');
+      expect(files.get('src/extra.ts')?.toString('utf8')).toBe('export const extra = 3;\n');
+      expect(files.has('doomed.txt')).toBe(false);
+      // The base's own change is there.
+      expect(files.get('src/util.ts')?.toString('utf8')).toBe(
+        'export const one = 1;\nexport const two = 2;\n',
+      );
+      expect(files.get('data/blob.bin')).toEqual(binaryBefore);
+      const afterFirst = await treeOfCommit(repo.dir, first[0]!);
+      expect(afterFirst.get('task.txt')?.toString('utf8')).toBe('task\n');
+      expect(afterFirst.has('src/extra.ts')).toBe(false);
+      expect(await cliIsAncestor(repo.dir, secondCommit, rebased)).toBe(true);
+      expect(await cliIsAncestor(repo.dir, taskOne, rebased)).toBe(false);
+      expect(await backend.resolveRef({ repo, ref: 'main' })).toBe(secondCommit);
+      expect(await cloneState(repo)).toEqual(before);
+      await runGitCli(repo.dir, ['fsck', '--no-dangling']);
+
+      // Rebasing again onto the same base: the branch already contains it.
+      expect(await backend.rebaseBranch({ repo, branch, onto: secondCommit, committer })).toBe(rebased);
+      expect(await cliHead(repo.dir, branch)).toBe(rebased);
+    });
+
+    it('rebases nothing when there is nothing to replay: contains the base already, or moves to it', async () => {
+      const repo = await cloneSource();
+      // On the base itself, and ahead of an older base: unchanged.
+      await backend.setBranch({ repo, branch: 'goosuke/task-level', commit: secondCommit });
+      for (const onto of ['main', firstCommit, 'v1']) {
+        expect(await backend.rebaseBranch({ repo, branch: 'goosuke/task-level', onto, committer })).toBe(
+          secondCommit,
+        );
+        expect(await cliHead(repo.dir, 'goosuke/task-level')).toBe(secondCommit);
+      }
+      // Behind the base with no commits of its own: moved to the base.
+      await backend.setBranch({ repo, branch: 'goosuke/task-behind', commit: firstCommit });
+      const before = await cloneState(repo);
+      expect(
+        await backend.rebaseBranch({ repo, branch: 'goosuke/task-behind', onto: 'main', committer }),
+      ).toBe(secondCommit);
+      expect(await cliHead(repo.dir, 'goosuke/task-behind')).toBe(secondCommit);
+      expect(await cloneState(repo)).toEqual(before);
+    });
+
+    it('rebases into a conflict: reports the commit that does not apply, naming it and the path, and leaves the branch and the clone as they were', async () => {
+      const repo = await cloneSource();
+      const base = await commitOnTop(repo, secondCommit, 'rebase-base', { 'notes.txt': 'a\nb\nc\n' });
+      const moved = await commitOnTop(repo, base, 'rebase-moved', {
+        'notes.txt': 'a\nB from the base\nc\n',
+        'base-only.txt': 'base\n',
+      });
+      const clean = await commitOnTop(repo, base, 'rebase-clean', { 'task-only.txt': 'task\n' });
+      const clashing = await commitOnTop(repo, clean, 'rebase-clashing', {
+        'notes.txt': 'a\nB from the task\nc\n',
+      });
+      const branch = 'goosuke/task-rebase-conflict';
+      await backend.setBranch({ repo, branch, commit: clashing });
+      const before = await cloneState(repo);
+
+      const error = await rejectionOf(() => backend.rebaseBranch({ repo, branch, onto: moved, committer }));
+      expectGoosukeError(error, 'conflict');
+      expect(error.message).toContain(clashing);
+      expect(error.message).toContain('notes.txt');
+      expect(error.message).not.toContain('task-only.txt');
+      expect(error.message).not.toContain('base-only.txt');
+      expect(await cliHead(repo.dir, branch)).toBe(clashing);
+      expect(await cloneState(repo)).toEqual(before);
+      await runGitCli(repo.dir, ['fsck', '--no-dangling']);
+    });
+
+    it('refuses to rebase a merge commit, a branch checked out, unknown branches and commits, and bad names', async () => {
+      const repo = await cloneSource();
+      const ours = await commitOnTop(repo, firstCommit, 'rebase-merge-ours', { 'ours.txt': 'ours\n' });
+      const theirs = await commitOnTop(repo, firstCommit, 'rebase-merge-theirs', {
+        'theirs.txt': 'theirs\n',
+      });
+      const merging = 'goosuke/task-rebase-merge';
+      await backend.setBranch({ repo, branch: merging, commit: ours });
+      const merge = await backend.mergeIntoBranch({
+        repo,
+        branch: merging,
+        theirs,
+        message: 'merge',
+        author,
+      });
+      const atop = await commitOnTop(repo, merge, 'rebase-after-merge', { 'later.txt': 'later\n' });
+      await backend.setBranch({ repo, branch: merging, commit: atop });
+      const before = await cloneState(repo);
+      const error = await rejectionOf(() =>
+        backend.rebaseBranch({ repo, branch: merging, onto: secondCommit, committer }),
+      );
+      expectGoosukeError(error, 'conflict');
+      expect(error.message).toContain(merge);
+      expect(await cliHead(repo.dir, merging)).toBe(atop);
+      expect(await cloneState(repo)).toEqual(before);
+
+      const busy = 'goosuke/task-rebase-busy';
+      const diverged = await commitOnTop(repo, firstCommit, 'rebase-busy', { 'busy.txt': 'busy\n' });
+      const workspace = await backend.createWorkingCopy({
+        repo,
+        baseRef: diverged,
+        branch: busy,
+        dir: path.join(testDirectory, 'busy'),
+      });
+      await expectRejectsWith(
+        () => backend.rebaseBranch({ repo, branch: busy, onto: 'main', committer }),
+        'conflict',
+      );
+      expect(await cliHead(repo.dir, busy)).toBe(diverged);
+      await backend.removeWorkingCopy({ workspace });
+      const rebased = await backend.rebaseBranch({ repo, branch: busy, onto: 'main', committer });
+      expect((await runGitCli(repo.dir, ['rev-list', '--parents', '-n1', rebased])).trim()).toBe(
+        `${rebased} ${secondCommit}`,
+      );
+
+      await expectRejectsWith(
+        () => backend.rebaseBranch({ repo, branch: 'goosuke/never-set', onto: 'main', committer }),
+        'not_found',
+      );
+      await expectRejectsWith(
+        () => backend.rebaseBranch({ repo, branch: busy, onto: 'c'.repeat(40), committer }),
+        'not_found',
+      );
+      await expectRejectsWith(
+        () => backend.rebaseBranch({ repo, branch: busy, onto: 'no-such-ref', committer }),
+        'not_found',
+      );
+      for (const bad of ['bad..name', 'with space', '-dash']) {
+        await expectRejectsWith(
+          () => backend.rebaseBranch({ repo, branch: bad, onto: 'main', committer }),
+          'invalid_input',
+        );
+      }
+      expect(await cliHead(repo.dir, busy)).toBe(rebased);
     });
 
     it('pushes a branch to origin, fast-forwards it, refuses a non-fast-forward unless forced', async () => {

@@ -22,6 +22,11 @@ export interface GitHttpServerOptions {
   root: string;
   /** When given, every request must carry these Basic credentials (401 otherwise). */
   credentials?: { username: string; token: string };
+  /**
+   * When given (instead of `credentials`), every request must carry Basic credentials this
+   * accepts (401 otherwise): for credentials that change, such as short-lived tokens.
+   */
+  authorize?: (username: string, token: string) => boolean;
 }
 
 /** Starts the server; stop it with `close()`. */
@@ -34,9 +39,17 @@ export async function startGitHttpServer(options: GitHttpServerOptions): Promise
     let remoteUser = 'anonymous';
     const authorization = request.headers.authorization;
     if (authorization !== undefined) authorizations.push(authorization);
-    if (options.credentials !== undefined) {
-      const expected = `Basic ${Buffer.from(`${options.credentials.username}:${options.credentials.token}`).toString('base64')}`;
-      if (authorization !== expected) {
+    if (options.credentials !== undefined || options.authorize !== undefined) {
+      const decoded = /^Basic (.+)$/.exec(authorization ?? '')?.[1];
+      const [user = '', ...rest] =
+        decoded === undefined ? [] : Buffer.from(decoded, 'base64').toString('utf8').split(':');
+      const password = rest.join(':');
+      const accepted =
+        decoded !== undefined &&
+        (options.credentials !== undefined
+          ? user === options.credentials.username && password === options.credentials.token
+          : options.authorize!(user, password));
+      if (!accepted) {
         response.writeHead(401, {
           'WWW-Authenticate': 'Basic realm="goosuke-test"',
           'Content-Type': 'text/plain',
@@ -45,7 +58,7 @@ export async function startGitHttpServer(options: GitHttpServerOptions): Promise
         request.resume();
         return;
       }
-      remoteUser = options.credentials.username;
+      remoteUser = user;
     }
     const environment: NodeJS.ProcessEnv = {
       PATH: process.env.PATH,

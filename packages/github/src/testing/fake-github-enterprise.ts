@@ -3,7 +3,11 @@ import { createServer, request as httpRequest, type IncomingMessage, type Server
 import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { type GitHttpServer, startGitHttpServer } from '@goosuke/core/testing';
-import { type FakeGitHubServer, startFakeGitHubServer } from './fake-github-server.ts';
+import {
+  type FakeGitHubServer,
+  type FakeGitHubServerOptions,
+  startFakeGitHubServer,
+} from './fake-github-server.ts';
 
 const run = promisify(execFile);
 
@@ -26,6 +30,11 @@ export interface FakeGitHubEnterpriseOptions {
   root: string;
   /** The token both the API and git accept (git as `x-access-token:<token>` Basic credentials). */
   token: string;
+  /**
+   * A GitHub App (see `FakeGitHubServerOptions.app`): git then also accepts the App's
+   * installation tokens while they are valid, as GitHub does.
+   */
+  app?: FakeGitHubServerOptions['app'];
 }
 
 /**
@@ -38,13 +47,21 @@ export interface FakeGitHubEnterpriseOptions {
 export async function startFakeGitHubEnterprise(
   options: FakeGitHubEnterpriseOptions,
 ): Promise<FakeGitHubEnterprise> {
+  // The git server asks the REST fake which installation tokens are valid: created first, read later.
+  let github: FakeGitHubServer | undefined;
   const git = await startGitHttpServer({
     root: options.root,
-    credentials: { username: 'x-access-token', token: options.token },
+    authorize: (username, token) => {
+      if (username !== 'x-access-token') return false;
+      if (token === options.token) return true;
+      const installation = github?.installationTokens.get(token);
+      return installation !== undefined && installation.expiresAt > Date.now();
+    },
   });
-  const github = await startFakeGitHubServer({
+  github = await startFakeGitHubServer({
     basePath: '/api/v3',
     tokens: [options.token],
+    ...(options.app === undefined ? {} : { app: options.app }),
     liveBranches: async (fullName) => {
       try {
         const { stdout } = await run('git', ['for-each-ref', '--format=%(refname:short)', 'refs/heads'], {
