@@ -43,6 +43,7 @@ import {
 } from './git-objects.ts';
 import { createKeyedMutex, createLimiter } from './keyed-mutex.ts';
 import { copyObjects, findGitdir, readHeads } from './local-transport.ts';
+import { processAlive } from './process-alive.ts';
 import { readRegularFileSync } from './read-file-sync.ts';
 import { commitsToReplay, newScratchName, replayCommits } from './rebase-replay.ts';
 import { buildSnapshotInWorker } from './snapshot-build.ts';
@@ -1497,17 +1498,6 @@ export function createIsomorphicGitBackend(options: IsomorphicGitBackendOptions 
 }
 
 /** The directory a local remote (path or `file:` URL) names. */
-/** Whether a process with this id exists (on this machine: clones are local). */
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 function localPathOf(url: string): string {
   return url.startsWith('file:') ? fileURLToPath(url) : path.resolve(url);
 }

@@ -3,6 +3,7 @@ import { mkdir, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ConflictError } from '@goosuke/core';
 import git from 'isomorphic-git';
+import { processAlive } from './process-alive.ts';
 
 /** A committer as isomorphic-git writes it. */
 export interface ReplaySignature {
@@ -154,15 +155,5 @@ async function sweepDeadScratches(parent: string): Promise<void> {
     const owner = scratchName.exec(name)?.[1];
     if (owner === undefined || Number(owner) === process.pid || processAlive(Number(owner))) continue;
     await rm(path.join(parent, name), { recursive: true, force: true }).catch(() => undefined);
-  }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
