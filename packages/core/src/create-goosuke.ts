@@ -142,9 +142,11 @@ export function createGoosuke(dependencies: GoosukeDependencies): Goosuke {
       ? dependencies.runtime
       : {
           ...dependencies.runtime,
-          async gitAuth(repoUrl: string) {
+          async gitAuth(repoUrl: string, options?: { fresh?: boolean }) {
             const found = await codeHosts.resolve(repoUrl);
-            return found === null ? undefined : found.host.getGitAuth({ repository: found.repository });
+            return found === null
+              ? undefined
+              : found.host.getGitAuth({ repository: found.repository, ...options });
           },
         };
   const runService = createRunService({

@@ -116,6 +116,22 @@ describe('GitHub App authentication', () => {
     expect(server.tokenRequestCount()).toBe(2);
   });
 
+  it('gives fresh git credentials on request (after a git server refused them), and the token as it is', async () => {
+    const host = appHost();
+    const first = await host.getGitAuth({ repository });
+    expect(first.username).toBe('x-access-token');
+    expect((await host.getGitAuth({ repository })).token).toBe(first.token);
+    const fresh = await host.getGitAuth({ repository, fresh: true });
+    expect(fresh.token).not.toBe(first.token);
+    expect(server.tokenRequestCount()).toBe(2);
+    expect((await host.getGitAuth({ repository })).token).toBe(fresh.token);
+    const token = tokenHost();
+    expect(await token.getGitAuth({ repository, fresh: true })).toEqual({
+      username: 'x-access-token',
+      token: userToken,
+    });
+  });
+
   it('an abort while waiting for the shared token cancels only that caller', async () => {
     server.failNext(
       { method: 'POST', path: `/app/installations/${installationId}/access_tokens` },

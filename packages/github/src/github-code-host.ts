@@ -526,14 +526,18 @@ class GitHubCodeHost implements CodeHost {
   async getGitAuth(options: {
     repository: string;
     signal?: AbortSignal;
+    fresh?: boolean;
   }): Promise<{ username: string; token: string }> {
     splitRepository(options.repository);
     return this.run(
       { action: `get git credentials for ${options.repository}`, signal: options.signal },
-      async () => ({
-        username: 'x-access-token',
-        token: await this.token(options.signal),
-      }),
+      async () => {
+        if (options.fresh === true && this.tokens !== null) {
+          // The git server refused the cached token (revoked, or expired early): get another.
+          this.tokens.reject(await this.token(options.signal));
+        }
+        return { username: 'x-access-token', token: await this.token(options.signal) };
+      },
     );
   }
 }

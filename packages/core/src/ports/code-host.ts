@@ -94,11 +94,14 @@ export interface CodeHost {
   }): Promise<PullRequestTemplate[]>;
   /**
    * Credentials for git over HTTPS to `repository`, for one push or fetch (an App's
-   * installation token, or the configured token); never stored by callers.
+   * installation token, or the configured token); never stored by callers. With `fresh`, newly
+   * obtained ones (an App's installation token renewed even when the cached one has not expired):
+   * for one retry after the git server refused the previous credentials.
    */
   getGitAuth(options: {
     repository: string;
     signal?: AbortSignal;
+    fresh?: boolean;
   }): Promise<{ username: string; token: string }>;
 }
 

@@ -13,6 +13,7 @@ import type { Workspace } from '../ports/workspace.ts';
 import { composeCommitMessage } from '../pull-requests/commit-message.ts';
 import type { ModelProfileService } from '../services/model-profile-service.ts';
 import { createDeferredWorkspace } from './deferred-workspace.ts';
+import { withFreshCredentialsOnce } from './git-credentials.ts';
 import type { KeyedLimiter } from './keyed-limiter.ts';
 import { lineTotals, summarizePatch } from './patch-stats.ts';
 import type { RunEventHub, RunEventInput } from './run-events.ts';
@@ -77,10 +78,10 @@ export function createRunExecutor(context: RunExecutorContext) {
     const dir = layout.cloneDir(repo);
     const pending = clones.get(dir);
     if (pending !== undefined) return pending;
-    const started = (async () => {
-      const auth = await runtime.gitAuth?.(repo.url);
-      return git.clone({ url: repo.url, dir, signal, ...(auth === undefined ? {} : { auth }) });
-    })().finally(() => {
+    const started = withFreshCredentialsOnce(
+      (fresh) => runtime.gitAuth?.(repo.url, fresh ? { fresh } : undefined),
+      (auth) => git.clone({ url: repo.url, dir, signal, ...(auth === undefined ? {} : { auth }) }),
+    ).finally(() => {
       // Later runs fetch again; runs started together share this fetch.
       clones.delete(dir);
     });

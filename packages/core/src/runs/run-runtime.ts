@@ -32,10 +32,11 @@ export interface RunRuntime {
   layout: RunLayout;
   /**
    * Credentials for cloning and fetching a repository (a private GitHub repository, say), asked
-   * for each clone or fetch and passed to that call only; undefined for none. `createGoosuke`
-   * fills it from its `codeHosts` when not given.
+   * for each clone or fetch and passed to that call only; undefined for none. `fresh` asks for
+   * newly obtained credentials, for one retry after the server refused the previous ones.
+   * `createGoosuke` fills it from its `codeHosts` when not given.
    */
-  gitAuth?: (repoUrl: string) => Promise<GitAuth | undefined>;
+  gitAuth?: (repoUrl: string, options?: { fresh?: boolean }) => Promise<GitAuth | undefined>;
 }
 
 /** What chooses the agent of a run; the default is Goosuke's edit agent on the run's model. */

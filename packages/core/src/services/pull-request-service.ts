@@ -14,6 +14,7 @@ import {
 } from '../pull-requests/pull-request-body.ts';
 import { pullRequestSummaryRequest } from '../pull-requests/pull-request-summary.ts';
 import { taskBranchName } from '../pull-requests/task-branch.ts';
+import { withFreshCredentialsOnce } from '../runs/git-credentials.ts';
 import type { RunRuntime } from '../runs/run-runtime.ts';
 import type { ModelProfileService } from './model-profile-service.ts';
 import { parseInput } from './parse-input.ts';
@@ -162,8 +163,15 @@ export function createPullRequestService(context: PullRequestServiceContext): Pu
   /** The clone, fetched with the host's credentials, and the run's commit in it. */
   async function cloneWith(repo: Repo, run: Run, host: CodeHost, repository: string) {
     const { runtime } = requirements();
-    const auth = await host.getGitAuth({ repository });
-    const checkout = await runtime.git.clone({ url: repo.url, dir: runtime.layout.cloneDir(repo), auth });
+    // Credentials are asked for per operation, and renewed once when the server refuses them.
+    const auth = (fresh: boolean) => host.getGitAuth({ repository, ...(fresh ? { fresh } : {}) });
+    const checkout = await withFreshCredentialsOnce(auth, (credentials) =>
+      runtime.git.clone({
+        url: repo.url,
+        dir: runtime.layout.cloneDir(repo),
+        ...(credentials === undefined ? {} : { auth: credentials }),
+      }),
+    );
     const commit = await runtime.git.resolveRef({ repo: checkout, ref: run.workingBranch! });
     return { checkout, commit, auth };
   }
@@ -260,7 +268,13 @@ export function createPullRequestService(context: PullRequestServiceContext): Pu
       const block = await ownedBlock(task, run, input.reason ?? 'chosen by hand', input.summaryModel);
       const branch = input.branch ?? taskBranchName(task);
       await runtime.git.setBranch({ repo: checkout, branch, commit });
-      await runtime.git.pushBranch({ repo: checkout, branch, auth });
+      await withFreshCredentialsOnce(auth, (credentials) =>
+        runtime.git.pushBranch({
+          repo: checkout,
+          branch,
+          ...(credentials === undefined ? {} : { auth: credentials }),
+        }),
+      );
 
       const adopted = await host.findPullRequest({ repository, head: branch, state: 'open' });
       let hosted: HostedPullRequest;
@@ -356,7 +370,14 @@ export function createPullRequestService(context: PullRequestServiceContext): Pu
             });
           }
         }
-        await git.pushBranch({ repo: checkout, branch, auth, force: force || rewritten });
+        await withFreshCredentialsOnce(auth, (credentials) =>
+          git.pushBranch({
+            repo: checkout,
+            branch,
+            force: force || rewritten,
+            ...(credentials === undefined ? {} : { auth: credentials }),
+          }),
+        );
       } catch (error) {
         // Nothing half-done: the local branch goes back to what the pull request holds.
         await restoreBranch(checkout, branch, head);
