@@ -575,7 +575,7 @@ export const httpRoutes: readonly HttpRoute[] = [
     response: pullRequestSchema,
     async handle({ goosuke, principal, params, body }) {
       await visibleTask(goosuke, principal, params.id);
-      return goosuke.pullRequests.update(params.id, params.prId, body);
+      return goosuke.pullRequests.update(params.id, body, params.prId);
     },
   }),
   route({

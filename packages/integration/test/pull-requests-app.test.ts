@@ -126,7 +126,7 @@ describe('pull requests as a GitHub App, with installation tokens revoked mid-fl
     expect(followUp!.status, JSON.stringify(followUp!.error)).toBe('succeeded');
     expect(host!.github.tokenRequestCount()).toBe(3);
     host!.github.expireInstallationTokens();
-    const updated = await goosuke!.pullRequests.update(task.id, created.id, { runId: followUp!.id });
+    const updated = await goosuke!.pullRequests.update(task.id, { runId: followUp!.id }, created.id);
     expect(updated.runId).toBe(followUp!.id);
     expect(host!.github.tokenRequestCount()).toBe(4);
     const bare = path.join(scratch!.dir, 'served', 'octo', 'app.git');

@@ -156,7 +156,8 @@ describe('pull requests end to end: a run becomes a pull request, a follow-up up
       models: [profiles[0]!.id],
     });
     const [followUp] = await goosuke.runs.waitFor(second.runs.map((run) => run.id));
-    const updated = await goosuke.pullRequests.update(task.id, created.id, {
+    // The task's one open pull request: no id needed.
+    const updated = await goosuke.pullRequests.update(task.id, {
       runId: followUp!.id,
       reason: 'the only follow-up run',
     });
@@ -247,7 +248,7 @@ describe('pull requests end to end: a run becomes a pull request, a follow-up up
     expect(GoosukeError.isInstance(error) && error.code).toBe('conflict');
     // An older run of the first message is not based on the pull request's head any more.
     const stale = await goosuke!.pullRequests
-      .update(state.taskId, state.created.id, { runId: state.runs[2]!.id })
+      .update(state.taskId, { runId: state.runs[2]!.id }, state.created.id)
       .catch((caught: unknown) => caught);
     expect(GoosukeError.isInstance(stale) && stale.code).toBe('conflict');
     expect((stale as Error).message).toContain('does not build on');
@@ -279,7 +280,7 @@ describe('pull requests end to end: a run becomes a pull request, a follow-up up
     });
     const [run] = await goosuke!.runs.waitFor(next.runs.map((each) => each.id));
     const error = await goosuke!.pullRequests
-      .update(taskId, created.id, { runId: run!.id })
+      .update(taskId, { runId: run!.id }, created.id)
       .catch((caught: unknown) => caught);
     expect(GoosukeError.isInstance(error) && error.code).toBe('conflict');
     expect((await goosuke!.pullRequests.get(taskId, created.id)).runId).toBe(followUp.id);
@@ -380,7 +381,7 @@ describe('pull requests end to end: a run becomes a pull request, a follow-up up
       },
     );
     try {
-      await rebasing.pullRequests.update(taskId, created.id, { runId: run!.id });
+      await rebasing.pullRequests.update(taskId, { runId: run!.id }, created.id);
     } finally {
       await rebasing.close();
     }
@@ -415,7 +416,7 @@ describe('pull requests end to end: a run becomes a pull request, a follow-up up
     });
     const [run] = await goosuke!.runs.waitFor(next.runs.map((each) => each.id));
     expect(run!.status).toBe('succeeded');
-    const updated = await goosuke!.pullRequests.update(taskId, created.id, { runId: run!.id });
+    const updated = await goosuke!.pullRequests.update(taskId, { runId: run!.id }, created.id);
     expect(updated.runId).toBe(run!.id);
     const [merge, ...parents] = (await git(bare, 'rev-list', '--parents', '-n1', created.branch))
       .trim()
@@ -449,7 +450,7 @@ describe('pull requests end to end: a run becomes a pull request, a follow-up up
     expect(third!.status).toBe('succeeded');
     const branchBefore = (await git(bare, 'rev-parse', created.branch)).trim();
     const error = await goosuke!.pullRequests
-      .update(taskId, created.id, { runId: third!.id })
+      .update(taskId, { runId: third!.id }, created.id)
       .catch((caught: unknown) => caught);
     expect(GoosukeError.isInstance(error) && error.code).toBe('conflict');
     expect((error as Error).message).toContain('src/greet.ts');

@@ -57,7 +57,7 @@ export const prUpdateCommand = defineCommand({
         );
       }
       return goosuke.pullRequests
-        .update(taskId, open.id, { runId, ...(options.force === true ? { force: true } : {}) })
+        .update(taskId, { runId, ...(options.force === true ? { force: true } : {}) }, open.id)
         .catch(rethrowPullRequestError);
     });
     io.stdout.write(

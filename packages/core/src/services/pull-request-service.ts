@@ -83,9 +83,10 @@ export interface PullRequestService {
    * a force push only with `force`), merges the base branch in when it has moved (conflicts are
    * a ConflictError naming the paths, and nothing is pushed), and rewrites only the owned block
    * of the body. A pull request closed or merged meanwhile is recorded and reported
-   * (ConflictError).
+   * (ConflictError). `pullRequestId` defaults to the task's open pull request (a task has one);
+   * NotFoundError when it has none.
    */
-  update(taskId: string, pullRequestId: string, input: UpdatePullRequestInput): Promise<PullRequest>;
+  update(taskId: string, input: UpdatePullRequestInput, pullRequestId?: string): Promise<PullRequest>;
   /** NotFoundError unless the pull request belongs to the task. */
   get(taskId: string, pullRequestId: string): Promise<PullRequest>;
   /** The task's pull requests (at most one open), oldest first. */
@@ -238,6 +239,16 @@ export function createPullRequestService(context: PullRequestServiceContext): Pu
     return hosted.state;
   }
 
+  async function openPullRequestOf(taskId: string): Promise<PullRequest> {
+    const { items } = await store.pullRequests.list({ taskId, limit: 500 });
+    const open = items.find((pullRequest) => pullRequest.state === 'open');
+    if (open === undefined) {
+      if ((await store.tasks.get(taskId)) === null) throw new NotFoundError('task', taskId);
+      throw new NotFoundError('open pull request of task', taskId);
+    }
+    return open;
+  }
+
   async function ownPullRequest(taskId: string, pullRequestId: string): Promise<PullRequest> {
     const pullRequest = await store.pullRequests.get(pullRequestId);
     if (pullRequest === null || pullRequest.taskId !== taskId) {
@@ -314,9 +325,12 @@ export function createPullRequestService(context: PullRequestServiceContext): Pu
       });
     },
 
-    async update(taskId, pullRequestId, raw) {
+    async update(taskId, raw, pullRequestId) {
       const input = parseInput(updatePullRequestInputSchema, raw, 'pull request update');
-      const pullRequest = await ownPullRequest(taskId, pullRequestId);
+      const pullRequest =
+        pullRequestId === undefined
+          ? await openPullRequestOf(taskId)
+          : await ownPullRequest(taskId, pullRequestId);
       const { task, repo } = await taskWithRepo(taskId);
       const run = await chosenRun(task, input.runId);
       const { runtime } = requirements();
