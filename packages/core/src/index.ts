@@ -15,3 +15,4 @@ export * from './pull-requests/index.ts';
 export * from './runs/index.ts';
 export * from './secrets/index.ts';
 export * from './services/index.ts';
+export * from './triggers/index.ts';

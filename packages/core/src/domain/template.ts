@@ -5,7 +5,8 @@ import { idSchema, timestampSchema } from './common.ts';
 export const templateParameterSchema = z
   .object({
     name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a parameter name is an identifier'),
-    type: z.enum(['string', 'number', 'boolean', 'enum']),
+    /** `string` is one line; `text` may span many lines (transcripts, bodies). */
+    type: z.enum(['string', 'text', 'number', 'boolean', 'enum']),
     description: z.string().max(1000),
     required: z.boolean(),
     /** Allowed values when `type` is `enum`. */
