@@ -1,4 +1,5 @@
 import { createContextCache, createEditAgent } from '../agents/index.ts';
+import { runTextAgent } from '../agents/text-agent.ts';
 import type { Message, ModelProfile, Repo, Run, Task, Usage } from '../domain/index.ts';
 import { transitionRun } from '../domain/index.ts';
 import { GoosukeError, redactSecrets } from '../errors/index.ts';
@@ -134,7 +135,10 @@ export function createRunExecutor(context: RunExecutorContext) {
         const { added, removed } = lineTotals(outcome.fields.filesChanged);
         event = {
           type: 'run-succeeded',
-          message: `succeeded: ${outcome.fields.filesChanged.length} files changed, +${added} -${removed}`,
+          message:
+            outcome.fields.patch === null
+              ? `succeeded: answered in ${(outcome.fields.summary ?? '').length} characters`
+              : `succeeded: ${outcome.fields.filesChanged.length} files changed, +${added} -${removed}`,
           data: { filesChanged: outcome.fields.filesChanged.length, added, removed, commit: outcome.commit },
         };
         await tx.messages.insert({
@@ -274,12 +278,59 @@ export function createRunExecutor(context: RunExecutorContext) {
       if (profile === null) {
         throw new RunFailure('not_found', `the model profile ${run.executor.modelProfileId} was deleted`);
       }
-      if (task.repoId === null || run.baseRef === null) {
-        throw new RunFailure(
-          'unsupported',
-          'text runs are not available in this version: the task has no repository',
+      if (task.repoId === null) {
+        // A text task: the text agent, one model call on the conversation, no repository.
+        const apiKey = await context.models.revealApiKey(profile.id);
+        secrets = apiKey === null ? [] : [apiKey];
+        const model = await runtime.languageModels(profile, apiKey);
+        await emit(runId, {
+          type: 'run-started',
+          message: `started on ${profile.displayName}${attempt > 1 ? ` (attempt ${attempt})` : ''}`,
+          data: { attempt, baseCommit: null },
+        });
+        const history = await historyOf(run);
+        const activeProfile = profile;
+        const answer = await context.limiter.run(
+          profile.provider,
+          () =>
+            runTextAgent({
+              model,
+              history,
+              signal,
+              emit: async (event) => {
+                if (event.type === 'run-tokens') {
+                  usage = addUsage(usage, event.call);
+                  await emit(runId, {
+                    type: 'run-tokens',
+                    message: event.message,
+                    data: {
+                      call: event.call,
+                      total: { ...usage, costUsd: costOf(usage, priceOf(activeProfile)) },
+                    },
+                  });
+                } else {
+                  await emit(runId, { type: 'run-log', message: event.message, data: event.data });
+                }
+              },
+            }),
+          signal,
         );
+        ending = () =>
+          finish(current, {
+            to: 'succeeded',
+            fields: {
+              summary: redactSecrets(answer.text, secrets),
+              patch: null,
+              filesChanged: [],
+              warnings: answer.warnings,
+              usage: usageWithCost(),
+              workingBranch: null,
+            },
+            commit: null,
+          });
+        return;
       }
+      if (run.baseRef === null) throw new RunFailure('invalid_input', 'a repository run needs a base ref');
       const repo = await store.repos.get(task.repoId);
       if (repo === null) throw new RunFailure('not_found', `the repository ${task.repoId} was deleted`);
 

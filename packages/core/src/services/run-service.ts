@@ -13,7 +13,13 @@ import {
   type Usage,
   usageSchema,
 } from '../domain/index.ts';
-import { ConflictError, GoosukeError, NotFoundError, UnsupportedError } from '../errors/index.ts';
+import {
+  ConflictError,
+  GoosukeError,
+  InvalidInputError,
+  NotFoundError,
+  UnsupportedError,
+} from '../errors/index.ts';
 import { isoNow } from '../ports/clock.ts';
 import type { EventSink } from '../ports/event-sink.ts';
 import type { Job, JobHandler } from '../ports/job-queue.ts';
@@ -22,12 +28,13 @@ import { createKeyedLimiter } from '../runs/keyed-limiter.ts';
 import { lineTotals } from '../runs/patch-stats.ts';
 import { createRunEventHub, type RunEventListener } from '../runs/run-events.ts';
 import { createRunExecutor } from '../runs/run-executor.ts';
-import type {
-  RunRuntime,
-  RunSettings,
-  RunWorkerOptions,
-  RunWorkers,
-  RunWorkersStopped,
+import {
+  type RunRuntime,
+  type RunSettings,
+  type RunWorkerOptions,
+  type RunWorkers,
+  type RunWorkersStopped,
+  runBranchName,
 } from '../runs/run-runtime.ts';
 import type { ModelProfileService } from './model-profile-service.ts';
 import { parseInput } from './parse-input.ts';
@@ -112,8 +119,10 @@ export interface RunService {
   /**
    * Stores the user message and one queued run per model in one transaction (with a
    * `run-queued` event each), enqueues the runs and returns at once.
-   * NotFoundError for a missing task, profile or `fromRun`; UnsupportedError for a task without
-   * a repository or a Goosuke built without a job queue; ConflictError for an archived task.
+   * A task without a repository gets text runs (the text agent answers; no base, no branch).
+   * NotFoundError for a missing task, profile or `fromRun`; UnsupportedError for a Goosuke built
+   * without a job queue; ConflictError for an archived task; InvalidInputError for `baseRef` on a
+   * text task.
    */
   create(taskId: string, input: CreateRunsInput): Promise<{ message: Message; runs: Run[] }>;
   /** NotFoundError when missing. */
@@ -286,10 +295,12 @@ export function createRunService(context: RunServiceContext): RunService {
       const task = await store.tasks.get(taskId);
       if (task === null) throw new NotFoundError('task', taskId);
       if (task.archived) throw new ConflictError(`task ${taskId} is archived; restore it to add runs`);
-      if (task.repoId === null || task.baseBranch === null) {
-        throw new UnsupportedError(
-          `task ${taskId} has no repository; runs on text tasks come with the text agent`,
-        );
+      // A text task (no repository) runs the text agent: no base, no branch.
+      const textTask = task.repoId === null;
+      if (textTask && input.baseRef !== undefined) {
+        throw new InvalidInputError(`task ${taskId} has no repository: baseRef does not apply to its runs`, [
+          { path: ['baseRef'], message: 'only for tasks on a repository' },
+        ]);
       }
       const profiles = new Map<string, ModelProfile>();
       for (const id of input.models) {
@@ -298,16 +309,20 @@ export function createRunService(context: RunServiceContext): RunService {
         profiles.set(id, profile);
       }
       // A task with an open pull request continues on its branch: follow-ups build on the PR.
-      let baseRef = input.baseRef ?? (await openPullRequestBranch(taskId)) ?? task.baseBranch;
+      let baseRef = textTask
+        ? null
+        : (input.baseRef ?? (await openPullRequestBranch(taskId)) ?? task.baseBranch);
       if (input.fromRun !== undefined) {
         const parent = await store.runs.get(input.fromRun);
         if (parent === null || parent.taskId !== taskId) throw new NotFoundError('run', input.fromRun);
-        if (parent.status !== 'succeeded' || parent.workingBranch === null) {
+        if (textTask && parent.status === 'succeeded') {
+          // A text follow-up sees the answer it builds on (the history follows run references).
+          baseRef = runBranchName(parent.id);
+        } else if (parent.status !== 'succeeded' || parent.workingBranch === null) {
           throw new ConflictError(
             `run ${input.fromRun} has no result to build on (it is ${parent.status} without a commit)`,
           );
-        }
-        baseRef = parent.workingBranch;
+        } else baseRef = parent.workingBranch;
       }
       const now = isoNow(clock);
       const message: Message = {
