@@ -20,3 +20,18 @@ export {
   selectContext,
   type WeightedText,
 } from './gather-context.ts';
+export {
+  type ConversationMessage,
+  type ConversationSummary,
+  minimumChunkTokens,
+  type SummarizeConversationInput,
+  type SummaryLanguage,
+  summarizeConversation,
+  summaryHeadings,
+} from './summarize-conversation.ts';
+export {
+  runTextAgent,
+  type TextAgentEvent,
+  type TextAgentInput,
+  type TextAgentOutcome,
+} from './text-agent.ts';
