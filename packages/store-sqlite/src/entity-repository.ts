@@ -192,6 +192,8 @@ export function translateWriteError(
   if (isForeignKeyViolation(error)) {
     for (const reference of definition.references) {
       const id = (entity as Row)[reference.field];
+      // A null reference never violates a foreign key.
+      if (id === null || id === undefined) continue;
       const exists = connection.statement(`select 1 from "${reference.table}" where "id" = ?`).get(id);
       if (exists === undefined) {
         return new InvalidInputError(

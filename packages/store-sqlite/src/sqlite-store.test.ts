@@ -66,6 +66,7 @@ describe('opening', () => {
         '0003_model_capabilities',
         '0004_auth_tokens',
         '0005_setting_secrets',
+        '0006_action_triggers',
       ]);
       const tables = raw
         .prepare(
@@ -74,7 +75,13 @@ describe('opening', () => {
         .pluck()
         .all();
       expect(tables).toEqual(
-        expect.arrayContaining(['goosuke_jobs', 'goosuke_tasks', 'goosuke_run_events', 'goosuke_migrations']),
+        expect.arrayContaining([
+          'goosuke_jobs',
+          'goosuke_tasks',
+          'goosuke_run_events',
+          'goosuke_migrations',
+          'goosuke_action_trigger_keys',
+        ]),
       );
     } finally {
       raw.close();

@@ -46,6 +46,7 @@ import {
   templateTable,
   userTable,
 } from './table-definitions.ts';
+import { createTriggerKeyRepository } from './trigger-key-repository.ts';
 
 /** Options of {@link createSqliteStore}. */
 export interface SqliteStoreOptions extends SqliteConnectionOptions {}
@@ -94,10 +95,11 @@ function buildStore(
     getPasswordHash: (id) => passwordHash.get(id),
   };
 
-  const actions = createEntityRepository<Action, { templateId?: string; enabled?: boolean }>(
-    actionTable,
-    scope,
-  );
+  const actions = createEntityRepository<
+    Action,
+    { templateId?: string; enabled?: boolean; ownerId?: string }
+  >(actionTable, scope);
+  const webhookSecret = createSecretColumn(actionTable, 'webhook_secret', scope);
   const templates = createEntityRepository<Template>(templateTable, scope);
   const extensions = createEntityRepository<Extension>(extensionTable, scope);
   const byName = <T extends { id: string }, F extends object>(
@@ -128,7 +130,12 @@ function buildStore(
     PullRequest,
     { taskId?: string; repoId?: string }
   >(pullRequestTable, scope);
-  const actionRepository: ActionRepository = byName(actions);
+  const actionRepository: ActionRepository = {
+    ...byName(actions),
+    setWebhookSecret: (id, sealedSecret) =>
+      webhookSecret.set(id, sealedSecret, { has_webhook_secret: sealedSecret === null ? 0 : 1 }),
+    getWebhookSecret: (id) => webhookSecret.get(id),
+  };
   const templateRepository: TemplateRepository = byName(templates);
   const extensionRepository: ExtensionRepository = byName(extensions);
 
@@ -146,6 +153,7 @@ function buildStore(
     refreshTokens: createRefreshTokenRepository(scope),
     actions: actionRepository,
     templates: templateRepository,
+    triggerKeys: createTriggerKeyRepository(scope),
     extensions: extensionRepository,
     settings: createSettingRepository(scope),
     transaction,

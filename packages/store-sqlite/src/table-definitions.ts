@@ -295,7 +295,7 @@ export const refreshTokenTable = defineTable<RefreshToken>({
   references: [userReference],
 });
 
-/** Actions. */
+/** Actions; `webhook_secret` is a further, secret column. */
 export const actionTable = defineTable<Action>({
   entity: 'action',
   table: 'goosuke_actions',
@@ -307,10 +307,17 @@ export const actionTable = defineTable<Action>({
     column('trigger'),
     column('config', 'json'),
     column('repoId'),
+    column('ownerId'),
+    column('callbackUrl'),
+    column('parameterMapping', 'json'),
+    column('hasWebhookSecret', 'boolean'),
     column('enabled', 'boolean'),
     ...timestamps,
   ],
-  filters: ['templateId', 'enabled'],
+  filters: ['templateId', 'enabled', 'ownerId'],
+  references: [{ field: 'ownerId', entity: 'user', table: userTable.table }],
+  // A new action has no stored secret; only setWebhookSecret turns this on or off.
+  managedFields: { hasWebhookSecret: false },
 });
 
 /** Templates. */
@@ -327,8 +334,10 @@ export const templateTable = defineTable<Template>({
     column('defaultModelProfileIds', 'json'),
     column('extensionIds', 'json'),
     column('outputKind'),
+    column('repoId'),
     ...timestamps,
   ],
+  references: [{ field: 'repoId', entity: 'repo', table: repoTable.table }],
 });
 
 /** Extensions. */

@@ -34,6 +34,8 @@ export const templateSchema = z
     defaultModelProfileIds: z.array(idSchema),
     extensionIds: z.array(idSchema),
     outputKind: templateOutputKindSchema,
+    /** The repo the template's tasks run on by default; null once that repo is deleted. */
+    repoId: idSchema.nullable(),
     createdAt: timestampSchema,
     updatedAt: timestampSchema,
   })

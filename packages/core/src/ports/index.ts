@@ -43,6 +43,7 @@ export type {
   Store,
   TaskRepository,
   TemplateRepository,
+  TriggerKeyRepository,
   UserRepository,
 } from './store.ts';
 export { collectPages } from './store.ts';

@@ -1,6 +1,7 @@
 import type {
   AccessToken,
   Action,
+  ActionTriggerKey,
   Extension,
   Message,
   ModelProfile,
@@ -171,13 +172,36 @@ export interface RefreshTokenRepository {
   revokeAllOfUser(userId: string, at: string): Promise<number>;
 }
 
-/** Actions. `name` is unique. */
+/**
+ * Actions. `name` is unique. `ownerId` references a user and becomes null when that user is
+ * deleted. The webhook secret (a SecretBox envelope) is stored beside the action, never inside
+ * it; `hasWebhookSecret` follows it, whatever insert or update say.
+ */
 export interface ActionRepository
-  extends EntityRepository<Action, { templateId?: string; enabled?: boolean }> {
+  extends EntityRepository<Action, { templateId?: string; enabled?: boolean; ownerId?: string }> {
   getByName(name: string): Promise<Action | null>;
+  /** Stores (or, with null, removes) the sealed webhook secret; keeps `hasWebhookSecret` in step. NotFoundError for a missing action. */
+  setWebhookSecret(id: string, sealedSecret: string | null): Promise<void>;
+  /** The sealed webhook secret, or null when none is set. NotFoundError for a missing action. */
+  getWebhookSecret(id: string): Promise<string | null>;
 }
 
-/** Templates. `name` is unique. */
+/**
+ * Idempotency keys of action triggers, so that a retried trigger returns the task the first
+ * one created. One record per (`actionId`, `key`); deleting the action or the task deletes it.
+ */
+export interface TriggerKeyRepository {
+  /**
+   * Claims `key` for the action. The first claim stores it and returns its `taskId` with
+   * `created: true`; every later claim (also a concurrent one: exactly one of them wins)
+   * returns the stored `taskId` with `created: false` and stores nothing. `taskId` must name
+   * a stored task (claim inside the transaction that creates it). InvalidInputError for an
+   * invalid claim (a key outside 1..200 characters) or a missing action or task.
+   */
+  claim(claim: ActionTriggerKey): Promise<{ taskId: string; created: boolean }>;
+}
+
+/** Templates. `name` is unique; `repoId` references a repo and becomes null when it is deleted. */
 export interface TemplateRepository extends EntityRepository<Template> {
   getByName(name: string): Promise<Template | null>;
 }
@@ -202,7 +226,9 @@ export interface SettingRepository {
 
 /**
  * Persistence: one repository per entity. Deleting a task deletes its messages, runs, run
- * events and pull requests; deleting a user deletes their access and refresh tokens.
+ * events, pull requests and trigger keys; deleting a user deletes their access and refresh
+ * tokens and clears `ownerId` of their actions; deleting a repo clears `repoId` of templates;
+ * deleting an action deletes its trigger keys.
  * Implementations: `@goosuke/store-sqlite` (default), the in-memory reference store in
  * `@goosuke/core/testing`.
  */
@@ -219,6 +245,7 @@ export interface Store {
   readonly refreshTokens: RefreshTokenRepository;
   readonly actions: ActionRepository;
   readonly templates: TemplateRepository;
+  readonly triggerKeys: TriggerKeyRepository;
   readonly extensions: ExtensionRepository;
   readonly settings: SettingRepository;
   /**

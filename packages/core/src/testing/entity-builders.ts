@@ -204,7 +204,12 @@ export function buildUser(overrides: Partial<User> = {}): User {
   };
 }
 
-/** An enabled webhook action with nested `config` and `repoId` set; `name` is unique per call. */
+/**
+ * An enabled webhook action with nested `config`, a parameter mapping, a callback URL and
+ * `repoId` and `ownerId` set (fresh ids that reference nothing: override them with stored
+ * entities where references matter); `name` is unique per call. `hasWebhookSecret` is false:
+ * stores derive it from the stored secret, so a built action round-trips unchanged.
+ */
 export function buildAction(overrides: Partial<Action> = {}): Action {
   const number = nextNumber();
   const at = builtTimestamp(number);
@@ -221,6 +226,10 @@ export function buildAction(overrides: Partial<Action> = {}): Action {
       note: null,
     },
     repoId: `repo_built_${padded(number)}`,
+    ownerId: `user_built_${padded(number)}`,
+    callbackUrl: `https://hooks.example.com/goosuke/${number}?source=action`,
+    parameterMapping: { thread: '$.issue.body', bullets: '$.inputs.bullets' },
+    hasWebhookSecret: false,
     enabled: true,
     createdAt: at,
     updatedAt: at,
@@ -228,7 +237,10 @@ export function buildAction(overrides: Partial<Action> = {}): Action {
   };
 }
 
-/** A template with one parameter of every type, default models and extensions; `name` is unique. */
+/**
+ * A template with one parameter of every type, default models and extensions, and `repoId`
+ * set (a fresh id: override it with a stored repo where references matter); `name` is unique.
+ */
 export function buildTemplate(overrides: Partial<Template> = {}): Template {
   const number = nextNumber();
   const at = builtTimestamp(number);
@@ -274,6 +286,7 @@ export function buildTemplate(overrides: Partial<Template> = {}): Template {
     defaultModelProfileIds: [`model_built_${padded(number)}`],
     extensionIds: [`extension_built_${padded(number)}`],
     outputKind: 'text',
+    repoId: `repo_built_${padded(number)}`,
     createdAt: at,
     updatedAt: at,
     ...overrides,

@@ -4,6 +4,7 @@ import {
   type Action,
   accessTokenSchema,
   actionSchema,
+  actionTriggerKeySchema,
   type Extension,
   extensionSchema,
   type Message,
@@ -50,6 +51,7 @@ import type {
   SettingRepository,
   Store,
   TemplateRepository,
+  TriggerKeyRepository,
   UserRepository,
 } from '../ports/index.ts';
 import {
@@ -80,6 +82,9 @@ interface MemoryState {
   /** Token hash by refresh token id. */
   refreshTokenHashes: Map<string, string>;
   actions: Map<string, Action>;
+  webhookSecrets: Map<string, string>;
+  /** Task id by JSON `[actionId, key]`. */
+  triggerKeys: Map<string, { actionId: string; taskId: string }>;
   templates: Map<string, Template>;
   extensions: Map<string, Extension>;
   settings: Map<string, Setting>;
@@ -103,6 +108,8 @@ function emptyState(): MemoryState {
     refreshTokens: new Map(),
     refreshTokenHashes: new Map(),
     actions: new Map(),
+    webhookSecrets: new Map(),
+    triggerKeys: new Map(),
     templates: new Map(),
     extensions: new Map(),
     settings: new Map(),
@@ -247,6 +254,11 @@ function createRepositories(run: MemoryRunner<MemoryState>): Repositories {
     schema: repoSchema,
     rows: (state) => state.repos,
     uniques: [{ label: 'url', key: (repo) => repo.url }],
+    onDelete: (state, repo) => {
+      for (const template of state.templates.values()) {
+        if (template.repoId === repo.id) state.templates.set(template.id, { ...template, repoId: null });
+      }
+    },
   });
 
   const tasks = createMemoryEntityRepository<
@@ -267,6 +279,9 @@ function createRepositories(run: MemoryRunner<MemoryState>): Repositories {
       }
       for (const pullRequest of [...state.pullRequests.values()]) {
         if (pullRequest.taskId === task.id) state.pullRequests.delete(pullRequest.id);
+      }
+      for (const [key, claim] of [...state.triggerKeys]) {
+        if (claim.taskId === task.id) state.triggerKeys.delete(key);
       }
     },
   });
@@ -336,6 +351,9 @@ function createRepositories(run: MemoryRunner<MemoryState>): Repositories {
     uniques: [{ label: 'username', key: (user) => user.username }],
     onDelete: (state, user) => {
       state.passwordHashes.delete(user.id);
+      for (const action of state.actions.values()) {
+        if (action.ownerId === user.id) state.actions.set(action.id, { ...action, ownerId: null });
+      }
       for (const token of [...state.accessTokens.values()]) {
         if (token.userId === user.id) deleteToken(state.accessTokens, state.accessTokenHashes, token.id);
       }
@@ -432,15 +450,69 @@ function createRepositories(run: MemoryRunner<MemoryState>): Repositories {
       });
   }
 
+  const actionBase = createMemoryEntityRepository<
+    MemoryState,
+    Action,
+    { templateId?: string; enabled?: boolean; ownerId?: string }
+  >(run, {
+    entity: 'action',
+    schema: actionSchema,
+    rows: (state) => state.actions,
+    uniques: [{ label: 'name', key: (action) => action.name }],
+    filterFields: ['templateId', 'enabled', 'ownerId'],
+    // `hasWebhookSecret` is derived from the stored secret, whatever a caller writes.
+    present: (state, row) => ({ ...row, hasWebhookSecret: state.webhookSecrets.has(row.id) }),
+    onDelete: (state, row) => {
+      state.webhookSecrets.delete(row.id);
+      for (const [key, claim] of [...state.triggerKeys]) {
+        if (claim.actionId === row.id) state.triggerKeys.delete(key);
+      }
+    },
+  });
   const actions: ActionRepository = {
-    ...createMemoryEntityRepository<MemoryState, Action, { templateId?: string; enabled?: boolean }>(run, {
-      entity: 'action',
-      schema: actionSchema,
-      rows: (state) => state.actions,
-      uniques: [{ label: 'name', key: (action) => action.name }],
-      filterFields: ['templateId', 'enabled'],
-    }),
-    getByName: byName((state) => state.actions),
+    ...actionBase,
+    getByName: (name) =>
+      run((state) => {
+        for (const row of state.actions.values()) {
+          if (row.name === name) return copy({ ...row, hasWebhookSecret: state.webhookSecrets.has(row.id) });
+        }
+        return null;
+      }),
+    setWebhookSecret: (id, sealedSecret) =>
+      run((state) => {
+        if (!state.actions.has(id)) throw new NotFoundError('action', id);
+        if (sealedSecret === null) state.webhookSecrets.delete(id);
+        else state.webhookSecrets.set(id, sealedSecret);
+      }),
+    getWebhookSecret: (id) =>
+      run((state) => {
+        if (!state.actions.has(id)) throw new NotFoundError('action', id);
+        return state.webhookSecrets.get(id) ?? null;
+      }),
+  };
+
+  const triggerKeys: TriggerKeyRepository = {
+    claim: (claim) =>
+      run((state) => {
+        const parsed = validate(actionTriggerKeySchema, claim, 'trigger key');
+        const slot = JSON.stringify([parsed.actionId, parsed.key]);
+        const existing = state.triggerKeys.get(slot);
+        if (existing !== undefined) return { taskId: existing.taskId, created: false };
+        for (const [field, entity, rows] of [
+          ['actionId', 'action', state.actions],
+          ['taskId', 'task', state.tasks],
+        ] as const) {
+          const id = parsed[field];
+          if (!rows.has(id)) {
+            throw new InvalidInputError(
+              `invalid trigger key: ${entity} ${JSON.stringify(id)} does not exist`,
+              [{ path: [field], message: `no ${entity} with this id exists`, code: 'custom' }],
+            );
+          }
+        }
+        state.triggerKeys.set(slot, { actionId: parsed.actionId, taskId: parsed.taskId });
+        return { taskId: parsed.taskId, created: true };
+      }),
   };
 
   const templates: TemplateRepository = {
@@ -491,6 +563,7 @@ function createRepositories(run: MemoryRunner<MemoryState>): Repositories {
     refreshTokens,
     actions,
     templates,
+    triggerKeys,
     extensions,
     settings,
   };
@@ -500,8 +573,9 @@ function createRepositories(run: MemoryRunner<MemoryState>): Repositories {
  * The in-memory reference Store: every repository of the port, with the behaviour the
  * store conformance suite demands. Values are deep-copied in and out; writes are validated
  * with the domain schemas (InvalidInputError); unique keys give ConflictError; deleting a
- * task deletes its messages, runs, run events and pull requests (and deleting a run, its
- * events). Calls are serialised: a transaction snapshots the whole state and restores it
+ * task deletes its messages, runs, run events, pull requests and trigger keys (and deleting a
+ * run, its events); deleting an action deletes its webhook secret and trigger keys; deleting a
+ * user clears `ownerId` of its actions, deleting a repo `repoId` of its templates. Calls are serialised: a transaction snapshots the whole state and restores it
  * when its work throws, calls made outside it wait until it ends, and nested transactions
  * join the outer one (so a call on the outer store inside `work` waits forever: use the
  * store passed to `work`, as the port asks). A limit outside 1..500 or a foreign cursor is an

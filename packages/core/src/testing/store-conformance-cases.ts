@@ -573,34 +573,57 @@ export const userCase: EntityCase<User, Record<string, never>> = {
   filters: [],
 };
 
-export const actionCase: EntityCase<Action, { templateId?: string; enabled?: boolean }> = {
+export const actionCase: EntityCase<Action, { templateId?: string; enabled?: boolean; ownerId?: string }> = {
   name: 'actions',
   fields: fieldsOf(actionSchema),
   repository: (store) => store.actions,
   prepare: async (store) => {
     const graph = await seedGraph(store);
     const make = (overrides: Partial<Action> = {}) =>
-      buildAction({ templateId: graph.template.id, repoId: graph.repo.id, ...overrides });
+      buildAction({
+        templateId: graph.template.id,
+        repoId: graph.repo.id,
+        ownerId: graph.user.id,
+        ...overrides,
+      });
     return {
       graph,
       make,
       variants: () => [
         { label: 'every field set', entity: make() },
         {
-          label: 'nullable fields null, empty config',
-          entity: make({ repoId: null, config: {}, enabled: false }),
+          label: 'nullable fields null, empty config and mapping',
+          entity: make({
+            repoId: null,
+            ownerId: null,
+            callbackUrl: null,
+            parameterMapping: {},
+            config: {},
+            enabled: false,
+            trigger: 'manual',
+          }),
         },
         {
           label: 'nested JSON config',
-          entity: make({ name: unicodeSample, trigger: 'discord-reaction', config: nestedJsonSample }),
+          entity: make({
+            name: unicodeSample,
+            trigger: 'discord-reaction',
+            config: nestedJsonSample,
+            callbackUrl: `http://127.0.0.1:8080/${'c'.repeat(1950)}?q=%E6%97%A5`,
+            parameterMapping: { [unicodeSample]: unicodeSample, long: `$.${'x'.repeat(498)}` },
+          }),
         },
       ],
       patch: (entity) => ({
         // A patch replaces a JSON field wholesale; it does not merge into it.
         config: { replaced: [unicodeSample] },
         enabled: !entity.enabled,
-        trigger: entity.trigger === 'schedule' ? 'cli' : 'schedule',
+        trigger: entity.trigger === 'schedule' ? 'manual' : 'schedule',
         repoId: entity.repoId === null ? graph.repo.id : null,
+        ownerId: entity.ownerId === null ? graph.user.id : null,
+        callbackUrl: entity.callbackUrl === null ? 'https://example.com/done' : null,
+        // Replaced whole, like every JSON field.
+        parameterMapping: { only: '$.replaced' },
         updatedAt: later(entity.updatedAt),
       }),
     };
@@ -610,13 +633,27 @@ export const actionCase: EntityCase<Action, { templateId?: string; enabled?: boo
     {
       label: 'templateId',
       seed: async (store, maker) => {
-        const otherTemplate = await store.templates.insert(buildTemplate());
+        const otherTemplate = await store.templates.insert(buildTemplate({ repoId: null }));
         await store.actions.insert(maker.make({ templateId: otherTemplate.id }));
         await store.actions.insert(maker.make());
         await store.actions.insert(maker.make({ templateId: otherTemplate.id, enabled: false }));
         return {
           filter: { templateId: otherTemplate.id },
           matches: (action) => action.templateId === otherTemplate.id,
+        };
+      },
+    },
+    {
+      label: 'ownerId',
+      seed: async (store, maker) => {
+        const otherUser = await store.users.insert(buildUser());
+        await store.actions.insert(maker.make({ ownerId: otherUser.id }));
+        await store.actions.insert(maker.make());
+        await store.actions.insert(maker.make({ ownerId: null }));
+        await store.actions.insert(maker.make({ ownerId: otherUser.id, enabled: false }));
+        return {
+          filter: { ownerId: otherUser.id },
+          matches: (action) => action.ownerId === otherUser.id,
         };
       },
     },
@@ -651,6 +688,7 @@ export const templateCase: EntityCase<Template, Record<string, never>> = {
       buildTemplate({
         defaultModelProfileIds: [graph.model.id],
         extensionIds: [graph.extension.id],
+        repoId: graph.repo.id,
         ...overrides,
       });
     return {
@@ -666,6 +704,7 @@ export const templateCase: EntityCase<Template, Record<string, never>> = {
             defaultModelProfileIds: [],
             extensionIds: [],
             outputKind: 'pull-request',
+            repoId: null,
           }),
         },
         {
@@ -692,6 +731,7 @@ export const templateCase: EntityCase<Template, Record<string, never>> = {
         ],
         defaultModelProfileIds: [],
         outputKind: entity.outputKind === 'text' ? 'pull-request' : 'text',
+        repoId: entity.repoId === null ? graph.repo.id : null,
         updatedAt: later(entity.updatedAt),
       }),
     };

@@ -94,9 +94,11 @@ export async function seedGraph(store: Store): Promise<SeededGraph> {
   const model = await store.models.insert(buildModelProfile());
   const extension = await store.extensions.insert(buildExtension());
   const template = await store.templates.insert(
-    buildTemplate({ defaultModelProfileIds: [model.id], extensionIds: [extension.id] }),
+    buildTemplate({ defaultModelProfileIds: [model.id], extensionIds: [extension.id], repoId: repo.id }),
   );
-  const action = await store.actions.insert(buildAction({ templateId: template.id, repoId: repo.id }));
+  const action = await store.actions.insert(
+    buildAction({ templateId: template.id, repoId: repo.id, ownerId: user.id }),
+  );
   const task = await store.tasks.insert(
     buildTask({ repoId: repo.id, actionId: action.id, createdBy: user.id, baseBranch: repo.defaultBranch }),
   );

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe } from 'vitest';
 import type { Store } from '../ports/index.ts';
+import { describeActionsAndTriggerKeys } from './store-conformance-action-tests.ts';
 import { describeAuthTokens } from './store-conformance-auth-token-tests.ts';
 import {
   actionCase,
@@ -36,7 +37,10 @@ export interface StoreConformanceFactory {
  * field, missing ids, updates, deletes, unique keys (ConflictError), list order by
  * createdAt then id, cursor pagination (stable under inserts and deletes between pages),
  * every filter; lookups by name; encrypted model keys and password hashes that never leak
- * into entities; access and refresh tokens (stored with a unique hash that no read returns,
+ * into entities; action webhook secrets (write-only beside the action, `hasWebhookSecret` derived);
+ * trigger keys (first claim wins, also under concurrency; deleted with their action or task);
+ * action owners and template repos that become null when the user or repo is deleted; access
+ * and refresh tokens (stored with a unique hash that no read returns,
  * found by exact hash, listed per user, used once, revoked singly, by family or by user, deleted
  * with their user); the run event log (per-run gap-free sequences, also under concurrent
  * appends); settings; cascading task deletes; transactions (commit, full rollback, error
@@ -92,6 +96,7 @@ export function describeStoreConformance(name: string, factory: StoreConformance
     describeEntityRepository(context, extensionCase);
     describeLookups(context);
     describeSecretsBesideEntities(context);
+    describeActionsAndTriggerKeys(context);
     describeAuthTokens(context);
     describeRunEventLog(context);
     describeSettings(context);

@@ -4,6 +4,7 @@ import { jobQueueMigration } from './0002-job-queue.ts';
 import { modelCapabilitiesMigration } from './0003-model-capabilities.ts';
 import { authTokensMigration } from './0004-auth-tokens.ts';
 import { settingSecretsMigration } from './0005-setting-secrets.ts';
+import { actionTriggersMigration } from './0006-action-triggers.ts';
 
 /** The table in which kysely's Migrator records the migrations it has run. */
 export const migrationTableName = 'goosuke_migrations';
@@ -24,6 +25,7 @@ export const sqliteMigrationProvider: MigrationProvider = {
       '0003_model_capabilities': modelCapabilitiesMigration,
       '0004_auth_tokens': authTokensMigration,
       '0005_setting_secrets': settingSecretsMigration,
+      '0006_action_triggers': actionTriggersMigration,
     };
   },
 };

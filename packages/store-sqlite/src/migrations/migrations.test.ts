@@ -5,6 +5,8 @@ import { Migrator } from 'kysely/migration';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   aModelProfile,
+  aRepo,
+  aTask,
   aUser,
   createTempDatabaseDirectory,
   type TempDatabaseDirectory,
@@ -159,5 +161,104 @@ describe('0005_setting_secrets', () => {
     expect(store.database.prepare('select secret from goosuke_settings').pluck().get()).toBe(1);
     // The CHECK keeps the flag a boolean even for writes behind the store's back.
     expect(() => store.database.prepare('update goosuke_settings set secret = 2').run()).toThrow(/CHECK/);
+  });
+});
+
+describe('0006_action_triggers', () => {
+  it('gives actions and templates stored before it the new fields, migrates http and cli to manual, and adds trigger keys', async () => {
+    const file = directory.file();
+    await migrateOnly(file, [
+      '0001_initial_schema',
+      '0002_job_queue',
+      '0003_model_capabilities',
+      '0004_auth_tokens',
+      '0005_setting_secrets',
+    ]);
+    const user = aUser();
+    const repo = aRepo();
+    const at = '2026-01-02T03:04:05.000Z';
+    const raw = new Database(file);
+    try {
+      const columns = raw.prepare("select name from pragma_table_info('goosuke_actions')").pluck().all();
+      expect(columns).not.toContain('owner_id');
+      raw
+        .prepare(
+          `insert into goosuke_users (id, username, display_name, role, disabled, created_at, updated_at)
+           values (?, ?, ?, ?, 0, ?, ?)`,
+        )
+        .run(user.id, user.username, user.displayName, user.role, user.createdAt, user.updatedAt);
+      raw
+        .prepare(
+          `insert into goosuke_repos (id, name, url, default_branch, code_host, created_at, updated_at)
+           values (?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(repo.id, repo.name, repo.url, repo.defaultBranch, repo.codeHost, repo.createdAt, repo.updatedAt);
+      raw
+        .prepare(
+          `insert into goosuke_templates
+             (id, name, description, prompt, parameters, default_model_profile_ids, extension_ids, output_kind, created_at, updated_at)
+           values ('template_old', 'old-template', '', 'Do {{it}}', '[]', '[]', '[]', 'text', ?, ?)`,
+        )
+        .run(at, at);
+      const insertAction = raw.prepare(
+        `insert into goosuke_actions (id, name, template_id, trigger, config, repo_id, enabled, created_at, updated_at)
+         values (?, ?, 'template_old', ?, '{"emoji":"eyes"}', ?, 1, ?, ?)`,
+      );
+      insertAction.run('action_http', 'from-http', 'http', repo.id, at, at);
+      insertAction.run('action_cli', 'from-cli', 'cli', null, at, at);
+      insertAction.run('action_hook', 'from-webhook', 'webhook', null, at, at);
+    } finally {
+      raw.close();
+    }
+
+    const store = directory.track(await createSqliteStore({ database: file }));
+    const expectedAction = (id: string, name: string, trigger: string, repoId: string | null) => ({
+      id,
+      name,
+      templateId: 'template_old',
+      trigger,
+      config: { emoji: 'eyes' },
+      repoId,
+      ownerId: null,
+      callbackUrl: null,
+      parameterMapping: {},
+      hasWebhookSecret: false,
+      enabled: true,
+      createdAt: at,
+      updatedAt: at,
+    });
+    expect((await store.actions.list()).items).toEqual([
+      expectedAction('action_cli', 'from-cli', 'manual', null),
+      expectedAction('action_hook', 'from-webhook', 'webhook', null),
+      expectedAction('action_http', 'from-http', 'manual', repo.id),
+    ]);
+    expect((await store.templates.get('template_old'))?.repoId).toBeNull();
+    expect(await store.actions.getWebhookSecret('action_hook')).toBeNull();
+
+    // The new columns work on the old rows, and their references hold.
+    await store.actions.update('action_hook', { ownerId: user.id, parameterMapping: { it: '$.body' } });
+    await store.actions.setWebhookSecret('action_hook', 'v1.sealed');
+    await store.templates.update('template_old', { repoId: repo.id });
+    await expect(store.actions.update('action_cli', { ownerId: 'missing-user' })).rejects.toMatchObject({
+      code: 'invalid_input',
+    });
+    const task = await store.tasks.insert(
+      aTask({ repoId: repo.id, actionId: 'action_hook', createdBy: null }),
+    );
+    const claim = { actionId: 'action_hook', key: 'delivery-1', taskId: task.id, createdAt: at };
+    expect(await store.triggerKeys.claim(claim)).toEqual({ taskId: task.id, created: true });
+    expect(await store.triggerKeys.claim(claim)).toEqual({ taskId: task.id, created: false });
+
+    expect(await store.users.delete(user.id)).toBe(true);
+    expect(await store.repos.delete(repo.id)).toBe(true);
+    expect(await store.actions.get('action_hook')).toMatchObject({ ownerId: null, hasWebhookSecret: true });
+    expect((await store.templates.get('template_old'))?.repoId).toBeNull();
+    expect(await store.actions.delete('action_hook')).toBe(true);
+    const count = (table: string) => store.database.prepare(`select count(*) from ${table}`).pluck().get();
+    expect(count('goosuke_action_trigger_keys')).toBe(0);
+    // The CHECK keeps the flag a boolean even for writes behind the store's back.
+    expect(() => store.database.prepare('update goosuke_actions set has_webhook_secret = 2').run()).toThrow(
+      /CHECK/,
+    );
   });
 });
