@@ -7,6 +7,7 @@ import { type IdGenerator, randomIdGenerator } from './ports/id-generator.ts';
 import type { PasswordHasher } from './ports/password-hasher.ts';
 import type { SecretBox } from './ports/secret-box.ts';
 import type { Store } from './ports/store.ts';
+import { codeHostGitAuth } from './runs/git-credentials.ts';
 import type { RunRuntime, RunSettings, RunWorkers } from './runs/run-runtime.ts';
 import { type AccessTokenService, createAccessTokenService } from './services/access-token-service.ts';
 import { type AuthService, type AuthSettings, createAuthService } from './services/auth-service.ts';
@@ -140,15 +141,7 @@ export function createGoosuke(dependencies: GoosukeDependencies): Goosuke {
     dependencies.runtime.gitAuth !== undefined ||
     codeHosts === undefined
       ? dependencies.runtime
-      : {
-          ...dependencies.runtime,
-          async gitAuth(repoUrl: string, options?: { fresh?: boolean }) {
-            const found = await codeHosts.resolve(repoUrl);
-            return found === null
-              ? undefined
-              : found.host.getGitAuth({ repository: found.repository, ...options });
-          },
-        };
+      : { ...dependencies.runtime, gitAuth: codeHostGitAuth(codeHosts) };
   const runService = createRunService({
     ...context,
     models,

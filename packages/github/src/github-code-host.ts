@@ -182,6 +182,9 @@ export function createGitHubCodeHost(options: GitHubCodeHostOptions): CodeHost {
   return new GitHubCodeHost(settings);
 }
 
+/** The options of a CodeHost method, as the port declares them. */
+type Options<Method extends keyof CodeHost> = Parameters<CodeHost[Method]>[0];
+
 class GitHubCodeHost implements CodeHost {
   private readonly octokit: GitHubClient;
   private readonly tokens: InstallationTokens | null;
@@ -294,7 +297,7 @@ class GitHubCodeHost implements CodeHost {
     });
   }
 
-  async listBranches(options: { repository: string; signal?: AbortSignal }): Promise<string[]> {
+  async listBranches(options: Options<'listBranches'>): Promise<string[]> {
     const { owner, repo } = splitRepository(options.repository);
     return this.run(
       {
@@ -313,15 +316,7 @@ class GitHubCodeHost implements CodeHost {
     );
   }
 
-  async createPullRequest(options: {
-    repository: string;
-    head: string;
-    base: string;
-    title: string;
-    body: string;
-    draft?: boolean;
-    signal?: AbortSignal;
-  }): Promise<HostedPullRequest> {
+  async createPullRequest(options: Options<'createPullRequest'>): Promise<HostedPullRequest> {
     const { owner, repo } = splitRepository(options.repository);
     requireBranch(options.head, 'head');
     requireBranch(options.base, 'base');
@@ -347,14 +342,7 @@ class GitHubCodeHost implements CodeHost {
     );
   }
 
-  async updatePullRequest(options: {
-    repository: string;
-    number: number;
-    title?: string;
-    body?: string;
-    state?: 'open' | 'closed';
-    signal?: AbortSignal;
-  }): Promise<HostedPullRequest> {
+  async updatePullRequest(options: Options<'updatePullRequest'>): Promise<HostedPullRequest> {
     const { owner, repo } = splitRepository(options.repository);
     const id = `${options.repository}#${options.number}`;
     return this.run(
@@ -378,11 +366,7 @@ class GitHubCodeHost implements CodeHost {
     );
   }
 
-  async getPullRequest(options: {
-    repository: string;
-    number: number;
-    signal?: AbortSignal;
-  }): Promise<HostedPullRequest | null> {
+  async getPullRequest(options: Options<'getPullRequest'>): Promise<HostedPullRequest | null> {
     const { owner, repo } = splitRepository(options.repository);
     return this.run(
       { action: `read pull request ${options.repository}#${options.number}`, signal: options.signal },
@@ -403,12 +387,7 @@ class GitHubCodeHost implements CodeHost {
     );
   }
 
-  async findPullRequest(options: {
-    repository: string;
-    head: string;
-    state?: 'open' | 'all';
-    signal?: AbortSignal;
-  }): Promise<HostedPullRequest | null> {
+  async findPullRequest(options: Options<'findPullRequest'>): Promise<HostedPullRequest | null> {
     const { owner, repo } = splitRepository(options.repository);
     requireBranch(options.head, 'head');
     return this.run(
@@ -439,11 +418,7 @@ class GitHubCodeHost implements CodeHost {
     );
   }
 
-  async getPullRequestTemplates(options: {
-    repository: string;
-    ref?: string;
-    signal?: AbortSignal;
-  }): Promise<PullRequestTemplate[]> {
+  async getPullRequestTemplates(options: Options<'getPullRequestTemplates'>): Promise<PullRequestTemplate[]> {
     const { owner, repo } = splitRepository(options.repository);
     const { signal } = options;
     return this.run(
@@ -523,11 +498,7 @@ class GitHubCodeHost implements CodeHost {
     );
   }
 
-  async getGitAuth(options: {
-    repository: string;
-    signal?: AbortSignal;
-    fresh?: boolean;
-  }): Promise<{ username: string; token: string }> {
+  async getGitAuth(options: Options<'getGitAuth'>): Promise<{ username: string; token: string }> {
     splitRepository(options.repository);
     return this.run(
       { action: `get git credentials for ${options.repository}`, signal: options.signal },

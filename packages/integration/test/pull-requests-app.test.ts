@@ -10,26 +10,16 @@ import type { RunWorkers } from '@goosuke/core';
 import { type FakeGitHubEnterprise, startFakeGitHubEnterprise } from '@goosuke/github/testing';
 import { type FakeOpenAIServer, startFakeOpenAIServer } from '@goosuke/openai/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { git, makeRepository, temporaryDirectory } from './support.ts';
+import { git, makeRepository, searchReplaceReply, temporaryDirectory } from './support.ts';
 
 const openaiKey = 'sk-e2e-app-openai-0a1b2c3d4e5f';
 const secretKey = 'e2e-app-master-secret-5c7e9a1b3d5f7091';
 const appId = 4242;
 const installationId = 777;
 
+/** A model's SEARCH/REPLACE answer for `src/greet.ts`. */
 const edit = (summary: string, search: string, replace: string) =>
-  [
-    summary,
-    '',
-    'src/greet.ts',
-    '```ts',
-    '<<<<<<< SEARCH',
-    search,
-    '=======',
-    replace,
-    '>>>>>>> REPLACE',
-    '```',
-  ].join('\n');
+  searchReplaceReply('src/greet.ts', summary, search, replace);
 
 describe('pull requests as a GitHub App, with installation tokens revoked mid-flow', () => {
   let scratch: Awaited<ReturnType<typeof temporaryDirectory>> | undefined;

@@ -19,7 +19,7 @@ import {
 import { type FakeGitHubEnterprise, startFakeGitHubEnterprise } from '@goosuke/github/testing';
 import { type FakeOpenAIServer, startFakeOpenAIServer } from '@goosuke/openai/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { git, makeRepository, temporaryDirectory } from './support.ts';
+import { git, makeRepository, searchReplaceReply, temporaryDirectory } from './support.ts';
 
 const githubToken = 'ghp_e2ePullRequestToken0123456789abcdef';
 const openaiKey = 'sk-e2e-pr-openai-5d2c9b7a31e0';
@@ -30,20 +30,9 @@ const greet = ['export function greet(name: string): string {', "  return 'Hello
   '\n',
 );
 
-/** A SEARCH/REPLACE answer for `src/greet.ts`. */
+/** A model's SEARCH/REPLACE answer for `src/greet.ts`. */
 const edit = (summary: string, search: string, replace: string) =>
-  [
-    summary,
-    '',
-    'src/greet.ts',
-    '```ts',
-    '<<<<<<< SEARCH',
-    search,
-    '=======',
-    replace,
-    '>>>>>>> REPLACE',
-    '```',
-  ].join('\n');
+  searchReplaceReply('src/greet.ts', summary, search, replace);
 
 /** Every file under `dir`, recursively. */
 async function filesUnder(dir: string): Promise<string[]> {

@@ -24,3 +24,19 @@ export const makeRepository = (dir: string, files: Record<string, string>): Prom
 export async function showFile(dir: string, ref: string, file: string): Promise<string> {
   return git(dir, 'show', `${ref}:${file}`);
 }
+
+/** A model's answer with one SEARCH/REPLACE edit of `file`, after a one-line summary. */
+export function searchReplaceReply(file: string, summary: string, search: string, replace: string): string {
+  return [
+    summary,
+    '',
+    file,
+    '```ts',
+    '<<<<<<< SEARCH',
+    search,
+    '=======',
+    replace,
+    '>>>>>>> REPLACE',
+    '```',
+  ].join('\n');
+}

@@ -1,40 +1,6 @@
-import { InvalidInputError, NotFoundError, type PullRequest, type Repo } from '@goosuke/core';
-import type { DefaultGoosuke } from '../default-goosuke.ts';
 import { exitCodes, exitCodeTable } from '../exit-codes.ts';
 import { defineCommand } from './command.ts';
-import {
-  pullRequestLine,
-  requireCodeHost,
-  rethrowPullRequestError,
-  withPullRequestGoosuke,
-} from './pr-support.ts';
-
-const helpHint = 'see goosuke pr create --help';
-
-/**
- * The task's repository, after checking that the task exists and that `runId` is one of its runs
- * (NotFoundError, exit code 2, otherwise) and that the repository is on a configured code host
- * (ConfigurationError, exit code 3, otherwise), so each mistake is reported as what it is.
- */
-export async function pullRequestTarget(
-  goosuke: DefaultGoosuke,
-  taskId: string,
-  runId: string,
-): Promise<Repo> {
-  const task = await goosuke.tasks.get(taskId);
-  const run = await goosuke.runs.get(runId).catch((error: unknown) => {
-    throw error instanceof NotFoundError ? new NotFoundError('run', runId) : error;
-  });
-  if (run.taskId !== task.id) {
-    throw new InvalidInputError(`run ${runId} belongs to task ${run.taskId}, not to task ${task.id}`);
-  }
-  if (task.repoId === null) {
-    throw new InvalidInputError(`task ${taskId} has no repository: only repository tasks make pull requests`);
-  }
-  const repo = await goosuke.repos.get(task.repoId);
-  await requireCodeHost(goosuke, repo.url);
-  return repo;
-}
+import { runPullRequestCommand } from './pr-support.ts';
 
 /**
  * `goosuke pr create --task ID --run ID [--title T] [--draft] [--branch NAME] [--json]`: opens the
@@ -82,28 +48,15 @@ export const prCreateCommand = defineCommand({
     [exitCodeTable.storage.exitCode, 'Reading or writing the database, git or GitHub failed.'],
   ],
 
-  async run({ io, options, positionals }) {
-    if (positionals.length > 0) throw new InvalidInputError(`pr create takes no arguments; ${helpHint}`);
-    const taskId = options.task;
-    const runId = options.run;
-    if (taskId === undefined) throw new InvalidInputError(`pr create needs --task ID; ${helpHint}`);
-    if (runId === undefined) throw new InvalidInputError(`pr create needs --run ID; ${helpHint}`);
-    const pullRequest = await withPullRequestGoosuke(io, async (goosuke): Promise<PullRequest> => {
-      await pullRequestTarget(goosuke, taskId, runId);
-      return goosuke.pullRequests
-        .create(taskId, {
+  run: ({ io, options, positionals }) =>
+    runPullRequestCommand(
+      { io, options, positionals, verb: 'create', action: 'opened' },
+      (goosuke, taskId, runId) =>
+        goosuke.pullRequests.create(taskId, {
           runId,
           ...(options.title === undefined ? {} : { title: options.title }),
           ...(options.draft === undefined ? {} : { draft: options.draft }),
           ...(options.branch === undefined ? {} : { branch: options.branch }),
-        })
-        .catch(rethrowPullRequestError);
-    });
-    io.stdout.write(
-      options.json === true
-        ? `${JSON.stringify(pullRequest, null, 2)}\n`
-        : pullRequestLine('opened', pullRequest),
-    );
-    return exitCodes.success;
-  },
+        }),
+    ),
 });

@@ -1,8 +1,16 @@
-import { type CodeHost, GoosukeError, type PullRequest } from '@goosuke/core';
+import {
+  type CodeHost,
+  GoosukeError,
+  InvalidInputError,
+  NotFoundError,
+  type PullRequest,
+  type Repo,
+} from '@goosuke/core';
 import type { CliIo } from '../cli-io.ts';
 import { readCliConfiguration } from '../configuration.ts';
 import { ConfigurationError } from '../configuration-error.ts';
 import { createDefaultGoosuke, type DefaultGoosuke } from '../default-goosuke.ts';
+import { exitCodes } from '../exit-codes.ts';
 
 /** What to set for pull requests, named in every "no code host" message. */
 export const gitHubConfigurationHint =
@@ -76,4 +84,64 @@ export async function withPullRequestGoosuke<Result>(
 export function pullRequestLine(action: 'opened' | 'updated', pullRequest: PullRequest): string {
   const verb = action === 'opened' ? 'Opened' : 'Updated';
   return `${verb} pull request #${pullRequest.number}: ${pullRequest.url}\n`;
+}
+
+/**
+ * The task's repository, after checking that the task exists and that `runId` is one of its runs
+ * (NotFoundError, exit code 2, otherwise) and that the repository is on a configured code host
+ * (ConfigurationError, exit code 3, otherwise), so each mistake is reported as what it is.
+ */
+export async function pullRequestTarget(
+  goosuke: DefaultGoosuke,
+  taskId: string,
+  runId: string,
+): Promise<Repo> {
+  const task = await goosuke.tasks.get(taskId);
+  const run = await goosuke.runs.get(runId).catch((error: unknown) => {
+    throw error instanceof NotFoundError ? new NotFoundError('run', runId) : error;
+  });
+  if (run.taskId !== task.id) {
+    throw new InvalidInputError(`run ${runId} belongs to task ${run.taskId}, not to task ${task.id}`);
+  }
+  if (task.repoId === null) {
+    throw new InvalidInputError(`task ${taskId} has no repository: only repository tasks make pull requests`);
+  }
+  const repo = await goosuke.repos.get(task.repoId);
+  await requireCodeHost(goosuke, repo.url);
+  return repo;
+}
+
+/**
+ * What `goosuke pr create` and `goosuke pr update` share: no arguments, `--task` and `--run`
+ * required, the task and run checked (`pullRequestTarget`), `work` run on the default
+ * composition with its errors mapped (`rethrowPullRequestError`), the result printed as one line
+ * or, with `--json`, as the stored pull request.
+ */
+export async function runPullRequestCommand(
+  context: {
+    io: CliIo;
+    options: { task?: string; run?: string; json?: boolean };
+    positionals: string[];
+    verb: 'create' | 'update';
+    action: 'opened' | 'updated';
+  },
+  work: (goosuke: DefaultGoosuke, taskId: string, runId: string) => Promise<PullRequest>,
+): Promise<number> {
+  const { io, options, positionals, verb } = context;
+  const helpHint = `see goosuke pr ${verb} --help`;
+  if (positionals.length > 0) throw new InvalidInputError(`pr ${verb} takes no arguments; ${helpHint}`);
+  const taskId = options.task;
+  const runId = options.run;
+  if (taskId === undefined) throw new InvalidInputError(`pr ${verb} needs --task ID; ${helpHint}`);
+  if (runId === undefined) throw new InvalidInputError(`pr ${verb} needs --run ID; ${helpHint}`);
+  const pullRequest = await withPullRequestGoosuke(io, async (goosuke) => {
+    await pullRequestTarget(goosuke, taskId, runId);
+    return work(goosuke, taskId, runId).catch(rethrowPullRequestError);
+  });
+  io.stdout.write(
+    options.json === true
+      ? `${JSON.stringify(pullRequest, null, 2)}\n`
+      : pullRequestLine(context.action, pullRequest),
+  );
+  return exitCodes.success;
 }

@@ -1,10 +1,7 @@
-import { InvalidInputError, type PullRequest } from '@goosuke/core';
+import { InvalidInputError } from '@goosuke/core';
 import { exitCodes, exitCodeTable } from '../exit-codes.ts';
 import { defineCommand } from './command.ts';
-import { pullRequestTarget } from './pr-create.ts';
-import { pullRequestLine, rethrowPullRequestError, withPullRequestGoosuke } from './pr-support.ts';
-
-const helpHint = 'see goosuke pr update --help';
+import { runPullRequestCommand } from './pr-support.ts';
 
 /**
  * `goosuke pr update --task ID --run ID [--force] [--json]`: adds a later run of the task to its
@@ -42,29 +39,21 @@ export const prUpdateCommand = defineCommand({
     [exitCodeTable.storage.exitCode, 'Reading or writing the database, git or GitHub failed.'],
   ],
 
-  async run({ io, options, positionals }) {
-    if (positionals.length > 0) throw new InvalidInputError(`pr update takes no arguments; ${helpHint}`);
-    const taskId = options.task;
-    const runId = options.run;
-    if (taskId === undefined) throw new InvalidInputError(`pr update needs --task ID; ${helpHint}`);
-    if (runId === undefined) throw new InvalidInputError(`pr update needs --run ID; ${helpHint}`);
-    const pullRequest = await withPullRequestGoosuke(io, async (goosuke): Promise<PullRequest> => {
-      await pullRequestTarget(goosuke, taskId, runId);
-      const open = (await goosuke.pullRequests.list(taskId)).filter((each) => each.state === 'open').at(-1);
-      if (open === undefined) {
-        throw new InvalidInputError(
-          `task ${taskId} has no open pull request; open one first with goosuke pr create --task ${taskId} --run ID`,
+  run: ({ io, options, positionals }) =>
+    runPullRequestCommand(
+      { io, options, positionals, verb: 'update', action: 'updated' },
+      async (goosuke, taskId, runId) => {
+        const open = (await goosuke.pullRequests.list(taskId)).filter((each) => each.state === 'open').at(-1);
+        if (open === undefined) {
+          throw new InvalidInputError(
+            `task ${taskId} has no open pull request; open one first with goosuke pr create --task ${taskId} --run ID`,
+          );
+        }
+        return goosuke.pullRequests.update(
+          taskId,
+          { runId, ...(options.force === true ? { force: true } : {}) },
+          open.id,
         );
-      }
-      return goosuke.pullRequests
-        .update(taskId, { runId, ...(options.force === true ? { force: true } : {}) }, open.id)
-        .catch(rethrowPullRequestError);
-    });
-    io.stdout.write(
-      options.json === true
-        ? `${JSON.stringify(pullRequest, null, 2)}\n`
-        : pullRequestLine('updated', pullRequest),
-    );
-    return exitCodes.success;
-  },
+      },
+    ),
 });

@@ -3,6 +3,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
   type CodeHost,
+  codeHostGitAuth,
   collectPages,
   type GitAuth,
   GoosukeError,
@@ -546,8 +547,7 @@ async function propose(
  */
 async function cloneAuth(goosuke: DefaultGoosuke, url: string): Promise<GitAuth | undefined> {
   try {
-    const found = await goosuke.codeHosts.resolve(url);
-    return found === null ? undefined : await found.host.getGitAuth({ repository: found.repository });
+    return await codeHostGitAuth(goosuke.codeHosts)(url);
   } catch (error) {
     if (!GoosukeError.isInstance(error) || (error.code !== 'invalid_input' && error.code !== 'unsupported')) {
       throw error;

@@ -1,4 +1,19 @@
 import { GoosukeError } from '../errors/index.ts';
+import type { CodeHostResolver } from '../ports/code-host.ts';
+import type { GitAuth } from '../ports/git-backend.ts';
+
+/**
+ * Credentials for git to `repoUrl` from the code host it lives on (undefined when it is on none):
+ * what runs clone with, and what tools that clone before runs use too.
+ */
+export function codeHostGitAuth(
+  codeHosts: CodeHostResolver,
+): (repoUrl: string, options?: { fresh?: boolean }) => Promise<GitAuth | undefined> {
+  return async (repoUrl, options) => {
+    const found = await codeHosts.resolve(repoUrl);
+    return found === null ? undefined : found.host.getGitAuth({ repository: found.repository, ...options });
+  };
+}
 
 /**
  * Runs a git operation with credentials from `credentials`, and once more with fresh ones when

@@ -2,6 +2,7 @@
  * Executing runs: the event hub, the executor behind the job queue, per-provider limits, and
  * the runtime ports a composition root provides.
  */
+export { codeHostGitAuth, withFreshCredentialsOnce } from './git-credentials.ts';
 export { createKeyedLimiter, type KeyedLimiter } from './keyed-limiter.ts';
 export { lineTotals, summarizePatch } from './patch-stats.ts';
 export {

@@ -46,6 +46,7 @@ export {
   type CreatePullRequestInput,
   createPullRequestInputSchema,
   createPullRequestService,
+  findOpenPullRequest,
   type PullRequestService,
   type PullRequestServiceContext,
   type UpdatePullRequestInput,

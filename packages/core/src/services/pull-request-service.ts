@@ -4,6 +4,7 @@ import { ConflictError, InvalidInputError, NotFoundError, UnsupportedError } fro
 import { isoNow } from '../ports/clock.ts';
 import type { CodeHost, CodeHostResolver, HostedPullRequest } from '../ports/code-host.ts';
 import type { GitAuthor, RepoCheckout } from '../ports/git-backend.ts';
+import type { Store } from '../ports/store.ts';
 import { collectPages } from '../ports/store.ts';
 import { composeCommitMessage } from '../pull-requests/commit-message.ts';
 import {
@@ -66,6 +67,12 @@ export const updatePullRequestInputSchema = z
   .meta({ id: 'UpdatePullRequestInput' });
 /** Input of {@link PullRequestService.update}. */
 export type UpdatePullRequestInput = z.infer<typeof updatePullRequestInputSchema>;
+
+/** The task's open pull request (a task has at most one), or null. */
+export async function findOpenPullRequest(store: Store, taskId: string): Promise<PullRequest | null> {
+  const { items } = await store.pullRequests.list({ taskId, limit: 500 });
+  return items.find((pullRequest) => pullRequest.state === 'open') ?? null;
+}
 
 /** Pull requests made from runs: one per task, on the task's branch, updated by later runs. */
 export interface PullRequestService {
@@ -235,14 +242,9 @@ export function createPullRequestService(context: PullRequestServiceContext): Pu
     )[0]!;
   }
 
-  function stateOf(hosted: HostedPullRequest): PullRequest['state'] {
-    return hosted.state;
-  }
-
   async function openPullRequestOf(taskId: string): Promise<PullRequest> {
-    const { items } = await store.pullRequests.list({ taskId, limit: 500 });
-    const open = items.find((pullRequest) => pullRequest.state === 'open');
-    if (open === undefined) {
+    const open = await findOpenPullRequest(store, taskId);
+    if (open === null) {
       if ((await store.tasks.get(taskId)) === null) throw new NotFoundError('task', taskId);
       throw new NotFoundError('open pull request of task', taskId);
     }
@@ -319,7 +321,7 @@ export function createPullRequestService(context: PullRequestServiceContext): Pu
         body: hosted.body,
         branch,
         baseBranch: hosted.base,
-        state: stateOf(hosted),
+        state: hosted.state,
         createdAt: now,
         updatedAt: now,
       });
@@ -406,7 +408,7 @@ export function createPullRequestService(context: PullRequestServiceContext): Pu
         runId: run.id,
         title: updated.title,
         body: updated.body,
-        state: stateOf(updated),
+        state: updated.state,
         updatedAt: isoNow(clock),
       });
     },

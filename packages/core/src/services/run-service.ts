@@ -38,6 +38,7 @@ import {
 } from '../runs/run-runtime.ts';
 import type { ModelProfileService } from './model-profile-service.ts';
 import { parseInput } from './parse-input.ts';
+import { findOpenPullRequest } from './pull-request-service.ts';
 import type { ServiceContext } from './service-context.ts';
 
 /** The job type of a run in the JobQueue. */
@@ -189,12 +190,6 @@ export function createRunService(context: RunServiceContext): RunService {
     }
   };
 
-  /** The branch of the task's open pull request, if it has one. */
-  const openPullRequestBranch = async (taskId: string): Promise<string | null> => {
-    const { items } = await store.pullRequests.list({ taskId, limit: 500 });
-    return items.find((pullRequest) => pullRequest.state === 'open')?.branch ?? null;
-  };
-
   const requireRuntime = (what: string): RunRuntime => {
     if (context.runtime === undefined) {
       throw new UnsupportedError(
@@ -311,7 +306,7 @@ export function createRunService(context: RunServiceContext): RunService {
       // A task with an open pull request continues on its branch: follow-ups build on the PR.
       let baseRef = textTask
         ? null
-        : (input.baseRef ?? (await openPullRequestBranch(taskId)) ?? task.baseBranch);
+        : (input.baseRef ?? (await findOpenPullRequest(store, taskId))?.branch ?? task.baseBranch);
       if (input.fromRun !== undefined) {
         const parent = await store.runs.get(input.fromRun);
         if (parent === null || parent.taskId !== taskId) throw new NotFoundError('run', input.fromRun);
