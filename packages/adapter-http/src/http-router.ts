@@ -168,6 +168,7 @@ export function createHttpRouter(goosuke: Goosuke, options: HttpRouterOptions = 
       utf8.decode(buffer);
     },
   });
+  const raw = express.raw({ limit: options.bodyLimit ?? '1mb', type: () => true });
   const origins = new Set(options.corsOrigins ?? []);
 
   router.use((request, response, next) => {
@@ -221,6 +222,7 @@ export function createHttpRouter(goosuke: Goosuke, options: HttpRouterOptions = 
     if (isRateLimitedWrite(route)) handlers.push(writeLimiter);
     handlers.push(authenticate(goosuke, route));
     if (route.body !== undefined) handlers.push(requireJson, json);
+    if (route.rawBody !== undefined) handlers.push(raw);
     handlers.push(handle(goosuke, route, settings));
     chains.push({ route, handlers });
   }

@@ -18,9 +18,12 @@ function operation(route: HttpRoute): ZodOpenApiOperationObject {
     '400': problemResponse('Invalid input, malformed JSON or a wrong content type'),
   };
   if (route.access !== 'public') errors['401'] = problemResponse('Missing, malformed or expired token');
+  if (route.signed) errors['401'] = problemResponse('Missing, invalid, expired or replayed signature');
   if (route.access === 'admin') errors['403'] = problemResponse('Admins only');
   if (route.params !== undefined) errors['404'] = problemResponse('Not found');
-  if (route.body !== undefined) errors['413'] = problemResponse('Body over the size limit');
+  if (route.body !== undefined || route.rawBody !== undefined) {
+    errors['413'] = problemResponse('Body over the size limit');
+  }
   // Writes count against the write limit, /auth/* against its own.
   if (route.method !== 'get' || route.path.startsWith('/auth/'))
     errors['429'] = problemResponse('Too many requests; see Retry-After');
@@ -47,6 +50,18 @@ function operation(route: HttpRoute): ZodOpenApiOperationObject {
     ...(route.body === undefined
       ? {}
       : { requestBody: { required: true, content: { 'application/json': { schema: route.body } } } }),
+    ...(route.rawBody === undefined
+      ? {}
+      : {
+          requestBody: {
+            required: false,
+            description: route.rawBody,
+            content: {
+              'application/json': { schema: {} },
+              'application/x-www-form-urlencoded': { schema: {} },
+            },
+          },
+        }),
     responses: { [String(route.status)]: success, ...errors, default: problemResponse('Unexpected error') },
   };
 }

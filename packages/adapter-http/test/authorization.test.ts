@@ -22,6 +22,16 @@ const validBodies: Record<string, (ids: Ids) => unknown> = {
   createAccessToken: () => ({ name: 'matrix' }),
   putSetting: () => ({ value: 'matrix-secret-value', secret: true }),
   putGitHubConfig: () => ({ token: 'ghp_matrix-token-value' }),
+  createTemplate: () => ({
+    name: 'matrix-template',
+    prompt: 'Say {{word}}',
+    parameters: [{ name: 'word', type: 'string' }],
+  }),
+  updateTemplate: () => ({ description: 'matrix' }),
+  createAction: () => ({ name: 'matrix-action', template: 'matrix-template', trigger: 'manual' }),
+  updateAction: () => ({ enabled: false }),
+  triggerAction: () => ({ parameters: { word: 'hi' } }),
+  putDiscordGuildConfig: () => ({ language: 'ja' }),
 };
 
 interface Ids {
@@ -80,7 +90,7 @@ function urlOf(route: HttpRoute): string {
           : route.path.startsWith('/tokens/')
             ? ids.bobToken
             : ids.bobTask;
-  const path = `${apiPrefix}${route.path.replace('{id}', id).replace('{key}', 'matrix.setting').replace('{prId}', 'pr_matrix').replace('{owner}', 'octo').replace('{repo}', 'shop')}`;
+  const path = `${apiPrefix}${route.path.replace('{id}', id).replace('{key}', 'matrix.setting').replace('{prId}', 'pr_matrix').replace('{owner}', 'octo').replace('{repo}', 'shop').replace('{guildId}', '200000000000000001')}`;
   return route.operationId === 'compareRuns' ? `${path}?message=${ids.bobMessage}` : path;
 }
 
@@ -130,7 +140,7 @@ describe('the authorization matrix', () => {
         .filter((route) => route.access === 'public')
         .map((route) => route.operationId)
         .sort(),
-    ).toEqual(['getHealth', 'login', 'refresh']);
+    ).toEqual(['getHealth', 'login', 'receiveWebhook', 'refresh']);
   });
 
   it.each(guarded.map((route) => [route.operationId, route] as const))(

@@ -15,7 +15,7 @@ beforeAll(async () => {
   const idFor = (path: string) =>
     path.startsWith('/models/') ? model.id : path.startsWith('/users/') ? harness.bob.id : task.id;
   url = (route) =>
-    `${apiPrefix}${route.path.replace('{id}', idFor(route.path)).replace('{key}', 'bodies.setting').replace('{prId}', 'pr_bodies').replace('{owner}', 'octo').replace('{repo}', 'shop')}`;
+    `${apiPrefix}${route.path.replace('{id}', idFor(route.path)).replace('{key}', 'bodies.setting').replace('{prId}', 'pr_bodies').replace('{owner}', 'octo').replace('{repo}', 'shop').replace('{guildId}', '200000000000000001')}`;
   const bodies: Record<string, Record<string, unknown>> = {
     login: { username: 'admin', password: 'not the password' },
     refresh: { refreshToken: 'gsr_nope' },
@@ -51,6 +51,17 @@ beforeAll(async () => {
       appPrivateKey: '-----BEGIN PRIVATE KEY-----\nMII\n-----END PRIVATE KEY-----',
       installationId: 34,
     },
+    createTemplate: {
+      name: 'bodies-template',
+      prompt: 'Say {{word}}',
+      parameters: [{ name: 'word', type: 'string', required: true }],
+      outputKind: 'text',
+    },
+    updateTemplate: { description: 'changed' },
+    createAction: { name: 'bodies-action', template: 'bodies-template', trigger: 'manual' },
+    updateAction: { enabled: false },
+    triggerAction: { parameters: { word: 'hi' } },
+    putDiscordGuildConfig: { language: 'ja', dailyRunCap: 10 },
   };
   valid = (route) => {
     const body = bodies[route.operationId];

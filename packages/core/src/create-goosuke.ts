@@ -10,15 +10,24 @@ import type { Store } from './ports/store.ts';
 import { codeHostGitAuth } from './runs/git-credentials.ts';
 import type { RunRuntime, RunSettings, RunWorkers } from './runs/run-runtime.ts';
 import { type AccessTokenService, createAccessTokenService } from './services/access-token-service.ts';
+import { actionCallbackJobType, createActionCallbacks } from './services/action-callbacks.ts';
+import {
+  type ActionScheduler,
+  type ActionSchedulerOptions,
+  startActionScheduler,
+} from './services/action-scheduler.ts';
+import { type ActionService, createActionService } from './services/action-service.ts';
 import { type AuthService, type AuthSettings, createAuthService } from './services/auth-service.ts';
+import { createDiscordService, type DiscordService } from './services/discord-service.ts';
 import { createGitHubService, type GitHubService } from './services/github-service.ts';
 import { createModelProfileService, type ModelProfileService } from './services/model-profile-service.ts';
 import { createPullRequestService, type PullRequestService } from './services/pull-request-service.ts';
 import { createRepoService, type RepoService } from './services/repo-service.ts';
-import { createRunService, type RunService } from './services/run-service.ts';
+import { createRunService, type RunHooks, type RunService } from './services/run-service.ts';
 import { createSettingService, type SettingService } from './services/setting-service.ts';
 import { createSystemService, type SystemService } from './services/system-service.ts';
 import { createTaskService, type TaskService } from './services/task-service.ts';
+import { createTemplateService, type TemplateService } from './services/template-service.ts';
 import { createUserService, type UserService } from './services/user-service.ts';
 
 /** The ports Goosuke is built from. Everything with effects arrives here. */
@@ -58,6 +67,8 @@ export interface GoosukeDependencies {
   codeHosts?: CodeHostResolver;
   /** How pull requests follow a base branch that moved: `merge` (default) or `rebase`. */
   pullRequests?: { baseUpdate?: 'merge' | 'rebase' };
+  /** Sends actions' signed callbacks; defaults to the global `fetch`. */
+  fetch?: typeof globalThis.fetch;
 }
 
 /** The facade every adapter (HTTP, Discord, CLI) calls. */
@@ -70,6 +81,17 @@ export interface Goosuke {
   readonly pullRequests: PullRequestService;
   /** GitHub's stored configuration, its repositories and branches (listing needs `codeHosts`). */
   readonly github: GitHubService;
+  /** Templates: prompts with typed parameters, including the built-in `summarize-conversation`. */
+  readonly templates: TemplateService;
+  /** Actions: triggers (HTTP, webhooks, Discord, schedules) bound to templates. */
+  readonly actions: ActionService;
+  /** The Discord bot's per-guild configuration and daily run counts. */
+  readonly discord: DiscordService;
+  /**
+   * Starts firing `schedule` actions in this process (see {@link startActionScheduler}); stopped
+   * by `close()`. Several processes may each run one: every tick still starts one task.
+   */
+  startScheduler(options?: ActionSchedulerOptions): ActionScheduler;
   /** User accounts; needs `passwordHasher`, else every call rejects with UnsupportedError. */
   readonly users: UserService;
   /** Sign-in, token rotation, request authentication; needs `passwordHasher` and `jwtSecret`. */
@@ -83,7 +105,7 @@ export interface Goosuke {
   readonly settings: SettingService;
   /** Health of the store, the job queue and this process's run workers. */
   readonly system: SystemService;
-  /** Stops the run workers started here (if any), then closes the store. Idempotent. */
+  /** Stops the schedulers and run workers started here (if any), then closes the store. Idempotent. */
   close(): Promise<void>;
 }
 
@@ -142,13 +164,31 @@ export function createGoosuke(dependencies: GoosukeDependencies): Goosuke {
     codeHosts === undefined
       ? dependencies.runtime
       : { ...dependencies.runtime, gitAuth: codeHostGitAuth(codeHosts) };
+  // Filled in below: the action callbacks hook into the run workers the run service starts.
+  const hooks: RunHooks = {};
   const runService = createRunService({
     ...context,
     models,
     runtime,
     settings: dependencies.runs ?? {},
     sinks: dependencies.eventSinks ?? [],
+    hooks,
   });
+  const templates = createTemplateService(context);
+  const actions = createActionService({
+    ...context,
+    templates,
+    runs: runService,
+    canRun: runtime !== undefined,
+  });
+  const callbacks = createActionCallbacks({
+    ...context,
+    queue: runtime?.queue,
+    fetch: dependencies.fetch ?? ((input, init) => globalThis.fetch(input, init)),
+  });
+  hooks.onRunEnded = callbacks.onRunEnded;
+  hooks.jobHandlers = { [actionCallbackJobType]: callbacks.handler };
+  const schedulers: ActionScheduler[] = [];
   const workers: RunWorkers[] = [];
   let workersRunning = false;
   const runs: RunService = {
@@ -185,6 +225,17 @@ export function createGoosuke(dependencies: GoosukeDependencies): Goosuke {
       ...(dependencies.runs?.author === undefined ? {} : { author: dependencies.runs.author }),
     }),
     runs,
+    templates,
+    actions,
+    discord: createDiscordService(context),
+    startScheduler(options) {
+      const scheduler = startActionScheduler(
+        { store: context.store, clock: context.clock, actions },
+        options,
+      );
+      schedulers.push(scheduler);
+      return scheduler;
+    },
     users,
     auth,
     tokens: createAccessTokenService(context),
@@ -196,6 +247,7 @@ export function createGoosuke(dependencies: GoosukeDependencies): Goosuke {
     }),
     close() {
       closing ??= (async () => {
+        for (const scheduler of schedulers) await scheduler.stop();
         for (const started of workers) await started.stop();
         await dependencies.store.close();
       })();

@@ -1,5 +1,8 @@
+import { actionsListCommand } from './actions-list.ts';
+import { actionsTriggerCommand } from './actions-trigger.ts';
 import type { CommandEntry } from './command.ts';
 import { defineGroup } from './command.ts';
+import { discordCommand } from './discord.ts';
 import { modelsAddCommand } from './models-add.ts';
 import { modelsListCommand } from './models-list.ts';
 import { modelsRemoveCommand } from './models-remove.ts';
@@ -17,6 +20,7 @@ import { usersAddCommand } from './users-add.ts';
 export const commandRegistry: readonly CommandEntry[] = [
   runCommand,
   serveCommand,
+  discordCommand,
   defineGroup({
     name: 'patch',
     summary: 'Work with patches and model replies that contain edits.',
@@ -36,5 +40,10 @@ export const commandRegistry: readonly CommandEntry[] = [
     name: 'users',
     summary: 'Manage the users who sign in to the Goosuke server.',
     commands: [usersAddCommand],
+  }),
+  defineGroup({
+    name: 'actions',
+    summary: 'List and trigger actions (templates bound to triggers).',
+    commands: [actionsListCommand, actionsTriggerCommand],
   }),
 ];

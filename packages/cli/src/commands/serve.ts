@@ -1,12 +1,11 @@
-import { constants } from 'node:os';
 import { InvalidInputError } from '@goosuke/core';
-import type { CliIo } from '../cli-io.ts';
 import { readCliConfiguration } from '../configuration.ts';
 import { ConfigurationError } from '../configuration-error.ts';
 import { createDefaultGoosuke } from '../default-goosuke.ts';
 import { exitCodes, exitCodeTable } from '../exit-codes.ts';
 import { defineCommand } from './command.ts';
 import { defaultShutdownGraceSeconds, readServeSettings } from './serve-options.ts';
+import { shutdownSignals, signalExitCode } from './shutdown-signals.ts';
 
 const generateHint = `generate one with: node -e "console.log(crypto.randomBytes(32).toString('base64url'))"`;
 
@@ -16,44 +15,6 @@ function readPort(value: string | undefined): number {
     throw new InvalidInputError(`--port must be a port number from 0 to 65535, not ${JSON.stringify(value)}`);
   }
   return Number(value);
-}
-
-/** The exit code of a process ended by `signal`, as shells report it: 128 + its number. */
-function signalExitCode(signal: NodeJS.Signals): number {
-  return 128 + (constants.signals[signal] ?? 0);
-}
-
-/**
- * Listens for SIGTERM and SIGINT: `first` resolves with the first one; a second one, while the
- * graceful shutdown runs, ends the process at once (exit 128 + the signal's number: 130 for
- * SIGINT, 143 for SIGTERM), as an impatient operator asks. Runs still running are then left as a
- * crash leaves them: their leases expire and they start over on the next start.
- */
-function shutdownSignals(io: CliIo): { first: Promise<NodeJS.Signals>; dispose(): void } {
-  let received: NodeJS.Signals | null = null;
-  let resolveFirst: (signal: NodeJS.Signals) => void = () => {};
-  const first = new Promise<NodeJS.Signals>((resolve) => {
-    resolveFirst = resolve;
-  });
-  const listener = (signal: NodeJS.Signals) => {
-    if (received === null) {
-      received = signal;
-      resolveFirst(signal);
-      return;
-    }
-    io.stderr.write(`goosuke: ${signal} again: exiting at once\n`);
-    // Nothing must wait here: that is what the second signal asks for.
-    process.exit(signalExitCode(signal));
-  };
-  process.on('SIGTERM', listener);
-  process.on('SIGINT', listener);
-  return {
-    first,
-    dispose() {
-      process.off('SIGTERM', listener);
-      process.off('SIGINT', listener);
-    },
-  };
 }
 
 const plural = (count: number, word: string) => `${count} ${word}${count === 1 ? '' : 's'}`;
@@ -70,7 +31,8 @@ export const serveCommand = defineCommand({
   summary: 'Serve the REST API (with OpenAPI docs at /api/docs) and execute runs.',
   description: [
     'Starts the Goosuke REST API under /api/v1 (the OpenAPI document at /api/v1/openapi.json,',
-    'Swagger UI at /api/docs, ReDoc at /api/redoc) and the workers that execute runs, until',
+    'Swagger UI at /api/docs, ReDoc at /api/redoc), the workers that execute runs and the',
+    'scheduler that fires schedule actions (a tick missed while stopped fires once), until',
     'SIGTERM or SIGINT. Then it stops listening, lets running runs finish for up to --grace',
     'seconds, cancels those still running, closes the database and exits 0; queued runs wait for',
     'the next start. A second signal exits at once (130 for SIGINT, 143 for SIGTERM).',
@@ -153,6 +115,17 @@ export const serveCommand = defineCommand({
       const goosuke = await createDefaultGoosuke(configuration.config, { env: configuration.env });
       try {
         const workers = goosuke.runs.startWorkers();
+        // Schedules fire here: `serve` is the long-running process of a deployment.
+        const scheduler = goosuke.startScheduler({
+          onError: (action, error) =>
+            io.stderr.write(
+              `goosuke: schedule ${action.name}: ${error instanceof Error ? error.message : String(error)}\n`,
+            ),
+          onFired: (action, tick, taskId) =>
+            io.stderr.write(
+              `goosuke: schedule ${action.name} fired for ${tick.toISOString()}: task ${taskId}\n`,
+            ),
+        });
         // Loaded here: Express and its middleware cost every other command (and every program
         // that imports this package for `createDefaultGoosuke`) some 15 MB they never use.
         const { createHttpServer } = await import('@goosuke/adapter-http');
@@ -170,6 +143,7 @@ export const serveCommand = defineCommand({
         const signal = await signals.first;
         io.stderr.write(`goosuke: ${signal}: shutting down (send it again to exit at once)\n`);
         await server.close();
+        await scheduler.stop();
         const running = workers.running().length;
         if (running > 0) {
           io.stderr.write(

@@ -23,6 +23,7 @@ export {
 export {
   type ConversationMessage,
   type ConversationSummary,
+  formatConversation,
   minimumChunkTokens,
   type SummarizeConversationInput,
   type SummaryLanguage,

@@ -3,7 +3,7 @@ import { InvalidInputError, ProviderError } from '../errors/index.ts';
 import type { GenerateOptions } from '../ports/index.ts';
 import { createScriptedLanguageModel } from '../testing/index.ts';
 import { dataBlockNotice } from '../triggers/render-template.ts';
-import { summarizeConversation } from './summarize-conversation.ts';
+import { formatConversation, summarizeConversation } from './summarize-conversation.ts';
 
 const promptOf = (request: GenerateOptions | undefined): string => {
   const message = request?.messages[0];
@@ -56,6 +56,46 @@ describe('summarizeConversation', () => {
     }
     expect(prompt).toContain('Write in English.');
     expect(prompt).toContain('"None"');
+  });
+
+  it('takes the conversation as a transcript written by formatConversation, with the same requests', async () => {
+    const multiLine = [...short, { author: 'dave', text: 'Two lines:\nsecond line', at: '2026-12-01 10:09' }];
+    const transcript = formatConversation(multiLine);
+    expect(transcript).toBe(
+      [
+        '[2026-12-01 10:00] alice: Shall we ship v2 on Friday?',
+        '[2026-12-01 10:05] bob (reply to alice): Yes. I will write the release notes.',
+        'carol: Who updates the docs?',
+        '[2026-12-01 10:09] dave: Two lines:',
+        '  second line',
+      ].join('\n'),
+    );
+    const fromMessages = createScriptedLanguageModel({ replies: ['a', 'b', 'c', 'd'] });
+    const fromTranscript = createScriptedLanguageModel({ replies: ['a', 'b', 'c', 'd'] });
+    // A small budget so both split, at the same message boundaries.
+    await summarizeConversation({
+      model: fromMessages,
+      messages: multiLine,
+      language: 'en',
+      maxChunkTokens: 50,
+    });
+    await summarizeConversation({ model: fromTranscript, transcript, language: 'en', maxChunkTokens: 50 });
+    expect(fromTranscript.calls.map(promptOf)).toEqual(fromMessages.calls.map(promptOf));
+    expect(fromTranscript.calls.length).toBeGreaterThan(1);
+  });
+
+  it('refuses both or neither of messages and transcript, and a blank transcript', async () => {
+    const model = createScriptedLanguageModel({ replies: [] });
+    await expect(summarizeConversation({ model, language: 'en' })).rejects.toThrow(
+      /either messages or a transcript/,
+    );
+    await expect(
+      summarizeConversation({ model, language: 'en', messages: short, transcript: 'x: y' }),
+    ).rejects.toThrow(/either messages or a transcript/);
+    await expect(summarizeConversation({ model, language: 'en', transcript: ' \n\n ' })).rejects.toThrow(
+      /nothing to summarize/,
+    );
+    expect(model.calls).toHaveLength(0);
   });
 
   it('uses Japanese headings for ja and tells auto to follow the conversation', async () => {

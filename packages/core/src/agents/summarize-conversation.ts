@@ -20,8 +20,17 @@ export type SummaryLanguage = 'ja' | 'en' | 'auto';
 /** Input of {@link summarizeConversation}. */
 export interface SummarizeConversationInput {
   model: LanguageModel;
-  /** The conversation, oldest first. Messages with blank text are skipped. */
-  messages: ReadonlyArray<ConversationMessage>;
+  /**
+   * The conversation, oldest first. Messages with blank text are skipped. Give either this or
+   * `transcript`.
+   */
+  messages?: ReadonlyArray<ConversationMessage>;
+  /**
+   * The conversation as {@link formatConversation} writes it (one message per line, continuation
+   * lines indented), for callers that received it as text, e.g. a template parameter. Lines that
+   * start at column 0 begin a message; blank lines are skipped.
+   */
+  transcript?: string;
   language: SummaryLanguage;
   /**
    * Most estimated tokens (one per four characters) of conversation or notes sent in one call.
@@ -123,6 +132,35 @@ function renderMessage(message: ConversationMessage, maxChars: number): string[]
   return pieces.map(
     (piece, index) => `${header(message, { part: index + 1, parts: pieces.length })}${piece}`,
   );
+}
+
+/** Splits a transcript into its messages: a line at column 0 starts one, indented lines continue it. */
+function transcriptEntries(transcript: string): string[] {
+  const entries: string[] = [];
+  for (const line of transcript.replace(/\r\n?/g, '\n').split('\n')) {
+    if (line.trim() === '') continue;
+    if (/^\s/.test(line) && entries.length > 0) entries[entries.length - 1] += `\n${line}`;
+    else entries.push(line.trim());
+  }
+  return entries;
+}
+
+/** Cuts one transcript entry that is longer than a chunk into marked parts. */
+function cutEntry(entry: string, maxChars: number): string[] {
+  if (entry.length <= maxChars) return [entry];
+  return renderMessage({ author: '(continued)', text: entry }, maxChars);
+}
+
+/**
+ * Writes a conversation as text, one message per line as `[at] author (reply to …): text`, later
+ * lines of a message indented by two spaces: the form {@link summarizeConversation} sends and
+ * reads back from `transcript`. Messages with blank text are left out.
+ */
+export function formatConversation(messages: ReadonlyArray<ConversationMessage>): string {
+  return messages
+    .filter((message) => message.text.trim() !== '')
+    .map((message) => `${header(message)}${body(message.text)}`)
+    .join('\n');
 }
 
 /** Greedily packs lines, in order, into chunks of at most `maxTokens` estimated tokens. */
@@ -262,15 +300,24 @@ function validBudget(input: SummarizeConversationInput): number {
  */
 export async function summarizeConversation(input: SummarizeConversationInput): Promise<ConversationSummary> {
   const maxChunkTokens = validBudget(input);
-  const messages = input.messages.filter((message) => message.text.trim() !== '');
-  if (messages.length === 0) {
+  if ((input.messages === undefined) === (input.transcript === undefined)) {
+    throw new InvalidInputError('give the conversation as either messages or a transcript', [
+      { path: ['messages'], message: 'exactly one of messages and transcript' },
+    ]);
+  }
+  const maxChars = maxChunkTokens * 4;
+  const lines =
+    input.transcript === undefined
+      ? (input.messages ?? [])
+          .filter((message) => message.text.trim() !== '')
+          .flatMap((message) => renderMessage(message, maxChars))
+      : transcriptEntries(input.transcript).flatMap((entry) => cutEntry(entry, maxChars));
+  if (lines.length === 0) {
     throw new InvalidInputError(
       'nothing to summarize: the conversation has no message with text; pick a channel or range that has messages',
       [{ path: ['messages'], message: 'no message with text' }],
     );
   }
-  const maxChars = maxChunkTokens * 4;
-  const lines = messages.flatMap((message) => renderMessage(message, maxChars));
   const chunks = pack(lines, maxChunkTokens);
 
   const usage: TokenUsage = { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0 };

@@ -91,17 +91,19 @@ export class UnsupportedError extends GoosukeError {
 /**
  * Why a caller could not be authenticated, as far as callers may know: `token` for a bearer
  * token, refresh token or stream ticket that is malformed, unknown, expired, revoked or
- * forged; `credentials` for a failed sign-in (unknown user, wrong password, disabled user).
+ * forged; `credentials` for a failed sign-in (unknown user, wrong password, disabled user);
+ * `signature` for a webhook whose signature is missing, malformed, stale, wrong or replayed.
  */
-export type UnauthorizedReason = 'token' | 'credentials';
+export type UnauthorizedReason = 'token' | 'credentials' | 'signature';
 
 const unauthorizedMessages: Record<UnauthorizedReason, string> = {
   token: 'invalid or expired token',
   credentials: 'wrong username or password',
+  signature: 'missing, invalid, expired or replayed webhook signature',
 };
 
 /**
- * The caller is not authenticated. The message is one of two fixed sentences and never says
+ * The caller is not authenticated. The message is one of three fixed sentences and never says
  * which check failed (unknown user or wrong password, bad signature or expiry), so that it
  * tells an attacker nothing; the precise reason may ride in `cause`, for logs only.
  */

@@ -1,4 +1,5 @@
 import { createContextCache, createEditAgent } from '../agents/index.ts';
+import { summarizeConversation } from '../agents/summarize-conversation.ts';
 import { runTextAgent } from '../agents/text-agent.ts';
 import type { Message, ModelProfile, Repo, Run, Task, Usage } from '../domain/index.ts';
 import { transitionRun } from '../domain/index.ts';
@@ -8,11 +9,16 @@ import type { AgentOutcome } from '../ports/agent.ts';
 import type { Clock } from '../ports/clock.ts';
 import { isoNow } from '../ports/clock.ts';
 import type { IdGenerator } from '../ports/id-generator.ts';
-import type { TokenUsage } from '../ports/language-model.ts';
+import type { LanguageModel, TokenUsage } from '../ports/language-model.ts';
 import { collectPages, type Store } from '../ports/store.ts';
 import type { Workspace } from '../ports/workspace.ts';
 import { composeCommitMessage } from '../pull-requests/commit-message.ts';
 import type { ModelProfileService } from '../services/model-profile-service.ts';
+import {
+  readSummaryRequest,
+  type SummaryRequest,
+  summarizeConversationTemplateName,
+} from '../triggers/built-in-templates.ts';
 import { createDeferredWorkspace } from './deferred-workspace.ts';
 import { withFreshCredentialsOnce } from './git-credentials.ts';
 import type { KeyedLimiter } from './keyed-limiter.ts';
@@ -194,6 +200,55 @@ export function createRunExecutor(context: RunExecutorContext) {
       );
   }
 
+  /**
+   * The conversation and language of a run asked by the built-in summary template (the first
+   * message of a task from an action on it); null for any other text run.
+   */
+  async function summaryRequestOf(task: Task, run: Run): Promise<SummaryRequest | null> {
+    if (task.actionId === null || run.baseRef !== null) return null;
+    const action = await store.actions.get(task.actionId);
+    const template = action === null ? null : await store.templates.get(action.templateId);
+    if (template?.name !== summarizeConversationTemplateName) return null;
+    return readSummaryRequest(run.instruction);
+  }
+
+  /** Summarizes in chunks and merges; progress per model call, usage once at the end. */
+  async function summarize(
+    runId: string,
+    model: LanguageModel,
+    request: SummaryRequest,
+    signal: AbortSignal,
+    addCall: (call: TokenUsage) => Usage,
+  ): Promise<{ text: string; warnings: string[] }> {
+    let progress: Promise<unknown> = Promise.resolve();
+    const summary = await summarizeConversation({
+      model,
+      transcript: request.transcript,
+      language: request.language,
+      signal,
+      onProgress: (done, total) => {
+        progress = progress.then(() =>
+          emit(runId, {
+            type: 'run-log',
+            message: `summarizing: ${done} of ${total} model calls done`,
+            data: { done, total },
+          }),
+        );
+      },
+    });
+    await progress;
+    const total = addCall(summary.usage);
+    await emit(runId, {
+      type: 'run-tokens',
+      message: `${summary.calls} model ${summary.calls === 1 ? 'call' : 'calls'} over ${summary.chunks} ${summary.chunks === 1 ? 'chunk' : 'chunks'}`,
+      data: { call: summary.usage, total },
+    });
+    return {
+      text: summary.text,
+      warnings: summary.text === '' ? ['the model returned an empty summary'] : [],
+    };
+  }
+
   async function resolveBase(repo: { dir: string; url: string }, ref: string): Promise<string> {
     // A branch name means the upstream's branch as just fetched; a run branch or commit is local.
     const candidates =
@@ -288,31 +343,37 @@ export function createRunExecutor(context: RunExecutorContext) {
           message: `started on ${profile.displayName}${attempt > 1 ? ` (attempt ${attempt})` : ''}`,
           data: { attempt, baseCommit: null },
         });
-        const history = await historyOf(run);
         const activeProfile = profile;
+        const summaryRequest = await summaryRequestOf(task, run);
+        const history = summaryRequest === null ? await historyOf(run) : [];
         const answer = await context.limiter.run(
           profile.provider,
           () =>
-            runTextAgent({
-              model,
-              history,
-              signal,
-              emit: async (event) => {
-                if (event.type === 'run-tokens') {
-                  usage = addUsage(usage, event.call);
-                  await emit(runId, {
-                    type: 'run-tokens',
-                    message: event.message,
-                    data: {
-                      call: event.call,
-                      total: { ...usage, costUsd: costOf(usage, priceOf(activeProfile)) },
-                    },
-                  });
-                } else {
-                  await emit(runId, { type: 'run-log', message: event.message, data: event.data });
-                }
-              },
-            }),
+            summaryRequest !== null
+              ? summarize(runId, model, summaryRequest, signal, (call) => {
+                  usage = addUsage(usage, call);
+                  return { ...usage, costUsd: costOf(usage, priceOf(activeProfile)) };
+                })
+              : runTextAgent({
+                  model,
+                  history,
+                  signal,
+                  emit: async (event) => {
+                    if (event.type === 'run-tokens') {
+                      usage = addUsage(usage, event.call);
+                      await emit(runId, {
+                        type: 'run-tokens',
+                        message: event.message,
+                        data: {
+                          call: event.call,
+                          total: { ...usage, costUsd: costOf(usage, priceOf(activeProfile)) },
+                        },
+                      });
+                    } else {
+                      await emit(runId, { type: 'run-log', message: event.message, data: event.data });
+                    }
+                  },
+                }),
           signal,
         );
         ending = () =>

@@ -9,6 +9,35 @@ export {
   maximumAccessTokenExpiryDays,
 } from './access-token-service.ts';
 export {
+  type ActionCallbackBody,
+  type ActionCallbacks,
+  actionCallbackJobType,
+  type CallbackStatus,
+  callbackRetryDelaysMs,
+  createActionCallbacks,
+  webhookSecretContext,
+} from './action-callbacks.ts';
+export {
+  type ActionScheduler,
+  type ActionSchedulerOptions,
+  startActionScheduler,
+} from './action-scheduler.ts';
+export {
+  type ActionService,
+  type ActionServiceContext,
+  type CreateActionInput,
+  type CreatedAction,
+  createActionInputSchema,
+  createActionService,
+  type TriggerActionInput,
+  type TriggeredTask,
+  triggerActionInputSchema,
+  type UpdateActionInput,
+  updateActionInputSchema,
+  type WebhookDelivery,
+  type WebhookOutcome,
+} from './action-service.ts';
+export {
   type AuthService,
   type AuthServiceContext,
   type AuthSettings,
@@ -23,6 +52,17 @@ export {
   streamTicketSchema,
   streamTicketTtlSeconds,
 } from './auth-service.ts';
+export {
+  createDiscordService,
+  type DailyRunAllowance,
+  type DiscordGuildConfig,
+  type DiscordGuildConfigInput,
+  type DiscordService,
+  defaultDiscordDailyRunCap,
+  defaultDiscordGuildConfig,
+  discordGuildConfigInputSchema,
+  discordGuildConfigSchema,
+} from './discord-service.ts';
 export {
   createGitHubService,
   type GitHubConfigInput,
@@ -103,6 +143,16 @@ export {
   taskDetailLimit,
   taskTitleFrom,
 } from './task-service.ts';
+export {
+  builtInTemplateNames,
+  type CreateTemplateInput,
+  createTemplateInputSchema,
+  createTemplateService,
+  type TemplateService,
+  templateParameterInputSchema,
+  type UpdateTemplateInput,
+  updateTemplateInputSchema,
+} from './template-service.ts';
 export {
   type ChangePasswordInput,
   type CreateUserInput,

@@ -170,6 +170,19 @@ export interface RunServiceContext extends ServiceContext {
   runtime: RunRuntime | undefined;
   settings: RunSettings;
   sinks: readonly EventSink[];
+  /** What other services add to the run workers; read when used, so it may be filled in after creation. */
+  hooks?: RunHooks;
+}
+
+/** What other services add to the run workers. */
+export interface RunHooks {
+  /**
+   * Called once a run has ended (in the worker that executed it, or where it was canceled or
+   * given up). Errors are swallowed: a hook never changes a run's outcome.
+   */
+  onRunEnded?: (run: Run) => Promise<void>;
+  /** Handlers of job types other than runs, delivered by the same workers and queue. */
+  jobHandlers?: Record<string, JobHandler>;
 }
 
 /** Builds the run service. */
@@ -244,8 +257,23 @@ export function createRunService(context: RunServiceContext): RunService {
             },
       );
     });
-    if (stored !== null) events.deliver([stored]);
+    if (stored !== null) {
+      events.deliver([stored]);
+      await ended(run.id);
+    }
     return stored !== null;
+  }
+
+  /** Tells the hooks that a run ended. */
+  async function ended(runId: string): Promise<void> {
+    const hook = context.hooks?.onRunEnded;
+    if (hook === undefined) return;
+    try {
+      const run = await store.runs.get(runId);
+      if (run !== null && isTerminalRunStatus(run.status)) await hook(run);
+    } catch {
+      // A hook (a callback, a Discord reply) never changes a run's outcome.
+    }
   }
 
   async function recover(): Promise<number> {
@@ -536,7 +564,10 @@ export function createRunService(context: RunServiceContext): RunService {
       // The runs executing in this process, for a graceful stop.
       const active = new Set<string>();
       const handler: JobHandler = async (job, jobContext) => {
-        if (job.type !== runJobType) return;
+        if (job.type !== runJobType) {
+          await context.hooks?.jobHandlers?.[job.type]?.(job, jobContext);
+          return;
+        }
         const runId = (job.payload as { runId?: unknown }).runId;
         if (typeof runId !== 'string') return;
         active.add(runId);
@@ -549,6 +580,7 @@ export function createRunService(context: RunServiceContext): RunService {
         } finally {
           active.delete(runId);
         }
+        await ended(runId);
       };
       /** Cancels the runs that outlasted a graceful stop's grace period; returns those it canceled. */
       const cancelForShutdown = async (graceMs: number): Promise<string[]> => {

@@ -1,4 +1,28 @@
 export {
+  type ActionConfigs,
+  actionConfigSchemas,
+  type DiscordCommandTriggerConfig,
+  type DiscordReactionTriggerConfig,
+  defaultSummaryEmojis,
+  discordCommandTriggerConfigSchema,
+  discordReactionTriggerConfigSchema,
+  manualTriggerConfigSchema,
+  parseActionConfig,
+  type ScheduleTriggerConfig,
+  scheduleTriggerConfigSchema,
+  type WebhookTriggerConfig,
+  webhookTriggerConfigSchema,
+} from './action-config.ts';
+export {
+  type BuiltInTemplateDefinition,
+  readSummaryRequest,
+  type SummaryRequest,
+  summarizeConversationTemplate,
+  summarizeConversationTemplateName,
+} from './built-in-templates.ts';
+export { type CronSchedule, lastCronTimeBetween, nextCronTime, parseCron } from './cron.ts';
+export { mapParameters, parameterMappingSchema, parseJsonPath, readJsonPath } from './parameter-mapping.ts';
+export {
   checkTemplate,
   dataBlockNotice,
   maximumStringParameterLength,

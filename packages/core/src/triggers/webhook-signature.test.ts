@@ -36,8 +36,8 @@ async function expectRefused(promise: Promise<unknown>, cause: RegExp, leaks: st
   );
   expect(error).toBeInstanceOf(UnauthorizedError);
   const refused = error as UnauthorizedError;
-  expect(refused.reason).toBe('token');
-  expect(refused.message).toBe('invalid or expired token');
+  expect(refused.reason).toBe('signature');
+  expect(refused.message).toBe('missing, invalid, expired or replayed webhook signature');
   const causeMessage = (refused.cause as Error).message;
   expect(causeMessage).toMatch(cause);
   for (const text of [secret, ...leaks]) {

@@ -40,7 +40,7 @@ type HmacKey = Awaited<ReturnType<typeof crypto.subtle.importKey>>;
 
 function refuse(reason: string): UnauthorizedError {
   // The fixed message says nothing; the reason (never the secret or the expected MAC) is for logs.
-  return new UnauthorizedError('token', { cause: new Error(`webhook refused: ${reason}`) });
+  return new UnauthorizedError('signature', { cause: new Error(`webhook refused: ${reason}`) });
 }
 
 function assertSecret(secret: unknown): asserts secret is string {

@@ -1,0 +1,511 @@
+import { z } from 'zod';
+import {
+  type Action,
+  actionSchema,
+  actionTriggerSchema,
+  idSchema,
+  type Run,
+  type Task,
+  type Template,
+} from '../domain/index.ts';
+import {
+  ConflictError,
+  InvalidInputError,
+  NotFoundError,
+  UnauthorizedError,
+  UnsupportedError,
+} from '../errors/index.ts';
+import { isoNow } from '../ports/clock.ts';
+import { collectPages, type ListOptions, type Page, type Store } from '../ports/store.ts';
+import { parseActionConfig } from '../triggers/action-config.ts';
+import { mapParameters, parameterMappingSchema } from '../triggers/parameter-mapping.ts';
+import { renderTemplate } from '../triggers/render-template.ts';
+import {
+  verifyGitHubSignature,
+  verifyWebhookSignature,
+  type WebhookHeaderLookup,
+} from '../triggers/webhook-signature.ts';
+import { webhookSecretContext } from './action-callbacks.ts';
+import { parseInput } from './parse-input.ts';
+import type { RunService } from './run-service.ts';
+import type { ServiceContext } from './service-context.ts';
+import type { TemplateService } from './template-service.ts';
+
+/** A webhook secret as an admin may set it: long enough to resist guessing. */
+const webhookSecretSchema = z.string().min(16, 'a webhook secret has at least 16 characters').max(256);
+
+/** Input of {@link ActionService.create}. */
+export const createActionInputSchema = z
+  .object({
+    name: actionSchema.shape.name,
+    /** The template, by id or name. */
+    template: z.string().min(1).max(200),
+    trigger: actionTriggerSchema,
+    /** The trigger's settings; see the trigger config schemas (`WebhookTriggerConfig` …). */
+    config: z.record(z.string(), z.unknown()).default({}),
+    repoId: actionSchema.shape.repoId.default(null),
+    callbackUrl: actionSchema.shape.callbackUrl.default(null),
+    parameterMapping: parameterMappingSchema.default({}),
+    enabled: actionSchema.shape.enabled.default(true),
+    /** The webhook secret to use (e.g. the one configured at GitHub); generated when absent and needed. */
+    webhookSecret: webhookSecretSchema.optional(),
+    ownerId: idSchema.nullable().default(null),
+  })
+  .strict()
+  .meta({ id: 'CreateActionInput' });
+/** Input to create an action. */
+export type CreateActionInput = z.input<typeof createActionInputSchema>;
+
+/** Input of {@link ActionService.update}: the fields to change. */
+export const updateActionInputSchema = z
+  .object({
+    name: actionSchema.shape.name.optional(),
+    template: z.string().min(1).max(200).optional(),
+    trigger: actionTriggerSchema.optional(),
+    config: z.record(z.string(), z.unknown()).optional(),
+    repoId: actionSchema.shape.repoId.optional(),
+    callbackUrl: actionSchema.shape.callbackUrl.optional(),
+    parameterMapping: parameterMappingSchema.optional(),
+    enabled: actionSchema.shape.enabled.optional(),
+    ownerId: idSchema.nullable().optional(),
+  })
+  .strict()
+  .meta({ id: 'UpdateActionInput' });
+/** Input to update an action. */
+export type UpdateActionInput = z.input<typeof updateActionInputSchema>;
+
+/** Input of {@link ActionService.trigger}. */
+export const triggerActionInputSchema = z
+  .object({
+    /** Template parameter values; they win over values the mapping takes from `data`. */
+    parameters: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
+    /**
+     * Names of parameters whose values come from outside (transcripts, bodies): they are given to
+     * the model as delimited data, never as instructions. Values mapped from `data` always are.
+     */
+    untrusted: z.array(z.string()).max(50).default([]),
+    /** Trigger data the action's `parameterMapping` reads from (a webhook body, an event). */
+    data: z.unknown().optional(),
+    /** Model profiles, one run each; default the template's. */
+    models: z.array(idSchema).min(1).max(16).optional(),
+    /** The repository for a `patch`/`pull-request` template; default the action's, then the template's. */
+    repoId: idSchema.optional(),
+    title: z.string().trim().min(1).max(300).optional(),
+    /** Makes a retried trigger return the task the first one created (1 to 190 characters). */
+    idempotencyKey: z.string().min(1).max(190).optional(),
+    createdBy: idSchema.optional(),
+  })
+  .strict()
+  .meta({ id: 'TriggerActionInput' });
+/** Input to trigger an action. */
+export type TriggerActionInput = z.input<typeof triggerActionInputSchema>;
+
+/** What triggering produced: the task and its runs; `created` is false for a retried trigger. */
+export interface TriggeredTask {
+  task: Task;
+  runs: Run[];
+  created: boolean;
+}
+
+/** A created action, with its webhook secret when one was set or generated (shown this once). */
+export interface CreatedAction {
+  action: Action;
+  webhookSecret: string | null;
+}
+
+/** What a webhook delivery came to. */
+export type WebhookOutcome =
+  | { kind: 'started'; triggered: TriggeredTask }
+  /** Authenticated but not work: a GitHub `ping` or an event the action does not listen to. */
+  | { kind: 'ignored'; reason: string };
+
+/** A webhook delivery as the HTTP adapter hands it over. */
+export interface WebhookDelivery {
+  /** Header lookup by lower-case name. */
+  header: WebhookHeaderLookup;
+  /** The raw body, exactly as received (signatures cover these bytes). */
+  body: Uint8Array;
+}
+
+/** Actions: triggers bound to templates. */
+export interface ActionService {
+  /**
+   * Stores an action after checking its trigger config, template, repo, owner and parameter
+   * mapping (every mapped name a template parameter). A webhook action, and any action with a
+   * callback URL, gets a webhook secret (the given one, else a generated one), returned once.
+   * ConflictError for a name in use.
+   */
+  create(input: CreateActionInput): Promise<CreatedAction>;
+  /** NotFoundError when missing. */
+  get(id: string): Promise<Action>;
+  /** By id or, failing that, by name. NotFoundError when neither matches. */
+  resolve(idOrName: string): Promise<Action>;
+  list(
+    options?: ListOptions & { templateId?: string; enabled?: boolean; ownerId?: string },
+  ): Promise<Page<Action>>;
+  /**
+   * Changes the given fields with the checks of `create` on the result. Returns the generated
+   * secret when the change made one necessary (became a webhook, got a callback URL) and none
+   * was set.
+   */
+  update(id: string, input: UpdateActionInput): Promise<CreatedAction>;
+  /** Deletes the action and its trigger keys. NotFoundError when missing. */
+  delete(id: string): Promise<void>;
+  /** Replaces the webhook secret with `secret` or a generated one, and returns it (shown this once). */
+  rotateWebhookSecret(id: string, secret?: string): Promise<string>;
+  /**
+   * Fills the action's template (parameters, plus values its mapping reads from `data`) and
+   * starts its runs: a text task for a `text` template, a task on the repository otherwise.
+   * With `idempotencyKey`, a retried trigger returns the first one's task (`created: false`),
+   * and starts its runs if the first attempt stored the task but could not start them.
+   * ConflictError for a disabled action; InvalidInputError for bad parameters, no model or no
+   * repository; UnsupportedError for a Goosuke that cannot run tasks.
+   */
+  trigger(id: string, input?: TriggerActionInput): Promise<TriggeredTask>;
+  /**
+   * Handles a webhook delivery: the action must be a webhook action (NotFoundError otherwise);
+   * the body must carry a valid signature over its exact bytes: Goosuke's timestamped
+   * `X-Goosuke-Signature` (within 5 minutes, each signature once, across processes), or, for an
+   * action marked `github`, GitHub's `X-Hub-Signature-256` (its `X-GitHub-Delivery` then makes
+   * redeliveries idempotent). UnauthorizedError (`signature`) for a missing, wrong, stale or
+   * replayed one; the JSON (or GitHub form-encoded) body feeds the parameter mapping as
+   * untrusted data; `Idempotency-Key` makes a retried delivery return the same task.
+   */
+  receiveWebhook(id: string, delivery: WebhookDelivery): Promise<WebhookOutcome>;
+}
+
+/** What the action service needs beyond the common context. */
+export interface ActionServiceContext extends ServiceContext {
+  templates: TemplateService;
+  runs: Pick<RunService, 'create' | 'list'>;
+  /** Whether runs can be started (Goosuke was built with a runtime). */
+  canRun: boolean;
+}
+
+/** A random secret: 32 bytes as hex. */
+function generateSecret(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(32));
+  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
+}
+
+/** Thrown inside the task-creating transaction to roll it back when a key was claimed before. */
+class KeyTaken extends Error {
+  readonly key: string;
+  readonly taskId: string;
+
+  constructor(key: string, taskId: string) {
+    super(`trigger key ${key} was claimed before`);
+    this.key = key;
+    this.taskId = taskId;
+  }
+}
+
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+/** The webhook body as data for the mapping: JSON, or GitHub's form-encoded `payload`. */
+function parseWebhookBody(delivery: WebhookDelivery): unknown {
+  if (delivery.body.length === 0) return {};
+  let text: string;
+  try {
+    text = decoder.decode(delivery.body);
+  } catch {
+    throw new InvalidInputError('the webhook body is not UTF-8 text; send JSON');
+  }
+  const type = (delivery.header('content-type') ?? '').toLowerCase();
+  if (type.startsWith('application/x-www-form-urlencoded')) {
+    const payload = new URLSearchParams(text).get('payload');
+    if (payload === null) throw new InvalidInputError('a form-encoded webhook body needs a payload field');
+    text = payload;
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new InvalidInputError('the webhook body is not valid JSON');
+  }
+}
+
+/** Builds the action service. */
+export function createActionService(context: ActionServiceContext): ActionService {
+  const { store, clock, ids, secretBox } = context;
+
+  async function get(id: string): Promise<Action> {
+    const action = await store.actions.get(id);
+    if (action === null) throw new NotFoundError('action', id);
+    return action;
+  }
+
+  async function resolveTemplate(source: Store, idOrName: string): Promise<Template> {
+    const template = (await source.templates.get(idOrName)) ?? (await source.templates.getByName(idOrName));
+    if (template === null) throw new NotFoundError('template', idOrName);
+    return template;
+  }
+
+  /** The checks a stored action must pass; returns it with its config normalized. */
+  async function check(source: Store, action: Action, template: Template): Promise<Action> {
+    const config = parseActionConfig(action.trigger, action.config);
+    const declared = new Set(template.parameters.map((parameter) => parameter.name));
+    const unknown = Object.keys(action.parameterMapping).filter((name) => !declared.has(name));
+    if (unknown.length > 0) {
+      throw new InvalidInputError(
+        `the parameter mapping names ${unknown.join(', ')}, which template ${template.name} does not take`,
+        unknown.map((name) => ({
+          path: ['parameterMapping', name],
+          message: 'not a parameter of the template',
+        })),
+      );
+    }
+    if (action.repoId !== null && (await source.repos.get(action.repoId)) === null) {
+      throw new NotFoundError('repo', action.repoId);
+    }
+    if (action.ownerId !== null && (await source.users.get(action.ownerId)) === null) {
+      throw new NotFoundError('user', action.ownerId);
+    }
+    return { ...action, config };
+  }
+
+  const needsSecret = (action: Action): boolean =>
+    action.trigger === 'webhook' || action.callbackUrl !== null;
+
+  async function storeSecret(source: Store, id: string, secret: string): Promise<void> {
+    await source.actions.setWebhookSecret(id, await secretBox.seal(secret, webhookSecretContext(id)));
+  }
+
+  async function startRuns(
+    task: Task,
+    instruction: string,
+    models: string[],
+    createdBy: string | undefined,
+  ): Promise<Run[]> {
+    const created = await context.runs.create(task.id, {
+      instruction,
+      models,
+      ...(createdBy === undefined ? {} : { createdBy }),
+    });
+    return created.runs;
+  }
+
+  /** Starts the action's template as a task; `keys` are claimed with it (the first one taken wins). */
+  async function start(
+    action: Action,
+    raw: TriggerActionInput,
+    extraKeys: { replay?: string } = {},
+  ): Promise<TriggeredTask> {
+    const input = parseInput(triggerActionInputSchema, raw, 'trigger');
+    if (!action.enabled)
+      throw new ConflictError(`action ${action.name} is disabled; enable it to trigger it`);
+    if (!context.canRun) {
+      throw new UnsupportedError(
+        'triggering an action starts runs: build Goosuke with a runtime (job queue, git, models)',
+      );
+    }
+    const template = await store.templates.get(action.templateId);
+    if (template === null) throw new NotFoundError('template', action.templateId);
+    const mapped = input.data === undefined ? {} : mapParameters(action.parameterMapping, input.data);
+    const values = { ...mapped, ...input.parameters };
+    const untrusted = new Set(input.untrusted);
+    for (const name of Object.keys(mapped)) if (!(name in input.parameters)) untrusted.add(name);
+    const rendered = renderTemplate(template, values, { untrusted: [...untrusted] });
+
+    const models = input.models ?? template.defaultModelProfileIds;
+    if (models.length === 0) {
+      throw new InvalidInputError(
+        `template ${template.name} has no default models: name models, or give the template defaultModelProfileIds`,
+        [{ path: ['models'], message: 'required: the template has no default models' }],
+      );
+    }
+    for (const id of models)
+      if ((await store.models.get(id)) === null) throw new NotFoundError('model profile', id);
+    const repoId = template.outputKind === 'text' ? null : (input.repoId ?? action.repoId ?? template.repoId);
+    if (template.outputKind !== 'text' && repoId === null) {
+      throw new InvalidInputError(
+        `template ${template.name} changes a repository: give repoId, or set one on the action or the template`,
+        [{ path: ['repoId'], message: 'required for a patch template' }],
+      );
+    }
+    const createdBy = input.createdBy ?? action.ownerId ?? undefined;
+    const keys = [
+      ...(extraKeys.replay === undefined ? [] : [extraKeys.replay]),
+      ...(input.idempotencyKey === undefined ? [] : [`idem:${input.idempotencyKey}`]),
+    ];
+
+    let task: Task;
+    try {
+      task = await store.transaction(async (tx) => {
+        let baseBranch: string | null = null;
+        if (repoId !== null) {
+          const repo = await tx.repos.get(repoId);
+          if (repo === null) throw new NotFoundError('repo', repoId);
+          baseBranch = repo.defaultBranch;
+        }
+        const now = isoNow(clock);
+        const inserted = await tx.tasks.insert({
+          id: ids.next('task'),
+          title: input.title ?? action.name,
+          repoId,
+          baseBranch,
+          actionId: action.id,
+          createdBy: createdBy ?? null,
+          archived: false,
+          createdAt: now,
+          updatedAt: now,
+        });
+        for (const key of keys) {
+          const claim = await tx.triggerKeys.claim({
+            actionId: action.id,
+            key,
+            taskId: inserted.id,
+            createdAt: now,
+          });
+          if (!claim.created) throw new KeyTaken(key, claim.taskId);
+        }
+        return inserted;
+      });
+    } catch (error) {
+      if (!(error instanceof KeyTaken)) throw error;
+      if (error.key === extraKeys.replay) {
+        throw new UnauthorizedError('signature', { cause: new Error('webhook refused: signature replayed') });
+      }
+      const existing = await store.tasks.get(error.taskId);
+      if (existing === null) throw new NotFoundError('task', error.taskId);
+      let runs = await collectPages((cursor) => store.runs.list({ taskId: existing.id, limit: 500, cursor }));
+      // The first attempt stored the task but died before its runs: start them now.
+      if (runs.length === 0 && !existing.archived)
+        runs = await startRuns(existing, rendered.prompt, models, createdBy);
+      return { task: existing, runs, created: false };
+    }
+    const runs = await startRuns(task, rendered.prompt, models, createdBy);
+    return { task, runs, created: true };
+  }
+
+  return {
+    async create(raw) {
+      const input = parseInput(createActionInputSchema, raw, 'action');
+      const now = isoNow(clock);
+      return store.transaction(async (tx) => {
+        const template = await resolveTemplate(tx, input.template);
+        const draft: Action = {
+          id: ids.next('action'),
+          name: input.name,
+          templateId: template.id,
+          trigger: input.trigger,
+          config: input.config as Action['config'],
+          repoId: input.repoId,
+          ownerId: input.ownerId,
+          callbackUrl: input.callbackUrl,
+          parameterMapping: input.parameterMapping,
+          hasWebhookSecret: false,
+          enabled: input.enabled,
+          createdAt: now,
+          updatedAt: now,
+        };
+        const action = await tx.actions.insert(await check(tx, draft, template));
+        const secret = input.webhookSecret ?? (needsSecret(action) ? generateSecret() : null);
+        if (secret === null) return { action, webhookSecret: null };
+        await storeSecret(tx, action.id, secret);
+        return { action: { ...action, hasWebhookSecret: true }, webhookSecret: secret };
+      });
+    },
+
+    get,
+
+    async resolve(idOrName) {
+      const action = (await store.actions.get(idOrName)) ?? (await store.actions.getByName(idOrName));
+      if (action === null) throw new NotFoundError('action', idOrName);
+      return action;
+    },
+
+    list(options) {
+      return store.actions.list(options);
+    },
+
+    async update(id, raw) {
+      const input = parseInput(updateActionInputSchema, raw, 'action update');
+      return store.transaction(async (tx) => {
+        const current = await tx.actions.get(id);
+        if (current === null) throw new NotFoundError('action', id);
+        const template =
+          input.template === undefined
+            ? await resolveTemplate(tx, current.templateId)
+            : await resolveTemplate(tx, input.template);
+        const { template: _template, ...fields } = input;
+        const trigger = input.trigger ?? current.trigger;
+        const draft: Action = {
+          ...current,
+          ...fields,
+          // A new trigger kind starts from its defaults unless new settings come with it.
+          config: (input.config ?? (trigger === current.trigger ? current.config : {})) as Action['config'],
+          templateId: template.id,
+          updatedAt: isoNow(clock),
+        };
+        const checked = await check(tx, draft, template);
+        const { id: _id, createdAt: _createdAt, hasWebhookSecret: _has, ...patch } = checked;
+        const action = await tx.actions.update(id, patch);
+        if (!needsSecret(action) || action.hasWebhookSecret) return { action, webhookSecret: null };
+        const secret = generateSecret();
+        await storeSecret(tx, id, secret);
+        return { action: { ...action, hasWebhookSecret: true }, webhookSecret: secret };
+      });
+    },
+
+    async delete(id) {
+      if (!(await store.actions.delete(id))) throw new NotFoundError('action', id);
+    },
+
+    async rotateWebhookSecret(id, given) {
+      const secret =
+        given === undefined ? generateSecret() : parseInput(webhookSecretSchema, given, 'webhook secret');
+      await get(id);
+      await storeSecret(store, id, secret);
+      return secret;
+    },
+
+    async trigger(id, input = {}) {
+      return start(await get(id), input);
+    },
+
+    async receiveWebhook(id, delivery) {
+      const action = await store.actions.get(id);
+      if (action === null || action.trigger !== 'webhook') throw new NotFoundError('webhook action', id);
+      const sealed = await store.actions.getWebhookSecret(id);
+      if (sealed === null) {
+        throw new UnauthorizedError('signature', {
+          cause: new Error('webhook refused: the action has no secret'),
+        });
+      }
+      const secret = await secretBox.open(sealed, webhookSecretContext(id));
+      const config = parseActionConfig('webhook', action.config);
+      const gitHubSignature = delivery.header('x-hub-signature-256');
+      let replay: string | undefined;
+      let idempotencyKey = delivery.header('idempotency-key') ?? undefined;
+      if (config.github && gitHubSignature != null && delivery.header('x-goosuke-signature') == null) {
+        await verifyGitHubSignature({ secret, header: gitHubSignature, body: delivery.body });
+        const event = delivery.header('x-github-event') ?? '';
+        if (event === 'ping') return { kind: 'ignored', reason: 'GitHub ping' };
+        if (config.githubEvents.length > 0 && !config.githubEvents.includes(event)) {
+          return { kind: 'ignored', reason: `event ${event || '(none)'} is not one this action listens to` };
+        }
+        const deliveryId = delivery.header('x-github-delivery');
+        if (idempotencyKey === undefined && deliveryId != null) idempotencyKey = `github:${deliveryId}`;
+      } else {
+        const verified = await verifyWebhookSignature({
+          secret,
+          headers: delivery.header,
+          body: delivery.body,
+          now: clock.now(),
+        });
+        // Remembered with the task it created, so a replay is refused in every process.
+        replay = `sig:${verified.signature.slice('sha256='.length)}`;
+      }
+      if (idempotencyKey !== undefined && (idempotencyKey.length > 190 || idempotencyKey.trim() === '')) {
+        throw new InvalidInputError('the Idempotency-Key header must be 1 to 190 characters');
+      }
+      const data = parseWebhookBody(delivery);
+      const triggered = await start(
+        action,
+        { data, ...(idempotencyKey === undefined ? {} : { idempotencyKey }) },
+        replay === undefined ? {} : { replay },
+      );
+      return { kind: 'started', triggered };
+    },
+  };
+}
