@@ -56,22 +56,26 @@ export async function collectConversation(
   const source = channel as FetchableChannel;
   const cap = maximumCollectedMessages;
   const keep = (message: Message): boolean => message.author.id !== botUserId && !message.system;
-  let collected: Message[] = [];
+  const collected: Message[] = [];
   let truncated = false;
 
   if (range.kind === 'since') {
     collected.push(range.start);
     let after = range.start.id;
-    for (;;) {
+    let kept = keep(range.start) ? 1 : 0;
+    // One message past the cap tells a range that was cut from one that fits exactly.
+    outer: for (;;) {
       const batch = await pageAfter(source, 100, after);
       if (batch.length === 0) break;
-      collected.push(...batch);
-      after = batch[batch.length - 1]!.id;
-      if (collected.length >= cap) {
-        truncated = true;
-        collected = collected.slice(0, cap);
-        break;
+      for (const message of batch) {
+        if (keep(message) && kept === cap) {
+          truncated = true;
+          break outer;
+        }
+        collected.push(message);
+        if (keep(message)) kept++;
       }
+      after = batch[batch.length - 1]!.id;
     }
   } else {
     const limit =
@@ -106,7 +110,8 @@ export async function collectConversation(
         }
         collected.push(message);
         if (collected.filter(keep).length >= limit) {
-          truncated = range.kind !== 'last';
+          // `last` asks for a count: only the cap cuts it short.
+          truncated = range.kind !== 'last' || range.count > cap;
           done = true;
           break;
         }

@@ -45,6 +45,9 @@ import { emojiKey, emojiMatches } from './emoji.ts';
 import { followRuns, noMentions, type ReplySurface } from './reply-surface.ts';
 import { commandName, goosukeCommand, messageIdOf, parseIdList, parseParams } from './slash-commands.ts';
 
+/** How many handled reactions (and cooldowns) the bot remembers in memory. */
+const rememberedReactions = 10_000;
+
 /** The name of the action the bot creates when no action summarizes on reactions yet. */
 export const defaultSummaryActionName = 'discord-summary';
 
@@ -159,6 +162,19 @@ export function createDiscordBot(input: {
   };
 
   const botId = (): string => client.user?.id ?? '';
+
+  /** Keeps the in-process memory of handled reactions and cooldowns bounded on a busy bot. */
+  const forgetOld = (now: number): void => {
+    // Sets iterate in insertion order: the oldest keys go first. Older duplicates are still
+    // caught by the trigger's idempotency key in the store.
+    for (const key of handled) {
+      if (handled.size <= rememberedReactions) break;
+      handled.delete(key);
+    }
+    if (cooldowns.size > rememberedReactions) {
+      for (const [key, at] of cooldowns) if (now - at >= cooldownMs) cooldowns.delete(key);
+    }
+  };
 
   // ---- actions, templates and models ----------------------------------------------------------
 
@@ -344,6 +360,7 @@ export function createDiscordBot(input: {
     if (now - (cooldowns.get(coolKey) ?? Number.NEGATIVE_INFINITY) < cooldownMs) return;
     cooldowns.set(coolKey, now);
     handled.add(key);
+    forgetOld(now);
 
     const working = await message.reply({ content: '✏️ Working on it…', allowedMentions: noMentions });
     const surface: ReplySurface = {

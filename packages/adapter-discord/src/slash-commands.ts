@@ -128,6 +128,8 @@ export function parseParams(text: string): Record<string, string> {
       throw new InvalidInputError(`"${part.trim()}" is not k=v; write params as name=value; other=value`);
     const name = part.slice(0, at).trim();
     if (name === '') throw new InvalidInputError(`"${part.trim()}" has no parameter name before =`);
+    // It would set the object's prototype instead of a property, and no template takes it.
+    if (name === '__proto__') throw new InvalidInputError('__proto__ is not a parameter name');
     if (Object.hasOwn(values, name)) throw new InvalidInputError(`parameter ${name} is given twice`);
     values[name] = part.slice(at + 1).trim();
   }

@@ -3,6 +3,13 @@ export const discordMessageLimit = 2000;
 
 const fence = /^\s*(```|~~~)/;
 
+/** The line that reopens a cut code block: its fence and language, never so long that no room is left. */
+function reopening(opening: string): string {
+  const marker = fence.exec(opening)![1]!;
+  const info = opening.trim().slice(marker.length).trim();
+  return info.length > 0 && info.length <= 30 && !/\s/.test(info) ? `${marker}${info}` : marker;
+}
+
 /**
  * Splits text into messages of at most `limit` characters, in order, losing nothing: at the
  * last blank line that fits, else the last line break, else the last space, else hard (never
@@ -29,11 +36,11 @@ export function splitMessage(text: string, limit = discordMessageLimit): string[
     for (const line of piece.split('\n')) {
       const match = fence.exec(line);
       if (match === null) continue;
-      state = state === null ? line.trim() : null;
+      state = state === null ? reopening(line) : null;
     }
     if (cut <= 0) cut = room;
     piece = piece.replace(/\s+$/, '');
-    parts.push(prefix + piece + (state === null ? '' : '\n```'));
+    parts.push(prefix + piece + (state === null ? '' : `\n${fence.exec(state)![1]}`));
     openFence = state;
     rest = rest
       .slice(cut)

@@ -12,7 +12,7 @@ import {
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import { apiPrefix, createOpenApiDocument } from './openapi.ts';
-import { type Problem, problem, problemFor, sendProblem } from './problem.ts';
+import { challengeFor, type Problem, problem, problemFor, sendProblem } from './problem.ts';
 import { mountRedoc, redocCsp } from './redoc.ts';
 import { type HttpRoute, httpRoutes, type RouteSettings } from './routes.ts';
 
@@ -138,7 +138,7 @@ export const problemErrorHandler = (
     // Whatever went wrong here, the client still gets problem JSON, never Express's HTML page.
     body = problemFor(null);
   }
-  sendProblem(response, body);
+  sendProblem(response, body, challengeFor(error));
 };
 
 /** Answers every request nothing else handled with a 404 problem. */

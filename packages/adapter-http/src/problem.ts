@@ -1,4 +1,4 @@
-import { GoosukeError, type GoosukeErrorCode, InvalidInputError } from '@goosuke/core';
+import { GoosukeError, type GoosukeErrorCode, InvalidInputError, UnauthorizedError } from '@goosuke/core';
 import type { Response } from 'express';
 import { z } from 'zod';
 
@@ -74,12 +74,22 @@ export function problemFor(error: unknown): Problem {
   return body;
 }
 
-/** Sends a problem document with its status; a 401 carries `WWW-Authenticate: Bearer`. */
-export function sendProblem(response: Response, body: Problem): void {
+/**
+ * The `WWW-Authenticate` challenge of a 401 for `error`: `Bearer` for tokens; for a refused
+ * webhook signature, the signature scheme (a bearer token would not help there).
+ */
+export function challengeFor(error: unknown): string {
+  return error instanceof UnauthorizedError && error.reason === 'signature'
+    ? 'Goosuke-Signature headers="x-goosuke-timestamp x-goosuke-signature"'
+    : 'Bearer';
+}
+
+/** Sends a problem document with its status; a 401 carries `WWW-Authenticate` (`Bearer` unless `challenge` says otherwise). */
+export function sendProblem(response: Response, body: Problem, challenge = 'Bearer'): void {
   if (response.headersSent) {
     response.end();
     return;
   }
-  if (body.status === 401) response.setHeader('WWW-Authenticate', 'Bearer');
+  if (body.status === 401) response.setHeader('WWW-Authenticate', challenge);
   response.status(body.status).type(problemContentType).send(JSON.stringify(body));
 }

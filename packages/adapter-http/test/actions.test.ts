@@ -498,6 +498,8 @@ describe('webhooks', () => {
     for (const [label, refused] of refusals) {
       expect(isProblem(refused, 401), `${label}: ${refused.text}`).toBe(true);
       expect(refused.json.detail, label).toBe('missing, invalid, expired or replayed webhook signature');
+      // The challenge names the signature scheme: a bearer token would not help here.
+      expect(refused.headers.get('www-authenticate'), label).toMatch(/^Goosuke-Signature /);
       expect(refused.text, label).not.toContain(secret);
     }
     expect(await taskIds()).toEqual(before);

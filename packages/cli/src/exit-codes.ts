@@ -44,6 +44,14 @@ export const exitCodes = {
   internal: exitCodeTable.internal.exitCode,
 } as const;
 
+/** The exit codes of a command that lists what the database holds (`models list`, `actions list`). */
+export const listingExitCodes: ReadonlyArray<readonly [number, string]> = [
+  [exitCodes.success, 'Listed (possibly none).'],
+  [exitCodes.usage, 'Usage error (unknown flag, an argument given).'],
+  [exitCodes.configuration, 'Configuration error (GOOSUKE_SECRET_KEY missing or weak, bad database URL).'],
+  [exitCodeTable.storage.exitCode, 'Reading the database failed.'],
+];
+
 /**
  * The exit code for an error that reached the top of `main`: {@link exitCodes.configuration} for a
  * ConfigurationError, the table's entry for any other GoosukeError's code, {@link exitCodes.internal}

@@ -1,5 +1,6 @@
-// Test helpers shared by the CLI's test files: run `main` in-process with captured streams,
-// and copy the fixture project into a temp dir.
+// Test helpers shared by the CLI's test files: run `main` in-process with captured streams or as
+// a child process, and copy the fixture project into a temp dir.
+import { type ChildProcess, spawn } from 'node:child_process';
 import { cp, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -80,4 +81,59 @@ export function fixture(name: string): string {
 
 export async function readFixture(name: string): Promise<string> {
   return readFile(fixture(name), 'utf8');
+}
+
+/** A `goosuke` command running as a child process (from source); see {@link spawnMain}. */
+export interface SpawnedMain {
+  child: ChildProcess;
+  /** Resolves with the exit code. */
+  exited: Promise<number | null>;
+  /** Resolves once stderr holds `text`; rejects after 30 s or when the process exits first. */
+  said(text: string): Promise<void>;
+  stderr(): string;
+}
+
+/**
+ * Runs `goosuke <argv>` in a child process from the TypeScript sources, so that signal handling
+ * is real. The caller kills it in teardown (`child.kill('SIGKILL')` when still running).
+ */
+export function spawnMain(
+  argv: string[],
+  options: { cwd: string; env: Record<string, string> },
+): SpawnedMain {
+  const main = path.join(packageRoot, 'src', 'main.ts');
+  const script = `import { main } from ${JSON.stringify(main)}; process.exitCode = await main(process.argv.slice(1));`;
+  const child = spawn(
+    process.execPath,
+    // Transforming, not only stripping, types: some sources (e.g. the OpenAI provider's) use
+    // parameter properties, which the runs load lazily.
+    [
+      '--conditions=@goosuke/source',
+      '--experimental-transform-types',
+      '--no-warnings=ExperimentalWarning',
+      '--input-type=module',
+      '-e',
+      script,
+      ...argv,
+    ],
+    {
+      cwd: options.cwd,
+      env: { PATH: process.env.PATH ?? '', ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let stderr = '';
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (chunk: string) => {
+    stderr += chunk;
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const said = async (text: string) => {
+    for (let waited = 0; !stderr.includes(text); waited += 20) {
+      if (waited > 30_000 || child.exitCode !== null)
+        throw new Error(`goosuke ${argv[0]} never said ${text}: ${stderr}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  };
+  return { child, exited, said, stderr: () => stderr };
 }

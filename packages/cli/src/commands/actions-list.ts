@@ -1,7 +1,7 @@
 import { type Action, collectPages, InvalidInputError } from '@goosuke/core';
 import { readCliConfiguration, withDefaultGoosuke } from '../configuration.ts';
 import type { DefaultGoosuke } from '../default-goosuke.ts';
-import { exitCodes, exitCodeTable } from '../exit-codes.ts';
+import { exitCodes, listingExitCodes } from '../exit-codes.ts';
 import { defineCommand } from './command.ts';
 
 /** Every stored action, oldest page first, as the store lists them. */
@@ -74,12 +74,7 @@ export const actionsListCommand = defineCommand({
         'Print one JSON array of actions { id, name, templateId, trigger, config, repoId, ownerId, callbackUrl, parameterMapping, hasWebhookSecret, enabled, createdAt, updatedAt }.',
     },
   },
-  exitCodes: [
-    [exitCodes.success, 'Listed (possibly none).'],
-    [exitCodes.usage, 'Usage error (unknown flag, an argument given).'],
-    [exitCodes.configuration, 'Configuration error (GOOSUKE_SECRET_KEY missing or weak, bad database URL).'],
-    [exitCodeTable.storage.exitCode, 'Reading the database failed.'],
-  ],
+  exitCodes: listingExitCodes,
 
   async run({ io, options, positionals }) {
     if (positionals.length > 0) {

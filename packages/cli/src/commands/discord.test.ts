@@ -1,11 +1,11 @@
 // `goosuke discord` against the loopback fake Discord and the OpenAI fake. The full run is a child
 // process (from source), so that its signal handling is real.
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { type FakeDiscordServer, startFakeDiscordServer } from '@goosuke/adapter-discord/testing';
 import { type FakeOpenAIServer, startFakeOpenAIServer } from '@goosuke/openai/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { packageRoot, removeTemporaryDirectories, runMain, temporaryDirectory } from '../../test/helpers.ts';
+import { removeTemporaryDirectories, runMain, spawnMain, temporaryDirectory } from '../../test/helpers.ts';
 import { createDefaultGoosuke, readDefaultGoosukeConfig } from '../default-goosuke.ts';
 
 const secretKey = 'a-long-enough-master-secret-0123456789abcdef';
@@ -43,36 +43,9 @@ async function fakes(): Promise<{ discord: FakeDiscordServer; openai: FakeOpenAI
 }
 
 function spawnDiscord(cwd: string, env: Record<string, string>) {
-  const main = path.join(packageRoot, 'src', 'main.ts');
-  const script = `import { main } from ${JSON.stringify(main)}; process.exitCode = await main(process.argv.slice(1));`;
-  const child = spawn(
-    process.execPath,
-    [
-      '--conditions=@goosuke/source',
-      '--experimental-transform-types',
-      '--no-warnings=ExperimentalWarning',
-      '--input-type=module',
-      '-e',
-      script,
-      'discord',
-    ],
-    { cwd, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  children.push(child);
-  let stderr = '';
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (chunk: string) => {
-    stderr += chunk;
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const said = async (text: string) => {
-    for (let waited = 0; !stderr.includes(text); waited += 20) {
-      if (waited > 30_000 || child.exitCode !== null)
-        throw new Error(`discord never said ${text}: ${stderr}`);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  };
-  return { child, exited, said, stderr: () => stderr };
+  const spawned = spawnMain(['discord'], { cwd, env });
+  children.push(spawned.child);
+  return spawned;
 }
 
 describe('goosuke discord', () => {

@@ -1,6 +1,6 @@
 import { InvalidInputError } from '@goosuke/core';
 import { readCliConfiguration, withDefaultGoosuke } from '../configuration.ts';
-import { exitCodes, exitCodeTable } from '../exit-codes.ts';
+import { exitCodes, listingExitCodes } from '../exit-codes.ts';
 import { defineCommand } from './command.ts';
 import { listAllModelProfiles, renderModelProfileTable } from './model-profile-output.ts';
 
@@ -20,12 +20,7 @@ export const modelsListCommand = defineCommand({
         'Print one JSON array of profiles { id, provider, modelName, displayName, baseUrl, hasApiKey, capabilities, createdAt, updatedAt }; capabilities holds the overrides ({} for none).',
     },
   },
-  exitCodes: [
-    [exitCodes.success, 'Listed (possibly none).'],
-    [exitCodes.usage, 'Usage error (unknown flag, an argument given).'],
-    [exitCodes.configuration, 'Configuration error (GOOSUKE_SECRET_KEY missing or weak, bad database URL).'],
-    [exitCodeTable.storage.exitCode, 'Reading the database failed.'],
-  ],
+  exitCodes: listingExitCodes,
 
   async run({ io, options, positionals }) {
     if (positionals.length > 0) {

@@ -1,10 +1,10 @@
 // `goosuke serve` runs as a child process (from source), so that its signal handling is real.
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { makeGitRepository } from '@goosuke/core/testing';
 import { type FakeOpenAIServer, startFakeOpenAIServer } from '@goosuke/openai/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { packageRoot, removeTemporaryDirectories, runMain, temporaryDirectory } from '../../test/helpers.ts';
+import { removeTemporaryDirectories, runMain, spawnMain, temporaryDirectory } from '../../test/helpers.ts';
 import { createDefaultGoosuke, readDefaultGoosukeConfig } from '../default-goosuke.ts';
 
 const secretKey = 'a-long-enough-master-secret-0123456789abcdef';
@@ -22,44 +22,15 @@ afterEach(async () => {
 });
 
 function spawnServe(cwd: string, env: Record<string, string>, args: string[]) {
-  const main = path.join(packageRoot, 'src', 'main.ts');
-  const script = `import { main } from ${JSON.stringify(main)}; process.exitCode = await main(process.argv.slice(1));`;
-  const child = spawn(
-    process.execPath,
-    // Transforming, not only stripping, types: some sources (e.g. the OpenAI provider's) use
-    // parameter properties, which the runs load lazily.
-    [
-      '--conditions=@goosuke/source',
-      '--experimental-transform-types',
-      '--no-warnings=ExperimentalWarning',
-      '--input-type=module',
-      '-e',
-      script,
-      'serve',
-      ...args,
-    ],
-    { cwd, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  children.push(child);
-  let stderr = '';
-  child.stderr.setEncoding('utf8');
-  const listening = new Promise<string>((resolve, reject) => {
-    child.stderr.on('data', (chunk: string) => {
-      stderr += chunk;
-      const match = /serving the API on (http:\/\/\S+)\/api\/v1/.exec(stderr);
-      if (match) resolve(match[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${stderr}`)));
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  /** Resolves once stderr holds `text`. */
-  const said = async (text: string) => {
-    for (let waited = 0; !stderr.includes(text); waited += 20) {
-      if (waited > 20_000 || child.exitCode !== null) throw new Error(`serve never said ${text}: ${stderr}`);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  };
-  return { child, listening, exited, said, stderr: () => stderr };
+  const spawned = spawnMain(['serve', ...args], { cwd, env });
+  children.push(spawned.child);
+  const listening = (async () => {
+    await spawned.said('serving the API on ');
+    return /serving the API on (http:\/\/\S+)\/api\/v1/.exec(spawned.stderr())![1]!;
+  })();
+  // A failed start is reported by the awaited `listening`; unawaited, it must not be unhandled.
+  listening.catch(() => undefined);
+  return { ...spawned, listening };
 }
 
 async function createGitRepo(root: string): Promise<string> {

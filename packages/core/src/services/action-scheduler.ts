@@ -94,18 +94,22 @@ export function startActionScheduler(
     return { fired, nextMs: Math.max(0, next - now) };
   }
 
+  /** Looks one after another: a timer's look and an explicit `tick()` never overlap. */
+  const queueLook = (): Promise<{ fired: number; nextMs: number }> => {
+    const next = running.catch(() => 0).then(look);
+    running = next.then(
+      (result) => result.fired,
+      () => 0,
+    );
+    return next;
+  };
+
   const arm = (delayMs: number): void => {
     if (stopped) return;
     timer = setTimeout(() => {
-      running = look().then(
-        (result) => {
-          arm(result.nextMs + 50);
-          return result.fired;
-        },
-        () => {
-          arm(maxWaitMs);
-          return 0;
-        },
+      queueLook().then(
+        (result) => arm(result.nextMs + 50),
+        () => arm(maxWaitMs),
       );
     }, delayMs);
     // A scheduler alone never keeps the process alive.
@@ -115,9 +119,7 @@ export function startActionScheduler(
 
   return {
     async tick() {
-      await running.catch(() => 0);
-      running = look().then((result) => result.fired);
-      return running;
+      return (await queueLook()).fired;
     },
     async stop() {
       stopped = true;

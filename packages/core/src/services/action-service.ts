@@ -156,8 +156,9 @@ export interface ActionService {
   /**
    * Fills the action's template (parameters, plus values its mapping reads from `data`) and
    * starts its runs: a text task for a `text` template, a task on the repository otherwise.
-   * With `idempotencyKey`, a retried trigger returns the first one's task (`created: false`),
-   * and starts its runs if the first attempt stored the task but could not start them.
+   * The task, its trigger keys and its runs are written in one transaction. With
+   * `idempotencyKey`, a retried (or concurrent) trigger returns the first one's task and runs
+   * (`created: false`) and starts nothing.
    * ConflictError for a disabled action; InvalidInputError for bad parameters, no model or no
    * repository; UnsupportedError for a Goosuke that cannot run tasks.
    */
@@ -177,7 +178,7 @@ export interface ActionService {
 /** What the action service needs beyond the common context. */
 export interface ActionServiceContext extends ServiceContext {
   templates: TemplateService;
-  runs: Pick<RunService, 'create' | 'list'>;
+  runs: Pick<RunService, 'createInTransaction'>;
   /** Whether runs can be started (Goosuke was built with a runtime). */
   canRun: boolean;
 }
@@ -270,20 +271,6 @@ export function createActionService(context: ActionServiceContext): ActionServic
     await source.actions.setWebhookSecret(id, await secretBox.seal(secret, webhookSecretContext(id)));
   }
 
-  async function startRuns(
-    task: Task,
-    instruction: string,
-    models: string[],
-    createdBy: string | undefined,
-  ): Promise<Run[]> {
-    const created = await context.runs.create(task.id, {
-      instruction,
-      models,
-      ...(createdBy === undefined ? {} : { createdBy }),
-    });
-    return created.runs;
-  }
-
   /** Starts the action's template as a task; `keys` are claimed with it (the first one taken wins). */
   async function start(
     action: Action,
@@ -328,9 +315,11 @@ export function createActionService(context: ActionServiceContext): ActionServic
       ...(input.idempotencyKey === undefined ? [] : [`idem:${input.idempotencyKey}`]),
     ];
 
-    let task: Task;
+    let created: { task: Task; runs: Run[]; started(): Promise<void> };
     try {
-      task = await store.transaction(async (tx) => {
+      // The task, its keys and its runs commit together: a key taken by a concurrent trigger
+      // rolls all of it back, and a crash leaves either everything or nothing.
+      created = await store.transaction(async (tx) => {
         let baseBranch: string | null = null;
         if (repoId !== null) {
           const repo = await tx.repos.get(repoId);
@@ -338,7 +327,7 @@ export function createActionService(context: ActionServiceContext): ActionServic
           baseBranch = repo.defaultBranch;
         }
         const now = isoNow(clock);
-        const inserted = await tx.tasks.insert({
+        const task = await tx.tasks.insert({
           id: ids.next('task'),
           title: input.title ?? action.name,
           repoId,
@@ -353,12 +342,17 @@ export function createActionService(context: ActionServiceContext): ActionServic
           const claim = await tx.triggerKeys.claim({
             actionId: action.id,
             key,
-            taskId: inserted.id,
+            taskId: task.id,
             createdAt: now,
           });
           if (!claim.created) throw new KeyTaken(key, claim.taskId);
         }
-        return inserted;
+        const { runs, started } = await context.runs.createInTransaction(tx, task.id, {
+          instruction: rendered.prompt,
+          models,
+          ...(createdBy === undefined ? {} : { createdBy }),
+        });
+        return { task: await tx.tasks.get(task.id).then((stored) => stored ?? task), runs, started };
       });
     } catch (error) {
       if (!(error instanceof KeyTaken)) throw error;
@@ -367,14 +361,13 @@ export function createActionService(context: ActionServiceContext): ActionServic
       }
       const existing = await store.tasks.get(error.taskId);
       if (existing === null) throw new NotFoundError('task', error.taskId);
-      let runs = await collectPages((cursor) => store.runs.list({ taskId: existing.id, limit: 500, cursor }));
-      // The first attempt stored the task but died before its runs: start them now.
-      if (runs.length === 0 && !existing.archived)
-        runs = await startRuns(existing, rendered.prompt, models, createdBy);
+      const runs = await collectPages((cursor) =>
+        store.runs.list({ taskId: existing.id, limit: 500, cursor }),
+      );
       return { task: existing, runs, created: false };
     }
-    const runs = await startRuns(task, rendered.prompt, models, createdBy);
-    return { task, runs, created: true };
+    await created.started();
+    return { task: created.task, runs: created.runs, created: true };
   }
 
   return {

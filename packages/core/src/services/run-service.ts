@@ -23,7 +23,7 @@ import {
 import { isoNow } from '../ports/clock.ts';
 import type { EventSink } from '../ports/event-sink.ts';
 import type { Job, JobHandler } from '../ports/job-queue.ts';
-import { collectPages, type ListOptions, type Page } from '../ports/store.ts';
+import { collectPages, type ListOptions, type Page, type Store } from '../ports/store.ts';
 import { createKeyedLimiter } from '../runs/keyed-limiter.ts';
 import { lineTotals } from '../runs/patch-stats.ts';
 import { createRunEventHub, type RunEventListener } from '../runs/run-events.ts';
@@ -126,6 +126,16 @@ export interface RunService {
    * text task.
    */
   create(taskId: string, input: CreateRunsInput): Promise<{ message: Message; runs: Run[] }>;
+  /**
+   * `create` inside the caller's transaction `tx` (e.g. one that also creates the task): the
+   * message, runs and their events are written with `tx`; call `started()` once it has committed
+   * to announce and enqueue the runs (runs left queued without a job are enqueued by `recover`).
+   */
+  createInTransaction(
+    tx: Store,
+    taskId: string,
+    input: CreateRunsInput,
+  ): Promise<{ message: Message; runs: Run[]; started(): Promise<void> }>;
   /** NotFoundError when missing. */
   get(id: string): Promise<Run>;
   list(
@@ -311,92 +321,113 @@ export function createRunService(context: RunServiceContext): RunService {
     return repaired;
   }
 
+  /** The reads and writes of {@link RunService.create}, with `tx`; `started` delivers and enqueues after commit. */
+  async function insertRuns(
+    tx: Store,
+    taskId: string,
+    input: z.output<typeof createRunsInputSchema>,
+  ): Promise<{ message: Message; runs: Run[]; started(): Promise<void> }> {
+    const task = await tx.tasks.get(taskId);
+    if (task === null) throw new NotFoundError('task', taskId);
+    if (task.archived) throw new ConflictError(`task ${taskId} is archived; restore it to add runs`);
+    // A text task (no repository) runs the text agent: no base, no branch.
+    const textTask = task.repoId === null;
+    if (textTask && input.baseRef !== undefined) {
+      throw new InvalidInputError(`task ${taskId} has no repository: baseRef does not apply to its runs`, [
+        { path: ['baseRef'], message: 'only for tasks on a repository' },
+      ]);
+    }
+    const profiles = new Map<string, ModelProfile>();
+    for (const id of input.models) {
+      const profile = await tx.models.get(id);
+      if (profile === null) throw new NotFoundError('model profile', id);
+      profiles.set(id, profile);
+    }
+    // A task with an open pull request continues on its branch: follow-ups build on the PR.
+    let baseRef = textTask
+      ? null
+      : (input.baseRef ?? (await findOpenPullRequest(tx, taskId))?.branch ?? task.baseBranch);
+    if (input.fromRun !== undefined) {
+      const parent = await tx.runs.get(input.fromRun);
+      if (parent === null || parent.taskId !== taskId) throw new NotFoundError('run', input.fromRun);
+      if (textTask && parent.status === 'succeeded') {
+        // A text follow-up sees the answer it builds on (the history follows run references).
+        baseRef = runBranchName(parent.id);
+      } else if (parent.status !== 'succeeded' || parent.workingBranch === null) {
+        throw new ConflictError(
+          `run ${input.fromRun} has no result to build on (it is ${parent.status} without a commit)`,
+        );
+      } else baseRef = parent.workingBranch;
+    }
+    const now = isoNow(clock);
+    const message: Message = {
+      id: ids.next('message'),
+      taskId,
+      role: 'user',
+      content: input.instruction,
+      runId: null,
+      createdBy: input.createdBy ?? null,
+      createdAt: now,
+    };
+    const runs: Run[] = input.models.map((profileId) => ({
+      id: ids.next('run'),
+      taskId,
+      messageId: message.id,
+      executor: { kind: 'model', modelProfileId: profileId },
+      instruction: input.instruction,
+      baseRef,
+      baseCommit: null,
+      workingBranch: null,
+      status: 'queued',
+      summary: null,
+      patch: null,
+      filesChanged: [],
+      warnings: [],
+      error: null,
+      usage: null,
+      createdAt: now,
+      startedAt: null,
+      completedAt: null,
+    }));
+    {
+      await tx.messages.insert(message);
+      const appended: RunEvent[] = [];
+      for (const run of runs) {
+        await tx.runs.insert(run);
+        const profile = profiles.get((run.executor as { modelProfileId: string }).modelProfileId)!;
+        appended.push(
+          await events.append(tx, run.id, {
+            type: 'run-queued',
+            message: `queued on ${profile.displayName}`,
+            data: { executor: `${profile.provider}:${profile.modelName}` },
+          }),
+        );
+      }
+      await tx.tasks.update(taskId, { updatedAt: now });
+      return {
+        message,
+        runs,
+        started: async () => {
+          events.deliver(appended);
+          for (const run of runs) await enqueue(run.id);
+        },
+      };
+    }
+  }
+
   const service: RunService = {
     async create(taskId, raw) {
       const input = parseInput(createRunsInputSchema, raw, 'runs');
       requireRuntime('running a task');
-      const task = await store.tasks.get(taskId);
-      if (task === null) throw new NotFoundError('task', taskId);
-      if (task.archived) throw new ConflictError(`task ${taskId} is archived; restore it to add runs`);
-      // A text task (no repository) runs the text agent: no base, no branch.
-      const textTask = task.repoId === null;
-      if (textTask && input.baseRef !== undefined) {
-        throw new InvalidInputError(`task ${taskId} has no repository: baseRef does not apply to its runs`, [
-          { path: ['baseRef'], message: 'only for tasks on a repository' },
-        ]);
-      }
-      const profiles = new Map<string, ModelProfile>();
-      for (const id of input.models) {
-        const profile = await store.models.get(id);
-        if (profile === null) throw new NotFoundError('model profile', id);
-        profiles.set(id, profile);
-      }
-      // A task with an open pull request continues on its branch: follow-ups build on the PR.
-      let baseRef = textTask
-        ? null
-        : (input.baseRef ?? (await findOpenPullRequest(store, taskId))?.branch ?? task.baseBranch);
-      if (input.fromRun !== undefined) {
-        const parent = await store.runs.get(input.fromRun);
-        if (parent === null || parent.taskId !== taskId) throw new NotFoundError('run', input.fromRun);
-        if (textTask && parent.status === 'succeeded') {
-          // A text follow-up sees the answer it builds on (the history follows run references).
-          baseRef = runBranchName(parent.id);
-        } else if (parent.status !== 'succeeded' || parent.workingBranch === null) {
-          throw new ConflictError(
-            `run ${input.fromRun} has no result to build on (it is ${parent.status} without a commit)`,
-          );
-        } else baseRef = parent.workingBranch;
-      }
-      const now = isoNow(clock);
-      const message: Message = {
-        id: ids.next('message'),
-        taskId,
-        role: 'user',
-        content: input.instruction,
-        runId: null,
-        createdBy: input.createdBy ?? null,
-        createdAt: now,
-      };
-      const runs: Run[] = input.models.map((profileId) => ({
-        id: ids.next('run'),
-        taskId,
-        messageId: message.id,
-        executor: { kind: 'model', modelProfileId: profileId },
-        instruction: input.instruction,
-        baseRef,
-        baseCommit: null,
-        workingBranch: null,
-        status: 'queued',
-        summary: null,
-        patch: null,
-        filesChanged: [],
-        warnings: [],
-        error: null,
-        usage: null,
-        createdAt: now,
-        startedAt: null,
-        completedAt: null,
-      }));
-      const queued = await store.transaction(async (tx) => {
-        await tx.messages.insert(message);
-        const appended: RunEvent[] = [];
-        for (const run of runs) {
-          await tx.runs.insert(run);
-          const profile = profiles.get((run.executor as { modelProfileId: string }).modelProfileId)!;
-          appended.push(
-            await events.append(tx, run.id, {
-              type: 'run-queued',
-              message: `queued on ${profile.displayName}`,
-              data: { executor: `${profile.provider}:${profile.modelName}` },
-            }),
-          );
-        }
-        await tx.tasks.update(taskId, { updatedAt: now });
-        return appended;
-      });
-      events.deliver(queued);
-      for (const run of runs) await enqueue(run.id);
-      return { message, runs };
+      const created = await store.transaction((tx) => insertRuns(tx, taskId, input));
+      await created.started();
+      return { message: created.message, runs: created.runs };
+    },
+
+    async createInTransaction(tx, taskId, raw) {
+      const input = parseInput(createRunsInputSchema, raw, 'runs');
+      requireRuntime('running a task');
+      return insertRuns(tx, taskId, input);
     },
 
     get,

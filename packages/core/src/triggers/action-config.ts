@@ -86,7 +86,12 @@ export const scheduleTriggerConfigSchema = z
     try {
       parseCron(config.cron, config.timeZone);
     } catch (error) {
-      context.addIssue({ code: 'custom', path: ['cron'], message: (error as Error).message });
+      const where = error instanceof InvalidInputError ? error.issues[0]?.path[0] : undefined;
+      context.addIssue({
+        code: 'custom',
+        path: [where === 'timeZone' ? 'timeZone' : 'cron'],
+        message: (error as Error).message,
+      });
     }
   })
   .meta({ id: 'ScheduleTriggerConfig' });
