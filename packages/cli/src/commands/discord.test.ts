@@ -72,6 +72,19 @@ describe('goosuke discord', () => {
     });
     expect(badUrl.code).toBe(3);
     expect(badUrl.stderr).toMatch(/GOOSUKE_DISCORD_API_URL must be an http or https URL/);
+
+    const noKey = await runMain(['discord'], {
+      cwd,
+      env: {
+        ...env,
+        DISCORD_BOT_TOKEN: discord.token,
+        GOOSUKE_DISCORD_API_URL: discord.apiUrl,
+        GOOSUKE_DEFAULT_MODEL: 'anthropic:claude-sonnet-4-5',
+      },
+    });
+    expect(noKey.code).toBe(3);
+    expect(noKey.stderr).toMatch(/GOOSUKE_DEFAULT_MODEL: no API key for anthropic:claude-sonnet-4-5; set ANTHROPIC_API_KEY/);
+    expect(noKey.stderr.trim().split('\n')).toHaveLength(1);
   });
 
   it('answers a pencil reaction with a summary on GOOSUKE_DEFAULT_MODEL, then stops on SIGTERM', async () => {

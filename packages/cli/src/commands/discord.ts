@@ -3,6 +3,7 @@ import { readCliConfiguration } from '../configuration.ts';
 import { ConfigurationError } from '../configuration-error.ts';
 import { createDefaultGoosuke } from '../default-goosuke.ts';
 import { exitCodes, exitCodeTable } from '../exit-codes.ts';
+import { createLanguageModelResolver } from '../language-models.ts';
 import { defineCommand } from './command.ts';
 import { planModelSpec, realizeModelSpec } from './run-models.ts';
 import { shutdownSignals, signalExitCode } from './shutdown-signals.ts';
@@ -91,6 +92,19 @@ export const discordCommand = defineCommand({
             throw new ConfigurationError(
               'invalid_input',
               `GOOSUKE_DEFAULT_MODEL: ${error instanceof Error ? error.message.replace(/^--model /, '') : String(error)}`,
+            );
+          }
+          // A missing provider key stops the bot now, not at the first summary.
+          const profile = plan.kind === 'stored' ? plan.profile : plan.preview;
+          try {
+            await createLanguageModelResolver({ env })(
+              profile,
+              plan.kind === 'stored' ? await goosuke.models.revealApiKey(profile.id) : null,
+            );
+          } catch (error) {
+            throw new ConfigurationError(
+              'secret_key',
+              `GOOSUKE_DEFAULT_MODEL: ${error instanceof Error ? error.message : String(error)}`,
             );
           }
           defaultModels = [(await realizeModelSpec(goosuke.models, plan)).id];
