@@ -54,7 +54,9 @@ interface World {
 
 let world: World | undefined;
 
-async function startWorld(options: { setup?: (goosuke: Goosuke) => Promise<void> } = {}): Promise<World> {
+async function startWorld(
+  options: { setup?: (goosuke: Goosuke) => Promise<void>; cooldownMs?: number } = {},
+): Promise<World> {
   const root = await mkdtemp(path.join(tmpdir(), 'goosuke-discord-'));
   const dataDir = path.join(root, 'data');
   await mkdir(dataDir, { recursive: true });
@@ -88,7 +90,11 @@ async function startWorld(options: { setup?: (goosuke: Goosuke) => Promise<void>
   const bot = createDiscordBot({
     client,
     goosuke,
-    options: { cooldownMs: 0, editEveryMs: 50, log: (line) => process.stderr.write(`${line}\n`) },
+    options: {
+      cooldownMs: options.cooldownMs ?? 0,
+      editEveryMs: 50,
+      log: (line) => process.stderr.write(`${line}\n`),
+    },
   });
   await bot.start(discord.token);
   return {
@@ -179,6 +185,13 @@ describe('the Discord bot', () => {
     );
     await bot.idle();
     expect(summary.content).toBe('## Summary\nThe team agreed on points 10 to 129.');
+    // The reply was posted at once and edited: first the range, then the result.
+    const edits = discord.requests.filter(
+      (request) =>
+        request.method === 'PATCH' && request.path === `/channels/${GENERAL}/messages/${summary.id}`,
+    );
+    expect((edits[0]!.body as { content: string }).content).toBe('✏️ Working on 120 messages…');
+    expect((edits.at(-1)!.body as { content: string }).content).toBe(summary.content);
     expect(summary.message_reference?.message_id).toBe(ids[129]);
     expect(summary.allowed_mentions).toEqual({ parse: [], replied_user: false });
     expect(botMessages(discord, GENERAL)).toHaveLength(1);
@@ -426,6 +439,89 @@ describe('the Discord bot', () => {
     const prompt = promptsSince(openai, seen)[0]!;
     for (let index = 0; index < 5; index++) expect(prompt).toContain(`thread note ${index}`);
     expect(last.id).toBeDefined();
+  });
+});
+
+describe('the Discord bot with a cooldown and an emoji mapped to another action', () => {
+  beforeEach(async () => {
+    world = await startWorld({
+      cooldownMs: 60_000,
+      setup: async (goosuke) => {
+        const model = (await goosuke.models.list({ limit: 1 })).items[0]!;
+        await goosuke.templates.create({
+          name: 'explain',
+          prompt: 'Explain this message simply:\n{{message}}',
+          parameters: [{ name: 'message', type: 'text', required: true }],
+          defaultModelProfileIds: [model.id],
+        });
+        await goosuke.actions.create({ name: 'explain-message', template: 'explain', trigger: 'manual' });
+        await goosuke.discord.setGuildConfig(GUILD, { emojiActions: { '🔍': 'explain-message' } });
+      },
+    });
+  });
+
+  it('runs the mapped action on its emoji, with the message as data', async () => {
+    const { discord, openai, bot } = world!;
+    const message = discord.addMessage(GENERAL, { authorId: CAROL, content: 'Monads are burritos.' });
+    openai.respond({ kind: 'reply', text: 'It is a joke about abstractions.' });
+    discord.addReaction({
+      guildId: GUILD,
+      channelId: GENERAL,
+      messageId: message.id,
+      userId: ALICE,
+      emoji: '🔍',
+    });
+    await until(
+      () => botMessages(discord, GENERAL).find((each) => each.content.includes('joke')),
+      'the answer',
+    );
+    await bot.idle();
+    const prompt = JSON.stringify(openai.requests.at(-1)!.body);
+    expect(prompt).toContain('Explain this message simply:');
+    expect(prompt).toContain('<data name=\\"message\\">\\nMonads are burritos.\\n</data>');
+  });
+
+  it('ignores a second request by the same user in the same channel within the cooldown', async () => {
+    const { discord, openai, goosuke, bot } = world!;
+    const first = discord.addMessage(GENERAL, { authorId: CAROL, content: 'first' });
+    const second = discord.addMessage(GENERAL, { authorId: CAROL, content: 'second' });
+    openai.respond({ kind: 'reply', text: 'summary one' }, { kind: 'reply', text: 'summary two' });
+    discord.addReaction({
+      guildId: GUILD,
+      channelId: GENERAL,
+      messageId: first.id,
+      userId: ALICE,
+      emoji: '✏️',
+    });
+    await until(
+      () => botMessages(discord, GENERAL).find((each) => each.content === 'summary one'),
+      'the first summary',
+    );
+    await bot.idle();
+    discord.addReaction({
+      guildId: GUILD,
+      channelId: GENERAL,
+      messageId: second.id,
+      userId: ALICE,
+      emoji: '✏️',
+    });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await bot.idle();
+    expect((await goosuke.tasks.list({})).items).toHaveLength(1);
+    // Another user is not held back by Alice's cooldown.
+    discord.addReaction({
+      guildId: GUILD,
+      channelId: GENERAL,
+      messageId: second.id,
+      userId: CAROL,
+      emoji: '✏️',
+    });
+    await until(
+      () => botMessages(discord, GENERAL).find((each) => each.content === 'summary two'),
+      'the second summary',
+    );
+    await bot.idle();
+    expect((await goosuke.tasks.list({})).items).toHaveLength(2);
   });
 });
 

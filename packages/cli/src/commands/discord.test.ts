@@ -83,7 +83,9 @@ describe('goosuke discord', () => {
       },
     });
     expect(noKey.code).toBe(3);
-    expect(noKey.stderr).toMatch(/GOOSUKE_DEFAULT_MODEL: no API key for anthropic:claude-sonnet-4-5; set ANTHROPIC_API_KEY/);
+    expect(noKey.stderr).toMatch(
+      /GOOSUKE_DEFAULT_MODEL: no API key for anthropic:claude-sonnet-4-5; set ANTHROPIC_API_KEY/,
+    );
     expect(noKey.stderr.trim().split('\n')).toHaveLength(1);
   });
 
