@@ -55,7 +55,7 @@ interface World {
 let world: World | undefined;
 
 async function startWorld(
-  options: { setup?: (goosuke: Goosuke) => Promise<void>; cooldownMs?: number } = {},
+  options: { setup?: (goosuke: Goosuke) => Promise<void>; cooldownMs?: number; publicUrl?: string } = {},
 ): Promise<World> {
   const root = await mkdtemp(path.join(tmpdir(), 'goosuke-discord-'));
   const dataDir = path.join(root, 'data');
@@ -93,6 +93,7 @@ async function startWorld(
     options: {
       cooldownMs: options.cooldownMs ?? 0,
       editEveryMs: 50,
+      ...(options.publicUrl === undefined ? {} : { publicUrl: options.publicUrl }),
       log: (line) => process.stderr.write(`${line}\n`),
     },
   });
@@ -462,6 +463,11 @@ describe('the Discord bot with a cooldown and an emoji mapped to another action'
 
   it('runs the mapped action on its emoji, with the message as data', async () => {
     const { discord, openai, bot } = world!;
+    // A configured guild gets the command registered in it, not globally.
+    expect((discord.commands(GUILD) as Array<{ name: string }>).map((command) => command.name)).toEqual([
+      'goosuke',
+    ]);
+    expect(discord.commands()).toEqual([]);
     const message = discord.addMessage(GENERAL, { authorId: CAROL, content: 'Monads are burritos.' });
     openai.respond({ kind: 'reply', text: 'It is a joke about abstractions.' });
     discord.addReaction({
@@ -528,6 +534,7 @@ describe('the Discord bot with a cooldown and an emoji mapped to another action'
 describe('/goosuke run', () => {
   beforeEach(async () => {
     world = await startWorld({
+      publicUrl: 'https://goosuke.example.test/',
       setup: async (goosuke) => {
         const model = (await goosuke.models.list({ limit: 1 })).items[0]!;
         await goosuke.templates.create({
@@ -600,11 +607,18 @@ describe('/goosuke run', () => {
       'thread link',
     );
     await until(
-      () => discord.messages(threadId).find((message) => message.content === 'こんにちは'),
+      () => discord.messages(threadId).find((message) => message.content.startsWith('こんにちは')),
       'result in thread',
     );
     await bot.idle();
     expect(discord.interactionResponses(run.token).callbacks[0]!.type).toBe(5);
+    const original = discord.interactionResponses(run.token).original!.content;
+    expect(original).toMatch(/https:\/\/goosuke\.example\.test\/api\/v1\/tasks\/task_\S+/);
+    // The result in the thread, with the link to the task under it.
+    const posted = discord.messages(threadId).find((message) => message.content.startsWith('こんにちは'))!;
+    expect(posted.content).toMatch(
+      /^こんにちは\n\n-# https:\/\/goosuke\.example\.test\/api\/v1\/tasks\/task_/,
+    );
     const prompt = JSON.stringify(openai.requests.at(-1)!.body);
     expect(prompt).toContain('Translate into ja:');
   });

@@ -134,10 +134,12 @@ export function createGitHubRequestHook(settings: GitHubRequestHookSettings) {
           renewedAuthorization = true;
           if (settings.rejected(supplied)) continue;
         }
-        const waitMs = rateLimitWaitMs(error, now());
+        // One reading of the clock: a second one could move the reported retry time by a millisecond.
+        const at = now();
+        const waitMs = rateLimitWaitMs(error, at);
         if (waitMs !== null) {
           if (rateLimitWaited + waitMs > settings.maxRateLimitWaitMs) {
-            throw new GitHubRateLimitError(new Date(now() + waitMs), { cause: error });
+            throw new GitHubRateLimitError(new Date(at + waitMs), { cause: error });
           }
           rateLimitWaited += waitMs;
           await sleep(waitMs, signal, action);
