@@ -10,7 +10,11 @@ import type { Store } from './ports/store.ts';
 import { codeHostGitAuth } from './runs/git-credentials.ts';
 import type { RunRuntime, RunSettings, RunWorkers } from './runs/run-runtime.ts';
 import { type AccessTokenService, createAccessTokenService } from './services/access-token-service.ts';
-import { actionCallbackJobType, createActionCallbacks } from './services/action-callbacks.ts';
+import {
+  actionCallbackJobType,
+  actionPullRequestJobType,
+  createActionCallbacks,
+} from './services/action-callbacks.ts';
 import {
   type ActionScheduler,
   type ActionSchedulerOptions,
@@ -181,13 +185,29 @@ export function createGoosuke(dependencies: GoosukeDependencies): Goosuke {
     runs: runService,
     canRun: runtime !== undefined,
   });
+  const pullRequests = createPullRequestService({
+    ...context,
+    runtime,
+    codeHosts,
+    runs: runService,
+    models,
+    ...(dependencies.pullRequests?.baseUpdate === undefined
+      ? {}
+      : { baseUpdate: dependencies.pullRequests.baseUpdate }),
+    ...(dependencies.runs?.author === undefined ? {} : { author: dependencies.runs.author }),
+  });
   const callbacks = createActionCallbacks({
     ...context,
     queue: runtime?.queue,
     fetch: dependencies.fetch ?? ((input, init) => globalThis.fetch(input, init)),
+    runs: runService,
+    pullRequests: () => pullRequests,
   });
   hooks.onRunEnded = callbacks.onRunEnded;
-  hooks.jobHandlers = { [actionCallbackJobType]: callbacks.handler };
+  hooks.jobHandlers = {
+    [actionCallbackJobType]: callbacks.handler,
+    [actionPullRequestJobType]: callbacks.pullRequestHandler,
+  };
   const schedulers: ActionScheduler[] = [];
   const workers: RunWorkers[] = [];
   let workersRunning = false;
@@ -213,17 +233,7 @@ export function createGoosuke(dependencies: GoosukeDependencies): Goosuke {
     repos: createRepoService(context),
     tasks: createTaskService(context),
     github: createGitHubService({ ...context, codeHosts }),
-    pullRequests: createPullRequestService({
-      ...context,
-      runtime,
-      codeHosts,
-      runs: runService,
-      models,
-      ...(dependencies.pullRequests?.baseUpdate === undefined
-        ? {}
-        : { baseUpdate: dependencies.pullRequests.baseUpdate }),
-      ...(dependencies.runs?.author === undefined ? {} : { author: dependencies.runs.author }),
-    }),
+    pullRequests,
     runs,
     templates,
     actions,

@@ -10,10 +10,15 @@ import {
   type HostedPullRequest,
   InvalidInputError,
   type ModelProfile,
+  type PickCandidate,
   type PullRequest,
+  pickableRuns,
+  pickMatches,
+  pickRun,
   type RepoCheckout,
   type Run,
   type RunComparison,
+  type RunPick,
   taskTitleFrom,
 } from '@goosuke/core';
 import { readAllText } from '../cli-io.ts';
@@ -26,7 +31,6 @@ import { defineCommand } from './command.ts';
 import { listAllModelProfiles } from './model-profile-output.ts';
 import { pullRequestLine, requireCodeHost, rethrowPullRequestError } from './pr-support.ts';
 import { patchFileNames, planModelSpec, realizeModelSpec } from './run-models.ts';
-import { type PickCandidate, pickableRuns, pickMatches, pickRun, type RunPick } from './run-pick.ts';
 import { createRunProgress } from './run-progress.ts';
 import { renderComparison } from './run-report.ts';
 

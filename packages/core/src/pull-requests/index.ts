@@ -1,5 +1,12 @@
 export { type CommitMessageInput, commitHeaderMaxLength, composeCommitMessage } from './commit-message.ts';
 export {
+  type PickCandidate,
+  pickableRuns,
+  pickMatches,
+  pickRun,
+  type RunPick,
+} from './pick-run.ts';
+export {
   type ComparedRun,
   composePullRequestBody,
   type OwnedBlockInput,

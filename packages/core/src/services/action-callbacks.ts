@@ -1,14 +1,21 @@
-import { type Action, isTerminalRunStatus, type Run } from '../domain/index.ts';
+import { type Action, isTerminalRunStatus, type PullRequest, type Run } from '../domain/index.ts';
 import { GoosukeError } from '../errors/index.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { IdGenerator } from '../ports/id-generator.ts';
 import type { JobHandler, JobQueue } from '../ports/job-queue.ts';
 import type { SecretBox } from '../ports/secret-box.ts';
 import { collectPages, type Store } from '../ports/store.ts';
+import { pickRun } from '../pull-requests/pick-run.ts';
 import { signWebhook } from '../triggers/webhook-signature.ts';
+import type { PullRequestService } from './pull-request-service.ts';
+import { findOpenPullRequest } from './pull-request-service.ts';
+import type { RunService } from './run-service.ts';
 
 /** The job type of a callback delivery in the JobQueue. */
 export const actionCallbackJobType = 'action-callback';
+
+/** The job type that opens (or updates) the pull request of a `pull-request` template's task. */
+export const actionPullRequestJobType = 'action-pull-request';
 
 /** The SecretBox context of an action's webhook secret: the envelope opens only for that action. */
 export function webhookSecretContext(actionId: string): string {
@@ -36,6 +43,8 @@ export interface ActionCallbackBody {
   messageId: string;
   status: CallbackStatus;
   runs: Array<Pick<Run, 'id' | 'status' | 'summary' | 'patch' | 'filesChanged' | 'error' | 'usage'>>;
+  /** The task's open pull request (a `pull-request` template opens one from the best run), or null. */
+  pullRequest: Pick<PullRequest, 'number' | 'url' | 'state' | 'branch' | 'runId'> | null;
 }
 
 /** What callbacks are built from. */
@@ -47,6 +56,10 @@ export interface ActionCallbackContext {
   /** The job queue the callback jobs go to; undefined when Goosuke has no runtime. */
   queue: JobQueue | undefined;
   fetch: typeof globalThis.fetch;
+  /** Compares a message's runs, to pick the one a pull request is opened from. */
+  runs: Pick<RunService, 'compare'>;
+  /** Opens and updates pull requests; read when needed (it is built after the callbacks). */
+  pullRequests: () => Pick<PullRequestService, 'create' | 'update'>;
 }
 
 /** Signed callbacks of actions that have a callback URL. */
@@ -59,6 +72,12 @@ export interface ActionCallbacks {
   onRunEnded(run: Run): Promise<void>;
   /** Delivers a callback job; a failed delivery is retried later as a new job (see {@link callbackRetryDelaysMs}). */
   handler: JobHandler;
+  /**
+   * Opens the pull request of a `pull-request` template's task from its best run (fewest model
+   * calls, then the smallest diff), or adds the run to the task's open pull request; then
+   * enqueues the callback, if any, so that it can name the pull request.
+   */
+  pullRequestHandler: JobHandler;
 }
 
 function overallStatus(runs: readonly Run[]): CallbackStatus {
@@ -71,22 +90,31 @@ function overallStatus(runs: readonly Run[]): CallbackStatus {
 export function createActionCallbacks(context: ActionCallbackContext): ActionCallbacks {
   const { store } = context;
 
-  async function enqueue(payload: { actionId: string; messageId: string; attempt: number }): Promise<void> {
+  async function enqueueOnce(type: string, id: string, payload: object, delayMs = 0): Promise<void> {
     if (context.queue === undefined) return;
     try {
-      await context.queue.enqueue({
-        id: `${actionCallbackJobType}:${payload.messageId}:${payload.attempt}`,
-        type: actionCallbackJobType,
-        payload,
-        delayMs: payload.attempt === 1 ? 0 : callbackRetryDelaysMs[payload.attempt - 2]!,
-      });
+      await context.queue.enqueue({ id, type, payload: { ...payload }, delayMs });
     } catch (error) {
       // Another process saw the last run end at the same time and enqueued it first.
       if (!(GoosukeError.isInstance(error) && error.code === 'conflict')) throw error;
     }
   }
 
-  async function log(runs: readonly Run[], level: 'info' | 'warn', message: string, data: object) {
+  const enqueue = (payload: { actionId: string; messageId: string; attempt: number }): Promise<void> =>
+    enqueueOnce(
+      actionCallbackJobType,
+      `${actionCallbackJobType}:${payload.messageId}:${payload.attempt}`,
+      payload,
+      payload.attempt === 1 ? 0 : callbackRetryDelaysMs[payload.attempt - 2]!,
+    );
+
+  async function log(
+    runs: readonly Run[],
+    level: 'info' | 'warn',
+    message: string,
+    data: object,
+    tag = 'callback',
+  ) {
     const first = runs[0];
     if (first === undefined) return;
     await store.runEvents.append({
@@ -95,7 +123,7 @@ export function createActionCallbacks(context: ActionCallbackContext): ActionCal
       type: 'run-log',
       level,
       message,
-      data: { callback: true, ...data },
+      data: { [tag]: true, ...data },
       createdAt: new Date(context.clock.now()).toISOString(),
     });
   }
@@ -118,6 +146,7 @@ export function createActionCallbacks(context: ActionCallbackContext): ActionCal
       return;
     }
     const secret = await context.secretBox.open(sealed, webhookSecretContext(action.id));
+    const pull = await findOpenPullRequest(store, task.id);
     const body: ActionCallbackBody = {
       event: 'task.completed',
       action: { id: action.id, name: action.name },
@@ -133,6 +162,10 @@ export function createActionCallbacks(context: ActionCallbackContext): ActionCal
         error,
         usage,
       })),
+      pullRequest:
+        pull === null
+          ? null
+          : { number: pull.number, url: pull.url, state: pull.state, branch: pull.branch, runId: pull.runId },
     };
     const bytes = new TextEncoder().encode(JSON.stringify(body));
     const signature = await signWebhook({
@@ -185,12 +218,59 @@ export function createActionCallbacks(context: ActionCallbackContext): ActionCal
       const task = await store.tasks.get(run.taskId);
       if (task?.actionId == null) return;
       const action = await store.actions.get(task.actionId);
-      if (action?.callbackUrl == null) return;
+      if (action === null) return;
+      const template = await store.templates.get(action.templateId);
+      const opensPullRequest = template?.outputKind === 'pull-request' && task.repoId !== null;
+      if (action.callbackUrl === null && !opensPullRequest) return;
       const runs = await collectPages((cursor) =>
         store.runs.list({ messageId: run.messageId, limit: 500, cursor }),
       );
       if (!runs.every((each) => isTerminalRunStatus(each.status))) return;
-      await enqueue({ actionId: action.id, messageId: run.messageId, attempt: 1 });
+      if (opensPullRequest) {
+        await enqueueOnce(actionPullRequestJobType, `${actionPullRequestJobType}:${run.messageId}`, {
+          actionId: action.id,
+          messageId: run.messageId,
+        });
+      } else {
+        await enqueue({ actionId: action.id, messageId: run.messageId, attempt: 1 });
+      }
+    },
+
+    async pullRequestHandler(job) {
+      const payload = job.payload as { actionId?: unknown; messageId?: unknown };
+      if (typeof payload.actionId !== 'string' || typeof payload.messageId !== 'string') return;
+      const messageId = payload.messageId;
+      const runs = await collectPages((cursor) => store.runs.list({ messageId, limit: 500, cursor }));
+      const first = runs[0];
+      if (first === undefined) return;
+      const comparison = await context.runs.compare(messageId);
+      const candidates = comparison.runs.map((entry) => ({
+        entry,
+        label: entry.model?.displayName ?? entry.runId,
+        completedAt: runs.find((run) => run.id === entry.runId)?.completedAt ?? null,
+      }));
+      const tag = 'pullRequest';
+      try {
+        const pick = pickRun(candidates);
+        const runId = pick.candidate.entry.runId;
+        const open = await findOpenPullRequest(store, first.taskId);
+        const pull =
+          open === null
+            ? await context.pullRequests().create(first.taskId, { runId, reason: pick.reason })
+            : await context.pullRequests().update(first.taskId, { runId, reason: pick.reason }, open.id);
+        await log(
+          runs,
+          'info',
+          `pull request #${pull.number} ${open === null ? 'opened' : 'updated'} from ${pick.candidate.label}: ${pull.url}`,
+          { number: pull.number, url: pull.url, runId },
+          tag,
+        );
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        await log(runs, 'warn', `no pull request: ${reason}`, {}, tag);
+      }
+      const action = await store.actions.get(payload.actionId);
+      if (action?.callbackUrl != null) await enqueue({ actionId: action.id, messageId, attempt: 1 });
     },
 
     async handler(job) {

@@ -12,6 +12,7 @@ export {
   type ActionCallbackBody,
   type ActionCallbacks,
   actionCallbackJobType,
+  actionPullRequestJobType,
   type CallbackStatus,
   callbackRetryDelaysMs,
   createActionCallbacks,

@@ -1,6 +1,6 @@
-import type { RunComparisonEntry } from '@goosuke/core';
 import { describe, expect, it } from 'vitest';
-import { type PickCandidate, pickRun } from './run-pick.ts';
+import type { RunComparisonEntry } from '../services/run-service.ts';
+import { type PickCandidate, pickRun } from './pick-run.ts';
 
 function candidate(
   label: string,

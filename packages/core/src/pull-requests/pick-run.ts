@@ -1,4 +1,5 @@
-import { InvalidInputError, type RunComparisonEntry } from '@goosuke/core';
+import { InvalidInputError } from '../errors/index.ts';
+import type { RunComparisonEntry } from '../services/run-service.ts';
 
 /** A run of the comparison as the pick sees it: its entry, the label shown for it, when it ended. */
 export interface PickCandidate {
