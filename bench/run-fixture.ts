@@ -4,18 +4,7 @@
 // bench/run.ts only runs `*.bench.ts`.
 import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-
-/** A small deterministic PRNG (mulberry32): every run of the bench builds the same repository. */
-export function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+import { createSeededRandom } from '@goosuke/core/testing';
 
 // biome-ignore format: a word list reads better packed
 const words = [
@@ -72,7 +61,7 @@ const camel = (parts: string[]): string =>
  * identifiers to count.
  */
 export function repositoryFiles(count: number): Map<string, Buffer> {
-  const next = random(42);
+  const next = createSeededRandom(42);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!;
   const files = new Map<string, Buffer>();
   files.set(targetFile, Buffer.from(targetContent));

@@ -1,3 +1,4 @@
+import { createSeededRandom } from '@goosuke/core/testing';
 import { describe, expect, it } from 'vitest';
 import { discordMessageLimit, splitMessage } from './split-message.ts';
 
@@ -31,18 +32,6 @@ function hasLoneSurrogate(text: string): boolean {
     }
   }
   return false;
-}
-
-/** mulberry32: a small seeded generator, so the property run is the same every time. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const alphabet = ['a', 'b', 'x', 'Z', '9', 'é', 'あ', '😀', '👍🏽', '✏️', '𝒳', '-', '.'];
@@ -176,7 +165,7 @@ describe('splitMessage', () => {
   });
 
   it('holds its contract over a few hundred generated texts', () => {
-    const random = seeded(20240601);
+    const random = createSeededRandom(20240601);
     for (let run = 0; run < 300; run++) {
       const text = generateText(random);
       const limit = [100, 137, 250, 500, 2000][run % 5]!;

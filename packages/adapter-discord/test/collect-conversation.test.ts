@@ -1,16 +1,9 @@
 // collectConversation against the real discord.js Client logged in to the loopback fake Discord:
 // the REST paging, reaction markers, member names and message parts come from real Client objects.
-import {
-  type AnyThreadChannel,
-  Client,
-  Events,
-  GatewayIntentBits,
-  type Message,
-  Partials,
-  type TextChannel,
-} from 'discord.js';
+import { type AnyThreadChannel, type Client, Events, type Message, type TextChannel } from 'discord.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { collectConversation, maximumCollectedMessages } from '../src/collect-conversation.ts';
+import { createDiscordClient } from '../src/discord-bot.ts';
 import { type FakeDiscordServer, type FakeGuildInput, startFakeDiscordServer } from '../src/testing/index.ts';
 
 const GUILD = '200000000000000001';
@@ -64,16 +57,8 @@ async function connect(
 ): Promise<{ fake: FakeDiscordServer; bot: Client<true> }> {
   server = await startFakeDiscordServer({ guilds: [guild] });
   seed(server);
-  client = new Client({
-    intents: [
-      GatewayIntentBits.Guilds,
-      GatewayIntentBits.GuildMessages,
-      GatewayIntentBits.GuildMessageReactions,
-      GatewayIntentBits.MessageContent,
-    ],
-    partials: [Partials.Message, Partials.Channel, Partials.Reaction, Partials.User, Partials.GuildMember],
-    rest: { api: server.apiUrl, version: '10', retries: 0 },
-  });
+  // The client as the bot makes it: the same intents and partials.
+  client = createDiscordClient({ apiUrl: server.apiUrl, retries: 0 });
   const ready = new Promise<void>((resolve) => client!.once(Events.ClientReady, () => resolve()));
   await client.login(server.token);
   await ready;

@@ -1,19 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { createSeededRandom } from '../testing/seeded-random.ts';
 import { applyEdits, parseEdits } from './index.ts';
 import { alignLines } from './line-diff.ts';
 import { joinText, splitText } from './text-lines.ts';
-
-/** mulberry32: a small seeded PRNG, so that a failure can be replayed. */
-function createRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let value = state;
-    value = Math.imul(value ^ (value >>> 15), value | 1);
-    value ^= value + Math.imul(value ^ (value >>> 7), value | 61);
-    return ((value ^ (value >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // Fragments of every format, broken on purpose when mixed: markers without their partners,
 // headers without hunks, fences that never close, numbers that overflow, odd whitespace.
@@ -119,7 +108,7 @@ function randomChars(random: () => number, length: number): string {
 
 describe('fuzz', () => {
   it('parseEdits never throws and reports problems on real lines (5000 seeded inputs)', () => {
-    const random = createRandom(0x5eed);
+    const random = createSeededRandom(0x5eed);
     const started = Date.now();
     let withEdits = 0;
     for (let round = 0; round < 5000; round++) {
@@ -143,7 +132,7 @@ describe('fuzz', () => {
   });
 
   it('applyEdits never throws on random replies against a small tree (800 seeded inputs)', async () => {
-    const random = createRandom(0xfeed);
+    const random = createSeededRandom(0xfeed);
     const files: Record<string, string> = {
       'src/a.ts': 'context\nremoved\nconst x = 1;\n',
       x: 'context\n',
@@ -166,7 +155,7 @@ describe('fuzz', () => {
   });
 
   it('splitText and joinText round-trip any mix of line endings', () => {
-    const random = createRandom(7);
+    const random = createSeededRandom(7);
     const pieces = ['a', 'bc', '', '\n', '\r\n', '\r', ' ', '\t'];
     for (let round = 0; round < 3000; round++) {
       let text = '';
@@ -177,7 +166,7 @@ describe('fuzz', () => {
   });
 
   it('alignLines keeps equal lines, in order, as many as a longest common subsequence', () => {
-    const random = createRandom(11);
+    const random = createSeededRandom(11);
     const alphabet = ['a', 'b', 'c', '', '}'];
     const pick = () =>
       Array.from(

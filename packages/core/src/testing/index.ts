@@ -61,6 +61,7 @@ export {
   type ScriptedLanguageModelOptions,
   type ScriptedReply,
 } from './scripted-language-model.ts';
+export { createSeededRandom } from './seeded-random.ts';
 export { createSequentialIdGenerator } from './sequential-id-generator.ts';
 export { describeStoreConformance, type StoreConformanceFactory } from './store-conformance.ts';
 export { sleep, type WaitUntilOptions, waitUntil } from './wait-until.ts';

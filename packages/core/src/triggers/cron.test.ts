@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { GoosukeError, InvalidInputError } from '../errors/index.ts';
+import { createSeededRandom } from '../testing/seeded-random.ts';
 import { type CronSchedule, lastCronTimeBetween, nextCronTime, parseCron } from './cron.ts';
 
 const MINUTE = 60_000;
@@ -400,18 +401,6 @@ describe('lastCronTimeBetween', () => {
 
 // ---- an independent oracle: random expressions with known value sets, minute-by-minute scan ----
 
-/** Deterministic PRNG (mulberry32) so failures reproduce. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 interface RandomField {
   text: string;
   values: Set<number>;
@@ -599,7 +588,7 @@ describe('cross-check against a brute-force minute-by-minute oracle', () => {
       const endMs = startMs + days * 24 * HOUR;
       const focusMs = Date.parse(focus);
       const window = scanWindow(zone, startMs, endMs);
-      const random = prng(startMs / MINUTE + zone.length);
+      const random = createSeededRandom(startMs / MINUTE + zone.length);
       let checked = 0;
       let withFires = 0;
       while (checked < 120) {

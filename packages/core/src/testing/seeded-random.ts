@@ -1,0 +1,15 @@
+/**
+ * A small deterministic pseudo-random generator (mulberry32): the same seed gives the same
+ * sequence of numbers in [0, 1) on every run, so generated tests and benchmark fixtures can be
+ * replayed exactly. Not for anything that needs unpredictability.
+ */
+export function createSeededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let value = state;
+    value = Math.imul(value ^ (value >>> 15), value | 1);
+    value ^= value + Math.imul(value ^ (value >>> 7), value | 61);
+    return ((value ^ (value >>> 14)) >>> 0) / 4294967296;
+  };
+}
