@@ -287,13 +287,23 @@ export function createDiscordBot(input: {
         `This server has used ${allowance.used} of its ${allowance.cap} Goosuke runs today; try again tomorrow (UTC).`,
       );
     }
-    return goosuke.actions.trigger(request.action.id, {
-      parameters,
-      untrusted,
-      ...(models === undefined ? {} : { models }),
-      idempotencyKey: request.idempotencyKey,
-      title: request.title,
-    });
+    let triggered: TriggeredTask;
+    try {
+      triggered = await goosuke.actions.trigger(request.action.id, {
+        parameters,
+        untrusted,
+        ...(models === undefined ? {} : { models }),
+        idempotencyKey: request.idempotencyKey,
+        title: request.title,
+      });
+    } catch (error) {
+      await goosuke.discord.releaseDailyRun(request.guildId, runs).catch(() => undefined);
+      throw error;
+    }
+    // An earlier delivery of this event started them: they were counted then.
+    if (!triggered.created)
+      await goosuke.discord.releaseDailyRun(request.guildId, runs).catch(() => undefined);
+    return triggered;
   }
 
   async function labelOf(run: Run): Promise<string> {

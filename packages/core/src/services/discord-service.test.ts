@@ -178,6 +178,21 @@ describe('the Discord service', () => {
       expect(await discord.dailyUsage(guildId)).toEqual({ used: 5, cap: 5 });
     });
 
+    it('gives back runs that did not start, never below zero', async () => {
+      await discord.setGuildConfig(guildId, { dailyRunCap: 2 });
+      await discord.consumeDailyRun(guildId, 2);
+      expect((await discord.consumeDailyRun(guildId)).allowed).toBe(false);
+      await discord.releaseDailyRun(guildId);
+      expect(await discord.dailyUsage(guildId)).toEqual({ used: 1, cap: 2 });
+      expect(await discord.consumeDailyRun(guildId)).toEqual({ allowed: true, used: 2, cap: 2 });
+      await discord.releaseDailyRun(guildId, 5);
+      expect(await discord.dailyUsage(guildId)).toEqual({ used: 0, cap: 2 });
+      // Nothing counted yet for another guild: nothing to give back, nothing stored.
+      await discord.releaseDailyRun(otherGuildId);
+      expect(await discord.dailyUsage(otherGuildId)).toEqual({ used: 0, cap: 50 });
+      await invalid(discord.releaseDailyRun(guildId, 0));
+    });
+
     it('refuses a run count that is not a positive integer', async () => {
       for (const runs of [0, -1, 1.5, Number.NaN]) await invalid(discord.consumeDailyRun(guildId, runs));
       expect(await discord.dailyUsage(guildId)).toEqual({ used: 0, cap: 50 });

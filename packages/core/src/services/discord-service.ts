@@ -81,6 +81,11 @@ export interface DiscordService {
    * (two processes never both take the last one). Returns whether they were counted.
    */
   consumeDailyRun(guildId: string, runs?: number): Promise<DailyRunAllowance>;
+  /**
+   * Gives back runs counted by {@link consumeDailyRun} that did not start (the trigger failed,
+   * or found the task an earlier delivery had started); never below zero.
+   */
+  releaseDailyRun(guildId: string, runs?: number): Promise<void>;
   /** Runs counted for the guild today (UTC), and its cap. */
   dailyUsage(guildId: string): Promise<{ used: number; cap: number }>;
 }
@@ -154,6 +159,21 @@ export function createDiscordService(context: ServiceContext): DiscordService {
           updatedAt: isoNow(clock),
         });
         return { allowed: true, used: used + runs, cap };
+      });
+    },
+
+    async releaseDailyRun(guildId, runs = 1) {
+      const id = guild(guildId);
+      if (!Number.isInteger(runs) || runs < 1) throw new InvalidInputError('runs must be a positive integer');
+      const key = usageKey(id, today());
+      await store.transaction(async (tx) => {
+        const stored = await tx.settings.get(key);
+        if (stored === null || typeof stored.value !== 'number') return;
+        await tx.settings.set({
+          ...stored,
+          value: Math.max(0, stored.value - runs),
+          updatedAt: isoNow(clock),
+        });
       });
     },
 
