@@ -20,6 +20,7 @@ import {
   type RunComparison,
   type RunPick,
   taskTitleFrom,
+  withFreshCredentialsOnce,
 } from '@goosuke/core';
 import { readAllText } from '../cli-io.ts';
 import { readCliConfiguration } from '../configuration.ts';
@@ -372,13 +373,21 @@ async function execute(goosuke: DefaultGoosuke, plan: RunPlan): Promise<number> 
     (await goosuke.repos.create({ url: location.url }));
   // The first clone of a large repository takes a while: say what is happening.
   io.stderr.write(`Updating Goosuke's clone of ${repo.name}…\n`);
-  const auth = target?.auth ?? (location.local ? undefined : await cloneAuth(goosuke, repo.url));
-  const clone = await goosuke.git.clone({
-    url: repo.url,
-    dir: goosuke.layout.cloneDir(repo),
-    signal: plan.signal,
-    ...(auth === undefined ? {} : { auth }),
-  });
+  // Refused credentials (a token revoked or expired early) are renewed once, as runs do.
+  const clone = await withFreshCredentialsOnce(
+    async (fresh) => {
+      if (location.local) return undefined;
+      if (!fresh && target?.auth !== undefined) return target.auth;
+      return cloneAuth(goosuke, repo.url, fresh);
+    },
+    (auth) =>
+      goosuke.git.clone({
+        url: repo.url,
+        dir: goosuke.layout.cloneDir(repo),
+        signal: plan.signal,
+        ...(auth === undefined ? {} : { auth }),
+      }),
+  );
   let baseRef = plan.base;
   if (baseRef === undefined) {
     // The local checkout's HEAD (a CI job's commit); for a URL, what the remote's HEAD names.
@@ -549,9 +558,9 @@ async function propose(
  * Credentials for cloning a repository URL on a configured code host (none for another URL);
  * a GitHub configuration that is incomplete is a ConfigurationError, as the runs would fail on it.
  */
-async function cloneAuth(goosuke: DefaultGoosuke, url: string): Promise<GitAuth | undefined> {
+async function cloneAuth(goosuke: DefaultGoosuke, url: string, fresh = false): Promise<GitAuth | undefined> {
   try {
-    return await codeHostGitAuth(goosuke.codeHosts)(url);
+    return await codeHostGitAuth(goosuke.codeHosts)(url, fresh ? { fresh } : undefined);
   } catch (error) {
     if (!GoosukeError.isInstance(error) || (error.code !== 'invalid_input' && error.code !== 'unsupported')) {
       throw error;
