@@ -42,7 +42,7 @@ import {
   collectConversation,
 } from './collect-conversation.ts';
 import { emojiKey, emojiMatches } from './emoji.ts';
-import { followRuns, noMentions, type ReplySurface } from './reply-surface.ts';
+import { clip, followRuns, noMentions, type ReplySurface } from './reply-surface.ts';
 import { commandName, goosukeCommand, messageIdOf, parseIdList, parseParams } from './slash-commands.ts';
 
 /** How many handled reactions (and cooldowns) the bot remembers in memory. */
@@ -113,6 +113,8 @@ export function createDiscordClient(options: { apiUrl?: string; retries?: number
 /** What a Discord trigger hands to an action. */
 interface DiscordRequest {
   guildId: string;
+  /** The guild's configuration, as the caller read it to decide whether to answer. */
+  config: DiscordGuildConfig;
   action: Action;
   template: Template;
   member: GuildMember;
@@ -263,7 +265,7 @@ export function createDiscordBot(input: {
   /** Fills the action's template from what Discord gave and starts it, counting against the daily cap. */
   async function start(request: DiscordRequest): Promise<TriggeredTask> {
     const { template } = request;
-    const config = await goosuke.discord.getGuildConfig(request.guildId);
+    const { config } = request;
     const declared = new Set(template.parameters.map((parameter) => parameter.name));
     const parameters: Record<string, string> = {};
     const untrusted: string[] = [];
@@ -406,6 +408,7 @@ export function createDiscordBot(input: {
       await surface.edit(workingLine);
       const triggered = await start({
         guildId,
+        config,
         action: found.action,
         template,
         member,
@@ -515,6 +518,7 @@ export function createDiscordBot(input: {
     await interaction.editReply({ content: workingLine, allowedMentions: noMentions });
     const triggered = await start({
       guildId: interaction.guildId!,
+      config,
       action,
       template,
       member,
@@ -628,9 +632,10 @@ export function createDiscordBot(input: {
     }
     if (!inChannels(settings.channelIds, where))
       throw new Refusal(`${action.name} is not available in this channel.`);
-    const { member } = await allowedHere(interaction, [settings.roleIds]);
+    const { config, member } = await allowedHere(interaction, [settings.roleIds]);
     const triggered = await start({
       guildId: interaction.guildId!,
+      config,
       action,
       template,
       member,
@@ -775,9 +780,6 @@ function messageOf(error: unknown): string {
 /** What the user reads when something went wrong: short, and never a stack or a secret. */
 function userMessage(error: unknown): string {
   if (error instanceof Refusal) return error.message;
-  if (GoosukeError.isInstance(error)) {
-    const text = error.message.length > 300 ? `${error.message.slice(0, 297)}…` : error.message;
-    return `⚠️ ${text}`;
-  }
+  if (GoosukeError.isInstance(error)) return `⚠️ ${clip(error.message)}`;
   return '⚠️ Something went wrong; the operator can find the details in the bot’s log.';
 }

@@ -14,11 +14,15 @@ export interface ReplySurface {
   send(content: string): Promise<void>;
 }
 
+/** At most `max` characters of `text`, cut with an ellipsis: what users read stays short. */
+export function clip(text: string, max = 300): string {
+  return text.length > max ? `${text.slice(0, max - 3)}…` : text;
+}
+
 /** Short, plain sentences for run failures; the run keeps the detail. */
 export function failureSentence(run: Run): string {
   const detail = (run.error?.message ?? 'the run failed').replace(/\s+/g, ' ').trim();
-  const short = detail.length > 300 ? `${detail.slice(0, 297)}…` : detail;
-  return `⚠️ Could not finish: ${short} (run \`${run.id}\`)`;
+  return `⚠️ Could not finish: ${clip(detail)} (run \`${run.id}\`)`;
 }
 
 /** The text a finished run contributes to the reply. */

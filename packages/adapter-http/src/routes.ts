@@ -16,6 +16,7 @@ import {
   createUserInputSchema,
   discordGuildConfigInputSchema,
   discordGuildConfigSchema,
+  discordIdSchema,
   type Goosuke,
   gitHubConfigInputSchema,
   gitHubConfigViewSchema,
@@ -117,7 +118,7 @@ function route<
 const idParams = z.object({ id: idSchema });
 const pullRequestParams = z.object({ id: idSchema, prId: idSchema });
 const settingParams = z.object({ key: settingKeySchema });
-const guildParams = z.object({ guildId: z.string().regex(/^\d{1,20}$/, 'a Discord guild id (digits)') });
+const guildParams = z.object({ guildId: discordIdSchema });
 
 /** What `GET /settings` answers: every setting's view, ordered by key. */
 export const settingListSchema = z.object({ items: z.array(settingViewSchema) }).meta({ id: 'SettingList' });

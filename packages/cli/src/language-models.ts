@@ -17,7 +17,8 @@ export const providerEnvironment = {
   google: { keys: ['GEMINI_API_KEY', 'GOOGLE_API_KEY'], baseUrl: 'GOOGLE_GEMINI_BASE_URL' },
 } as const satisfies Record<ModelProfile['provider'], { keys: readonly string[]; baseUrl: string }>;
 
-function nonEmpty(value: string | undefined): string | undefined {
+/** A variable's value trimmed, or undefined when it is unset or blank. */
+export function nonEmpty(value: string | undefined): string | undefined {
   const trimmed = value?.trim();
   return trimmed === undefined || trimmed === '' ? undefined : trimmed;
 }

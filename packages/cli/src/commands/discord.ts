@@ -3,15 +3,10 @@ import { readCliConfiguration } from '../configuration.ts';
 import { ConfigurationError } from '../configuration-error.ts';
 import { createDefaultGoosuke } from '../default-goosuke.ts';
 import { exitCodes, exitCodeTable } from '../exit-codes.ts';
-import { createLanguageModelResolver } from '../language-models.ts';
+import { createLanguageModelResolver, nonEmpty } from '../language-models.ts';
 import { defineCommand } from './command.ts';
 import { planModelSpec, realizeModelSpec } from './run-models.ts';
 import { shutdownSignals, signalExitCode } from './shutdown-signals.ts';
-
-const nonEmpty = (value: string | undefined): string | undefined => {
-  const trimmed = value?.trim();
-  return trimmed === undefined || trimmed === '' ? undefined : trimmed;
-};
 
 /** A URL setting, checked at start so that a typo fails now rather than on the first request. */
 function readUrl(name: string, value: string | undefined): string | undefined {

@@ -1,4 +1,4 @@
-import { toBase64Url } from '../secrets/base64url.ts';
+import { toBase64Url, toHex } from '../secrets/base64url.ts';
 
 /**
  * The kinds of opaque token Goosuke hands out, by prefix: `gsk_` personal access tokens,
@@ -37,5 +37,5 @@ export function isOpaqueToken(token: unknown, prefix: OpaqueTokenPrefix): token 
  */
 export async function hashOpaqueToken(token: string): Promise<string> {
   const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(token)));
-  return Array.from(digest, (byte) => byte.toString(16).padStart(2, '0')).join('');
+  return toHex(digest);
 }

@@ -1,5 +1,12 @@
 // Web-standard base64url (no Buffer: core stays free of node: modules).
 
+/** Encodes bytes as lower-case hex, two digits a byte. */
+export function toHex(bytes: Uint8Array): string {
+  let hex = '';
+  for (const byte of bytes) hex += byte.toString(16).padStart(2, '0');
+  return hex;
+}
+
 /** Encodes bytes as unpadded base64url. */
 export function toBase64Url(bytes: Uint8Array): string {
   let binary = '';

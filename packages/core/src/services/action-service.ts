@@ -17,6 +17,7 @@ import {
 } from '../errors/index.ts';
 import { isoNow } from '../ports/clock.ts';
 import { collectPages, type ListOptions, type Page, type Store } from '../ports/store.ts';
+import { toHex } from '../secrets/base64url.ts';
 import { parseActionConfig } from '../triggers/action-config.ts';
 import { mapParameters, parameterMappingSchema } from '../triggers/parameter-mapping.ts';
 import { renderTemplate } from '../triggers/render-template.ts';
@@ -29,7 +30,7 @@ import { webhookSecretContext } from './action-callbacks.ts';
 import { parseInput } from './parse-input.ts';
 import type { RunService } from './run-service.ts';
 import type { ServiceContext } from './service-context.ts';
-import type { TemplateService } from './template-service.ts';
+import { findTemplate, type TemplateService } from './template-service.ts';
 
 /** A webhook secret as an admin may set it: long enough to resist guessing. */
 const webhookSecretSchema = z.string().min(16, 'a webhook secret has at least 16 characters').max(256);
@@ -185,8 +186,7 @@ export interface ActionServiceContext extends ServiceContext {
 
 /** A random secret: 32 bytes as hex. */
 function generateSecret(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(32));
-  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
+  return toHex(crypto.getRandomValues(new Uint8Array(32)));
 }
 
 /** Thrown inside the task-creating transaction to roll it back when a key was claimed before. */
@@ -233,12 +233,6 @@ export function createActionService(context: ActionServiceContext): ActionServic
     const action = await store.actions.get(id);
     if (action === null) throw new NotFoundError('action', id);
     return action;
-  }
-
-  async function resolveTemplate(source: Store, idOrName: string): Promise<Template> {
-    const template = (await source.templates.get(idOrName)) ?? (await source.templates.getByName(idOrName));
-    if (template === null) throw new NotFoundError('template', idOrName);
-    return template;
   }
 
   /** The checks a stored action must pass; returns it with its config normalized. */
@@ -375,7 +369,7 @@ export function createActionService(context: ActionServiceContext): ActionServic
       const input = parseInput(createActionInputSchema, raw, 'action');
       const now = isoNow(clock);
       return store.transaction(async (tx) => {
-        const template = await resolveTemplate(tx, input.template);
+        const template = await findTemplate(tx, input.template);
         const draft: Action = {
           id: ids.next('action'),
           name: input.name,
@@ -416,10 +410,7 @@ export function createActionService(context: ActionServiceContext): ActionServic
       return store.transaction(async (tx) => {
         const current = await tx.actions.get(id);
         if (current === null) throw new NotFoundError('action', id);
-        const template =
-          input.template === undefined
-            ? await resolveTemplate(tx, current.templateId)
-            : await resolveTemplate(tx, input.template);
+        const template = await findTemplate(tx, input.template ?? current.templateId);
         const { template: _template, ...fields } = input;
         const trigger = input.trigger ?? current.trigger;
         const draft: Action = {

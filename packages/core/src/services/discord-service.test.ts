@@ -1,7 +1,8 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { GoosukeError, type InvalidInputError } from '../errors/index.ts';
+import type { InvalidInputError } from '../errors/index.ts';
 import type { Store } from '../ports/store.ts';
 import { createWebCryptoSecretBox } from '../secrets/index.ts';
+import { expectGoosukeError, rejectionOf } from '../testing/conformance-assertions.ts';
 import {
   createFixedClock,
   createMemoryStore,
@@ -19,14 +20,9 @@ const guildId = '123456789012345678';
 const otherGuildId = '987654321098765432';
 
 async function invalid(promise: Promise<unknown>): Promise<InvalidInputError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(GoosukeError.isInstance(error), String(error)).toBe(true);
-    expect((error as GoosukeError).code).toBe('invalid_input');
-    return error as InvalidInputError;
-  }
-  throw new Error('expected an invalid_input error');
+  const error = await rejectionOf(() => promise);
+  expectGoosukeError(error, 'invalid_input');
+  return error as InvalidInputError;
 }
 
 describe('the Discord service', () => {

@@ -1,10 +1,9 @@
 import { z } from 'zod';
 import { InvalidInputError } from '../errors/index.ts';
 import { isoNow } from '../ports/clock.ts';
+import { discordIdSchema } from '../triggers/action-config.ts';
 import { parseInput } from './parse-input.ts';
 import type { ServiceContext } from './service-context.ts';
-
-const snowflakeSchema = z.string().regex(/^\d{1,20}$/, 'a Discord id (digits)');
 
 /** The default per-guild cap on runs started from Discord per day (UTC). */
 export const defaultDiscordDailyRunCap = 50;
@@ -19,8 +18,8 @@ export const defaultDiscordDailyRunCap = 50;
 export const discordGuildConfigSchema = z
   .object({
     enabled: z.boolean(),
-    channelIds: z.array(snowflakeSchema).max(200),
-    roleIds: z.array(snowflakeSchema).max(100),
+    channelIds: z.array(discordIdSchema).max(200),
+    roleIds: z.array(discordIdSchema).max(100),
     emojiActions: z.record(z.string().min(1).max(100), z.string().min(1).max(200)),
     language: z.enum(['ja', 'en', 'auto']),
     dailyRunCap: z.number().int().min(0).max(100_000),
@@ -98,7 +97,7 @@ const configKeyPattern = /^discord\.guilds\.(\d{1,20})\.config$/;
 export function createDiscordService(context: ServiceContext): DiscordService {
   const { store, clock } = context;
 
-  const guild = (guildId: string): string => parseInput(snowflakeSchema, guildId, 'guild id');
+  const guild = (guildId: string): string => parseInput(discordIdSchema, guildId, 'guild id');
 
   const read = (value: unknown): DiscordGuildConfig => {
     // Stored values were valid when written; fields added later take their defaults.

@@ -61,6 +61,13 @@ export const updateTemplateInputSchema = z
 /** Input to update a template. */
 export type UpdateTemplateInput = z.input<typeof updateTemplateInputSchema>;
 
+/** A template by id or, failing that, by name, read with `source` (a transaction's store too). NotFoundError when neither matches. */
+export async function findTemplate(source: Store, idOrName: string): Promise<Template> {
+  const template = (await source.templates.get(idOrName)) ?? (await source.templates.getByName(idOrName));
+  if (template === null) throw new NotFoundError('template', idOrName);
+  return template;
+}
+
 /** The names Goosuke's built-in templates take; no user template may use them. */
 export const builtInTemplateNames: readonly string[] = [summarizeConversationTemplateName];
 
@@ -152,11 +159,7 @@ export function createTemplateService(context: ServiceContext): TemplateService 
 
     get,
 
-    async resolve(idOrName) {
-      const template = (await store.templates.get(idOrName)) ?? (await store.templates.getByName(idOrName));
-      if (template === null) throw new NotFoundError('template', idOrName);
-      return template;
-    },
+    resolve: (idOrName) => findTemplate(store, idOrName),
 
     list(options) {
       return store.templates.list(options);

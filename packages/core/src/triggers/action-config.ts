@@ -3,9 +3,9 @@ import type { ActionTrigger } from '../domain/index.ts';
 import { InvalidInputError } from '../errors/index.ts';
 import { parseCron } from './cron.ts';
 
-/** A Discord id (a snowflake): decimal digits. */
-const snowflakeSchema = z.string().regex(/^\d{1,20}$/, 'a Discord id (digits)');
-const snowflakes = z.array(snowflakeSchema).max(100).default([]);
+/** A Discord id (a snowflake: a guild, channel, role or user): decimal digits. */
+export const discordIdSchema = z.string().regex(/^\d{1,20}$/, 'a Discord id (digits)');
+const snowflakes = z.array(discordIdSchema).max(100).default([]);
 
 /**
  * `webhook` actions. `github` marks an action that receives GitHub's own webhooks: GitHub's

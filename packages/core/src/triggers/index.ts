@@ -5,6 +5,7 @@ export {
   type DiscordReactionTriggerConfig,
   defaultSummaryEmojis,
   discordCommandTriggerConfigSchema,
+  discordIdSchema,
   discordReactionTriggerConfigSchema,
   manualTriggerConfigSchema,
   parseActionConfig,

@@ -1,4 +1,5 @@
 import { InvalidInputError, UnauthorizedError } from '../errors/index.ts';
+import { toHex } from '../secrets/base64url.ts';
 
 /**
  * A case-insensitive header lookup: called with lower-case names (`x-goosuke-timestamp`,
@@ -69,12 +70,6 @@ function concat(prefix: string, body: Uint8Array): Uint8Array<ArrayBuffer> {
 
 async function hmacSha256(secret: string, message: Uint8Array<ArrayBuffer>): Promise<Uint8Array> {
   return new Uint8Array(await crypto.subtle.sign('HMAC', await importKey(secret), message));
-}
-
-function toHex(bytes: Uint8Array): string {
-  let hex = '';
-  for (const byte of bytes) hex += byte.toString(16).padStart(2, '0');
-  return hex;
 }
 
 /** Decodes hex already checked against `[0-9a-f]` with an even length. */
