@@ -18,20 +18,20 @@ export {
   problemSchema,
   problemStatusByCode,
 } from './problem.ts';
+export { refreshTokenBodySchema } from './routes/auth-routes.ts';
+export { httpRoutes } from './routes/index.ts';
 export {
-  addMessageBodySchema,
-  createRunsBodySchema,
-  createTaskBodySchema,
-  createUserBodySchema,
+  accessOf,
   type HttpRoute,
-  httpRoutes,
   type RouteAccess,
   type RouteInput,
   type RouteSettings,
-  refreshTokenBodySchema,
-  settingListSchema,
-  updateUserBodySchema,
-} from './routes.ts';
+} from './routes/route.ts';
+export { createRunsBodySchema } from './routes/run-routes.ts';
+export { settingListSchema } from './routes/settings-routes.ts';
+export { addMessageBodySchema, createTaskBodySchema } from './routes/task-routes.ts';
+export { createUserBodySchema, updateUserBodySchema } from './routes/user-routes.ts';
+
 export {
   parseTaskEventId,
   type RunEventStreamOptions,

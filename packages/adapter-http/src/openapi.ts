@@ -1,6 +1,7 @@
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObject } from 'zod-openapi';
 import { problemContentType, problemSchema } from './problem.ts';
-import { type HttpRoute, httpRoutes } from './routes.ts';
+import { httpRoutes } from './routes/index.ts';
+import type { HttpRoute } from './routes/route.ts';
 
 /** The OpenAPI 3.1 document as zod-openapi builds it. */
 export type OpenApiDocument = ReturnType<typeof createDocument>;

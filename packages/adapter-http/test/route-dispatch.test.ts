@@ -4,7 +4,7 @@ import express, { type RequestHandler } from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRouteDispatcher } from '../src/http-router.ts';
 import { apiPrefix } from '../src/openapi.ts';
-import type { HttpRoute } from '../src/routes.ts';
+import type { HttpRoute } from '../src/routes/route.ts';
 
 // The dispatcher must serve exactly what Express's router would: the same app is built twice,
 // once with the dispatcher in front of the Express routes and once with the Express routes

@@ -225,6 +225,7 @@ describe('createGoosuke', () => {
         username: 'ada',
         role: 'admin',
         via: 'jwt',
+        authenticatedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
       });
     });
   });

@@ -1,3 +1,5 @@
+import { type Actor, createActorResolver } from './actor/actor.ts';
+import { type ActorGoosuke, createActorGoosuke } from './actor/actor-goosuke.ts';
 import { createHmacJwtCodec } from './auth/hmac-jwt-codec.ts';
 import { UnsupportedError } from './errors/index.ts';
 import { type Clock, systemClock } from './ports/clock.ts';
@@ -75,8 +77,19 @@ export interface GoosukeDependencies {
   fetch?: typeof globalThis.fetch;
 }
 
-/** The facade every adapter (HTTP, Discord, CLI) calls. */
+/**
+ * The facade every adapter (HTTP, Discord, CLI) calls. Used directly it is the trusted system
+ * view: it acts for anyone and checks no permission (the CLI on its own data directory, the
+ * scheduler, workers, composition). Code acting for a user calls {@link Goosuke.as}.
+ */
 export interface Goosuke {
+  /**
+   * Goosuke as `actor` may use it: a {@link Principal} from authentication (what adapters hold),
+   * or a {@link User} (trusted code acting for that user). Every call checks the access policy
+   * (see `actorOperations`) with the user's current role; a deleted or disabled user is refused.
+   * Cheap: make one per request.
+   */
+  as(actor: Actor): ActorGoosuke;
   readonly models: ModelProfileService;
   readonly repos: RepoService;
   readonly tasks: TaskService;
@@ -228,7 +241,7 @@ export function createGoosuke(dependencies: GoosukeDependencies): Goosuke {
     },
   };
   let closing: Promise<void> | null = null;
-  return {
+  const system = {
     models,
     repos: createRepoService(context),
     tasks: createTaskService(context),
@@ -238,6 +251,15 @@ export function createGoosuke(dependencies: GoosukeDependencies): Goosuke {
     templates,
     actions,
     discord: createDiscordService(context),
+    users,
+    auth,
+    tokens: createAccessTokenService(context),
+    settings: createSettingService(context),
+  };
+  const actorOf = createActorResolver(context.store);
+  return {
+    ...system,
+    as: (actor) => createActorGoosuke(system, actorOf(actor)),
     startScheduler(options) {
       const scheduler = startActionScheduler(
         { store: context.store, clock: context.clock, actions },
@@ -246,10 +268,6 @@ export function createGoosuke(dependencies: GoosukeDependencies): Goosuke {
       schedulers.push(scheduler);
       return scheduler;
     },
-    users,
-    auth,
-    tokens: createAccessTokenService(context),
-    settings: createSettingService(context),
     system: createSystemService({
       store: dependencies.store,
       queue: dependencies.runtime?.queue,

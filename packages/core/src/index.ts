@@ -3,6 +3,7 @@
  * Pure: zod is the only runtime dependency and nothing here touches `node:` I/O.
  */
 
+export * from './actor/index.ts';
 export * from './agents/index.ts';
 export * from './auth/index.ts';
 export { createGoosuke, type Goosuke, type GoosukeDependencies } from './create-goosuke.ts';

@@ -1,4 +1,19 @@
-export { assertAdmin } from './authorization.ts';
+export {
+  type AccessRule,
+  type ActingUser,
+  type ActorOperation,
+  actorOperations,
+  assertActive,
+  assertMayCreateAccessToken,
+  assertMayTrigger,
+  assertTaskVisible,
+  assertTokenVisible,
+  authorize,
+  authorizeRole,
+  canActOnUser,
+  canSeeTask,
+  taskListAuthor,
+} from './access-policy.ts';
 export {
   createHmacJwtCodec,
   type HmacJwtCodecOptions,

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { assertAdmin } from './authorization.ts';
 import { generateOpaqueToken, hashOpaqueToken, isOpaqueToken, opaqueTokenPrefixes } from './opaque-token.ts';
 
 describe('opaque tokens', () => {
@@ -36,15 +35,5 @@ describe('opaque tokens', () => {
     expect(await hashOpaqueToken(token)).toBe(await hashOpaqueToken(token));
     const other = `${token.slice(0, -1)}${token.endsWith('A') ? 'B' : 'A'}`;
     expect(await hashOpaqueToken(token)).not.toBe(await hashOpaqueToken(other));
-  });
-});
-
-describe('assertAdmin', () => {
-  it('lets admins through and refuses members with a ForbiddenError', () => {
-    const principal = { userId: 'u', username: 'ada', via: 'jwt' } as const;
-    expect(() => assertAdmin({ ...principal, role: 'admin' })).not.toThrow();
-    expect(() => assertAdmin({ ...principal, role: 'member' }, 'list users')).toThrow(
-      expect.objectContaining({ code: 'forbidden', message: 'only an admin may list users' }),
-    );
   });
 });

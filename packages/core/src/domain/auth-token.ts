@@ -66,6 +66,11 @@ export const principalSchema = z
     username: userSchema.shape.username,
     role: userRoleSchema,
     via: authenticationMethodSchema,
+    /**
+     * When the credential was issued: an access JWT's sign-in or refresh, a personal access
+     * token's creation. Absent where the authenticator does not know.
+     */
+    authenticatedAt: timestampSchema.optional(),
   })
   .meta({ id: 'Principal' });
 /** An authenticated caller. */

@@ -55,7 +55,7 @@ describe('access token service', () => {
   });
 
   it('creates a token shown once, stored only as its hash, expiring in 90 days by default', async () => {
-    const { token, record } = await goosuke.tokens.create(ada, { name: '  CI deploy ' });
+    const { token, record } = await goosuke.as(ada).tokens.create({ name: '  CI deploy ' });
     expect(token).toMatch(/^gsk_[A-Za-z0-9_-]{43}$/);
     expect(record).toEqual({
       id: 'token_000001',
@@ -68,8 +68,8 @@ describe('access token service', () => {
       createdAt: '2026-04-01T08:00:00.000Z',
     });
     expect(await store.accessTokens.findByHash(await hashOpaqueToken(token))).toEqual(record);
-    expect(JSON.stringify(await goosuke.tokens.list(ada))).not.toContain(token);
-    const yearLong = await goosuke.tokens.create(ada, { name: 'yearly', expiresInDays: 365 });
+    expect(JSON.stringify(await goosuke.as(ada).tokens.list())).not.toContain(token);
+    const yearLong = await goosuke.as(ada).tokens.create({ name: 'yearly', expiresInDays: 365 });
     expect(yearLong.record.expiresAt).toBe('2027-04-01T08:00:00.000Z');
     expect(yearLong.token).not.toBe(token);
   });
@@ -83,53 +83,53 @@ describe('access token service', () => {
       { name: 'x'.repeat(101) },
       { name: 'x', expiresAt: '2099-01-01T00:00:00.000Z' },
     ]) {
-      expect(await codeOf(goosuke.tokens.create(ada, input as never)), JSON.stringify(input)).toBe(
+      expect(await codeOf(goosuke.as(ada).tokens.create(input as never)), JSON.stringify(input)).toBe(
         'invalid_input',
       );
     }
     await goosuke.users.setDisabled(grace.userId, true);
-    expect(await codeOf(goosuke.tokens.create(grace, { name: 'x' }))).toBe('forbidden');
-    expect(await codeOf(goosuke.tokens.create({ ...ada, userId: 'user_gone' }, { name: 'x' }))).toBe(
+    expect(await codeOf(goosuke.as(grace).tokens.create({ name: 'x' }))).toBe('forbidden');
+    expect(await codeOf(goosuke.as({ ...ada, userId: 'user_gone' }).tokens.create({ name: 'x' }))).toBe(
       'forbidden',
     );
     // A token cannot mint another token: a leaked one must not outlive its own expiry.
-    expect(await codeOf(goosuke.tokens.create({ ...ada, via: 'token' }, { name: 'x' }))).toBe('forbidden');
+    expect(await codeOf(goosuke.as({ ...ada, via: 'token' }).tokens.create({ name: 'x' }))).toBe('forbidden');
   });
 
   it("lists one's own tokens; only admins list another user's", async () => {
-    const first = await goosuke.tokens.create(ada, { name: 'one' });
+    const first = await goosuke.as(ada).tokens.create({ name: 'one' });
     clock.advance(1000);
-    const second = await goosuke.tokens.create(ada, { name: 'two' });
-    await goosuke.tokens.revoke(ada, second.record.id);
-    await goosuke.tokens.create(grace, { name: 'grace' });
-    const mine = await goosuke.tokens.list(ada);
+    const second = await goosuke.as(ada).tokens.create({ name: 'two' });
+    await goosuke.as(ada).tokens.revoke(second.record.id);
+    await goosuke.as(grace).tokens.create({ name: 'grace' });
+    const mine = await goosuke.as(ada).tokens.list();
     expect(mine.items.map((token) => token.name)).toEqual(['one', 'two']);
     expect(mine.items[1]?.revokedAt).not.toBeNull();
-    expect((await goosuke.tokens.list(ada, { limit: 1 })).items).toEqual([first.record]);
-    expect(await goosuke.tokens.list(admin, { userId: ada.userId })).toEqual(mine);
-    expect((await goosuke.tokens.list(admin)).items).toEqual([]);
-    expect(await codeOf(goosuke.tokens.list(grace, { userId: ada.userId }))).toBe('forbidden');
-    expect((await goosuke.tokens.list(ada, { userId: ada.userId })).items).toHaveLength(2);
+    expect((await goosuke.as(ada).tokens.list({ limit: 1 })).items).toEqual([first.record]);
+    expect(await goosuke.as(admin).tokens.list({ userId: ada.userId })).toEqual(mine);
+    expect((await goosuke.as(admin).tokens.list()).items).toEqual([]);
+    expect(await codeOf(goosuke.as(grace).tokens.list({ userId: ada.userId }))).toBe('forbidden');
+    expect((await goosuke.as(ada).tokens.list({ userId: ada.userId })).items).toHaveLength(2);
   });
 
   it("revokes one's own tokens; another user's token is not found unless the actor is admin", async () => {
-    const { token, record } = await goosuke.tokens.create(ada, { name: 'ci' });
-    expect(await codeOf(goosuke.tokens.revoke(grace, record.id))).toBe('not_found');
+    const { token, record } = await goosuke.as(ada).tokens.create({ name: 'ci' });
+    expect(await codeOf(goosuke.as(grace).tokens.revoke(record.id))).toBe('not_found');
     expect((await goosuke.auth.authenticate(token)).userId).toBe(ada.userId);
     clock.advance(1000);
-    const revoked = await goosuke.tokens.revoke(ada, record.id);
+    const revoked = await goosuke.as(ada).tokens.revoke(record.id);
     expect(revoked).toEqual({
       ...record,
       lastUsedAt: expect.any(String),
       revokedAt: '2026-04-01T08:00:01.000Z',
     });
     clock.advance(1000);
-    expect((await goosuke.tokens.revoke(ada, record.id)).revokedAt).toBe('2026-04-01T08:00:01.000Z');
+    expect((await goosuke.as(ada).tokens.revoke(record.id)).revokedAt).toBe('2026-04-01T08:00:01.000Z');
     expect(await codeOf(goosuke.auth.authenticate(token))).toBe('unauthorized');
 
-    const other = await goosuke.tokens.create(grace, { name: 'grace ci' });
-    expect((await goosuke.tokens.revoke(admin, other.record.id)).revokedAt).not.toBeNull();
-    expect(await codeOf(goosuke.tokens.revoke(admin, 'token_missing'))).toBe('not_found');
+    const other = await goosuke.as(grace).tokens.create({ name: 'grace ci' });
+    expect((await goosuke.as(admin).tokens.revoke(other.record.id)).revokedAt).not.toBeNull();
+    expect(await codeOf(goosuke.as(admin).tokens.revoke('token_missing'))).toBe('not_found');
   });
 
   it('works without a password hasher or JWT secret: tokens need only the store', async () => {
@@ -140,6 +140,6 @@ describe('access token service', () => {
     });
     expect(await codeOf(bare.auth.login({ username: 'ada', password }))).toBe('unsupported');
     expect(await codeOf(bare.users.count())).toBe('unsupported');
-    expect((await bare.tokens.create(ada, { name: 'x' })).token).toMatch(/^gsk_/);
+    expect((await bare.as(ada).tokens.create({ name: 'x' })).token).toMatch(/^gsk_/);
   });
 });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { generateOpaqueToken, hashOpaqueToken, opaqueTokenPrefixes } from '../auth/opaque-token.ts';
-import { type AccessToken, accessTokenSchema, type Principal } from '../domain/index.ts';
+import { type AccessToken, accessTokenSchema } from '../domain/index.ts';
 import { ForbiddenError, NotFoundError } from '../errors/index.ts';
 import type { ListOptions, Page } from '../ports/store.ts';
 import { parseInput } from './parse-input.ts';
@@ -43,38 +43,34 @@ export type CreatedAccessToken = z.infer<typeof createdAccessTokenSchema>;
  * authenticate wherever a JWT does, as the user who made them. Only their SHA-256 hash is
  * stored; every token expires (90 days by default, a year at most) and can be revoked.
  *
- * Authorization rule (the acting principal is a parameter): a user creates tokens for
- * themselves only and lists and revokes their own; an admin may also list and revoke any
- * user's. Asking for another user's token without being admin is a NotFoundError, as for a
- * token that does not exist, so that token ids of others are not confirmed.
+ * This is the trusted system view: it acts for any user. Who may create, list and revoke whose
+ * tokens is the access policy's (`goosuke.as(actor).tokens`).
  */
 export interface AccessTokenService {
-  /** Creates a token for `actor`. ForbiddenError when the actor's user is disabled or gone. */
-  create(actor: Principal, input: CreateAccessTokenInput): Promise<CreatedAccessToken>;
-  /**
-   * The tokens of `userId` (default: the actor's own), revoked and expired ones included.
-   * ForbiddenError when a non-admin asks for another user's.
-   */
-  list(actor: Principal, options?: ListOptions & { userId?: string }): Promise<Page<AccessToken>>;
-  /**
-   * Revokes a token and returns its record; revoking twice keeps the first time. NotFoundError
-   * when it does not exist or belongs to someone else and the actor is not admin.
-   */
-  revoke(actor: Principal, id: string): Promise<AccessToken>;
+  /** Creates a token for user `userId`. ForbiddenError when the user is disabled or gone. */
+  create(userId: string, input: CreateAccessTokenInput): Promise<CreatedAccessToken>;
+  /** A token's record. NotFoundError when missing. */
+  get(id: string): Promise<AccessToken>;
+  /** The tokens of `userId`, revoked and expired ones included, newest first. */
+  list(options: ListOptions & { userId: string }): Promise<Page<AccessToken>>;
+  /** Revokes a token and returns its record; revoking twice keeps the first time. NotFoundError when missing. */
+  revoke(id: string): Promise<AccessToken>;
 }
 
 /** Builds the personal access token service on the given ports. */
 export function createAccessTokenService(context: ServiceContext): AccessTokenService {
   const { store, clock, ids } = context;
 
+  async function get(id: string): Promise<AccessToken> {
+    const token = await store.accessTokens.get(id);
+    if (!token) throw new NotFoundError('access token', id);
+    return token;
+  }
+
   return {
-    async create(actor, raw) {
+    async create(userId, raw) {
       const input = parseInput(createAccessTokenInputSchema, raw, 'access token');
-      // A leaked token must not be able to mint its own long-lived replacement: only a signed-in
-      // session (a JWT from a password login) creates tokens.
-      if (actor.via !== 'jwt')
-        throw new ForbiddenError('create access tokens from a signed-in session, not with a token');
-      const user = await store.users.get(actor.userId);
+      const user = await store.users.get(userId);
       if (!user || user.disabled) throw new ForbiddenError('a disabled user cannot create access tokens');
       const token = generateOpaqueToken(opaqueTokenPrefixes.accessToken);
       const now = clock.now();
@@ -92,19 +88,14 @@ export function createAccessTokenService(context: ServiceContext): AccessTokenSe
       return { token, record: await store.accessTokens.insert(record, await hashOpaqueToken(token)) };
     },
 
-    async list(actor, options = {}) {
-      const { userId = actor.userId, ...page } = options;
-      if (userId !== actor.userId && actor.role !== 'admin') {
-        throw new ForbiddenError("only an admin may list another user's access tokens");
-      }
-      return store.accessTokens.list({ ...page, userId });
+    get,
+
+    list(options) {
+      return store.accessTokens.list(options);
     },
 
-    async revoke(actor, id) {
-      const token = await store.accessTokens.get(id);
-      if (!token || (token.userId !== actor.userId && actor.role !== 'admin')) {
-        throw new NotFoundError('access token', id);
-      }
+    async revoke(id) {
+      await get(id);
       return store.accessTokens.revoke(id, new Date(clock.now()).toISOString());
     },
   };

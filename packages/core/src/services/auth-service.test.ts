@@ -250,6 +250,8 @@ describe('auth service', () => {
         username: 'ada',
         role: 'admin',
         via: 'jwt',
+        // The JWT's issue time, to the second.
+        authenticatedAt: new Date(Math.floor(Date.parse(start) / 1000) * 1000).toISOString(),
       });
       const other = await goosuke.users.create({ username: 'other-admin', password, role: 'admin' });
       await goosuke.users.setRole(ada.id, 'member');
@@ -296,8 +298,12 @@ describe('auth service', () => {
     it('accepts a live personal access token and records its use at most once a minute', async () => {
       const member = await goosuke.users.create({ username: 'ci-bot', password });
       const principal: Principal = { userId: member.id, username: 'ci-bot', role: 'member', via: 'jwt' };
-      const { token, record } = await goosuke.tokens.create(principal, { name: 'CI' });
-      expect(await goosuke.auth.authenticate(token)).toEqual({ ...principal, via: 'token' });
+      const { token, record } = await goosuke.as(principal).tokens.create({ name: 'CI' });
+      expect(await goosuke.auth.authenticate(token)).toEqual({
+        ...principal,
+        via: 'token',
+        authenticatedAt: record.createdAt,
+      });
       expect((await store.accessTokens.get(record.id))?.lastUsedAt).toBe(start);
       clock.advance(59_000);
       await goosuke.auth.authenticate(token);
@@ -310,12 +316,12 @@ describe('auth service', () => {
     it('refuses revoked and expired personal access tokens, and those of disabled users', async () => {
       const member = await goosuke.users.create({ username: 'ci-bot', password });
       const principal: Principal = { userId: member.id, username: 'ci-bot', role: 'member', via: 'jwt' };
-      const revoked = await goosuke.tokens.create(principal, { name: 'revoked' });
-      await goosuke.tokens.revoke(principal, revoked.record.id);
+      const revoked = await goosuke.as(principal).tokens.create({ name: 'revoked' });
+      await goosuke.as(principal).tokens.revoke(revoked.record.id);
       await expectUnauthorized(goosuke.auth.authenticate(revoked.token));
 
-      const shortLived = await goosuke.tokens.create(principal, { name: 'short', expiresInDays: 1 });
-      const kept = await goosuke.tokens.create(principal, { name: 'kept' });
+      const shortLived = await goosuke.as(principal).tokens.create({ name: 'short', expiresInDays: 1 });
+      const kept = await goosuke.as(principal).tokens.create({ name: 'kept' });
       clock.advance(86_400_000);
       await expectUnauthorized(goosuke.auth.authenticate(shortLived.token));
       expect((await goosuke.auth.authenticate(kept.token)).via).toBe('token');

@@ -97,8 +97,11 @@ export interface AuthService {
    * disabled user.
    */
   refresh(refreshToken: string): Promise<AuthTokens>;
-  /** Revokes the family of a refresh token (signs that session out). UnauthorizedError for an unknown token. */
-  logout(refreshToken: string): Promise<void>;
+  /**
+   * Revokes the family of a refresh token (signs that session out). UnauthorizedError for an
+   * unknown token, or one of another user than `options.userId` when it is given.
+   */
+  logout(refreshToken: string, options?: { userId?: string }): Promise<void>;
   /**
    * Who is calling, from the credential of an `Authorization: Bearer` header (without the
    * scheme): an access JWT, or a personal access token (`gsk_`) that is neither revoked nor
@@ -208,8 +211,14 @@ export function createAuthService(context: AuthServiceContext): AuthService {
     return jwt.sign({ sub: user.id, token_use: accessTokenUse }, { expiresInSeconds: accessTtl });
   }
 
-  function principalOf(user: User, via: Principal['via']): Principal {
-    return { userId: user.id, username: user.username, role: user.role, via };
+  function principalOf(user: User, via: Principal['via'], authenticatedAt?: string): Principal {
+    return {
+      userId: user.id,
+      username: user.username,
+      role: user.role,
+      via,
+      ...(authenticatedAt === undefined ? {} : { authenticatedAt }),
+    };
   }
 
   // Every authenticated request reads its user: reused while the store's change token holds.
@@ -237,13 +246,13 @@ export function createAuthService(context: AuthServiceContext): AuthService {
     if (record.lastUsedAt === null || now - Date.parse(record.lastUsedAt) >= lastUseResolutionMs) {
       await store.accessTokens.setLastUsedAt(record.id, new Date(now).toISOString());
     }
-    return principalOf(user, 'token');
+    return principalOf(user, 'token', record.createdAt);
   }
 
   async function authenticateJwt(token: string): Promise<Principal> {
     const claims = await jwt.verify(token);
     if (claims.token_use !== accessTokenUse) throw tokenError('not an access token');
-    return principalOf(await activeUser(claims.sub), 'jwt');
+    return principalOf(await activeUser(claims.sub), 'jwt', new Date(claims.iat * 1000).toISOString());
   }
 
   return {
@@ -298,12 +307,16 @@ export function createAuthService(context: AuthServiceContext): AuthService {
       return { accessToken: await accessTokenFor(outcome), ...next.tokens, user: outcome };
     },
 
-    async logout(refreshToken) {
+    async logout(refreshToken, options = {}) {
       if (!isOpaqueToken(refreshToken, opaqueTokenPrefixes.refreshToken)) {
         throw tokenError('not a refresh token');
       }
       const found = await store.refreshTokens.findByHash(await hashOpaqueToken(refreshToken));
       if (!found) throw tokenError('unknown refresh token');
+      // Answered like an unknown token: another user's sessions are neither confirmed nor ended.
+      if (options.userId !== undefined && found.userId !== options.userId) {
+        throw tokenError("another user's refresh token");
+      }
       await store.refreshTokens.revokeFamily(found.familyId, isoNow(clock));
     },
 
@@ -336,7 +349,11 @@ export function createAuthService(context: AuthServiceContext): AuthService {
       tickets.delete(ticket);
       if (entry === undefined) throw tokenError('unknown or used stream ticket');
       if (entry.expiresAt <= clock.now()) throw tokenError('expired stream ticket');
-      return principalOf(await activeUser(entry.principal.userId), entry.principal.via);
+      return principalOf(
+        await activeUser(entry.principal.userId),
+        entry.principal.via,
+        entry.principal.authenticatedAt,
+      );
     },
   };
 }

@@ -75,6 +75,8 @@ export interface TaskService {
   delete(id: string): Promise<void>;
   /** Appends a message to a task's conversation. NotFoundError for a missing task. */
   addMessage(taskId: string, input: AddMessageInput): Promise<Message>;
+  /** One message. NotFoundError when missing. */
+  getMessage(id: string): Promise<Message>;
   /** The conversation in order. NotFoundError for a missing task. */
   listMessages(taskId: string, options?: ListOptions): Promise<Page<Message>>;
   /**
@@ -195,6 +197,12 @@ export function createTaskService(context: ServiceContext): TaskService {
         await tx.tasks.update(taskId, { updatedAt: now });
         return message;
       });
+    },
+
+    async getMessage(id) {
+      const message = await store.messages.get(id);
+      if (message === null) throw new NotFoundError('message', id);
+      return message;
     },
 
     async listMessages(taskId, options) {

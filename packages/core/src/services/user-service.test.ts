@@ -167,7 +167,7 @@ describe('user service', () => {
       const root = await goosuke.users.create({ username: 'root', password, role: 'admin' });
       const ada = await goosuke.users.create({ username: 'ada', password, role: 'admin' });
       const session = await goosuke.auth.login({ username: 'ada', password });
-      const { record } = await goosuke.tokens.create(principalOf(ada), { name: 'ci' });
+      const { record } = await goosuke.as(principalOf(ada)).tokens.create({ name: 'ci' });
       const disabled = await goosuke.users.setDisabled(ada.id, true);
       expect(disabled.disabled).toBe(true);
       expect((await store.accessTokens.get(record.id))?.revokedAt).toBe('2026-04-01T08:00:00.000Z');

@@ -3,6 +3,15 @@
  * builders and the conformance suites every Store, JobQueue and GitBackend implementation runs.
  * This is the one core entry point that may import `vitest` and `node:` modules.
  */
+export { type ActorPolicyCase, actorPolicyCases, type PolicyOutcome } from './actor-policy-cases.ts';
+export {
+  createPolicyTargets,
+  createPolicyUsers,
+  type PolicyRole,
+  type PolicyTargets,
+  type PolicyUsers,
+  sessionOf,
+} from './actor-policy-fixture.ts';
 export {
   type CodeHostConformanceFactory,
   type CodeHostConformanceSubject,

@@ -1,0 +1,25 @@
+import { actionRoutes } from './action-routes.ts';
+import { authRoutes } from './auth-routes.ts';
+import { catalogRoutes } from './catalog-routes.ts';
+import { pullRequestRoutes } from './pull-request-routes.ts';
+import type { HttpRoute } from './route.ts';
+import { runRoutes } from './run-routes.ts';
+import { settingsRoutes } from './settings-routes.ts';
+import { systemRoutes } from './system-routes.ts';
+import { taskRoutes } from './task-routes.ts';
+import { templateRoutes } from './template-routes.ts';
+import { userRoutes } from './user-routes.ts';
+
+/** Every route of the API, in document order (by tag). */
+export const httpRoutes: readonly HttpRoute[] = [
+  ...systemRoutes,
+  ...authRoutes,
+  ...userRoutes,
+  ...catalogRoutes,
+  ...taskRoutes,
+  ...runRoutes,
+  ...pullRequestRoutes,
+  ...settingsRoutes,
+  ...templateRoutes,
+  ...actionRoutes,
+];

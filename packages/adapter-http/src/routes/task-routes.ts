@@ -1,0 +1,85 @@
+import {
+  actorAddMessageInputSchema,
+  actorCreateTaskInputSchema,
+  idSchema,
+  messageSchema,
+  runSchema,
+  taskSchema,
+} from '@goosuke/core';
+import { z } from 'zod';
+import { type HttpRoute, idParams, pageOf, pageQuery, route } from './route.ts';
+
+/** The request body of `POST /tasks`: the author is the caller, never a field. */
+export const createTaskBodySchema = actorCreateTaskInputSchema;
+/** The request body of `POST /tasks/{id}/messages`. */
+export const addMessageBodySchema = actorAddMessageInputSchema;
+
+/** A task with its conversation and runs. */
+export const taskDetailSchema = z
+  .object({ task: taskSchema, messages: z.array(messageSchema), runs: z.array(runSchema) })
+  .meta({ id: 'TaskDetail' });
+
+/** Tasks (conversations): a member's own, every one for admins. */
+export const taskRoutes: readonly HttpRoute[] = [
+  route({
+    operationId: 'listTasks',
+    method: 'get',
+    path: '/tasks',
+    summary: "List tasks (a member's own; an admin's all)",
+    tag: 'tasks',
+    operation: 'tasks.list',
+    query: z.object({ ...pageQuery, repoId: idSchema.optional() }),
+    status: 200,
+    response: pageOf(taskSchema, 'TaskPage'),
+    handle: ({ actor, query }) => actor.tasks.list(query),
+  }),
+  route({
+    operationId: 'createTask',
+    method: 'post',
+    path: '/tasks',
+    summary: 'Create a task, with its first message when given',
+    tag: 'tasks',
+    operation: 'tasks.create',
+    body: createTaskBodySchema,
+    status: 201,
+    response: z.object({ task: taskSchema, messages: z.array(messageSchema) }).meta({ id: 'CreatedTask' }),
+    handle: ({ actor, body }) => actor.tasks.create(body),
+  }),
+  route({
+    operationId: 'getTask',
+    method: 'get',
+    path: '/tasks/{id}',
+    summary: 'Get a task with its messages and runs',
+    tag: 'tasks',
+    operation: 'tasks.getDetail',
+    params: idParams,
+    status: 200,
+    response: taskDetailSchema,
+    handle: ({ actor, params }) => actor.tasks.getDetail(params.id),
+  }),
+  route({
+    operationId: 'archiveTask',
+    method: 'post',
+    path: '/tasks/{id}/archive',
+    summary: 'Archive a task',
+    tag: 'tasks',
+    operation: 'tasks.setArchived',
+    params: idParams,
+    status: 200,
+    response: taskSchema,
+    handle: ({ actor, params }) => actor.tasks.setArchived(params.id, true),
+  }),
+  route({
+    operationId: 'addMessage',
+    method: 'post',
+    path: '/tasks/{id}/messages',
+    summary: 'Add a user message to a task without starting runs',
+    tag: 'tasks',
+    operation: 'tasks.addMessage',
+    params: idParams,
+    body: addMessageBodySchema,
+    status: 201,
+    response: messageSchema,
+    handle: ({ actor, params, body }) => actor.tasks.addMessage(params.id, body),
+  }),
+];

@@ -1,0 +1,67 @@
+import { createTemplateInputSchema, templateSchema, updateTemplateInputSchema } from '@goosuke/core';
+import { z } from 'zod';
+import { type HttpRoute, idParams, pageOf, pageQuery, route } from './route.ts';
+
+/** Templates: prompts with typed parameters (admins). */
+export const templateRoutes: readonly HttpRoute[] = [
+  route({
+    operationId: 'listTemplates',
+    method: 'get',
+    path: '/templates',
+    summary: 'List templates',
+    tag: 'templates',
+    operation: 'templates.list',
+    query: z.object(pageQuery),
+    status: 200,
+    response: pageOf(templateSchema, 'TemplatePage'),
+    handle: ({ actor, query }) => actor.templates.list(query),
+  }),
+  route({
+    operationId: 'createTemplate',
+    method: 'post',
+    path: '/templates',
+    summary: 'Create a template (prompt with typed {{parameters}}, default models, output kind)',
+    tag: 'templates',
+    operation: 'templates.create',
+    body: createTemplateInputSchema,
+    status: 201,
+    response: templateSchema,
+    handle: ({ actor, body }) => actor.templates.create(body),
+  }),
+  route({
+    operationId: 'getTemplate',
+    method: 'get',
+    path: '/templates/{id}',
+    summary: 'A template',
+    tag: 'templates',
+    operation: 'templates.get',
+    params: idParams,
+    status: 200,
+    response: templateSchema,
+    handle: ({ actor, params }) => actor.templates.get(params.id),
+  }),
+  route({
+    operationId: 'updateTemplate',
+    method: 'patch',
+    path: '/templates/{id}',
+    summary: 'Change a template',
+    tag: 'templates',
+    operation: 'templates.update',
+    params: idParams,
+    body: updateTemplateInputSchema,
+    status: 200,
+    response: templateSchema,
+    handle: ({ actor, params, body }) => actor.templates.update(params.id, body),
+  }),
+  route({
+    operationId: 'deleteTemplate',
+    method: 'delete',
+    path: '/templates/{id}',
+    summary: 'Delete a template no action uses',
+    tag: 'templates',
+    operation: 'templates.delete',
+    params: idParams,
+    status: 204,
+    handle: ({ actor, params }) => actor.templates.delete(params.id),
+  }),
+];

@@ -1,0 +1,59 @@
+import { type ActingUser, type ActorOperation, assertActive, authorize } from '../auth/access-policy.ts';
+import type { Principal, User } from '../domain/index.ts';
+import type { Store } from '../ports/store.ts';
+import { createReadCache } from '../services/read-cache.ts';
+
+/**
+ * Who `goosuke.as(actor)` acts for: a {@link User} as `goosuke.users.create`/`get` return it
+ * (trusted server-side code acting for that user), or a {@link Principal} as authentication
+ * returns it (what the adapters hold: the user and how they authenticated). Either way the
+ * user's role and disabled flag are read again from the store at every call.
+ */
+export type Actor = User | Principal;
+
+/** How many users the actor lookups keep for reuse (see createReadCache). */
+const userCacheSize = 1_024;
+
+/** Whether `actor` is a Principal (authentication's view) rather than a stored User. */
+function isPrincipal(actor: Actor): actor is Principal {
+  return typeof (actor as Principal).userId === 'string' && typeof (actor as Principal).via === 'string';
+}
+
+/**
+ * Runs operations as an actor: each call reads the actor's user again (reused while the store's
+ * change token holds), refuses a deleted or disabled user, applies the operation's role rule,
+ * then hands the acting user to the work.
+ */
+export interface ActorRunner {
+  /** Resolves the actor, checks `operation`'s role rule, then runs `work` as them. */
+  run<T>(operation: ActorOperation, work: (acting: ActingUser) => Promise<T>): Promise<T>;
+}
+
+/** Resolves actors against `store`; one per Goosuke, shared by every `as()` facade it makes. */
+export function createActorResolver(store: Store): (actor: Actor) => ActorRunner {
+  const users = createReadCache<User>(userCacheSize);
+
+  async function activeUser(userId: string): Promise<User> {
+    const token = await store.changeToken();
+    let user = users.get(userId, token) ?? null;
+    if (user === null) {
+      user = await store.users.get(userId);
+      if (user !== null) users.set(userId, token, user);
+    }
+    assertActive(user, userId);
+    return user;
+  }
+
+  return (actor) => {
+    const userId = isPrincipal(actor) ? actor.userId : actor.id;
+    const via = isPrincipal(actor) ? actor.via : 'trusted';
+    const authenticatedAt = isPrincipal(actor) ? (actor.authenticatedAt ?? null) : null;
+    return {
+      async run(operation, work) {
+        const acting: ActingUser = { user: await activeUser(userId), via, authenticatedAt };
+        authorize(acting, operation);
+        return work(acting);
+      },
+    };
+  };
+}
