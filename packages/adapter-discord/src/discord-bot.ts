@@ -3,6 +3,8 @@ import {
   collectPages,
   type DiscordGuildConfig,
   type DiscordReactionTriggerConfig,
+  emojiKey,
+  emojiMatches,
   formatConversation,
   type Goosuke,
   GoosukeError,
@@ -41,7 +43,7 @@ import {
   type ConversationRange,
   collectConversation,
 } from './collect-conversation.ts';
-import { emojiKey, emojiMatches } from './emoji.ts';
+
 import { clip, followRuns, noMentions, type ReplySurface } from './reply-surface.ts';
 import { commandName, goosukeCommand, messageIdOf, parseIdList, parseParams } from './slash-commands.ts';
 

@@ -11,7 +11,6 @@ export {
   type DiscordBotOptions,
   defaultSummaryActionName,
 } from './discord-bot.ts';
-export { emojiKey, emojiMatches } from './emoji.ts';
 export {
   type FollowRunsOptions,
   failureSentence,
