@@ -9,7 +9,6 @@ export {
   createDiscordClient,
   type DiscordBot,
   type DiscordBotOptions,
-  defaultSummaryActionName,
 } from './discord-bot.ts';
 export {
   type FollowRunsOptions,

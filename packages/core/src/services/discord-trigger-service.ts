@@ -30,6 +30,7 @@ import {
   summarizeWindow,
   templateTakes,
 } from '../triggers/discord-routing.ts';
+import { maximumTextParameterLength } from '../triggers/render-template.ts';
 import type { ActionService } from './action-service.ts';
 import type { DiscordGuildService } from './discord-service.ts';
 import type { ModelProfileService } from './model-profile-service.ts';
@@ -100,7 +101,7 @@ export type DiscordRouteInput = z.input<typeof discordRouteInputSchema>;
 const conversationMessageSchema = z
   .object({
     author: z.string().max(200),
-    text: z.string().max(20_000),
+    text: z.string().max(maximumTextParameterLength),
     at: z.string().max(40).optional(),
     replyTo: z.string().max(200).optional(),
   })
@@ -112,7 +113,7 @@ export const discordTriggerInputSchema = discordRouteInputSchema
     /** The messages of the window `route` gave, oldest first. */
     conversation: z.array(conversationMessageSchema).max(1000).optional(),
     /** The reacted message's text (for templates that take `message`). */
-    message: z.string().max(20_000).optional(),
+    message: z.string().max(maximumTextParameterLength).optional(),
     /** Values the member gave (`/goosuke run params:` or its form). */
     parameters: z.record(z.string(), z.string()).default({}),
     /** Makes a redelivered event return the first delivery's task (e.g. `discord:interaction:<id>`). */
