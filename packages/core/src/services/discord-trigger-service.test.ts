@@ -12,6 +12,7 @@ import {
   createSequentialIdGenerator,
   type MemoryJobQueue,
 } from '../testing/index.ts';
+import type { DiscordGuildConfigInput } from '../triggers/discord-guild-config.ts';
 import type { DiscordRoute, DiscordTriggerOutcome } from '../triggers/discord-outcome.ts';
 import type {
   DiscordMemberInput,
@@ -284,7 +285,12 @@ describe('goosuke.discord triggers', () => {
       summarize: { kind: 'summarize' },
       command: { kind: 'command', name: 'report' },
     } as const;
-    const settings = [
+    const settings: Array<{
+      setting: string;
+      config: DiscordGuildConfigInput;
+      roles: string[];
+      reason: 'disabled' | 'channel' | 'role' | null;
+    }> = [
       { setting: 'nothing configured', config: {}, roles: [MEMBER_ROLE], reason: null },
       { setting: 'Goosuke turned off', config: { enabled: false }, roles: [MEMBER_ROLE], reason: 'disabled' },
       {
@@ -312,7 +318,7 @@ describe('goosuke.discord triggers', () => {
         roles: [],
         reason: 'disabled',
       },
-    ] as const;
+    ];
     const texts = {
       disabled: 'Goosuke is turned off in this server.',
       channel: 'Goosuke does not work in this channel.',
@@ -330,7 +336,7 @@ describe('goosuke.discord triggers', () => {
       });
       await goosuke.actions.create({ name: 'report', template: report.id, trigger: 'discord-command' });
       await goosuke.discord.setGuildConfig(GUILD, config);
-      const outcome = await route({ request, member: member([...roles], 'Bobby') });
+      const outcome = await route({ request, member: member(roles, 'Bobby') });
       if (reason === null) expect(outcome.kind).toBe('routed');
       else if (path !== 'reaction') {
         expect(outcome).toEqual({ kind: 'refused', reason, message: texts[reason], quiet: false });

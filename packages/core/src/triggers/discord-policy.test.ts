@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildAction } from '../testing/index.ts';
-import { type DiscordGuildConfig, defaultDiscordGuildConfig } from './discord-guild-config.ts';
+import { defaultDiscordGuildConfig } from './discord-guild-config.ts';
 import {
   channelsAdmit,
   type DiscordActionLimits,
@@ -25,7 +25,7 @@ const inThread: DiscordPlace = { guildId: GUILD, channelId: THREAD, parentId: CH
 
 /** Evaluates, counting how often the member's roles were looked up. */
 async function evaluate(
-  config: Partial<DiscordGuildConfig>,
+  config: { enabled?: boolean; channelIds?: readonly string[]; roleIds?: readonly string[] },
   limits: Partial<DiscordActionLimits>,
   roles: readonly string[],
   place: DiscordPlace = inChannel,

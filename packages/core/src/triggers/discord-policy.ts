@@ -89,7 +89,8 @@ export type DiscordPolicyVerdict = { allowed: true } | { allowed: false; reason:
 
 /** Input of {@link evaluateDiscordPolicy}. */
 export interface DiscordPolicyInput {
-  config: Pick<DiscordGuildConfig, 'enabled' | 'channelIds' | 'roleIds'>;
+  /** The guild's settings (a {@link DiscordGuildConfig} will do). */
+  config: { enabled: boolean; channelIds: readonly string[]; roleIds: readonly string[] };
   place: DiscordPlace;
   /** The limits of the action asked for ({@link noDiscordActionLimits} when none was found). */
   limits: DiscordActionLimits;

@@ -22,7 +22,7 @@ const thread: DiscordPlace = { guildId: GUILD, channelId: THREAD, parentId: CHAN
 const pencil = { name: '✏️', id: null };
 const hour = 3_600_000;
 
-const reaction = (name: string, config: Record<string, unknown> = {}): Action =>
+const reaction = (name: string, config: Action['config'] = {}): Action =>
   buildAction({ name, trigger: 'discord-reaction', config });
 
 describe('pickReactionAction', () => {
