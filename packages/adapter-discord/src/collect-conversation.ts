@@ -1,6 +1,6 @@
 import type { ConversationMessage } from '@goosuke/core';
+import { emojiMatches } from '@goosuke/core';
 import type { Collection, Message, TextBasedChannel } from 'discord.js';
-import { emojiMatches } from './emoji.ts';
 
 /** The most messages one summary collects, whatever the request or configuration says. */
 export const maximumCollectedMessages = 500;

@@ -9,9 +9,7 @@ export {
   createDiscordClient,
   type DiscordBot,
   type DiscordBotOptions,
-  defaultSummaryActionName,
 } from './discord-bot.ts';
-export { emojiKey, emojiMatches } from './emoji.ts';
 export {
   type FollowRunsOptions,
   failureSentence,

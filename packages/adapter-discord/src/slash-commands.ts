@@ -1,4 +1,4 @@
-import { InvalidInputError } from '@goosuke/core';
+import { InvalidInputError, maximumDiscordSummarizeLast } from '@goosuke/core';
 import {
   ApplicationCommandOptionType,
   type RESTPostAPIChatInputApplicationCommandsJSONBody,
@@ -7,8 +7,8 @@ import {
 /** The name of the bot's one slash command; its subcommands do the work. */
 export const commandName = 'goosuke';
 
-/** The most messages `/goosuke summarize last:` takes. */
-export const maximumSummarizeLast = 500;
+/** The most messages `/goosuke summarize last:` takes: Goosuke's limit, so Discord checks it first. */
+export const maximumSummarizeLast = maximumDiscordSummarizeLast;
 
 /**
  * `/goosuke summarize|run|status|config`, as registered with Discord. `config` is for members

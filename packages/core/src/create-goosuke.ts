@@ -102,7 +102,10 @@ export interface Goosuke {
   readonly templates: TemplateService;
   /** Actions: triggers (HTTP, webhooks, Discord, schedules) bound to templates. */
   readonly actions: ActionService;
-  /** The Discord bot's per-guild configuration and daily run counts. */
+  /**
+   * Discord: per-guild configuration and daily run counts, and Discord triggers (routing, policy,
+   * daily cap, starting tasks) for the bot.
+   */
   readonly discord: DiscordService;
   /**
    * Starts firing `schedule` actions in this process (see {@link startActionScheduler}); stopped
@@ -250,7 +253,7 @@ export function createGoosuke(dependencies: GoosukeDependencies): Goosuke {
     runs,
     templates,
     actions,
-    discord: createDiscordService(context),
+    discord: createDiscordService({ ...context, actions, templates, models }),
     users,
     auth,
     tokens: createAccessTokenService(context),

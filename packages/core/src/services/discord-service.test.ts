@@ -9,12 +9,8 @@ import {
   createSequentialIdGenerator,
   type FixedClock,
 } from '../testing/index.ts';
-import {
-  createDiscordService,
-  type DiscordService,
-  defaultDiscordDailyRunCap,
-  defaultDiscordGuildConfig,
-} from './discord-service.ts';
+import { defaultDiscordDailyRunCap, defaultDiscordGuildConfig } from '../triggers/discord-guild-config.ts';
+import { createDiscordGuildService, type DiscordGuildService } from './discord-service.ts';
 
 const guildId = '123456789012345678';
 const otherGuildId = '987654321098765432';
@@ -28,12 +24,12 @@ async function invalid(promise: Promise<unknown>): Promise<InvalidInputError> {
 describe('the Discord service', () => {
   let store: Store;
   let clock: FixedClock;
-  let discord: DiscordService;
+  let discord: DiscordGuildService;
 
   beforeEach(async () => {
     store = createMemoryStore();
     clock = createFixedClock('2026-01-02T22:00:00.000Z');
-    discord = createDiscordService({
+    discord = createDiscordGuildService({
       store,
       secretBox: await createWebCryptoSecretBox({ secret: 'secret-box-key-for-discord-tests-0123456' }),
       clock,

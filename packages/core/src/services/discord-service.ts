@@ -1,65 +1,22 @@
-import { z } from 'zod';
 import { InvalidInputError } from '../errors/index.ts';
 import { isoNow } from '../ports/clock.ts';
 import { discordIdSchema } from '../triggers/action-config.ts';
+import {
+  type DiscordGuildConfig,
+  type DiscordGuildConfigInput,
+  defaultDiscordGuildConfig,
+  discordGuildConfigInputSchema,
+  discordGuildConfigSchema,
+} from '../triggers/discord-guild-config.ts';
+import {
+  createDiscordTriggerService,
+  type DiscordTriggerService,
+  type DiscordTriggerServiceContext,
+} from './discord-trigger-service.ts';
 import { parseInput } from './parse-input.ts';
 import type { ServiceContext } from './service-context.ts';
 
-/** The default per-guild cap on runs started from Discord per day (UTC). */
-export const defaultDiscordDailyRunCap = 50;
-
-/**
- * How the Discord bot behaves in one guild. Empty `channelIds` and `roleIds` mean no limit:
- * with nothing configured the pencil reaction works in every channel the bot can read, for
- * everyone. `emojiActions` maps further emoji to actions (by name) besides the reaction
- * actions' own emoji. `dailyRunCap` bounds runs started from this guild per UTC day, so that a
- * busy guild cannot spend the operator's keys without limit.
- */
-export const discordGuildConfigSchema = z
-  .object({
-    enabled: z.boolean(),
-    channelIds: z.array(discordIdSchema).max(200),
-    roleIds: z.array(discordIdSchema).max(100),
-    emojiActions: z.record(z.string().min(1).max(100), z.string().min(1).max(200)),
-    language: z.enum(['ja', 'en', 'auto']),
-    dailyRunCap: z.number().int().min(0).max(100_000),
-    /** How far back a summary reaches when no earlier pencil-marked message ends it. */
-    summaryWindow: z
-      .object({
-        messages: z.number().int().min(1).max(500),
-        hours: z
-          .number()
-          .int()
-          .min(1)
-          .max(24 * 30),
-      })
-      .strict(),
-  })
-  .strict()
-  .meta({ id: 'DiscordGuildConfig' });
-/** A guild's Discord bot configuration. */
-export type DiscordGuildConfig = z.infer<typeof discordGuildConfigSchema>;
-
-/** Input of {@link DiscordService.setGuildConfig}: the fields to change. */
-export const discordGuildConfigInputSchema = discordGuildConfigSchema
-  .partial()
-  .strict()
-  .meta({ id: 'DiscordGuildConfigInput' });
-/** Input to change a guild's configuration. */
-export type DiscordGuildConfigInput = z.input<typeof discordGuildConfigInputSchema>;
-
-/** The configuration of a guild nobody configured. */
-export const defaultDiscordGuildConfig: DiscordGuildConfig = Object.freeze({
-  enabled: true,
-  channelIds: [],
-  roleIds: [],
-  emojiActions: {},
-  language: 'auto',
-  dailyRunCap: defaultDiscordDailyRunCap,
-  summaryWindow: { messages: 200, hours: 24 },
-}) as DiscordGuildConfig;
-
-/** What {@link DiscordService.consumeDailyRun} decided. */
+/** What {@link DiscordGuildService.consumeDailyRun} decided. */
 export interface DailyRunAllowance {
   allowed: boolean;
   /** Runs counted today, this one included when allowed. */
@@ -68,7 +25,7 @@ export interface DailyRunAllowance {
 }
 
 /** The Discord bot's stored state: per-guild configuration and daily run counts. */
-export interface DiscordService {
+export interface DiscordGuildService {
   /** The guild's configuration, defaults filled in (the default one when none is stored). */
   getGuildConfig(guildId: string): Promise<DiscordGuildConfig>;
   /** Changes the given fields and returns the whole configuration. InvalidInputError for bad values. */
@@ -93,8 +50,23 @@ const configKey = (guildId: string) => `discord.guilds.${guildId}.config`;
 const usageKey = (guildId: string, day: string) => `discord.guilds.${guildId}.runs.${day}`;
 const configKeyPattern = /^discord\.guilds\.(\d{1,20})\.config$/;
 
-/** Builds the Discord service on the store's settings. */
-export function createDiscordService(context: ServiceContext): DiscordService {
+/**
+ * Discord in core: the guilds' stored settings and daily run counts, and Discord as a trigger
+ * source (routing, policy, daily cap, starting tasks); the bot only speaks discord.js.
+ */
+export interface DiscordService extends DiscordGuildService, DiscordTriggerService {}
+
+/** What the Discord service is built from: the common context and the services triggering uses. */
+export interface DiscordServiceContext extends ServiceContext, Omit<DiscordTriggerServiceContext, 'guilds'> {}
+
+/** Builds the Discord service: guild settings on the store's settings, triggers on the other services. */
+export function createDiscordService(context: DiscordServiceContext): DiscordService {
+  const guilds = createDiscordGuildService(context);
+  return { ...guilds, ...createDiscordTriggerService({ ...context, guilds }) };
+}
+
+/** Builds the guild settings and daily counts on the store's settings. */
+export function createDiscordGuildService(context: ServiceContext): DiscordGuildService {
   const { store, clock } = context;
 
   const guild = (guildId: string): string => parseInput(discordIdSchema, guildId, 'guild id');

@@ -54,16 +54,30 @@ export {
   streamTicketTtlSeconds,
 } from './auth-service.ts';
 export {
+  createDiscordGuildService,
   createDiscordService,
   type DailyRunAllowance,
-  type DiscordGuildConfig,
-  type DiscordGuildConfigInput,
+  type DiscordGuildService,
   type DiscordService,
-  defaultDiscordDailyRunCap,
-  defaultDiscordGuildConfig,
-  discordGuildConfigInputSchema,
-  discordGuildConfigSchema,
+  type DiscordServiceContext,
 } from './discord-service.ts';
+export {
+  createDiscordTriggerService,
+  type DiscordConfigureInput,
+  type DiscordConfigureOutcome,
+  type DiscordMemberInput,
+  type DiscordRequest,
+  type DiscordRouteInput,
+  type DiscordTriggerInput,
+  type DiscordTriggerService,
+  type DiscordTriggerServiceContext,
+  defaultDiscordSummaryActionName,
+  discordConfigureInputSchema,
+  discordRequestSchema,
+  discordRouteInputSchema,
+  discordTriggerInputSchema,
+  maximumDiscordSummarizeLast,
+} from './discord-trigger-service.ts';
 export {
   createGitHubService,
   type GitHubConfigInput,

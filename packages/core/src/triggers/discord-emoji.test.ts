@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { emojiKey, emojiMatches } from './emoji.ts';
+import { emojiKey, emojiMatches } from './discord-emoji.ts';
 
 describe('emojiKey', () => {
   it('strips the variation selectors U+FE0F and U+FE0E (and surrounding spaces)', () => {
