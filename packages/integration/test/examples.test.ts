@@ -174,6 +174,30 @@ describe('examples (these need the built packages: `npm run build`; the root `np
   );
 
   it.skipIf(!built)(
+    "actor-scoped/run.ts: alice's task is invisible to bob, visible to alice and the admin, in the SDK and over HTTP",
+    async () => {
+      const result = await run(process.execPath, [path.join(root, 'examples', 'actor-scoped', 'run.ts')], {
+        cwd: scratch.dir,
+        env: environment(),
+      });
+      expect(result.code, result.stderr).toBe(0);
+      for (const line of [
+        'ok    bob: the task is not found',
+        "ok    bob: the task is absent from bob's list",
+        'ok    alice: sees her task',
+        'ok    admin: sees the task',
+        'ok    HTTP bob: GET /tasks/{id} is 404',
+        'ok    HTTP alice: GET /tasks/{id} is 200',
+        'ok    HTTP admin: GET /tasks/{id} is 200',
+      ]) {
+        expect(result.stdout).toContain(line);
+      }
+      expect(result.stdout).not.toContain('FAIL');
+      expect(result.stdout.trimEnd().endsWith('every check held')).toBe(true);
+    },
+  );
+
+  it.skipIf(!built)(
     'multi-model/run.ts works without any Goosuke configuration, on a throwaway data directory',
     async () => {
       openai.respond({ kind: 'reply', text: openaiReply });
