@@ -297,6 +297,17 @@ describe('errors', () => {
 });
 
 describe('clients and the environment', () => {
+  it('retries twice by default', async () => {
+    const failure = fakeAnthropicError(500, { headers: { 'retry-after-ms': '1' } });
+    fake.respond(failure, failure, failure, fakeAnthropicText('unused'));
+    await rejection(
+      createAnthropicProvider({ apiKey, baseUrl: fake.url })('claude-sonnet-4-6').generate({
+        messages: [{ role: 'user', content: 'x' }],
+      }),
+    );
+    expect(fake.requests).toHaveLength(3);
+  });
+
   it('shares one SDK client per base URL and key', () => {
     clearAnthropicClientCache();
     createAnthropicProvider({ apiKey, baseUrl: fake.url });

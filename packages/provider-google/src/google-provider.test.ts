@@ -367,6 +367,13 @@ describe('createGoogleProvider: errors and retries', () => {
 });
 
 describe('createGoogleProvider: clients, transport and environment', () => {
+  it('retries twice by default', async () => {
+    const failure = { kind: 'error' as const, status: 500, headers: { 'retry-after': '0.001' } };
+    fake.respond(failure, failure, failure);
+    await rejection(model().generate({ messages: [{ role: 'user', content: 'x' }] }));
+    expect(fake.requests).toHaveLength(3);
+  });
+
   it('shares one SDK client per base URL and key', async () => {
     clearGoogleClientCache();
     fake.respond({ kind: 'reply', text: 'a' }, { kind: 'reply', text: 'b' }, { kind: 'reply', text: 'c' });

@@ -294,6 +294,13 @@ describe('openai-compatible servers', () => {
 });
 
 describe('configuration', () => {
+  it('retries twice by default', async () => {
+    const failure = { kind: 'error' as const, status: 500, headers: { 'retry-after-ms': '1' } };
+    fake.respond(failure, failure, failure, { kind: 'reply', text: 'unused' });
+    await rejection(provider()('gpt-4o').generate({ messages: [{ role: 'user', content: 'x' }] }));
+    expect(fake.requests).toHaveLength(3);
+  });
+
   it('never lets the SDK read its environment variables', async () => {
     process.env.OPENAI_BASE_URL = 'http://127.0.0.1:9/v1';
     process.env.OPENAI_ORG_ID = 'org-from-env';
