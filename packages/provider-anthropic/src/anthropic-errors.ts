@@ -36,7 +36,7 @@ const maxDetailLength = 300;
  * Turns anything the Anthropic SDK threw into a GoosukeError: `canceled` when the caller
  * aborted; otherwise a ProviderError with the HTTP status (null for network failures and
  * timeouts), `retryAfterMs` from the `retry-after-ms` / `retry-after` headers, and a one-line
- * message naming the provider and what to do, with the key redacted. 401/403 are never
+ * message naming the provider and what to do, the key redacted from it and from the cause. 401/403 are never
  * retryable; 429, 5xx and 529 (overloaded) are. GoosukeErrors pass through unchanged.
  */
 export function toAnthropicProviderError(error: unknown, context: AnthropicErrorContext): GoosukeError {
@@ -49,7 +49,7 @@ export function toAnthropicProviderError(error: unknown, context: AnthropicError
     return new ProviderError(
       anthropicProviderName,
       `Anthropic did not answer within the ${context.timeoutMs} ms timeout; retry, or raise timeoutMs`,
-      { status: null, retryable: true, cause: error },
+      { status: null, retryable: true, cause: error, secrets: [context.apiKey] },
     );
   }
   if (error instanceof APIConnectionError) {
@@ -58,7 +58,7 @@ export function toAnthropicProviderError(error: unknown, context: AnthropicError
       redact(
         `Anthropic could not be reached at ${context.baseUrl}: ${describeNetworkError(error)}; check the network or baseUrl`,
       ),
-      { status: null, retryable: true, cause: error },
+      { status: null, retryable: true, cause: error, secrets: [context.apiKey] },
     );
   }
   if (!(error instanceof APIError)) {
@@ -67,6 +67,7 @@ export function toAnthropicProviderError(error: unknown, context: AnthropicError
       status: null,
       retryable: false,
       cause: error,
+      secrets: [context.apiKey],
     });
   }
 
@@ -76,7 +77,7 @@ export function toAnthropicProviderError(error: unknown, context: AnthropicError
   const label = [status, type].filter((part) => part !== null && part !== undefined).join(' ');
   const detail = truncate(body.message ?? error.apiMessage ?? error.message);
   const retryAfterMs = parseRetryAfter(error.headers);
-  const options = { status, retryAfterMs, cause: error };
+  const options = { status, retryAfterMs, cause: error, secrets: [context.apiKey] };
 
   if (status === 401 || status === 403) {
     return new ProviderError(

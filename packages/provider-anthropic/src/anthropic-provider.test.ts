@@ -1,11 +1,4 @@
-import { createServer } from 'node:net';
-import {
-  type GenerationDelta,
-  GoosukeError,
-  type LanguageModel,
-  ProviderError,
-  type ToolSpec,
-} from '@goosuke/core';
+import { type GenerationDelta, type LanguageModel, ProviderError, type ToolSpec } from '@goosuke/core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { anthropicClientCacheSize, clearAnthropicClientCache } from './anthropic-client-cache.ts';
 import { type AnthropicProviderOptions, createAnthropicProvider } from './anthropic-provider.ts';
@@ -17,6 +10,10 @@ import {
   isolateAnthropicEnvironment,
   startFakeAnthropicServer,
 } from './testing/index.ts';
+
+// The behaviours every LanguageModel shares (retries, timeouts, cancellation, redaction,
+// streams…) are checked by the conformance suite (anthropic-conformance.test.ts); this file
+// keeps the Messages API mapping, the clients and the environment.
 
 const apiKey = 'sk-ant-test-0123456789abcdef';
 const weatherTool: ToolSpec = {
@@ -64,16 +61,11 @@ async function rejection(promise: Promise<unknown>): Promise<unknown> {
 }
 
 describe('generate', () => {
-  it('returns text, usage and finish reason from the Messages API', async () => {
-    fake.respond(fakeAnthropicText('Hello there', { usage: { inputTokens: 12, outputTokens: 3 } }));
-    const generation = await model().generate({ messages: [{ role: 'user', content: 'Hi' }] });
-
-    expect(generation).toEqual({
-      text: 'Hello there',
-      toolCalls: [],
-      usage: { inputTokens: 12, outputTokens: 3, cachedInputTokens: 0 },
-      finishReason: 'stop',
-    });
+  it('posts to /v1/messages with the version header and the key, and a body without optional fields', async () => {
+    fake.respond(fakeAnthropicText('Hello there'));
+    const claude = model();
+    expect(claude).toMatchObject({ provider: 'anthropic', modelId: 'claude-sonnet-4-6' });
+    expect((await claude.generate({ messages: [{ role: 'user', content: 'Hi' }] })).text).toBe('Hello there');
     expect(fake.requests).toHaveLength(1);
     const request = fake.requests[0]!;
     expect(request.method).toBe('POST');
@@ -109,7 +101,7 @@ describe('generate', () => {
     ]);
   });
 
-  it('completes a tool round trip in Anthropic wire shapes', async () => {
+  it('sends tools and a tool round trip in Anthropic wire shapes', async () => {
     fake.respond(
       fakeAnthropicToolCalls([{ id: 'toolu_1', name: 'get_weather', input: { city: 'Paris' } }], {
         text: 'Let me check.',
@@ -120,14 +112,11 @@ describe('generate', () => {
     const messages = [{ role: 'user' as const, content: 'Weather in Paris?' }];
 
     const first = await claude.generate({ messages, tools: [weatherTool] });
-    expect(first.finishReason).toBe('tool-calls');
-    expect(first.text).toBe('Let me check.');
-    expect(first.toolCalls).toEqual([{ id: 'toolu_1', name: 'get_weather', arguments: { city: 'Paris' } }]);
     expect(fake.requests[0]!.body!.tools).toEqual([
       { name: 'get_weather', description: 'The weather in a city.', input_schema: weatherTool.inputSchema },
     ]);
 
-    const second = await claude.generate({
+    await claude.generate({
       tools: [weatherTool],
       messages: [
         ...messages,
@@ -135,7 +124,6 @@ describe('generate', () => {
         { role: 'tool', toolCallId: 'toolu_1', name: 'get_weather', content: '{"sky":"sunny"}' },
       ],
     });
-    expect(second).toMatchObject({ text: 'It is sunny in Paris.', finishReason: 'stop', toolCalls: [] });
     expect(fake.requests[1]!.body!.messages).toEqual([
       { role: 'user', content: 'Weather in Paris?' },
       {
@@ -190,37 +178,21 @@ describe('generate', () => {
     ]);
   });
 
-  it('reports cached input tokens and maps stop reasons', async () => {
+  it('maps the stop reasons the conformance suite does not script', async () => {
     fake.respond(
-      fakeAnthropicText('cut', {
-        stopReason: 'max_tokens',
-        usage: { inputTokens: 7, outputTokens: 9, cacheReadInputTokens: 100 },
-      }),
-      fakeAnthropicText('', { stopReason: 'refusal' }),
       fakeAnthropicText('halt', { stopReason: 'stop_sequence' }),
       fakeAnthropicText('paused', { stopReason: 'pause_turn' }),
       fakeAnthropicText('window', { stopReason: 'model_context_window_exceeded' }),
     );
     const claude = model();
     const ask = () => claude.generate({ messages: [{ role: 'user', content: 'x' }] });
-
-    const cut = await ask();
-    expect(cut.finishReason).toBe('length');
-    expect(cut.usage).toEqual({ inputTokens: 107, outputTokens: 9, cachedInputTokens: 100 });
-    const refused = await ask();
-    expect(refused).toMatchObject({ text: '', finishReason: 'content-filter' });
     expect((await ask()).finishReason).toBe('stop');
     expect((await ask()).finishReason).toBe('other');
     expect((await ask()).finishReason).toBe('length');
   });
 
   it('sends max_tokens: the capability by default, the caller value capped at it', async () => {
-    fake.respond(
-      fakeAnthropicText('a'),
-      fakeAnthropicText('b'),
-      fakeAnthropicText('c'),
-      fakeAnthropicText('d'),
-    );
+    fake.respond(fakeAnthropicText('a'), fakeAnthropicText('b'), fakeAnthropicText('c'));
     const claude = model();
     const messages = [{ role: 'user' as const, content: 'x' }];
     expect(claude.capabilities.maxOutputTokens).toBe(64_000);
@@ -229,39 +201,9 @@ describe('generate', () => {
     await claude.generate({ messages });
     await claude.generate({ messages, maxOutputTokens: 500 });
     await claude.generate({ messages, maxOutputTokens: 1_000_000 });
-    const small = createAnthropicProvider({ apiKey, baseUrl: fake.url })('claude-sonnet-4-6', {
-      capabilities: { maxOutputTokens: 1_000 },
-    });
-    await small.generate({ messages, maxOutputTokens: 4_000 });
 
-    expect(fake.requests.map((request) => request.body?.max_tokens)).toEqual([64_000, 500, 64_000, 1_000]);
+    expect(fake.requests.map((request) => request.body?.max_tokens)).toEqual([64_000, 500, 64_000]);
     expect(fake.requests.every((request) => !('max_completion_tokens' in request.body!))).toBe(true);
-  });
-
-  it('sends temperature only when the model supports it', async () => {
-    fake.respond(fakeAnthropicText('a'), fakeAnthropicText('b'));
-    const provider = createAnthropicProvider({ apiKey, baseUrl: fake.url });
-    await provider('claude-sonnet-4-6').generate({
-      messages: [{ role: 'user', content: 'x' }],
-      temperature: 0.2,
-    });
-    await provider('claude-sonnet-4-6', { capabilities: { supportsTemperature: false } }).generate({
-      messages: [{ role: 'user', content: 'x' }],
-      temperature: 0.2,
-    });
-    expect(fake.requests[0]!.body!.temperature).toBe(0.2);
-    expect(fake.requests[1]!.body).not.toHaveProperty('temperature');
-  });
-
-  it('turns tool arguments that are not a JSON object into a ProviderError', async () => {
-    fake.respond(
-      fakeAnthropicToolCalls([{ name: 'get_weather', input: {} }], { rawToolInput: { 0: '{"city": "Par' } }),
-    );
-    const error = await rejection(
-      model().generate({ messages: [{ role: 'user', content: 'x' }], tools: [weatherTool] }),
-    );
-    expect(error).toBeInstanceOf(ProviderError);
-    expect((error as ProviderError).message).toContain('get_weather');
   });
 
   it('resolves capabilities from the table and the overrides', () => {
@@ -281,235 +223,62 @@ describe('generate', () => {
 });
 
 describe('stream', () => {
-  it('streams text deltas and ends with exactly one finish delta', async () => {
-    fake.respond(
-      fakeAnthropicText('Hello streaming world', {
-        chunkSize: 5,
-        usage: { inputTokens: 4, outputTokens: 6, cacheReadInputTokens: 2 },
-      }),
-    );
+  it('asks for a stream with the same body', async () => {
+    fake.respond(fakeAnthropicText('Hello streaming world', { chunkSize: 5 }));
     const deltas = await collect(
       model().stream!({ system: 'sys', messages: [{ role: 'user', content: 'Hi' }] }),
     );
-
-    const texts = deltas.filter((delta) => delta.type === 'text');
-    expect(texts.length).toBeGreaterThan(1);
-    expect(texts.map((delta) => delta.text).join('')).toBe('Hello streaming world');
-    expect(deltas.filter((delta) => delta.type === 'finish')).toHaveLength(1);
-    expect(deltas.at(-1)).toEqual({
-      type: 'finish',
-      usage: { inputTokens: 6, outputTokens: 6, cachedInputTokens: 2 },
-      finishReason: 'stop',
-    });
+    expect(deltas.filter((delta) => delta.type === 'text').map((delta) => delta.text)).toEqual([
+      'Hello',
+      ' stre',
+      'aming',
+      ' worl',
+      'd',
+    ]);
     expect(fake.requests[0]!.body).toMatchObject({ stream: true, system: 'sys', max_tokens: 64_000 });
   });
 
-  it('assembles a streamed tool call from partial JSON fragments', async () => {
-    const input = { city: 'Paris', units: 'metric', days: [1, 2, 3] };
-    fake.respond(
-      fakeAnthropicToolCalls([{ id: 'toolu_9', name: 'get_weather', input }], {
-        text: 'Checking',
-        chunkSize: 3,
-      }),
-    );
-    const deltas = await collect(
-      model().stream!({ messages: [{ role: 'user', content: 'Weather?' }], tools: [weatherTool] }),
-    );
-
-    expect(deltas.filter((delta) => delta.type === 'tool-call')).toEqual([
-      { type: 'tool-call', toolCall: { id: 'toolu_9', name: 'get_weather', arguments: input } },
-    ]);
-    expect(
-      deltas
-        .filter((delta) => delta.type === 'text')
-        .map((delta) => delta.text)
-        .join(''),
-    ).toBe('Checking');
-    expect(deltas.at(-1)).toMatchObject({ type: 'finish', finishReason: 'tool-calls' });
-  });
-
-  it('throws a ProviderError for malformed streamed tool JSON', async () => {
-    fake.respond(
-      fakeAnthropicToolCalls([{ name: 'get_weather', input: {} }], { rawToolInput: { 0: '{"city":' } }),
-    );
-    const error = await rejection(collect(model().stream!({ messages: [{ role: 'user', content: 'x' }] })));
-    expect(error).toBeInstanceOf(ProviderError);
-    expect((error as ProviderError).message).toContain('malformed JSON');
-  });
-
-  it('retries a 429 before the first delta', async () => {
-    fake.respond(
-      fakeAnthropicError(429, { headers: { 'retry-after-ms': '10' } }),
-      fakeAnthropicText('after retry'),
-    );
-    const deltas = await collect(model().stream!({ messages: [{ role: 'user', content: 'x' }] }));
-    expect(fake.requests).toHaveLength(2);
-    expect(deltas.at(-1)).toMatchObject({ type: 'finish', finishReason: 'stop' });
-  });
-
-  it('retries an overloaded error event that comes before the first delta', async () => {
-    fake.respond(
-      fakeAnthropicText('lost', {
-        errorAfterEvents: { events: 1, errorType: 'overloaded_error', message: 'Overloaded' },
-      }),
-      fakeAnthropicText('kept'),
-    );
-    const deltas = await collect(model().stream!({ messages: [{ role: 'user', content: 'x' }] }));
-    expect(fake.requests).toHaveLength(2);
-    expect(
-      deltas
-        .filter((delta) => delta.type === 'text')
-        .map((delta) => delta.text)
-        .join(''),
-    ).toBe('kept');
-  });
-
-  it('does not retry once a delta has been yielded', async () => {
+  it('gives an error event the status of its type (overloaded_error: 529, retryable)', async () => {
     fake.respond(
       fakeAnthropicText('abcdefgh', {
         chunkSize: 2,
         errorAfterEvents: { events: 4, errorType: 'overloaded_error', message: 'Overloaded' },
       }),
-      fakeAnthropicText('never used'),
     );
-    const seen: GenerationDelta[] = [];
-    const error = await rejection(
-      (async () => {
-        for await (const delta of model().stream!({ messages: [{ role: 'user', content: 'x' }] }))
-          seen.push(delta);
-      })(),
-    );
-    expect(seen.map((delta) => delta.type)).toEqual(['text', 'text']);
+    const error = await rejection(collect(model().stream!({ messages: [{ role: 'user', content: 'x' }] })));
     expect(error).toBeInstanceOf(ProviderError);
     expect(error).toMatchObject({ status: 529, retryable: true });
     expect((error as ProviderError).message).toMatch(/overloaded/i);
-    expect(fake.requests).toHaveLength(1);
-  });
-
-  it('stops promptly with canceled when the signal is aborted mid-stream', async () => {
-    fake.respond(fakeAnthropicText('first and then nothing', { chunkSize: 5, stallAfterEvents: 3 }));
-    const controller = new AbortController();
-    const stream = model().stream!({ messages: [{ role: 'user', content: 'x' }], signal: controller.signal });
-    const iterator = stream[Symbol.asyncIterator]();
-
-    const first = await iterator.next();
-    expect(first.value).toEqual({ type: 'text', text: 'first' });
-    const pending = iterator.next();
-    const started = Date.now();
-    setTimeout(() => controller.abort(), 20);
-    const error = await rejection(pending);
-    expect(GoosukeError.isInstance(error) && error.code).toBe('canceled');
-    expect(Date.now() - started).toBeLessThan(1_000);
-  });
-
-  it('applies the timeout between events', async () => {
-    fake.respond(fakeAnthropicText('slow', { chunkSize: 1, stallAfterEvents: 3 }));
-    const deltas: GenerationDelta[] = [];
-    const error = await rejection(
-      (async () => {
-        for await (const delta of model({ timeoutMs: 150, maxRetries: 0 }).stream!({
-          messages: [{ role: 'user', content: 'x' }],
-        }))
-          deltas.push(delta);
-      })(),
-    );
-    expect(deltas).toEqual([{ type: 'text', text: 's' }]);
-    expect(error).toBeInstanceOf(ProviderError);
-    expect((error as ProviderError).message).toContain('150 ms timeout');
   });
 });
 
-describe('errors and retries', () => {
-  it('maps a rejected key to a non-retryable ProviderError after one request, without the key', async () => {
-    const wrongKey = 'sk-ant-wrong-key-9876543210';
-    const claude = createAnthropicProvider({ apiKey: wrongKey, baseUrl: fake.url })('claude-sonnet-4-6');
-    const error = await rejection(claude.generate({ messages: [{ role: 'user', content: 'x' }] }));
-
-    expect(error).toBeInstanceOf(ProviderError);
-    const providerError = error as ProviderError;
-    expect(providerError).toMatchObject({
-      status: 401,
-      retryable: false,
-      provider: 'anthropic',
-      code: 'provider',
-    });
-    expect(providerError.message).toContain('ANTHROPIC_API_KEY');
-    expect(providerError.message).not.toContain('\n');
-    expect(fake.requests).toHaveLength(1);
-    expect(providerError.message).not.toContain(wrongKey);
-    expect(JSON.stringify(providerError)).not.toContain(wrongKey);
-  });
-
-  it('redacts the key when the provider echoes it', async () => {
+describe('errors', () => {
+  it('names the status and the error type; a 403 points at the key and is not retried', async () => {
     fake.respond(
-      fakeAnthropicError(403, {
-        errorType: 'permission_error',
-        message: `key ${apiKey} may not use this model`,
-      }),
+      fakeAnthropicError(400, { message: 'messages: roles must alternate' }),
+      fakeAnthropicError(403, { errorType: 'permission_error', message: 'this key may not use this model' }),
     );
-    const error = (await rejection(
+    const refused = (await rejection(
       model().generate({ messages: [{ role: 'user', content: 'x' }] }),
     )) as ProviderError;
-    expect(error).toMatchObject({ status: 403, retryable: false });
-    expect(error.message).toContain('***');
-    expect(error.message).not.toContain(apiKey);
-    expect(JSON.stringify(error)).not.toContain(apiKey);
-    expect(JSON.stringify(error.toJSON())).not.toContain(apiKey);
-  });
-
-  it('keeps a 400 detail in the message and does not retry it', async () => {
-    fake.respond(fakeAnthropicError(400, { message: 'messages: roles must alternate' }));
-    const error = (await rejection(
+    expect(refused.message).toBe(
+      'Anthropic rejected the request (400 invalid_request_error): messages: roles must alternate',
+    );
+    const forbidden = (await rejection(
       model().generate({ messages: [{ role: 'user', content: 'x' }] }),
     )) as ProviderError;
-    expect(error).toMatchObject({ status: 400, retryable: false });
-    expect(error.message).toContain('invalid_request_error');
-    expect(error.message).toContain('roles must alternate');
-    expect(fake.requests).toHaveLength(1);
+    expect(forbidden).toMatchObject({ status: 403, retryable: false });
+    expect(forbidden.message).toContain('403 permission_error');
+    expect(forbidden.message).toContain('ANTHROPIC_API_KEY');
   });
 
-  it('waits the retry-after of a 429, then succeeds', async () => {
-    fake.respond(
-      fakeAnthropicError(429, { headers: { 'retry-after-ms': '60' } }),
-      fakeAnthropicText('finally'),
-    );
-    const retries: number[] = [];
-    const started = Date.now();
-    const generation = await model({ onRetry: (event) => retries.push(event.delayMs) }).generate({
-      messages: [{ role: 'user', content: 'x' }],
-    });
-    const elapsed = Date.now() - started;
-
-    expect(generation.text).toBe('finally');
-    expect(fake.requests).toHaveLength(2);
-    expect(retries).toEqual([60]);
-    expect(elapsed).toBeGreaterThanOrEqual(55);
-    expect(elapsed).toBeLessThan(2_000);
-  });
-
-  it('reads a retry-after in seconds as well', async () => {
+  it('reads a retry-after in seconds as well as retry-after-ms', async () => {
     fake.respond(fakeAnthropicError(429, { headers: { 'retry-after': '0.05' } }), fakeAnthropicText('ok'));
     const retries: number[] = [];
     await model({ onRetry: (event) => retries.push(event.delayMs) }).generate({
       messages: [{ role: 'user', content: 'x' }],
     });
     expect(retries).toEqual([50]);
-  });
-
-  it('gives up after three 500s with maxRetries 2', async () => {
-    fake.respond(
-      fakeAnthropicError(500),
-      fakeAnthropicError(500),
-      fakeAnthropicError(500),
-      fakeAnthropicText('unused'),
-    );
-    const error = (await rejection(
-      model().generate({ messages: [{ role: 'user', content: 'x' }] }),
-    )) as ProviderError;
-    expect(error).toBeInstanceOf(ProviderError);
-    expect(error).toMatchObject({ status: 500, retryable: true });
-    expect(fake.requests).toHaveLength(3);
-    expect(fake.pending()).toBe(1);
   });
 
   it('treats 529 overloaded as retryable', async () => {
@@ -525,56 +294,20 @@ describe('errors and retries', () => {
     expect(error).toMatchObject({ status: 529, retryable: true });
     expect(error.message).toMatch(/overloaded/i);
   });
-
-  it('times out with a ProviderError that says so', async () => {
-    fake.respond(fakeAnthropicText('too late', { delayMs: 1_000 }));
-    const started = Date.now();
-    const error = (await rejection(
-      model({ timeoutMs: 100, maxRetries: 0 }).generate({ messages: [{ role: 'user', content: 'x' }] }),
-    )) as ProviderError;
-    expect(error).toBeInstanceOf(ProviderError);
-    expect(error).toMatchObject({ status: null, retryable: true });
-    expect(error.message).toContain('100 ms timeout');
-    expect(Date.now() - started).toBeLessThan(900);
-  });
-
-  it('reports an unreachable server as a retryable network failure', async () => {
-    const port = await closedPort();
-    const claude = createAnthropicProvider({ apiKey, baseUrl: `http://127.0.0.1:${port}`, maxRetries: 0 })(
-      'claude-sonnet-4-6',
-    );
-    const error = (await rejection(
-      claude.generate({ messages: [{ role: 'user', content: 'x' }] }),
-    )) as ProviderError;
-    expect(error).toBeInstanceOf(ProviderError);
-    expect(error).toMatchObject({ status: null, retryable: true });
-    expect(error.message).toContain('could not be reached');
-  });
-
-  it('is canceled when the signal is already aborted, without a request', async () => {
-    const controller = new AbortController();
-    controller.abort();
-    const error = await rejection(
-      model().generate({ messages: [{ role: 'user', content: 'x' }], signal: controller.signal }),
-    );
-    expect(GoosukeError.isInstance(error) && error.code).toBe('canceled');
-    expect(fake.requests).toHaveLength(0);
-  });
-
-  it('is canceled when the signal is aborted during a call', async () => {
-    fake.respond(fakeAnthropicText('late', { delayMs: 2_000 }));
-    const controller = new AbortController();
-    setTimeout(() => controller.abort(), 30);
-    const started = Date.now();
-    const error = await rejection(
-      model().generate({ messages: [{ role: 'user', content: 'x' }], signal: controller.signal }),
-    );
-    expect(GoosukeError.isInstance(error) && error.code).toBe('canceled');
-    expect(Date.now() - started).toBeLessThan(1_000);
-  });
 });
 
 describe('clients and the environment', () => {
+  it('retries twice by default', async () => {
+    const failure = fakeAnthropicError(500, { headers: { 'retry-after-ms': '1' } });
+    fake.respond(failure, failure, failure, fakeAnthropicText('unused'));
+    await rejection(
+      createAnthropicProvider({ apiKey, baseUrl: fake.url })('claude-sonnet-4-6').generate({
+        messages: [{ role: 'user', content: 'x' }],
+      }),
+    );
+    expect(fake.requests).toHaveLength(3);
+  });
+
   it('shares one SDK client per base URL and key', () => {
     clearAnthropicClientCache();
     createAnthropicProvider({ apiKey, baseUrl: fake.url });
@@ -631,12 +364,3 @@ describe('clients and the environment', () => {
     }
   });
 });
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}

@@ -78,10 +78,12 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Lang
       provider: anthropicProviderName,
       modelId,
       capabilities,
-      generate: (callOptions) =>
+      // The body is built inside the calls, so that a refused request rejects rather than throws.
+      generate: async (callOptions) =>
         generate(settings, toAnthropicRequest(modelId, capabilities, callOptions), callOptions),
-      stream: (callOptions) =>
-        stream(settings, toAnthropicRequest(modelId, capabilities, callOptions), callOptions),
+      stream: async function* (callOptions) {
+        yield* stream(settings, toAnthropicRequest(modelId, capabilities, callOptions), callOptions);
+      },
     } satisfies LanguageModel;
   };
 }

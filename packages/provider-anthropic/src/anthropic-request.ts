@@ -1,5 +1,10 @@
 import type Anthropic from '@anthropic-ai/sdk';
-import type { ChatMessage, GenerateOptions, ModelCapabilities } from '@goosuke/core';
+import {
+  type ChatMessage,
+  type GenerateOptions,
+  type ModelCapabilities,
+  UnsupportedError,
+} from '@goosuke/core';
 
 type MessageParam = Anthropic.Messages.MessageParam;
 type ContentBlockParam = Anthropic.Messages.ContentBlockParam;
@@ -22,6 +27,8 @@ export type AnthropicRequestBody = Anthropic.Messages.MessageCreateParamsNonStre
  * - `max_tokens` (required by the API) is the caller's `maxOutputTokens` capped at
  *   `capabilities.maxOutputTokens`, or that capability when the caller gives none;
  * - `temperature` only when the caller gives one and `capabilities.supportsTemperature`.
+ *
+ * Throws UnsupportedError for tools on a model whose capabilities say it cannot call them.
  */
 export function toAnthropicRequest(
   modelId: string,
@@ -35,6 +42,11 @@ export function toAnthropicRequest(
   };
   if (options.system?.trim()) body.system = options.system;
   if (options.tools && options.tools.length > 0) {
+    if (!capabilities.supportsTools) {
+      throw new UnsupportedError(
+        `the Anthropic model ${modelId} is not known to support tools; set the supportsTools capability if it does`,
+      );
+    }
     body.tools = options.tools.map(
       (tool): Tool => ({
         name: tool.name,

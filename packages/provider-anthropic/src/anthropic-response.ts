@@ -98,12 +98,15 @@ interface PendingToolCall {
  * Folds Anthropic's stream events into Goosuke deltas: each `text_delta` becomes a `text`
  * delta; a `tool_use` block's `input_json_delta` fragments are joined and parsed when the
  * block stops, giving one complete `tool-call` delta; usage is taken from `message_start`
- * and updated by `message_delta`; {@link finish} gives the one final `finish` delta.
+ * and updated by `message_delta`; {@link finish} gives the one final `finish` delta, or throws
+ * a retryable ProviderError when the stream ended before `message_stop` (a cut connection is
+ * not a finished answer).
  */
 export class AnthropicStreamAssembler {
   readonly #toolCalls = new Map<number, PendingToolCall>();
   #usage: AnthropicUsageFields = {};
   #stopReason: string | null = null;
+  #stopped = false;
 
   /** The deltas one event yields (often none). Throws ProviderError for malformed tool input. */
   accept(event: StreamEvent): GenerationDelta[] {
@@ -143,6 +146,9 @@ export class AnthropicStreamAssembler {
         this.#stopReason = event.delta.stop_reason ?? this.#stopReason;
         this.#mergeUsage(event.usage);
         return [];
+      case 'message_stop':
+        this.#stopped = true;
+        return [];
       default:
         return [];
     }
@@ -150,6 +156,13 @@ export class AnthropicStreamAssembler {
 
   /** The final delta: usage and finish reason. Tool blocks left open are completed first. */
   finish(): GenerationDelta[] {
+    if (!this.#stopped) {
+      throw new ProviderError(
+        anthropicProviderName,
+        'Anthropic: the stream ended before the model finished (no message_stop); retry the call',
+        { status: null, retryable: true },
+      );
+    }
     const deltas: GenerationDelta[] = [...this.#toolCalls.values()].map((pending) => ({
       type: 'tool-call',
       toolCall: this.#complete(pending),

@@ -29,7 +29,8 @@ const maxDetailLength = 300;
  * Turns anything the Google Gen AI SDK threw into a GoosukeError: `canceled` when the caller
  * aborted, otherwise a ProviderError with the HTTP status (null for network failures and
  * timeouts), `retryAfterMs` (a `retry-after` header, else Google's `RetryInfo.retryDelay`)
- * and a one-line message naming the provider and what to do, with the key redacted.
+ * and a one-line message naming the provider and what to do, the key redacted from it and
+ * from the cause.
  * A rejected key (401, 403, or Google's 400 `API_KEY_INVALID`) is never retryable.
  */
 export function toGoogleProviderError(error: unknown, context: GoogleErrorContext): GoosukeError {
@@ -42,7 +43,7 @@ export function toGoogleProviderError(error: unknown, context: GoogleErrorContex
     return new ProviderError(
       googleProviderName,
       `Google Gemini did not answer within the ${context.timeoutMs} ms timeout; retry, or raise timeoutMs`,
-      { status: null, retryable: true, cause: error },
+      { status: null, retryable: true, cause: error, secrets: [context.apiKey] },
     );
   }
   const status = apiErrorStatus(error);
@@ -53,7 +54,7 @@ export function toGoogleProviderError(error: unknown, context: GoogleErrorContex
       redact(
         `Google Gemini could not be reached at ${context.baseUrl}: ${detail}; check the network or baseUrl`,
       ),
-      { status: null, retryable: true, cause: error },
+      { status: null, retryable: true, cause: error, secrets: [context.apiKey] },
     );
   }
 
@@ -61,7 +62,7 @@ export function toGoogleProviderError(error: unknown, context: GoogleErrorContex
   const googleStatus = body?.status ? ` ${body.status}` : '';
   const detail = truncate(body?.message ?? (error as Error).message);
   const retryAfterMs = parseRetryAfter(context.responseHeaders) ?? retryDelayFromDetails(body?.details);
-  const options = { status, retryAfterMs, cause: error };
+  const options = { status, retryAfterMs, cause: error, secrets: [context.apiKey] };
 
   if (status === 401 || status === 403 || isInvalidKey(body)) {
     return new ProviderError(

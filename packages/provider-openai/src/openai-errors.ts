@@ -53,7 +53,7 @@ function adviceFor(status: number, settings: ResolvedOpenAIProviderOptions): str
  * Translates anything thrown by the SDK (or by response handling) into Goosuke's error types:
  * cancellation → GoosukeError('canceled'); timeouts and network failures → retryable
  * ProviderError with status null; HTTP errors → ProviderError with status and retryAfterMs, the
- * message naming the provider and what to do. Messages never hold the key (redactSecrets).
+ * message naming the provider and what to do. Neither messages nor causes hold the key.
  */
 export function toGoosukeError(error: unknown, context: OpenAIErrorContext): GoosukeError {
   const { settings } = context;
@@ -67,7 +67,7 @@ export function toGoosukeError(error: unknown, context: OpenAIErrorContext): Goo
     return new ProviderError(
       name,
       `${name}: the call timed out after ${settings.timeoutMs} ms waiting for ${redactSecrets(who(settings), secrets)}; retry, or raise timeoutMs`,
-      { status: null, cause: error },
+      { status: null, cause: error, secrets },
     );
   }
   if (error instanceof APIUserAbortError) {
@@ -81,7 +81,7 @@ export function toGoosukeError(error: unknown, context: OpenAIErrorContext): Goo
         `${name}: could not reach ${who(settings)}${cause}; check the base URL and the network`,
         secrets,
       ),
-      { status: null, cause: error },
+      { status: null, cause: error, secrets },
     );
   }
   if (error instanceof APIError) {
@@ -91,7 +91,7 @@ export function toGoosukeError(error: unknown, context: OpenAIErrorContext): Goo
       return new ProviderError(
         name,
         redactSecrets(`${name}: the stream reported an error${detail ? `: ${detail}` : ''}`, secrets),
-        { status: null, cause: error },
+        { status: null, cause: error, secrets },
       );
     }
     const status = error.status;
@@ -100,12 +100,13 @@ export function toGoosukeError(error: unknown, context: OpenAIErrorContext): Goo
       status,
       retryAfterMs: parseRetryAfter(error.headers),
       cause: error,
+      secrets,
     });
   }
   const text = error instanceof Error ? error.message : String(error);
   return new ProviderError(
     name,
     redactSecrets(`${name}: unexpected failure talking to ${who(settings)}: ${text}`, secrets),
-    { status: null, retryable: false, cause: error },
+    { status: null, retryable: false, cause: error, secrets },
   );
 }

@@ -8,6 +8,7 @@ import {
   type LanguageModelProvider,
   type ModelCapabilities,
   type ModelCapabilityOverrides,
+  ProviderError,
   resolveModelCapabilities,
   type TokenUsage,
   type ToolCall,
@@ -237,6 +238,14 @@ class OpenAILanguageModel implements LanguageModel {
       }
       // The SDK ends the stream quietly when its signal aborts: a cut stream is not a finish.
       if (attempt.controller.signal.aborted) throw new Error('the stream was interrupted');
+      // Nor is a body that ended after choices but before any finish_reason (a cut connection).
+      if (sawChoice && rawFinish === null) {
+        throw new ProviderError(
+          this.provider,
+          `${this.provider}: the stream ended before the model finished (no finish_reason); retry the call`,
+          { status: null, retryable: true },
+        );
+      }
       yield* completeToolCalls();
       const finishReason: FinishReason = sawChoice
         ? toFinishReason(rawFinish, toolCallCount > 0)

@@ -4,6 +4,7 @@ export {
   type GoosukeErrorOptions,
   goosukeErrorCodes,
 } from './goosuke-error.ts';
+export { redactSecrets } from './redact-secrets.ts';
 export {
   ConflictError,
   ForbiddenError,
@@ -13,7 +14,6 @@ export {
   NotFoundError,
   ProviderError,
   type ProviderErrorOptions,
-  redactSecrets,
   UnauthorizedError,
   type UnauthorizedReason,
   UnsupportedError,

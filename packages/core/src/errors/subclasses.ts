@@ -1,4 +1,5 @@
 import { GoosukeError, type GoosukeErrorOptions } from './goosuke-error.ts';
+import { redactedCause, redactSecrets } from './redact-secrets.ts';
 
 /** A referenced entity does not exist. Carries the entity kind and id. */
 export class NotFoundError extends GoosukeError {
@@ -134,13 +135,21 @@ export interface ProviderErrorOptions extends GoosukeErrorOptions {
   status?: number | null;
   /** How long the provider asked callers to wait before retrying (from `retry-after` headers). */
   retryAfterMs?: number | null;
+  /**
+   * Keys and tokens the error must never hold: they are redacted from the message, and a
+   * `cause` that holds one anywhere (an SDK error echoing the server's answer, say) is
+   * replaced by a redacted copy (name, message, stack and plain fields), so that logging the
+   * cause chain leaks nothing.
+   */
+  secrets?: ReadonlyArray<string | null | undefined>;
 }
 
 /**
  * A model provider failed. `status` is the provider's HTTP status when there was one.
  * Retryable by default for 408, 409, 429 and 5xx and for failures without a response
  * (network errors, timeouts); never for 401/403 (a bad key stays bad).
- * The message must already be redacted (see {@link redactSecrets}): it never holds a key.
+ * The message and the cause never hold a key: pass the keys in `secrets`, or redact them
+ * beforehand (see {@link redactSecrets}).
  */
 export class ProviderError extends GoosukeError {
   readonly provider: string;
@@ -152,7 +161,12 @@ export class ProviderError extends GoosukeError {
     const retryable =
       options.retryable ??
       (status === null || status === 408 || status === 409 || status === 429 || status >= 500);
-    super('provider', message, { ...options, retryable });
+    const { secrets, ...rest } = options;
+    super('provider', secrets ? redactSecrets(message, secrets) : message, {
+      ...rest,
+      retryable,
+      ...(secrets && rest.cause !== undefined ? { cause: redactedCause(rest.cause, secrets) } : {}),
+    });
     this.name = 'ProviderError';
     this.provider = provider;
     this.status = status;
@@ -162,17 +176,4 @@ export class ProviderError extends GoosukeError {
   override toJSON() {
     return { ...super.toJSON(), provider: this.provider, status: this.status };
   }
-}
-
-/**
- * Replaces every occurrence of each secret (API keys, tokens) in `text` with `***`, so that
- * provider and git error messages can be shown and logged. Secrets shorter than 4 characters
- * are ignored (they would redact ordinary text).
- */
-export function redactSecrets(text: string, secrets: ReadonlyArray<string | null | undefined>): string {
-  let redacted = text;
-  for (const secret of secrets) {
-    if (secret && secret.length >= 4) redacted = redacted.split(secret).join('***');
-  }
-  return redacted;
 }

@@ -1,6 +1,7 @@
 /**
  * @goosuke/core/testing: in-memory reference ports, a deterministic clock and ids, entity
- * builders and the conformance suites every Store, JobQueue and GitBackend implementation runs.
+ * builders and the conformance suites every Store, JobQueue, GitBackend, CodeHost and
+ * LanguageModel implementation runs.
  * This is the one core entry point that may import `vitest` and `node:` modules.
  */
 export { type ActorPolicyCase, actorPolicyCases, type PolicyOutcome } from './actor-policy-cases.ts';
@@ -51,6 +52,17 @@ export {
 } from './git-fixtures.ts';
 export { type GitHttpServer, type GitHttpServerOptions, startGitHttpServer } from './git-http-server.ts';
 export { describeJobQueueConformance, type JobQueueConformanceFactory } from './job-queue-conformance.ts';
+export {
+  describeLanguageModelConformance,
+  type LanguageModelConformanceAnswer,
+  type LanguageModelConformanceFactory,
+  type LanguageModelConformanceHttpError,
+  type LanguageModelConformanceModelOptions,
+  type LanguageModelConformanceReply,
+  type LanguageModelConformanceRequest,
+  type LanguageModelConformanceSubject,
+  type LanguageModelConformanceToolCall,
+} from './language-model-conformance.ts';
 export {
   createMemoryJobQueue,
   createMemoryJobQueueBacking,

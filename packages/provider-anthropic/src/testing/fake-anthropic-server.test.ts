@@ -92,6 +92,39 @@ describe('startFakeAnthropicServer', () => {
     expect(JSON.parse(fragments.join(''))).toEqual({ q: 'abc' });
   });
 
+  it('streams given text chunks, cuts a stream short, and counts the streams still open', async () => {
+    const auth = { 'x-api-key': 'fake-key-1234' };
+    fake.respond(
+      fakeAnthropicText('', { textChunks: ['He', 'llo'], endAfterEvents: 4 }),
+      fakeAnthropicText('waiting', { stallAfterEvents: 1 }),
+    );
+    const cut = await (await post({ ...body, stream: true }, auth)).text();
+    const deltas = cut
+      .split('\n\n')
+      .filter(Boolean)
+      .map((frame) => JSON.parse(frame.split('\n')[1]!.slice('data: '.length)))
+      .filter((data) => data.type === 'content_block_delta')
+      .map((data) => data.delta.text);
+    expect(deltas).toEqual(['He', 'llo']);
+    expect(cut).not.toContain('message_stop');
+    expect(fake.openStreams()).toBe(0);
+
+    const controller = new AbortController();
+    const stalled = await fetch(`${fake.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01', ...auth },
+      body: JSON.stringify({ ...body, stream: true }),
+      signal: controller.signal,
+    });
+    expect(stalled.status).toBe(200);
+    expect(fake.openStreams()).toBe(1);
+    controller.abort();
+    const deadline = Date.now() + 1000;
+    while (fake.openStreams() > 0 && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(fake.openStreams()).toBe(0);
+  });
+
   it('sends scripted errors with their headers, and answers from functions and the fallback', async () => {
     const withFallback = await startFakeAnthropicServer({ fallback: fakeAnthropicText('default') });
     try {

@@ -45,6 +45,11 @@ export interface FakeAnthropicUsage {
 export interface FakeAnthropicMessageReply {
   type: 'message';
   text?: string;
+  /**
+   * The text as these fragments, in order (it replaces `text`): streamed one `text_delta` each
+   * instead of cut by `chunkSize`, joined in a JSON answer.
+   */
+  textChunks?: string[];
   toolCalls?: FakeAnthropicToolCall[];
   /** Default `tool_use` when there are tool calls, else `end_turn`. */
   stopReason?: string | null;
@@ -59,6 +64,8 @@ export interface FakeAnthropicMessageReply {
   stallAfterEvents?: number;
   /** Streaming: after this many events, send an `event: error` frame and end (mid-stream failure). */
   errorAfterEvents?: { events: number; errorType: string; message: string };
+  /** Streaming: send only this many events, then end the response (cut before `message_stop`). */
+  endAfterEvents?: number;
   /**
    * Malformed-input tests: replaces tool call `index`'s input with this raw text: streamed as
    * the `partial_json` fragments, or sent as a JSON string (not an object) in a JSON answer.
@@ -109,6 +116,8 @@ export interface FakeAnthropicServer {
   respond(...replies: FakeAnthropicScript[]): void;
   /** How many queued answers are still unused. */
   pending(): number;
+  /** How many streamed answers are still open (a client that stops reading should close them). */
+  openStreams(): number;
   /** Stops the server and drops open connections. */
   close(): Promise<void>;
 }
@@ -166,6 +175,7 @@ export async function startFakeAnthropicServer(
   const queue: FakeAnthropicScript[] = [];
   let messageCount = 0;
   let toolCount = 0;
+  const streaming = new Set<ServerResponse>();
 
   const server = createServer((request, response) => {
     void handle(request, response).catch((error: unknown) => {
@@ -237,6 +247,8 @@ export async function startFakeAnthropicServer(
       return `toolu_fake_${toolCount}`;
     });
     if (recorded.body.stream === true) {
+      streaming.add(response);
+      response.once('close', () => streaming.delete(response));
       await sendStream(response, reply, message);
     } else {
       response.writeHead(200, {
@@ -264,6 +276,7 @@ export async function startFakeAnthropicServer(
       queue.push(...replies);
     },
     pending: () => queue.length,
+    openStreams: () => streaming.size,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.closeAllConnections();
@@ -307,7 +320,8 @@ function buildMessage(
   nextToolId: () => string,
 ): FakeMessage {
   const content: FakeContentBlock[] = [];
-  if (reply.text !== undefined && reply.text !== '') content.push({ type: 'text', text: reply.text });
+  const text = reply.textChunks ? reply.textChunks.join('') : reply.text;
+  if (text !== undefined && text !== '') content.push({ type: 'text', text });
   (reply.toolCalls ?? []).forEach((call, index) => {
     content.push({
       type: 'tool_use',
@@ -364,7 +378,7 @@ async function sendStream(response: ServerResponse, reply: FakeAnthropicMessageR
         'content_block_start',
         { type: 'content_block_start', index, content_block: { type: 'text', text: '' } },
       ]);
-      for (const piece of chunks(block.text ?? '', chunkSize)) {
+      for (const piece of reply.textChunks ?? chunks(block.text ?? '', chunkSize)) {
         events.push([
           'content_block_delta',
           { type: 'content_block_delta', index, delta: { type: 'text_delta', text: piece } },
@@ -412,6 +426,10 @@ async function sendStream(response: ServerResponse, reply: FakeAnthropicMessageR
       return;
     }
     if (reply.stallAfterEvents !== undefined && index === reply.stallAfterEvents) return; // left open on purpose
+    if (reply.endAfterEvents !== undefined && index === reply.endAfterEvents) {
+      response.end();
+      return;
+    }
     if (reply.eventDelayMs && index > 0) {
       const waited = await wait(reply.eventDelayMs, response);
       if (!waited) return;

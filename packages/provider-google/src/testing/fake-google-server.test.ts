@@ -44,6 +44,33 @@ describe('startFakeGoogleServer', () => {
     expect(last.usageMetadata.promptTokenCount).toBe(10);
   });
 
+  it('cuts a stream short or leaves it open, and counts the streams still open', async () => {
+    const path = '/v1beta/models/gemini-2.5-pro:streamGenerateContent?alt=sse';
+    fake.respond(
+      { kind: 'reply', text: ['a', 'b'], endAfterFrames: 1 },
+      { kind: 'reply', text: ['a', 'b'], stallAfterFrames: 1 },
+    );
+    const cut = (await (await post(path, { 'x-goog-api-key': 'right-key' })).text()).split('\r\n\r\n');
+    expect(cut.filter(Boolean)).toHaveLength(1);
+    expect(cut[0]).not.toContain('finishReason');
+    expect(fake.openStreams()).toBe(0);
+
+    const controller = new AbortController();
+    const stalled = await fetch(`${fake.url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-goog-api-key': 'right-key' },
+      body: '{}',
+      signal: controller.signal,
+    });
+    expect(stalled.status).toBe(200);
+    expect(fake.openStreams()).toBe(1);
+    controller.abort();
+    const deadline = Date.now() + 1000;
+    while (fake.openStreams() > 0 && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(fake.openStreams()).toBe(0);
+  });
+
   it('answers 500 when nothing is scripted, and 404 for unknown paths', async () => {
     expect((await post('/v1beta/models/m:generateContent', { 'x-goog-api-key': 'right-key' })).status).toBe(
       500,

@@ -54,6 +54,10 @@ export type FakeGoogleReply =
        * Google does when a stream fails midway) instead of the function calls and the finish.
        */
       streamError?: { code: number; status: string; message: string };
+      /** Streams only: send only this many frames, then keep the connection open without a byte. */
+      stallAfterFrames?: number;
+      /** Streams only: send only this many frames, then end the response (cut before the finish). */
+      endAfterFrames?: number;
     }
   | {
       kind: 'error';
@@ -110,6 +114,8 @@ export interface FakeGoogleServer {
   respond(...replies: FakeGoogleReply[]): void;
   /** Scripted replies not consumed yet. */
   pending(): number;
+  /** How many streamed answers are still open (a client that stops reading should close them). */
+  openStreams(): number;
   /** Stops the server and drops open connections. */
   close(): Promise<void>;
 }
@@ -141,6 +147,7 @@ export async function startFakeGoogleServer(
   const apiKey = options.apiKey ?? 'fake-gemini-key';
   const queue: FakeGoogleReply[] = [];
   const requests: FakeGoogleRequest[] = [];
+  const streaming = new Set<ServerResponse>();
 
   const server = createServer((request, response) => {
     void handle(request, response).catch((error: unknown) => {
@@ -222,9 +229,13 @@ export async function startFakeGoogleServer(
       sendJson(response, 200, frames[0]);
       return;
     }
+    streaming.add(response);
+    void closed.then(() => streaming.delete(response));
     response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
     const chunkDelayMs = reply.kind === 'reply' ? (reply.chunkDelayMs ?? 0) : 0;
     for (const [index, frame] of frames.entries()) {
+      if (reply.kind === 'reply' && index === reply.stallAfterFrames) return; // left open on purpose
+      if (reply.kind === 'reply' && index === reply.endAfterFrames) break;
       if (index > 0 && chunkDelayMs > 0) await sleep(chunkDelayMs, closed);
       if (response.destroyed || response.writableEnded) return;
       response.write(`data: ${JSON.stringify(frame)}\r\n\r\n`);
@@ -243,6 +254,7 @@ export async function startFakeGoogleServer(
       queue.push(...replies);
     },
     pending: () => queue.length,
+    openStreams: () => streaming.size,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));

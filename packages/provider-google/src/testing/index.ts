@@ -12,3 +12,4 @@ export {
   type FakeGoogleUsage,
   startFakeGoogleServer,
 } from './fake-google-server.ts';
+export { isolateGoogleEnvironment } from './google-environment-guard.ts';

@@ -49,4 +49,16 @@ describe('startFakeOpenAIServer', () => {
     expect(JSON.parse(frames.at(-2)!.slice(6))).toMatchObject({ choices: [], usage: { prompt_tokens: 10 } });
     expect(fake.pending()).toBe(0);
   });
+
+  it('cuts a stream short without a finish frame or [DONE]', async () => {
+    fake.respond({ kind: 'reply', textChunks: ['a'], cutShort: true });
+    const text = await (await post('/chat/completions', { model: 'm', messages: [], stream: true })).text();
+    const frames = text.split('\n\n').filter(Boolean);
+    expect(frames.map((frame) => JSON.parse(frame.slice(6)).choices[0].delta)).toEqual([
+      { role: 'assistant', content: '' },
+      { content: 'a' },
+    ]);
+    expect(text).not.toContain('finish_reason":"stop');
+    expect(text).not.toContain('[DONE]');
+  });
 });

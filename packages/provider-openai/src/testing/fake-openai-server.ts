@@ -42,6 +42,11 @@ export type FakeOpenAIResponse =
       hang?: boolean;
       /** Streamed only: after the content frames, send `data: {"error": …}` and end (a mid-stream failure). */
       streamError?: { message: string; type?: string; code?: string | null };
+      /**
+       * Streamed only: after the content frames, end the response without a finish frame or
+       * `data: [DONE]` (a connection cut before the model finished).
+       */
+      cutShort?: boolean;
     }
   | {
       kind: 'error';
@@ -269,6 +274,10 @@ export async function startFakeOpenAIServer(
     if (reply.streamError) {
       const { message, type, code } = reply.streamError;
       await send(errorBody(message, type ?? 'server_error', code ?? null));
+      response.end();
+      return;
+    }
+    if (reply.cutShort) {
       response.end();
       return;
     }

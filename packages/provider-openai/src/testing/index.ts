@@ -1,3 +1,7 @@
+/**
+ * @goosuke/openai/testing: a loopback fake of OpenAI's Chat Completions API for end-to-end
+ * tests of code that uses `@goosuke/openai` (or the `openai` SDK directly).
+ */
 export {
   type FakeOpenAIRequest,
   type FakeOpenAIResponse,
@@ -7,3 +11,4 @@ export {
   type FakeOpenAIUsage,
   startFakeOpenAIServer,
 } from './fake-openai-server.ts';
+export { isolateOpenAIEnvironment } from './openai-environment-guard.ts';
