@@ -13,7 +13,6 @@ import type { ListOptions, Page } from '../ports/store.ts';
 import { parseInput } from '../services/parse-input.ts';
 import type { CreatePullRequestInput, UpdatePullRequestInput } from '../services/pull-request-service.ts';
 import {
-  type CreateRunsInput,
   createRunsInputSchema,
   type RunComparison,
   type TaskUsage,
