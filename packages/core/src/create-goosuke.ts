@@ -249,6 +249,7 @@ export function createGoosuke(dependencies: GoosukeDependencies): Goosuke {
       pullRequests,
       runtime,
       codeHosts,
+      workersRunning: () => workersRunning,
     }),
     templates,
     actions,

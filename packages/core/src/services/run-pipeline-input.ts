@@ -110,16 +110,17 @@ export type RunPipelineEvent =
 /** Options of {@link RunPipeline.run}. */
 export interface RunPipelineOptions {
   /**
-   * Aborting it before the runs exist rejects with a `canceled` GoosukeError (or the signal's
-   * reason) and starts nothing more; once they exist, every run that has not ended is canceled,
-   * the pipeline waits for them to end and resolves with outcome `canceled`. Picking and the pull
-   * request are not interrupted once the runs have ended.
+   * Aborting it before the runs exist rejects with a `canceled` GoosukeError (the signal's reason
+   * when that is a GoosukeError) and starts nothing more; once they exist, every run that has not
+   * ended is canceled, the pipeline waits for them to end and resolves with outcome `canceled`.
+   * Picking and the pull request are not interrupted once the runs have ended.
    */
   signal?: AbortSignal;
   /**
    * Execute the runs in this process: `true` (as many at once as there are runs) or worker
-   * options; the workers are stopped once the runs have ended. Leave it out where workers
-   * already run (a server): a Goosuke starts its workers once.
+   * options. This Goosuke's run workers are started unless they run already (then the options
+   * are not used), and they keep running for later calls until `close()` stops them. Leave it
+   * out where runs execute elsewhere (workers of another process).
    */
   workers?: boolean | RunWorkerOptions;
   /**

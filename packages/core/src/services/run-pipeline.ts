@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import type { ModelProfile, Repo, Run } from '../domain/index.ts';
 import { ConflictError, GoosukeError, InvalidInputError, UnsupportedError } from '../errors/index.ts';
 import type { CodeHostResolver } from '../ports/code-host.ts';
@@ -39,7 +40,7 @@ export interface RunPipeline {
    *    with the code host's credentials (renewed once when refused, as runs do);
    * 3. chooses the base (see {@link RunPipelineInput.base}; InvalidInputError when HEAD is on no
    *    branch of the repository), creates the task and one run per model;
-   * 4. starts workers here when asked, waits for the runs (see {@link RunPipelineOptions.signal}
+   * 4. starts this Goosuke's workers when asked, waits for the runs (see {@link RunPipelineOptions.signal}
    *    for cancellation), compares them and picks one (see `pickRun`);
    * 5. with `pullRequest`, opens the pull request from the pick, or adds it to the open one on
    *    the branch asked for.
@@ -64,9 +65,20 @@ export interface RunPipelineContext {
   /** Git, the clone layout and the clone credentials; without it `run` is UnsupportedError. */
   runtime: RunRuntime | undefined;
   codeHosts: CodeHostResolver | undefined;
+  /** Whether this Goosuke's run workers run now (see {@link RunPipelineOptions.workers}). */
+  workersRunning: () => boolean;
 }
 
 const noPickableRun = 'no run succeeded with changes';
+
+/** The pipeline's input once parsed. */
+type RunPipelineRequest = z.output<typeof runPipelineInputSchema>;
+
+/** How the pull request is to be made, or null when none is asked for. */
+function pullRequestOf(input: RunPipelineRequest): { branch?: string; draft?: boolean } | null {
+  if (input.pullRequest === undefined || input.pullRequest === false) return null;
+  return input.pullRequest === true ? {} : input.pullRequest;
+}
 
 /** Stops the pipeline when `signal` has aborted: with its reason when that is a GoosukeError. */
 function throwIfAborted(signal: AbortSignal | undefined): void {
@@ -99,8 +111,8 @@ export function createRunPipeline(context: RunPipelineContext): RunPipeline {
   }
 
   /**
-   * Announces the runs (`announce`), then follows their events, starts workers when asked and
-   * waits for the runs to end, or cancels them when the signal aborts.
+   * Announces the runs (`announce`), then follows their events, starts the workers when asked
+   * and waits for the runs to end, or cancels them when the signal aborts.
    */
   async function execute(
     ids: string[],
@@ -112,51 +124,41 @@ export function createRunPipeline(context: RunPipelineContext): RunPipeline {
     const ours = new Set(ids);
     const unsubscribe = runs.subscribe((event) => {
       if (!ours.has(event.runId) || onEvent === undefined) return;
-      // Run events come while the runs execute: nothing waits for what the listener does.
-      void Promise.resolve()
-        .then(() => onEvent({ type: 'run', event }))
-        .catch(() => undefined);
+      // Run events come while the runs execute: nothing waits for what the listener does, and
+      // what it throws is dropped (by the event hub when thrown, here when a promise rejects).
+      void Promise.resolve(onEvent({ type: 'run', event })).catch(() => undefined);
     });
     try {
-      const workers =
-        options.workers === undefined || options.workers === false
-          ? null
-          : runs.startWorkers({
-              concurrency: ids.length,
-              ...(options.workers === true ? {} : options.workers),
-            });
-      try {
-        return await waitForRunsOrCancel(runs, ids, {
-          ...(signal === undefined ? {} : { signal }),
-          onCancel: () => onEvent?.({ type: 'canceling', runIds: ids }),
-        });
-      } finally {
-        await workers?.stop();
+      // This Goosuke's workers, started here when asked and not running yet; they keep running
+      // (a Goosuke starts them once, and stopping them closes its queue) until `close()`.
+      if (options.workers !== undefined && options.workers !== false && !context.workersRunning()) {
+        runs.startWorkers({ concurrency: ids.length, ...(options.workers === true ? {} : options.workers) });
       }
+      return await waitForRunsOrCancel(runs, ids, {
+        ...(signal === undefined ? {} : { signal }),
+        onCancel: () => onEvent?.({ type: 'canceling', runIds: ids }),
+      });
     } finally {
       unsubscribe();
     }
   }
 
-  return {
-    async run(raw, options = {}) {
-      const input = parseInput(runPipelineInputSchema, raw, 'pipeline input');
-      const runtime = context.runtime;
-      if (runtime === undefined) {
-        throw new UnsupportedError(
-          'the run pipeline needs a job queue, a git backend and language models; build Goosuke with runtime',
-        );
-      }
-      const { signal } = options;
-      const emit = async (event: RunPipelineEvent): Promise<void> => {
-        await options.onEvent?.(event);
-      };
+  /**
+   * Steps 1 to 3 of {@link RunPipeline.run}: the checks, the repository and its clone, the base,
+   * the task and its runs. An abort stops it with a `canceled` GoosukeError.
+   */
+  async function prepare(input: RunPipelineRequest, runtime: RunRuntime, options: RunPipelineOptions) {
+    const { signal } = options;
+    const emit = async (event: RunPipelineEvent): Promise<void> => {
+      await options.onEvent?.(event);
+    };
+    try {
       throwIfAborted(signal);
-
       // 1. Everything that can be checked before anything is stored or cloned.
+      const labels: string[] = [];
       const profiles: ModelProfile[] = [];
       for (const id of input.models) profiles.push(await context.models.get(id));
-      const labels = profiles.map((profile) => profile.displayName);
+      for (const profile of profiles) labels.push(profile.displayName);
       const wanted = input.pick;
       if (
         wanted !== undefined &&
@@ -166,23 +168,14 @@ export function createRunPipeline(context: RunPipelineContext): RunPipeline {
           { path: ['pick'], message: 'names none of the models' },
         ]);
       }
-      const pullRequest =
-        input.pullRequest === undefined || input.pullRequest === false
-          ? null
-          : input.pullRequest === true
-            ? {}
-            : input.pullRequest;
+      const pullRequest = pullRequestOf(input);
       const target = await locatePipelineTarget(
         { git: runtime.git, codeHosts: context.codeHosts, ...(signal === undefined ? {} : { signal }) },
-        {
-          repo: input.repo,
-          pullRequest,
-          onOrigin: (origin) => emit({ type: 'checkout-origin', ...origin }),
-        },
+        { repo: input.repo, pullRequest, onOrigin: (origin) => emit({ type: 'checkout-origin', ...origin }) },
       );
       throwIfAborted(signal);
 
-      // 2. The repository and Goosuke's clone of it.
+      // 2. The repository and Goosuke's clone of it, with credentials renewed once when refused.
       const repo = await findOrCreateRepo(target.url);
       await emit({ type: 'cloning', repo });
       const clone = await withFreshCredentialsOnce(
@@ -208,64 +201,77 @@ export function createRunPipeline(context: RunPipelineContext): RunPipeline {
       });
       if (adopted !== null) await emit({ type: 'pull-request-adopted', pullRequest: adopted });
       throwIfAborted(signal);
+      const createdBy = input.createdBy === undefined ? {} : { createdBy: input.createdBy };
       const { task } = await context.tasks.create({
         repoId: repo.id,
         baseBranch: taskBase,
         title: input.title ?? taskTitleFrom(input.instruction),
-        ...(input.createdBy === undefined ? {} : { createdBy: input.createdBy }),
+        ...createdBy,
       });
-      const started = await runs.create(task.id, {
+      const { message, runs: queued } = await runs.create(task.id, {
         instruction: input.instruction,
         models: input.models,
         baseRef: base.ref,
-        ...(input.createdBy === undefined ? {} : { createdBy: input.createdBy }),
+        ...createdBy,
       });
-      const { message } = started;
-      const outcome = { repo, task, message, labels, base };
-      const ids = started.runs.map((run) => run.id);
+      return { outcome: { repo, task, message, labels, base }, queued, pullRequest, adopted, emit };
+    } catch (error) {
+      // Whatever an abort interrupted (a clone, a request) reports it its own way: say canceled.
+      throwIfAborted(signal);
+      throw error;
+    }
+  }
+
+  return {
+    async run(raw, options = {}) {
+      const input = parseInput(runPipelineInputSchema, raw, 'pipeline input');
+      const runtime = context.runtime;
+      if (runtime === undefined) {
+        throw new UnsupportedError(
+          'the run pipeline needs a job queue, a git backend and language models; build Goosuke with runtime',
+        );
+      }
+      const { outcome, queued, pullRequest, adopted, emit } = await prepare(input, runtime, options);
+      const ids = queued.map((run) => run.id);
 
       // 4. Execute (here when asked), wait, compare, pick.
       let ended: { runs: Run[]; canceled: boolean };
       try {
-        ended = await execute(ids, options, () =>
-          emit({ type: 'runs-started', ...outcome, runs: started.runs }),
-        );
+        ended = await execute(ids, options, () => emit({ type: 'runs-started', ...outcome, runs: queued }));
       } catch (error) {
         // The runs must not linger queued or running for a pipeline that gave up on them.
         for (const id of ids) await runs.cancel(id).catch(() => undefined);
         throw error;
       }
       if (ended.canceled) return { outcome: 'canceled', ...outcome, runs: ended.runs };
-
-      const comparison = await runs.compare(message.id);
+      const comparison = await runs.compare(outcome.message.id);
       await emit({ type: 'runs-ended', runs: ended.runs, comparison });
       const candidates: PickCandidate[] = ended.runs.map((run, index) => ({
         entry: comparison.runs.find((entry) => entry.runId === run.id)!,
-        label: labels[index]!,
+        label: outcome.labels[index]!,
         completedAt: run.completedAt,
       }));
       let pick: RunPipelinePick | null = null;
       if (pickableRuns(candidates).length > 0) {
-        const picked = pickRun(candidates, wanted);
+        const picked = pickRun(candidates, input.pick);
         pick = { runId: picked.candidate.entry.runId, label: picked.candidate.label, reason: picked.reason };
       }
       const noPickReason = pick === null ? noPickableRun : null;
       await emit({ type: 'picked', pick, noPickReason });
+      const completed = {
+        outcome: 'completed' as const,
+        ...outcome,
+        runs: ended.runs,
+        comparison,
+        pick,
+        noPickReason,
+        pullRequest: null,
+        pullRequestAction: null,
+      };
+      if (pullRequest === null || pick === null) return completed;
 
       // 5. The pull request.
-      if (pullRequest === null || pick === null) {
-        return {
-          outcome: 'completed',
-          ...outcome,
-          runs: ended.runs,
-          comparison,
-          pick,
-          noPickReason,
-          pullRequest: null,
-          pullRequestAction: null,
-        };
-      }
-      const made = await context.pullRequests.create(task.id, {
+      const made = await context.pullRequests.create(outcome.task.id, {
         runId: pick.runId,
         reason: pick.reason,
         ...(pullRequest.branch === undefined ? {} : { branch: pullRequest.branch }),
@@ -273,16 +279,7 @@ export function createRunPipeline(context: RunPipelineContext): RunPipeline {
       });
       const action = adopted?.number === made.number ? 'updated' : 'opened';
       await emit({ type: 'pull-request', pullRequest: made, action });
-      return {
-        outcome: 'completed',
-        ...outcome,
-        runs: ended.runs,
-        comparison,
-        pick,
-        noPickReason,
-        pullRequest: made,
-        pullRequestAction: action,
-      };
+      return { ...completed, pullRequest: made, pullRequestAction: action };
     },
 
     async codeHostOf(repoUrl) {
