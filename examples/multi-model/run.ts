@@ -1,5 +1,5 @@
-// One instruction, several models at once, one comparison: what `goosuke run` does, written
-// against the SDK so that you can do the same from your own program.
+// One instruction, several models at once, one comparison: what `goosuke run` does, as one call
+// of the SDK's run pipeline (`goosuke.pipeline.run`), so that you can do the same from your own program.
 //
 //   node examples/multi-model/run.ts [REPO] [INSTRUCTION]
 //
@@ -66,42 +66,44 @@ try {
     );
   }
 
-  // The repository, and a task on it that starts from the commit checked out there.
-  const repo =
-    (await goosuke.repos.list({ limit: 500 })).items.find((candidate) => candidate.url === repoDir) ??
-    (await goosuke.repos.create({ url: repoDir }));
-  const head = await goosuke.git.resolveRef({ repo: { dir: repoDir, url: repoDir }, ref: 'HEAD' });
-  const { task } = await goosuke.tasks.create({
-    repoId: repo.id,
-    baseBranch: head,
-    title: instruction.slice(0, 120),
-  });
-
-  // One run per model, queued together; workers in this process execute them in parallel.
-  const { message, runs } = await goosuke.runs.create(task.id, {
-    instruction,
-    models: profiles.map((profile) => profile.id),
-  });
-  const labels = new Map(runs.map((run, index) => [run.id, profiles[index]!.displayName]));
-  const width = Math.max(...[...labels.values()].map((label) => label.length));
-  console.log(`Running ${runs.length} models on ${repoDir} at ${head.slice(0, 12)}: ${instruction}\n`);
-  // Every step of every run is an event: stream them as progress lines.
-  const unsubscribe = goosuke.runs.subscribe((event) => {
-    const label = labels.get(event.runId);
-    if (label !== undefined) console.log(`${label.padEnd(width)}  ${event.message}`);
-  });
-  const workers = goosuke.runs.startWorkers({ concurrency: runs.length });
-  const done = await goosuke.runs.waitFor(runs.map((run) => run.id));
-  await workers.stop();
-  unsubscribe();
-
-  // The runs side by side, then each patch (also on branch goosuke/run-<id> of the clone).
-  const comparison = await goosuke.runs.compare(message.id);
-  console.log(`\n${renderComparison(comparison, labels)}`);
-  for (const run of done) {
-    if (run.patch) console.log(`\n${labels.get(run.id)} (${run.workingBranch}):\n${run.patch.trimEnd()}`);
+  // The whole pipeline in one call: the repository is registered (or found) and cloned, a task
+  // starts from the commit checked out there, one run per model executes in parallel in this
+  // process (`workers`), and the runs are compared. Ctrl-C cancels them all.
+  const interrupt = new AbortController();
+  process.once('SIGINT', () => interrupt.abort());
+  const labels = new Map<string, string>();
+  let width = 0;
+  const result = await goosuke.pipeline.run(
+    { repo: repoDir, instruction, models: profiles.map((profile) => profile.id) },
+    {
+      workers: true,
+      signal: interrupt.signal,
+      onEvent(event) {
+        if (event.type === 'runs-started') {
+          for (const [index, run] of event.runs.entries()) labels.set(run.id, event.labels[index]!);
+          width = Math.max(...event.labels.map((label) => label.length));
+          console.log(
+            `Running ${event.runs.length} models on ${repoDir} at ${event.base.ref.slice(0, 12)}: ${instruction}\n`,
+          );
+        } else if (event.type === 'run') {
+          // Every step of every run is an event: stream them as progress lines.
+          const label = labels.get(event.event.runId) ?? event.event.runId;
+          console.log(`${label.padEnd(width)}  ${event.event.message}`);
+        }
+      },
+    },
+  );
+  if (result.outcome === 'canceled') {
+    console.log('\nCanceled.');
+    process.exitCode = 130;
+  } else {
+    // The runs side by side, then each patch (also on branch goosuke/run-<id> of the clone).
+    console.log(`\n${renderComparison(result.comparison, labels)}`);
+    for (const run of result.runs) {
+      if (run.patch) console.log(`\n${labels.get(run.id)} (${run.workingBranch}):\n${run.patch.trimEnd()}`);
+    }
+    process.exitCode = result.runs.some((run) => run.status === 'succeeded') ? 0 : 1;
   }
-  process.exitCode = done.some((run) => run.status === 'succeeded') ? 0 : 1;
 } finally {
   await goosuke.close();
   if (temporary !== null) await rm(temporary, { recursive: true, force: true });

@@ -24,8 +24,10 @@ export interface TestUser {
 
 /** A running API over a fresh data directory. */
 export interface Harness {
-  /** Goosuke on the real stack, with the store it opened (tests close it to provoke failures). */
-  goosuke: Goosuke & { store: SqliteStore };
+  /** Goosuke on the real stack. */
+  goosuke: Goosuke;
+  /** The SQLite store Goosuke runs on (tests read it raw, or close it to provoke failures). */
+  store: SqliteStore;
   server: HttpServer;
   url: string;
   root: string;
@@ -73,9 +75,8 @@ export async function startHarness(
       },
     },
   });
-  const goosuke = {
+  const goosuke: Goosuke = {
     ...core,
-    store,
     async close() {
       await queue.close();
       await core.close();
@@ -97,6 +98,7 @@ export async function startHarness(
   });
   return {
     goosuke,
+    store,
     server,
     url: server.url,
     root,

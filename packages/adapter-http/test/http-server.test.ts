@@ -100,7 +100,7 @@ describe('the HTTP server', () => {
   it('answers an unexpected failure with a bare 500, no internals', async () => {
     const broken = await startHarness();
     extra.push(broken);
-    await broken.goosuke.store.close();
+    await broken.store.close();
     const result = await call(broken.url, 'get', `${apiPrefix}/tasks`, { token: broken.admin.token });
     expect(result.status).toBeGreaterThanOrEqual(500);
     expect(isProblem(result, result.status)).toBe(true);

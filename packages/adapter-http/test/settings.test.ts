@@ -93,7 +93,7 @@ describe('the settings API', () => {
     expect(described.json).toMatchObject({ secret: true, hasValue: true, description: 'rotated monthly' });
 
     // At rest: ciphertext in the SQLite file, never the plaintext.
-    const raw = harness.goosuke.store.database
+    const raw = harness.store.database
       .prepare('select value, secret from goosuke_settings where key = ?')
       .get('discord.bot-token') as { value: string; secret: number };
     expect(raw.secret).toBe(1);

@@ -2,11 +2,9 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
   assertStrongSecret,
-  type CodeHostResolver,
   createGoosuke,
   createWebCryptoSecretBox,
   type EventSink,
-  type GitBackend,
   type Goosuke,
   GoosukeError,
   gitHubSettingKeys,
@@ -21,7 +19,7 @@ import {
 import { createIsomorphicGitBackend } from '@goosuke/git-isomorphic';
 import { createGitHubCodeHostResolver, type GitHubCodeHostOptions, readGitHubConfig } from '@goosuke/github';
 import { createScryptPasswordHasher, type ScryptCost } from '@goosuke/scrypt';
-import { createSqliteJobQueue, createSqliteStore, type SqliteStore } from '@goosuke/store-sqlite';
+import { createSqliteJobQueue, createSqliteStore } from '@goosuke/store-sqlite';
 import { z } from 'zod';
 import { createLanguageModelResolver, type Environment } from './language-models.ts';
 
@@ -197,20 +195,13 @@ export function readDefaultGoosukeConfig(
   };
 }
 
-/** Goosuke on the embedded defaults, with the store it opened. */
-export interface DefaultGoosuke extends Goosuke {
-  /** The SQLite store; `close()` closes it. */
-  readonly store: SqliteStore;
-  /** The git backend runs use (isomorphic-git). */
-  readonly git: GitBackend;
-  /** Where clones and working copies live, under the data directory. */
-  readonly layout: RunLayout;
-  /**
-   * The code host of a repository URL: GitHub as configured by `GITHUB_TOKEN` or the
-   * `GOOSUKE_GITHUB_APP_*` variables (else the `github.*` settings), `GOOSUKE_GITHUB_API_URL`.
-   */
-  readonly codeHosts: CodeHostResolver;
-}
+/**
+ * Goosuke on the embedded defaults: the facade itself, whose `close()` also stops the job queue
+ * and closes the SQLite store it opened. The store, the git backend, the file layout and the code
+ * hosts stay inside: `goosuke.pipeline` runs what needs them (clones in
+ * `<dataDir>/clones/<repo-id>`, working copies in `<dataDir>/worktrees/<run-id>`).
+ */
+export type DefaultGoosuke = Goosuke;
 
 /** Options of {@link createDefaultGoosuke} beyond the configuration. */
 export interface DefaultGoosukeOptions {
@@ -307,10 +298,6 @@ export async function createDefaultGoosuke(
     settings = goosuke.settings;
     return {
       ...goosuke,
-      store,
-      git,
-      layout,
-      codeHosts,
       async close() {
         // The queue shares the store's connection: stop it (and the runs it executes) first.
         await queue.close();

@@ -29,6 +29,7 @@ import { createGitHubService, type GitHubService } from './services/github-servi
 import { createModelProfileService, type ModelProfileService } from './services/model-profile-service.ts';
 import { createPullRequestService, type PullRequestService } from './services/pull-request-service.ts';
 import { createRepoService, type RepoService } from './services/repo-service.ts';
+import { createRunPipeline, type RunPipeline } from './services/run-pipeline.ts';
 import { createRunService, type RunHooks, type RunService } from './services/run-service.ts';
 import { createSettingService, type SettingService } from './services/setting-service.ts';
 import { createSystemService, type SystemService } from './services/system-service.ts';
@@ -94,6 +95,11 @@ export interface Goosuke {
   readonly repos: RepoService;
   readonly tasks: TaskService;
   readonly runs: RunService;
+  /**
+   * The run pipeline, `goosuke run` in one call: repository, clone, base, runs, wait, pick and
+   * pull request (needs `runtime`; pull requests need `codeHosts`).
+   */
+  readonly pipeline: RunPipeline;
   /** Pull requests from runs (needs `runtime` and `codeHosts`). */
   readonly pullRequests: PullRequestService;
   /** GitHub's stored configuration, its repositories and branches (listing needs `codeHosts`). */
@@ -251,6 +257,16 @@ export function createGoosuke(dependencies: GoosukeDependencies): Goosuke {
     github: createGitHubService({ ...context, codeHosts }),
     pullRequests,
     runs,
+    pipeline: createRunPipeline({
+      repos: createRepoService(context),
+      tasks: createTaskService(context),
+      runs,
+      models,
+      pullRequests,
+      runtime,
+      codeHosts,
+      workersRunning: () => workersRunning,
+    }),
     templates,
     actions,
     discord: createDiscordService({ ...context, actions, templates, models }),

@@ -46,6 +46,7 @@ import { copyObjects, findGitdir, readHeads } from './local-transport.ts';
 import { processAlive } from './process-alive.ts';
 import { readRegularFileSync } from './read-file-sync.ts';
 import { commitsToReplay, newScratchName, replayCommits } from './rebase-replay.ts';
+import { readRemoteUrl } from './remote-url.ts';
 import { buildSnapshotInWorker } from './snapshot-build.ts';
 import { type FileChangeRecord, formatFileDiff, isBinaryContent } from './unified-diff.ts';
 import {
@@ -842,6 +843,7 @@ export function createIsomorphicGitBackend(options: IsomorphicGitBackendOptions 
       });
     },
 
+    remoteUrl: readRemoteUrl,
     async resolveRef({ repo, ref }) {
       const gitdir = path.join(path.resolve(repo.dir), '.git');
       return mutex.run(gitdir, () => resolveIn(gitdir, ref));

@@ -367,7 +367,8 @@ describe('end to end: one instruction on three providers through the default com
     Object.assign(state, {
       source,
       dataDir,
-      clone: goosuke.layout.cloneDir(repo),
+      // Where the default composition keeps a repository's clone.
+      clone: path.join(dataDir, 'clones', repo.id),
       headBefore,
       taskId: task.id,
       messageId: message.id,

@@ -5,9 +5,11 @@ import {
   InvalidInputError,
   type ModelProfile,
   type Run,
+  type RunsWaitOutcome,
   renderTemplate,
   type Template,
   type TriggeredTask,
+  waitForRunsOrCancel,
 } from '@goosuke/core';
 import type { CliIo } from '../cli-io.ts';
 import { readCliConfiguration } from '../configuration.ts';
@@ -286,20 +288,24 @@ async function runAndReport(
   // Subscribed before the workers start, so that no event of these runs is missed.
   const unsubscribe = goosuke.runs.subscribe((event) => progress.onEvent(event));
   const workers = goosuke.runs.startWorkers({ concurrency: Math.max(count, 1) });
-  const ids = triggered.runs.map((run) => run.id);
-  let runs: Run[];
+  let outcome: RunsWaitOutcome;
   try {
-    runs = await goosuke.runs.waitFor(ids, { signal: plan.signal });
-  } catch (error) {
-    if (!plan.signal.aborted) throw error;
-    io.stderr.write('Interrupted: canceling the runs…\n');
-    for (const id of ids) await goosuke.runs.cancel(id).catch(() => undefined);
-    await goosuke.runs.waitFor(ids);
-    return exitCodeTable.canceled.exitCode;
+    outcome = await waitForRunsOrCancel(
+      goosuke.runs,
+      triggered.runs.map((run) => run.id),
+      {
+        signal: plan.signal,
+        onCancel: () => {
+          io.stderr.write('Interrupted: canceling the runs…\n');
+        },
+      },
+    );
   } finally {
     await workers.stop();
     unsubscribe();
   }
+  if (outcome.canceled) return exitCodeTable.canceled.exitCode;
+  const { runs } = outcome;
 
   const textTask = triggered.task.repoId === null;
   const comparison = textTask || runs.length === 0 ? null : await goosuke.runs.compare(runs[0]!.messageId);

@@ -1,5 +1,5 @@
 import {
-  type CodeHost,
+  CodeHostUnavailableError,
   GoosukeError,
   InvalidInputError,
   NotFoundError,
@@ -22,28 +22,21 @@ export function displayRepoUrl(url: string): string {
 }
 
 /**
- * The code host of `repoUrl` and the repository's `owner/name` there. A ConfigurationError (exit
- * code 3) naming the variables to set when the URL is on no configured host (GitHub not
- * configured, or a local path / another server), or when the GitHub configuration is incomplete.
+ * `error` as the CLI reports it: a CodeHostUnavailableError becomes a ConfigurationError (exit
+ * code 3) naming the variables to set (no configured code host for the repository) or what is
+ * wrong with the GitHub configuration; anything else is returned as it is.
  */
-export async function requireCodeHost(
-  goosuke: Pick<DefaultGoosuke, 'codeHosts'>,
-  repoUrl: string,
-): Promise<{ host: CodeHost; repository: string }> {
-  let found: { host: CodeHost; repository: string } | null;
-  try {
-    found = await goosuke.codeHosts.resolve(repoUrl);
-  } catch (error) {
-    if (!GoosukeError.isInstance(error)) throw error;
-    throw new ConfigurationError(error.code, `GitHub configuration: ${error.message}`, { cause: error });
-  }
-  if (found === null) {
-    throw new ConfigurationError(
+export function codeHostConfigurationError(error: unknown): unknown {
+  if (!(error instanceof CodeHostUnavailableError)) return error;
+  if (error.reason === 'none') {
+    return new ConfigurationError(
       'unsupported',
-      `repository ${displayRepoUrl(repoUrl)} is on no configured code host: pull requests need the repository's GitHub URL and GitHub credentials; ${gitHubConfigurationHint}`,
+      `repository ${displayRepoUrl(error.repoUrl)} is on no configured code host: pull requests need the repository's GitHub URL and GitHub credentials; ${gitHubConfigurationHint}`,
+      { cause: error },
     );
   }
-  return found;
+  const cause = GoosukeError.isInstance(error.cause) ? error.cause : error;
+  return new ConfigurationError(cause.code, `GitHub configuration: ${cause.message}`, { cause: error });
 }
 
 /**
@@ -107,7 +100,9 @@ export async function pullRequestTarget(
     throw new InvalidInputError(`task ${taskId} has no repository: only repository tasks make pull requests`);
   }
   const repo = await goosuke.repos.get(task.repoId);
-  await requireCodeHost(goosuke, repo.url);
+  await goosuke.pipeline.codeHostOf(repo.url).catch((error: unknown) => {
+    throw codeHostConfigurationError(error);
+  });
   return repo;
 }
 

@@ -1,3 +1,4 @@
+export { CodeHostUnavailableError, type CodeHostUnavailableReason } from './code-host-unavailable-error.ts';
 export {
   GoosukeError,
   type GoosukeErrorCode,

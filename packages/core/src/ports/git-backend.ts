@@ -28,6 +28,14 @@ export interface GitBackend {
   fetch(options: { repo: RepoCheckout; auth?: GitAuth; signal?: AbortSignal }): Promise<void>;
   /** The commit id a ref names (`main`, `origin/main`, a tag or a commit id). NotFoundError if none. */
   resolveRef(options: { repo: RepoCheckout; ref: string }): Promise<string>;
+  /**
+   * The URL of the remote `remote` (default `origin`) of the repository at `dir`: a working tree
+   * whose `.git` is a directory, or a file naming the git directory (a linked worktree, a
+   * submodule), or a bare repository. Credentials in the URL are removed (the password, and for
+   * http(s) the user name, which may hold a token); null when there is no such remote.
+   * NotFoundError when `dir` holds no git repository.
+   */
+  remoteUrl(options: { dir: string; remote?: string }): Promise<string | null>;
   /** Lists local and remote-tracking branch names. */
   listBranches(options: { repo: RepoCheckout }): Promise<string[]>;
   /** Makes an isolated working copy of `baseRef` in `dir`, on a new branch `branch`. */

@@ -118,6 +118,16 @@ export {
   type UpdateRepoInput,
   updateRepoInputSchema,
 } from './repo-service.ts';
+export { createRunPipeline, type RunPipeline, type RunPipelineContext } from './run-pipeline.ts';
+export {
+  type RunPipelineBase,
+  type RunPipelineEvent,
+  type RunPipelineInput,
+  type RunPipelineOptions,
+  type RunPipelinePick,
+  type RunPipelineResult,
+  runPipelineInputSchema,
+} from './run-pipeline-input.ts';
 export {
   type CreateRunsInput,
   createRunService,
@@ -183,3 +193,8 @@ export {
   type UserServiceContext,
   usernameInputSchema,
 } from './user-service.ts';
+export {
+  type RunsWaitOutcome,
+  type WaitForRunsOrCancelOptions,
+  waitForRunsOrCancel,
+} from './wait-for-runs-or-cancel.ts';

@@ -80,7 +80,8 @@ export interface PullRequestService {
    * Puts the run's commit on the task's branch, pushes it (credentials for that push only),
    * and opens a pull request against the task's base branch, its body the repository's template
    * plus the block Goosuke owns. An open pull request already on that head branch (a retry, or a
-   * pipeline's stable `branch`) is adopted and its block refreshed instead of opening another.
+   * pipeline's stable `branch`) is adopted and its block refreshed instead of opening another;
+   * when an earlier task here recorded it, that record moves to this task.
    * ConflictError when the task already has a pull request, or the run has no change;
    * UnsupportedError when the repository is on no configured code host.
    */
@@ -310,20 +311,32 @@ export function createPullRequestService(context: PullRequestServiceContext): Pu
         });
       }
       const now = isoNow(clock);
-      return store.pullRequests.insert({
-        id: ids.next('pr'),
+      const fields = {
         taskId,
-        repoId: repo.id,
         runId: run.id,
-        number: hosted.number,
         url: hosted.url,
         title: hosted.title,
         body: hosted.body,
         branch,
         baseBranch: hosted.base,
         state: hosted.state,
-        createdAt: now,
         updatedAt: now,
+      };
+      // An adopted pull request an earlier task of this Goosuke made (a pipeline's stable branch
+      // run again): its record moves to this task, whose run it now proposes.
+      const tracked =
+        adopted === null
+          ? undefined
+          : (
+              await collectPages((cursor) => store.pullRequests.list({ repoId: repo.id, cursor, limit: 500 }))
+            ).find((pullRequest) => pullRequest.number === hosted.number);
+      if (tracked !== undefined) return store.pullRequests.update(tracked.id, fields);
+      return store.pullRequests.insert({
+        id: ids.next('pr'),
+        repoId: repo.id,
+        number: hosted.number,
+        createdAt: now,
+        ...fields,
       });
     },
 

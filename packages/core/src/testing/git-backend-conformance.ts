@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { applyEdits, parseEdits } from '../edits/index.ts';
 import type { GitAuthor, GitBackend, RepoCheckout, Workspace } from '../ports/index.ts';
 import { expectGoosukeError, expectRejectsWith, rejectionOf } from './conformance-assertions.ts';
+import { describeGitBackendRemoteUrlCases } from './git-backend-conformance-remote.ts';
 import { runGit } from './git-fixtures.ts';
 
 /** How the git backend conformance suite gets the backend under test and its remotes. */
@@ -163,6 +164,8 @@ export function describeGitBackendConformance(name: string, factory: GitBackendC
     });
 
     const remoteUrl = async (): Promise<string> => (factory.makeRemote ? factory.makeRemote(source) : source);
+
+    describeGitBackendRemoteUrlCases(factory);
 
     const cloneSource = async (): Promise<RepoCheckout> => {
       const directory = await fresh();
