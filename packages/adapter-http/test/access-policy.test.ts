@@ -146,7 +146,7 @@ describe("core's access policy through HTTP", () => {
     it.each(pairs.map((pair) => [`${pair.route.operationId} (${pair.entry.name})`, pair] as const))(
       '%s',
       async (_name, { route, entry }) => {
-        const targets = await createPolicyTargets(harness.goosuke, harness.goosuke.store, users);
+        const targets = await createPolicyTargets(harness.goosuke, harness.store, users);
         const request = requests[entry.name]!(targets, users[role].id);
         const url = urlOf(route, request);
         const expected = entry.expected[role];
