@@ -11,7 +11,7 @@ import {
   setBranch,
 } from './branch-operations.ts';
 import { commit, diff, openCommit } from './commit-operations.ts';
-import { clone, fetch, push, pushBranch } from './remote-operations.ts';
+import { clone, pushBranch } from './remote-operations.ts';
 import { createWorkingCopy, removeWorkingCopy } from './working-copies.ts';
 
 /**
@@ -22,8 +22,9 @@ import { createWorkingCopy, removeWorkingCopy } from './working-copies.ts';
  *   isomorphic-git's smart-HTTP client; credentials come per call (`auth`) through `onAuth` and
  *   are never written to disk (a URL's user-info is moved into `auth` and stripped from the
  *   stored URL). A local path or `file://` URL is cloned by hard-linking its object files.
- *   After every fetch, a local branch that was level with its remote-tracking branch before
- *   the fetch is fast-forwarded with it, so `main` never lags behind `origin/main` silently.
+ *   Cloning into an existing clone of the same URL fetches instead; after every fetch, a local
+ *   branch that was level with its remote-tracking branch before the fetch is fast-forwarded
+ *   with it, so `main` never lags behind `origin/main` silently.
  * - A working copy is a git worktree of the clone: `<dir>/.git` is a file naming
  *   `<clone>/.git/worktrees/<name>`, which holds the copy's own HEAD and index plus symbolic links
  *   to the clone's object store, refs and config (and `commondir`, so the git CLI sees a normal
@@ -34,9 +35,9 @@ import { createWorkingCopy, removeWorkingCopy } from './working-copies.ts';
  *   the clone's object store so `git apply` in any worktree of the clone can use it).
  * - `commit` stages everything (additions, modifications, deletions, mode changes) and commits
  *   on the copy's branch; with nothing to commit it makes no commit and returns the branch head.
- * - `push` sends a branch of the clone; a rejected push is a ConflictError unless `force`.
- *   `pushBranch` does the same for a local branch of the clone; a push the remote refuses
- *   outright (a hook, a protected branch) is a ConflictError too.
+ * - `pushBranch` sends a local branch of the clone (a working copy's branch is one); a rejected
+ *   push is a ConflictError unless `force`, and so is a push the remote refuses outright (a
+ *   hook, a protected branch).
  * - `mergeIntoBranch` merges in the object store alone (isomorphic-git's merge without a working
  *   directory): no working copy, index or file of the clone is touched, whatever the outcome.
  *   Beyond the port, it refuses (ConflictError) to move a branch a working copy has checked out,
@@ -60,14 +61,12 @@ export function createIsomorphicGitBackend(options: IsomorphicGitBackendOptions 
   const context = createBackendContext(options);
   return {
     clone: (request) => clone(context, request),
-    fetch: (request) => fetch(context, request),
     resolveRef: (request) => resolveRef(context, request),
     listBranches: (request) => listBranches(context, request),
     createWorkingCopy: (request) => createWorkingCopy(context, request),
     openCommit: (request) => openCommit(context, request),
     diff: (request) => diff(context, request),
     commit: (request) => commit(context, request),
-    push: (request) => push(context, request),
     setBranch: (request) => setBranch(context, request),
     pushBranch: (request) => pushBranch(context, request),
     isAncestor: (request) => isAncestor(context, request),

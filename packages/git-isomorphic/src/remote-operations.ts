@@ -8,7 +8,6 @@ import { redact, translateGitError } from './git-errors.ts';
 import { checkBranchName, headOf } from './git-refs.ts';
 import { copyObjects, findGitdir, readHeads } from './local-transport.ts';
 import { isHttpUrl, localPathOf, splitCredentials } from './remote-url.ts';
-import { requireCopy } from './working-copy-state.ts';
 
 // Work with the remote `origin`: cloning (or fetching into an existing clone) and pushing, over
 // smart HTTP with per-call credentials, or by copying objects for a local path or `file:` URL.
@@ -60,65 +59,6 @@ export async function clone(
       return { dir: target, url: cleanUrl } satisfies RepoCheckout;
     } catch (error) {
       throw translateGitError(error, { operation: `cloning ${redact(cleanUrl, secrets)}`, secrets });
-    }
-  });
-}
-
-/** GitBackend.fetch. */
-export async function fetch(
-  context: BackendContext,
-  { repo, auth, signal }: OptionsOf<'fetch'>,
-): Promise<void> {
-  signal?.throwIfAborted();
-  const gitdir = path.join(path.resolve(repo.dir), '.git');
-  const secrets = [auth?.token];
-  await context.mutex.run(gitdir, async () => {
-    try {
-      await fetchInto(context, gitdir, await remoteUrlOf(gitdir), auth);
-    } catch (error) {
-      throw translateGitError(error, { operation: `fetching into ${repo.dir}`, secrets });
-    }
-  });
-}
-
-/** GitBackend.push. */
-export async function push(
-  context: BackendContext,
-  { workspace, branch, auth, force, signal }: OptionsOf<'push'>,
-): Promise<void> {
-  signal?.throwIfAborted();
-  const copy = await requireCopy(context, workspace);
-  const secrets = [auth?.token];
-  await context.mutex.run(copy.cloneGitdir, async () => {
-    try {
-      const url = await remoteUrlOf(copy.cloneGitdir);
-      if (!isHttpUrl(url)) {
-        await pushLocal(copy.cloneGitdir, url, branch, force === true);
-        return;
-      }
-      const result = await git.push({
-        fs,
-        http: context.http,
-        gitdir: copy.cloneGitdir,
-        remote: 'origin',
-        ref: `refs/heads/${branch}`,
-        remoteRef: `refs/heads/${branch}`,
-        force: force === true,
-        cache: cacheFor(context, copy.cloneGitdir),
-        onProgress: progress(context, 'push'),
-        ...(signal === undefined ? {} : { signal }),
-        ...(context.options.headers === undefined ? {} : { headers: context.options.headers }),
-        ...authCallbacks(context, auth),
-      });
-      if (!result.ok) {
-        const reasons = Object.values(result.refs ?? {})
-          .map((entry) => entry.error)
-          .filter(Boolean)
-          .join('; ');
-        throw new ConflictError(`pushing ${branch} was rejected by the remote: ${redact(reasons, secrets)}`);
-      }
-    } catch (error) {
-      throw translateGitError(error, { operation: `pushing ${branch}`, secrets });
     }
   });
 }
