@@ -78,7 +78,7 @@ describe('isomorphic-git backend over smart HTTP (git http-backend)', () => {
     expect(embedded.message).not.toContain(wrong);
   });
 
-  it('pushes a committed branch, refuses a non-fast-forward push, and force-pushes on request', async () => {
+  it("pushes a working copy's committed branch, refuses a non-fast-forward push, and force-pushes on request", async () => {
     const auth = { username, token };
     const repo = await backend.clone({ url: remoteUrl, dir: next(), auth });
     const workspace = await backend.createWorkingCopy({
@@ -93,7 +93,7 @@ describe('isomorphic-git backend over smart HTTP (git http-backend)', () => {
       message: 'one',
       author: { name: 'A', email: 'a@example.test' },
     });
-    await backend.push({ workspace, branch: 'goosuke/push', auth });
+    await backend.pushBranch({ repo, branch: 'goosuke/push', auth });
     expect((await runGit(bare, ['rev-parse', 'refs/heads/goosuke/push'])).trim()).toBe(first);
 
     // Someone else moves the remote branch: our next push is no longer a fast-forward.
@@ -112,15 +112,15 @@ describe('isomorphic-git backend over smart HTTP (git http-backend)', () => {
       message: 'two',
       author: { name: 'A', email: 'a@example.test' },
     });
-    const refused = await rejection(backend.push({ workspace, branch: 'goosuke/push', auth }));
+    const refused = await rejection(backend.pushBranch({ repo, branch: 'goosuke/push', auth }));
     expect(refused.code).toBe('conflict');
     expect(refused.message).not.toContain(token);
     expect((await runGit(bare, ['rev-parse', 'refs/heads/goosuke/push'])).trim()).toBe(theirs);
 
-    await backend.push({ workspace, branch: 'goosuke/push', auth, force: true });
+    await backend.pushBranch({ repo, branch: 'goosuke/push', auth, force: true });
     expect((await runGit(bare, ['rev-parse', 'refs/heads/goosuke/push'])).trim()).toBe(second);
     const wrong = await rejection(
-      backend.push({ workspace, branch: 'goosuke/push', auth: { username, token: 'nope' } }),
+      backend.pushBranch({ repo, branch: 'goosuke/push', auth: { username, token: 'nope' } }),
     );
     expect(wrong.code).toBe('unauthorized');
 
@@ -129,7 +129,7 @@ describe('isomorphic-git backend over smart HTTP (git http-backend)', () => {
     expect(await filesContaining(repo.dir, token)).toEqual([]);
   });
 
-  it('fetches new commits and fast-forwards the local default branch', async () => {
+  it('fetches new commits into an existing clone and fast-forwards the local default branch', async () => {
     const auth = { username, token };
     const repo = await backend.clone({ url: remoteUrl, dir: next(), auth });
     const before = await backend.resolveRef({ repo, ref: 'main' });
@@ -141,7 +141,7 @@ describe('isomorphic-git backend over smart HTTP (git http-backend)', () => {
     await runGit(other, ['push', '-q', 'origin', 'main']);
     const later = (await runGit(other, ['rev-parse', 'HEAD'])).trim();
     expect(before).not.toBe(later);
-    await backend.fetch({ repo, auth });
+    expect((await backend.clone({ url: remoteUrl, dir: repo.dir, auth })).dir).toBe(repo.dir);
     expect(await backend.resolveRef({ repo, ref: 'origin/main' })).toBe(later);
     expect(await backend.resolveRef({ repo, ref: 'main' })).toBe(later);
     expect(await filesContaining(repo.dir, token)).toEqual([]);

@@ -19,14 +19,12 @@ import type {
   LanguageModel,
   Workspace,
 } from '../ports/index.ts';
+import type { ContextCache } from './context/context-cache.ts';
+import { gatherContext } from './context/gather-context.ts';
+import type { WeightedText } from './context/query-terms.ts';
+import type { GatheredContext } from './context/select-context.ts';
+import { estimateTokens } from './context/token-estimate.ts';
 import { buildContextMessage, buildRetryMessage, buildSystemPrompt, toChatMessages } from './edit-prompts.ts';
-import {
-  type ContextCache,
-  estimateTokens,
-  type GatheredContext,
-  gatherContext,
-  type WeightedText,
-} from './gather-context.ts';
 import { extractSummary } from './reply-summary.ts';
 
 /** Options of {@link createEditAgent}. */

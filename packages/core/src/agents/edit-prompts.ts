@@ -1,7 +1,7 @@
 import type { Message } from '../domain/index.ts';
 import { type EditFormat, formatApplyFailure, type HunkFailure, type ParseProblem } from '../edits/index.ts';
 import type { ChatMessage } from '../ports/index.ts';
-import type { GatheredContext } from './gather-context.ts';
+import type { GatheredContext } from './context/select-context.ts';
 
 /** The project the edit-format examples work on: one file before the example edits. */
 export const editExampleFiles: Readonly<Record<string, string>> = Object.freeze({

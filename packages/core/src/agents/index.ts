@@ -3,23 +3,22 @@
  * a working copy, asks for edits in the model's preferred format and applies them all or
  * nothing, retrying with precise failure reports.
  */
-export { createEditAgent, type EditAgentOptions, editAgentDefaults } from './edit-agent.ts';
+
+export { type ContextCache, createContextCache } from './context/context-cache.ts';
+export { buildFileTree } from './context/file-tree.ts';
+export { type GatherContextOptions, gatherContext } from './context/gather-context.ts';
+export type { WeightedText } from './context/query-terms.ts';
+export type { ContextCandidate } from './context/rank-files.ts';
 export {
-  buildFileTree,
-  type ContextCache,
-  type ContextCandidate,
   type ContextReport,
-  createContextCache,
-  estimateTokens,
-  type GatherContextOptions,
   type GatheredContext,
-  gatherContext,
   type IncludedFile,
   type SelectContextOptions,
   type SkippedFiles,
   selectContext,
-  type WeightedText,
-} from './gather-context.ts';
+} from './context/select-context.ts';
+export { estimateTokens } from './context/token-estimate.ts';
+export { createEditAgent, type EditAgentOptions, editAgentDefaults } from './edit-agent.ts';
 export {
   type ConversationMessage,
   type ConversationSummary,

@@ -1,7 +1,7 @@
 import { InvalidInputError } from '../errors/index.ts';
 import type { GenerateOptions, LanguageModel, TokenUsage } from '../ports/language-model.ts';
 import { dataBlockNotice } from '../triggers/render-template.ts';
-import { estimateTokens } from './gather-context.ts';
+import { estimateTokens } from './context/token-estimate.ts';
 
 /** One message of the conversation to summarize, oldest first. */
 export interface ConversationMessage {

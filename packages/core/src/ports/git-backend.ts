@@ -25,7 +25,6 @@ export interface GitAuthor {
 export interface GitBackend {
   /** Clones `url` into `dir` (or reuses a clone already there, fetching it). */
   clone(options: { url: string; dir: string; auth?: GitAuth; signal?: AbortSignal }): Promise<RepoCheckout>;
-  fetch(options: { repo: RepoCheckout; auth?: GitAuth; signal?: AbortSignal }): Promise<void>;
   /** The commit id a ref names (`main`, `origin/main`, a tag or a commit id). NotFoundError if none. */
   resolveRef(options: { repo: RepoCheckout; ref: string }): Promise<string>;
   /**
@@ -73,13 +72,6 @@ export interface GitBackend {
      */
     paths?: readonly string[];
   }): Promise<string>;
-  push(options: {
-    workspace: Workspace;
-    branch: string;
-    auth?: GitAuth;
-    force?: boolean;
-    signal?: AbortSignal;
-  }): Promise<void>;
   /**
    * Points the clone's local branch `branch` at `commit`, creating the branch when missing.
    * Moving an existing branch must be a fast-forward (its commit is an ancestor of `commit`)

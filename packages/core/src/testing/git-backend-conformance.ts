@@ -190,7 +190,6 @@ export function describeGitBackendConformance(name: string, factory: GitBackendC
         const again = await backend.clone({ url: await remoteUrl(), dir: repo.dir });
         expect(again.dir).toBe(repo.dir);
         expect(await backend.resolveRef({ repo: again, ref: 'origin/later' })).toBe(later);
-        await backend.fetch({ repo });
         expect(await backend.listBranches({ repo })).toContain('origin/later');
       } finally {
         await runGitCli(source, ['branch', '-D', 'later']);

@@ -1,22 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { defaultForbiddenPaths } from '../edits/index.ts';
-import { createMemoryWorkspace } from '../testing/index.ts';
-import {
-  buildFileTree,
-  type ContextCandidate,
-  countIdentifiers,
-  createContextCache,
-  estimateTokens,
-  extractQueryTerms,
-  fileTokens,
-  gatherContext,
-  isBinaryPath,
-  isLowPriorityPath,
-  looksBinary,
-  rankFiles,
-  selectContext,
-  splitWords,
-} from './gather-context.ts';
+import { defaultForbiddenPaths } from '../../edits/index.ts';
+import { createMemoryWorkspace } from '../../testing/index.ts';
+import { createContextCache } from './context-cache.ts';
+import { isBinaryPath, isLowPriorityPath, looksBinary } from './file-kinds.ts';
+import { buildFileTree } from './file-tree.ts';
+import { gatherContext } from './gather-context.ts';
+import { extractQueryTerms, splitWords } from './query-terms.ts';
+import { type ContextCandidate, rankFiles } from './rank-files.ts';
+import { selectContext } from './select-context.ts';
+import { countIdentifiers } from './term-counts.ts';
+import { estimateTokens, fileTokens } from './token-estimate.ts';
 
 const instruction = (text: string) => [{ text, weight: 1 }];
 

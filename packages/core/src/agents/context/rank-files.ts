@@ -1,0 +1,212 @@
+import { compare } from './code-unit-order.ts';
+import { isLowPriorityPath } from './file-kinds.ts';
+import { type QueryTerms, singularOf, splitWords } from './query-terms.ts';
+import { countIdentifiers, countQuoted } from './term-counts.ts';
+import { fileTokens } from './token-estimate.ts';
+
+/** A file that may be shown: its text was read and is neither binary nor too large. */
+export interface ContextCandidate {
+  path: string;
+  content: string;
+}
+
+/** A candidate's place in the ranking. */
+export interface RankedFile {
+  path: string;
+  score: number;
+  /** Why it ranks where it does, for the run log: `path mentioned`, `contains formatPrice`, ... */
+  reason: string;
+  /** A lockfile or other generated file the conversation does not name. */
+  lowPriority: boolean;
+  tokens: number;
+}
+
+const mentionScore = 1_000;
+const basenameScore = 300;
+
+/**
+ * Ranks files by relevance to the conversation, most relevant first; ties go by path.
+ * - A full path mentioned (or a path suffix with a `/`, such as `lib/a.ts` for `src/lib/a.ts`) ranks highest, then a file name.
+ * - Identifiers and quoted strings count where they occur in the content (more occurrences
+ *   count more, with diminishing returns) and weigh more when few files contain them (like idf);
+ *   an identifier that is a file's name (`CartService` and `cart-service.ts`) counts a lot.
+ * - Words of the text that are path segments (`cart` and `src/cart/total.ts`) add a little.
+ * - Low-priority files (lockfiles, minified bundles, source maps) come after every other file
+ *   unless their path or name is mentioned.
+ */
+export function rankFiles(files: readonly ContextCandidate[], terms: QueryTerms): RankedFile[] {
+  return rankFeatures(
+    files.map((file) => featuresOf(file, terms)),
+    terms,
+  );
+}
+
+/** What ranking needs of a file: its matches and size, not its text (which may then be let go). */
+export interface FileFeatures {
+  path: string;
+  identifierCounts: ReadonlyMap<string, number>;
+  quotedCounts: ReadonlyMap<string, number>;
+  tokens: number;
+}
+
+export function featuresOf(file: ContextCandidate, terms: QueryTerms): FileFeatures {
+  return {
+    path: file.path,
+    identifierCounts: countIdentifiers(file.content, terms),
+    quotedCounts: countQuoted(file.content, terms),
+    tokens: fileTokens(file.path, file.content),
+  };
+}
+
+/** {@link rankFiles} on features. */
+export function rankFeatures(files: readonly FileFeatures[], terms: QueryTerms): RankedFile[] {
+  const total = Math.max(1, files.length);
+  const identifierCounts = files.map((file) => file.identifierCounts);
+  const quotedCounts = files.map((file) => file.quotedCounts);
+  // File names are compared with identifiers lower-cased and without `-` and `_`.
+  const nameTerms = [...terms.identifiers]
+    .map(([term, weight]) => ({ term, weight, normalized: term.toLowerCase().replace(/[-_]/g, '') }))
+    .filter((each) => each.normalized.length >= 3);
+  const segments = new Map<string, SegmentParts>();
+  const stemsWanted = new Set(nameTerms.map((each) => each.normalized));
+  const pathWords = files.map((file) => pathParts(file.path, segments, terms.words, stemsWanted));
+  const documentFrequency = new Map<string, number>();
+  const noteDocument = (key: string): void => {
+    documentFrequency.set(key, (documentFrequency.get(key) ?? 0) + 1);
+  };
+  files.forEach((_, index) => {
+    for (const term of identifierCounts[index]!.keys()) noteDocument(`id:${term}`);
+    for (const term of quotedCounts[index]!.keys()) noteDocument(`q:${term}`);
+    for (const word of pathWords[index]!.words) noteDocument(`w:${word}`);
+  });
+  const idfs = new Map<string, number>();
+  const idf = (key: string): number => {
+    let value = idfs.get(key);
+    if (value === undefined) {
+      value = Math.log(1 + total / Math.max(1, documentFrequency.get(key) ?? 1));
+      idfs.set(key, value);
+    }
+    return value;
+  };
+
+  const ranked = files.map((file, index): RankedFile => {
+    const mention = pathMention(file.path, terms);
+    const contributions: Array<{ label: string; score: number }> = [];
+    for (const [term, count] of identifierCounts[index]!) {
+      const weight = terms.identifiers.get(term)!;
+      contributions.push({ label: term, score: weight * idf(`id:${term}`) * (1 + Math.log2(count)) });
+    }
+    for (const [term, count] of quotedCounts[index]!) {
+      const weight = terms.quoted.get(term)!;
+      contributions.push({
+        label: JSON.stringify(term),
+        score: weight * idf(`q:${term}`) * (1 + Math.log2(count)),
+      });
+    }
+    let nameScore = 0;
+    let nameLabel: string | null = null;
+    for (const { term, weight, normalized } of nameTerms) {
+      if (pathWords[index]!.stems.includes(normalized)) {
+        const score = weight * 8 * idf(`id:${term}`);
+        if (score > nameScore) [nameScore, nameLabel] = [score, term];
+      }
+    }
+    let segmentScore = 0;
+    const segmentWords: string[] = [];
+    for (const word of pathWords[index]!.words) {
+      const weight = terms.words.get(word)!;
+      segmentScore += weight * 2 * idf(`w:${word}`);
+      segmentWords.push(word);
+    }
+    contributions.sort((left, right) => right.score - left.score || compare(left.label, right.label));
+    const contentScore = contributions.reduce((sum, each) => sum + each.score, 0);
+    const score = mention.score + nameScore + contentScore + segmentScore;
+    const reason =
+      mention.reason ??
+      (nameLabel !== null && nameScore >= contentScore
+        ? `file name matches ${nameLabel}`
+        : contributions.length > 0
+          ? `contains ${contributions
+              .slice(0, 3)
+              .map((each) => each.label)
+              .join(', ')}`
+          : segmentWords.length > 0
+            ? `path matches ${segmentWords.slice(0, 3).join(', ')}`
+            : 'unrelated');
+    const lowPriority = isLowPriorityPath(file.path) && mention.score === 0;
+    return { path: file.path, score, reason, lowPriority, tokens: file.tokens };
+  });
+  return ranked.sort(
+    (left, right) =>
+      Number(left.lowPriority) - Number(right.lowPriority) ||
+      right.score - left.score ||
+      compare(left.path, right.path),
+  );
+}
+
+function pathMention(path: string, terms: QueryTerms): { score: number; reason: string | null } {
+  const name = path.slice(path.lastIndexOf('/') + 1);
+  let best = { score: 0, reason: null as string | null };
+  for (const [token, weight] of terms.paths) {
+    if (token === path || (token.includes('/') && path.endsWith(`/${token}`))) {
+      if (mentionScore * weight > best.score)
+        best = { score: mentionScore * weight, reason: 'path mentioned' };
+    } else if (token === name && name.length >= 3) {
+      if (basenameScore * weight > best.score)
+        best = { score: basenameScore * weight, reason: 'file name mentioned' };
+    }
+  }
+  return best;
+}
+
+/** The wanted words (each followed by its singular when wanted) and the stem of one path segment. */
+interface SegmentParts {
+  words: string[];
+  stem: string;
+}
+
+/** Shared by the (many) paths that match nothing: one less array each. */
+const noMatches: readonly string[] = [];
+
+/**
+ * The words of a path (`src/cart-item.ts` -> src, cart, item, ts, each with its singular) that
+ * are in `wantedWords`, once each in order of appearance, and its name stems (`cartitem`, `src`)
+ * that are in `wantedStems`. Only the matches are kept: this runs for every file of a workspace.
+ * `cache` holds the parts of segments already split: directory names repeat across files.
+ */
+function pathParts(
+  path: string,
+  cache: Map<string, SegmentParts>,
+  wantedWords: ReadonlyMap<string, number>,
+  wantedStems: ReadonlySet<string>,
+): { words: readonly string[]; stems: readonly string[] } {
+  let words: string[] | undefined;
+  let stems: string[] | undefined;
+  let start = 0;
+  while (start <= path.length) {
+    let end = path.indexOf('/', start);
+    if (end < 0) end = path.length;
+    const segment = path.slice(start, end);
+    start = end + 1;
+    let parts = cache.get(segment);
+    if (parts === undefined) {
+      const segmentWords: string[] = [];
+      for (const word of splitWords(segment)) segmentWords.push(word, singularOf(word));
+      const dot = segment.indexOf('.', 1);
+      parts = {
+        words: segmentWords.filter((word) => wantedWords.has(word)),
+        stem: (dot > 0 ? segment.slice(0, dot) : segment).toLowerCase().replace(/[-_]/g, ''),
+      };
+      cache.set(segment, parts);
+    }
+    for (const word of parts.words) {
+      words ??= [];
+      if (!words.includes(word)) words.push(word);
+    }
+    if (wantedStems.has(parts.stem)) {
+      stems ??= [];
+      stems.push(parts.stem);
+    }
+  }
+  return { words: words ?? noMatches, stems: stems ?? noMatches };
+}

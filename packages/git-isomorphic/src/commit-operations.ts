@@ -1,0 +1,276 @@
+import * as fs from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { type CommitFiles, InvalidInputError } from '@goosuke/core';
+import git from 'isomorphic-git';
+import {
+  type BackendContext,
+  blobTextMaxLength,
+  cacheFor,
+  flatTreeOf,
+  hexId,
+  type OptionsOf,
+} from './backend-context.ts';
+import { translateGitError } from './git-errors.ts';
+import type { IndexEntry } from './git-index-file.ts';
+import {
+  buildTree,
+  commitTree,
+  type FlatTree,
+  formatSignature,
+  hashObject,
+  type TreeFile,
+  writeLooseObject,
+} from './git-objects.ts';
+import { resolveIn } from './git-refs.ts';
+import { readRegularFileSync } from './read-file-sync.ts';
+import { type FileChangeRecord, formatFileDiff, isBinaryContent } from './unified-diff.ts';
+import { compare, contentOf, type FileState, forEachFile, stateOf } from './working-copy-comparison.ts';
+import { childPath, forEachLimited } from './working-copy-scan.ts';
+import { copyBranch, requireCopy, storeIndex } from './working-copy-state.ts';
+
+// Reading commits and making them: `openCommit` (a commit's files without a working copy),
+// `diff` (a working copy against a base commit) and `commit` (a working copy on its branch).
+
+/** GitBackend.openCommit. */
+export async function openCommit(
+  context: BackendContext,
+  { repo, commit }: OptionsOf<'openCommit'>,
+): Promise<CommitFiles> {
+  const cloneGitdir = path.join(path.resolve(repo.dir), '.git');
+  const read = async () => {
+    try {
+      const resolved = await resolveIn(context, cloneGitdir, commit);
+      return { revision: resolved, flat: await flatTreeOf(context, cloneGitdir, resolved) };
+    } catch (error) {
+      throw translateGitError(error, { operation: `reading the commit ${commit}` });
+    }
+  };
+  // A commit id names immutable objects: reading them needs no turn in the clone's queue
+  // (where a working copy being made may hold it for a while). A ref name is read in turn.
+  const { revision, flat } = hexId.test(commit) ? await read() : await context.mutex.run(cloneGitdir, read);
+  const view: CommitFiles = {
+    revision,
+    async listFiles() {
+      let files = context.regularFiles.get(flat);
+      if (files === undefined) {
+        files = [];
+        for (const [file, entry] of flat.files) {
+          if (entry.mode === 0o100644 || entry.mode === 0o100755) files.push(file);
+        }
+        files.sort((left, right) => (left < right ? -1 : left > right ? 1 : 0));
+        context.regularFiles.set(flat, files);
+      }
+      return [...files];
+    },
+    async readFile(file) {
+      const entry = flat.files.get(file);
+      if (entry === undefined || (entry.mode !== 0o100644 && entry.mode !== 0o100755)) return null;
+      try {
+        return await commitText(context, cloneGitdir, flat, entry, file);
+      } catch (error) {
+        throw translateGitError(error, { operation: `reading ${file} at ${revision}` });
+      }
+    },
+  };
+  return view;
+}
+
+/**
+ * The text of a regular file of `flat`: from the shared blob-text cache, else from the tree's
+ * read-only snapshot (hard-linked mode, checked against the blob id), else from the object store.
+ */
+async function commitText(
+  context: BackendContext,
+  cloneGitdir: string,
+  flat: FlatTree,
+  entry: TreeFile,
+  file: string,
+): Promise<string> {
+  const held = context.blobTexts.get(entry.oid);
+  if (held !== undefined) return held;
+  if (context.options.checkout === 'hardlink') {
+    const copy = childPath(path.join(cloneGitdir, 'goosuke', 'snapshots', flat.trees.get('')!), file);
+    const bytes = readRegularFileSync(copy, blobTextMaxLength);
+    if (bytes !== undefined && hashObject('blob', bytes) === entry.oid) {
+      const text = bytes.toString('utf8');
+      context.blobTexts.set(entry.oid, text);
+      return text;
+    }
+  }
+  const { blob } = await git.readBlob({
+    fs,
+    gitdir: cloneGitdir,
+    oid: entry.oid,
+    cache: cacheFor(context, cloneGitdir),
+  });
+  const text = Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength).toString('utf8');
+  context.blobTexts.set(entry.oid, text);
+  return text;
+}
+
+/** GitBackend.diff. */
+export async function diff(
+  context: BackendContext,
+  { workspace, base, paths }: OptionsOf<'diff'>,
+): Promise<string> {
+  const copy = await requireCopy(context, workspace);
+  return context.mutex.run(copy.cloneGitdir, async () => {
+    try {
+      const cache = cacheFor(context, copy.cloneGitdir);
+      const baseCommit = await resolveIn(context, copy.cloneGitdir, base);
+      const tree = await flatTreeOf(context, copy.cloneGitdir, baseCommit);
+      const comparison = await compare(context, copy, tree, paths);
+      const added: string[] = [];
+      const deleted: string[] = [];
+      const modified: string[] = [];
+      tree.files.forEach((entry, file) => {
+        if (entry.mode === 0o160000) return;
+        const now = stateOf(comparison, file);
+        if (now === undefined) deleted.push(file);
+        else if (now.oid !== entry.oid || now.mode !== entry.mode) modified.push(file);
+      });
+      forEachFile(comparison, (file) => {
+        if (!tree.files.has(file)) added.push(file);
+      });
+      const emptyBlob = 'e69de29bb2d1d6434b8b29ae775ad8c2e48c5391';
+      const deletedByOid = new Map<string, string[]>();
+      for (const file of deleted) {
+        const oid = tree.files.get(file)!.oid;
+        if (oid === emptyBlob) continue;
+        deletedByOid.set(oid, [...(deletedByOid.get(oid) ?? []), file]);
+      }
+      const renames = new Map<string, string>();
+      for (const file of added) {
+        const candidates = deletedByOid.get(stateOf(comparison, file)!.oid);
+        const from = candidates?.shift();
+        if (from !== undefined) renames.set(file, from);
+      }
+      const renamedFrom = new Set(renames.values());
+      const baseSide = async (file: string) => {
+        const entry = tree.files.get(file)!;
+        const { blob } = await git.readBlob({ fs, gitdir: copy.cloneGitdir, oid: entry.oid, cache });
+        return { path: file, oid: entry.oid, mode: entry.mode, content: blob };
+      };
+      const copySide = async (file: string) => {
+        const scan = stateOf(comparison, file)!;
+        const content =
+          contentOf(scan) ??
+          (scan.mode === 0o120000
+            ? Buffer.from(await fs.promises.readlink(path.join(copy.root, file)), 'utf8')
+            : await readFile(path.join(copy.root, file)));
+        if (isBinaryContent(content)) {
+          await writeLooseObject(path.join(copy.cloneGitdir, 'objects'), 'blob', content);
+        }
+        return { path: file, oid: scan.oid, mode: scan.mode, content };
+      };
+      const records: Array<{ sortKey: string; record: Promise<FileChangeRecord> }> = [];
+      for (const file of modified) {
+        records.push({
+          sortKey: file,
+          record: (async () => ({
+            kind: 'modify',
+            before: await baseSide(file),
+            after: await copySide(file),
+          }))(),
+        });
+      }
+      for (const file of deleted) {
+        if (renamedFrom.has(file)) continue;
+        records.push({
+          sortKey: file,
+          record: (async () => ({ kind: 'delete', before: await baseSide(file) }))(),
+        });
+      }
+      for (const file of added) {
+        const from = renames.get(file);
+        records.push({
+          sortKey: file,
+          record: (async () =>
+            from === undefined
+              ? { kind: 'add', after: await copySide(file) }
+              : { kind: 'rename', before: await baseSide(from), after: await copySide(file) })(),
+        });
+      }
+      records.sort((left, right) =>
+        left.sortKey < right.sortKey ? -1 : left.sortKey > right.sortKey ? 1 : 0,
+      );
+      const resolved = await Promise.all(records.map((entry) => entry.record));
+      return resolved.map((record) => formatFileDiff(record)).join('');
+    } catch (error) {
+      throw translateGitError(error, { operation: `diffing ${copy.root}` });
+    }
+  });
+}
+
+/** GitBackend.commit. */
+export async function commit(
+  context: BackendContext,
+  { workspace, message, author, paths }: OptionsOf<'commit'>,
+): Promise<string> {
+  const copy = await requireCopy(context, workspace);
+  if (typeof message !== 'string' || message.trim().length === 0) {
+    throw new InvalidInputError('a commit message must not be empty');
+  }
+  return context.mutex.run(copy.cloneGitdir, async () => {
+    try {
+      const branch = await copyBranch(copy);
+      const parent = await git.resolveRef({ fs, gitdir: copy.cloneGitdir, ref: `refs/heads/${branch}` });
+      const cache = cacheFor(context, copy.cloneGitdir);
+      const parentTreeOid = await commitTree(copy.cloneGitdir, parent, cache);
+      const tree = await flatTreeOf(context, copy.cloneGitdir, parent);
+      const comparison = await compare(context, copy, tree, paths);
+      // The new index: the old one's entries, shared, with the changes applied.
+      const index = new Map<string, IndexEntry>(comparison.index);
+      comparison.changes.forEach((scan, file) => {
+        if (scan === null) index.delete(file);
+        else index.set(file, { path: file, oid: scan.oid, mode: scan.mode, ...scan.stats });
+      });
+      const objects = path.join(copy.cloneGitdir, 'objects');
+      // Submodule entries are not in the index: they keep the parent's commit.
+      let files: Map<string, TreeFile> = index;
+      tree.files.forEach((entry, file) => {
+        if (entry.mode !== 0o160000 || index.has(file)) return;
+        if (files === index) files = new Map(index);
+        files.set(file, entry);
+      });
+      // Only files whose blob the parent lacks are read and written; the rest keep their entry.
+      const changed: Array<[string, FileState]> = [];
+      forEachFile(comparison, (file, scan) => {
+        if (tree.files.get(file)?.oid !== scan.oid) changed.push([file, scan]);
+      });
+      await forEachLimited(changed, context.fileConcurrency, async ([file, scan]) => {
+        const content =
+          contentOf(scan) ??
+          (scan.mode === 0o120000
+            ? Buffer.from(await fs.promises.readlink(path.join(copy.root, file)), 'utf8')
+            : await readFile(path.join(copy.root, file)));
+        await writeLooseObject(objects, 'blob', content);
+      });
+      const treeOid = await buildTree(objects, files, tree);
+      if (treeOid === parentTreeOid) {
+        await storeIndex(context, copy, index);
+        return parent;
+      }
+      const committer = context.options.committer ?? author;
+      const date = context.now();
+      const text = message.endsWith('\n') ? message : `${message}\n`;
+      const body = Buffer.from(
+        `tree ${treeOid}\nparent ${parent}\nauthor ${formatSignature(author, date)}\ncommitter ${formatSignature(committer, date)}\n\n${text}`,
+        'utf8',
+      );
+      const commitOid = await writeLooseObject(objects, 'commit', body);
+      await git.writeRef({
+        fs,
+        gitdir: copy.cloneGitdir,
+        ref: `refs/heads/${branch}`,
+        value: commitOid,
+        force: true,
+      });
+      await storeIndex(context, copy, index);
+      return commitOid;
+    } catch (error) {
+      throw translateGitError(error, { operation: `committing in ${copy.root}` });
+    }
+  });
+}

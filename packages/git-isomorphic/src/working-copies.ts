@@ -1,0 +1,135 @@
+import * as fs from 'node:fs';
+import { mkdir, readdir, rm, symlink, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { ConflictError, type Workspace } from '@goosuke/core';
+import git from 'isomorphic-git';
+import { type BackendContext, flatTreeOf, type OptionsOf, type WorkingCopy } from './backend-context.ts';
+import { translateGitError } from './git-errors.ts';
+import { checkBranchName, resolveIn } from './git-refs.ts';
+import { linkFromSnapshot, materialize, snapshotOf } from './working-copy-checkout.ts';
+import { removeTree, removeTreeElsewhere } from './working-copy-scan.ts';
+import { locate, storeIndex } from './working-copy-state.ts';
+import { workspaceFor } from './working-copy-workspace.ts';
+
+// Making and removing working copies: a git worktree of the clone whose git directory links the
+// clone's object store, refs and config (ADR 0002), checked out in `'write'` or `'hardlink'` mode.
+
+/** Entries of the clone's git directory a working copy's git directory links to. */
+const sharedEntries = ['objects', 'refs', 'packed-refs', 'config', 'info', 'shallow'] as const;
+/** Makes trash names unique within the process. */
+let trashCounter = 0;
+
+/** GitBackend.createWorkingCopy. */
+export async function createWorkingCopy(
+  context: BackendContext,
+  { repo, baseRef, branch, dir, signal }: OptionsOf<'createWorkingCopy'>,
+): Promise<Workspace> {
+  signal?.throwIfAborted();
+  await checkBranchName(branch);
+  const cloneGitdir = path.join(path.resolve(repo.dir), '.git');
+  const root = path.resolve(dir);
+  return context.mutex.run(cloneGitdir, async () => {
+    const base = await resolveIn(context, cloneGitdir, baseRef);
+    if (await git.resolveRef({ fs, gitdir: cloneGitdir, ref: `refs/heads/${branch}` }).catch(() => null)) {
+      throw new ConflictError(`branch ${branch} already exists in ${repo.dir}`);
+    }
+    const existing = await readdir(root).catch(() => null);
+    if (existing !== null && existing.length > 0) throw new ConflictError(`${root} exists and is not empty`);
+    const flat = await flatTreeOf(context, cloneGitdir, base);
+    const worktrees = path.join(cloneGitdir, 'worktrees');
+    const baseName = path.basename(root).replace(/[^A-Za-z0-9._-]/g, '_') || 'copy';
+    let name = baseName;
+    for (let suffix = 1; fs.existsSync(path.join(worktrees, name)); suffix++) name = `${baseName}-${suffix}`;
+    const gitdir = path.join(worktrees, name);
+    const copy: WorkingCopy = { root, cloneGitdir, gitdir };
+    let branchCreated = false;
+    try {
+      await mkdir(gitdir, { recursive: true });
+      await writeFile(path.join(gitdir, 'HEAD'), `ref: refs/heads/${branch}\n`);
+      await writeFile(path.join(gitdir, 'commondir'), '../..\n');
+      await writeFile(path.join(gitdir, 'gitdir'), `${path.join(root, '.git')}\n`);
+      // isomorphic-git knows neither `commondir` nor alternates: these links make the clone's
+      // objects, refs and config appear inside the copy's git directory.
+      for (const entry of sharedEntries)
+        await symlink(path.join('..', '..', entry), path.join(gitdir, entry));
+      await git.writeRef({ fs, gitdir: cloneGitdir, ref: `refs/heads/${branch}`, value: base });
+      branchCreated = true;
+      await mkdir(root, { recursive: true });
+      await writeFile(path.join(root, '.git'), `gitdir: ${gitdir}\n`);
+      if (context.options.checkout === 'hardlink') {
+        const snapshot = await snapshotOf(context, cloneGitdir, flat);
+        signal?.throwIfAborted();
+        await linkFromSnapshot(context, copy, flat, snapshot);
+      } else {
+        const entries = await materialize(context, root, flat, cloneGitdir);
+        signal?.throwIfAborted();
+        await storeIndex(context, copy, new Map(entries.map((entry) => [entry.path, entry])));
+      }
+    } catch (error) {
+      await rm(root, { recursive: true, force: true }).catch(() => undefined);
+      await rm(gitdir, { recursive: true, force: true }).catch(() => undefined);
+      if (branchCreated) {
+        await git.deleteRef({ fs, gitdir: cloneGitdir, ref: `refs/heads/${branch}` }).catch(() => undefined);
+      }
+      throw translateGitError(error, { operation: `creating the working copy ${root}` });
+    }
+    context.workingCopies.set(root, copy);
+    return workspaceFor(context, copy);
+  });
+}
+
+/** GitBackend.removeWorkingCopy. */
+export async function removeWorkingCopy(
+  context: BackendContext,
+  { workspace }: OptionsOf<'removeWorkingCopy'>,
+): Promise<void> {
+  const copy = await locate(context, workspace);
+  if (copy === null) {
+    await rm(path.resolve(workspace.root), { recursive: true, force: true }).catch(() => undefined);
+    return;
+  }
+  try {
+    // The copy is moved out of the way at once (one rename into the clone's trash) and its
+    // files are deleted in the background, so that whoever waits for the removal does not
+    // wait for thousands of unlinks. Where no rename is possible (another file system), the
+    // files are deleted here. The copy's files are its own: deleting them needs no lock on
+    // the clone. Two deletions at a time: more would only interleave their batches.
+    const trash = await moveToTrash(context, copy);
+    if (trash === null) await context.removals.run(() => removeTree(copy.root));
+    else void context.removals.run(() => removeTreeElsewhere(trash)).catch(() => undefined);
+  } catch (error) {
+    throw translateGitError(error, { operation: `removing the working copy ${copy.root}` });
+  }
+  await context.mutex.run(copy.cloneGitdir, async () => {
+    try {
+      // A handful of small files and links: synchronous calls beat the thread pool's hops.
+      await removeTree(copy.gitdir);
+      context.workingCopies.delete(copy.root);
+      context.indexes.delete(copy.gitdir);
+    } catch (error) {
+      throw translateGitError(error, { operation: `removing the working copy ${copy.root}` });
+    }
+  });
+}
+
+/**
+ * Renames the copy's directory into `<clone>/.git/goosuke/trash/`; returns its new path, or
+ * null when it cannot be renamed there (it is then still in place) or is already gone.
+ */
+async function moveToTrash(context: BackendContext, copy: WorkingCopy): Promise<string | null> {
+  const trashDir = path.join(copy.cloneGitdir, 'goosuke', 'trash');
+  if (!context.sweptTrash.has(copy.cloneGitdir)) {
+    context.sweptTrash.add(copy.cloneGitdir);
+    for (const name of await readdir(trashDir).catch(() => [] as string[]))
+      void context.removals.run(() => removeTreeElsewhere(path.join(trashDir, name))).catch(() => undefined);
+  }
+  const target = path.join(trashDir, `${path.basename(copy.root)}-${process.pid}-${trashCounter++}`);
+  try {
+    fs.mkdirSync(trashDir, { recursive: true });
+    fs.renameSync(copy.root, target);
+    return target;
+  } catch {
+    // Gone already, or not renamable there (EXDEV, EPERM): the caller deletes in place.
+    return null;
+  }
+}

@@ -1,0 +1,209 @@
+import * as fs from 'node:fs';
+import { mkdir, readdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import {
+  type BackendContext,
+  blobReadConcurrency,
+  cacheFor,
+  hexId,
+  progress,
+  type WorkingCopy,
+} from './backend-context.ts';
+import { checkoutFiles } from './checkout-files.ts';
+import { encodeIndex, type IndexEntry, statFields } from './git-index-file.ts';
+import type { FlatTree, TreeFile } from './git-objects.ts';
+import { processAlive } from './process-alive.ts';
+import { buildSnapshotInWorker } from './snapshot-build.ts';
+import { childPath } from './working-copy-scan.ts';
+import { storeIndex } from './working-copy-state.ts';
+
+// The two ways a working copy's files are made (`checkout` option, ADR 0002): `'write'` writes
+// every blob (`materialize`); `'hardlink'` links them from a read-only per-tree snapshot of the
+// clone (`snapshotOf`, then `linkFromSnapshot`).
+
+/**
+ * Writes every file of `flat` under `root` from the clone's object store (`'write'` mode, and
+ * the in-process fallback for building a snapshot); returns their index entries.
+ */
+export async function materialize(
+  context: BackendContext,
+  root: string,
+  flat: FlatTree,
+  cloneGitdir: string,
+  permissions?: (mode: number) => number,
+): Promise<IndexEntry[]> {
+  return checkoutFiles({
+    root,
+    gitdir: cloneGitdir,
+    flat,
+    cache: cacheFor(context, cloneGitdir),
+    fileConcurrency: context.fileConcurrency,
+    readConcurrency: blobReadConcurrency,
+    ...(permissions === undefined ? {} : { permissions }),
+    onProgress: progress(context, 'checkout'),
+  });
+}
+
+/** The read-only checkout of `flat` that hard-linked working copies share; built once per tree. */
+export async function snapshotOf(
+  context: BackendContext,
+  cloneGitdir: string,
+  flat: FlatTree,
+): Promise<string> {
+  const snapshots = path.join(cloneGitdir, 'goosuke', 'snapshots');
+  const treeOid = flat.trees.get('')!;
+  const snapshot = path.join(snapshots, treeOid);
+  if (fs.existsSync(snapshot)) return snapshot;
+  const building = `${snapshot}.building-${process.pid}`;
+  await rm(building, { recursive: true, force: true });
+  // Half-built snapshots of processes that died while building (any tree): nobody finishes them.
+  for (const name of await readdir(snapshots).catch(() => [] as string[])) {
+    const owner = /\.building-(\d+)$/.exec(name)?.[1];
+    if (owner !== undefined && Number(owner) !== process.pid && !processAlive(Number(owner))) {
+      await rm(path.join(snapshots, name), { recursive: true, force: true }).catch(() => undefined);
+    }
+  }
+  await mkdir(building, { recursive: true });
+  const built = await buildSnapshotInWorker({
+    root: building,
+    gitdir: cloneGitdir,
+    flat,
+    fileConcurrency: context.fileConcurrency,
+    readConcurrency: blobReadConcurrency,
+    onProgress: progress(context, 'checkout'),
+  });
+  if (!built) {
+    await mkdir(building, { recursive: true });
+    await materialize(context, building, flat, cloneGitdir, (mode) => (mode === 0o100755 ? 0o555 : 0o444));
+  }
+  await fs.promises.rename(building, snapshot);
+  const keep = context.options.snapshotsPerClone ?? 2;
+  const existing = (await readdir(snapshots)).filter((name) => hexId.test(name) && name !== treeOid);
+  if (existing.length >= keep) {
+    const aged = await Promise.all(
+      existing.map(async (name) => ({
+        name,
+        time: (await fs.promises.stat(path.join(snapshots, name))).mtimeMs,
+      })),
+    );
+    aged.sort((left, right) => left.time - right.time);
+    for (const { name } of aged.slice(0, existing.length - keep + 1)) {
+      // Files already linked into working copies survive: only this cache's names go.
+      await rm(path.join(snapshots, name), { recursive: true, force: true });
+    }
+  }
+  return snapshot;
+}
+
+/**
+ * Hard-links every file of the snapshot at `snapshot` into `root` and writes the copy's index.
+ * Synchronous calls in batches (yielding between them) beat the thread pool by far for tiny
+ * operations.
+ */
+export async function linkFromSnapshot(
+  context: BackendContext,
+  copy: WorkingCopy,
+  flat: FlatTree,
+  snapshot: string,
+): Promise<void> {
+  const { root } = copy;
+  const { leaves, files } = linkPlanOf(context, flat);
+  for (const directory of leaves) fs.mkdirSync(childPath(root, directory), { recursive: true });
+  const image = snapshotIndexOf(context, snapshot, files);
+  // Entries of this copy's own: symbolic links, and files copied instead of linked.
+  const own: IndexEntry[] = [];
+  const batch = 500;
+  for (let start = 0; start < files.length; start += batch) {
+    const end = Math.min(start + batch, files.length);
+    for (let position = start; position < end; position++) {
+      const [file, entry] = files[position]!;
+      const target = childPath(root, file);
+      const origin = childPath(snapshot, file);
+      if (entry.mode === 0o120000) fs.symlinkSync(fs.readlinkSync(origin), target);
+      else {
+        try {
+          fs.linkSync(origin, target);
+          continue;
+        } catch {
+          // Another file system or no hard links: an independent copy is just as correct.
+          fs.copyFileSync(origin, target);
+        }
+      }
+      own.push({
+        path: file,
+        oid: entry.oid,
+        mode: entry.mode,
+        ...statFields(fs.lstatSync(target, { bigint: true })),
+      });
+    }
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  if (own.length === 0) {
+    image.bytes ??= encodeIndex(image.entries.values());
+    await storeIndex(context, copy, image.entries, image.bytes);
+    return;
+  }
+  const entries = new Map(image.entries);
+  for (const entry of own) entries.set(entry.path, entry);
+  await storeIndex(context, copy, entries);
+}
+
+/** Leaf directories and linkable files of each flat tree: every copy of a commit needs them. */
+function linkPlanOf(
+  context: BackendContext,
+  flat: FlatTree,
+): { leaves: string[]; files: Array<[string, TreeFile]> } {
+  let plan = context.linkPlans.get(flat);
+  if (plan === undefined) {
+    const files: Array<[string, TreeFile]> = [];
+    flat.files.forEach((entry, file) => {
+      if (entry.mode !== 0o160000) files.push([file, entry]);
+    });
+    plan = { leaves: leafDirectories(flat), files };
+    context.linkPlans.set(flat, plan);
+  }
+  return plan;
+}
+
+/** The leaf directories a tree's files need (`recursive` mkdir creates their parents). */
+function leafDirectories(flat: FlatTree): string[] {
+  const directories = new Set<string>();
+  flat.files.forEach((entry, file) => {
+    if (entry.mode === 0o160000) directories.add(file);
+    const slash = file.lastIndexOf('/');
+    if (slash > 0) directories.add(file.slice(0, slash));
+  });
+  const sorted = [...directories].sort();
+  return sorted.filter((directory, index) => !sorted[index + 1]?.startsWith(`${directory}/`));
+}
+
+/**
+ * The index of a copy hard-linked from a snapshot, built once per snapshot: a hard link shares
+ * its inode, so its size, mtime, inode, device and owner are the snapshot file's (only ctime
+ * moves with each new link, and it is not compared). `entries` holds every regular file
+ * (symbolic links are per copy) and `bytes` their encoding: most copies write those bytes and
+ * share the entries as their read index, instead of an `lstat` and an entry per file each.
+ * Keyed by the snapshot's path and its directory's inode, so a snapshot deleted and rebuilt
+ * under the same name is read again.
+ */
+function snapshotIndexOf(
+  context: BackendContext,
+  snapshot: string,
+  files: ReadonlyArray<[string, TreeFile]>,
+): { entries: Map<string, IndexEntry>; bytes: Buffer | null } {
+  const key = `${snapshot}\0${fs.statSync(snapshot).ino}`;
+  let image = context.snapshotIndexes.get(key);
+  if (image === undefined) {
+    const entries = new Map<string, IndexEntry>();
+    for (const [file, entry] of files) {
+      if (entry.mode === 0o120000) continue;
+      const stats = statFields(fs.lstatSync(childPath(snapshot, file), { bigint: true }));
+      entries.set(file, { path: file, oid: entry.oid, mode: entry.mode, ...stats });
+    }
+    image = { entries, bytes: null };
+    if (context.snapshotIndexes.size >= 8)
+      context.snapshotIndexes.delete(context.snapshotIndexes.keys().next().value!);
+    context.snapshotIndexes.set(key, image);
+  }
+  return image;
+}
