@@ -22,3 +22,4 @@ export type {
   ParsedEdits,
   ParseProblem,
 } from './types.ts';
+export { normalizeWorkspacePath } from './workspace-path.ts';

@@ -1,6 +1,7 @@
 /**
  * @goosuke/core/testing: in-memory reference ports, a deterministic clock and ids, entity
- * builders and the conformance suites every Store, JobQueue and GitBackend implementation runs.
+ * builders and the conformance suites every Store, JobQueue, GitBackend, CodeHost and Workspace
+ * implementation runs.
  * This is the one core entry point that may import `vitest` and `node:` modules.
  */
 export {
@@ -65,3 +66,9 @@ export { createSeededRandom } from './seeded-random.ts';
 export { createSequentialIdGenerator } from './sequential-id-generator.ts';
 export { describeStoreConformance, type StoreConformanceFactory } from './store-conformance.ts';
 export { sleep, type WaitUntilOptions, waitUntil } from './wait-until.ts';
+export {
+  describeWorkspaceConformance,
+  type WorkspaceConformanceFactory,
+  type WorkspaceConformanceLinks,
+  type WorkspaceConformanceSubject,
+} from './workspace-conformance.ts';
