@@ -44,6 +44,12 @@ export {
 export { type GitHttpServer, type GitHttpServerOptions, startGitHttpServer } from './git-http-server.ts';
 export { describeJobQueueConformance, type JobQueueConformanceFactory } from './job-queue-conformance.ts';
 export {
+  createMemoryCodeHost,
+  type MemoryCodeHost,
+  type MemoryCodeHostOptions,
+  type MemoryCodeHostRepository,
+} from './memory-code-host.ts';
+export {
   createMemoryJobQueue,
   createMemoryJobQueueBacking,
   type MemoryJobQueue,
