@@ -5,6 +5,7 @@
  */
 export { applyEdits } from './apply-edits.ts';
 export { formatApplyFailure } from './format-failure.ts';
+export { type DiffLine, diffLines } from './line-diff.ts';
 export { parseEdits } from './parse-edits.ts';
 export { type CheckEditPathResult, checkEditPath, defaultForbiddenPaths } from './paths.ts';
 export type {
