@@ -14,7 +14,13 @@ import {
   writeFile,
 } from 'node:fs/promises';
 import path from 'node:path';
-import { type FileChange, GoosukeError, InvalidInputError, type Workspace } from '@goosuke/core';
+import {
+  type FileChange,
+  GoosukeError,
+  InvalidInputError,
+  normalizeWorkspacePath,
+  type Workspace,
+} from '@goosuke/core';
 import { readRegularFileSync } from './read-file-sync.ts';
 
 /** Options of {@link createDirectoryWorkspace}. */
@@ -56,12 +62,12 @@ type JournalEntry =
  * A {@link Workspace} on a real directory, through `node:fs/promises`.
  *
  * Contract:
- * - Paths are relative to `root`, with forward slashes. A path that is empty, absolute, contains
- *   a backslash, a NUL byte or a `..` segment, or names the root itself, is refused with
- *   InvalidInputError; so is a path with a `.git` segment at any depth (any letter case: the git
- *   metadata, or a working copy's `.git` file, is the last thing an edit may touch), and a path whose
+ * - Paths are relative to `root`, with forward slashes, and go through `normalizeWorkspacePath`
+ *   from `@goosuke/core` (the rule every workspace shares): a path that is empty, absolute, contains
+ *   a backslash, a NUL byte or a `..` segment, names the root itself, or has a `.git` segment at any
+ *   depth (any letter case: the git metadata, or a working copy's `.git` file, is the last thing an
+ *   edit may touch) is refused with InvalidInputError, for reads and writes alike; so is a path whose
  *   deepest existing ancestor resolves (through symbolic links) to a place outside `realpath(root)`.
- *   Reads of `.git` paths are refused too.
  * - `readFile` returns the file's UTF-8 text, or null when nothing is there; a directory is refused.
  * - `writeFiles` is all or nothing. It validates every path first (the checks above, plus: the target
  *   must not be a symbolic link or a directory, no path may appear twice, and nothing is created through
@@ -156,30 +162,9 @@ function readPlainFile(realRootPath: string, relativePath: string): string | und
   return bytes?.toString('utf8');
 }
 
-/** Checks a path's spelling and returns its normalized segments. */
+/** Checks a path's spelling (the rule every workspace shares) and returns its normalized segments. */
 function parseRelativePath(relativePath: string): string[] {
-  const shown = JSON.stringify(relativePath);
-  if (typeof relativePath !== 'string' || relativePath.length === 0) {
-    throw new InvalidInputError('a workspace path must be a non-empty string');
-  }
-  if (relativePath.includes('\0')) throw new InvalidInputError(`path ${shown} contains a NUL byte`);
-  if (relativePath.includes('\\')) {
-    throw new InvalidInputError(`path ${shown} contains a backslash; use forward slashes`);
-  }
-  if (relativePath.startsWith('/') || /^[A-Za-z]:/.test(relativePath)) {
-    throw new InvalidInputError(`path ${shown} is absolute; use a path relative to the workspace root`);
-  }
-  const segments = relativePath.split('/').filter((segment) => segment !== '' && segment !== '.');
-  if (segments.includes('..')) {
-    throw new InvalidInputError(`path ${shown} contains "..", which could leave the workspace root`);
-  }
-  if (segments.length === 0)
-    throw new InvalidInputError(`path ${shown} names the workspace root, not a file`);
-  // Case-insensitive because `.GIT` is the same directory on case-insensitive file systems.
-  if (segments.some((segment) => segment.toLowerCase() === '.git')) {
-    throw new InvalidInputError(`path ${shown} is inside a .git directory, which a workspace never touches`);
-  }
-  return segments;
+  return normalizeWorkspacePath(relativePath).split('/');
 }
 
 /**

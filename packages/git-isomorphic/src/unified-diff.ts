@@ -1,4 +1,4 @@
-import { type DiffLine, diffLines } from './line-diff.ts';
+import { type DiffLine, diffLines } from '@goosuke/core';
 
 /** A file's side of a change: its path, git mode and content (null when the side does not exist). */
 export interface DiffSide {

@@ -39,7 +39,6 @@ async function compose(options: {
   const store = await createSqliteStore({ database: options.database });
   const queue = await createSqliteJobQueue({ database: store.database, pollIntervalMs: 20 });
   const createAgent: AgentFactory = ({ run, profile }) => ({
-    name: 'test-agent',
     run: (input) => options.behaviour(input, { run, profile }),
   });
   const goosuke = createGoosuke({

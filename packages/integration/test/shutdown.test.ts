@@ -38,7 +38,7 @@ async function compose(behaviour: Behaviour, database: string, dataDir: string) 
         workingCopyDir: (run) => path.join(dataDir, 'worktrees', run.id),
       },
     },
-    runs: { createAgent: () => ({ name: 'test-agent', run: behaviour }) },
+    runs: { createAgent: () => ({ run: behaviour }) },
   });
   cleanups.push(() => goosuke.close());
   const events: RunEvent[] = [];

@@ -271,8 +271,8 @@ describe('error translation', () => {
     );
     expect(event.code).toBe('invalid_input');
     expect(event).toMatchObject({ issues: [{ path: ['runId'] }] });
-    const { message } = await seedTaskWithRun(store);
-    const moved = await rejection(store.messages.update(message.id, { taskId: 'task_missing' } as never));
+    const { run } = await seedTaskWithRun(store);
+    const moved = await rejection(store.runs.update(run.id, { taskId: 'task_missing' } as never));
     expect(moved.code).toBe('invalid_input');
   });
 

@@ -118,18 +118,34 @@ function buildStore(
     taskTable,
     scope,
   );
-  const messages: MessageRepository = createEntityRepository<Message, { taskId?: string }>(
-    messageTable,
-    scope,
-  );
-  const runs: RunRepository = createEntityRepository<
+  // Messages, runs and pull requests are deleted with their task only, and messages never change:
+  // the port leaves those operations out, so the repositories do not carry them either.
+  const messageRows = createEntityRepository<Message, { taskId?: string }>(messageTable, scope);
+  const messages: MessageRepository = {
+    get: messageRows.get,
+    insert: messageRows.insert,
+    list: messageRows.list,
+  };
+  const runRows = createEntityRepository<
     Run,
     { taskId?: string; messageId?: string; status?: Run['status'] }
   >(runTable, scope);
-  const pullRequests: PullRequestRepository = createEntityRepository<
-    PullRequest,
-    { taskId?: string; repoId?: string }
-  >(pullRequestTable, scope);
+  const runs: RunRepository = {
+    get: runRows.get,
+    insert: runRows.insert,
+    update: runRows.update,
+    list: runRows.list,
+  };
+  const pullRequestRows = createEntityRepository<PullRequest, { taskId?: string; repoId?: string }>(
+    pullRequestTable,
+    scope,
+  );
+  const pullRequests: PullRequestRepository = {
+    get: pullRequestRows.get,
+    insert: pullRequestRows.insert,
+    update: pullRequestRows.update,
+    list: pullRequestRows.list,
+  };
   const actionRepository: ActionRepository = {
     ...byName(actions),
     setWebhookSecret: (id, sealedSecret) =>

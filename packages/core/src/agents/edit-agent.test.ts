@@ -159,7 +159,6 @@ describe('createEditAgent', () => {
       level: 'info',
       data: { files: [{ path: 'src/cart.ts', operation: 'modify', tiers: ['exact'] }] },
     });
-    expect(agentFor(model).name).toBe('edit:anthropic/claude-sonnet-4-5');
   });
 
   it('logs the chosen context first', async () => {

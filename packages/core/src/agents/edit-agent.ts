@@ -87,7 +87,6 @@ export function createEditAgent(options: EditAgentOptions): Agent {
   const settings = readSettings(options);
   const model = options.model;
   return {
-    name: `edit:${model.provider}/${model.modelId}`,
     run: (input) => runEditAgent(model, settings, input),
   };
 }

@@ -5,6 +5,7 @@
  */
 export { applyEdits } from './apply-edits.ts';
 export { formatApplyFailure } from './format-failure.ts';
+export { type DiffLine, diffLines } from './line-diff.ts';
 export { parseEdits } from './parse-edits.ts';
 export { type CheckEditPathResult, checkEditPath, defaultForbiddenPaths } from './paths.ts';
 export type {
@@ -22,3 +23,4 @@ export type {
   ParsedEdits,
   ParseProblem,
 } from './types.ts';
+export { normalizeWorkspacePath } from './workspace-path.ts';

@@ -4,13 +4,32 @@
  */
 export type LineAlignment = Int32Array;
 
-/** Past this many edits the middle part is treated as replaced wholesale (still a correct alignment). */
-const maxEditDistance = 1500;
+/** One line of an edit script: kept (`' '`), removed from `a` (`'-'`) or added from `b` (`'+'`). */
+export interface DiffLine {
+  kind: ' ' | '-' | '+';
+  /** Index into `a` (kept and removed lines) or -1. */
+  aIndex: number;
+  /** Index into `b` (kept and added lines) or -1. */
+  bIndex: number;
+}
+
+/**
+ * Past this many added plus removed lines (after the common prefix and suffix), the middle is
+ * aligned as "all removed, all added": still correct, only less minimal. The one bound of every
+ * line diff in Goosuke (the edit engine and the git backend's diffs): work O((N+M)·D) and memory
+ * O(D²) with D at most this, so two very different texts cannot take minutes.
+ */
+export const maxLineEdits = 2000;
+
+// Hand-written rather than jsdiff (`diff`): measured in one process on the same inputs, jsdiff
+// was 2-3x slower on hunk-sized alignments (the edit engine aligns every hunk it places) and
+// 2-7x slower on large rewrites (the git backend's diffs of run results); see docs/performance.md.
 
 /**
  * Aligns `a` with `b` by a shortest edit script (Myers), after trimming the common prefix and
- * suffix. Work is O((N+M)·D) with D capped, memory O(D²); past the cap the unmatched middle is
- * aligned as "all removed, all added", which is correct but less minimal.
+ * suffix: equal lines kept in order, as many as a longest common subsequence while the script
+ * stays within {@link maxLineEdits}; past it the unmatched middle is aligned as "all removed, all
+ * added", which is correct but less minimal.
  */
 export function alignLines(a: readonly string[], b: readonly string[]): LineAlignment {
   const alignment = new Int32Array(a.length).fill(-1);
@@ -45,7 +64,7 @@ function alignMiddle(
 ): void {
   const n = aEnd - aStart;
   const m = bEnd - bStart;
-  const limit = Math.min(n + m, maxEditDistance);
+  const limit = Math.min(n + m, maxLineEdits);
   const offset = limit + 1;
   const v = new Int32Array(2 * limit + 3);
   const trace: Int32Array[] = [];
@@ -102,6 +121,27 @@ function backtrack(
     y--;
     match(x, y);
   }
+}
+
+/**
+ * The edit script of {@link alignLines}: every line of both sides in order, each kept, removed or
+ * added; within a change, removals come before additions (as git prints them).
+ */
+export function diffLines(a: readonly string[], b: readonly string[]): DiffLine[] {
+  const alignment = alignLines(a, b);
+  const script: DiffLine[] = [];
+  let nextB = 0;
+  for (let aIndex = 0; aIndex < a.length; aIndex++) {
+    const target = alignment[aIndex]!;
+    if (target < 0) {
+      script.push({ kind: '-', aIndex, bIndex: -1 });
+      continue;
+    }
+    while (nextB < target) script.push({ kind: '+', aIndex: -1, bIndex: nextB++ });
+    script.push({ kind: ' ', aIndex, bIndex: nextB++ });
+  }
+  while (nextB < b.length) script.push({ kind: '+', aIndex: -1, bIndex: nextB++ });
+  return script;
 }
 
 /** Lines added and removed between `a` and `b` according to {@link alignLines}. */

@@ -1,5 +1,6 @@
 import { InvalidInputError } from '../errors/index.ts';
 import { matchesGlob } from './glob.ts';
+import { isGitDirectoryName } from './workspace-path.ts';
 
 /**
  * Paths an edit may never touch unless the caller passes its own list. Globs as understood by
@@ -100,6 +101,5 @@ function refuseEscape(message: string): CheckEditPathResult {
 }
 
 function gitAlias(segment: string): string {
-  const folded = segment.replace(/[. ]+$/, '').toLowerCase();
-  return folded === '.git' || folded === 'git~1' ? '.git' : segment;
+  return isGitDirectoryName(segment) ? '.git' : segment;
 }

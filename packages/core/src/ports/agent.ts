@@ -25,6 +25,5 @@ export type AgentOutcome =
  * the run's patch is taken from it afterwards.
  */
 export interface Agent {
-  readonly name: string;
   run(input: AgentInput): Promise<AgentOutcome>;
 }

@@ -83,13 +83,16 @@ export type TaskRepository = EntityRepository<
   { repoId?: string; archived?: boolean; createdBy?: string }
 >;
 
-/** Messages of tasks, listed in conversation order. */
-export type MessageRepository = EntityRepository<Message, { taskId?: string }>;
+/**
+ * Messages of tasks, listed in conversation order. Append-only: a message is neither changed nor
+ * deleted on its own (deleting its task deletes it).
+ */
+export type MessageRepository = Omit<EntityRepository<Message, { taskId?: string }>, 'update' | 'delete'>;
 
-/** Runs, filterable by task, message and status. */
-export type RunRepository = EntityRepository<
-  Run,
-  { taskId?: string; messageId?: string; status?: RunStatus }
+/** Runs, filterable by task, message and status. Deleted only with their task. */
+export type RunRepository = Omit<
+  EntityRepository<Run, { taskId?: string; messageId?: string; status?: RunStatus }>,
+  'delete'
 >;
 
 /** What a caller gives to append a run event; the store assigns `sequence`. */
@@ -106,8 +109,11 @@ export interface RunEventRepository {
   list(options: { runId: string; afterSequence?: number; limit?: number }): Promise<RunEvent[]>;
 }
 
-/** Pull requests. (`repoId`, `number`) is unique. */
-export type PullRequestRepository = EntityRepository<PullRequest, { taskId?: string; repoId?: string }>;
+/** Pull requests. (`repoId`, `number`) is unique. Deleted only with their task. */
+export type PullRequestRepository = Omit<
+  EntityRepository<PullRequest, { taskId?: string; repoId?: string }>,
+  'delete'
+>;
 
 /** Users. `username` is unique; the password hash is stored beside the user, never inside it. */
 export interface UserRepository extends EntityRepository<User> {

@@ -1,8 +1,31 @@
 import { describe, expect, it } from 'vitest';
 import { GoosukeError, InvalidInputError } from '../errors/index.ts';
 import type { CommitFiles, Workspace } from '../ports/workspace.ts';
-import { createMemoryWorkspace } from '../testing/index.ts';
+import { createMemoryWorkspace, describeWorkspaceConformance } from '../testing/index.ts';
 import { createDeferredWorkspace } from './deferred-workspace.ts';
+
+describeWorkspaceConformance('deferred, over a commit and an in-memory copy', {
+  async create(files) {
+    const commit = createMemoryWorkspace(files);
+    const base: CommitFiles = {
+      revision: 'c0ffee',
+      listFiles: () => commit.listFiles(),
+      // A commit answers by exact path and has no directories to refuse: the deferred workspace
+      // must apply the workspace path rule itself.
+      readFile: async (path) => commit.snapshot()[path] ?? null,
+    };
+    let copy: Promise<Workspace> | undefined;
+    const workspace = createDeferredWorkspace({
+      root: '/work/deferred',
+      base,
+      copy: () => {
+        copy ??= Promise.resolve(createMemoryWorkspace(files));
+        return copy;
+      },
+    });
+    return { workspace };
+  },
+});
 
 const baseFiles = { 'a.txt': 'base a\n', 'src/b.ts': 'export const b = 1;\n' };
 

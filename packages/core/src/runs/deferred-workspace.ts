@@ -1,5 +1,6 @@
 import type { FileChange } from '../domain/index.ts';
-import { GoosukeError } from '../errors/index.ts';
+import { normalizeWorkspacePath } from '../edits/workspace-path.ts';
+import { GoosukeError, InvalidInputError } from '../errors/index.ts';
 import type { CommitFiles, Workspace } from '../ports/workspace.ts';
 
 /** A run's working copy that can be read before it exists; see {@link createDeferredWorkspace}. */
@@ -34,7 +35,9 @@ const normalPath = /^(?!\/)(?:(?!\.\.?(?:\/|$))[^/]+\/)*(?!\.\.?$)[^/]+$/;
  * nothing else writes to it), so the agent can choose its context and start its model call
  * before the copy exists; the first write makes the copy (unless the owner started it already)
  * and waits for it, and every later read goes to the copy. Its
- * `revision` is the base commit until then (context rankings are shared by revision).
+ * `revision` is the base commit until then (context rankings are shared by revision). Reads of the
+ * base follow the copy's path rule (`normalizeWorkspacePath`; a directory is refused), so the
+ * answer to a read does not depend on whether the copy exists yet.
  *
  * Only for agents that change files through `writeFiles` alone (Goosuke's edit agent): a tool
  * that needs the directory itself (an agent CLI) must await the copy instead.
@@ -65,7 +68,15 @@ export function createDeferredWorkspace(options: DeferredWorkspaceOptions): Defe
       return writing ? (await ready()).listFiles(listOptions) : base.listFiles(listOptions);
     },
     async readFile(path) {
-      return writing ? (await ready()).readFile(path) : base.readFile(path);
+      if (writing) return (await ready()).readFile(path);
+      // The base knows nothing of workspace paths: the copy's rule applies before it is asked, so
+      // that a read answers the same before and after the copy exists.
+      const normal = normalizeWorkspacePath(path);
+      const text = await base.readFile(normal);
+      if (text === null && (await base.listFiles()).some((file) => file.startsWith(`${normal}/`))) {
+        throw new InvalidInputError(`path ${normal} is a directory, not a file`);
+      }
+      return text;
     },
     async writeFiles(changes: readonly FileChange[]) {
       writing = true;

@@ -117,8 +117,6 @@ export async function createWebCryptoSecretBox(options: WebCryptoSecretBoxOption
   }
 
   return {
-    keyId: current.id,
-
     async seal(plaintext: string, context?: string): Promise<string> {
       const nonce = crypto.getRandomValues(new Uint8Array(12));
       const sealed = await crypto.subtle.encrypt(
@@ -154,10 +152,6 @@ export async function createWebCryptoSecretBox(options: WebCryptoSecretBoxOption
         );
       }
       return decoder.decode(plain);
-    },
-
-    needsRotation(envelope: string): boolean {
-      return parse(envelope).keyId !== current.id;
     },
   };
 }

@@ -1,7 +1,7 @@
 /**
  * @goosuke/core/testing: in-memory reference ports, a deterministic clock and ids, entity
- * builders and the conformance suites every Store, JobQueue, GitBackend, CodeHost and
- * LanguageModel implementation runs.
+ * builders and the conformance suites every Store, JobQueue, GitBackend, CodeHost, Workspace
+ * and LanguageModel implementation runs.
  * This is the one core entry point that may import `vitest` and `node:` modules.
  */
 export { type ActorPolicyCase, actorPolicyCases, type PolicyOutcome } from './actor-policy-cases.ts';
@@ -64,6 +64,12 @@ export {
   type LanguageModelConformanceToolCall,
 } from './language-model-conformance.ts';
 export {
+  createMemoryCodeHost,
+  type MemoryCodeHost,
+  type MemoryCodeHostOptions,
+  type MemoryCodeHostRepository,
+} from './memory-code-host.ts';
+export {
   createMemoryJobQueue,
   createMemoryJobQueueBacking,
   type MemoryJobQueue,
@@ -86,3 +92,9 @@ export { createSeededRandom } from './seeded-random.ts';
 export { createSequentialIdGenerator } from './sequential-id-generator.ts';
 export { describeStoreConformance, type StoreConformanceFactory } from './store-conformance.ts';
 export { sleep, type WaitUntilOptions, waitUntil } from './wait-until.ts';
+export {
+  describeWorkspaceConformance,
+  type WorkspaceConformanceFactory,
+  type WorkspaceConformanceLinks,
+  type WorkspaceConformanceSubject,
+} from './workspace-conformance.ts';

@@ -43,11 +43,13 @@ import type {
   ActionRepository,
   ExtensionRepository,
   ListOptions,
+  MessageRepository,
   ModelProfileRepository,
   Page,
   PullRequestRepository,
   RefreshTokenRepository,
   RunEventRepository,
+  RunRepository,
   SettingRepository,
   Store,
   TemplateRepository,
@@ -286,14 +288,21 @@ function createRepositories(run: MemoryRunner<MemoryState>): Repositories {
     },
   });
 
-  const messages = createMemoryEntityRepository<MemoryState, Message, { taskId?: string }>(run, {
+  // Messages never change, and messages, runs and pull requests are deleted with their task only:
+  // the port leaves those operations out, so the repositories do not carry them either.
+  const messageRows = createMemoryEntityRepository<MemoryState, Message, { taskId?: string }>(run, {
     entity: 'message',
     schema: messageSchema,
     rows: (state) => state.messages,
     filterFields: ['taskId'],
   });
+  const messages: MessageRepository = {
+    get: messageRows.get,
+    insert: messageRows.insert,
+    list: messageRows.list,
+  };
 
-  const runs = createMemoryEntityRepository<
+  const runRows = createMemoryEntityRepository<
     MemoryState,
     Run,
     { taskId?: string; messageId?: string; status?: Run['status'] }
@@ -302,9 +311,13 @@ function createRepositories(run: MemoryRunner<MemoryState>): Repositories {
     schema: runSchema,
     rows: (state) => state.runs,
     filterFields: ['taskId', 'messageId', 'status'],
-    // A run's events mean nothing without it.
-    onDelete: (state, row) => deleteRunEvents(state, row.id),
   });
+  const runs: RunRepository = {
+    get: runRows.get,
+    insert: runRows.insert,
+    update: runRows.update,
+    list: runRows.list,
+  };
 
   const runEvents: RunEventRepository = {
     append: (event) =>
@@ -332,7 +345,7 @@ function createRepositories(run: MemoryRunner<MemoryState>): Repositories {
       }),
   };
 
-  const pullRequests: PullRequestRepository = createMemoryEntityRepository<
+  const pullRequestRows = createMemoryEntityRepository<
     MemoryState,
     PullRequest,
     { taskId?: string; repoId?: string }
@@ -343,6 +356,12 @@ function createRepositories(run: MemoryRunner<MemoryState>): Repositories {
     uniques: [{ label: '(repoId, number)', key: (pr) => JSON.stringify([pr.repoId, pr.number]) }],
     filterFields: ['taskId', 'repoId'],
   });
+  const pullRequests: PullRequestRepository = {
+    get: pullRequestRows.get,
+    insert: pullRequestRows.insert,
+    update: pullRequestRows.update,
+    list: pullRequestRows.list,
+  };
 
   const userBase = createMemoryEntityRepository<MemoryState, User, Record<string, never>>(run, {
     entity: 'user',

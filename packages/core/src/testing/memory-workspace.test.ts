@@ -1,6 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../errors/index.ts';
 import { createMemoryWorkspace } from './memory-workspace.ts';
+import { describeWorkspaceConformance } from './workspace-conformance.ts';
+
+describeWorkspaceConformance('in memory', {
+  async create(files) {
+    return { workspace: createMemoryWorkspace(files) };
+  },
+});
+
+describeWorkspaceConformance('in memory, with a revision', {
+  async create(files) {
+    return { workspace: createMemoryWorkspace(files, { revision: 'c0ffee' }) };
+  },
+});
 
 describe('createMemoryWorkspace', () => {
   it('lists files sorted by code unit and reads them, null when missing', async () => {
@@ -63,6 +76,20 @@ describe('createMemoryWorkspace', () => {
     const snapshot = workspace.snapshot();
     snapshot['a.txt'] = 'mutated';
     expect(await workspace.readFile('a.txt')).toBe('a');
+  });
+
+  it('reports its revision until the first write, even a refused one', async () => {
+    const workspace = createMemoryWorkspace({ 'a.txt': 'a' }, { revision: 'c0ffee' });
+    expect(workspace.revision).toBe('c0ffee');
+    await workspace.readFile('a.txt');
+    expect(workspace.revision).toBe('c0ffee');
+    await expect(workspace.writeFiles([{ path: '../x', content: 'x' }])).rejects.toThrow(InvalidInputError);
+    expect(workspace.revision).toBeUndefined();
+    expect(createMemoryWorkspace({}).revision).toBeUndefined();
+  });
+
+  it('refuses initial files that need a file as a directory', () => {
+    expect(() => createMemoryWorkspace({ a: 'file', 'a/b': 'under it' })).toThrow(/a\/b under a/);
   });
 
   it('honours an aborted signal when listing', async () => {

@@ -1,4 +1,5 @@
 import type { FileChange } from '../domain/index.ts';
+import { normalizeWorkspacePath } from '../edits/workspace-path.ts';
 import { InvalidInputError } from '../errors/index.ts';
 import type { Workspace } from '../ports/index.ts';
 
@@ -6,6 +7,11 @@ import type { Workspace } from '../ports/index.ts';
 export interface MemoryWorkspaceOptions {
   /** What `root` reports; default `/memory-workspace`. Nothing is read from or written there. */
   root?: string;
+  /**
+   * What `revision` reports until the first call of `writeFiles` (then undefined): for tests of
+   * code that shares work between workspaces of one revision. Default undefined.
+   */
+  revision?: string;
 }
 
 /** A {@link Workspace} held in memory, with a way to look at every file at once. */
@@ -16,12 +22,14 @@ export interface MemoryWorkspace extends Workspace {
 
 /**
  * A Workspace in memory, for tests of agents and services that read and change a working copy.
- *
- * Contract (the same as the directory workspace, minus the file system):
- * - Paths are relative, with forward slashes; `.` segments and repeated slashes collapse
- *   (`./a//b` is `a/b`). A path that is empty, absolute (`/x`, `C:x`), contains a backslash, a NUL
- *   byte or a `..` segment, or names the root itself, is refused with InvalidInputError, by
- *   `readFile` and `writeFiles` alike. The initial `files` are checked the same way.
+ * It holds the Workspace contract as `describeWorkspaceConformance` states it, minus the file
+ * system (no symbolic links):
+ * - Paths go through `normalizeWorkspacePath` (the rule of every workspace): `./a//b` is `a/b`;
+ *   empty, absolute, backslashed, NUL, `..` and `.git` paths are refused with InvalidInputError,
+ *   by `readFile` and `writeFiles` alike. The initial `files` are checked the same way.
+ * - Files and directories are kept apart as on a disk: reading or writing a path that is a
+ *   directory (a prefix of other files) is refused; reading under a file is null; a change set that
+ *   would leave a file where a directory must be (or the reverse) is refused as a whole.
  * - `listFiles` returns every path sorted by code unit; `readFile` returns null for a missing file.
  * - `writeFiles` is all or nothing: every path is checked (and no path may appear twice) before
  *   anything changes; `content: null` deletes, and deleting a missing file is a no-op.
@@ -37,10 +45,22 @@ export function createMemoryWorkspace(
     }
     contents.set(normalizeWorkspacePath(path), content);
   }
+  const clash = findFileDirectoryClash(contents.keys());
+  if (clash !== null) throw new InvalidInputError(`the initial files put ${clash}`);
   const sortedPaths = (): string[] => [...contents.keys()].sort(compareCodeUnits);
+  const isDirectory = (path: string): boolean => {
+    const prefix = `${path}/`;
+    for (const file of contents.keys()) if (file.startsWith(prefix)) return true;
+    return false;
+  };
+  let revision = options.revision;
 
   return {
     root: options.root ?? '/memory-workspace',
+
+    get revision() {
+      return revision;
+    },
 
     async listFiles(listOptions) {
       listOptions?.signal?.throwIfAborted();
@@ -48,10 +68,16 @@ export function createMemoryWorkspace(
     },
 
     async readFile(path) {
-      return contents.get(normalizeWorkspacePath(path)) ?? null;
+      const normal = normalizeWorkspacePath(path);
+      const content = contents.get(normal);
+      if (content !== undefined) return content;
+      if (isDirectory(normal)) throw new InvalidInputError(`path ${normal} is a directory, not a file`);
+      return null;
     },
 
     async writeFiles(changes: readonly FileChange[]) {
+      // Cleared before checking: the contract only promises a revision while nothing was written.
+      revision = undefined;
       if (!Array.isArray(changes)) throw new InvalidInputError('writeFiles needs an array of file changes');
       const planned = new Map<string, string | null>();
       for (const change of changes) {
@@ -60,8 +86,16 @@ export function createMemoryWorkspace(
           throw new InvalidInputError(`the content of ${JSON.stringify(path)} must be a string or null`);
         }
         if (planned.has(path)) throw new InvalidInputError(`path ${path} is changed twice in one write`);
+        if (isDirectory(path)) throw new InvalidInputError(`path ${path} is a directory, not a file`);
         planned.set(path, change.content);
       }
+      const after = new Set(contents.keys());
+      for (const [path, content] of planned) {
+        if (content === null) after.delete(path);
+        else after.add(path);
+      }
+      const clash = findFileDirectoryClash(after);
+      if (clash !== null) throw new InvalidInputError(`the change set would put ${clash}`);
       for (const [path, content] of planned) {
         if (content === null) contents.delete(path);
         else contents.set(path, content);
@@ -74,24 +108,18 @@ export function createMemoryWorkspace(
   };
 }
 
-function normalizeWorkspacePath(path: unknown): string {
-  if (typeof path !== 'string' || path.length === 0) {
-    throw new InvalidInputError('a workspace path must be a non-empty string');
+/** The first file of `paths` that another path needs as a directory, described; null when none. */
+function findFileDirectoryClash(paths: Iterable<string>): string | null {
+  const files = new Set(paths);
+  for (const path of files) {
+    let slash = path.indexOf('/');
+    while (slash !== -1) {
+      const parent = path.slice(0, slash);
+      if (files.has(parent)) return `${path} under ${parent}, which is a file`;
+      slash = path.indexOf('/', slash + 1);
+    }
   }
-  const shown = JSON.stringify(path);
-  if (path.includes('\0')) throw new InvalidInputError(`path ${shown} contains a NUL byte`);
-  if (path.includes('\\'))
-    throw new InvalidInputError(`path ${shown} contains a backslash; use forward slashes`);
-  if (path.startsWith('/') || /^[A-Za-z]:/.test(path)) {
-    throw new InvalidInputError(`path ${shown} is absolute; use a path relative to the workspace root`);
-  }
-  const segments = path.split('/').filter((segment) => segment !== '' && segment !== '.');
-  if (segments.includes('..')) {
-    throw new InvalidInputError(`path ${shown} contains "..", which could leave the workspace root`);
-  }
-  if (segments.length === 0)
-    throw new InvalidInputError(`path ${shown} names the workspace root, not a file`);
-  return segments.join('/');
+  return null;
 }
 
 function compareCodeUnits(left: string, right: string): number {

@@ -431,7 +431,10 @@ export function describeStoreLifecycle(context: StoreTestContext): void {
         ['models.getEncryptedApiKey', () => store.models.getEncryptedApiKey(graph.model.id)],
         ['repos.insert', () => store.repos.insert(buildRepo())],
         ['tasks.list', () => store.tasks.list()],
-        ['messages.delete', () => store.messages.delete(graph.userMessage.id)],
+        [
+          'messages.insert',
+          () => store.messages.insert(buildMessage({ taskId: graph.task.id, runId: null, createdBy: null })),
+        ],
         ['runs.update', () => store.runs.update(graph.run.id, { status: 'running' })],
         ['runEvents.append', () => store.runEvents.append(buildRunEvent({ runId: graph.run.id }))],
         ['runEvents.list', () => store.runEvents.list({ runId: graph.run.id })],

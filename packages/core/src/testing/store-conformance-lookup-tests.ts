@@ -78,10 +78,11 @@ function describeLookup<T extends StoredEntity, F extends object>(
       const entity = await repository.insert(maker.make());
       const oldKey = lookupCase.key(entity);
       const newKey = lookupCase.key(maker.make());
-      const renamed = await repository.update(entity.id, lookupCase.withKey(newKey) as never);
+      // Every looked-up kind (users, actions, templates, extensions) offers update and delete.
+      const renamed = await repository.update!(entity.id, lookupCase.withKey(newKey) as never);
       expect(await lookupCase.lookup(store, oldKey)).toBeNull();
       expect(await lookupCase.lookup(store, newKey)).toEqual(renamed);
-      expect(await repository.delete(entity.id)).toBe(true);
+      expect(await repository.delete!(entity.id)).toBe(true);
       expect(await lookupCase.lookup(store, newKey)).toBeNull();
     });
 
