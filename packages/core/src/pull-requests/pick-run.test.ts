@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { RunComparisonEntry } from '../services/run-service.ts';
+import type { RunComparisonEntry } from '../services/run-comparison.ts';
 import { type PickCandidate, pickRun } from './pick-run.ts';
 
 function candidate(

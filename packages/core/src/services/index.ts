@@ -105,15 +105,17 @@ export {
   updateRepoInputSchema,
 } from './repo-service.ts';
 export {
+  type RunComparison,
+  type RunComparisonEntry,
+  runComparisonEntrySchema,
+  runComparisonSchema,
+} from './run-comparison.ts';
+export {
   type CreateRunsInput,
   createRunService,
   createRunsInputSchema,
-  type RunComparison,
-  type RunComparisonEntry,
   type RunService,
   type RunServiceContext,
-  runComparisonEntrySchema,
-  runComparisonSchema,
   runJobType,
   type TaskUsage,
 } from './run-service.ts';
