@@ -102,7 +102,7 @@ export interface WorkerRuntime {
   stop(options?: WorkerStopOptions): Promise<WorkerStopped>;
   /** The jobs this process is handling now. */
   running(): Job[];
-  /** Resolves once the runtime has started and no job is queued or running in its queue. */
+  /** Resolves once the start's first sweep is done and no job is queued or running in the queue. */
   drain(): Promise<void>;
   /** `running` from `start` until `stop` is called, `stopped` after. */
   state(): WorkerRuntimeState;
