@@ -15,6 +15,8 @@ function candidate(
       runId: `run_${label.replace(/\W/g, '')}`,
       status: 'succeeded',
       model: { profileId: 'model_x', provider, modelName, displayName: label },
+      baseRef: 'main',
+      baseSource: { kind: 'base-branch' },
       filesChanged: 1,
       added: 1,
       removed: 1,

@@ -1,6 +1,6 @@
 import { type Action, isTerminalRunStatus, type PullRequest, type Run } from '../domain/index.ts';
 import { GoosukeError } from '../errors/index.ts';
-import type { Clock } from '../ports/clock.ts';
+import { type Clock, isoNow } from '../ports/clock.ts';
 import type { IdGenerator } from '../ports/id-generator.ts';
 import type { JobQueue } from '../ports/job-queue.ts';
 import type { SecretBox } from '../ports/secret-box.ts';
@@ -10,6 +10,7 @@ import type { JobTypeRegistration } from '../runs/worker-runtime.ts';
 import { signWebhook } from '../triggers/webhook-signature.ts';
 import type { PullRequestService } from './pull-request-service.ts';
 import { findOpenPullRequest } from './pull-request-service.ts';
+import { chooseRun } from './run-base.ts';
 import type { RunService } from './run-service.ts';
 
 /** The job type of a callback delivery in the JobQueue. */
@@ -75,9 +76,9 @@ export interface ActionCallbacks {
   /**
    * The job types to register with the worker runtime: {@link actionCallbackJobType} delivers a
    * callback (a failed delivery is retried later as a new job, see {@link callbackRetryDelaysMs});
-   * {@link actionPullRequestJobType} opens the pull request of a `pull-request` template's task
-   * from its best run (fewest model calls, then the smallest diff), or adds the run to the task's
-   * open pull request, then enqueues the callback, if any, so that it can name the pull request.
+   * {@link actionPullRequestJobType} picks the best run (fewest model calls, then the smallest
+   * diff) as the task's chosen run, opens the task's pull request from it or adds it to the open
+   * one, then enqueues the callback, if any, so that it can name the pull request.
    */
   jobTypes: readonly JobTypeRegistration[];
 }
@@ -269,6 +270,10 @@ export function createActionCallbacks(context: ActionCallbackContext): ActionCal
           try {
             const pick = pickRun(candidates);
             const runId = pick.candidate.entry.runId;
+            // The pick stands even when no pull request can be opened: follow-ups build on it.
+            await store
+              .transaction((tx) => chooseRun(tx, first.taskId, runId, isoNow(context.clock)))
+              .catch(() => undefined);
             const open = await findOpenPullRequest(store, first.taskId);
             const pull =
               open === null

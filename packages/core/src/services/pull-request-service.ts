@@ -81,6 +81,7 @@ export interface PullRequestService {
    * and opens a pull request against the task's base branch, its body the repository's template
    * plus the block Goosuke owns. An open pull request already on that head branch (a retry, or a
    * pipeline's stable `branch`) is adopted and its block refreshed instead of opening another.
+   * Records the run as the task's chosen run (`Task.chosenRunId`) with the pull request.
    * ConflictError when the task already has a pull request, or the run has no change;
    * UnsupportedError when the repository is on no configured code host.
    */
@@ -89,7 +90,7 @@ export interface PullRequestService {
    * Adds a follow-up run's commit on top of the pull request's branch (a fast-forward push;
    * a force push only with `force`), merges the base branch in when it has moved (conflicts are
    * a ConflictError naming the paths, and nothing is pushed), and rewrites only the owned block
-   * of the body. A pull request closed or merged meanwhile is recorded and reported
+   * of the body; the run becomes the task's chosen run. A pull request closed or merged meanwhile is recorded and reported
    * (ConflictError). `pullRequestId` defaults to the task's open pull request (a task has one);
    * NotFoundError when it has none.
    */
@@ -310,20 +311,25 @@ export function createPullRequestService(context: PullRequestServiceContext): Pu
         });
       }
       const now = isoNow(clock);
-      return store.pullRequests.insert({
-        id: ids.next('pr'),
-        taskId,
-        repoId: repo.id,
-        runId: run.id,
-        number: hosted.number,
-        url: hosted.url,
-        title: hosted.title,
-        body: hosted.body,
-        branch,
-        baseBranch: hosted.base,
-        state: hosted.state,
-        createdAt: now,
-        updatedAt: now,
+      // The task continues from the proposed run: the pull request and the pick are one write.
+      return store.transaction(async (tx) => {
+        const stored = await tx.pullRequests.insert({
+          id: ids.next('pr'),
+          taskId,
+          repoId: repo.id,
+          runId: run.id,
+          number: hosted.number,
+          url: hosted.url,
+          title: hosted.title,
+          body: hosted.body,
+          branch,
+          baseBranch: hosted.base,
+          state: hosted.state,
+          createdAt: now,
+          updatedAt: now,
+        });
+        await tx.tasks.update(taskId, { chosenRunId: run.id, updatedAt: now });
+        return stored;
       });
     },
 
@@ -404,12 +410,17 @@ export function createPullRequestService(context: PullRequestServiceContext): Pu
         number: pullRequest.number,
         body: replaceOwnedBlock(hosted.body, block),
       });
-      return store.pullRequests.update(pullRequest.id, {
-        runId: run.id,
-        title: updated.title,
-        body: updated.body,
-        state: updated.state,
-        updatedAt: isoNow(clock),
+      const now = isoNow(clock);
+      return store.transaction(async (tx) => {
+        const stored = await tx.pullRequests.update(pullRequest.id, {
+          runId: run.id,
+          title: updated.title,
+          body: updated.body,
+          state: updated.state,
+          updatedAt: now,
+        });
+        await tx.tasks.update(taskId, { chosenRunId: run.id, updatedAt: now });
+        return stored;
       });
     },
 

@@ -3,6 +3,7 @@ import {
   idSchema,
   type ModelProfile,
   modelProviderSchema,
+  runBaseSourceSchema,
   runErrorSchema,
   runStatusSchema,
   usageSchema,
@@ -25,6 +26,10 @@ export const runComparisonEntrySchema = z
         displayName: z.string(),
       })
       .nullable(),
+    /** The ref the run started from (see `Run.baseRef`). */
+    baseRef: z.string().nullable(),
+    /** Why it started there: explicit ref, fromRun, pull request, chosen run or base branch. */
+    baseSource: runBaseSourceSchema.nullable(),
     filesChanged: z.number().int().nonnegative(),
     added: z.number().int().nonnegative(),
     removed: z.number().int().nonnegative(),
@@ -95,6 +100,8 @@ export async function compareRuns(store: Store, messageId: string): Promise<RunC
       runId: run.id,
       status: run.status,
       model,
+      baseRef: run.baseRef,
+      baseSource: run.baseSource,
       filesChanged: run.filesChanged.length,
       ...lineTotals(run.filesChanged),
       paths: run.filesChanged.map((file) => file.path).sort(),

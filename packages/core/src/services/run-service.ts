@@ -9,13 +9,7 @@ import {
   transitionRun,
   type Usage,
 } from '../domain/index.ts';
-import {
-  ConflictError,
-  GoosukeError,
-  InvalidInputError,
-  NotFoundError,
-  UnsupportedError,
-} from '../errors/index.ts';
+import { ConflictError, GoosukeError, NotFoundError, UnsupportedError } from '../errors/index.ts';
 import { isoNow } from '../ports/clock.ts';
 import type { EventSink } from '../ports/event-sink.ts';
 import type { Job } from '../ports/job-queue.ts';
@@ -26,18 +20,17 @@ import { createRunEventHub, type RunEventListener } from '../runs/run-events.ts'
 import { createRunExecutor } from '../runs/run-executor.ts';
 import { createRunJobRegistration, runIdOfJob, runJobType } from '../runs/run-job.ts';
 import { recoverRuns } from '../runs/run-recovery.ts';
-import {
-  type RunRuntime,
-  type RunSettings,
-  type RunWorkerOptions,
-  type RunWorkers,
-  type RunWorkersStopped,
-  runBranchName,
+import type {
+  RunRuntime,
+  RunSettings,
+  RunWorkerOptions,
+  RunWorkers,
+  RunWorkersStopped,
 } from '../runs/run-runtime.ts';
 import type { WorkerRuntime } from '../runs/worker-runtime.ts';
 import type { ModelProfileService } from './model-profile-service.ts';
 import { parseInput } from './parse-input.ts';
-import { findOpenPullRequest } from './pull-request-service.ts';
+import { chooseRunBase, describeRunBase } from './run-base.ts';
 import { compareRuns, type RunComparison } from './run-comparison.ts';
 import type { ServiceContext } from './service-context.ts';
 
@@ -50,9 +43,15 @@ export const createRunsInputSchema = z
     instruction: z.string().trim().min(1, 'an instruction cannot be empty').max(1_000_000),
     /** Model profile ids, one run each; a profile may repeat (to compare a model with itself). */
     models: z.array(idSchema).min(1, 'name at least one model profile').max(16, 'at most 16 runs at once'),
-    /** The branch, tag or commit to start from; default the branch of the task's open pull request, else the task's base branch. */
+    /**
+     * The branch, tag or commit to start from. Without it (and without `fromRun`): the branch of
+     * the task's open pull request, else the task's chosen run, else the task's base branch.
+     */
     baseRef: z.string().trim().min(1).max(255).optional(),
-    /** Build on this earlier run of the task: its result is the base and its answer is in the history. */
+    /**
+     * Build on this earlier run of the task (not with `baseRef`): its result is the base and its
+     * answer is in the history.
+     */
     fromRun: idSchema.optional(),
     createdBy: idSchema.optional(),
   })
@@ -73,11 +72,15 @@ export interface TaskUsage extends Usage {
 export interface RunService {
   /**
    * Stores the user message and one queued run per model in one transaction (with a
-   * `run-queued` event each), enqueues the runs and returns at once.
-   * A task without a repository gets text runs (the text agent answers; no base, no branch).
+   * `run-queued` event each, saying where the runs start and why), enqueues the runs and returns
+   * at once. The base is, in order: `baseRef`; `fromRun`; the branch of the task's open pull
+   * request; the task's chosen run (`Task.chosenRunId`); the task's base branch. Each run records
+   * it (`baseRef`, `baseSource`).
+   * A task without a repository gets text runs (the text agent answers; no branch; `fromRun` or a
+   * chosen run puts that answer in the history).
    * NotFoundError for a missing task, profile or `fromRun`; UnsupportedError for a Goosuke built
-   * without a job queue; ConflictError for an archived task; InvalidInputError for `baseRef` on a
-   * text task.
+   * without a job queue; ConflictError for an archived task or a `fromRun` without a result;
+   * InvalidInputError for `baseRef` on a text task, or `baseRef` with `fromRun`.
    */
   create(taskId: string, input: CreateRunsInput): Promise<{ message: Message; runs: Run[] }>;
   /**
@@ -250,35 +253,16 @@ export function createRunService(context: RunServiceContext): RunService {
     const task = await tx.tasks.get(taskId);
     if (task === null) throw new NotFoundError('task', taskId);
     if (task.archived) throw new ConflictError(`task ${taskId} is archived; restore it to add runs`);
-    // A text task (no repository) runs the text agent: no base, no branch.
-    const textTask = task.repoId === null;
-    if (textTask && input.baseRef !== undefined) {
-      throw new InvalidInputError(`task ${taskId} has no repository: baseRef does not apply to its runs`, [
-        { path: ['baseRef'], message: 'only for tasks on a repository' },
-      ]);
-    }
+    // A text task (no repository) runs the text agent: no branch, and a base only to follow an
+    // earlier answer.
+    const base = await chooseRunBase(tx, task, input);
     const profiles = new Map<string, ModelProfile>();
     for (const id of input.models) {
       const profile = await tx.models.get(id);
       if (profile === null) throw new NotFoundError('model profile', id);
       profiles.set(id, profile);
     }
-    // A task with an open pull request continues on its branch: follow-ups build on the PR.
-    let baseRef = textTask
-      ? null
-      : (input.baseRef ?? (await findOpenPullRequest(tx, taskId))?.branch ?? task.baseBranch);
-    if (input.fromRun !== undefined) {
-      const parent = await tx.runs.get(input.fromRun);
-      if (parent === null || parent.taskId !== taskId) throw new NotFoundError('run', input.fromRun);
-      if (textTask && parent.status === 'succeeded') {
-        // A text follow-up sees the answer it builds on (the history follows run references).
-        baseRef = runBranchName(parent.id);
-      } else if (parent.status !== 'succeeded' || parent.workingBranch === null) {
-        throw new ConflictError(
-          `run ${input.fromRun} has no result to build on (it is ${parent.status} without a commit)`,
-        );
-      } else baseRef = parent.workingBranch;
-    }
+    const startingFrom = describeRunBase(base);
     const now = isoNow(clock);
     const message: Message = {
       id: ids.next('message'),
@@ -295,7 +279,8 @@ export function createRunService(context: RunServiceContext): RunService {
       messageId: message.id,
       executor: { kind: 'model', modelProfileId: profileId },
       instruction: input.instruction,
-      baseRef,
+      baseRef: base.baseRef,
+      baseSource: base.baseSource,
       baseCommit: null,
       workingBranch: null,
       status: 'queued',
@@ -318,8 +303,12 @@ export function createRunService(context: RunServiceContext): RunService {
         appended.push(
           await events.append(tx, run.id, {
             type: 'run-queued',
-            message: `queued on ${profile.displayName}`,
-            data: { executor: `${profile.provider}:${profile.modelName}` },
+            message: `queued on ${profile.displayName}${startingFrom === null ? '' : `, ${startingFrom}`}`,
+            data: {
+              executor: `${profile.provider}:${profile.modelName}`,
+              baseRef: base.baseRef,
+              baseSource: base.baseSource,
+            },
           }),
         );
       }
