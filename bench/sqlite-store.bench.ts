@@ -41,6 +41,7 @@ function makeTask(index: number, prefix: string): Task {
     baseBranch: index % 3 === 0 ? null : 'main',
     actionId: null,
     createdBy: 'user_0000000000000001',
+    chosenRunId: null,
     archived: index % 10 === 0,
     createdAt: at,
     updatedAt: at,
@@ -54,6 +55,7 @@ interface TaskRow {
   base_branch: string | null;
   action_id: string | null;
   created_by: string | null;
+  chosen_run_id: string | null;
   archived: number;
   created_at: string;
   updated_at: string;
@@ -67,6 +69,7 @@ function rowToTask(row: TaskRow): Task {
     baseBranch: row.base_branch,
     actionId: row.action_id,
     createdBy: row.created_by,
+    chosenRunId: row.chosen_run_id,
     archived: row.archived === 1,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
@@ -103,10 +106,10 @@ async function main(): Promise<boolean> {
   }
 
   const rawInsert = raw.prepare(
-    'insert into goosuke_tasks (id, title, repo_id, base_branch, action_id, created_by, archived, created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    'insert into goosuke_tasks (id, title, repo_id, base_branch, action_id, created_by, chosen_run_id, archived, created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
   );
   const rawSelect = raw.prepare(
-    'select id, title, repo_id, base_branch, action_id, created_by, archived, created_at, updated_at from goosuke_tasks where id = ?',
+    'select id, title, repo_id, base_branch, action_id, created_by, chosen_run_id, archived, created_at, updated_at from goosuke_tasks where id = ?',
   );
   const insertRaw = (task: Task) =>
     rawInsert.run(
@@ -116,6 +119,7 @@ async function main(): Promise<boolean> {
       task.baseBranch,
       task.actionId,
       task.createdBy,
+      task.chosenRunId,
       task.archived ? 1 : 0,
       task.createdAt,
       task.updatedAt,

@@ -10,13 +10,10 @@ import type { PasswordHasher } from './ports/password-hasher.ts';
 import type { SecretBox } from './ports/secret-box.ts';
 import type { Store } from './ports/store.ts';
 import { codeHostGitAuth } from './runs/git-credentials.ts';
-import type { RunRuntime, RunSettings, RunWorkers } from './runs/run-runtime.ts';
+import type { RunRuntime, RunSettings } from './runs/run-runtime.ts';
+import { createWorkerRuntime } from './runs/worker-runtime.ts';
 import { type AccessTokenService, createAccessTokenService } from './services/access-token-service.ts';
-import {
-  actionCallbackJobType,
-  actionPullRequestJobType,
-  createActionCallbacks,
-} from './services/action-callbacks.ts';
+import { createActionCallbacks } from './services/action-callbacks.ts';
 import {
   type ActionScheduler,
   type ActionSchedulerOptions,
@@ -30,7 +27,7 @@ import { createModelProfileService, type ModelProfileService } from './services/
 import { createPullRequestService, type PullRequestService } from './services/pull-request-service.ts';
 import { createRepoService, type RepoService } from './services/repo-service.ts';
 import { createRunPipeline, type RunPipeline } from './services/run-pipeline.ts';
-import { createRunService, type RunHooks, type RunService } from './services/run-service.ts';
+import { createRunService, type RunService } from './services/run-service.ts';
 import { createSettingService, type SettingService } from './services/setting-service.ts';
 import { createSystemService, type SystemService } from './services/system-service.ts';
 import { createTaskService, type TaskService } from './services/task-service.ts';
@@ -190,15 +187,15 @@ export function createGoosuke(dependencies: GoosukeDependencies): Goosuke {
     codeHosts === undefined
       ? dependencies.runtime
       : { ...dependencies.runtime, gitAuth: codeHostGitAuth(codeHosts) };
-  // Filled in below: the action callbacks hook into the run workers the run service starts.
-  const hooks: RunHooks = {};
+  // The process's job router: each service registers the job types it owns.
+  const workers = runtime === undefined ? undefined : createWorkerRuntime({ queue: runtime.queue });
   const runService = createRunService({
     ...context,
     models,
     runtime,
+    workers,
     settings: dependencies.runs ?? {},
     sinks: dependencies.eventSinks ?? [],
-    hooks,
   });
   const templates = createTemplateService(context);
   const actions = createActionService({
@@ -223,32 +220,11 @@ export function createGoosuke(dependencies: GoosukeDependencies): Goosuke {
     queue: runtime?.queue,
     fetch: dependencies.fetch ?? ((input, init) => globalThis.fetch(input, init)),
     runs: runService,
-    pullRequests: () => pullRequests,
+    pullRequests,
   });
-  hooks.onRunEnded = callbacks.onRunEnded;
-  hooks.jobHandlers = {
-    [actionCallbackJobType]: callbacks.handler,
-    [actionPullRequestJobType]: callbacks.pullRequestHandler,
-  };
+  runService.onEnded(callbacks.onRunEnded);
+  for (const jobType of callbacks.jobTypes) workers?.register(jobType);
   const schedulers: ActionScheduler[] = [];
-  const workers: RunWorkers[] = [];
-  let workersRunning = false;
-  const runs: RunService = {
-    ...runService,
-    startWorkers(options) {
-      const started = runService.startWorkers(options);
-      workersRunning = true;
-      const tracked: RunWorkers = {
-        ...started,
-        stop(stopOptions) {
-          workersRunning = false;
-          return started.stop(stopOptions);
-        },
-      };
-      workers.push(tracked);
-      return tracked;
-    },
-  };
   let closing: Promise<void> | null = null;
   const system = {
     models,
@@ -256,16 +232,16 @@ export function createGoosuke(dependencies: GoosukeDependencies): Goosuke {
     tasks: createTaskService(context),
     github: createGitHubService({ ...context, codeHosts }),
     pullRequests,
-    runs,
+    runs: runService,
     pipeline: createRunPipeline({
       repos: createRepoService(context),
       tasks: createTaskService(context),
-      runs,
+      runs: runService,
       models,
       pullRequests,
       runtime,
       codeHosts,
-      workersRunning: () => workersRunning,
+      workersRunning: () => workers?.state() === 'running',
     }),
     templates,
     actions,
@@ -290,12 +266,12 @@ export function createGoosuke(dependencies: GoosukeDependencies): Goosuke {
     system: createSystemService({
       store: dependencies.store,
       queue: dependencies.runtime?.queue,
-      workersRunning: () => workersRunning,
+      workersRunning: () => workers?.state() === 'running',
     }),
     close() {
       closing ??= (async () => {
         for (const scheduler of schedulers) await scheduler.stop();
-        for (const started of workers) await started.stop();
+        await workers?.stop();
         await dependencies.store.close();
       })();
       return closing;

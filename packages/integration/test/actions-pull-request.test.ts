@@ -149,6 +149,8 @@ describe('a webhook on a pull-request template opens a pull request from the bes
     );
     // The run that needed one call is the one proposed.
     expect(pull!.runId).toBe(done[calls.indexOf(Math.min(...calls))]!.id);
+    // The pick is the task's chosen run: a follow-up without fromRun builds on it.
+    expect((await goosuke!.tasks.get(task.id)).chosenRunId).toBe(pull!.runId);
     expect(await git(bare, 'show', `${pull!.branch}:src/greet.ts`)).toContain("'Hello, ' + name");
     expect(host!.github.repositories.get('octo/shop')!.pulls).toHaveLength(1);
     expect(received).toHaveLength(1);

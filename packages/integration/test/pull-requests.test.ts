@@ -55,6 +55,8 @@ describe('pull requests end to end: a run becomes a pull request, a follow-up up
     created: PullRequest;
     updated: PullRequest;
     bodyBeforeUpdate: string;
+    chosenAfterCreate: string | null;
+    chosenAfterUpdate: string | null;
   };
 
   beforeAll(async () => {
@@ -126,6 +128,8 @@ describe('pull requests end to end: a run becomes a pull request, a follow-up up
       reason: 'picked by the reviewer: the comma reads better',
     });
 
+    const chosenAfterCreate = (await goosuke.tasks.get(task.id)).chosenRunId;
+
     // Someone edits the description outside Goosuke's block on GitHub.
     const pull = github.repositories.get('octo/shop')!.pulls[0]!;
     pull.body = `${pull.body!.replace('- [ ] tests pass', '- [x] tests pass')}\n\nReviewer note: keep the comma.\n`;
@@ -151,6 +155,8 @@ describe('pull requests end to end: a run becomes a pull request, a follow-up up
       reason: 'the only follow-up run',
     });
     Object.assign(state, {
+      chosenAfterCreate,
+      chosenAfterUpdate: (await goosuke.tasks.get(task.id)).chosenRunId,
       bare,
       dataDir,
       taskId: task.id,
@@ -199,6 +205,14 @@ describe('pull requests end to end: a run becomes a pull request, a follow-up up
     const file = await git(bare, 'show', `${created.branch}:src/greet.ts`);
     expect(file).toContain('/** Greets someone by name. */');
     expect(file).toContain('`Hello, ${name}`');
+  });
+
+  it('makes the pull request’s run the task’s chosen run, and the follow-up’s once it is added', () => {
+    const { runs, followUp, created, chosenAfterCreate, chosenAfterUpdate } = state;
+    expect(chosenAfterCreate).toBe(runs[1]!.id);
+    // The follow-up started from the pull request's branch, and says so.
+    expect(followUp.baseSource).toEqual({ kind: 'pull-request', pullRequestId: created.id, number: 1 });
+    expect(chosenAfterUpdate).toBe(followUp.id);
   });
 
   it('rewrites only the owned block: the template edit and the reviewer note survive', () => {

@@ -381,6 +381,60 @@ describe('runs on SQLite, the durable queue and isomorphic-git', () => {
     ).rejects.toMatchObject({ code: 'not_found' });
   });
 
+  it('builds a follow-up without fromRun on the task’s chosen run, not on the base branch', async () => {
+    const seen: Array<string | null> = [];
+    const histories: string[][] = [];
+    const env = await setUp({
+      behaviour: async (input) => {
+        const current = await input.workspace!.readFile('counter.txt');
+        seen.push(current);
+        histories.push(input.history.map((message) => `${message.role}: ${message.content}`));
+        const next = Number((current ?? '0\n').trim()) + 1;
+        return writeThenSucceed(input, 'counter.txt', `${next}\n`, `counter is now ${next}`);
+      },
+    });
+    const model = await env.profile('openai', 'gpt-4.1');
+    start(env.goosuke);
+    const create = async (instruction: string) => {
+      const { runs } = await env.goosuke.runs.create(env.task.id, { instruction, models: [model.id] });
+      const [done] = await env.goosuke.runs.waitFor([runs[0]!.id]);
+      return done!;
+    };
+    const first = await create('add a counter');
+    expect(first).toMatchObject({
+      status: 'succeeded',
+      baseRef: 'main',
+      baseSource: { kind: 'base-branch' },
+    });
+    // Nothing chosen yet: the next message starts from the base branch again.
+    const unchained = await create('add a counter again');
+    expect(unchained.baseSource).toEqual({ kind: 'base-branch' });
+    expect(seen[1]).toBeNull();
+
+    expect((await env.goosuke.tasks.choose(env.task.id, first.id)).chosenRunId).toBe(first.id);
+    const followUp = await create('increment it');
+    expect(followUp).toMatchObject({
+      status: 'succeeded',
+      baseRef: first.workingBranch,
+      baseSource: { kind: 'chosen-run', runId: first.id },
+    });
+    // The file the chosen run added is in the follow-up's base, and its answer in the history.
+    expect(seen[2]).toBe('1\n');
+    const firstCommit = (await env.goosuke.runs.events(first.id)).find(
+      (event) => event.type === 'run-succeeded',
+    )?.data.commit;
+    expect(followUp.baseCommit).toBe(firstCommit);
+    expect(followUp.patch).toContain('-1\n+2');
+    expect(histories[2]).toEqual([
+      'user: add a counter',
+      'assistant: counter is now 1',
+      'user: add a counter again',
+      'user: increment it',
+    ]);
+    const queued = (await env.goosuke.runs.events(followUp.id))[0]!;
+    expect(queued.message).toBe(`queued on gpt-4.1, starting from run ${first.id} (chosen)`);
+  });
+
   it('starts over a run whose worker stopped, once, then gives it up as interrupted', async () => {
     const hang: Behaviour = async (input) => {
       await input.workspace!.writeFiles([{ path: 'partial.txt', content: 'x\n' }]);

@@ -67,6 +67,7 @@ describe('opening', () => {
         '0004_auth_tokens',
         '0005_setting_secrets',
         '0006_action_triggers',
+        '0007_run_continuation',
       ]);
       const tables = raw
         .prepare(

@@ -163,10 +163,13 @@ export const taskTable = defineTable<Task>({
     column('baseBranch'),
     column('actionId'),
     column('createdBy'),
+    column('chosenRunId'),
     column('archived', 'boolean'),
     ...timestamps,
   ],
   filters: ['repoId', 'archived', 'createdBy'],
+  // The runs table is defined below; it references tasks in turn.
+  references: [{ field: 'chosenRunId', entity: 'run', table: 'goosuke_runs' }],
 });
 
 const taskReference: ReferenceDefinition = { field: 'taskId', entity: 'task', table: taskTable.table };
@@ -201,6 +204,7 @@ export const runTable = defineTable<Run>({
     column('executor', 'json'),
     column('instruction'),
     column('baseRef'),
+    column('baseSource', 'json'),
     column('baseCommit'),
     column('workingBranch'),
     column('status'),

@@ -11,6 +11,7 @@ import { prCreateCommand } from './pr-create.ts';
 import { prUpdateCommand } from './pr-update.ts';
 import { runCommand } from './run.ts';
 import { serveCommand } from './serve.ts';
+import { tasksChooseCommand } from './tasks-choose.ts';
 import { usersAddCommand } from './users-add.ts';
 
 /**
@@ -30,6 +31,11 @@ export const commandRegistry: readonly CommandEntry[] = [
     name: 'pr',
     summary: 'Open and update pull requests from runs.',
     commands: [prCreateCommand, prUpdateCommand],
+  }),
+  defineGroup({
+    name: 'tasks',
+    summary: 'Work with tasks: choose the run a task continues from.',
+    commands: [tasksChooseCommand],
   }),
   defineGroup({
     name: 'models',

@@ -12,11 +12,8 @@ import { ForbiddenError, NotFoundError } from '../errors/index.ts';
 import type { ListOptions, Page } from '../ports/store.ts';
 import { parseInput } from '../services/parse-input.ts';
 import type { CreatePullRequestInput, UpdatePullRequestInput } from '../services/pull-request-service.ts';
-import {
-  createRunsInputSchema,
-  type RunComparison,
-  type TaskUsage,
-} from '../services/run-service.ts';
+import type { RunComparison } from '../services/run-comparison.ts';
+import { createRunsInputSchema, type TaskUsage } from '../services/run-service.ts';
 import { createTaskInputSchema, type TaskDetail, type TaskWithMessages } from '../services/task-service.ts';
 import type { ActorRunner } from './actor.ts';
 import type { SystemServices } from './system-services.ts';

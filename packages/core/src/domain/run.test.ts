@@ -9,6 +9,7 @@ const queued: Run = {
   executor: { kind: 'model', modelProfileId: 'model_1' },
   instruction: 'Add a test',
   baseRef: 'main',
+  baseSource: { kind: 'base-branch' },
   baseCommit: null,
   workingBranch: null,
   status: 'queued',

@@ -60,6 +60,28 @@ export const runErrorSchema = z
 export type RunError = z.infer<typeof runErrorSchema>;
 
 /**
+ * Why a run starts from its base, chosen when the run is created, in this order: an explicit
+ * `baseRef` (`explicit-ref`); an explicit `fromRun` (`from-run`); the branch of the task's open
+ * pull request (`pull-request`); the task's chosen run (`chosen-run`, see `Task.chosenRunId`);
+ * the task's base branch (`base-branch`). The run ids and the pull request name where it came from.
+ */
+export const runBaseSourceSchema = z
+  .discriminatedUnion('kind', [
+    z.object({ kind: z.literal('explicit-ref') }),
+    z.object({ kind: z.literal('from-run'), runId: idSchema }),
+    z.object({
+      kind: z.literal('pull-request'),
+      pullRequestId: idSchema,
+      number: z.number().int().positive(),
+    }),
+    z.object({ kind: z.literal('chosen-run'), runId: idSchema }),
+    z.object({ kind: z.literal('base-branch') }),
+  ])
+  .meta({ id: 'RunBaseSource' });
+/** Where a run's base came from. */
+export type RunBaseSource = z.infer<typeof runBaseSourceSchema>;
+
+/**
  * One executor's attempt at the latest user message of a task. Runs of one message run in
  * parallel, each in its own working copy, and end as comparable records.
  */
@@ -70,8 +92,16 @@ export const runSchema = z
     messageId: idSchema,
     executor: executorSchema,
     instruction: z.string().min(1).max(1_000_000),
-    /** The ref the run started from, as asked (`main`); null for text tasks. */
+    /**
+     * The ref the run started from (`main`, a pull request's branch, an earlier run's branch);
+     * null for a text run that builds on no earlier answer.
+     */
     baseRef: z.string().min(1).nullable(),
+    /**
+     * Why the run starts from `baseRef` (see {@link runBaseSourceSchema}); null when `baseRef` is
+     * null, and for runs recorded before Goosuke kept it.
+     */
+    baseSource: runBaseSourceSchema.nullable(),
     /** The commit `baseRef` resolved to when the run started. */
     baseCommit: z.string().min(1).nullable(),
     /** The branch holding the run's commit, once there is one. */
@@ -157,7 +187,7 @@ export type RunTokensData = {
 
 /** The `data` of each kind of run event. Events are stored with `data` as a JSON object. */
 export interface RunEventDataByType {
-  'run-queued': { executor: string };
+  'run-queued': { executor: string; baseRef?: string | null; baseSource?: RunBaseSource | null };
   'run-started': { attempt: number; baseCommit: string | null };
   'run-log': { [key: string]: JsonValue };
   'run-tokens': RunTokensData;

@@ -16,6 +16,12 @@ export const taskSchema = z
     actionId: idSchema.nullable(),
     /** The user who created the task, if a person did. */
     createdBy: idSchema.nullable(),
+    /**
+     * The run the task continues from: a user's pick, the run a pull request was opened or
+     * updated from, or an action's pick. A follow-up message without `fromRun` and without an
+     * open pull request builds on it. Null until one is chosen, and again if that run is deleted.
+     */
+    chosenRunId: idSchema.nullable(),
     archived: z.boolean(),
     createdAt: timestampSchema,
     updatedAt: timestampSchema,

@@ -232,7 +232,8 @@ export interface SettingRepository {
 
 /**
  * Persistence: one repository per entity. Deleting a task deletes its messages, runs, run
- * events, pull requests and trigger keys; deleting a user deletes their access and refresh
+ * events, pull requests and trigger keys; deleting a run deletes its events and clears
+ * `chosenRunId` of the task that chose it; deleting a user deletes their access and refresh
  * tokens and clears `ownerId` of their actions; deleting a repo clears `repoId` of templates;
  * deleting an action deletes its trigger keys.
  * Implementations: `@goosuke/store-sqlite` (default), the in-memory reference store in

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { RunComparisonEntry } from '../services/run-service.ts';
+import type { RunComparisonEntry } from '../services/run-comparison.ts';
 import { type PickCandidate, pickRun } from './pick-run.ts';
 
 function candidate(
@@ -15,6 +15,8 @@ function candidate(
       runId: `run_${label.replace(/\W/g, '')}`,
       status: 'succeeded',
       model: { profileId: 'model_x', provider, modelName, displayName: label },
+      baseRef: 'main',
+      baseSource: { kind: 'base-branch' },
       filesChanged: 1,
       added: 1,
       removed: 1,

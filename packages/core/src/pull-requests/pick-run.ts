@@ -1,5 +1,5 @@
 import { InvalidInputError } from '../errors/index.ts';
-import type { RunComparisonEntry } from '../services/run-service.ts';
+import type { RunComparisonEntry } from '../services/run-comparison.ts';
 
 /** A run of the comparison as the pick sees it: its entry, the label shown for it, when it ended. */
 export interface PickCandidate {

@@ -1,10 +1,12 @@
 /**
- * Executing runs: the event hub, the executor behind the job queue, per-provider limits, and
- * the runtime ports a composition root provides.
+ * Executing runs: the worker runtime (a job router keyed by job type, the recovery sweep, the
+ * graceful stop), the event hub, the executor behind the job queue, per-provider limits, and the
+ * runtime ports a composition root provides.
  */
 export { codeHostGitAuth, withFreshCredentialsOnce } from './git-credentials.ts';
 export { createKeyedLimiter, type KeyedLimiter } from './keyed-limiter.ts';
 export { lineTotals, summarizePatch } from './patch-stats.ts';
+export { createRunEndedEvent, type RunEndedEvent, type RunEndedListener } from './run-ended.ts';
 export {
   createRunEventHub,
   type RunEventHub,
@@ -24,3 +26,12 @@ export {
   runBranchName,
   runIdOfBranch,
 } from './run-runtime.ts';
+export {
+  createWorkerRuntime,
+  type JobTypeRegistration,
+  type WorkerRuntime,
+  type WorkerRuntimeState,
+  type WorkerStartOptions,
+  type WorkerStopOptions,
+  type WorkerStopped,
+} from './worker-runtime.ts';

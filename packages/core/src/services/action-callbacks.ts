@@ -1,14 +1,16 @@
 import { type Action, isTerminalRunStatus, type PullRequest, type Run } from '../domain/index.ts';
 import { GoosukeError } from '../errors/index.ts';
-import type { Clock } from '../ports/clock.ts';
+import { type Clock, isoNow } from '../ports/clock.ts';
 import type { IdGenerator } from '../ports/id-generator.ts';
-import type { JobHandler, JobQueue } from '../ports/job-queue.ts';
+import type { JobQueue } from '../ports/job-queue.ts';
 import type { SecretBox } from '../ports/secret-box.ts';
 import { collectPages, type Store } from '../ports/store.ts';
 import { pickRun } from '../pull-requests/pick-run.ts';
+import type { JobTypeRegistration } from '../runs/worker-runtime.ts';
 import { signWebhook } from '../triggers/webhook-signature.ts';
 import type { PullRequestService } from './pull-request-service.ts';
 import { findOpenPullRequest } from './pull-request-service.ts';
+import { chooseRun } from './run-base.ts';
 import type { RunService } from './run-service.ts';
 
 /** The job type of a callback delivery in the JobQueue. */
@@ -58,26 +60,27 @@ export interface ActionCallbackContext {
   fetch: typeof globalThis.fetch;
   /** Compares a message's runs, to pick the one a pull request is opened from. */
   runs: Pick<RunService, 'compare'>;
-  /** Opens and updates pull requests; read when needed (it is built after the callbacks). */
-  pullRequests: () => Pick<PullRequestService, 'create' | 'update'>;
+  /** Opens and updates pull requests (a `pull-request` template's task). */
+  pullRequests: Pick<PullRequestService, 'create' | 'update'>;
 }
 
 /** Signed callbacks of actions that have a callback URL. */
 export interface ActionCallbacks {
   /**
-   * Called when a run ends: once every run of its message has ended and the task came from an
-   * action with a callback URL, enqueues one delivery (exactly one, whichever process sees the
-   * last run end).
+   * A run-ended listener (subscribe it with `RunService.onEnded`): once every run of the ended
+   * run's message has ended and the task came from an action with a callback URL (or a
+   * `pull-request` template), enqueues one job (exactly one, whichever process sees the last run
+   * end).
    */
   onRunEnded(run: Run): Promise<void>;
-  /** Delivers a callback job; a failed delivery is retried later as a new job (see {@link callbackRetryDelaysMs}). */
-  handler: JobHandler;
   /**
-   * Opens the pull request of a `pull-request` template's task from its best run (fewest model
-   * calls, then the smallest diff), or adds the run to the task's open pull request; then
-   * enqueues the callback, if any, so that it can name the pull request.
+   * The job types to register with the worker runtime: {@link actionCallbackJobType} delivers a
+   * callback (a failed delivery is retried later as a new job, see {@link callbackRetryDelaysMs});
+   * {@link actionPullRequestJobType} picks the best run (fewest model calls, then the smallest
+   * diff) as the task's chosen run, opens the task's pull request from it or adds it to the open
+   * one, then enqueues the callback, if any, so that it can name the pull request.
    */
-  pullRequestHandler: JobHandler;
+  jobTypes: readonly JobTypeRegistration[];
 }
 
 function overallStatus(runs: readonly Run[]): CallbackStatus {
@@ -236,50 +239,61 @@ export function createActionCallbacks(context: ActionCallbackContext): ActionCal
       }
     },
 
-    async pullRequestHandler(job) {
-      const payload = job.payload as { actionId?: unknown; messageId?: unknown };
-      if (typeof payload.actionId !== 'string' || typeof payload.messageId !== 'string') return;
-      const messageId = payload.messageId;
-      const runs = await collectPages((cursor) => store.runs.list({ messageId, limit: 500, cursor }));
-      const first = runs[0];
-      if (first === undefined) return;
-      const comparison = await context.runs.compare(messageId);
-      const candidates = comparison.runs.map((entry) => ({
-        entry,
-        label: entry.model?.displayName ?? entry.runId,
-        completedAt: runs.find((run) => run.id === entry.runId)?.completedAt ?? null,
-      }));
-      const tag = 'pullRequest';
-      try {
-        const pick = pickRun(candidates);
-        const runId = pick.candidate.entry.runId;
-        const open = await findOpenPullRequest(store, first.taskId);
-        const pull =
-          open === null
-            ? await context.pullRequests().create(first.taskId, { runId, reason: pick.reason })
-            : await context.pullRequests().update(first.taskId, { runId, reason: pick.reason }, open.id);
-        await log(
-          runs,
-          'info',
-          `pull request #${pull.number} ${open === null ? 'opened' : 'updated'} from ${pick.candidate.label}: ${pull.url}`,
-          { number: pull.number, url: pull.url, runId },
-          tag,
-        );
-      } catch (error) {
-        const reason = error instanceof Error ? error.message : String(error);
-        await log(runs, 'warn', `no pull request: ${reason}`, {}, tag);
-      }
-      const action = await store.actions.get(payload.actionId);
-      if (action?.callbackUrl != null) await enqueue({ actionId: action.id, messageId, attempt: 1 });
-    },
-
-    async handler(job) {
-      const payload = job.payload as { actionId?: unknown; messageId?: unknown; attempt?: unknown };
-      if (typeof payload.actionId !== 'string' || typeof payload.messageId !== 'string') return;
-      const action = await store.actions.get(payload.actionId);
-      // The action (or its callback URL) was removed meanwhile: nobody to tell.
-      if (action === null) return;
-      await deliver(action, payload.messageId, typeof payload.attempt === 'number' ? payload.attempt : 1);
-    },
+    jobTypes: [
+      {
+        type: actionCallbackJobType,
+        async handle(job) {
+          const payload = job.payload as { actionId?: unknown; messageId?: unknown; attempt?: unknown };
+          if (typeof payload.actionId !== 'string' || typeof payload.messageId !== 'string') return;
+          const action = await store.actions.get(payload.actionId);
+          // The action (or its callback URL) was removed meanwhile: nobody to tell.
+          if (action === null) return;
+          await deliver(action, payload.messageId, typeof payload.attempt === 'number' ? payload.attempt : 1);
+        },
+      },
+      {
+        type: actionPullRequestJobType,
+        async handle(job) {
+          const payload = job.payload as { actionId?: unknown; messageId?: unknown };
+          if (typeof payload.actionId !== 'string' || typeof payload.messageId !== 'string') return;
+          const messageId = payload.messageId;
+          const runs = await collectPages((cursor) => store.runs.list({ messageId, limit: 500, cursor }));
+          const first = runs[0];
+          if (first === undefined) return;
+          const comparison = await context.runs.compare(messageId);
+          const candidates = comparison.runs.map((entry) => ({
+            entry,
+            label: entry.model?.displayName ?? entry.runId,
+            completedAt: runs.find((run) => run.id === entry.runId)?.completedAt ?? null,
+          }));
+          const tag = 'pullRequest';
+          try {
+            const pick = pickRun(candidates);
+            const runId = pick.candidate.entry.runId;
+            // The pick stands even when no pull request can be opened: follow-ups build on it.
+            await store
+              .transaction((tx) => chooseRun(tx, first.taskId, runId, isoNow(context.clock)))
+              .catch(() => undefined);
+            const open = await findOpenPullRequest(store, first.taskId);
+            const pull =
+              open === null
+                ? await context.pullRequests.create(first.taskId, { runId, reason: pick.reason })
+                : await context.pullRequests.update(first.taskId, { runId, reason: pick.reason }, open.id);
+            await log(
+              runs,
+              'info',
+              `pull request #${pull.number} ${open === null ? 'opened' : 'updated'} from ${pick.candidate.label}: ${pull.url}`,
+              { number: pull.number, url: pull.url, runId },
+              tag,
+            );
+          } catch (error) {
+            const reason = error instanceof Error ? error.message : String(error);
+            await log(runs, 'warn', `no pull request: ${reason}`, {}, tag);
+          }
+          const action = await store.actions.get(payload.actionId);
+          if (action?.callbackUrl != null) await enqueue({ actionId: action.id, messageId, attempt: 1 });
+        },
+      },
+    ],
   };
 }

@@ -328,6 +328,7 @@ export function createActionService(context: ActionServiceContext): ActionServic
           baseBranch,
           actionId: action.id,
           createdBy: createdBy ?? null,
+          chosenRunId: null,
           archived: false,
           createdAt: now,
           updatedAt: now,

@@ -118,6 +118,12 @@ export {
   type UpdateRepoInput,
   updateRepoInputSchema,
 } from './repo-service.ts';
+export {
+  type RunComparison,
+  type RunComparisonEntry,
+  runComparisonEntrySchema,
+  runComparisonSchema,
+} from './run-comparison.ts';
 export { createRunPipeline, type RunPipeline, type RunPipelineContext } from './run-pipeline.ts';
 export {
   type RunPipelineBase,
@@ -132,12 +138,8 @@ export {
   type CreateRunsInput,
   createRunService,
   createRunsInputSchema,
-  type RunComparison,
-  type RunComparisonEntry,
   type RunService,
   type RunServiceContext,
-  runComparisonEntrySchema,
-  runComparisonSchema,
   runJobType,
   type TaskUsage,
 } from './run-service.ts';

@@ -82,6 +82,7 @@ export interface PullRequestService {
    * plus the block Goosuke owns. An open pull request already on that head branch (a retry, or a
    * pipeline's stable `branch`) is adopted and its block refreshed instead of opening another;
    * when an earlier task here recorded it, that record moves to this task.
+   * Records the run as the task's chosen run (`Task.chosenRunId`) with the pull request.
    * ConflictError when the task already has a pull request, or the run has no change;
    * UnsupportedError when the repository is on no configured code host.
    */
@@ -90,7 +91,7 @@ export interface PullRequestService {
    * Adds a follow-up run's commit on top of the pull request's branch (a fast-forward push;
    * a force push only with `force`), merges the base branch in when it has moved (conflicts are
    * a ConflictError naming the paths, and nothing is pushed), and rewrites only the owned block
-   * of the body. A pull request closed or merged meanwhile is recorded and reported
+   * of the body; the run becomes the task's chosen run. A pull request closed or merged meanwhile is recorded and reported
    * (ConflictError). `pullRequestId` defaults to the task's open pull request (a task has one);
    * NotFoundError when it has none.
    */
@@ -322,21 +323,28 @@ export function createPullRequestService(context: PullRequestServiceContext): Pu
         state: hosted.state,
         updatedAt: now,
       };
-      // An adopted pull request an earlier task of this Goosuke made (a pipeline's stable branch
-      // run again): its record moves to this task, whose run it now proposes.
-      const tracked =
-        adopted === null
-          ? undefined
-          : (
-              await collectPages((cursor) => store.pullRequests.list({ repoId: repo.id, cursor, limit: 500 }))
-            ).find((pullRequest) => pullRequest.number === hosted.number);
-      if (tracked !== undefined) return store.pullRequests.update(tracked.id, fields);
-      return store.pullRequests.insert({
-        id: ids.next('pr'),
-        repoId: repo.id,
-        number: hosted.number,
-        createdAt: now,
-        ...fields,
+      // The task continues from the proposed run: the pull request and the pick are one write.
+      return store.transaction(async (tx) => {
+        // An adopted pull request an earlier task of this Goosuke made (a pipeline's stable branch
+        // run again): its record moves to this task, whose run it now proposes.
+        const tracked =
+          adopted === null
+            ? undefined
+            : (
+                await collectPages((cursor) => tx.pullRequests.list({ repoId: repo.id, cursor, limit: 500 }))
+              ).find((pullRequest) => pullRequest.number === hosted.number);
+        const stored =
+          tracked !== undefined
+            ? await tx.pullRequests.update(tracked.id, fields)
+            : await tx.pullRequests.insert({
+                id: ids.next('pr'),
+                repoId: repo.id,
+                number: hosted.number,
+                createdAt: now,
+                ...fields,
+              });
+        await tx.tasks.update(taskId, { chosenRunId: run.id, updatedAt: now });
+        return stored;
       });
     },
 
@@ -417,12 +425,17 @@ export function createPullRequestService(context: PullRequestServiceContext): Pu
         number: pullRequest.number,
         body: replaceOwnedBlock(hosted.body, block),
       });
-      return store.pullRequests.update(pullRequest.id, {
-        runId: run.id,
-        title: updated.title,
-        body: updated.body,
-        state: updated.state,
-        updatedAt: isoNow(clock),
+      const now = isoNow(clock);
+      return store.transaction(async (tx) => {
+        const stored = await tx.pullRequests.update(pullRequest.id, {
+          runId: run.id,
+          title: updated.title,
+          body: updated.body,
+          state: updated.state,
+          updatedAt: now,
+        });
+        await tx.tasks.update(taskId, { chosenRunId: run.id, updatedAt: now });
+        return stored;
       });
     },
 

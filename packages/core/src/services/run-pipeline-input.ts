@@ -5,7 +5,8 @@ import type { HostedPullRequest } from '../ports/code-host.ts';
 import type { RunWorkerOptions } from '../runs/run-runtime.ts';
 import { createPullRequestInputSchema } from './pull-request-service.ts';
 import { gitUrlSchema } from './repo-service.ts';
-import { createRunsInputSchema, type RunComparison } from './run-service.ts';
+import type { RunComparison } from './run-comparison.ts';
+import { createRunsInputSchema } from './run-service.ts';
 
 /** What the pipeline's pull request is made with: a stable branch, a draft. */
 export const runPipelinePullRequestSchema = z

@@ -4,45 +4,38 @@ import {
   isTerminalRunStatus,
   type Message,
   type ModelProfile,
-  modelProviderSchema,
   type Run,
   type RunEvent,
-  runErrorSchema,
-  runStatusSchema,
   transitionRun,
   type Usage,
-  usageSchema,
 } from '../domain/index.ts';
-import {
-  ConflictError,
-  GoosukeError,
-  InvalidInputError,
-  NotFoundError,
-  UnsupportedError,
-} from '../errors/index.ts';
+import { ConflictError, GoosukeError, NotFoundError, UnsupportedError } from '../errors/index.ts';
 import { isoNow } from '../ports/clock.ts';
 import type { EventSink } from '../ports/event-sink.ts';
-import type { Job, JobHandler } from '../ports/job-queue.ts';
+import type { Job } from '../ports/job-queue.ts';
 import { collectPages, type ListOptions, type Page, type Store } from '../ports/store.ts';
 import { createKeyedLimiter } from '../runs/keyed-limiter.ts';
-import { lineTotals } from '../runs/patch-stats.ts';
+import { createRunEndedEvent, type RunEndedListener } from '../runs/run-ended.ts';
 import { createRunEventHub, type RunEventListener } from '../runs/run-events.ts';
 import { createRunExecutor } from '../runs/run-executor.ts';
-import {
-  type RunRuntime,
-  type RunSettings,
-  type RunWorkerOptions,
-  type RunWorkers,
-  type RunWorkersStopped,
-  runBranchName,
+import { createRunJobRegistration, runIdOfJob, runJobType } from '../runs/run-job.ts';
+import { recoverRuns } from '../runs/run-recovery.ts';
+import type {
+  RunRuntime,
+  RunSettings,
+  RunWorkerOptions,
+  RunWorkers,
+  RunWorkersStopped,
 } from '../runs/run-runtime.ts';
+import type { WorkerRuntime } from '../runs/worker-runtime.ts';
 import type { ModelProfileService } from './model-profile-service.ts';
 import { parseInput } from './parse-input.ts';
-import { findOpenPullRequest } from './pull-request-service.ts';
+import { chooseRunBase, describeRunBase } from './run-base.ts';
+import { compareRuns, type RunComparison } from './run-comparison.ts';
 import type { ServiceContext } from './service-context.ts';
 
-/** The job type of a run in the JobQueue. */
-export const runJobType = 'run';
+/** The job type of a run in the JobQueue (one job per run, its id the run's). */
+export { runJobType };
 
 /** Input of {@link RunService.create}: one instruction for several models. */
 export const createRunsInputSchema = z
@@ -50,9 +43,15 @@ export const createRunsInputSchema = z
     instruction: z.string().trim().min(1, 'an instruction cannot be empty').max(1_000_000),
     /** Model profile ids, one run each; a profile may repeat (to compare a model with itself). */
     models: z.array(idSchema).min(1, 'name at least one model profile').max(16, 'at most 16 runs at once'),
-    /** The branch, tag or commit to start from; default the branch of the task's open pull request, else the task's base branch. */
+    /**
+     * The branch, tag or commit to start from. Without it (and without `fromRun`): the branch of
+     * the task's open pull request, else the task's chosen run, else the task's base branch.
+     */
     baseRef: z.string().trim().min(1).max(255).optional(),
-    /** Build on this earlier run of the task: its result is the base and its answer is in the history. */
+    /**
+     * Build on this earlier run of the task (not with `baseRef`): its result is the base and its
+     * answer is in the history.
+     */
     fromRun: idSchema.optional(),
     createdBy: idSchema.optional(),
   })
@@ -60,52 +59,6 @@ export const createRunsInputSchema = z
   .meta({ id: 'CreateRunsInput' });
 /** Input to start runs. */
 export type CreateRunsInput = z.input<typeof createRunsInputSchema>;
-
-/** One run in a {@link RunComparison}. */
-export const runComparisonEntrySchema = z
-  .object({
-    runId: idSchema,
-    status: runStatusSchema,
-    /** The model the run used; null for an agent CLI or a deleted profile. */
-    model: z
-      .object({
-        profileId: idSchema,
-        provider: modelProviderSchema,
-        modelName: z.string(),
-        displayName: z.string(),
-      })
-      .nullable(),
-    filesChanged: z.number().int().nonnegative(),
-    added: z.number().int().nonnegative(),
-    removed: z.number().int().nonnegative(),
-    /** The changed paths, sorted. */
-    paths: z.array(z.string()),
-    /** From start to end; null until the run has both. */
-    durationMs: z.number().int().nonnegative().nullable(),
-    usage: usageSchema.nullable(),
-    error: runErrorSchema.nullable(),
-    /**
-     * Model calls the run made (its `run-tokens` events): 1 when the first answer applied, more
-     * when edits had to be asked for again. A measure of how cleanly the model worked.
-     */
-    modelCalls: z.number().int().nonnegative(),
-  })
-  .meta({ id: 'RunComparisonEntry' });
-/** One run of a comparison. */
-export type RunComparisonEntry = z.infer<typeof runComparisonEntrySchema>;
-
-/** The runs of one message side by side, and the files two runs both changed. */
-export const runComparisonSchema = z
-  .object({
-    messageId: idSchema,
-    taskId: idSchema,
-    runs: z.array(runComparisonEntrySchema),
-    /** Every pair of runs that changed some of the same files, with those paths. */
-    sharedFiles: z.array(z.object({ runIds: z.tuple([idSchema, idSchema]), paths: z.array(z.string()) })),
-  })
-  .meta({ id: 'RunComparison' });
-/** A comparison of runs. */
-export type RunComparison = z.infer<typeof runComparisonSchema>;
 
 /** The tokens and cost of every run of a task. */
 export interface TaskUsage extends Usage {
@@ -119,11 +72,15 @@ export interface TaskUsage extends Usage {
 export interface RunService {
   /**
    * Stores the user message and one queued run per model in one transaction (with a
-   * `run-queued` event each), enqueues the runs and returns at once.
-   * A task without a repository gets text runs (the text agent answers; no base, no branch).
+   * `run-queued` event each, saying where the runs start and why), enqueues the runs and returns
+   * at once. The base is, in order: `baseRef`; `fromRun`; the branch of the task's open pull
+   * request; the task's chosen run (`Task.chosenRunId`); the task's base branch. Each run records
+   * it (`baseRef`, `baseSource`).
+   * A task without a repository gets text runs (the text agent answers; no branch; `fromRun` or a
+   * chosen run puts that answer in the history).
    * NotFoundError for a missing task, profile or `fromRun`; UnsupportedError for a Goosuke built
-   * without a job queue; ConflictError for an archived task; InvalidInputError for `baseRef` on a
-   * text task.
+   * without a job queue; ConflictError for an archived task or a `fromRun` without a result;
+   * InvalidInputError for `baseRef` on a text task, or `baseRef` with `fromRun`.
    */
   create(taskId: string, input: CreateRunsInput): Promise<{ message: Message; runs: Run[] }>;
   /**
@@ -161,10 +118,21 @@ export interface RunService {
    */
   waitFor(runIds: readonly string[], options?: { signal?: AbortSignal; pollMs?: number }): Promise<Run[]>;
   /**
-   * Starts executing queued runs in this process. Once per Goosuke. Runs left `running` by a
-   * dead worker are started over (see RunSettings.maxInterruptedRetries) or failed as `interrupted`.
+   * Starts the process's worker runtime: registers the `run` job type (with this call's
+   * per-provider limits) beside the types other services registered (action callbacks, action
+   * pull requests), sweeps, then executes queued jobs of every type. Once per Goosuke
+   * (ConflictError after). Runs left `running` by a dead worker are started over (see
+   * RunSettings.maxInterruptedRetries) or failed as `interrupted`.
    */
   startWorkers(options?: RunWorkerOptions): RunWorkers;
+  /**
+   * Calls `listener` with every run that ends in this process from now on (executed by this
+   * process's workers, canceled here, or given up by `recover`), once it is stored in its
+   * terminal status; returns the unsubscribe function. Listeners are awaited one after the other
+   * before the run's job counts as done; what they throw is dropped: a listener never changes a
+   * run's outcome. Action callbacks subscribe here.
+   */
+  onEnded(listener: RunEndedListener): () => void;
   /**
    * Repairs runs whose job is missing or ended without them: re-enqueues queued runs that have no
    * job, fails running runs whose job is gone as `interrupted`. Returns how many it repaired.
@@ -180,38 +148,26 @@ export interface RunServiceContext extends ServiceContext {
   runtime: RunRuntime | undefined;
   settings: RunSettings;
   sinks: readonly EventSink[];
-  /** What other services add to the run workers; read when used, so it may be filled in after creation. */
-  hooks?: RunHooks;
+  /**
+   * The process's worker runtime (present with `runtime`): `startWorkers` registers the `run`
+   * job type with it, next to the types other services registered, and starts it.
+   */
+  workers: WorkerRuntime | undefined;
 }
 
-/** What other services add to the run workers. */
-export interface RunHooks {
-  /**
-   * Called once a run has ended (in the worker that executed it, or where it was canceled or
-   * given up). Errors are swallowed: a hook never changes a run's outcome.
-   */
-  onRunEnded?: (run: Run) => Promise<void>;
-  /** Handlers of job types other than runs, delivered by the same workers and queue. */
-  jobHandlers?: Record<string, JobHandler>;
+/** The run ids of run jobs. */
+function runIdsOf(jobs: readonly Job[]): string[] {
+  return jobs.flatMap((job) => {
+    const runId = job.type === runJobType ? runIdOfJob(job) : null;
+    return runId === null ? [] : [runId];
+  });
 }
 
 /** Builds the run service. */
 export function createRunService(context: RunServiceContext): RunService {
   const { store, clock, ids } = context;
   const events = createRunEventHub({ store, clock, ids, sinks: context.sinks });
-  let workers: RunWorkers | null = null;
-
-  /** How many `run-tokens` events (one per model call) a run recorded. */
-  const modelCallsOf = async (runId: string): Promise<number> => {
-    let calls = 0;
-    let afterSequence = 0;
-    for (;;) {
-      const events = await store.runEvents.list({ runId, afterSequence, limit: 500 });
-      for (const event of events) if (event.type === 'run-tokens') calls++;
-      if (events.length < 500) return calls;
-      afterSequence = events[events.length - 1]!.sequence;
-    }
-  };
+  const runEnded = createRunEndedEvent();
 
   const requireRuntime = (what: string): RunRuntime => {
     if (context.runtime === undefined) {
@@ -274,52 +230,19 @@ export function createRunService(context: RunServiceContext): RunService {
     return stored !== null;
   }
 
-  /** Tells the hooks that a run ended. */
+  /** Tells the run-ended listeners that a run ended, once it is terminal in the store. */
   async function ended(runId: string): Promise<void> {
-    const hook = context.hooks?.onRunEnded;
-    if (hook === undefined) return;
-    try {
-      const run = await store.runs.get(runId);
-      if (run !== null && isTerminalRunStatus(run.status)) await hook(run);
-    } catch {
-      // A hook (a callback, a Discord reply) never changes a run's outcome.
-    }
+    const run = await store.runs.get(runId).catch(() => null);
+    if (run !== null && isTerminalRunStatus(run.status)) await runEnded.announce(run);
   }
 
-  async function recover(): Promise<number> {
-    const runtime = requireRuntime('recovering runs');
-    let repaired = 0;
-    for (const status of ['queued', 'running'] as const) {
-      for (const run of await allRuns({ status })) {
-        const job: Job | null = await runtime.queue.get(run.id);
-        if (job === null) {
-          if (status === 'queued') {
-            await enqueue(run.id);
-            repaired++;
-          } else if (
-            await markEnded(run, 'failed', {
-              code: 'interrupted',
-              message: 'the run was interrupted (its job was lost) and was given up',
-            })
-          ) {
-            repaired++;
-          }
-        } else if (job.status === 'canceled') {
-          if (await markEnded(run, 'canceled')) repaired++;
-        } else if (job.status === 'failed' || job.status === 'succeeded') {
-          if (
-            await markEnded(run, 'failed', {
-              code: 'interrupted',
-              message: 'the run was interrupted (its worker stopped without finishing it) and was given up',
-            })
-          ) {
-            repaired++;
-          }
-        }
-      }
-    }
-    return repaired;
-  }
+  const recover = (): Promise<number> =>
+    recoverRuns({
+      store,
+      queue: requireRuntime('recovering runs').queue,
+      enqueue,
+      end: markEnded,
+    });
 
   /** The reads and writes of {@link RunService.create}, with `tx`; `started` delivers and enqueues after commit. */
   async function insertRuns(
@@ -330,35 +253,16 @@ export function createRunService(context: RunServiceContext): RunService {
     const task = await tx.tasks.get(taskId);
     if (task === null) throw new NotFoundError('task', taskId);
     if (task.archived) throw new ConflictError(`task ${taskId} is archived; restore it to add runs`);
-    // A text task (no repository) runs the text agent: no base, no branch.
-    const textTask = task.repoId === null;
-    if (textTask && input.baseRef !== undefined) {
-      throw new InvalidInputError(`task ${taskId} has no repository: baseRef does not apply to its runs`, [
-        { path: ['baseRef'], message: 'only for tasks on a repository' },
-      ]);
-    }
+    // A text task (no repository) runs the text agent: no branch, and a base only to follow an
+    // earlier answer.
+    const base = await chooseRunBase(tx, task, input);
     const profiles = new Map<string, ModelProfile>();
     for (const id of input.models) {
       const profile = await tx.models.get(id);
       if (profile === null) throw new NotFoundError('model profile', id);
       profiles.set(id, profile);
     }
-    // A task with an open pull request continues on its branch: follow-ups build on the PR.
-    let baseRef = textTask
-      ? null
-      : (input.baseRef ?? (await findOpenPullRequest(tx, taskId))?.branch ?? task.baseBranch);
-    if (input.fromRun !== undefined) {
-      const parent = await tx.runs.get(input.fromRun);
-      if (parent === null || parent.taskId !== taskId) throw new NotFoundError('run', input.fromRun);
-      if (textTask && parent.status === 'succeeded') {
-        // A text follow-up sees the answer it builds on (the history follows run references).
-        baseRef = runBranchName(parent.id);
-      } else if (parent.status !== 'succeeded' || parent.workingBranch === null) {
-        throw new ConflictError(
-          `run ${input.fromRun} has no result to build on (it is ${parent.status} without a commit)`,
-        );
-      } else baseRef = parent.workingBranch;
-    }
+    const startingFrom = describeRunBase(base);
     const now = isoNow(clock);
     const message: Message = {
       id: ids.next('message'),
@@ -375,7 +279,8 @@ export function createRunService(context: RunServiceContext): RunService {
       messageId: message.id,
       executor: { kind: 'model', modelProfileId: profileId },
       instruction: input.instruction,
-      baseRef,
+      baseRef: base.baseRef,
+      baseSource: base.baseSource,
       baseCommit: null,
       workingBranch: null,
       status: 'queued',
@@ -398,8 +303,12 @@ export function createRunService(context: RunServiceContext): RunService {
         appended.push(
           await events.append(tx, run.id, {
             type: 'run-queued',
-            message: `queued on ${profile.displayName}`,
-            data: { executor: `${profile.provider}:${profile.modelName}` },
+            message: `queued on ${profile.displayName}${startingFrom === null ? '' : `, ${startingFrom}`}`,
+            data: {
+              executor: `${profile.provider}:${profile.modelName}`,
+              baseRef: base.baseRef,
+              baseSource: base.baseSource,
+            },
           }),
         );
       }
@@ -456,54 +365,7 @@ export function createRunService(context: RunServiceContext): RunService {
       return get(id);
     },
 
-    async compare(messageId) {
-      const message = await store.messages.get(messageId);
-      if (message === null) throw new NotFoundError('message', messageId);
-      const runs = await allRuns({ messageId });
-      const profiles = new Map<string, ModelProfile | null>();
-      const entries: RunComparisonEntry[] = [];
-      for (const run of runs) {
-        let model: RunComparisonEntry['model'] = null;
-        if (run.executor.kind === 'model') {
-          const profileId = run.executor.modelProfileId;
-          if (!profiles.has(profileId)) profiles.set(profileId, await store.models.get(profileId));
-          const profile = profiles.get(profileId) ?? null;
-          if (profile !== null) {
-            model = {
-              profileId,
-              provider: profile.provider,
-              modelName: profile.modelName,
-              displayName: profile.displayName,
-            };
-          }
-        }
-        entries.push({
-          runId: run.id,
-          status: run.status,
-          model,
-          filesChanged: run.filesChanged.length,
-          ...lineTotals(run.filesChanged),
-          paths: run.filesChanged.map((file) => file.path).sort(),
-          durationMs:
-            run.startedAt === null || run.completedAt === null
-              ? null
-              : Math.max(0, Date.parse(run.completedAt) - Date.parse(run.startedAt)),
-          usage: run.usage,
-          error: run.error,
-          modelCalls: await modelCallsOf(run.id),
-        });
-      }
-      const sharedFiles: RunComparison['sharedFiles'] = [];
-      for (let left = 0; left < entries.length; left++) {
-        for (let right = left + 1; right < entries.length; right++) {
-          const other = new Set(entries[right]!.paths);
-          const paths = entries[left]!.paths.filter((path) => other.has(path));
-          if (paths.length > 0)
-            sharedFiles.push({ runIds: [entries[left]!.runId, entries[right]!.runId], paths });
-        }
-      }
-      return { messageId, taskId: message.taskId, runs: entries, sharedFiles };
-    },
+    compare: (messageId) => compareRuns(store, messageId),
 
     async taskUsage(taskId) {
       if ((await store.tasks.get(taskId)) === null) throw new NotFoundError('task', taskId);
@@ -578,7 +440,10 @@ export function createRunService(context: RunServiceContext): RunService {
 
     startWorkers(options = {}) {
       const runtime = requireRuntime('executing runs');
-      if (workers !== null) throw new ConflictError('the run workers are already started');
+      const workers = context.workers;
+      if (workers === undefined) throw new UnsupportedError('executing runs needs a worker runtime');
+      if (workers.state() !== 'idle') throw new ConflictError('the run workers are already started');
+      // The runs' job type joins the types other services registered, with this start's limits.
       const limiter = createKeyedLimiter(
         (provider) => options.perProvider?.[provider as ModelProfile['provider']],
       );
@@ -592,98 +457,35 @@ export function createRunService(context: RunServiceContext): RunService {
         settings: context.settings,
         limiter,
       });
-      // The runs executing in this process, for a graceful stop.
-      const active = new Set<string>();
-      const handler: JobHandler = async (job, jobContext) => {
-        if (job.type !== runJobType) {
-          await context.hooks?.jobHandlers?.[job.type]?.(job, jobContext);
-          return;
-        }
-        const runId = (job.payload as { runId?: unknown }).runId;
-        if (typeof runId !== 'string') return;
-        active.add(runId);
-        try {
-          await executor.execute(
-            runId,
-            jobContext.signal,
-            async () => (await runtime.queue.get(job.id))?.status ?? null,
-          );
-        } finally {
-          active.delete(runId);
-        }
-        await ended(runId);
-      };
-      /** Cancels the runs that outlasted a graceful stop's grace period; returns those it canceled. */
-      const cancelForShutdown = async (graceMs: number): Promise<string[]> => {
-        const canceled: string[] = [];
-        for (const runId of [...active]) {
-          // Logged before the cancel, so that it comes before the terminal event streams end on.
-          await events
-            .record(runId, {
-              type: 'run-log',
-              level: 'warn',
-              message: `the server is shutting down and the run did not finish within the grace period (${Math.round(graceMs / 1000)} s): canceling it`,
-              data: { reason: 'shutdown' },
-            })
-            .catch(() => undefined);
-          // Aborts the handler; the executor sees the canceled job and ends the run `canceled`.
-          if (await runtime.queue.cancel(runId).catch(() => false)) canceled.push(runId);
-        }
-        return canceled;
-      };
-      let stopped = false;
-      let stopping: Promise<RunWorkersStopped> | null = null;
-      let sweeping: Promise<unknown> = Promise.resolve();
-      const sweep = (): void => {
-        sweeping = recover().catch(() => 0);
-      };
-      // Repair what a previous process left before taking new work.
-      sweep();
-      const started = sweeping.then(() => {
-        if (!stopped) runtime.queue.start(handler, { concurrency: options.concurrency ?? 4 });
+      workers.register(
+        createRunJobRegistration({
+          queue: runtime.queue,
+          executor,
+          events,
+          ended,
+          recover,
+          unfinished: async (runId) => {
+            const run = await store.runs.get(runId);
+            return run !== null && !isTerminalRunStatus(run.status);
+          },
+        }),
+      );
+      workers.start({
+        ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+        ...(options.recoverEveryMs === undefined ? {} : { recoverEveryMs: options.recoverEveryMs }),
       });
-      const interval = setInterval(sweep, options.recoverEveryMs ?? 30_000);
-      // Never keep a process alive just to sweep.
-      (interval as { unref?: () => void }).unref?.();
-      workers = {
-        stop(stopOptions = {}) {
-          stopping ??= (async () => {
-            stopped = true;
-            clearInterval(interval);
-            await started;
-            await sweeping;
-            let canceled: string[] = [];
-            const { graceMs } = stopOptions;
-            if (graceMs !== undefined) {
-              // Running handlers go on; no new run starts.
-              const paused = runtime.queue.pause();
-              let timer: ReturnType<typeof setTimeout> | undefined;
-              const inTime = await Promise.race([
-                paused.then(() => true),
-                new Promise<false>((resolve) => {
-                  timer = setTimeout(() => resolve(false), Math.max(0, graceMs));
-                }),
-              ]);
-              clearTimeout(timer);
-              if (!inTime) {
-                canceled = await cancelForShutdown(graceMs);
-                // Before close: the handlers still ask the queue whether their job was canceled.
-                await paused;
-              }
-            }
-            await runtime.queue.close();
-            return { canceled };
-          })();
+      let stopping: Promise<RunWorkersStopped> | null = null;
+      return {
+        stop(stopOptions) {
+          stopping ??= workers.stop(stopOptions).then(({ canceled }) => ({ canceled: runIdsOf(canceled) }));
           return stopping;
         },
-        running: () => [...active],
-        async drain() {
-          await started;
-          await runtime.queue.drain();
-        },
+        running: () => runIdsOf(workers.running()),
+        drain: () => workers.drain(),
       };
-      return workers;
     },
+
+    onEnded: (listener) => runEnded.subscribe(listener),
 
     recover,
   };

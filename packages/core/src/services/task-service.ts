@@ -1,10 +1,11 @@
 import { z } from 'zod';
-import { type Message, messageSchema, type Run, type Task, taskSchema } from '../domain/index.ts';
+import { idSchema, type Message, messageSchema, type Run, type Task, taskSchema } from '../domain/index.ts';
 import { InvalidInputError, NotFoundError } from '../errors/index.ts';
 import { isoNow } from '../ports/clock.ts';
 import type { ListOptions, Page } from '../ports/store.ts';
 import { parseInput } from './parse-input.ts';
 import { createReadCache } from './read-cache.ts';
+import { chooseRun } from './run-base.ts';
 import type { ServiceContext } from './service-context.ts';
 
 /** Input of {@link TaskService.create}. A repo task names `repoId`; its base branch defaults to the repo's. */
@@ -73,6 +74,14 @@ export interface TaskService {
   setArchived(id: string, archived: boolean): Promise<Task>;
   /** Deletes a task with its messages, runs, events and pull request records. */
   delete(id: string): Promise<void>;
+  /**
+   * Chooses the run the task continues from (`Task.chosenRunId`) and returns the task: later
+   * messages without `fromRun` and without an open pull request build on it (a text task's
+   * follow-ups see its answer). A pick is not a pull request. NotFoundError for a missing task or
+   * a run that is not the task's; ConflictError for a run that did not succeed, or a repository
+   * run without a commit.
+   */
+  choose(taskId: string, runId: string): Promise<Task>;
   /** Appends a message to a task's conversation. NotFoundError for a missing task. */
   addMessage(taskId: string, input: AddMessageInput): Promise<Message>;
   /** One message. NotFoundError when missing. */
@@ -136,6 +145,7 @@ export function createTaskService(context: ServiceContext): TaskService {
           baseBranch,
           actionId: input.actionId ?? null,
           createdBy: input.createdBy ?? null,
+          chosenRunId: null,
           archived: false,
           createdAt: now,
           updatedAt: now,
@@ -177,6 +187,11 @@ export function createTaskService(context: ServiceContext): TaskService {
 
     async delete(id) {
       if (!(await store.tasks.delete(id))) throw new NotFoundError('task', id);
+    },
+
+    async choose(taskId, runId) {
+      const id = parseInput(idSchema, runId, 'run id');
+      return store.transaction((tx) => chooseRun(tx, taskId, id, isoNow(clock)));
     },
 
     async addMessage(taskId, raw) {

@@ -49,6 +49,12 @@ const builders: Array<{ name: string; build: () => Record<string, unknown>; sche
   { name: 'buildSetting', build: buildSetting, schema: settingSchema },
 ];
 
+/**
+ * Fields a builder leaves null: references that can only point at something made after the
+ * entity (a task's chosen run is one of its own runs), so that built entities insert as they are.
+ */
+const nullByDesign: Record<string, readonly string[]> = { buildTask: ['chosenRunId'] };
+
 describe('entity builders', () => {
   for (const { name, build, schema } of builders) {
     it(`${name} makes a schema-valid entity with every field filled`, () => {
@@ -58,6 +64,10 @@ describe('entity builders', () => {
       // Nothing dropped by parsing: the builder makes exactly the schema's fields.
       expect(parsed.data).toEqual(entity);
       for (const [field, value] of Object.entries(entity)) {
+        if (nullByDesign[name]?.includes(field)) {
+          expect(value, `${name}().${field}`).toBeNull();
+          continue;
+        }
         expect(value, `${name}().${field}`).not.toBeNull();
         expect(value, `${name}().${field}`).not.toBeUndefined();
       }

@@ -81,8 +81,9 @@ export function buildRepo(overrides: Partial<Repo> = {}): Repo {
 }
 
 /**
- * A repo task with every nullable field set. `repoId`, `actionId` and `createdBy` are fresh
- * ids that reference nothing: override them with stored entities where references matter.
+ * A repo task with every nullable field set but `chosenRunId` (its run must belong to the task,
+ * so it is set once the task has runs). `repoId`, `actionId` and `createdBy` are fresh ids that
+ * reference nothing: override them with stored entities where references matter.
  */
 export function buildTask(overrides: Partial<Task> = {}): Task {
   const number = nextNumber();
@@ -94,6 +95,7 @@ export function buildTask(overrides: Partial<Task> = {}): Task {
     baseBranch: 'main',
     actionId: `action_built_${padded(number)}`,
     createdBy: `user_built_${padded(number)}`,
+    chosenRunId: null,
     archived: false,
     createdAt: at,
     updatedAt: at,
@@ -117,8 +119,9 @@ export function buildMessage(overrides: Partial<Message> = {}): Message {
 }
 
 /**
- * A finished run with every nullable field set: base ref and commit, branch, summary, patch,
- * files changed (one rename), warnings, error, usage with cost, start and end times.
+ * A finished run with every nullable field set: base ref (the task's base branch) with its
+ * source, commit, branch, summary, patch, files changed (one rename), warnings, error, usage
+ * with cost, start and end times.
  */
 export function buildRun(overrides: Partial<Run> = {}): Run {
   const number = nextNumber();
@@ -130,6 +133,7 @@ export function buildRun(overrides: Partial<Run> = {}): Run {
     executor: { kind: 'model', modelProfileId: `model_built_${padded(number)}` },
     instruction: 'Make the widget test deterministic.',
     baseRef: 'main',
+    baseSource: { kind: 'base-branch' },
     baseCommit: '0123456789abcdef0123456789abcdef01234567',
     workingBranch: `goosuke/run-${number}`,
     status: 'failed',

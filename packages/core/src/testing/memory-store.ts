@@ -593,7 +593,7 @@ function createRepositories(run: MemoryRunner<MemoryState>): Repositories {
  * store conformance suite demands. Values are deep-copied in and out; writes are validated
  * with the domain schemas (InvalidInputError); unique keys give ConflictError; deleting a
  * task deletes its messages, runs, run events, pull requests and trigger keys (and deleting a
- * run, its events); deleting an action deletes its webhook secret and trigger keys; deleting a
+ * run, its events, and clears `chosenRunId` of the task that chose it); deleting an action deletes its webhook secret and trigger keys; deleting a
  * user clears `ownerId` of its actions, deleting a repo `repoId` of its templates. Calls are serialised: a transaction snapshots the whole state and restores it
  * when its work throws, calls made outside it wait until it ends, and nested transactions
  * join the outer one (so a call on the outer store inside `work` waits forever: use the

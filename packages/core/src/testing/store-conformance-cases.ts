@@ -251,11 +251,13 @@ export const taskCase: EntityCase<Task, { repoId?: string; archived?: boolean; c
           label: 'unicode title',
           entity: make({ title: unicodeSample, baseBranch: 'feature/\u00e9t\u00e9' }),
         },
+        { label: 'continuing from a run', entity: make({ chosenRunId: graph.run.id }) },
       ],
       patch: (entity) => ({
         title: `${unicodeSample} (patched)`,
         repoId: entity.repoId === null ? graph.repo.id : null,
         baseBranch: entity.baseBranch === null ? 'develop' : null,
+        chosenRunId: entity.chosenRunId === null ? graph.run.id : null,
         archived: !entity.archived,
         updatedAt: later(entity.updatedAt),
       }),
@@ -387,6 +389,7 @@ export const runCase: EntityCase<Run, { taskId?: string; messageId?: string; sta
             executor: { kind: 'agent-cli', cli: 'codex', modelName: null },
             status: 'queued',
             baseRef: null,
+            baseSource: null,
             baseCommit: null,
             workingBranch: null,
             summary: null,
@@ -412,9 +415,18 @@ export const runCase: EntityCase<Run, { taskId?: string; messageId?: string; sta
           }),
         },
         {
+          label: 'started from a pull request',
+          entity: make({
+            baseRef: 'goosuke/fix-the-widget',
+            baseSource: { kind: 'pull-request', pullRequestId: buildId('pr'), number: 4_242 },
+          }),
+        },
+        {
           label: 'unicode and long text',
           entity: make({
             instruction: longText(200_000),
+            baseRef: `goosuke/run-${graph.run.id}`,
+            baseSource: { kind: 'from-run', runId: graph.run.id },
             summary: unicodeSample,
             patch: `--- a/${unicodeSample}\n+++ b/x\n${longText(50_000)}`,
             warnings: [unicodeSample, 'second'],
@@ -427,6 +439,10 @@ export const runCase: EntityCase<Run, { taskId?: string; messageId?: string; sta
         },
       ],
       patch: (entity) => ({
+        baseSource:
+          entity.baseSource?.kind === 'chosen-run'
+            ? { kind: 'explicit-ref' }
+            : { kind: 'chosen-run', runId: graph.run.id },
         status: entity.status === 'succeeded' ? 'failed' : 'succeeded',
         summary: entity.summary === null ? 'now summarised' : null,
         patch: entity.patch === null ? 'diff --git a/a b/a\n' : null,

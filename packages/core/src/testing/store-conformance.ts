@@ -14,6 +14,7 @@ import {
   templateCase,
   userCase,
 } from './store-conformance-cases.ts';
+import { describeContinuation } from './store-conformance-continuation-tests.ts';
 import { describeEntityRepository, type StoreTestContext } from './store-conformance-entity-tests.ts';
 import { describeStoreLifecycle } from './store-conformance-lifecycle-tests.ts';
 import { describeRunEventLog, describeSettings } from './store-conformance-log-tests.ts';
@@ -39,7 +40,8 @@ export interface StoreConformanceFactory {
  * every filter; lookups by name; encrypted model keys and password hashes that never leak
  * into entities; action webhook secrets (write-only beside the action, `hasWebhookSecret` derived);
  * trigger keys (first claim wins, also under concurrency; deleted with their action or task);
- * action owners and template repos that become null when the user or repo is deleted; access
+ * action owners and template repos that become null when the user or repo is deleted; a task's
+ * chosen run (cleared when that run is deleted) and every kind of a run's base source; access
  * and refresh tokens (stored with a unique hash that no read returns,
  * found by exact hash, listed per user, used once, revoked singly, by family or by user, deleted
  * with their user); the run event log (per-run gap-free sequences, also under concurrent
@@ -97,6 +99,7 @@ export function describeStoreConformance(name: string, factory: StoreConformance
     describeLookups(context);
     describeSecretsBesideEntities(context);
     describeActionsAndTriggerKeys(context);
+    describeContinuation(context);
     describeAuthTokens(context);
     describeRunEventLog(context);
     describeSettings(context);

@@ -5,6 +5,7 @@ import { modelCapabilitiesMigration } from './0003-model-capabilities.ts';
 import { authTokensMigration } from './0004-auth-tokens.ts';
 import { settingSecretsMigration } from './0005-setting-secrets.ts';
 import { actionTriggersMigration } from './0006-action-triggers.ts';
+import { runContinuationMigration } from './0007-run-continuation.ts';
 
 /** The table in which kysely's Migrator records the migrations it has run. */
 export const migrationTableName = 'goosuke_migrations';
@@ -26,6 +27,7 @@ export const sqliteMigrationProvider: MigrationProvider = {
       '0004_auth_tokens': authTokensMigration,
       '0005_setting_secrets': settingSecretsMigration,
       '0006_action_triggers': actionTriggersMigration,
+      '0007_run_continuation': runContinuationMigration,
     };
   },
 };

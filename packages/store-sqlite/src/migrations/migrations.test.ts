@@ -4,8 +4,10 @@ import { Kysely, SqliteDialect } from 'kysely';
 import { Migrator } from 'kysely/migration';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
+  aMessage,
   aModelProfile,
   aRepo,
+  aRun,
   aTask,
   aUser,
   createTempDatabaseDirectory,
@@ -260,5 +262,84 @@ describe('0006_action_triggers', () => {
     expect(() => store.database.prepare('update goosuke_actions set has_webhook_secret = 2').run()).toThrow(
       /CHECK/,
     );
+  });
+});
+
+describe('0007_run_continuation', () => {
+  it('reads tasks and runs stored before it with no chosen run and no base source, and keeps both after it', async () => {
+    const file = directory.file();
+    await migrateOnly(file, [
+      '0001_initial_schema',
+      '0002_job_queue',
+      '0003_model_capabilities',
+      '0004_auth_tokens',
+      '0005_setting_secrets',
+      '0006_action_triggers',
+    ]);
+    const task = aTask();
+    const message = aMessage(task.id);
+    const run = aRun(task.id, message.id, { status: 'succeeded', workingBranch: 'goosuke/run-old' });
+    const raw = new Database(file);
+    try {
+      const taskColumns = raw.prepare("select name from pragma_table_info('goosuke_tasks')").pluck().all();
+      expect(taskColumns).not.toContain('chosen_run_id');
+      const runColumns = raw.prepare("select name from pragma_table_info('goosuke_runs')").pluck().all();
+      expect(runColumns).not.toContain('base_source');
+      raw
+        .prepare(
+          `insert into goosuke_tasks (id, title, repo_id, base_branch, action_id, created_by, archived, created_at, updated_at)
+           values (?, ?, null, null, null, null, 0, ?, ?)`,
+        )
+        .run(task.id, task.title, task.createdAt, task.updatedAt);
+      raw
+        .prepare(
+          `insert into goosuke_messages (id, task_id, role, content, run_id, created_by, created_at)
+           values (?, ?, 'user', ?, null, null, ?)`,
+        )
+        .run(message.id, task.id, message.content, message.createdAt);
+      raw
+        .prepare(
+          `insert into goosuke_runs
+             (id, task_id, message_id, executor, instruction, base_ref, base_commit, working_branch, status,
+              summary, patch, files_changed, warnings, error, usage, created_at, started_at, completed_at)
+           values (?, ?, ?, ?, ?, ?, null, ?, ?, null, null, '[]', '[]', null, null, ?, null, null)`,
+        )
+        .run(
+          run.id,
+          task.id,
+          message.id,
+          JSON.stringify(run.executor),
+          run.instruction,
+          run.baseRef,
+          run.workingBranch,
+          run.status,
+          run.createdAt,
+        );
+    } finally {
+      raw.close();
+    }
+
+    const store = directory.track(await createSqliteStore({ database: file }));
+    expect(await store.tasks.get(task.id)).toEqual({ ...task, chosenRunId: null });
+    expect(await store.runs.get(run.id)).toEqual({ ...run, baseSource: null });
+
+    // The new columns work on the old rows, and the reference holds.
+    const chose = await store.tasks.update(task.id, { chosenRunId: run.id });
+    expect(chose.chosenRunId).toBe(run.id);
+    await expect(store.tasks.update(task.id, { chosenRunId: 'missing-run' })).rejects.toMatchObject({
+      code: 'invalid_input',
+      issues: [expect.objectContaining({ path: ['chosenRunId'] })],
+    });
+    const later = await store.runs.insert(
+      aRun(task.id, message.id, { baseSource: { kind: 'chosen-run', runId: run.id } }),
+    );
+    expect((await store.runs.get(later.id))?.baseSource).toEqual({ kind: 'chosen-run', runId: run.id });
+    // Runs go only with their task through the port; the database still never leaves a dangling
+    // choice behind (the reference is ON DELETE SET NULL).
+    expect(store.database.prepare('delete from goosuke_runs where id = ?').run(run.id).changes).toBe(1);
+    expect((await store.tasks.get(task.id))?.chosenRunId).toBeNull();
+    expect(
+      store.database.prepare('select base_source from goosuke_runs where id = ?').pluck().get(later.id),
+    ).toBe(JSON.stringify({ kind: 'chosen-run', runId: run.id }));
   });
 });
