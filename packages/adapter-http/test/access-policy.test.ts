@@ -48,6 +48,7 @@ const requests: Record<string, (targets: PolicyTargets, userId: string) => Route
   'tasks.getDetail': (t) => ({ params: { id: t.taskId } }),
   'tasks.setArchived': (t) => ({ params: { id: t.taskId } }),
   'tasks.addMessage': (t) => ({ params: { id: t.taskId }, body: { content: 'one more thing' } }),
+  'tasks.choose': (t) => ({ params: { id: t.taskId }, body: { runId: t.succeededRunId } }),
   'runs.create': (t) => ({
     params: { id: t.taskId },
     body: { instruction: 'and again', models: [t.modelId] },

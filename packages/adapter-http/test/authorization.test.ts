@@ -31,6 +31,7 @@ const validBodies: Record<string, (ids: Ids) => unknown> = {
   createAction: () => ({ name: 'matrix-action', template: 'matrix-template', trigger: 'manual' }),
   updateAction: () => ({ enabled: false }),
   triggerAction: () => ({ parameters: { word: 'hi' } }),
+  chooseRun: (ids) => ({ runId: ids.bobRun }),
   putDiscordGuildConfig: () => ({ language: 'ja' }),
 };
 

@@ -61,6 +61,7 @@ beforeAll(async () => {
     createAction: { name: 'bodies-action', template: 'bodies-template', trigger: 'manual' },
     updateAction: { enabled: false },
     triggerAction: { parameters: { word: 'hi' } },
+    chooseRun: { runId: 'run_bodies' },
     putDiscordGuildConfig: { language: 'ja', dailyRunCap: 10 },
   };
   valid = (route) => {

@@ -14,6 +14,9 @@ export const createTaskBodySchema = actorCreateTaskInputSchema;
 /** The request body of `POST /tasks/{id}/messages`. */
 export const addMessageBodySchema = actorAddMessageInputSchema;
 
+/** The request body of `PUT /tasks/{id}/chosen-run`. */
+export const chooseRunBodySchema = z.object({ runId: idSchema }).strict().meta({ id: 'ChooseRunBody' });
+
 /** A task with its conversation and runs. */
 export const taskDetailSchema = z
   .object({ task: taskSchema, messages: z.array(messageSchema), runs: z.array(runSchema) })
@@ -68,6 +71,20 @@ export const taskRoutes: readonly HttpRoute[] = [
     status: 200,
     response: taskSchema,
     handle: ({ actor, params }) => actor.tasks.setArchived(params.id, true),
+  }),
+  route({
+    operationId: 'chooseRun',
+    method: 'put',
+    path: '/tasks/{id}/chosen-run',
+    summary:
+      'Choose the run the task continues from (a run of the task that succeeded with a commit): later messages build on it',
+    tag: 'tasks',
+    operation: 'tasks.choose',
+    params: idParams,
+    body: chooseRunBodySchema,
+    status: 200,
+    response: taskSchema,
+    handle: ({ actor, params, body }) => actor.tasks.choose(params.id, body.runId),
   }),
   route({
     operationId: 'addMessage',

@@ -467,8 +467,7 @@ describe('goosuke run --pr', () => {
   });
 
   it.each([
-    [['--branch', 'ci'], /--branch and --pick go with --pr/],
-    [['--pick', 'gpt-4.1'], /--branch and --pick go with --pr/],
+    [['--branch', 'ci'], /--branch goes with --pr/],
     [['--pr', '--branch', 'bad branch'], /--branch bad branch: use letters/],
   ])('exits 2 for %j', async (extra, message) => {
     const ran = await goosuke(['run', '--repo', repoUrl, '--model', 'openai:gpt-4.1', '-m', 'x', ...extra]);

@@ -228,6 +228,38 @@ describe('goosuke run', () => {
     );
   });
 
+  it("makes the run --pick names the task's chosen run, without a pull request", async () => {
+    const project = await fixture();
+    openai.respond({ kind: 'reply', text: applyPatch('Louder.', "  return 'Hello ' + name + '!';") });
+    anthropic.respond(fakeAnthropicText(searchReplace('Calmer.', "  return 'Hello, ' + name;")));
+    const run = await project.goosuke([
+      'run',
+      '--repo',
+      project.repo,
+      '--model',
+      'openai:gpt-4.1',
+      '--model',
+      'anthropic:claude-sonnet-4-5',
+      '-m',
+      'Greet differently',
+      '--pick',
+      'claude-sonnet-4-5',
+      '--json',
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toContain(
+      'picked anthropic:claude-sonnet-4-5: chosen with --pick claude-sonnet-4-5; follow-ups of the task build on it',
+    );
+    const report = JSON.parse(run.stdout) as {
+      runs: Array<{ id: string; model: string }>;
+      pick: { runId: string; model: string };
+      chosenRunId: string;
+    };
+    const claude = report.runs.find((entry) => entry.model === 'anthropic:claude-sonnet-4-5')!;
+    expect(report.pick).toMatchObject({ runId: claude.id, model: 'anthropic:claude-sonnet-4-5' });
+    expect(report.chosenRunId).toBe(claude.id);
+  });
+
   it('uses a stored profile by name before provider:model, with its own key', async () => {
     const project = await fixture();
     const added = await project.goosuke(

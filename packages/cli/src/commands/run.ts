@@ -118,7 +118,7 @@ export const runCommand = defineCommand({
       type: 'string',
       valueName: 'MODEL',
       description:
-        'With --pr: open it from the run of MODEL (provider:model, the model name or the profile name).',
+        "Pick the run of MODEL (provider:model, the model name or the profile name): it becomes the task's chosen run, and with --pr the pull request's.",
     },
   },
   exitCodes: [
@@ -151,8 +151,8 @@ export const runCommand = defineCommand({
         throw new InvalidInputError(`--concurrency must be a whole number from 1 to 64; ${helpHint}`);
       }
     }
-    if (options.pr !== true && (options.branch !== undefined || options.pick !== undefined)) {
-      throw new InvalidInputError(`--branch and --pick go with --pr; ${helpHint}`);
+    if (options.pr !== true && options.branch !== undefined) {
+      throw new InvalidInputError(`--branch goes with --pr; ${helpHint}`);
     }
     if (options.branch !== undefined && !/^(?!-)[A-Za-z0-9._/-]{1,200}$/.test(options.branch)) {
       throw new InvalidInputError(
@@ -181,13 +181,9 @@ export const runCommand = defineCommand({
         json: options.json === true,
         concurrency,
         signal: interrupt.signal,
+        pick: options.pick,
         pr:
-          options.pr === true
-            ? {
-                ...(options.branch === undefined ? {} : { branch: options.branch }),
-                ...(options.pick === undefined ? {} : { pick: options.pick }),
-              }
-            : undefined,
+          options.pr === true ? (options.branch === undefined ? {} : { branch: options.branch }) : undefined,
       });
     } finally {
       process.off('SIGINT', onSigint);
@@ -208,8 +204,10 @@ interface RunPlan {
   json: boolean;
   concurrency: number | undefined;
   signal: AbortSignal;
+  /** --pick: the model whose run is picked (and becomes the task's chosen run). */
+  pick: string | undefined;
   /** With --pr: open (or update) a pull request from the picked run. */
-  pr: { branch?: string; pick?: string } | undefined;
+  pr: { branch?: string } | undefined;
 }
 
 /** A ref for people: a commit id shortened, a branch name as it is. */
@@ -232,7 +230,7 @@ async function chooseProfiles(goosuke: DefaultGoosuke, plan: RunPlan): Promise<M
       spec.kind === 'stored' ? await goosuke.models.revealApiKey(spec.profile.id) : null,
     );
   }
-  const wanted = plan.pr?.pick;
+  const wanted = plan.pick;
   if (wanted !== undefined && !named.some((profile) => pickMatches(profile.displayName, profile, wanted))) {
     throw new InvalidInputError(
       `--pick ${wanted} names none of the models run (${named.map((profile) => profile.displayName).join(', ')}); ${helpHint}`,
@@ -301,7 +299,13 @@ async function execute(goosuke: DefaultGoosuke, plan: RunPlan): Promise<number> 
         if (!plan.json) io.stdout.write(renderComparison(event.comparison, labelsOf(profiles), patchPaths));
         return;
       case 'picked':
-        if (plan.pr === undefined) return;
+        if (plan.pr === undefined) {
+          // Without --pr only an asked-for pick is news: it is now the task's chosen run.
+          if (plan.pick !== undefined && event.pick !== null) {
+            say(`picked ${event.pick.label}: ${event.pick.reason}; follow-ups of the task build on it\n`);
+          }
+          return;
+        }
         proposing = true;
         say(
           event.pick === null
@@ -323,7 +327,7 @@ async function execute(goosuke: DefaultGoosuke, plan: RunPlan): Promise<number> 
         instruction: plan.instruction,
         models: profiles.map((profile) => profile.id),
         ...(plan.base === undefined ? {} : { base: plan.base }),
-        ...(plan.pr?.pick === undefined ? {} : { pick: plan.pr.pick }),
+        ...(plan.pick === undefined ? {} : { pick: plan.pick }),
         ...(plan.pr === undefined
           ? {}
           : { pullRequest: plan.pr.branch === undefined ? true : { branch: plan.pr.branch } }),
@@ -340,7 +344,9 @@ async function execute(goosuke: DefaultGoosuke, plan: RunPlan): Promise<number> 
   }
   if (result.outcome === 'canceled') return exitCodeTable.canceled.exitCode;
   if (plan.json)
-    io.stdout.write(`${JSON.stringify(jsonDocument(result, patchPaths, plan.pr !== undefined), null, 2)}\n`);
+    io.stdout.write(
+      `${JSON.stringify(jsonDocument(result, patchPaths, plan.pr !== undefined, plan.pick !== undefined), null, 2)}\n`,
+    );
   if (plan.pr !== undefined) return result.pick === null ? exitCodes.failure : exitCodes.success;
   return result.runs.some((run) => run.status === 'succeeded') ? exitCodes.success : exitCodes.failure;
 }
@@ -379,6 +385,7 @@ function jsonDocument(
   result: Extract<RunPipelineResult, { outcome: 'completed' }>,
   patchPaths: Array<string | null>,
   pr: boolean,
+  picked: boolean,
 ) {
   const report = jsonReport(
     result.task,
@@ -388,13 +395,14 @@ function jsonDocument(
     patchPaths,
     result.labels,
   );
-  if (!pr) return report;
+  const pick =
+    result.pick === null
+      ? null
+      : { runId: result.pick.runId, model: result.pick.label, reason: result.pick.reason };
+  if (!pr) return picked ? { ...report, pick, chosenRunId: result.task.chosenRunId } : report;
   return {
     ...report,
-    pick:
-      result.pick === null
-        ? null
-        : { runId: result.pick.runId, model: result.pick.label, reason: result.pick.reason },
+    pick,
     pullRequest: result.pullRequest,
     pullRequestAction: result.pullRequestAction,
     ...(result.pick === null ? { noPickReason: result.noPickReason } : {}),

@@ -58,6 +58,12 @@ export interface ActorTasks {
   /** Appends a user message written by the actor, without starting runs. */
   addMessage(taskId: string, input: ActorAddMessageInput): Promise<Message>;
   listMessages(taskId: string, options?: ListOptions): Promise<Page<Message>>;
+  /**
+   * Makes `runId` (a run of the task that succeeded with a commit; a text task's with an answer)
+   * the run the task continues from: later messages build on it. NotFoundError for a run of
+   * another task; ConflictError for a run with nothing to build on.
+   */
+  choose(taskId: string, runId: string): Promise<Task>;
 }
 
 /** Runs of the tasks the actor may see. A run of another member's task answers as missing. */
@@ -174,6 +180,11 @@ export function createActorTasks(
       run('tasks.listMessages', async (acting) => {
         await visibleTask(acting, taskId);
         return system.tasks.listMessages(taskId, options);
+      }),
+    choose: (taskId, runId) =>
+      run('tasks.choose', async (acting) => {
+        await visibleTask(acting, taskId);
+        return system.tasks.choose(taskId, runId);
       }),
   };
 

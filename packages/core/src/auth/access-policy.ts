@@ -65,6 +65,7 @@ export const actorOperations = {
   'tasks.delete': { rule: 'task', summary: 'delete a task' },
   'tasks.addMessage': { rule: 'task', summary: "add a message to a task's conversation" },
   'tasks.listMessages': { rule: 'task', summary: "read a task's conversation" },
+  'tasks.choose': { rule: 'task', summary: 'choose the run a task continues from' },
   'runs.create': { rule: 'task', summary: 'start runs on a task' },
   'runs.get': { rule: 'task', summary: 'read a run' },
   'runs.list': { rule: 'task', summary: "list a task's runs (admins: any runs)" },

@@ -41,7 +41,8 @@ export interface RunPipeline {
    * 3. chooses the base (see {@link RunPipelineInput.base}; InvalidInputError when HEAD is on no
    *    branch of the repository), creates the task and one run per model;
    * 4. starts this Goosuke's workers when asked, waits for the runs (see {@link RunPipelineOptions.signal}
-   *    for cancellation), compares them and picks one (see `pickRun`);
+   *    for cancellation), compares them and picks one (see `pickRun`); a `pick` asked for becomes
+   *    the task's chosen run (its follow-ups build on it), as a pull request's run does;
    * 5. with `pullRequest`, opens the pull request from the pick, or adds it to the open one on
    *    the branch asked for.
    * Progress is reported through `options.onEvent`. Errors are GoosukeErrors; UnsupportedError
@@ -58,7 +59,7 @@ export interface RunPipeline {
 /** The services and ports the pipeline runs on (it reads no store itself). */
 export interface RunPipelineContext {
   repos: Pick<RepoService, 'list' | 'create'>;
-  tasks: Pick<TaskService, 'create'>;
+  tasks: Pick<TaskService, 'create' | 'choose'>;
   runs: Pick<RunService, 'create' | 'subscribe' | 'startWorkers' | 'waitFor' | 'cancel' | 'compare'>;
   models: Pick<ModelProfileService, 'get'>;
   pullRequests: Pick<PullRequestService, 'create'>;
@@ -252,15 +253,20 @@ export function createRunPipeline(context: RunPipelineContext): RunPipeline {
         completedAt: run.completedAt,
       }));
       let pick: RunPipelinePick | null = null;
+      let task = outcome.task;
       if (pickableRuns(candidates).length > 0) {
         const picked = pickRun(candidates, input.pick);
         pick = { runId: picked.candidate.entry.runId, label: picked.candidate.label, reason: picked.reason };
+        // A pick asked for is the task's choice whether or not a pull request follows (one opened
+        // records its run anyway): follow-ups build on it.
+        if (input.pick !== undefined) task = await context.tasks.choose(task.id, pick.runId);
       }
       const noPickReason = pick === null ? noPickableRun : null;
       await emit({ type: 'picked', pick, noPickReason });
       const completed = {
         outcome: 'completed' as const,
         ...outcome,
+        task,
         runs: ended.runs,
         comparison,
         pick,

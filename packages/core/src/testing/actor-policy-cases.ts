@@ -223,6 +223,12 @@ export const actorPolicyCases: readonly ActorPolicyCase[] = [
     expected: ownerAndAdmins,
   },
   {
+    name: 'tasks.choose',
+    operation: 'tasks.choose',
+    call: (a, t) => a.tasks.choose(t.taskId, t.succeededRunId),
+    expected: ownerAndAdmins,
+  },
+  {
     name: 'runs.create',
     operation: 'runs.create',
     call: (a, t) => a.runs.create(t.taskId, { instruction: 'and again', models: [t.modelId] }),

@@ -1,7 +1,7 @@
 import type { Goosuke } from '../create-goosuke.ts';
 import type { Principal, User } from '../domain/index.ts';
 import type { Store } from '../ports/store.ts';
-import { buildPullRequest } from './entity-builders.ts';
+import { buildPullRequest, buildRun } from './entity-builders.ts';
 
 /** The three actors every policy case is tried as. */
 export type PolicyRole = 'admin' | 'owner' | 'other';
@@ -30,6 +30,8 @@ export interface PolicyTargets {
   readonly taskId: string;
   readonly messageId: string;
   readonly runId: string;
+  /** A run of the task that succeeded with a commit (one a task may continue from). */
+  readonly succeededRunId: string;
   readonly pullRequestId: string;
   /** One of the owner's personal access tokens. */
   readonly tokenId: string;
@@ -95,6 +97,15 @@ export async function createPolicyTargets(
     models: [model.id],
     createdBy: owner,
   });
+  const succeeded = await store.runs.insert(
+    buildRun({
+      taskId: task.id,
+      messageId: message.id,
+      executor: { kind: 'model', modelProfileId: model.id },
+      status: 'succeeded',
+      error: null,
+    }),
+  );
   const pullRequest = await store.pullRequests.insert(
     buildPullRequest({ taskId: task.id, repoId: repo.id, runId: runs[0]!.id, branch: `goosuke/policy-${n}` }),
   );
@@ -134,6 +145,7 @@ export async function createPolicyTargets(
     taskId: task.id,
     messageId: message.id,
     runId: runs[0]!.id,
+    succeededRunId: succeeded.id,
     pullRequestId: pullRequest.id,
     tokenId: token.record.id,
     modelId: model.id,
