@@ -238,7 +238,6 @@ export function createRefreshTokenRepository(scope: ExecutionScope): RefreshToke
   return {
     insert: (token, tokenHash) => table.insert(token, tokenHash),
     findByHash: (tokenHash) => table.findByHash(tokenHash),
-    list: (options) => table.list(options),
     async markUsed(id, at) {
       const instant = readInstant(at, 'use time');
       return table.run(() => {

@@ -164,8 +164,6 @@ export interface RefreshTokenRepository {
   insert(token: RefreshToken, tokenHash: string): Promise<RefreshToken>;
   /** The record whose token has this hash (exact match), or null. Used, revoked and expired ones too. */
   findByHash(tokenHash: string): Promise<RefreshToken | null>;
-  /** One user's refresh tokens, ordered by createdAt then id. */
-  list(options: ListOptions & { userId: string }): Promise<Page<RefreshToken>>;
   /**
    * Marks the token used at `at` if it is neither used nor revoked, and says whether this call
    * did: of two concurrent calls for one token, exactly one gets true. NotFoundError for a

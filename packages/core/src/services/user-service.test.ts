@@ -1,4 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
+import { hashOpaqueToken } from '../auth/opaque-token.ts';
 import { createGoosuke, type Goosuke } from '../create-goosuke.ts';
 import type { Principal, User } from '../domain/index.ts';
 import { GoosukeError, type InvalidInputError } from '../errors/index.ts';
@@ -171,7 +172,7 @@ describe('user service', () => {
       const disabled = await goosuke.users.setDisabled(ada.id, true);
       expect(disabled.disabled).toBe(true);
       expect((await store.accessTokens.get(record.id))?.revokedAt).toBe('2026-04-01T08:00:00.000Z');
-      const [refresh] = (await store.refreshTokens.list({ userId: ada.id })).items;
+      const refresh = await store.refreshTokens.findByHash(await hashOpaqueToken(session.refreshToken));
       expect(refresh?.revokedAt).toBe('2026-04-01T08:00:00.000Z');
       await failure(goosuke.auth.refresh(session.refreshToken));
       // Root is now the only enabled admin.

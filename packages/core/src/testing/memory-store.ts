@@ -446,7 +446,6 @@ function createRepositories(run: MemoryRunner<MemoryState>): Repositories {
       ),
     findByHash: (tokenHash) =>
       run((state) => findByHash(state.refreshTokens, state.refreshTokenHashes, tokenHash)),
-    list: (options) => run((state) => listOfUser(state.refreshTokens, options)),
     markUsed: (id, at) =>
       run((state) => {
         const token = state.refreshTokens.get(id);
