@@ -1,4 +1,4 @@
-import { type Actor, createActorResolver } from './actor/actor.ts';
+import { type Actor, createActorResolver, createRecentAuthentications } from './actor/actor.ts';
 import { type ActorGoosuke, createActorGoosuke } from './actor/actor-goosuke.ts';
 import { createHmacJwtCodec } from './auth/hmac-jwt-codec.ts';
 import { UnsupportedError } from './errors/index.ts';
@@ -162,6 +162,8 @@ export function createGoosuke(dependencies: GoosukeDependencies): Goosuke {
   };
   const models = createModelProfileService(context);
   const { passwordHasher, jwtSecret } = dependencies;
+  // Authentication tells the actor facade which user it just read, so a request reads it once.
+  const recentAuthentications = createRecentAuthentications();
   const users =
     passwordHasher === undefined
       ? unavailable<UserService>(
@@ -177,6 +179,7 @@ export function createGoosuke(dependencies: GoosukeDependencies): Goosuke {
           ...context,
           passwordHasher,
           jwt: createHmacJwtCodec({ secret: jwtSecret, clock: context.clock, issuer: 'goosuke' }),
+          onAuthenticated: recentAuthentications.remember,
           ...(dependencies.auth === undefined ? {} : { settings: dependencies.auth }),
         });
   const { codeHosts } = dependencies;
@@ -251,7 +254,7 @@ export function createGoosuke(dependencies: GoosukeDependencies): Goosuke {
     tokens: createAccessTokenService(context),
     settings: createSettingService(context),
   };
-  const actorOf = createActorResolver(context.store);
+  const actorOf = createActorResolver(context.store, recentAuthentications);
   return {
     ...system,
     as: (actor) => createActorGoosuke(system, actorOf(actor)),

@@ -64,65 +64,70 @@ export interface ActorUsers {
   resetPassword(id: string, input: ResetPasswordInput): Promise<void>;
 }
 
-/** The account, token and user parts of the actor-scoped facade. */
-export function createActorAccount(
-  system: SystemServices,
-  runner: ActorRunner,
-): { account: ActorAccount; tokens: ActorTokens; users: ActorUsers } {
+/** The actor's own account. */
+export function createActorAccount(system: SystemServices, runner: ActorRunner): ActorAccount {
   const run = runner.run.bind(runner);
   return {
-    account: {
-      get: () => run('account.get', async ({ user }) => user),
-      changePassword: (input) =>
-        run('account.changePassword', ({ user }) => system.users.changePassword(user.id, input)),
-      createStreamTicket: () =>
-        run('account.createStreamTicket', ({ user, via, authenticatedAt }) => {
-          if (via === 'trusted') {
-            throw new UnsupportedError(
-              'stream tickets stand for authenticated clients: act as the Principal that authentication returned',
-            );
-          }
-          return system.auth.createStreamTicket({
-            userId: user.id,
-            username: user.username,
-            role: user.role,
-            via,
-            ...(authenticatedAt === null ? {} : { authenticatedAt }),
-          });
-        }),
-      signOut: (refreshToken) =>
-        run('account.signOut', ({ user }) => system.auth.logout(refreshToken, { userId: user.id })),
-    },
-    tokens: {
-      create: (input) =>
-        run('tokens.create', (acting) => {
-          assertMayCreateAccessToken(acting);
-          return system.tokens.create(acting.user.id, input);
-        }),
-      list: (options = {}) =>
-        run('tokens.list', (acting) => {
-          const { userId = acting.user.id, ...page } = options;
-          if (!canActOnUser(acting, userId)) {
-            throw new ForbiddenError("only an admin may list another user's access tokens");
-          }
-          return system.tokens.list({ ...page, userId });
-        }),
-      revoke: (id) =>
-        run('tokens.revoke', async (acting) => {
-          assertTokenVisible(acting, await system.tokens.get(id));
-          return system.tokens.revoke(id);
-        }),
-    },
-    users: {
-      list: (options) => run('users.list', () => system.users.list(options)),
-      create: (input) => run('users.create', () => system.users.create(input)),
-      get: (id) =>
-        run('users.get', async (acting) => {
-          if (!canActOnUser(acting, id)) throw new NotFoundError('user', id);
-          return acting.user.id === id ? acting.user : system.users.get(id);
-        }),
-      update: (id, changes) => run('users.update', () => system.users.update(id, changes)),
-      resetPassword: (id, input) => run('users.resetPassword', () => system.users.resetPassword(id, input)),
-    },
+    get: () => run('account.get', async ({ user }) => user),
+    changePassword: (input) =>
+      run('account.changePassword', ({ user }) => system.users.changePassword(user.id, input)),
+    createStreamTicket: () =>
+      run('account.createStreamTicket', ({ user, via, authenticatedAt }) => {
+        if (via === 'trusted') {
+          throw new UnsupportedError(
+            'stream tickets stand for authenticated clients: act as the Principal that authentication returned',
+          );
+        }
+        return system.auth.createStreamTicket({
+          userId: user.id,
+          username: user.username,
+          role: user.role,
+          via,
+          ...(authenticatedAt === null ? {} : { authenticatedAt }),
+        });
+      }),
+    signOut: (refreshToken) =>
+      run('account.signOut', ({ user }) => system.auth.logout(refreshToken, { userId: user.id })),
+  };
+}
+
+/** Personal access tokens, as the actor may see and manage them. */
+export function createActorTokens(system: SystemServices, runner: ActorRunner): ActorTokens {
+  const run = runner.run.bind(runner);
+  return {
+    create: (input) =>
+      run('tokens.create', (acting) => {
+        assertMayCreateAccessToken(acting);
+        return system.tokens.create(acting.user.id, input);
+      }),
+    list: (options = {}) =>
+      run('tokens.list', (acting) => {
+        const { userId = acting.user.id, ...page } = options;
+        if (!canActOnUser(acting, userId)) {
+          throw new ForbiddenError("only an admin may list another user's access tokens");
+        }
+        return system.tokens.list({ ...page, userId });
+      }),
+    revoke: (id) =>
+      run('tokens.revoke', async (acting) => {
+        assertTokenVisible(acting, await system.tokens.get(id));
+        return system.tokens.revoke(id);
+      }),
+  };
+}
+
+/** User accounts, as the actor may see and manage them. */
+export function createActorUsers(system: SystemServices, runner: ActorRunner): ActorUsers {
+  const run = runner.run.bind(runner);
+  return {
+    list: (options) => run('users.list', () => system.users.list(options)),
+    create: (input) => run('users.create', () => system.users.create(input)),
+    get: (id) =>
+      run('users.get', async (acting) => {
+        if (!canActOnUser(acting, id)) throw new NotFoundError('user', id);
+        return acting.user.id === id ? acting.user : system.users.get(id);
+      }),
+    update: (id, changes) => run('users.update', () => system.users.update(id, changes)),
+    resetPassword: (id, input) => run('users.resetPassword', () => system.users.resetPassword(id, input)),
   };
 }

@@ -81,43 +81,35 @@ function guarded<Service extends object, Name extends keyof Service & string>(
   return wrapped as Pick<Service, Name>;
 }
 
-/** Models, repositories, templates, actions, settings, GitHub and Discord, as the actor may use them. */
-export function createActorAdministration(system: SystemServices, runner: ActorRunner): ActorAdministration {
-  const crud = ['list', 'get', 'create', 'update', 'delete'] as const;
-  return {
-    models: guarded(runner, 'models', system.models, crud),
-    repos: guarded(runner, 'repos', system.repos, crud),
-    templates: guarded(runner, 'templates', system.templates, crud),
-    settings: guarded(runner, 'settings', system.settings, ['list', 'get', 'set', 'delete']),
-    github: guarded(runner, 'github', system.github, [
-      'getConfig',
-      'setConfig',
-      'listRepositories',
-      'listBranches',
-    ]),
-    discord: guarded(runner, 'discord', system.discord, [
-      'getGuildConfig',
-      'setGuildConfig',
-      'listGuildConfigs',
-    ]),
-    actions: {
-      ...guarded(runner, 'actions', system.actions, [
-        'list',
-        'get',
-        'update',
-        'delete',
-        'rotateWebhookSecret',
-      ]),
-      create: (input) =>
-        runner.run('actions.create', ({ user }) =>
-          system.actions.create({ ...input, ownerId: input.ownerId ?? user.id }),
-        ),
-      trigger: (id, raw = {}) =>
-        runner.run('actions.trigger', async (acting) => {
-          const input = parseInput(actorTriggerActionInputSchema, raw, 'trigger');
-          assertMayTrigger(acting, await system.actions.get(id));
-          return system.actions.trigger(id, { ...input, createdBy: acting.user.id });
-        }),
-    },
-  };
-}
+const crud = ['list', 'get', 'create', 'update', 'delete'] as const;
+
+/** The admin-managed parts of the actor-scoped facade, each built from the system view and the actor. */
+export const actorAdministrationAreas: {
+  readonly [Area in keyof ActorAdministration]: (
+    system: SystemServices,
+    runner: ActorRunner,
+  ) => ActorAdministration[Area];
+} = {
+  models: (system, runner) => guarded(runner, 'models', system.models, crud),
+  repos: (system, runner) => guarded(runner, 'repos', system.repos, crud),
+  templates: (system, runner) => guarded(runner, 'templates', system.templates, crud),
+  settings: (system, runner) =>
+    guarded(runner, 'settings', system.settings, ['list', 'get', 'set', 'delete']),
+  github: (system, runner) =>
+    guarded(runner, 'github', system.github, ['getConfig', 'setConfig', 'listRepositories', 'listBranches']),
+  discord: (system, runner) =>
+    guarded(runner, 'discord', system.discord, ['getGuildConfig', 'setGuildConfig', 'listGuildConfigs']),
+  actions: (system, runner) => ({
+    ...guarded(runner, 'actions', system.actions, ['list', 'get', 'update', 'delete', 'rotateWebhookSecret']),
+    create: (input) =>
+      runner.run('actions.create', ({ user }) =>
+        system.actions.create({ ...input, ownerId: input.ownerId ?? user.id }),
+      ),
+    trigger: (id, raw = {}) =>
+      runner.run('actions.trigger', async (acting) => {
+        const input = parseInput(actorTriggerActionInputSchema, raw, 'trigger');
+        assertMayTrigger(acting, await system.actions.get(id));
+        return system.actions.trigger(id, { ...input, createdBy: acting.user.id });
+      }),
+  }),
+};

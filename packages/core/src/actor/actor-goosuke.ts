@@ -1,6 +1,12 @@
 import type { ActorRunner } from './actor.ts';
-import type { ActorAccount, ActorTokens, ActorUsers } from './actor-account.ts';
-import { createActorAccount } from './actor-account.ts';
+import {
+  type ActorAccount,
+  type ActorTokens,
+  type ActorUsers,
+  createActorAccount,
+  createActorTokens,
+  createActorUsers,
+} from './actor-account.ts';
 import {
   type ActorActions,
   type ActorDiscord,
@@ -9,9 +15,16 @@ import {
   type ActorRepos,
   type ActorSettings,
   type ActorTemplates,
-  createActorAdministration,
+  actorAdministrationAreas,
 } from './actor-admin.ts';
-import { type ActorPullRequests, type ActorRuns, type ActorTasks, createActorTasks } from './actor-tasks.ts';
+import {
+  type ActorPullRequests,
+  type ActorRuns,
+  type ActorTasks,
+  createActorPullRequests,
+  createActorRuns,
+  createActorTasks,
+} from './actor-tasks.ts';
 import type { SystemServices } from './system-services.ts';
 
 /**
@@ -40,11 +53,53 @@ export interface ActorGoosuke {
   readonly discord: ActorDiscord;
 }
 
-/** Builds the actor-scoped facade over the system services; `runner` resolves and checks the actor. */
+/** How each area of the facade is built from the system view and the actor. */
+const areas: {
+  readonly [Area in keyof ActorGoosuke]: (system: SystemServices, runner: ActorRunner) => ActorGoosuke[Area];
+} = {
+  account: createActorAccount,
+  tokens: createActorTokens,
+  users: createActorUsers,
+  tasks: createActorTasks,
+  runs: createActorRuns,
+  pullRequests: createActorPullRequests,
+  ...actorAdministrationAreas,
+};
+
+/** The names of the facade's areas, in a stable order (e.g. to enumerate its operations). */
+export const actorAreaNames = Object.keys(areas) as ReadonlyArray<keyof ActorGoosuke>;
+
+/**
+ * Builds the actor-scoped facade over the system services; `runner` resolves and checks the actor.
+ * Cheap (adapters make one per request): an area is built the first time it is used.
+ */
 export function createActorGoosuke(system: SystemServices, runner: ActorRunner): ActorGoosuke {
-  return Object.freeze({
-    ...createActorAccount(system, runner),
-    ...createActorTasks(system, runner),
-    ...createActorAdministration(system, runner),
-  });
+  const built: Partial<Record<keyof ActorGoosuke, unknown>> = {};
+  const facade = Object.create(lazyAreas) as ActorGoosuke;
+  Object.defineProperty(facade, context, { value: { system, runner, built } });
+  return Object.freeze(facade);
 }
+
+const context = Symbol('actor facade');
+
+/** One prototype for every facade: a getter per area that builds it once per facade. */
+const lazyAreas: object = Object.freeze(
+  Object.defineProperties(
+    {},
+    Object.fromEntries(
+      actorAreaNames.map((name) => [
+        name,
+        {
+          enumerable: true,
+          get(this: {
+            [context]: { system: SystemServices; runner: ActorRunner; built: Record<string, unknown> };
+          }) {
+            const state = this[context];
+            state.built[name] ??= areas[name](state.system, state.runner);
+            return state.built[name];
+          },
+        },
+      ]),
+    ),
+  ),
+);

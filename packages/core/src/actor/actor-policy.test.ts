@@ -16,7 +16,7 @@ import {
   type PolicyUsers,
   sessionOf,
 } from '../testing/index.ts';
-import type { ActorGoosuke } from './actor-goosuke.ts';
+import { type ActorGoosuke, actorAreaNames } from './actor-goosuke.ts';
 
 // Runs are created but never executed here: a git backend is required by the runtime's type only.
 const unusedGit = new Proxy({} as GitBackend, {
@@ -28,8 +28,8 @@ const roles: readonly PolicyRole[] = ['admin', 'owner', 'other'];
 /** Every `area.method` the actor-scoped facade offers. */
 function facadeOperations(facade: ActorGoosuke): string[] {
   const names: string[] = [];
-  for (const [area, service] of Object.entries(facade)) {
-    for (const [method, value] of Object.entries(service as object)) {
+  for (const area of actorAreaNames) {
+    for (const [method, value] of Object.entries(facade[area] as object)) {
       if (typeof value === 'function') names.push(`${area}.${method}`);
     }
   }
@@ -58,6 +58,16 @@ describe('the access policy (role × operation × owner)', () => {
       },
     });
     users = await createPolicyUsers(goosuke, 'correct horse battery staple');
+  });
+
+  it('enumerates as an object of areas, and is frozen', () => {
+    const facade = goosuke.as(sessionOf(users.admin));
+    const enumerated: string[] = [];
+    for (const area in facade) enumerated.push(area);
+    expect(enumerated).toEqual([...actorAreaNames]);
+    expect(Object.isFrozen(facade)).toBe(true);
+    // An area is built once per facade: the same object on every access.
+    expect(facade.tasks).toBe(facade.tasks);
   });
 
   it('has a case for every operation of the facade, and the policy names every one', () => {
@@ -116,6 +126,7 @@ describe('goosuke.as', () => {
       store,
       secretBox: await createWebCryptoSecretBox({ secret: 'policy-test-secret-box-key-0123456789' }),
       passwordHasher: createFakePasswordHasher(),
+      jwtSecret: 'policy-test-jwt-secret-0123456789-abcdefgh',
     });
     users = await createPolicyUsers(goosuke, 'correct horse battery staple');
   });
@@ -163,5 +174,37 @@ describe('goosuke.as', () => {
     expect((await actor.tasks.list()).items).toHaveLength(1);
     const ghost = { ...sessionOf(member), userId: 'user_never_existed' };
     await expect(goosuke.as(ghost).account.get()).rejects.toMatchObject({ code: 'forbidden' });
+  });
+
+  it("takes authentication's read of the user for the call made in the same turn, then reads again", async () => {
+    const member = await goosuke.users.create({ username: 'in-a-turn', password: users.password });
+    const signIn = async () =>
+      goosuke.auth.authenticate(
+        (await goosuke.auth.login({ username: 'in-a-turn', password: users.password })).accessToken,
+      );
+    const principal = await signIn();
+    // Disabled in the same turn, before the request's call: the check at authentication stands
+    // for that call (as if the request had come a moment earlier) ...
+    await store.users.update(member.id, { disabled: true });
+    expect((await goosuke.as(principal).account.get()).id).toBe(member.id);
+    // ... and for that call only.
+    await expect(goosuke.as(principal).account.get()).rejects.toMatchObject({ code: 'forbidden' });
+    await goosuke.users.setDisabled(member.id, false);
+    const later = await signIn();
+    await store.users.update(member.id, { disabled: true });
+    // After the turn ends (a timer ran), even the first call reads the user again.
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await expect(goosuke.as(later).account.get()).rejects.toMatchObject({ code: 'forbidden' });
+  });
+
+  it("signs out only the actor's own sessions", async () => {
+    const member = await goosuke.users.create({ username: 'signing-out', password: users.password });
+    const own = await goosuke.auth.login({ username: 'signing-out', password: users.password });
+    const other = await goosuke.auth.login({ username: users.other.username, password: users.password });
+    const actor = goosuke.as(sessionOf(member));
+    await expect(actor.account.signOut(other.refreshToken)).rejects.toMatchObject({ code: 'unauthorized' });
+    expect((await goosuke.auth.refresh(other.refreshToken)).user.id).toBe(users.other.id);
+    await actor.account.signOut(own.refreshToken);
+    await expect(goosuke.auth.refresh(own.refreshToken)).rejects.toMatchObject({ code: 'unauthorized' });
   });
 });

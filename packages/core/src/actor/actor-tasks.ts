@@ -94,45 +94,46 @@ export interface ActorPullRequests {
   list(taskId: string): Promise<PullRequest[]>;
 }
 
-/** The task, run and pull request parts of the actor-scoped facade. */
-export function createActorTasks(
+/** The task, if the actor may see it; else NotFoundError for `entity` (the task by default). */
+async function visibleTask(
   system: SystemServices,
-  runner: ActorRunner,
-): { tasks: ActorTasks; runs: ActorRuns; pullRequests: ActorPullRequests } {
+  acting: ActingUser,
+  taskId: string,
+  entity: { kind: string; id: string } = { kind: 'task', id: taskId },
+): Promise<Task> {
+  let task: Task;
+  try {
+    task = await system.tasks.get(taskId);
+  } catch (error) {
+    if (error instanceof NotFoundError) throw new NotFoundError(entity.kind, entity.id);
+    throw error;
+  }
+  assertTaskVisible(acting, task, entity);
+  return task;
+}
+
+/** The run, if the actor may see its task; a hidden run answers as missing. */
+async function visibleRun(system: SystemServices, acting: ActingUser, runId: string): Promise<Run> {
+  const found = await system.runs.get(runId);
+  await visibleTask(system, acting, found.taskId, { kind: 'run', id: runId });
+  return found;
+}
+
+/** The message, if the actor may see its task; a hidden message answers as missing. */
+async function visibleMessage(
+  system: SystemServices,
+  acting: ActingUser,
+  messageId: string,
+): Promise<Message> {
+  const message = await system.tasks.getMessage(messageId);
+  await visibleTask(system, acting, message.taskId, { kind: 'message', id: messageId });
+  return message;
+}
+
+/** Tasks as the actor may see and change them. */
+export function createActorTasks(system: SystemServices, runner: ActorRunner): ActorTasks {
   const run = runner.run.bind(runner);
-
-  /** The task, if the actor may see it; else NotFoundError for `entity` (the task by default). */
-  async function visibleTask(
-    acting: ActingUser,
-    taskId: string,
-    entity: { kind: string; id: string } = { kind: 'task', id: taskId },
-  ): Promise<Task> {
-    let task: Task;
-    try {
-      task = await system.tasks.get(taskId);
-    } catch (error) {
-      if (error instanceof NotFoundError) throw new NotFoundError(entity.kind, entity.id);
-      throw error;
-    }
-    assertTaskVisible(acting, task, entity);
-    return task;
-  }
-
-  /** The run, if the actor may see its task; a hidden run answers as missing. */
-  async function visibleRun(acting: ActingUser, runId: string): Promise<Run> {
-    const found = await system.runs.get(runId);
-    await visibleTask(acting, found.taskId, { kind: 'run', id: runId });
-    return found;
-  }
-
-  /** The message, if the actor may see its task; a hidden message answers as missing. */
-  async function visibleMessage(acting: ActingUser, messageId: string): Promise<Message> {
-    const message = await system.tasks.getMessage(messageId);
-    await visibleTask(acting, message.taskId, { kind: 'message', id: messageId });
-    return message;
-  }
-
-  const tasks: ActorTasks = {
+  return {
     list: (options = {}) =>
       run('tasks.list', (acting) => {
         const createdBy = taskListAuthor(acting, options.createdBy);
@@ -144,7 +145,7 @@ export function createActorTasks(
         const input = parseInput(actorCreateTaskInputSchema, raw, 'task');
         return system.tasks.create({ ...input, createdBy: user.id });
       }),
-    get: (id) => run('tasks.get', (acting) => visibleTask(acting, id)),
+    get: (id) => run('tasks.get', (acting) => visibleTask(system, acting, id)),
     getDetail: (id) =>
       run('tasks.getDetail', async (acting) => {
         const detail = await system.tasks.getDetail(id);
@@ -153,23 +154,23 @@ export function createActorTasks(
       }),
     rename: (id, title) =>
       run('tasks.rename', async (acting) => {
-        await visibleTask(acting, id);
+        await visibleTask(system, acting, id);
         return system.tasks.rename(id, title);
       }),
     setArchived: (id, archived) =>
       run('tasks.setArchived', async (acting) => {
-        await visibleTask(acting, id);
+        await visibleTask(system, acting, id);
         return system.tasks.setArchived(id, archived);
       }),
     delete: (id) =>
       run('tasks.delete', async (acting) => {
-        await visibleTask(acting, id);
+        await visibleTask(system, acting, id);
         return system.tasks.delete(id);
       }),
     addMessage: (taskId, raw) =>
       run('tasks.addMessage', async (acting) => {
         const input = parseInput(actorAddMessageInputSchema, raw, 'message');
-        await visibleTask(acting, taskId);
+        await visibleTask(system, acting, taskId);
         return system.tasks.addMessage(taskId, {
           content: input.content,
           role: 'user',
@@ -178,28 +179,32 @@ export function createActorTasks(
       }),
     listMessages: (taskId, options) =>
       run('tasks.listMessages', async (acting) => {
-        await visibleTask(acting, taskId);
+        await visibleTask(system, acting, taskId);
         return system.tasks.listMessages(taskId, options);
       }),
     choose: (taskId, runId) =>
       run('tasks.choose', async (acting) => {
-        await visibleTask(acting, taskId);
+        await visibleTask(system, acting, taskId);
         return system.tasks.choose(taskId, runId);
       }),
   };
+}
 
-  const runs: ActorRuns = {
+/** Runs of the tasks the actor may see. */
+export function createActorRuns(system: SystemServices, runner: ActorRunner): ActorRuns {
+  const run = runner.run.bind(runner);
+  return {
     create: (taskId, raw) =>
       run('runs.create', async (acting) => {
         const input = parseInput(actorCreateRunsInputSchema, raw, 'runs');
-        await visibleTask(acting, taskId);
+        await visibleTask(system, acting, taskId);
         return system.runs.create(taskId, { ...input, createdBy: acting.user.id });
       }),
-    get: (id) => run('runs.get', (acting) => visibleRun(acting, id)),
+    get: (id) => run('runs.get', (acting) => visibleRun(system, acting, id)),
     list: (options = {}) =>
       run('runs.list', async (acting) => {
-        if (options.taskId !== undefined) await visibleTask(acting, options.taskId);
-        else if (options.messageId !== undefined) await visibleMessage(acting, options.messageId);
+        if (options.taskId !== undefined) await visibleTask(system, acting, options.taskId);
+        else if (options.messageId !== undefined) await visibleMessage(system, acting, options.messageId);
         else if (acting.user.role !== 'admin') {
           throw new ForbiddenError('only an admin may list runs across tasks; give taskId or messageId');
         }
@@ -207,53 +212,55 @@ export function createActorTasks(
       }),
     events: (runId, options) =>
       run('runs.events', async (acting) => {
-        await visibleRun(acting, runId);
+        await visibleRun(system, acting, runId);
         return system.runs.events(runId, options);
       }),
     cancel: (id) =>
       run('runs.cancel', async (acting) => {
-        await visibleRun(acting, id);
+        await visibleRun(system, acting, id);
         return system.runs.cancel(id);
       }),
     compare: (messageId) =>
       run('runs.compare', async (acting) => {
-        await visibleMessage(acting, messageId);
+        await visibleMessage(system, acting, messageId);
         return system.runs.compare(messageId);
       }),
     taskUsage: (taskId) =>
       run('runs.taskUsage', async (acting) => {
-        await visibleTask(acting, taskId);
+        await visibleTask(system, acting, taskId);
         return system.runs.taskUsage(taskId);
       }),
     waitFor: (runIds, options) =>
       run('runs.waitFor', async (acting) => {
-        for (const id of runIds) await visibleRun(acting, id);
+        for (const id of runIds) await visibleRun(system, acting, id);
         return system.runs.waitFor(runIds, options);
       }),
   };
+}
 
-  const pullRequests: ActorPullRequests = {
+/** Pull requests of the tasks the actor may see. */
+export function createActorPullRequests(system: SystemServices, runner: ActorRunner): ActorPullRequests {
+  const run = runner.run.bind(runner);
+  return {
     create: (taskId, input) =>
       run('pullRequests.create', async (acting) => {
-        await visibleTask(acting, taskId);
+        await visibleTask(system, acting, taskId);
         return system.pullRequests.create(taskId, input);
       }),
     update: (taskId, input, pullRequestId) =>
       run('pullRequests.update', async (acting) => {
-        await visibleTask(acting, taskId);
+        await visibleTask(system, acting, taskId);
         return system.pullRequests.update(taskId, input, pullRequestId);
       }),
     get: (taskId, pullRequestId) =>
       run('pullRequests.get', async (acting) => {
-        await visibleTask(acting, taskId);
+        await visibleTask(system, acting, taskId);
         return system.pullRequests.get(taskId, pullRequestId);
       }),
     list: (taskId) =>
       run('pullRequests.list', async (acting) => {
-        await visibleTask(acting, taskId);
+        await visibleTask(system, acting, taskId);
         return system.pullRequests.list(taskId);
       }),
   };
-
-  return { tasks, runs, pullRequests };
 }

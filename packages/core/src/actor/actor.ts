@@ -29,8 +29,53 @@ export interface ActorRunner {
   run<T>(operation: ActorOperation, work: (acting: ActingUser) => Promise<T>): Promise<T>;
 }
 
-/** Resolves actors against `store`; one per Goosuke, shared by every `as()` facade it makes. */
-export function createActorResolver(store: Store): (actor: Actor) => ActorRunner {
+/**
+ * Principals authentication just returned, with the user it read: each stands for the first call
+ * made as that principal in the same turn of the event loop (an adapter authenticates a request
+ * and makes its call at once; reading the user twice in one request only costs time), then is
+ * forgotten. A later call, or one after any pause, reads the user again.
+ */
+export interface RecentAuthentications {
+  remember(principal: Principal, user: User): void;
+  /** The user read for `principal`, if it was authenticated in this turn; forgets it. */
+  take(principal: Principal): User | undefined;
+}
+
+/** {@link RecentAuthentications} held weakly by principal; a turn ends with the next timer task. */
+export function createRecentAuthentications(): RecentAuthentications {
+  const recent = new WeakMap<Principal, { user: User; turn: number }>();
+  let turn = 0;
+  let ending = false;
+  return {
+    remember(principal, user) {
+      recent.set(principal, { user, turn });
+      if (!ending) {
+        ending = true;
+        // One timer per burst: whatever was remembered before it runs belongs to an earlier turn.
+        setTimeout(() => {
+          turn++;
+          ending = false;
+        }, 0);
+      }
+    },
+    take(principal) {
+      const entry = recent.get(principal);
+      if (entry === undefined) return undefined;
+      recent.delete(principal);
+      return entry.turn === turn ? entry.user : undefined;
+    },
+  };
+}
+
+/**
+ * Resolves actors against `store`; one per Goosuke, shared by every `as()` facade it makes. A
+ * principal `recent` holds (authentication read its user a moment ago) is not read again for its
+ * first call; every other call reads the user, reused while the store's change token holds.
+ */
+export function createActorResolver(
+  store: Store,
+  recent?: RecentAuthentications,
+): (actor: Actor) => ActorRunner {
   const users = createReadCache<User>(userCacheSize);
 
   async function activeUser(userId: string): Promise<User> {
@@ -50,7 +95,9 @@ export function createActorResolver(store: Store): (actor: Actor) => ActorRunner
     const authenticatedAt = isPrincipal(actor) ? (actor.authenticatedAt ?? null) : null;
     return {
       async run(operation, work) {
-        const acting: ActingUser = { user: await activeUser(userId), via, authenticatedAt };
+        const fresh = isPrincipal(actor) ? recent?.take(actor) : undefined;
+        const user = fresh !== undefined && fresh.id === userId ? fresh : await activeUser(userId);
+        const acting: ActingUser = { user, via, authenticatedAt };
         authorize(acting, operation);
         return work(acting);
       },

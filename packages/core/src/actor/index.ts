@@ -12,7 +12,7 @@ export {
   type ActorTriggerActionInput,
   actorTriggerActionInputSchema,
 } from './actor-admin.ts';
-export type { ActorGoosuke } from './actor-goosuke.ts';
+export { type ActorGoosuke, actorAreaNames } from './actor-goosuke.ts';
 export {
   type ActorAddMessageInput,
   type ActorCreateRunsInput,

@@ -124,6 +124,12 @@ export interface AuthServiceContext extends ServiceContext {
   passwordHasher: PasswordHasher;
   jwt: JwtCodec;
   settings?: AuthSettings;
+  /**
+   * Told of every principal `authenticate` and `redeemStreamTicket` return, with the user they
+   * read for it (enabled, as the store had it then): the actor-scoped facade need not read that
+   * user again for the call made right after (see `createActorResolver`).
+   */
+  onAuthenticated?: (principal: Principal, user: User) => void;
 }
 
 // Bounds the memory live tickets can take; the oldest go first.
@@ -212,13 +218,15 @@ export function createAuthService(context: AuthServiceContext): AuthService {
   }
 
   function principalOf(user: User, via: Principal['via'], authenticatedAt?: string): Principal {
-    return {
+    const principal: Principal = {
       userId: user.id,
       username: user.username,
       role: user.role,
       via,
       ...(authenticatedAt === undefined ? {} : { authenticatedAt }),
     };
+    context.onAuthenticated?.(principal, user);
+    return principal;
   }
 
   // Every authenticated request reads its user: reused while the store's change token holds.
