@@ -36,28 +36,33 @@ function facadeOperations(facade: ActorGoosuke): string[] {
   return names.sort();
 }
 
+/** A Goosuke on the in-memory store with sign-in and a job queue (no worker), and the policy's users. */
+async function policyGoosuke(): Promise<{ store: Store; goosuke: Goosuke; users: PolicyUsers }> {
+  const store = createMemoryStore();
+  const goosuke = createGoosuke({
+    store,
+    secretBox: await createWebCryptoSecretBox({ secret: 'policy-test-secret-box-key-0123456789' }),
+    passwordHasher: createFakePasswordHasher(),
+    jwtSecret: 'policy-test-jwt-secret-0123456789-abcdefgh',
+    runtime: {
+      queue: createMemoryJobQueue(),
+      git: unusedGit,
+      languageModels: () => {
+        throw new UnsupportedError('no models in the policy test');
+      },
+      layout: { cloneDir: () => '/nowhere', workingCopyDir: () => '/nowhere' },
+    },
+  });
+  return { store, goosuke, users: await createPolicyUsers(goosuke, 'correct horse battery staple') };
+}
+
 describe('the access policy (role × operation × owner)', () => {
   let store: Store;
   let goosuke: Goosuke;
   let users: PolicyUsers;
 
   beforeAll(async () => {
-    store = createMemoryStore();
-    goosuke = createGoosuke({
-      store,
-      secretBox: await createWebCryptoSecretBox({ secret: 'policy-test-secret-box-key-0123456789' }),
-      passwordHasher: createFakePasswordHasher(),
-      jwtSecret: 'policy-test-jwt-secret-0123456789-abcdefgh',
-      runtime: {
-        queue: createMemoryJobQueue(),
-        git: unusedGit,
-        languageModels: () => {
-          throw new UnsupportedError('no models in the policy test');
-        },
-        layout: { cloneDir: () => '/nowhere', workingCopyDir: () => '/nowhere' },
-      },
-    });
-    users = await createPolicyUsers(goosuke, 'correct horse battery staple');
+    ({ store, goosuke, users } = await policyGoosuke());
   });
 
   it('enumerates as an object of areas, and is frozen', () => {
@@ -121,14 +126,7 @@ describe('goosuke.as', () => {
   let users: PolicyUsers;
 
   beforeAll(async () => {
-    store = createMemoryStore();
-    goosuke = createGoosuke({
-      store,
-      secretBox: await createWebCryptoSecretBox({ secret: 'policy-test-secret-box-key-0123456789' }),
-      passwordHasher: createFakePasswordHasher(),
-      jwtSecret: 'policy-test-jwt-secret-0123456789-abcdefgh',
-    });
-    users = await createPolicyUsers(goosuke, 'correct horse battery staple');
+    ({ store, goosuke, users } = await policyGoosuke());
   });
 
   it('takes a stored User (trusted code) as well as a Principal, and makes it the author', async () => {
