@@ -1,14 +1,15 @@
 // The API reports: one `packages/<pkg>/api/<entry>.api.md` per published entry point, made by
-// API Extractor from the built `dist/*.d.ts`. `npm run api:update` rewrites them (after a
-// build); the test suite calls `checkApiReports()` and fails when a public surface changed
-// without its report. Shared settings live in `api-extractor.json` at the repository root; the
-// per-entry ones (which package, which .d.ts, which report file) are set here.
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+// API Extractor from the built `dist/*.d.ts` and made canonical (see canonical-api-report.ts).
+// `npm run api:update` rewrites them (after a build); the test suite calls `checkApiReports()`
+// and fails when a public surface changed without its report. Shared settings live in
+// `api-extractor.json` at the repository root; the per-entry ones (which package, which .d.ts,
+// which report file) are set here.
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { diffLines } from '@goosuke/core/implementing';
 import {
   CompilerState,
-  ConsoleMessageId,
   Extractor,
   ExtractorConfig,
   ExtractorLogLevel,
@@ -16,6 +17,7 @@ import {
   type IConfigFile,
 } from '@microsoft/api-extractor';
 import type { Program } from 'typescript';
+import { canonicalApiReport } from './canonical-api-report.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const baseConfigPath = join(root, 'api-extractor.json');
@@ -41,8 +43,8 @@ export interface ApiEntryResult {
    * names that no entry of the package exports.
    */
   readonly errors: readonly string[];
-  /** How the surface differs from the report, as a unified diff (when checking, not updating). */
-  readonly diff?: string;
+  /** The report's lines that differ (`-`) from the surface's (`+`), numbered; empty when equal. */
+  readonly diff: readonly string[];
 }
 
 interface PackageManifest {
@@ -86,7 +88,10 @@ function configFor(entry: ApiEntry, base: IConfigFile): ExtractorConfig {
       ...base.apiReport,
       enabled: true,
       reportFileName: basename(entry.reportFile),
-      reportFolder: dirname(entry.reportFile),
+      // API Extractor writes the report here and compares it with itself: the comparison with
+      // the checked-in report is done here, after making the new one canonical.
+      reportFolder: scratchFolder(entry),
+      reportTempFolder: scratchFolder(entry),
     },
   };
   return ExtractorConfig.prepare({
@@ -94,6 +99,11 @@ function configFor(entry: ApiEntry, base: IConfigFile): ExtractorConfig {
     configObjectFullPath: baseConfigPath,
     packageJsonFullPath: join(entry.packageDir, 'package.json'),
   });
+}
+
+// Build output, like the .d.ts the report is made from.
+function scratchFolder(entry: ApiEntry): string {
+  return join(entry.packageDir, 'dist', 'api-report');
 }
 
 /**
@@ -113,6 +123,7 @@ export function checkApiReports(
       entry,
       changed: false,
       errors: [`${relative(root, entry.typesFile)} is missing: run \`npm run build\` first`],
+      diff: [],
     }));
   }
   // One TypeScript program for every entry: the entries share most of their declarations.
@@ -123,11 +134,7 @@ export function checkApiReports(
   const exported = exportedNames(compilerState, entries);
   return entries.map((entry, index) => {
     const errors: string[] = [];
-    let diff: string | undefined;
-    if (options.update === true) mkdirSync(dirname(entry.reportFile), { recursive: true });
-    const result = Extractor.invoke(configs[index]!, {
-      localBuild: options.update === true,
-      printApiReportDiff: options.update !== true,
+    Extractor.invoke(configs[index]!, {
       compilerState,
       messageCallback: (message) => {
         message.handled = true;
@@ -143,16 +150,41 @@ export function checkApiReports(
               `its surface names \`${name}\`, which no entry of the package exports: export it or stop naming it`,
             );
           }
-        } else if (message.messageId === ConsoleMessageId.ApiReportDiff) {
-          diff = message.text.replace(/^Changes to the API report:\s*/, '');
         } else if (message.logLevel === ExtractorLogLevel.Error) {
           errors.push(message.formatMessageWithLocation(root));
         }
         // Everything else is in the report (and so in its diff) or turned off in the config.
       },
     });
-    return { entry, changed: result.apiReportChanged, errors, ...(diff === undefined ? {} : { diff }) };
+    const made = join(scratchFolder(entry), basename(entry.reportFile));
+    if (!existsSync(made)) return { entry, changed: false, errors, diff: [] };
+    const actual = canonicalApiReport(readFileSync(made, 'utf8'));
+    const expected = existsSync(entry.reportFile) ? readFileSync(entry.reportFile, 'utf8') : '';
+    const changed = actual !== expected;
+    if (changed && options.update === true) {
+      mkdirSync(dirname(entry.reportFile), { recursive: true });
+      writeFileSync(entry.reportFile, actual);
+    }
+    return { entry, changed, errors, diff: changed ? changedLines(expected, actual) : [] };
   });
+}
+
+// At most this many changed lines are shown; the report's own diff (git) has the rest.
+const shownChanges = 40;
+
+function changedLines(expected: string, actual: string): string[] {
+  const before = expected.split('\n');
+  const after = actual.split('\n');
+  const changes = diffLines(before, after)
+    .filter((line) => line.kind !== ' ')
+    .map((line) =>
+      line.kind === '-'
+        ? `${String(line.aIndex + 1).padStart(5)} - ${before[line.aIndex]}`
+        : `${String(line.bIndex + 1).padStart(5)} + ${after[line.bIndex]}`,
+    );
+  return changes.length > shownChanges
+    ? [...changes.slice(0, shownChanges), `      … ${changes.length - shownChanges} more`]
+    : changes;
 }
 
 /** The names each entry's declarations export, read from the shared program. */
@@ -181,8 +213,8 @@ export function describeProblems(results: readonly ApiEntryResult[], updated: bo
     if (changed && !updated) {
       lines.push(
         `${entry.specifier}: the public surface differs from ${relative(root, entry.reportFile)}; ` +
-          'if the change is intended, run `npm run api:update` and commit the report' +
-          (diff === undefined ? '' : `\n${diff}`),
+          'if the change is intended, run `npm run api:update` and commit the report',
+        ...diff,
       );
     }
   }

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { checkApiReports, describeProblems, listApiEntries } from '../../../scripts/api-reports.ts';
+import { canonicalApiReport } from '../../../scripts/canonical-api-report.ts';
 
 // Every published entry point's surface (from the built .d.ts) must match its checked-in report,
 // so that a change to a public API shows up as a diff of `packages/*/api/*.api.md` in review.
@@ -21,6 +22,22 @@ describe('the API reports', () => {
     expect(entries.length).toBeGreaterThan(10);
     const missing = entries.filter((entry) => !existsSync(entry.reportFile)).map((entry) => entry.specifier);
     expect(missing, 'run `npm run api:update` and commit the new reports').toEqual([]);
+  });
+
+  it('do not depend on the order the declaration bundler printed members in', () => {
+    const report = (body: string) => `## API Report File for "x"\n\n\`\`\`ts\n\n${body}\n\n\`\`\`\n`;
+    const printed = report(
+      "export const s: z.ZodObject<{\n    title: z.ZodString;\n    'a-b': z.ZodNumber;\n}>;\nexport type K = 'b' | 'a';",
+    );
+    const reprinted = report(
+      "export const s: z.ZodObject<{\n    'a-b': z.ZodNumber;\n    title: z.ZodString;\n}>;\nexport type K = 'a' | 'b';",
+    );
+    expect(canonicalApiReport(printed)).toBe(canonicalApiReport(reprinted));
+    expect(canonicalApiReport(canonicalApiReport(printed))).toBe(canonicalApiReport(printed));
+    // A changed type is still a change.
+    expect(canonicalApiReport(printed)).not.toBe(
+      canonicalApiReport(printed.replace('ZodNumber', 'ZodString')),
+    );
   });
 
   it.skipIf(!built)(
