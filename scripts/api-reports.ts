@@ -4,7 +4,7 @@
 // and fails when a public surface changed without its report. Shared settings live in
 // `api-extractor.json` at the repository root; the per-entry ones (which package, which .d.ts,
 // which report file) are set here.
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { diffLines } from '@goosuke/core/implementing';
@@ -134,6 +134,9 @@ export function checkApiReports(
   const exported = exportedNames(compilerState, entries);
   return entries.map((entry, index) => {
     const errors: string[] = [];
+    // A report left by an earlier run must not stand in for this one.
+    const made = join(scratchFolder(entry), basename(entry.reportFile));
+    rmSync(made, { force: true });
     Extractor.invoke(configs[index]!, {
       compilerState,
       messageCallback: (message) => {
@@ -156,8 +159,9 @@ export function checkApiReports(
         // Everything else is in the report (and so in its diff) or turned off in the config.
       },
     });
-    const made = join(scratchFolder(entry), basename(entry.reportFile));
-    if (!existsSync(made)) return { entry, changed: false, errors, diff: [] };
+    if (!existsSync(made)) {
+      return { entry, changed: false, errors: [...errors, 'API Extractor wrote no report'], diff: [] };
+    }
     const actual = canonicalApiReport(readFileSync(made, 'utf8'));
     const expected = existsSync(entry.reportFile) ? readFileSync(entry.reportFile, 'utf8') : '';
     const changed = actual !== expected;
