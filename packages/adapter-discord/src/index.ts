@@ -1,21 +1,11 @@
-export {
-  type CollectedConversation,
-  type ConversationRange,
-  collectConversation,
-  maximumCollectedMessages,
-} from './collect-conversation.ts';
+/**
+ * @goosuke/adapter-discord: Goosuke's Discord bot on discord.js. Every decision is core's
+ * (`goosuke.discord`); the bot speaks discord.js. A loopback fake of Discord for tests is in
+ * `@goosuke/adapter-discord/testing`.
+ */
 export {
   createDiscordBot,
   createDiscordClient,
   type DiscordBot,
   type DiscordBotOptions,
 } from './discord-bot.ts';
-export {
-  type FollowRunsOptions,
-  failureSentence,
-  followRuns,
-  noMentions,
-  type ReplySurface,
-} from './reply-surface.ts';
-export { commandName, goosukeCommand, messageIdOf, parseIdList, parseParams } from './slash-commands.ts';
-export { discordMessageLimit, splitMessage } from './split-message.ts';

@@ -1,6 +1,7 @@
 import { ConflictError, InvalidInputError, NotFoundError, UnsupportedError } from '@goosuke/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { apiPrefix, createHttpApp, problemFor, problemStatusByCode } from '../src/index.ts';
+import { apiPrefix, createHttpApp, problemStatusByCode } from '../src/index.ts';
+import { problemFor } from '../src/problem.ts';
 import { call, type Harness, isProblem, password, secretKey, startHarness } from './harness.ts';
 
 let harness: Harness;

@@ -1,6 +1,7 @@
 import type { Goosuke } from '@goosuke/core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { apiPrefix, createHttpServer, parseTaskEventId } from '../src/index.ts';
+import { apiPrefix, createHttpServer } from '../src/index.ts';
+import { parseTaskEventId } from '../src/run-event-stream.ts';
 import { call, type Harness, isProblem, type SseEvent, startHarness } from './harness.ts';
 
 let harness: Harness;

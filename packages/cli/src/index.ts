@@ -7,25 +7,12 @@
 export { createDirectoryWorkspace, type DirectoryWorkspaceOptions } from '@goosuke/git-isomorphic';
 export type { CliIo, TextSink } from './cli-io.ts';
 export {
-  type ModelSpecPlan,
-  patchFileNames,
-  planModelSpec,
-  realizeModelSpec,
-} from './commands/run-models.ts';
-export {
   createDefaultGoosuke,
   type DefaultGoosuke,
   type DefaultGoosukeConfig,
   type DefaultGoosukeOptions,
-  defaultDataDir,
   readDefaultGoosukeConfig,
 } from './default-goosuke.ts';
-export { exitCodeFor, exitCodes, exitCodeTable } from './exit-codes.ts';
-export {
-  createLanguageModelResolver,
-  type Environment,
-  type LanguageModelResolverOptions,
-  providerEnvironment,
-} from './language-models.ts';
+export { exitCodes, exitCodeTable } from './exit-codes.ts';
+export type { Environment } from './language-models.ts';
 export { main } from './main.ts';
-export { cliVersion } from './version.ts';

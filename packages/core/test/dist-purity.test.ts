@@ -4,11 +4,11 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
-// Core's promise: its main entry runs anywhere Web APIs exist. This reads the BUILT output
-// (what users import) and follows every import reachable from dist/index.js.
+// Core's promise: its main entry and the implementers' entry run anywhere Web APIs exist. This
+// reads the BUILT output (what users import) and follows every import reachable from each.
 const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const entry = join(packageDir, 'dist', 'index.js');
-const built = existsSync(entry);
+const pureEntries = ['index.js', 'implementing.js'].map((name) => join(packageDir, 'dist', name));
+const built = pureEntries.every((file) => existsSync(file));
 const builtins = new Set(builtinModules.flatMap((name) => [name, `node:${name}`]));
 
 function importsOf(source: string): string[] {
@@ -37,19 +37,34 @@ function reachableFrom(file: string): Map<string, string[]> {
 describe('@goosuke/core built output', () => {
   if (!built && process.env.CI) {
     it('is built before the tests run in CI', () => {
-      expect.fail(`missing ${entry}: the test command must build first`);
+      expect.fail(
+        `missing ${pureEntries.filter((file) => !existsSync(file)).join(', ')}: the test command must build first`,
+      );
     });
   }
 
-  it.skipIf(!built)('main entry imports nothing but zod: no node: module, no other package', () => {
-    const files = reachableFrom(entry);
-    expect(files.size).toBeGreaterThan(0);
-    const external = [...files.values()].flat().filter((specifier) => !specifier.startsWith('.'));
-    const offending = external.filter((specifier) => specifier !== 'zod' && !specifier.startsWith('zod/'));
-    expect(offending).toEqual([]);
-    expect(external.filter((specifier) => builtins.has(specifier))).toEqual([]);
-    // The scan itself must see something: zod is imported.
-    expect(external).toContain('zod');
+  it.skipIf(!built).each(pureEntries.map((file) => [file.slice(packageDir.length + 1)]))(
+    '%s imports nothing but zod: no node: module, no other package',
+    (name) => {
+      const files = reachableFrom(join(packageDir, name));
+      expect(files.size).toBeGreaterThan(0);
+      const external = [...files.values()].flat().filter((specifier) => !specifier.startsWith('.'));
+      const offending = external.filter((specifier) => specifier !== 'zod' && !specifier.startsWith('zod/'));
+      expect(offending).toEqual([]);
+      expect(external.filter((specifier) => builtins.has(specifier))).toEqual([]);
+      // The scan itself must see something: zod is imported.
+      expect(external).toContain('zod');
+    },
+  );
+
+  it('lists every pure entry point of the package manifest', () => {
+    const manifest = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')) as {
+      exports: Record<string, { import?: string }>;
+    };
+    const declared = Object.entries(manifest.exports)
+      .filter(([subpath]) => subpath !== './testing' && subpath !== './package.json')
+      .map(([, target]) => resolve(packageDir, target.import ?? ''));
+    expect(declared.sort()).toEqual([...pureEntries].sort());
   });
 
   it('declares zod as its only runtime dependency', () => {

@@ -14,13 +14,8 @@ import {
   writeFile,
 } from 'node:fs/promises';
 import path from 'node:path';
-import {
-  type FileChange,
-  GoosukeError,
-  InvalidInputError,
-  normalizeWorkspacePath,
-  type Workspace,
-} from '@goosuke/core';
+import { type FileChange, GoosukeError, InvalidInputError, type Workspace } from '@goosuke/core';
+import { normalizeWorkspacePath } from '@goosuke/core/implementing';
 import { readRegularFileSync } from './read-file-sync.ts';
 
 /** Options of {@link createDirectoryWorkspace}. */

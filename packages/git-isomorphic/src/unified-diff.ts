@@ -1,4 +1,4 @@
-import { type DiffLine, diffLines } from '@goosuke/core';
+import { type DiffLine, diffLines } from '@goosuke/core/implementing';
 
 /** A file's side of a change: its path, git mode and content (null when the side does not exist). */
 export interface DiffSide {

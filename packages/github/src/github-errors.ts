@@ -5,8 +5,8 @@ import {
   type GoosukeErrorOptions,
   InvalidInputError,
   NotFoundError,
-  redactSecrets,
 } from '@goosuke/core';
+import { redactSecrets } from '@goosuke/core/implementing';
 
 /**
  * GitHub's rate limit held for longer than the code host may wait. Retryable; `retryAt` says

@@ -4,20 +4,12 @@
  */
 export { createGitHubCodeHost } from './github-code-host.ts';
 export {
-  decodeGitHubPrivateKey,
   type GitHubAppCredentials,
   type GitHubCodeHostOptions,
-  gitHubDefaultBaseUrl,
-  gitHubDefaultMaxRateLimitWaitMs,
-  gitHubDefaultPerPage,
-  gitHubDefaultRetries,
-  gitHubDefaultRetryBaseDelayMs,
   readGitHubConfig,
 } from './github-code-host-options.ts';
 export {
   createGitHubCodeHostResolver,
   type GitHubCodeHostResolverOptions,
-  gitHubRepositoryOf,
-  gitHubWebHost,
 } from './github-code-host-resolver.ts';
 export { GitHubRateLimitError } from './github-errors.ts';

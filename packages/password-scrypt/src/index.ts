@@ -4,7 +4,6 @@
  */
 export {
   createScryptPasswordHasher,
-  defaultScryptCost,
   type ScryptCost,
   type ScryptPasswordHasher,
   type ScryptPasswordHasherOptions,

@@ -1,7 +1,7 @@
 import { scryptSync } from 'node:crypto';
 import { GoosukeError } from '@goosuke/core';
 import { describe, expect, it } from 'vitest';
-import { createScryptPasswordHasher, defaultScryptCost } from './index.ts';
+import { createScryptPasswordHasher, defaultScryptCost } from './scrypt-password-hasher.ts';
 
 // Cheap parameters: the tests check behaviour, not strength.
 const cheap = { N: 2 ** 10, r: 8, p: 1 };

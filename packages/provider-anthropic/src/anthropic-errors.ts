@@ -1,5 +1,6 @@
 import { APIConnectionError, APIConnectionTimeoutError, APIError } from '@anthropic-ai/sdk';
-import { GoosukeError, ProviderError, parseRetryAfter, redactSecrets } from '@goosuke/core';
+import { GoosukeError, ProviderError } from '@goosuke/core';
+import { parseRetryAfter, redactSecrets } from '@goosuke/core/implementing';
 
 /** The provider name every error and LanguageModel of this package carries. */
 export const anthropicProviderName = 'anthropic';

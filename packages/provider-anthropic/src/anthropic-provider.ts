@@ -4,13 +4,15 @@ import {
   type Generation,
   type GenerationDelta,
   GoosukeError,
-  jsonRequestBody,
   type LanguageModel,
   type LanguageModelProvider,
+} from '@goosuke/core';
+import {
+  jsonRequestBody,
   type ProviderRetryOptions,
   resolveModelCapabilities,
   withProviderRetry,
-} from '@goosuke/core';
+} from '@goosuke/core/implementing';
 import { anthropicClientFor } from './anthropic-client-cache.ts';
 import { anthropicProviderName, toAnthropicProviderError } from './anthropic-errors.ts';
 import { toAnthropicRequest } from './anthropic-request.ts';

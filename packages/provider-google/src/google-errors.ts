@@ -1,4 +1,5 @@
-import { GoosukeError, ProviderError, parseRetryAfter, redactSecrets } from '@goosuke/core';
+import { GoosukeError, ProviderError } from '@goosuke/core';
+import { parseRetryAfter, redactSecrets } from '@goosuke/core/implementing';
 
 /** The provider name every error and LanguageModel of this package carries. */
 export const googleProviderName = 'google';

@@ -13,12 +13,14 @@ import {
   type LanguageModelProvider,
   type ModelCapabilities,
   ProviderError,
-  type ProviderRetryOptions,
-  resolveModelCapabilities,
   type TokenUsage,
   UnsupportedError,
-  withProviderRetry,
 } from '@goosuke/core';
+import {
+  type ProviderRetryOptions,
+  resolveModelCapabilities,
+  withProviderRetry,
+} from '@goosuke/core/implementing';
 import { googleClientFor } from './google-client-cache.ts';
 import { googleProviderName, toGoogleProviderError } from './google-errors.ts';
 import {

@@ -4,5 +4,4 @@
  */
 export { clearGoogleClientCache, googleClientCacheSize } from './google-client-cache.ts';
 export { googleProviderOptionsFromEnvironment } from './google-environment.ts';
-export { googleProviderName } from './google-errors.ts';
-export { createGoogleProvider, defaultGoogleBaseUrl, type GoogleProviderOptions } from './google-provider.ts';
+export { createGoogleProvider, type GoogleProviderOptions } from './google-provider.ts';

@@ -7,8 +7,5 @@ export { createOpenAIProvider } from './openai-provider.ts';
 export {
   type OpenAIProviderKind,
   type OpenAIProviderOptions,
-  openAICompatiblePlaceholderKey,
-  openAIDefaultBaseUrl,
-  openAIDefaultTimeoutMs,
   openAIProviderOptionsFromEnvironment,
 } from './openai-provider-options.ts';

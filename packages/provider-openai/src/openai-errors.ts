@@ -1,4 +1,5 @@
-import { GoosukeError, ProviderError, parseRetryAfter, redactSecrets } from '@goosuke/core';
+import { GoosukeError, ProviderError } from '@goosuke/core';
+import { parseRetryAfter, redactSecrets } from '@goosuke/core/implementing';
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
 import type { ResolvedOpenAIProviderOptions } from './openai-provider-options.ts';
 

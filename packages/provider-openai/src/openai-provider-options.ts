@@ -1,4 +1,5 @@
-import { GoosukeError, InvalidInputError, type ProviderRetryOptions } from '@goosuke/core';
+import { GoosukeError, InvalidInputError } from '@goosuke/core';
+import type { ProviderRetryOptions } from '@goosuke/core/implementing';
 
 /** The two capability tables this package serves: OpenAI itself, or any server speaking its API. */
 export type OpenAIProviderKind = 'openai' | 'openai-compatible';

@@ -3,17 +3,15 @@ import {
   type GenerateOptions,
   type Generation,
   type GenerationDelta,
-  jsonRequestBody,
   type LanguageModel,
   type LanguageModelProvider,
   type ModelCapabilities,
   type ModelCapabilityOverrides,
   ProviderError,
-  resolveModelCapabilities,
   type TokenUsage,
   type ToolCall,
-  withProviderRetry,
 } from '@goosuke/core';
+import { jsonRequestBody, resolveModelCapabilities, withProviderRetry } from '@goosuke/core/implementing';
 import type OpenAI from 'openai';
 import type { ChatCompletionChunk } from 'openai/resources/chat/completions';
 import {

@@ -2,7 +2,6 @@
  * @goosuke/store-sqlite: the Store and a durable JobQueue on SQLite (kysely + better-sqlite3),
  * Goosuke's embedded default.
  */
-export { migrationLockTableName, migrationTableName, sqliteMigrationProvider } from './migrations/index.ts';
 export type { SqliteConnectionOptions, SqliteDatabase } from './sqlite-connection.ts';
 export { createSqliteJobQueue, type SqliteJobQueue, type SqliteJobQueueOptions } from './sqlite-job-queue.ts';
 export { createSqliteStore, type SqliteStore, type SqliteStoreOptions } from './sqlite-store.ts';

@@ -1,4 +1,5 @@
-import { InvalidInputError, systemClock } from '@goosuke/core';
+import { InvalidInputError } from '@goosuke/core';
+import { systemClock } from '@goosuke/core/implementing';
 import { jobSubject } from './job-queue-sql.ts';
 import { translateSqliteError } from './sqlite-error.ts';
 import type { SqliteJobQueueOptions } from './sqlite-job-queue-options.ts';

@@ -1,15 +1,116 @@
-export * from './action.ts';
-export * from './auth-token.ts';
-export * from './common.ts';
-export * from './extension.ts';
-export * from './file-change.ts';
-export * from './hosted-repository.ts';
-export * from './model-capabilities.ts';
-export * from './model-profile.ts';
-export * from './pull-request.ts';
-export * from './repo.ts';
-export * from './run.ts';
-export * from './setting.ts';
-export * from './task.ts';
-export * from './template.ts';
-export * from './user.ts';
+export {
+  type Action,
+  type ActionTrigger,
+  type ActionTriggerKey,
+  actionSchema,
+  actionTriggerKeySchema,
+  actionTriggerSchema,
+} from './action.ts';
+export {
+  type AccessToken,
+  type AuthenticationMethod,
+  accessTokenSchema,
+  authenticationMethodSchema,
+  type Principal,
+  principalSchema,
+  type RefreshToken,
+  refreshTokenSchema,
+} from './auth-token.ts';
+export {
+  commitIdSchema,
+  gitRefSchema,
+  idSchema,
+  type JsonObject,
+  type JsonValue,
+  jsonObjectSchema,
+  jsonValueSchema,
+  relativePathSchema,
+  timestampSchema,
+} from './common.ts';
+export {
+  type Extension,
+  type ExtensionEnvVar,
+  type ExtensionType,
+  extensionEnvVarSchema,
+  extensionSchema,
+  extensionTypeSchema,
+} from './extension.ts';
+export { type FileChange, fileChangeSchema } from './file-change.ts';
+export { type HostedRepository, hostedRepositorySchema } from './hosted-repository.ts';
+export {
+  capabilitiesOf,
+  type ModelCapabilities,
+  type ModelCapabilityOverrides,
+  modelCapabilitiesSchema,
+  modelCapabilityOverridesSchema,
+  resolveModelCapabilities,
+} from './model-capabilities.ts';
+export {
+  type ModelProfile,
+  type ModelProvider,
+  modelProfileSchema,
+  modelProviderSchema,
+} from './model-profile.ts';
+export {
+  type PullRequest,
+  type PullRequestState,
+  pullRequestSchema,
+  pullRequestStateSchema,
+  transitionPullRequest,
+} from './pull-request.ts';
+export { type Repo, repoSchema } from './repo.ts';
+export {
+  type AgentCli,
+  agentCliSchema,
+  canTransitionRun,
+  type Executor,
+  executorSchema,
+  type FileChangeSummary,
+  fileChangeSummarySchema,
+  isTerminalRunEventType,
+  isTerminalRunStatus,
+  type Run,
+  type RunBaseSource,
+  type RunError,
+  type RunEvent,
+  type RunEventDataByType,
+  type RunEventType,
+  type RunStatus,
+  type RunTokensData,
+  type RunTransition,
+  runBaseSourceSchema,
+  runErrorSchema,
+  runEventSchema,
+  runEventTypeSchema,
+  runSchema,
+  runStatusSchema,
+  transitionRun,
+  type Usage,
+  usageSchema,
+} from './run.ts';
+export {
+  maximumSettingDescriptionLength,
+  type Setting,
+  type SettingView,
+  settingDescriptionSchema,
+  settingKeySchema,
+  settingSchema,
+  settingViewOf,
+  settingViewSchema,
+} from './setting.ts';
+export {
+  type Message,
+  type MessageRole,
+  messageRoleSchema,
+  messageSchema,
+  type Task,
+  taskSchema,
+} from './task.ts';
+export {
+  type Template,
+  type TemplateParameter,
+  templateOutputKindSchema,
+  templateParameterSchema,
+  templateSchema,
+} from './template.ts';
+export { type User, type UserRole, userRoleSchema, userSchema } from './user.ts';

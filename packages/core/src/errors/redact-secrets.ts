@@ -12,7 +12,7 @@ const maxObjects = 2000;
  * provider and git error messages can be shown and logged. Secrets shorter than 4 characters
  * are ignored (they would redact ordinary text).
  */
-export function redactSecrets(text: string, secrets: Secrets): string {
+export function redactSecrets(text: string, secrets: ReadonlyArray<string | null | undefined>): string {
   let redacted = text;
   for (const secret of secrets) {
     if (secret && secret.length >= minimumSecretLength) redacted = redacted.split(secret).join('***');

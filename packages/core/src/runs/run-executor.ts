@@ -1,4 +1,5 @@
-import { createContextCache, createEditAgent } from '../agents/index.ts';
+import { createContextCache } from '../agents/context/context-cache.ts';
+import { createEditAgent } from '../agents/edit-agent.ts';
 import { summarizeConversation } from '../agents/summarize-conversation.ts';
 import { runTextAgent } from '../agents/text-agent.ts';
 import type { Message, ModelProfile, Repo, Run, Task, Usage } from '../domain/index.ts';

@@ -133,7 +133,7 @@ export interface RunPipelineOptions {
 }
 
 /** What every outcome of {@link RunPipeline.run} holds. */
-interface RunPipelineOutcome {
+export interface RunPipelineOutcome {
   repo: Repo;
   task: Task;
   /** The user message the runs answer. */
