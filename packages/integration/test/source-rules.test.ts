@@ -1,5 +1,6 @@
 // Rules about the source tree itself that no compiler checks: production files stay small enough
-// to read (split by role past 600 lines).
+// to read (split by role past 600 lines), and every name a package exports is listed on purpose
+// (no `export *`; the API reports in packages/*/api hold what each entry exports).
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -38,5 +39,15 @@ describe('the source tree', () => {
       if (lines > 600) long.push(`${path.relative(packagesDir, file)} (${lines} lines)`);
     }
     expect(long, 'split these by role').toEqual([]);
+  });
+
+  it('re-exports nothing wholesale: no `export *` in any source file', async () => {
+    const wholesale: string[] = [];
+    for (const file of await productionFiles()) {
+      if (/^\s*export\s+(type\s+)?\*/m.test(await readFile(file, 'utf8'))) {
+        wholesale.push(path.relative(packagesDir, file));
+      }
+    }
+    expect(wholesale, 'list the names instead').toEqual([]);
   });
 });
