@@ -90,9 +90,12 @@ async function main(): Promise<boolean> {
   raw.pragma('journal_mode = WAL');
   raw.pragma('synchronous = NORMAL');
   raw.pragma('foreign_keys = ON');
+  // Every table the tasks table references must exist for its inserts (SQLite checks a foreign
+  // key's parent table when a statement is prepared), so the raw side gets the whole schema, in the
+  // order the store created it; the measured work still touches goosuke_tasks alone.
   const ddl = store.database
     .prepare(
-      "select sql from sqlite_master where tbl_name = 'goosuke_tasks' and sql is not null order by type desc",
+      "select sql from sqlite_master where sql is not null and name not like 'sqlite_%' order by rowid",
     )
     .pluck()
     .all() as string[];
