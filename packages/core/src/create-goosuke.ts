@@ -163,7 +163,7 @@ export function createGoosuke(dependencies: GoosukeDependencies): Goosuke {
   const models = createModelProfileService(context);
   const { passwordHasher, jwtSecret } = dependencies;
   // Authentication tells the actor facade which user it just read, so a request reads it once.
-  const recentAuthentications = createRecentAuthentications();
+  const recentAuthentications = createRecentAuthentications(() => context.clock.now());
   const users =
     passwordHasher === undefined
       ? unavailable<UserService>(

@@ -8,6 +8,7 @@ import { createWebCryptoSecretBox } from '../secrets/index.ts';
 import {
   actorPolicyCases,
   createFakePasswordHasher,
+  createFixedClock,
   createMemoryJobQueue,
   createMemoryStore,
   createPolicyTargets,
@@ -16,6 +17,7 @@ import {
   type PolicyUsers,
   sessionOf,
 } from '../testing/index.ts';
+import { freshAuthenticationMs } from './actor.ts';
 import { type ActorGoosuke, actorAreaNames } from './actor-goosuke.ts';
 
 // Runs are created but never executed here: a git backend is required by the runtime's type only.
@@ -174,25 +176,34 @@ describe('goosuke.as', () => {
     await expect(goosuke.as(ghost).account.get()).rejects.toMatchObject({ code: 'forbidden' });
   });
 
-  it("takes authentication's read of the user for the call made in the same turn, then reads again", async () => {
-    const member = await goosuke.users.create({ username: 'in-a-turn', password: users.password });
+  it("takes authentication's read of the user for the call made at once, then reads again", async () => {
+    // A clock that stands still unless moved: "at once" must not depend on the machine's speed.
+    const clock = createFixedClock('2026-06-01T00:00:00.000Z');
+    const timed = createGoosuke({
+      store: createMemoryStore(),
+      secretBox: await createWebCryptoSecretBox({ secret: 'policy-test-secret-box-key-0123456789' }),
+      passwordHasher: createFakePasswordHasher(),
+      jwtSecret: 'policy-test-jwt-secret-0123456789-abcdefgh',
+      clock,
+    });
+    const member = await timed.users.create({ username: 'at-once', password: users.password });
     const signIn = async () =>
-      goosuke.auth.authenticate(
-        (await goosuke.auth.login({ username: 'in-a-turn', password: users.password })).accessToken,
+      timed.auth.authenticate(
+        (await timed.auth.login({ username: 'at-once', password: users.password })).accessToken,
       );
     const principal = await signIn();
-    // Disabled in the same turn, before the request's call: the check at authentication stands
-    // for that call (as if the request had come a moment earlier) ...
-    await store.users.update(member.id, { disabled: true });
-    expect((await goosuke.as(principal).account.get()).id).toBe(member.id);
+    // Disabled right after authentication, before the request's call: the check at
+    // authentication stands for that call (as if the request had come a moment earlier) ...
+    await timed.users.setDisabled(member.id, true);
+    expect((await timed.as(principal).account.get()).id).toBe(member.id);
     // ... and for that call only.
-    await expect(goosuke.as(principal).account.get()).rejects.toMatchObject({ code: 'forbidden' });
-    await goosuke.users.setDisabled(member.id, false);
+    await expect(timed.as(principal).account.get()).rejects.toMatchObject({ code: 'forbidden' });
+    await timed.users.setDisabled(member.id, false);
     const later = await signIn();
-    await store.users.update(member.id, { disabled: true });
-    // After the turn ends (a timer ran), even the first call reads the user again.
-    await new Promise((resolve) => setTimeout(resolve, 5));
-    await expect(goosuke.as(later).account.get()).rejects.toMatchObject({ code: 'forbidden' });
+    await timed.users.setDisabled(member.id, true);
+    // A moment later, even the first call reads the user again.
+    clock.advance(freshAuthenticationMs + 1);
+    await expect(timed.as(later).account.get()).rejects.toMatchObject({ code: 'forbidden' });
   });
 
   it("signs out only the actor's own sessions", async () => {

@@ -30,39 +30,36 @@ export interface ActorRunner {
 }
 
 /**
+ * How long the user authentication read for a principal stands for that principal's first call:
+ * an adapter authenticates a request and makes its call at once (well under a millisecond), and
+ * reading the user again in the same request would only cost time.
+ */
+export const freshAuthenticationMs = 10;
+
+/**
  * Principals authentication just returned, with the user it read: each stands for the first call
- * made as that principal in the same turn of the event loop (an adapter authenticates a request
- * and makes its call at once; reading the user twice in one request only costs time), then is
- * forgotten. A later call, or one after any pause, reads the user again.
+ * made as that principal within {@link freshAuthenticationMs}, then is forgotten. A later call,
+ * or a first call after that, reads the user again.
  */
 export interface RecentAuthentications {
   remember(principal: Principal, user: User): void;
-  /** The user read for `principal`, if it was authenticated in this turn; forgets it. */
+  /** The user read for `principal`, if it was authenticated moments ago; forgets it. */
   take(principal: Principal): User | undefined;
 }
 
-/** {@link RecentAuthentications} held weakly by principal; a turn ends with the next timer task. */
-export function createRecentAuthentications(): RecentAuthentications {
-  const recent = new WeakMap<Principal, { user: User; turn: number }>();
-  let turn = 0;
-  let ending = false;
+/** {@link RecentAuthentications} on `now` (milliseconds), held weakly by principal. */
+export function createRecentAuthentications(now: () => number): RecentAuthentications {
+  const recent = new WeakMap<Principal, { user: User; at: number }>();
   return {
     remember(principal, user) {
-      recent.set(principal, { user, turn });
-      if (!ending) {
-        ending = true;
-        // One timer per burst: whatever was remembered before it runs belongs to an earlier turn.
-        setTimeout(() => {
-          turn++;
-          ending = false;
-        }, 0);
-      }
+      recent.set(principal, { user, at: now() });
     },
     take(principal) {
       const entry = recent.get(principal);
       if (entry === undefined) return undefined;
       recent.delete(principal);
-      return entry.turn === turn ? entry.user : undefined;
+      const age = now() - entry.at;
+      return age >= 0 && age <= freshAuthenticationMs ? entry.user : undefined;
     },
   };
 }
