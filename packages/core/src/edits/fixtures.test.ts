@@ -291,6 +291,47 @@ describe('damaged patches still land, on the tier that names the damage', () => 
     expect(tiers).toEqual(['exact', 'exact', 'exact']);
   });
 
+  it('bare `@@` on every hunk of every fixture: ordered, each hunk searched after the previous one', async () => {
+    for (const name of fixtureNames) {
+      const fixture = loadFixture(name);
+      const bare = mapPatch(fixture.patch, (line, kind) => (kind === 'hunk-header' ? '@@' : line));
+      const result = await applyTo(fixture.before, bare);
+      if (name === 'kysely-rename-method') {
+        // Its third hunk's lines still occur twice after the second hunk: that alone is refused.
+        expect(result.ok).toBe(false);
+        if (result.ok) continue;
+        expect(result.failures.map((failure) => [failure.hunkIndex, failure.reason])).toEqual([
+          [2, 'ambiguous'],
+        ]);
+        continue;
+      }
+      const { tree } = await applied(fixture.before, bare);
+      expectSameTree(tree, fixture.after);
+    }
+  });
+
+  it('the modify-only fixtures as apply_patch envelopes: exact, and already applied the second time', async () => {
+    for (const name of [
+      'zod-add-parameter',
+      'kysely-delete-block',
+      'kysely-readme',
+      'blank-line-only',
+      'ordered-hunks',
+    ]) {
+      const fixture = loadFixture(name);
+      const body = mapPatch(fixture.patch, (line, kind) => {
+        if (kind === 'hunk-header') return '@@';
+        if (kind !== 'header') return line;
+        return line.startsWith('+++ b/') ? `*** Update File: ${line.slice(6)}` : null;
+      });
+      const envelope = `*** Begin Patch\n${body}*** End Patch\n`;
+      const { tree } = await applied(fixture.before, envelope);
+      expectSameTree(tree, fixture.after);
+      const again = await applyTo(fixture.after, envelope);
+      expect(again.ok && again.changes, name).toEqual([]);
+    }
+  });
+
   it('hunks out of order: exact', async () => {
     const { header, hunks } = splitHunks(kysely.patch);
     const shuffled = [...hunks].reverse();
