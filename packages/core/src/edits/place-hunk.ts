@@ -54,6 +54,8 @@ export function placeHunk(
   if (strict.kind === 'found') {
     const applied = insertionAlreadyApplied(index, hunk, options, strict.placement);
     if (applied !== null) return { kind: 'already-applied', start: applied.start, end: applied.end };
+    const conflict = appliedAhead(index, hunk, options, strict.placement);
+    if (conflict !== null) return conflict;
   }
   if (strict.kind !== 'not-found') return outcomeOf(index, hunk, strict);
   if (hunk.after.length > 0) {
@@ -99,6 +101,38 @@ function insertionAlreadyApplied(
   const { placement } = applied;
   if (placement.start > before.start || placement.end < before.end) return null;
   return postImagePresent(hunk, placement) ? placement : null;
+}
+
+/**
+ * An ordered hunk (see {@link LocateOptions.from}) whose old lines are found only before the
+ * previous hunk, out of order, while its new lines are after it, where it belongs: either the
+ * reply was applied already (and a second application would change another place) or the hunk
+ * is out of order (and calling it applied would hide the change). Neither guess is safe: refused.
+ */
+function appliedAhead(
+  index: LineIndex,
+  hunk: EditHunk,
+  options: LocateOptions,
+  before: { start: number; end: number },
+): HunkOutcome | null {
+  const from = options.from ?? null;
+  if (from === null || before.start >= from || hunk.after.length === 0) return null;
+  const applied = locateLines(index, hunk.after, { ...options, hint: hunk.newStartHint ?? null });
+  const ahead =
+    applied.kind === 'found'
+      ? applied.placement.start >= from && postImagePresent(hunk, applied.placement)
+        ? [applied.placement]
+        : []
+      : applied.kind === 'ambiguous'
+        ? applied.regions.filter((region) => region.start >= from)
+        : [];
+  if (ahead.length === 0) return null;
+  return {
+    kind: 'failed',
+    reason: 'ambiguous',
+    message: `the expected lines are only at lines ${before.start + 1}-${before.end}, before the previous hunk, while the changed lines are already at ${describeRegions(ahead)}, after it: the change may be applied already; resend the hunk with its line numbers or more unchanged lines`,
+    closest: null,
+  };
 }
 
 /**
