@@ -90,3 +90,19 @@ describe('already applied still tolerates what the writer got wrong around the c
     expect(twice.tiers).toEqual(['already-applied']);
   });
 });
+
+describe('creating a file that exists is already applied only when nothing would change', () => {
+  it('refuses content that differs only in trailing whitespace or trailing blank lines', async () => {
+    const created = '--- /dev/null\n+++ b/a.ts\n@@ -0,0 +1,2 @@\n+one();\n+two();\n';
+    const search = 'a.ts\n<<<<<<< SEARCH\n=======\none();\ntwo();\n>>>>>>> REPLACE\n';
+    for (const edits of [created, search]) {
+      expect((await applyOk({ 'a.ts': 'one();\ntwo();\n' }, edits)).tiers).toEqual(['already-applied']);
+      for (const existing of ['one();\ntwo();  \n', 'one();\ntwo();\n\n']) {
+        const result = await apply({ 'a.ts': existing }, edits);
+        expect(result.ok, JSON.stringify(existing)).toBe(false);
+        if (result.ok) continue;
+        expect(result.failures.map((failure) => failure.reason)).toEqual(['file-exists']);
+      }
+    }
+  });
+});
