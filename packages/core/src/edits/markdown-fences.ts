@@ -104,10 +104,13 @@ function findClose(
   return { close: lines.length, glued: null };
 }
 
+/** Nothing but markdown container markers (`> `, `- `, `1. `): a fence inside a quote or a list item. */
+const containerOnly = /^(?:\s*(?:>|[-*+]|\d+[.)]))*\s*$/;
+
 /**
  * The text before a closing fence glued to the end of a line (`}\`\`\``), or null. The text must
- * hold no run of the fence character as long as the fence: in markdown, \`\`\`x\`\`\` is inline
- * code, not a fence. Spaces after the fence are ignored; the text before it is kept exactly.
+ * hold no run of three fence characters (in markdown, \`\`\`x\`\`\` is inline code) and be more
+ * than container markers (`> \`\`\`` closes a block inside a quote, in a markdown file's body). Spaces after the fence are ignored; the text before it is kept exactly.
  */
 function gluedBody(line: string, marker: string): string | null {
   const trimmed = line.trimEnd();
@@ -116,7 +119,7 @@ function gluedBody(line: string, marker: string): string | null {
   while (run < trimmed.length && trimmed[trimmed.length - 1 - run] === character) run++;
   if (run < marker.length) return null;
   const text = trimmed.slice(0, trimmed.length - run);
-  if (text.trim() === '' || text.includes(character.repeat(3))) return null;
+  if (containerOnly.test(text) || text.includes(character.repeat(3))) return null;
   return text;
 }
 

@@ -488,6 +488,8 @@ describe('parseEdits: whole files', () => {
     expect(only('```md path=README.md\n```sh\nnpm test```\n```\n```\n')).toMatchObject({
       content: '```sh\nnpm test```\n```\n',
     });
+    const quoted = '# Notes\n\n> ```sh\n> npm test\n> ```\n\n- ```\n  x\n  ```\nend';
+    expect(only(`NOTES.md\n\`\`\`md\n${quoted}\n\`\`\`\n`)).toMatchObject({ content: `${quoted}\n` });
     const diff = patchOf(only('```diff\n--- a/x.md\n+++ b/x.md\n@@\n a\n-b\n+b```\n```\n'));
     expect(diff.hunks[0]).toMatchObject({ before: ['a', 'b'], after: ['a', 'b```'] });
   });
