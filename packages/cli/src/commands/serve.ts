@@ -3,6 +3,7 @@ import { readCliConfiguration } from '../configuration.ts';
 import { ConfigurationError } from '../configuration-error.ts';
 import { createDefaultGoosuke } from '../default-goosuke.ts';
 import { exitCodes, exitCodeTable } from '../exit-codes.ts';
+import { plural } from '../plural.ts';
 import { defineCommand } from './command.ts';
 import { defaultShutdownGraceSeconds, readServeSettings } from './serve-options.ts';
 import { shutdownLine, shutdownSignals, signalExitCode } from './shutdown-signals.ts';
@@ -19,8 +20,6 @@ function readPort(value: string | undefined): number {
 
 /** How long the shutdown may take beyond the grace period before the process exits anyway. */
 const shutdownMarginMs = 15_000;
-
-const plural = (count: number, word: string) => `${count} ${word}${count === 1 ? '' : 's'}`;
 
 /**
  * `goosuke serve [--host 127.0.0.1] [--port 8000] [--grace SECONDS] ...`: the REST API and the run
