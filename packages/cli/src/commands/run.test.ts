@@ -347,6 +347,30 @@ describe('goosuke run', () => {
     expect(unknown.stderr.trimEnd().split('\n')).toHaveLength(1);
   });
 
+  it('checks --base before any model is called: exit 2 with one line', async () => {
+    const project = await fixture();
+    openai.respond({ kind: 'reply', text: applyPatch('Warmer greeting.', "  return 'Welcome ' + name;") });
+    const run = await project.goosuke([
+      'run',
+      '--repo',
+      'repo',
+      '--base',
+      'no-such-branch',
+      '--model',
+      'openai:gpt-4.1',
+      '-m',
+      'Warmer',
+    ]);
+    expect(run.code, run.stderr).toBe(2);
+    expect(run.stdout).toBe('');
+    const lines = run.stderr.trimEnd().split('\n');
+    expect(lines.filter((line) => line.startsWith('goosuke: '))).toEqual([
+      expect.stringContaining('no-such-branch'),
+    ]);
+    expect(lines.at(-1)).toMatch(/^goosuke: /);
+    expect(openai.requests).toHaveLength(0);
+  });
+
   it('exits 1 when no run succeeded, and says why', async () => {
     const project = await fixture();
     const noEdits = { kind: 'reply' as const, text: 'I would rather not change anything.' };
