@@ -5,7 +5,7 @@
 // A snippet that no longer runs (or compiles) as written fails here.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
@@ -155,6 +155,102 @@ describe('README snippets (they need the built packages: `npm run build`)', () =
         { cwd: root, encoding: 'utf8' },
       );
       expect(tsc.status, tsc.stdout + tsc.stderr).toBe(0);
+    },
+    120_000,
+  );
+
+  /**
+   * The names the packages' READMEs use without defining them, with their types: a block is an
+   * excerpt of a program that has these. A block that uses any other undefined name fails.
+   */
+  const givens: Record<string, string> = {
+    goosuke: "import('@goosuke/cli').DefaultGoosuke",
+    store: "import('@goosuke/core').Store",
+    secretBox: "import('@goosuke/core').SecretBox",
+    workspace: "import('@goosuke/core').Workspace",
+    task: "import('@goosuke/core').Task",
+    run: "import('@goosuke/core').Run",
+    bob: "import('@goosuke/core').User",
+    gpt: "import('@goosuke/core').ModelProfile",
+    claude: "import('@goosuke/core').ModelProfile",
+    executeRun: '(payload: unknown, signal: AbortSignal) => Promise<void>',
+    modelReply: 'string',
+    bearerToken: 'string',
+    repoId: 'string',
+    defaultProfileId: 'string',
+    pem: 'string',
+    token: 'string',
+  };
+
+  it.skipIf(!built)(
+    "every package README's TypeScript block type-checks strictly, given only the names it says it is given",
+    async () => {
+      const holder = await mkdtemp(path.join(root, 'packages', 'integration', '.readme-program-'));
+      cleanups.push(() => rm(holder, { recursive: true, force: true }));
+      const files: Array<{ file: string; source: string; block: string }> = [];
+      for (const directory of await readdir(path.join(root, 'packages'))) {
+        const readme = path.join(root, 'packages', directory, 'README.md');
+        if (!existsSync(readme)) continue;
+        const blocks = [...(await readFile(readme, 'utf8')).matchAll(/```ts\n([\s\S]*?)```/g)];
+        for (const [index, match] of blocks.entries()) {
+          const file = path.join(holder, `${directory}-${index + 1}.ts`);
+          // `export {}` makes each block a module of its own, as in a program's own file.
+          files.push({
+            file,
+            source: `${match[1]}\nexport {};\n`,
+            block: `packages/${directory}/README.md block ${index + 1}`,
+          });
+        }
+      }
+      expect(files.length).toBeGreaterThan(10);
+      const tsc = () =>
+        spawnSync(
+          process.execPath,
+          [
+            path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'),
+            '--ignoreConfig',
+            '--noEmit',
+            '--strict',
+            '--exactOptionalPropertyTypes',
+            '--noUncheckedIndexedAccess',
+            '--module',
+            'nodenext',
+            '--target',
+            'es2023',
+            '--skipLibCheck',
+            '--types',
+            'node',
+            ...files.map((entry) => entry.file),
+          ],
+          { cwd: root, encoding: 'utf8' },
+        );
+      for (const entry of files) await writeFile(entry.file, entry.source);
+      // First pass: which given names each block uses.
+      const missing = new Map<string, Set<string>>();
+      for (const line of tsc().stdout.split('\n')) {
+        const found = /^(.+?)\(\d+,\d+\): error TS(?:2304|2552|18004): .*?'([A-Za-z_$][\w$]*)'/.exec(line);
+        if (found === null) continue;
+        const names = missing.get(path.resolve(root, found[1]!)) ?? new Set<string>();
+        names.add(found[2]!);
+        missing.set(path.resolve(root, found[1]!), names);
+      }
+      for (const entry of files) {
+        const names = [...(missing.get(entry.file) ?? [])];
+        const unknown = names.filter((name) => givens[name] === undefined);
+        expect(unknown, `${entry.block} uses ${unknown.join(', ')} without defining it`).toEqual([]);
+        const prelude = names.map((name) => `declare const ${name}: ${givens[name]};\n`).join('');
+        await writeFile(entry.file, prelude + entry.source);
+      }
+      // Second pass: with those names given, every block compiles.
+      const result = tsc();
+      const blockOf = (line: string) =>
+        files.find((entry) => line.startsWith(path.relative(root, entry.file)))?.block ?? '';
+      const errors = result.stdout
+        .split('\n')
+        .filter((line) => line.includes('error TS'))
+        .map((line) => `${blockOf(line)}: ${line}`);
+      expect(errors).toEqual([]);
+      expect(result.status).toBe(0);
     },
     120_000,
   );
