@@ -8,6 +8,7 @@ import {
   GoosukeError,
   type Principal,
   parseInput,
+  RateLimitedError,
   UnauthorizedError,
 } from '@goosuke/core';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
@@ -139,6 +140,10 @@ export const problemErrorHandler = (
   } catch {
     // Whatever went wrong here, the client still gets problem JSON, never Express's HTML page.
     body = problemFor(null);
+  }
+  // A refusal that may succeed later says when (RFC 9110 Retry-After, in seconds).
+  if (error instanceof RateLimitedError && !response.headersSent) {
+    response.setHeader('Retry-After', String(error.retryAfterSeconds));
   }
   sendProblem(response, body, challengeFor(error));
 };

@@ -205,6 +205,7 @@ export {
   NotFoundError,
   ProviderError,
   type ProviderErrorOptions,
+  RateLimitedError,
   UnauthorizedError,
   type UnauthorizedReason,
   UnsupportedError,
