@@ -25,7 +25,11 @@ export interface HttpRouterOptions extends RouteSettings {
   bodyLimit?: number | string;
   /** Origins allowed to call the API from a browser; CORS is off when empty or absent. */
   corsOrigins?: readonly string[];
-  /** Requests per window and client allowed on `/auth/*`; default 20 per 15 minutes. */
+  /**
+   * Requests per window and client address allowed on sign-in, refresh and sign-out (`/auth/*`
+   * but stream tickets, which signed-in clients ask for at each event-stream connection);
+   * default 20 per 15 minutes. Core limits failed sign-ins per account besides.
+   */
   authRateLimit?: { limit?: number; windowMs?: number };
   /**
    * Requests per window and client allowed on the write routes (POST, PUT, PATCH, DELETE) outside
@@ -37,6 +41,15 @@ export interface HttpRouterOptions extends RouteSettings {
 /** Whether a route counts against the write rate limit: every write outside `/auth/*`. */
 export function isRateLimitedWrite(route: HttpRoute): boolean {
   return route.method !== 'get' && !route.path.startsWith('/auth/');
+}
+
+/**
+ * Whether a route counts against the per-address sign-in limit: `/auth/*` except the stream
+ * ticket, which an authenticated client asks for at each (re)connection of an event stream and
+ * which proves no credential (it needs one already).
+ */
+export function isSignInLimited(route: HttpRoute): boolean {
+  return route.path.startsWith('/auth/') && route.operation !== 'account.createStreamTicket';
 }
 
 function limiter(limit: number, windowMs: number): RequestHandler {
@@ -206,9 +219,9 @@ export function createHttpRouter(goosuke: Goosuke, options: HttpRouterOptions = 
     next();
   });
 
-  router.use(
-    `${apiPrefix}/auth`,
-    limiter(options.authRateLimit?.limit ?? 20, options.authRateLimit?.windowMs ?? 15 * 60 * 1000),
+  const signInLimiter = limiter(
+    options.authRateLimit?.limit ?? 20,
+    options.authRateLimit?.windowMs ?? 15 * 60 * 1000,
   );
   // One limiter for all write routes, so that the limit is per client, not per route.
   const writeLimiter = limiter(
@@ -227,6 +240,7 @@ export function createHttpRouter(goosuke: Goosuke, options: HttpRouterOptions = 
     const handlers: RequestHandler[] = [];
     // Before authentication, so that requests with bad tokens count too.
     if (isRateLimitedWrite(route)) handlers.push(writeLimiter);
+    if (isSignInLimited(route)) handlers.push(signInLimiter);
     handlers.push(authenticate(goosuke, route));
     if (route.body !== undefined) handlers.push(requireJson, json);
     if (route.rawBody !== undefined) handlers.push(raw);

@@ -190,3 +190,48 @@ describe('sessions end', () => {
     });
   });
 });
+
+describe('failed password checks are limited per account', () => {
+  it('sign-ins and password re-checks share the limit; a known client still signs in', async () => {
+    const store = createMemoryStore();
+    const clock = createFixedClock(start);
+    const goosuke = createGoosuke({
+      store,
+      secretBox: await createWebCryptoSecretBox({ secret: 'secret-box-key-for-session-tests-0123' }),
+      clock,
+      passwordHasher: createFakePasswordHasher(),
+      jwtSecret,
+      auth: { accountLoginLimit: { limit: 3, windowMs: minutes(15) } },
+    });
+    await goosuke.users.create({ username: 'ada', password });
+    const home = { client: '198.51.100.7' };
+    const session = await goosuke.auth.login({ username: 'ada', password }, home);
+    clock.advance(minutes(11));
+    const actor = goosuke.as(await goosuke.auth.authenticate(session.accessToken));
+    // A thief with the session guesses the password through the re-checks, then from elsewhere.
+    expect(await codeOf(actor.tokens.create({ name: 'x', currentPassword: 'guess one!' }))).toBe(
+      'invalid_input',
+    );
+    expect(
+      await codeOf(
+        actor.account.changePassword({ currentPassword: 'guess two!', newPassword: 'whatever it is 123' }),
+      ),
+    ).toBe('invalid_input');
+    expect(
+      await codeOf(
+        goosuke.auth.login({ username: 'ADA', password: 'guess three' }, { client: '203.0.113.9' }),
+      ),
+    ).toBe('unauthorized');
+    // Locked: even the right password is refused, before it is checked.
+    expect(await codeOf(goosuke.auth.login({ username: 'ada', password }, { client: '203.0.113.9' }))).toBe(
+      'rate_limited',
+    );
+    expect(await codeOf(actor.tokens.create({ name: 'x', currentPassword: password }))).toBe('rate_limited');
+    // The user, from where they signed in before, is not locked out.
+    expect((await goosuke.auth.login({ username: 'ada', password }, home)).user.username).toBe('ada');
+    clock.advance(minutes(15));
+    expect(
+      (await goosuke.auth.login({ username: 'ada', password }, { client: '203.0.113.9' })).user.username,
+    ).toBe('ada');
+  });
+});
