@@ -38,9 +38,12 @@ export interface HttpRouterOptions extends RouteSettings {
   writeRateLimit?: { limit?: number; windowMs?: number };
 }
 
-/** Whether a route counts against the write rate limit: every write outside `/auth/*`. */
+/**
+ * Whether a route counts against the write rate limit: every write outside `/auth/*`, and stream
+ * tickets (signed-in requests, not sign-ins: they are left out of the sign-in limit).
+ */
 export function isRateLimitedWrite(route: HttpRoute): boolean {
-  return route.method !== 'get' && !route.path.startsWith('/auth/');
+  return route.method !== 'get' && (!route.path.startsWith('/auth/') || !isSignInLimited(route));
 }
 
 /**
