@@ -357,11 +357,21 @@ export function createAuthService(context: AuthServiceContext): AuthService {
       }
       if (user.disabled) throw credentialsError('the user is disabled');
       throttle.succeeded(account, from.client);
-      if (passwordHasher.needsRehash?.(storedHash) === true) {
-        await store.users.setPasswordHash(user.id, await passwordHasher.hash(input.password));
-      }
+      const rehashed =
+        passwordHasher.needsRehash?.(storedHash) === true ? await passwordHasher.hash(input.password) : null;
       const { tokens, record, hash } = await issue(user, ids.next('session'), null);
-      await store.refreshTokens.insert(record, hash);
+      // The session starts only if the password checked is still the user's and the user still
+      // enabled: a password change or a sign-out-everywhere that committed meanwhile (revoking
+      // every session) must not be outlived by one made from the old password.
+      const started = await store.transaction(async (tx) => {
+        const current = await tx.users.get(user.id);
+        if (current === null || current.disabled) return false;
+        if ((await tx.users.getPasswordHash(user.id)) !== storedHash) return false;
+        if (rehashed !== null) await tx.users.setPasswordHash(user.id, rehashed);
+        await tx.refreshTokens.insert(record, hash);
+        return true;
+      });
+      if (!started) throw credentialsError('the password or the user changed during sign-in');
       return { accessToken: await accessTokenFor(user, record), ...tokens };
     },
 

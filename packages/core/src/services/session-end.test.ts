@@ -235,3 +235,32 @@ describe('failed password checks are limited per account', () => {
     ).toBe('ada');
   });
 });
+
+describe('a sign-in racing a password change', () => {
+  it('starts no session when the password changed between its check and its start', async () => {
+    const store = createMemoryStore();
+    const hasher = createFakePasswordHasher();
+    let changeMidway: (() => Promise<void>) | null = null;
+    const goosuke = createGoosuke({
+      store,
+      secretBox: await createWebCryptoSecretBox({ secret: 'secret-box-key-for-session-tests-0123' }),
+      clock: createFixedClock(start),
+      passwordHasher: {
+        hash: (value) => hasher.hash(value),
+        async verify(value, hash) {
+          const matches = await hasher.verify(value, hash);
+          // The password changes right after the sign-in checked the old one.
+          const change = changeMidway;
+          changeMidway = null;
+          await change?.();
+          return matches;
+        },
+      },
+      jwtSecret,
+    });
+    const ada = await goosuke.users.create({ username: 'ada', password });
+    changeMidway = () => goosuke.users.resetPassword(ada.id, { newPassword });
+    expect(await codeOf(goosuke.auth.login({ username: 'ada', password }))).toBe('unauthorized');
+    expect((await goosuke.auth.login({ username: 'ada', password: newPassword })).user.id).toBe(ada.id);
+  });
+});
