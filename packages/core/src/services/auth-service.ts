@@ -361,8 +361,8 @@ export function createAuthService(context: AuthServiceContext): AuthService {
         passwordHasher.needsRehash?.(storedHash) === true ? await passwordHasher.hash(input.password) : null;
       const { tokens, record, hash } = await issue(user, ids.next('session'), null);
       // The session starts only if the password checked is still the user's and the user still
-      // enabled: a password change or a sign-out-everywhere that committed meanwhile (revoking
-      // every session) must not be outlived by one made from the old password.
+      // enabled: a password change or a disabling that committed meanwhile (revoking every
+      // session) must not be outlived by a session made from the old password.
       const started = await store.transaction(async (tx) => {
         const current = await tx.users.get(user.id);
         if (current === null || current.disabled) return false;
