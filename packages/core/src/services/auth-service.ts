@@ -283,8 +283,9 @@ export function createAuthService(context: AuthServiceContext): AuthService {
 
   // Every authenticated request reads its user: reused while the store's change token holds.
   const users = createReadCache<User>(userCacheSize);
-  async function activeUser(id: string): Promise<User> {
-    const token = await store.changeToken();
+  // `token`: a change token taken before this read (one taken for several reads will do).
+  async function activeUser(id: string, token: string | null = null): Promise<User> {
+    token ??= await store.changeToken();
     let user = users.get(id, token) ?? null;
     if (user === null) {
       user = await store.users.get(id);
@@ -313,8 +314,7 @@ export function createAuthService(context: AuthServiceContext): AuthService {
   // is a write, which moves the token, so a reused answer is the one the store would give. An
   // idle store costs no query beyond the change token that reading the user takes anyway.
   const sessions = createReadCache<boolean>(sessionCacheSize);
-  async function assertLiveSession(sessionId: string): Promise<void> {
-    const token = await store.changeToken();
+  async function assertLiveSession(sessionId: string, token: string | null): Promise<void> {
     let live = sessions.get(sessionId, token);
     if (live === undefined) {
       live = await store.refreshTokens.isFamilyLive(sessionId);
@@ -333,8 +333,10 @@ export function createAuthService(context: AuthServiceContext): AuthService {
     if (typeof authTime !== 'number' || !Number.isSafeInteger(authTime) || authTime > claims.iat) {
       throw tokenError('an access token without a valid auth_time');
     }
-    const user = await activeUser(claims.sub);
-    await assertLiveSession(sid);
+    // One change token, taken before both reads, stands for both.
+    const changeToken = await store.changeToken();
+    const user = await activeUser(claims.sub, changeToken);
+    await assertLiveSession(sid, changeToken);
     return principalOf(user, 'jwt', new Date(authTime * 1000).toISOString(), sid);
   }
 
@@ -466,9 +468,12 @@ export function createAuthService(context: AuthServiceContext): AuthService {
       tickets.delete(ticket);
       if (entry === undefined) throw tokenError('unknown or used stream ticket');
       if (entry.expiresAt <= clock.now()) throw tokenError('expired stream ticket');
-      const user = await activeUser(entry.principal.userId);
+      const changeToken = await store.changeToken();
+      const user = await activeUser(entry.principal.userId, changeToken);
       // A ticket made by a session ends with it.
-      if (entry.principal.sessionId !== undefined) await assertLiveSession(entry.principal.sessionId);
+      if (entry.principal.sessionId !== undefined) {
+        await assertLiveSession(entry.principal.sessionId, changeToken);
+      }
       return principalOf(
         user,
         entry.principal.via,
