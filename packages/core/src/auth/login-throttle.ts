@@ -17,7 +17,7 @@ export const defaultAccountLoginWindowMs = 15 * 60 * 1000;
 export const knownClientMs = 30 * 24 * 60 * 60 * 1000;
 
 // Bounds the memory an attacker spraying usernames can make the throttle take; oldest go first.
-const maximumAccounts = 10_000;
+const maximumAccounts = 50_000;
 const maximumKnownClientsPerAccount = 16;
 
 /**
@@ -95,9 +95,15 @@ export function createLoginThrottle(clock: Clock, settings: AccountLoginLimit = 
     failed(account) {
       const now = clock.now();
       const entry = failures.get(account);
-      if (entry === undefined || entry.resetAt <= now)
-        keep(failures, account, { count: 1, resetAt: now + windowMs });
-      else entry.count += 1;
+      if (entry !== undefined && entry.resetAt > now) {
+        entry.count += 1;
+        return;
+      }
+      // Full: windows that ended go first, so that spraying usernames does not push out a lock.
+      if (failures.size >= maximumAccounts) {
+        for (const [key, held] of failures) if (held.resetAt <= now) failures.delete(key);
+      }
+      keep(failures, account, { count: 1, resetAt: now + windowMs });
     },
     succeeded(account, client) {
       if (client === undefined) return;
