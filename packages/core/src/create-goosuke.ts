@@ -26,6 +26,7 @@ import { createGitHubService, type GitHubService } from './services/github-servi
 import { createModelProfileService, type ModelProfileService } from './services/model-profile-service.ts';
 import { createPullRequestService, type PullRequestService } from './services/pull-request-service.ts';
 import { createRepoService, type RepoService } from './services/repo-service.ts';
+import { type RunLimits, resolveRunLimits } from './services/run-limits.ts';
 import { createRunPipeline, type RunPipeline } from './services/run-pipeline.ts';
 import { createRunService, type RunService } from './services/run-service.ts';
 import { createSettingService, type SettingService } from './services/setting-service.ts';
@@ -73,6 +74,12 @@ export interface GoosukeDependencies {
   pullRequests?: { baseUpdate?: 'merge' | 'rebase' };
   /** Sends actions' signed callbacks; defaults to the global `fetch`. */
   fetch?: typeof globalThis.fetch;
+  /**
+   * What one caller may ask for at once: instruction and message size (default 200 KiB), models
+   * per message (default 8) and queued plus running runs per user (default 24). Every entry
+   * (HTTP, actions, Discord, the CLI) is held to them.
+   */
+  limits?: Partial<RunLimits>;
 }
 
 /**
@@ -88,6 +95,8 @@ export interface Goosuke {
    * Cheap: make one per request.
    */
   as(actor: Actor): ActorGoosuke;
+  /** The limits in force (`GoosukeDependencies.limits` over the defaults); adapters size their own bounds from them. */
+  readonly limits: Readonly<RunLimits>;
   readonly models: ModelProfileService;
   readonly repos: RepoService;
   readonly tasks: TaskService;
@@ -151,7 +160,7 @@ function unavailable<Service extends object>(message: string): Service {
  * started here; `close()` closes the store it was given.
  *
  * @throws InvalidInputError when `jwtSecret` is given but shorter than 32 characters or
- *   plainly weak, or `auth` holds a lifetime under 60 seconds.
+ *   plainly weak, `auth` holds a lifetime under 60 seconds, or `limits` a value out of range.
  */
 export function createGoosuke(dependencies: GoosukeDependencies): Goosuke {
   const context = {
@@ -160,6 +169,7 @@ export function createGoosuke(dependencies: GoosukeDependencies): Goosuke {
     clock: dependencies.clock ?? systemClock,
     ids: dependencies.ids ?? randomIdGenerator,
   };
+  const limits = resolveRunLimits(dependencies.limits);
   const models = createModelProfileService(context);
   const { passwordHasher, jwtSecret } = dependencies;
   // Authentication tells the actor facade which user it just read, so a request reads it once.
@@ -199,6 +209,7 @@ export function createGoosuke(dependencies: GoosukeDependencies): Goosuke {
     workers,
     settings: dependencies.runs ?? {},
     sinks: dependencies.eventSinks ?? [],
+    limits,
   });
   const templates = createTemplateService(context);
   const actions = createActionService({
@@ -229,22 +240,25 @@ export function createGoosuke(dependencies: GoosukeDependencies): Goosuke {
   for (const jobType of callbacks.jobTypes) workers?.register(jobType);
   const schedulers: ActionScheduler[] = [];
   let closing: Promise<void> | null = null;
+  const tasks = createTaskService({ ...context, limits });
   const system = {
+    limits,
     models,
     repos: createRepoService(context),
-    tasks: createTaskService(context),
+    tasks,
     github: createGitHubService({ ...context, codeHosts }),
     pullRequests,
     runs: runService,
     pipeline: createRunPipeline({
       repos: createRepoService(context),
-      tasks: createTaskService(context),
+      tasks,
       runs: runService,
       models,
       pullRequests,
       runtime,
       codeHosts,
       workersRunning: () => workers?.state() === 'running',
+      limits,
     }),
     templates,
     actions,

@@ -203,8 +203,10 @@ export {
   type InputIssue,
   InvalidInputError,
   NotFoundError,
+  PayloadTooLargeError,
   ProviderError,
   type ProviderErrorOptions,
+  RateLimitedError,
   UnauthorizedError,
   type UnauthorizedReason,
   UnsupportedError,
@@ -388,6 +390,12 @@ export {
   runComparisonEntrySchema,
   runComparisonSchema,
 } from './services/run-comparison.ts';
+export {
+  defaultRunLimits,
+  type RunLimits,
+  resolveRunLimits,
+  runLimitsSchema,
+} from './services/run-limits.ts';
 export type { RunPipeline } from './services/run-pipeline.ts';
 export {
   type RunPipelineBase,

@@ -291,9 +291,10 @@ describe('runs on SQLite, the durable queue and isomorphic-git', () => {
       },
     });
     const model = await env.profile('anthropic', 'claude-sonnet-4-5');
+    const other = await env.profile('anthropic', 'claude-opus-4-1');
     const { runs } = await env.goosuke.runs.create(env.task.id, {
       instruction: 'slow',
-      models: [model.id, model.id],
+      models: [model.id, other.id],
     });
     start(env.goosuke, { concurrency: 1 });
     const [first, second] = runs as [Run, Run];
@@ -500,11 +501,12 @@ describe('runs on SQLite, the durable queue and isomorphic-git', () => {
   it('recovers runs whose job is missing: queued ones are enqueued, running ones fail as interrupted', async () => {
     const env = await setUp({ behaviour: async (input) => writeThenSucceed(input, 'a.txt', 'a\n') });
     const model = await env.profile('openai', 'gpt-4.1');
+    const other = await env.profile('openai', 'gpt-4.1-mini');
     const {
       runs: [queued, running],
     } = await env.goosuke.runs.create(env.task.id, {
       instruction: 'x',
-      models: [model.id, model.id],
+      models: [model.id, other.id],
     });
     // Simulate a crash between the transaction and the enqueue, and a job lost with its worker.
     env.store.database.prepare('DELETE FROM goosuke_jobs').run();
