@@ -13,14 +13,18 @@ import {
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import { apiPrefix, createOpenApiDocument } from './openapi.ts';
-import { challengeFor, type Problem, problem, problemFor, sendProblem } from './problem.ts';
+import { challengeFor, type Problem, problem, problemFor, retryAfterFor, sendProblem } from './problem.ts';
 import { mountRedoc, redocCsp } from './redoc.ts';
 import { httpRoutes } from './routes/index.ts';
 import type { HttpRoute, RouteSettings } from './routes/route.ts';
 
 /** Options of {@link createHttpRouter}. */
 export interface HttpRouterOptions extends RouteSettings {
-  /** Largest accepted JSON body, in bytes or a size string; default `1mb`. */
+  /**
+   * Largest accepted body, in bytes or a size string. Default: JSON bodies 1 MiB or, when
+   * Goosuke's instruction limit needs more, twice that limit plus 64 KiB (room for JSON escapes);
+   * raw (webhook) bodies 1 MiB.
+   */
   bodyLimit?: number | string;
   /** Origins allowed to call the API from a browser; CORS is off when empty or absent. */
   corsOrigins?: readonly string[];
@@ -31,6 +35,17 @@ export interface HttpRouterOptions extends RouteSettings {
    * `/auth/*`, which has its own limit; default 300 per minute.
    */
   writeRateLimit?: { limit?: number; windowMs?: number };
+}
+
+const mebibyte = 1024 * 1024;
+
+/**
+ * The default JSON body limit: bounded, yet over the largest instruction Goosuke accepts (escaped
+ * in JSON it may grow), so that an oversized instruction gets core's 413 naming its own limit.
+ */
+export function jsonBodyLimit(goosuke: Pick<Goosuke, 'limits'>): number {
+  const instruction = goosuke.limits?.maxInstructionBytes ?? 0;
+  return Math.max(mebibyte, 2 * instruction + 64 * 1024);
 }
 
 /** Whether a route counts against the write rate limit: every write outside `/auth/*`. */
@@ -110,8 +125,17 @@ function bodyProblem(error: unknown) {
       ? problem(400, 'bad_request', 'Bad request', 'the request could not be read')
       : null;
   }
-  if (type === 'entity.too.large')
-    return problem(413, 'payload_too_large', 'Payload too large', 'the request body is over the size limit');
+  if (type === 'entity.too.large') {
+    const body = problem(
+      413,
+      'payload_too_large',
+      'Payload too large',
+      'the request body is over the size limit',
+    );
+    const { limit } = error as { limit?: unknown };
+    if (typeof limit === 'number') body.limit = limit;
+    return body;
+  }
   if (type === 'entity.verify.failed')
     return problem(400, 'invalid_body', 'Invalid body', 'the request body is not valid UTF-8');
   if (type === 'entity.parse.failed')
@@ -140,7 +164,7 @@ export const problemErrorHandler = (
     // Whatever went wrong here, the client still gets problem JSON, never Express's HTML page.
     body = problemFor(null);
   }
-  sendProblem(response, body, challengeFor(error));
+  sendProblem(response, body, challengeFor(error), retryAfterFor(error));
 };
 
 /** Answers every request nothing else handled with a 404 problem. */
@@ -164,7 +188,7 @@ export function createHttpRouter(goosuke: Goosuke, options: HttpRouterOptions = 
     ...(options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs }),
   };
   const json = express.json({
-    limit: options.bodyLimit ?? '1mb',
+    limit: options.bodyLimit ?? jsonBodyLimit(goosuke),
     type: () => true,
     verify: (_request, _response, buffer) => {
       utf8.decode(buffer);

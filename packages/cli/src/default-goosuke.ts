@@ -12,7 +12,9 @@ import {
   type ModelPriceOverrides,
   modelPriceSchema,
   type RunLayout,
+  type RunLimits,
   type RunSettings,
+  resolveRunLimits,
   secretGitHubSettingKeys,
   UnsupportedError,
 } from '@goosuke/core';
@@ -50,6 +52,11 @@ export interface DefaultGoosukeConfig {
    * `merge` (the default) or `rebase` (which force-pushes the pull request's branch).
    */
   pullRequestBaseUpdate?: 'merge' | 'rebase';
+  /**
+   * Overrides of Goosuke's limits (`GOOSUKE_MAX_INSTRUCTION_BYTES`, `GOOSUKE_MAX_MODELS_PER_MESSAGE`,
+   * `GOOSUKE_MAX_ACTIVE_RUNS_PER_USER`); the defaults are 200 KiB, 8 and 24.
+   */
+  limits?: Partial<RunLimits>;
 }
 
 /** The data directory used when `GOOSUKE_DATA_DIR` is not set, relative to the working directory. */
@@ -117,6 +124,35 @@ function readScryptCost(text: string | undefined): ScryptCost | undefined {
   return cost;
 }
 
+const limitVariables = {
+  GOOSUKE_MAX_INSTRUCTION_BYTES: 'maxInstructionBytes',
+  GOOSUKE_MAX_MODELS_PER_MESSAGE: 'maxModelsPerMessage',
+  GOOSUKE_MAX_ACTIVE_RUNS_PER_USER: 'maxActiveRunsPerUser',
+} as const satisfies Record<string, keyof RunLimits>;
+
+/** The limits set in the environment, each a whole number in core's range; undefined when none is set. */
+function readLimits(env: Readonly<Record<string, string | undefined>>): Partial<RunLimits> | undefined {
+  const limits: Partial<RunLimits> = {};
+  for (const [name, key] of Object.entries(limitVariables)) {
+    const text = env[name]?.trim() ?? '';
+    if (text === '') continue;
+    const value = /^\d+$/.test(text) ? Number(text) : Number.NaN;
+    try {
+      resolveRunLimits({ [key]: value });
+    } catch (error) {
+      throw new InvalidInputError(
+        `${name} must be a whole number in range: ${(error as Error).message}`,
+        [],
+        {
+          cause: error,
+        },
+      );
+    }
+    limits[key] = value;
+  }
+  return Object.keys(limits).length === 0 ? undefined : limits;
+}
+
 /** `GOOSUKE_JWT_SECRET`, when set: strong, and not one of the SecretBox keys. */
 function readJwtSecret(text: string | undefined, secretKeys: readonly string[]): string | undefined {
   const secret = text?.trim() ?? '';
@@ -149,7 +185,9 @@ function readJwtSecret(text: string | undefined, secretKeys: readonly string[]):
  * - `GOOSUKE_SCRYPT_COST`: `N=...,r=...,p=...`, the scrypt cost of new password hashes
  *   (default N=131072,r=8,p=1); lower it for tests only;
  * - `GOOSUKE_PR_BASE_UPDATE`: `merge` (default) or `rebase`, how a pull request follows a base
- *   branch that moved.
+ *   branch that moved;
+ * - `GOOSUKE_MAX_INSTRUCTION_BYTES` (default 204800), `GOOSUKE_MAX_MODELS_PER_MESSAGE` (default 8,
+ *   at most 16), `GOOSUKE_MAX_ACTIVE_RUNS_PER_USER` (default 24): Goosuke's limits.
  *
  * @throws InvalidInputError for `GOOSUKE_MODEL_PRICES` that is not valid JSON of prices.
  * @throws GoosukeError `secret_key` when the secret key is missing or weak, or the JWT secret is
@@ -181,6 +219,7 @@ export function readDefaultGoosukeConfig(
   if (baseUpdate !== undefined && baseUpdate !== 'merge' && baseUpdate !== 'rebase') {
     throw new InvalidInputError('GOOSUKE_PR_BASE_UPDATE must be merge or rebase');
   }
+  const limits = readLimits(env);
   const dataDir = path.resolve(cwd, env.GOOSUKE_DATA_DIR?.trim() || defaultDataDir);
   const databaseUrl = env.GOOSUKE_DATABASE_URL?.trim();
   return {
@@ -192,6 +231,7 @@ export function readDefaultGoosukeConfig(
     ...(jwtSecret === undefined ? {} : { jwtSecret }),
     ...(scryptCost === undefined ? {} : { scryptCost }),
     ...(baseUpdate === undefined ? {} : { pullRequestBaseUpdate: baseUpdate }),
+    ...(limits === undefined ? {} : { limits }),
   };
 }
 
@@ -290,6 +330,7 @@ export async function createDefaultGoosuke(
         config.scryptCost === undefined ? {} : { cost: config.scryptCost },
       ),
       ...(config.jwtSecret === undefined ? {} : { jwtSecret: config.jwtSecret }),
+      ...(config.limits === undefined ? {} : { limits: config.limits }),
       ...(options.eventSinks === undefined ? {} : { eventSinks: options.eventSinks }),
       ...(config.pullRequestBaseUpdate === undefined
         ? {}

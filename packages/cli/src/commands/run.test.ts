@@ -135,7 +135,7 @@ describe('goosuke run', () => {
       '--model',
       'anthropic:claude-sonnet-4-5',
       '--model',
-      'openai:gpt-4.1',
+      'openai:gpt-4.1-mini',
       '-m',
       'Make greet friendlier',
       '--out',
@@ -152,13 +152,15 @@ describe('goosuke run', () => {
     // The comparison.
     const table = run.stdout.split('\n');
     expect(table[0]).toMatch(/^MODEL +STATUS +FILES +\+\/- +TIME +TOKENS IN\/OUT +COST$/);
-    expect(table.filter((line) => /^openai:gpt-4\.1 +succeeded +1 +\+1 -1 /.test(line))).toHaveLength(2);
+    expect(table.filter((line) => /^openai:gpt-4\.1(-mini)? +succeeded +1 +\+1 -1 /.test(line))).toHaveLength(
+      2,
+    );
     expect(run.stdout).toMatch(/^anthropic:claude-sonnet-4-5 +succeeded +1 +\+1 -1 +\S+ +10\/5 +\$0\.0001$/m);
     expect(run.stdout).toContain('changed: src/greet.ts');
-    // Patches, named after the models, suffixed when one repeats.
+    // Patches, named after the models.
     expect((await readdir(path.join(project.cwd, 'patches'))).sort()).toEqual([
       'anthropic-claude-sonnet-4-5.patch',
-      'openai-gpt-4.1-2.patch',
+      'openai-gpt-4.1-mini.patch',
       'openai-gpt-4.1.patch',
     ]);
     const patch = await readFile(
@@ -372,6 +374,21 @@ describe('goosuke run', () => {
     ],
     [['run', '--repo', 'repo', '--model', 'openai:gpt-4.1', '-m', '  '], /instruction is empty/],
     [['run', 'extra', '--repo', 'repo', '--model', 'openai:gpt-4.1', '-m', 'x'], /takes no arguments/],
+    [
+      ['run', '--repo', 'repo', '--model', 'openai:gpt-4.1', '--model', 'openai:gpt-4.1', '-m', 'x'],
+      /--model openai:gpt-4\.1 is given twice/,
+    ],
+    [
+      [
+        'run',
+        '--repo',
+        'repo',
+        ...Array.from({ length: 9 }, (_, index) => ['--model', `openai:gpt-${index}`]).flat(),
+        '-m',
+        'x',
+      ],
+      /at most 8 --model per run .*9 were given/,
+    ],
   ])('exits 2 with one line for a usage error: %j', async (argv, message) => {
     const project = await fixture();
     const run = await project.goosuke(argv);
