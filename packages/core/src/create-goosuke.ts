@@ -6,6 +6,7 @@ import { type Clock, systemClock } from './ports/clock.ts';
 import type { CodeHostResolver } from './ports/code-host.ts';
 import type { EventSink } from './ports/event-sink.ts';
 import { type IdGenerator, randomIdGenerator } from './ports/id-generator.ts';
+import { type Logger, noopLogger } from './ports/logger.ts';
 import type { PasswordHasher } from './ports/password-hasher.ts';
 import type { SecretBox } from './ports/secret-box.ts';
 import type { Store } from './ports/store.ts';
@@ -80,6 +81,11 @@ export interface GoosukeDependencies {
    * (HTTP, actions, Discord, the CLI) is held to them.
    */
   limits?: Partial<RunLimits>;
+  /**
+   * Where Goosuke writes what an operator needs (failures nobody awaits); adapters and providers
+   * built around this Goosuke default to it. Default: writes nothing.
+   */
+  logger?: Logger;
 }
 
 /**
@@ -97,6 +103,8 @@ export interface Goosuke {
   as(actor: Actor): ActorGoosuke;
   /** The limits in force (`GoosukeDependencies.limits` over the defaults); adapters size their own bounds from them. */
   readonly limits: Readonly<RunLimits>;
+  /** The logger given to createGoosuke (a no-op one when none was): adapters log through it by default. */
+  readonly logger: Logger;
   readonly models: ModelProfileService;
   readonly repos: RepoService;
   readonly tasks: TaskService;
@@ -170,6 +178,7 @@ export function createGoosuke(dependencies: GoosukeDependencies): Goosuke {
     ids: dependencies.ids ?? randomIdGenerator,
   };
   const limits = resolveRunLimits(dependencies.limits);
+  const logger = dependencies.logger ?? noopLogger;
   const models = createModelProfileService(context);
   const { passwordHasher, jwtSecret } = dependencies;
   // Authentication tells the actor facade which user it just read, so a request reads it once.
@@ -210,6 +219,7 @@ export function createGoosuke(dependencies: GoosukeDependencies): Goosuke {
     settings: dependencies.runs ?? {},
     sinks: dependencies.eventSinks ?? [],
     limits,
+    logger,
   });
   const templates = createTemplateService(context);
   const actions = createActionService({
@@ -271,6 +281,7 @@ export function createGoosuke(dependencies: GoosukeDependencies): Goosuke {
   const actorOf = createActorResolver(context.store, recentAuthentications);
   return {
     ...system,
+    logger,
     as: (actor) => createActorGoosuke(system, actorOf(actor)),
     startScheduler(options) {
       const scheduler = startActionScheduler(

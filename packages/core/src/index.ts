@@ -252,6 +252,7 @@ export type {
   ToolCall,
   ToolSpec,
 } from './ports/language-model.ts';
+export { type LogFields, type Logger, type LogLevel, noopLogger } from './ports/logger.ts';
 export type { PasswordHasher } from './ports/password-hasher.ts';
 export type { SecretBox } from './ports/secret-box.ts';
 export {

@@ -13,6 +13,7 @@ import { ConflictError, GoosukeError, NotFoundError, UnsupportedError } from '..
 import { isoNow } from '../ports/clock.ts';
 import type { EventSink } from '../ports/event-sink.ts';
 import type { Job } from '../ports/job-queue.ts';
+import type { Logger } from '../ports/logger.ts';
 import { collectPages, type ListOptions, type Page, type Store } from '../ports/store.ts';
 import { createKeyedLimiter } from '../runs/keyed-limiter.ts';
 import { createRunEndedEvent, type RunEndedListener } from '../runs/run-ended.ts';
@@ -169,6 +170,8 @@ export interface RunServiceContext extends ServiceContext {
   workers: WorkerRuntime | undefined;
   /** What one message may ask for; {@link defaultRunLimits} when absent. */
   limits?: RunLimits;
+  /** Where failures nobody awaits are written (a run-ended listener that threw); none when absent. */
+  logger?: Logger;
 }
 
 /** The run ids of run jobs. */
@@ -183,7 +186,7 @@ function runIdsOf(jobs: readonly Job[]): string[] {
 export function createRunService(context: RunServiceContext): RunService {
   const { store, clock, ids } = context;
   const events = createRunEventHub({ store, clock, ids, sinks: context.sinks });
-  const runEnded = createRunEndedEvent();
+  const runEnded = createRunEndedEvent(context.logger);
   const limits = context.limits ?? defaultRunLimits;
 
   /** The input checked against the limits: size before parsing (a 413 whatever else is wrong), models after. */
