@@ -6,6 +6,8 @@ import {
   authorizeRole,
   type Goosuke,
   GoosukeError,
+  type Logger,
+  noopLogger,
   type Principal,
   parseInput,
   UnauthorizedError,
@@ -15,6 +17,7 @@ import { rateLimit } from 'express-rate-limit';
 import { apiPrefix, createOpenApiDocument } from './openapi.ts';
 import { challengeFor, type Problem, problem, problemFor, retryAfterFor, sendProblem } from './problem.ts';
 import { mountRedoc, redocCsp } from './redoc.ts';
+import { requestContext, requestLogger } from './request-context.ts';
 import { httpRoutes } from './routes/index.ts';
 import type { HttpRoute, RouteSettings } from './routes/route.ts';
 
@@ -35,6 +38,12 @@ export interface HttpRouterOptions extends RouteSettings {
    * `/auth/*`, which has its own limit; default 300 per minute.
    */
   writeRateLimit?: { limit?: number; windowMs?: number };
+  /**
+   * Where requests are logged (one line each, bound to the request id) and unexpected errors
+   * (500s, with their stack). Default: `goosuke.logger`, which writes nothing unless
+   * createGoosuke was given a logger.
+   */
+  logger?: Logger;
 }
 
 const mebibyte = 1024 * 1024;
@@ -153,7 +162,7 @@ function bodyProblem(error: unknown) {
 /** Turns any error into problem JSON: body-parser failures by their type, everything else through the code table. */
 export const problemErrorHandler = (
   error: unknown,
-  _request: Request,
+  request: Request,
   response: Response,
   _next: NextFunction,
 ): void => {
@@ -163,6 +172,15 @@ export const problemErrorHandler = (
   } catch {
     // Whatever went wrong here, the client still gets problem JSON, never Express's HTML page.
     body = problemFor(null);
+  }
+  // The client reads only "internal error" and the instance; the operator finds the stack here.
+  if (body.status >= 500) {
+    requestLogger(response).error('request failed', {
+      method: request.method,
+      path: request.path,
+      status: body.status,
+      err: error,
+    });
   }
   sendProblem(response, body, challengeFor(error), retryAfterFor(error));
 };
@@ -197,6 +215,7 @@ export function createHttpRouter(goosuke: Goosuke, options: HttpRouterOptions = 
   const raw = express.raw({ limit: options.bodyLimit ?? '1mb', type: () => true });
   const origins = new Set(options.corsOrigins ?? []);
 
+  router.use(requestContext(options.logger ?? goosuke.logger ?? noopLogger));
   router.use((request, response, next) => {
     response.setHeader('X-Content-Type-Options', 'nosniff');
     response.setHeader('Referrer-Policy', 'no-referrer');
@@ -214,7 +233,11 @@ export function createHttpRouter(goosuke: Goosuke, options: HttpRouterOptions = 
     if (origin !== undefined && origins.has(origin)) {
       response.setHeader('Access-Control-Allow-Origin', origin);
       response.setHeader('Vary', 'Origin');
-      response.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type, Last-Event-ID');
+      response.setHeader(
+        'Access-Control-Allow-Headers',
+        'Authorization, Content-Type, Last-Event-ID, X-Request-Id',
+      );
+      response.setHeader('Access-Control-Expose-Headers', 'X-Request-Id, Retry-After');
       response.setHeader('Access-Control-Allow-Methods', 'GET, POST, PUT, PATCH, DELETE');
       response.setHeader('Access-Control-Max-Age', '600');
       if (request.method === 'OPTIONS') {
