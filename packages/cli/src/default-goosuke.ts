@@ -9,6 +9,7 @@ import {
   GoosukeError,
   gitHubSettingKeys,
   InvalidInputError,
+  type Logger,
   type ModelPriceOverrides,
   modelPriceSchema,
   type RunLayout,
@@ -260,6 +261,11 @@ export interface DefaultGoosukeOptions {
   maxProviderRetries?: number;
   /** Lease of a claimed run job in ms (default 30 s): how soon a run of a dead process is taken over. */
   leaseMs?: number;
+  /**
+   * Where Goosuke, the adapters built on it and the providers' SDK notices log (see
+   * `createPinoLogger`); nowhere when absent.
+   */
+  logger?: Logger;
 }
 
 /**
@@ -322,6 +328,7 @@ export async function createDefaultGoosuke(
           env: options.env ?? {},
           ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
           ...(options.maxProviderRetries === undefined ? {} : { maxRetries: options.maxProviderRetries }),
+          ...(options.logger === undefined ? {} : { logger: options.logger }),
         }),
         layout,
       },
@@ -331,6 +338,7 @@ export async function createDefaultGoosuke(
       ),
       ...(config.jwtSecret === undefined ? {} : { jwtSecret: config.jwtSecret }),
       ...(config.limits === undefined ? {} : { limits: config.limits }),
+      ...(options.logger === undefined ? {} : { logger: options.logger }),
       ...(options.eventSinks === undefined ? {} : { eventSinks: options.eventSinks }),
       ...(config.pullRequestBaseUpdate === undefined
         ? {}

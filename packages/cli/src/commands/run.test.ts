@@ -7,7 +7,7 @@ import {
 } from '@goosuke/anthropic/testing';
 import { runGit } from '@goosuke/core/testing';
 import { type FakeOpenAIServer, startFakeOpenAIServer } from '@goosuke/openai/testing';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type MainRun, removeTemporaryDirectories, runMain, temporaryDirectory } from '../../test/helpers.ts';
 import { patchFileNames } from './run-models.ts';
 
@@ -291,6 +291,37 @@ describe('goosuke run', () => {
     expect(run.stdout).toMatch(/^fast +succeeded/m);
     expect(JSON.stringify(anthropic.requests.at(-1)?.headers)).toContain(anthropicKey);
     expect(JSON.stringify(anthropic.requests.at(-1)?.body)).toContain('claude-haiku-4-5');
+  });
+
+  it("keeps the Anthropic SDK's deprecation notice off the terminal: a debug line of the log", async () => {
+    const project = await fixture();
+    const reply = () =>
+      fakeAnthropicText(searchReplace('Greets by name.', "  return 'Hello, ' + name + '!';"));
+    anthropic.respond(reply(), reply());
+    // The SDK prints "The model 'claude-sonnet-4-5' is deprecated …" with console.warn on every call.
+    const warn = vi.spyOn(console, 'warn');
+    const stderr = vi.spyOn(process.stderr, 'write');
+    try {
+      const argv = ['run', '--repo', 'repo', '--model', 'anthropic:claude-sonnet-4-5', '-m', 'Greet'];
+      const quiet = await project.goosuke(argv);
+      expect(quiet.code, quiet.stderr).toBe(0);
+      expect(quiet.stderr).not.toMatch(/deprecated/i);
+      const printed = [...warn.mock.calls, ...stderr.mock.calls].map((call) => String(call[0]));
+      expect(printed.filter((text) => /deprecated/i.test(text))).toEqual([]);
+      // Asked for, it is in the log at debug level, as one JSON line.
+      const verbose = await project.goosuke(argv, { env: { GOOSUKE_LOG_LEVEL: 'debug' } });
+      expect(verbose.code, verbose.stderr).toBe(0);
+      const notice = verbose.stderr
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as Record<string, unknown>)
+        .find((line) => /deprecated/.test(String(line.msg)));
+      expect(notice).toMatchObject({ level: 20, provider: 'anthropic', model: 'claude-sonnet-4-5' });
+      expect(warn).not.toHaveBeenCalled();
+    } finally {
+      warn.mockRestore();
+      stderr.mockRestore();
+    }
   });
 
   it('exits 1 when no run succeeded, and says why', async () => {

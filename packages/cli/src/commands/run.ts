@@ -16,6 +16,7 @@ import { readCliConfiguration } from '../configuration.ts';
 import { createDefaultGoosuke, type DefaultGoosuke } from '../default-goosuke.ts';
 import { exitCodes, exitCodeTable } from '../exit-codes.ts';
 import { createLanguageModelResolver } from '../language-models.ts';
+import { createCliLogger } from '../pino-logger.ts';
 import { defineCommand } from './command.ts';
 import { listAllModelProfiles } from './model-profile-output.ts';
 import { codeHostConfigurationError, pullRequestLine, rethrowPullRequestError } from './pr-support.ts';
@@ -165,7 +166,9 @@ export const runCommand = defineCommand({
     const repo = repoLocation(options.repo, io.cwd);
 
     const configuration = await readCliConfiguration(io);
-    const goosuke = await createDefaultGoosuke(configuration.config, { env: configuration.env });
+    // Warnings and errors only: the providers' SDK notices are debug lines (GOOSUKE_LOG_LEVEL=debug).
+    const logger = createCliLogger(io, configuration.env, 'warn');
+    const goosuke = await createDefaultGoosuke(configuration.config, { env: configuration.env, logger });
     const interrupt = new AbortController();
     const onSigint = (): void => interrupt.abort(new GoosukeError('canceled', 'interrupted'));
     process.once('SIGINT', onSigint);

@@ -56,3 +56,27 @@ export function withConsoleWarningsLogged<Result>(
     console.warn = original;
   }
 }
+
+/** The `logger` option of the Stainless-made SDKs (openai, @anthropic-ai/sdk). */
+export interface SdkLogger {
+  error(message: string, ...rest: unknown[]): void;
+  warn(message: string, ...rest: unknown[]): void;
+  info(message: string, ...rest: unknown[]): void;
+  debug(message: string, ...rest: unknown[]): void;
+}
+
+/**
+ * An SDK's `logger` option writing every level to `logger.debug` (with `fields` and the SDK's
+ * level): an SDK's notices are for operators who asked for detail, never for the user's
+ * terminal. Failures reach callers as errors anyway.
+ */
+export function sdkLoggerFor(logger: Logger, fields: LogFields): SdkLogger {
+  const at =
+    (level: LogLevel) =>
+    (message: string, ...rest: unknown[]) =>
+      logger.debug(
+        message,
+        rest.length === 0 ? { ...fields, sdkLevel: level } : { ...fields, sdkLevel: level, details: rest },
+      );
+  return { error: at('error'), warn: at('warn'), info: at('info'), debug: at('debug') };
+}
