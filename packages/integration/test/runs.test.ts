@@ -328,11 +328,20 @@ describe('runs on SQLite, the durable queue and isomorphic-git', () => {
         return writeThenSucceed(input, 'x.txt', `${profile.modelName}\n`);
       },
     });
-    const openai = await env.profile('openai', 'gpt-4.1');
-    const google = await env.profile('google', 'gemini-2.5-pro');
+    // Three profiles of each provider: a message names each profile once.
+    const openai = [
+      await env.profile('openai', 'gpt-4.1'),
+      await env.profile('openai', 'gpt-4.1-mini'),
+      await env.profile('openai', 'gpt-4.1-nano'),
+    ];
+    const google = [
+      await env.profile('google', 'gemini-2.5-pro'),
+      await env.profile('google', 'gemini-2.5-flash'),
+      await env.profile('google', 'gemini-2.5-flash-lite'),
+    ];
     const { runs } = await env.goosuke.runs.create(env.task.id, {
       instruction: 'go',
-      models: [openai.id, openai.id, openai.id, google.id, google.id, google.id],
+      models: [...openai, ...google].map((profile) => profile.id),
     });
     start(env.goosuke, { concurrency: 6, perProvider: { openai: 1 } });
     const done = await env.goosuke.runs.waitFor(runs.map((run) => run.id));
