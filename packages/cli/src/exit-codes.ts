@@ -24,7 +24,7 @@ export const exitCodeTable = {
   internal: { exitCode: 70, meaning: 'internal error (a bug): rerun with GOOSUKE_DEBUG=1 and report it' },
   storage: { exitCode: 74, meaning: 'reading or writing files or the database failed' },
   timeout: { exitCode: 75, meaning: 'timed out; trying again may work' },
-  rate_limited: { exitCode: 75, meaning: 'timed out; trying again may work' },
+  rate_limited: { exitCode: 75, meaning: 'too many runs at once; trying again later may work' },
   unauthorized: { exitCode: 77, meaning: 'not signed in or not allowed' },
   forbidden: { exitCode: 77, meaning: 'not signed in or not allowed' },
   // A missing, weak or rotated-away secret key is always fixed in the configuration.
