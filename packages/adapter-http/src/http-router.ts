@@ -6,22 +6,28 @@ import {
   authorizeRole,
   type Goosuke,
   GoosukeError,
+  type Logger,
+  noopLogger,
   type Principal,
   parseInput,
-  RateLimitedError,
   UnauthorizedError,
 } from '@goosuke/core';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import { apiPrefix, createOpenApiDocument } from './openapi.ts';
-import { challengeFor, type Problem, problem, problemFor, sendProblem } from './problem.ts';
+import { challengeFor, type Problem, problem, problemFor, retryAfterFor, sendProblem } from './problem.ts';
 import { mountRedoc, redocCsp } from './redoc.ts';
+import { requestContext, requestLogger } from './request-context.ts';
 import { httpRoutes } from './routes/index.ts';
 import type { HttpRoute, RouteSettings } from './routes/route.ts';
 
 /** Options of {@link createHttpRouter}. */
 export interface HttpRouterOptions extends RouteSettings {
-  /** Largest accepted JSON body, in bytes or a size string; default `1mb`. */
+  /**
+   * Largest accepted body, in bytes or a size string. Default: JSON bodies 1 MiB or, when
+   * Goosuke's instruction limit needs more, twice that limit plus 64 KiB (room for JSON escapes);
+   * raw (webhook) bodies 1 MiB.
+   */
   bodyLimit?: number | string;
   /** Origins allowed to call the API from a browser; CORS is off when empty or absent. */
   corsOrigins?: readonly string[];
@@ -36,6 +42,23 @@ export interface HttpRouterOptions extends RouteSettings {
    * `/auth/*`, which has its own limit; default 300 per minute.
    */
   writeRateLimit?: { limit?: number; windowMs?: number };
+  /**
+   * Where requests are logged (one line each, bound to the request id) and unexpected errors
+   * (500s, with their stack). Default: `goosuke.logger`, which writes nothing unless
+   * createGoosuke was given a logger.
+   */
+  logger?: Logger;
+}
+
+const mebibyte = 1024 * 1024;
+
+/**
+ * The default JSON body limit: bounded, yet over the largest instruction Goosuke accepts (escaped
+ * in JSON it may grow), so that an oversized instruction gets core's 413 naming its own limit.
+ */
+export function jsonBodyLimit(goosuke: Pick<Goosuke, 'limits'>): number {
+  const instruction = goosuke.limits?.maxInstructionBytes ?? 0;
+  return Math.max(mebibyte, 2 * instruction + 64 * 1024);
 }
 
 /**
@@ -127,8 +150,17 @@ function bodyProblem(error: unknown) {
       ? problem(400, 'bad_request', 'Bad request', 'the request could not be read')
       : null;
   }
-  if (type === 'entity.too.large')
-    return problem(413, 'payload_too_large', 'Payload too large', 'the request body is over the size limit');
+  if (type === 'entity.too.large') {
+    const body = problem(
+      413,
+      'payload_too_large',
+      'Payload too large',
+      'the request body is over the size limit',
+    );
+    const { limit } = error as { limit?: unknown };
+    if (typeof limit === 'number') body.limit = limit;
+    return body;
+  }
   if (type === 'entity.verify.failed')
     return problem(400, 'invalid_body', 'Invalid body', 'the request body is not valid UTF-8');
   if (type === 'entity.parse.failed')
@@ -146,7 +178,7 @@ function bodyProblem(error: unknown) {
 /** Turns any error into problem JSON: body-parser failures by their type, everything else through the code table. */
 export const problemErrorHandler = (
   error: unknown,
-  _request: Request,
+  request: Request,
   response: Response,
   _next: NextFunction,
 ): void => {
@@ -157,11 +189,16 @@ export const problemErrorHandler = (
     // Whatever went wrong here, the client still gets problem JSON, never Express's HTML page.
     body = problemFor(null);
   }
-  // A refusal that may succeed later says when (RFC 9110 Retry-After, in seconds).
-  if (error instanceof RateLimitedError && !response.headersSent) {
-    response.setHeader('Retry-After', String(error.retryAfterSeconds));
+  // The client reads only "internal error" and the instance; the operator finds the stack here.
+  if (body.status >= 500) {
+    requestLogger(response).error('request failed', {
+      method: request.method,
+      path: request.path,
+      status: body.status,
+      err: error,
+    });
   }
-  sendProblem(response, body, challengeFor(error));
+  sendProblem(response, body, challengeFor(error), retryAfterFor(error));
 };
 
 /** Answers every request nothing else handled with a 404 problem. */
@@ -185,7 +222,7 @@ export function createHttpRouter(goosuke: Goosuke, options: HttpRouterOptions = 
     ...(options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs }),
   };
   const json = express.json({
-    limit: options.bodyLimit ?? '1mb',
+    limit: options.bodyLimit ?? jsonBodyLimit(goosuke),
     type: () => true,
     verify: (_request, _response, buffer) => {
       utf8.decode(buffer);
@@ -194,6 +231,7 @@ export function createHttpRouter(goosuke: Goosuke, options: HttpRouterOptions = 
   const raw = express.raw({ limit: options.bodyLimit ?? '1mb', type: () => true });
   const origins = new Set(options.corsOrigins ?? []);
 
+  router.use(requestContext(options.logger ?? goosuke.logger ?? noopLogger));
   router.use((request, response, next) => {
     response.setHeader('X-Content-Type-Options', 'nosniff');
     response.setHeader('Referrer-Policy', 'no-referrer');
@@ -211,7 +249,11 @@ export function createHttpRouter(goosuke: Goosuke, options: HttpRouterOptions = 
     if (origin !== undefined && origins.has(origin)) {
       response.setHeader('Access-Control-Allow-Origin', origin);
       response.setHeader('Vary', 'Origin');
-      response.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type, Last-Event-ID');
+      response.setHeader(
+        'Access-Control-Allow-Headers',
+        'Authorization, Content-Type, Last-Event-ID, X-Request-Id',
+      );
+      response.setHeader('Access-Control-Expose-Headers', 'X-Request-Id, Retry-After');
       response.setHeader('Access-Control-Allow-Methods', 'GET, POST, PUT, PATCH, DELETE');
       response.setHeader('Access-Control-Max-Age', '600');
       if (request.method === 'OPTIONS') {

@@ -105,7 +105,8 @@ describe('the HTTP server', () => {
     const result = await call(broken.url, 'get', `${apiPrefix}/tasks`, { token: broken.admin.token });
     expect(result.status).toBeGreaterThanOrEqual(500);
     expect(isProblem(result, result.status)).toBe(true);
-    expect(result.json.detail).toBe('the server failed to handle the request');
+    expect(result.json.detail).toBe('internal error');
+    expect(result.json.instance).toBe(`urn:goosuke:request:${result.headers.get('x-request-id')}`);
     expect(result.text).not.toMatch(/sqlite|\.ts:|at |Error:/i);
     expect(result.text).not.toContain(secretKey);
     const health = await call(broken.url, 'get', `${apiPrefix}/health`);

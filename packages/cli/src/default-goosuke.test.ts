@@ -61,6 +61,32 @@ describe('readDefaultGoosukeConfig', () => {
     expect(config.previousSecretKeys).toEqual([otherKey]);
   });
 
+  it('reads the limits from GOOSUKE_MAX_* and names a value out of range', () => {
+    const config = readDefaultGoosukeConfig(
+      {
+        GOOSUKE_SECRET_KEY: secretKey,
+        GOOSUKE_MAX_INSTRUCTION_BYTES: '500000',
+        GOOSUKE_MAX_MODELS_PER_MESSAGE: '4',
+        GOOSUKE_MAX_ACTIVE_RUNS_PER_USER: ' 100 ',
+      },
+      directory,
+    );
+    expect(config.limits).toEqual({
+      maxInstructionBytes: 500_000,
+      maxModelsPerMessage: 4,
+      maxActiveRunsPerUser: 100,
+    });
+    for (const [name, value] of [
+      ['GOOSUKE_MAX_MODELS_PER_MESSAGE', '17'],
+      ['GOOSUKE_MAX_INSTRUCTION_BYTES', '200kb'],
+      ['GOOSUKE_MAX_ACTIVE_RUNS_PER_USER', '0'],
+    ] as const) {
+      const error = configError({ GOOSUKE_SECRET_KEY: secretKey, [name]: value });
+      expect(error.code).toBe('invalid_input');
+      expect(error.message).toContain(name);
+    }
+  });
+
   it('takes the database from GOOSUKE_DATABASE_URL and refuses other kinds of database', () => {
     const read = (url: string) =>
       readDefaultGoosukeConfig({ GOOSUKE_SECRET_KEY: secretKey, GOOSUKE_DATABASE_URL: url }, directory)

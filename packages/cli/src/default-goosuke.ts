@@ -9,10 +9,13 @@ import {
   GoosukeError,
   gitHubSettingKeys,
   InvalidInputError,
+  type Logger,
   type ModelPriceOverrides,
   modelPriceSchema,
   type RunLayout,
+  type RunLimits,
   type RunSettings,
+  resolveRunLimits,
   secretGitHubSettingKeys,
   UnsupportedError,
 } from '@goosuke/core';
@@ -55,6 +58,11 @@ export interface DefaultGoosukeConfig {
    * `merge` (the default) or `rebase` (which force-pushes the pull request's branch).
    */
   pullRequestBaseUpdate?: 'merge' | 'rebase';
+  /**
+   * Overrides of Goosuke's limits (`GOOSUKE_MAX_INSTRUCTION_BYTES`, `GOOSUKE_MAX_MODELS_PER_MESSAGE`,
+   * `GOOSUKE_MAX_ACTIVE_RUNS_PER_USER`); the defaults are 200 KiB, 8 and 24.
+   */
+  limits?: Partial<RunLimits>;
 }
 
 /** The data directory used when `GOOSUKE_DATA_DIR` is not set, relative to the working directory. */
@@ -122,6 +130,35 @@ function readScryptCost(text: string | undefined): ScryptCost | undefined {
   return cost;
 }
 
+const limitVariables = {
+  GOOSUKE_MAX_INSTRUCTION_BYTES: 'maxInstructionBytes',
+  GOOSUKE_MAX_MODELS_PER_MESSAGE: 'maxModelsPerMessage',
+  GOOSUKE_MAX_ACTIVE_RUNS_PER_USER: 'maxActiveRunsPerUser',
+} as const satisfies Record<string, keyof RunLimits>;
+
+/** The limits set in the environment, each a whole number in core's range; undefined when none is set. */
+function readLimits(env: Readonly<Record<string, string | undefined>>): Partial<RunLimits> | undefined {
+  const limits: Partial<RunLimits> = {};
+  for (const [name, key] of Object.entries(limitVariables)) {
+    const text = env[name]?.trim() ?? '';
+    if (text === '') continue;
+    const value = /^\d+$/.test(text) ? Number(text) : Number.NaN;
+    try {
+      resolveRunLimits({ [key]: value });
+    } catch (error) {
+      throw new InvalidInputError(
+        `${name} must be a whole number in range: ${(error as Error).message}`,
+        [],
+        {
+          cause: error,
+        },
+      );
+    }
+    limits[key] = value;
+  }
+  return Object.keys(limits).length === 0 ? undefined : limits;
+}
+
 /** `GOOSUKE_JWT_SECRET`, when set: strong, and not one of the SecretBox keys. */
 function readJwtSecret(text: string | undefined, secretKeys: readonly string[]): string | undefined {
   const secret = text?.trim() ?? '';
@@ -156,7 +193,9 @@ function readJwtSecret(text: string | undefined, secretKeys: readonly string[]):
  * - `GOOSUKE_PASSWORD_HASH_CONCURRENCY`: how many password hashes run at once, 1 to 64
  *   (default 2); sign-ins beyond wait their turn;
  * - `GOOSUKE_PR_BASE_UPDATE`: `merge` (default) or `rebase`, how a pull request follows a base
- *   branch that moved.
+ *   branch that moved;
+ * - `GOOSUKE_MAX_INSTRUCTION_BYTES` (default 204800), `GOOSUKE_MAX_MODELS_PER_MESSAGE` (default 8,
+ *   at most 16), `GOOSUKE_MAX_ACTIVE_RUNS_PER_USER` (default 24): Goosuke's limits.
  *
  * @throws InvalidInputError for `GOOSUKE_MODEL_PRICES` that is not valid JSON of prices.
  * @throws GoosukeError `secret_key` when the secret key is missing or weak, or the JWT secret is
@@ -197,6 +236,7 @@ export function readDefaultGoosukeConfig(
   if (baseUpdate !== undefined && baseUpdate !== 'merge' && baseUpdate !== 'rebase') {
     throw new InvalidInputError('GOOSUKE_PR_BASE_UPDATE must be merge or rebase');
   }
+  const limits = readLimits(env);
   const dataDir = path.resolve(cwd, env.GOOSUKE_DATA_DIR?.trim() || defaultDataDir);
   const databaseUrl = env.GOOSUKE_DATABASE_URL?.trim();
   return {
@@ -209,6 +249,7 @@ export function readDefaultGoosukeConfig(
     ...(scryptCost === undefined ? {} : { scryptCost }),
     ...(passwordHashConcurrency === undefined ? {} : { passwordHashConcurrency }),
     ...(baseUpdate === undefined ? {} : { pullRequestBaseUpdate: baseUpdate }),
+    ...(limits === undefined ? {} : { limits }),
   };
 }
 
@@ -237,6 +278,11 @@ export interface DefaultGoosukeOptions {
   maxProviderRetries?: number;
   /** Lease of a claimed run job in ms (default 30 s): how soon a run of a dead process is taken over. */
   leaseMs?: number;
+  /**
+   * Where Goosuke, the adapters built on it and the providers' SDK notices log (see
+   * `createPinoLogger`); nowhere when absent.
+   */
+  logger?: Logger;
 }
 
 /**
@@ -299,6 +345,7 @@ export async function createDefaultGoosuke(
           env: options.env ?? {},
           ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
           ...(options.maxProviderRetries === undefined ? {} : { maxRetries: options.maxProviderRetries }),
+          ...(options.logger === undefined ? {} : { logger: options.logger }),
         }),
         layout,
       },
@@ -310,6 +357,8 @@ export async function createDefaultGoosuke(
       ...(config.passwordHashConcurrency === undefined
         ? {}
         : { auth: { passwordHashing: { maxConcurrent: config.passwordHashConcurrency } } }),
+      ...(config.limits === undefined ? {} : { limits: config.limits }),
+      ...(options.logger === undefined ? {} : { logger: options.logger }),
       ...(options.eventSinks === undefined ? {} : { eventSinks: options.eventSinks }),
       ...(config.pullRequestBaseUpdate === undefined
         ? {}

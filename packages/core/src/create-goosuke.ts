@@ -8,6 +8,7 @@ import { type Clock, systemClock } from './ports/clock.ts';
 import type { CodeHostResolver } from './ports/code-host.ts';
 import type { EventSink } from './ports/event-sink.ts';
 import { type IdGenerator, randomIdGenerator } from './ports/id-generator.ts';
+import { type Logger, noopLogger } from './ports/logger.ts';
 import type { PasswordHasher } from './ports/password-hasher.ts';
 import type { SecretBox } from './ports/secret-box.ts';
 import type { Store } from './ports/store.ts';
@@ -28,6 +29,7 @@ import { createGitHubService, type GitHubService } from './services/github-servi
 import { createModelProfileService, type ModelProfileService } from './services/model-profile-service.ts';
 import { createPullRequestService, type PullRequestService } from './services/pull-request-service.ts';
 import { createRepoService, type RepoService } from './services/repo-service.ts';
+import { type RunLimits, resolveRunLimits } from './services/run-limits.ts';
 import { createRunPipeline, type RunPipeline } from './services/run-pipeline.ts';
 import { createRunService, type RunService } from './services/run-service.ts';
 import { createSettingService, type SettingService } from './services/setting-service.ts';
@@ -75,6 +77,17 @@ export interface GoosukeDependencies {
   pullRequests?: { baseUpdate?: 'merge' | 'rebase' };
   /** Sends actions' signed callbacks; defaults to the global `fetch`. */
   fetch?: typeof globalThis.fetch;
+  /**
+   * What one caller may ask for at once: instruction and message size (default 200 KiB), models
+   * per message (default 8) and queued plus running runs per user (default 24). Every entry
+   * (HTTP, actions, Discord, the CLI) is held to them.
+   */
+  limits?: Partial<RunLimits>;
+  /**
+   * Where Goosuke writes what an operator needs (failures nobody awaits); adapters and providers
+   * built around this Goosuke default to it. Default: writes nothing.
+   */
+  logger?: Logger;
 }
 
 /**
@@ -90,6 +103,10 @@ export interface Goosuke {
    * Cheap: make one per request.
    */
   as(actor: Actor): ActorGoosuke;
+  /** The limits in force (`GoosukeDependencies.limits` over the defaults); adapters size their own bounds from them. */
+  readonly limits: Readonly<RunLimits>;
+  /** The logger given to createGoosuke (a no-op one when none was): adapters log through it by default. */
+  readonly logger: Logger;
   readonly models: ModelProfileService;
   readonly repos: RepoService;
   readonly tasks: TaskService;
@@ -153,7 +170,7 @@ function unavailable<Service extends object>(message: string): Service {
  * started here; `close()` closes the store it was given.
  *
  * @throws InvalidInputError when `jwtSecret` is given but shorter than 32 characters or
- *   plainly weak, or `auth` holds a lifetime under 60 seconds.
+ *   plainly weak, `auth` holds a lifetime under 60 seconds, or `limits` a value out of range.
  */
 export function createGoosuke(dependencies: GoosukeDependencies): Goosuke {
   const context = {
@@ -162,6 +179,8 @@ export function createGoosuke(dependencies: GoosukeDependencies): Goosuke {
     clock: dependencies.clock ?? systemClock,
     ids: dependencies.ids ?? randomIdGenerator,
   };
+  const limits = resolveRunLimits(dependencies.limits);
+  const logger = dependencies.logger ?? noopLogger;
   const models = createModelProfileService(context);
   const { jwtSecret } = dependencies;
   // Every password hash of this Goosuke (sign-ins, password changes, new users) shares one bound
@@ -210,6 +229,8 @@ export function createGoosuke(dependencies: GoosukeDependencies): Goosuke {
     workers,
     settings: dependencies.runs ?? {},
     sinks: dependencies.eventSinks ?? [],
+    limits,
+    logger,
   });
   const templates = createTemplateService(context);
   const actions = createActionService({
@@ -240,22 +261,25 @@ export function createGoosuke(dependencies: GoosukeDependencies): Goosuke {
   for (const jobType of callbacks.jobTypes) workers?.register(jobType);
   const schedulers: ActionScheduler[] = [];
   let closing: Promise<void> | null = null;
+  const tasks = createTaskService({ ...context, limits });
   const system = {
+    limits,
     models,
     repos: createRepoService(context),
-    tasks: createTaskService(context),
+    tasks,
     github: createGitHubService({ ...context, codeHosts }),
     pullRequests,
     runs: runService,
     pipeline: createRunPipeline({
       repos: createRepoService(context),
-      tasks: createTaskService(context),
+      tasks,
       runs: runService,
       models,
       pullRequests,
       runtime,
       codeHosts,
       workersRunning: () => workers?.state() === 'running',
+      limits,
     }),
     templates,
     actions,
@@ -268,6 +292,7 @@ export function createGoosuke(dependencies: GoosukeDependencies): Goosuke {
   const actorOf = createActorResolver(context.store, recentAuthentications, context.clock);
   return {
     ...system,
+    logger,
     as: (actor) => createActorGoosuke(system, actorOf(actor)),
     startScheduler(options) {
       const scheduler = startActionScheduler(

@@ -216,6 +216,7 @@ export {
   type InputIssue,
   InvalidInputError,
   NotFoundError,
+  PayloadTooLargeError,
   ProviderError,
   type ProviderErrorOptions,
   RateLimitedError,
@@ -264,6 +265,7 @@ export type {
   ToolCall,
   ToolSpec,
 } from './ports/language-model.ts';
+export { type LogFields, type Logger, type LogLevel, noopLogger } from './ports/logger.ts';
 export type { PasswordHasher } from './ports/password-hasher.ts';
 export type { SecretBox } from './ports/secret-box.ts';
 export {
@@ -403,6 +405,12 @@ export {
   runComparisonEntrySchema,
   runComparisonSchema,
 } from './services/run-comparison.ts';
+export {
+  defaultRunLimits,
+  type RunLimits,
+  resolveRunLimits,
+  runLimitsSchema,
+} from './services/run-limits.ts';
 export type { RunPipeline } from './services/run-pipeline.ts';
 export {
   type RunPipelineBase,

@@ -7,7 +7,7 @@ import {
 } from '@goosuke/anthropic/testing';
 import { runGit } from '@goosuke/core/testing';
 import { type FakeOpenAIServer, startFakeOpenAIServer } from '@goosuke/openai/testing';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type MainRun, removeTemporaryDirectories, runMain, temporaryDirectory } from '../../test/helpers.ts';
 import { patchFileNames } from './run-models.ts';
 
@@ -135,7 +135,7 @@ describe('goosuke run', () => {
       '--model',
       'anthropic:claude-sonnet-4-5',
       '--model',
-      'openai:gpt-4.1',
+      'openai:gpt-4.1-mini',
       '-m',
       'Make greet friendlier',
       '--out',
@@ -152,13 +152,15 @@ describe('goosuke run', () => {
     // The comparison.
     const table = run.stdout.split('\n');
     expect(table[0]).toMatch(/^MODEL +STATUS +FILES +\+\/- +TIME +TOKENS IN\/OUT +COST$/);
-    expect(table.filter((line) => /^openai:gpt-4\.1 +succeeded +1 +\+1 -1 /.test(line))).toHaveLength(2);
+    expect(table.filter((line) => /^openai:gpt-4\.1(-mini)? +succeeded +1 +\+1 -1 /.test(line))).toHaveLength(
+      2,
+    );
     expect(run.stdout).toMatch(/^anthropic:claude-sonnet-4-5 +succeeded +1 +\+1 -1 +\S+ +10\/5 +\$0\.0001$/m);
     expect(run.stdout).toContain('changed: src/greet.ts');
-    // Patches, named after the models, suffixed when one repeats.
+    // Patches, named after the models.
     expect((await readdir(path.join(project.cwd, 'patches'))).sort()).toEqual([
       'anthropic-claude-sonnet-4-5.patch',
-      'openai-gpt-4.1-2.patch',
+      'openai-gpt-4.1-mini.patch',
       'openai-gpt-4.1.patch',
     ]);
     const patch = await readFile(
@@ -303,7 +305,7 @@ describe('goosuke run', () => {
       '--model',
       'openai:gpt-4.1',
       '--model',
-      'openai:gpt-4.1',
+      'openai:gpt-4.1-mini',
       '-m',
       'Warmer',
       '--concurrency',
@@ -321,7 +323,7 @@ describe('goosuke run', () => {
     expect(succeeded, results).not.toBeNull();
     const [, runId, branch] = succeeded!;
     expect(branch).toBe(`goosuke/run-${runId}`);
-    expect(lines[2]).toMatch(/^ {2}openai:gpt-4\.1 +run \S+ +failed, no patch$/);
+    expect(lines[2]).toMatch(/^ {2}openai:gpt-4\.1-mini +run \S+ +failed, no patch$/);
     expect(lines.slice(3)).toEqual([
       `See a run:       goosuke runs show ${runId}`,
       `Apply its patch: goosuke runs show ${runId} --patch | goosuke patch apply -`,
@@ -369,6 +371,37 @@ describe('goosuke run', () => {
     ]);
     expect(lines.at(-1)).toMatch(/^goosuke: /);
     expect(openai.requests).toHaveLength(0);
+  });
+
+  it("keeps the Anthropic SDK's deprecation notice off the terminal: a debug line of the log", async () => {
+    const project = await fixture();
+    const reply = () =>
+      fakeAnthropicText(searchReplace('Greets by name.', "  return 'Hello, ' + name + '!';"));
+    anthropic.respond(reply(), reply());
+    // The SDK prints "The model 'claude-sonnet-4-5' is deprecated …" with console.warn on every call.
+    const warn = vi.spyOn(console, 'warn');
+    const stderr = vi.spyOn(process.stderr, 'write');
+    try {
+      const argv = ['run', '--repo', 'repo', '--model', 'anthropic:claude-sonnet-4-5', '-m', 'Greet'];
+      const quiet = await project.goosuke(argv);
+      expect(quiet.code, quiet.stderr).toBe(0);
+      expect(quiet.stderr).not.toMatch(/deprecated/i);
+      const printed = [...warn.mock.calls, ...stderr.mock.calls].map((call) => String(call[0]));
+      expect(printed.filter((text) => /deprecated/i.test(text))).toEqual([]);
+      // Asked for, it is in the log at debug level, as one JSON line.
+      const verbose = await project.goosuke(argv, { env: { GOOSUKE_LOG_LEVEL: 'debug' } });
+      expect(verbose.code, verbose.stderr).toBe(0);
+      const notice = verbose.stderr
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as Record<string, unknown>)
+        .find((line) => /deprecated/.test(String(line.msg)));
+      expect(notice).toMatchObject({ level: 20, provider: 'anthropic', model: 'claude-sonnet-4-5' });
+      expect(warn).not.toHaveBeenCalled();
+    } finally {
+      warn.mockRestore();
+      stderr.mockRestore();
+    }
   });
 
   it('exits 1 when no run succeeded, and says why', async () => {
@@ -453,6 +486,21 @@ describe('goosuke run', () => {
     ],
     [['run', '--repo', 'repo', '--model', 'openai:gpt-4.1', '-m', '  '], /instruction is empty/],
     [['run', 'extra', '--repo', 'repo', '--model', 'openai:gpt-4.1', '-m', 'x'], /takes no arguments/],
+    [
+      ['run', '--repo', 'repo', '--model', 'openai:gpt-4.1', '--model', 'openai:gpt-4.1', '-m', 'x'],
+      /--model openai:gpt-4\.1 is given twice/,
+    ],
+    [
+      [
+        'run',
+        '--repo',
+        'repo',
+        ...Array.from({ length: 9 }, (_, index) => ['--model', `openai:gpt-${index}`]).flat(),
+        '-m',
+        'x',
+      ],
+      /at most 8 --model per run .*9 were given/,
+    ],
   ])('exits 2 with one line for a usage error: %j', async (argv, message) => {
     const project = await fixture();
     const run = await project.goosuke(argv);

@@ -3,6 +3,7 @@ import { readCliConfiguration } from '../configuration.ts';
 import { ConfigurationError } from '../configuration-error.ts';
 import { createDefaultGoosuke } from '../default-goosuke.ts';
 import { exitCodes, exitCodeTable } from '../exit-codes.ts';
+import { createCliLogger } from '../pino-logger.ts';
 import { plural } from '../plural.ts';
 import { defineCommand } from './command.ts';
 import { defaultShutdownGraceSeconds, readServeSettings } from './serve-options.ts';
@@ -119,7 +120,9 @@ export const serveCommand = defineCommand({
     // Listening on the signals before anything starts, so that an early signal is not lost.
     const signals = shutdownSignals(io);
     try {
-      const goosuke = await createDefaultGoosuke(configuration.config, { env: configuration.env });
+      // Requests (one line each, with their id) and unexpected errors (with their stack), as JSON lines.
+      const logger = createCliLogger(io, configuration.env, 'info');
+      const goosuke = await createDefaultGoosuke(configuration.config, { env: configuration.env, logger });
       try {
         const workers = goosuke.runs.startWorkers();
         // Schedules fire here: `serve` is the long-running process of a deployment.

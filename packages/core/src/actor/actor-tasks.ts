@@ -13,6 +13,7 @@ import type { ListOptions, Page } from '../ports/store.ts';
 import { parseInput } from '../services/parse-input.ts';
 import type { CreatePullRequestInput, UpdatePullRequestInput } from '../services/pull-request-service.ts';
 import type { RunComparison } from '../services/run-comparison.ts';
+import { assertTextWithin } from '../services/run-limits.ts';
 import { createRunsInputSchema, type TaskUsage } from '../services/run-service.ts';
 import { createTaskInputSchema, type TaskDetail, type TaskWithMessages } from '../services/task-service.ts';
 import type { ActorRunner } from './actor.ts';
@@ -130,6 +131,14 @@ async function visibleMessage(
   return message;
 }
 
+/**
+ * A field of a raw input, for checks made before parsing (an oversized text is a
+ * PayloadTooLargeError, not the schema's InvalidInputError).
+ */
+function fieldOf(raw: unknown, name: string): unknown {
+  return typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>)[name] : undefined;
+}
+
 /** Tasks as the actor may see and change them. */
 export function createActorTasks(system: SystemServices, runner: ActorRunner): ActorTasks {
   const run = runner.run.bind(runner);
@@ -142,6 +151,7 @@ export function createActorTasks(system: SystemServices, runner: ActorRunner): A
       }),
     create: (raw) =>
       run('tasks.create', ({ user }) => {
+        assertTextWithin(fieldOf(raw, 'message'), system.limits.maxInstructionBytes, 'message');
         const input = parseInput(actorCreateTaskInputSchema, raw, 'task');
         return system.tasks.create({ ...input, createdBy: user.id });
       }),
@@ -169,6 +179,7 @@ export function createActorTasks(system: SystemServices, runner: ActorRunner): A
       }),
     addMessage: (taskId, raw) =>
       run('tasks.addMessage', async (acting) => {
+        assertTextWithin(fieldOf(raw, 'content'), system.limits.maxInstructionBytes, 'message');
         const input = parseInput(actorAddMessageInputSchema, raw, 'message');
         await visibleTask(system, acting, taskId);
         return system.tasks.addMessage(taskId, {
@@ -196,6 +207,7 @@ export function createActorRuns(system: SystemServices, runner: ActorRunner): Ac
   return {
     create: (taskId, raw) =>
       run('runs.create', async (acting) => {
+        assertTextWithin(fieldOf(raw, 'instruction'), system.limits.maxInstructionBytes, 'instruction');
         const input = parseInput(actorCreateRunsInputSchema, raw, 'runs');
         await visibleTask(system, acting, taskId);
         return system.runs.create(taskId, { ...input, createdBy: acting.user.id });

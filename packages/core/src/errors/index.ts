@@ -13,6 +13,7 @@ export {
   type InputIssue,
   InvalidInputError,
   NotFoundError,
+  PayloadTooLargeError,
   ProviderError,
   type ProviderErrorOptions,
   RateLimitedError,

@@ -10,6 +10,7 @@ import type { ModelProfileService } from './model-profile-service.ts';
 import { parseInput } from './parse-input.ts';
 import type { PullRequestService } from './pull-request-service.ts';
 import type { RepoService } from './repo-service.ts';
+import { assertModelsWithin, assertTextWithin, defaultRunLimits, type RunLimits } from './run-limits.ts';
 import { chooseBase } from './run-pipeline-base.ts';
 import {
   type RunPipelineEvent,
@@ -69,6 +70,8 @@ export interface RunPipelineContext {
   codeHosts: CodeHostResolver | undefined;
   /** Whether this Goosuke's run workers run now (see {@link RunPipelineOptions.workers}). */
   workersRunning: () => boolean;
+  /** The limits `runs.create` holds the input to, checked before anything is cloned; default {@link defaultRunLimits}. */
+  limits?: RunLimits;
 }
 
 const noPickableRun = 'no run succeeded with changes';
@@ -226,7 +229,15 @@ export function createRunPipeline(context: RunPipelineContext): RunPipeline {
 
   return {
     async run(raw, options = {}) {
+      const limits = context.limits ?? defaultRunLimits;
+      assertTextWithin(
+        typeof raw === 'object' && raw !== null ? (raw as { instruction?: unknown }).instruction : undefined,
+        limits.maxInstructionBytes,
+        'instruction',
+      );
       const input = parseInput(runPipelineInputSchema, raw, 'pipeline input');
+      // Before any clone or model call: the runs would be refused for it at the end of preparing.
+      assertModelsWithin(input.models, limits.maxModelsPerMessage);
       const runtime = context.runtime;
       if (runtime === undefined) {
         throw new UnsupportedError(

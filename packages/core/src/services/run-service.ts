@@ -13,6 +13,7 @@ import { ConflictError, GoosukeError, NotFoundError, UnsupportedError } from '..
 import { isoNow } from '../ports/clock.ts';
 import type { EventSink } from '../ports/event-sink.ts';
 import type { Job } from '../ports/job-queue.ts';
+import type { Logger } from '../ports/logger.ts';
 import { collectPages, type ListOptions, type Page, type Store } from '../ports/store.ts';
 import { createKeyedLimiter } from '../runs/keyed-limiter.ts';
 import { createRunEndedEvent, type RunEndedListener } from '../runs/run-ended.ts';
@@ -32,6 +33,13 @@ import type { ModelProfileService } from './model-profile-service.ts';
 import { parseInput } from './parse-input.ts';
 import { chooseRunBase, describeRunBase } from './run-base.ts';
 import { compareRuns, type RunComparison } from './run-comparison.ts';
+import {
+  assertActiveRunsWithin,
+  assertModelsWithin,
+  assertTextWithin,
+  defaultRunLimits,
+  type RunLimits,
+} from './run-limits.ts';
 import type { ServiceContext } from './service-context.ts';
 
 /** The job type of a run in the JobQueue (one job per run, its id the run's). */
@@ -40,8 +48,12 @@ export { runJobType };
 /** Input of {@link RunService.create}: one instruction for several models. */
 export const createRunsInputSchema = z
   .object({
+    /** At most the configured size (default 200 KiB of UTF-8; larger is a 413) and 1,000,000 characters. */
     instruction: z.string().trim().min(1, 'an instruction cannot be empty').max(1_000_000),
-    /** Model profile ids, one run each; a profile may repeat (to compare a model with itself). */
+    /**
+     * Model profile ids, one run each, each named once; at most the configured limit (default 8,
+     * never over 16).
+     */
     models: z.array(idSchema).min(1, 'name at least one model profile').max(16, 'at most 16 runs at once'),
     /**
      * The branch, tag or commit to start from. Without it (and without `fromRun`): the branch of
@@ -80,7 +92,10 @@ export interface RunService {
    * chosen run puts that answer in the history).
    * NotFoundError for a missing task, profile or `fromRun`; UnsupportedError for a Goosuke built
    * without a job queue; ConflictError for an archived task or a `fromRun` without a result;
-   * InvalidInputError for `baseRef` on a text task, or `baseRef` with `fromRun`.
+   * InvalidInputError for `baseRef` on a text task, or `baseRef` with `fromRun`, a model profile
+   * named twice or more models than `RunLimits.maxModelsPerMessage`; PayloadTooLargeError for an
+   * instruction over `RunLimits.maxInstructionBytes`; RateLimitedError when `createdBy` would have
+   * more than `RunLimits.maxActiveRunsPerUser` queued and running runs.
    */
   create(taskId: string, input: CreateRunsInput): Promise<{ message: Message; runs: Run[] }>;
   /**
@@ -153,6 +168,10 @@ export interface RunServiceContext extends ServiceContext {
    * job type with it, next to the types other services registered, and starts it.
    */
   workers: WorkerRuntime | undefined;
+  /** What one message may ask for; {@link defaultRunLimits} when absent. */
+  limits?: RunLimits;
+  /** Where failures nobody awaits are written (a run-ended listener that threw); none when absent. */
+  logger?: Logger;
 }
 
 /** The run ids of run jobs. */
@@ -167,7 +186,20 @@ function runIdsOf(jobs: readonly Job[]): string[] {
 export function createRunService(context: RunServiceContext): RunService {
   const { store, clock, ids } = context;
   const events = createRunEventHub({ store, clock, ids, sinks: context.sinks });
-  const runEnded = createRunEndedEvent();
+  const runEnded = createRunEndedEvent(context.logger);
+  const limits = context.limits ?? defaultRunLimits;
+
+  /** The input checked against the limits: size before parsing (a 413 whatever else is wrong), models after. */
+  function parseLimited(raw: CreateRunsInput): z.output<typeof createRunsInputSchema> {
+    assertTextWithin(
+      (raw as { instruction?: unknown } | null)?.instruction,
+      limits.maxInstructionBytes,
+      'instruction',
+    );
+    const input = parseInput(createRunsInputSchema, raw, 'runs');
+    assertModelsWithin(input.models, limits.maxModelsPerMessage);
+    return input;
+  }
 
   const requireRuntime = (what: string): RunRuntime => {
     if (context.runtime === undefined) {
@@ -255,6 +287,9 @@ export function createRunService(context: RunServiceContext): RunService {
     if (task.archived) throw new ConflictError(`task ${taskId} is archived; restore it to add runs`);
     // A text task (no repository) runs the text agent: no branch, and a base only to follow an
     // earlier answer.
+    if (input.createdBy !== undefined) {
+      await assertActiveRunsWithin(tx, input.createdBy, input.models.length, limits.maxActiveRunsPerUser);
+    }
     const base = await chooseRunBase(tx, task, input);
     const profiles = new Map<string, ModelProfile>();
     for (const id of input.models) {
@@ -326,7 +361,7 @@ export function createRunService(context: RunServiceContext): RunService {
 
   const service: RunService = {
     async create(taskId, raw) {
-      const input = parseInput(createRunsInputSchema, raw, 'runs');
+      const input = parseLimited(raw);
       requireRuntime('running a task');
       const created = await store.transaction((tx) => insertRuns(tx, taskId, input));
       await created.started();
@@ -334,7 +369,7 @@ export function createRunService(context: RunServiceContext): RunService {
     },
 
     async createInTransaction(tx, taskId, raw) {
-      const input = parseInput(createRunsInputSchema, raw, 'runs');
+      const input = parseLimited(raw);
       requireRuntime('running a task');
       return insertRuns(tx, taskId, input);
     },

@@ -6,6 +6,7 @@ import type { ListOptions, Page } from '../ports/store.ts';
 import { parseInput } from './parse-input.ts';
 import { createReadCache } from './read-cache.ts';
 import { chooseRun } from './run-base.ts';
+import { assertTextWithin, defaultRunLimits, type RunLimits } from './run-limits.ts';
 import type { ServiceContext } from './service-context.ts';
 
 /** Input of {@link TaskService.create}. A repo task names `repoId`; its base branch defaults to the repo's. */
@@ -14,7 +15,10 @@ export const createTaskInputSchema = z
     title: taskSchema.shape.title.optional(),
     repoId: taskSchema.shape.repoId.optional(),
     baseBranch: z.string().min(1).max(255).optional(),
-    /** The first user message; the title defaults to its first line. */
+    /**
+     * The first user message; the title defaults to its first line. At most the configured size
+     * (default 200 KiB of UTF-8; larger is a 413).
+     */
     message: z.string().min(1).max(1_000_000).optional(),
     actionId: taskSchema.shape.actionId.optional(),
     createdBy: taskSchema.shape.createdBy.optional(),
@@ -28,6 +32,7 @@ export type CreateTaskInput = z.input<typeof createTaskInputSchema>;
 export const addMessageInputSchema = z
   .object({
     role: messageSchema.shape.role.default('user'),
+    /** At most the configured size (default 200 KiB of UTF-8; larger is a 413). */
     content: z.string().min(1, 'a message cannot be empty').max(1_000_000),
     runId: messageSchema.shape.runId.optional(),
     createdBy: messageSchema.shape.createdBy.optional(),
@@ -59,7 +64,8 @@ export interface TaskService {
   /**
    * Creates a task, and its first user message when `message` is given, in one transaction.
    * NotFoundError when `repoId` names no repo; InvalidInputError for a base branch without a repo
-   * or a task with neither title nor message.
+   * or a task with neither title nor message; PayloadTooLargeError for a message over
+   * `RunLimits.maxInstructionBytes`.
    */
   create(input: CreateTaskInput): Promise<TaskWithMessages>;
   /** NotFoundError when missing. */
@@ -82,7 +88,10 @@ export interface TaskService {
    * run without a commit.
    */
   choose(taskId: string, runId: string): Promise<Task>;
-  /** Appends a message to a task's conversation. NotFoundError for a missing task. */
+  /**
+   * Appends a message to a task's conversation. NotFoundError for a missing task;
+   * PayloadTooLargeError for content over `RunLimits.maxInstructionBytes`.
+   */
   addMessage(taskId: string, input: AddMessageInput): Promise<Message>;
   /** One message. NotFoundError when missing. */
   getMessage(id: string): Promise<Message>;
@@ -104,9 +113,10 @@ export function taskTitleFrom(message: string): string {
   return firstLine.length > 120 ? `${firstLine.slice(0, 119)}…` : firstLine;
 }
 
-/** Builds the task service on the given ports. */
-export function createTaskService(context: ServiceContext): TaskService {
+/** Builds the task service on the given ports; messages are bounded by `limits` (default {@link defaultRunLimits}). */
+export function createTaskService(context: ServiceContext & { limits?: RunLimits }): TaskService {
   const { store, clock, ids } = context;
+  const maxBytes = (context.limits ?? defaultRunLimits).maxInstructionBytes;
   const details = createReadCache<TaskDetail>(detailCacheSize);
 
   async function get(id: string): Promise<Task> {
@@ -117,6 +127,7 @@ export function createTaskService(context: ServiceContext): TaskService {
 
   return {
     async create(raw) {
+      assertTextWithin((raw as { message?: unknown } | null)?.message, maxBytes, 'message');
       const input = parseInput(createTaskInputSchema, raw, 'task');
       const repoId = input.repoId ?? null;
       if (repoId === null && input.baseBranch !== undefined) {
@@ -195,6 +206,7 @@ export function createTaskService(context: ServiceContext): TaskService {
     },
 
     async addMessage(taskId, raw) {
+      assertTextWithin((raw as { content?: unknown } | null)?.content, maxBytes, 'message');
       const input = parseInput(addMessageInputSchema, raw, 'message');
       return store.transaction(async (tx) => {
         const task = await tx.tasks.get(taskId);
