@@ -28,6 +28,7 @@ export {
   type ActorAddMessageInput,
   type ActorCreateRunsInput,
   type ActorCreateTaskInput,
+  type ActorIdempotency,
   type ActorPullRequests,
   type ActorRuns,
   type ActorTasks,
@@ -90,6 +91,12 @@ export {
 } from './domain/extension.ts';
 export { type FileChange, fileChangeSchema } from './domain/file-change.ts';
 export { type HostedRepository, hostedRepositorySchema } from './domain/hosted-repository.ts';
+export {
+  type IdempotencyRecord,
+  type IdempotentOperation,
+  idempotencyRecordSchema,
+  idempotentOperationSchema,
+} from './domain/idempotency.ts';
 export {
   type ModelCapabilities,
   type ModelCapabilityOverrides,
@@ -258,6 +265,8 @@ export {
   collectPages,
   type EntityRepository,
   type ExtensionRepository,
+  type IdempotencyKeyRepository,
+  type IdempotencyLookup,
   type ListOptions,
   type MessageRepository,
   type ModelProfileRepository,
@@ -360,6 +369,11 @@ export {
   gitHubSettingKeys,
   secretGitHubSettingKeys,
 } from './services/github-service.ts';
+export {
+  type IdempotencyOptions,
+  idempotencyKeyLifetimeMs,
+  idempotencyKeySchema,
+} from './services/idempotency.ts';
 export {
   type CreateModelProfileInput,
   createModelProfileInputSchema,

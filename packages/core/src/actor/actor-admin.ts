@@ -47,6 +47,8 @@ export interface ActorActions
   /**
    * Fills the action's template and starts its runs; the task is the actor's. Members may fire
    * manual actions only (ForbiddenError for another trigger); admins any action.
+   * `idempotencyKey` is the actor's own: a retry with the same key and input returns the first
+   * task (`created: false`); the same key with another input is a ConflictError.
    */
   trigger(id: string, input?: ActorTriggerActionInput): Promise<TriggeredTask>;
 }
@@ -107,9 +109,16 @@ export const actorAdministrationAreas: {
       ),
     trigger: (id, raw = {}) =>
       runner.run('actions.trigger', async (acting) => {
-        const input = parseInput(actorTriggerActionInputSchema, raw, 'trigger');
+        const { idempotencyKey, ...input } = parseInput(actorTriggerActionInputSchema, raw, 'trigger');
         assertMayTrigger(acting, await system.actions.get(id));
-        return system.actions.trigger(id, { ...input, createdBy: acting.user.id });
+        // The caller's key is theirs alone: recorded per user and action, never the action's own keys.
+        return system.actions.trigger(
+          id,
+          { ...input, createdBy: acting.user.id },
+          idempotencyKey === undefined
+            ? {}
+            : { idempotency: { userId: acting.user.id, key: idempotencyKey } },
+        );
       }),
   }),
 };

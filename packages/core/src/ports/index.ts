@@ -29,6 +29,8 @@ export type {
   ActionRepository,
   EntityRepository,
   ExtensionRepository,
+  IdempotencyKeyRepository,
+  IdempotencyLookup,
   ListOptions,
   MessageRepository,
   ModelProfileRepository,

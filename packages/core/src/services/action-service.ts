@@ -27,6 +27,7 @@ import {
   type WebhookHeaderLookup,
 } from '../triggers/webhook-signature.ts';
 import { webhookSecretContext } from './action-callbacks.ts';
+import { type IdempotencyClaim, type IdempotencyOptions, runIdempotent } from './idempotency.ts';
 import { parseInput } from './parse-input.ts';
 import type { RunService } from './run-service.ts';
 import type { ServiceContext } from './service-context.ts';
@@ -159,11 +160,17 @@ export interface ActionService {
    * starts its runs: a text task for a `text` template, a task on the repository otherwise.
    * The task, its trigger keys and its runs are written in one transaction. With
    * `idempotencyKey`, a retried (or concurrent) trigger returns the first one's task and runs
-   * (`created: false`) and starts nothing.
+   * (`created: false`) and starts nothing: that key belongs to the action (trusted callers,
+   * signed deliveries). A caller's own key is `options.idempotency` (see runIdempotent): scoped
+   * to that user and this action, ConflictError when reused with a different request.
    * ConflictError for a disabled action; InvalidInputError for bad parameters, no model or no
    * repository; UnsupportedError for a Goosuke that cannot run tasks.
    */
-  trigger(id: string, input?: TriggerActionInput): Promise<TriggeredTask>;
+  trigger(
+    id: string,
+    input?: TriggerActionInput,
+    options?: { idempotency?: IdempotencyOptions },
+  ): Promise<TriggeredTask>;
   /**
    * Handles a webhook delivery: the action must be a webhook action (NotFoundError otherwise);
    * the body must carry a valid signature over its exact bytes: Goosuke's timestamped
@@ -270,8 +277,35 @@ export function createActionService(context: ActionServiceContext): ActionServic
     action: Action,
     raw: TriggerActionInput,
     extraKeys: { replay?: string } = {},
+    idempotency?: IdempotencyOptions,
   ): Promise<TriggeredTask> {
     const input = parseInput(triggerActionInputSchema, raw, 'trigger');
+    return runIdempotent<TriggeredTask>({
+      store,
+      clock,
+      operation: 'actions.trigger',
+      target: action.id,
+      options: idempotency,
+      request: input,
+      replay: (record) => existingTriggered(record.taskId),
+      create: (claim) => startTask(action, input, extraKeys, claim),
+    });
+  }
+
+  /** The task a trigger created before, with its runs (`created: false`). */
+  async function existingTriggered(taskId: string): Promise<TriggeredTask> {
+    const existing = await store.tasks.get(taskId);
+    if (existing === null) throw new NotFoundError('task', taskId);
+    const runs = await collectPages((cursor) => store.runs.list({ taskId: existing.id, limit: 500, cursor }));
+    return { task: existing, runs, created: false };
+  }
+
+  async function startTask(
+    action: Action,
+    input: z.output<typeof triggerActionInputSchema>,
+    extraKeys: { replay?: string },
+    claim: IdempotencyClaim | undefined,
+  ): Promise<TriggeredTask> {
     if (!action.enabled)
       throw new ConflictError(`action ${action.name} is disabled; enable it to trigger it`);
     if (!context.canRun) {
@@ -347,6 +381,7 @@ export function createActionService(context: ActionServiceContext): ActionServic
           models,
           ...(createdBy === undefined ? {} : { createdBy }),
         });
+        await claim?.(tx, { taskId: task.id, messageId: null });
         return { task: await tx.tasks.get(task.id).then((stored) => stored ?? task), runs, started };
       });
     } catch (error) {
@@ -354,12 +389,7 @@ export function createActionService(context: ActionServiceContext): ActionServic
       if (error.key === extraKeys.replay) {
         throw new UnauthorizedError('signature', { cause: new Error('webhook refused: signature replayed') });
       }
-      const existing = await store.tasks.get(error.taskId);
-      if (existing === null) throw new NotFoundError('task', error.taskId);
-      const runs = await collectPages((cursor) =>
-        store.runs.list({ taskId: existing.id, limit: 500, cursor }),
-      );
-      return { task: existing, runs, created: false };
+      return existingTriggered(error.taskId);
     }
     await created.started();
     return { task: created.task, runs: created.runs, created: true };
@@ -444,8 +474,8 @@ export function createActionService(context: ActionServiceContext): ActionServic
       return secret;
     },
 
-    async trigger(id, input = {}) {
-      return start(await get(id), input);
+    async trigger(id, input = {}, options = {}) {
+      return start(await get(id), input, {}, options.idempotency);
     },
 
     async receiveWebhook(id, delivery) {

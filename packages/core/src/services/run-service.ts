@@ -28,6 +28,7 @@ import type {
   RunWorkersStopped,
 } from '../runs/run-runtime.ts';
 import type { WorkerRuntime } from '../runs/worker-runtime.ts';
+import { type IdempotencyOptions, runIdempotent } from './idempotency.ts';
 import type { ModelProfileService } from './model-profile-service.ts';
 import { parseInput } from './parse-input.ts';
 import { chooseRunBase, describeRunBase } from './run-base.ts';
@@ -80,9 +81,15 @@ export interface RunService {
    * chosen run puts that answer in the history).
    * NotFoundError for a missing task, profile or `fromRun`; UnsupportedError for a Goosuke built
    * without a job queue; ConflictError for an archived task or a `fromRun` without a result;
-   * InvalidInputError for `baseRef` on a text task, or `baseRef` with `fromRun`.
+   * InvalidInputError for `baseRef` on a text task, or `baseRef` with `fromRun`. With
+   * `idempotency`, the caller's key is recorded with the message (see runIdempotent): a retry
+   * returns the first message and its runs and starts nothing.
    */
-  create(taskId: string, input: CreateRunsInput): Promise<{ message: Message; runs: Run[] }>;
+  create(
+    taskId: string,
+    input: CreateRunsInput,
+    options?: { idempotency?: IdempotencyOptions },
+  ): Promise<{ message: Message; runs: Run[] }>;
   /**
    * `create` inside the caller's transaction `tx` (e.g. one that also creates the task): the
    * message, runs and their events are written with `tx`; call `started()` once it has committed
@@ -325,12 +332,34 @@ export function createRunService(context: RunServiceContext): RunService {
   }
 
   const service: RunService = {
-    async create(taskId, raw) {
+    async create(taskId, raw, options = {}) {
       const input = parseInput(createRunsInputSchema, raw, 'runs');
       requireRuntime('running a task');
-      const created = await store.transaction((tx) => insertRuns(tx, taskId, input));
-      await created.started();
-      return { message: created.message, runs: created.runs };
+      return runIdempotent({
+        store,
+        clock,
+        operation: 'runs.create',
+        target: taskId,
+        options: options.idempotency,
+        request: input,
+        replay: async (record) => {
+          const message = record.messageId === null ? null : await store.messages.get(record.messageId);
+          if (message === null) throw new NotFoundError('message', record.messageId ?? '');
+          const runs = await collectPages((cursor) =>
+            store.runs.list({ messageId: message.id, limit: 500, cursor }),
+          );
+          return { message, runs };
+        },
+        create: async (claim) => {
+          const created = await store.transaction(async (tx) => {
+            const inserted = await insertRuns(tx, taskId, input);
+            await claim?.(tx, { taskId, messageId: inserted.message.id });
+            return inserted;
+          });
+          await created.started();
+          return { message: created.message, runs: created.runs };
+        },
+      });
     },
 
     async createInTransaction(tx, taskId, raw) {

@@ -3,6 +3,7 @@ import { idSchema, type Message, messageSchema, type Run, type Task, taskSchema 
 import { InvalidInputError, NotFoundError } from '../errors/index.ts';
 import { isoNow } from '../ports/clock.ts';
 import type { ListOptions, Page } from '../ports/store.ts';
+import { type IdempotencyOptions, runIdempotent } from './idempotency.ts';
 import { parseInput } from './parse-input.ts';
 import { createReadCache } from './read-cache.ts';
 import { chooseRun } from './run-base.ts';
@@ -59,9 +60,10 @@ export interface TaskService {
   /**
    * Creates a task, and its first user message when `message` is given, in one transaction.
    * NotFoundError when `repoId` names no repo; InvalidInputError for a base branch without a repo
-   * or a task with neither title nor message.
+   * or a task with neither title nor message. With `idempotency`, the caller's key is recorded
+   * with the task (see runIdempotent): a retry returns the first task and message.
    */
-  create(input: CreateTaskInput): Promise<TaskWithMessages>;
+  create(input: CreateTaskInput, options?: { idempotency?: IdempotencyOptions }): Promise<TaskWithMessages>;
   /** NotFoundError when missing. */
   get(id: string): Promise<Task>;
   /** Tasks newest first; `createdBy` keeps the tasks one user created (a member's own view). */
@@ -116,7 +118,7 @@ export function createTaskService(context: ServiceContext): TaskService {
   }
 
   return {
-    async create(raw) {
+    async create(raw, options = {}) {
       const input = parseInput(createTaskInputSchema, raw, 'task');
       const repoId = input.repoId ?? null;
       if (repoId === null && input.baseBranch !== undefined) {
@@ -130,41 +132,56 @@ export function createTaskService(context: ServiceContext): TaskService {
           { path: ['title'], message: 'required without message' },
         ]);
       }
-      return store.transaction(async (tx) => {
-        let baseBranch: string | null = null;
-        if (repoId !== null) {
-          const repo = await tx.repos.get(repoId);
-          if (!repo) throw new NotFoundError('repo', repoId);
-          baseBranch = input.baseBranch ?? repo.defaultBranch;
-        }
-        const now = isoNow(clock);
-        const task = await tx.tasks.insert({
-          id: ids.next('task'),
-          title,
-          repoId,
-          baseBranch,
-          actionId: input.actionId ?? null,
-          createdBy: input.createdBy ?? null,
-          chosenRunId: null,
-          archived: false,
-          createdAt: now,
-          updatedAt: now,
-        });
-        const messages: Message[] = [];
-        if (input.message !== undefined) {
-          messages.push(
-            await tx.messages.insert({
-              id: ids.next('msg'),
-              taskId: task.id,
-              role: 'user',
-              content: input.message,
-              runId: null,
+      return runIdempotent<TaskWithMessages>({
+        store,
+        clock,
+        operation: 'tasks.create',
+        target: '',
+        options: options.idempotency,
+        request: input,
+        replay: async (record) => {
+          const task = await get(record.taskId);
+          const message = record.messageId === null ? null : await store.messages.get(record.messageId);
+          return { task, messages: message === null ? [] : [message] };
+        },
+        create: (claim) =>
+          store.transaction(async (tx) => {
+            let baseBranch: string | null = null;
+            if (repoId !== null) {
+              const repo = await tx.repos.get(repoId);
+              if (!repo) throw new NotFoundError('repo', repoId);
+              baseBranch = input.baseBranch ?? repo.defaultBranch;
+            }
+            const now = isoNow(clock);
+            const task = await tx.tasks.insert({
+              id: ids.next('task'),
+              title,
+              repoId,
+              baseBranch,
+              actionId: input.actionId ?? null,
               createdBy: input.createdBy ?? null,
+              chosenRunId: null,
+              archived: false,
               createdAt: now,
-            }),
-          );
-        }
-        return { task, messages };
+              updatedAt: now,
+            });
+            const messages: Message[] = [];
+            if (input.message !== undefined) {
+              messages.push(
+                await tx.messages.insert({
+                  id: ids.next('msg'),
+                  taskId: task.id,
+                  role: 'user',
+                  content: input.message,
+                  runId: null,
+                  createdBy: input.createdBy ?? null,
+                  createdAt: now,
+                }),
+              );
+            }
+            await claim?.(tx, { taskId: task.id, messageId: messages[0]?.id ?? null });
+            return { task, messages };
+          }),
       });
     },
 
