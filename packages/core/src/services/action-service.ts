@@ -96,6 +96,8 @@ export const triggerActionInputSchema = z
     /** Makes a retried trigger return the task the first one created (1 to 190 characters). */
     idempotencyKey: z.string().min(1).max(190).optional(),
     createdBy: idSchema.optional(),
+    /** The user firing the action by hand, recorded on the task (`Task.firedBy`); absent for its own trigger. */
+    firedBy: idSchema.optional(),
   })
   .strict()
   .meta({ id: 'TriggerActionInput' });
@@ -362,6 +364,7 @@ export function createActionService(context: ActionServiceContext): ActionServic
           baseBranch,
           actionId: action.id,
           createdBy: createdBy ?? null,
+          firedBy: input.firedBy ?? null,
           chosenRunId: null,
           archived: false,
           createdAt: now,

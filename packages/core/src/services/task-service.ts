@@ -160,6 +160,7 @@ export function createTaskService(context: ServiceContext): TaskService {
               baseBranch,
               actionId: input.actionId ?? null,
               createdBy: input.createdBy ?? null,
+              firedBy: null,
               chosenRunId: null,
               archived: false,
               createdAt: now,

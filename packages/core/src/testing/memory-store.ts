@@ -385,6 +385,9 @@ function createRepositories(run: MemoryRunner<MemoryState>): Repositories {
         if (token.userId === user.id) deleteToken(state.refreshTokens, state.refreshTokenHashes, token.id);
       }
       deleteIdempotencyKeysOf(state, { userId: user.id });
+      for (const task of state.tasks.values()) {
+        if (task.firedBy === user.id) state.tasks.set(task.id, { ...task, firedBy: null });
+      }
     },
   });
   const users: UserRepository = {

@@ -325,4 +325,17 @@ export function describeActionsAndTriggerKeys(context: StoreTestContext): void {
       expect(await store.idempotencyKeys.find({ ...lookup, now: claimedAt })).toBeNull();
     });
   });
+
+  describe('tasks fired by hand', () => {
+    it('keep who fired them, which becomes null when that user is deleted', async () => {
+      const store = context.store();
+      const graph = await seedGraph(store);
+      const admin = await store.users.insert(buildUser());
+      const fired = await store.tasks.update(graph.task.id, { firedBy: admin.id });
+      expect(fired.firedBy).toBe(admin.id);
+      expect((await store.tasks.get(graph.task.id))?.firedBy).toBe(admin.id);
+      expect(await store.users.delete(admin.id)).toBe(true);
+      expect((await store.tasks.get(graph.task.id))?.firedBy).toBeNull();
+    });
+  });
 }
