@@ -178,7 +178,8 @@ export interface ActionService {
    * the body must carry a valid signature over its exact bytes: Goosuke's timestamped
    * `X-Goosuke-Signature` (within 5 minutes, each signature once, across processes), or, for an
    * action marked `github`, GitHub's `X-Hub-Signature-256` (its `X-GitHub-Delivery` then makes
-   * redeliveries idempotent). UnauthorizedError (`signature`) for a missing, wrong, stale or
+   * redeliveries idempotent, and the same signed body under another or no delivery id is a
+   * replay, refused for as long as the task it created is kept). UnauthorizedError (`signature`) for a missing, wrong, stale or
    * replayed one; the JSON (or GitHub form-encoded) body feeds the parameter mapping as
    * untrusted data; `Idempotency-Key` makes a retried delivery return the same task.
    */
@@ -278,7 +279,7 @@ export function createActionService(context: ActionServiceContext): ActionServic
   async function start(
     action: Action,
     raw: TriggerActionInput,
-    extraKeys: { replay?: string } = {},
+    extraKeys: { replay?: string; replayAfterIdempotency?: boolean } = {},
     idempotency?: IdempotencyOptions,
   ): Promise<TriggeredTask> {
     const input = parseInput(triggerActionInputSchema, raw, 'trigger');
@@ -305,7 +306,7 @@ export function createActionService(context: ActionServiceContext): ActionServic
   async function startTask(
     action: Action,
     input: z.output<typeof triggerActionInputSchema>,
-    extraKeys: { replay?: string },
+    extraKeys: { replay?: string; replayAfterIdempotency?: boolean },
     claim: IdempotencyClaim | undefined,
   ): Promise<TriggeredTask> {
     if (!action.enabled)
@@ -340,10 +341,13 @@ export function createActionService(context: ActionServiceContext): ActionServic
       );
     }
     const createdBy = input.createdBy ?? action.ownerId ?? undefined;
-    const keys = [
-      ...(extraKeys.replay === undefined ? [] : [extraKeys.replay]),
-      ...(input.idempotencyKey === undefined ? [] : [`idem:${input.idempotencyKey}`]),
-    ];
+    const replayKeys = extraKeys.replay === undefined ? [] : [extraKeys.replay];
+    const idempotencyKeys = input.idempotencyKey === undefined ? [] : [`idem:${input.idempotencyKey}`];
+    // The first key taken decides: a redelivery (same idempotency key) gets its task back before
+    // its body counts as replayed, when the replay key says so (GitHub's body digest).
+    const keys = extraKeys.replayAfterIdempotency
+      ? [...idempotencyKeys, ...replayKeys]
+      : [...replayKeys, ...idempotencyKeys];
 
     let created: { task: Task; runs: Run[]; started(): Promise<void> };
     try {
@@ -494,6 +498,7 @@ export function createActionService(context: ActionServiceContext): ActionServic
       const config = parseActionConfig('webhook', action.config);
       const gitHubSignature = delivery.header('x-hub-signature-256');
       let replay: string | undefined;
+      let replayAfterIdempotency = false;
       let idempotencyKey = delivery.header('idempotency-key') ?? undefined;
       if (config.github && gitHubSignature != null && delivery.header('x-goosuke-signature') == null) {
         await verifyGitHubSignature({ secret, header: gitHubSignature, body: delivery.body });
@@ -504,6 +509,12 @@ export function createActionService(context: ActionServiceContext): ActionServic
         }
         const deliveryId = delivery.header('x-github-delivery');
         if (idempotencyKey === undefined && deliveryId != null) idempotencyKey = `github:${deliveryId}`;
+        // GitHub's scheme signs no time and no delivery id: the same signed body under a new or
+        // missing X-GitHub-Delivery is a captured delivery replayed. Its digest is remembered with
+        // the task it created; a redelivery with the same delivery id still gets that task back.
+        const digest = await crypto.subtle.digest('SHA-256', new Uint8Array(delivery.body));
+        replay = `ghbody:${toHex(new Uint8Array(digest))}`;
+        replayAfterIdempotency = true;
       } else {
         const verified = await verifyWebhookSignature({
           secret,
@@ -521,7 +532,7 @@ export function createActionService(context: ActionServiceContext): ActionServic
       const triggered = await start(
         action,
         { data, ...(idempotencyKey === undefined ? {} : { idempotencyKey }) },
-        replay === undefined ? {} : { replay },
+        replay === undefined ? {} : { replay, replayAfterIdempotency },
       );
       return { kind: 'started', triggered };
     },
