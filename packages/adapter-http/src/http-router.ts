@@ -4,6 +4,8 @@ import path from 'node:path';
 import {
   type ActorGoosuke,
   authorizeRole,
+  defaultMaxJsonDepth,
+  exceedsJsonDepth,
   type Goosuke,
   GoosukeError,
   type Principal,
@@ -22,6 +24,12 @@ import type { HttpRoute, RouteSettings } from './routes/route.ts';
 export interface HttpRouterOptions extends RouteSettings {
   /** Largest accepted JSON body, in bytes or a size string; default `1mb`. */
   bodyLimit?: number | string;
+  /**
+   * How deep a JSON body may nest (objects and arrays inside each other); deeper is a 400,
+   * judged before parsing. Default 64. Signed webhook bodies are checked by Goosuke itself
+   * (`createGoosuke({ maxJsonDepth })`).
+   */
+  maxJsonDepth?: number;
   /** Origins allowed to call the API from a browser; CORS is off when empty or absent. */
   corsOrigins?: readonly string[];
   /** Requests per window and client allowed on `/auth/*`; default 20 per 15 minutes. */
@@ -99,6 +107,17 @@ function hasBody(request: Request): boolean {
   );
 }
 
+/** The body-parser error type of a JSON body nested too deep. */
+const tooDeepType = 'entity.too.deep';
+
+/** A body-parser verify failure for a body nested deeper than `limit`. */
+function tooDeep(limit: number): Error {
+  return Object.assign(new Error(`the JSON body nests deeper than ${limit} levels`), {
+    type: tooDeepType,
+    status: 400,
+  });
+}
+
 /** Maps a body-parser failure (it sets `type` and `status`) to a problem; null for other errors. */
 function bodyProblem(error: unknown) {
   if (typeof error !== 'object' || error === null) return null;
@@ -114,6 +133,7 @@ function bodyProblem(error: unknown) {
     return problem(413, 'payload_too_large', 'Payload too large', 'the request body is over the size limit');
   if (type === 'entity.verify.failed')
     return problem(400, 'invalid_body', 'Invalid body', 'the request body is not valid UTF-8');
+  if (type === tooDeepType) return problem(400, 'invalid_body', 'Invalid body', (error as Error).message);
   if (type === 'entity.parse.failed')
     return problem(400, 'invalid_body', 'Invalid body', 'the request body is not valid JSON');
   if (status >= 400 && status < 500)
@@ -163,11 +183,14 @@ export function createHttpRouter(goosuke: Goosuke, options: HttpRouterOptions = 
   const settings: RouteSettings = {
     ...(options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs }),
   };
+  const maxJsonDepth = options.maxJsonDepth ?? defaultMaxJsonDepth;
   const json = express.json({
     limit: options.bodyLimit ?? '1mb',
     type: () => true,
     verify: (_request, _response, buffer) => {
-      utf8.decode(buffer);
+      // Measured on the text before JSON.parse: deep nesting would otherwise reach recursive
+      // code (validation, storage) and end as a 500.
+      if (exceedsJsonDepth(utf8.decode(buffer), maxJsonDepth)) throw tooDeep(maxJsonDepth);
     },
   });
   const raw = express.raw({ limit: options.bodyLimit ?? '1mb', type: () => true });

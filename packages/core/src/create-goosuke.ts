@@ -73,6 +73,11 @@ export interface GoosukeDependencies {
   pullRequests?: { baseUpdate?: 'merge' | 'rebase' };
   /** Sends actions' signed callbacks; defaults to the global `fetch`. */
   fetch?: typeof globalThis.fetch;
+  /**
+   * How deep JSON that Goosuke parses itself (webhook bodies) may nest; deeper is an
+   * InvalidInputError before parsing. Default 64 (`defaultMaxJsonDepth`).
+   */
+  maxJsonDepth?: number;
 }
 
 /**
@@ -206,6 +211,7 @@ export function createGoosuke(dependencies: GoosukeDependencies): Goosuke {
     templates,
     runs: runService,
     canRun: runtime !== undefined,
+    ...(dependencies.maxJsonDepth === undefined ? {} : { maxJsonDepth: dependencies.maxJsonDepth }),
   });
   const pullRequests = createPullRequestService({
     ...context,

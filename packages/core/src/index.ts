@@ -97,6 +97,7 @@ export {
   idempotencyRecordSchema,
   idempotentOperationSchema,
 } from './domain/idempotency.ts';
+export { defaultMaxJsonDepth, exceedsJsonDepth } from './domain/json-depth.ts';
 export {
   type ModelCapabilities,
   type ModelCapabilityOverrides,

@@ -43,6 +43,7 @@ export {
   idempotencyRecordSchema,
   idempotentOperationSchema,
 } from './idempotency.ts';
+export { defaultMaxJsonDepth, exceedsJsonDepth } from './json-depth.ts';
 export {
   capabilitiesOf,
   type ModelCapabilities,

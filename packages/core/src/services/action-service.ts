@@ -3,6 +3,8 @@ import {
   type Action,
   actionSchema,
   actionTriggerSchema,
+  defaultMaxJsonDepth,
+  exceedsJsonDepth,
   idSchema,
   type Run,
   type Task,
@@ -192,6 +194,8 @@ export interface ActionServiceContext extends ServiceContext {
   runs: Pick<RunService, 'createInTransaction'>;
   /** Whether runs can be started (Goosuke was built with a runtime). */
   canRun: boolean;
+  /** How deep a webhook body may nest; default {@link defaultMaxJsonDepth}. */
+  maxJsonDepth?: number;
 }
 
 /** A random secret: 32 bytes as hex. */
@@ -214,7 +218,7 @@ class KeyTaken extends Error {
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
 /** The webhook body as data for the mapping: JSON, or GitHub's form-encoded `payload`. */
-function parseWebhookBody(delivery: WebhookDelivery): unknown {
+function parseWebhookBody(delivery: WebhookDelivery, maxJsonDepth: number): unknown {
   if (delivery.body.length === 0) return {};
   let text: string;
   try {
@@ -227,6 +231,10 @@ function parseWebhookBody(delivery: WebhookDelivery): unknown {
     const payload = new URLSearchParams(text).get('payload');
     if (payload === null) throw new InvalidInputError('a form-encoded webhook body needs a payload field');
     text = payload;
+  }
+  // Checked on the text, before anything recursive (parsing, mapping, storing) meets it.
+  if (exceedsJsonDepth(text, maxJsonDepth)) {
+    throw new InvalidInputError(`the webhook body nests deeper than ${maxJsonDepth} levels`);
   }
   try {
     return JSON.parse(text);
@@ -528,7 +536,7 @@ export function createActionService(context: ActionServiceContext): ActionServic
       if (idempotencyKey !== undefined && (idempotencyKey.length > 190 || idempotencyKey.trim() === '')) {
         throw new InvalidInputError('the Idempotency-Key header must be 1 to 190 characters');
       }
-      const data = parseWebhookBody(delivery);
+      const data = parseWebhookBody(delivery, context.maxJsonDepth ?? defaultMaxJsonDepth);
       const triggered = await start(
         action,
         { data, ...(idempotencyKey === undefined ? {} : { idempotencyKey }) },
