@@ -417,6 +417,14 @@ function bearerToken(request: Request): string | null {
 function authenticate(goosuke: Goosuke, route: HttpRoute): RequestHandler {
   return async (request, response, next) => {
     if (route.access === 'public') {
+      if (route.optionalAuth && request.get('authorization') !== undefined) {
+        try {
+          const token = bearerToken(request);
+          if (token !== null) response.locals.principal = await goosuke.auth.authenticate(token);
+        } catch {
+          // Optional: a malformed or bad token makes an anonymous caller, not an error.
+        }
+      }
       next();
       return;
     }

@@ -71,6 +71,11 @@ export interface HttpRoute {
    * routes that verify a signature over the exact bytes; the text describes it in the document.
    */
   rawBody?: string;
+  /**
+   * A public route that reads a bearer token when one is sent: a valid one gives the handler its
+   * principal, a missing or invalid one leaves it null (never a 401).
+   */
+  optionalAuth?: boolean;
   /** Authenticated by a signature over the body instead of a token (documented as a 401). */
   signed?: boolean;
   /**
