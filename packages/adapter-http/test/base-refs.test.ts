@@ -111,17 +111,33 @@ describe("another task's branches", () => {
     expect(isProblem(result, 400), result.text).toBe(true);
   });
 
-  it("fail a run based on another user's run commit, before any model call", async () => {
+  it("refuse another user's run commit as baseRef with a 400", async () => {
     const taskId = await bobsTask();
-    const requests = openai.requests.length;
-    const created = await api('post', `/tasks/${taskId}/runs`, {
+    const result = await api('post', `/tasks/${taskId}/runs`, {
       token: harness.bob.token,
       body: { instruction: 'Show me', models: [modelId], baseRef: aliceCommit },
     });
-    expect(created.status, created.text).toBe(202);
-    const [run] = await waitFor(created.json.runIds);
+    expect(isProblem(result, 400), result.text).toBe(true);
+    expect(result.json.detail).toContain('not a branch, tag or commit of the repository');
+  });
+
+  it("fail a user's run that reaches another task's branch some other way, before any model call", async () => {
+    // A trusted caller made a task on Alice's branch (no author, no request-time check); a
+    // user's run on it is refused when it starts.
+    const { task } = await harness.goosuke.tasks.create({
+      title: 'Trusted',
+      repoId,
+      baseBranch: aliceBranch,
+    });
+    const requests = openai.requests.length;
+    const created = await harness.goosuke.runs.create(task.id, {
+      instruction: 'Show me',
+      models: [modelId],
+      createdBy: harness.bob.id,
+    });
+    const [run] = await waitFor(created.runs.map((item) => item.id));
     expect(run?.status).toBe('failed');
-    expect(run?.error?.message).toContain('is not on a branch of');
+    expect(run?.error?.message).toContain('is not a branch, tag or commit of');
     expect(run?.baseCommit).toBeNull();
     expect(openai.requests.length).toBe(requests);
   });

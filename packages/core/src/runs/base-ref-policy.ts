@@ -141,3 +141,25 @@ export async function resolveRunBase({ git, repo, ref, own, byUser }: RunBaseRes
     `the base ref ${ref} is not a branch, tag or commit of ${repo.url}, nor a branch of this task`,
   );
 }
+
+/**
+ * Refuses, when the runs are asked for, a user's base commit that the shared clone already holds
+ * but that is on none of the repository's branches nor the task's own: another task's run commit.
+ * A commit the clone does not hold (not fetched yet, or no clone yet) is left to the run, which
+ * fetches first and checks again (see {@link resolveRunBase}).
+ *
+ * @throws InvalidInputError naming `baseRef`.
+ */
+export async function assertCommitBaseVisible(resolution: Omit<RunBaseResolution, 'byUser'>): Promise<void> {
+  if (!fullCommit.test(resolution.ref)) return;
+  if ((await tryResolve(resolution.git, resolution.repo, resolution.ref).catch(() => null)) === null) return;
+  try {
+    await resolveRunBase({ ...resolution, byUser: true });
+  } catch (error) {
+    if (!(error instanceof ForeignBaseError)) return;
+    throw new InvalidInputError(
+      `baseRef ${resolution.ref} is not a branch, tag or commit of the repository, nor a branch of this task's runs or pull requests`,
+      [{ path: ['baseRef'], message: "another task's commit, or not the repository's own" }],
+    );
+  }
+}

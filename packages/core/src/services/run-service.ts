@@ -14,6 +14,7 @@ import { isoNow } from '../ports/clock.ts';
 import type { EventSink } from '../ports/event-sink.ts';
 import type { Job } from '../ports/job-queue.ts';
 import { collectPages, type ListOptions, type Page, type Store } from '../ports/store.ts';
+import { assertCommitBaseVisible, ownBranchesOf } from '../runs/base-ref-policy.ts';
 import { createKeyedLimiter } from '../runs/keyed-limiter.ts';
 import { createRunEndedEvent, type RunEndedListener } from '../runs/run-ended.ts';
 import { createRunEventHub, type RunEventListener } from '../runs/run-events.ts';
@@ -331,10 +332,26 @@ export function createRunService(context: RunServiceContext): RunService {
     }
   }
 
+  /** A user's base commit that the clone holds must be the repository's or the task's (see assertCommitBaseVisible). */
+  async function checkCommitBase(runtime: RunRuntime, taskId: string, ref: string): Promise<void> {
+    const task = await store.tasks.get(taskId);
+    const repo = task?.repoId == null ? null : await store.repos.get(task.repoId);
+    if (task == null || repo === null) return;
+    await assertCommitBaseVisible({
+      git: runtime.git,
+      repo: { dir: runtime.layout.cloneDir(repo), url: repo.url },
+      ref,
+      own: await ownBranchesOf(store, taskId),
+    });
+  }
+
   const service: RunService = {
     async create(taskId, raw, options = {}) {
       const input = parseInput(createRunsInputSchema, raw, 'runs');
-      requireRuntime('running a task');
+      const runtime = requireRuntime('running a task');
+      if (input.createdBy !== undefined && input.baseRef !== undefined) {
+        await checkCommitBase(runtime, taskId, input.baseRef);
+      }
       return runIdempotent({
         store,
         clock,
