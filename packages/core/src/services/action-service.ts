@@ -311,6 +311,7 @@ export function createActionService(context: ActionServiceContext): ActionServic
     return { task: existing, runs, created: false };
   }
 
+  /** Creates the task, its trigger keys (and the caller's idempotency key, via `claim`) and its runs in one transaction. */
   async function startTask(
     action: Action,
     input: z.output<typeof triggerActionInputSchema>,
