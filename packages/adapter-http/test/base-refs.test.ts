@@ -1,7 +1,9 @@
 // Bases of runs and tasks over real HTTP on the real stack (SQLite, isomorphic-git, the OpenAI
 // fake): the shared clone holds every task's run branches, so a caller may start from the
 // repository's own refs and their own task's branches only.
+import { execFile } from 'node:child_process';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { createIsomorphicGitBackend } from '@goosuke/git-isomorphic';
 import { type FakeOpenAIServer, startFakeOpenAIServer } from '@goosuke/openai/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -144,7 +146,7 @@ describe("another task's branches", () => {
 });
 
 describe("the repository's own refs and the task's own branches", () => {
-  it('start from a branch of the repository, a commit on it, and the task’s own run branch', async () => {
+  it('start from a branch of the repository, a commit on it, a tag, and the task’s own run branch', async () => {
     const taskId = await bobsTask();
     for (const baseRef of ['main', mainCommit]) {
       const created = await api('post', `/tasks/${taskId}/runs`, {
@@ -155,6 +157,14 @@ describe("the repository's own refs and the task's own branches", () => {
       const [run] = await waitFor(created.json.runIds);
       expect(run?.baseCommit, baseRef).toBe(mainCommit);
     }
+    await promisify(execFile)('git', ['-C', repoUrl, 'tag', 'v1', mainCommit]);
+    const tagged = await api('post', `/tasks/${taskId}/runs`, {
+      token: harness.bob.token,
+      body: { instruction: 'Go', models: [modelId], baseRef: 'v1' },
+    });
+    expect(tagged.status, tagged.text).toBe(202);
+    const [onTag] = await waitFor(tagged.json.runIds);
+    expect(onTag?.baseCommit, JSON.stringify(onTag?.error)).toBe(mainCommit);
     const own = await api('post', `/tasks/${aliceTaskId}/runs`, {
       token: harness.alice.token,
       body: { instruction: 'Go on', models: [modelId], baseRef: aliceBranch },

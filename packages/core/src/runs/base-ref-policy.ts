@@ -122,7 +122,8 @@ export async function resolveRunBase({ git, repo, ref, own, byUser }: RunBaseRes
       const branches = (await git.listBranches({ repo })).filter(
         (branch) => branch.startsWith('origin/') && !namesGoosukeBranch(branch),
       );
-      for (const branch of [...branches, ...own]) {
+      const tips = [...branches.map((branch) => `refs/remotes/${branch}`), ...own];
+      for (const branch of tips) {
         const tip = await tryResolve(git, repo, branch);
         if (tip !== null && (await git.isAncestor({ repo, ancestor: commit, commit: tip }))) return commit;
       }
@@ -131,7 +132,10 @@ export async function resolveRunBase({ git, repo, ref, own, byUser }: RunBaseRes
   }
   if (!namesGoosukeBranch(ref) && !ref.startsWith('refs/heads/')) {
     const name = ref.replace(/^refs\/remotes\/origin\//, '').replace(/^origin\//, '');
-    const candidates = ref.startsWith('refs/tags/') ? [ref] : [`origin/${name}`, `refs/tags/${name}`];
+    // Fully spelled: a short name could also match a local branch, and local branches are Goosuke's.
+    const candidates = ref.startsWith('refs/tags/')
+      ? [ref]
+      : [`refs/remotes/origin/${name}`, `refs/tags/${name}`];
     for (const candidate of candidates) {
       const commit = await tryResolve(git, repo, candidate);
       if (commit !== null) return commit;
