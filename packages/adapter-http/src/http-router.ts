@@ -4,6 +4,8 @@ import path from 'node:path';
 import {
   type ActorGoosuke,
   authorizeRole,
+  defaultMaxJsonDepth,
+  exceedsJsonDepth,
   type Goosuke,
   GoosukeError,
   type Logger,
@@ -29,6 +31,12 @@ export interface HttpRouterOptions extends RouteSettings {
    * raw (webhook) bodies 1 MiB.
    */
   bodyLimit?: number | string;
+  /**
+   * How deep a JSON body may nest (objects and arrays inside each other); deeper is a 400,
+   * judged before parsing. Default 64. Signed webhook bodies are checked by Goosuke itself
+   * (`createGoosuke({ maxJsonDepth })`).
+   */
+  maxJsonDepth?: number;
   /** Origins allowed to call the API from a browser; CORS is off when empty or absent. */
   corsOrigins?: readonly string[];
   /**
@@ -139,6 +147,17 @@ function hasBody(request: Request): boolean {
   );
 }
 
+/** The body-parser error type of a JSON body nested too deep. */
+const tooDeepType = 'entity.too.deep';
+
+/** A body-parser verify failure for a body nested deeper than `limit`. */
+function tooDeep(limit: number): Error {
+  return Object.assign(new Error(`the JSON body nests deeper than ${limit} levels`), {
+    type: tooDeepType,
+    status: 400,
+  });
+}
+
 /** Maps a body-parser failure (it sets `type` and `status`) to a problem; null for other errors. */
 function bodyProblem(error: unknown) {
   if (typeof error !== 'object' || error === null) return null;
@@ -163,6 +182,7 @@ function bodyProblem(error: unknown) {
   }
   if (type === 'entity.verify.failed')
     return problem(400, 'invalid_body', 'Invalid body', 'the request body is not valid UTF-8');
+  if (type === tooDeepType) return problem(400, 'invalid_body', 'Invalid body', (error as Error).message);
   if (type === 'entity.parse.failed')
     return problem(400, 'invalid_body', 'Invalid body', 'the request body is not valid JSON');
   if (status >= 400 && status < 500)
@@ -221,11 +241,14 @@ export function createHttpRouter(goosuke: Goosuke, options: HttpRouterOptions = 
   const settings: RouteSettings = {
     ...(options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs }),
   };
+  const maxJsonDepth = options.maxJsonDepth ?? defaultMaxJsonDepth;
   const json = express.json({
     limit: options.bodyLimit ?? jsonBodyLimit(goosuke),
     type: () => true,
     verify: (_request, _response, buffer) => {
-      utf8.decode(buffer);
+      // Measured on the text before JSON.parse: deep nesting would otherwise reach recursive
+      // code (validation, storage) and end as a 500.
+      if (exceedsJsonDepth(utf8.decode(buffer), maxJsonDepth)) throw tooDeep(maxJsonDepth);
     },
   });
   const raw = express.raw({ limit: options.bodyLimit ?? '1mb', type: () => true });
@@ -458,6 +481,14 @@ function bearerToken(request: Request): string | null {
 function authenticate(goosuke: Goosuke, route: HttpRoute): RequestHandler {
   return async (request, response, next) => {
     if (route.access === 'public') {
+      if (route.optionalAuth && request.get('authorization') !== undefined) {
+        try {
+          const token = bearerToken(request);
+          if (token !== null) response.locals.principal = await goosuke.auth.authenticate(token);
+        } catch {
+          // Optional: a malformed or bad token makes an anonymous caller, not an error.
+        }
+      }
       next();
       return;
     }

@@ -1,7 +1,7 @@
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObject } from 'zod-openapi';
 import { problemContentType, problemSchema } from './problem.ts';
 import { httpRoutes } from './routes/index.ts';
-import type { HttpRoute } from './routes/route.ts';
+import { type HttpRoute, idempotencyKeyHeader } from './routes/route.ts';
 
 /** The OpenAPI 3.1 document as zod-openapi builds it. */
 export type OpenApiDocument = ReturnType<typeof createDocument>;
@@ -44,6 +44,7 @@ function operation(route: HttpRoute): ZodOpenApiOperationObject {
   if (route.signed) errors['401'] = problemResponse('Missing, invalid, expired or replayed signature');
   if (route.access === 'admin') errors['403'] = problemResponse('Admins only');
   if (route.params !== undefined) errors['404'] = problemResponse('Not found');
+  if (route.idempotent) errors['409'] = problemResponse('The Idempotency-Key was used with another request');
   if (route.body !== undefined || route.rawBody !== undefined) {
     errors['413'] = problemResponse(limited?.['413'] ?? 'Body over the size limit');
   }
@@ -65,12 +66,13 @@ function operation(route: HttpRoute): ZodOpenApiOperationObject {
     summary: route.summary,
     tags: [route.tag],
     security: route.access === 'public' ? [] : [{ bearer: [] }],
-    ...(route.params === undefined && route.query === undefined
+    ...(route.params === undefined && route.query === undefined && !route.idempotent
       ? {}
       : {
           requestParams: {
             ...(route.params === undefined ? {} : { path: route.params }),
             ...(route.query === undefined ? {} : { query: route.query }),
+            ...(route.idempotent ? { header: idempotencyKeyHeader } : {}),
           },
         }),
     ...(route.body === undefined

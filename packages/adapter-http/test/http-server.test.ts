@@ -110,8 +110,12 @@ describe('the HTTP server', () => {
     expect(result.text).not.toMatch(/sqlite|\.ts:|at |Error:/i);
     expect(result.text).not.toContain(secretKey);
     const health = await call(broken.url, 'get', `${apiPrefix}/health`);
-    // The queue shares the store's connection: it fails with it.
-    expect(health.json).toEqual({
+    expect(health.json).toEqual({ status: 'degraded' });
+    // The queue shares the store's connection: it fails with it. (A token cannot be checked
+    // without the store: the caller stays anonymous.)
+    const withToken = await call(broken.url, 'get', `${apiPrefix}/health`, { token: broken.admin.token });
+    expect(withToken.json).toEqual({ status: 'degraded' });
+    expect(await broken.goosuke.system.health()).toEqual({
       status: 'degraded',
       store: 'error',
       queue: 'error',
@@ -183,5 +187,24 @@ describe('problemFor', () => {
     const body = problemFor(new Error('SELECT * FROM secrets failed at /srv/app.ts:12'));
     expect(body).toMatchObject({ status: 500, code: 'internal' });
     expect(JSON.stringify(body)).not.toContain('secrets');
+  });
+});
+
+describe('GET /health', () => {
+  it('says only up or down without a valid token, and more with one', async () => {
+    const url = `${apiPrefix}/health`;
+    expect((await call(harness.url, 'get', url)).json).toEqual({ status: 'ok' });
+    for (const authorization of ['Bearer not-a-token', 'Basic abc', 'Bearer']) {
+      const result = await call(harness.url, 'get', url, { headers: { authorization } });
+      expect(result.status, authorization).toBe(200);
+      expect(result.json, authorization).toEqual({ status: 'ok' });
+    }
+    const member = await call(harness.url, 'get', url, { token: harness.alice.token });
+    expect(member.json).toMatchObject({
+      status: 'ok',
+      store: 'ok',
+      queue: 'ok',
+      workers: expect.any(String),
+    });
   });
 });

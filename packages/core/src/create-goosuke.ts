@@ -88,6 +88,11 @@ export interface GoosukeDependencies {
    * built around this Goosuke default to it. Default: writes nothing.
    */
   logger?: Logger;
+  /**
+   * How deep JSON that Goosuke parses itself (webhook bodies) may nest; deeper is an
+   * InvalidInputError before parsing. Default 64 (`defaultMaxJsonDepth`).
+   */
+  maxJsonDepth?: number;
 }
 
 /**
@@ -238,6 +243,7 @@ export function createGoosuke(dependencies: GoosukeDependencies): Goosuke {
     templates,
     runs: runService,
     canRun: runtime !== undefined,
+    ...(dependencies.maxJsonDepth === undefined ? {} : { maxJsonDepth: dependencies.maxJsonDepth }),
   });
   const pullRequests = createPullRequestService({
     ...context,

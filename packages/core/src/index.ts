@@ -28,6 +28,7 @@ export {
   type ActorAddMessageInput,
   type ActorCreateRunsInput,
   type ActorCreateTaskInput,
+  type ActorIdempotency,
   type ActorPullRequests,
   type ActorRuns,
   type ActorTasks,
@@ -103,6 +104,13 @@ export {
 } from './domain/extension.ts';
 export { type FileChange, fileChangeSchema } from './domain/file-change.ts';
 export { type HostedRepository, hostedRepositorySchema } from './domain/hosted-repository.ts';
+export {
+  type IdempotencyRecord,
+  type IdempotentOperation,
+  idempotencyRecordSchema,
+  idempotentOperationSchema,
+} from './domain/idempotency.ts';
+export { defaultMaxJsonDepth, exceedsJsonDepth } from './domain/json-depth.ts';
 export {
   type ModelCapabilities,
   type ModelCapabilityOverrides,
@@ -274,6 +282,8 @@ export {
   collectPages,
   type EntityRepository,
   type ExtensionRepository,
+  type IdempotencyKeyRepository,
+  type IdempotencyLookup,
   type ListOptions,
   type MessageRepository,
   type ModelProfileRepository,
@@ -377,6 +387,11 @@ export {
   gitHubSettingKeys,
   secretGitHubSettingKeys,
 } from './services/github-service.ts';
+export {
+  type IdempotencyOptions,
+  idempotencyKeyLifetimeMs,
+  idempotencyKeySchema,
+} from './services/idempotency.ts';
 export {
   type CreateModelProfileInput,
   createModelProfileInputSchema,

@@ -30,6 +30,8 @@ export type {
   ActionRepository,
   EntityRepository,
   ExtensionRepository,
+  IdempotencyKeyRepository,
+  IdempotencyLookup,
   ListOptions,
   MessageRepository,
   ModelProfileRepository,

@@ -15,6 +15,7 @@ import type { EventSink } from '../ports/event-sink.ts';
 import type { Job } from '../ports/job-queue.ts';
 import type { Logger } from '../ports/logger.ts';
 import { collectPages, type ListOptions, type Page, type Store } from '../ports/store.ts';
+import { assertCommitBaseVisible, ownBranchesOf } from '../runs/base-ref-policy.ts';
 import { createKeyedLimiter } from '../runs/keyed-limiter.ts';
 import { createRunEndedEvent, type RunEndedListener } from '../runs/run-ended.ts';
 import { createRunEventHub, type RunEventListener } from '../runs/run-events.ts';
@@ -29,6 +30,7 @@ import type {
   RunWorkersStopped,
 } from '../runs/run-runtime.ts';
 import type { WorkerRuntime } from '../runs/worker-runtime.ts';
+import { type IdempotencyOptions, runIdempotent } from './idempotency.ts';
 import type { ModelProfileService } from './model-profile-service.ts';
 import { parseInput } from './parse-input.ts';
 import { chooseRunBase, describeRunBase } from './run-base.ts';
@@ -96,8 +98,14 @@ export interface RunService {
    * named twice or more models than `RunLimits.maxModelsPerMessage`; PayloadTooLargeError for an
    * instruction over `RunLimits.maxInstructionBytes`; RateLimitedError when `createdBy` would have
    * more than `RunLimits.maxActiveRunsPerUser` queued and running runs.
+   * With `idempotency`, the caller's key is recorded with the message (see runIdempotent): a
+   * retry returns the first message and its runs and starts nothing.
    */
-  create(taskId: string, input: CreateRunsInput): Promise<{ message: Message; runs: Run[] }>;
+  create(
+    taskId: string,
+    input: CreateRunsInput,
+    options?: { idempotency?: IdempotencyOptions },
+  ): Promise<{ message: Message; runs: Run[] }>;
   /**
    * `create` inside the caller's transaction `tx` (e.g. one that also creates the task): the
    * message, runs and their events are written with `tx`; call `started()` once it has committed
@@ -359,13 +367,51 @@ export function createRunService(context: RunServiceContext): RunService {
     }
   }
 
+  /** A user's base commit that the clone holds must be the repository's or the task's (see assertCommitBaseVisible). */
+  async function checkCommitBase(runtime: RunRuntime, taskId: string, ref: string): Promise<void> {
+    const task = await store.tasks.get(taskId);
+    const repo = task?.repoId == null ? null : await store.repos.get(task.repoId);
+    if (task == null || repo === null) return;
+    await assertCommitBaseVisible({
+      git: runtime.git,
+      repo: { dir: runtime.layout.cloneDir(repo), url: repo.url },
+      ref,
+      own: await ownBranchesOf(store, taskId),
+    });
+  }
+
   const service: RunService = {
-    async create(taskId, raw) {
+    async create(taskId, raw, options = {}) {
       const input = parseLimited(raw);
-      requireRuntime('running a task');
-      const created = await store.transaction((tx) => insertRuns(tx, taskId, input));
-      await created.started();
-      return { message: created.message, runs: created.runs };
+      const runtime = requireRuntime('running a task');
+      if (input.createdBy !== undefined && input.baseRef !== undefined) {
+        await checkCommitBase(runtime, taskId, input.baseRef);
+      }
+      return runIdempotent({
+        store,
+        clock,
+        operation: 'runs.create',
+        target: taskId,
+        options: options.idempotency,
+        request: input,
+        replay: async (record) => {
+          const message = record.messageId === null ? null : await store.messages.get(record.messageId);
+          if (message === null) throw new NotFoundError('message', record.messageId ?? '');
+          const runs = await collectPages((cursor) =>
+            store.runs.list({ messageId: message.id, limit: 500, cursor }),
+          );
+          return { message, runs };
+        },
+        create: async (claim) => {
+          const created = await store.transaction(async (tx) => {
+            const inserted = await insertRuns(tx, taskId, input);
+            await claim?.(tx, { taskId, messageId: inserted.message.id });
+            return inserted;
+          });
+          await created.started();
+          return { message: created.message, runs: created.runs };
+        },
+      });
     },
 
     async createInTransaction(tx, taskId, raw) {

@@ -3,6 +3,8 @@ import { idSchema, type Message, messageSchema, type Run, type Task, taskSchema 
 import { InvalidInputError, NotFoundError } from '../errors/index.ts';
 import { isoNow } from '../ports/clock.ts';
 import type { ListOptions, Page } from '../ports/store.ts';
+import { assertCallerBaseRef } from '../runs/base-ref-policy.ts';
+import { type IdempotencyOptions, runIdempotent } from './idempotency.ts';
 import { parseInput } from './parse-input.ts';
 import { createReadCache } from './read-cache.ts';
 import { chooseRun } from './run-base.ts';
@@ -65,9 +67,10 @@ export interface TaskService {
    * Creates a task, and its first user message when `message` is given, in one transaction.
    * NotFoundError when `repoId` names no repo; InvalidInputError for a base branch without a repo
    * or a task with neither title nor message; PayloadTooLargeError for a message over
-   * `RunLimits.maxInstructionBytes`.
+   * `RunLimits.maxInstructionBytes`. With `idempotency`, the caller's key is recorded
+   * with the task (see runIdempotent): a retry returns the first task and message.
    */
-  create(input: CreateTaskInput): Promise<TaskWithMessages>;
+  create(input: CreateTaskInput, options?: { idempotency?: IdempotencyOptions }): Promise<TaskWithMessages>;
   /** NotFoundError when missing. */
   get(id: string): Promise<Task>;
   /** Tasks newest first; `createdBy` keeps the tasks one user created (a member's own view). */
@@ -126,7 +129,7 @@ export function createTaskService(context: ServiceContext & { limits?: RunLimits
   }
 
   return {
-    async create(raw) {
+    async create(raw, options = {}) {
       assertTextWithin((raw as { message?: unknown } | null)?.message, maxBytes, 'message');
       const input = parseInput(createTaskInputSchema, raw, 'task');
       const repoId = input.repoId ?? null;
@@ -135,47 +138,67 @@ export function createTaskService(context: ServiceContext & { limits?: RunLimits
           { path: ['baseBranch'], message: 'requires repoId' },
         ]);
       }
+      // A user's new task has no branches of its own: its base is one of the repository's.
+      if (input.baseBranch !== undefined && input.createdBy !== undefined) {
+        assertCallerBaseRef(input.baseBranch, new Set(), 'baseBranch');
+      }
       const title = input.title ?? (input.message === undefined ? undefined : taskTitleFrom(input.message));
       if (title === undefined || title === '') {
         throw new InvalidInputError('a task needs a title or a first message', [
           { path: ['title'], message: 'required without message' },
         ]);
       }
-      return store.transaction(async (tx) => {
-        let baseBranch: string | null = null;
-        if (repoId !== null) {
-          const repo = await tx.repos.get(repoId);
-          if (!repo) throw new NotFoundError('repo', repoId);
-          baseBranch = input.baseBranch ?? repo.defaultBranch;
-        }
-        const now = isoNow(clock);
-        const task = await tx.tasks.insert({
-          id: ids.next('task'),
-          title,
-          repoId,
-          baseBranch,
-          actionId: input.actionId ?? null,
-          createdBy: input.createdBy ?? null,
-          chosenRunId: null,
-          archived: false,
-          createdAt: now,
-          updatedAt: now,
-        });
-        const messages: Message[] = [];
-        if (input.message !== undefined) {
-          messages.push(
-            await tx.messages.insert({
-              id: ids.next('msg'),
-              taskId: task.id,
-              role: 'user',
-              content: input.message,
-              runId: null,
+      return runIdempotent<TaskWithMessages>({
+        store,
+        clock,
+        operation: 'tasks.create',
+        target: '',
+        options: options.idempotency,
+        request: input,
+        replay: async (record) => {
+          const task = await get(record.taskId);
+          const message = record.messageId === null ? null : await store.messages.get(record.messageId);
+          return { task, messages: message === null ? [] : [message] };
+        },
+        create: (claim) =>
+          store.transaction(async (tx) => {
+            let baseBranch: string | null = null;
+            if (repoId !== null) {
+              const repo = await tx.repos.get(repoId);
+              if (!repo) throw new NotFoundError('repo', repoId);
+              baseBranch = input.baseBranch ?? repo.defaultBranch;
+            }
+            const now = isoNow(clock);
+            const task = await tx.tasks.insert({
+              id: ids.next('task'),
+              title,
+              repoId,
+              baseBranch,
+              actionId: input.actionId ?? null,
               createdBy: input.createdBy ?? null,
+              firedBy: null,
+              chosenRunId: null,
+              archived: false,
               createdAt: now,
-            }),
-          );
-        }
-        return { task, messages };
+              updatedAt: now,
+            });
+            const messages: Message[] = [];
+            if (input.message !== undefined) {
+              messages.push(
+                await tx.messages.insert({
+                  id: ids.next('msg'),
+                  taskId: task.id,
+                  role: 'user',
+                  content: input.message,
+                  runId: null,
+                  createdBy: input.createdBy ?? null,
+                  createdAt: now,
+                }),
+              );
+            }
+            await claim?.(tx, { taskId: task.id, messageId: messages[0]?.id ?? null });
+            return { task, messages };
+          }),
       });
     },
 

@@ -95,6 +95,7 @@ export function buildTask(overrides: Partial<Task> = {}): Task {
     baseBranch: 'main',
     actionId: `action_built_${padded(number)}`,
     createdBy: `user_built_${padded(number)}`,
+    firedBy: null,
     chosenRunId: null,
     archived: false,
     createdAt: at,

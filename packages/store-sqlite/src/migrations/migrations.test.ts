@@ -320,7 +320,7 @@ describe('0007_run_continuation', () => {
     }
 
     const store = directory.track(await createSqliteStore({ database: file }));
-    expect(await store.tasks.get(task.id)).toEqual({ ...task, chosenRunId: null });
+    expect(await store.tasks.get(task.id)).toEqual({ ...task, chosenRunId: null, firedBy: null });
     expect(await store.runs.get(run.id)).toEqual({ ...run, baseSource: null });
 
     // The new columns work on the old rows, and the reference holds.
