@@ -10,6 +10,7 @@ import { createOpenAIProvider } from '@goosuke/openai';
 import { createScryptPasswordHasher } from '@goosuke/scrypt';
 import { createSqliteJobQueue, createSqliteStore, type SqliteStore } from '@goosuke/store-sqlite';
 import { createHttpServer, type HttpServer, type HttpServerOptions } from '../src/index.ts';
+import { validateResponse } from './response-validator.ts';
 
 export const secretKey = 'a-long-enough-master-secret-0123456789abcdef';
 export const jwtSecret = 'another-long-jwt-signing-secret-9876543210zyx';
@@ -132,9 +133,14 @@ export interface CallOptions {
   raw?: string | Uint8Array;
   contentType?: string;
   headers?: Record<string, string>;
+  /**
+   * Whether the response is checked against the OpenAPI document the server serves (default
+   * true: a response the document does not describe fails the test).
+   */
+  validate?: boolean;
 }
 
-/** One HTTP request to the API. */
+/** One HTTP request to the API; its response is validated against the served OpenAPI document. */
 export async function call(
   base: string,
   method: string,
@@ -155,6 +161,20 @@ export async function call(
   const text = await response.text();
   const type = response.headers.get('content-type') ?? '';
   const json = /json/.test(type) && text !== '' ? JSON.parse(text) : undefined;
+  if (options.validate !== false) {
+    const problems = await validateResponse(base, {
+      method,
+      url,
+      status: response.status,
+      contentType: type,
+      text,
+    });
+    if (problems.length > 0) {
+      throw new Error(
+        `${method.toUpperCase()} ${url} answered ${response.status}, which the OpenAPI document does not describe:\n${problems.join('\n')}\n${text.slice(0, 2000)}`,
+      );
+    }
+  }
   return { status: response.status, headers: response.headers, text, json };
 }
 

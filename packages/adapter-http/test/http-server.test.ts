@@ -32,10 +32,44 @@ describe('the HTTP server', () => {
     }
   });
 
-  it('answers unknown routes and methods with 404 problem JSON', async () => {
+  it('answers a wrong method on a known path with 405 problem JSON and Allow', async () => {
+    for (const [method, url, allow] of [
+      ['put', `${apiPrefix}/tasks`, 'GET, POST, HEAD'],
+      ['delete', `${apiPrefix}/tasks/task_1/runs`, 'POST, GET, HEAD'],
+      ['post', `${apiPrefix}/openapi.json`, 'GET, HEAD'],
+    ] as const) {
+      const result = await call(harness.url, method, url, { token: harness.admin.token });
+      expect(isProblem(result, 405), `${method} ${url}`).toBe(true);
+      expect(result.headers.get('allow'), `${method} ${url}`).toBe(allow);
+    }
+    const options = await call(harness.url, 'options', `${apiPrefix}/tasks`);
+    expect(options.status).toBe(204);
+    expect(options.headers.get('allow')).toBe('GET, POST, HEAD');
+  });
+
+  it('answers a query parameter the operation does not declare with a 400 naming it', async () => {
+    for (const url of [`${apiPrefix}/tasks?limit=1&colour=red`, `${apiPrefix}/users/me?colour=red`]) {
+      const result = await call(harness.url, 'get', url, { token: harness.admin.token });
+      expect(isProblem(result, 400), url).toBe(true);
+      expect(result.json.detail, url).toContain('"colour"');
+      expect(result.json.issues, url).toEqual([
+        { path: ['query', 'colour'], message: 'not a parameter of this operation' },
+      ]);
+    }
+    const declared = await call(harness.url, 'get', `${apiPrefix}/tasks?limit=1`, {
+      token: harness.admin.token,
+    });
+    expect(declared.status).toBe(200);
+  });
+
+  it('marks authenticated reads private, no-cache', async () => {
+    const read = await call(harness.url, 'get', `${apiPrefix}/tasks`, { token: harness.admin.token });
+    expect(read.headers.get('cache-control')).toBe('private, no-cache');
+  });
+
+  it('answers unknown routes with 404 problem JSON', async () => {
     for (const [method, url] of [
       ['get', `${apiPrefix}/nope`],
-      ['put', `${apiPrefix}/tasks`],
       ['get', '/'],
       ['post', '/api/v2/tasks'],
     ] as const) {

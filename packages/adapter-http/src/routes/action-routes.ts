@@ -157,6 +157,7 @@ export const actionRoutes: readonly HttpRoute[] = [
   }),
   route({
     operationId: 'triggerAction',
+    idempotent: true,
     method: 'post',
     path: '/actions/{id}/trigger',
     summary:

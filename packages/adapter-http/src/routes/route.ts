@@ -72,6 +72,14 @@ export interface HttpRoute {
   rawBody?: string;
   /** Authenticated by a signature over the body instead of a token (documented as a 401). */
   signed?: boolean;
+  /** Honours an `Idempotency-Key` request header (documented as a header parameter and its 409). */
+  idempotent?: boolean;
+  /**
+   * Takes part in the task's optimistic concurrency: `read` sends a strong `ETag` of the task
+   * (and answers `If-None-Match` with 304); `write` honours `If-Match` with that ETag (412 when
+   * stale). The task is the path's `id`.
+   */
+  taskVersion?: 'read' | 'write';
   handle(input: RouteInput<unknown, unknown, unknown>): Promise<unknown>;
 }
 

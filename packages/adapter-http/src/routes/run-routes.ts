@@ -23,6 +23,8 @@ export const createdRunsSchema = z
 export const runRoutes: readonly HttpRoute[] = [
   route({
     operationId: 'createRuns',
+    taskVersion: 'write',
+    idempotent: true,
     method: 'post',
     path: '/tasks/{id}/runs',
     summary: 'Send an instruction to several models: one queued run each',
@@ -79,7 +81,6 @@ export const runRoutes: readonly HttpRoute[] = [
     acceptsTicket: true,
     stream: true,
     params: idParams,
-    query: z.object({ ticket: z.string().min(1).max(512).optional() }),
     status: 200,
     response: runEventSchema,
     async handle({ actor, goosuke, params, request, response, settings }) {
@@ -125,10 +126,7 @@ export const runRoutes: readonly HttpRoute[] = [
     acceptsTicket: true,
     stream: true,
     params: idParams,
-    query: z.object({
-      after: z.coerce.number().int().min(0).optional(),
-      ticket: z.string().min(1).max(512).optional(),
-    }),
+    query: z.object({ after: z.coerce.number().int().min(0).optional() }),
     status: 200,
     response: runEventSchema,
     async handle({ actor, goosuke, params, query, request, response, settings }) {

@@ -38,6 +38,7 @@ export const taskRoutes: readonly HttpRoute[] = [
   }),
   route({
     operationId: 'createTask',
+    idempotent: true,
     method: 'post',
     path: '/tasks',
     summary: 'Create a task, with its first message when given',
@@ -50,6 +51,7 @@ export const taskRoutes: readonly HttpRoute[] = [
   }),
   route({
     operationId: 'getTask',
+    taskVersion: 'read',
     method: 'get',
     path: '/tasks/{id}',
     summary: 'Get a task with its messages and runs',
@@ -62,6 +64,7 @@ export const taskRoutes: readonly HttpRoute[] = [
   }),
   route({
     operationId: 'archiveTask',
+    taskVersion: 'write',
     method: 'post',
     path: '/tasks/{id}/archive',
     summary: 'Archive a task',
@@ -74,6 +77,7 @@ export const taskRoutes: readonly HttpRoute[] = [
   }),
   route({
     operationId: 'chooseRun',
+    taskVersion: 'write',
     method: 'put',
     path: '/tasks/{id}/chosen-run',
     summary:
@@ -88,6 +92,7 @@ export const taskRoutes: readonly HttpRoute[] = [
   }),
   route({
     operationId: 'addMessage',
+    taskVersion: 'write',
     method: 'post',
     path: '/tasks/{id}/messages',
     summary: 'Add a user message to a task without starting runs',

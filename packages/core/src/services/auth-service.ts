@@ -115,8 +115,13 @@ export interface AuthService {
    * redeemed by the process that made it (or sessions must be sticky).
    */
   createStreamTicket(principal: Principal): Promise<StreamTicket>;
-  /** The principal a ticket stands for, with the role read again from the store. A second use fails. */
-  redeemStreamTicket(ticket: string): Promise<Principal>;
+  /**
+   * The principal a ticket stands for, with the role read again from the store. Without `stream`
+   * the ticket is used up. With `stream` (what the ticket opens, e.g. the request path) the first
+   * use binds the ticket to that stream, and within its 60 seconds it may open that stream again
+   * (a browser EventSource reconnecting) but no other.
+   */
+  redeemStreamTicket(ticket: string, stream?: string): Promise<Principal>;
 }
 
 /** What the auth service is built from. */
@@ -170,7 +175,7 @@ export function createAuthService(context: AuthServiceContext): AuthService {
     defaultRefreshTokenTtlSeconds,
     'refreshTokenTtlSeconds',
   );
-  const tickets = new Map<string, { principal: Principal; expiresAt: number }>();
+  const tickets = new Map<string, { principal: Principal; expiresAt: number; stream?: string }>();
 
   let dummyHash: Promise<string> | null = null;
   // A hash of a random password nobody knows, made with the hasher's current parameters, so that
@@ -351,12 +356,19 @@ export function createAuthService(context: AuthServiceContext): AuthService {
       return { ticket, expiresAt: new Date(expiresAt).toISOString(), expiresIn: streamTicketTtlSeconds };
     },
 
-    async redeemStreamTicket(ticket) {
+    async redeemStreamTicket(ticket, stream) {
       if (!isOpaqueToken(ticket, opaqueTokenPrefixes.streamTicket)) throw tokenError('not a stream ticket');
       const entry = tickets.get(ticket);
-      tickets.delete(ticket);
       if (entry === undefined) throw tokenError('unknown or used stream ticket');
-      if (entry.expiresAt <= clock.now()) throw tokenError('expired stream ticket');
+      if (entry.expiresAt <= clock.now()) {
+        tickets.delete(ticket);
+        throw tokenError('expired stream ticket');
+      }
+      if (entry.stream !== undefined && entry.stream !== stream) {
+        throw tokenError('stream ticket used for another stream');
+      }
+      if (stream === undefined) tickets.delete(ticket);
+      else entry.stream = stream;
       return principalOf(
         await activeUser(entry.principal.userId),
         entry.principal.via,
