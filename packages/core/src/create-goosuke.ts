@@ -231,13 +231,13 @@ export function createGoosuke(dependencies: GoosukeDependencies): Goosuke {
   let closing: Promise<void> | null = null;
   const system = {
     models,
-    repos: createRepoService(context),
+    repos: createRepoService({ ...context, codeHosts }),
     tasks: createTaskService(context),
     github: createGitHubService({ ...context, codeHosts }),
     pullRequests,
     runs: runService,
     pipeline: createRunPipeline({
-      repos: createRepoService(context),
+      repos: createRepoService({ ...context, codeHosts }),
       tasks: createTaskService(context),
       runs: runService,
       models,
