@@ -89,6 +89,35 @@ describe('tasks', () => {
   });
 });
 
+describe('cancel', () => {
+  it('of a run whose worker died answers 202 with the cancel recorded; recovery then ends it canceled', async () => {
+    const { goosuke, store, alice } = harness;
+    const [model] = (await goosuke.models.list()).items;
+    const { task } = await goosuke.tasks.create({ title: 'cancel', repoId: null, createdBy: alice.id });
+    const { runs } = await goosuke.runs.create(task.id, {
+      instruction: 'again',
+      models: [model!.id],
+      createdBy: alice.id,
+    });
+    const id = runs[0]!.id;
+    // A worker took it and died: the run is running, no worker of this process holds its job.
+    await store.runs.update(id, { status: 'running', startedAt: new Date().toISOString() });
+    const canceled = await call(harness.url, 'post', `${apiPrefix}/runs/${id}/cancel`, {
+      token: alice.token,
+    });
+    expect(canceled.status).toBe(202);
+    expect(canceled.json).toMatchObject({ id, status: 'running', cancelRequestedAt: expect.any(String) });
+    const again = await call(harness.url, 'post', `${apiPrefix}/runs/${id}/cancel`, { token: alice.token });
+    expect(again.json.cancelRequestedAt).toBe(canceled.json.cancelRequestedAt);
+    await goosuke.runs.recover();
+    const ended = await call(harness.url, 'get', `${apiPrefix}/runs/${id}`, { token: alice.token });
+    expect(ended.json).toMatchObject({
+      status: 'canceled',
+      cancelRequestedAt: canceled.json.cancelRequestedAt,
+    });
+  });
+});
+
 describe('a run event stream', () => {
   it('is followed by an EventSource across a dropped connection, without duplicates, and ends with 204', async () => {
     const ticket = await call(harness.url, 'post', `${apiPrefix}/auth/stream-ticket`, {

@@ -137,7 +137,7 @@ describe('a full flow over HTTP', () => {
     expect(comparison.json.runs).toMatchObject([{ runId, status: 'succeeded', paths: ['src/greet.ts'] }]);
 
     const canceled = await api('post', `/runs/${runId}/cancel`, { token });
-    expect(canceled.status).toBe(200);
+    expect(canceled.status).toBe(202);
     expect(canceled.json.status).toBe('succeeded');
 
     const message = await api('post', `/tasks/${taskId}/messages`, { token, body: { content: 'Thanks!' } });

@@ -100,7 +100,7 @@ describe('GET /tasks/{id}/events', () => {
       const canceled = await call(harness.url, 'post', `${apiPrefix}/runs/${runIds[0]}/cancel`, {
         token: harness.bob.token,
       });
-      expect(canceled.status).toBe(200);
+      expect(canceled.status).toBe(202);
       await stream.until(() => stream.events().some((event) => event.id === `${runIds[0]}:2`));
       const live = stream.events().slice(2);
       expect(live.map((event) => [event.id, event.event])).toEqual([

@@ -68,6 +68,7 @@ describe('opening', () => {
         '0005_setting_secrets',
         '0006_action_triggers',
         '0007_run_continuation',
+        '0010_run_cancel_requests',
       ]);
       const tables = raw
         .prepare(

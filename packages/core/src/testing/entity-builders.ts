@@ -150,6 +150,7 @@ export function buildRun(overrides: Partial<Run> = {}): Run {
     createdAt: at,
     startedAt: at,
     completedAt: at,
+    cancelRequestedAt: at,
     ...overrides,
   };
 }
