@@ -17,7 +17,11 @@ export const apiPrefix = '/api/v1';
 
 type HeaderObjects = NonNullable<ZodOpenApiResponseObject['headers']>;
 
-const stringHeader = (description: string) => ({ description, schema: { type: 'string' as const } });
+const stringHeader = (description: string, required = true) => ({
+  description,
+  required,
+  schema: { type: 'string' as const },
+});
 
 const rateLimitHeaders: HeaderObjects = {
   RateLimit: stringHeader(
@@ -31,6 +35,7 @@ const rateLimitHeaders: HeaderObjects = {
 const retryAfterHeader: HeaderObjects = {
   'Retry-After': {
     description: 'Seconds to wait before trying again',
+    required: true,
     schema: { type: 'integer', minimum: 0 },
   },
 };
@@ -108,7 +113,7 @@ function successResponse(route: HttpRoute): ZodOpenApiResponseObject {
   if (route.method === 'get' && route.access !== 'public' && !route.stream) {
     headers['Cache-Control'] = stringHeader('`private, no-cache`: answers for one caller, revalidated');
   }
-  if (route.taskVersion !== undefined) {
+  if (route.taskVersion === 'read') {
     headers.ETag = stringHeader(
       'The strong entity tag of the task with its messages and runs, for `If-Match` on writes to the task',
     );

@@ -167,6 +167,7 @@ export async function call(
       url,
       status: response.status,
       contentType: type,
+      headers: response.headers,
       text,
     });
     if (problems.length > 0) {

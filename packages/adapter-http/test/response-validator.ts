@@ -1,6 +1,7 @@
 // Checks every response the HTTP tests receive against the OpenAPI document the server serves:
 // the status must be one the operation documents (5xx may fall to `default`), the content type
-// one of the documented ones, and a JSON body must match its schema. Ajv's JSON Schema 2020-12
+// one of the documented ones, the headers it marks required present, and a JSON body must match
+// its schema. Ajv's JSON Schema 2020-12
 // dialect is the one OpenAPI 3.1 uses (prefixItems, type arrays); ajv-formats adds date-time,
 // uri and the other formats zod emits.
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
@@ -11,7 +12,7 @@ interface MediaTypeObject {
 }
 interface ResponseObject {
   content?: Record<string, MediaTypeObject>;
-  headers?: Record<string, unknown>;
+  headers?: Record<string, { required?: boolean }>;
 }
 interface OperationObject {
   responses: Record<string, ResponseObject>;
@@ -27,6 +28,8 @@ export interface ResponseToCheck {
   url: string;
   status: number;
   contentType: string;
+  /** The response headers, to check those the document marks required. */
+  headers: Headers;
   text: string;
 }
 
@@ -102,6 +105,9 @@ export async function validateResponse(base: string, checked: ResponseToCheck): 
     return [`${checked.method} ${path.template}: status ${checked.status} is not documented`];
   }
   const response = operation.responses[key]!;
+  for (const [name, header] of Object.entries(response.headers ?? {})) {
+    if (header.required && !checked.headers.has(name)) problems.push(`${key}: no ${name} header`);
+  }
   const content = response.content ?? {};
   if (Object.keys(content).length === 0) {
     if (checked.text !== '') problems.push(`${key}: a body where the document says none`);
