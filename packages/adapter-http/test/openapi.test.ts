@@ -1,3 +1,4 @@
+import { Validator } from '@seriousme/openapi-schema-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiPrefix, createOpenApiDocument, httpRoutes } from '../src/index.ts';
 import { call, type Harness, startHarness } from './harness.ts';
@@ -50,6 +51,14 @@ describe('the OpenAPI document', () => {
     ]) {
       expect(schemas).toContain(name);
     }
+  });
+
+  it('is a valid OpenAPI 3.1 document (the OpenAPI Initiative schema)', async () => {
+    const validator = new Validator();
+    const result = await validator.validate(JSON.parse(JSON.stringify(createOpenApiDocument())));
+    expect(result.errors ?? []).toEqual([]);
+    expect(result.valid).toBe(true);
+    expect(validator.version).toBe('3.1');
   });
 
   it('is served at /api/v1/openapi.json without a token', async () => {
