@@ -264,6 +264,40 @@ function adjustSchema({ jsonSchema, zodSchema }: { jsonSchema: JsonSchema; zodSc
 }
 
 /**
+ * A field with a default may be left out of a request, but openapi-typescript makes every
+ * property that has a `default` required (right for responses, where the server fills it in).
+ * Where a property is not `required`, its default moves into a one-branch `allOf` (the same
+ * schema, the annotation kept), where it does not make the field required: `required` alone says
+ * what must be sent. Walks the whole document, since zod-openapi adds defaults next to `$ref`s
+ * after the override hook.
+ */
+function optionalDefaults(node: unknown): void {
+  if (Array.isArray(node)) {
+    for (const item of node) optionalDefaults(item);
+    return;
+  }
+  if (typeof node !== 'object' || node === null) return;
+  const schema = node as JsonSchema;
+  const properties = schema.properties as Record<string, JsonSchema> | undefined;
+  if (typeof properties === 'object' && properties !== null && !Array.isArray(properties)) {
+    const required = new Set(Array.isArray(schema.required) ? (schema.required as string[]) : []);
+    for (const [name, property] of Object.entries(properties)) {
+      if (
+        required.has(name) ||
+        typeof property !== 'object' ||
+        property === null ||
+        !('default' in property)
+      ) {
+        continue;
+      }
+      const { description, ...rest } = property;
+      properties[name] = { ...(description === undefined ? {} : { description }), allOf: [rest] };
+    }
+  }
+  for (const value of Object.values(schema)) optionalDefaults(value);
+}
+
+/**
  * The OpenAPI 3.1 document of the routes, built from the same table the handlers run on.
  * Deterministic: the same routes give the same document.
  */
@@ -273,7 +307,7 @@ export function createOpenApiDocument(routes: readonly HttpRoute[] = httpRoutes)
     const path = `${apiPrefix}${route.path}`;
     paths[path] = { ...paths[path], [route.method]: operation(route) };
   }
-  return createDocument(
+  const document = createDocument(
     {
       openapi: '3.1.0',
       info: {
@@ -309,4 +343,6 @@ export function createOpenApiDocument(routes: readonly HttpRoute[] = httpRoutes)
     },
     { override: adjustSchema },
   );
+  optionalDefaults(document);
+  return document;
 }

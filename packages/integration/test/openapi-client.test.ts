@@ -107,6 +107,19 @@ export async function walk(baseUrl: string, password: string): Promise<string> {
     }),
   );
 
+  // Fields with defaults are optional in requests: only name and prompt, name, template and trigger.
+  const template = ok(await api.POST('/api/v1/templates', { headers, body: { name: 'fix', prompt: 'Fix {{issue}}' } }));
+  const action = ok(
+    await api.POST('/api/v1/actions', { headers, body: { name: 'by-hand', template: template.id, trigger: 'manual' } }),
+  );
+  const triggered = ok(
+    await api.POST('/api/v1/actions/{id}/trigger', {
+      headers,
+      params: { path: { id: action.action.id }, header: { 'Idempotency-Key': 'trigger-1' } },
+      body: {},
+    }),
+  );
+
   ok(await api.PUT('/api/v1/github/config', { headers, body: { token: 'ghp_test' } }));
   const setting = ok(
     await api.PUT('/api/v1/settings/{key}', {
@@ -134,6 +147,7 @@ export async function walk(baseUrl: string, password: string): Promise<string> {
     setting.key,
     settings.items.length,
     requested,
+    triggered.taskId,
     limited,
     jsonIsTyped,
     notJson,
