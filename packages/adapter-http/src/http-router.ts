@@ -35,15 +35,22 @@ export interface HttpRouterOptions extends RouteSettings {
   writeRateLimit?: { limit?: number; windowMs?: number };
 }
 
-/** Whether a route counts against the write rate limit: every write outside `/auth/*`. */
+/**
+ * Stream tickets are asked for by signed-in callers, often (one per stream a page opens): they
+ * count against the write limit, not the sign-in limit meant for guessing passwords.
+ */
+const streamTicketPath = '/auth/stream-ticket';
+
+/** Whether a route counts against the write rate limit: every write outside `/auth/*`, and stream tickets. */
 export function isRateLimitedWrite(route: HttpRoute): boolean {
-  return route.method !== 'get' && !route.path.startsWith('/auth/');
+  return route.method !== 'get' && (!route.path.startsWith('/auth/') || route.path === streamTicketPath);
 }
 
-function limiter(limit: number, windowMs: number): RequestHandler {
+function limiter(limit: number, windowMs: number, skip?: (request: Request) => boolean): RequestHandler {
   return rateLimit({
     windowMs,
     limit,
+    ...(skip === undefined ? {} : { skip }),
     standardHeaders: 'draft-8',
     legacyHeaders: false,
     handler: (_request, response) => {
@@ -205,7 +212,11 @@ export function createHttpRouter(goosuke: Goosuke, options: HttpRouterOptions = 
 
   router.use(
     `${apiPrefix}/auth`,
-    limiter(options.authRateLimit?.limit ?? 20, options.authRateLimit?.windowMs ?? 15 * 60 * 1000),
+    limiter(
+      options.authRateLimit?.limit ?? 20,
+      options.authRateLimit?.windowMs ?? 15 * 60 * 1000,
+      (request) => request.path.toLowerCase().replace(/\/$/, '') === streamTicketPath.slice('/auth'.length),
+    ),
   );
   // One limiter for all write routes, so that the limit is per client, not per route.
   const writeLimiter = limiter(

@@ -130,6 +130,13 @@ describe('the HTTP server', () => {
     expect(isProblem(third, 429)).toBe(true);
     expect(Number(third.headers.get('retry-after'))).toBeGreaterThan(0);
     expect((await call(limited.url, 'get', `${apiPrefix}/health`)).status).toBe(200);
+    // Stream tickets count against the write limit, not the sign-in limit.
+    for (let index = 0; index < 3; index++) {
+      const ticket = await call(limited.url, 'post', `${apiPrefix}/auth/stream-ticket`, {
+        token: limited.alice.token,
+      });
+      expect(ticket.status).toBe(201);
+    }
   });
 
   it('answers an unexpected failure with a bare 500, no internals', async () => {
