@@ -65,7 +65,10 @@ export const authTokensSchema = z
 /** A fresh access token and refresh token. */
 export type AuthTokens = z.infer<typeof authTokensSchema>;
 
-/** A single-use ticket that authenticates one stream (SSE) request, where browsers cannot send headers. */
+/**
+ * A ticket that authenticates one event stream (SSE), where browsers cannot send headers: the
+ * stream it first opens, which may reconnect with it for its 60 seconds.
+ */
 export const streamTicketSchema = z
   .object({
     /** An opaque `gst_` token, for the `ticket` query parameter of a stream URL. */
@@ -110,7 +113,8 @@ export interface AuthService {
    */
   authenticate(token: string): Promise<Principal>;
   /**
-   * A ticket valid for 60 seconds and one use, standing for `principal` on a stream request.
+   * A ticket valid for 60 seconds, standing for `principal` on a stream request (one use, or one
+   * stream when redeemed with `stream`; see `redeemStreamTicket`).
    * Tickets live in this process's memory: with several server processes, the ticket must be
    * redeemed by the process that made it (or sessions must be sticky).
    */
