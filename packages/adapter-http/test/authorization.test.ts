@@ -11,6 +11,7 @@ import {
   readEvents,
   secretKey,
   startHarness,
+  streamFetch,
 } from './harness.ts';
 
 // A valid body for every route that takes one: the matrix must reach the access check of the
@@ -244,8 +245,9 @@ describe('the authorization matrix', () => {
     });
     expect(issued.status).toBe(201);
     const controller = new AbortController();
-    const response = await fetch(
-      `${harness.url}${apiPrefix}/runs/${ids.bobRun}/events?ticket=${issued.json.ticket}`,
+    const response = await streamFetch(
+      harness.url,
+      `${apiPrefix}/runs/${ids.bobRun}/events?ticket=${issued.json.ticket}`,
       { signal: controller.signal },
     );
     expect(response.status).toBe(200);
@@ -264,8 +266,9 @@ describe('the authorization matrix', () => {
     expect(text).toContain(': heartbeat');
     // Its own stream may reconnect with it (a browser EventSource does), within its lifetime.
     const reconnect = new AbortController();
-    const again = await fetch(
-      `${harness.url}${apiPrefix}/runs/${ids.bobRun}/events?ticket=${issued.json.ticket}`,
+    const again = await streamFetch(
+      harness.url,
+      `${apiPrefix}/runs/${ids.bobRun}/events?ticket=${issued.json.ticket}`,
       { signal: reconnect.signal },
     );
     expect(again.status).toBe(200);

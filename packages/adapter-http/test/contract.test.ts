@@ -5,7 +5,7 @@ import { get } from 'node:http';
 import { EventSource } from 'eventsource';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiPrefix } from '../src/index.ts';
-import { call, type Harness, isProblem, startHarness } from './harness.ts';
+import { call, type Harness, isProblem, startHarness, streamFetch } from './harness.ts';
 
 let harness: Harness;
 let taskId: string;
@@ -165,16 +165,16 @@ describe('a run event stream', () => {
 
   it('answers a resume after the terminal event with 204, and a fresh read with the whole stream', async () => {
     const token = harness.alice.token;
-    const resumed = await fetch(`${harness.url}${apiPrefix}/runs/${runId}/events`, {
+    const resumed = await streamFetch(harness.url, `${apiPrefix}/runs/${runId}/events`, {
       headers: { authorization: `Bearer ${token}`, 'last-event-id': '2' },
     });
     expect(resumed.status).toBe(204);
     expect(await resumed.text()).toBe('');
-    const after = await fetch(`${harness.url}${apiPrefix}/runs/${runId}/events?after=2`, {
+    const after = await streamFetch(harness.url, `${apiPrefix}/runs/${runId}/events?after=2`, {
       headers: { authorization: `Bearer ${token}` },
     });
     expect(after.status).toBe(204);
-    const whole = await fetch(`${harness.url}${apiPrefix}/runs/${runId}/events`, {
+    const whole = await streamFetch(harness.url, `${apiPrefix}/runs/${runId}/events`, {
       headers: { authorization: `Bearer ${token}` },
     });
     expect(whole.status).toBe(200);

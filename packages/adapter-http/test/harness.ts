@@ -10,7 +10,7 @@ import { createOpenAIProvider } from '@goosuke/openai';
 import { createScryptPasswordHasher } from '@goosuke/scrypt';
 import { createSqliteJobQueue, createSqliteStore, type SqliteStore } from '@goosuke/store-sqlite';
 import { createHttpServer, type HttpServer, type HttpServerOptions } from '../src/index.ts';
-import { validateResponse } from './response-validator.ts';
+import { validateResponse, validateRunEventData } from './response-validator.ts';
 
 export const secretKey = 'a-long-enough-master-secret-0123456789abcdef';
 export const jwtSecret = 'another-long-jwt-signing-secret-9876543210zyx';
@@ -179,6 +179,34 @@ export async function call(
   return { status: response.status, headers: response.headers, text, json };
 }
 
+// The server each streamed response came from, so that its events are validated too.
+const streamBases = new WeakMap<Response, string>();
+
+/**
+ * A request whose body the test reads itself (an event stream): like fetch, and its status,
+ * content type and required headers are validated against the served document at once; the
+ * events {@link readEvents} reads from it are validated against its RunEvent component.
+ */
+export async function streamFetch(base: string, url: string, init: RequestInit = {}): Promise<Response> {
+  const response = await fetch(`${base}${url}`, init);
+  const method = init.method ?? 'get';
+  const problems = await validateResponse(base, {
+    method,
+    url,
+    status: response.status,
+    contentType: response.headers.get('content-type') ?? '',
+    headers: response.headers,
+    text: undefined,
+  });
+  if (problems.length > 0) {
+    throw new Error(
+      `${method.toUpperCase()} ${url} answered ${response.status}, which the OpenAPI document does not describe:\n${problems.join('\n')}`,
+    );
+  }
+  streamBases.set(response, base);
+  return response;
+}
+
 /** Asserts-free check used by the tests: is this a problem document with the given status? */
 export function isProblem(result: CallResult, status: number): boolean {
   return (
@@ -225,7 +253,7 @@ export interface SseEvent {
   data: string;
 }
 
-/** Reads an SSE response to its end (the server closes after the terminal event). */
+/** Reads an SSE response to its end (the server closes after the terminal event); events of a {@link streamFetch} are validated. */
 export async function readEvents(response: Response): Promise<{ events: SseEvent[]; comments: string[] }> {
   const text = await response.text();
   const events: SseEvent[] = [];
@@ -246,6 +274,14 @@ export async function readEvents(response: Response): Promise<{ events: SseEvent
       }
     }
     if (isEvent) events.push(event);
+  }
+  const base = streamBases.get(response);
+  if (base !== undefined) {
+    for (const event of events) {
+      const problems = await validateRunEventData(base, event.data);
+      if (problems.length > 0)
+        throw new Error(`event ${event.id} is not a RunEvent:\n${problems.join('\n')}`);
+    }
   }
   return { events, comments };
 }

@@ -2,7 +2,7 @@ import { ConflictError, InvalidInputError, NotFoundError, UnsupportedError } fro
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { apiPrefix, createHttpApp, problemStatusByCode } from '../src/index.ts';
 import { problemFor } from '../src/problem.ts';
-import { call, type Harness, isProblem, password, secretKey, startHarness } from './harness.ts';
+import { call, type Harness, isProblem, password, secretKey, startHarness, streamFetch } from './harness.ts';
 
 let harness: Harness;
 beforeAll(async () => {
@@ -168,7 +168,7 @@ describe('the HTTP server', () => {
     const { runs } = await goosuke.runs.create(task.id, { instruction: 'wait', models: [model.id] });
     const runId = runs[0]!.id;
     // No workers run here: the run stays queued until it is canceled over HTTP below.
-    const response = await fetch(`${harness.url}${apiPrefix}/runs/${runId}/events`, {
+    const response = await streamFetch(harness.url, `${apiPrefix}/runs/${runId}/events`, {
       headers: { authorization: `Bearer ${admin.token}` },
     });
     const reader = response.body!.getReader();

@@ -30,7 +30,8 @@ export interface ResponseToCheck {
   contentType: string;
   /** The response headers, to check those the document marks required. */
   headers: Headers;
-  text: string;
+  /** The body; undefined when it is not read (an event stream), and then not checked. */
+  text: string | undefined;
 }
 
 interface Validator {
@@ -110,7 +111,9 @@ export async function validateResponse(base: string, checked: ResponseToCheck): 
   }
   const content = response.content ?? {};
   if (Object.keys(content).length === 0) {
-    if (checked.text !== '') problems.push(`${key}: a body where the document says none`);
+    if (checked.text !== undefined && checked.text !== '') {
+      problems.push(`${key}: a body where the document says none`);
+    }
     return problems;
   }
   if (checked.status === 304 || method === 'head') return problems;
@@ -118,7 +121,7 @@ export async function validateResponse(base: string, checked: ResponseToCheck): 
     problems.push(`${key}: content type ${mediaType} is not one of ${Object.keys(content).join(', ')}`);
     return problems;
   }
-  if (!mediaType.endsWith('json')) return problems;
+  if (!mediaType.endsWith('json') || checked.text === undefined) return problems;
   const ref = `${documentId}#/${pointer('paths', path.template, method, 'responses', key, 'content', mediaType, 'schema')}`;
   let validate = validator.compiled.get(ref);
   if (validate === undefined) {
@@ -137,4 +140,32 @@ export async function validateResponse(base: string, checked: ResponseToCheck): 
     }
   }
   return problems;
+}
+
+/**
+ * Validates the `data` of one Server-Sent Event against the RunEvent component of the document
+ * served at `base`; resolves with the problems found.
+ */
+export async function validateRunEventData(base: string, data: string): Promise<string[]> {
+  let pending = validators.get(base);
+  if (pending === undefined) {
+    pending = load(base);
+    validators.set(base, pending);
+  }
+  const validator = await pending;
+  const ref = `${documentId}#/components/schemas/RunEvent`;
+  let validate = validator.compiled.get(ref);
+  if (validate === undefined) {
+    validate = validator.ajv.compile({ $ref: ref });
+    validator.compiled.set(ref, validate);
+  }
+  let event: unknown;
+  try {
+    event = JSON.parse(data);
+  } catch {
+    return ['the event data is not JSON'];
+  }
+  return validate(event)
+    ? []
+    : (validate.errors ?? []).map((error) => `event${error.instancePath}: ${error.message}`);
 }
