@@ -6,6 +6,7 @@ import {
   type ZodOpenApiResponseObject,
 } from 'zod-openapi';
 import { problemContentType, problemSchema } from './problem.ts';
+import { actionCallbackSchema } from './routes/action-routes.ts';
 import { httpRoutes } from './routes/index.ts';
 import type { HttpRoute } from './routes/route.ts';
 
@@ -340,6 +341,51 @@ export function createOpenApiDocument(routes: readonly HttpRoute[] = httpRoutes)
         schemas: { RunEvent: runEventSchema, JsonObject: jsonObjectSchema },
       },
       paths,
+      webhooks: {
+        actionCallback: {
+          post: {
+            summary:
+              "What the server POSTs to an action's callbackUrl when the runs of a triggered message have ended",
+            description:
+              'Verify it as an incoming Goosuke webhook: `X-Goosuke-Signature` is `sha256=` and the hex HMAC-SHA256, with the action secret, of `<X-Goosuke-Timestamp>.<body>`. A 2xx answer ends the delivery; other answers and timeouts (15 s) are retried with backoff, except 4xx other than 408, 425 and 429.',
+            parameters: [
+              {
+                in: 'header',
+                name: 'X-Goosuke-Timestamp',
+                required: true,
+                description: 'Unix seconds when the delivery was signed',
+                schema: { type: 'string' },
+              },
+              {
+                in: 'header',
+                name: 'X-Goosuke-Signature',
+                required: true,
+                description: '`sha256=<hex HMAC-SHA256 of "<timestamp>.<body>" with the action secret>`',
+                schema: { type: 'string' },
+              },
+              {
+                in: 'header',
+                name: 'X-Goosuke-Event',
+                required: true,
+                description: '`task.completed`',
+                schema: { type: 'string' },
+              },
+              {
+                in: 'header',
+                name: 'X-Goosuke-Delivery',
+                required: true,
+                description: 'The triggered message id: the same for every retry of one delivery',
+                schema: { type: 'string' },
+              },
+            ],
+            requestBody: {
+              required: true,
+              content: { 'application/json': { schema: actionCallbackSchema } },
+            },
+            responses: { '200': { description: 'Received (any 2xx)' } },
+          },
+        },
+      },
     },
     { override: adjustSchema },
   );

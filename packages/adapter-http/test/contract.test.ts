@@ -2,9 +2,12 @@
 // streams a browser EventSource (the `eventsource` package, the WHATWG algorithm) can follow
 // across dropped connections.
 import { get } from 'node:http';
+import type { ActionCallbackBody } from '@goosuke/core';
 import { EventSource } from 'eventsource';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
+import type { z } from 'zod';
 import { apiPrefix } from '../src/index.ts';
+import type { actionCallbackSchema } from '../src/routes/action-routes.ts';
 import { call, type Harness, isProblem, startHarness, streamFetch } from './harness.ts';
 
 let harness: Harness;
@@ -179,5 +182,11 @@ describe('a run event stream', () => {
     });
     expect(whole.status).toBe(200);
     expect(await whole.text()).toContain('event: run-canceled');
+  });
+});
+
+describe('the actionCallback webhook of the document', () => {
+  it("is the body core's callbacks send", () => {
+    expectTypeOf<z.output<typeof actionCallbackSchema>>().toEqualTypeOf<ActionCallbackBody>();
   });
 });

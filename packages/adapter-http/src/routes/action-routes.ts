@@ -3,6 +3,7 @@ import {
   actorTriggerActionInputSchema,
   createActionInputSchema,
   idSchema,
+  pullRequestSchema,
   type Run,
   runSchema,
   type Task,
@@ -58,6 +59,34 @@ export const webhookAcceptedSchema = z
     reason: z.string().nullable(),
   })
   .meta({ id: 'WebhookAccepted' });
+
+/**
+ * The body of an action's callback POST to its `callbackUrl` (core's `ActionCallbackBody`), for
+ * the document's `webhooks`: the server sends it, signed like an incoming Goosuke webhook.
+ */
+export const actionCallbackSchema = z
+  .object({
+    event: z.literal('task.completed'),
+    action: z.object({ id: idSchema, name: z.string() }),
+    task: z.object({ id: idSchema, title: z.string() }),
+    messageId: idSchema,
+    status: z.enum(['succeeded', 'failed', 'canceled']),
+    runs: z.array(
+      runSchema.pick({
+        id: true,
+        status: true,
+        summary: true,
+        patch: true,
+        filesChanged: true,
+        error: true,
+        usage: true,
+      }),
+    ),
+    pullRequest: pullRequestSchema
+      .pick({ number: true, url: true, state: true, branch: true, runId: true })
+      .nullable(),
+  })
+  .meta({ id: 'ActionCallback' });
 
 const idempotencyKeyOf = (request: Request): string | undefined =>
   request.get('idempotency-key') ?? undefined;
