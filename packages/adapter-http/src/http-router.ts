@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -8,6 +9,7 @@ import {
   exceedsJsonDepth,
   type Goosuke,
   GoosukeError,
+  InvalidInputError,
   type Logger,
   noopLogger,
   type Principal,
@@ -86,10 +88,11 @@ export function isSignInLimited(route: HttpRoute): boolean {
   return route.path.startsWith('/auth/') && route.operation !== 'account.createStreamTicket';
 }
 
-function limiter(limit: number, windowMs: number): RequestHandler {
+function limiter(limit: number, windowMs: number, skip?: (request: Request) => boolean): RequestHandler {
   return rateLimit({
     windowMs,
     limit,
+    ...(skip === undefined ? {} : { skip }),
     standardHeaders: 'draft-8',
     legacyHeaders: false,
     handler: (_request, response) => {
@@ -322,6 +325,10 @@ export function createHttpRouter(goosuke: Goosuke, options: HttpRouterOptions = 
   // routes registered with Express below, so behaviour outside the fast path is Express's own.
   router.use(createRouteDispatcher(chains));
   for (const { route, handlers } of chains) router[route.method](expressPath(route.path), ...handlers);
+  router.use(
+    apiPrefix,
+    createMethodNotAllowedHandler([...httpRoutes, { method: 'get', path: '/openapi.json' }]),
+  );
 
   // The docs pages come after the API: they are asked for rarely, and every route before the
   // API's is a pattern each API request is tested against. Their paths never overlap the API's.
@@ -344,6 +351,49 @@ export function createHttpRouter(goosuke: Goosuke, options: HttpRouterOptions = 
   router.use('/api', notFoundHandler);
   router.use(problemErrorHandler);
   return router;
+}
+
+/**
+ * Answers a request for a known path with a method it does not serve: 405 problem JSON with
+ * `Allow` (an OPTIONS request gets 204 with `Allow`). Requests for unknown paths go on to the 404.
+ */
+export function createMethodNotAllowedHandler(
+  routes: ReadonlyArray<Pick<HttpRoute, 'method' | 'path'>>,
+): RequestHandler {
+  const patterns = routes.map((route) => ({
+    method: route.method.toUpperCase(),
+    pattern: new RegExp(
+      `^${route.path
+        .split('/')
+        .map((part) => (/^\{\w+\}$/.test(part) ? '[^/]+' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+        .join('/')}/?$`,
+      'i',
+    ),
+  }));
+  return (request, response, next) => {
+    const methods = new Set<string>();
+    for (const { method, pattern } of patterns) if (pattern.test(request.path)) methods.add(method);
+    if (methods.size === 0) {
+      next();
+      return;
+    }
+    if (methods.has('GET')) methods.add('HEAD');
+    const allow = [...methods].join(', ');
+    response.setHeader('Allow', allow);
+    if (request.method === 'OPTIONS') {
+      response.status(204).end();
+      return;
+    }
+    sendProblem(
+      response,
+      problem(
+        405,
+        'method_not_allowed',
+        'Method not allowed',
+        `${request.method} is not allowed on ${request.baseUrl}${request.path}; use ${allow}`,
+      ),
+    );
+  };
 }
 
 /** One route's path as segments: a literal (lower case) or a parameter name. */
@@ -497,7 +547,11 @@ function authenticate(goosuke: Goosuke, route: HttpRoute): RequestHandler {
       let principal: Principal;
       if (token !== null) principal = await goosuke.auth.authenticate(token);
       else if (route.acceptsTicket && typeof request.query.ticket === 'string') {
-        principal = await goosuke.auth.redeemStreamTicket(request.query.ticket);
+        // Bound to this stream's path, so that an EventSource may reconnect with it.
+        principal = await goosuke.auth.redeemStreamTicket(
+          request.query.ticket,
+          request.baseUrl + request.path,
+        );
       } else throw new UnauthorizedError('token');
       // Before the body is read: a member learns nothing of an admin route's input. The rule is
       // core's (the role was read from the store by authentication); core checks it again.
@@ -510,6 +564,38 @@ function authenticate(goosuke: Goosuke, route: HttpRoute): RequestHandler {
   };
 }
 
+/** A query parameter the route does not declare is a mistake of the caller, not something to ignore. */
+function rejectUnknownQuery(route: HttpRoute, request: Request): void {
+  const declared = new Set(Object.keys(route.query?.shape ?? {}));
+  if (route.acceptsTicket) declared.add('ticket');
+  const unknown = Object.keys(request.query as Record<string, unknown>).filter((name) => !declared.has(name));
+  if (unknown.length === 0) return;
+  throw new InvalidInputError(
+    `unknown query parameter${unknown.length === 1 ? '' : 's'} ${unknown.map((name) => `"${name}"`).join(', ')}${
+      declared.size === 0 ? '; this operation takes none' : `; expected ${[...declared].join(', ')}`
+    }`,
+    unknown.map((name) => ({ path: ['query', name], message: 'not a parameter of this operation' })),
+  );
+}
+
+/** A strong entity tag of a JSON body: the same body gives the same tag. */
+export function entityTag(body: string): string {
+  return `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
+}
+
+/**
+ * Whether the `If-Match` precondition of a write to a task holds: the tag `GET /tasks/{id}` sends for the task
+ * as the caller sees it now, or `*`. Without the header the write is unconditional (true).
+ */
+async function ifMatches(actor: ActorGoosuke, params: { id: string }, request: Request): Promise<boolean> {
+  const header = request.get('if-match');
+  if (header === undefined) return true;
+  const current = entityTag(JSON.stringify(await actor.tasks.getDetail(params.id)));
+  const tags = header.split(',').map((tag) => tag.trim());
+  // Strong comparison (RFC 9110): a weak tag never matches.
+  return tags.includes('*') || tags.includes(current);
+}
+
 /** What a public route's handler gets as `actor`: using it is a bug of the route table. */
 const noActor = new Proxy({} as ActorGoosuke, {
   get: (_target, property) => {
@@ -520,13 +606,27 @@ const noActor = new Proxy({} as ActorGoosuke, {
 function handle(goosuke: Goosuke, route: HttpRoute, settings: RouteSettings): RequestHandler {
   return async (request, response, next) => {
     try {
+      rejectUnknownQuery(route, request);
       const params = route.params === undefined ? {} : parseInput(route.params, request.params, 'path');
       const query = route.query === undefined ? {} : parseInput(route.query, request.query, 'query');
       const body = route.body === undefined ? undefined : parseInput(route.body, request.body, 'body');
       const principal = (response.locals.principal as Principal | undefined) ?? null;
+      const actor = principal === null ? noActor : goosuke.as(principal);
+      if (route.taskVersion === 'write' && !(await ifMatches(actor, params as { id: string }, request))) {
+        sendProblem(
+          response,
+          problem(
+            412,
+            'precondition_failed',
+            'Precondition failed',
+            'the task changed since the version If-Match names; read it again (GET /tasks/{id}) and retry',
+          ),
+        );
+        return;
+      }
       const result = await route.handle({
         goosuke,
-        actor: principal === null ? noActor : goosuke.as(principal),
+        actor,
         principal,
         params,
         query,
@@ -536,8 +636,16 @@ function handle(goosuke: Goosuke, route: HttpRoute, settings: RouteSettings): Re
         response,
       });
       if (route.stream) return;
+      // Answers for one caller: shared caches must not keep them, private ones revalidate.
+      if (route.method === 'get' && principal !== null)
+        response.setHeader('Cache-Control', 'private, no-cache');
       if (route.response === undefined) response.status(route.status).end();
-      else response.status(route.status).json(result);
+      else if (route.taskVersion === 'read') {
+        const body = JSON.stringify(result);
+        // Express answers If-None-Match with 304 from this header.
+        response.setHeader('ETag', entityTag(body));
+        response.status(route.status).type('application/json').send(body);
+      } else response.status(route.status).json(result);
     } catch (error) {
       next(error);
     }

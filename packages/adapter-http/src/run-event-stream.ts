@@ -1,4 +1,10 @@
-import { type Goosuke, InvalidInputError, isTerminalRunEventType, type RunEvent } from '@goosuke/core';
+import {
+  type Goosuke,
+  InvalidInputError,
+  isTerminalRunEventType,
+  isTerminalRunStatus,
+  type RunEvent,
+} from '@goosuke/core';
 import type { Request, Response } from 'express';
 
 /** Where a run event stream starts and how it keeps the connection alive. */
@@ -60,7 +66,8 @@ async function storedEvents(goosuke: Goosuke, runId: string, afterSequence: numb
  * Streams a run's events as Server-Sent Events: the stored ones after the resume point, then
  * live ones from `goosuke.runs.subscribe`, without gaps or repeats (live events that arrive while
  * the stored ones are read are held and deduplicated by sequence). Ends after the terminal event
- * or when the client goes away. Heartbeat comments keep proxies from closing an idle stream.
+ * or when the client goes away. Heartbeat comments keep proxies from closing an idle stream. A
+ * resume (`Last-Event-ID` or `after`) with nothing left after the run's terminal event is a 204.
  */
 export async function streamRunEvents(
   goosuke: Goosuke,
@@ -96,6 +103,16 @@ export async function streamRunEvents(
 
   request.on('close', finish);
   try {
+    const resumed = lastEventId(request) !== undefined || options.after !== undefined;
+    if (resumed && isTerminalRunStatus((await goosuke.runs.get(options.runId)).status)) {
+      const rest = await goosuke.runs.events(options.runId, { afterSequence: last, limit: 1 });
+      if (rest.length === 0) {
+        // Resuming after the terminal event: 204 tells an EventSource to stop reconnecting.
+        response.status(204);
+        finish();
+        return;
+      }
+    }
     openEventStream(response);
     for (;;) {
       const page = await goosuke.runs.events(options.runId, { afterSequence: last, limit: pageSize });

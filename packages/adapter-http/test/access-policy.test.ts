@@ -13,7 +13,7 @@ import {
 } from '@goosuke/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiPrefix, type HttpRoute, httpRoutes } from '../src/index.ts';
-import { call, type Harness, isProblem, password, startHarness } from './harness.ts';
+import { call, type Harness, isProblem, password, startHarness, streamFetch } from './harness.ts';
 
 /** How a case's call is said to its route: path parameters, query and body. */
 interface RouteRequest {
@@ -156,7 +156,7 @@ describe("core's access policy through HTTP", () => {
         if (route.stream && expected === 'allowed') {
           // A stream stays open: its status and type are the answer.
           const controller = new AbortController();
-          const response = await fetch(`${harness.url}${url}`, {
+          const response = await streamFetch(harness.url, url, {
             headers: { authorization: `Bearer ${token}` },
             signal: controller.signal,
           });

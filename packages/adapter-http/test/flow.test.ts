@@ -10,6 +10,7 @@ import {
   password,
   readEvents,
   startHarness,
+  streamFetch,
 } from './harness.ts';
 
 const openaiKey = 'sk-openai-test-key-0123456789';
@@ -86,7 +87,7 @@ describe('a full flow over HTTP', () => {
     expect(created.json.runIds).toHaveLength(1);
     const runId: string = created.json.runIds[0];
 
-    const stream = await fetch(`${harness.url}${apiPrefix}/runs/${runId}/events`, {
+    const stream = await streamFetch(harness.url, `${apiPrefix}/runs/${runId}/events`, {
       headers: { authorization: `Bearer ${token}` },
     });
     expect(stream.status).toBe(200);
@@ -103,13 +104,13 @@ describe('a full flow over HTTP', () => {
       expect(data.type).toBe(event.event);
     }
 
-    const resumed = await fetch(`${harness.url}${apiPrefix}/runs/${runId}/events`, {
+    const resumed = await streamFetch(harness.url, `${apiPrefix}/runs/${runId}/events`, {
       headers: { authorization: `Bearer ${token}`, 'last-event-id': '2' },
     });
     const later = await readEvents(resumed);
     expect(later.events.map((event) => event.id)).toEqual(events.slice(2).map((event) => event.id));
     const after = await readEvents(
-      await fetch(`${harness.url}${apiPrefix}/runs/${runId}/events?after=${events.length - 1}`, {
+      await streamFetch(harness.url, `${apiPrefix}/runs/${runId}/events?after=${events.length - 1}`, {
         headers: { authorization: `Bearer ${token}` },
       }),
     );
@@ -139,7 +140,7 @@ describe('a full flow over HTTP', () => {
     expect(comparison.json.runs).toMatchObject([{ runId, status: 'succeeded', paths: ['src/greet.ts'] }]);
 
     const canceled = await api('post', `/runs/${runId}/cancel`, { token });
-    expect(canceled.status).toBe(200);
+    expect(canceled.status).toBe(202);
     expect(canceled.json.status).toBe('succeeded');
 
     const message = await api('post', `/tasks/${taskId}/messages`, { token, body: { content: 'Thanks!' } });

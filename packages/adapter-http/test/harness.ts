@@ -16,6 +16,7 @@ import { createOpenAIProvider } from '@goosuke/openai';
 import { createScryptPasswordHasher } from '@goosuke/scrypt';
 import { createSqliteJobQueue, createSqliteStore, type SqliteStore } from '@goosuke/store-sqlite';
 import { createHttpServer, type HttpServer, type HttpServerOptions } from '../src/index.ts';
+import { validateResponse, validateRunEventData } from './response-validator.ts';
 
 export const secretKey = 'a-long-enough-master-secret-0123456789abcdef';
 export const jwtSecret = 'another-long-jwt-signing-secret-9876543210zyx';
@@ -150,9 +151,14 @@ export interface CallOptions {
   raw?: string | Uint8Array;
   contentType?: string;
   headers?: Record<string, string>;
+  /**
+   * Whether the response is checked against the OpenAPI document the server serves (default
+   * true: a response the document does not describe fails the test).
+   */
+  validate?: boolean;
 }
 
-/** One HTTP request to the API. */
+/** One HTTP request to the API; its response is validated against the served OpenAPI document. */
 export async function call(
   base: string,
   method: string,
@@ -173,7 +179,50 @@ export async function call(
   const text = await response.text();
   const type = response.headers.get('content-type') ?? '';
   const json = /json/.test(type) && text !== '' ? JSON.parse(text) : undefined;
+  if (options.validate !== false) {
+    const problems = await validateResponse(base, {
+      method,
+      url,
+      status: response.status,
+      contentType: type,
+      headers: response.headers,
+      text,
+    });
+    if (problems.length > 0) {
+      throw new Error(
+        `${method.toUpperCase()} ${url} answered ${response.status}, which the OpenAPI document does not describe:\n${problems.join('\n')}\n${text.slice(0, 2000)}`,
+      );
+    }
+  }
   return { status: response.status, headers: response.headers, text, json };
+}
+
+// The server each streamed response came from, so that its events are validated too.
+const streamBases = new WeakMap<Response, string>();
+
+/**
+ * A request whose body the test reads itself (an event stream): like fetch, and its status,
+ * content type and required headers are validated against the served document at once; the
+ * events {@link readEvents} reads from it are validated against its RunEvent component.
+ */
+export async function streamFetch(base: string, url: string, init: RequestInit = {}): Promise<Response> {
+  const response = await fetch(`${base}${url}`, init);
+  const method = init.method ?? 'get';
+  const problems = await validateResponse(base, {
+    method,
+    url,
+    status: response.status,
+    contentType: response.headers.get('content-type') ?? '',
+    headers: response.headers,
+    text: undefined,
+  });
+  if (problems.length > 0) {
+    throw new Error(
+      `${method.toUpperCase()} ${url} answered ${response.status}, which the OpenAPI document does not describe:\n${problems.join('\n')}`,
+    );
+  }
+  streamBases.set(response, base);
+  return response;
 }
 
 /** Asserts-free check used by the tests: is this a problem document with the given status? */
@@ -222,7 +271,7 @@ export interface SseEvent {
   data: string;
 }
 
-/** Reads an SSE response to its end (the server closes after the terminal event). */
+/** Reads an SSE response to its end (the server closes after the terminal event); events of a {@link streamFetch} are validated. */
 export async function readEvents(response: Response): Promise<{ events: SseEvent[]; comments: string[] }> {
   const text = await response.text();
   const events: SseEvent[] = [];
@@ -243,6 +292,14 @@ export async function readEvents(response: Response): Promise<{ events: SseEvent
       }
     }
     if (isEvent) events.push(event);
+  }
+  const base = streamBases.get(response);
+  if (base !== undefined) {
+    for (const event of events) {
+      const problems = await validateRunEventData(base, event.data);
+      if (problems.length > 0)
+        throw new Error(`event ${event.id} is not a RunEvent:\n${problems.join('\n')}`);
+    }
   }
   return { events, comments };
 }

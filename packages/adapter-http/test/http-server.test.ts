@@ -2,7 +2,7 @@ import { ConflictError, InvalidInputError, NotFoundError, UnsupportedError } fro
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { apiPrefix, createHttpApp, problemStatusByCode } from '../src/index.ts';
 import { problemFor } from '../src/problem.ts';
-import { call, type Harness, isProblem, password, secretKey, startHarness } from './harness.ts';
+import { call, type Harness, isProblem, password, secretKey, startHarness, streamFetch } from './harness.ts';
 
 let harness: Harness;
 beforeAll(async () => {
@@ -32,10 +32,44 @@ describe('the HTTP server', () => {
     }
   });
 
-  it('answers unknown routes and methods with 404 problem JSON', async () => {
+  it('answers a wrong method on a known path with 405 problem JSON and Allow', async () => {
+    for (const [method, url, allow] of [
+      ['put', `${apiPrefix}/tasks`, 'GET, POST, HEAD'],
+      ['delete', `${apiPrefix}/tasks/task_1/runs`, 'POST, GET, HEAD'],
+      ['post', `${apiPrefix}/openapi.json`, 'GET, HEAD'],
+    ] as const) {
+      const result = await call(harness.url, method, url, { token: harness.admin.token });
+      expect(isProblem(result, 405), `${method} ${url}`).toBe(true);
+      expect(result.headers.get('allow'), `${method} ${url}`).toBe(allow);
+    }
+    const options = await call(harness.url, 'options', `${apiPrefix}/tasks`);
+    expect(options.status).toBe(204);
+    expect(options.headers.get('allow')).toBe('GET, POST, HEAD');
+  });
+
+  it('answers a query parameter the operation does not declare with a 400 naming it', async () => {
+    for (const url of [`${apiPrefix}/tasks?limit=1&colour=red`, `${apiPrefix}/users/me?colour=red`]) {
+      const result = await call(harness.url, 'get', url, { token: harness.admin.token });
+      expect(isProblem(result, 400), url).toBe(true);
+      expect(result.json.detail, url).toContain('"colour"');
+      expect(result.json.issues, url).toEqual([
+        { path: ['query', 'colour'], message: 'not a parameter of this operation' },
+      ]);
+    }
+    const declared = await call(harness.url, 'get', `${apiPrefix}/tasks?limit=1`, {
+      token: harness.admin.token,
+    });
+    expect(declared.status).toBe(200);
+  });
+
+  it('marks authenticated reads private, no-cache', async () => {
+    const read = await call(harness.url, 'get', `${apiPrefix}/tasks`, { token: harness.admin.token });
+    expect(read.headers.get('cache-control')).toBe('private, no-cache');
+  });
+
+  it('answers unknown routes with 404 problem JSON', async () => {
     for (const [method, url] of [
       ['get', `${apiPrefix}/nope`],
-      ['put', `${apiPrefix}/tasks`],
       ['get', '/'],
       ['post', '/api/v2/tasks'],
     ] as const) {
@@ -96,6 +130,13 @@ describe('the HTTP server', () => {
     expect(isProblem(third, 429)).toBe(true);
     expect(Number(third.headers.get('retry-after'))).toBeGreaterThan(0);
     expect((await call(limited.url, 'get', `${apiPrefix}/health`)).status).toBe(200);
+    // Stream tickets count against the write limit, not the sign-in limit.
+    for (let index = 0; index < 3; index++) {
+      const ticket = await call(limited.url, 'post', `${apiPrefix}/auth/stream-ticket`, {
+        token: limited.alice.token,
+      });
+      expect(ticket.status).toBe(201);
+    }
   });
 
   it('answers an unexpected failure with a bare 500, no internals', async () => {
@@ -132,7 +173,7 @@ describe('the HTTP server', () => {
     const { runs } = await goosuke.runs.create(task.id, { instruction: 'wait', models: [model.id] });
     const runId = runs[0]!.id;
     // No workers run here: the run stays queued until it is canceled over HTTP below.
-    const response = await fetch(`${harness.url}${apiPrefix}/runs/${runId}/events`, {
+    const response = await streamFetch(harness.url, `${apiPrefix}/runs/${runId}/events`, {
       headers: { authorization: `Bearer ${admin.token}` },
     });
     const reader = response.body!.getReader();

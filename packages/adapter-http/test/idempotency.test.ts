@@ -192,7 +192,7 @@ describe('the OpenAPI document', () => {
       expect(
         operation.parameters.some(
           (parameter: { in: string; name: string }) =>
-            parameter.in === 'header' && parameter.name === 'idempotency-key',
+            parameter.in === 'header' && parameter.name.toLowerCase() === 'idempotency-key',
         ),
         path,
       ).toBe(true);

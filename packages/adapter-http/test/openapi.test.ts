@@ -1,3 +1,4 @@
+import { Validator } from '@seriousme/openapi-schema-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiPrefix, createOpenApiDocument, httpRoutes } from '../src/index.ts';
 import { call, type Harness, startHarness } from './harness.ts';
@@ -23,7 +24,11 @@ describe('the OpenAPI document', () => {
       const operation = document.paths?.[`${apiPrefix}${route.path}`]?.[route.method];
       expect(operation?.operationId, route.operationId).toBe(route.operationId);
       expect(operation?.security, route.operationId).toEqual(
-        route.access === 'public' ? [] : [{ bearer: [] }],
+        route.access === 'public'
+          ? []
+          : route.acceptsTicket
+            ? [{ bearer: [] }, { streamTicket: [] }]
+            : [{ bearer: [] }],
       );
     }
     const schemas = Object.keys(document.components?.schemas ?? {});
@@ -46,6 +51,14 @@ describe('the OpenAPI document', () => {
     ]) {
       expect(schemas).toContain(name);
     }
+  });
+
+  it('is a valid OpenAPI 3.1 document (the OpenAPI Initiative schema)', async () => {
+    const validator = new Validator();
+    const result = await validator.validate(JSON.parse(JSON.stringify(createOpenApiDocument())));
+    expect(result.errors ?? []).toEqual([]);
+    expect(result.valid).toBe(true);
+    expect(validator.version).toBe('3.1');
   });
 
   it('is served at /api/v1/openapi.json without a token', async () => {

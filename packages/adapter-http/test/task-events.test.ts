@@ -2,7 +2,7 @@ import type { Goosuke } from '@goosuke/core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { apiPrefix, createHttpServer } from '../src/index.ts';
 import { parseTaskEventId } from '../src/run-event-stream.ts';
-import { call, type Harness, isProblem, type SseEvent, startHarness } from './harness.ts';
+import { call, type Harness, isProblem, type SseEvent, startHarness, streamFetch } from './harness.ts';
 
 let harness: Harness;
 let taskId: string;
@@ -36,7 +36,7 @@ afterAll(async () => {
 /** An open task stream, read incrementally; `close` disconnects like a browser tab going away. */
 async function openStream(token: string, headers: Record<string, string> = {}, base = harness.url) {
   const controller = new AbortController();
-  const response = await fetch(`${base}${apiPrefix}/tasks/${taskId}/events`, {
+  const response = await streamFetch(base, `${apiPrefix}/tasks/${taskId}/events`, {
     headers: { authorization: `Bearer ${token}`, ...headers },
     signal: controller.signal,
   });
@@ -100,7 +100,7 @@ describe('GET /tasks/{id}/events', () => {
       const canceled = await call(harness.url, 'post', `${apiPrefix}/runs/${runIds[0]}/cancel`, {
         token: harness.bob.token,
       });
-      expect(canceled.status).toBe(200);
+      expect(canceled.status).toBe(202);
       await stream.until(() => stream.events().some((event) => event.id === `${runIds[0]}:2`));
       const live = stream.events().slice(2);
       expect(live.map((event) => [event.id, event.event])).toEqual([

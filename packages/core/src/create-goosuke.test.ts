@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createGoosuke, type Goosuke } from './create-goosuke.ts';
 import { GoosukeError } from './errors/index.ts';
+import type { CodeHost } from './ports/code-host.ts';
 import type { SecretBox } from './ports/secret-box.ts';
 import type { Store } from './ports/store.ts';
 import { createWebCryptoSecretBox } from './secrets/index.ts';
@@ -114,6 +115,36 @@ describe('createGoosuke', () => {
       expect(await codeOf(goosuke.repos.create({ url: 'https://github.com/acme/widgets.git' }))).toBe(
         'conflict',
       );
+    });
+
+    it('stores a URL on the configured code host (GitHub Enterprise) as that code host', async () => {
+      const host = {} as CodeHost;
+      const enterprise = createGoosuke({
+        store,
+        secretBox,
+        clock: createFixedClock('2026-01-02T03:04:05.000Z'),
+        ids: createSequentialIdGenerator(),
+        codeHosts: {
+          async resolve(url) {
+            const match = /^https:\/\/ghe\.example\.test\/([^/]+\/[^/]+?)(\.git)?$/.exec(url);
+            return match === null ? null : { host, repository: match[1]! };
+          },
+          async primary() {
+            return { host, source: 'settings' };
+          },
+        },
+      });
+      const onHost = await enterprise.repos.create({ url: 'https://ghe.example.test/acme/widgets.git' });
+      expect(onHost).toMatchObject({ name: 'acme/widgets', codeHost: 'github' });
+      const elsewhere = await enterprise.repos.create({ url: 'https://git.example.test/acme/widgets.git' });
+      expect(elsewhere.codeHost).toBeNull();
+      const dotCom = await enterprise.repos.create({ url: 'https://github.com/acme/widgets.git' });
+      expect(dotCom.codeHost).toBe('github');
+      const told = await enterprise.repos.create({
+        url: 'https://ghe.example.test/acme/tools',
+        codeHost: null,
+      });
+      expect(told.codeHost).toBeNull();
     });
 
     it('refuses URLs with credentials and unknown protocols', async () => {

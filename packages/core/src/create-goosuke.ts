@@ -271,13 +271,13 @@ export function createGoosuke(dependencies: GoosukeDependencies): Goosuke {
   const system = {
     limits,
     models,
-    repos: createRepoService(context),
+    repos: createRepoService({ ...context, codeHosts }),
     tasks,
     github: createGitHubService({ ...context, codeHosts }),
     pullRequests,
     runs: runService,
     pipeline: createRunPipeline({
-      repos: createRepoService(context),
+      repos: createRepoService({ ...context, codeHosts }),
       tasks,
       runs: runService,
       models,

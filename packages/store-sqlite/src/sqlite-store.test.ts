@@ -70,6 +70,7 @@ describe('opening', () => {
         '0007_run_continuation',
         '0008_caller_keys',
         '0009_session_sign_in_time',
+        '0010_run_cancel_requests',
       ]);
       const tables = raw
         .prepare(

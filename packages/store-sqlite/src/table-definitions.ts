@@ -221,6 +221,7 @@ export const runTable = defineTable<Run>({
     column('createdAt'),
     column('startedAt'),
     column('completedAt'),
+    column('cancelRequestedAt'),
   ],
   filters: ['taskId', 'messageId', 'status'],
   references: [taskReference],

@@ -124,6 +124,7 @@ export function aRun(taskId: string, messageId: string, overrides: Partial<Run> 
     createdAt: nextTimestamp(),
     startedAt: null,
     completedAt: null,
+    cancelRequestedAt: null,
     ...overrides,
   };
 }

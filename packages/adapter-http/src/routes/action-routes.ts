@@ -3,6 +3,7 @@ import {
   actorTriggerActionInputSchema,
   createActionInputSchema,
   idSchema,
+  pullRequestSchema,
   type Run,
   runSchema,
   type Task,
@@ -57,6 +58,34 @@ export const webhookAcceptedSchema = z
     reason: z.string().nullable(),
   })
   .meta({ id: 'WebhookAccepted' });
+
+/**
+ * The body of an action's callback POST to its `callbackUrl` (core's `ActionCallbackBody`), for
+ * the document's `webhooks`: the server sends it, signed like an incoming Goosuke webhook.
+ */
+export const actionCallbackSchema = z
+  .object({
+    event: z.literal('task.completed'),
+    action: z.object({ id: idSchema, name: z.string() }),
+    task: z.object({ id: idSchema, title: z.string() }),
+    messageId: idSchema,
+    status: z.enum(['succeeded', 'failed', 'canceled']),
+    runs: z.array(
+      runSchema.pick({
+        id: true,
+        status: true,
+        summary: true,
+        patch: true,
+        filesChanged: true,
+        error: true,
+        usage: true,
+      }),
+    ),
+    pullRequest: pullRequestSchema
+      .pick({ number: true, url: true, state: true, branch: true, runId: true })
+      .nullable(),
+  })
+  .meta({ id: 'ActionCallback' });
 
 function triggeredView(triggered: { task: Task; runs: Run[]; created: boolean }) {
   return {
@@ -153,6 +182,7 @@ export const actionRoutes: readonly HttpRoute[] = [
   }),
   route({
     operationId: 'triggerAction',
+    idempotent: true,
     method: 'post',
     path: '/actions/{id}/trigger',
     summary:
@@ -161,7 +191,6 @@ export const actionRoutes: readonly HttpRoute[] = [
     operation: 'actions.trigger',
     params: idParams,
     body: triggerActionBodySchema,
-    idempotent: true,
     status: 202,
     response: triggeredTaskSchema,
     handle: async ({ actor, params, body, request }) =>

@@ -50,7 +50,8 @@ export const authRoutes: readonly HttpRoute[] = [
     operationId: 'createStreamTicket',
     method: 'post',
     path: '/auth/stream-ticket',
-    summary: 'A single-use ticket for an event stream (browsers cannot send headers there)',
+    summary:
+      'A 60-second ticket for an event stream (browsers cannot send headers there): it opens one stream, which may reconnect with it',
     tag: 'auth',
     operation: 'account.createStreamTicket',
     status: 201,

@@ -13,6 +13,7 @@ const pullRequestParams = z.object({ id: idSchema, prId: idSchema });
 export const pullRequestRoutes: readonly HttpRoute[] = [
   route({
     operationId: 'createPullRequest',
+    taskVersion: 'write',
     method: 'post',
     path: '/tasks/{id}/prs',
     summary: "Open the task's pull request from one of its runs",
@@ -26,6 +27,7 @@ export const pullRequestRoutes: readonly HttpRoute[] = [
   }),
   route({
     operationId: 'updatePullRequest',
+    taskVersion: 'write',
     method: 'post',
     path: '/tasks/{id}/prs/{prId}/update',
     summary: "Add a follow-up run's commit to the task's pull request",

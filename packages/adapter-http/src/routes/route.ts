@@ -83,6 +83,12 @@ export interface HttpRoute {
    * as a header parameter, with the 409 of a key reused for another request.
    */
   idempotent?: boolean;
+  /**
+   * Takes part in the task's optimistic concurrency: `read` sends a strong `ETag` of the task
+   * (and answers `If-None-Match` with 304); `write` honours `If-Match` with that ETag (412 when
+   * stale). The task is the path's `id`.
+   */
+  taskVersion?: 'read' | 'write';
   handle(input: RouteInput<unknown, unknown, unknown>): Promise<unknown>;
 }
 
@@ -107,14 +113,6 @@ export function route<
 ): HttpRoute {
   return { ...definition, access: accessOf(definition.operation) } as HttpRoute;
 }
-
-/** The `Idempotency-Key` header of an {@link HttpRoute.idempotent} route, as documented. */
-export const idempotencyKeyHeader = z.object({
-  'idempotency-key': idempotencyKeySchema.optional().meta({
-    description:
-      "The caller's key for this request (1 to 190 characters, kept 24 hours): a retry with the same key and body gets the first response and creates nothing again; the same key with another body is a 409.",
-  }),
-});
 
 /** The caller's `Idempotency-Key` header, if sent. */
 export function idempotencyKeyOf(request: Request): { idempotencyKey?: string } {

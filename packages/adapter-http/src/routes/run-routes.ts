@@ -23,6 +23,8 @@ export const createdRunsSchema = z
 export const runRoutes: readonly HttpRoute[] = [
   route({
     operationId: 'createRuns',
+    taskVersion: 'write',
+    idempotent: true,
     method: 'post',
     path: '/tasks/{id}/runs',
     summary: 'Send an instruction to several models: one queued run each',
@@ -30,7 +32,6 @@ export const runRoutes: readonly HttpRoute[] = [
     operation: 'runs.create',
     params: idParams,
     body: createRunsBodySchema,
-    idempotent: true,
     status: 202,
     response: createdRunsSchema,
     async handle({ actor, params, body, request }) {
@@ -80,7 +81,6 @@ export const runRoutes: readonly HttpRoute[] = [
     acceptsTicket: true,
     stream: true,
     params: idParams,
-    query: z.object({ ticket: z.string().min(1).max(512).optional() }),
     status: 200,
     response: runEventSchema,
     async handle({ actor, goosuke, params, request, response, settings }) {
@@ -107,11 +107,12 @@ export const runRoutes: readonly HttpRoute[] = [
     operationId: 'cancelRun',
     method: 'post',
     path: '/runs/{id}/cancel',
-    summary: 'Cancel a queued or running run',
+    summary:
+      'Cancel a queued or running run: 202 with the run, `canceled`, or still running with `cancelRequestedAt` until its worker (or recovery, for a worker that died) ends it `canceled`',
     tag: 'runs',
     operation: 'runs.cancel',
     params: idParams,
-    status: 200,
+    status: 202,
     response: runSchema,
     handle: ({ actor, params }) => actor.runs.cancel(params.id),
   }),
@@ -126,10 +127,7 @@ export const runRoutes: readonly HttpRoute[] = [
     acceptsTicket: true,
     stream: true,
     params: idParams,
-    query: z.object({
-      after: z.coerce.number().int().min(0).optional(),
-      ticket: z.string().min(1).max(512).optional(),
-    }),
+    query: z.object({ after: z.coerce.number().int().min(0).optional() }),
     status: 200,
     response: runEventSchema,
     async handle({ actor, goosuke, params, query, request, response, settings }) {

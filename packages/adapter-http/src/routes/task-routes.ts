@@ -38,19 +38,20 @@ export const taskRoutes: readonly HttpRoute[] = [
   }),
   route({
     operationId: 'createTask',
+    idempotent: true,
     method: 'post',
     path: '/tasks',
     summary: 'Create a task, with its first message when given',
     tag: 'tasks',
     operation: 'tasks.create',
     body: createTaskBodySchema,
-    idempotent: true,
     status: 201,
     response: z.object({ task: taskSchema, messages: z.array(messageSchema) }).meta({ id: 'CreatedTask' }),
     handle: ({ actor, body, request }) => actor.tasks.create(body, idempotencyKeyOf(request)),
   }),
   route({
     operationId: 'getTask',
+    taskVersion: 'read',
     method: 'get',
     path: '/tasks/{id}',
     summary: 'Get a task with its messages and runs',
@@ -63,6 +64,7 @@ export const taskRoutes: readonly HttpRoute[] = [
   }),
   route({
     operationId: 'archiveTask',
+    taskVersion: 'write',
     method: 'post',
     path: '/tasks/{id}/archive',
     summary: 'Archive a task',
@@ -75,6 +77,7 @@ export const taskRoutes: readonly HttpRoute[] = [
   }),
   route({
     operationId: 'chooseRun',
+    taskVersion: 'write',
     method: 'put',
     path: '/tasks/{id}/chosen-run',
     summary:
@@ -89,6 +92,7 @@ export const taskRoutes: readonly HttpRoute[] = [
   }),
   route({
     operationId: 'addMessage',
+    taskVersion: 'write',
     method: 'post',
     path: '/tasks/{id}/messages',
     summary: 'Add a user message to a task without starting runs',

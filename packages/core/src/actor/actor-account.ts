@@ -18,8 +18,8 @@ export interface ActorAccount {
    */
   changePassword(input: ChangePasswordInput): Promise<void>;
   /**
-   * A ticket valid for 60 seconds and one use that stands for the actor on one event-stream
-   * request (browsers cannot send headers there). UnsupportedError for trusted code acting with a
+   * A ticket valid for 60 seconds that stands for the actor on one event stream, which may
+   * reconnect with it (browsers cannot send headers there). UnsupportedError for trusted code acting with a
    * `User`: tickets stand for authenticated clients.
    */
   createStreamTicket(): Promise<StreamTicket>;

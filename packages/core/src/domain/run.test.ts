@@ -22,6 +22,7 @@ const queued: Run = {
   createdAt: '2026-01-01T00:00:00.000Z',
   startedAt: null,
   completedAt: null,
+  cancelRequestedAt: null,
 };
 
 const allowed: Array<[RunStatus, RunStatus]> = [

@@ -118,6 +118,12 @@ export const runSchema = z
     createdAt: timestampSchema,
     startedAt: timestampSchema.nullable(),
     completedAt: timestampSchema.nullable(),
+    /**
+     * When a cancel was asked for while the run was running and its worker had not stopped it yet
+     * (a worker in another process, or one that died): the run ends `canceled` when its worker
+     * (or recovery, for a dead one) takes the cancel in. Null when none was asked.
+     */
+    cancelRequestedAt: timestampSchema.nullable(),
   })
   .meta({ id: 'Run' });
 /** A run. */

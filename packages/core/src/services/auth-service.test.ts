@@ -370,6 +370,20 @@ describe('auth service', () => {
       expect((await goosuke.auth.redeemStreamTicket(justInTime.ticket)).userId).toBe(ada.id);
     });
 
+    it('bound to a stream, reopen that stream (an EventSource reconnecting) within 60 seconds, and no other', async () => {
+      const principal = await goosuke.auth.authenticate(
+        (await goosuke.auth.login({ username: 'ada', password })).accessToken,
+      );
+      const { ticket } = await goosuke.auth.createStreamTicket(principal);
+      expect(await goosuke.auth.redeemStreamTicket(ticket, '/runs/a/events')).toEqual(principal);
+      clock.advance(30_000);
+      expect(await goosuke.auth.redeemStreamTicket(ticket, '/runs/a/events')).toEqual(principal);
+      await expectUnauthorized(goosuke.auth.redeemStreamTicket(ticket, '/runs/b/events'));
+      await expectUnauthorized(goosuke.auth.redeemStreamTicket(ticket));
+      clock.advance(30_000);
+      await expectUnauthorized(goosuke.auth.redeemStreamTicket(ticket, '/runs/a/events'));
+    });
+
     it('read the user again on redemption, and live in the process that made them', async () => {
       const member = await goosuke.users.create({ username: 'viewer', password });
       const principal: Principal = { userId: member.id, username: 'viewer', role: 'member', via: 'token' };

@@ -83,7 +83,10 @@ export const authTokensSchema = z
 /** A fresh access token and refresh token. */
 export type AuthTokens = z.infer<typeof authTokensSchema>;
 
-/** A single-use ticket that authenticates one stream (SSE) request, where browsers cannot send headers. */
+/**
+ * A ticket that authenticates one event stream (SSE), where browsers cannot send headers: the
+ * stream it first opens, which may reconnect with it for its 60 seconds.
+ */
 export const streamTicketSchema = z
   .object({
     /** An opaque `gst_` token, for the `ticket` query parameter of a stream URL. */
@@ -139,13 +142,19 @@ export interface AuthService {
    */
   authenticate(token: string): Promise<Principal>;
   /**
-   * A ticket valid for 60 seconds and one use, standing for `principal` on a stream request.
+   * A ticket valid for 60 seconds, standing for `principal` on a stream request (one use, or one
+   * stream when redeemed with `stream`; see `redeemStreamTicket`).
    * Tickets live in this process's memory: with several server processes, the ticket must be
    * redeemed by the process that made it (or sessions must be sticky).
    */
   createStreamTicket(principal: Principal): Promise<StreamTicket>;
-  /** The principal a ticket stands for, with the role read again from the store. A second use fails. */
-  redeemStreamTicket(ticket: string): Promise<Principal>;
+  /**
+   * The principal a ticket stands for, with the role read again from the store. Without `stream`
+   * the ticket is used up. With `stream` (what the ticket opens, e.g. the request path) the first
+   * use binds the ticket to that stream, and within its 60 seconds it may open that stream again
+   * (a browser EventSource reconnecting) but no other.
+   */
+  redeemStreamTicket(ticket: string, stream?: string): Promise<Principal>;
 }
 
 /** What the auth service is built from. */
@@ -203,7 +212,7 @@ export function createAuthService(context: AuthServiceContext): AuthService {
     defaultRefreshTokenTtlSeconds,
     'refreshTokenTtlSeconds',
   );
-  const tickets = new Map<string, { principal: Principal; expiresAt: number }>();
+  const tickets = new Map<string, { principal: Principal; expiresAt: number; stream?: string }>();
   const throttle = context.loginThrottle ?? createLoginThrottle(clock, context.settings?.accountLoginLimit);
 
   let dummyHash: Promise<string> | null = null;
@@ -462,18 +471,25 @@ export function createAuthService(context: AuthServiceContext): AuthService {
       return { ticket, expiresAt: new Date(expiresAt).toISOString(), expiresIn: streamTicketTtlSeconds };
     },
 
-    async redeemStreamTicket(ticket) {
+    async redeemStreamTicket(ticket, stream) {
       if (!isOpaqueToken(ticket, opaqueTokenPrefixes.streamTicket)) throw tokenError('not a stream ticket');
       const entry = tickets.get(ticket);
-      tickets.delete(ticket);
       if (entry === undefined) throw tokenError('unknown or used stream ticket');
-      if (entry.expiresAt <= clock.now()) throw tokenError('expired stream ticket');
+      if (entry.expiresAt <= clock.now()) {
+        tickets.delete(ticket);
+        throw tokenError('expired stream ticket');
+      }
+      if (entry.stream !== undefined && entry.stream !== stream) {
+        throw tokenError('stream ticket used for another stream');
+      }
       const changeToken = await store.changeToken();
       const user = await activeUser(entry.principal.userId, changeToken);
       // A ticket made by a session ends with it.
       if (entry.principal.sessionId !== undefined) {
         await assertLiveSession(entry.principal.sessionId, changeToken);
       }
+      if (stream === undefined) tickets.delete(ticket);
+      else entry.stream = stream;
       return principalOf(
         user,
         entry.principal.via,

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { type Repo, repoSchema } from '../domain/index.ts';
 import { NotFoundError } from '../errors/index.ts';
 import { isoNow } from '../ports/clock.ts';
+import type { CodeHostResolver } from '../ports/code-host.ts';
 import type { ListOptions, Page } from '../ports/store.ts';
 import { parseInput } from './parse-input.ts';
 import type { ServiceContext } from './service-context.ts';
@@ -67,7 +68,10 @@ export type UpdateRepoInput = z.input<typeof updateRepoInputSchema>;
 
 /** Repositories Goosuke works on. */
 export interface RepoService {
-  /** Registers a repository; ConflictError when its URL is already registered. */
+  /**
+   * Registers a repository; ConflictError when its URL is already registered. Without a
+   * `codeHost` the URL decides: github.com, or the configured code host (GitHub Enterprise).
+   */
   create(input: CreateRepoInput): Promise<Repo>;
   /** NotFoundError when missing. */
   get(id: string): Promise<Repo>;
@@ -88,12 +92,27 @@ export function repoNameFromUrl(url: string): string {
   return name === '' ? url : name;
 }
 
-function detectCodeHost(url: string): Repo['codeHost'] {
-  return /(^|[@/.])github\.com[:/]/i.test(url) ? 'github' : null;
+/**
+ * The code host of a new repository's URL: github.com, or the deployment's configured code host
+ * (a GitHub Enterprise server) when `codeHosts` resolves the URL there. A configuration that
+ * cannot be read leaves the URL on no code host rather than failing the registration.
+ */
+async function detectCodeHost(
+  url: string,
+  codeHosts: CodeHostResolver | undefined,
+): Promise<Repo['codeHost']> {
+  if (/(^|[@/.])github\.com[:/]/i.test(url)) return 'github';
+  const found = await codeHosts?.resolve(url).catch(() => null);
+  return found === null || found === undefined ? null : 'github';
+}
+
+/** What the repository service is built from: `codeHosts` recognises URLs on the configured code host. */
+export interface RepoServiceContext extends ServiceContext {
+  codeHosts?: CodeHostResolver | undefined;
 }
 
 /** Builds the repository service on the given ports. */
-export function createRepoService(context: ServiceContext): RepoService {
+export function createRepoService(context: RepoServiceContext): RepoService {
   const { store, clock, ids } = context;
 
   async function get(id: string): Promise<Repo> {
@@ -111,7 +130,8 @@ export function createRepoService(context: ServiceContext): RepoService {
         name: input.name ?? repoNameFromUrl(input.url),
         url: input.url,
         defaultBranch: input.defaultBranch ?? 'main',
-        codeHost: input.codeHost === undefined ? detectCodeHost(input.url) : input.codeHost,
+        codeHost:
+          input.codeHost === undefined ? await detectCodeHost(input.url, context.codeHosts) : input.codeHost,
         createdAt: now,
         updatedAt: now,
       });

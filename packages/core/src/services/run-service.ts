@@ -128,7 +128,9 @@ export interface RunService {
   /**
    * Cancels a run: a queued one is canceled at once; a running one has its model call aborted and
    * becomes `canceled` (event `run-canceled`) when its worker has cleaned up. Returns the run as it
-   * is after the request; a finished run is returned unchanged.
+   * is after the request: when it is still running (its worker is in another process, or died
+   * and recovery has yet to end it), `cancelRequestedAt` records the cancel. A finished run is
+   * returned unchanged.
    */
   cancel(id: string): Promise<Run>;
   /** The runs of a user message side by side. NotFoundError for a missing message. */
@@ -336,6 +338,7 @@ export function createRunService(context: RunServiceContext): RunService {
       createdAt: now,
       startedAt: null,
       completedAt: null,
+      cancelRequestedAt: null,
     }));
     {
       await tx.messages.insert(message);
@@ -443,7 +446,11 @@ export function createRunService(context: RunServiceContext): RunService {
       }
       // Running (or it just started): aborting the job's signal makes its worker stop and record it.
       if (!(await runtime.queue.cancel(id))) await markEnded(run, 'canceled');
-      return get(id);
+      const current = await get(id);
+      if (isTerminalRunStatus(current.status)) return current;
+      // Its worker is elsewhere, or dead: the canceled job is the cancel, which the worker (or
+      // recovery) turns into `canceled`. Recorded on the run, so that the caller sees it asked.
+      return store.runs.update(id, { cancelRequestedAt: current.cancelRequestedAt ?? isoNow(clock) });
     },
 
     compare: (messageId) => compareRuns(store, messageId),

@@ -151,6 +151,7 @@ export function buildRun(overrides: Partial<Run> = {}): Run {
     createdAt: at,
     startedAt: at,
     completedAt: at,
+    cancelRequestedAt: at,
     ...overrides,
   };
 }

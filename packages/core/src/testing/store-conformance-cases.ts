@@ -400,6 +400,7 @@ export const runCase: EntityCase<Run, { taskId?: string; messageId?: string; sta
             usage: null,
             startedAt: null,
             completedAt: null,
+            cancelRequestedAt: null,
           }),
         },
         {
