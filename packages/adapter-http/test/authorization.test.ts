@@ -8,7 +8,6 @@ import {
   isProblem,
   jwtSecret,
   password,
-  readEvents,
   secretKey,
   startHarness,
   streamFetch,

@@ -2,8 +2,8 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type RequestHandler } from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRouteDispatcher } from '../src/http-router.ts';
 import { apiPrefix } from '../src/openapi.ts';
+import { createRouteDispatcher } from '../src/route-dispatch.ts';
 import type { HttpRoute } from '../src/routes/route.ts';
 
 // The dispatcher must serve exactly what Express's router would: the same app is built twice,

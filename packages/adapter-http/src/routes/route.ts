@@ -3,7 +3,6 @@ import {
   type ActorOperation,
   actorOperations,
   type Goosuke,
-  idempotencyKeySchema,
   idSchema,
   type Principal,
 } from '@goosuke/core';
