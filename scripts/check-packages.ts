@@ -3,10 +3,11 @@
 // with Are the Types Wrong? (the `esm-only` profile: Goosuke ships ES modules only, so `require`
 // and node10 resolution are out of scope) and for undeclared imports: every package a built
 // entry point imports, following its relative imports, is a Node builtin, the package itself, or
-// one of its dependencies or peer dependencies. Given `.tgz` paths it checks those instead.
+// one of its dependencies or peer dependencies. Given `.tgz` paths it checks those instead; with
+// `--out DIR` (`npm run pack:packages`) it keeps the tarballs it packed in DIR, to install elsewhere.
 // packages/integration/test/packed-install.test.ts calls `packPackages` and `checkTarball`.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -185,13 +186,29 @@ export async function checkTarball(tarball: string): Promise<TarballCheck> {
 }
 
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const given = process.argv.slice(2).filter((argument) => argument.endsWith('.tgz'));
-  const scratch = given.length === 0 ? mkdtempSync(join(tmpdir(), 'goosuke-pack-')) : undefined;
+  const args = process.argv.slice(2);
+  const outIndex = args.indexOf('--out');
+  const out = outIndex === -1 ? undefined : args[outIndex + 1];
+  if (outIndex !== -1 && out === undefined) throw new Error('--out needs a directory');
+  const given = args.filter((argument) => argument.endsWith('.tgz'));
+  const scratch =
+    given.length > 0
+      ? undefined
+      : out === undefined
+        ? mkdtempSync(join(tmpdir(), 'goosuke-pack-'))
+        : undefined;
+  if (out !== undefined && given.length === 0) {
+    mkdirSync(resolve(out), { recursive: true });
+    // Older tarballs would be installed along with the new ones by `npm install DIR/*.tgz`.
+    for (const name of readdirSync(resolve(out))) {
+      if (/^goosuke-.*\.tgz$/.test(name)) rmSync(join(resolve(out), name));
+    }
+  }
   try {
     const tarballs =
-      scratch === undefined
+      given.length > 0
         ? given.map((file) => resolve(file))
-        : (await packPackages(scratch)).map((packed) => packed.tarball);
+        : (await packPackages(scratch ?? resolve(out!))).map((packed) => packed.tarball);
     let failed = 0;
     for (const tarball of tarballs) {
       const { name, problems } = await checkTarball(tarball);
@@ -202,6 +219,7 @@ if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(
     console.log(
       `${tarballs.length - failed} of ${tarballs.length} packages pass publint, attw and the import check`,
     );
+    if (out !== undefined && given.length === 0) console.log(`the tarballs are in ${resolve(out)}`);
     process.exitCode = failed === 0 ? 0 : 1;
   } finally {
     if (scratch !== undefined) rmSync(scratch, { recursive: true, force: true });
