@@ -172,21 +172,22 @@ describe.skipIf(!built && !process.env.CI)(
         path.join(project, 'package.json'),
         `${JSON.stringify({ name: 'greeter', version: '1.0.0', private: true, type: 'module' }, null, 2)}\n`,
       );
-      const install = await run(
-        'npm',
-        [
-          'install',
-          '--save-dev',
-          '--no-audit',
-          '--no-fund',
-          ...packed.map((entry) => `./${path.relative(project, entry.tarball)}`),
-          // For the TypeScript consumer below, as a TypeScript project on Node has it.
-          '@types/node@^24',
-        ],
-        project,
-        userEnvironment(),
-      );
-      if (install.code !== 0) throw new Error(`npm install of the tarballs failed:\n${install.stderr}`);
+      const args = [
+        'install',
+        '--save-dev',
+        '--no-audit',
+        '--no-fund',
+        ...packed.map((entry) => `./${path.relative(project, entry.tarball)}`),
+        // For the TypeScript consumer below, as a TypeScript project on Node has it.
+        '@types/node@^24',
+      ];
+      // The registry sometimes drops a connection (.ci/run retries its install too).
+      for (let attempt = 1; ; attempt += 1) {
+        const install = await run('npm', args, project, userEnvironment());
+        if (install.code === 0) break;
+        if (attempt === 3) throw new Error(`npm install of the tarballs failed:\n${install.stderr}`);
+        await new Promise((resolve) => setTimeout(resolve, attempt * 5_000));
+      }
       // examples/ci/README.md's set-up: the script copied into the repository, which is committed.
       await mkdir(path.join(project, 'examples', 'ci'), { recursive: true });
       cpSync(
