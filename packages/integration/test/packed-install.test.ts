@@ -221,6 +221,9 @@ describe.skipIf(!built && !process.env.CI)(
     }, 120_000);
 
     it('npx goosuke --help and --version answer from the installed CLI', async () => {
+      // The project's shell runs this Node (24 with scripts/node-env.sh), not an older one on PATH.
+      const node = await run('node', ['--version'], project, userEnvironment());
+      expect(node.stdout.trim()).toBe(process.version);
       const help = await run('npx', ['goosuke', '--help'], project, userEnvironment());
       expect(help.code, help.stderr).toBe(0);
       expect(help.stdout).toMatch(/^ {2}run +Run one instruction on several models/m);
