@@ -14,5 +14,5 @@ export default defineConfig({
   splitting: true,
   treeshake: true,
   // vitest and node: builtins stay imports; only `testing` may use them (checked by a test).
-  external: ['vitest', 'zod'],
+  external: ['vitest', 'zod', 'jose', 'croner'],
 });

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { builtinModules } from 'node:module';
+import { builtinModules, createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -10,6 +10,31 @@ const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const pureEntries = ['index.js', 'implementing.js'].map((name) => join(packageDir, 'dist', name));
 const built = pureEntries.every((file) => existsSync(file));
 const builtins = new Set(builtinModules.flatMap((name) => [name, `node:${name}`]));
+// The runtime dependencies core may import, each chosen deliberately: small, pure (no I/O, no
+// `node:` module, Web APIs only) and well kept. zod is the schema language; jose signs and
+// verifies the JWTs; croner reads cron expressions in time zones (core never lets it run a timer).
+// Adding one means adding it here, to the manifest and to tsup's externals.
+const allowedPackages = ['croner', 'jose', 'zod'];
+// Those that must also be free of dependencies of their own, checked in their published entry.
+const dependencyFreePackages = ['croner', 'jose'];
+
+function isAllowed(specifier: string): boolean {
+  return allowedPackages.some((name) => specifier === name || specifier.startsWith(`${name}/`));
+}
+
+/** The ESM entry a bundler or Node picks for `import name`, from the package's exports map. */
+function importEntryOf(name: string): string {
+  const require = createRequire(join(packageDir, 'package.json'));
+  const manifestPath = require.resolve(`${name}/package.json`);
+  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { exports?: Record<string, unknown> };
+  let target: unknown = manifest.exports?.['.'];
+  while (typeof target === 'object' && target !== null) {
+    const conditions = target as Record<string, unknown>;
+    target = conditions.import ?? conditions.default;
+  }
+  if (typeof target !== 'string') throw new Error(`${name} has no ESM entry in its exports`);
+  return join(dirname(manifestPath), target);
+}
 
 function importsOf(source: string): string[] {
   const specifiers: string[] = [];
@@ -44,12 +69,12 @@ describe('@goosuke/core built output', () => {
   }
 
   it.skipIf(!built).each(pureEntries.map((file) => [file.slice(packageDir.length + 1)]))(
-    '%s imports nothing but zod: no node: module, no other package',
+    '%s imports nothing but its allowed pure dependencies: no node: module, no other package',
     (name) => {
       const files = reachableFrom(join(packageDir, name));
       expect(files.size).toBeGreaterThan(0);
       const external = [...files.values()].flat().filter((specifier) => !specifier.startsWith('.'));
-      const offending = external.filter((specifier) => specifier !== 'zod' && !specifier.startsWith('zod/'));
+      const offending = external.filter((specifier) => !isAllowed(specifier));
       expect(offending).toEqual([]);
       expect(external.filter((specifier) => builtins.has(specifier))).toEqual([]);
       // The scan itself must see something: zod is imported.
@@ -67,12 +92,22 @@ describe('@goosuke/core built output', () => {
     expect(declared.sort()).toEqual([...pureEntries].sort());
   });
 
-  it('declares zod as its only runtime dependency', () => {
+  it('declares exactly the allowed pure packages as its runtime dependencies', () => {
     const manifest = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')) as {
       dependencies?: Record<string, string>;
     };
-    expect(Object.keys(manifest.dependencies ?? {})).toEqual(['zod']);
+    expect(Object.keys(manifest.dependencies ?? {}).sort()).toEqual([...allowedPackages].sort());
   });
+
+  it.each(dependencyFreePackages.map((name) => [name]))(
+    '%s, as published, imports no node: module and no other package',
+    (name) => {
+      const files = reachableFrom(importEntryOf(name));
+      expect(files.size).toBeGreaterThan(0);
+      const external = [...files.values()].flat().filter((specifier) => !specifier.startsWith('.'));
+      expect(external).toEqual([]);
+    },
+  );
 
   it('keeps node: imports out of the main sources too (excluding testing/)', async () => {
     const { readdirSync, statSync } = await import('node:fs');
@@ -84,7 +119,7 @@ describe('@goosuke/core built output', () => {
           if (name !== 'testing' && name !== 'fixtures') walk(path);
         } else if (name.endsWith('.ts') && !name.endsWith('.test.ts')) {
           for (const specifier of importsOf(readFileSync(path, 'utf8'))) {
-            if (!specifier.startsWith('.') && specifier !== 'zod') offenders.push(`${path}: ${specifier}`);
+            if (!specifier.startsWith('.') && !isAllowed(specifier)) offenders.push(`${path}: ${specifier}`);
           }
         }
       }

@@ -16,12 +16,13 @@ import { readCliConfiguration } from '../configuration.ts';
 import { createDefaultGoosuke, type DefaultGoosuke } from '../default-goosuke.ts';
 import { exitCodes, exitCodeTable } from '../exit-codes.ts';
 import { createLanguageModelResolver } from '../language-models.ts';
+import { plural } from '../plural.ts';
 import { defineCommand } from './command.ts';
 import { listAllModelProfiles } from './model-profile-output.ts';
 import { codeHostConfigurationError, pullRequestLine, rethrowPullRequestError } from './pr-support.ts';
 import { patchFileNames, planModelSpec, realizeModelSpec } from './run-models.ts';
 import { createRunProgress } from './run-progress.ts';
-import { renderComparison } from './run-report.ts';
+import { renderComparison, renderResultLocations } from './run-report.ts';
 
 const helpHint = 'see goosuke run --help';
 
@@ -282,7 +283,7 @@ async function execute(goosuke: DefaultGoosuke, plan: RunPlan): Promise<number> 
         });
         if (!plan.json) {
           io.stderr.write(
-            `Running ${event.runs.length} models on ${event.repo.name} at ${refLabel(event.base.ref)}\n`,
+            `Running ${plural(event.runs.length, 'model')} on ${event.repo.name} at ${refLabel(event.base.ref)}\n`,
           );
         }
         progress.start();
@@ -296,7 +297,11 @@ async function execute(goosuke: DefaultGoosuke, plan: RunPlan): Promise<number> 
         return;
       case 'runs-ended':
         patchPaths = await writePatches(plan.out, event.runs, profiles);
-        if (!plan.json) io.stdout.write(renderComparison(event.comparison, labelsOf(profiles), patchPaths));
+        if (!plan.json) {
+          io.stdout.write(renderComparison(event.comparison, labelsOf(profiles), patchPaths));
+          // Without --out the patches are only in Goosuke's data: say where, and how to get them.
+          if (plan.out === undefined) io.stdout.write(renderResultLocations(event.runs, labelsOf(profiles)));
+        }
         return;
       case 'picked':
         if (plan.pr === undefined) {

@@ -56,4 +56,9 @@ describe('extractSummary', () => {
     expect(long.length).toBeLessThanOrEqual(maxSummaryChars);
     expect(long.endsWith('word…')).toBe(true);
   });
+
+  it('keeps the prose after a whole file whose closing fence is glued to its last line', () => {
+    const reply = 'Updated:\n\nsrc/a.ts\n```ts\nconst a = 1;```\n\nRun the tests.';
+    expect(extractSummary(reply)).toBe('Updated:\n\nRun the tests.');
+  });
 });

@@ -20,12 +20,12 @@ function decodeJson(segment: string): Record<string, unknown> {
 async function forge(
   header: Record<string, unknown>,
   payload: Record<string, unknown>,
-  options: { key?: string; hash?: 'SHA-256' | 'SHA-512' } = {},
+  options: { key?: string | Uint8Array<ArrayBuffer>; hash?: 'SHA-256' | 'SHA-512' } = {},
 ): Promise<string> {
   const signingInput = `${encodeJson(header)}.${encodeJson(payload)}`;
   const key = await crypto.subtle.importKey(
     'raw',
-    encoder.encode(options.key ?? secret),
+    typeof options.key === 'object' ? options.key : encoder.encode(options.key ?? secret),
     { name: 'HMAC', hash: options.hash ?? 'SHA-256' },
     false,
     ['sign'],
@@ -132,7 +132,7 @@ describe('createHmacJwtCodec', () => {
     // The classic confusion: RS256 in the header, an HMAC made with the secret as the "public key".
     expect(await refusal(codec.verify(await forge({ alg: 'RS256' }, claims)))).toMatch(/alg is not HS256/);
     expect(await refusal(codec.verify(await forge({ alg: 'hs256' }, claims)))).toMatch(/alg is not HS256/);
-    expect(await refusal(codec.verify(await forge({ typ: 'JWT' }, claims)))).toMatch(/alg is not HS256/);
+    expect(await refusal(codec.verify(await forge({ typ: 'JWT' }, claims)))).toMatch(/alg/);
     expect(await refusal(codec.verify(await forge({ alg: 'HS256', typ: 'JWE' }, claims)))).toMatch(/typ/);
     expect(await refusal(codec.verify(await forge({ alg: 'HS256', crit: ['exp'] }, claims)))).toMatch(
       /critical/,
@@ -189,7 +189,7 @@ describe('createHmacJwtCodec', () => {
       /no exp/,
     );
     expect(await refusal(codec.verify(await forge({ alg: 'HS256' }, { ...base, exp: '2099' })))).toMatch(
-      /no exp/,
+      /exp is not valid/,
     );
     expect(await refusal(codec.verify(await forge({ alg: 'HS256' }, { ...base, iat: undefined })))).toMatch(
       /no iat/,
@@ -256,5 +256,127 @@ describe('createHmacJwtCodec', () => {
     expect(await code(codec.sign({ sub: 'u', iss: 'x' }, { expiresInSeconds: 60 }))).toBe('invalid_input');
     expect(await code(codec.sign({ sub: 'u' }, { expiresInSeconds: 0 }))).toBe('invalid_input');
     expect(await code(codec.sign({ sub: 'u' }, { expiresInSeconds: 1.5 }))).toBe('invalid_input');
+  });
+});
+
+/**
+ * Forgeries an attacker can try without the secret, or with a guess at how verification works.
+ * Each must be refused with the reason given, whether or not a genuine token was verified (and
+ * cached) before. `sub` naming no user and a wrong `token_use` are the auth service's to refuse
+ * (services/auth-service.test.ts: a deleted user's token, a token without `token_use`).
+ */
+const forgeries: Array<[name: string, make: () => Promise<string>, reason: RegExp]> = (() => {
+  const valid = { sub: 'user_1', iss: 'goosuke', iat: nowSeconds, exp: nowSeconds + 600 };
+  const hs256 = { alg: 'HS256', typ: 'JWT' };
+  const unsigned = (header: Record<string, unknown>, signature = '') =>
+    Promise.resolve(`${encodeJson(header)}.${encodeJson(valid)}.${signature}`);
+  const genuine = () => forge(hs256, valid);
+  return [
+    ['alg none, no signature', () => unsigned({ alg: 'none', typ: 'JWT' }), /canonical|alg/],
+    ['alg none, a dummy signature', () => unsigned({ alg: 'none', typ: 'JWT' }, 'AAAA'), /alg is not HS256/],
+    ['alg None', () => unsigned({ alg: 'None', typ: 'JWT' }, 'AAAA'), /alg is not HS256/],
+    ['alg NONE signed', () => forge({ alg: 'NONE' }, valid), /alg is not HS256/],
+    [
+      'alg HS512 with the secret',
+      () => forge({ alg: 'HS512' }, valid, { hash: 'SHA-512' }),
+      /alg is not HS256/,
+    ],
+    ['alg RS256 with the secret as a public key', () => forge({ alg: 'RS256' }, valid), /alg is not HS256/],
+    ['no alg', () => forge({ typ: 'JWT' }, valid), /alg/],
+    ['a wrong secret', () => forge(hs256, valid, { key: otherSecret }), /bad signature/],
+    // HMAC pads keys with zeros to the block size: 64 zero bytes sign exactly as an empty key would
+    // (Web Crypto refuses to import an empty one).
+    ['an empty secret', () => forge(hs256, valid, { key: new Uint8Array(64) }), /bad signature/],
+    ['expired', () => forge(hs256, { ...valid, iat: nowSeconds - 700, exp: nowSeconds - 30 }), /expired/],
+    ['no exp', () => forge(hs256, { ...valid, exp: undefined }), /no exp/],
+    ['a string exp', () => forge(hs256, { ...valid, exp: String(nowSeconds + 600) }), /exp is not valid/],
+    ['no iat', () => forge(hs256, { ...valid, iat: undefined }), /no iat/],
+    ['a future iat', () => forge(hs256, { ...valid, iat: nowSeconds + 31 }), /issued in the future/],
+    ['a future nbf', () => forge(hs256, { ...valid, nbf: nowSeconds + 31 }), /not valid yet/],
+    ['a wrong iss', () => forge(hs256, { ...valid, iss: 'elsewhere' }), /another issuer/],
+    ['no iss', () => forge(hs256, { ...valid, iss: undefined }), /another issuer|no iss/],
+    ['no sub', () => forge(hs256, { ...valid, sub: undefined }), /no sub/],
+    ['an empty sub', () => forge(hs256, { ...valid, sub: '' }), /no sub/],
+    ['a numeric sub', () => forge(hs256, { ...valid, sub: 1 }), /no sub/],
+    ['crit naming a claim', () => forge({ ...hs256, crit: ['exp'] }, valid), /critical/],
+    ['crit with b64', () => forge({ ...hs256, crit: ['b64'], b64: true }, valid), /header parameters/],
+    ['typ JWE', () => forge({ alg: 'HS256', typ: 'JWE' }, valid), /typ/],
+    [
+      'kid with the right secret',
+      () => forge({ ...hs256, kid: 'goosuke-1' }, valid),
+      /header parameters kid/,
+    ],
+    [
+      'kid pointing at an empty key',
+      () => forge({ ...hs256, kid: '../../../../dev/null' }, valid, { key: new Uint8Array(64) }),
+      /header parameters kid/,
+    ],
+    [
+      'jku',
+      () => forge({ ...hs256, jku: 'https://attacker.example/jwks.json' }, valid),
+      /header parameters jku/,
+    ],
+    [
+      'an embedded jwk',
+      () => forge({ ...hs256, jwk: { kty: 'oct', k: 'AAAA' } }, valid),
+      /header parameters jwk/,
+    ],
+    [
+      'a padded signature',
+      async () => {
+        const token = await genuine();
+        return `${token}${'='.repeat((4 - ((token.split('.')[2] ?? '').length % 4)) % 4)}`;
+      },
+      /canonical/,
+    ],
+    [
+      'a padded header',
+      async () => {
+        const [header, payload, signature] = (await genuine()).split('.') as [string, string, string];
+        return `${header}${'='.repeat((4 - (header.length % 4)) % 4 || 4)}.${payload}.${signature}`;
+      },
+      /canonical/,
+    ],
+    [
+      'standard base64 instead of base64url',
+      async () => {
+        const [header, payload] = (await genuine()).split('.') as [string, string, string];
+        return `${header}.${payload}.${btoa('\xff'.repeat(32))}`;
+      },
+      /canonical/,
+    ],
+    [
+      'a signature with changed unused trailing bits',
+      async () => {
+        const token = await genuine();
+        // 32 bytes take 43 characters; the last one's 2 low bits are unused, so flipping one
+        // decodes to the same signature (jose alone would accept it).
+        const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+        const last = alphabet.indexOf(token.at(-1) ?? 'A');
+        return `${token.slice(0, -1)}${alphabet[last ^ 1]}`;
+      },
+      /canonical/,
+    ],
+    ['a space inside the signature', async () => (await genuine()).replace(/(.)$/, ' $1'), /canonical/],
+  ];
+})();
+
+describe('createHmacJwtCodec refuses forged tokens', () => {
+  it.each(forgeries)('%s', async (_name, make, reason) => {
+    const { codec } = codecAt(undefined, 'goosuke');
+    const forged = await make();
+    expect(await refusal(codec.verify(forged))).toMatch(reason);
+    // And still after a genuine token was verified and cached.
+    await codec.verify(await codec.sign({ sub: 'user_1' }, { expiresInSeconds: 600 }));
+    expect(await refusal(codec.verify(forged))).toMatch(reason);
+  });
+
+  it('accepts the genuine token the forgeries are made from', async () => {
+    const { codec } = codecAt(undefined, 'goosuke');
+    const token = await forge(
+      { alg: 'HS256', typ: 'JWT' },
+      { sub: 'user_1', iss: 'goosuke', iat: nowSeconds, exp: nowSeconds + 600 },
+    );
+    expect((await codec.verify(token)).sub).toBe('user_1');
   });
 });

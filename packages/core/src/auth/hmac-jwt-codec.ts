@@ -1,7 +1,7 @@
+import { base64url, errors, type JWSHeaderParameters, type JWTPayload, jwtVerify, SignJWT } from 'jose';
 import type { JsonValue } from '../domain/index.ts';
 import { InvalidInputError, UnauthorizedError } from '../errors/index.ts';
 import { type Clock, systemClock } from '../ports/clock.ts';
-import { fromBase64Url, toBase64Url } from '../secrets/base64url.ts';
 import { assertStrongSecret } from '../secrets/web-crypto-secret-box.ts';
 
 /** Options of {@link createHmacJwtCodec}. */
@@ -60,11 +60,13 @@ export interface JwtCodec {
 }
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder('utf-8', { fatal: true });
 const managedClaims = ['iat', 'exp', 'nbf', 'iss', 'jti'] as const;
+// The only header parameters Goosuke's tokens carry. Anything else (`kid`, `jku`, `jwk`, `x5u`,
+// `crit`, `b64`, ...) would ask the verifier to pick a key or change the rules from the token
+// itself, which this codec never does: such a token is not one it signed.
+const allowedHeaderParameters = new Set(['alg', 'typ']);
 // Far above any token Goosuke makes; refuses absurd input before any work is done.
 const maximumTokenLength = 8192;
-const encodedHeader = toBase64Url(encoder.encode(JSON.stringify({ alg: 'HS256', typ: 'JWT' })));
 // Tokens whose signature and shape were verified, per codec. A client sends the same access token
 // on every request for its whole life, and the Web Crypto HMAC (a thread-pool round trip) was
 // the largest cost of an authenticated API request (bench/http-api.bench.ts). Bounded, oldest
@@ -73,39 +75,54 @@ const verifiedCacheSize = 1024;
 
 type HmacKey = Awaited<ReturnType<typeof crypto.subtle.importKey>>;
 
-function reject(reason: string): UnauthorizedError {
-  return new UnauthorizedError('token', { cause: new Error(`JWT refused: ${reason}`) });
-}
-
-/** Decodes one base64url segment, refusing non-canonical encodings (so a token has one spelling). */
-function decodeSegment(segment: string): Uint8Array | null {
-  const bytes = fromBase64Url(segment);
-  if (bytes === null || bytes.length === 0 || toBase64Url(bytes) !== segment) return null;
-  return bytes;
-}
-
-function parseJsonObject(bytes: Uint8Array): Record<string, unknown> | null {
-  try {
-    const value: unknown = JSON.parse(decoder.decode(bytes));
-    return typeof value === 'object' && value !== null && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : null;
-  } catch {
-    return null;
-  }
-}
-
-function isInstant(value: unknown): value is number {
-  return typeof value === 'number' && Number.isFinite(value);
+function reject(reason: string, cause?: unknown): UnauthorizedError {
+  return new UnauthorizedError('token', {
+    cause: new Error(`JWT refused: ${reason}`, cause === undefined ? undefined : { cause }),
+  });
 }
 
 /**
- * A {@link JwtCodec} for HS256 (HMAC-SHA256) on Web Crypto. `verify` accepts exactly the
- * header `alg: HS256`, compares signatures in constant time (`crypto.subtle.verify`), requires
- * `sub` and `exp`, and tolerates `leewaySeconds` of clock skew on `exp`, `nbf` and `iat`.
- * The key is imported on first use, so the factory is synchronous. The last 1,024 tokens that
- * passed are remembered (by their exact text), so a client's repeated token skips the HMAC; the
- * time checks run on every call.
+ * Whether every part is canonical unpadded base64url. jose decodes leniently (padding, unused
+ * trailing bits, whitespace), which would let the signature part be spelled several ways; the
+ * verified-token cache and replay logs key on the exact text, so a token has one spelling.
+ */
+function isCanonical(parts: readonly string[]): boolean {
+  return parts.every((part) => {
+    if (!/^[A-Za-z0-9_-]+$/.test(part)) return false;
+    try {
+      return base64url.encode(base64url.decode(part)) === part;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** The log reason for an error jose raised while verifying (the client only ever sees 401). */
+function reasonOf(error: unknown): string {
+  if (error instanceof errors.JWSSignatureVerificationFailed) return 'bad signature';
+  if (error instanceof errors.JOSEAlgNotAllowed) return 'alg is not HS256';
+  if (error instanceof errors.JOSENotSupported) return 'critical header extensions are not supported';
+  if (error instanceof errors.JWTExpired) return 'expired';
+  if (error instanceof errors.JWTClaimValidationFailed) {
+    if (error.claim === 'nbf') return 'not valid yet';
+    if (error.claim === 'iss') return 'another issuer';
+    return error.reason === 'missing' ? `no ${error.claim}` : `${error.claim} is not valid`;
+  }
+  if (error instanceof errors.JOSEError) return `malformed (${error.message})`;
+  return 'could not be verified';
+}
+
+/**
+ * A {@link JwtCodec} for HS256 (HMAC-SHA256), built on `jose` (Web Crypto only, no `node:`
+ * imports). `verify` allows only `alg: HS256` (decided by this configuration, never by the token:
+ * `none`, `None`, HS512 and RS256 are refused before any crypto), a header of `alg` and `typ: JWT`
+ * only (so `kid`, `jku`, `jwk`, `crit` and friends are refused), canonical unpadded base64url, a
+ * signature jose checks in constant time, a non-empty string `sub`, numeric `exp` and `iat`, the
+ * configured `iss`, and tolerates `leewaySeconds` of clock skew on `exp`, `nbf` and `iat` (a token
+ * is expired from `exp + leeway`, not valid before `nbf - leeway`, and refused while `iat` is more
+ * than the leeway in the future). The key is imported on first use, so the factory is synchronous.
+ * The last 1,024 tokens that passed are remembered (by their exact text), so a client's repeated
+ * token skips the HMAC; the time checks run on every call.
  *
  * @throws InvalidInputError when the secret is shorter than 32 characters or plainly weak
  *   (the message names `GOOSUKE_JWT_SECRET`, never the secret), or for a bad leeway.
@@ -121,6 +138,8 @@ export function createHmacJwtCodec(options: HmacJwtCodecOptions): JwtCodec {
   }
   const issuer = options.issuer;
   let key: Promise<HmacKey> | null = null;
+  // A CryptoKey bound to HMAC-SHA-256, imported once: jose checks it fits `HS256` and does not
+  // re-import it per call, as it would for raw bytes.
   const hmacKey = (): Promise<HmacKey> => {
     key ??= crypto.subtle.importKey(
       'raw',
@@ -132,17 +151,29 @@ export function createHmacJwtCodec(options: HmacJwtCodecOptions): JwtCodec {
     return key;
   };
   const nowSeconds = () => Math.floor(clock.now() / 1000);
-  // Keyed by the whole token, so a hit needs the exact string that passed `crypto.subtle.verify`.
+  // Keyed by the whole token, so a hit needs the exact string that passed jose's verification.
   const verified = new Map<string, Readonly<JwtClaims>>();
 
-  /** The checks that depend on the time, repeated on every use of a verified token. */
+  /**
+   * The checks that depend on the time, on every use of a token, cached or not (jose applies the
+   * same `exp` and `nbf` rule on a first verification; it has no `iat`-in-the-future check
+   * without a maximum token age, which Goosuke does not impose here).
+   */
   const checkTimes = (claims: Readonly<JwtClaims>): JwtClaims => {
     const now = nowSeconds();
-    if (now >= claims.exp + leeway) throw reject('expired');
-    if (claims.nbf !== undefined && now + leeway < claims.nbf) throw reject('not valid yet');
-    if (now + leeway < claims.iat) throw reject('issued in the future');
+    if (claims.exp <= now - leeway) throw reject('expired');
+    if (claims.nbf !== undefined && claims.nbf > now + leeway) throw reject('not valid yet');
+    if (claims.iat > now + leeway) throw reject('issued in the future');
     // A copy, so that a caller changing its claims cannot change the cached ones.
     return { ...claims };
+  };
+
+  /** Runs inside jose after its `alg` and `crit` checks and before the signature check. */
+  const keyFor = async (header: JWSHeaderParameters): Promise<HmacKey> => {
+    const extra = Object.keys(header).filter((name) => !allowedHeaderParameters.has(name));
+    if (extra.length > 0) throw reject(`unexpected header parameters ${extra.join(', ')}`);
+    if (header.typ !== undefined && header.typ !== 'JWT') throw reject('typ is not JWT');
+    return hmacKey();
   };
 
   return {
@@ -165,16 +196,13 @@ export function createHmacJwtCodec(options: HmacJwtCodecOptions): JwtCodec {
         ]);
       }
       const iat = nowSeconds();
-      const payload = {
-        ...claims,
-        ...(issuer === undefined ? {} : { iss: issuer }),
-        iat,
-        exp: iat + expiresInSeconds,
-        jti: toBase64Url(crypto.getRandomValues(new Uint8Array(16))),
-      };
-      const signingInput = `${encodedHeader}.${toBase64Url(encoder.encode(JSON.stringify(payload)))}`;
-      const signature = await crypto.subtle.sign('HMAC', await hmacKey(), encoder.encode(signingInput));
-      return `${signingInput}.${toBase64Url(new Uint8Array(signature))}`;
+      const jwt = new SignJWT(claims)
+        .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+        .setIssuedAt(iat)
+        .setExpirationTime(iat + expiresInSeconds)
+        .setJti(base64url.encode(crypto.getRandomValues(new Uint8Array(16))));
+      if (issuer !== undefined) jwt.setIssuer(issuer);
+      return jwt.sign(await hmacKey());
     },
 
     async verify(token) {
@@ -183,37 +211,26 @@ export function createHmacJwtCodec(options: HmacJwtCodecOptions): JwtCodec {
       if (known !== undefined) return checkTimes(known);
       const parts = token.split('.');
       if (parts.length !== 3) throw reject('not three parts');
-      const [headerPart, payloadPart, signaturePart] = parts as [string, string, string];
-      const headerBytes = decodeSegment(headerPart);
-      const payloadBytes = decodeSegment(payloadPart);
-      const signature = decodeSegment(signaturePart);
-      if (headerBytes === null || payloadBytes === null || signature === null) {
-        throw reject('a part is not canonical base64url');
+      if (!isCanonical(parts)) throw reject('a part is not canonical base64url');
+      let payload: JWTPayload;
+      try {
+        ({ payload } = await jwtVerify(token, keyFor, {
+          algorithms: ['HS256'],
+          requiredClaims: ['sub', 'exp', 'iat'],
+          clockTolerance: leeway,
+          currentDate: new Date(clock.now()),
+          ...(issuer === undefined ? {} : { issuer }),
+        }));
+      } catch (error) {
+        if (error instanceof UnauthorizedError) throw error;
+        throw reject(reasonOf(error), error);
       }
-      const header = parseJsonObject(headerBytes);
-      if (header === null) throw reject('the header is not a JSON object');
-      // Decide the algorithm from our configuration, never from the token: anything but HS256
-      // (`none`, HS512, RS256 with the secret as a "public key") is refused before any crypto.
-      if (header.alg !== 'HS256') throw reject('alg is not HS256');
-      if (header.typ !== undefined && header.typ !== 'JWT') throw reject('typ is not JWT');
-      if ('crit' in header) throw reject('critical header extensions are not supported');
-      const valid = await crypto.subtle.verify(
-        'HMAC',
-        await hmacKey(),
-        new Uint8Array(signature),
-        encoder.encode(`${headerPart}.${payloadPart}`),
-      );
-      if (!valid) throw reject('bad signature');
-      const claims = parseJsonObject(payloadBytes);
-      if (claims === null) throw reject('the payload is not a JSON object');
-      if (typeof claims.sub !== 'string' || claims.sub === '') throw reject('no sub');
-      if (!isInstant(claims.exp)) throw reject('no exp');
-      if (claims.nbf !== undefined && !isInstant(claims.nbf)) throw reject('not valid yet');
-      if (!isInstant(claims.iat)) throw reject('no iat');
-      if (issuer !== undefined && claims.iss !== issuer) throw reject('another issuer');
-      const result = checkTimes(claims as JwtClaims);
+      if (typeof payload.sub !== 'string' || payload.sub === '') throw reject('no sub');
+      if (typeof payload.iat !== 'number') throw reject('iat is not valid');
+      const claims = payload as JwtClaims;
+      const result = checkTimes(claims);
       if (verified.size >= verifiedCacheSize) verified.delete(verified.keys().next().value!);
-      verified.set(token, Object.freeze(claims as JwtClaims));
+      verified.set(token, Object.freeze(claims));
       return result;
     },
   };

@@ -301,8 +301,10 @@ async function patchSource(
 }
 
 /**
- * Places every hunk independently on the same text (so their order does not matter), then
- * refuses hunks whose regions overlap a hunk placed before them in the file.
+ * Places every hunk on the same text, then refuses hunks whose regions overlap a hunk placed
+ * before them in the file. A hunk with a line number goes where its content and number say,
+ * whatever its order; a hunk without one (bare `@@`, apply_patch) whose lines occur several
+ * times takes the one place after the previous hunk's region, as apply_patch searches forward.
  */
 function placeAll(
   text: TextLines,
@@ -314,8 +316,12 @@ function placeAll(
   const index = createLineIndex(text.lines);
   const placed: Array<{ index: number; hunk: PlacedHunk }> = [];
   const applied: AppliedHunk[] = [];
+  let previousEnd: number | null = null;
   hunks.forEach((hunk, hunkIndex) => {
-    const step = takeOutcome(placeHunk(index, hunk, context), hunkIndex, path, hunk, report);
+    const outcome = placeHunk(index, hunk, context, previousEnd);
+    if (outcome.kind === 'placed') previousEnd = outcome.hunk.placement.end;
+    else if (outcome.kind === 'already-applied') previousEnd = outcome.end;
+    const step = takeOutcome(outcome, hunkIndex, path, hunk, report);
     if (step === null) return;
     if (step.placed !== null) placed.push({ index: hunkIndex, hunk: step.placed });
     applied.push(step.applied);

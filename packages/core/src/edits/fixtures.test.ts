@@ -36,6 +36,22 @@ interface Fixture {
   before: Tree;
   after: Tree;
   patch: string;
+  /** Hand-written model replies (`replies/*.md`) that must give exactly `after/`. */
+  replies: Map<string, string>;
+  /** Near-misses (`refused/<reason>--<what>.md`) that must be refused for that reason. */
+  refused: Map<string, string>;
+}
+
+function readReplies(directory: string): Map<string, string> {
+  const replies = new Map<string, string>();
+  let names: string[] = [];
+  try {
+    names = readdirSync(directory).filter((name) => name.endsWith('.md'));
+  } catch {
+    return replies;
+  }
+  for (const name of names.sort()) replies.set(name, readFileSync(join(directory, name), 'utf8'));
+  return replies;
 }
 
 function loadFixture(name: string): Fixture {
@@ -44,6 +60,8 @@ function loadFixture(name: string): Fixture {
     before: readTree(join(directory, 'before')),
     after: readTree(join(directory, 'after')),
     patch: readFileSync(join(directory, 'patch.diff'), 'utf8'),
+    replies: readReplies(join(directory, 'replies')),
+    refused: readReplies(join(directory, 'refused')),
   };
 }
 
@@ -135,6 +153,40 @@ describe('clean fixtures (real git diffs of real files)', () => {
         }
       });
     });
+  }
+});
+
+describe('model replies kept with the fixtures (replies/ give after/, refused/ change nothing)', () => {
+  it('has replies and near-misses for the glued fence, blank-line and ordered-hunk classes', () => {
+    for (const name of ['glued-fence', 'blank-line-only', 'ordered-hunks']) {
+      const fixture = loadFixture(name);
+      expect(fixture.replies.size, name).toBeGreaterThanOrEqual(3);
+      expect(fixture.refused.size, name).toBeGreaterThanOrEqual(2);
+    }
+  });
+
+  for (const name of fixtureNames) {
+    const fixture = loadFixture(name);
+    for (const [file, reply] of fixture.replies) {
+      it(`${name}/replies/${file}: exactly the after tree, then already applied`, async () => {
+        const { tree } = await applied(fixture.before, reply);
+        expectSameTree(tree, fixture.after);
+        const again = await applyTo(fixture.after, reply);
+        if (!again.ok) expect.fail(JSON.stringify(again.failures, null, 2));
+        expect(again.changes).toEqual([]);
+      });
+    }
+    for (const [file, reply] of fixture.refused) {
+      const reason = file.slice(0, file.indexOf('--'));
+      it(`${name}/refused/${file}: refused as ${reason}, nothing changed`, async () => {
+        const result = await applyTo(fixture.before, reply);
+        expect(result.ok).toBe(false);
+        if (result.ok) return;
+        expect('changes' in result).toBe(false);
+        expect(result.failures.length).toBeGreaterThan(0);
+        for (const failure of result.failures) expect(failure.reason).toBe(reason);
+      });
+    }
   }
 });
 
@@ -237,6 +289,47 @@ describe('damaged patches still land, on the tier that names the damage', () => 
     const { tree, tiers } = await applied(zod.before, damaged);
     expectSameTree(tree, zod.after);
     expect(tiers).toEqual(['exact', 'exact', 'exact']);
+  });
+
+  it('bare `@@` on every hunk of every fixture: ordered, each hunk searched after the previous one', async () => {
+    for (const name of fixtureNames) {
+      const fixture = loadFixture(name);
+      const bare = mapPatch(fixture.patch, (line, kind) => (kind === 'hunk-header' ? '@@' : line));
+      const result = await applyTo(fixture.before, bare);
+      if (name === 'kysely-rename-method') {
+        // Its third hunk's lines still occur twice after the second hunk: that alone is refused.
+        expect(result.ok).toBe(false);
+        if (result.ok) continue;
+        expect(result.failures.map((failure) => [failure.hunkIndex, failure.reason])).toEqual([
+          [2, 'ambiguous'],
+        ]);
+        continue;
+      }
+      const { tree } = await applied(fixture.before, bare);
+      expectSameTree(tree, fixture.after);
+    }
+  });
+
+  it('the modify-only fixtures as apply_patch envelopes: exact, and already applied the second time', async () => {
+    for (const name of [
+      'zod-add-parameter',
+      'kysely-delete-block',
+      'kysely-readme',
+      'blank-line-only',
+      'ordered-hunks',
+    ]) {
+      const fixture = loadFixture(name);
+      const body = mapPatch(fixture.patch, (line, kind) => {
+        if (kind === 'hunk-header') return '@@';
+        if (kind !== 'header') return line;
+        return line.startsWith('+++ b/') ? `*** Update File: ${line.slice(6)}` : null;
+      });
+      const envelope = `*** Begin Patch\n${body}*** End Patch\n`;
+      const { tree } = await applied(fixture.before, envelope);
+      expectSameTree(tree, fixture.after);
+      const again = await applyTo(fixture.after, envelope);
+      expect(again.ok && again.changes, name).toEqual([]);
+    }
   });
 
   it('hunks out of order: exact', async () => {

@@ -45,6 +45,13 @@ export interface LocateOptions {
   anchorMode: 'heading' | 'seek';
   /** The writer says the region ends the file. */
   endOfFile: boolean;
+  /**
+   * Added because hunks without line numbers (bare `@@`, apply_patch) are ordered: the end
+   * (0-based, exclusive) of the previous hunk's region, or null. Among equal candidates, those
+   * starting at or after it are preferred, as apply_patch searches forward from there; several
+   * such candidates stay ambiguous. A single candidate before it still matches (hunks out of order).
+   */
+  from?: number | null;
 }
 
 /** Terms of the `fuzzy` tier. */
@@ -74,8 +81,8 @@ const candidateLimit = 32;
  * Finds where `sought` (a hunk's `before`, or its `after` when checking whether it is already
  * applied) sits in the file, by content only, with the tiers `exact` to `indentation`. Tiers
  * are tried strictest first and the first tier with any candidate decides: one candidate is a
- * match; several are narrowed by the line hint (`exact` only), then the anchor, then the
- * end-of-file flag, and stay `ambiguous` otherwise. A looser tier is never consulted once a
+ * match; several are narrowed by the line hint (`exact` only), then the previous hunk's end
+ * (`from`), then the anchor, then the end-of-file flag, and stay `ambiguous` otherwise. A looser tier is never consulted once a
  * stricter one found candidates, since it would find them too. `sought` must not be empty.
  */
 export function locateLines(
@@ -137,20 +144,29 @@ function decide(
   options: LocateOptions,
 ): LocateResult {
   const chosen = narrow(index, tier, candidates, options);
-  if (chosen !== null) return { kind: 'found', placement: chosen };
-  return { kind: 'ambiguous', tier, regions: candidates.map(({ start, end }) => ({ start, end })) };
+  if (!Array.isArray(chosen)) return { kind: 'found', placement: chosen };
+  return { kind: 'ambiguous', tier, regions: chosen.map(({ start, end }) => ({ start, end })) };
 }
 
+/** The one candidate the options choose, or the candidates still in the running. */
 function narrow(
   index: LineIndex,
   tier: LocateTier,
-  candidates: Placement[],
+  all: Placement[],
   options: LocateOptions,
-): Placement | null {
+): Placement | Placement[] {
+  let candidates = all;
   if (candidates.length === 1) return candidates[0]!;
   if (tier === 'exact' && options.hint !== null) {
     const hinted = candidates.filter((candidate) => candidate.start + 1 === options.hint);
     if (hinted.length === 1) return hinted[0]!;
+  }
+  const from = options.from ?? null;
+  if (from !== null) {
+    const forward = candidates.filter((candidate) => candidate.start >= from);
+    if (forward.length === 1) return forward[0]!;
+    // Only the candidates ahead stay in the running (and are the ones named if still ambiguous).
+    if (forward.length > 1) candidates = forward;
   }
   if (options.anchor !== null) {
     const anchored =
@@ -163,7 +179,7 @@ function narrow(
     const atEnd = candidates.filter((candidate) => endsFile(index.lines, candidate.end));
     if (atEnd.length === 1) return atEnd[0]!;
   }
-  return null;
+  return candidates;
 }
 
 /** The candidates that come first after some anchor line (apply_patch: seek the anchor, then the context). */
@@ -483,6 +499,6 @@ function decideFuzzy(
   if (best.similarity < threshold) return { kind: 'not-found' };
   const rivals = candidates.filter((candidate) => best.similarity - candidate.similarity < fuzzyMargin);
   const chosen = narrow(index, 'fuzzy', rivals, options);
-  if (chosen !== null) return { kind: 'found', placement: chosen };
-  return { kind: 'ambiguous', tier: 'fuzzy', regions: rivals.map(({ start, end }) => ({ start, end })) };
+  if (!Array.isArray(chosen)) return { kind: 'found', placement: chosen };
+  return { kind: 'ambiguous', tier: 'fuzzy', regions: chosen.map(({ start, end }) => ({ start, end })) };
 }

@@ -450,6 +450,60 @@ describe('parseEdits: whole files', () => {
     expect(parseEdits('a.pyi\n```py\ndef f(): ...\n    ...\n```').problems).toEqual([]);
   });
 
+  it('strips a closing fence glued to the last line of a file without a final newline', () => {
+    const variants = [
+      'src/a.ts\n```ts\nconst a = 1;\nconst b = 2;```\n\nDone.\n',
+      'src/a.ts\n```ts\nconst a = 1;\nconst b = 2;```',
+      'src/a.ts\n```ts\nconst a = 1;\nconst b = 2;```   \n',
+      'src/a.ts\n````ts\nconst a = 1;\nconst b = 2;````\n',
+      '~~~ts path=src/a.ts\nconst a = 1;\nconst b = 2;~~~\n',
+      '1. The file:\n   src/a.ts\n   ```ts\n   const a = 1;\n   const b = 2;```\n',
+    ];
+    for (const text of variants) {
+      expect(only(text), text).toEqual({
+        kind: 'whole-file',
+        path: 'src/a.ts',
+        content: 'const a = 1;\nconst b = 2;\n',
+      });
+    }
+  });
+
+  it('reads on after a glued closing fence: the next blocks are neither swallowed nor taken for files', () => {
+    const parsed = parseEdits(
+      'src/a.ts\n```ts\nexport const a = `x`;```\n\nRun:\n\n```\nnpm test\n```\n\nsrc/b.ts\n```ts\nb();\n```\n',
+    );
+    expect(parsed.problems).toEqual([]);
+    expect(parsed.edits).toEqual([
+      { kind: 'whole-file', path: 'src/a.ts', content: 'export const a = `x`;\n' },
+      { kind: 'whole-file', path: 'src/b.ts', content: 'b();\n' },
+    ]);
+  });
+
+  it('keeps lines that merely end in backticks: inline code, too short a run, a diff line, a nested block', () => {
+    const readme = 'Run ```npm test``` first.\nA `` `code` ``\nend';
+    expect(only(`README.md\n\`\`\`md\n${readme}\n\`\`\`\n`)).toMatchObject({ content: `${readme}\n` });
+    expect(only('````md path=README.md\n```sh\nnpm test```\n```\n````\n')).toMatchObject({
+      content: '```sh\nnpm test```\n```\n',
+    });
+    expect(only('```md path=README.md\n```sh\nnpm test```\n```\n```\n')).toMatchObject({
+      content: '```sh\nnpm test```\n```\n',
+    });
+    const quoted = '# Notes\n\n> ```sh\n> npm test\n> ```\n\n- ```\n  x\n  ```\nend';
+    expect(only(`NOTES.md\n\`\`\`md\n${quoted}\n\`\`\`\n`)).toMatchObject({ content: `${quoted}\n` });
+    const diff = patchOf(only('```diff\n--- a/x.md\n+++ b/x.md\n@@\n a\n-b\n+b```\n```\n'));
+    expect(diff.hunks[0]).toMatchObject({ before: ['a', 'b'], after: ['a', 'b```'] });
+  });
+
+  it('still refuses a glued whole file that leaves code out', () => {
+    const parsed = parseEdits(
+      'src/a.ts\n```ts\nimport x from "x";\n// ... existing code ...\nexport const a = 1;```\n',
+    );
+    expect(parsed.edits).toEqual([]);
+    expect(parsed.problems).toEqual([
+      { line: 4, path: 'src/a.ts', message: expect.stringContaining('leaves code out') },
+    ]);
+  });
+
   it('de-indents a fence nested in a list item', () => {
     const edit = patchOf(
       only('1. Apply:\n   ```diff\n   --- a/x\n   +++ b/x\n   @@\n    keep\n   -old\n   +new\n   ```\n'),

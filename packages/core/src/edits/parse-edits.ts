@@ -1,4 +1,4 @@
-import { type FenceBlock, type FencedText, findFences } from './markdown-fences.ts';
+import { blockBody, type FenceBlock, type FencedText, findFences } from './markdown-fences.ts';
 import { isBeginPatch, parseApplyPatch } from './parse-apply-patch.ts';
 import { isReplaceMarker, isSearchMarker, parseSearchReplaceBlock } from './parse-search-replace.ts';
 import {
@@ -124,7 +124,7 @@ function createScanner(text: string): Scanner {
 
   const readFence = (index: number, block: FenceBlock): number => {
     const path = fencePath(fenced, block);
-    const body = lines.slice(block.open + 1, block.close);
+    const body = blockBody(fenced, block);
     if (path === null || isDiffInfo(block.info) || holdsEdits(body)) return index + 1;
     const whole = parseWholeFile(path, body, block.open + 1);
     if (whole.problem !== null) problems.push(whole.problem);
@@ -229,7 +229,7 @@ function reportUnreadDiffFences(
     if (!isDiffInfo(block.info)) continue;
     const inside = (line: number): boolean => line >= block.open && line <= block.close;
     if (sources.some(inside) || problems.some((problem) => inside(problem.line - 1))) continue;
-    const body = fenced.lines.slice(block.open + 1, block.close);
+    const body = blockBody(fenced, block);
     if (body.every((line) => line.trim() === '')) continue;
     problems.push({
       line: block.open + 1,

@@ -6,6 +6,7 @@ import {
   type LocateResult,
   locateFuzzy,
   locateLines,
+  type Placement,
   type Region,
 } from './locate-hunk.ts';
 import { blockSimilarity } from './similarity.ts';
@@ -24,7 +25,8 @@ export interface PlaceContext {
 /** What became of one hunk. */
 export type HunkOutcome =
   | { kind: 'placed'; hunk: PlacedHunk }
-  | { kind: 'already-applied'; start: number }
+  /** `start`/`end`: where the hunk's result was found (0-based, end exclusive). */
+  | { kind: 'already-applied'; start: number; end: number }
   | { kind: 'failed'; reason: HunkFailureReason; message: string; closest: ClosestRegion | null };
 
 /**
@@ -33,22 +35,34 @@ export type HunkOutcome =
  * is already applied); then `before` through the fuzzy tier. Checking "already applied" before
  * fuzzy keeps a fuzzy match from applying an edit a second time.
  */
-export function placeHunk(index: LineIndex, hunk: EditHunk, context: PlaceContext): HunkOutcome {
+export function placeHunk(
+  index: LineIndex,
+  hunk: EditHunk,
+  context: PlaceContext,
+  from: number | null = null,
+): HunkOutcome {
   if (hunk.before.length === 0) return placeWithoutOldLines(index, hunk, context);
   const options: LocateOptions = {
     hint: hunk.oldStartHint,
     anchor: hunk.anchor,
     anchorMode: context.format === 'apply-patch' ? 'seek' : 'heading',
     endOfFile: hunk.endOfFile === true,
+    // Only hunks without line numbers are read as ordered; a line number says where a hunk goes.
+    from: hunk.oldStartHint === null ? from : null,
   };
   const strict = locateLines(index, hunk.before, options);
-  if (strict.kind === 'found' && insertionAlreadyApplied(index, hunk, options, strict.placement)) {
-    return { kind: 'already-applied', start: strict.placement.start };
+  if (strict.kind === 'found') {
+    const applied = insertionAlreadyApplied(index, hunk, options, strict.placement);
+    if (applied !== null) return { kind: 'already-applied', start: applied.start, end: applied.end };
+    const conflict = appliedAhead(index, hunk, options, strict.placement);
+    if (conflict !== null) return conflict;
   }
   if (strict.kind !== 'not-found') return outcomeOf(index, hunk, strict);
   if (hunk.after.length > 0) {
     const applied = locateLines(index, hunk.after, { ...options, hint: hunk.newStartHint ?? null });
-    if (applied.kind === 'found') return { kind: 'already-applied', start: applied.placement.start };
+    if (applied.kind === 'found' && postImagePresent(hunk, applied.placement)) {
+      return { kind: 'already-applied', start: applied.placement.start, end: applied.placement.end };
+    }
   }
   if (context.fuzzyThreshold < 1) {
     const alignment = alignLines(hunk.before, hunk.after);
@@ -80,12 +94,79 @@ function insertionAlreadyApplied(
   hunk: EditHunk,
   options: LocateOptions,
   before: { start: number; end: number },
-): boolean {
-  if (hunk.after.length <= hunk.before.length) return false;
+): Placement | null {
+  if (hunk.after.length <= hunk.before.length) return null;
   const applied = locateLines(index, hunk.after, { ...options, hint: hunk.newStartHint ?? null });
-  return (
-    applied.kind === 'found' && applied.placement.start <= before.start && applied.placement.end >= before.end
-  );
+  if (applied.kind !== 'found') return null;
+  const { placement } = applied;
+  if (placement.start > before.start || placement.end < before.end) return null;
+  return postImagePresent(hunk, placement) ? placement : null;
+}
+
+/**
+ * An ordered hunk (see {@link LocateOptions.from}) whose old lines are found only before the
+ * previous hunk, out of order, while its new lines are after it, where it belongs: either the
+ * reply was applied already (and a second application would change another place) or the hunk
+ * is out of order (and calling it applied would hide the change). Neither guess is safe: refused.
+ */
+function appliedAhead(
+  index: LineIndex,
+  hunk: EditHunk,
+  options: LocateOptions,
+  before: { start: number; end: number },
+): HunkOutcome | null {
+  const from = options.from ?? null;
+  if (from === null || before.start >= from || hunk.after.length === 0) return null;
+  const applied = locateLines(index, hunk.after, { ...options, hint: hunk.newStartHint ?? null });
+  const ahead =
+    applied.kind === 'found'
+      ? applied.placement.start >= from && postImagePresent(hunk, applied.placement)
+        ? [applied.placement]
+        : []
+      : applied.kind === 'ambiguous'
+        ? applied.regions.filter((region) => region.start >= from)
+        : [];
+  if (ahead.length === 0) return null;
+  return {
+    kind: 'failed',
+    reason: 'ambiguous',
+    message: `the expected lines are only at lines ${before.start + 1}-${before.end}, before the previous hunk, while the changed lines are already at ${describeRegions(ahead)}, after it: the change may be applied already; resend the hunk with its line numbers or more unchanged lines`,
+    closest: null,
+  };
+}
+
+/**
+ * Whether a match of the hunk's `after` lines really holds the change. The whitespace and
+ * indentation tiers let blank lines of the sought text go unmatched (mapped to -1), which is
+ * right for a blank context line the writer got wrong, but would read a file that lacks an
+ * added blank line as already holding it: a hunk whose only addition is a blank line would
+ * then be dropped. So every run of blank `after` lines that holds an added line must be
+ * matched in full; which blank of a run is "the added one" is arbitrary, hence the whole run.
+ */
+function postImagePresent(hunk: EditHunk, placement: Placement): boolean {
+  const { mapping } = placement;
+  if (!mapping.some((target) => target < 0)) return true;
+  const kept = new Set(alignLines(hunk.before, hunk.after));
+  const after = hunk.after;
+  let line = 0;
+  while (line < after.length) {
+    if (after[line]!.trim() !== '') {
+      if (mapping[line]! < 0 && !kept.has(line)) return false;
+      line++;
+      continue;
+    }
+    let end = line;
+    while (end < after.length && after[end]!.trim() === '') end++;
+    let added = false;
+    let missing = false;
+    for (let blank = line; blank < end; blank++) {
+      if (!kept.has(blank)) added = true;
+      if (mapping[blank]! < 0) missing = true;
+    }
+    if (added && missing) return false;
+    line = end;
+  }
+  return true;
 }
 
 function outcomeOf(
@@ -127,12 +208,13 @@ function placeWithoutOldLines(index: LineIndex, hunk: EditHunk, context: PlaceCo
   const content = lines.length;
   if (content === 0) return insertAt(hunk, 0);
   if (context.format === 'apply-patch') {
-    if (hunk.after.length > 0 && endsWith(index, hunk.after)) {
-      return { kind: 'already-applied', start: content - hunk.after.length };
+    // Blank lines alone are no evidence: the file may end with blank lines of its own.
+    if (hunk.after.some((line) => line.trim() !== '') && endsWith(index, hunk.after)) {
+      return { kind: 'already-applied', start: content - hunk.after.length, end: content };
     }
     return insertAt(hunk, content);
   }
-  if (sameLines(lines, hunk.after)) return { kind: 'already-applied', start: 0 };
+  if (sameLines(lines, hunk.after)) return { kind: 'already-applied', start: 0, end: content };
   if (context.format === 'search-replace') {
     return {
       kind: 'failed',

@@ -71,15 +71,10 @@ export function joinEditLines(lines: readonly string[]): string {
   return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
 }
 
-/** Equal but for trailing whitespace and trailing blank lines. */
+/**
+ * The same lines, exactly: a file counts as already holding new content only when nothing would
+ * change (whitespace-only differences would be hidden by "already applied").
+ */
 export function sameLines(left: readonly string[], right: readonly string[]): boolean {
-  const a = withoutTrailingBlanks(left);
-  const b = withoutTrailingBlanks(right);
-  return a.length === b.length && a.every((line, position) => line === b[position]);
-}
-
-function withoutTrailingBlanks(lines: readonly string[]): string[] {
-  const trimmed = lines.map((line) => line.trimEnd());
-  while (trimmed.length > 0 && trimmed[trimmed.length - 1] === '') trimmed.pop();
-  return trimmed;
+  return left.length === right.length && left.every((line, position) => line === right[position]);
 }

@@ -145,7 +145,7 @@ export function createRunExecutor(context: RunExecutorContext) {
           message:
             outcome.fields.patch === null
               ? `succeeded: answered in ${(outcome.fields.summary ?? '').length} characters`
-              : `succeeded: ${outcome.fields.filesChanged.length} files changed, +${added} -${removed}`,
+              : `succeeded: ${outcome.fields.filesChanged.length} ${outcome.fields.filesChanged.length === 1 ? 'file' : 'files'} changed, +${added} -${removed}`,
           data: { filesChanged: outcome.fields.filesChanged.length, added, removed, commit: outcome.commit },
         };
         await tx.messages.insert({

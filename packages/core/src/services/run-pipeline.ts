@@ -38,8 +38,9 @@ export interface RunPipeline {
    *    the open pull request on `pullRequest.branch`; nothing is stored or cloned before;
    * 2. finds the repository by its URL or registers it, and clones or updates Goosuke's clone
    *    with the code host's credentials (renewed once when refused, as runs do);
-   * 3. chooses the base (see {@link RunPipelineInput.base}; InvalidInputError when HEAD is on no
-   *    branch of the repository), creates the task and one run per model;
+   * 3. chooses the base (see {@link RunPipelineInput.base}; InvalidInputError when the base given
+   *    names no branch, tag or commit of the clone, or HEAD is on no branch of the repository),
+   *    creates the task and one run per model;
    * 4. starts this Goosuke's workers when asked, waits for the runs (see {@link RunPipelineOptions.signal}
    *    for cancellation), compares them and picks one (see `pickRun`); a `pick` asked for becomes
    *    the task's chosen run (its follow-ups build on it), as a pull request's run does;

@@ -186,10 +186,10 @@ describe('parseActionConfig: schedule', () => {
     const error = refusal('schedule', { cron: '61 * * * *' });
     expect(paths(error)).toEqual([['config', 'cron']]);
     expect(error.issues[0]?.message).toBe(
-      'invalid cron expression "61 * * * *": minute 61 is out of range 0-59',
+      'invalid cron expression "61 * * * *": minute field "61" has a value out of range 0-59',
     );
     expect(error.message).toBe(
-      'invalid schedule action config at config.cron: invalid cron expression "61 * * * *": minute 61 is out of range 0-59',
+      'invalid schedule action config at config.cron: invalid cron expression "61 * * * *": minute field "61" has a value out of range 0-59',
     );
   });
 

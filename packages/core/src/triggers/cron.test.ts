@@ -32,6 +32,20 @@ function next(expression: string, from: string, timeZone = 'UTC'): string {
   return nextCronTime(parseCron(expression, timeZone), new Date(from)).toISOString();
 }
 
+/** Fire times of `expression` (UTC) from `from` up to `until`, as ISO strings. */
+function firesUntil(expression: string, from: string, until: string): string[] {
+  const schedule = parseCron(expression);
+  const result: string[] = [];
+  for (
+    let at = nextCronTime(schedule, new Date(from));
+    at <= new Date(until);
+    at = nextCronTime(schedule, at)
+  ) {
+    result.push(at.toISOString());
+  }
+  return result;
+}
+
 const range = (from: number, to: number, step = 1) => {
   const values: number[] = [];
   for (let value = from; value <= to; value += step) values.push(value);
@@ -40,48 +54,92 @@ const range = (from: number, to: number, step = 1) => {
 
 describe('parseCron syntax', () => {
   it('expands *, numbers, ranges, steps and lists', () => {
+    // Minutes 0, 20, 40 of hours 1-3 on the 1st, 15th and 31st of Jan, Jun and Nov.
     const schedule = parseCron('*/20 1-3 1,15,31 */5 *');
-    expect(schedule.minutes).toEqual([0, 20, 40]);
-    expect(schedule.hours).toEqual([1, 2, 3]);
-    expect(schedule.daysOfMonth).toEqual([1, 15, 31]);
-    expect(schedule.months).toEqual([1, 6, 11]);
-    expect(schedule.daysOfWeek).toEqual(range(0, 6));
-    expect(schedule.expression).toBe('*/20 1-3 1,15,31 */5 *');
-    expect(schedule.timeZone).toBe('UTC');
+    expect(schedule).toEqual({ expression: '*/20 1-3 1,15,31 */5 *', timeZone: 'UTC' });
+    expect(nextTimes(schedule, '2026-01-01T00:00:00Z', 10)).toEqual([
+      '2026-01-01T01:00:00.000Z',
+      '2026-01-01T01:20:00.000Z',
+      '2026-01-01T01:40:00.000Z',
+      '2026-01-01T02:00:00.000Z',
+      '2026-01-01T02:20:00.000Z',
+      '2026-01-01T02:40:00.000Z',
+      '2026-01-01T03:00:00.000Z',
+      '2026-01-01T03:20:00.000Z',
+      '2026-01-01T03:40:00.000Z',
+      '2026-01-15T01:00:00.000Z',
+    ]);
+    expect(next('*/20 1-3 1,15,31 */5 *', '2026-01-31T03:40:00Z')).toBe('2026-06-01T01:00:00.000Z');
+    expect(next('*/20 1-3 1,15,31 */5 *', '2026-06-15T03:40:00Z')).toBe('2026-11-01T01:00:00.000Z');
   });
 
   it('supports a-b/n, n/step, overlapping list items and whitespace', () => {
     const schedule = parseCron('  10-30/10,5,5   5/6  */10 2/5  1-5/2 ');
     expect(schedule.expression).toBe('10-30/10,5,5   5/6  */10 2/5  1-5/2');
-    expect(schedule.minutes).toEqual([5, 10, 20, 30]);
-    expect(schedule.hours).toEqual([5, 11, 17, 23]);
-    expect(schedule.daysOfMonth).toEqual([1, 11, 21, 31]);
-    expect(schedule.months).toEqual([2, 7, 12]);
-    expect(schedule.daysOfWeek).toEqual([1, 3, 5]);
+    // Minutes 5, 10, 20, 30; hours 5, 11, 17, 23.
+    expect(firesUntil('10-30/10,5,5 5/6 * * *', '2026-01-01T00:00:00Z', '2026-01-01T12:00:00Z')).toEqual([
+      '2026-01-01T05:05:00.000Z',
+      '2026-01-01T05:10:00.000Z',
+      '2026-01-01T05:20:00.000Z',
+      '2026-01-01T05:30:00.000Z',
+      '2026-01-01T11:05:00.000Z',
+      '2026-01-01T11:10:00.000Z',
+      '2026-01-01T11:20:00.000Z',
+      '2026-01-01T11:30:00.000Z',
+    ]);
+    // Days 1, 11, 21, 31 of Feb, Jul and Dec.
+    expect(firesUntil('0 0 */10 2/5 *', '2026-01-01T00:00:00Z', '2026-07-31T00:00:00Z')).toEqual([
+      '2026-02-01T00:00:00.000Z',
+      '2026-02-11T00:00:00.000Z',
+      '2026-02-21T00:00:00.000Z',
+      '2026-07-01T00:00:00.000Z',
+      '2026-07-11T00:00:00.000Z',
+      '2026-07-21T00:00:00.000Z',
+      '2026-07-31T00:00:00.000Z',
+    ]);
+    // Mondays, Wednesdays and Fridays: 2026-12-07 is a Monday.
+    expect(firesUntil('0 0 * * 1-5/2', '2026-12-06T00:00:00Z', '2026-12-13T00:00:00Z')).toEqual([
+      '2026-12-07T00:00:00.000Z',
+      '2026-12-09T00:00:00.000Z',
+      '2026-12-11T00:00:00.000Z',
+    ]);
   });
 
   it('accepts month and weekday names in any case, and folds day-of-week 7 into Sunday', () => {
-    const schedule = parseCron('0 0 * jan,Mar-MAY,dec mon-FRI');
-    expect(schedule.months).toEqual([1, 3, 4, 5, 12]);
-    expect(schedule.daysOfWeek).toEqual([1, 2, 3, 4, 5]);
-    expect(parseCron('0 0 * * 7').daysOfWeek).toEqual([0]);
-    expect(parseCron('0 0 * * 5-7').daysOfWeek).toEqual([0, 5, 6]);
-    expect(parseCron('0 0 * * sun,sat').daysOfWeek).toEqual([0, 6]);
-    expect(parseCron('0 0 * * 0,7').daysOfWeek).toEqual([0]);
-  });
-
-  it('records whether the day fields start with * (Vixie DOM_STAR / DOW_STAR)', () => {
-    expect(parseCron('0 0 13 * FRI')).toMatchObject({ dayOfMonthStar: false, dayOfWeekStar: false });
-    expect(parseCron('0 0 */2 * FRI')).toMatchObject({ dayOfMonthStar: true, dayOfWeekStar: false });
-    expect(parseCron('0 0 13 * *')).toMatchObject({ dayOfMonthStar: false, dayOfWeekStar: true });
+    expect(firesUntil('0 0 1 jan,Mar-MAY,dec *', '2026-01-01T00:00:00Z', '2026-12-31T00:00:00Z')).toEqual([
+      '2026-03-01T00:00:00.000Z',
+      '2026-04-01T00:00:00.000Z',
+      '2026-05-01T00:00:00.000Z',
+      '2026-12-01T00:00:00.000Z',
+    ]);
+    // 2026-12-06 is a Sunday.
+    const week = ['2026-12-05T12:00:00Z', '2026-12-12T12:00:00Z'] as const;
+    expect(firesUntil('0 0 * * mon-FRI', ...week)).toHaveLength(5);
+    expect(firesUntil('0 0 * * 7', ...week)).toEqual(['2026-12-06T00:00:00.000Z']);
+    expect(firesUntil('0 0 * * 0,7', ...week)).toEqual(['2026-12-06T00:00:00.000Z']);
+    expect(firesUntil('0 0 * * sun,sat', ...week)).toEqual([
+      '2026-12-06T00:00:00.000Z',
+      '2026-12-12T00:00:00.000Z',
+    ]);
+    expect(firesUntil('0 0 * * 5-7', ...week)).toEqual([
+      '2026-12-06T00:00:00.000Z',
+      '2026-12-11T00:00:00.000Z',
+      '2026-12-12T00:00:00.000Z',
+    ]);
+    // SUN ending a range is 7 (croner), so MON-SUN is the whole week rather than an error.
+    expect(firesUntil('0 0 * * MON-SUN', ...week)).toHaveLength(7);
+    // `a/n` in the day-of-week runs to Saturday: Friday and Saturday, not Sunday.
+    expect(firesUntil('0 0 * * 5/1', ...week)).toEqual([
+      '2026-12-11T00:00:00.000Z',
+      '2026-12-12T00:00:00.000Z',
+    ]);
   });
 
   it('expands every macro, case-insensitively', () => {
     const same = (macro: string, expanded: string) => {
-      const a = parseCron(macro);
-      const b = parseCron(expanded);
-      expect(a.expression).toBe(macro);
-      expect({ ...a, expression: '' }).toEqual({ ...b, expression: '' });
+      expect(parseCron(macro).expression).toBe(macro);
+      const from = '2026-05-05T10:20:00Z';
+      expect(nextTimes(parseCron(macro), from, 3)).toEqual(nextTimes(parseCron(expanded), from, 3));
     };
     same('@yearly', '0 0 1 1 *');
     same('@annually', '0 0 1 1 *');
@@ -93,95 +151,74 @@ describe('parseCron syntax', () => {
     same('@HOURLY', '0 * * * *');
   });
 
+  it("accepts croner's L, W and # extensions", () => {
+    expect(next('0 0 L * *', '2026-02-01T00:00:00Z')).toBe('2026-02-28T00:00:00.000Z');
+    expect(next('0 0 * * FRI#L', '2026-02-01T00:00:00Z')).toBe('2026-02-27T00:00:00.000Z');
+    expect(next('0 0 * * MON#1', '2026-02-03T00:00:00Z')).toBe('2026-03-02T00:00:00.000Z');
+    // 2026-02-15 is a Sunday: the nearest weekday is Monday the 16th.
+    expect(next('0 0 15W * *', '2026-02-01T00:00:00Z')).toBe('2026-02-16T00:00:00.000Z');
+  });
+
   it('is immutable', () => {
     const schedule = parseCron('0 9 * * MON-FRI', 'Asia/Tokyo');
     expect(Object.isFrozen(schedule)).toBe(true);
-    expect(Object.isFrozen(schedule.minutes)).toBe(true);
-    expect(() => (schedule.minutes as number[]).push(5)).toThrow(TypeError);
+    expect(() => {
+      (schedule as { expression: string }).expression = '* * * * *';
+    }).toThrow(TypeError);
   });
 });
 
 describe('parseCron errors', () => {
   const cases: Array<[string, string]> = [
-    ['61 * * * *', 'invalid cron expression "61 * * * *": minute 61 is out of range 0-59'],
-    ['* 24 * * *', 'invalid cron expression "* 24 * * *": hour 24 is out of range 0-23'],
-    ['* * 0 * *', 'invalid cron expression "* * 0 * *": day-of-month 0 is out of range 1-31'],
-    ['* * 32 * *', 'invalid cron expression "* * 32 * *": day-of-month 32 is out of range 1-31'],
-    ['* * * 13 *', 'invalid cron expression "* * * 13 *": month 13 is out of range 1-12'],
-    ['* * * * 8', 'invalid cron expression "* * * * 8": day-of-week 8 is out of range 0-7'],
-    ['0-60/5 * * * *', 'invalid cron expression "0-60/5 * * * *": minute 60 is out of range 0-59'],
-    [
-      '*/0 * * * *',
-      'invalid cron expression "*/0 * * * *": minute step 0 is not allowed (must be at least 1)',
-    ],
-    [
-      '* 1-5/0 * * *',
-      'invalid cron expression "* 1-5/0 * * *": hour step 0 is not allowed (must be at least 1)',
-    ],
-    ['*/x * * * *', 'invalid cron expression "*/x * * * *": minute step "x" is not a positive integer'],
-    [
-      '5-1 * * * *',
-      'invalid cron expression "5-1 * * * *": minute range 5-1 is reversed (5 is after 1); write the smaller bound first',
-    ],
-    [
-      '0 0 * * FRI-MON',
-      'invalid cron expression "0 0 * * FRI-MON": day-of-week range FRI-MON is reversed (FRI is after MON); write the smaller bound first',
-    ],
-    [
-      '1-2-3 * * * *',
-      'invalid cron expression "1-2-3 * * * *": minute range "1-2-3" is malformed (expected a-b)',
-    ],
-    ['-5 * * * *', 'invalid cron expression "-5 * * * *": minute range "-5" is malformed (expected a-b)'],
-    ['*/2/3 * * * *', 'invalid cron expression "*/2/3 * * * *": minute item "*/2/3" has more than one "/"'],
-    ['1,,2 * * * *', 'invalid cron expression "1,,2 * * * *": minute field "1,,2" has an empty list item'],
-    [
-      '* * * * *  *',
-      'invalid cron expression "* * * * *  *": expected 5 fields (minute hour day-of-month month day-of-week), got 6',
-    ],
-    [
-      '* * * *',
-      'invalid cron expression "* * * *": expected 5 fields (minute hour day-of-month month day-of-week), got 4',
-    ],
-    ['', 'invalid cron expression "": the expression is empty'],
-    [
-      '0 0 * FOO *',
-      'invalid cron expression "0 0 * FOO *": month name "FOO" is unknown (expected JAN, FEB, MAR, APR, MAY, JUN, JUL, AUG, SEP, OCT, NOV, DEC)',
-    ],
+    ['61 * * * *', 'minute field "61" has a value out of range 0-59'],
+    ['* 24 * * *', 'hour field "24" has a value out of range 0-23'],
+    ['* * 0 * *', 'day-of-month field "0" has a value out of range 1-31'],
+    ['* * 32 * *', 'day-of-month field "32" has a value out of range 1-31'],
+    ['* * * 13 *', 'month field "13" has a value out of range 1-12 or JAN-DEC'],
+    ['* * * * 8', 'day-of-week field "8" has a value out of range 0-7 or SUN-SAT (0 and 7 are Sunday)'],
+    ['0-60/5 * * * *', 'minute field "0-60/5" has a value out of range 0-59'],
+    ['*/0 * * * *', 'Syntax error, illegal stepping: 0'],
+    ['* 1-5/0 * * *', 'Syntax error, illegal stepping: 0'],
+    ['*/x * * * *', 'minute field "*/x" is not a number, name, *, list, range or step in 0-59'],
+    ['5-1 * * * *', "From value is larger than to value: '5-1'"],
+    ['0 0 * * FRI-MON', "From value is larger than to value: '5-1'"],
+    ['1-2-3 * * * *', "Syntax error, illegal range: '1-2-3'"],
+    ['*/2/3 * * * *', "Syntax error, illegal stepping: '*/2/3'"],
+    ['1,,2 * * * *', 'configuration entry minute () is empty, check for trailing spaces.'],
+    ['* * * * *  *', 'expected 5 fields (minute hour day-of-month month day-of-week), got 6'],
+    ['* * * *', 'expected 5 fields (minute hour day-of-month month day-of-week), got 4'],
+    ['0 0 * * * 2026', 'expected 5 fields (minute hour day-of-month month day-of-week), got 6'],
+    ['', 'the expression is empty'],
+    ['0 0 * FOO *', 'month field "FOO" is not a number, name, *, list, range or step in 1-12 or JAN-DEC'],
     [
       '0 0 * * FUN',
-      'invalid cron expression "0 0 * * FUN": day-of-week name "FUN" is unknown (expected SUN, MON, TUE, WED, THU, FRI, SAT)',
+      'day-of-week field "FUN" is not a number, name, *, list, range or step in 0-7 or SUN-SAT (0 and 7 are Sunday)',
     ],
-    ['0 MON * * *', 'invalid cron expression "0 MON * * *": hour value "MON" is not a number'],
-    ['0 0 * * 1x', 'invalid cron expression "0 0 * * 1x": day-of-week value "1x" is not a number or name'],
-    ['0 0 L * *', 'invalid cron expression "0 0 L * *": day-of-month value "L" is not a number'],
+    ['0 MON * * *', 'hour field "MON" is not a number, name, *, list, range or step in 0-23'],
     [
-      '@reboot',
-      'invalid cron expression "@reboot": unknown macro "@reboot" (expected one of @yearly @annually @monthly @weekly @daily @midnight @hourly)',
+      '0 0 * * 1x',
+      'day-of-week field "1x" is not a number, name, *, list, range or step in 0-7 or SUN-SAT (0 and 7 are Sunday)',
     ],
-    [
-      '0 0 30 2 *',
-      'invalid cron expression "0 0 30 2 *": never fires: day-of-month "30" does not occur in month "2"',
-    ],
-    [
-      '0 0 31 APR,JUN,SEP,NOV *',
-      'invalid cron expression "0 0 31 APR,JUN,SEP,NOV *": never fires: day-of-month "31" does not occur in month "APR,JUN,SEP,NOV"',
-    ],
-    [
-      '0 0 30,31 2 */2',
-      'invalid cron expression "0 0 30,31 2 */2": never fires: day-of-month "30,31" does not occur in month "2"',
-    ],
+    ['@reboot', '@reboot is not supported in this environment'],
+    ['0 0 30 2 *', 'never fires: no date matches all its fields'],
+    ['0 0 31 APR,JUN,SEP,NOV *', 'never fires: no date matches all its fields'],
+    ['0 0 30,31 2 */2', 'never fires: no date matches all its fields'],
   ];
-  it.each(cases)('rejects %j', (expression, message) => {
+  it.each(cases)('rejects %j, naming the field at fault', (expression, reason) => {
     const error = parseError(expression);
-    expect(error.message).toBe(message);
+    expect(error.message.startsWith(`invalid cron expression ${JSON.stringify(expression)}: ${reason}`)).toBe(
+      true,
+    );
     expect(error.issues[0]?.path).toEqual(['expression']);
+    // croner's internal, 0-based values never reach the user.
+    expect(error.message).not.toMatch(/for (day|month|minute|hour|dayOfWeek): /);
   });
 
   it('accepts day/month pairs that exist in some year, and Feb 30 with a weekday (OR rule)', () => {
-    expect(parseCron('0 0 29 2 *').daysOfMonth).toEqual([29]);
-    expect(parseCron('0 0 31 1-2 *').months).toEqual([1, 2]);
+    expect(next('0 0 29 2 *', '2026-01-01T00:00:00Z')).toBe('2028-02-29T00:00:00.000Z');
+    expect(next('0 0 31 1-2 *', '2026-01-31T00:00:00Z')).toBe('2027-01-31T00:00:00.000Z');
     // Both day fields restricted: fires on every Monday in February, so it is not impossible.
-    expect(parseCron('0 0 30 2 MON').daysOfWeek).toEqual([1]);
+    expect(next('0 0 30 2 MON', '2026-01-01T00:00:00Z')).toBe('2026-02-02T00:00:00.000Z');
   });
 
   it('rejects unknown and empty time zones', () => {
@@ -194,12 +231,13 @@ describe('parseCron errors', () => {
     expect(parseCron('* * * * *', 'Europe/London').timeZone).toBe('Europe/London');
   });
 
-  it('rejects invalid dates', () => {
+  it('rejects invalid dates, and schedules not made by parseCron', () => {
     const schedule = parseCron('* * * * *');
     expect(() => nextCronTime(schedule, new Date('nope'))).toThrow(InvalidInputError);
     expect(() => lastCronTimeBetween(schedule, new Date('nope'), new Date())).toThrow(
       'since must be a valid Date',
     );
+    expect(() => nextCronTime({ ...schedule }, new Date())).toThrow(InvalidInputError);
   });
 });
 
@@ -254,6 +292,9 @@ describe('nextCronTime in UTC', () => {
       '2026-01-23T00:00:00.000Z',
       '2026-02-13T00:00:00.000Z',
     ]);
+    // croner's `+` asks for both explicitly: the 1st when it is a Monday.
+    expect(next('0 0 1 * +MON', '2026-05-30T00:00:00Z')).toBe('2026-06-01T00:00:00.000Z');
+    expect(next('0 0 1 * +MON', '2026-06-01T00:00:00Z')).toBe('2027-02-01T00:00:00.000Z');
   });
 
   it('finds Feb 29 years ahead, and the Feb 29 that falls on a Sunday decades ahead', () => {
@@ -262,6 +303,16 @@ describe('nextCronTime in UTC', () => {
     expect(next('0 0 29 2 *', '2096-03-01T00:00:00Z')).toBe('2104-02-29T00:00:00.000Z'); // 2100 is no leap year
     expect(next('0 0 29 2 */7', '2026-01-01T00:00:00Z')).toBe('2032-02-29T00:00:00.000Z'); // a Sunday
     expect(next('0 0 29 2 */7', '2032-03-01T00:00:00Z')).toBe('2060-02-29T00:00:00.000Z');
+  });
+
+  it('reads no clock: the same answers whatever the time of the call', () => {
+    const schedule = parseCron('0 9 * * MON-FRI', 'Europe/Berlin');
+    expect(nextCronTime(schedule, new Date('1999-12-31T12:00:00Z')).toISOString()).toBe(
+      '2000-01-03T08:00:00.000Z',
+    );
+    expect(nextCronTime(schedule, new Date('2090-06-30T12:00:00Z')).toISOString()).toBe(
+      '2090-07-03T07:00:00.000Z',
+    );
   });
 });
 
@@ -279,6 +330,23 @@ describe('nextCronTime across time zones', () => {
     expect(next('0 1 * * SAT', '2026-12-04T00:00:00Z', 'Asia/Tokyo')).toBe('2026-12-04T16:00:00.000Z');
   });
 
+  it('Europe/London: BST starts 2026-03-29 and ends 2026-10-25', () => {
+    expect(nextTimes(parseCron('30 1 * * *', 'Europe/London'), '2026-03-28T12:00:00Z', 2)).toEqual([
+      '2026-03-29T01:00:00.000Z', // 01:30 does not exist: 02:00 BST
+      '2026-03-30T00:30:00.000Z', // 01:30 BST
+    ]);
+    expect(nextTimes(parseCron('30 1 * * *', 'Europe/London'), '2026-10-24T12:00:00Z', 2)).toEqual([
+      '2026-10-25T00:30:00.000Z', // 01:30 BST, the first occurrence
+      '2026-10-26T01:30:00.000Z', // 01:30 GMT
+    ]);
+    expect(next('0 9 * * *', '2026-07-01T00:00:00Z', 'Europe/London')).toBe('2026-07-01T08:00:00.000Z');
+  });
+});
+
+// The daylight-saving rule documented on parseCron and in docs/triggers.md, in both directions, in
+// a zone that changes at 02:00 local (America/New_York: 2026-03-08 and 2026-11-01) and one that
+// changes at 02:00/03:00 local (Europe/Berlin: 2026-03-29 and 2026-10-25).
+describe('daylight saving: fixed-time schedules keep their wall-clock times once a day', () => {
   it('America/New_York spring-forward: 02:30 fires once at 03:00 EDT', () => {
     const schedule = parseCron('30 2 * * *', 'America/New_York');
     expect(nextTimes(schedule, '2026-03-06T12:00:00Z', 4)).toEqual([
@@ -291,10 +359,16 @@ describe('nextCronTime across time zones', () => {
     expect(next('30 2 * * *', '2026-03-08T07:00:00Z', 'America/New_York')).toBe('2026-03-09T06:30:00.000Z');
   });
 
-  it('America/New_York spring-forward: 01:30 is unaffected', () => {
+  it('America/New_York spring-forward: 01:30 is unaffected; a list in the gap fires once', () => {
     expect(nextTimes(parseCron('30 1 * * *', 'America/New_York'), '2026-03-07T12:00:00Z', 2)).toEqual([
       '2026-03-08T06:30:00.000Z', // 01:30 EST
       '2026-03-09T05:30:00.000Z', // 01:30 EDT
+    ]);
+    // Lists and ranges are fixed-time too (Vixie): 02:15 and 02:45 both fire, once, at 03:00 EDT.
+    expect(nextTimes(parseCron('15,45 2 * * *', 'America/New_York'), '2026-03-08T06:00:00Z', 3)).toEqual([
+      '2026-03-08T07:00:00.000Z',
+      '2026-03-09T06:15:00.000Z',
+      '2026-03-09T06:45:00.000Z',
     ]);
   });
 
@@ -307,40 +381,66 @@ describe('nextCronTime across time zones', () => {
     ]);
     // Asked during the repeated hour (01:10 EST), the second 01:30 is skipped.
     expect(next('30 1 * * *', '2026-11-01T06:10:00Z', 'America/New_York')).toBe('2026-11-02T06:30:00.000Z');
-    expect(nextTimes(parseCron('30 2 * * *', 'America/New_York'), '2026-10-31T12:00:00Z', 2)).toEqual([
-      '2026-11-01T07:30:00.000Z', // 02:30 EST, only once
-      '2026-11-02T07:30:00.000Z',
+    expect(nextTimes(parseCron('30 1,2 * * *', 'America/New_York'), '2026-10-31T12:00:00Z', 3)).toEqual([
+      '2026-11-01T05:30:00.000Z', // 01:30 EDT
+      '2026-11-01T07:30:00.000Z', // 02:30 EST; 01:30 EST does not fire again
+      '2026-11-02T06:30:00.000Z',
     ]);
   });
 
-  it('America/New_York */15 across both transitions: no duplicates, no skipped wall times', () => {
+  it('Europe/Berlin spring-forward: 02:30 fires once at 03:00 CEST', () => {
+    expect(nextTimes(parseCron('30 2 * * *', 'Europe/Berlin'), '2026-03-28T12:00:00Z', 3)).toEqual([
+      '2026-03-29T01:00:00.000Z', // 02:30 does not exist: 03:00 CEST
+      '2026-03-30T00:30:00.000Z', // 02:30 CEST
+      '2026-03-31T00:30:00.000Z',
+    ]);
+  });
+
+  it('Europe/Berlin fall-back: 02:30 fires once, at its first (CEST) occurrence', () => {
+    expect(nextTimes(parseCron('30 2 * * *', 'Europe/Berlin'), '2026-10-24T12:00:00Z', 3)).toEqual([
+      '2026-10-25T00:30:00.000Z', // 02:30 CEST; 02:30 CET (01:30Z) does not fire
+      '2026-10-26T01:30:00.000Z', // 02:30 CET
+      '2026-10-27T01:30:00.000Z',
+    ]);
+    expect(next('30 2 * * *', '2026-10-25T01:00:00Z', 'Europe/Berlin')).toBe('2026-10-26T01:30:00.000Z');
+  });
+});
+
+describe('daylight saving: interval schedules follow real time', () => {
+  it('America/New_York */15: the gap is skipped, the repeated hour fires again', () => {
     const schedule = parseCron('*/15 * * * *', 'America/New_York');
-    expect(nextTimes(schedule, '2026-03-08T06:30:00Z', 5)).toEqual([
+    expect(nextTimes(schedule, '2026-03-08T06:30:00Z', 3)).toEqual([
       '2026-03-08T06:45:00.000Z', // 01:45 EST
-      '2026-03-08T07:00:00.000Z', // 02:00-02:45 do not exist; they and 03:00 fire once at 03:00 EDT
+      '2026-03-08T07:00:00.000Z', // 03:00 EDT: 02:00-02:45 do not exist
       '2026-03-08T07:15:00.000Z',
-      '2026-03-08T07:30:00.000Z',
-      '2026-03-08T07:45:00.000Z',
     ]);
-    expect(nextTimes(schedule, '2026-11-01T05:30:00Z', 5)).toEqual([
+    // Every 15 minutes of real time through the repeated 01:00-01:59.
+    expect(nextTimes(schedule, '2026-11-01T05:30:00Z', 7)).toEqual([
       '2026-11-01T05:45:00.000Z', // 01:45 EDT
-      '2026-11-01T07:00:00.000Z', // 02:00 EST; the repeated 01:00-01:45 EST do not fire again
+      '2026-11-01T06:00:00.000Z', // 01:00 EST
+      '2026-11-01T06:15:00.000Z',
+      '2026-11-01T06:30:00.000Z',
+      '2026-11-01T06:45:00.000Z', // 01:45 EST
+      '2026-11-01T07:00:00.000Z', // 02:00 EST
       '2026-11-01T07:15:00.000Z',
-      '2026-11-01T07:30:00.000Z',
-      '2026-11-01T07:45:00.000Z',
     ]);
   });
 
-  it('Europe/London: BST starts 2026-03-29 and ends 2026-10-25', () => {
-    expect(nextTimes(parseCron('30 1 * * *', 'Europe/London'), '2026-03-28T12:00:00Z', 2)).toEqual([
-      '2026-03-29T01:00:00.000Z', // 01:30 does not exist: 02:00 BST
-      '2026-03-30T00:30:00.000Z', // 01:30 BST
+  it('Europe/Berlin hourly: 02:00 does not exist in spring and occurs twice in autumn', () => {
+    const schedule = parseCron('0 * * * *', 'Europe/Berlin');
+    expect(nextTimes(schedule, '2026-03-28T23:30:00Z', 3)).toEqual([
+      '2026-03-29T00:00:00.000Z', // 01:00 CET
+      '2026-03-29T01:00:00.000Z', // 03:00 CEST; no 02:00
+      '2026-03-29T02:00:00.000Z', // 04:00 CEST
     ]);
-    expect(nextTimes(parseCron('30 1 * * *', 'Europe/London'), '2026-10-24T12:00:00Z', 2)).toEqual([
-      '2026-10-25T00:30:00.000Z', // 01:30 BST, the first occurrence
-      '2026-10-26T01:30:00.000Z', // 01:30 GMT
+    expect(nextTimes(schedule, '2026-10-24T23:30:00Z', 4)).toEqual([
+      '2026-10-25T00:00:00.000Z', // 02:00 CEST
+      '2026-10-25T01:00:00.000Z', // 02:00 CET, again
+      '2026-10-25T02:00:00.000Z', // 03:00 CET
+      '2026-10-25T03:00:00.000Z',
     ]);
-    expect(next('0 9 * * *', '2026-07-01T00:00:00Z', 'Europe/London')).toBe('2026-07-01T08:00:00.000Z');
+    // An interval schedule whose only time is in the gap does not fire that day.
+    expect(next('30 */2 * * *', '2026-03-29T00:00:00Z', 'Europe/Berlin')).toBe('2026-03-29T02:30:00.000Z');
   });
 });
 
@@ -384,13 +484,17 @@ describe('lastCronTimeBetween', () => {
     ).toBeNull();
   });
 
-  it('follows the DST rules: the first 01:45 during the repeated hour, the gap fire at 03:00', () => {
+  it('follows the DST rules: the repeated hour for intervals, the first pass and the gap fire for fixed times', () => {
     const schedule = parseCron('*/15 * * * *', 'America/New_York');
-    // 06:10Z is 01:10 EST (second pass); the latest fire is 01:45 EDT = 05:45Z.
+    // 06:10Z is 01:10 EST (second pass); the latest fire is 01:00 EST = 06:00Z.
     expect(
       lastCronTimeBetween(schedule, at('2026-11-01T00:00:00Z'), at('2026-11-01T06:10:00Z'))?.toISOString(),
-    ).toBe('2026-11-01T05:45:00.000Z');
-    expect(lastCronTimeBetween(schedule, at('2026-11-01T05:45:00Z'), at('2026-11-01T06:59:00Z'))).toBeNull();
+    ).toBe('2026-11-01T06:00:00.000Z');
+    const fixed = parseCron('30 1 * * *', 'America/New_York');
+    expect(
+      lastCronTimeBetween(fixed, at('2026-11-01T00:00:00Z'), at('2026-11-01T06:59:00Z'))?.toISOString(),
+    ).toBe('2026-11-01T05:30:00.000Z');
+    expect(lastCronTimeBetween(fixed, at('2026-11-01T05:30:00Z'), at('2026-11-01T06:59:00Z'))).toBeNull();
     const gap = parseCron('30 2 * * *', 'America/New_York');
     expect(
       lastCronTimeBetween(gap, at('2026-03-08T00:00:00Z'), at('2026-03-08T07:00:00Z'))?.toISOString(),
@@ -416,6 +520,8 @@ function randomField(
   max: number,
   names?: string[],
   nameBase = 0,
+  // Where `a/n` stops: the field's maximum, except day-of-week's, which stops at Saturday (6).
+  openStepMax = max,
 ): RandomField {
   const int = (from: number, to: number) => from + Math.floor(random() * (to - from + 1));
   const token = (value: number) =>
@@ -442,13 +548,16 @@ function randomField(
       const a = int(min, max);
       const b = int(a, max);
       const step = random() < 0.5 ? 0 : int(1, 5);
-      items.push(step === 0 ? `${token(a)}-${token(b)}` : `${token(a)}-${token(b)}/${step}`);
-      for (let v = a; v <= b; v += step === 0 ? 1 : step) values.add(v);
+      const [from, to] = [token(a), token(b)];
+      items.push(step === 0 ? `${from}-${to}` : `${from}-${to}/${step}`);
+      // croner reads SUN ending a range as 7, so that MON-SUN is the whole week (and SUN-SUN too).
+      const upper = to === 'SUN' ? 7 : b;
+      for (let v = a; v <= upper; v += step === 0 ? 1 : step) values.add(v);
     } else {
       const a = int(min, max);
       const step = int(1, 7);
       items.push(`${a}/${step}`);
-      for (let v = a; v <= max; v += step) values.add(v);
+      for (let v = a; v <= openStepMax; v += step) values.add(v);
     }
   }
   return { text: items.join(','), values };
@@ -462,6 +571,8 @@ interface OracleSchedule {
   month: Set<number>;
   dayOfWeek: Set<number>;
   both: boolean;
+  /** A `*` or step in the minute or hour: follows real time across DST (see parseCron). */
+  interval: boolean;
 }
 
 function randomSchedule(random: () => number): OracleSchedule {
@@ -473,7 +584,7 @@ function randomSchedule(random: () => number): OracleSchedule {
   const month =
     random() < 0.7 ? { text: '*', values: new Set(range(1, 12)) } : randomField(random, 1, 12, monthNames, 1);
   const dayOfWeek =
-    random() < 0.5 ? { text: '*', values: new Set(range(0, 7)) } : randomField(random, 0, 7, dayNames);
+    random() < 0.5 ? { text: '*', values: new Set(range(0, 7)) } : randomField(random, 0, 7, dayNames, 0, 6);
   return {
     expression: [minute.text, hour.text, dayOfMonth.text, month.text, dayOfWeek.text].join(' '),
     minute: minute.values,
@@ -482,6 +593,7 @@ function randomSchedule(random: () => number): OracleSchedule {
     month: month.values,
     dayOfWeek: new Set([...dayOfWeek.values].map((d) => d % 7)),
     both: !dayOfMonth.text.startsWith('*') && !dayOfWeek.text.startsWith('*'),
+    interval: /[*/]/.test(minute.text) || /[*/]/.test(hour.text),
   };
 }
 
@@ -545,12 +657,13 @@ function wallFromKey(key: number): Wall {
 }
 
 /**
- * Every wall-clock minute from `start` to `end`, with the walls skipped just before it (a gap) and
- * whether it repeats a wall time already seen (an overlap). Computed once per zone and window.
+ * Every wall-clock minute from `start` to `end`: its wall time, and for the fixed-time rule the
+ * walls it stands for (those skipped just before it by a gap, and itself unless it repeats a wall
+ * time already seen in an overlap). Computed once per zone and window.
  */
 function scanWindow(timeZone: string, start: number, end: number) {
   const clock = wallClock(timeZone);
-  const minutes: Array<{ instant: number; walls: Wall[] }> = [];
+  const minutes: Array<{ instant: number; wall: Wall; walls: Wall[] }> = [];
   // Start a day early so overlaps that began before the window are known.
   let highest = clock(start - 24 * HOUR - MINUTE).key;
   for (let instant = start - 24 * HOUR; instant <= end; instant += MINUTE) {
@@ -561,14 +674,18 @@ function scanWindow(timeZone: string, start: number, end: number) {
       walls.push(wall);
       highest = wall.key;
     } // else: a repeated wall time, which has already fired
-    if (instant >= start) minutes.push({ instant, walls });
+    if (instant >= start) minutes.push({ instant, wall, walls });
   }
   return minutes;
 }
 
 function oracleFires(schedule: OracleSchedule, window: ReturnType<typeof scanWindow>): number[] {
+  // Interval schedules: the wall clock at each instant, so no gap time fires and repeated ones
+  // fire again. Fixed-time schedules: gap times fire just after the gap, repeated ones never.
   return window
-    .filter(({ walls }) => walls.some((wall) => wallMatches(schedule, wall)))
+    .filter(({ wall, walls }) =>
+      schedule.interval ? wallMatches(schedule, wall) : walls.some((each) => wallMatches(schedule, each)),
+    )
     .map(({ instant }) => instant);
 }
 
@@ -578,6 +695,7 @@ describe('cross-check against a brute-force minute-by-minute oracle', () => {
     { zone: 'UTC', start: '2026-02-20T00:00:00Z', days: 20, focus: '2026-02-28T22:00:00Z' },
     { zone: 'America/New_York', start: '2026-03-05T00:00:00Z', days: 6, focus: '2026-03-08T05:00:00Z' },
     { zone: 'America/New_York', start: '2026-10-29T00:00:00Z', days: 6, focus: '2026-11-01T04:00:00Z' },
+    { zone: 'Europe/Berlin', start: '2026-03-27T00:00:00Z', days: 4, focus: '2026-03-29T00:00:00Z' },
     // A 30-minute fall-back at 02:00 local (+11:00 -> +10:30).
     { zone: 'Australia/Lord_Howe', start: '2026-04-02T00:00:00Z', days: 4, focus: '2026-04-04T13:00:00Z' },
   ];
