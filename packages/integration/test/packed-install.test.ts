@@ -168,9 +168,13 @@ describe.skipIf(!built && !process.env.CI)(
       const vendor = path.join(project, 'vendor', 'goosuke');
       await mkdir(vendor, { recursive: true });
       packed = await packPackages(vendor, { env: userEnvironment() });
+      // npm 11 runs no dependency's install script unless allowScripts says so; like this
+      // repository's package.json (and as the README suggests), the project denies the ones its
+      // dependencies have: Goosuke needs none (better-sqlite3 ships prebuilt binaries).
+      const allowScripts = { '@scarf/scarf': false, 'better-sqlite3': false, protobufjs: false };
       await writeFile(
         path.join(project, 'package.json'),
-        `${JSON.stringify({ name: 'greeter', version: '1.0.0', private: true, type: 'module' }, null, 2)}\n`,
+        `${JSON.stringify({ name: 'greeter', version: '1.0.0', private: true, type: 'module', allowScripts }, null, 2)}\n`,
       );
       const args = [
         'install',
