@@ -87,6 +87,21 @@ function run(
   });
 }
 
+/** {@link run}, again (up to three times in all) while it fails: npm commands that reach the registry. */
+async function runWithRetries(
+  command: string,
+  args: readonly string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+): Promise<Finished> {
+  for (let attempt = 1; ; attempt += 1) {
+    const result = await run(command, args, cwd, env);
+    if (result.code === 0 || attempt === 3) return result;
+    // The registry sometimes drops a connection (.ci/run retries its install too).
+    await new Promise((resolve) => setTimeout(resolve, attempt * 5_000));
+  }
+}
+
 /**
  * A user's shell: this Node (24) first on PATH, npm's own settings (cache, registry) from the
  * user's configuration, and nothing of this run: no `npm_*` variable of the `npm test` that started
@@ -185,13 +200,8 @@ describe.skipIf(!built && !process.env.CI)(
         // For the TypeScript consumer below, as a TypeScript project on Node has it.
         '@types/node@^24',
       ];
-      // The registry sometimes drops a connection (.ci/run retries its install too).
-      for (let attempt = 1; ; attempt += 1) {
-        const install = await run('npm', args, project, userEnvironment());
-        if (install.code === 0) break;
-        if (attempt === 3) throw new Error(`npm install of the tarballs failed:\n${install.stderr}`);
-        await new Promise((resolve) => setTimeout(resolve, attempt * 5_000));
-      }
+      const install = await runWithRetries('npm', args, project, userEnvironment());
+      if (install.code !== 0) throw new Error(`npm install of the tarballs failed:\n${install.stderr}`);
       // examples/ci/README.md's set-up: the script copied into the repository, which is committed.
       await mkdir(path.join(project, 'examples', 'ci'), { recursive: true });
       cpSync(
@@ -445,7 +455,7 @@ describe.skipIf(!built && !process.env.CI)(
       for (const name of pending) expect(existsSync(path.join(root, '.changeset', name))).toBe(true);
 
       rmSync(path.join(copy, 'node_modules'));
-      const publish = await run(
+      const publish = await runWithRetries(
         'npm',
         ['publish', '--dry-run', '--workspaces', '--json'],
         copy,
