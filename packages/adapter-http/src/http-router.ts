@@ -8,6 +8,7 @@ import {
   GoosukeError,
   type Principal,
   parseInput,
+  RateLimitedError,
   UnauthorizedError,
 } from '@goosuke/core';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
@@ -24,7 +25,11 @@ export interface HttpRouterOptions extends RouteSettings {
   bodyLimit?: number | string;
   /** Origins allowed to call the API from a browser; CORS is off when empty or absent. */
   corsOrigins?: readonly string[];
-  /** Requests per window and client allowed on `/auth/*`; default 20 per 15 minutes. */
+  /**
+   * Requests per window and client address allowed on sign-in, refresh and sign-out (`/auth/*`
+   * but stream tickets, which signed-in clients ask for at each event-stream connection);
+   * default 20 per 15 minutes. Core limits failed sign-ins per account besides.
+   */
   authRateLimit?: { limit?: number; windowMs?: number };
   /**
    * Requests per window and client allowed on the write routes (POST, PUT, PATCH, DELETE) outside
@@ -33,9 +38,21 @@ export interface HttpRouterOptions extends RouteSettings {
   writeRateLimit?: { limit?: number; windowMs?: number };
 }
 
-/** Whether a route counts against the write rate limit: every write outside `/auth/*`. */
+/**
+ * Whether a route counts against the write rate limit: every write outside `/auth/*`, and stream
+ * tickets (signed-in requests, not sign-ins: they are left out of the sign-in limit).
+ */
 export function isRateLimitedWrite(route: HttpRoute): boolean {
-  return route.method !== 'get' && !route.path.startsWith('/auth/');
+  return route.method !== 'get' && (!route.path.startsWith('/auth/') || !isSignInLimited(route));
+}
+
+/**
+ * Whether a route counts against the per-address sign-in limit: `/auth/*` except the stream
+ * ticket, which an authenticated client asks for at each (re)connection of an event stream and
+ * which proves no credential (it needs one already).
+ */
+export function isSignInLimited(route: HttpRoute): boolean {
+  return route.path.startsWith('/auth/') && route.operation !== 'account.createStreamTicket';
 }
 
 function limiter(limit: number, windowMs: number): RequestHandler {
@@ -140,6 +157,10 @@ export const problemErrorHandler = (
     // Whatever went wrong here, the client still gets problem JSON, never Express's HTML page.
     body = problemFor(null);
   }
+  // A refusal that may succeed later says when (RFC 9110 Retry-After, in seconds).
+  if (error instanceof RateLimitedError && !response.headersSent) {
+    response.setHeader('Retry-After', String(error.retryAfterSeconds));
+  }
   sendProblem(response, body, challengeFor(error));
 };
 
@@ -201,9 +222,9 @@ export function createHttpRouter(goosuke: Goosuke, options: HttpRouterOptions = 
     next();
   });
 
-  router.use(
-    `${apiPrefix}/auth`,
-    limiter(options.authRateLimit?.limit ?? 20, options.authRateLimit?.windowMs ?? 15 * 60 * 1000),
+  const signInLimiter = limiter(
+    options.authRateLimit?.limit ?? 20,
+    options.authRateLimit?.windowMs ?? 15 * 60 * 1000,
   );
   // One limiter for all write routes, so that the limit is per client, not per route.
   const writeLimiter = limiter(
@@ -222,6 +243,7 @@ export function createHttpRouter(goosuke: Goosuke, options: HttpRouterOptions = 
     const handlers: RequestHandler[] = [];
     // Before authentication, so that requests with bad tokens count too.
     if (isRateLimitedWrite(route)) handlers.push(writeLimiter);
+    if (isSignInLimited(route)) handlers.push(signInLimiter);
     handlers.push(authenticate(goosuke, route));
     if (route.body !== undefined) handlers.push(requireJson, json);
     if (route.rawBody !== undefined) handlers.push(raw);

@@ -11,6 +11,7 @@ export const problemStatusByCode: Readonly<Record<GoosukeErrorCode, { status: nu
   unsupported: { status: 501, title: 'Not supported' },
   unauthorized: { status: 401, title: 'Unauthorized' },
   forbidden: { status: 403, title: 'Forbidden' },
+  rate_limited: { status: 429, title: 'Too many requests' },
   secret_key: { status: 500, title: 'Server misconfigured' },
   provider: { status: 502, title: 'Model provider error' },
   storage: { status: 503, title: 'Storage unavailable' },

@@ -133,6 +133,20 @@ describe('readDefaultGoosukeConfig: sign-in settings', () => {
     }
   });
 
+  it('reads GOOSUKE_PASSWORD_HASH_CONCURRENCY: a whole number from 1 to 64', () => {
+    const env = { GOOSUKE_SECRET_KEY: secretKey };
+    expect(
+      readDefaultGoosukeConfig({ ...env, GOOSUKE_PASSWORD_HASH_CONCURRENCY: ' 4 ' }, directory)
+        .passwordHashConcurrency,
+    ).toBe(4);
+    expect('passwordHashConcurrency' in readDefaultGoosukeConfig(env, directory)).toBe(false);
+    for (const value of ['0', '65', '2.5', 'two', '-1']) {
+      expect(configError({ ...env, GOOSUKE_PASSWORD_HASH_CONCURRENCY: value }).message).toMatch(
+        /^GOOSUKE_PASSWORD_HASH_CONCURRENCY/,
+      );
+    }
+  });
+
   it('refuses a scrypt cost that is not one', () => {
     for (const cost of ['131072', 'N=1000,r=8,p=1', 'N=1024,r=0,p=1', 'n=1024,r=8,p=1']) {
       expect(configError({ GOOSUKE_SECRET_KEY: secretKey, GOOSUKE_SCRYPT_COST: cost }).message).toMatch(

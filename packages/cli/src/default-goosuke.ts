@@ -46,6 +46,11 @@ export interface DefaultGoosukeConfig {
    */
   scryptCost?: ScryptCost;
   /**
+   * How many password hashes run at once (`GOOSUKE_PASSWORD_HASH_CONCURRENCY`); absent means
+   * core's default (2). Each scrypt hash at the default cost holds 128 MiB while it runs.
+   */
+  passwordHashConcurrency?: number;
+  /**
    * How a pull request follows its base branch when that moved (`GOOSUKE_PR_BASE_UPDATE`):
    * `merge` (the default) or `rebase` (which force-pushes the pull request's branch).
    */
@@ -148,13 +153,16 @@ function readJwtSecret(text: string | undefined, secretKeys: readonly string[]):
  *   not need it), but when set it must be strong and differ from the secret keys;
  * - `GOOSUKE_SCRYPT_COST`: `N=...,r=...,p=...`, the scrypt cost of new password hashes
  *   (default N=131072,r=8,p=1); lower it for tests only;
+ * - `GOOSUKE_PASSWORD_HASH_CONCURRENCY`: how many password hashes run at once, 1 to 64
+ *   (default 2); sign-ins beyond wait their turn;
  * - `GOOSUKE_PR_BASE_UPDATE`: `merge` (default) or `rebase`, how a pull request follows a base
  *   branch that moved.
  *
  * @throws InvalidInputError for `GOOSUKE_MODEL_PRICES` that is not valid JSON of prices.
  * @throws GoosukeError `secret_key` when the secret key is missing or weak, or the JWT secret is
  *   weak or equal to a secret key (the message says how to make one and never contains a key);
- *   UnsupportedError for a database URL of another kind; InvalidInputError for a bad scrypt cost.
+ *   UnsupportedError for a database URL of another kind; InvalidInputError for a bad scrypt cost
+ *   or hashing concurrency.
  */
 export function readDefaultGoosukeConfig(
   env: Readonly<Record<string, string | undefined>>,
@@ -177,6 +185,14 @@ export function readDefaultGoosukeConfig(
   }
   const jwtSecret = readJwtSecret(env.GOOSUKE_JWT_SECRET, [secretKey, ...previousSecretKeys]);
   const scryptCost = readScryptCost(env.GOOSUKE_SCRYPT_COST);
+  const concurrencyText = env.GOOSUKE_PASSWORD_HASH_CONCURRENCY?.trim() || undefined;
+  const passwordHashConcurrency = concurrencyText === undefined ? undefined : Number(concurrencyText);
+  if (
+    passwordHashConcurrency !== undefined &&
+    !(/^\d+$/.test(concurrencyText!) && passwordHashConcurrency >= 1 && passwordHashConcurrency <= 64)
+  ) {
+    throw new InvalidInputError('GOOSUKE_PASSWORD_HASH_CONCURRENCY must be a whole number from 1 to 64');
+  }
   const baseUpdate = env.GOOSUKE_PR_BASE_UPDATE?.trim() || undefined;
   if (baseUpdate !== undefined && baseUpdate !== 'merge' && baseUpdate !== 'rebase') {
     throw new InvalidInputError('GOOSUKE_PR_BASE_UPDATE must be merge or rebase');
@@ -191,6 +207,7 @@ export function readDefaultGoosukeConfig(
     prices: readPrices(env.GOOSUKE_MODEL_PRICES),
     ...(jwtSecret === undefined ? {} : { jwtSecret }),
     ...(scryptCost === undefined ? {} : { scryptCost }),
+    ...(passwordHashConcurrency === undefined ? {} : { passwordHashConcurrency }),
     ...(baseUpdate === undefined ? {} : { pullRequestBaseUpdate: baseUpdate }),
   };
 }
@@ -290,6 +307,9 @@ export async function createDefaultGoosuke(
         config.scryptCost === undefined ? {} : { cost: config.scryptCost },
       ),
       ...(config.jwtSecret === undefined ? {} : { jwtSecret: config.jwtSecret }),
+      ...(config.passwordHashConcurrency === undefined
+        ? {}
+        : { auth: { passwordHashing: { maxConcurrent: config.passwordHashConcurrency } } }),
       ...(options.eventSinks === undefined ? {} : { eventSinks: options.eventSinks }),
       ...(config.pullRequestBaseUpdate === undefined
         ? {}

@@ -21,7 +21,8 @@ export const exitCodeTable = {
   provider: { exitCode: 69, meaning: 'a model provider failed or is unavailable' },
   internal: { exitCode: 70, meaning: 'internal error (a bug): rerun with GOOSUKE_DEBUG=1 and report it' },
   storage: { exitCode: 74, meaning: 'reading or writing files or the database failed' },
-  timeout: { exitCode: 75, meaning: 'timed out; trying again may work' },
+  timeout: { exitCode: 75, meaning: 'timed out, or too busy for now; trying again later may work' },
+  rate_limited: { exitCode: 75, meaning: 'too many requests for now; trying again later may work' },
   unauthorized: { exitCode: 77, meaning: 'not signed in or not allowed' },
   forbidden: { exitCode: 77, meaning: 'not signed in or not allowed' },
   // A missing, weak or rotated-away secret key is always fixed in the configuration.

@@ -1,6 +1,8 @@
 import { type Actor, createActorResolver, createRecentAuthentications } from './actor/actor.ts';
 import { type ActorGoosuke, createActorGoosuke } from './actor/actor-goosuke.ts';
+import { createBoundedPasswordHasher } from './auth/bounded-password-hasher.ts';
 import { createHmacJwtCodec } from './auth/hmac-jwt-codec.ts';
+import { createLoginThrottle } from './auth/login-throttle.ts';
 import { UnsupportedError } from './errors/index.ts';
 import { type Clock, systemClock } from './ports/clock.ts';
 import type { CodeHostResolver } from './ports/code-host.ts';
@@ -161,7 +163,15 @@ export function createGoosuke(dependencies: GoosukeDependencies): Goosuke {
     ids: dependencies.ids ?? randomIdGenerator,
   };
   const models = createModelProfileService(context);
-  const { passwordHasher, jwtSecret } = dependencies;
+  const { jwtSecret } = dependencies;
+  // Every password hash of this Goosuke (sign-ins, password changes, new users) shares one bound
+  // on how many run at once: each holds the hasher's memory (scrypt: 128 MiB) while it runs.
+  const passwordHasher =
+    dependencies.passwordHasher === undefined
+      ? undefined
+      : createBoundedPasswordHasher(dependencies.passwordHasher, dependencies.auth?.passwordHashing);
+  // Failed password checks count per account across sign-in and password re-checks.
+  const loginThrottle = createLoginThrottle(context.clock, dependencies.auth?.accountLoginLimit);
   // Authentication tells the actor facade which user it just read, so a request reads it once.
   const recentAuthentications = createRecentAuthentications(() => context.clock.now());
   const users =
@@ -169,7 +179,7 @@ export function createGoosuke(dependencies: GoosukeDependencies): Goosuke {
       ? unavailable<UserService>(
           'user accounts need a password hasher: pass passwordHasher to createGoosuke (e.g. createScryptPasswordHasher() from @goosuke/scrypt)',
         )
-      : createUserService({ ...context, passwordHasher });
+      : createUserService({ ...context, passwordHasher, loginThrottle });
   const auth =
     passwordHasher === undefined || jwtSecret === undefined
       ? unavailable<AuthService>(
@@ -180,6 +190,7 @@ export function createGoosuke(dependencies: GoosukeDependencies): Goosuke {
           passwordHasher,
           jwt: createHmacJwtCodec({ secret: jwtSecret, clock: context.clock, issuer: 'goosuke' }),
           onAuthenticated: recentAuthentications.remember,
+          loginThrottle,
           ...(dependencies.auth === undefined ? {} : { settings: dependencies.auth }),
         });
   const { codeHosts } = dependencies;
@@ -254,7 +265,7 @@ export function createGoosuke(dependencies: GoosukeDependencies): Goosuke {
     tokens: createAccessTokenService(context),
     settings: createSettingService(context),
   };
-  const actorOf = createActorResolver(context.store, recentAuthentications);
+  const actorOf = createActorResolver(context.store, recentAuthentications, context.clock);
   return {
     ...system,
     as: (actor) => createActorGoosuke(system, actorOf(actor)),

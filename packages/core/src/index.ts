@@ -45,7 +45,20 @@ export {
   type ActorOperation,
   actorOperations,
   authorizeRole,
+  recentSignInMs,
 } from './auth/access-policy.ts';
+// Sign-in protection: bounded password hashing and the per-account limit of failed sign-ins
+export {
+  createBoundedPasswordHasher,
+  defaultMaxConcurrentPasswordHashes,
+  defaultMaxQueuedPasswordHashes,
+  type PasswordHashingLimits,
+} from './auth/bounded-password-hasher.ts';
+export {
+  type AccountLoginLimit,
+  defaultAccountLoginLimit,
+  defaultAccountLoginWindowMs,
+} from './auth/login-throttle.ts';
 
 // createGoosuke(deps): the trusted system view
 export { createGoosuke, type Goosuke, type GoosukeDependencies } from './create-goosuke.ts';
@@ -205,6 +218,7 @@ export {
   NotFoundError,
   ProviderError,
   type ProviderErrorOptions,
+  RateLimitedError,
   UnauthorizedError,
   type UnauthorizedReason,
   UnsupportedError,
@@ -331,6 +345,7 @@ export {
   type AuthSettings,
   type AuthTokens,
   authTokensSchema,
+  type LoginContext,
   type LoginInput,
   loginInputSchema,
   type StreamTicket,

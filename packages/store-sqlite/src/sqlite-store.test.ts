@@ -68,6 +68,7 @@ describe('opening', () => {
         '0005_setting_secrets',
         '0006_action_triggers',
         '0007_run_continuation',
+        '0009_session_sign_in_time',
       ]);
       const tables = raw
         .prepare(

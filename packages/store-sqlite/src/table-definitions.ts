@@ -294,6 +294,7 @@ export const refreshTokenTable = defineTable<RefreshToken>({
     column('usedAt'),
     column('revokedAt'),
     column('createdAt'),
+    column('authenticatedAt'),
   ],
   filters: ['userId'],
   references: [userReference],

@@ -10,6 +10,7 @@ export const goosukeErrorCodes = [
   'unsupported',
   'unauthorized',
   'forbidden',
+  'rate_limited',
   'secret_key',
   'provider',
   'storage',

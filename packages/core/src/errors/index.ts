@@ -15,6 +15,7 @@ export {
   NotFoundError,
   ProviderError,
   type ProviderErrorOptions,
+  RateLimitedError,
   UnauthorizedError,
   type UnauthorizedReason,
   UnsupportedError,

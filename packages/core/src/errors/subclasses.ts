@@ -177,3 +177,31 @@ export class ProviderError extends GoosukeError {
     return { ...super.toJSON(), provider: this.provider, status: this.status };
   }
 }
+
+/**
+ * The caller has too much going on to be given more now (e.g. more queued and running runs
+ * than the per-user limit); trying again later, after `retryAfterSeconds`, may succeed.
+ * Always retryable. Adapters answer 429 with `Retry-After`.
+ */
+export class RateLimitedError extends GoosukeError {
+  /** How long to wait before trying again, in whole seconds (at least 1). */
+  readonly retryAfterSeconds: number;
+  /** The limit that was reached, when there is one number to name. */
+  readonly limit: number | null;
+
+  constructor(
+    message: string,
+    retryAfterSeconds: number,
+    options: Omit<GoosukeErrorOptions, 'retryable'> & { limit?: number } = {},
+  ) {
+    const { limit, ...rest } = options;
+    super('rate_limited', message, { ...rest, retryable: true });
+    this.name = 'RateLimitedError';
+    this.retryAfterSeconds = Math.max(1, Math.ceil(retryAfterSeconds));
+    this.limit = limit ?? null;
+  }
+
+  override toJSON() {
+    return { ...super.toJSON(), retryAfterSeconds: this.retryAfterSeconds, limit: this.limit };
+  }
+}

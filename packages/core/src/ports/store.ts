@@ -172,6 +172,11 @@ export interface RefreshTokenRepository {
   markUsed(id: string, at: string): Promise<boolean>;
   /** Revokes every token of the family not yet revoked, at `at`; returns how many it revoked. */
   revokeFamily(familyId: string, at: string): Promise<number>;
+  /**
+   * Whether the family (a session) is live: it has at least one token and none of its tokens is
+   * revoked. Expiry is not considered. Access JWTs of a session are accepted only while it is.
+   */
+  isFamilyLive(familyId: string): Promise<boolean>;
   /** Revokes every token of the user not yet revoked, at `at`; returns how many it revoked. */
   revokeAllOfUser(userId: string, at: string): Promise<number>;
 }

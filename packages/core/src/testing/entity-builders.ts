@@ -369,6 +369,7 @@ export function buildRefreshToken(overrides: Partial<RefreshToken> = {}): Refres
     usedAt: null,
     revokedAt: null,
     createdAt: at,
+    authenticatedAt: at,
     ...overrides,
   };
 }

@@ -456,6 +456,16 @@ function createRepositories(run: MemoryRunner<MemoryState>): Repositories {
       }),
     revokeFamily: (familyId, at) =>
       run((state) => revokeWhere(state.refreshTokens, (token) => token.familyId === familyId, at)),
+    isFamilyLive: (familyId) =>
+      run((state) => {
+        let found = false;
+        for (const token of state.refreshTokens.values()) {
+          if (token.familyId !== familyId) continue;
+          if (token.revokedAt !== null) return false;
+          found = true;
+        }
+        return found;
+      }),
     revokeAllOfUser: (userId, at) =>
       run((state) => revokeWhere(state.refreshTokens, (token) => token.userId === userId, at)),
   };
