@@ -1,0 +1,36 @@
+import type { GitAuth } from '@goosuke/core';
+
+/**
+ * What moves objects and refs between a clone and its remote `origin`, when the backend should
+ * not do it with isomorphic-git: `@goosuke/git-system` implements it with the system `git`. The
+ * backend calls it under its per-clone lock, with the URL already validated and stripped of
+ * credentials (they come as `auth`), and handles everything else (working copies, diffs,
+ * commits, branches) itself. Every method rejects with GoosukeErrors, credentials redacted.
+ */
+export interface GitTransport {
+  /**
+   * Makes `<dir>/.git` a clone of `url` with no checked-out files (`dir` is absent or empty):
+   * remote-tracking branches `origin/*`, tags, a local branch for the remote's HEAD branch
+   * checked out in HEAD, and `remote.origin.url` set to `url` exactly as given.
+   */
+  clone(options: { dir: string; url: string; auth?: GitAuth; signal?: AbortSignal }): Promise<void>;
+  /**
+   * Brings the clone whose git directory is `gitdir` level with `url`: `origin/*` mirror the
+   * remote's branches (deleted ones pruned), tags are fetched, and a local branch that was
+   * level with its remote-tracking branch before is fast-forwarded with it.
+   */
+  fetch(options: { gitdir: string; url: string; auth?: GitAuth; signal?: AbortSignal }): Promise<void>;
+  /**
+   * Pushes the existing local branch `branch` to the same name on `url` and sets
+   * `origin/<branch>` to it; ConflictError when the remote refuses it (not a fast-forward
+   * unless `force`, a hook, a protected branch), `origin/<branch>` then unchanged.
+   */
+  push(options: {
+    gitdir: string;
+    url: string;
+    branch: string;
+    force: boolean;
+    auth?: GitAuth;
+    signal?: AbortSignal;
+  }): Promise<void>;
+}

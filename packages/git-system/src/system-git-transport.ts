@@ -1,0 +1,321 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ConflictError, type GitAuth, UnsupportedError } from '@goosuke/core';
+import type { GitTransport } from '@goosuke/git-isomorphic';
+import { compareVersions, detectSystemGit, minimumGitVersion, type SystemGit } from './detect-system-git.ts';
+import { translateGitFailure } from './git-cli-errors.ts';
+import {
+  type GitInvocation,
+  type GitOutcome,
+  GitProcessError,
+  processFailure,
+  runGitProcess,
+} from './run-git.ts';
+
+/** Options of {@link createSystemGitTransport}. */
+export interface SystemGitTransportOptions {
+  /** The git executable (default `git`, looked up on PATH). */
+  git?: string;
+  /** Default username for `auth` without one; `x-access-token` (GitHub App and token convention). */
+  defaultUsername?: string;
+  /** A clone, fetch or push is killed after this long (default 10 minutes). */
+  timeoutMs?: number;
+  /** Extra environment variables of every git child (a proxy, a CA bundle); never credentials. */
+  env?: Readonly<Record<string, string>>;
+}
+
+/** One fetch's view of the remote: branch and tag heads. */
+interface RemoteHeads {
+  branches: Map<string, string>;
+  tags: Map<string, string>;
+}
+
+// Every git child gets these: no automatic maintenance detached into the background (it would
+// race with the next operation on the clone), no prompts or credential helpers, and only the
+// protocols Goosuke accepts.
+const commonConfig = [
+  '-c',
+  'credential.helper=',
+  '-c',
+  'core.askPass=',
+  '-c',
+  'gc.autoDetach=false',
+  '-c',
+  'maintenance.autoDetach=false',
+  '-c',
+  'protocol.allow=never',
+  '-c',
+  'protocol.file.allow=always',
+  '-c',
+  'protocol.http.allow=always',
+  '-c',
+  'protocol.https.allow=always',
+] as const;
+
+/** Whether `url` goes over smart HTTP. */
+function isHttpUrl(url: string): boolean {
+  return /^https?:\/\//i.test(url);
+}
+
+/** What git is given for `url`: a local path is made absolute (the child's cwd is not ours). */
+function gitLocation(url: string): string {
+  if (isHttpUrl(url)) return url;
+  return url.startsWith('file:') ? fileURLToPath(url) : path.resolve(url);
+}
+
+/**
+ * A {@link GitTransport} on the system git: `git clone --no-checkout` (hard-linking a local
+ * source's objects, which it never writes), `git ls-remote` compared with the clone's refs
+ * before any `git fetch` (an unchanged remote costs that comparison and nothing else), and
+ * `git push`. Credentials reach git only as `http.<origin>.extraHeader` in the child's
+ * environment, for that child alone: never in argv, a URL, `.git/config` or a message.
+ */
+export function createSystemGitTransport(options: SystemGitTransportOptions = {}): GitTransport {
+  const executable = options.git ?? 'git';
+  let detected: Promise<SystemGit> | undefined;
+  const systemGit = (): Promise<SystemGit> => {
+    detected ??= detectSystemGit({ git: executable }).then((found) => {
+      if (found === undefined) {
+        detected = undefined;
+        throw new UnsupportedError(
+          `the system git backend needs git >= ${minimumGitVersion} (${executable})`,
+        );
+      }
+      return found;
+    });
+    return detected;
+  };
+
+  /** Runs git; a process failure (missing, timed out, canceled) becomes a GoosukeError. */
+  const run = async (
+    operation: string,
+    args: readonly string[],
+    extra: Pick<GitInvocation, 'cwd' | 'input' | 'signal'> & { url?: string; auth?: GitAuth } = {},
+  ): Promise<GitOutcome> => {
+    const found = await systemGit();
+    const secretConfig =
+      extra.url === undefined ? [] : authConfig(extra.url, extra.auth, options.defaultUsername);
+    const invocation: GitInvocation = {
+      git: executable,
+      args: [...commonConfig, ...args],
+      secretConfig,
+      configCount: compareVersions(found.version, '2.31.0') >= 0,
+      ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+      ...(options.env === undefined ? {} : { env: options.env }),
+      ...(extra.cwd === undefined ? {} : { cwd: extra.cwd }),
+      ...(extra.input === undefined ? {} : { input: extra.input }),
+      ...(extra.signal === undefined ? {} : { signal: extra.signal }),
+    };
+    try {
+      return await runGitProcess(invocation);
+    } catch (error) {
+      if (error instanceof GitProcessError) throw processFailure(error, operation);
+      throw error;
+    }
+  };
+
+  /** Runs git and rejects with the translated failure unless it exits 0. */
+  const succeed = async (
+    operation: string,
+    args: readonly string[],
+    extra: Pick<GitInvocation, 'cwd' | 'input' | 'signal'> & { url?: string; auth?: GitAuth } = {},
+  ): Promise<string> => {
+    const outcome = await run(operation, args, extra);
+    if (outcome.code !== 0) {
+      throw translateGitFailure(outcome, {
+        operation,
+        ...(extra.url === undefined ? {} : { url: extra.url }),
+        secrets: [extra.auth?.token],
+      });
+    }
+    return outcome.stdout;
+  };
+
+  /** `refname -> object id` of the clone's branches, remote-tracking branches and tags. */
+  const localRefs = async (gitdir: string, signal?: AbortSignal): Promise<Map<string, string>> => {
+    const text = await succeed(
+      'reading the refs of the clone',
+      [
+        `--git-dir=${gitdir}`,
+        'for-each-ref',
+        '--format=%(objectname) %(refname)',
+        'refs/heads/',
+        'refs/remotes/origin/',
+        'refs/tags/',
+      ],
+      signal === undefined ? {} : { signal },
+    );
+    const refs = new Map<string, string>();
+    for (const line of text.split('\n')) {
+      const space = line.indexOf(' ');
+      if (space > 0) refs.set(line.slice(space + 1), line.slice(0, space));
+    }
+    return refs;
+  };
+
+  const remoteHeads = async (
+    url: string,
+    auth: GitAuth | undefined,
+    signal?: AbortSignal,
+  ): Promise<RemoteHeads> => {
+    const text = await succeed(
+      `reading the refs of ${url}`,
+      ['ls-remote', '--heads', '--tags', '--', gitLocation(url)],
+      { url, ...(auth === undefined ? {} : { auth }), ...(signal === undefined ? {} : { signal }) },
+    );
+    const heads: RemoteHeads = { branches: new Map(), tags: new Map() };
+    for (const line of text.split('\n')) {
+      const [oid, ref] = line.split('\t');
+      if (oid === undefined || ref === undefined || ref.endsWith('^{}')) continue;
+      if (ref.startsWith('refs/heads/')) heads.branches.set(ref.slice('refs/heads/'.length), oid);
+      else if (ref.startsWith('refs/tags/')) heads.tags.set(ref.slice('refs/tags/'.length), oid);
+    }
+    return heads;
+  };
+
+  const fetch: GitTransport['fetch'] = async ({ gitdir, url, auth, signal }) => {
+    const operation = `fetching ${url}`;
+    const before = await localRefs(gitdir, signal);
+    const remote = await remoteHeads(url, auth, signal);
+    if (isLevel(before, remote)) return;
+    await succeed(
+      operation,
+      [
+        `--git-dir=${gitdir}`,
+        'fetch',
+        '--quiet',
+        '--no-write-fetch-head',
+        '--force',
+        '--prune',
+        '--tags',
+        '--no-recurse-submodules',
+        '--',
+        gitLocation(url),
+        '+refs/heads/*:refs/remotes/origin/*',
+      ],
+      { url, ...(auth === undefined ? {} : { auth }), ...(signal === undefined ? {} : { signal }) },
+    );
+    // A local branch level with its remote-tracking branch before the fetch follows it.
+    const after = await localRefs(gitdir);
+    const updates: string[] = [];
+    for (const [ref, oid] of before) {
+      if (!ref.startsWith('refs/heads/')) continue;
+      const branch = ref.slice('refs/heads/'.length);
+      const tracking = `refs/remotes/origin/${branch}`;
+      const now = after.get(tracking);
+      if (before.get(tracking) === oid && now !== undefined && now !== oid) {
+        updates.push(`update ${ref} ${now} ${oid}\n`);
+      }
+    }
+    if (updates.length > 0) {
+      await succeed(
+        `fast-forwarding the branches of ${url}`,
+        [`--git-dir=${gitdir}`, 'update-ref', '--stdin'],
+        {
+          input: updates.join(''),
+        },
+      );
+    }
+  };
+
+  return {
+    async clone({ dir, url, auth, signal }) {
+      const location = gitLocation(url);
+      await succeed(
+        `cloning ${url}`,
+        // A local source is hard-linked (`--local`, git's default for a path): its objects are
+        // shared, not copied, and the source is only read.
+        ['clone', '--quiet', '--no-checkout', '--no-recurse-submodules', '--', location, dir],
+        { url, ...(auth === undefined ? {} : { auth }), ...(signal === undefined ? {} : { signal }) },
+      );
+      const gitdir = path.join(dir, '.git');
+      // git records a local source as an absolute path; the port promises the URL as given.
+      if (location !== url) {
+        await succeed(`configuring the clone of ${url}`, [
+          `--git-dir=${gitdir}`,
+          'config',
+          'remote.origin.url',
+          url,
+        ]);
+      }
+      // `git clone` takes only the tags of its branches' history; the rest come as in a fetch.
+      await fetch({
+        gitdir,
+        url,
+        ...(auth === undefined ? {} : { auth }),
+        ...(signal === undefined ? {} : { signal }),
+      });
+    },
+
+    fetch,
+
+    async push({ gitdir, url, branch, force, auth, signal }) {
+      const operation = `pushing ${branch}`;
+      const ref = `refs/heads/${branch}`;
+      const outcome = await run(
+        operation,
+        [
+          `--git-dir=${gitdir}`,
+          'push',
+          '--porcelain',
+          '--no-verify',
+          ...(force ? ['--force'] : []),
+          '--',
+          gitLocation(url),
+          `${ref}:${ref}`,
+        ],
+        { url, ...(auth === undefined ? {} : { auth }), ...(signal === undefined ? {} : { signal }) },
+      );
+      // `--porcelain` prints one status line per ref on stdout, `!` for a refused one.
+      const status = outcome.stdout.split('\n').find((line) => line.includes(`\t${ref}:${ref}\t`));
+      if (status?.startsWith('!')) {
+        const reason = status.includes('[remote rejected]')
+          ? 'refused by the remote'
+          : 'rejected: not a fast-forward of the remote branch';
+        throw new ConflictError(`pushing ${branch} was ${reason}`);
+      }
+      if (outcome.code !== 0) throw translateGitFailure(outcome, { operation, url, secrets: [auth?.token] });
+      const oid = (
+        await succeed(operation, [
+          `--git-dir=${gitdir}`,
+          'rev-parse',
+          '--verify',
+          '--quiet',
+          `${ref}^{commit}`,
+        ])
+      ).trim();
+      await succeed(operation, [`--git-dir=${gitdir}`, 'update-ref', '--stdin'], {
+        input: `update refs/remotes/origin/${branch} ${oid}\n`,
+      });
+    },
+  };
+}
+
+/** Whether the clone's `origin/*` and tags already equal the remote's branches and tags. */
+function isLevel(local: Map<string, string>, remote: RemoteHeads): boolean {
+  for (const [branch, oid] of remote.branches)
+    if (local.get(`refs/remotes/origin/${branch}`) !== oid) return false;
+  for (const [tag, oid] of remote.tags) if (local.get(`refs/tags/${tag}`) !== oid) return false;
+  for (const ref of local.keys()) {
+    if (!ref.startsWith('refs/remotes/origin/')) continue;
+    const branch = ref.slice('refs/remotes/origin/'.length);
+    if (branch !== 'HEAD' && !remote.branches.has(branch)) return false;
+  }
+  return true;
+}
+
+/**
+ * The configuration that carries `auth` to the remote of `url`: an `Authorization` header
+ * scoped to that origin (`http.<scheme>://<host>/.extraHeader`), handed over in the child's
+ * environment only. Nothing for local remotes or without credentials.
+ */
+function authConfig(
+  url: string,
+  auth: GitAuth | undefined,
+  defaultUsername: string | undefined,
+): Array<readonly [string, string]> {
+  if (auth === undefined || !isHttpUrl(url)) return [];
+  const username = auth.username ?? defaultUsername ?? 'x-access-token';
+  const basic = Buffer.from(`${username}:${auth.token}`, 'utf8').toString('base64');
+  return [[`http.${new URL(url).origin}/.extraHeader`, `Authorization: Basic ${basic}`]];
+}
