@@ -139,17 +139,37 @@ export function runGitProcess(invocation: GitInvocation): Promise<GitOutcome> {
       stdio: [invocation.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
       shell: false,
       windowsHide: true,
+      // Its own process group, so that a kill reaches what git started too (git-remote-https,
+      // a hook): those hold its pipes open and would outlive a kill of git alone.
+      detached: process.platform !== 'win32',
     });
     const maxOutput = invocation.maxOutputBytes ?? 64 * 1024 * 1024;
     const stdout: Buffer[] = [];
     let stdoutBytes = 0;
     let stderr = Buffer.alloc(0);
     let failure: GitProcessError | undefined;
+    const kill = (signal: NodeJS.Signals) => {
+      try {
+        if (child.pid !== undefined && process.platform !== 'win32') process.kill(-child.pid, signal);
+        else child.kill(signal);
+      } catch {
+        // Already gone.
+      }
+    };
+    let settled = false;
+    const settle = (code: number | null) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      invocation.signal?.removeEventListener('abort', onAbort);
+      if (failure !== undefined) reject(failure);
+      else resolve({ code, stdout: Buffer.concat(stdout).toString('utf8'), stderr: stderr.toString('utf8') });
+    };
     const stop = (error: GitProcessError) => {
       failure ??= error;
-      child.kill('SIGTERM');
+      kill('SIGTERM');
       // A git that ignores SIGTERM (stuck in a network read) is killed for good.
-      setTimeout(() => child.kill('SIGKILL'), 2000).unref();
+      setTimeout(() => kill('SIGKILL'), 2000).unref();
     };
     const timer = setTimeout(
       () => stop(new GitProcessError('git timed out', 'timeout')),
@@ -177,12 +197,11 @@ export function runGitProcess(invocation: GitInvocation): Promise<GitOutcome> {
           ? new GitProcessError(`git (${invocation.git}) was not found`, 'missing')
           : new GitProcessError(`git could not be started (${error.code ?? 'error'})`, 'spawn');
     });
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      invocation.signal?.removeEventListener('abort', onAbort);
-      if (failure !== undefined) reject(failure);
-      else resolve({ code, stdout: Buffer.concat(stdout).toString('utf8'), stderr: stderr.toString('utf8') });
+    // A stopped git is done when it exits; otherwise its output is complete only once closed.
+    child.once('exit', (code) => {
+      if (failure !== undefined) settle(code);
     });
+    child.once('close', settle);
   });
 }
 

@@ -1,0 +1,111 @@
+import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { runGit } from '@goosuke/core/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSystemGitBackend } from '../src/index.ts';
+import { subcommand, writeRecordingGit } from './recording-git.ts';
+
+let scratch = '';
+let source = '';
+
+/** Every file and directory under `directory` with its size, mtime and content hash: any write changes it. */
+async function treeState(directory: string): Promise<Map<string, string>> {
+  const state = new Map<string, string>();
+  for (const entry of await readdir(directory, { recursive: true, withFileTypes: true })) {
+    const file = path.join(entry.parentPath, entry.name);
+    const stats = await stat(file);
+    const hash = entry.isFile()
+      ? createHash('sha1')
+          .update(await readFile(file))
+          .digest('hex')
+      : 'dir';
+    state.set(path.relative(directory, file), `${stats.size} ${stats.mtimeMs} ${stats.mode} ${hash}`);
+  }
+  return state;
+}
+
+/** Inodes of the object files (loose objects and packs) of the repository at `gitdir`. */
+async function objectInodes(gitdir: string): Promise<Set<number>> {
+  const objects = path.join(gitdir, 'objects');
+  const inodes = new Set<number>();
+  for (const entry of await readdir(objects, { recursive: true, withFileTypes: true })) {
+    if (entry.isFile()) inodes.add((await stat(path.join(entry.parentPath, entry.name))).ino);
+  }
+  return inodes;
+}
+
+async function commitFile(dir: string, name: string, content: string): Promise<string> {
+  await writeFile(path.join(dir, name), content);
+  await runGit(dir, ['add', '-A']);
+  await runGit(dir, ['commit', '-q', '-m', `write ${name}`]);
+  return (await runGit(dir, ['rev-parse', 'HEAD'])).trim();
+}
+
+beforeAll(async () => {
+  scratch = await mkdtemp(path.join(tmpdir(), 'goosuke-git-system-local-'));
+  // A source with history, tags, a branch and a pack, as a CI checkout has.
+  source = path.join(scratch, 'source');
+  await mkdir(source);
+  await runGit(source, ['init', '-q', '-b', 'main']);
+  for (let index = 0; index < 12; index++) {
+    await commitFile(source, `file-${index % 4}.txt`, `version ${index}\n`);
+    if (index % 4 === 0) await runGit(source, ['tag', `v${index}`]);
+  }
+  await runGit(source, ['branch', 'feature']);
+  await runGit(source, ['gc', '-q']);
+  await commitFile(source, 'loose.txt', 'a loose object after the pack\n');
+});
+
+afterAll(async () => {
+  if (scratch !== '') await rm(scratch, { recursive: true, force: true });
+});
+
+describe('system git backend on a local source repository (the CI case)', () => {
+  it("shares the source's object files instead of copying them, and never writes the source", async () => {
+    const binDir = path.join(scratch, 'bin');
+    await mkdir(binDir);
+    const recorder = await writeRecordingGit(binDir);
+    const backend = createSystemGitBackend({ git: recorder.git, checkout: 'hardlink' });
+    const before = await treeState(source);
+    const head = (await runGit(source, ['rev-parse', 'HEAD'])).trim();
+
+    const repo = await backend.clone({ url: source, dir: path.join(scratch, 'clone') });
+    expect(await backend.resolveRef({ repo, ref: 'main' })).toBe(head);
+    expect(await backend.resolveRef({ repo, ref: 'origin/feature' })).toBeTruthy();
+    expect(await backend.resolveRef({ repo, ref: 'v8' })).toBeTruthy();
+    // Every object file of the source is the same inode in the clone: nothing was copied.
+    const sourceInodes = await objectInodes(path.join(source, '.git'));
+    const cloneInodes = await objectInodes(path.join(repo.dir, '.git'));
+    for (const inode of sourceInodes) expect(cloneInodes.has(inode)).toBe(true);
+
+    // Runs: working copies, edits, commits, all in the clone.
+    const workspace = await backend.createWorkingCopy({
+      repo,
+      baseRef: 'main',
+      branch: 'goosuke/run-1',
+      dir: path.join(scratch, 'copy'),
+    });
+    await workspace.writeFiles([{ path: 'file-0.txt', content: 'edited by a run\n' }]);
+    await backend.commit({ workspace, message: 'run', author: { name: 'Run', email: 'run@example.test' } });
+    await backend.removeWorkingCopy({ workspace });
+
+    // The next run on an unchanged source compares refs and does nothing else.
+    await writeFile(path.join(binDir, 'invocations.log'), '');
+    await backend.clone({ url: source, dir: repo.dir });
+    const commands = (await recorder.invocations()).map(subcommand);
+    expect(commands).toEqual(['for-each-ref', 'ls-remote']);
+    expect(await treeState(source)).toEqual(before);
+  });
+
+  it('fetches a new source commit without writing the source', async () => {
+    const backend = createSystemGitBackend();
+    const repo = await backend.clone({ url: source, dir: path.join(scratch, 'clone-2') });
+    const later = await commitFile(source, 'later.txt', 'later\n');
+    const before = await treeState(source);
+    await backend.clone({ url: source, dir: repo.dir });
+    expect(await backend.resolveRef({ repo, ref: 'main' })).toBe(later);
+    expect(await treeState(source)).toEqual(before);
+  });
+});
