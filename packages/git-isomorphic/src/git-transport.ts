@@ -33,4 +33,18 @@ export interface GitTransport {
     auth?: GitAuth;
     signal?: AbortSignal;
   }): Promise<void>;
+  /**
+   * Optional: writes `files` (`[path, blob id, git mode]`: regular files and symbolic links)
+   * under the existing empty directory `root`, byte for byte from the blobs of the clone at
+   * `gitdir` (no attribute, filter or end-of-line conversion), each regular file with mode
+   * `permissions(gitMode)`. Not atomic: the caller removes `root` on failure. When present, the
+   * backend checks working copies out through it instead of inflating blobs in JavaScript.
+   */
+  writeFiles?(options: {
+    gitdir: string;
+    root: string;
+    files: ReadonlyArray<readonly [path: string, oid: string, mode: number]>;
+    permissions: (mode: number) => number;
+    signal?: AbortSignal;
+  }): Promise<void>;
 }

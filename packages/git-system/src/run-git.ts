@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { Readable } from 'node:stream';
 import { GoosukeError, UnsupportedError } from '@goosuke/core';
 
 /** How one git child process is started. */
@@ -24,6 +25,11 @@ export interface GitInvocation {
   timeoutMs?: number;
   /** Bytes of stdout kept; more is an error (default 64 MiB). */
   maxOutputBytes?: number;
+  /**
+   * Reads stdout as a stream instead of it being kept (`stdout` of the outcome is then empty):
+   * for output of any size. Its rejection stops git and becomes runGitProcess's.
+   */
+  consume?: (stdout: Readable) => Promise<void>;
   /** Extra environment variables (no secrets: use `secretConfig`). */
   env?: Readonly<Record<string, string>>;
   signal?: AbortSignal;
@@ -157,12 +163,17 @@ export function runGitProcess(invocation: GitInvocation): Promise<GitOutcome> {
       }
     };
     let settled = false;
-    const settle = (code: number | null) => {
+    let consumerError: unknown;
+    let consumed: Promise<void> = Promise.resolve();
+    const settle = async (code: number | null) => {
       if (settled) return;
       settled = true;
+      await consumed;
       clearTimeout(timer);
       invocation.signal?.removeEventListener('abort', onAbort);
-      if (failure !== undefined) reject(failure);
+      // The consumer's own failure (a full disk) unless git was stopped for another reason first.
+      if (consumerError !== undefined && failure?.reason === 'output') reject(consumerError);
+      else if (failure !== undefined) reject(failure);
       else resolve({ code, stdout: Buffer.concat(stdout).toString('utf8'), stderr: stderr.toString('utf8') });
     };
     const stop = (error: GitProcessError) => {
@@ -178,11 +189,18 @@ export function runGitProcess(invocation: GitInvocation): Promise<GitOutcome> {
     timer.unref();
     const onAbort = () => stop(new GitProcessError('git was canceled', 'aborted'));
     invocation.signal?.addEventListener('abort', onAbort, { once: true });
-    child.stdout?.on('data', (chunk: Buffer) => {
-      stdoutBytes += chunk.length;
-      if (stdoutBytes > maxOutput) stop(new GitProcessError('git printed more than expected', 'output'));
-      else stdout.push(chunk);
-    });
+    if (invocation.consume !== undefined && child.stdout !== null) {
+      consumed = invocation.consume(child.stdout).catch((error: unknown) => {
+        consumerError = error;
+        stop(new GitProcessError('git output could not be used', 'output'));
+        child.stdout?.resume();
+      });
+    } else
+      child.stdout?.on('data', (chunk: Buffer) => {
+        stdoutBytes += chunk.length;
+        if (stdoutBytes > maxOutput) stop(new GitProcessError('git printed more than expected', 'output'));
+        else stdout.push(chunk);
+      });
     child.stderr?.on('data', (chunk: Buffer) => {
       stderr = Buffer.concat([stderr, chunk]);
       if (stderr.length > stderrKept) stderr = stderr.subarray(stderr.length - stderrKept);
@@ -199,9 +217,9 @@ export function runGitProcess(invocation: GitInvocation): Promise<GitOutcome> {
     });
     // A stopped git is done when it exits; otherwise its output is complete only once closed.
     child.once('exit', (code) => {
-      if (failure !== undefined) settle(code);
+      if (failure !== undefined) void settle(code);
     });
-    child.once('close', settle);
+    child.once('close', (code) => void settle(code));
   });
 }
 

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ConflictError, type GitAuth, UnsupportedError } from '@goosuke/core';
+import { ConflictError, type GitAuth, GoosukeError, UnsupportedError } from '@goosuke/core';
 import type { GitTransport } from '@goosuke/git-isomorphic';
 import { compareVersions, detectSystemGit, minimumGitVersion, type SystemGit } from './detect-system-git.ts';
 import { translateGitFailure } from './git-cli-errors.ts';
@@ -11,6 +11,7 @@ import {
   processFailure,
   runGitProcess,
 } from './run-git.ts';
+import { writeBlobStream } from './write-blobs.ts';
 
 /** Options of {@link createSystemGitTransport}. */
 export interface SystemGitTransportOptions {
@@ -90,7 +91,10 @@ export function createSystemGitTransport(options: SystemGitTransportOptions = {}
   const run = async (
     operation: string,
     args: readonly string[],
-    extra: Pick<GitInvocation, 'cwd' | 'input' | 'signal'> & { url?: string; auth?: GitAuth } = {},
+    extra: Pick<GitInvocation, 'cwd' | 'input' | 'signal' | 'consume'> & {
+      url?: string;
+      auth?: GitAuth;
+    } = {},
   ): Promise<GitOutcome> => {
     const found = await systemGit();
     const secretConfig =
@@ -104,6 +108,7 @@ export function createSystemGitTransport(options: SystemGitTransportOptions = {}
       ...(options.env === undefined ? {} : { env: options.env }),
       ...(extra.cwd === undefined ? {} : { cwd: extra.cwd }),
       ...(extra.input === undefined ? {} : { input: extra.input }),
+      ...(extra.consume === undefined ? {} : { consume: extra.consume }),
       ...(extra.signal === undefined ? {} : { signal: extra.signal }),
     };
     try {
@@ -248,6 +253,29 @@ export function createSystemGitTransport(options: SystemGitTransportOptions = {}
     },
 
     fetch,
+
+    async writeFiles({ gitdir, root, files, permissions, signal }) {
+      const order = [...new Set(files.filter(([, , mode]) => mode !== 0o160000).map(([, oid]) => oid))];
+      if (order.length === 0) return;
+      const operation = `checking out ${files.length} files`;
+      try {
+        // git inflates the blobs (in C, from its own pack index) and streams them raw: no
+        // attribute, filter or end-of-line conversion, so each file is its blob byte for byte.
+        const outcome = await run(operation, [`--git-dir=${gitdir}`, 'cat-file', '--batch'], {
+          input: `${order.join('\n')}\n`,
+          consume: (stdout) => writeBlobStream({ stdout, root, files, order, permissions }),
+          ...(signal === undefined ? {} : { signal }),
+        });
+        if (outcome.code !== 0) throw translateGitFailure(outcome, { operation });
+      } catch (error) {
+        if (GoosukeError.isInstance(error)) throw error;
+        throw new GoosukeError(
+          'storage',
+          `${operation} failed: ${error instanceof Error ? error.message : String(error)}`,
+          { cause: error },
+        );
+      }
+    },
 
     async push({ gitdir, url, branch, force, auth, signal }) {
       const operation = `pushing ${branch}`;
