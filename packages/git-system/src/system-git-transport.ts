@@ -4,6 +4,7 @@ import { ConflictError, type GitAuth, GoosukeError, UnsupportedError } from '@go
 import type { GitTransport } from '@goosuke/git-isomorphic';
 import { compareVersions, detectSystemGit, minimumGitVersion, type SystemGit } from './detect-system-git.ts';
 import { translateGitFailure } from './git-cli-errors.ts';
+import { commonGitdirOf, readRefFiles } from './read-refs.ts';
 import {
   type GitInvocation,
   type GitOutcome,
@@ -138,6 +139,9 @@ export function createSystemGitTransport(options: SystemGitTransportOptions = {}
 
   /** `refname -> object id` of the clone's branches, remote-tracking branches and tags. */
   const localRefs = async (gitdir: string, signal?: AbortSignal): Promise<Map<string, string>> => {
+    // Read from the ref files where possible: a no-op fetch then starts one process, or none.
+    const read = await readRefFiles(gitdir, ['refs/heads/', 'refs/remotes/origin/', 'refs/tags/']);
+    if (read !== null) return read;
     const text = await succeed(
       'reading the refs of the clone',
       [
@@ -163,6 +167,19 @@ export function createSystemGitTransport(options: SystemGitTransportOptions = {}
     auth: GitAuth | undefined,
     signal?: AbortSignal,
   ): Promise<RemoteHeads> => {
+    if (!isHttpUrl(url)) {
+      // A local source's refs are read from its files (read only, as `git ls-remote` would).
+      const common = await commonGitdirOf(gitLocation(url));
+      const read = common === null ? null : await readRefFiles(common, ['refs/heads/', 'refs/tags/']);
+      if (read !== null) {
+        const heads: RemoteHeads = { branches: new Map(), tags: new Map() };
+        for (const [ref, oid] of read) {
+          if (ref.startsWith('refs/heads/')) heads.branches.set(ref.slice('refs/heads/'.length), oid);
+          else heads.tags.set(ref.slice('refs/tags/'.length), oid);
+        }
+        return heads;
+      }
+    }
     const text = await succeed(
       `reading the refs of ${url}`,
       ['ls-remote', '--heads', '--tags', '--', gitLocation(url)],

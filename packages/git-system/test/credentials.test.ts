@@ -115,8 +115,11 @@ describe('system git backend credentials over smart HTTP (git http-backend)', ()
     expect(clone.env.get('GIT_CONFIG_COUNT')).toBe('1');
     expect(clone.env.get('GIT_CONFIG_KEY_0')).toBe(`http.${new URL(remoteUrl).origin}/.extraHeader`);
     expect(clone.env.get('GIT_CONFIG_VALUE_0')).toBe(`Authorization: Basic ${basic}`);
-    // ...and only there: local commands get no credentials at all.
-    const local = invocations.filter((invocation) => subcommand(invocation) === 'for-each-ref');
+    // ...and only there: local commands (here the checkout of a working copy) get no credentials.
+    await backend.createWorkingCopy({ repo, baseRef: 'main', branch: 'goosuke/no-credentials', dir: next() });
+    const local = (await recorder.invocations()).filter(
+      (invocation) => subcommand(invocation) === 'cat-file',
+    );
     expect(local.length).toBeGreaterThan(0);
     for (const invocation of local) expect(invocation.env.has('GIT_CONFIG_COUNT')).toBe(false);
     expect(await filesContaining(repo.dir, token)).toEqual([]);
@@ -173,7 +176,8 @@ describe('system git backend credentials over smart HTTP (git http-backend)', ()
     server.requests.length = 0;
     await backend.clone({ url: remoteUrl, dir: repo.dir, auth: { username, token } });
     const commands = (await recorder.invocations()).map(subcommand).filter((name) => name !== '--version');
-    expect(commands).toEqual(['for-each-ref', 'ls-remote']);
+    // The clone's refs are read from its files; the remote's are one `git ls-remote`.
+    expect(commands).toEqual(['ls-remote']);
     // The ref advertisement alone (protocol v2: `ls-refs`): one GET and one POST, no pack.
     expect(server.requests.length).toBeLessThanOrEqual(2);
     expect(await fileStates(repo.dir)).toEqual(before);

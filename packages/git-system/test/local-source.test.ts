@@ -94,12 +94,12 @@ describe('system git backend on a local source repository (the CI case)', () => 
     // The next run on an unchanged source compares refs and does nothing else.
     await writeFile(path.join(binDir, 'invocations.log'), '');
     await backend.clone({ url: source, dir: repo.dir });
-    const commands = (await recorder.invocations()).map(subcommand);
-    expect(commands).toEqual(['for-each-ref', 'ls-remote']);
+    // Both sides' refs are read from their files: not even a git process starts.
+    expect((await recorder.invocations()).map(subcommand)).toEqual([]);
     expect(await treeState(source)).toEqual(before);
   });
 
-  it('fetches a new source commit without writing the source', async () => {
+  it('fetches a new source commit without writing the source, whether its refs are loose, packed or deleted', async () => {
     const backend = createSystemGitBackend();
     const repo = await backend.clone({ url: source, dir: path.join(scratch, 'clone-2') });
     const later = await commitFile(source, 'later.txt', 'later\n');
@@ -107,5 +107,12 @@ describe('system git backend on a local source repository (the CI case)', () => 
     await backend.clone({ url: source, dir: repo.dir });
     expect(await backend.resolveRef({ repo, ref: 'main' })).toBe(later);
     expect(await treeState(source)).toEqual(before);
+    // Packed refs, a new tag and a deleted branch are seen as changes too.
+    await runGit(source, ['tag', 'packed-later']);
+    await runGit(source, ['pack-refs', '--all']);
+    await runGit(source, ['branch', '-D', 'feature']);
+    await backend.clone({ url: source, dir: repo.dir });
+    expect(await backend.resolveRef({ repo, ref: 'packed-later' })).toBe(later);
+    expect(await backend.listBranches({ repo })).not.toContain('origin/feature');
   });
 });
