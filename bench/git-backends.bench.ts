@@ -1,10 +1,10 @@
 // Benchmark: clone, then a no-op fetch (cloning into the existing clone, the source unchanged), of
 // both GitBackends against git itself (the baseline: `git clone --no-checkout <path>` and
-// `git fetch` in it, timed as processes), on a local repository with history: GIT_BENCH_COMMITS
-// commits (default 400) over GIT_BENCH_FILES files (default 2,000), a tag every 20 commits and a
+// `git fetch` in it, timed as processes), on a local repository with history: [commits]
+// commits (default 400) over [files] files (default 2,000), a tag every 20 commits and a
 // few branches, packed, built once with `git fast-import`. A local path is the CI case.
 //
-//   npx turbo run build --filter=@goosuke/git-system && node bench/git-backends.bench.ts
+//   npx turbo run build --filter=@goosuke/git-system && node bench/git-backends.bench.ts [files] [commits]
 //
 // Rounds alternate between the three sides; figures are medians and ratios to git's (lower is
 // better). Target (issue 15): the system backend's no-op fetch <= 3x `git fetch`. Exits with
@@ -17,8 +17,8 @@ import type { GitBackend } from '@goosuke/core';
 import { createIsomorphicGitBackend } from '@goosuke/git-isomorphic';
 import { createSystemGitBackend, detectSystemGit } from '@goosuke/git-system';
 
-const fileCount = Number(process.env.GIT_BENCH_FILES ?? 2000);
-const commitCount = Number(process.env.GIT_BENCH_COMMITS ?? 400);
+const fileCount = Number(process.argv[2] ?? 2000);
+const commitCount = Number(process.argv[3] ?? 400);
 const rounds = 3;
 const directory = mkdtempSync(join(tmpdir(), 'goosuke-git-backends-bench-'));
 const environment = {
