@@ -41,11 +41,17 @@ export async function readRefFiles(
   return refs;
 }
 
+/** Where a repository keeps its files: its own git directory (HEAD) and the common one (refs, objects). */
+export interface GitDirectories {
+  gitdir: string;
+  common: string;
+}
+
 /**
- * The common git directory of the repository at `location` (a checkout with a `.git`
- * directory, a linked worktree or submodule whose `.git` is a file, a bare repository), or null.
+ * The git directories of the repository at `location` (a checkout with a `.git` directory, a
+ * linked worktree or submodule whose `.git` is a file, a bare repository), or null.
  */
-export async function commonGitdirOf(location: string): Promise<string | null> {
+export async function gitDirectoriesOf(location: string): Promise<GitDirectories | null> {
   let gitdir: string | null = null;
   const dotGit = path.join(location, '.git');
   const dotGitStats = await stat(dotGit).catch(() => null);
@@ -56,5 +62,11 @@ export async function commonGitdirOf(location: string): Promise<string | null> {
   } else if ((await stat(path.join(location, 'objects')).catch(() => null))?.isDirectory()) gitdir = location;
   if (gitdir === null) return null;
   const common = (await readFile(path.join(gitdir, 'commondir'), 'utf8').catch(() => '')).trim();
-  return common === '' ? gitdir : path.resolve(gitdir, common);
+  return { gitdir, common: common === '' ? gitdir : path.resolve(gitdir, common) };
+}
+
+/** The commit a detached HEAD names in the git directory `gitdir`; undefined when HEAD names a branch. */
+export async function detachedHeadOf(gitdir: string): Promise<string | undefined> {
+  const head = (await readFile(path.join(gitdir, 'HEAD'), 'utf8').catch(() => '')).trim();
+  return objectId.test(head) ? head : undefined;
 }

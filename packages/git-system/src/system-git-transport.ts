@@ -4,7 +4,7 @@ import { ConflictError, type GitAuth, GoosukeError, UnsupportedError } from '@go
 import type { GitTransport } from '@goosuke/git-isomorphic';
 import { compareVersions, detectSystemGit, minimumGitVersion, type SystemGit } from './detect-system-git.ts';
 import { translateGitFailure } from './git-cli-errors.ts';
-import { commonGitdirOf, readRefFiles } from './read-refs.ts';
+import { detachedHeadOf, gitDirectoriesOf, readRefFiles } from './read-refs.ts';
 import {
   type GitInvocation,
   type GitOutcome,
@@ -30,7 +30,12 @@ export interface SystemGitTransportOptions {
 interface RemoteHeads {
   branches: Map<string, string>;
   tags: Map<string, string>;
+  /** A local source's detached HEAD (a CI checkout of a merge ref): its commit is fetched too. */
+  detachedHead?: string;
 }
+
+/** Where a local source's detached HEAD is kept in the clone, so that its objects stay and a no-op is seen. */
+const sourceHeadRef = 'refs/goosuke/source-head';
 
 // Every git child gets these: no automatic maintenance detached into the background (it would
 // race with the next operation on the clone), no prompts or credential helpers, and only the
@@ -140,7 +145,12 @@ export function createSystemGitTransport(options: SystemGitTransportOptions = {}
   /** `refname -> object id` of the clone's branches, remote-tracking branches and tags. */
   const localRefs = async (gitdir: string, signal?: AbortSignal): Promise<Map<string, string>> => {
     // Read from the ref files where possible: a no-op fetch then starts one process, or none.
-    const read = await readRefFiles(gitdir, ['refs/heads/', 'refs/remotes/origin/', 'refs/tags/']);
+    const read = await readRefFiles(gitdir, [
+      'refs/heads/',
+      'refs/remotes/origin/',
+      'refs/tags/',
+      'refs/goosuke/',
+    ]);
     if (read !== null) return read;
     const text = await succeed(
       'reading the refs of the clone',
@@ -151,6 +161,7 @@ export function createSystemGitTransport(options: SystemGitTransportOptions = {}
         'refs/heads/',
         'refs/remotes/origin/',
         'refs/tags/',
+        'refs/goosuke/',
       ],
       signal === undefined ? {} : { signal },
     );
@@ -169,10 +180,16 @@ export function createSystemGitTransport(options: SystemGitTransportOptions = {}
   ): Promise<RemoteHeads> => {
     if (!isHttpUrl(url)) {
       // A local source's refs are read from its files (read only, as `git ls-remote` would).
-      const common = await commonGitdirOf(gitLocation(url));
-      const read = common === null ? null : await readRefFiles(common, ['refs/heads/', 'refs/tags/']);
-      if (read !== null) {
-        const heads: RemoteHeads = { branches: new Map(), tags: new Map() };
+      const directories = await gitDirectoriesOf(gitLocation(url));
+      const read =
+        directories === null ? null : await readRefFiles(directories.common, ['refs/heads/', 'refs/tags/']);
+      if (directories !== null && read !== null) {
+        const detachedHead = await detachedHeadOf(directories.gitdir);
+        const heads: RemoteHeads = {
+          branches: new Map(),
+          tags: new Map(),
+          ...(detachedHead === undefined ? {} : { detachedHead }),
+        };
         for (const [ref, oid] of read) {
           if (ref.startsWith('refs/heads/')) heads.branches.set(ref.slice('refs/heads/'.length), oid);
           else heads.tags.set(ref.slice('refs/tags/'.length), oid);
@@ -214,6 +231,7 @@ export function createSystemGitTransport(options: SystemGitTransportOptions = {}
         '--',
         gitLocation(url),
         '+refs/heads/*:refs/remotes/origin/*',
+        ...(remote.detachedHead === undefined ? [] : [`+HEAD:${sourceHeadRef}`]),
       ],
       { url, ...(auth === undefined ? {} : { auth }), ...(signal === undefined ? {} : { signal }) },
     );
@@ -341,6 +359,7 @@ function isLevel(local: Map<string, string>, remote: RemoteHeads): boolean {
   for (const [branch, oid] of remote.branches)
     if (local.get(`refs/remotes/origin/${branch}`) !== oid) return false;
   for (const [tag, oid] of remote.tags) if (local.get(`refs/tags/${tag}`) !== oid) return false;
+  if (remote.detachedHead !== undefined && local.get(sourceHeadRef) !== remote.detachedHead) return false;
   for (const ref of local.keys()) {
     if (!ref.startsWith('refs/remotes/origin/')) continue;
     const branch = ref.slice('refs/remotes/origin/'.length);

@@ -115,4 +115,26 @@ describe('system git backend on a local source repository (the CI case)', () => 
     expect(await backend.resolveRef({ repo, ref: 'packed-later' })).toBe(later);
     expect(await backend.listBranches({ repo })).not.toContain('origin/feature');
   });
+
+  it("fetches a detached HEAD's commit (a CI checkout of a merge ref), and then sees no change", async () => {
+    const binDir = path.join(scratch, 'bin-detached');
+    await mkdir(binDir);
+    const recorder = await writeRecordingGit(binDir);
+    const backend = createSystemGitBackend({ git: recorder.git });
+    const repo = await backend.clone({ url: source, dir: path.join(scratch, 'clone-3') });
+    const detached = await commitFile(source, 'detached.txt', 'on no branch\n');
+    await runGit(source, ['checkout', '-q', '--detach', detached]);
+    await runGit(source, ['branch', '-f', 'main', 'HEAD~1']);
+    try {
+      const before = await treeState(source);
+      await backend.clone({ url: source, dir: repo.dir });
+      expect(await backend.resolveRef({ repo, ref: detached })).toBe(detached);
+      expect(await treeState(source)).toEqual(before);
+      await writeFile(path.join(binDir, 'invocations.log'), '');
+      await backend.clone({ url: source, dir: repo.dir });
+      expect((await recorder.invocations()).map(subcommand)).toEqual([]);
+    } finally {
+      await runGit(source, ['checkout', '-q', 'main']);
+    }
+  });
 });
