@@ -100,13 +100,26 @@ describe('system git backend on a local source repository (the CI case)', () => 
   });
 
   it('fetches a new source commit without writing the source, whether its refs are loose, packed or deleted', async () => {
-    const backend = createSystemGitBackend();
+    const backend = createSystemGitBackend({ checkout: 'hardlink' });
     const repo = await backend.clone({ url: source, dir: path.join(scratch, 'clone-2') });
+    // Enough new objects that git keeps them as a pack (not loose): the working copy reads it.
+    await mkdir(path.join(source, 'many'));
+    for (let index = 0; index < 150; index++)
+      await writeFile(path.join(source, 'many', `${index}.txt`), `${index}\n`);
     const later = await commitFile(source, 'later.txt', 'later\n');
     const before = await treeState(source);
     await backend.clone({ url: source, dir: repo.dir });
     expect(await backend.resolveRef({ repo, ref: 'main' })).toBe(later);
     expect(await treeState(source)).toEqual(before);
+    expect((await readdir(path.join(repo.dir, '.git', 'objects', 'pack'))).length).toBeGreaterThan(2);
+    const workspace = await backend.createWorkingCopy({
+      repo,
+      baseRef: 'main',
+      branch: 'goosuke/after-fetch',
+      dir: path.join(scratch, 'copy-after-fetch'),
+    });
+    expect(await workspace.readFile('many/149.txt')).toBe('149\n');
+    await backend.removeWorkingCopy({ workspace });
     // Packed refs, a new tag and a deleted branch are seen as changes too.
     await runGit(source, ['tag', 'packed-later']);
     await runGit(source, ['pack-refs', '--all']);
