@@ -264,8 +264,10 @@ export function createSystemGitTransport(options: SystemGitTransportOptions = {}
       await succeed(
         `cloning ${url}`,
         // A local source is hard-linked (`--local`, git's default for a path): its objects are
-        // shared, not copied, and the source is only read.
-        ['clone', '--quiet', '--no-checkout', '--no-recurse-submodules', '--', location, dir],
+        // shared, not copied, and the source is only read. `--dissociate`: a source that borrows
+        // objects through alternates (`clone --shared`/`--reference`) passes its alternates on,
+        // which isomorphic-git cannot follow; the borrowed objects are then copied in once.
+        ['clone', '--quiet', '--no-checkout', '--no-recurse-submodules', '--dissociate', '--', location, dir],
         { url, ...(auth === undefined ? {} : { auth }), ...(signal === undefined ? {} : { signal }) },
       );
       const gitdir = path.join(dir, '.git');

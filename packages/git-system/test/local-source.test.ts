@@ -150,4 +150,30 @@ describe('system git backend on a local source repository (the CI case)', () => 
       await runGit(source, ['checkout', '-q', 'main']);
     }
   });
+
+  it('clones CI-shaped sources: shallow, and borrowing objects through alternates', async () => {
+    const backend = createSystemGitBackend({ checkout: 'hardlink' });
+    const head = (await runGit(source, ['rev-parse', 'main'])).trim();
+    const shallow = path.join(scratch, 'shallow-source');
+    await runGit(scratch, ['clone', '-q', '--depth', '1', `file://${source}`, shallow]);
+    const borrowing = path.join(scratch, 'borrowing-source');
+    await runGit(scratch, ['clone', '-q', '--shared', source, borrowing]);
+    for (const [name, location] of [
+      ['shallow', shallow],
+      ['borrowing', borrowing],
+    ] as const) {
+      const repo = await backend.clone({ url: location, dir: path.join(scratch, `clone-${name}`) });
+      expect(await backend.resolveRef({ repo, ref: 'main' })).toBe(head);
+      // isomorphic-git, which reads the clone, does not follow alternates: the clone has its own objects.
+      await expect(stat(path.join(repo.dir, '.git', 'objects', 'info', 'alternates'))).rejects.toThrow();
+      const workspace = await backend.createWorkingCopy({
+        repo,
+        baseRef: 'main',
+        branch: `goosuke/${name}`,
+        dir: path.join(scratch, `copy-${name}`),
+      });
+      expect(await workspace.readFile('loose.txt')).toBe('a loose object after the pack\n');
+      await backend.removeWorkingCopy({ workspace });
+    }
+  });
 });
