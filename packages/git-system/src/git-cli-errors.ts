@@ -22,6 +22,8 @@ export function gitDiagnosis(stderr: string, secrets: readonly (string | undefin
     .filter((line) => /^(fatal|error):/.test(line));
   const line = lines.at(-1);
   if (line === undefined) return 'git gave no reason';
+  // `fatal: remote error: …` quotes the remote's own message (an ERR packet): not repeated.
+  if (/remote error|remote rejected|remote: /i.test(line)) return 'the remote refused the request';
   const text = redact(line.replace(/^(fatal|error):\s*/, ''), secrets);
   return text.length > 200 ? `${text.slice(0, 200)}…` : text;
 }

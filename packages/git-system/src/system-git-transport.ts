@@ -276,6 +276,7 @@ export function createSystemGitTransport(options: SystemGitTransportOptions = {}
         await succeed(`configuring the clone of ${url}`, [
           `--git-dir=${gitdir}`,
           'config',
+          '--',
           'remote.origin.url',
           url,
         ]);
