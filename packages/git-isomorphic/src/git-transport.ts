@@ -47,4 +47,15 @@ export interface GitTransport {
     permissions: (mode: number) => number;
     signal?: AbortSignal;
   }): Promise<void>;
+  /**
+   * Optional: the tree of `commit` in the clone at `gitdir`, flattened: its id, every blob and
+   * submodule entry (`[path, id, git mode]`) and every directory's tree id (`[path, id]`, the
+   * root as `''`). The backend then reads no tree object itself. Rejects with NotFoundError
+   * when `commit` is not a commit of the clone.
+   */
+  readTree?(options: { gitdir: string; commit: string; signal?: AbortSignal }): Promise<{
+    tree: string;
+    files: Array<[path: string, oid: string, mode: number]>;
+    trees: Array<[path: string, oid: string]>;
+  }>;
 }

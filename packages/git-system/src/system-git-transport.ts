@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ConflictError, type GitAuth, GoosukeError, UnsupportedError } from '@goosuke/core';
+import { ConflictError, type GitAuth, GoosukeError, NotFoundError, UnsupportedError } from '@goosuke/core';
 import type { GitTransport } from '@goosuke/git-isomorphic';
 import { compareVersions, detectSystemGit, minimumGitVersion, type SystemGit } from './detect-system-git.ts';
 import { translateGitFailure } from './git-cli-errors.ts';
@@ -97,7 +97,7 @@ export function createSystemGitTransport(options: SystemGitTransportOptions = {}
   const run = async (
     operation: string,
     args: readonly string[],
-    extra: Pick<GitInvocation, 'cwd' | 'input' | 'signal' | 'consume'> & {
+    extra: Pick<GitInvocation, 'cwd' | 'input' | 'signal' | 'consume' | 'maxOutputBytes'> & {
       url?: string;
       auth?: GitAuth;
     } = {},
@@ -115,6 +115,7 @@ export function createSystemGitTransport(options: SystemGitTransportOptions = {}
       ...(extra.cwd === undefined ? {} : { cwd: extra.cwd }),
       ...(extra.input === undefined ? {} : { input: extra.input }),
       ...(extra.consume === undefined ? {} : { consume: extra.consume }),
+      ...(extra.maxOutputBytes === undefined ? {} : { maxOutputBytes: extra.maxOutputBytes }),
       ...(extra.signal === undefined ? {} : { signal: extra.signal }),
     };
     try {
@@ -291,6 +292,41 @@ export function createSystemGitTransport(options: SystemGitTransportOptions = {}
     },
 
     fetch,
+
+    async readTree({ gitdir, commit, signal }) {
+      const operation = `reading the tree of ${commit}`;
+      const extra = signal === undefined ? {} : { signal };
+      // `^{commit}` first: a tag is peeled, and anything else is refused as git refuses it.
+      const [rooted, listed] = await Promise.all([
+        run(
+          operation,
+          [`--git-dir=${gitdir}`, 'rev-parse', '--verify', '--quiet', `${commit}^{commit}^{tree}`],
+          extra,
+        ),
+        run(
+          operation,
+          [`--git-dir=${gitdir}`, 'ls-tree', '-r', '-t', '-z', '--full-tree', `${commit}^{commit}`],
+          {
+            ...extra,
+            maxOutputBytes: 512 * 1024 * 1024,
+          },
+        ),
+      ]);
+      if (rooted.code !== 0 || listed.code !== 0) throw new NotFoundError('git commit', commit);
+      const tree = rooted.stdout.trim();
+      const files: Array<[string, string, number]> = [];
+      const trees: Array<[string, string]> = [['', tree]];
+      for (const record of listed.stdout.split('\0')) {
+        // `<mode> SP <type> SP <id> TAB <path>`; a path may hold anything but NUL.
+        const tab = record.indexOf('\t');
+        if (tab < 0) continue;
+        const [mode = '', type, oid = ''] = record.slice(0, tab).split(' ');
+        const file = record.slice(tab + 1);
+        if (type === 'tree') trees.push([file, oid]);
+        else files.push([file, oid, Number.parseInt(mode, 8)]);
+      }
+      return { tree, files, trees };
+    },
 
     async writeFiles({ gitdir, root, files, permissions, signal }) {
       const order = [...new Set(files.filter(([, , mode]) => mode !== 0o160000).map(([, oid]) => oid))];

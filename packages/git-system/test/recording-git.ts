@@ -31,7 +31,9 @@ export async function writeRecordingGit(directory: string): Promise<{
   // Arguments separated by \037, then the environment, one invocation per \036-ended record.
   const script = [
     '#!/bin/sh',
-    `{ printf 'ARGS'; for a in "$@"; do printf '\\037%s' "$a"; done; printf '\\035'; env; printf '\\036'; } >> '${log}'`,
+    // One record, one write: git children started at once append whole records.
+    `record=$({ printf 'ARGS'; for a in "$@"; do printf '\\037%s' "$a"; done; printf '\\035'; env; printf '\\036'; })`,
+    `printf '%s' "$record" >> '${log}'`,
     `exec '${realGit()}' "$@"`,
     '',
   ].join('\n');
