@@ -71,10 +71,11 @@ function gitLocation(url: string): string {
 }
 
 /**
- * A {@link GitTransport} on the system git: `git clone --no-checkout` (hard-linking a local
- * source's objects, which it never writes), `git ls-remote` compared with the clone's refs
- * before any `git fetch` (an unchanged remote costs that comparison and nothing else), and
- * `git push`. Credentials reach git only as `http.<origin>.extraHeader` in the child's
+ * A {@link GitTransport} on the system git: `git clone --no-checkout --dissociate` (hard-linking
+ * a local source's objects, which it never writes); the remote's refs (`git ls-remote`, or a
+ * local source's ref files) compared with the clone's ref files before any `git fetch` (an
+ * unchanged remote costs that comparison and nothing else); `git push`; trees listed by
+ * `git ls-tree` and checkouts streamed from `git cat-file --batch`. Credentials reach git only as `http.<origin>.extraHeader` in the child's
  * environment, for that child alone: never in argv, a URL, `.git/config` or a message.
  */
 export function createSystemGitTransport(options: SystemGitTransportOptions = {}): GitTransport {
