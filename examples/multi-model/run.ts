@@ -83,7 +83,7 @@ try {
           for (const [index, run] of event.runs.entries()) labels.set(run.id, event.labels[index]!);
           width = Math.max(...event.labels.map((label) => label.length));
           console.log(
-            `Running ${event.runs.length} models on ${repoDir} at ${event.base.ref.slice(0, 12)}: ${instruction}\n`,
+            `Running ${event.runs.length} ${event.runs.length === 1 ? 'model' : 'models'} on ${repoDir} at ${event.base.ref.slice(0, 12)}: ${instruction}\n`,
           );
         } else if (event.type === 'run') {
           // Every step of every run is an event: stream them as progress lines.

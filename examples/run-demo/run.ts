@@ -17,6 +17,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 const bin = join(here, '..', '..', 'packages', 'cli', 'bin', 'goosuke.js');
 const instruction = 'Make slugify fold accents, so that "Crème brûlée" becomes creme-brulee.';
 const work = mkdtempSync(join(tmpdir(), 'goosuke-demo-'));
+// The patches outlive the demo (the rest of `work` is thrown away): they are what it printed.
+const patchesDir = mkdtempSync(join(tmpdir(), 'goosuke-demo-patches-'));
 
 /** What a stand-in answers: a short summary and one edit in the format its model prefers. */
 const standInEdits = {
@@ -113,7 +115,7 @@ try {
     '-m',
     instruction,
     '--out',
-    join(work, 'patches'),
+    patchesDir,
   ];
   console.log(`$ goosuke ${args.map((arg) => (/\s/.test(arg) ? JSON.stringify(arg) : arg)).join(' ')}\n`);
   // The stand-ins live in this process, so goosuke runs as a child that we wait for without blocking.
@@ -122,12 +124,22 @@ try {
       resolve(code ?? 1),
     );
   });
-  const patches = readdirSync(join(work, 'patches'), { withFileTypes: true }).filter((entry) =>
-    entry.isFile(),
-  );
-  if (status === 0 && patches.length > 0) {
-    console.log(`\n${patches[0]!.name}:\n`);
-    console.log(readFileSync(join(work, 'patches', patches[0]!.name), 'utf8'));
+  const patches = readdirSync(patchesDir, { withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => entry.name)
+    .sort();
+  // Every model's diff, not only the first: comparing them is the point of running several.
+  for (const name of patches) {
+    console.log(`\n${join(patchesDir, name)}:\n`);
+    console.log(readFileSync(join(patchesDir, name), 'utf8'));
+  }
+  if (patches.length > 0) {
+    // They apply to the example project the demo copied; --check writes nothing.
+    const project = join('examples', 'patch-apply', 'project');
+    console.log(`The patches stay in ${patchesDir}. Check that one applies to ${project}:`);
+    console.log(`  npx goosuke patch apply --check --dir ${project} ${join(patchesDir, patches[0]!)}`);
+  } else {
+    rmSync(patchesDir, { recursive: true, force: true });
   }
   process.exitCode = status;
 } finally {

@@ -111,7 +111,8 @@ export function createInteractionHandler(context: BotContext): InteractionHandle
       defaultModels: await context.defaultModels(),
     });
     if (outcome.kind !== 'started') throw refuse(outcome);
-    const workingLine = `✏️ Working on ${conversation?.messages.length ?? 0} messages…`;
+    const count = conversation?.messages.length ?? 0;
+    const workingLine = `✏️ Working on ${count} ${count === 1 ? 'message' : 'messages'}…`;
     await interaction.editReply({ content: workingLine, allowedMentions: noMentions });
     await context.follow(outcome, interactionSurface(interaction), workingLine);
   }

@@ -4,8 +4,12 @@ import path from 'node:path';
 import {
   type ActorGoosuke,
   authorizeRole,
+  defaultMaxJsonDepth,
+  exceedsJsonDepth,
   type Goosuke,
   GoosukeError,
+  type Logger,
+  noopLogger,
   type Principal,
   parseInput,
   UnauthorizedError,
@@ -13,29 +17,73 @@ import {
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import { apiPrefix, createOpenApiDocument } from './openapi.ts';
-import { challengeFor, type Problem, problem, problemFor, sendProblem } from './problem.ts';
+import { challengeFor, type Problem, problem, problemFor, retryAfterFor, sendProblem } from './problem.ts';
 import { mountRedoc, redocCsp } from './redoc.ts';
+import { requestContext, requestLogger } from './request-context.ts';
 import { httpRoutes } from './routes/index.ts';
 import type { HttpRoute, RouteSettings } from './routes/route.ts';
 
 /** Options of {@link createHttpRouter}. */
 export interface HttpRouterOptions extends RouteSettings {
-  /** Largest accepted JSON body, in bytes or a size string; default `1mb`. */
+  /**
+   * Largest accepted body, in bytes or a size string. Default: JSON bodies 1 MiB or, when
+   * Goosuke's instruction limit needs more, twice that limit plus 64 KiB (room for JSON escapes);
+   * raw (webhook) bodies 1 MiB.
+   */
   bodyLimit?: number | string;
+  /**
+   * How deep a JSON body may nest (objects and arrays inside each other); deeper is a 400,
+   * judged before parsing. Default 64. Signed webhook bodies are checked by Goosuke itself
+   * (`createGoosuke({ maxJsonDepth })`).
+   */
+  maxJsonDepth?: number;
   /** Origins allowed to call the API from a browser; CORS is off when empty or absent. */
   corsOrigins?: readonly string[];
-  /** Requests per window and client allowed on `/auth/*`; default 20 per 15 minutes. */
+  /**
+   * Requests per window and client address allowed on sign-in, refresh and sign-out (`/auth/*`
+   * but stream tickets, which signed-in clients ask for at each event-stream connection);
+   * default 20 per 15 minutes. Core limits failed sign-ins per account besides.
+   */
   authRateLimit?: { limit?: number; windowMs?: number };
   /**
    * Requests per window and client allowed on the write routes (POST, PUT, PATCH, DELETE) outside
    * `/auth/*`, which has its own limit; default 300 per minute.
    */
   writeRateLimit?: { limit?: number; windowMs?: number };
+  /**
+   * Where requests are logged (one line each, bound to the request id) and unexpected errors
+   * (500s, with their stack). Default: `goosuke.logger`, which writes nothing unless
+   * createGoosuke was given a logger.
+   */
+  logger?: Logger;
 }
 
-/** Whether a route counts against the write rate limit: every write outside `/auth/*`. */
+const mebibyte = 1024 * 1024;
+
+/**
+ * The default JSON body limit: bounded, yet over the largest instruction Goosuke accepts (escaped
+ * in JSON it may grow), so that an oversized instruction gets core's 413 naming its own limit.
+ */
+export function jsonBodyLimit(goosuke: Pick<Goosuke, 'limits'>): number {
+  const instruction = goosuke.limits?.maxInstructionBytes ?? 0;
+  return Math.max(mebibyte, 2 * instruction + 64 * 1024);
+}
+
+/**
+ * Whether a route counts against the write rate limit: every write outside `/auth/*`, and stream
+ * tickets (signed-in requests, not sign-ins: they are left out of the sign-in limit).
+ */
 export function isRateLimitedWrite(route: HttpRoute): boolean {
-  return route.method !== 'get' && !route.path.startsWith('/auth/');
+  return route.method !== 'get' && (!route.path.startsWith('/auth/') || !isSignInLimited(route));
+}
+
+/**
+ * Whether a route counts against the per-address sign-in limit: `/auth/*` except the stream
+ * ticket, which an authenticated client asks for at each (re)connection of an event stream and
+ * which proves no credential (it needs one already).
+ */
+export function isSignInLimited(route: HttpRoute): boolean {
+  return route.path.startsWith('/auth/') && route.operation !== 'account.createStreamTicket';
 }
 
 function limiter(limit: number, windowMs: number): RequestHandler {
@@ -99,6 +147,17 @@ function hasBody(request: Request): boolean {
   );
 }
 
+/** The body-parser error type of a JSON body nested too deep. */
+const tooDeepType = 'entity.too.deep';
+
+/** A body-parser verify failure for a body nested deeper than `limit`. */
+function tooDeep(limit: number): Error {
+  return Object.assign(new Error(`the JSON body nests deeper than ${limit} levels`), {
+    type: tooDeepType,
+    status: 400,
+  });
+}
+
 /** Maps a body-parser failure (it sets `type` and `status`) to a problem; null for other errors. */
 function bodyProblem(error: unknown) {
   if (typeof error !== 'object' || error === null) return null;
@@ -110,10 +169,20 @@ function bodyProblem(error: unknown) {
       ? problem(400, 'bad_request', 'Bad request', 'the request could not be read')
       : null;
   }
-  if (type === 'entity.too.large')
-    return problem(413, 'payload_too_large', 'Payload too large', 'the request body is over the size limit');
+  if (type === 'entity.too.large') {
+    const body = problem(
+      413,
+      'payload_too_large',
+      'Payload too large',
+      'the request body is over the size limit',
+    );
+    const { limit } = error as { limit?: unknown };
+    if (typeof limit === 'number') body.limit = limit;
+    return body;
+  }
   if (type === 'entity.verify.failed')
     return problem(400, 'invalid_body', 'Invalid body', 'the request body is not valid UTF-8');
+  if (type === tooDeepType) return problem(400, 'invalid_body', 'Invalid body', (error as Error).message);
   if (type === 'entity.parse.failed')
     return problem(400, 'invalid_body', 'Invalid body', 'the request body is not valid JSON');
   if (status >= 400 && status < 500)
@@ -129,7 +198,7 @@ function bodyProblem(error: unknown) {
 /** Turns any error into problem JSON: body-parser failures by their type, everything else through the code table. */
 export const problemErrorHandler = (
   error: unknown,
-  _request: Request,
+  request: Request,
   response: Response,
   _next: NextFunction,
 ): void => {
@@ -140,7 +209,16 @@ export const problemErrorHandler = (
     // Whatever went wrong here, the client still gets problem JSON, never Express's HTML page.
     body = problemFor(null);
   }
-  sendProblem(response, body, challengeFor(error));
+  // The client reads only "internal error" and the instance; the operator finds the stack here.
+  if (body.status >= 500) {
+    requestLogger(response).error('request failed', {
+      method: request.method,
+      path: request.path,
+      status: body.status,
+      err: error,
+    });
+  }
+  sendProblem(response, body, challengeFor(error), retryAfterFor(error));
 };
 
 /** Answers every request nothing else handled with a 404 problem. */
@@ -163,16 +241,20 @@ export function createHttpRouter(goosuke: Goosuke, options: HttpRouterOptions = 
   const settings: RouteSettings = {
     ...(options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs }),
   };
+  const maxJsonDepth = options.maxJsonDepth ?? defaultMaxJsonDepth;
   const json = express.json({
-    limit: options.bodyLimit ?? '1mb',
+    limit: options.bodyLimit ?? jsonBodyLimit(goosuke),
     type: () => true,
     verify: (_request, _response, buffer) => {
-      utf8.decode(buffer);
+      // Measured on the text before JSON.parse: deep nesting would otherwise reach recursive
+      // code (validation, storage) and end as a 500.
+      if (exceedsJsonDepth(utf8.decode(buffer), maxJsonDepth)) throw tooDeep(maxJsonDepth);
     },
   });
   const raw = express.raw({ limit: options.bodyLimit ?? '1mb', type: () => true });
   const origins = new Set(options.corsOrigins ?? []);
 
+  router.use(requestContext(options.logger ?? goosuke.logger ?? noopLogger));
   router.use((request, response, next) => {
     response.setHeader('X-Content-Type-Options', 'nosniff');
     response.setHeader('Referrer-Policy', 'no-referrer');
@@ -190,7 +272,11 @@ export function createHttpRouter(goosuke: Goosuke, options: HttpRouterOptions = 
     if (origin !== undefined && origins.has(origin)) {
       response.setHeader('Access-Control-Allow-Origin', origin);
       response.setHeader('Vary', 'Origin');
-      response.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type, Last-Event-ID');
+      response.setHeader(
+        'Access-Control-Allow-Headers',
+        'Authorization, Content-Type, Last-Event-ID, X-Request-Id',
+      );
+      response.setHeader('Access-Control-Expose-Headers', 'X-Request-Id, Retry-After');
       response.setHeader('Access-Control-Allow-Methods', 'GET, POST, PUT, PATCH, DELETE');
       response.setHeader('Access-Control-Max-Age', '600');
       if (request.method === 'OPTIONS') {
@@ -201,9 +287,9 @@ export function createHttpRouter(goosuke: Goosuke, options: HttpRouterOptions = 
     next();
   });
 
-  router.use(
-    `${apiPrefix}/auth`,
-    limiter(options.authRateLimit?.limit ?? 20, options.authRateLimit?.windowMs ?? 15 * 60 * 1000),
+  const signInLimiter = limiter(
+    options.authRateLimit?.limit ?? 20,
+    options.authRateLimit?.windowMs ?? 15 * 60 * 1000,
   );
   // One limiter for all write routes, so that the limit is per client, not per route.
   const writeLimiter = limiter(
@@ -222,6 +308,7 @@ export function createHttpRouter(goosuke: Goosuke, options: HttpRouterOptions = 
     const handlers: RequestHandler[] = [];
     // Before authentication, so that requests with bad tokens count too.
     if (isRateLimitedWrite(route)) handlers.push(writeLimiter);
+    if (isSignInLimited(route)) handlers.push(signInLimiter);
     handlers.push(authenticate(goosuke, route));
     if (route.body !== undefined) handlers.push(requireJson, json);
     if (route.rawBody !== undefined) handlers.push(raw);
@@ -394,6 +481,14 @@ function bearerToken(request: Request): string | null {
 function authenticate(goosuke: Goosuke, route: HttpRoute): RequestHandler {
   return async (request, response, next) => {
     if (route.access === 'public') {
+      if (route.optionalAuth && request.get('authorization') !== undefined) {
+        try {
+          const token = bearerToken(request);
+          if (token !== null) response.locals.principal = await goosuke.auth.authenticate(token);
+        } catch {
+          // Optional: a malformed or bad token makes an anonymous caller, not an error.
+        }
+      }
       next();
       return;
     }

@@ -1,4 +1,11 @@
-import { GoosukeError, type GoosukeErrorCode, InvalidInputError, UnauthorizedError } from '@goosuke/core';
+import {
+  GoosukeError,
+  type GoosukeErrorCode,
+  InvalidInputError,
+  PayloadTooLargeError,
+  RateLimitedError,
+  UnauthorizedError,
+} from '@goosuke/core';
 import type { Response } from 'express';
 import { z } from 'zod';
 
@@ -11,6 +18,8 @@ export const problemStatusByCode: Readonly<Record<GoosukeErrorCode, { status: nu
   unsupported: { status: 501, title: 'Not supported' },
   unauthorized: { status: 401, title: 'Unauthorized' },
   forbidden: { status: 403, title: 'Forbidden' },
+  payload_too_large: { status: 413, title: 'Payload too large' },
+  rate_limited: { status: 429, title: 'Too many requests' },
   secret_key: { status: 500, title: 'Server misconfigured' },
   provider: { status: 502, title: 'Model provider error' },
   storage: { status: 503, title: 'Storage unavailable' },
@@ -37,6 +46,13 @@ export const problemSchema = z
         }),
       )
       .optional(),
+    /**
+     * On a 413: the largest accepted size in bytes (the body, or an instruction or message);
+     * on a 429 for too many active runs: the most queued plus running runs a user may have.
+     */
+    limit: z.number().int().min(1).optional(),
+    /** This request, `urn:goosuke:request:<id>` (the `X-Request-Id` answered): find it in the server's log. */
+    instance: z.string().optional(),
   })
   .meta({ id: 'Problem' });
 /** A problem document. */
@@ -54,16 +70,19 @@ export function problem(status: number, code: string, title: string, detail: str
  * The problem document for any thrown value. A GoosukeError is mapped through
  * {@link problemStatusByCode} with its one-sentence message; anything else, and the codes whose
  * messages could describe the server (secret_key, storage, internal), becomes a bare 500/503
- * without internals.
+ * saying only "internal error" (the error handler logs the rest, with the request's id).
  */
 export function problemFor(error: unknown): Problem {
   if (!GoosukeError.isInstance(error)) {
-    return problem(500, 'internal', 'Internal error', 'the server failed to handle the request');
+    return problem(500, 'internal', 'Internal error', 'internal error');
   }
   const { status, title } = problemStatusByCode[error.code];
   const hidden = error.code === 'secret_key' || error.code === 'storage' || error.code === 'internal';
-  const detail = hidden ? 'the server failed to handle the request' : error.message;
+  const detail = hidden ? 'internal error' : error.message;
   const body = problem(status, error.code, title, detail);
+  if (error instanceof PayloadTooLargeError || error instanceof RateLimitedError) {
+    if (error.limit !== null) body.limit = error.limit;
+  }
   if (error instanceof InvalidInputError || (error.code === 'invalid_input' && 'issues' in error)) {
     body.issues = (error as InvalidInputError).issues.map((issue) => ({
       path: [...issue.path],
@@ -84,12 +103,35 @@ export function challengeFor(error: unknown): string {
     : 'Bearer';
 }
 
-/** Sends a problem document with its status; a 401 carries `WWW-Authenticate` (`Bearer` unless `challenge` says otherwise). */
-export function sendProblem(response: Response, body: Problem, challenge = 'Bearer'): void {
+/** The problem `instance` naming the request `requestId`. */
+export function requestInstance(requestId: string): string {
+  return `urn:goosuke:request:${requestId}`;
+}
+
+/** The `Retry-After` seconds `error` asks for (a RateLimitedError's), or null. */
+export function retryAfterFor(error: unknown): number | null {
+  return error instanceof RateLimitedError ? error.retryAfterSeconds : null;
+}
+
+/**
+ * Sends a problem document with its status; a 401 carries `WWW-Authenticate` (`Bearer` unless
+ * `challenge` says otherwise), `retryAfterSeconds` becomes `Retry-After`, and the request's id
+ * (from {@link requestContext}) becomes `instance`.
+ */
+export function sendProblem(
+  response: Response,
+  body: Problem,
+  challenge = 'Bearer',
+  retryAfterSeconds: number | null = null,
+): void {
   if (response.headersSent) {
     response.end();
     return;
   }
   if (body.status === 401) response.setHeader('WWW-Authenticate', challenge);
+  if (retryAfterSeconds !== null) response.setHeader('Retry-After', String(retryAfterSeconds));
+  const requestId = response.locals.requestId;
+  if (typeof requestId === 'string' && body.instance === undefined)
+    body.instance = requestInstance(requestId);
   response.status(body.status).type(problemContentType).send(JSON.stringify(body));
 }

@@ -35,6 +35,7 @@ const requests: Record<string, (targets: PolicyTargets, userId: string) => Route
   'users.list': () => ({}),
   'users.create': (t) => ({ body: { username: t.freshName, password: t.password, role: 'member' } }),
   'users.update': (t) => ({ params: { id: t.spareUserId }, body: { role: 'member' } }),
+  'users.signOut': (t) => ({ params: { id: t.spareUserId } }),
   'models.list': () => ({}),
   'models.get': (t) => ({ params: { id: t.modelId } }),
   'models.create': () => ({ body: { provider: 'openai', modelName: 'gpt-4.1-mini' } }),
@@ -116,16 +117,16 @@ function urlOf(route: HttpRoute, request: RouteRequest): string {
 
 let harness: Harness;
 let users: PolicyUsers;
-const tokens = {} as Record<PolicyRole, string>;
+
+// A session of its own for each case: a case that changes the password or signs out ends the
+// sessions of its user, and the next case must not inherit that.
+async function signIn(role: PolicyRole): Promise<string> {
+  return (await harness.goosuke.auth.login({ username: users[role].username, password })).accessToken;
+}
 
 beforeAll(async () => {
   harness = await startHarness();
   users = await createPolicyUsers(harness.goosuke, password);
-  for (const role of roles) {
-    tokens[role] = (
-      await harness.goosuke.auth.login({ username: users[role].username, password })
-    ).accessToken;
-  }
 });
 afterAll(async () => {
   await harness?.close();
@@ -148,6 +149,7 @@ describe("core's access policy through HTTP", () => {
       '%s',
       async (_name, { route, entry }) => {
         const targets = await createPolicyTargets(harness.goosuke, harness.store, users);
+        const token = await signIn(role);
         const request = requests[entry.name]!(targets, users[role].id);
         const url = urlOf(route, request);
         const expected = entry.expected[role];
@@ -155,7 +157,7 @@ describe("core's access policy through HTTP", () => {
           // A stream stays open: its status and type are the answer.
           const controller = new AbortController();
           const response = await fetch(`${harness.url}${url}`, {
-            headers: { authorization: `Bearer ${tokens[role]}` },
+            headers: { authorization: `Bearer ${token}` },
             signal: controller.signal,
           });
           expect(response.status).toBe(200);
@@ -164,7 +166,7 @@ describe("core's access policy through HTTP", () => {
           return;
         }
         const result = await call(harness.url, route.method, url, {
-          token: tokens[role],
+          token,
           ...(request.body === undefined ? {} : { body: request.body }),
         });
         const said = `${result.status} ${result.text.slice(0, 300)}`;

@@ -605,6 +605,32 @@ describe('webhooks', () => {
   });
 });
 
+describe('GitHub-scheme replay', () => {
+  it('refuses a captured delivery replayed under a new or missing X-GitHub-Delivery', async () => {
+    const template = await createTemplate('github-replay-template', quietModelId);
+    const { id, secret } = await createWebhookAction('github-replay-hook', template, { github: true });
+    const body = JSON.stringify({ topic: 'a captured event' });
+    const signature = `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+    const headers = { 'x-hub-signature-256': signature, 'x-github-event': 'issues' };
+    const first = await deliver(id, body, { ...headers, 'x-github-delivery': 'original-1' });
+    expect(first.status, first.text).toBe(202);
+    expect(first.json).toMatchObject({ status: 'started', created: true });
+    startedRuns.push(...first.json.runIds);
+    const before = await taskIds();
+
+    const renamed = await deliver(id, body, { ...headers, 'x-github-delivery': 'forged-2' });
+    expect(isProblem(renamed, 401), renamed.text).toBe(true);
+    const missing = await deliver(id, body, headers);
+    expect(isProblem(missing, 401), missing.text).toBe(true);
+    expect(await taskIds()).toEqual(before);
+
+    // GitHub's own redelivery keeps the delivery id: it still gets the first task back.
+    const redelivered = await deliver(id, body, { ...headers, 'x-github-delivery': 'original-1' });
+    expect(redelivered.status, redelivered.text).toBe(202);
+    expect(redelivered.json).toMatchObject({ taskId: first.json.taskId, created: false });
+  });
+});
+
 describe('the OpenAPI document', () => {
   it('lists the template and action operations; receiveWebhook is public and documents 401', async () => {
     const document = await api('get', '/openapi.json');

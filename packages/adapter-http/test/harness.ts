@@ -3,7 +3,13 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createGoosuke, createWebCryptoSecretBox, type Goosuke } from '@goosuke/core';
+import {
+  type AuthSettings,
+  createGoosuke,
+  createWebCryptoSecretBox,
+  type Goosuke,
+  type RunLimits,
+} from '@goosuke/core';
 import { makeGitRepository } from '@goosuke/core/testing';
 import { createIsomorphicGitBackend } from '@goosuke/git-isomorphic';
 import { createOpenAIProvider } from '@goosuke/openai';
@@ -37,10 +43,20 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-/** Starts the API; `options` override the server options (the auth and write rate limits are raised by default). */
+/**
+ * Starts the API; `options` override the server options (the auth and write rate limits are
+ * raised by default), `auth` is given to core (e.g. its per-account sign-in limit) and Goosuke's
+ * `limits` (the active runs per user are raised by default: without workers, every run a test
+ * starts stays queued).
+ */
 export async function startHarness(
-  options: HttpServerOptions & { env?: Record<string, string> } = {},
+  options: HttpServerOptions & {
+    env?: Record<string, string>;
+    auth?: AuthSettings;
+    limits?: Partial<RunLimits>;
+  } = {},
 ): Promise<Harness> {
+  const { auth, limits, ...serverOptions } = options;
   const root = await mkdtemp(path.join(tmpdir(), 'goosuke-'));
   const env = {
     GOOSUKE_SECRET_KEY: secretKey,
@@ -59,6 +75,8 @@ export async function startHarness(
     secretBox: await createWebCryptoSecretBox({ secret: env.GOOSUKE_SECRET_KEY! }),
     passwordHasher: createScryptPasswordHasher({ cost: { N: 1024, r: 8, p: 1 } }),
     jwtSecret: env.GOOSUKE_JWT_SECRET!,
+    ...(auth === undefined ? {} : { auth }),
+    limits: { maxActiveRunsPerUser: 100_000, ...limits },
     runtime: {
       queue,
       git: createIsomorphicGitBackend({ checkout: 'hardlink' }),
@@ -94,7 +112,7 @@ export async function startHarness(
     port: 0,
     authRateLimit: { limit: 100_000 },
     writeRateLimit: { limit: 100_000 },
-    ...options,
+    ...serverOptions,
   });
   return {
     goosuke,

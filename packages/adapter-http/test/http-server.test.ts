@@ -105,12 +105,17 @@ describe('the HTTP server', () => {
     const result = await call(broken.url, 'get', `${apiPrefix}/tasks`, { token: broken.admin.token });
     expect(result.status).toBeGreaterThanOrEqual(500);
     expect(isProblem(result, result.status)).toBe(true);
-    expect(result.json.detail).toBe('the server failed to handle the request');
+    expect(result.json.detail).toBe('internal error');
+    expect(result.json.instance).toBe(`urn:goosuke:request:${result.headers.get('x-request-id')}`);
     expect(result.text).not.toMatch(/sqlite|\.ts:|at |Error:/i);
     expect(result.text).not.toContain(secretKey);
     const health = await call(broken.url, 'get', `${apiPrefix}/health`);
-    // The queue shares the store's connection: it fails with it.
-    expect(health.json).toEqual({
+    expect(health.json).toEqual({ status: 'degraded' });
+    // The queue shares the store's connection: it fails with it. (A token cannot be checked
+    // without the store: the caller stays anonymous.)
+    const withToken = await call(broken.url, 'get', `${apiPrefix}/health`, { token: broken.admin.token });
+    expect(withToken.json).toEqual({ status: 'degraded' });
+    expect(await broken.goosuke.system.health()).toEqual({
       status: 'degraded',
       store: 'error',
       queue: 'error',
@@ -182,5 +187,24 @@ describe('problemFor', () => {
     const body = problemFor(new Error('SELECT * FROM secrets failed at /srv/app.ts:12'));
     expect(body).toMatchObject({ status: 500, code: 'internal' });
     expect(JSON.stringify(body)).not.toContain('secrets');
+  });
+});
+
+describe('GET /health', () => {
+  it('says only up or down without a valid token, and more with one', async () => {
+    const url = `${apiPrefix}/health`;
+    expect((await call(harness.url, 'get', url)).json).toEqual({ status: 'ok' });
+    for (const authorization of ['Bearer not-a-token', 'Basic abc', 'Bearer']) {
+      const result = await call(harness.url, 'get', url, { headers: { authorization } });
+      expect(result.status, authorization).toBe(200);
+      expect(result.json, authorization).toEqual({ status: 'ok' });
+    }
+    const member = await call(harness.url, 'get', url, { token: harness.alice.token });
+    expect(member.json).toMatchObject({
+      status: 'ok',
+      store: 'ok',
+      queue: 'ok',
+      workers: expect.any(String),
+    });
   });
 });

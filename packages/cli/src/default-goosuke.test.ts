@@ -61,6 +61,32 @@ describe('readDefaultGoosukeConfig', () => {
     expect(config.previousSecretKeys).toEqual([otherKey]);
   });
 
+  it('reads the limits from GOOSUKE_MAX_* and names a value out of range', () => {
+    const config = readDefaultGoosukeConfig(
+      {
+        GOOSUKE_SECRET_KEY: secretKey,
+        GOOSUKE_MAX_INSTRUCTION_BYTES: '500000',
+        GOOSUKE_MAX_MODELS_PER_MESSAGE: '4',
+        GOOSUKE_MAX_ACTIVE_RUNS_PER_USER: ' 100 ',
+      },
+      directory,
+    );
+    expect(config.limits).toEqual({
+      maxInstructionBytes: 500_000,
+      maxModelsPerMessage: 4,
+      maxActiveRunsPerUser: 100,
+    });
+    for (const [name, value] of [
+      ['GOOSUKE_MAX_MODELS_PER_MESSAGE', '17'],
+      ['GOOSUKE_MAX_INSTRUCTION_BYTES', '200kb'],
+      ['GOOSUKE_MAX_ACTIVE_RUNS_PER_USER', '0'],
+    ] as const) {
+      const error = configError({ GOOSUKE_SECRET_KEY: secretKey, [name]: value });
+      expect(error.code).toBe('invalid_input');
+      expect(error.message).toContain(name);
+    }
+  });
+
   it('takes the database from GOOSUKE_DATABASE_URL and refuses other kinds of database', () => {
     const read = (url: string) =>
       readDefaultGoosukeConfig({ GOOSUKE_SECRET_KEY: secretKey, GOOSUKE_DATABASE_URL: url }, directory)
@@ -130,6 +156,20 @@ describe('readDefaultGoosukeConfig: sign-in settings', () => {
       expect(reused.code).toBe('secret_key');
       expect(reused.message).toMatch(/must differ from GOOSUKE_SECRET_KEY/);
       expect(reused.message).not.toContain(env.GOOSUKE_JWT_SECRET);
+    }
+  });
+
+  it('reads GOOSUKE_PASSWORD_HASH_CONCURRENCY: a whole number from 1 to 64', () => {
+    const env = { GOOSUKE_SECRET_KEY: secretKey };
+    expect(
+      readDefaultGoosukeConfig({ ...env, GOOSUKE_PASSWORD_HASH_CONCURRENCY: ' 4 ' }, directory)
+        .passwordHashConcurrency,
+    ).toBe(4);
+    expect('passwordHashConcurrency' in readDefaultGoosukeConfig(env, directory)).toBe(false);
+    for (const value of ['0', '65', '2.5', 'two', '-1']) {
+      expect(configError({ ...env, GOOSUKE_PASSWORD_HASH_CONCURRENCY: value }).message).toMatch(
+        /^GOOSUKE_PASSWORD_HASH_CONCURRENCY/,
+      );
     }
   });
 

@@ -9,10 +9,13 @@ import {
   GoosukeError,
   gitHubSettingKeys,
   InvalidInputError,
+  type Logger,
   type ModelPriceOverrides,
   modelPriceSchema,
   type RunLayout,
+  type RunLimits,
   type RunSettings,
+  resolveRunLimits,
   secretGitHubSettingKeys,
   UnsupportedError,
 } from '@goosuke/core';
@@ -46,10 +49,20 @@ export interface DefaultGoosukeConfig {
    */
   scryptCost?: ScryptCost;
   /**
+   * How many password hashes run at once (`GOOSUKE_PASSWORD_HASH_CONCURRENCY`); absent means
+   * core's default (2). Each scrypt hash at the default cost holds 128 MiB while it runs.
+   */
+  passwordHashConcurrency?: number;
+  /**
    * How a pull request follows its base branch when that moved (`GOOSUKE_PR_BASE_UPDATE`):
    * `merge` (the default) or `rebase` (which force-pushes the pull request's branch).
    */
   pullRequestBaseUpdate?: 'merge' | 'rebase';
+  /**
+   * Overrides of Goosuke's limits (`GOOSUKE_MAX_INSTRUCTION_BYTES`, `GOOSUKE_MAX_MODELS_PER_MESSAGE`,
+   * `GOOSUKE_MAX_ACTIVE_RUNS_PER_USER`); the defaults are 200 KiB, 8 and 24.
+   */
+  limits?: Partial<RunLimits>;
   /**
    * The GitBackend (`GOOSUKE_GIT_BACKEND`): `system` (git >= 2.30 on PATH) or `isomorphic`;
    * absent means the system git when there is one, else isomorphic-git.
@@ -122,6 +135,35 @@ function readScryptCost(text: string | undefined): ScryptCost | undefined {
   return cost;
 }
 
+const limitVariables = {
+  GOOSUKE_MAX_INSTRUCTION_BYTES: 'maxInstructionBytes',
+  GOOSUKE_MAX_MODELS_PER_MESSAGE: 'maxModelsPerMessage',
+  GOOSUKE_MAX_ACTIVE_RUNS_PER_USER: 'maxActiveRunsPerUser',
+} as const satisfies Record<string, keyof RunLimits>;
+
+/** The limits set in the environment, each a whole number in core's range; undefined when none is set. */
+function readLimits(env: Readonly<Record<string, string | undefined>>): Partial<RunLimits> | undefined {
+  const limits: Partial<RunLimits> = {};
+  for (const [name, key] of Object.entries(limitVariables)) {
+    const text = env[name]?.trim() ?? '';
+    if (text === '') continue;
+    const value = /^\d+$/.test(text) ? Number(text) : Number.NaN;
+    try {
+      resolveRunLimits({ [key]: value });
+    } catch (error) {
+      throw new InvalidInputError(
+        `${name} must be a whole number in range: ${(error as Error).message}`,
+        [],
+        {
+          cause: error,
+        },
+      );
+    }
+    limits[key] = value;
+  }
+  return Object.keys(limits).length === 0 ? undefined : limits;
+}
+
 /** `GOOSUKE_JWT_SECRET`, when set: strong, and not one of the SecretBox keys. */
 function readJwtSecret(text: string | undefined, secretKeys: readonly string[]): string | undefined {
   const secret = text?.trim() ?? '';
@@ -153,15 +195,20 @@ function readJwtSecret(text: string | undefined, secretKeys: readonly string[]):
  *   not need it), but when set it must be strong and differ from the secret keys;
  * - `GOOSUKE_SCRYPT_COST`: `N=...,r=...,p=...`, the scrypt cost of new password hashes
  *   (default N=131072,r=8,p=1); lower it for tests only;
+ * - `GOOSUKE_PASSWORD_HASH_CONCURRENCY`: how many password hashes run at once, 1 to 64
+ *   (default 2); sign-ins beyond wait their turn;
  * - `GOOSUKE_PR_BASE_UPDATE`: `merge` (default) or `rebase`, how a pull request follows a base
- *   branch that moved.
+ *   branch that moved;
+ * - `GOOSUKE_MAX_INSTRUCTION_BYTES` (default 204800), `GOOSUKE_MAX_MODELS_PER_MESSAGE` (default 8,
+ *   at most 16), `GOOSUKE_MAX_ACTIVE_RUNS_PER_USER` (default 24): Goosuke's limits;
  * - `GOOSUKE_GIT_BACKEND`: `system` (git >= 2.30), `isomorphic` or `auto` (default: the system
  *   git when it is on PATH).
  *
  * @throws InvalidInputError for `GOOSUKE_MODEL_PRICES` that is not valid JSON of prices.
  * @throws GoosukeError `secret_key` when the secret key is missing or weak, or the JWT secret is
  *   weak or equal to a secret key (the message says how to make one and never contains a key);
- *   UnsupportedError for a database URL of another kind; InvalidInputError for a bad scrypt cost.
+ *   UnsupportedError for a database URL of another kind; InvalidInputError for a bad scrypt cost
+ *   or hashing concurrency.
  */
 export function readDefaultGoosukeConfig(
   env: Readonly<Record<string, string | undefined>>,
@@ -184,10 +231,19 @@ export function readDefaultGoosukeConfig(
   }
   const jwtSecret = readJwtSecret(env.GOOSUKE_JWT_SECRET, [secretKey, ...previousSecretKeys]);
   const scryptCost = readScryptCost(env.GOOSUKE_SCRYPT_COST);
+  const concurrencyText = env.GOOSUKE_PASSWORD_HASH_CONCURRENCY?.trim() || undefined;
+  const passwordHashConcurrency = concurrencyText === undefined ? undefined : Number(concurrencyText);
+  if (
+    passwordHashConcurrency !== undefined &&
+    !(/^\d+$/.test(concurrencyText!) && passwordHashConcurrency >= 1 && passwordHashConcurrency <= 64)
+  ) {
+    throw new InvalidInputError('GOOSUKE_PASSWORD_HASH_CONCURRENCY must be a whole number from 1 to 64');
+  }
   const baseUpdate = env.GOOSUKE_PR_BASE_UPDATE?.trim() || undefined;
   if (baseUpdate !== undefined && baseUpdate !== 'merge' && baseUpdate !== 'rebase') {
     throw new InvalidInputError('GOOSUKE_PR_BASE_UPDATE must be merge or rebase');
   }
+  const limits = readLimits(env);
   const dataDir = path.resolve(cwd, env.GOOSUKE_DATA_DIR?.trim() || defaultDataDir);
   const databaseUrl = env.GOOSUKE_DATABASE_URL?.trim();
   const gitBackend = readGitBackendKind(env.GOOSUKE_GIT_BACKEND);
@@ -199,7 +255,9 @@ export function readDefaultGoosukeConfig(
     prices: readPrices(env.GOOSUKE_MODEL_PRICES),
     ...(jwtSecret === undefined ? {} : { jwtSecret }),
     ...(scryptCost === undefined ? {} : { scryptCost }),
+    ...(passwordHashConcurrency === undefined ? {} : { passwordHashConcurrency }),
     ...(baseUpdate === undefined ? {} : { pullRequestBaseUpdate: baseUpdate }),
+    ...(limits === undefined ? {} : { limits }),
     ...(gitBackend === undefined ? {} : { gitBackend }),
   };
 }
@@ -229,6 +287,11 @@ export interface DefaultGoosukeOptions {
   maxProviderRetries?: number;
   /** Lease of a claimed run job in ms (default 30 s): how soon a run of a dead process is taken over. */
   leaseMs?: number;
+  /**
+   * Where Goosuke, the adapters built on it and the providers' SDK notices log (see
+   * `createPinoLogger`); nowhere when absent.
+   */
+  logger?: Logger;
 }
 
 /**
@@ -292,6 +355,7 @@ export async function createDefaultGoosuke(
           env: options.env ?? {},
           ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
           ...(options.maxProviderRetries === undefined ? {} : { maxRetries: options.maxProviderRetries }),
+          ...(options.logger === undefined ? {} : { logger: options.logger }),
         }),
         layout,
       },
@@ -300,6 +364,11 @@ export async function createDefaultGoosuke(
         config.scryptCost === undefined ? {} : { cost: config.scryptCost },
       ),
       ...(config.jwtSecret === undefined ? {} : { jwtSecret: config.jwtSecret }),
+      ...(config.passwordHashConcurrency === undefined
+        ? {}
+        : { auth: { passwordHashing: { maxConcurrent: config.passwordHashConcurrency } } }),
+      ...(config.limits === undefined ? {} : { limits: config.limits }),
+      ...(options.logger === undefined ? {} : { logger: options.logger }),
       ...(options.eventSinks === undefined ? {} : { eventSinks: options.eventSinks }),
       ...(config.pullRequestBaseUpdate === undefined
         ? {}

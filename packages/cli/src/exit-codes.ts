@@ -14,6 +14,8 @@ export const exitCodeTable = {
   invalid_input: { exitCode: 2, meaning: 'usage error: fix the command line, or the input it names' },
   // A name given on the command line (a FILE, later a task or user id) names nothing: fix the call.
   not_found: { exitCode: 2, meaning: 'something named on the command line does not exist' },
+  // An instruction over the size limit: shorten it, or raise GOOSUKE_MAX_INSTRUCTION_BYTES.
+  payload_too_large: { exitCode: 2, meaning: 'an input is over its size limit' },
   unsupported: { exitCode: 2, meaning: 'this build cannot do what was asked' },
   edit_failed: { exitCode: 1, meaning: 'the command ran but did not succeed (e.g. an edit did not apply)' },
   conflict: { exitCode: 1, meaning: 'the request conflicts with the current state' },
@@ -22,6 +24,7 @@ export const exitCodeTable = {
   internal: { exitCode: 70, meaning: 'internal error (a bug): rerun with GOOSUKE_DEBUG=1 and report it' },
   storage: { exitCode: 74, meaning: 'reading or writing files or the database failed' },
   timeout: { exitCode: 75, meaning: 'timed out; trying again may work' },
+  rate_limited: { exitCode: 75, meaning: 'too many requests or runs for now; trying again later may work' },
   unauthorized: { exitCode: 77, meaning: 'not signed in or not allowed' },
   forbidden: { exitCode: 77, meaning: 'not signed in or not allowed' },
   // A missing, weak or rotated-away secret key is always fixed in the configuration.

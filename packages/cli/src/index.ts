@@ -16,3 +16,10 @@ export {
 export { exitCodes, exitCodeTable } from './exit-codes.ts';
 export type { Environment } from './language-models.ts';
 export { main } from './main.ts';
+export {
+  type CliLogLevel,
+  createPinoLogger,
+  type PinoLoggerOptions,
+  pinoLoggerPort,
+  redactedLogPaths,
+} from './pino-logger.ts';

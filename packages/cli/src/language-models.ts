@@ -3,6 +3,7 @@ import {
   type LanguageModel,
   type LanguageModelProvider,
   type LanguageModelResolver,
+  type Logger,
   type ModelProfile,
 } from '@goosuke/core';
 
@@ -31,6 +32,8 @@ export interface LanguageModelResolverOptions {
   fetch?: typeof globalThis.fetch;
   /** Retries after the first attempt on 429/5xx; the providers' default when absent. */
   maxRetries?: number;
+  /** Where the providers' SDK notices go (at debug level); nowhere when absent. */
+  logger?: Logger;
 }
 
 /**
@@ -46,6 +49,7 @@ export function createLanguageModelResolver(options: LanguageModelResolverOption
   const common = {
     ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
     ...(options.maxRetries === undefined ? {} : { maxRetries: options.maxRetries }),
+    ...(options.logger === undefined ? {} : { logger: options.logger }),
   };
   // Each provider's SDK loads on first use: commands that call no model start fast.
   return async (profile: ModelProfile, storedKey: string | null): Promise<LanguageModel> => {

@@ -31,6 +31,24 @@ function goosuke(args: string[], cwd: string, launcher = bin, env: Record<string
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
+/**
+ * A Node binary older than 22.12 on this machine (the system's, not the one scripts/node-env.sh
+ * puts first on PATH), or null.
+ */
+function findOldNode(): { path: string; version: string } | null {
+  const directories = ['/usr/bin', '/usr/local/bin', ...(process.env.PATH ?? '').split(path.delimiter)];
+  for (const directory of new Set(directories)) {
+    const candidate = path.join(directory, 'node');
+    if (directory === '' || !existsSync(candidate)) continue;
+    const probe = spawnSync(candidate, ['-p', 'process.versions.node'], { encoding: 'utf8' });
+    const version = probe.stdout?.trim() ?? '';
+    const [major = 0, minor = 0] = version.split('.').map(Number);
+    if (probe.status === 0 && (major < 22 || (major === 22 && minor < 12)))
+      return { path: candidate, version };
+  }
+  return null;
+}
+
 describe('bin/goosuke.js', () => {
   it('says the CLI is not built, in one line with exit 70, when dist/main.js is missing', async () => {
     const copy = await temporaryDirectory('goosuke-unbuilt-');
@@ -41,6 +59,30 @@ describe('bin/goosuke.js', () => {
       code: 70,
       stdout: '',
       stderr: 'goosuke: the CLI is not built; run npm run build (in the goosuke repository)\n',
+    });
+  });
+
+  it('on a Node older than 22.12 says so in one line with exit 3, before loading anything', async (context) => {
+    const old = findOldNode();
+    if (old === null) {
+      context.skip('no Node older than 22.12 on this machine (looked in /usr/bin, /usr/local/bin and PATH)');
+      return;
+    }
+    // Through the real launcher and the built CLI when present: without the check, better-sqlite3
+    // 13 crashes the old Node with a bare "Segmentation fault" on any command that opens the database.
+    const result = spawnSync(old.path, [bin, 'models', 'list'], {
+      cwd: await temporaryDirectory(),
+      encoding: 'utf8',
+      env: {
+        PATH: process.env.PATH ?? '',
+        GOOSUKE_SECRET_KEY: 'a-long-enough-master-secret-0123456789abcdef',
+        GOOSUKE_DATA_DIR: await temporaryDirectory('goosuke-data-'),
+      },
+    });
+    expect({ code: result.status, stdout: result.stdout, stderr: result.stderr }).toEqual({
+      code: 3,
+      stdout: '',
+      stderr: `goosuke: Node ${old.version} is too old; goosuke needs Node >= 22.12 (install a current LTS, e.g. \`nvm install 24\` or from nodejs.org, then open a new terminal)\n`,
     });
   });
 

@@ -226,6 +226,7 @@ describe('createGoosuke', () => {
         role: 'admin',
         via: 'jwt',
         authenticatedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+        sessionId: expect.any(String),
       });
     });
   });

@@ -1,11 +1,14 @@
 import { type Actor, createActorResolver, createRecentAuthentications } from './actor/actor.ts';
 import { type ActorGoosuke, createActorGoosuke } from './actor/actor-goosuke.ts';
+import { createBoundedPasswordHasher } from './auth/bounded-password-hasher.ts';
 import { createHmacJwtCodec } from './auth/hmac-jwt-codec.ts';
+import { createLoginThrottle } from './auth/login-throttle.ts';
 import { UnsupportedError } from './errors/index.ts';
 import { type Clock, systemClock } from './ports/clock.ts';
 import type { CodeHostResolver } from './ports/code-host.ts';
 import type { EventSink } from './ports/event-sink.ts';
 import { type IdGenerator, randomIdGenerator } from './ports/id-generator.ts';
+import { type Logger, noopLogger } from './ports/logger.ts';
 import type { PasswordHasher } from './ports/password-hasher.ts';
 import type { SecretBox } from './ports/secret-box.ts';
 import type { Store } from './ports/store.ts';
@@ -26,6 +29,7 @@ import { createGitHubService, type GitHubService } from './services/github-servi
 import { createModelProfileService, type ModelProfileService } from './services/model-profile-service.ts';
 import { createPullRequestService, type PullRequestService } from './services/pull-request-service.ts';
 import { createRepoService, type RepoService } from './services/repo-service.ts';
+import { type RunLimits, resolveRunLimits } from './services/run-limits.ts';
 import { createRunPipeline, type RunPipeline } from './services/run-pipeline.ts';
 import { createRunService, type RunService } from './services/run-service.ts';
 import { createSettingService, type SettingService } from './services/setting-service.ts';
@@ -73,6 +77,22 @@ export interface GoosukeDependencies {
   pullRequests?: { baseUpdate?: 'merge' | 'rebase' };
   /** Sends actions' signed callbacks; defaults to the global `fetch`. */
   fetch?: typeof globalThis.fetch;
+  /**
+   * What one caller may ask for at once: instruction and message size (default 200 KiB), models
+   * per message (default 8) and queued plus running runs per user (default 24). Every entry
+   * (HTTP, actions, Discord, the CLI) is held to them.
+   */
+  limits?: Partial<RunLimits>;
+  /**
+   * Where Goosuke writes what an operator needs (failures nobody awaits); adapters and providers
+   * built around this Goosuke default to it. Default: writes nothing.
+   */
+  logger?: Logger;
+  /**
+   * How deep JSON that Goosuke parses itself (webhook bodies) may nest; deeper is an
+   * InvalidInputError before parsing. Default 64 (`defaultMaxJsonDepth`).
+   */
+  maxJsonDepth?: number;
 }
 
 /**
@@ -88,6 +108,10 @@ export interface Goosuke {
    * Cheap: make one per request.
    */
   as(actor: Actor): ActorGoosuke;
+  /** The limits in force (`GoosukeDependencies.limits` over the defaults); adapters size their own bounds from them. */
+  readonly limits: Readonly<RunLimits>;
+  /** The logger given to createGoosuke (a no-op one when none was): adapters log through it by default. */
+  readonly logger: Logger;
   readonly models: ModelProfileService;
   readonly repos: RepoService;
   readonly tasks: TaskService;
@@ -151,7 +175,7 @@ function unavailable<Service extends object>(message: string): Service {
  * started here; `close()` closes the store it was given.
  *
  * @throws InvalidInputError when `jwtSecret` is given but shorter than 32 characters or
- *   plainly weak, or `auth` holds a lifetime under 60 seconds.
+ *   plainly weak, `auth` holds a lifetime under 60 seconds, or `limits` a value out of range.
  */
 export function createGoosuke(dependencies: GoosukeDependencies): Goosuke {
   const context = {
@@ -160,8 +184,18 @@ export function createGoosuke(dependencies: GoosukeDependencies): Goosuke {
     clock: dependencies.clock ?? systemClock,
     ids: dependencies.ids ?? randomIdGenerator,
   };
+  const limits = resolveRunLimits(dependencies.limits);
+  const logger = dependencies.logger ?? noopLogger;
   const models = createModelProfileService(context);
-  const { passwordHasher, jwtSecret } = dependencies;
+  const { jwtSecret } = dependencies;
+  // Every password hash of this Goosuke (sign-ins, password changes, new users) shares one bound
+  // on how many run at once: each holds the hasher's memory (scrypt: 128 MiB) while it runs.
+  const passwordHasher =
+    dependencies.passwordHasher === undefined
+      ? undefined
+      : createBoundedPasswordHasher(dependencies.passwordHasher, dependencies.auth?.passwordHashing);
+  // Failed password checks count per account across sign-in and password re-checks.
+  const loginThrottle = createLoginThrottle(context.clock, dependencies.auth?.accountLoginLimit);
   // Authentication tells the actor facade which user it just read, so a request reads it once.
   const recentAuthentications = createRecentAuthentications(() => context.clock.now());
   const users =
@@ -169,7 +203,7 @@ export function createGoosuke(dependencies: GoosukeDependencies): Goosuke {
       ? unavailable<UserService>(
           'user accounts need a password hasher: pass passwordHasher to createGoosuke (e.g. createScryptPasswordHasher() from @goosuke/scrypt)',
         )
-      : createUserService({ ...context, passwordHasher });
+      : createUserService({ ...context, passwordHasher, loginThrottle });
   const auth =
     passwordHasher === undefined || jwtSecret === undefined
       ? unavailable<AuthService>(
@@ -180,6 +214,7 @@ export function createGoosuke(dependencies: GoosukeDependencies): Goosuke {
           passwordHasher,
           jwt: createHmacJwtCodec({ secret: jwtSecret, clock: context.clock, issuer: 'goosuke' }),
           onAuthenticated: recentAuthentications.remember,
+          loginThrottle,
           ...(dependencies.auth === undefined ? {} : { settings: dependencies.auth }),
         });
   const { codeHosts } = dependencies;
@@ -199,6 +234,8 @@ export function createGoosuke(dependencies: GoosukeDependencies): Goosuke {
     workers,
     settings: dependencies.runs ?? {},
     sinks: dependencies.eventSinks ?? [],
+    limits,
+    logger,
   });
   const templates = createTemplateService(context);
   const actions = createActionService({
@@ -206,6 +243,7 @@ export function createGoosuke(dependencies: GoosukeDependencies): Goosuke {
     templates,
     runs: runService,
     canRun: runtime !== undefined,
+    ...(dependencies.maxJsonDepth === undefined ? {} : { maxJsonDepth: dependencies.maxJsonDepth }),
   });
   const pullRequests = createPullRequestService({
     ...context,
@@ -229,22 +267,25 @@ export function createGoosuke(dependencies: GoosukeDependencies): Goosuke {
   for (const jobType of callbacks.jobTypes) workers?.register(jobType);
   const schedulers: ActionScheduler[] = [];
   let closing: Promise<void> | null = null;
+  const tasks = createTaskService({ ...context, limits });
   const system = {
+    limits,
     models,
     repos: createRepoService(context),
-    tasks: createTaskService(context),
+    tasks,
     github: createGitHubService({ ...context, codeHosts }),
     pullRequests,
     runs: runService,
     pipeline: createRunPipeline({
       repos: createRepoService(context),
-      tasks: createTaskService(context),
+      tasks,
       runs: runService,
       models,
       pullRequests,
       runtime,
       codeHosts,
       workersRunning: () => workers?.state() === 'running',
+      limits,
     }),
     templates,
     actions,
@@ -254,9 +295,10 @@ export function createGoosuke(dependencies: GoosukeDependencies): Goosuke {
     tokens: createAccessTokenService(context),
     settings: createSettingService(context),
   };
-  const actorOf = createActorResolver(context.store, recentAuthentications);
+  const actorOf = createActorResolver(context.store, recentAuthentications, context.clock);
   return {
     ...system,
+    logger,
     as: (actor) => createActorGoosuke(system, actorOf(actor)),
     startScheduler(options) {
       const scheduler = startActionScheduler(

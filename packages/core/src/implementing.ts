@@ -14,3 +14,4 @@ export { redactSecrets } from './errors/redact-secrets.ts';
 export { jsonRequestBody } from './models/json-request-body.ts';
 export { type ProviderRetryOptions, parseRetryAfter, withProviderRetry } from './models/provider-retry.ts';
 export { systemClock } from './ports/clock.ts';
+export { type SdkLogger, sdkLoggerFor, withConsoleWarningsLogged } from './ports/logger.ts';

@@ -28,6 +28,7 @@ export {
   type ActorAddMessageInput,
   type ActorCreateRunsInput,
   type ActorCreateTaskInput,
+  type ActorIdempotency,
   type ActorPullRequests,
   type ActorRuns,
   type ActorTasks,
@@ -45,7 +46,20 @@ export {
   type ActorOperation,
   actorOperations,
   authorizeRole,
+  recentSignInMs,
 } from './auth/access-policy.ts';
+// Sign-in protection: bounded password hashing and the per-account limit of failed sign-ins
+export {
+  createBoundedPasswordHasher,
+  defaultMaxConcurrentPasswordHashes,
+  defaultMaxQueuedPasswordHashes,
+  type PasswordHashingLimits,
+} from './auth/bounded-password-hasher.ts';
+export {
+  type AccountLoginLimit,
+  defaultAccountLoginLimit,
+  defaultAccountLoginWindowMs,
+} from './auth/login-throttle.ts';
 
 // createGoosuke(deps): the trusted system view
 export { createGoosuke, type Goosuke, type GoosukeDependencies } from './create-goosuke.ts';
@@ -90,6 +104,13 @@ export {
 } from './domain/extension.ts';
 export { type FileChange, fileChangeSchema } from './domain/file-change.ts';
 export { type HostedRepository, hostedRepositorySchema } from './domain/hosted-repository.ts';
+export {
+  type IdempotencyRecord,
+  type IdempotentOperation,
+  idempotencyRecordSchema,
+  idempotentOperationSchema,
+} from './domain/idempotency.ts';
+export { defaultMaxJsonDepth, exceedsJsonDepth } from './domain/json-depth.ts';
 export {
   type ModelCapabilities,
   type ModelCapabilityOverrides,
@@ -203,8 +224,10 @@ export {
   type InputIssue,
   InvalidInputError,
   NotFoundError,
+  PayloadTooLargeError,
   ProviderError,
   type ProviderErrorOptions,
+  RateLimitedError,
   UnauthorizedError,
   type UnauthorizedReason,
   UnsupportedError,
@@ -250,6 +273,7 @@ export type {
   ToolCall,
   ToolSpec,
 } from './ports/language-model.ts';
+export { type LogFields, type Logger, type LogLevel, noopLogger } from './ports/logger.ts';
 export type { PasswordHasher } from './ports/password-hasher.ts';
 export type { SecretBox } from './ports/secret-box.ts';
 export {
@@ -258,6 +282,8 @@ export {
   collectPages,
   type EntityRepository,
   type ExtensionRepository,
+  type IdempotencyKeyRepository,
+  type IdempotencyLookup,
   type ListOptions,
   type MessageRepository,
   type ModelProfileRepository,
@@ -331,6 +357,7 @@ export {
   type AuthSettings,
   type AuthTokens,
   authTokensSchema,
+  type LoginContext,
   type LoginInput,
   loginInputSchema,
   type StreamTicket,
@@ -361,6 +388,11 @@ export {
   secretGitHubSettingKeys,
 } from './services/github-service.ts';
 export {
+  type IdempotencyOptions,
+  idempotencyKeyLifetimeMs,
+  idempotencyKeySchema,
+} from './services/idempotency.ts';
+export {
   type CreateModelProfileInput,
   createModelProfileInputSchema,
   type ModelProfileService,
@@ -388,6 +420,12 @@ export {
   runComparisonEntrySchema,
   runComparisonSchema,
 } from './services/run-comparison.ts';
+export {
+  defaultRunLimits,
+  type RunLimits,
+  resolveRunLimits,
+  runLimitsSchema,
+} from './services/run-limits.ts';
 export type { RunPipeline } from './services/run-pipeline.ts';
 export {
   type RunPipelineBase,

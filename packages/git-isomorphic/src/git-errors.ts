@@ -23,6 +23,29 @@ function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** A reason phrase as the remote sent it, kept short and printable. */
+function shortReason(text: unknown): string {
+  const cleaned = typeof text === 'string' ? text.replace(/[^\x20-\x7e]/g, ' ').trim() : '';
+  return cleaned.length > 60 ? `${cleaned.slice(0, 59)}…` : cleaned;
+}
+
+/**
+ * The message of an error that would echo what the remote answered (its response body, or
+ * bytes of it), without that: the remote may be any server the URL names, and its pages are not
+ * the caller's to read through Goosuke. The full error stays the `cause` for logs. Undefined for
+ * other errors.
+ */
+function remoteSafeMessage(code: string | undefined, error: unknown): string | undefined {
+  if (code === 'HttpError') {
+    const data = (error as { data?: { statusCode?: unknown; statusMessage?: unknown } }).data;
+    return `HTTP ${String(data?.statusCode ?? '?')} ${shortReason(data?.statusMessage)}`.trim();
+  }
+  if (code === 'SmartHttpError') return 'the remote did not answer as a git server (smart HTTP protocol)';
+  if (code === 'ParseError') return 'the remote sent a reply that is not git protocol';
+  if (code === 'EmptyServerResponseError') return 'the remote sent an empty reply';
+  return undefined;
+}
+
 const fileSystemCodes = new Set([
   'ENOENT',
   'EACCES',
@@ -57,7 +80,7 @@ export function translateGitError(
     return new GoosukeError(error.code, cleaned, { retryable: error.retryable });
   }
   const code = errorCode(error);
-  const message = redact(errorMessage(error), secrets);
+  const message = redact(remoteSafeMessage(code, error) ?? errorMessage(error), secrets);
   const cause = hasSecrets ? undefined : error;
   const what = `${context.operation} failed: ${message}`;
   if (code === 'HttpError') {

@@ -147,3 +147,40 @@ describe('isomorphic-git backend over smart HTTP (git http-backend)', () => {
     expect(await filesContaining(repo.dir, token)).toEqual([]);
   });
 });
+
+describe('clone errors from a remote that is not a git server', () => {
+  it("keep the status and a short reason, never the remote's response body", async () => {
+    const { createServer } = await import('node:http');
+    const page = 'INTERNAL-ADMIN-PAGE db_password=hunter2 '.repeat(20);
+    const site = createServer((request, response) => {
+      if (request.url?.includes('/broken/')) {
+        response.writeHead(500, 'Broken');
+        response.end(page);
+        return;
+      }
+      response.writeHead(200, { 'content-type': 'text/html' });
+      response.end(page);
+    });
+    await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
+    const { port } = site.address() as { port: number };
+    try {
+      const notGit = await rejection(
+        backend.clone({ url: `http://127.0.0.1:${port}/intranet.git`, dir: next() }),
+      );
+      expect(notGit.message).toContain('not answer as a git');
+      for (const error of [
+        notGit,
+        await rejection(backend.clone({ url: `http://127.0.0.1:${port}/broken/x.git`, dir: next() })),
+      ]) {
+        expect(error.message).not.toContain('INTERNAL-ADMIN-PAGE');
+        expect(JSON.stringify(error.toJSON())).not.toContain('hunter2');
+      }
+      const broken = await rejection(
+        backend.clone({ url: `http://127.0.0.1:${port}/broken/x.git`, dir: next() }),
+      );
+      expect(broken.message).toContain('HTTP 500');
+    } finally {
+      await new Promise((resolve) => site.close(resolve));
+    }
+  });
+});

@@ -291,9 +291,10 @@ describe('runs on SQLite, the durable queue and isomorphic-git', () => {
       },
     });
     const model = await env.profile('anthropic', 'claude-sonnet-4-5');
+    const other = await env.profile('anthropic', 'claude-opus-4-1');
     const { runs } = await env.goosuke.runs.create(env.task.id, {
       instruction: 'slow',
-      models: [model.id, model.id],
+      models: [model.id, other.id],
     });
     start(env.goosuke, { concurrency: 1 });
     const [first, second] = runs as [Run, Run];
@@ -327,11 +328,20 @@ describe('runs on SQLite, the durable queue and isomorphic-git', () => {
         return writeThenSucceed(input, 'x.txt', `${profile.modelName}\n`);
       },
     });
-    const openai = await env.profile('openai', 'gpt-4.1');
-    const google = await env.profile('google', 'gemini-2.5-pro');
+    // Three profiles of each provider: a message names each profile once.
+    const openai = [
+      await env.profile('openai', 'gpt-4.1'),
+      await env.profile('openai', 'gpt-4.1-mini'),
+      await env.profile('openai', 'gpt-4.1-nano'),
+    ];
+    const google = [
+      await env.profile('google', 'gemini-2.5-pro'),
+      await env.profile('google', 'gemini-2.5-flash'),
+      await env.profile('google', 'gemini-2.5-flash-lite'),
+    ];
     const { runs } = await env.goosuke.runs.create(env.task.id, {
       instruction: 'go',
-      models: [openai.id, openai.id, openai.id, google.id, google.id, google.id],
+      models: [...openai, ...google].map((profile) => profile.id),
     });
     start(env.goosuke, { concurrency: 6, perProvider: { openai: 1 } });
     const done = await env.goosuke.runs.waitFor(runs.map((run) => run.id));
@@ -500,11 +510,12 @@ describe('runs on SQLite, the durable queue and isomorphic-git', () => {
   it('recovers runs whose job is missing: queued ones are enqueued, running ones fail as interrupted', async () => {
     const env = await setUp({ behaviour: async (input) => writeThenSucceed(input, 'a.txt', 'a\n') });
     const model = await env.profile('openai', 'gpt-4.1');
+    const other = await env.profile('openai', 'gpt-4.1-mini');
     const {
       runs: [queued, running],
     } = await env.goosuke.runs.create(env.task.id, {
       instruction: 'x',
-      models: [model.id, model.id],
+      models: [model.id, other.id],
     });
     // Simulate a crash between the transaction and the enqueue, and a job lost with its worker.
     env.store.database.prepare('DELETE FROM goosuke_jobs').run();

@@ -57,7 +57,9 @@ async function setUp(behaviour: Behaviour) {
   const repo = await composed.goosuke.repos.create({ url: source });
   const { task } = await composed.goosuke.tasks.create({ title: 'demo', repoId: repo.id });
   const model = await composed.goosuke.models.create({ provider: 'openai', modelName: 'gpt-4.1' });
-  return { ...composed, task, model, database, dataDir };
+  // A message names each model once: two runs of one message need two profiles.
+  const otherModel = await composed.goosuke.models.create({ provider: 'openai', modelName: 'gpt-4.1-mini' });
+  return { ...composed, task, model, otherModel, database, dataDir };
 }
 
 async function waitForEvent(events: RunEvent[], runId: string, message: string): Promise<void> {
@@ -94,7 +96,7 @@ describe('a graceful stop of the run workers', () => {
     const env = await setUp(gated(gate));
     const { runs } = await env.goosuke.runs.create(env.task.id, {
       instruction: 'work',
-      models: [env.model.id, env.model.id],
+      models: [env.model.id, env.otherModel.id],
     });
     const [first, second] = runs.map((run) => run.id) as [string, string];
     const workers = env.goosuke.runs.startWorkers({ concurrency: 1, recoverEveryMs: 60_000 });
@@ -127,7 +129,7 @@ describe('a graceful stop of the run workers', () => {
     const env = await setUp(gated(new Promise<void>(() => {})));
     const { runs } = await env.goosuke.runs.create(env.task.id, {
       instruction: 'slow',
-      models: [env.model.id, env.model.id],
+      models: [env.model.id, env.otherModel.id],
     });
     const ids = runs.map((run) => run.id);
     const workers = env.goosuke.runs.startWorkers({ concurrency: 2, recoverEveryMs: 60_000 });

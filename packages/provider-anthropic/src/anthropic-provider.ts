@@ -6,11 +6,14 @@ import {
   GoosukeError,
   type LanguageModel,
   type LanguageModelProvider,
+  type Logger,
+  noopLogger,
 } from '@goosuke/core';
 import {
   jsonRequestBody,
   type ProviderRetryOptions,
   resolveModelCapabilities,
+  withConsoleWarningsLogged,
   withProviderRetry,
 } from '@goosuke/core/implementing';
 import { anthropicClientFor } from './anthropic-client-cache.ts';
@@ -46,6 +49,12 @@ export interface AnthropicProviderOptions {
   fetch?: typeof globalThis.fetch;
   /** Called before each retry wait, e.g. to log "retrying in 2 s". */
   onRetry?: ProviderRetryOptions['onRetry'];
+  /**
+   * Where the SDK's notices go, at debug level: its log lines, and the model deprecation notices
+   * it prints with `console.warn` on every call, which would otherwise reach the user's terminal.
+   * Default: nowhere.
+   */
+  logger?: Logger;
 }
 
 /**
@@ -61,9 +70,10 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Lang
   }
   const baseUrl = (options.baseUrl?.trim() || defaultAnthropicBaseUrl).replace(/\/+$/, '');
   const timeoutMs = options.timeoutMs ?? defaultAnthropicTimeoutMs;
-  const client = anthropicClientFor({ baseUrl, apiKey, fetch: options.fetch });
+  const client = anthropicClientFor({ baseUrl, apiKey, fetch: options.fetch, logger: options.logger });
   const settings: CallSettings = {
     client,
+    logger: options.logger ?? noopLogger,
     apiKey,
     baseUrl,
     timeoutMs,
@@ -92,6 +102,7 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Lang
 
 interface CallSettings {
   client: Anthropic;
+  logger: Logger;
   apiKey: string;
   baseUrl: string;
   timeoutMs: number;
@@ -99,6 +110,15 @@ interface CallSettings {
 }
 
 type RequestBody = ReturnType<typeof toAnthropicRequest>;
+
+/**
+ * Starts an SDK call with its `console.warn` notices sent to the logger: `messages.create`
+ * prints a deprecation notice for some models (e.g. claude-sonnet-4-5) straight to the console,
+ * not through its `logger` option, before it returns the request's promise.
+ */
+function quietly<Result>(settings: CallSettings, model: string, start: () => Result): Result {
+  return withConsoleWarningsLogged(settings.logger, { provider: anthropicProviderName, model }, start);
+}
 
 async function generate(
   settings: CallSettings,
@@ -110,12 +130,14 @@ async function generate(
       const deadline = new Deadline(options.signal, settings.timeoutMs);
       try {
         // The body as bytes (see jsonRequestBody): the same JSON, kept outside the heap.
-        const message = await settings.client.messages.create(body, {
-          ...jsonRequestBody(body),
-          signal: deadline.signal,
-          timeout: settings.timeoutMs,
-          maxRetries: 0,
-        });
+        const message = await quietly(settings, body.model, () =>
+          settings.client.messages.create(body, {
+            ...jsonRequestBody(body),
+            signal: deadline.signal,
+            timeout: settings.timeoutMs,
+            maxRetries: 0,
+          }),
+        );
         return toGeneration(message);
       } catch (error) {
         throw toAnthropicProviderError(error, errorContext(settings, options, deadline));
@@ -148,12 +170,14 @@ async function* stream(
       const deadline = new Deadline(options.signal, settings.timeoutMs);
       try {
         const params = { ...body, stream: true as const };
-        const events = await settings.client.messages.create(params, {
-          ...jsonRequestBody(params),
-          signal: deadline.signal,
-          timeout: settings.timeoutMs,
-          maxRetries: 0,
-        });
+        const events = await quietly(settings, body.model, () =>
+          settings.client.messages.create(params, {
+            ...jsonRequestBody(params),
+            signal: deadline.signal,
+            timeout: settings.timeoutMs,
+            maxRetries: 0,
+          }),
+        );
         const iterator = events[Symbol.asyncIterator]();
         const assembler = new AnthropicStreamAssembler();
         const first: GenerationDelta[] = [];

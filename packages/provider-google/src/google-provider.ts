@@ -11,7 +11,9 @@ import {
   GoosukeError,
   type LanguageModel,
   type LanguageModelProvider,
+  type Logger,
   type ModelCapabilities,
+  noopLogger,
   ProviderError,
   type TokenUsage,
   UnsupportedError,
@@ -19,6 +21,7 @@ import {
 import {
   type ProviderRetryOptions,
   resolveModelCapabilities,
+  withConsoleWarningsLogged,
   withProviderRetry,
 } from '@goosuke/core/implementing';
 import { googleClientFor } from './google-client-cache.ts';
@@ -46,6 +49,11 @@ export interface GoogleProviderOptions {
   headers?: Record<string, string>;
   /** Called before each retry wait, e.g. to log "retrying in 2 s". */
   onRetry?: ProviderRetryOptions['onRetry'];
+  /**
+   * Where the SDK's notices go, at debug level: `@google/genai` prints them with `console.warn`
+   * (it has no logger option), which would otherwise reach the user's terminal. Default: nowhere.
+   */
+  logger?: Logger;
 }
 
 /** The Gemini API's public endpoint. */
@@ -78,6 +86,7 @@ export function createGoogleProvider(options: GoogleProviderOptions): LanguageMo
       Object.entries(options.headers ?? {}).filter(([name]) => name.toLowerCase() !== 'x-goog-api-key'),
     ),
     ...(options.onRetry ? { onRetry: options.onRetry } : {}),
+    logger: options.logger ?? noopLogger,
   };
   return (modelId, modelOptions) => {
     const capabilities = resolveModelCapabilities(googleProviderName, modelId, modelOptions?.capabilities);
@@ -99,6 +108,12 @@ interface CallSettings {
   fetch: typeof globalThis.fetch;
   headers: Record<string, string>;
   onRetry?: ProviderRetryOptions['onRetry'];
+  logger: Logger;
+}
+
+/** Runs the synchronous start of an SDK call with its `console.warn` notices sent to the logger. */
+function quietly<Result>(settings: CallSettings, model: string, start: () => Result): Result {
+  return withConsoleWarningsLogged(settings.logger, { provider: googleProviderName, model }, start);
 }
 
 async function generate(
@@ -108,13 +123,15 @@ async function generate(
   options: GenerateOptions,
 ): Promise<Generation> {
   const parameters = buildParameters(modelId, capabilities, options);
-  const client = googleClientFor(settings.baseUrl, settings.apiKey);
+  const client = quietly(settings, modelId, () => googleClientFor(settings.baseUrl, settings.apiKey));
   return withProviderRetry(
     async () => {
       const attempt = startAttempt(settings, options.signal);
       try {
-        const response = await client.models.generateContent(attempt.bind(parameters));
-        return toGeneration(response);
+        const response = await quietly(settings, modelId, () =>
+          client.models.generateContent(attempt.bind(parameters)),
+        );
+        return quietly(settings, modelId, () => toGeneration(response));
       } catch (error) {
         throw attempt.explain(error);
       } finally {
@@ -132,13 +149,15 @@ async function* stream(
   options: GenerateOptions,
 ): AsyncGenerator<GenerationDelta> {
   const parameters = buildParameters(modelId, capabilities, options);
-  const client = googleClientFor(settings.baseUrl, settings.apiKey);
+  const client = quietly(settings, modelId, () => googleClientFor(settings.baseUrl, settings.apiKey));
   // Retried only until the first chunk arrives: after that, deltas have reached the caller.
   const opened = await withProviderRetry(
     async () => {
       const attempt = startAttempt(settings, options.signal);
       try {
-        const chunks = await client.models.generateContentStream(attempt.bind(parameters));
+        const chunks = await quietly(settings, modelId, () =>
+          client.models.generateContentStream(attempt.bind(parameters)),
+        );
         const iterator = chunks[Symbol.asyncIterator]();
         const first = await iterator.next();
         return { attempt, iterator, first };

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { sdkLoggerFor } from '@goosuke/core/implementing';
 import OpenAI from 'openai';
 import type { ResolvedOpenAIProviderOptions } from './openai-provider-options.ts';
 
@@ -9,7 +10,8 @@ const clients = new Map<string, OpenAI>();
 const fetchIds = new WeakMap<object, number>();
 let nextFetchId = 1;
 
-function fetchId(fetch: typeof globalThis.fetch | undefined): number {
+/** A number per object (a custom fetch, a logger): clients are shared only with the same ones. */
+function fetchId(fetch: object | undefined): number {
   if (fetch === undefined) return 0;
   let id = fetchIds.get(fetch);
   if (id === undefined) {
@@ -29,6 +31,7 @@ function cacheKey(settings: ResolvedOpenAIProviderOptions): string {
         settings.project,
         headers,
         fetchId(settings.fetch),
+        fetchId(settings.logger),
       ]),
     )
     .digest('hex');
@@ -55,7 +58,14 @@ export function openAIClientFor(settings: ResolvedOpenAIProviderOptions): OpenAI
       defaultHeaders: settings.headers,
       maxRetries: 0,
       timeout: settings.timeoutMs,
-      logLevel: 'off',
+      // Its warnings go to the logger at debug level; without one, nowhere (and `OPENAI_LOG`
+      // stays unread either way).
+      ...(settings.logger === undefined
+        ? { logLevel: 'off' as const }
+        : {
+            logLevel: 'warn' as const,
+            logger: sdkLoggerFor(settings.logger, { provider: settings.provider }),
+          }),
       ...(settings.fetch === undefined ? {} : { fetch: settings.fetch }),
     });
     clients.set(key, client);

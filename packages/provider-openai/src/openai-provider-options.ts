@@ -1,4 +1,4 @@
-import { GoosukeError, InvalidInputError } from '@goosuke/core';
+import { GoosukeError, InvalidInputError, type Logger } from '@goosuke/core';
 import type { ProviderRetryOptions } from '@goosuke/core/implementing';
 
 /** The two capability tables this package serves: OpenAI itself, or any server speaking its API. */
@@ -46,6 +46,8 @@ export interface OpenAIProviderOptions {
   fetch?: typeof globalThis.fetch;
   /** Called before each retry wait, e.g. to log "retrying in 2 s". */
   onRetry?: ProviderRetryOptions['onRetry'];
+  /** Where the SDK's own notices go, at debug level (never the terminal). Default: nowhere. */
+  logger?: Logger;
 }
 
 /** Default of {@link OpenAIProviderOptions.timeoutMs}: 10 minutes, as the SDK. */
@@ -65,6 +67,7 @@ export interface ResolvedOpenAIProviderOptions {
   maxRetries: number;
   fetch: typeof globalThis.fetch | undefined;
   onRetry: ProviderRetryOptions['onRetry'];
+  logger: Logger | undefined;
 }
 
 /**
@@ -107,6 +110,7 @@ export function resolveOpenAIProviderOptions(options: OpenAIProviderOptions): Re
     maxRetries,
     fetch: options.fetch,
     onRetry: options.onRetry,
+    logger: options.logger,
   };
 }
 

@@ -207,7 +207,9 @@ export function createAccessTokenRepository(scope: ExecutionScope): AccessTokenR
   };
 }
 
-let refreshTemplates: { markUsed: QueryTemplate; exists: QueryTemplate } | undefined;
+let refreshTemplates:
+  | { markUsed: QueryTemplate; exists: QueryTemplate; familyState: QueryTemplate }
+  | undefined;
 
 /**
  * Refresh tokens in `scope`: records in `goosuke_refresh_tokens` with the token's hash in the
@@ -231,6 +233,13 @@ export function createRefreshTokenRepository(scope: ExecutionScope): RefreshToke
       exists: compileTemplate(
         db.selectFrom(refreshTokenTable.table).select('id').where('id', '=', slot('id')),
       ),
+      // One pass over the family's index entries: how many tokens, how many revoked.
+      familyState: compileTemplate(
+        db
+          .selectFrom(refreshTokenTable.table)
+          .select((eb) => [eb.fn.countAll().as('tokens'), eb.fn.count('revoked_at').as('revoked')])
+          .where('family_id', '=', slot('familyId')),
+      ),
     };
   })();
   const templates = refreshTemplates;
@@ -252,6 +261,13 @@ export function createRefreshTokenRepository(scope: ExecutionScope): RefreshToke
       });
     },
     revokeFamily: (familyId, at) => table.revokeWhere('family_id', familyId, at),
+    isFamilyLive: (familyId) =>
+      table.run(() => {
+        const row = connection
+          .statement(templates.familyState.sql)
+          .get(templates.familyState.bind({ familyId })) as { tokens: number; revoked: number };
+        return row.tokens > 0 && row.revoked === 0;
+      }),
     revokeAllOfUser: (userId, at) => table.revokeWhere('user_id', userId, at),
   };
 }

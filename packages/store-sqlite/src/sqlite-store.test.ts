@@ -68,6 +68,8 @@ describe('opening', () => {
         '0005_setting_secrets',
         '0006_action_triggers',
         '0007_run_continuation',
+        '0008_caller_keys',
+        '0009_session_sign_in_time',
       ]);
       const tables = raw
         .prepare(
@@ -82,6 +84,7 @@ describe('opening', () => {
           'goosuke_run_events',
           'goosuke_migrations',
           'goosuke_action_trigger_keys',
+          'goosuke_idempotency_keys',
         ]),
       );
     } finally {

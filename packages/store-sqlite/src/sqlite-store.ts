@@ -26,6 +26,7 @@ import {
 import { createAccessTokenRepository, createRefreshTokenRepository } from './auth-token-repositories.ts';
 import { createEntityRepository, createSecretColumn } from './entity-repository.ts';
 import { connectionScope, type ExecutionScope, transactionScope } from './execution-scope.ts';
+import { createIdempotencyKeyRepository } from './idempotency-key-repository.ts';
 import { createRunEventRepository } from './run-event-repository.ts';
 import { createSettingRepository } from './setting-repository.ts';
 import {
@@ -170,6 +171,7 @@ function buildStore(
     actions: actionRepository,
     templates: templateRepository,
     triggerKeys: createTriggerKeyRepository(scope),
+    idempotencyKeys: createIdempotencyKeyRepository(scope),
     extensions: extensionRepository,
     settings: createSettingRepository(scope),
     transaction,

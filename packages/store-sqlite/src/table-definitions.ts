@@ -163,13 +163,17 @@ export const taskTable = defineTable<Task>({
     column('baseBranch'),
     column('actionId'),
     column('createdBy'),
+    column('firedBy'),
     column('chosenRunId'),
     column('archived', 'boolean'),
     ...timestamps,
   ],
   filters: ['repoId', 'archived', 'createdBy'],
   // The runs table is defined below; it references tasks in turn.
-  references: [{ field: 'chosenRunId', entity: 'run', table: 'goosuke_runs' }],
+  references: [
+    { field: 'chosenRunId', entity: 'run', table: 'goosuke_runs' },
+    { field: 'firedBy', entity: 'user', table: 'goosuke_users' },
+  ],
 });
 
 const taskReference: ReferenceDefinition = { field: 'taskId', entity: 'task', table: taskTable.table };
@@ -294,6 +298,7 @@ export const refreshTokenTable = defineTable<RefreshToken>({
     column('usedAt'),
     column('revokedAt'),
     column('createdAt'),
+    column('authenticatedAt'),
   ],
   filters: ['userId'],
   references: [userReference],

@@ -81,6 +81,7 @@ export function aTask(overrides: Partial<Task> = {}): Task {
     baseBranch: null,
     actionId: null,
     createdBy: null,
+    firedBy: null,
     chosenRunId: null,
     archived: false,
     createdAt: at,

@@ -9,9 +9,8 @@ import {
   taskSchema,
   updateActionInputSchema,
 } from '@goosuke/core';
-import type { Request } from 'express';
 import { z } from 'zod';
-import { type HttpRoute, idParams, pageOf, pageQuery, route } from './route.ts';
+import { type HttpRoute, idempotencyKeyOf, idParams, pageOf, pageQuery, route } from './route.ts';
 
 /** What `POST /actions` and `PATCH /actions/{id}` answer: the action, and its secret when one was set just now. */
 export const createdActionSchema = z
@@ -40,7 +39,7 @@ export const triggeredTaskSchema = z
   .object({
     taskId: idSchema,
     runIds: z.array(idSchema),
-    /** False when an earlier trigger with the same idempotency key created the task. */
+    /** False when an earlier trigger of the caller with the same idempotency key created the task. */
     created: z.boolean(),
     task: taskSchema,
     runs: z.array(runSchema),
@@ -58,9 +57,6 @@ export const webhookAcceptedSchema = z
     reason: z.string().nullable(),
   })
   .meta({ id: 'WebhookAccepted' });
-
-const idempotencyKeyOf = (request: Request): string | undefined =>
-  request.get('idempotency-key') ?? undefined;
 
 function triggeredView(triggered: { task: Task; runs: Run[]; created: boolean }) {
   return {
@@ -165,17 +161,11 @@ export const actionRoutes: readonly HttpRoute[] = [
     operation: 'actions.trigger',
     params: idParams,
     body: triggerActionBodySchema,
+    idempotent: true,
     status: 202,
     response: triggeredTaskSchema,
-    handle: async ({ actor, params, body, request }) => {
-      const idempotencyKey = idempotencyKeyOf(request);
-      return triggeredView(
-        await actor.actions.trigger(params.id, {
-          ...body,
-          ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
-        }),
-      );
-    },
+    handle: async ({ actor, params, body, request }) =>
+      triggeredView(await actor.actions.trigger(params.id, { ...body, ...idempotencyKeyOf(request) })),
   }),
   route({
     operationId: 'receiveWebhook',

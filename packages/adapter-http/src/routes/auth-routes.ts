@@ -19,7 +19,10 @@ export const authRoutes: readonly HttpRoute[] = [
     body: loginInputSchema,
     status: 200,
     response: authTokensSchema,
-    handle: ({ goosuke, body }) => goosuke.auth.login(body),
+    // The client's address: one that signed in to an account before is not locked out of it by
+    // others' failed attempts (Express's `trust proxy` decides what `ip` is).
+    handle: ({ goosuke, body, request }) =>
+      goosuke.auth.login(body, request.ip === undefined ? {} : { client: request.ip }),
   }),
   route({
     operationId: 'refresh',

@@ -3,6 +3,7 @@ import {
   type ActorOperation,
   actorOperations,
   type Goosuke,
+  idempotencyKeySchema,
   idSchema,
   type Principal,
 } from '@goosuke/core';
@@ -70,8 +71,18 @@ export interface HttpRoute {
    * routes that verify a signature over the exact bytes; the text describes it in the document.
    */
   rawBody?: string;
+  /**
+   * A public route that reads a bearer token when one is sent: a valid one gives the handler its
+   * principal, a missing or invalid one leaves it null (never a 401).
+   */
+  optionalAuth?: boolean;
   /** Authenticated by a signature over the body instead of a token (documented as a 401). */
   signed?: boolean;
+  /**
+   * Honours the caller's `Idempotency-Key` header (read with {@link idempotencyKeyOf}): documented
+   * as a header parameter, with the 409 of a key reused for another request.
+   */
+  idempotent?: boolean;
   handle(input: RouteInput<unknown, unknown, unknown>): Promise<unknown>;
 }
 
@@ -95,6 +106,20 @@ export function route<
   },
 ): HttpRoute {
   return { ...definition, access: accessOf(definition.operation) } as HttpRoute;
+}
+
+/** The `Idempotency-Key` header of an {@link HttpRoute.idempotent} route, as documented. */
+export const idempotencyKeyHeader = z.object({
+  'idempotency-key': idempotencyKeySchema.optional().meta({
+    description:
+      "The caller's key for this request (1 to 190 characters, kept 24 hours): a retry with the same key and body gets the first response and creates nothing again; the same key with another body is a 409.",
+  }),
+});
+
+/** The caller's `Idempotency-Key` header, if sent. */
+export function idempotencyKeyOf(request: Request): { idempotencyKey?: string } {
+  const key = request.get('idempotency-key');
+  return key === undefined ? {} : { idempotencyKey: key };
 }
 
 /** `{ id }` path parameters. */

@@ -9,7 +9,7 @@ import {
 } from '@goosuke/core';
 import { z } from 'zod';
 import { streamRunEvents, streamTaskEvents } from '../run-event-stream.ts';
-import { type HttpRoute, idParams, pageOf, pageQuery, route } from './route.ts';
+import { type HttpRoute, idempotencyKeyOf, idParams, pageOf, pageQuery, route } from './route.ts';
 
 /** The request body of `POST /tasks/{id}/runs`. */
 export const createRunsBodySchema = actorCreateRunsInputSchema;
@@ -30,10 +30,11 @@ export const runRoutes: readonly HttpRoute[] = [
     operation: 'runs.create',
     params: idParams,
     body: createRunsBodySchema,
+    idempotent: true,
     status: 202,
     response: createdRunsSchema,
-    async handle({ actor, params, body }) {
-      const { message, runs } = await actor.runs.create(params.id, body);
+    async handle({ actor, params, body, request }) {
+      const { message, runs } = await actor.runs.create(params.id, body, idempotencyKeyOf(request));
       return { message, runIds: runs.map((run) => run.id), runs };
     },
   }),

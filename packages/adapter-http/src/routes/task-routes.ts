@@ -7,7 +7,7 @@ import {
   taskSchema,
 } from '@goosuke/core';
 import { z } from 'zod';
-import { type HttpRoute, idParams, pageOf, pageQuery, route } from './route.ts';
+import { type HttpRoute, idempotencyKeyOf, idParams, pageOf, pageQuery, route } from './route.ts';
 
 /** The request body of `POST /tasks`: the author is the caller, never a field. */
 export const createTaskBodySchema = actorCreateTaskInputSchema;
@@ -44,9 +44,10 @@ export const taskRoutes: readonly HttpRoute[] = [
     tag: 'tasks',
     operation: 'tasks.create',
     body: createTaskBodySchema,
+    idempotent: true,
     status: 201,
     response: z.object({ task: taskSchema, messages: z.array(messageSchema) }).meta({ id: 'CreatedTask' }),
-    handle: ({ actor, body }) => actor.tasks.create(body),
+    handle: ({ actor, body, request }) => actor.tasks.create(body, idempotencyKeyOf(request)),
   }),
   route({
     operationId: 'getTask',

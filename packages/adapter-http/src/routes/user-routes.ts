@@ -79,10 +79,23 @@ export const userRoutes: readonly HttpRoute[] = [
       }),
   }),
   route({
+    operationId: 'signOutUser',
+    method: 'post',
+    path: '/users/{id}/sign-out',
+    summary: 'Sign a user out everywhere: end every session and revoke every personal access token',
+    tag: 'users',
+    operation: 'users.signOut',
+    params: idParams,
+    status: 204,
+    async handle({ actor, params }) {
+      await actor.users.signOut(params.id);
+    },
+  }),
+  route({
     operationId: 'changePassword',
     method: 'post',
     path: '/users/me/password',
-    summary: 'Change your own password (every session signs in again)',
+    summary: 'Change your own password (every session signs in again; personal access tokens are revoked)',
     tag: 'users',
     operation: 'account.changePassword',
     body: changePasswordInputSchema,
@@ -93,7 +106,8 @@ export const userRoutes: readonly HttpRoute[] = [
     operationId: 'createAccessToken',
     method: 'post',
     path: '/tokens',
-    summary: 'Create a personal access token; the token is in this response only',
+    summary:
+      'Create a personal access token (needs a sign-in within 10 minutes, or currentPassword); the token is in this response only',
     tag: 'tokens',
     operation: 'tokens.create',
     body: createAccessTokenInputSchema,

@@ -6,9 +6,12 @@ import { exitCodes, exitCodeTable } from '../exit-codes.ts';
 import { createLanguageModelResolver, nonEmpty } from '../language-models.ts';
 import { defineCommand } from './command.ts';
 import { planModelSpec, realizeModelSpec } from './run-models.ts';
-import { shutdownSignals, signalExitCode } from './shutdown-signals.ts';
+import { shutdownLine, shutdownSignals, signalExitCode } from './shutdown-signals.ts';
 
 /** A URL setting, checked at start so that a typo fails now rather than on the first request. */
+/** How long runs still running at shutdown may finish before they are canceled. */
+const discordGraceMs = 30_000;
+
 function readUrl(name: string, value: string | undefined): string | undefined {
   const given = nonEmpty(value);
   if (given === undefined) return undefined;
@@ -26,7 +29,8 @@ function readUrl(name: string, value: string | undefined): string | undefined {
 
 /**
  * `goosuke discord`: the bundled Discord bot on the default composition, with run workers in the
- * same process, until SIGTERM or SIGINT.
+ * same process, until SIGTERM or SIGINT (or npm exiting, see {@link shutdownSignals}); runs still
+ * running get 30 s, and a shutdown still going after 45 s exits 1.
  */
 export const discordCommand = defineCommand({
   name: 'discord',
@@ -47,7 +51,8 @@ export const discordCommand = defineCommand({
   arguments: [],
   options: {},
   exitCodes: [
-    [exitCodes.success, 'Stopped by SIGTERM or SIGINT.'],
+    [exitCodes.success, 'Stopped by SIGTERM or SIGINT (or, started through npm, npm exiting).'],
+    [exitCodes.failure, 'The shutdown did not finish within 45 s.'],
     [exitCodes.usage, 'Usage error (an argument given).'],
     [
       exitCodes.configuration,
@@ -135,10 +140,11 @@ export const discordCommand = defineCommand({
         io.stderr.write(
           `goosuke: Discord bot ready as ${client.user?.username ?? 'bot'} in ${servers} ${servers === 1 ? 'server' : 'servers'}\n`,
         );
-        const signal = await signals.first;
-        io.stderr.write(`goosuke: ${signal}: shutting down (send it again to exit at once)\n`);
+        const cause = await signals.first;
+        io.stderr.write(shutdownLine(cause));
+        signals.deadline(discordGraceMs + 15_000);
         await bot.stop();
-        await workers.stop({ graceMs: 30_000 });
+        await workers.stop({ graceMs: discordGraceMs });
       } finally {
         await goosuke.close();
       }

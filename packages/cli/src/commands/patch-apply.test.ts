@@ -400,6 +400,42 @@ describe('goosuke patch apply', () => {
     expect(await snapshot(project)).toEqual(before);
   });
 
+  it('exits with each code its help documents, for the case the help gives', async () => {
+    const help = await runMain(['patch', 'apply', '--help'], { cwd: await temporaryDirectory() });
+    const documented = [
+      ...help.stdout.slice(help.stdout.indexOf('Exit codes:')).matchAll(/^ {2}(\d+) /gm),
+    ].map((match) => Number(match[1]));
+    const newFile = (file: string) =>
+      ['--- /dev/null', `+++ b/${file}`, '@@ -0,0 +1 @@', '+export {};', ''].join('\n');
+    const cases: Array<[string, number, string, (project: string) => Promise<void>]> = [
+      ['applied', 0, await readFixture('rate-limiter.diff'), async () => {}],
+      ['no edit found', 1, 'Nothing to change.\n', async () => {}],
+      ['an edit that does not apply', 1, await readFixture('stale-reply.md'), async () => {}],
+      ['a forbidden path', 1, newFile('.env'), async () => {}],
+      ['a path that climbs out with ..', 1, newFile('../escaped.ts'), async () => {}],
+      ['FILE not found', 2, '', async () => {}],
+      [
+        'a symbolic link to outside DIR',
+        2,
+        newFile('vendor/planted.ts'),
+        async (project) =>
+          symlink(await temporaryDirectory('goosuke-outside-'), path.join(project, 'vendor')),
+      ],
+      ['a write that fails', 74, newFile('src/format-duration.ts/helpers.ts'), async () => {}],
+    ];
+    for (const [name, code, patch, prepare] of cases) {
+      const project = await copyProject();
+      await prepare(project);
+      const argv = patch === '' ? ['patch', 'apply', 'missing.diff'] : ['patch', 'apply', '-'];
+      const run = await runMain(argv, { cwd: project, stdin: patch });
+      expect(run.code, name).toBe(code);
+      expect(lines(run.stderr), name).toHaveLength(code === 0 ? 0 : 1);
+    }
+    // Every documented code but 70 (a bug, which no input should cause) has its case above.
+    expect(documented).toEqual([0, 1, 2, 70, 74]);
+    expect(new Set(cases.map(([, code]) => code))).toEqual(new Set(documented.filter((code) => code !== 70)));
+  });
+
   describe('usage errors exit 2 with one line on stderr and nothing on stdout', () => {
     const cases: Array<[string, string[], RegExp]> = [
       [
@@ -432,7 +468,7 @@ describe('goosuke patch apply', () => {
       [
         'an unknown command',
         ['frobnicate'],
-        /^goosuke: unknown command frobnicate \(try: run, serve, discord, patch, pr, tasks, models, users, actions\); see goosuke --help$/,
+        /^goosuke: unknown command frobnicate \(try: run, serve, discord, patch, pr, runs, tasks, models, users, actions\); see goosuke --help$/,
       ],
       [
         'an unknown subcommand',

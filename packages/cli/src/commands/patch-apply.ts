@@ -59,8 +59,14 @@ export const patchApplyCommand = defineCommand({
   },
   exitCodes: [
     [exitCodes.success, 'Applied (with --check: would apply), or every edit was already applied.'],
-    [exitCodes.failure, 'No edit was found, or an edit did not apply; nothing was changed.'],
-    [exitCodes.usage, 'Usage error (unknown flag, missing FILE, FILE or DIR not found, unsafe path).'],
+    [
+      exitCodes.failure,
+      'No edit was found, or an edit did not apply or was refused (a forbidden path, a path that climbs out of DIR with ..); nothing was changed.',
+    ],
+    [
+      exitCodes.usage,
+      'Usage error (unknown flag, missing FILE, FILE or DIR not found), or an edit would write through a symbolic link to outside DIR; nothing was changed.',
+    ],
     [exitCodes.internal, 'Internal error (a bug); rerun with GOOSUKE_DEBUG=1 and report it.'],
     [exitCodeTable.storage.exitCode, 'Writing failed; every file was restored as it was.'],
   ],

@@ -10,6 +10,7 @@ import {
   type ParsedEdits,
   type ParseProblem,
 } from '@goosuke/core';
+import { plural } from '../plural.ts';
 
 /**
  * One file in a patch report, merging every edit of that file in the input.
@@ -183,8 +184,4 @@ function mergeFiles(files: readonly AppliedFile[], changed: ReadonlySet<string> 
 
 function changedPaths(changes: readonly FileChange[]): Set<string> {
   return new Set(changes.map((change) => change.path));
-}
-
-function plural(count: number, noun: string): string {
-  return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }

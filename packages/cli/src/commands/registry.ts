@@ -10,6 +10,7 @@ import { patchApplyCommand } from './patch-apply.ts';
 import { prCreateCommand } from './pr-create.ts';
 import { prUpdateCommand } from './pr-update.ts';
 import { runCommand } from './run.ts';
+import { runsShowCommand } from './runs-show.ts';
 import { serveCommand } from './serve.ts';
 import { tasksChooseCommand } from './tasks-choose.ts';
 import { usersAddCommand } from './users-add.ts';
@@ -31,6 +32,11 @@ export const commandRegistry: readonly CommandEntry[] = [
     name: 'pr',
     summary: 'Open and update pull requests from runs.',
     commands: [prCreateCommand, prUpdateCommand],
+  }),
+  defineGroup({
+    name: 'runs',
+    summary: 'Look at the runs goosuke run made: status, branch, patch.',
+    commands: [runsShowCommand],
   }),
   defineGroup({
     name: 'tasks',

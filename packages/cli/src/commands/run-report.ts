@@ -1,4 +1,4 @@
-import type { RunComparison } from '@goosuke/core';
+import type { Run, RunComparison } from '@goosuke/core';
 
 function duration(ms: number | null): string {
   if (ms === null) return '-';
@@ -56,5 +56,38 @@ export function renderComparison(
   for (const entry of failures) text += `${labelOf(entry.runId)} failed: ${entry.error!.message}\n`;
   const written = patchPaths.filter((file): file is string => file !== null);
   if (written.length > 0) text += `\nPatches:\n${written.map((file) => `  ${file}`).join('\n')}\n`;
+  return text;
+}
+
+/**
+ * Where each run's result is, after the comparison of `goosuke run` without --out: its run id and
+ * branch (in Goosuke's clone, GOOSUKE_DATA_DIR) or why it has none, then the exact commands that
+ * show a run and apply its patch, on the first run that has one.
+ */
+export function renderResultLocations(
+  runs: ReadonlyArray<Pick<Run, 'id' | 'status' | 'workingBranch' | 'patch'>>,
+  labels: readonly string[],
+): string {
+  const rows = runs.map((run, index) => {
+    const label = labels[index] ?? run.id;
+    const hasPatch = run.status === 'succeeded' && run.patch !== null && run.patch !== '';
+    const where =
+      hasPatch && run.workingBranch !== null
+        ? `branch ${run.workingBranch}`
+        : run.status === 'succeeded'
+          ? 'no changes'
+          : `${run.status}, no patch`;
+    return [label, `run ${run.id}`, where];
+  });
+  const widths = [0, 1].map((column) => Math.max(...rows.map((row) => row[column]!.length)));
+  let text = "\nResults (branches in Goosuke's clone in GOOSUKE_DATA_DIR):\n";
+  for (const row of rows) {
+    text += `  ${row[0]!.padEnd(widths[0]!)}  ${row[1]!.padEnd(widths[1]!)}  ${row[2]}\n`;
+  }
+  const example = runs.find((run) => run.status === 'succeeded' && run.patch !== null && run.patch !== '');
+  if (example !== undefined) {
+    text += `See a run:       goosuke runs show ${example.id}\n`;
+    text += `Apply its patch: goosuke runs show ${example.id} --patch | goosuke patch apply -\n`;
+  }
   return text;
 }

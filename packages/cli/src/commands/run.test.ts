@@ -7,7 +7,7 @@ import {
 } from '@goosuke/anthropic/testing';
 import { runGit } from '@goosuke/core/testing';
 import { type FakeOpenAIServer, startFakeOpenAIServer } from '@goosuke/openai/testing';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type MainRun, removeTemporaryDirectories, runMain, temporaryDirectory } from '../../test/helpers.ts';
 import { patchFileNames } from './run-models.ts';
 
@@ -135,7 +135,7 @@ describe('goosuke run', () => {
       '--model',
       'anthropic:claude-sonnet-4-5',
       '--model',
-      'openai:gpt-4.1',
+      'openai:gpt-4.1-mini',
       '-m',
       'Make greet friendlier',
       '--out',
@@ -147,18 +147,20 @@ describe('goosuke run', () => {
     expect(run.stderr).toMatch(/^Updating Goosuke's clone of .*repo…$/m);
     expect(run.stderr).toMatch(/^Running 3 models on .*repo at [0-9a-f]{12}$/m);
     expect(run.stderr).toMatch(/^openai:gpt-4\.1 +running +at [0-9a-f]{12}$/m);
-    expect(run.stderr).toMatch(/^anthropic:claude-sonnet-4-5 +succeeded +1 files changed, \+1 -1$/m);
+    expect(run.stderr).toMatch(/^anthropic:claude-sonnet-4-5 +succeeded +1 file changed, \+1 -1$/m);
     expect(run.stderr).not.toContain('\u001B[');
     // The comparison.
     const table = run.stdout.split('\n');
     expect(table[0]).toMatch(/^MODEL +STATUS +FILES +\+\/- +TIME +TOKENS IN\/OUT +COST$/);
-    expect(table.filter((line) => /^openai:gpt-4\.1 +succeeded +1 +\+1 -1 /.test(line))).toHaveLength(2);
+    expect(table.filter((line) => /^openai:gpt-4\.1(-mini)? +succeeded +1 +\+1 -1 /.test(line))).toHaveLength(
+      2,
+    );
     expect(run.stdout).toMatch(/^anthropic:claude-sonnet-4-5 +succeeded +1 +\+1 -1 +\S+ +10\/5 +\$0\.0001$/m);
     expect(run.stdout).toContain('changed: src/greet.ts');
-    // Patches, named after the models, suffixed when one repeats.
+    // Patches, named after the models.
     expect((await readdir(path.join(project.cwd, 'patches'))).sort()).toEqual([
       'anthropic-claude-sonnet-4-5.patch',
-      'openai-gpt-4.1-2.patch',
+      'openai-gpt-4.1-mini.patch',
       'openai-gpt-4.1.patch',
     ]);
     const patch = await readFile(
@@ -291,12 +293,124 @@ describe('goosuke run', () => {
     expect(JSON.stringify(anthropic.requests.at(-1)?.body)).toContain('claude-haiku-4-5');
   });
 
+  it('without --out ends by saying where each result is, and the commands it names apply the patch', async () => {
+    const project = await fixture();
+    openai.respond({ kind: 'reply', text: applyPatch('Warmer greeting.', "  return 'Welcome ' + name;") });
+    const noEdits = { kind: 'reply' as const, text: 'I would rather not change anything.' };
+    openai.respond(noEdits, noEdits, noEdits);
+    const run = await project.goosuke([
+      'run',
+      '--repo',
+      'repo',
+      '--model',
+      'openai:gpt-4.1',
+      '--model',
+      'openai:gpt-4.1-mini',
+      '-m',
+      'Warmer',
+      '--concurrency',
+      '1',
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    // One of each: "1 file", "1 model", never "1 files".
+    expect(run.stderr).toMatch(/^Running 2 models on /m);
+    expect(run.stderr).toMatch(/^openai:gpt-4\.1 +succeeded +1 file changed, \+1 -1$/m);
+    expect(run.stderr).toMatch(/context: 2 files in full/);
+    const results = run.stdout.slice(run.stdout.indexOf('Results'));
+    const lines = results.trimEnd().split('\n');
+    expect(lines[0]).toBe("Results (branches in Goosuke's clone in GOOSUKE_DATA_DIR):");
+    const succeeded = /^ {2}openai:gpt-4\.1 +run (\S+) +branch (goosuke\/run-\S+)$/.exec(lines[1]!);
+    expect(succeeded, results).not.toBeNull();
+    const [, runId, branch] = succeeded!;
+    expect(branch).toBe(`goosuke/run-${runId}`);
+    expect(lines[2]).toMatch(/^ {2}openai:gpt-4\.1-mini +run \S+ +failed, no patch$/);
+    expect(lines.slice(3)).toEqual([
+      `See a run:       goosuke runs show ${runId}`,
+      `Apply its patch: goosuke runs show ${runId} --patch | goosuke patch apply -`,
+    ]);
+
+    // The commands named work as written.
+    const shown = await project.goosuke(['runs', 'show', runId!]);
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(shown.stdout).toContain(`Run ${runId}: succeeded`);
+    expect(shown.stdout).toContain(`Branch: ${branch}`);
+    expect(shown.stdout).toContain('Files: 1 file changed: src/greet.ts');
+    const patch = await project.goosuke(['runs', 'show', runId!, '--patch']);
+    expect(patch.stdout).toContain("+  return 'Welcome ' + name;");
+    const applied = await runMain(['patch', 'apply', '-'], {
+      cwd: project.repo,
+      env: project.env,
+      stdin: patch.stdout,
+    });
+    expect(applied.code, applied.stderr).toBe(0);
+    expect(await readFile(path.join(project.repo, 'src', 'greet.ts'), 'utf8')).toContain("'Welcome ' + name");
+    const unknown = await project.goosuke(['runs', 'show', 'no-such-run']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr.trimEnd().split('\n')).toHaveLength(1);
+  });
+
+  it('checks --base before any model is called: exit 2 with one line', async () => {
+    const project = await fixture();
+    openai.respond({ kind: 'reply', text: applyPatch('Warmer greeting.', "  return 'Welcome ' + name;") });
+    const run = await project.goosuke([
+      'run',
+      '--repo',
+      'repo',
+      '--base',
+      'no-such-branch',
+      '--model',
+      'openai:gpt-4.1',
+      '-m',
+      'Warmer',
+    ]);
+    expect(run.code, run.stderr).toBe(2);
+    expect(run.stdout).toBe('');
+    const lines = run.stderr.trimEnd().split('\n');
+    expect(lines.filter((line) => line.startsWith('goosuke: '))).toEqual([
+      expect.stringContaining('no-such-branch'),
+    ]);
+    expect(lines.at(-1)).toMatch(/^goosuke: /);
+    expect(openai.requests).toHaveLength(0);
+  });
+
+  it("keeps the Anthropic SDK's deprecation notice off the terminal: a debug line of the log", async () => {
+    const project = await fixture();
+    const reply = () =>
+      fakeAnthropicText(searchReplace('Greets by name.', "  return 'Hello, ' + name + '!';"));
+    anthropic.respond(reply(), reply());
+    // The SDK prints "The model 'claude-sonnet-4-5' is deprecated …" with console.warn on every call.
+    const warn = vi.spyOn(console, 'warn');
+    const stderr = vi.spyOn(process.stderr, 'write');
+    try {
+      const argv = ['run', '--repo', 'repo', '--model', 'anthropic:claude-sonnet-4-5', '-m', 'Greet'];
+      const quiet = await project.goosuke(argv);
+      expect(quiet.code, quiet.stderr).toBe(0);
+      expect(quiet.stderr).not.toMatch(/deprecated/i);
+      const printed = [...warn.mock.calls, ...stderr.mock.calls].map((call) => String(call[0]));
+      expect(printed.filter((text) => /deprecated/i.test(text))).toEqual([]);
+      // Asked for, it is in the log at debug level, as one JSON line.
+      const verbose = await project.goosuke(argv, { env: { GOOSUKE_LOG_LEVEL: 'debug' } });
+      expect(verbose.code, verbose.stderr).toBe(0);
+      const notice = verbose.stderr
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as Record<string, unknown>)
+        .find((line) => /deprecated/.test(String(line.msg)));
+      expect(notice).toMatchObject({ level: 20, provider: 'anthropic', model: 'claude-sonnet-4-5' });
+      expect(warn).not.toHaveBeenCalled();
+    } finally {
+      warn.mockRestore();
+      stderr.mockRestore();
+    }
+  });
+
   it('exits 1 when no run succeeded, and says why', async () => {
     const project = await fixture();
     const noEdits = { kind: 'reply' as const, text: 'I would rather not change anything.' };
     openai.respond(noEdits, noEdits, noEdits);
     const run = await project.goosuke(['run', '--repo', 'repo', '--model', 'openai:gpt-4.1', '-m', 'Do it']);
     expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/^Running 1 model on /m);
     expect(run.stdout).toMatch(/^openai:gpt-4\.1 +failed/m);
     expect(run.stdout).toMatch(/^openai:gpt-4\.1 failed: .+/m);
   });
@@ -372,6 +486,21 @@ describe('goosuke run', () => {
     ],
     [['run', '--repo', 'repo', '--model', 'openai:gpt-4.1', '-m', '  '], /instruction is empty/],
     [['run', 'extra', '--repo', 'repo', '--model', 'openai:gpt-4.1', '-m', 'x'], /takes no arguments/],
+    [
+      ['run', '--repo', 'repo', '--model', 'openai:gpt-4.1', '--model', 'openai:gpt-4.1', '-m', 'x'],
+      /--model openai:gpt-4\.1 is given twice/,
+    ],
+    [
+      [
+        'run',
+        '--repo',
+        'repo',
+        ...Array.from({ length: 9 }, (_, index) => ['--model', `openai:gpt-${index}`]).flat(),
+        '-m',
+        'x',
+      ],
+      /at most 8 --model per run .*9 were given/,
+    ],
   ])('exits 2 with one line for a usage error: %j', async (argv, message) => {
     const project = await fixture();
     const run = await project.goosuke(argv);

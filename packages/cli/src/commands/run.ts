@@ -16,12 +16,14 @@ import { readCliConfiguration } from '../configuration.ts';
 import { createDefaultGoosuke, type DefaultGoosuke } from '../default-goosuke.ts';
 import { exitCodes, exitCodeTable } from '../exit-codes.ts';
 import { createLanguageModelResolver } from '../language-models.ts';
+import { createCliLogger } from '../pino-logger.ts';
+import { plural } from '../plural.ts';
 import { defineCommand } from './command.ts';
 import { listAllModelProfiles } from './model-profile-output.ts';
 import { codeHostConfigurationError, pullRequestLine, rethrowPullRequestError } from './pr-support.ts';
 import { patchFileNames, planModelSpec, realizeModelSpec } from './run-models.ts';
 import { createRunProgress } from './run-progress.ts';
-import { renderComparison } from './run-report.ts';
+import { renderComparison, renderResultLocations } from './run-report.ts';
 
 const helpHint = 'see goosuke run --help';
 
@@ -165,7 +167,9 @@ export const runCommand = defineCommand({
     const repo = repoLocation(options.repo, io.cwd);
 
     const configuration = await readCliConfiguration(io);
-    const goosuke = await createDefaultGoosuke(configuration.config, { env: configuration.env });
+    // Warnings and errors only: the providers' SDK notices are debug lines (GOOSUKE_LOG_LEVEL=debug).
+    const logger = createCliLogger(io, configuration.env, 'warn');
+    const goosuke = await createDefaultGoosuke(configuration.config, { env: configuration.env, logger });
     const interrupt = new AbortController();
     const onSigint = (): void => interrupt.abort(new GoosukeError('canceled', 'interrupted'));
     process.once('SIGINT', onSigint);
@@ -216,13 +220,30 @@ function refLabel(ref: string): string {
 }
 
 /**
- * The model profiles to run, one per --model (a provider:model given twice is one profile run
- * twice). Every key is checked before anything is stored, and --pick must name one of them.
+ * The model profiles to run, one per --model, each named once and at most Goosuke's models per
+ * message (GOOSUKE_MAX_MODELS_PER_MESSAGE). Every key is checked before anything is stored, and
+ * --pick must name one of them.
  */
 async function chooseProfiles(goosuke: DefaultGoosuke, plan: RunPlan): Promise<ModelProfile[]> {
+  const { maxModelsPerMessage } = goosuke.limits;
+  if (plan.specs.length > maxModelsPerMessage) {
+    throw new InvalidInputError(
+      `at most ${maxModelsPerMessage} --model per run (GOOSUKE_MAX_MODELS_PER_MESSAGE, at most 16); ${plan.specs.length} were given`,
+    );
+  }
   const known = await listAllModelProfiles(goosuke.models);
   const resolver = createLanguageModelResolver({ env: plan.env });
   const plans = plan.specs.map((spec) => planModelSpec(spec, plan.env, known));
+  const keys = new Set<string>();
+  for (const [index, spec] of plans.entries()) {
+    const key = spec.kind === 'stored' ? spec.profile.id : spec.input.displayName;
+    if (keys.has(key)) {
+      throw new InvalidInputError(
+        `--model ${plan.specs[index]} is given twice; name each model once; ${helpHint}`,
+      );
+    }
+    keys.add(key);
+  }
   const named = plans.map((spec) => (spec.kind === 'stored' ? spec.profile : spec.preview));
   for (const [index, spec] of plans.entries()) {
     await resolver(
@@ -237,13 +258,7 @@ async function chooseProfiles(goosuke: DefaultGoosuke, plan: RunPlan): Promise<M
     );
   }
   const profiles: ModelProfile[] = [];
-  const created = new Map<string, ModelProfile>();
-  for (const spec of plans) {
-    const key = spec.kind === 'stored' ? spec.profile.id : spec.input.displayName;
-    const profile = created.get(key) ?? (await realizeModelSpec(goosuke.models, spec));
-    created.set(key, profile);
-    profiles.push(profile);
-  }
+  for (const spec of plans) profiles.push(await realizeModelSpec(goosuke.models, spec));
   return profiles;
 }
 
@@ -282,7 +297,7 @@ async function execute(goosuke: DefaultGoosuke, plan: RunPlan): Promise<number> 
         });
         if (!plan.json) {
           io.stderr.write(
-            `Running ${event.runs.length} models on ${event.repo.name} at ${refLabel(event.base.ref)}\n`,
+            `Running ${plural(event.runs.length, 'model')} on ${event.repo.name} at ${refLabel(event.base.ref)}\n`,
           );
         }
         progress.start();
@@ -296,7 +311,11 @@ async function execute(goosuke: DefaultGoosuke, plan: RunPlan): Promise<number> 
         return;
       case 'runs-ended':
         patchPaths = await writePatches(plan.out, event.runs, profiles);
-        if (!plan.json) io.stdout.write(renderComparison(event.comparison, labelsOf(profiles), patchPaths));
+        if (!plan.json) {
+          io.stdout.write(renderComparison(event.comparison, labelsOf(profiles), patchPaths));
+          // Without --out the patches are only in Goosuke's data: say where, and how to get them.
+          if (plan.out === undefined) io.stdout.write(renderResultLocations(event.runs, labelsOf(profiles)));
+        }
         return;
       case 'picked':
         if (plan.pr === undefined) {

@@ -3,9 +3,11 @@ import { readCliConfiguration } from '../configuration.ts';
 import { ConfigurationError } from '../configuration-error.ts';
 import { createDefaultGoosuke } from '../default-goosuke.ts';
 import { exitCodes, exitCodeTable } from '../exit-codes.ts';
+import { createCliLogger } from '../pino-logger.ts';
+import { plural } from '../plural.ts';
 import { defineCommand } from './command.ts';
 import { defaultShutdownGraceSeconds, readServeSettings } from './serve-options.ts';
-import { shutdownSignals, signalExitCode } from './shutdown-signals.ts';
+import { shutdownLine, shutdownSignals, signalExitCode } from './shutdown-signals.ts';
 
 const generateHint = `generate one with: node -e "console.log(crypto.randomBytes(32).toString('base64url'))"`;
 
@@ -17,13 +19,16 @@ function readPort(value: string | undefined): number {
   return Number(value);
 }
 
-const plural = (count: number, word: string) => `${count} ${word}${count === 1 ? '' : 's'}`;
+/** How long the shutdown may take beyond the grace period before the process exits anyway. */
+const shutdownMarginMs = 15_000;
 
 /**
  * `goosuke serve [--host 127.0.0.1] [--port 8000] [--grace SECONDS] ...`: the REST API and the run
  * workers in one process, until SIGTERM or SIGINT, then a graceful shutdown: stop listening and
  * end open streams, take no new run, let running runs finish for up to the grace period (default
- * 30 s), cancel those still running, close the database, exit 0. A second signal exits at once.
+ * 30 s), cancel those still running, close the database, exit 0. A second signal exits at once;
+ * a shutdown longer than the grace period plus 15 s exits 1. Started by npm, npm's exit counts as
+ * SIGTERM (see {@link shutdownSignals}): 0, not 143, because the shutdown was the graceful one.
  * Refuses to start (exit 3) without a strong GOOSUKE_JWT_SECRET and GOOSUKE_SECRET_KEY.
  */
 export const serveCommand = defineCommand({
@@ -35,7 +40,9 @@ export const serveCommand = defineCommand({
     'scheduler that fires schedule actions (a tick missed while stopped fires once), until',
     'SIGTERM or SIGINT. Then it stops listening, lets running runs finish for up to --grace',
     'seconds, cancels those still running, closes the database and exits 0; queued runs wait for',
-    'the next start. A second signal exits at once (130 for SIGINT, 143 for SIGTERM).',
+    'the next start. A second signal exits at once (130 for SIGINT, 143 for SIGTERM); a shutdown',
+    'still going 15 s after the grace period exits 1. Started through npm (npx goosuke serve, an',
+    'npm script), it also shuts down when that npm process exits, as npm does on SIGTERM.',
     '',
     'Needs GOOSUKE_SECRET_KEY and GOOSUKE_JWT_SECRET (both at least 32 characters, and different),',
     'read from the environment or .env like every command. Listens on 127.0.0.1 unless --host says',
@@ -84,7 +91,8 @@ export const serveCommand = defineCommand({
     },
   },
   exitCodes: [
-    [exitCodes.success, 'Stopped by SIGTERM or SIGINT after a graceful shutdown.'],
+    [exitCodes.success, 'Stopped by SIGTERM or SIGINT (or npm exiting) after a graceful shutdown.'],
+    [exitCodes.failure, 'The shutdown did not finish within the grace period plus 15 s.'],
     [exitCodes.usage, 'Usage error (a bad --port, --grace, --trust-proxy, --cors-origin or rate limit).'],
     [
       exitCodes.configuration,
@@ -112,7 +120,9 @@ export const serveCommand = defineCommand({
     // Listening on the signals before anything starts, so that an early signal is not lost.
     const signals = shutdownSignals(io);
     try {
-      const goosuke = await createDefaultGoosuke(configuration.config, { env: configuration.env });
+      // Requests (one line each, with their id) and unexpected errors (with their stack), as JSON lines.
+      const logger = createCliLogger(io, configuration.env, 'info');
+      const goosuke = await createDefaultGoosuke(configuration.config, { env: configuration.env, logger });
       try {
         const workers = goosuke.runs.startWorkers();
         // Schedules fire here: `serve` is the long-running process of a deployment.
@@ -140,8 +150,10 @@ export const serveCommand = defineCommand({
         io.stderr.write(
           `goosuke: serving the API on ${server.url}/api/v1 (docs at ${server.url}/api/docs)\n`,
         );
-        const signal = await signals.first;
-        io.stderr.write(`goosuke: ${signal}: shutting down (send it again to exit at once)\n`);
+        const cause = await signals.first;
+        io.stderr.write(shutdownLine(cause));
+        // Closing the server and the scheduler is quick; the runs get the grace period.
+        signals.deadline(settings.graceMs + shutdownMarginMs);
         await server.close();
         await scheduler.stop();
         const running = workers.running().length;

@@ -1,6 +1,7 @@
 import { InvalidInputError } from '@goosuke/core';
 import { readCliConfiguration, withDefaultGoosuke } from '../configuration.ts';
 import { exitCodes, exitCodeTable } from '../exit-codes.ts';
+import { plural } from '../plural.ts';
 import { defineCommand } from './command.ts';
 
 const helpHint = 'see goosuke tasks choose --help';
@@ -42,7 +43,7 @@ export const tasksChooseCommand = defineCommand({
   async run({ io, options, positionals }) {
     if (positionals.length !== 2) {
       throw new InvalidInputError(
-        `tasks choose takes TASK and RUN but was given ${positionals.length} arguments; ${helpHint}`,
+        `tasks choose takes TASK and RUN but was given ${plural(positionals.length, 'argument')}; ${helpHint}`,
       );
     }
     const [taskId, runId] = positionals as [string, string];

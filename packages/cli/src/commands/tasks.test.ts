@@ -109,6 +109,9 @@ describe('goosuke tasks choose', () => {
     }
     expect((await seeded.task(seeded.repoTask.id))?.chosenRunId).toBeNull();
     expect((await seeded.task(seeded.otherTask.id))?.chosenRunId).toBeNull();
+    expect((await seeded.goosuke(['tasks', 'choose', seeded.repoTask.id])).stderr).toContain(
+      'was given 1 argument;',
+    );
   });
 
   it('is listed in the help, with its arguments and exit codes', async () => {

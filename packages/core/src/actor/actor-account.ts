@@ -33,9 +33,11 @@ export interface ActorAccount {
 /** Personal access tokens, as the actor may see and manage them. */
 export interface ActorTokens {
   /**
-   * Creates a token for the actor; the token itself is in this result only. ForbiddenError
-   * when the actor authenticated with a personal access token (a leaked token must not mint its
-   * own replacement).
+   * Creates a token for the actor; the token itself is in this result only. It needs a recent
+   * sign-in: a session signed in with its password within the last 10 minutes, or
+   * `currentPassword` given again (InvalidInputError naming it when wrong); ForbiddenError
+   * otherwise, and when the actor authenticated with a personal access token (a leaked token
+   * must not mint its own replacement).
    */
   create(input: CreateAccessTokenInput): Promise<CreatedAccessToken>;
   /**
@@ -62,6 +64,12 @@ export interface ActorUsers {
   update(id: string, changes: { role?: UserRole; disabled?: boolean }): Promise<User>;
   /** Sets a user's password without the current one (admins). */
   resetPassword(id: string, input: ResetPasswordInput): Promise<void>;
+  /**
+   * Signs a user out everywhere (admins): every session (refresh tokens and the access tokens
+   * they issued) and every personal access token of theirs stops working at once. NotFoundError
+   * for a missing user.
+   */
+  signOut(id: string): Promise<void>;
 }
 
 /** The actor's own account. */
@@ -72,7 +80,7 @@ export function createActorAccount(system: SystemServices, runner: ActorRunner):
     changePassword: (input) =>
       run('account.changePassword', ({ user }) => system.users.changePassword(user.id, input)),
     createStreamTicket: () =>
-      run('account.createStreamTicket', ({ user, via, authenticatedAt }) => {
+      run('account.createStreamTicket', ({ user, via, authenticatedAt, sessionId }) => {
         if (via === 'trusted') {
           throw new UnsupportedError(
             'stream tickets stand for authenticated clients: act as the Principal that authentication returned',
@@ -84,6 +92,7 @@ export function createActorAccount(system: SystemServices, runner: ActorRunner):
           role: user.role,
           via,
           ...(authenticatedAt === null ? {} : { authenticatedAt }),
+          ...(sessionId === null ? {} : { sessionId }),
         });
       }),
     signOut: (refreshToken) =>
@@ -96,9 +105,15 @@ export function createActorTokens(system: SystemServices, runner: ActorRunner): 
   const run = runner.run.bind(runner);
   return {
     create: (input) =>
-      run('tokens.create', (acting) => {
-        assertMayCreateAccessToken(acting);
-        return system.tokens.create(acting.user.id, input);
+      run('tokens.create', async (acting) => {
+        const { currentPassword, ...rest } = input;
+        // A token can never confirm a password: refused before the password is even checked.
+        if (acting.via === 'token')
+          assertMayCreateAccessToken(acting, { now: runner.now(), passwordConfirmed: false });
+        const passwordConfirmed = typeof currentPassword === 'string' && acting.via !== 'trusted';
+        if (passwordConfirmed) await system.auth.confirmPassword(acting.user.id, currentPassword);
+        assertMayCreateAccessToken(acting, { now: runner.now(), passwordConfirmed });
+        return system.tokens.create(acting.user.id, rest);
       }),
     list: (options = {}) =>
       run('tokens.list', (acting) => {
@@ -129,5 +144,6 @@ export function createActorUsers(system: SystemServices, runner: ActorRunner): A
       }),
     update: (id, changes) => run('users.update', () => system.users.update(id, changes)),
     resetPassword: (id, input) => run('users.resetPassword', () => system.users.resetPassword(id, input)),
+    signOut: (id) => run('users.signOut', () => system.users.signOutEverywhere(id)),
   };
 }

@@ -35,7 +35,10 @@ export type ActorGitHub = Pick<
 export type ActorDiscord = Pick<DiscordService, 'getGuildConfig' | 'setGuildConfig' | 'listGuildConfigs'>;
 
 /** Input of `as(actor).actions.trigger`: the task is the actor's. */
-export const actorTriggerActionInputSchema = triggerActionInputSchema.omit({ createdBy: true });
+export const actorTriggerActionInputSchema = triggerActionInputSchema.omit({
+  createdBy: true,
+  firedBy: true,
+});
 /** Input to trigger an action as an actor. */
 export type ActorTriggerActionInput = z.input<typeof actorTriggerActionInputSchema>;
 
@@ -45,8 +48,11 @@ export interface ActorActions
   /** Stores an action (admins); its owner defaults to the actor. */
   create(input: CreateActionInput): Promise<CreatedAction>;
   /**
-   * Fills the action's template and starts its runs; the task is the actor's. Members may fire
-   * manual actions only (ForbiddenError for another trigger); admins any action.
+   * Fills the action's template and starts its runs; the task is the actor's and records them as
+   * having fired it by hand (`Task.firedBy`). Members may fire manual actions only
+   * (ForbiddenError for another trigger); admins any action.
+   * `idempotencyKey` is the actor's own: a retry with the same key and input returns the first
+   * task (`created: false`); the same key with another input is a ConflictError.
    */
   trigger(id: string, input?: ActorTriggerActionInput): Promise<TriggeredTask>;
 }
@@ -107,9 +113,17 @@ export const actorAdministrationAreas: {
       ),
     trigger: (id, raw = {}) =>
       runner.run('actions.trigger', async (acting) => {
-        const input = parseInput(actorTriggerActionInputSchema, raw, 'trigger');
+        const { idempotencyKey, ...input } = parseInput(actorTriggerActionInputSchema, raw, 'trigger');
         assertMayTrigger(acting, await system.actions.get(id));
-        return system.actions.trigger(id, { ...input, createdBy: acting.user.id });
+        // The caller's key is theirs alone: recorded per user and action, never the action's own keys.
+        return system.actions.trigger(
+          id,
+          // Fired by hand: the task says who, whatever the action's own trigger is.
+          { ...input, createdBy: acting.user.id, firedBy: acting.user.id },
+          idempotencyKey === undefined
+            ? {}
+            : { idempotency: { userId: acting.user.id, key: idempotencyKey } },
+        );
       }),
   }),
 };

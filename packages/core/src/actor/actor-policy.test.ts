@@ -46,6 +46,8 @@ async function policyGoosuke(): Promise<{ store: Store; goosuke: Goosuke; users:
     secretBox: await createWebCryptoSecretBox({ secret: 'policy-test-secret-box-key-0123456789' }),
     passwordHasher: createFakePasswordHasher(),
     jwtSecret: 'policy-test-jwt-secret-0123456789-abcdefgh',
+    // No worker runs: every case's runs stay queued, and the owner's would reach the per-user limit.
+    limits: { maxActiveRunsPerUser: 100_000 },
     runtime: {
       queue: createMemoryJobQueue(),
       git: unusedGit,

@@ -13,6 +13,7 @@ import type { ListOptions, Page } from '../ports/store.ts';
 import { parseInput } from '../services/parse-input.ts';
 import type { CreatePullRequestInput, UpdatePullRequestInput } from '../services/pull-request-service.ts';
 import type { RunComparison } from '../services/run-comparison.ts';
+import { assertTextWithin } from '../services/run-limits.ts';
 import { createRunsInputSchema, type TaskUsage } from '../services/run-service.ts';
 import { createTaskInputSchema, type TaskDetail, type TaskWithMessages } from '../services/task-service.ts';
 import type { ActorRunner } from './actor.ts';
@@ -40,14 +41,30 @@ export const actorCreateRunsInputSchema = createRunsInputSchema
 /** Input to start runs as an actor. */
 export type ActorCreateRunsInput = z.input<typeof actorCreateRunsInputSchema>;
 
+/** A caller's `Idempotency-Key` for a creating call. */
+export interface ActorIdempotency {
+  idempotencyKey?: string;
+}
+
+/** The system view's idempotency option for the acting user's key. */
+function idempotencyOf(acting: ActingUser, options: ActorIdempotency) {
+  return options.idempotencyKey === undefined
+    ? {}
+    : { idempotency: { userId: acting.user.id, key: options.idempotencyKey } };
+}
+
 /** Tasks as the actor sees them: a member their own, an admin every one. */
 export interface ActorTasks {
   /** Tasks newest first: a member's own (asking for another author's is ForbiddenError); an admin's all. */
   list(
     options?: ListOptions & { repoId?: string; archived?: boolean; createdBy?: string },
   ): Promise<Page<Task>>;
-  /** Creates a task written by the actor, with its first message when given. */
-  create(input: ActorCreateTaskInput): Promise<TaskWithMessages>;
+  /**
+   * Creates a task written by the actor, with its first message when given. With
+   * `idempotencyKey` (the actor's own), a retry with the same input returns the first task; the
+   * same key with another input is a ConflictError.
+   */
+  create(input: ActorCreateTaskInput, options?: ActorIdempotency): Promise<TaskWithMessages>;
   /** NotFoundError for a task that does not exist or that the actor may not see. */
   get(id: string): Promise<Task>;
   /** The task with its conversation and runs; NotFoundError as for `get`. */
@@ -68,8 +85,16 @@ export interface ActorTasks {
 
 /** Runs of the tasks the actor may see. A run of another member's task answers as missing. */
 export interface ActorRuns {
-  /** Stores the actor's message and one queued run per model (see `goosuke.runs.create`). */
-  create(taskId: string, input: ActorCreateRunsInput): Promise<{ message: Message; runs: Run[] }>;
+  /**
+   * Stores the actor's message and one queued run per model (see `goosuke.runs.create`). With
+   * `idempotencyKey` (the actor's own, per task), a retry with the same input returns the first
+   * message and runs and starts nothing; the same key with another input is a ConflictError.
+   */
+  create(
+    taskId: string,
+    input: ActorCreateRunsInput,
+    options?: ActorIdempotency,
+  ): Promise<{ message: Message; runs: Run[] }>;
   get(id: string): Promise<Run>;
   /**
    * Runs of one task (`taskId`) or one message (`messageId`); without either, every run, for
@@ -130,6 +155,14 @@ async function visibleMessage(
   return message;
 }
 
+/**
+ * A field of a raw input, for checks made before parsing (an oversized text is a
+ * PayloadTooLargeError, not the schema's InvalidInputError).
+ */
+function fieldOf(raw: unknown, name: string): unknown {
+  return typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>)[name] : undefined;
+}
+
 /** Tasks as the actor may see and change them. */
 export function createActorTasks(system: SystemServices, runner: ActorRunner): ActorTasks {
   const run = runner.run.bind(runner);
@@ -140,10 +173,11 @@ export function createActorTasks(system: SystemServices, runner: ActorRunner): A
         const { createdBy: _ignored, ...rest } = options;
         return system.tasks.list({ ...rest, ...(createdBy === undefined ? {} : { createdBy }) });
       }),
-    create: (raw) =>
-      run('tasks.create', ({ user }) => {
+    create: (raw, options = {}) =>
+      run('tasks.create', (acting) => {
+        assertTextWithin(fieldOf(raw, 'message'), system.limits.maxInstructionBytes, 'message');
         const input = parseInput(actorCreateTaskInputSchema, raw, 'task');
-        return system.tasks.create({ ...input, createdBy: user.id });
+        return system.tasks.create({ ...input, createdBy: acting.user.id }, idempotencyOf(acting, options));
       }),
     get: (id) => run('tasks.get', (acting) => visibleTask(system, acting, id)),
     getDetail: (id) =>
@@ -169,6 +203,7 @@ export function createActorTasks(system: SystemServices, runner: ActorRunner): A
       }),
     addMessage: (taskId, raw) =>
       run('tasks.addMessage', async (acting) => {
+        assertTextWithin(fieldOf(raw, 'content'), system.limits.maxInstructionBytes, 'message');
         const input = parseInput(actorAddMessageInputSchema, raw, 'message');
         await visibleTask(system, acting, taskId);
         return system.tasks.addMessage(taskId, {
@@ -194,11 +229,16 @@ export function createActorTasks(system: SystemServices, runner: ActorRunner): A
 export function createActorRuns(system: SystemServices, runner: ActorRunner): ActorRuns {
   const run = runner.run.bind(runner);
   return {
-    create: (taskId, raw) =>
+    create: (taskId, raw, options = {}) =>
       run('runs.create', async (acting) => {
+        assertTextWithin(fieldOf(raw, 'instruction'), system.limits.maxInstructionBytes, 'instruction');
         const input = parseInput(actorCreateRunsInputSchema, raw, 'runs');
         await visibleTask(system, acting, taskId);
-        return system.runs.create(taskId, { ...input, createdBy: acting.user.id });
+        return system.runs.create(
+          taskId,
+          { ...input, createdBy: acting.user.id },
+          idempotencyOf(acting, options),
+        );
       }),
     get: (id) => run('runs.get', (acting) => visibleRun(system, acting, id)),
     list: (options = {}) =>

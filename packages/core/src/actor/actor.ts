@@ -1,5 +1,6 @@
 import { type ActingUser, type ActorOperation, assertActive, authorize } from '../auth/access-policy.ts';
 import type { Principal, User } from '../domain/index.ts';
+import { type Clock, systemClock } from '../ports/clock.ts';
 import type { Store } from '../ports/store.ts';
 import { createReadCache } from '../services/read-cache.ts';
 
@@ -27,6 +28,8 @@ function isPrincipal(actor: Actor): actor is Principal {
 export interface ActorRunner {
   /** Resolves the actor, checks `operation`'s role rule, then runs `work` as them. */
   run<T>(operation: ActorOperation, work: (acting: ActingUser) => Promise<T>): Promise<T>;
+  /** The Goosuke's clock, in milliseconds: what time-bound rules (a recent sign-in) are judged by. */
+  now(): number;
 }
 
 /**
@@ -72,6 +75,7 @@ export function createRecentAuthentications(now: () => number): RecentAuthentica
 export function createActorResolver(
   store: Store,
   recent?: RecentAuthentications,
+  clock: Clock = systemClock,
 ): (actor: Actor) => ActorRunner {
   const users = createReadCache<User>(userCacheSize);
 
@@ -90,14 +94,16 @@ export function createActorResolver(
     const userId = isPrincipal(actor) ? actor.userId : actor.id;
     const via = isPrincipal(actor) ? actor.via : 'trusted';
     const authenticatedAt = isPrincipal(actor) ? (actor.authenticatedAt ?? null) : null;
+    const sessionId = isPrincipal(actor) ? (actor.sessionId ?? null) : null;
     return {
       async run(operation, work) {
         const fresh = isPrincipal(actor) ? recent?.take(actor) : undefined;
         const user = fresh !== undefined && fresh.id === userId ? fresh : await activeUser(userId);
-        const acting: ActingUser = { user, via, authenticatedAt };
+        const acting: ActingUser = { user, via, authenticatedAt, sessionId };
         authorize(acting, operation);
         return work(acting);
       },
+      now: () => clock.now(),
     };
   };
 }

@@ -6,6 +6,7 @@ import type { Goosuke } from '../create-goosuke.ts';
  */
 export type SystemServices = Pick<
   Goosuke,
+  | 'limits'
   | 'models'
   | 'repos'
   | 'tasks'

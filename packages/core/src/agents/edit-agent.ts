@@ -180,7 +180,7 @@ async function runEditAgent(
   await input.emit({
     type: 'run-log',
     level: 'info',
-    message: `context: ${context.files.length} files in full (about ${shownTokens} of ${contextTokens} tokens), ${listed} more listed by name`,
+    message: `context: ${context.files.length} ${context.files.length === 1 ? 'file' : 'files'} in full (about ${shownTokens} of ${contextTokens} tokens), ${listed} more listed by name`,
     data: { ...context.report, contextTokens, format },
   });
 

@@ -10,11 +10,20 @@ export interface ActingUser {
   readonly user: User;
   readonly via: AuthenticationMethod | 'trusted';
   /**
-   * When the credential was issued (an access JWT: the sign-in or refresh that issued it; a
-   * personal access token: its creation); null for trusted code.
+   * When the user last proved who they are: for an access JWT, the password sign-in its session
+   * started with (refreshes keep it); for a personal access token, its creation; null for
+   * trusted code.
    */
   readonly authenticatedAt: string | null;
+  /** The session (refresh-token family) of an access JWT; null for tokens and trusted code. */
+  readonly sessionId: string | null;
 }
+
+/**
+ * How recent a sign-in must be for what needs one (creating a personal access token) without
+ * the password given again: 10 minutes.
+ */
+export const recentSignInMs = 10 * 60 * 1000;
 
 /**
  * What an operation asks of its actor besides being an enabled user:
@@ -46,6 +55,10 @@ export const actorOperations = {
   'users.get': { rule: 'self', summary: 'read a user (yourself; admins: anyone)' },
   'users.update': { rule: 'admin', summary: 'change roles and disable users' },
   'users.resetPassword': { rule: 'admin', summary: "set another user's password" },
+  'users.signOut': {
+    rule: 'admin',
+    summary: 'sign a user out everywhere (every session and personal access token)',
+  },
   'models.list': { rule: 'member', summary: 'list model profiles' },
   'models.get': { rule: 'member', summary: 'read a model profile' },
   'models.create': { rule: 'admin', summary: 'create model profiles' },
@@ -179,14 +192,28 @@ export function assertTokenVisible(actor: ActingUser, token: Pick<AccessToken, '
 }
 
 /**
- * Refuses making a personal access token from another token: a leaked token must not mint its
- * own long-lived replacement. Sessions (a JWT from a password sign-in) and trusted code may.
+ * Refuses making a personal access token from another token or from a session whose sign-in is
+ * not recent: a leaked token, or a stolen refresh token (whose access tokens keep the session's
+ * original sign-in time), must not mint a long-lived token that outlives the session. A session
+ * signed in with its password within {@link recentSignInMs} of `now` may, as may one whose
+ * password was just checked again (`passwordConfirmed`), and trusted code.
  *
- * @throws ForbiddenError when the actor authenticated with a personal access token.
+ * @throws ForbiddenError when the actor authenticated with a personal access token, or with a
+ *   session signed in too long ago and no password given.
  */
-export function assertMayCreateAccessToken(actor: ActingUser): void {
+export function assertMayCreateAccessToken(
+  actor: ActingUser,
+  proof: { now: number; passwordConfirmed: boolean },
+): void {
   if (actor.via === 'token') {
     throw new ForbiddenError('create access tokens from a signed-in session, not with a token');
+  }
+  if (actor.via === 'trusted' || proof.passwordConfirmed) return;
+  const signedIn = actor.authenticatedAt === null ? Number.NaN : Date.parse(actor.authenticatedAt);
+  if (!(proof.now - signedIn <= recentSignInMs)) {
+    throw new ForbiddenError(
+      'creating an access token needs a recent sign-in: re-enter your password (currentPassword) or sign in again',
+    );
   }
 }
 

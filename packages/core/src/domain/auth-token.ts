@@ -46,6 +46,11 @@ export const refreshTokenSchema = z
     /** When the token (with its family) was revoked; null while it is not. */
     revokedAt: timestampSchema.nullable(),
     createdAt: timestampSchema,
+    /**
+     * When the family's user signed in with their password: the first token's `createdAt`, carried
+     * unchanged through every rotation (a refresh is not a sign-in).
+     */
+    authenticatedAt: timestampSchema,
   })
   .meta({ id: 'RefreshToken' });
 /** A refresh token's record. */
@@ -67,10 +72,16 @@ export const principalSchema = z
     role: userRoleSchema,
     via: authenticationMethodSchema,
     /**
-     * When the credential was issued: an access JWT's sign-in or refresh, a personal access
-     * token's creation. Absent where the authenticator does not know.
+     * When the user last proved who they are: for an access JWT, the password sign-in its session
+     * started with (a refreshed token keeps it: the `auth_time` claim); for a personal access
+     * token, its creation. Absent where the authenticator does not know.
      */
     authenticatedAt: timestampSchema.optional(),
+    /**
+     * The session (refresh-token family) an access JWT belongs to; absent for personal access
+     * tokens. Signing the session out ends its access tokens too.
+     */
+    sessionId: idSchema.optional(),
   })
   .meta({ id: 'Principal' });
 /** An authenticated caller. */

@@ -38,6 +38,13 @@ export {
 export { type FileChange, fileChangeSchema } from './file-change.ts';
 export { type HostedRepository, hostedRepositorySchema } from './hosted-repository.ts';
 export {
+  type IdempotencyRecord,
+  type IdempotentOperation,
+  idempotencyRecordSchema,
+  idempotentOperationSchema,
+} from './idempotency.ts';
+export { defaultMaxJsonDepth, exceedsJsonDepth } from './json-depth.ts';
+export {
   capabilitiesOf,
   type ModelCapabilities,
   type ModelCapabilityOverrides,

@@ -17,6 +17,12 @@ export const taskSchema = z
     /** The user who created the task, if a person did. */
     createdBy: idSchema.nullable(),
     /**
+     * The user who fired the task's action by hand (`POST /actions/{id}/trigger`, the CLI), not
+     * the action's own trigger: for a webhook, schedule or Discord action this is the admin who
+     * fired it in its place. Null for a task its trigger created, and for a task not from an action.
+     */
+    firedBy: idSchema.nullable(),
+    /**
      * The run the task continues from: a user's pick, the run a pull request was opened or
      * updated from, or an action's pick. A follow-up message without `fromRun` and without an
      * open pull request builds on it. Null until one is chosen, and again if that run is deleted.

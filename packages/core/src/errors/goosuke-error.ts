@@ -10,6 +10,8 @@ export const goosukeErrorCodes = [
   'unsupported',
   'unauthorized',
   'forbidden',
+  'payload_too_large',
+  'rate_limited',
   'secret_key',
   'provider',
   'storage',

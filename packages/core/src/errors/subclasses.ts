@@ -177,3 +177,60 @@ export class ProviderError extends GoosukeError {
     return { ...super.toJSON(), provider: this.provider, status: this.status };
   }
 }
+
+/**
+ * An input is larger than the configured limit (an instruction or message over
+ * `maxInstructionBytes`, say). `limit` and `size` are in `unit` (bytes of UTF-8 unless said
+ * otherwise), so that a client can shorten its input to fit. Adapters answer 413 with the limit.
+ */
+export class PayloadTooLargeError extends GoosukeError {
+  /** What was too large, e.g. `instruction`. */
+  readonly subject: string;
+  /** The largest accepted size. */
+  readonly limit: number;
+  /** The size given. */
+  readonly size: number;
+  /** The unit of `limit` and `size`. */
+  readonly unit: 'bytes';
+
+  constructor(subject: string, limit: number, size: number, options: GoosukeErrorOptions = {}) {
+    super('payload_too_large', `the ${subject} is ${size} bytes, over the limit of ${limit} bytes`, options);
+    this.name = 'PayloadTooLargeError';
+    this.subject = subject;
+    this.limit = limit;
+    this.size = size;
+    this.unit = 'bytes';
+  }
+
+  override toJSON() {
+    return { ...super.toJSON(), limit: this.limit, size: this.size };
+  }
+}
+
+/**
+ * The caller has too much going on to be given more now (e.g. more queued and running runs
+ * than the per-user limit); trying again later, after `retryAfterSeconds`, may succeed.
+ * Always retryable. Adapters answer 429 with `Retry-After`.
+ */
+export class RateLimitedError extends GoosukeError {
+  /** How long to wait before trying again, in whole seconds (at least 1). */
+  readonly retryAfterSeconds: number;
+  /** The limit that was reached, when there is one number to name. */
+  readonly limit: number | null;
+
+  constructor(
+    message: string,
+    retryAfterSeconds: number,
+    options: Omit<GoosukeErrorOptions, 'retryable'> & { limit?: number } = {},
+  ) {
+    const { limit, ...rest } = options;
+    super('rate_limited', message, { ...rest, retryable: true });
+    this.name = 'RateLimitedError';
+    this.retryAfterSeconds = Math.max(1, Math.ceil(retryAfterSeconds));
+    this.limit = limit ?? null;
+  }
+
+  override toJSON() {
+    return { ...super.toJSON(), retryAfterSeconds: this.retryAfterSeconds, limit: this.limit };
+  }
+}

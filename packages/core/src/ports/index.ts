@@ -22,6 +22,7 @@ export type {
   ToolCall,
   ToolSpec,
 } from './language-model.ts';
+export { type LogFields, type Logger, type LogLevel, noopLogger } from './logger.ts';
 export type { PasswordHasher } from './password-hasher.ts';
 export type { SecretBox } from './secret-box.ts';
 export type {
@@ -29,6 +30,8 @@ export type {
   ActionRepository,
   EntityRepository,
   ExtensionRepository,
+  IdempotencyKeyRepository,
+  IdempotencyLookup,
   ListOptions,
   MessageRepository,
   ModelProfileRepository,

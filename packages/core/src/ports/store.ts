@@ -3,6 +3,8 @@ import type {
   Action,
   ActionTriggerKey,
   Extension,
+  IdempotencyRecord,
+  IdempotentOperation,
   Message,
   ModelProfile,
   PullRequest,
@@ -172,6 +174,11 @@ export interface RefreshTokenRepository {
   markUsed(id: string, at: string): Promise<boolean>;
   /** Revokes every token of the family not yet revoked, at `at`; returns how many it revoked. */
   revokeFamily(familyId: string, at: string): Promise<number>;
+  /**
+   * Whether the family (a session) is live: it has at least one token and none of its tokens is
+   * revoked. Expiry is not considered. Access JWTs of a session are accepted only while it is.
+   */
+  isFamilyLive(familyId: string): Promise<boolean>;
   /** Revokes every token of the user not yet revoked, at `at`; returns how many it revoked. */
   revokeAllOfUser(userId: string, at: string): Promise<number>;
 }
@@ -205,6 +212,34 @@ export interface TriggerKeyRepository {
   claim(claim: ActionTriggerKey): Promise<{ taskId: string; created: boolean }>;
 }
 
+/** Which idempotency record to look up: one caller's key of one operation on one target. */
+export interface IdempotencyLookup {
+  userId: string;
+  operation: IdempotentOperation;
+  target: string;
+  key: string;
+}
+
+/**
+ * Idempotency keys of callers (see {@link IdempotencyRecord}): one live record per (`userId`,
+ * `operation`, `target`, `key`). A record is live until its `expiresAt`; an expired one counts as
+ * absent. Deleting the user or the task deletes their records.
+ */
+export interface IdempotencyKeyRepository {
+  /** The record live at `now` (an ISO timestamp), or null. */
+  find(lookup: IdempotencyLookup & { now: string }): Promise<IdempotencyRecord | null>;
+  /**
+   * Claims the key: stores `record` unless a live one is stored (an expired one is replaced) and
+   * returns it with `created: true`; otherwise returns the stored one with `created: false` and
+   * stores nothing. Of concurrent claims exactly one wins. Claim inside the transaction that
+   * creates the record's task or message, so that neither outlives the other. InvalidInputError for
+   * an invalid record or a missing user, task or message.
+   */
+  claim(record: IdempotencyRecord): Promise<{ record: IdempotencyRecord; created: boolean }>;
+  /** Deletes the records expired at `now`; returns how many. */
+  deleteExpired(now: string): Promise<number>;
+}
+
 /** Templates. `name` is unique; `repoId` references a repo and becomes null when it is deleted. */
 export interface TemplateRepository extends EntityRepository<Template> {
   getByName(name: string): Promise<Template | null>;
@@ -230,9 +265,9 @@ export interface SettingRepository {
 
 /**
  * Persistence: one repository per entity. Deleting a task deletes its messages, runs, run
- * events, pull requests and trigger keys; deleting a run deletes its events and clears
+ * events, pull requests, trigger keys and idempotency keys; deleting a run deletes its events and clears
  * `chosenRunId` of the task that chose it; deleting a user deletes their access and refresh
- * tokens and clears `ownerId` of their actions; deleting a repo clears `repoId` of templates;
+ * tokens and idempotency keys and clears `ownerId` of their actions; deleting a repo clears `repoId` of templates;
  * deleting an action deletes its trigger keys.
  * Implementations: `@goosuke/store-sqlite` (default), the in-memory reference store in
  * `@goosuke/core/testing`.
@@ -251,6 +286,7 @@ export interface Store {
   readonly actions: ActionRepository;
   readonly templates: TemplateRepository;
   readonly triggerKeys: TriggerKeyRepository;
+  readonly idempotencyKeys: IdempotencyKeyRepository;
   readonly extensions: ExtensionRepository;
   readonly settings: SettingRepository;
   /**

@@ -1,4 +1,5 @@
 import type { Run } from '../domain/index.ts';
+import { type Logger, noopLogger } from '../ports/logger.ts';
 
 /**
  * Told that a run ended, with the run as stored in its terminal status. Awaited: the worker that
@@ -19,8 +20,8 @@ export interface RunEndedEvent {
   announce(run: Run): Promise<void>;
 }
 
-/** Builds a run-ended notification with no listener yet. */
-export function createRunEndedEvent(): RunEndedEvent {
+/** Builds a run-ended notification with no listener yet; what a listener throws goes to `logger`. */
+export function createRunEndedEvent(logger: Logger = noopLogger): RunEndedEvent {
   const listeners = new Set<RunEndedListener>();
   return {
     subscribe(listener) {
@@ -35,8 +36,10 @@ export function createRunEndedEvent(): RunEndedEvent {
       for (const listener of [...listeners]) {
         try {
           await listener(run);
-        } catch {
-          // A listener (a callback, a Discord reply) never changes a run's outcome.
+        } catch (error) {
+          // A listener (a callback, a Discord reply) never changes a run's outcome; an operator
+          // still needs to know it failed.
+          logger.error('a run-ended listener failed', { runId: run.id, err: error });
         }
       }
     },

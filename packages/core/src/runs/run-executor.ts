@@ -9,6 +9,7 @@ import { costOf, resolveModelPrice } from '../models/model-prices.ts';
 import type { AgentOutcome } from '../ports/agent.ts';
 import type { Clock } from '../ports/clock.ts';
 import { isoNow } from '../ports/clock.ts';
+import type { RepoCheckout } from '../ports/git-backend.ts';
 import type { IdGenerator } from '../ports/id-generator.ts';
 import type { LanguageModel, TokenUsage } from '../ports/language-model.ts';
 import { collectPages, type Store } from '../ports/store.ts';
@@ -20,6 +21,7 @@ import {
   type SummaryRequest,
   summarizeConversationTemplateName,
 } from '../triggers/built-in-templates.ts';
+import { ForeignBaseError, ownBranchesOf, resolveRunBase } from './base-ref-policy.ts';
 import { createDeferredWorkspace } from './deferred-workspace.ts';
 import { withFreshCredentialsOnce } from './git-credentials.ts';
 import type { KeyedLimiter } from './keyed-limiter.ts';
@@ -145,7 +147,7 @@ export function createRunExecutor(context: RunExecutorContext) {
           message:
             outcome.fields.patch === null
               ? `succeeded: answered in ${(outcome.fields.summary ?? '').length} characters`
-              : `succeeded: ${outcome.fields.filesChanged.length} files changed, +${added} -${removed}`,
+              : `succeeded: ${outcome.fields.filesChanged.length} ${outcome.fields.filesChanged.length === 1 ? 'file' : 'files'} changed, +${added} -${removed}`,
           data: { filesChanged: outcome.fields.filesChanged.length, added, removed, commit: outcome.commit },
         };
         await tx.messages.insert({
@@ -250,24 +252,15 @@ export function createRunExecutor(context: RunExecutorContext) {
     };
   }
 
-  async function resolveBase(repo: { dir: string; url: string }, ref: string): Promise<string> {
-    // A branch name means the upstream's branch as just fetched; a run branch or commit is local.
-    const candidates =
-      /^[0-9a-f]{40}$/.test(ref) || ref.startsWith('refs/') || runIdOfBranch(ref) !== null
-        ? [ref]
-        : [`origin/${ref}`, ref];
-    let lastError: unknown;
-    for (const candidate of candidates) {
-      try {
-        return await git.resolveRef({ repo, ref: candidate });
-      } catch (error) {
-        lastError = error;
-      }
+  /** The run's base commit, among what its task may build on (see resolveRunBase). */
+  async function resolveBase(repo: RepoCheckout, run: Run, ref: string): Promise<string> {
+    try {
+      const byUser = ((await store.messages.get(run.messageId))?.createdBy ?? null) !== null;
+      return await resolveRunBase({ git, repo, ref, own: await ownBranchesOf(store, run.taskId), byUser });
+    } catch (error) {
+      if (error instanceof ForeignBaseError) throw new RunFailure('not_found', error.message);
+      throw error;
     }
-    if (GoosukeError.isInstance(lastError) && lastError.code === 'not_found') {
-      throw new RunFailure('not_found', `the base ref ${ref} does not exist in ${repo.url}`);
-    }
-    throw lastError;
   }
 
   async function execute(
@@ -401,7 +394,7 @@ export function createRunExecutor(context: RunExecutorContext) {
       const model = await runtime.languageModels(profile, apiKey);
 
       const checkoutDone = await checkout(repo, signal);
-      const baseCommit = await resolveBase(checkoutDone, run.baseRef);
+      const baseCommit = await resolveBase(checkoutDone, run, run.baseRef);
       await store.runs.update(runId, { baseCommit });
       run = { ...run, baseCommit };
       await emit(runId, {

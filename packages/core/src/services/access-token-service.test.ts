@@ -26,8 +26,15 @@ async function codeOf(promise: Promise<unknown>): Promise<string> {
   return (error as GoosukeError).code;
 }
 
+// Signed in at the fixed clock's start: recent enough to create tokens without the password.
 function principalOf(user: User, via: Principal['via'] = 'jwt'): Principal {
-  return { userId: user.id, username: user.username, role: user.role, via };
+  return {
+    userId: user.id,
+    username: user.username,
+    role: user.role,
+    via,
+    authenticatedAt: '2026-04-01T08:00:00.000Z',
+  };
 }
 
 describe('access token service', () => {

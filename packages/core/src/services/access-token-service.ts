@@ -5,6 +5,7 @@ import { ForbiddenError, NotFoundError } from '../errors/index.ts';
 import type { ListOptions, Page } from '../ports/store.ts';
 import { parseInput } from './parse-input.ts';
 import type { ServiceContext } from './service-context.ts';
+import { maximumPasswordLength } from './user-service.ts';
 
 /** How long a personal access token lives when its creator says nothing: 90 days. */
 export const defaultAccessTokenExpiryDays = 90;
@@ -21,6 +22,11 @@ export const createAccessTokenInputSchema = z
     name: z.string().trim().min(1).max(100),
     /** Days until the token expires: 1 to 365, default 90. */
     expiresInDays: z.number().int().min(1).max(maximumAccessTokenExpiryDays).optional(),
+    /**
+     * The creator's password, checked again: needed unless their session signed in with its
+     * password within the last 10 minutes. Never stored.
+     */
+    currentPassword: z.string().min(1).max(maximumPasswordLength).optional(),
   })
   .strict()
   .meta({ id: 'CreateAccessTokenInput' });
@@ -47,7 +53,10 @@ export type CreatedAccessToken = z.infer<typeof createdAccessTokenSchema>;
  * tokens is the access policy's (`goosuke.as(actor).tokens`).
  */
 export interface AccessTokenService {
-  /** Creates a token for user `userId`. ForbiddenError when the user is disabled or gone. */
+  /**
+   * Creates a token for user `userId` (`currentPassword` is ignored: this trusted view checks
+   * nothing). ForbiddenError when the user is disabled or gone.
+   */
   create(userId: string, input: CreateAccessTokenInput): Promise<CreatedAccessToken>;
   /** A token's record. NotFoundError when missing. */
   get(id: string): Promise<AccessToken>;

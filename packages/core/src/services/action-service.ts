@@ -3,6 +3,8 @@ import {
   type Action,
   actionSchema,
   actionTriggerSchema,
+  defaultMaxJsonDepth,
+  exceedsJsonDepth,
   idSchema,
   type Run,
   type Task,
@@ -27,6 +29,7 @@ import {
   type WebhookHeaderLookup,
 } from '../triggers/webhook-signature.ts';
 import { webhookSecretContext } from './action-callbacks.ts';
+import { type IdempotencyClaim, type IdempotencyOptions, runIdempotent } from './idempotency.ts';
 import { parseInput } from './parse-input.ts';
 import type { RunService } from './run-service.ts';
 import type { ServiceContext } from './service-context.ts';
@@ -95,6 +98,8 @@ export const triggerActionInputSchema = z
     /** Makes a retried trigger return the task the first one created (1 to 190 characters). */
     idempotencyKey: z.string().min(1).max(190).optional(),
     createdBy: idSchema.optional(),
+    /** The user firing the action by hand, recorded on the task (`Task.firedBy`); absent for its own trigger. */
+    firedBy: idSchema.optional(),
   })
   .strict()
   .meta({ id: 'TriggerActionInput' });
@@ -159,17 +164,24 @@ export interface ActionService {
    * starts its runs: a text task for a `text` template, a task on the repository otherwise.
    * The task, its trigger keys and its runs are written in one transaction. With
    * `idempotencyKey`, a retried (or concurrent) trigger returns the first one's task and runs
-   * (`created: false`) and starts nothing.
+   * (`created: false`) and starts nothing: that key belongs to the action (trusted callers,
+   * signed deliveries). A caller's own key is `options.idempotency` (see runIdempotent): scoped
+   * to that user and this action, ConflictError when reused with a different request.
    * ConflictError for a disabled action; InvalidInputError for bad parameters, no model or no
    * repository; UnsupportedError for a Goosuke that cannot run tasks.
    */
-  trigger(id: string, input?: TriggerActionInput): Promise<TriggeredTask>;
+  trigger(
+    id: string,
+    input?: TriggerActionInput,
+    options?: { idempotency?: IdempotencyOptions },
+  ): Promise<TriggeredTask>;
   /**
    * Handles a webhook delivery: the action must be a webhook action (NotFoundError otherwise);
    * the body must carry a valid signature over its exact bytes: Goosuke's timestamped
    * `X-Goosuke-Signature` (within 5 minutes, each signature once, across processes), or, for an
    * action marked `github`, GitHub's `X-Hub-Signature-256` (its `X-GitHub-Delivery` then makes
-   * redeliveries idempotent). UnauthorizedError (`signature`) for a missing, wrong, stale or
+   * redeliveries idempotent, and the same signed body under another or no delivery id is a
+   * replay, refused for as long as the task it created is kept). UnauthorizedError (`signature`) for a missing, wrong, stale or
    * replayed one; the JSON (or GitHub form-encoded) body feeds the parameter mapping as
    * untrusted data; `Idempotency-Key` makes a retried delivery return the same task.
    */
@@ -182,6 +194,8 @@ export interface ActionServiceContext extends ServiceContext {
   runs: Pick<RunService, 'createInTransaction'>;
   /** Whether runs can be started (Goosuke was built with a runtime). */
   canRun: boolean;
+  /** How deep a webhook body may nest; default {@link defaultMaxJsonDepth}. */
+  maxJsonDepth?: number;
 }
 
 /** A random secret: 32 bytes as hex. */
@@ -204,7 +218,7 @@ class KeyTaken extends Error {
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
 /** The webhook body as data for the mapping: JSON, or GitHub's form-encoded `payload`. */
-function parseWebhookBody(delivery: WebhookDelivery): unknown {
+function parseWebhookBody(delivery: WebhookDelivery, maxJsonDepth: number): unknown {
   if (delivery.body.length === 0) return {};
   let text: string;
   try {
@@ -217,6 +231,10 @@ function parseWebhookBody(delivery: WebhookDelivery): unknown {
     const payload = new URLSearchParams(text).get('payload');
     if (payload === null) throw new InvalidInputError('a form-encoded webhook body needs a payload field');
     text = payload;
+  }
+  // Checked on the text, before anything recursive (parsing, mapping, storing) meets it.
+  if (exceedsJsonDepth(text, maxJsonDepth)) {
+    throw new InvalidInputError(`the webhook body nests deeper than ${maxJsonDepth} levels`);
   }
   try {
     return JSON.parse(text);
@@ -269,9 +287,37 @@ export function createActionService(context: ActionServiceContext): ActionServic
   async function start(
     action: Action,
     raw: TriggerActionInput,
-    extraKeys: { replay?: string } = {},
+    extraKeys: { replay?: string; replayAfterIdempotency?: boolean } = {},
+    idempotency?: IdempotencyOptions,
   ): Promise<TriggeredTask> {
     const input = parseInput(triggerActionInputSchema, raw, 'trigger');
+    return runIdempotent<TriggeredTask>({
+      store,
+      clock,
+      operation: 'actions.trigger',
+      target: action.id,
+      options: idempotency,
+      request: input,
+      replay: (record) => existingTriggered(record.taskId),
+      create: (claim) => startTask(action, input, extraKeys, claim),
+    });
+  }
+
+  /** The task a trigger created before, with its runs (`created: false`). */
+  async function existingTriggered(taskId: string): Promise<TriggeredTask> {
+    const existing = await store.tasks.get(taskId);
+    if (existing === null) throw new NotFoundError('task', taskId);
+    const runs = await collectPages((cursor) => store.runs.list({ taskId: existing.id, limit: 500, cursor }));
+    return { task: existing, runs, created: false };
+  }
+
+  /** Creates the task, its trigger keys (and the caller's idempotency key, via `claim`) and its runs in one transaction. */
+  async function startTask(
+    action: Action,
+    input: z.output<typeof triggerActionInputSchema>,
+    extraKeys: { replay?: string; replayAfterIdempotency?: boolean },
+    claim: IdempotencyClaim | undefined,
+  ): Promise<TriggeredTask> {
     if (!action.enabled)
       throw new ConflictError(`action ${action.name} is disabled; enable it to trigger it`);
     if (!context.canRun) {
@@ -304,10 +350,13 @@ export function createActionService(context: ActionServiceContext): ActionServic
       );
     }
     const createdBy = input.createdBy ?? action.ownerId ?? undefined;
-    const keys = [
-      ...(extraKeys.replay === undefined ? [] : [extraKeys.replay]),
-      ...(input.idempotencyKey === undefined ? [] : [`idem:${input.idempotencyKey}`]),
-    ];
+    const replayKeys = extraKeys.replay === undefined ? [] : [extraKeys.replay];
+    const idempotencyKeys = input.idempotencyKey === undefined ? [] : [`idem:${input.idempotencyKey}`];
+    // The first key taken decides: a redelivery (same idempotency key) gets its task back before
+    // its body counts as replayed, when the replay key says so (GitHub's body digest).
+    const keys = extraKeys.replayAfterIdempotency
+      ? [...idempotencyKeys, ...replayKeys]
+      : [...replayKeys, ...idempotencyKeys];
 
     let created: { task: Task; runs: Run[]; started(): Promise<void> };
     try {
@@ -328,6 +377,7 @@ export function createActionService(context: ActionServiceContext): ActionServic
           baseBranch,
           actionId: action.id,
           createdBy: createdBy ?? null,
+          firedBy: input.firedBy ?? null,
           chosenRunId: null,
           archived: false,
           createdAt: now,
@@ -347,6 +397,7 @@ export function createActionService(context: ActionServiceContext): ActionServic
           models,
           ...(createdBy === undefined ? {} : { createdBy }),
         });
+        await claim?.(tx, { taskId: task.id, messageId: null });
         return { task: await tx.tasks.get(task.id).then((stored) => stored ?? task), runs, started };
       });
     } catch (error) {
@@ -354,12 +405,7 @@ export function createActionService(context: ActionServiceContext): ActionServic
       if (error.key === extraKeys.replay) {
         throw new UnauthorizedError('signature', { cause: new Error('webhook refused: signature replayed') });
       }
-      const existing = await store.tasks.get(error.taskId);
-      if (existing === null) throw new NotFoundError('task', error.taskId);
-      const runs = await collectPages((cursor) =>
-        store.runs.list({ taskId: existing.id, limit: 500, cursor }),
-      );
-      return { task: existing, runs, created: false };
+      return existingTriggered(error.taskId);
     }
     await created.started();
     return { task: created.task, runs: created.runs, created: true };
@@ -444,8 +490,8 @@ export function createActionService(context: ActionServiceContext): ActionServic
       return secret;
     },
 
-    async trigger(id, input = {}) {
-      return start(await get(id), input);
+    async trigger(id, input = {}, options = {}) {
+      return start(await get(id), input, {}, options.idempotency);
     },
 
     async receiveWebhook(id, delivery) {
@@ -461,6 +507,7 @@ export function createActionService(context: ActionServiceContext): ActionServic
       const config = parseActionConfig('webhook', action.config);
       const gitHubSignature = delivery.header('x-hub-signature-256');
       let replay: string | undefined;
+      let replayAfterIdempotency = false;
       let idempotencyKey = delivery.header('idempotency-key') ?? undefined;
       if (config.github && gitHubSignature != null && delivery.header('x-goosuke-signature') == null) {
         await verifyGitHubSignature({ secret, header: gitHubSignature, body: delivery.body });
@@ -471,6 +518,12 @@ export function createActionService(context: ActionServiceContext): ActionServic
         }
         const deliveryId = delivery.header('x-github-delivery');
         if (idempotencyKey === undefined && deliveryId != null) idempotencyKey = `github:${deliveryId}`;
+        // GitHub's scheme signs no time and no delivery id: the same signed body under a new or
+        // missing X-GitHub-Delivery is a captured delivery replayed. Its digest is remembered with
+        // the task it created; a redelivery with the same delivery id still gets that task back.
+        const digest = await crypto.subtle.digest('SHA-256', new Uint8Array(delivery.body));
+        replay = `ghbody:${toHex(new Uint8Array(digest))}`;
+        replayAfterIdempotency = true;
       } else {
         const verified = await verifyWebhookSignature({
           secret,
@@ -484,11 +537,11 @@ export function createActionService(context: ActionServiceContext): ActionServic
       if (idempotencyKey !== undefined && (idempotencyKey.length > 190 || idempotencyKey.trim() === '')) {
         throw new InvalidInputError('the Idempotency-Key header must be 1 to 190 characters');
       }
-      const data = parseWebhookBody(delivery);
+      const data = parseWebhookBody(delivery, context.maxJsonDepth ?? defaultMaxJsonDepth);
       const triggered = await start(
         action,
         { data, ...(idempotencyKey === undefined ? {} : { idempotencyKey }) },
-        replay === undefined ? {} : { replay },
+        replay === undefined ? {} : { replay, replayAfterIdempotency },
       );
       return { kind: 'started', triggered };
     },

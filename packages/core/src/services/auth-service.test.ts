@@ -247,18 +247,22 @@ describe('auth service', () => {
         username: 'ada',
         role: 'admin',
         via: 'jwt',
-        // The JWT's issue time, to the second.
+        // The session's sign-in time (auth_time), to the second.
         authenticatedAt: new Date(Math.floor(Date.parse(start) / 1000) * 1000).toISOString(),
+        sessionId: expect.any(String),
       });
       const other = await goosuke.users.create({ username: 'other-admin', password, role: 'admin' });
       await goosuke.users.setRole(ada.id, 'member');
       expect((await goosuke.auth.authenticate(accessToken)).role).toBe('member');
       await goosuke.users.setDisabled(ada.id, true);
       await expectUnauthorized(goosuke.auth.authenticate(accessToken));
+      // Re-enabling revives nothing: disabling ended the session.
       await goosuke.users.setDisabled(ada.id, false);
-      expect((await goosuke.auth.authenticate(accessToken)).userId).toBe(ada.id);
-      await store.users.delete(ada.id);
       await expectUnauthorized(goosuke.auth.authenticate(accessToken));
+      const again = await goosuke.auth.login({ username: 'ada', password });
+      expect((await goosuke.auth.authenticate(again.accessToken)).userId).toBe(ada.id);
+      await store.users.delete(ada.id);
+      await expectUnauthorized(goosuke.auth.authenticate(again.accessToken));
       expect(other.role).toBe('admin');
     });
 
@@ -294,7 +298,13 @@ describe('auth service', () => {
 
     it('accepts a live personal access token and records its use at most once a minute', async () => {
       const member = await goosuke.users.create({ username: 'ci-bot', password });
-      const principal: Principal = { userId: member.id, username: 'ci-bot', role: 'member', via: 'jwt' };
+      const principal: Principal = {
+        userId: member.id,
+        username: 'ci-bot',
+        role: 'member',
+        via: 'jwt',
+        authenticatedAt: start,
+      };
       const { token, record } = await goosuke.as(principal).tokens.create({ name: 'CI' });
       expect(await goosuke.auth.authenticate(token)).toEqual({
         ...principal,
@@ -312,7 +322,13 @@ describe('auth service', () => {
 
     it('refuses revoked and expired personal access tokens, and those of disabled users', async () => {
       const member = await goosuke.users.create({ username: 'ci-bot', password });
-      const principal: Principal = { userId: member.id, username: 'ci-bot', role: 'member', via: 'jwt' };
+      const principal: Principal = {
+        userId: member.id,
+        username: 'ci-bot',
+        role: 'member',
+        via: 'jwt',
+        authenticatedAt: start,
+      };
       const revoked = await goosuke.as(principal).tokens.create({ name: 'revoked' });
       await goosuke.as(principal).tokens.revoke(revoked.record.id);
       await expectUnauthorized(goosuke.auth.authenticate(revoked.token));

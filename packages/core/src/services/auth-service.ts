@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import type { PasswordHashingLimits } from '../auth/bounded-password-hasher.ts';
 import type { JwtCodec } from '../auth/hmac-jwt-codec.ts';
+import { type AccountLoginLimit, createLoginThrottle, type LoginThrottle } from '../auth/login-throttle.ts';
 import {
   generateOpaqueToken,
   hashOpaqueToken,
@@ -35,6 +37,22 @@ export interface AuthSettings {
   accessTokenTtlSeconds?: number;
   /** Lifetime of a refresh token, in seconds, counted again at each rotation; default 30 days. */
   refreshTokenTtlSeconds?: number;
+  /** Failed password checks allowed per account (see `LoginThrottle`); default 10 per 15 minutes. */
+  accountLoginLimit?: AccountLoginLimit;
+  /**
+   * How many password hashes run at once and may wait (see `createBoundedPasswordHasher`);
+   * default 2 at once, 64 waiting. Applied by `createGoosuke` to every use of the hasher.
+   */
+  passwordHashing?: PasswordHashingLimits;
+}
+
+/** Where a sign-in comes from, as the adapter knows it. */
+export interface LoginContext {
+  /**
+   * The client's address (or another stable name of the client): a client that signed in to an
+   * account before is not locked out of it by others' failed attempts.
+   */
+  client?: string;
 }
 
 /** Input of {@link AuthService.login}. Usernames compare case-insensitively (they are stored lower-case). */
@@ -88,8 +106,19 @@ export interface AuthService {
    * Signs a user in. An unknown user, a wrong password and a disabled user give the same error
    * after the same work (a password is verified against a dummy hash when there is no user).
    * When the hasher says the stored hash was made with old parameters, it is replaced.
+   * Failed attempts count per account: past the limit the account is locked for the rest of the
+   * window (RateLimitedError, no password verified) except for clients that signed in to it
+   * before (see `LoginThrottle` for the rule).
    */
-  login(input: LoginInput): Promise<AuthTokens>;
+  login(input: LoginInput, context?: LoginContext): Promise<AuthTokens>;
+  /**
+   * Checks a signed-in user's password again (before what needs a recent sign-in). Failures
+   * count against the account's sign-in limit.
+   *
+   * @throws InvalidInputError naming `currentPassword` when it is wrong; RateLimitedError when
+   *   the account is locked; UnauthorizedError when the user is gone or disabled.
+   */
+  confirmPassword(userId: string, password: string): Promise<void>;
   /**
    * Exchanges a refresh token for a new pair and marks it used. A token presented a second
    * time (it was stolen, or a client replayed it) revokes its whole family, so the thief and
@@ -130,6 +159,8 @@ export interface AuthServiceContext extends ServiceContext {
    * user again for the call made right after (see `createActorResolver`).
    */
   onAuthenticated?: (principal: Principal, user: User) => void;
+  /** Counts failed password checks per account; shared with the user service. Default: a new one. */
+  loginThrottle?: LoginThrottle;
 }
 
 // Bounds the memory live tickets can take; the oldest go first.
@@ -137,6 +168,8 @@ const maximumLiveTickets = 10_000;
 const lastUseResolutionMs = 60_000;
 /** How many users authentication keeps for reuse (see createReadCache). */
 const userCacheSize = 1_024;
+/** How many sessions' liveness authentication keeps for reuse. */
+const sessionCacheSize = 4_096;
 const accessTokenUse = 'access';
 
 function readTtl(value: number | undefined, fallback: number, name: string): number {
@@ -171,6 +204,7 @@ export function createAuthService(context: AuthServiceContext): AuthService {
     'refreshTokenTtlSeconds',
   );
   const tickets = new Map<string, { principal: Principal; expiresAt: number }>();
+  const throttle = context.loginThrottle ?? createLoginThrottle(clock, context.settings?.accountLoginLimit);
 
   let dummyHash: Promise<string> | null = null;
   // A hash of a random password nobody knows, made with the hasher's current parameters, so that
@@ -188,6 +222,7 @@ export function createAuthService(context: AuthServiceContext): AuthService {
   async function issue(
     user: User,
     familyId: string,
+    authenticatedAt: string | null,
   ): Promise<{ tokens: Omit<AuthTokens, 'accessToken'>; record: RefreshToken; hash: string }> {
     const refreshToken = generateOpaqueToken(opaqueTokenPrefixes.refreshToken);
     const now = clock.now();
@@ -199,6 +234,7 @@ export function createAuthService(context: AuthServiceContext): AuthService {
       usedAt: null,
       revokedAt: null,
       createdAt: new Date(now).toISOString(),
+      authenticatedAt: authenticatedAt ?? new Date(now).toISOString(),
     };
     return {
       tokens: {
@@ -213,17 +249,33 @@ export function createAuthService(context: AuthServiceContext): AuthService {
     };
   }
 
-  async function accessTokenFor(user: User): Promise<string> {
-    return jwt.sign({ sub: user.id, token_use: accessTokenUse }, { expiresInSeconds: accessTtl });
+  // `sid` names the session (refresh family) whose sign-out ends the token; `auth_time` is when
+  // the session's user signed in with their password (OpenID Connect's claim), kept by refreshes.
+  async function accessTokenFor(user: User, session: RefreshToken): Promise<string> {
+    return jwt.sign(
+      {
+        sub: user.id,
+        token_use: accessTokenUse,
+        sid: session.familyId,
+        auth_time: Math.floor(Date.parse(session.authenticatedAt) / 1000),
+      },
+      { expiresInSeconds: accessTtl },
+    );
   }
 
-  function principalOf(user: User, via: Principal['via'], authenticatedAt?: string): Principal {
+  function principalOf(
+    user: User,
+    via: Principal['via'],
+    authenticatedAt?: string,
+    sessionId?: string,
+  ): Principal {
     const principal: Principal = {
       userId: user.id,
       username: user.username,
       role: user.role,
       via,
       ...(authenticatedAt === undefined ? {} : { authenticatedAt }),
+      ...(sessionId === undefined ? {} : { sessionId }),
     };
     context.onAuthenticated?.(principal, user);
     return principal;
@@ -231,8 +283,9 @@ export function createAuthService(context: AuthServiceContext): AuthService {
 
   // Every authenticated request reads its user: reused while the store's change token holds.
   const users = createReadCache<User>(userCacheSize);
-  async function activeUser(id: string): Promise<User> {
-    const token = await store.changeToken();
+  // `token`: a change token taken before this read (one taken for several reads will do).
+  async function activeUser(id: string, token: string | null = null): Promise<User> {
+    token ??= await store.changeToken();
     let user = users.get(id, token) ?? null;
     if (user === null) {
       user = await store.users.get(id);
@@ -257,31 +310,71 @@ export function createAuthService(context: AuthServiceContext): AuthService {
     return principalOf(user, 'token', record.createdAt);
   }
 
+  // Whether each session is live, reused while the store's change token holds: ending a session
+  // is a write, which moves the token, so a reused answer is the one the store would give. An
+  // idle store costs no query beyond the change token that reading the user takes anyway.
+  const sessions = createReadCache<boolean>(sessionCacheSize);
+  async function assertLiveSession(sessionId: string, token: string | null): Promise<void> {
+    let live = sessions.get(sessionId, token);
+    if (live === undefined) {
+      live = await store.refreshTokens.isFamilyLive(sessionId);
+      sessions.set(sessionId, token, live);
+    }
+    if (!live) throw tokenError('the session was signed out');
+  }
+
   async function authenticateJwt(token: string): Promise<Principal> {
     const claims = await jwt.verify(token);
     if (claims.token_use !== accessTokenUse) throw tokenError('not an access token');
-    return principalOf(await activeUser(claims.sub), 'jwt', new Date(claims.iat * 1000).toISOString());
+    const { sid, auth_time: authTime } = claims;
+    // Tokens made before sessions were named cannot be ended by a sign-out: refused (the client
+    // refreshes, and gets one that can).
+    if (typeof sid !== 'string' || sid === '') throw tokenError('an access token without a session');
+    if (typeof authTime !== 'number' || !Number.isSafeInteger(authTime) || authTime > claims.iat) {
+      throw tokenError('an access token without a valid auth_time');
+    }
+    // One change token, taken before both reads, stands for both.
+    const changeToken = await store.changeToken();
+    const user = await activeUser(claims.sub, changeToken);
+    await assertLiveSession(sid, changeToken);
+    return principalOf(user, 'jwt', new Date(authTime * 1000).toISOString(), sid);
   }
 
   return {
-    async login(raw) {
+    async login(raw, from = {}) {
       const input = parseInput(loginInputSchema, raw, 'sign-in');
+      const account = input.username.trim().toLowerCase();
+      throttle.check(account, from.client);
       // Asked for before the lookup, so that making it (once per process) delays every first
       // sign-in alike, not only those of unknown users.
       const fallback = dummy();
-      const user = await store.users.getByUsername(input.username.trim().toLowerCase());
+      const user = await store.users.getByUsername(account);
       const storedHash = user === null ? null : await store.users.getPasswordHash(user.id);
       if (storedHash !== null) fallback.catch(() => undefined);
       // Verify even without a user or hash, so that the answer takes as long either way.
       const matches = await passwordHasher.verify(input.password, storedHash ?? (await fallback));
-      if (user === null || storedHash === null || !matches) throw credentialsError();
-      if (user.disabled) throw credentialsError('the user is disabled');
-      if (passwordHasher.needsRehash?.(storedHash) === true) {
-        await store.users.setPasswordHash(user.id, await passwordHasher.hash(input.password));
+      if (user === null || storedHash === null || !matches) {
+        throttle.failed(account);
+        throw credentialsError();
       }
-      const { tokens, record, hash } = await issue(user, ids.next('session'));
-      await store.refreshTokens.insert(record, hash);
-      return { accessToken: await accessTokenFor(user), ...tokens };
+      if (user.disabled) throw credentialsError('the user is disabled');
+      throttle.succeeded(account, from.client);
+      const rehashed =
+        passwordHasher.needsRehash?.(storedHash) === true ? await passwordHasher.hash(input.password) : null;
+      const { tokens, record, hash } = await issue(user, ids.next('session'), null);
+      // The session starts only if the password checked is still the user's and the user still
+      // enabled: a password change or a disabling that committed meanwhile (revoking every
+      // session) must not be outlived by a session made from the old password.
+      const started = await store.transaction(async (tx) => {
+        const current = await tx.users.get(user.id);
+        if (current === null || current.disabled) return false;
+        if ((await tx.users.getPasswordHash(user.id)) !== storedHash) return false;
+        if (rehashed !== null) await tx.users.setPasswordHash(user.id, rehashed);
+        await tx.refreshTokens.insert(record, hash);
+        return true;
+      });
+      if (!started) throw credentialsError('the password or the user changed during sign-in');
+      return { accessToken: await accessTokenFor(user, record), ...tokens };
     },
 
     async refresh(refreshToken) {
@@ -293,7 +386,7 @@ export function createAuthService(context: AuthServiceContext): AuthService {
       if (!found) throw tokenError('unknown refresh token');
       const user = await store.users.get(found.userId);
       if (!user) throw tokenError('the user no longer exists');
-      const next = await issue(user, found.familyId);
+      const next = await issue(user, found.familyId, found.authenticatedAt);
       const now = isoNow(clock);
       // The outcome is returned, not thrown, so that revoking the family on reuse commits.
       const outcome = await store.transaction(async (tx) => {
@@ -312,7 +405,7 @@ export function createAuthService(context: AuthServiceContext): AuthService {
         throw tokenError('a used refresh token came back: its family is revoked');
       }
       if (outcome === 'invalid') throw tokenError('revoked or expired refresh token, or disabled user');
-      return { accessToken: await accessTokenFor(outcome), ...next.tokens, user: outcome };
+      return { accessToken: await accessTokenFor(outcome, next.record), ...next.tokens, user: outcome };
     },
 
     async logout(refreshToken, options = {}) {
@@ -326,6 +419,24 @@ export function createAuthService(context: AuthServiceContext): AuthService {
         throw tokenError("another user's refresh token");
       }
       await store.refreshTokens.revokeFamily(found.familyId, isoNow(clock));
+    },
+
+    async confirmPassword(userId, password) {
+      const user = await activeUser(userId);
+      throttle.check(user.username);
+      const storedHash = await store.users.getPasswordHash(user.id);
+      const matches =
+        typeof password === 'string' &&
+        password !== '' &&
+        password.length <= maximumPasswordLength &&
+        storedHash !== null &&
+        (await passwordHasher.verify(password, storedHash));
+      if (!matches) {
+        throttle.failed(user.username);
+        throw new InvalidInputError('the current password is wrong', [
+          { path: ['currentPassword'], message: 'wrong password' },
+        ]);
+      }
     },
 
     async authenticate(token) {
@@ -357,10 +468,17 @@ export function createAuthService(context: AuthServiceContext): AuthService {
       tickets.delete(ticket);
       if (entry === undefined) throw tokenError('unknown or used stream ticket');
       if (entry.expiresAt <= clock.now()) throw tokenError('expired stream ticket');
+      const changeToken = await store.changeToken();
+      const user = await activeUser(entry.principal.userId, changeToken);
+      // A ticket made by a session ends with it.
+      if (entry.principal.sessionId !== undefined) {
+        await assertLiveSession(entry.principal.sessionId, changeToken);
+      }
       return principalOf(
-        await activeUser(entry.principal.userId),
+        user,
         entry.principal.via,
         entry.principal.authenticatedAt,
+        entry.principal.sessionId,
       );
     },
   };

@@ -1,6 +1,7 @@
 import type { Run, RunBaseSource, Task } from '../domain/index.ts';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors/index.ts';
 import type { Store } from '../ports/store.ts';
+import { assertCallerBaseRef, ownBranchesOf } from '../runs/base-ref-policy.ts';
 import { runBranchName } from '../runs/run-runtime.ts';
 import { findOpenPullRequest } from './pull-request-service.ts';
 
@@ -51,14 +52,15 @@ export async function chooseRun(store: Store, taskId: string, runId: string, at:
  * branch (a text task: no base). A chosen run that has nothing to build on (or is not the task's)
  * is passed over. Reads with `tx`.
  *
- * @throws InvalidInputError for `baseRef` on a text task, or `baseRef` and `fromRun` together.
+ * @throws InvalidInputError for `baseRef` on a text task, `baseRef` and `fromRun` together, or a
+ *   `baseRef` that is neither the repository's own ref nor one of the task's branches.
  * @throws NotFoundError when `fromRun` is not a run of the task.
  * @throws ConflictError when `fromRun` has no result to build on.
  */
 export async function chooseRunBase(
   tx: Store,
   task: Task,
-  input: { baseRef?: string | undefined; fromRun?: string | undefined },
+  input: { baseRef?: string | undefined; fromRun?: string | undefined; createdBy?: string | undefined },
 ): Promise<RunBase> {
   const textTask = task.repoId === null;
   if (textTask && input.baseRef !== undefined) {
@@ -71,7 +73,14 @@ export async function chooseRunBase(
       { path: ['fromRun'], message: 'not with baseRef' },
     ]);
   }
-  if (input.baseRef !== undefined) return { baseRef: input.baseRef, baseSource: { kind: 'explicit-ref' } };
+  if (input.baseRef !== undefined) {
+    // The shared clone holds every task's run branches: a user names the repository's own refs
+    // or this task's branches only (trusted callers, without an author, name anything).
+    if (input.createdBy !== undefined) {
+      assertCallerBaseRef(input.baseRef, await ownBranchesOf(tx, task.id), 'baseRef');
+    }
+    return { baseRef: input.baseRef, baseSource: { kind: 'explicit-ref' } };
+  }
   if (input.fromRun !== undefined) {
     const parent = await tx.runs.get(input.fromRun);
     if (parent === null || parent.taskId !== task.id) throw new NotFoundError('run', input.fromRun);

@@ -60,6 +60,13 @@ export async function chooseBase(
 ): Promise<{ taskBase: string; base: RunPipelineBase }> {
   let ref = choice.base;
   let from: RunPipelineBase['from'] = 'given';
+  // A base that names nothing is the caller's mistake: say so now, before any run is created
+  // (and any model is paid for), not as one failed run per model.
+  if (ref !== undefined && !(await refExists(git, choice.clone, ref))) {
+    throw new InvalidInputError(
+      `the base ${ref} is not a branch, tag or commit of ${choice.checkout ?? choice.url}; name one that is`,
+    );
+  }
   if (ref === undefined) {
     const head = await git.resolveRef({
       repo: choice.checkout === null ? choice.clone : { dir: choice.checkout, url: choice.checkout },
@@ -92,4 +99,17 @@ export async function chooseBase(
   const taskBase = choice.base ?? adopted?.base ?? (await baseBranchAt(git, choice.clone, headRef, branch));
   if (adopted === null) return { taskBase, base: { ref: headRef, from } };
   return { taskBase, base: { ref: `origin/${adopted.head}`, from: 'pull-request' } };
+}
+
+/** Whether `ref` names a commit in the clone, as the runs resolve it: `origin/<ref>`, else `<ref>`. */
+async function refExists(git: GitBackend, clone: RepoCheckout, ref: string): Promise<boolean> {
+  for (const candidate of [`origin/${ref}`, ref]) {
+    try {
+      await git.resolveRef({ repo: clone, ref: candidate });
+      return true;
+    } catch (error) {
+      if (!GoosukeError.isInstance(error) || error.code !== 'not_found') throw error;
+    }
+  }
+  return false;
 }

@@ -32,7 +32,7 @@ export const runPipelineInputSchema = z
     repo: gitUrlSchema,
     /** The instruction every model gets. */
     instruction: createRunsInputSchema.shape.instruction,
-    /** Model profile ids, one run each; a profile may repeat. */
+    /** Model profile ids, one run each, each named once (at most `RunLimits.maxModelsPerMessage`). */
     models: createRunsInputSchema.shape.models,
     /**
      * The branch, tag or commit to start from, and (a branch) where the pull request goes.

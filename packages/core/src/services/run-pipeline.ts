@@ -10,6 +10,7 @@ import type { ModelProfileService } from './model-profile-service.ts';
 import { parseInput } from './parse-input.ts';
 import type { PullRequestService } from './pull-request-service.ts';
 import type { RepoService } from './repo-service.ts';
+import { assertModelsWithin, assertTextWithin, defaultRunLimits, type RunLimits } from './run-limits.ts';
 import { chooseBase } from './run-pipeline-base.ts';
 import {
   type RunPipelineEvent,
@@ -38,8 +39,9 @@ export interface RunPipeline {
    *    the open pull request on `pullRequest.branch`; nothing is stored or cloned before;
    * 2. finds the repository by its URL or registers it, and clones or updates Goosuke's clone
    *    with the code host's credentials (renewed once when refused, as runs do);
-   * 3. chooses the base (see {@link RunPipelineInput.base}; InvalidInputError when HEAD is on no
-   *    branch of the repository), creates the task and one run per model;
+   * 3. chooses the base (see {@link RunPipelineInput.base}; InvalidInputError when the base given
+   *    names no branch, tag or commit of the clone, or HEAD is on no branch of the repository),
+   *    creates the task and one run per model;
    * 4. starts this Goosuke's workers when asked, waits for the runs (see {@link RunPipelineOptions.signal}
    *    for cancellation), compares them and picks one (see `pickRun`); a `pick` asked for becomes
    *    the task's chosen run (its follow-ups build on it), as a pull request's run does;
@@ -68,6 +70,8 @@ export interface RunPipelineContext {
   codeHosts: CodeHostResolver | undefined;
   /** Whether this Goosuke's run workers run now (see {@link RunPipelineOptions.workers}). */
   workersRunning: () => boolean;
+  /** The limits `runs.create` holds the input to, checked before anything is cloned; default {@link defaultRunLimits}. */
+  limits?: RunLimits;
 }
 
 const noPickableRun = 'no run succeeded with changes';
@@ -225,7 +229,15 @@ export function createRunPipeline(context: RunPipelineContext): RunPipeline {
 
   return {
     async run(raw, options = {}) {
+      const limits = context.limits ?? defaultRunLimits;
+      assertTextWithin(
+        typeof raw === 'object' && raw !== null ? (raw as { instruction?: unknown }).instruction : undefined,
+        limits.maxInstructionBytes,
+        'instruction',
+      );
       const input = parseInput(runPipelineInputSchema, raw, 'pipeline input');
+      // Before any clone or model call: the runs would be refused for it at the end of preparing.
+      assertModelsWithin(input.models, limits.maxModelsPerMessage);
       const runtime = context.runtime;
       if (runtime === undefined) {
         throw new UnsupportedError(

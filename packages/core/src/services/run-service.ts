@@ -13,7 +13,9 @@ import { ConflictError, GoosukeError, NotFoundError, UnsupportedError } from '..
 import { isoNow } from '../ports/clock.ts';
 import type { EventSink } from '../ports/event-sink.ts';
 import type { Job } from '../ports/job-queue.ts';
+import type { Logger } from '../ports/logger.ts';
 import { collectPages, type ListOptions, type Page, type Store } from '../ports/store.ts';
+import { assertCommitBaseVisible, ownBranchesOf } from '../runs/base-ref-policy.ts';
 import { createKeyedLimiter } from '../runs/keyed-limiter.ts';
 import { createRunEndedEvent, type RunEndedListener } from '../runs/run-ended.ts';
 import { createRunEventHub, type RunEventListener } from '../runs/run-events.ts';
@@ -28,10 +30,18 @@ import type {
   RunWorkersStopped,
 } from '../runs/run-runtime.ts';
 import type { WorkerRuntime } from '../runs/worker-runtime.ts';
+import { type IdempotencyOptions, runIdempotent } from './idempotency.ts';
 import type { ModelProfileService } from './model-profile-service.ts';
 import { parseInput } from './parse-input.ts';
 import { chooseRunBase, describeRunBase } from './run-base.ts';
 import { compareRuns, type RunComparison } from './run-comparison.ts';
+import {
+  assertActiveRunsWithin,
+  assertModelsWithin,
+  assertTextWithin,
+  defaultRunLimits,
+  type RunLimits,
+} from './run-limits.ts';
 import type { ServiceContext } from './service-context.ts';
 
 /** The job type of a run in the JobQueue (one job per run, its id the run's). */
@@ -40,8 +50,12 @@ export { runJobType };
 /** Input of {@link RunService.create}: one instruction for several models. */
 export const createRunsInputSchema = z
   .object({
+    /** At most the configured size (default 200 KiB of UTF-8; larger is a 413) and 1,000,000 characters. */
     instruction: z.string().trim().min(1, 'an instruction cannot be empty').max(1_000_000),
-    /** Model profile ids, one run each; a profile may repeat (to compare a model with itself). */
+    /**
+     * Model profile ids, one run each, each named once; at most the configured limit (default 8,
+     * never over 16).
+     */
     models: z.array(idSchema).min(1, 'name at least one model profile').max(16, 'at most 16 runs at once'),
     /**
      * The branch, tag or commit to start from. Without it (and without `fromRun`): the branch of
@@ -80,9 +94,18 @@ export interface RunService {
    * chosen run puts that answer in the history).
    * NotFoundError for a missing task, profile or `fromRun`; UnsupportedError for a Goosuke built
    * without a job queue; ConflictError for an archived task or a `fromRun` without a result;
-   * InvalidInputError for `baseRef` on a text task, or `baseRef` with `fromRun`.
+   * InvalidInputError for `baseRef` on a text task, or `baseRef` with `fromRun`, a model profile
+   * named twice or more models than `RunLimits.maxModelsPerMessage`; PayloadTooLargeError for an
+   * instruction over `RunLimits.maxInstructionBytes`; RateLimitedError when `createdBy` would have
+   * more than `RunLimits.maxActiveRunsPerUser` queued and running runs.
+   * With `idempotency`, the caller's key is recorded with the message (see runIdempotent): a
+   * retry returns the first message and its runs and starts nothing.
    */
-  create(taskId: string, input: CreateRunsInput): Promise<{ message: Message; runs: Run[] }>;
+  create(
+    taskId: string,
+    input: CreateRunsInput,
+    options?: { idempotency?: IdempotencyOptions },
+  ): Promise<{ message: Message; runs: Run[] }>;
   /**
    * `create` inside the caller's transaction `tx` (e.g. one that also creates the task): the
    * message, runs and their events are written with `tx`; call `started()` once it has committed
@@ -153,6 +176,10 @@ export interface RunServiceContext extends ServiceContext {
    * job type with it, next to the types other services registered, and starts it.
    */
   workers: WorkerRuntime | undefined;
+  /** What one message may ask for; {@link defaultRunLimits} when absent. */
+  limits?: RunLimits;
+  /** Where failures nobody awaits are written (a run-ended listener that threw); none when absent. */
+  logger?: Logger;
 }
 
 /** The run ids of run jobs. */
@@ -167,7 +194,20 @@ function runIdsOf(jobs: readonly Job[]): string[] {
 export function createRunService(context: RunServiceContext): RunService {
   const { store, clock, ids } = context;
   const events = createRunEventHub({ store, clock, ids, sinks: context.sinks });
-  const runEnded = createRunEndedEvent();
+  const runEnded = createRunEndedEvent(context.logger);
+  const limits = context.limits ?? defaultRunLimits;
+
+  /** The input checked against the limits: size before parsing (a 413 whatever else is wrong), models after. */
+  function parseLimited(raw: CreateRunsInput): z.output<typeof createRunsInputSchema> {
+    assertTextWithin(
+      (raw as { instruction?: unknown } | null)?.instruction,
+      limits.maxInstructionBytes,
+      'instruction',
+    );
+    const input = parseInput(createRunsInputSchema, raw, 'runs');
+    assertModelsWithin(input.models, limits.maxModelsPerMessage);
+    return input;
+  }
 
   const requireRuntime = (what: string): RunRuntime => {
     if (context.runtime === undefined) {
@@ -255,6 +295,9 @@ export function createRunService(context: RunServiceContext): RunService {
     if (task.archived) throw new ConflictError(`task ${taskId} is archived; restore it to add runs`);
     // A text task (no repository) runs the text agent: no branch, and a base only to follow an
     // earlier answer.
+    if (input.createdBy !== undefined) {
+      await assertActiveRunsWithin(tx, input.createdBy, input.models.length, limits.maxActiveRunsPerUser);
+    }
     const base = await chooseRunBase(tx, task, input);
     const profiles = new Map<string, ModelProfile>();
     for (const id of input.models) {
@@ -324,17 +367,55 @@ export function createRunService(context: RunServiceContext): RunService {
     }
   }
 
+  /** A user's base commit that the clone holds must be the repository's or the task's (see assertCommitBaseVisible). */
+  async function checkCommitBase(runtime: RunRuntime, taskId: string, ref: string): Promise<void> {
+    const task = await store.tasks.get(taskId);
+    const repo = task?.repoId == null ? null : await store.repos.get(task.repoId);
+    if (task == null || repo === null) return;
+    await assertCommitBaseVisible({
+      git: runtime.git,
+      repo: { dir: runtime.layout.cloneDir(repo), url: repo.url },
+      ref,
+      own: await ownBranchesOf(store, taskId),
+    });
+  }
+
   const service: RunService = {
-    async create(taskId, raw) {
-      const input = parseInput(createRunsInputSchema, raw, 'runs');
-      requireRuntime('running a task');
-      const created = await store.transaction((tx) => insertRuns(tx, taskId, input));
-      await created.started();
-      return { message: created.message, runs: created.runs };
+    async create(taskId, raw, options = {}) {
+      const input = parseLimited(raw);
+      const runtime = requireRuntime('running a task');
+      if (input.createdBy !== undefined && input.baseRef !== undefined) {
+        await checkCommitBase(runtime, taskId, input.baseRef);
+      }
+      return runIdempotent({
+        store,
+        clock,
+        operation: 'runs.create',
+        target: taskId,
+        options: options.idempotency,
+        request: input,
+        replay: async (record) => {
+          const message = record.messageId === null ? null : await store.messages.get(record.messageId);
+          if (message === null) throw new NotFoundError('message', record.messageId ?? '');
+          const runs = await collectPages((cursor) =>
+            store.runs.list({ messageId: message.id, limit: 500, cursor }),
+          );
+          return { message, runs };
+        },
+        create: async (claim) => {
+          const created = await store.transaction(async (tx) => {
+            const inserted = await insertRuns(tx, taskId, input);
+            await claim?.(tx, { taskId, messageId: inserted.message.id });
+            return inserted;
+          });
+          await created.started();
+          return { message: created.message, runs: created.runs };
+        },
+      });
     },
 
     async createInTransaction(tx, taskId, raw) {
-      const input = parseInput(createRunsInputSchema, raw, 'runs');
+      const input = parseLimited(raw);
       requireRuntime('running a task');
       return insertRuns(tx, taskId, input);
     },

@@ -3,9 +3,12 @@ import { idSchema, type Message, messageSchema, type Run, type Task, taskSchema 
 import { InvalidInputError, NotFoundError } from '../errors/index.ts';
 import { isoNow } from '../ports/clock.ts';
 import type { ListOptions, Page } from '../ports/store.ts';
+import { assertCallerBaseRef } from '../runs/base-ref-policy.ts';
+import { type IdempotencyOptions, runIdempotent } from './idempotency.ts';
 import { parseInput } from './parse-input.ts';
 import { createReadCache } from './read-cache.ts';
 import { chooseRun } from './run-base.ts';
+import { assertTextWithin, defaultRunLimits, type RunLimits } from './run-limits.ts';
 import type { ServiceContext } from './service-context.ts';
 
 /** Input of {@link TaskService.create}. A repo task names `repoId`; its base branch defaults to the repo's. */
@@ -14,7 +17,10 @@ export const createTaskInputSchema = z
     title: taskSchema.shape.title.optional(),
     repoId: taskSchema.shape.repoId.optional(),
     baseBranch: z.string().min(1).max(255).optional(),
-    /** The first user message; the title defaults to its first line. */
+    /**
+     * The first user message; the title defaults to its first line. At most the configured size
+     * (default 200 KiB of UTF-8; larger is a 413).
+     */
     message: z.string().min(1).max(1_000_000).optional(),
     actionId: taskSchema.shape.actionId.optional(),
     createdBy: taskSchema.shape.createdBy.optional(),
@@ -28,6 +34,7 @@ export type CreateTaskInput = z.input<typeof createTaskInputSchema>;
 export const addMessageInputSchema = z
   .object({
     role: messageSchema.shape.role.default('user'),
+    /** At most the configured size (default 200 KiB of UTF-8; larger is a 413). */
     content: z.string().min(1, 'a message cannot be empty').max(1_000_000),
     runId: messageSchema.shape.runId.optional(),
     createdBy: messageSchema.shape.createdBy.optional(),
@@ -59,9 +66,11 @@ export interface TaskService {
   /**
    * Creates a task, and its first user message when `message` is given, in one transaction.
    * NotFoundError when `repoId` names no repo; InvalidInputError for a base branch without a repo
-   * or a task with neither title nor message.
+   * or a task with neither title nor message; PayloadTooLargeError for a message over
+   * `RunLimits.maxInstructionBytes`. With `idempotency`, the caller's key is recorded
+   * with the task (see runIdempotent): a retry returns the first task and message.
    */
-  create(input: CreateTaskInput): Promise<TaskWithMessages>;
+  create(input: CreateTaskInput, options?: { idempotency?: IdempotencyOptions }): Promise<TaskWithMessages>;
   /** NotFoundError when missing. */
   get(id: string): Promise<Task>;
   /** Tasks newest first; `createdBy` keeps the tasks one user created (a member's own view). */
@@ -82,7 +91,10 @@ export interface TaskService {
    * run without a commit.
    */
   choose(taskId: string, runId: string): Promise<Task>;
-  /** Appends a message to a task's conversation. NotFoundError for a missing task. */
+  /**
+   * Appends a message to a task's conversation. NotFoundError for a missing task;
+   * PayloadTooLargeError for content over `RunLimits.maxInstructionBytes`.
+   */
   addMessage(taskId: string, input: AddMessageInput): Promise<Message>;
   /** One message. NotFoundError when missing. */
   getMessage(id: string): Promise<Message>;
@@ -104,9 +116,10 @@ export function taskTitleFrom(message: string): string {
   return firstLine.length > 120 ? `${firstLine.slice(0, 119)}…` : firstLine;
 }
 
-/** Builds the task service on the given ports. */
-export function createTaskService(context: ServiceContext): TaskService {
+/** Builds the task service on the given ports; messages are bounded by `limits` (default {@link defaultRunLimits}). */
+export function createTaskService(context: ServiceContext & { limits?: RunLimits }): TaskService {
   const { store, clock, ids } = context;
+  const maxBytes = (context.limits ?? defaultRunLimits).maxInstructionBytes;
   const details = createReadCache<TaskDetail>(detailCacheSize);
 
   async function get(id: string): Promise<Task> {
@@ -116,7 +129,8 @@ export function createTaskService(context: ServiceContext): TaskService {
   }
 
   return {
-    async create(raw) {
+    async create(raw, options = {}) {
+      assertTextWithin((raw as { message?: unknown } | null)?.message, maxBytes, 'message');
       const input = parseInput(createTaskInputSchema, raw, 'task');
       const repoId = input.repoId ?? null;
       if (repoId === null && input.baseBranch !== undefined) {
@@ -124,47 +138,67 @@ export function createTaskService(context: ServiceContext): TaskService {
           { path: ['baseBranch'], message: 'requires repoId' },
         ]);
       }
+      // A user's new task has no branches of its own: its base is one of the repository's.
+      if (input.baseBranch !== undefined && input.createdBy !== undefined) {
+        assertCallerBaseRef(input.baseBranch, new Set(), 'baseBranch');
+      }
       const title = input.title ?? (input.message === undefined ? undefined : taskTitleFrom(input.message));
       if (title === undefined || title === '') {
         throw new InvalidInputError('a task needs a title or a first message', [
           { path: ['title'], message: 'required without message' },
         ]);
       }
-      return store.transaction(async (tx) => {
-        let baseBranch: string | null = null;
-        if (repoId !== null) {
-          const repo = await tx.repos.get(repoId);
-          if (!repo) throw new NotFoundError('repo', repoId);
-          baseBranch = input.baseBranch ?? repo.defaultBranch;
-        }
-        const now = isoNow(clock);
-        const task = await tx.tasks.insert({
-          id: ids.next('task'),
-          title,
-          repoId,
-          baseBranch,
-          actionId: input.actionId ?? null,
-          createdBy: input.createdBy ?? null,
-          chosenRunId: null,
-          archived: false,
-          createdAt: now,
-          updatedAt: now,
-        });
-        const messages: Message[] = [];
-        if (input.message !== undefined) {
-          messages.push(
-            await tx.messages.insert({
-              id: ids.next('msg'),
-              taskId: task.id,
-              role: 'user',
-              content: input.message,
-              runId: null,
+      return runIdempotent<TaskWithMessages>({
+        store,
+        clock,
+        operation: 'tasks.create',
+        target: '',
+        options: options.idempotency,
+        request: input,
+        replay: async (record) => {
+          const task = await get(record.taskId);
+          const message = record.messageId === null ? null : await store.messages.get(record.messageId);
+          return { task, messages: message === null ? [] : [message] };
+        },
+        create: (claim) =>
+          store.transaction(async (tx) => {
+            let baseBranch: string | null = null;
+            if (repoId !== null) {
+              const repo = await tx.repos.get(repoId);
+              if (!repo) throw new NotFoundError('repo', repoId);
+              baseBranch = input.baseBranch ?? repo.defaultBranch;
+            }
+            const now = isoNow(clock);
+            const task = await tx.tasks.insert({
+              id: ids.next('task'),
+              title,
+              repoId,
+              baseBranch,
+              actionId: input.actionId ?? null,
               createdBy: input.createdBy ?? null,
+              firedBy: null,
+              chosenRunId: null,
+              archived: false,
               createdAt: now,
-            }),
-          );
-        }
-        return { task, messages };
+              updatedAt: now,
+            });
+            const messages: Message[] = [];
+            if (input.message !== undefined) {
+              messages.push(
+                await tx.messages.insert({
+                  id: ids.next('msg'),
+                  taskId: task.id,
+                  role: 'user',
+                  content: input.message,
+                  runId: null,
+                  createdBy: input.createdBy ?? null,
+                  createdAt: now,
+                }),
+              );
+            }
+            await claim?.(tx, { taskId: task.id, messageId: messages[0]?.id ?? null });
+            return { task, messages };
+          }),
       });
     },
 
@@ -195,6 +229,7 @@ export function createTaskService(context: ServiceContext): TaskService {
     },
 
     async addMessage(taskId, raw) {
+      assertTextWithin((raw as { content?: unknown } | null)?.content, maxBytes, 'message');
       const input = parseInput(addMessageInputSchema, raw, 'message');
       return store.transaction(async (tx) => {
         const task = await tx.tasks.get(taskId);

@@ -46,7 +46,14 @@ describe('user service', () => {
   });
 
   function principalOf(user: User): Principal {
-    return { userId: user.id, username: user.username, role: user.role, via: 'jwt' };
+    // Signed in just now: recent enough to create access tokens.
+    return {
+      userId: user.id,
+      username: user.username,
+      role: user.role,
+      via: 'jwt',
+      authenticatedAt: '2026-04-01T08:00:00.000Z',
+    };
   }
 
   describe('create', () => {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { LoginThrottle } from '../auth/login-throttle.ts';
 import { type User, type UserRole, userRoleSchema, userSchema } from '../domain/index.ts';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors/index.ts';
 import { isoNow } from '../ports/clock.ts';
@@ -74,9 +75,11 @@ export interface UserCountFilter {
  * themselves only.
  *
  * Safety rules enforced here: the last enabled admin cannot be demoted or disabled
- * (ConflictError), so that an instance is never left without one; disabling a user revokes
- * their refresh and access tokens; any password change revokes the user's refresh tokens
- * (every session signs in again), while access JWTs already issued live out their short life.
+ * (ConflictError), so that an instance is never left without one; disabling a user, any
+ * password change and {@link UserService.signOutEverywhere} revoke every session of the user
+ * (refresh tokens, and with them the access JWTs they issued: authentication accepts a JWT only
+ * while its session is live) and every personal access token, so that re-enabling a user or
+ * learning the old password revives nothing.
  */
 export interface UserService {
   /** Creates a user. ConflictError when the username is taken; InvalidInputError for a weak password. */
@@ -100,16 +103,24 @@ export interface UserService {
   update(id: string, changes: { role?: UserRole; disabled?: boolean }): Promise<User>;
   /**
    * Changes a user's own password after checking the current one (InvalidInputError naming
-   * `currentPassword` when it is wrong). Revokes the user's refresh tokens.
+   * `currentPassword` when it is wrong; wrong ones count against the account's sign-in limit,
+   * RateLimitedError past it). Signs the user out everywhere.
    */
   changePassword(id: string, input: ChangePasswordInput): Promise<void>;
-  /** Sets a user's password without the current one (admins). Revokes the user's refresh tokens. */
+  /** Sets a user's password without the current one (admins). Signs the user out everywhere. */
   resetPassword(id: string, input: ResetPasswordInput): Promise<void>;
+  /**
+   * Revokes every session (refresh-token family, and so its access JWTs) and every personal
+   * access token of the user, in one transaction. NotFoundError when missing.
+   */
+  signOutEverywhere(id: string): Promise<void>;
 }
 
 /** What the user service is built from. */
 export interface UserServiceContext extends ServiceContext {
   passwordHasher: PasswordHasher;
+  /** Counts wrong current passwords against the account's sign-in limit; shared with auth. */
+  loginThrottle?: LoginThrottle;
 }
 
 const pageLimit = 500;
@@ -151,8 +162,14 @@ export function createUserService(context: UserServiceContext): UserService {
       const now = isoNow(clock);
       await tx.users.setPasswordHash(id, hash);
       await tx.users.update(id, { updatedAt: now });
-      await tx.refreshTokens.revokeAllOfUser(id, now);
+      await revokeEverything(tx, id, now);
     });
+  }
+
+  // Sessions end with their refresh family: authentication checks the family of every JWT.
+  async function revokeEverything(tx: Store, id: string, now: string): Promise<void> {
+    await tx.refreshTokens.revokeAllOfUser(id, now);
+    await tx.accessTokens.revokeAllOfUser(id, now);
   }
 
   async function requireUser(tx: Store, id: string): Promise<User> {
@@ -172,8 +189,7 @@ export function createUserService(context: UserServiceContext): UserService {
     const now = isoNow(clock);
     if (disabled) {
       await assertNotLastAdmin(tx, user, 'disabled');
-      await tx.refreshTokens.revokeAllOfUser(user.id, now);
-      await tx.accessTokens.revokeAllOfUser(user.id, now);
+      await revokeEverything(tx, user.id, now);
     }
     return tx.users.update(user.id, { disabled, updatedAt: now });
   }
@@ -236,10 +252,12 @@ export function createUserService(context: UserServiceContext): UserService {
 
     async changePassword(id, raw) {
       const input = parseInput(changePasswordInputSchema, raw, 'password change');
-      await get(id);
+      const user = await get(id);
+      context.loginThrottle?.check(user.username);
       const current = await store.users.getPasswordHash(id);
       const matches = current !== null && (await passwordHasher.verify(input.currentPassword, current));
       if (!matches) {
+        context.loginThrottle?.failed(user.username);
         throw new InvalidInputError('the current password is wrong', [
           { path: ['currentPassword'], message: 'wrong password' },
         ]);
@@ -251,6 +269,13 @@ export function createUserService(context: UserServiceContext): UserService {
       const input = parseInput(resetPasswordInputSchema, raw, 'password reset');
       await get(id);
       await storePassword(id, input.newPassword);
+    },
+
+    async signOutEverywhere(id) {
+      await store.transaction(async (tx) => {
+        await requireUser(tx, id);
+        await revokeEverything(tx, id, isoNow(clock));
+      });
     },
   };
 }

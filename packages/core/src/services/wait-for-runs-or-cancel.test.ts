@@ -57,10 +57,11 @@ describe('waitForRunsOrCancel', () => {
   /** Two queued text runs of one message. */
   async function twoRuns(): Promise<string[]> {
     const profile = await goosuke.models.create({ provider: 'openai', modelName: 'gpt-5.1', apiKey });
+    const other = await goosuke.models.create({ provider: 'openai', modelName: 'gpt-5.1-mini', apiKey });
     const { task } = await goosuke.tasks.create({ title: 'Two answers' });
     const { runs } = await goosuke.runs.create(task.id, {
       instruction: 'Answer twice.',
-      models: [profile.id, profile.id],
+      models: [profile.id, other.id],
     });
     return runs.map((run) => run.id);
   }

@@ -71,7 +71,8 @@ export const actorPolicyCases: readonly ActorPolicyCase[] = [
   {
     name: 'tokens.create',
     operation: 'tokens.create',
-    call: (a) => a.tokens.create({ name: 'policy' }),
+    // The password given again: the policy's sessions need not have signed in minutes ago.
+    call: (a, t) => a.tokens.create({ name: 'policy', currentPassword: t.password }),
     expected: everyone,
   },
   { name: 'tokens.list', operation: 'tokens.list', call: (a) => a.tokens.list(), expected: everyone },
@@ -110,6 +111,12 @@ export const actorPolicyCases: readonly ActorPolicyCase[] = [
     name: 'users.resetPassword',
     operation: 'users.resetPassword',
     call: (a, t) => a.users.resetPassword(t.spareUserId, { newPassword: `${t.password} again` }),
+    expected: adminsOnly,
+  },
+  {
+    name: 'users.signOut',
+    operation: 'users.signOut',
+    call: (a, t) => a.users.signOut(t.spareUserId),
     expected: adminsOnly,
   },
   { name: 'models.list', operation: 'models.list', call: (a) => a.models.list(), expected: everyone },

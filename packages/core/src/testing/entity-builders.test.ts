@@ -51,9 +51,10 @@ const builders: Array<{ name: string; build: () => Record<string, unknown>; sche
 
 /**
  * Fields a builder leaves null: references that can only point at something made after the
- * entity (a task's chosen run is one of its own runs), so that built entities insert as they are.
+ * entity (a task's chosen run is one of its own runs), or at a stored user (who fired the task's
+ * action), so that built entities insert as they are.
  */
-const nullByDesign: Record<string, readonly string[]> = { buildTask: ['chosenRunId'] };
+const nullByDesign: Record<string, readonly string[]> = { buildTask: ['chosenRunId', 'firedBy'] };
 
 describe('entity builders', () => {
   for (const { name, build, schema } of builders) {

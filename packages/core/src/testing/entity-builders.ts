@@ -95,6 +95,7 @@ export function buildTask(overrides: Partial<Task> = {}): Task {
     baseBranch: 'main',
     actionId: `action_built_${padded(number)}`,
     createdBy: `user_built_${padded(number)}`,
+    firedBy: null,
     chosenRunId: null,
     archived: false,
     createdAt: at,
@@ -369,6 +370,7 @@ export function buildRefreshToken(overrides: Partial<RefreshToken> = {}): Refres
     usedAt: null,
     revokedAt: null,
     createdAt: at,
+    authenticatedAt: at,
     ...overrides,
   };
 }

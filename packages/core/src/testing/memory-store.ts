@@ -7,6 +7,7 @@ import {
   actionTriggerKeySchema,
   type Extension,
   extensionSchema,
+  type IdempotencyRecord,
   type Message,
   type ModelProfile,
   messageSchema,
@@ -63,6 +64,7 @@ import {
   pageOf,
   validate,
 } from './memory-entity-repository.ts';
+import { createMemoryIdempotencyKeys, deleteIdempotencyKeysOf } from './memory-idempotency-keys.ts';
 
 interface MemoryState {
   models: Map<string, ModelProfile>;
@@ -87,6 +89,7 @@ interface MemoryState {
   webhookSecrets: Map<string, string>;
   /** Task id by JSON `[actionId, key]`. */
   triggerKeys: Map<string, { actionId: string; taskId: string }>;
+  idempotencyKeys: Map<string, IdempotencyRecord>;
   templates: Map<string, Template>;
   extensions: Map<string, Extension>;
   settings: Map<string, Setting>;
@@ -112,6 +115,7 @@ function emptyState(): MemoryState {
     actions: new Map(),
     webhookSecrets: new Map(),
     triggerKeys: new Map(),
+    idempotencyKeys: new Map(),
     templates: new Map(),
     extensions: new Map(),
     settings: new Map(),
@@ -285,6 +289,7 @@ function createRepositories(run: MemoryRunner<MemoryState>): Repositories {
       for (const [key, claim] of [...state.triggerKeys]) {
         if (claim.taskId === task.id) state.triggerKeys.delete(key);
       }
+      deleteIdempotencyKeysOf(state, { taskId: task.id });
     },
   });
 
@@ -379,6 +384,10 @@ function createRepositories(run: MemoryRunner<MemoryState>): Repositories {
       for (const token of [...state.refreshTokens.values()]) {
         if (token.userId === user.id) deleteToken(state.refreshTokens, state.refreshTokenHashes, token.id);
       }
+      deleteIdempotencyKeysOf(state, { userId: user.id });
+      for (const task of state.tasks.values()) {
+        if (task.firedBy === user.id) state.tasks.set(task.id, { ...task, firedBy: null });
+      }
     },
   });
   const users: UserRepository = {
@@ -456,6 +465,16 @@ function createRepositories(run: MemoryRunner<MemoryState>): Repositories {
       }),
     revokeFamily: (familyId, at) =>
       run((state) => revokeWhere(state.refreshTokens, (token) => token.familyId === familyId, at)),
+    isFamilyLive: (familyId) =>
+      run((state) => {
+        let found = false;
+        for (const token of state.refreshTokens.values()) {
+          if (token.familyId !== familyId) continue;
+          if (token.revokedAt !== null) return false;
+          found = true;
+        }
+        return found;
+      }),
     revokeAllOfUser: (userId, at) =>
       run((state) => revokeWhere(state.refreshTokens, (token) => token.userId === userId, at)),
   };
@@ -582,6 +601,7 @@ function createRepositories(run: MemoryRunner<MemoryState>): Repositories {
     actions,
     templates,
     triggerKeys,
+    idempotencyKeys: createMemoryIdempotencyKeys(run),
     extensions,
     settings,
   };

@@ -250,4 +250,92 @@ export function describeActionsAndTriggerKeys(context: StoreTestContext): void {
       expect((await store.triggerKeys.claim(claim)).created).toBe(true);
     });
   });
+
+  describe('idempotency keys', () => {
+    const fingerprint = 'a'.repeat(64);
+    const expiresAt = '2026-06-02T10:00:00.000Z';
+
+    it('are per user, operation, target and key; a live record wins, an expired one is replaced', async () => {
+      const store = context.store();
+      const graph = await seedGraph(store);
+      const second = await seedTask(store, graph);
+      const other = await store.users.insert(buildUser());
+      const record = {
+        userId: graph.user.id,
+        operation: 'actions.trigger' as const,
+        target: graph.action.id,
+        key: 'k',
+        fingerprint,
+        taskId: graph.task.id,
+        messageId: null,
+        createdAt: claimedAt,
+        expiresAt,
+      };
+      const lookup = { userId: record.userId, operation: record.operation, target: record.target, key: 'k' };
+      expect(await store.idempotencyKeys.find({ ...lookup, now: claimedAt })).toBeNull();
+      expect(await store.idempotencyKeys.claim(record)).toEqual({ record, created: true });
+      expect(await store.idempotencyKeys.find({ ...lookup, now: claimedAt })).toEqual(record);
+      const retry = { ...record, fingerprint: 'b'.repeat(64), taskId: second.task.id };
+      expect(await store.idempotencyKeys.claim(retry)).toEqual({ record, created: false });
+      // Another user's same key, another operation or another target are other records.
+      for (const variant of [
+        { userId: other.id },
+        { operation: 'tasks.create' as const, target: '' },
+        { target: 'another-action' },
+      ]) {
+        expect((await store.idempotencyKeys.claim({ ...retry, ...variant })).created).toBe(true);
+      }
+      // Expired: absent for find, replaced by a claim.
+      expect(await store.idempotencyKeys.find({ ...lookup, now: expiresAt })).toBeNull();
+      const renewed = { ...retry, createdAt: expiresAt, expiresAt: '2026-06-03T10:00:00.000Z' };
+      expect(await store.idempotencyKeys.claim(renewed)).toEqual({ record: renewed, created: true });
+      expect(await store.idempotencyKeys.deleteExpired('2026-06-02T10:00:00.000Z')).toBe(3);
+      expect(await store.idempotencyKeys.find({ ...lookup, now: expiresAt })).toEqual(renewed);
+    });
+
+    it('refuse missing references and go with their user, task or message', async () => {
+      const store = context.store();
+      const graph = await seedGraph(store);
+      const record = {
+        userId: graph.user.id,
+        operation: 'runs.create' as const,
+        target: graph.task.id,
+        key: 'k',
+        fingerprint,
+        taskId: graph.task.id,
+        messageId: graph.userMessage.id,
+        createdAt: claimedAt,
+        expiresAt,
+      };
+      await expectRejectsWith(
+        () => store.idempotencyKeys.claim({ ...record, userId: 'nobody' }),
+        'invalid_input',
+      );
+      await expectRejectsWith(
+        () => store.idempotencyKeys.claim({ ...record, taskId: 'no-task' }),
+        'invalid_input',
+      );
+      await expectRejectsWith(
+        () => store.idempotencyKeys.claim({ ...record, fingerprint: 'x' }),
+        'invalid_input',
+      );
+      expect((await store.idempotencyKeys.claim(record)).created).toBe(true);
+      expect(await store.tasks.delete(graph.task.id)).toBe(true);
+      const lookup = { userId: record.userId, operation: record.operation, target: record.target, key: 'k' };
+      expect(await store.idempotencyKeys.find({ ...lookup, now: claimedAt })).toBeNull();
+    });
+  });
+
+  describe('tasks fired by hand', () => {
+    it('keep who fired them, which becomes null when that user is deleted', async () => {
+      const store = context.store();
+      const graph = await seedGraph(store);
+      const admin = await store.users.insert(buildUser());
+      const fired = await store.tasks.update(graph.task.id, { firedBy: admin.id });
+      expect(fired.firedBy).toBe(admin.id);
+      expect((await store.tasks.get(graph.task.id))?.firedBy).toBe(admin.id);
+      expect(await store.users.delete(admin.id)).toBe(true);
+      expect((await store.tasks.get(graph.task.id))?.firedBy).toBeNull();
+    });
+  });
 }

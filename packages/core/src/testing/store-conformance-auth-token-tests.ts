@@ -306,6 +306,24 @@ function describeRefreshTokens(context: StoreTestContext): void {
       expect(await store.refreshTokens.revokeFamily(familyId, laterRevokedAt)).toBe(0);
     });
 
+    it('isFamilyLive: true while the family has tokens and none is revoked', async () => {
+      const store = context.store();
+      const user = await storedUser(store);
+      const familyId = 'family-live-test';
+      expect(await store.refreshTokens.isFamilyLive(familyId)).toBe(false);
+      const first = buildRefreshToken({ userId: user.id, familyId, usedAt: '2026-01-02T00:00:00.000Z' });
+      await store.refreshTokens.insert(first, freshHash());
+      await store.refreshTokens.insert(buildRefreshToken({ userId: user.id, familyId }), freshHash());
+      const other = buildRefreshToken({ userId: user.id });
+      await store.refreshTokens.insert(other, freshHash());
+      expect(await store.refreshTokens.isFamilyLive(familyId)).toBe(true);
+      await store.refreshTokens.revokeFamily(familyId, laterRevokedAt);
+      expect(await store.refreshTokens.isFamilyLive(familyId)).toBe(false);
+      expect(await store.refreshTokens.isFamilyLive(other.familyId)).toBe(true);
+      await store.refreshTokens.revokeAllOfUser(user.id, laterRevokedAt);
+      expect(await store.refreshTokens.isFamilyLive(other.familyId)).toBe(false);
+    });
+
     it('offers no list: sessions are found by their token, as the port says', () => {
       expect((context.store().refreshTokens as unknown as Record<string, unknown>).list).toBeUndefined();
     });

@@ -6,6 +6,8 @@ import { authTokensMigration } from './0004-auth-tokens.ts';
 import { settingSecretsMigration } from './0005-setting-secrets.ts';
 import { actionTriggersMigration } from './0006-action-triggers.ts';
 import { runContinuationMigration } from './0007-run-continuation.ts';
+import { callerKeysMigration } from './0008-caller-keys.ts';
+import { sessionSignInTimeMigration } from './0009-session-sign-in-time.ts';
 
 /** The table in which kysely's Migrator records the migrations it has run. */
 export const migrationTableName = 'goosuke_migrations';
@@ -28,6 +30,8 @@ export const sqliteMigrationProvider: MigrationProvider = {
       '0005_setting_secrets': settingSecretsMigration,
       '0006_action_triggers': actionTriggersMigration,
       '0007_run_continuation': runContinuationMigration,
+      '0008_caller_keys': callerKeysMigration,
+      '0009_session_sign_in_time': sessionSignInTimeMigration,
     };
   },
 };

@@ -320,7 +320,7 @@ describe('0007_run_continuation', () => {
     }
 
     const store = directory.track(await createSqliteStore({ database: file }));
-    expect(await store.tasks.get(task.id)).toEqual({ ...task, chosenRunId: null });
+    expect(await store.tasks.get(task.id)).toEqual({ ...task, chosenRunId: null, firedBy: null });
     expect(await store.runs.get(run.id)).toEqual({ ...run, baseSource: null });
 
     // The new columns work on the old rows, and the reference holds.
@@ -341,5 +341,50 @@ describe('0007_run_continuation', () => {
     expect(
       store.database.prepare('select base_source from goosuke_runs where id = ?').pluck().get(later.id),
     ).toBe(JSON.stringify({ kind: 'chosen-run', runId: run.id }));
+  });
+});
+
+describe('0009_session_sign_in_time', () => {
+  it("gives refresh tokens stored before it their family's earliest creation as the sign-in time", async () => {
+    const file = directory.file();
+    await migrateOnly(file, [
+      '0001_initial_schema',
+      '0002_job_queue',
+      '0003_model_capabilities',
+      '0004_auth_tokens',
+      '0005_setting_secrets',
+      '0006_action_triggers',
+      '0007_run_continuation',
+    ]);
+    const user = aUser();
+    const signIn = '2026-01-01T00:00:00.000Z';
+    const rotated = '2026-01-02T00:00:00.000Z';
+    const raw = new Database(file);
+    try {
+      raw
+        .prepare(
+          `insert into goosuke_users (id, username, display_name, role, disabled, password_hash, created_at, updated_at)
+           values (?, ?, ?, ?, 0, null, ?, ?)`,
+        )
+        .run(user.id, user.username, user.displayName, user.role, user.createdAt, user.updatedAt);
+      const insert = raw.prepare(
+        `insert into goosuke_refresh_tokens (id, user_id, family_id, token_hash, expires_at, used_at, revoked_at, created_at)
+         values (?, ?, 'family-old', ?, '2026-03-01T00:00:00.000Z', ?, null, ?)`,
+      );
+      insert.run('refresh-first', user.id, 'hash-first', rotated, signIn);
+      insert.run('refresh-second', user.id, 'hash-second', null, rotated);
+    } finally {
+      raw.close();
+    }
+
+    const store = directory.track(await createSqliteStore({ database: file }));
+    expect(await store.refreshTokens.findByHash('hash-second')).toMatchObject({
+      id: 'refresh-second',
+      createdAt: rotated,
+      authenticatedAt: signIn,
+    });
+    expect(await store.refreshTokens.isFamilyLive('family-old')).toBe(true);
+    await store.refreshTokens.revokeFamily('family-old', rotated);
+    expect(await store.refreshTokens.isFamilyLive('family-old')).toBe(false);
   });
 });

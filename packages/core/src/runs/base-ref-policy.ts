@@ -1,0 +1,169 @@
+import { GoosukeError, InvalidInputError } from '../errors/index.ts';
+import type { GitBackend, RepoCheckout } from '../ports/git-backend.ts';
+import { collectPages, type Store } from '../ports/store.ts';
+
+/**
+ * The branch namespace Goosuke writes in a repository's shared clone (and pushes pull requests
+ * from): run branches `goosuke/run-<id>` and task branches `goosuke/<title>-<id>`. Every task's
+ * runs share one clone, so a name in it may be another user's work.
+ */
+export const goosukeBranchPrefix = 'goosuke/';
+
+const fullCommit = /^[0-9a-f]{40}$/;
+
+/** The branch name a ref means, without `refs/heads/`, `refs/remotes/origin/` or `origin/`. */
+function branchPart(ref: string): string {
+  return ref
+    .replace(/^refs\/heads\//, '')
+    .replace(/^refs\/remotes\/origin\//, '')
+    .replace(/^origin\//, '');
+}
+
+/** Whether `ref` names a branch in Goosuke's namespace (see {@link goosukeBranchPrefix}), in any spelling. */
+export function namesGoosukeBranch(ref: string): boolean {
+  return branchPart(ref).startsWith(goosukeBranchPrefix);
+}
+
+/**
+ * The branches a task may start from beyond the repository's own: its runs' branches and its pull
+ * requests' branches. Reads with `store`.
+ */
+export async function ownBranchesOf(store: Store, taskId: string): Promise<Set<string>> {
+  const own = new Set<string>();
+  const runs = await collectPages((cursor) => store.runs.list({ taskId, limit: 500, cursor }));
+  for (const run of runs) if (run.workingBranch !== null) own.add(run.workingBranch);
+  for (const pull of (await store.pullRequests.list({ taskId, limit: 500 })).items) own.add(pull.branch);
+  return own;
+}
+
+/**
+ * Refuses a base a caller names (`baseRef` of runs, `baseBranch` of a task) that is not the
+ * repository's own: a branch in Goosuke's namespace that is not one of `own` (the task's run and
+ * pull request branches), or a local `refs/heads/` ref. Names of the repository's branches and
+ * tags pass (they are resolved on the remote's refs when the run starts), and so do commit ids
+ * (checked there to be on one of the repository's branches).
+ *
+ * @throws InvalidInputError naming `field`.
+ */
+export function assertCallerBaseRef(ref: string, own: ReadonlySet<string>, field: string): void {
+  if (own.has(ref) || own.has(branchPart(ref))) return;
+  if (namesGoosukeBranch(ref) || ref.startsWith('refs/heads/')) {
+    throw new InvalidInputError(
+      `${field} ${ref} is not a branch, tag or commit of the repository, nor a branch of this task's runs or pull requests`,
+      [{ path: [field], message: "another task's branch, or not the repository's own" }],
+    );
+  }
+}
+
+/** What {@link resolveRunBase} reads with. */
+export interface RunBaseResolution {
+  git: GitBackend;
+  repo: RepoCheckout;
+  /** The base as the run records it. */
+  ref: string;
+  /** The task's own run and pull request branches (see {@link ownBranchesOf}). */
+  own: ReadonlySet<string>;
+  /**
+   * Whether a user asked for the run (its message has an author): then the base must be the
+   * repository's own or the task's. Trusted callers (`goosuke run` in CI on its own checkout) may
+   * start from any commit or branch of the clone.
+   */
+  byUser: boolean;
+}
+
+/** Thrown when the base is not the repository's own nor the task's: the run fails with this. */
+export class ForeignBaseError extends GoosukeError {
+  constructor(message: string) {
+    super('not_found', message);
+    this.name = 'ForeignBaseError';
+  }
+}
+
+async function tryResolve(git: GitBackend, repo: RepoCheckout, ref: string): Promise<string | null> {
+  try {
+    return await git.resolveRef({ repo, ref });
+  } catch (error) {
+    if (GoosukeError.isInstance(error) && error.code === 'not_found') return null;
+    throw error;
+  }
+}
+
+/**
+ * The commit a run starts from. For a user's run, resolved only among what the task may build on: the task's own
+ * branches (local, or as pushed); else the repository's own refs as fetched from the remote
+ * (`origin/<branch>`, tags; never local branches, which hold other tasks' runs); a commit id only
+ * when one of the repository's branches (outside Goosuke's namespace) or the task's own contains it.
+ *
+ * @throws ForeignBaseError (`not_found`) for anything else, with a message saying why.
+ */
+export async function resolveRunBase({ git, repo, ref, own, byUser }: RunBaseResolution): Promise<string> {
+  if (!byUser) {
+    // A branch name means the upstream's branch as just fetched; a run branch or commit is local.
+    const candidates =
+      fullCommit.test(ref) || ref.startsWith('refs/') || namesGoosukeBranch(ref)
+        ? [ref]
+        : [`origin/${ref}`, ref];
+    for (const candidate of candidates) {
+      const commit = await tryResolve(git, repo, candidate);
+      if (commit !== null) return commit;
+    }
+    throw new ForeignBaseError(`the base ref ${ref} does not exist in ${repo.url}`);
+  }
+  if (own.has(ref)) {
+    for (const candidate of [ref, `origin/${ref}`]) {
+      const commit = await tryResolve(git, repo, candidate);
+      if (commit !== null) return commit;
+    }
+    throw new ForeignBaseError(`the base ref ${ref} does not exist in ${repo.url}`);
+  }
+  if (fullCommit.test(ref)) {
+    const commit = await tryResolve(git, repo, ref);
+    if (commit !== null) {
+      const branches = (await git.listBranches({ repo })).filter(
+        (branch) => branch.startsWith('origin/') && !namesGoosukeBranch(branch),
+      );
+      const tips = [...branches.map((branch) => `refs/remotes/${branch}`), ...own];
+      for (const branch of tips) {
+        const tip = await tryResolve(git, repo, branch);
+        if (tip !== null && (await git.isAncestor({ repo, ancestor: commit, commit: tip }))) return commit;
+      }
+    }
+    throw new ForeignBaseError(`the base commit ${ref} is not on a branch of ${repo.url}`);
+  }
+  if (!namesGoosukeBranch(ref) && !ref.startsWith('refs/heads/')) {
+    const name = ref.replace(/^refs\/remotes\/origin\//, '').replace(/^origin\//, '');
+    // Fully spelled: a short name could also match a local branch, and local branches are Goosuke's.
+    const candidates = ref.startsWith('refs/tags/')
+      ? [ref]
+      : [`refs/remotes/origin/${name}`, `refs/tags/${name}`];
+    for (const candidate of candidates) {
+      const commit = await tryResolve(git, repo, candidate);
+      if (commit !== null) return commit;
+    }
+  }
+  throw new ForeignBaseError(
+    `the base ref ${ref} is not a branch, tag or commit of ${repo.url}, nor a branch of this task`,
+  );
+}
+
+/**
+ * Refuses, when the runs are asked for, a user's base commit that the shared clone already holds
+ * but that is on none of the repository's branches nor the task's own: another task's run commit.
+ * A commit the clone does not hold (not fetched yet, or no clone yet) is left to the run, which
+ * fetches first and checks again (see {@link resolveRunBase}).
+ *
+ * @throws InvalidInputError naming `baseRef`.
+ */
+export async function assertCommitBaseVisible(resolution: Omit<RunBaseResolution, 'byUser'>): Promise<void> {
+  if (!fullCommit.test(resolution.ref)) return;
+  if ((await tryResolve(resolution.git, resolution.repo, resolution.ref).catch(() => null)) === null) return;
+  try {
+    await resolveRunBase({ ...resolution, byUser: true });
+  } catch (error) {
+    if (!(error instanceof ForeignBaseError)) return;
+    throw new InvalidInputError(
+      `baseRef ${resolution.ref} is not a branch, tag or commit of the repository, nor a branch of this task's runs or pull requests`,
+      [{ path: ['baseRef'], message: "another task's commit, or not the repository's own" }],
+    );
+  }
+}
