@@ -19,11 +19,11 @@ import {
   secretGitHubSettingKeys,
   UnsupportedError,
 } from '@goosuke/core';
-import { createIsomorphicGitBackend } from '@goosuke/git-isomorphic';
 import { createGitHubCodeHostResolver, type GitHubCodeHostOptions, readGitHubConfig } from '@goosuke/github';
 import { createScryptPasswordHasher, type ScryptCost } from '@goosuke/scrypt';
 import { createSqliteJobQueue, createSqliteStore } from '@goosuke/store-sqlite';
 import { z } from 'zod';
+import { createDefaultGitBackend, readGitBackendKind } from './git-backend-choice.ts';
 import { createLanguageModelResolver, type Environment } from './language-models.ts';
 
 /** What the default composition root is built from. */
@@ -63,6 +63,11 @@ export interface DefaultGoosukeConfig {
    * `GOOSUKE_MAX_ACTIVE_RUNS_PER_USER`); the defaults are 200 KiB, 8 and 24.
    */
   limits?: Partial<RunLimits>;
+  /**
+   * The GitBackend (`GOOSUKE_GIT_BACKEND`): `system` (git >= 2.30 on PATH) or `isomorphic`;
+   * absent means the system git when there is one, else isomorphic-git.
+   */
+  gitBackend?: 'system' | 'isomorphic';
 }
 
 /** The data directory used when `GOOSUKE_DATA_DIR` is not set, relative to the working directory. */
@@ -195,7 +200,9 @@ function readJwtSecret(text: string | undefined, secretKeys: readonly string[]):
  * - `GOOSUKE_PR_BASE_UPDATE`: `merge` (default) or `rebase`, how a pull request follows a base
  *   branch that moved;
  * - `GOOSUKE_MAX_INSTRUCTION_BYTES` (default 204800), `GOOSUKE_MAX_MODELS_PER_MESSAGE` (default 8,
- *   at most 16), `GOOSUKE_MAX_ACTIVE_RUNS_PER_USER` (default 24): Goosuke's limits.
+ *   at most 16), `GOOSUKE_MAX_ACTIVE_RUNS_PER_USER` (default 24): Goosuke's limits;
+ * - `GOOSUKE_GIT_BACKEND`: `system` (git >= 2.30), `isomorphic` or `auto` (default: the system
+ *   git when it is on PATH).
  *
  * @throws InvalidInputError for `GOOSUKE_MODEL_PRICES` that is not valid JSON of prices.
  * @throws GoosukeError `secret_key` when the secret key is missing or weak, or the JWT secret is
@@ -239,6 +246,7 @@ export function readDefaultGoosukeConfig(
   const limits = readLimits(env);
   const dataDir = path.resolve(cwd, env.GOOSUKE_DATA_DIR?.trim() || defaultDataDir);
   const databaseUrl = env.GOOSUKE_DATABASE_URL?.trim();
+  const gitBackend = readGitBackendKind(env.GOOSUKE_GIT_BACKEND);
   return {
     dataDir,
     databasePath: databaseUrl ? databasePathFrom(databaseUrl, cwd) : path.join(dataDir, 'goosuke.db'),
@@ -250,6 +258,7 @@ export function readDefaultGoosukeConfig(
     ...(passwordHashConcurrency === undefined ? {} : { passwordHashConcurrency }),
     ...(baseUpdate === undefined ? {} : { pullRequestBaseUpdate: baseUpdate }),
     ...(limits === undefined ? {} : { limits }),
+    ...(gitBackend === undefined ? {} : { gitBackend }),
   };
 }
 
@@ -289,7 +298,7 @@ export interface DefaultGoosukeOptions {
  * The default composition root, shared by the CLI, the HTTP server and the Discord bot: Goosuke
  * on a SQLite file store, a Web Crypto SecretBox, scrypt password hashing (sign-in also needs
  * `config.jwtSecret`), the durable SQLite job queue on the same
- * database, isomorphic-git (clones in `<dataDir>/clones/<repo-id>`, working copies in
+ * database, the system git or isomorphic-git (clones in `<dataDir>/clones/<repo-id>`, working copies in
  * `<dataDir>/worktrees/<run-id>`) and the OpenAI, Anthropic and Google providers. Runs execute
  * once `goosuke.runs.startWorkers()` is called.
  *
@@ -323,8 +332,9 @@ export async function createDefaultGoosuke(
     // blob: several times faster on large trees (docs/performance.md). Safe because every write a
     // run makes goes through the Workspace's writeFiles, which writes a new file and renames it
     // over the old one, never into a shared inode (ADR 0002). Agent CLIs, which write in place,
-    // will need `checkout: 'write'`.
-    const git = createIsomorphicGitBackend({ checkout: 'hardlink' });
+    // will need `checkout: 'write'`. The system git does clones, fetches and checkouts when it is
+    // on PATH (GOOSUKE_GIT_BACKEND chooses).
+    const { git } = await createDefaultGitBackend(config.gitBackend);
     const layout: RunLayout = {
       cloneDir: (repo) => path.join(config.dataDir, 'clones', repo.id),
       workingCopyDir: (run) => path.join(config.dataDir, 'worktrees', run.id),

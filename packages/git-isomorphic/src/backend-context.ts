@@ -50,6 +50,8 @@ export interface BackendContext {
   readonly caches: Map<string, object>;
   /** Flattened trees by tree id (a few: runs of one message share their base tree). */
   readonly flatTrees: Map<string, FlatTree>;
+  /** Tree id by commit id, for the commits flattened through the transport (commits never change). */
+  readonly commitTrees: Map<string, string>;
   /** Working copies known to this backend, by their absolute root. */
   readonly workingCopies: Map<string, WorkingCopy>;
   /**
@@ -83,6 +85,7 @@ export function createBackendContext(options: IsomorphicGitBackendOptions): Back
     removals: createLimiter(2),
     caches: new Map(),
     flatTrees: new Map(),
+    commitTrees: new Map(),
     workingCopies: new Map(),
     indexes: new Map(),
     blobTexts: createBlobTextCache({ maxTotal: blobTextCacheSize, maxText: blobTextMaxLength }),
@@ -106,6 +109,23 @@ export function cacheFor(context: BackendContext, gitdir: string): object {
 
 /** The flattened tree of `commit`, from a small cache keyed by tree id. */
 export async function flatTreeOf(context: BackendContext, gitdir: string, commit: string): Promise<FlatTree> {
+  const transport = context.options.transport;
+  if (transport?.readTree !== undefined) {
+    const known = context.commitTrees.get(commit);
+    const cached = known === undefined ? undefined : context.flatTrees.get(known);
+    if (cached !== undefined) return cached;
+    // The system git reads the trees: no object (nor the pack holding it) is loaded here.
+    const read = await transport.readTree({ gitdir, commit });
+    const flat: FlatTree = {
+      files: new Map(read.files.map(([file, oid, mode]) => [file, { oid, mode }])),
+      trees: new Map(read.trees),
+    };
+    if (context.commitTrees.size >= 64) context.commitTrees.delete(context.commitTrees.keys().next().value!);
+    context.commitTrees.set(commit, read.tree);
+    if (context.flatTrees.size >= 8) context.flatTrees.delete(context.flatTrees.keys().next().value!);
+    context.flatTrees.set(read.tree, flat);
+    return flat;
+  }
   const cache = cacheFor(context, gitdir);
   const treeOid = await commitTree(gitdir, commit, cache);
   let flat = context.flatTrees.get(treeOid);

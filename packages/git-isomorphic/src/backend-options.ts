@@ -1,5 +1,6 @@
 import type { GitAuthor } from '@goosuke/core';
 import type { HttpClient } from 'isomorphic-git';
+import type { GitTransport } from './git-transport.ts';
 
 /** A progress report of a network or checkout phase. */
 export interface GitProgressEvent {
@@ -44,6 +45,12 @@ export interface IsomorphicGitBackendOptions {
    *   editors, `git apply` inside the copy is fine: git replaces files).
    */
   checkout?: 'write' | 'hardlink';
+  /**
+   * Clones, fetches and pushes through this instead of isomorphic-git (default: isomorphic-git's
+   * smart-HTTP client, and object copies for local remotes). `http`, `headers` and
+   * `defaultUsername` then do not apply to them.
+   */
+  transport?: GitTransport;
   /** Tree snapshots kept per clone in `'hardlink'` mode (default 2); older ones are deleted. */
   snapshotsPerClone?: number;
 }

@@ -5,4 +5,5 @@
 
 export type { GitProgressEvent, IsomorphicGitBackendOptions } from './backend-options.ts';
 export { createDirectoryWorkspace, type DirectoryWorkspaceOptions } from './directory-workspace.ts';
+export type { GitTransport } from './git-transport.ts';
 export { createIsomorphicGitBackend } from './isomorphic-git-backend.ts';

@@ -30,13 +30,28 @@ export async function clone(
             `${target} already holds a clone of ${redact(existing, secrets)}, not of ${redact(cleanUrl, secrets)}`,
           );
         }
-        await fetchInto(context, gitdir, cleanUrl, effectiveAuth);
+        if (context.options.transport === undefined)
+          await fetchInto(context, gitdir, cleanUrl, effectiveAuth);
+        else
+          await context.options.transport.fetch({
+            gitdir,
+            url: cleanUrl,
+            ...(effectiveAuth === undefined ? {} : { auth: effectiveAuth }),
+            ...(signal === undefined ? {} : { signal }),
+          });
         return { dir: target, url: cleanUrl } satisfies RepoCheckout;
       }
       const entries = await readdir(target).catch(() => []);
       if (entries.length > 0) throw new ConflictError(`${target} exists and is not empty`);
       try {
-        if (isHttpUrl(cleanUrl)) {
+        if (context.options.transport !== undefined) {
+          await context.options.transport.clone({
+            dir: target,
+            url: cleanUrl,
+            ...(effectiveAuth === undefined ? {} : { auth: effectiveAuth }),
+            ...(signal === undefined ? {} : { signal }),
+          });
+        } else if (isHttpUrl(cleanUrl)) {
           await git.clone({
             fs,
             http: context.http,
@@ -77,6 +92,17 @@ export async function pushBranch(
       const oid = await headOf(cloneGitdir, branch);
       if (oid === null) throw new NotFoundError('git branch', branch);
       const url = await remoteUrlOf(cloneGitdir);
+      if (context.options.transport !== undefined) {
+        await context.options.transport.push({
+          gitdir: cloneGitdir,
+          url,
+          branch,
+          force: force === true,
+          ...(auth === undefined ? {} : { auth }),
+          ...(signal === undefined ? {} : { signal }),
+        });
+        return;
+      }
       if (!isHttpUrl(url)) {
         await pushLocal(cloneGitdir, url, branch, force === true);
         return;

@@ -32,6 +32,26 @@ export async function materialize(
   cloneGitdir: string,
   permissions?: (mode: number) => number,
 ): Promise<IndexEntry[]> {
+  const transport = context.options.transport;
+  if (transport?.writeFiles !== undefined) {
+    const files = filesOf(flat);
+    await transport.writeFiles({
+      gitdir: cloneGitdir,
+      root,
+      files,
+      permissions: permissions ?? ((mode) => (mode === 0o100755 ? 0o755 : 0o644)),
+    });
+    for (const [file, , mode] of files)
+      if (mode === 0o160000) fs.mkdirSync(childPath(root, file), { recursive: true });
+    return files
+      .filter(([, , mode]) => mode !== 0o160000)
+      .map(([file, oid, mode]) => ({
+        path: file,
+        oid,
+        mode,
+        ...statFields(fs.lstatSync(childPath(root, file), { bigint: true })),
+      }));
+  }
   return checkoutFiles({
     root,
     gitdir: cloneGitdir,
@@ -64,14 +84,18 @@ export async function snapshotOf(
     }
   }
   await mkdir(building, { recursive: true });
-  const built = await buildSnapshotInWorker({
-    root: building,
-    gitdir: cloneGitdir,
-    flat,
-    fileConcurrency: context.fileConcurrency,
-    readConcurrency: blobReadConcurrency,
-    onProgress: progress(context, 'checkout'),
-  });
+  const transport = context.options.transport;
+  const built =
+    transport?.writeFiles === undefined &&
+    (await buildSnapshotInWorker({
+      root: building,
+      gitdir: cloneGitdir,
+      flat,
+      fileConcurrency: context.fileConcurrency,
+      readConcurrency: blobReadConcurrency,
+      onProgress: progress(context, 'checkout'),
+    }));
+  // Through the transport (the system git reads the blobs), or here when the worker could not run.
   if (!built) {
     await mkdir(building, { recursive: true });
     await materialize(context, building, flat, cloneGitdir, (mode) => (mode === 0o100755 ? 0o555 : 0o444));
@@ -146,6 +170,15 @@ export async function linkFromSnapshot(
   const entries = new Map(image.entries);
   for (const entry of own) entries.set(entry.path, entry);
   await storeIndex(context, copy, entries);
+}
+
+/** `[path, blob id, git mode]` of every entry of `flat` (submodules included, as mode 0o160000). */
+function filesOf(flat: FlatTree): Array<[string, string, number]> {
+  const files: Array<[string, string, number]> = [];
+  flat.files.forEach((entry, file) => {
+    files.push([file, entry.oid, entry.mode]);
+  });
+  return files;
 }
 
 /** Leaf directories and linkable files of each flat tree: every copy of a commit needs them. */

@@ -1,0 +1,61 @@
+import type { GitAuth } from '@goosuke/core';
+
+/**
+ * What moves objects and refs between a clone and its remote `origin`, when the backend should
+ * not do it with isomorphic-git: `@goosuke/git-system` implements it with the system `git`. The
+ * backend calls it under its per-clone lock, with the URL already validated and stripped of
+ * credentials (they come as `auth`), and handles everything else (working copies, diffs,
+ * commits, branches) itself. Every method rejects with GoosukeErrors, credentials redacted.
+ */
+export interface GitTransport {
+  /**
+   * Makes `<dir>/.git` a clone of `url` with no checked-out files (`dir` is absent or empty):
+   * remote-tracking branches `origin/*`, tags, a local branch for the remote's HEAD branch
+   * checked out in HEAD, and `remote.origin.url` set to `url` exactly as given.
+   */
+  clone(options: { dir: string; url: string; auth?: GitAuth; signal?: AbortSignal }): Promise<void>;
+  /**
+   * Brings the clone whose git directory is `gitdir` level with `url`: `origin/*` mirror the
+   * remote's branches (deleted ones pruned), tags are fetched, and a local branch that was
+   * level with its remote-tracking branch before is fast-forwarded with it.
+   */
+  fetch(options: { gitdir: string; url: string; auth?: GitAuth; signal?: AbortSignal }): Promise<void>;
+  /**
+   * Pushes the existing local branch `branch` to the same name on `url` and sets
+   * `origin/<branch>` to it; ConflictError when the remote refuses it (not a fast-forward
+   * unless `force`, a hook, a protected branch), `origin/<branch>` then unchanged.
+   */
+  push(options: {
+    gitdir: string;
+    url: string;
+    branch: string;
+    force: boolean;
+    auth?: GitAuth;
+    signal?: AbortSignal;
+  }): Promise<void>;
+  /**
+   * Optional: writes `files` (`[path, blob id, git mode]`: regular files and symbolic links)
+   * under the existing empty directory `root`, byte for byte from the blobs of the clone at
+   * `gitdir` (no attribute, filter or end-of-line conversion), each regular file with mode
+   * `permissions(gitMode)`. Not atomic: the caller removes `root` on failure. When present, the
+   * backend checks working copies out through it instead of inflating blobs in JavaScript.
+   */
+  writeFiles?(options: {
+    gitdir: string;
+    root: string;
+    files: ReadonlyArray<readonly [path: string, oid: string, mode: number]>;
+    permissions: (mode: number) => number;
+    signal?: AbortSignal;
+  }): Promise<void>;
+  /**
+   * Optional: the tree of `commit` in the clone at `gitdir`, flattened: its id, every blob and
+   * submodule entry (`[path, id, git mode]`) and every directory's tree id (`[path, id]`, the
+   * root as `''`). The backend then reads no tree object itself. Rejects with NotFoundError
+   * when `commit` is not a commit of the clone.
+   */
+  readTree?(options: { gitdir: string; commit: string; signal?: AbortSignal }): Promise<{
+    tree: string;
+    files: Array<[path: string, oid: string, mode: number]>;
+    trees: Array<[path: string, oid: string]>;
+  }>;
+}

@@ -1,0 +1,425 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ConflictError, type GitAuth, GoosukeError, NotFoundError, UnsupportedError } from '@goosuke/core';
+import type { GitTransport } from '@goosuke/git-isomorphic';
+import { compareVersions, detectSystemGit, minimumGitVersion, type SystemGit } from './detect-system-git.ts';
+import { translateGitFailure } from './git-cli-errors.ts';
+import { detachedHeadOf, gitDirectoriesOf, readRefFiles } from './read-refs.ts';
+import {
+  type GitInvocation,
+  type GitOutcome,
+  GitProcessError,
+  processFailure,
+  runGitProcess,
+} from './run-git.ts';
+import { writeBlobStream } from './write-blobs.ts';
+
+/** Options of {@link createSystemGitTransport}. */
+export interface SystemGitTransportOptions {
+  /** The git executable (default `git`, looked up on PATH). */
+  git?: string;
+  /** Default username for `auth` without one; `x-access-token` (GitHub App and token convention). */
+  defaultUsername?: string;
+  /** A clone, fetch or push is killed after this long (default 10 minutes). */
+  timeoutMs?: number;
+  /** Extra environment variables of every git child (a proxy, a CA bundle); never credentials. */
+  env?: Readonly<Record<string, string>>;
+}
+
+/** One fetch's view of the remote: branch and tag heads. */
+interface RemoteHeads {
+  branches: Map<string, string>;
+  tags: Map<string, string>;
+  /** A local source's detached HEAD (a CI checkout of a merge ref): its commit is fetched too. */
+  detachedHead?: string;
+}
+
+/** Where a local source's detached HEAD is kept in the clone, so that its objects stay and a no-op is seen. */
+const sourceHeadRef = 'refs/goosuke/source-head';
+
+// Every git child gets these: no automatic maintenance detached into the background (it would
+// race with the next operation on the clone), no prompts or credential helpers, and only the
+// protocols Goosuke accepts.
+const commonConfig = [
+  '-c',
+  'credential.helper=',
+  '-c',
+  'core.askPass=',
+  '-c',
+  'gc.autoDetach=false',
+  '-c',
+  'maintenance.autoDetach=false',
+  '-c',
+  'protocol.allow=never',
+  '-c',
+  'protocol.file.allow=always',
+  '-c',
+  'protocol.http.allow=always',
+  '-c',
+  'protocol.https.allow=always',
+] as const;
+
+/** Whether `url` goes over smart HTTP. */
+function isHttpUrl(url: string): boolean {
+  return /^https?:\/\//i.test(url);
+}
+
+/** What git is given for `url`: a local path is made absolute (the child's cwd is not ours). */
+function gitLocation(url: string): string {
+  if (isHttpUrl(url)) return url;
+  return url.startsWith('file:') ? fileURLToPath(url) : path.resolve(url);
+}
+
+/**
+ * A {@link GitTransport} on the system git: `git clone --no-checkout --dissociate` (hard-linking
+ * a local source's objects, which it never writes); the remote's refs (`git ls-remote`, or a
+ * local source's ref files) compared with the clone's ref files before any `git fetch` (an
+ * unchanged remote costs that comparison and nothing else); `git push`; trees listed by
+ * `git ls-tree` and checkouts streamed from `git cat-file --batch`. Credentials reach git only as `http.<origin>.extraHeader` in the child's
+ * environment, for that child alone: never in argv, a URL, `.git/config` or a message.
+ */
+export function createSystemGitTransport(options: SystemGitTransportOptions = {}): GitTransport {
+  const executable = options.git ?? 'git';
+  let detected: Promise<SystemGit> | undefined;
+  const systemGit = (): Promise<SystemGit> => {
+    detected ??= detectSystemGit({ git: executable }).then((found) => {
+      if (found === undefined) {
+        detected = undefined;
+        throw new UnsupportedError(
+          `the system git backend needs git >= ${minimumGitVersion} (${executable})`,
+        );
+      }
+      return found;
+    });
+    return detected;
+  };
+
+  /** Runs git; a process failure (missing, timed out, canceled) becomes a GoosukeError. */
+  const run = async (
+    operation: string,
+    args: readonly string[],
+    extra: Pick<GitInvocation, 'cwd' | 'input' | 'signal' | 'consume' | 'maxOutputBytes'> & {
+      url?: string;
+      auth?: GitAuth;
+    } = {},
+  ): Promise<GitOutcome> => {
+    const found = await systemGit();
+    const secretConfig =
+      extra.url === undefined ? [] : authConfig(extra.url, extra.auth, options.defaultUsername);
+    const invocation: GitInvocation = {
+      git: executable,
+      args: [...commonConfig, ...args],
+      secretConfig,
+      configCount: compareVersions(found.version, '2.31.0') >= 0,
+      ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+      ...(options.env === undefined ? {} : { env: options.env }),
+      ...(extra.cwd === undefined ? {} : { cwd: extra.cwd }),
+      ...(extra.input === undefined ? {} : { input: extra.input }),
+      ...(extra.consume === undefined ? {} : { consume: extra.consume }),
+      ...(extra.maxOutputBytes === undefined ? {} : { maxOutputBytes: extra.maxOutputBytes }),
+      ...(extra.signal === undefined ? {} : { signal: extra.signal }),
+    };
+    try {
+      return await runGitProcess(invocation);
+    } catch (error) {
+      if (error instanceof GitProcessError) throw processFailure(error, operation);
+      throw error;
+    }
+  };
+
+  /** Runs git and rejects with the translated failure unless it exits 0. */
+  const succeed = async (
+    operation: string,
+    args: readonly string[],
+    extra: Pick<GitInvocation, 'cwd' | 'input' | 'signal'> & { url?: string; auth?: GitAuth } = {},
+  ): Promise<string> => {
+    const outcome = await run(operation, args, extra);
+    if (outcome.code !== 0) {
+      throw translateGitFailure(outcome, {
+        operation,
+        ...(extra.url === undefined ? {} : { url: extra.url }),
+        secrets: [extra.auth?.token],
+      });
+    }
+    return outcome.stdout;
+  };
+
+  /** `refname -> object id` of the clone's branches, remote-tracking branches and tags. */
+  const localRefs = async (gitdir: string, signal?: AbortSignal): Promise<Map<string, string>> => {
+    // Read from the ref files where possible: a no-op fetch then starts one process, or none.
+    const read = await readRefFiles(gitdir, [
+      'refs/heads/',
+      'refs/remotes/origin/',
+      'refs/tags/',
+      'refs/goosuke/',
+    ]);
+    if (read !== null) return read;
+    const text = await succeed(
+      'reading the refs of the clone',
+      [
+        `--git-dir=${gitdir}`,
+        'for-each-ref',
+        '--format=%(objectname) %(refname)',
+        'refs/heads/',
+        'refs/remotes/origin/',
+        'refs/tags/',
+        'refs/goosuke/',
+      ],
+      signal === undefined ? {} : { signal },
+    );
+    const refs = new Map<string, string>();
+    for (const line of text.split('\n')) {
+      const space = line.indexOf(' ');
+      if (space > 0) refs.set(line.slice(space + 1), line.slice(0, space));
+    }
+    return refs;
+  };
+
+  const remoteHeads = async (
+    url: string,
+    auth: GitAuth | undefined,
+    signal?: AbortSignal,
+  ): Promise<RemoteHeads> => {
+    if (!isHttpUrl(url)) {
+      // A local source's refs are read from its files (read only, as `git ls-remote` would).
+      const directories = await gitDirectoriesOf(gitLocation(url));
+      const read =
+        directories === null ? null : await readRefFiles(directories.common, ['refs/heads/', 'refs/tags/']);
+      if (directories !== null && read !== null) {
+        const detachedHead = await detachedHeadOf(directories.gitdir);
+        const heads: RemoteHeads = {
+          branches: new Map(),
+          tags: new Map(),
+          ...(detachedHead === undefined ? {} : { detachedHead }),
+        };
+        for (const [ref, oid] of read) {
+          if (ref.startsWith('refs/heads/')) heads.branches.set(ref.slice('refs/heads/'.length), oid);
+          else heads.tags.set(ref.slice('refs/tags/'.length), oid);
+        }
+        return heads;
+      }
+    }
+    const text = await succeed(
+      `reading the refs of ${url}`,
+      ['ls-remote', '--heads', '--tags', '--', gitLocation(url)],
+      { url, ...(auth === undefined ? {} : { auth }), ...(signal === undefined ? {} : { signal }) },
+    );
+    const heads: RemoteHeads = { branches: new Map(), tags: new Map() };
+    for (const line of text.split('\n')) {
+      const [oid, ref] = line.split('\t');
+      if (oid === undefined || ref === undefined || ref.endsWith('^{}')) continue;
+      if (ref.startsWith('refs/heads/')) heads.branches.set(ref.slice('refs/heads/'.length), oid);
+      else if (ref.startsWith('refs/tags/')) heads.tags.set(ref.slice('refs/tags/'.length), oid);
+    }
+    return heads;
+  };
+
+  const fetch: GitTransport['fetch'] = async ({ gitdir, url, auth, signal }) => {
+    const operation = `fetching ${url}`;
+    const before = await localRefs(gitdir, signal);
+    const remote = await remoteHeads(url, auth, signal);
+    if (isLevel(before, remote)) return;
+    await succeed(
+      operation,
+      [
+        `--git-dir=${gitdir}`,
+        'fetch',
+        '--quiet',
+        '--no-write-fetch-head',
+        '--force',
+        '--prune',
+        '--tags',
+        '--no-recurse-submodules',
+        '--',
+        gitLocation(url),
+        '+refs/heads/*:refs/remotes/origin/*',
+        ...(remote.detachedHead === undefined ? [] : [`+HEAD:${sourceHeadRef}`]),
+      ],
+      { url, ...(auth === undefined ? {} : { auth }), ...(signal === undefined ? {} : { signal }) },
+    );
+    // A local branch level with its remote-tracking branch before the fetch follows it.
+    const after = await localRefs(gitdir);
+    const updates: string[] = [];
+    for (const [ref, oid] of before) {
+      if (!ref.startsWith('refs/heads/')) continue;
+      const branch = ref.slice('refs/heads/'.length);
+      const tracking = `refs/remotes/origin/${branch}`;
+      const now = after.get(tracking);
+      if (before.get(tracking) === oid && now !== undefined && now !== oid) {
+        updates.push(`update ${ref} ${now} ${oid}\n`);
+      }
+    }
+    if (updates.length > 0) {
+      await succeed(
+        `fast-forwarding the branches of ${url}`,
+        [`--git-dir=${gitdir}`, 'update-ref', '--stdin'],
+        {
+          input: updates.join(''),
+        },
+      );
+    }
+  };
+
+  return {
+    async clone({ dir, url, auth, signal }) {
+      const location = gitLocation(url);
+      await succeed(
+        `cloning ${url}`,
+        // A local source is hard-linked (`--local`, git's default for a path): its objects are
+        // shared, not copied, and the source is only read. `--dissociate`: a source that borrows
+        // objects through alternates (`clone --shared`/`--reference`) passes its alternates on,
+        // which isomorphic-git cannot follow; the borrowed objects are then copied in once.
+        ['clone', '--quiet', '--no-checkout', '--no-recurse-submodules', '--dissociate', '--', location, dir],
+        { url, ...(auth === undefined ? {} : { auth }), ...(signal === undefined ? {} : { signal }) },
+      );
+      const gitdir = path.join(dir, '.git');
+      // git records a local source as an absolute path; the port promises the URL as given.
+      if (location !== url) {
+        await succeed(`configuring the clone of ${url}`, [
+          `--git-dir=${gitdir}`,
+          'config',
+          '--',
+          'remote.origin.url',
+          url,
+        ]);
+      }
+      // `git clone` takes only the tags of its branches' history; the rest come as in a fetch.
+      await fetch({
+        gitdir,
+        url,
+        ...(auth === undefined ? {} : { auth }),
+        ...(signal === undefined ? {} : { signal }),
+      });
+    },
+
+    fetch,
+
+    async readTree({ gitdir, commit, signal }) {
+      const operation = `reading the tree of ${commit}`;
+      const extra = signal === undefined ? {} : { signal };
+      // `^{commit}` first: a tag is peeled, and anything else is refused as git refuses it.
+      const [rooted, listed] = await Promise.all([
+        run(
+          operation,
+          [`--git-dir=${gitdir}`, 'rev-parse', '--verify', '--quiet', `${commit}^{commit}^{tree}`],
+          extra,
+        ),
+        run(
+          operation,
+          [`--git-dir=${gitdir}`, 'ls-tree', '-r', '-t', '-z', '--full-tree', `${commit}^{commit}`],
+          {
+            ...extra,
+            maxOutputBytes: 512 * 1024 * 1024,
+          },
+        ),
+      ]);
+      if (rooted.code !== 0 || listed.code !== 0) throw new NotFoundError('git commit', commit);
+      const tree = rooted.stdout.trim();
+      const files: Array<[string, string, number]> = [];
+      const trees: Array<[string, string]> = [['', tree]];
+      for (const record of listed.stdout.split('\0')) {
+        // `<mode> SP <type> SP <id> TAB <path>`; a path may hold anything but NUL.
+        const tab = record.indexOf('\t');
+        if (tab < 0) continue;
+        const [mode = '', type, oid = ''] = record.slice(0, tab).split(' ');
+        const file = record.slice(tab + 1);
+        if (type === 'tree') trees.push([file, oid]);
+        else files.push([file, oid, Number.parseInt(mode, 8)]);
+      }
+      return { tree, files, trees };
+    },
+
+    async writeFiles({ gitdir, root, files, permissions, signal }) {
+      const order = [...new Set(files.filter(([, , mode]) => mode !== 0o160000).map(([, oid]) => oid))];
+      if (order.length === 0) return;
+      const operation = `checking out ${files.length} files`;
+      try {
+        // git inflates the blobs (in C, from its own pack index) and streams them raw: no
+        // attribute, filter or end-of-line conversion, so each file is its blob byte for byte.
+        const outcome = await run(operation, [`--git-dir=${gitdir}`, 'cat-file', '--batch'], {
+          input: `${order.join('\n')}\n`,
+          consume: (stdout) => writeBlobStream({ stdout, root, files, order, permissions }),
+          ...(signal === undefined ? {} : { signal }),
+        });
+        if (outcome.code !== 0) throw translateGitFailure(outcome, { operation });
+      } catch (error) {
+        if (GoosukeError.isInstance(error)) throw error;
+        throw new GoosukeError(
+          'storage',
+          `${operation} failed: ${error instanceof Error ? error.message : String(error)}`,
+          { cause: error },
+        );
+      }
+    },
+
+    async push({ gitdir, url, branch, force, auth, signal }) {
+      const operation = `pushing ${branch}`;
+      const ref = `refs/heads/${branch}`;
+      const outcome = await run(
+        operation,
+        [
+          `--git-dir=${gitdir}`,
+          'push',
+          '--porcelain',
+          '--no-verify',
+          ...(force ? ['--force'] : []),
+          '--',
+          gitLocation(url),
+          `${ref}:${ref}`,
+        ],
+        { url, ...(auth === undefined ? {} : { auth }), ...(signal === undefined ? {} : { signal }) },
+      );
+      // `--porcelain` prints one status line per ref on stdout, `!` for a refused one.
+      const status = outcome.stdout.split('\n').find((line) => line.includes(`\t${ref}:${ref}\t`));
+      if (status?.startsWith('!')) {
+        const reason = status.includes('[remote rejected]')
+          ? 'refused by the remote'
+          : 'rejected: not a fast-forward of the remote branch';
+        throw new ConflictError(`pushing ${branch} was ${reason}`);
+      }
+      if (outcome.code !== 0) throw translateGitFailure(outcome, { operation, url, secrets: [auth?.token] });
+      const oid = (
+        await succeed(operation, [
+          `--git-dir=${gitdir}`,
+          'rev-parse',
+          '--verify',
+          '--quiet',
+          `${ref}^{commit}`,
+        ])
+      ).trim();
+      await succeed(operation, [`--git-dir=${gitdir}`, 'update-ref', '--stdin'], {
+        input: `update refs/remotes/origin/${branch} ${oid}\n`,
+      });
+    },
+  };
+}
+
+/** Whether the clone's `origin/*` and tags already equal the remote's branches and tags. */
+function isLevel(local: Map<string, string>, remote: RemoteHeads): boolean {
+  for (const [branch, oid] of remote.branches)
+    if (local.get(`refs/remotes/origin/${branch}`) !== oid) return false;
+  for (const [tag, oid] of remote.tags) if (local.get(`refs/tags/${tag}`) !== oid) return false;
+  if (remote.detachedHead !== undefined && local.get(sourceHeadRef) !== remote.detachedHead) return false;
+  for (const ref of local.keys()) {
+    if (!ref.startsWith('refs/remotes/origin/')) continue;
+    const branch = ref.slice('refs/remotes/origin/'.length);
+    if (branch !== 'HEAD' && !remote.branches.has(branch)) return false;
+  }
+  return true;
+}
+
+/**
+ * The configuration that carries `auth` to the remote of `url`: an `Authorization` header
+ * scoped to that origin (`http.<scheme>://<host>/.extraHeader`), handed over in the child's
+ * environment only. Nothing for local remotes or without credentials.
+ */
+function authConfig(
+  url: string,
+  auth: GitAuth | undefined,
+  defaultUsername: string | undefined,
+): Array<readonly [string, string]> {
+  if (auth === undefined || !isHttpUrl(url)) return [];
+  const username = auth.username ?? defaultUsername ?? 'x-access-token';
+  const basic = Buffer.from(`${username}:${auth.token}`, 'utf8').toString('base64');
+  return [[`http.${new URL(url).origin}/.extraHeader`, `Authorization: Basic ${basic}`]];
+}
