@@ -41,6 +41,7 @@ function makeTask(index: number, prefix: string): Task {
     baseBranch: index % 3 === 0 ? null : 'main',
     actionId: null,
     createdBy: 'user_0000000000000001',
+    firedBy: null,
     chosenRunId: null,
     archived: index % 10 === 0,
     createdAt: at,
@@ -55,6 +56,7 @@ interface TaskRow {
   base_branch: string | null;
   action_id: string | null;
   created_by: string | null;
+  fired_by: string | null;
   chosen_run_id: string | null;
   archived: number;
   created_at: string;
@@ -69,6 +71,7 @@ function rowToTask(row: TaskRow): Task {
     baseBranch: row.base_branch,
     actionId: row.action_id,
     createdBy: row.created_by,
+    firedBy: row.fired_by,
     chosenRunId: row.chosen_run_id,
     archived: row.archived === 1,
     createdAt: row.created_at,
@@ -112,7 +115,7 @@ async function main(): Promise<boolean> {
     'insert into goosuke_tasks (id, title, repo_id, base_branch, action_id, created_by, chosen_run_id, archived, created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
   );
   const rawSelect = raw.prepare(
-    'select id, title, repo_id, base_branch, action_id, created_by, chosen_run_id, archived, created_at, updated_at from goosuke_tasks where id = ?',
+    'select id, title, repo_id, base_branch, action_id, created_by, fired_by, chosen_run_id, archived, created_at, updated_at from goosuke_tasks where id = ?',
   );
   const insertRaw = (task: Task) =>
     rawInsert.run(
