@@ -308,8 +308,10 @@ describe('leases', () => {
   });
 
   it('renews the lease while a handler runs longer than leaseMs', async () => {
-    const worker = await openQueue({ leaseMs: 150 });
-    const watcher = await openQueue({ leaseMs: 150 });
+    // Renewals come every leaseMs / 3: the lease is long enough that a loaded machine's stalls of
+    // a few hundred milliseconds do not look like a dead worker, and the wait spans three leases.
+    const worker = await openQueue({ leaseMs: 600 });
+    const watcher = await openQueue({ leaseMs: 600 });
     const { calls, handler } = gatedHandler();
     const stolen: Job[] = [];
     await worker.enqueue({ id: 'slow', type: 'run', payload: null });
@@ -321,7 +323,7 @@ describe('leases', () => {
       },
       { concurrency: 1 },
     );
-    await sleep(500);
+    await sleep(1800);
     expect(stolen).toEqual([]);
     calls[0]!.finish();
     await worker.drain();
