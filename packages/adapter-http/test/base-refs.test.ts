@@ -4,6 +4,7 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { runGit } from '@goosuke/core/testing';
 import { createIsomorphicGitBackend } from '@goosuke/git-isomorphic';
 import { type FakeOpenAIServer, startFakeOpenAIServer } from '@goosuke/openai/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -172,5 +173,46 @@ describe("the repository's own refs and the task's own branches", () => {
     expect(own.status, own.text).toBe(202);
     const [run] = await waitFor(own.json.runIds);
     expect(run?.baseCommit).toBe(aliceCommit);
+  });
+});
+
+describe('commits reachable only from a tag', () => {
+  /** A commit on `parent` that no branch holds (made without touching the source's checkout). */
+  const commitOnNoBranch = async (parent: string, message: string): Promise<string> =>
+    (await runGit(repoUrl, ['commit-tree', `${parent}^{tree}`, '-p', parent, '-m', message])).trim();
+
+  it('are accepted (lightweight and annotated tags), when asked for and when the run starts', async () => {
+    const light = await commitOnNoBranch(mainCommit, 'lightly tagged');
+    await runGit(repoUrl, ['tag', 'light-1', light]);
+    const below = await commitOnNoBranch(mainCommit, 'below the release');
+    const released = await commitOnNoBranch(below, 'released');
+    await runGit(repoUrl, ['tag', '-a', 'release-2', '-m', 'a release on no branch', released]);
+    const taskId = await bobsTask();
+    const start = async (baseRef: string) => {
+      openai.respond({ kind: 'reply', text: applyPatchReply('From a tag.', "  return 'Tagged ' + name;") });
+      const created = await api('post', `/tasks/${taskId}/runs`, {
+        token: harness.bob.token,
+        body: { instruction: 'Go', models: [modelId], baseRef },
+      });
+      expect(created.status, `${baseRef}: ${created.text}`).toBe(202);
+      const [run] = await waitFor(created.json.runIds);
+      expect(run?.status, JSON.stringify(run?.error)).toBe('succeeded');
+      expect(run?.baseCommit).toBe(baseRef);
+    };
+    // Not in the clone yet when asked for: the run fetches (tags too) and checks it then.
+    await start(below);
+    // Now in the clone: checked when asked for as well, against the peeled annotated tag.
+    await start(below);
+    await start(light);
+  });
+
+  it("leave another task's run commit refused once the repository has tags", async () => {
+    const taskId = await bobsTask();
+    const result = await api('post', `/tasks/${taskId}/runs`, {
+      token: harness.bob.token,
+      body: { instruction: 'Show me', models: [modelId], baseRef: aliceCommit },
+    });
+    expect(isProblem(result, 400), result.text).toBe(true);
+    expect(result.json.detail).toContain('not a branch, tag or commit of the repository');
   });
 });

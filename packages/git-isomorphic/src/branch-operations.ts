@@ -39,6 +39,18 @@ export async function listBranches(
   });
 }
 
+/** GitBackend.listTags. */
+export async function listTags(context: BackendContext, { repo }: OptionsOf<'listTags'>): Promise<string[]> {
+  const gitdir = path.join(path.resolve(repo.dir), '.git');
+  return context.mutex.run(gitdir, async () => {
+    try {
+      return (await git.listTags({ fs, gitdir })).sort();
+    } catch (error) {
+      throw translateGitError(error, { operation: `listing tags of ${repo.dir}` });
+    }
+  });
+}
+
 /** GitBackend.setBranch. */
 export async function setBranch(
   context: BackendContext,

@@ -10,13 +10,14 @@ import type { GitAuth } from '@goosuke/core';
 export interface GitTransport {
   /**
    * Makes `<dir>/.git` a clone of `url` with no checked-out files (`dir` is absent or empty):
-   * remote-tracking branches `origin/*`, tags, a local branch for the remote's HEAD branch
+   * remote-tracking branches `origin/*`, all the remote's tags (also those on no branch), a local branch for the remote's HEAD branch
    * checked out in HEAD, and `remote.origin.url` set to `url` exactly as given.
    */
   clone(options: { dir: string; url: string; auth?: GitAuth; signal?: AbortSignal }): Promise<void>;
   /**
    * Brings the clone whose git directory is `gitdir` level with `url`: `origin/*` mirror the
-   * remote's branches (deleted ones pruned), tags are fetched, and a local branch that was
+   * remote's branches (deleted ones pruned), `refs/tags/*` mirror the remote's tags (all of
+   * them, deleted ones pruned, moved ones moved), and a local branch that was
    * level with its remote-tracking branch before is fast-forwarded with it.
    */
   fetch(options: { gitdir: string; url: string; auth?: GitAuth; signal?: AbortSignal }): Promise<void>;

@@ -5,6 +5,7 @@ import {
   deleteBranch,
   isAncestor,
   listBranches,
+  listTags,
   mergeIntoBranch,
   rebaseBranch,
   resolveRef,
@@ -25,7 +26,8 @@ import { createWorkingCopy, removeWorkingCopy } from './working-copies.ts';
  *   stored URL). A local path or `file://` URL is cloned by hard-linking its object files.
  *   Cloning into an existing clone of the same URL fetches instead; after every fetch, a local
  *   branch that was level with its remote-tracking branch before the fetch is fast-forwarded
- *   with it, so `main` never lags behind `origin/main` silently.
+ *   with it, so `main` never lags behind `origin/main` silently. Every clone and fetch brings
+ *   all the remote's tags and mirrors them (`pruneTags`: deleted tags removed, moved ones moved).
  * - A working copy is a git worktree of the clone: `<dir>/.git` is a file naming
  *   `<clone>/.git/worktrees/<name>`, which holds the copy's own HEAD and index plus symbolic links
  *   to the clone's object store, refs and config (and `commondir`, so the git CLI sees a normal
@@ -66,6 +68,7 @@ export function createIsomorphicGitBackend(options: IsomorphicGitBackendOptions 
     clone: (request) => clone(context, request),
     resolveRef: (request) => resolveRef(context, request),
     listBranches: (request) => listBranches(context, request),
+    listTags: (request) => listTags(context, request),
     createWorkingCopy: (request) => createWorkingCopy(context, request),
     openCommit: (request) => openCommit(context, request),
     diff: (request) => diff(context, request),

@@ -165,8 +165,11 @@ async function fetchInto(
       http: context.http,
       gitdir,
       remote: 'origin',
+      // Tags mirror the remote's as branches do: a tag deleted there must stop vouching for its
+      // commits (base-ref policy), and a moved one must follow (git alone keeps the old one).
       tags: true,
       prune: true,
+      pruneTags: true,
       singleBranch: false,
       cache: cacheFor(context, gitdir),
       onProgress: progress(context, 'fetch'),
@@ -188,7 +191,7 @@ async function fetchInto(
   }
 }
 
-/** Fetches from a local remote: copies its objects, mirrors its branches and tags. */
+/** Fetches from a local remote: copies its objects, mirrors its branches and tags (deleted ones removed). */
 async function fetchLocal(gitdir: string, url: string): Promise<void> {
   const sourceGitdir = await findGitdir(localPathOf(url));
   await copyObjects(path.join(sourceGitdir, 'objects'), path.join(gitdir, 'objects'));
@@ -203,6 +206,9 @@ async function fetchLocal(gitdir: string, url: string): Promise<void> {
   }
   for (const [tag, oid] of heads.tags) {
     await git.writeRef({ fs, gitdir, ref: `refs/tags/${tag}`, value: oid, force: true });
+  }
+  for (const tag of await git.listTags({ fs, gitdir })) {
+    if (!heads.tags.has(tag)) await git.deleteRef({ fs, gitdir, ref: `refs/tags/${tag}` });
   }
   if (heads.head !== null) {
     await git.writeRef({

@@ -1,6 +1,6 @@
 import { GitProcessError, runGitProcess } from './run-git.ts';
 
-/** The oldest git this package works with (it relies on `--no-write-fetch-head`, `--force --tags --prune` semantics and `http.<url>.extraHeader`). */
+/** The oldest git this package works with (it relies on `--no-write-fetch-head`, `--force --prune` with forced tag refspecs and `http.<url>.extraHeader`). */
 export const minimumGitVersion = '2.30.0';
 
 /** A git found on the machine. */

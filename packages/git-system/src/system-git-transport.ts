@@ -228,11 +228,14 @@ export function createSystemGitTransport(options: SystemGitTransportOptions = {}
         '--no-write-fetch-head',
         '--force',
         '--prune',
-        '--tags',
         '--no-recurse-submodules',
         '--',
         gitLocation(url),
         '+refs/heads/*:refs/remotes/origin/*',
+        // Tags mirror the remote's, as isomorphic-git's pruneTags makes them: `--tags` brings
+        // every tag but prunes none and keeps a moved one where it was, and `--prune-tags` does
+        // not prune when fetching by URL (git 2.39); the forced refspec with `--prune` does both.
+        '+refs/tags/*:refs/tags/*',
         ...(remote.detachedHead === undefined ? [] : [`+HEAD:${sourceHeadRef}`]),
       ],
       { url, ...(auth === undefined ? {} : { auth }), ...(signal === undefined ? {} : { signal }) },
@@ -401,6 +404,7 @@ function isLevel(local: Map<string, string>, remote: RemoteHeads): boolean {
   for (const [tag, oid] of remote.tags) if (local.get(`refs/tags/${tag}`) !== oid) return false;
   if (remote.detachedHead !== undefined && local.get(sourceHeadRef) !== remote.detachedHead) return false;
   for (const ref of local.keys()) {
+    if (ref.startsWith('refs/tags/') && !remote.tags.has(ref.slice('refs/tags/'.length))) return false;
     if (!ref.startsWith('refs/remotes/origin/')) continue;
     const branch = ref.slice('refs/remotes/origin/'.length);
     if (branch !== 'HEAD' && !remote.branches.has(branch)) return false;

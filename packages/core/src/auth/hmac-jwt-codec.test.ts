@@ -263,7 +263,8 @@ describe('createHmacJwtCodec', () => {
  * Forgeries an attacker can try without the secret, or with a guess at how verification works.
  * Each must be refused with the reason given, whether or not a genuine token was verified (and
  * cached) before. `sub` naming no user and a wrong `token_use` are the auth service's to refuse
- * (services/auth-service.test.ts: a deleted user's token, a token without `token_use`).
+ * (services/auth-service.test.ts: a deleted user's token, a token without `token_use`, and
+ * validly signed tokens with a wrong `token_use` or a `sub` that never named a user).
  */
 const forgeries: Array<[name: string, make: () => Promise<string>, reason: RegExp]> = (() => {
   const valid = { sub: 'user_1', iss: 'goosuke', iat: nowSeconds, exp: nowSeconds + 600 };

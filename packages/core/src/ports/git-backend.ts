@@ -37,6 +37,15 @@ export interface GitBackend {
   remoteUrl(options: { dir: string; remote?: string }): Promise<string | null>;
   /** Lists local and remote-tracking branch names. */
   listBranches(options: { repo: RepoCheckout }): Promise<string[]>;
+  /**
+   * The names of the clone's tags (without `refs/tags/`), sorted: the remote's tags as the last
+   * clone or fetch saw them, lightweight and annotated alike (`resolveRef` of `refs/tags/<name>`
+   * gives the commit, annotated tags peeled). Every clone and fetch brings all of the remote's
+   * tags, also those on no branch, and mirrors them: a tag deleted on the remote is gone after
+   * the next fetch, a moved one follows. Goosuke never makes tags itself, so every tag listed is
+   * the repository's own.
+   */
+  listTags(options: { repo: RepoCheckout }): Promise<string[]>;
   /** Makes an isolated working copy of `baseRef` in `dir`, on a new branch `branch`. */
   createWorkingCopy(options: {
     repo: RepoCheckout;

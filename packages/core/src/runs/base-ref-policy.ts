@@ -41,7 +41,7 @@ export async function ownBranchesOf(store: Store, taskId: string): Promise<Set<s
  * repository's own: a branch in Goosuke's namespace that is not one of `own` (the task's run and
  * pull request branches), or a local `refs/heads/` ref. Names of the repository's branches and
  * tags pass (they are resolved on the remote's refs when the run starts), and so do commit ids
- * (checked there to be on one of the repository's branches).
+ * (checked there to be on one of the repository's branches or tags).
  *
  * @throws InvalidInputError naming `field`.
  */
@@ -88,11 +88,53 @@ async function tryResolve(git: GitBackend, repo: RepoCheckout, ref: string): Pro
   }
 }
 
+/** The commit a tag names (annotated tags peeled), or null for a tag on no commit (a tree, a blob). */
+async function tagCommit(git: GitBackend, repo: RepoCheckout, tag: string): Promise<string | null> {
+  try {
+    return await git.resolveRef({ repo, ref: `refs/tags/${tag}` });
+  } catch (error) {
+    // Refusing is the safe side: a tag that cannot be peeled to a commit vouches for nothing.
+    if (GoosukeError.isInstance(error)) return null;
+    throw error;
+  }
+}
+
+/**
+ * Whether `commit` is contained in one of the repository's own refs as fetched from the remote
+ * (its branches outside Goosuke's namespace, then its tags: Goosuke makes no tags, so every tag
+ * of the clone is the repository's), or in one of the task's own branches. Each distinct tip is
+ * walked once; tags come last, as a repository may have many.
+ */
+async function reachableFromRepository(
+  git: GitBackend,
+  repo: RepoCheckout,
+  commit: string,
+  own: ReadonlySet<string>,
+): Promise<boolean> {
+  const seen = new Set<string>();
+  const contains = async (tip: string | null): Promise<boolean> => {
+    if (tip === null || seen.has(tip)) return false;
+    seen.add(tip);
+    return git.isAncestor({ repo, ancestor: commit, commit: tip });
+  };
+  const branches = (await git.listBranches({ repo })).filter(
+    (branch) => branch.startsWith('origin/') && !namesGoosukeBranch(branch),
+  );
+  for (const branch of [...branches.map((name) => `refs/remotes/${name}`), ...own]) {
+    if (await contains(await tryResolve(git, repo, branch))) return true;
+  }
+  for (const tag of await git.listTags({ repo })) {
+    if (await contains(await tagCommit(git, repo, tag))) return true;
+  }
+  return false;
+}
+
 /**
  * The commit a run starts from. For a user's run, resolved only among what the task may build on: the task's own
  * branches (local, or as pushed); else the repository's own refs as fetched from the remote
  * (`origin/<branch>`, tags; never local branches, which hold other tasks' runs); a commit id only
- * when one of the repository's branches (outside Goosuke's namespace) or the task's own contains it.
+ * when one of the repository's branches (outside Goosuke's namespace) or tags (annotated ones
+ * peeled), or the task's own branches, contains it.
  *
  * @throws ForeignBaseError (`not_found`) for anything else, with a message saying why.
  */
@@ -118,17 +160,8 @@ export async function resolveRunBase({ git, repo, ref, own, byUser }: RunBaseRes
   }
   if (fullCommit.test(ref)) {
     const commit = await tryResolve(git, repo, ref);
-    if (commit !== null) {
-      const branches = (await git.listBranches({ repo })).filter(
-        (branch) => branch.startsWith('origin/') && !namesGoosukeBranch(branch),
-      );
-      const tips = [...branches.map((branch) => `refs/remotes/${branch}`), ...own];
-      for (const branch of tips) {
-        const tip = await tryResolve(git, repo, branch);
-        if (tip !== null && (await git.isAncestor({ repo, ancestor: commit, commit: tip }))) return commit;
-      }
-    }
-    throw new ForeignBaseError(`the base commit ${ref} is not on a branch of ${repo.url}`);
+    if (commit !== null && (await reachableFromRepository(git, repo, commit, own))) return commit;
+    throw new ForeignBaseError(`the base commit ${ref} is not on a branch or tag of ${repo.url}`);
   }
   if (!namesGoosukeBranch(ref) && !ref.startsWith('refs/heads/')) {
     const name = ref.replace(/^refs\/remotes\/origin\//, '').replace(/^origin\//, '');
@@ -148,7 +181,8 @@ export async function resolveRunBase({ git, repo, ref, own, byUser }: RunBaseRes
 
 /**
  * Refuses, when the runs are asked for, a user's base commit that the shared clone already holds
- * but that is on none of the repository's branches nor the task's own: another task's run commit.
+ * but that is on none of the repository's branches or tags nor the task's own: another task's
+ * run commit.
  * A commit the clone does not hold (not fetched yet, or no clone yet) is left to the run, which
  * fetches first and checks again (see {@link resolveRunBase}).
  *

@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { createHmacJwtCodec } from '../auth/hmac-jwt-codec.ts';
 import { hashOpaqueToken } from '../auth/opaque-token.ts';
 import { createGoosuke, type Goosuke } from '../create-goosuke.ts';
-import type { Principal, User } from '../domain/index.ts';
+import type { JsonValue, Principal, User } from '../domain/index.ts';
 import { GoosukeError } from '../errors/index.ts';
 import type { Store } from '../ports/store.ts';
 import { createWebCryptoSecretBox } from '../secrets/index.ts';
@@ -294,6 +294,41 @@ describe('auth service', () => {
       }
       clock.advance(86_400_000 + 31_000);
       await expectUnauthorized(goosuke.auth.authenticate(accessToken));
+    });
+
+    it('refuses a validly signed access token with a wrong token_use, or whose sub names no user', async () => {
+      const { accessToken } = await goosuke.auth.login({ username: 'ada', password });
+      const codec = createHmacJwtCodec({ secret: jwtSecret, clock, issuer: 'goosuke' });
+      // Everything else as in a real access token (its live session, its auth_time): only the
+      // claim under test can be what refuses it.
+      const { sid, auth_time } = await codec.verify(accessToken);
+      const forge = (claims: { sub: string; token_use: JsonValue }) =>
+        codec.sign({ ...claims, sid, auth_time }, { expiresInSeconds: 3600 });
+      expect(
+        (await goosuke.auth.authenticate(await forge({ sub: ada.id, token_use: 'access' }))).userId,
+      ).toBe(ada.id);
+      for (const tokenUse of [
+        'refresh',
+        'stream',
+        'ACCESS',
+        'access ',
+        '',
+        1,
+        0,
+        true,
+        null,
+        ['access'],
+        {},
+      ]) {
+        const token = await forge({ sub: ada.id, token_use: tokenUse });
+        await expectUnauthorized(goosuke.auth.authenticate(token), 'invalid or expired token');
+      }
+      // Users that never existed: an id of the same shape, users' names (not their ids).
+      const user = await goosuke.users.create({ username: 'grace', password });
+      for (const sub of [user.id.replace(/\d+$/, '999999'), 'grace', 'ada']) {
+        expect([ada.id, user.id]).not.toContain(sub);
+        await expectUnauthorized(goosuke.auth.authenticate(await forge({ sub, token_use: 'access' })));
+      }
     });
 
     it('accepts a live personal access token and records its use at most once a minute', async () => {

@@ -6,6 +6,7 @@ import { applyEdits, parseEdits } from '../edits/index.ts';
 import type { GitAuthor, GitBackend, RepoCheckout, Workspace } from '../ports/index.ts';
 import { expectGoosukeError, expectRejectsWith, rejectionOf } from './conformance-assertions.ts';
 import { describeGitBackendRemoteUrlCases } from './git-backend-conformance-remote.ts';
+import { describeGitBackendTagCases } from './git-backend-conformance-tags.ts';
 import { runGit } from './git-fixtures.ts';
 
 /** How the git backend conformance suite gets the backend under test and its remotes. */
@@ -93,6 +94,9 @@ function sortedEntries(tree: Map<string, Buffer>): Array<[string, string]> {
  * every GitBackend implementation must pass, on real repositories built with the git CLI in
  * temporary directories (the `git` binary must be on PATH):
  * - clone of a source repository (reusing an existing clone fetches new commits), listBranches;
+ * - listTags after a clone and after a fetch: lightweight and annotated tags on commits no
+ *   branch holds are fetched and resolvable (peeled), and the clone's tags mirror the remote's
+ *   (new ones added, deleted ones removed, moved ones moved);
  * - resolveRef of a branch, a remote-tracking branch, a tag, a full and an abbreviated commit
  *   id; NotFoundError for an unknown ref;
  * - a working copy at a base commit holds exactly the base tree; its Workspace refuses `.git` paths;
@@ -166,6 +170,7 @@ export function describeGitBackendConformance(name: string, factory: GitBackendC
     const remoteUrl = async (): Promise<string> => (factory.makeRemote ? factory.makeRemote(source) : source);
 
     describeGitBackendRemoteUrlCases(factory);
+    describeGitBackendTagCases(factory);
 
     const cloneSource = async (): Promise<RepoCheckout> => {
       const directory = await fresh();
