@@ -58,6 +58,7 @@ class BatchProcess {
     private readonly gitdir: string,
     private readonly mode: '--batch' | '--batch-check',
     private readonly idleMs: number,
+    private readonly onSpawn?: (pid: number | undefined) => void,
   ) {}
 
   /** Asks for `name` (an object id, possibly with `^{type}`); the answer comes in order. */
@@ -100,6 +101,7 @@ class BatchProcess {
       },
     );
     this.child = child;
+    this.onSpawn?.(child.pid);
     this.header = Buffer.alloc(0);
     this.body = undefined;
     this.skipNewline = false;
@@ -215,7 +217,12 @@ export interface CatFilePool {
 /** Builds a {@link CatFilePool}. */
 export function createCatFilePool(
   spawnWith: BatchSpawn,
-  options: { idleMs?: number; maxRepositories?: number } = {},
+  options: {
+    idleMs?: number;
+    maxRepositories?: number;
+    /** Told each child's process id as it starts (tests watch restarts with it). */
+    onSpawn?: (pid: number | undefined) => void;
+  } = {},
 ): CatFilePool {
   const idleMs = options.idleMs ?? 10_000;
   const maxRepositories = options.maxRepositories ?? 16;
@@ -235,8 +242,8 @@ export function createCatFilePool(
       processes.check.close();
     }
     held = {
-      batch: new BatchProcess(spawnWith, gitdir, '--batch', idleMs),
-      check: new BatchProcess(spawnWith, gitdir, '--batch-check', idleMs),
+      batch: new BatchProcess(spawnWith, gitdir, '--batch', idleMs, options.onSpawn),
+      check: new BatchProcess(spawnWith, gitdir, '--batch-check', idleMs, options.onSpawn),
     };
     repositories.set(gitdir, held);
     return held;
