@@ -88,4 +88,15 @@ export interface GitTransport {
    * itself.
    */
   isAncestor?(options: { gitdir: string; ancestor: string; oid: string }): Promise<boolean>;
+  /**
+   * Optional: merges the commits `ours` and `theirs` of the clone at `gitdir` in the object
+   * store alone (no working copy, index or ref changes): the merged tree, written to the object
+   * store, and the paths that conflict (none for a clean merge); `'unrelated'` when the two
+   * have no common history; null when this git cannot (the backend then merges itself).
+   */
+  mergeTrees?(options: {
+    gitdir: string;
+    ours: string;
+    theirs: string;
+  }): Promise<{ tree: string; conflicts: string[] } | 'unrelated' | null>;
 }

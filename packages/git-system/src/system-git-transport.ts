@@ -334,6 +334,30 @@ export function createSystemGitTransport(options: SystemGitTransportOptions = {}
       throw translateGitFailure(outcome, { operation });
     },
 
+    async mergeTrees({ gitdir, ours, theirs }) {
+      const found = await systemGit();
+      // `merge-tree --write-tree` (the ort merge, in the object store alone) came with git 2.38.
+      if (compareVersions(found.version, '2.38.0') < 0) return null;
+      const operation = `merging ${theirs} into ${ours}`;
+      const outcome = await run(operation, [
+        `--git-dir=${gitdir}`,
+        'merge-tree',
+        '--write-tree',
+        '--name-only',
+        '--no-messages',
+        '-z',
+        ours,
+        theirs,
+      ]);
+      if (outcome.code !== 0 && outcome.code !== 1) {
+        if (/unrelated histories/.test(outcome.stderr)) return 'unrelated';
+        throw translateGitFailure(outcome, { operation });
+      }
+      // `<tree> NUL`, then each conflicted path once, NUL-terminated.
+      const [tree = '', ...paths] = outcome.stdout.split('\0');
+      return { tree, conflicts: outcome.code === 0 ? [] : paths.filter((file) => file !== '') };
+    },
+
     async readTree({ gitdir, commit, signal }) {
       const operation = `reading the tree of ${commit}`;
       const extra = signal === undefined ? {} : { signal };
