@@ -7,10 +7,11 @@
 // - `system, objects in Node`: the same backend with the transport's object reads removed (how it
 //   read objects before: isomorphic-git parses the pack index and holds the pack);
 // - `isomorphic`: the pure-JS backend.
-// The repository: [files] files (default 20,000) of incompressible text, [commits] commits
-// (default 3,000) changing 10 files each, a tag every 100 commits, packed by `git gc`.
+// The repository: [files] files (default 20,000) of incompressible text ([scale] times 20-100
+// lines each, default 1), [commits] commits (default 3,000) changing 10 files each, a tag every
+// 100 commits, packed by `git gc`. A sixth argument `no-isomorphic` leaves out the pure-JS side.
 //
-//   npx turbo run build --filter=@goosuke/git-system && node bench/git-object-reads.bench.ts [files] [commits]
+//   npx turbo run build --filter=@goosuke/git-system && node bench/git-object-reads.bench.ts [files] [commits] [rounds] [scale] [no-isomorphic]
 //
 // Figures: medians of [rounds] (default 3) rounds, wall time and peak RSS (`maxRSS` of the
 // side's process), with ratios to git's wall time. Target (issue 15): the system backend's run
@@ -98,7 +99,12 @@ async function baseline(clone: string, work: string, files: string[]): Promise<n
   return performance.now() - started;
 }
 
-async function generateRepository(target: string, fileCount: number, commitCount: number): Promise<void> {
+async function generateRepository(
+  target: string,
+  fileCount: number,
+  commitCount: number,
+  lineScale: number,
+): Promise<void> {
   await git(tmpdir(), ['init', '-q', '-b', 'main', target]);
   const child = spawn('git', ['fast-import', '--quiet'], {
     cwd: target,
@@ -113,7 +119,7 @@ async function generateRepository(target: string, fileCount: number, commitCount
   };
   const content = (index: number, version: number) => {
     const lines = [`// file ${index}, version ${version}`];
-    const count = 20 + (index % 80);
+    const count = (20 + (index % 80)) * lineScale;
     for (let line = 0; line < count; line++) lines.push(`export const k${line} = '${random()}${random()}';`);
     return `${lines.join('\n')}\n`;
   };
@@ -171,11 +177,12 @@ if (process.argv[2] === 'worker') {
   const fileCount = Number(process.argv[2] ?? 20_000);
   const commitCount = Number(process.argv[3] ?? 3_000);
   const rounds = Number(process.argv[4] ?? 3);
+  const lineScale = Number(process.argv[5] ?? 1);
   const directory = mkdtempSync(join(tmpdir(), 'goosuke-object-reads-bench-'));
   try {
     const source = join(directory, 'source');
     const started = performance.now();
-    await generateRepository(source, fileCount, commitCount);
+    await generateRepository(source, fileCount, commitCount, lineScale);
     const packs = (await readdir(join(source, '.git', 'objects', 'pack'))).filter((name) =>
       name.endsWith('.pack'),
     );
@@ -192,7 +199,8 @@ if (process.argv[2] === 'worker') {
     const chosen = files.filter((_, index) => index % Math.floor(files.length / 200) === 0);
     const filesFile = join(directory, 'files.json');
     writeFileSync(filesFile, JSON.stringify(chosen));
-    const sides: Side[] = ['system', 'system, objects in Node', 'isomorphic'];
+    const sides: Side[] = ['system', 'system, objects in Node'];
+    if (process.argv[6] !== 'no-isomorphic') sides.push('isomorphic');
     const figures = new Map<string, { ms: number[]; rss: number[] }>();
     for (const name of ['git', ...sides]) figures.set(name, { ms: [], rss: [] });
     for (let round = 0; round < rounds; round++) {
