@@ -62,7 +62,7 @@ async function worker(side: Side, clone: string, work: string, files: string[]):
             return createIsomorphicGitBackend({ transport: older });
           })();
   const started = performance.now();
-  const repo = { dir: clone };
+  const repo = { dir: clone, url: clone };
   const base = await backend.resolveRef({ repo, ref: 'main' });
   const view = await backend.openCommit({ repo, commit: base });
   for (const file of files.slice(0, 200)) await view.readFile(file);

@@ -88,4 +88,26 @@ describe('createCatFilePool', () => {
       pool.close();
     }
   });
+
+  it("answers a request made as an idle child is ending, and asks a dead child's requests again", async () => {
+    const pids: number[] = [];
+    const pool = createCatFilePool(
+      { git: 'git', config: [] },
+      { idleMs: 20, onSpawn: (pid) => pids.push(pid!) },
+    );
+    try {
+      const blob = git('rev-parse', 'HEAD:a.txt');
+      for (let round = 0; round < 10; round++) {
+        await pool.read(gitdir, blob);
+        // The idle child is being closed: its exit must not fail the next child's request.
+        await new Promise((resolve) => setTimeout(resolve, 20 + round));
+        expect((await pool.read(gitdir, blob))?.body.toString()).toBe('hello\n');
+      }
+      const asked = pool.read(gitdir, blob);
+      process.kill(pids.at(-1)!, 'SIGKILL');
+      expect((await asked)?.body.toString()).toBe('hello\n');
+    } finally {
+      pool.close();
+    }
+  });
 });

@@ -12,6 +12,9 @@ export type ObjectInfo =
 export type ObjectContent = { type: 'blob' | 'tree' | 'commit' | 'tag'; body: Buffer } | null;
 
 interface Pending {
+  name: string;
+  /** Whether it was asked of a child that died before answering (it is asked once more only). */
+  retried: boolean;
   resolve: (answer: ObjectInfo | ObjectContent) => void;
   reject: (error: unknown) => void;
 }
@@ -69,7 +72,7 @@ class BatchProcess {
     clearTimeout(this.idle);
     this.idle = undefined;
     return new Promise((resolve, reject) => {
-      this.waiting.push({ resolve, reject });
+      this.waiting.push({ name, retried: false, resolve, reject });
       child.stdin!.write(`${name}\n`);
     });
   }
@@ -106,9 +109,11 @@ class BatchProcess {
     this.body = undefined;
     this.skipNewline = false;
     child.stdin!.on('error', () => {
-      // The child died: its exit handler fails the waiting requests.
+      // The child died: its exit handler asks its requests again or fails them.
     });
     child.stdout!.on('data', (chunk: Buffer) => {
+      // What a replaced child still prints belongs to requests already failed or asked again.
+      if (this.child !== child) return;
       try {
         this.parse(chunk);
       } catch (error) {
@@ -118,8 +123,20 @@ class BatchProcess {
       }
     });
     const gone = (error: unknown) => {
-      if (this.child === child) this.child = undefined;
-      this.fail(error);
+      // A child ended by close() or replaced after a bad answer has had its requests failed.
+      if (this.child !== child) return;
+      this.child = undefined;
+      // Reads are idempotent: what the dead child left unanswered is asked once of a new one.
+      const waiting = this.waiting.splice(0);
+      const again = waiting.filter((pending) => !pending.retried);
+      for (const pending of waiting) if (pending.retried) pending.reject(error);
+      if (again.length === 0) return;
+      const next = this.start();
+      for (const pending of again) {
+        pending.retried = true;
+        this.waiting.push(pending);
+        next.stdin!.write(`${pending.name}\n`);
+      }
     };
     child.once('error', (error) => gone(error));
     child.once('exit', () => gone(new Error('git cat-file ended unexpectedly')));

@@ -53,7 +53,7 @@ afterAll(async () => {
 describe('system git backend object reads', () => {
   it('resolves, reads, diffs and commits in a clone whose objects only git can reach', async () => {
     const backend = createSystemGitBackend();
-    const repo = { dir: shared };
+    const repo = { dir: shared, url: path.join(scratch, 'source') };
     expect(await backend.resolveRef({ repo, ref: 'v1' })).toBe(base);
     expect(await backend.resolveRef({ repo, ref: base.slice(0, 8) })).toBe(base);
     const view = await backend.openCommit({ repo, commit: base });
@@ -80,7 +80,7 @@ describe('system git backend object reads', () => {
     const found = await detectSystemGit();
     if (found === undefined || compareVersions(found.version, '2.38.0') < 0) context.skip();
     const backend = createSystemGitBackend();
-    const repo = { dir: shared };
+    const repo = { dir: shared, url: path.join(scratch, 'source') };
     const merged = await backend.mergeIntoBranch({
       repo,
       branch: 'side',
