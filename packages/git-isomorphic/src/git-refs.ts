@@ -13,11 +13,12 @@ import { translateGitError } from './git-errors.ts';
 export async function resolveIn(context: BackendContext, gitdir: string, ref: string): Promise<string> {
   if (typeof ref !== 'string' || ref.length === 0)
     throw new InvalidInputError('a git ref must be a non-empty string');
-  const cache = cacheFor(context, gitdir);
+  // Only the isomorphic-git reads need its cache (which may hold packs): made on first use.
+  const cache = () => cacheFor(context, gitdir);
   const transport = context.options.transport;
   const describe = transport?.describeObject?.bind(transport);
   const peel = async (oid: string): Promise<string> => {
-    if (describe === undefined) return (await git.readCommit({ fs, gitdir, oid, cache })).oid;
+    if (describe === undefined) return (await git.readCommit({ fs, gitdir, oid, cache: cache() })).oid;
     // The system git peels (a tag to its commit) without this process reading any pack.
     const found = await describe({ gitdir, id: oid, peel: 'commit' });
     if (typeof found === 'string') throw new NotFoundError('git commit', oid);
@@ -52,7 +53,7 @@ export async function resolveIn(context: BackendContext, gitdir: string, ref: st
   }
   const lower = ref.toLowerCase();
   const expand = async (prefix: string): Promise<string> => {
-    if (describe === undefined) return git.expandOid({ fs, gitdir, oid: prefix, cache });
+    if (describe === undefined) return git.expandOid({ fs, gitdir, oid: prefix, cache: cache() });
     const found = await describe({ gitdir, id: prefix });
     if (found === 'ambiguous') throw Object.assign(new Error('ambiguous'), { code: 'AmbiguousError' });
     if (found === 'missing') throw new NotFoundError('git object', prefix);
