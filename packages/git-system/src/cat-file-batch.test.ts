@@ -110,4 +110,24 @@ describe('createCatFilePool', () => {
       pool.close();
     }
   });
+
+  it("ends the least recently used idle clone's children beyond maxRepositories, never a busy one", async () => {
+    const pids: number[] = [];
+    const pool = createCatFilePool(
+      { git: 'git', config: [] },
+      { maxRepositories: 1, onSpawn: (pid) => pids.push(pid!) },
+    );
+    try {
+      const blob = git('rev-parse', 'HEAD:a.txt');
+      // The same repository under two names: two entries of the pool, read at once.
+      const other = `${gitdir}/`;
+      const both = await Promise.all([pool.read(gitdir, blob), pool.read(other, blob)]);
+      expect(both.map((read) => read?.body.toString())).toEqual(['hello\n', 'hello\n']);
+      await pool.read(gitdir, blob);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(pids.filter(alive)).toHaveLength(1);
+    } finally {
+      pool.close();
+    }
+  });
 });

@@ -77,6 +77,11 @@ class BatchProcess {
     });
   }
 
+  /** Whether a request awaits its answer. */
+  get busy(): boolean {
+    return this.waiting.length > 0;
+  }
+
   /** Ends the child (its pending requests fail). */
   close(): void {
     clearTimeout(this.idle);
@@ -220,7 +225,7 @@ class BatchProcess {
 /**
  * The `git cat-file` children of a transport, two per git directory at most (`--batch` for
  * contents, `--batch-check` for types and peeling), for at most `maxRepositories` git
- * directories at once (the least recently used one's are ended to start another's).
+ * directories at once (the least recently used idle one's are ended to start another's).
  */
 export interface CatFilePool {
   /** What `name` (a hex object id or prefix, possibly followed by `^{commit}`/`^{tree}`) names. */
@@ -246,22 +251,22 @@ export function createCatFilePool(
   const repositories = new Map<string, { batch: BatchProcess; check: BatchProcess }>();
   const of = (gitdir: string) => {
     let held = repositories.get(gitdir);
-    if (held !== undefined) {
-      // Most recently used last.
-      repositories.delete(gitdir);
-      repositories.set(gitdir, held);
-      return held;
-    }
-    if (repositories.size >= maxRepositories) {
-      const [oldest, processes] = repositories.entries().next().value!;
-      repositories.delete(oldest);
+    // Most recently used last.
+    if (held !== undefined) repositories.delete(gitdir);
+    else
+      held = {
+        batch: new BatchProcess(spawnWith, gitdir, '--batch', idleMs, options.onSpawn),
+        check: new BatchProcess(spawnWith, gitdir, '--batch-check', idleMs, options.onSpawn),
+      };
+    // The least recently used idle clones' children end; busy ones are never cut off mid-read
+    // (the pool then briefly holds more, until they are idle and another clone is read).
+    for (const [other, processes] of repositories) {
+      if (repositories.size < maxRepositories) break;
+      if (processes.batch.busy || processes.check.busy) continue;
+      repositories.delete(other);
       processes.batch.close();
       processes.check.close();
     }
-    held = {
-      batch: new BatchProcess(spawnWith, gitdir, '--batch', idleMs, options.onSpawn),
-      check: new BatchProcess(spawnWith, gitdir, '--batch-check', idleMs, options.onSpawn),
-    };
     repositories.set(gitdir, held);
     return held;
   };
