@@ -152,9 +152,10 @@ try {
   }, sampleEveryMs);
   started = performance.now();
   const ids: string[] = [];
-  // At most 16 models per message: 50 runs are four messages, all queued at once.
-  for (let first = 0; first < runCount; first += 16) {
-    const count = Math.min(16, runCount - first);
+  // A message names each profile at most once and at most 8 of them (the default run limits):
+  // 50 runs are ten messages of the five profiles, all queued at once.
+  for (let first = 0; first < runCount; first += profiles.length) {
+    const count = Math.min(profiles.length, runCount - first);
     const entries = Array.from(
       { length: count },
       (_, index) => profiles[(first + index) % profiles.length]!.id,

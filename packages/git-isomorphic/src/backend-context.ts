@@ -1,3 +1,5 @@
+import * as fs from 'node:fs';
+import path from 'node:path';
 import type { GitBackend } from '@goosuke/core';
 import type { HttpClient } from 'isomorphic-git';
 import nodeHttp from 'isomorphic-git/http/node';
@@ -46,10 +48,15 @@ export interface BackendContext {
   readonly mutex: KeyedMutex;
   /** Background deletions of removed working copies, two at a time. */
   readonly removals: Limiter;
-  /** isomorphic-git's object cache of each clone, by its `.git` directory. */
-  readonly caches: Map<string, object>;
-  /** Flattened trees by tree id (a few: runs of one message share their base tree). */
+  /**
+   * isomorphic-git's object cache of each clone, by its `.git` directory, least recently used
+   * first, with the bytes it may hold (its packs' size: isomorphic-git keeps a pack it reads
+   * whole): see {@link cacheFor}.
+   */
+  readonly caches: Map<string, { cache: object; bytes: number }>;
+  /** Flattened trees by tree id, oldest first, with their estimated size (see {@link holdFlatTree}). */
   readonly flatTrees: Map<string, FlatTree>;
+  readonly flatTreeBytes: Map<string, number>;
   /** Tree id by commit id, for the commits flattened through the transport (commits never change). */
   readonly commitTrees: Map<string, string>;
   /** Working copies known to this backend, by their absolute root. */
@@ -85,6 +92,7 @@ export function createBackendContext(options: IsomorphicGitBackendOptions): Back
     removals: createLimiter(2),
     caches: new Map(),
     flatTrees: new Map(),
+    flatTreeBytes: new Map(),
     commitTrees: new Map(),
     workingCopies: new Map(),
     indexes: new Map(),
@@ -97,14 +105,71 @@ export function createBackendContext(options: IsomorphicGitBackendOptions): Back
   };
 }
 
-/** isomorphic-git's object cache for the clone whose `.git` directory is `gitdir`. */
-export function cacheFor(context: BackendContext, gitdir: string): object {
-  let cache = context.caches.get(gitdir);
-  if (cache === undefined) {
-    cache = {};
-    context.caches.set(gitdir, cache);
+/** Bytes of packs the isomorphic-git caches of one backend may hold together (one clone's always). */
+const packCacheBytes = 256 * 1024 * 1024;
+/** Flat trees kept at most, and their estimated total size. */
+const flatTreeCount = 8;
+const flatTreeMaxBytes = 64 * 1024 * 1024;
+
+/** The size of the packs of the clone at `gitdir`: what isomorphic-git's cache of it may hold. */
+function packBytes(gitdir: string): number {
+  const directory = path.join(gitdir, 'objects', 'pack');
+  let total = 0;
+  try {
+    for (const name of fs.readdirSync(directory)) {
+      if (name.endsWith('.pack') || name.endsWith('.idx'))
+        total += fs.statSync(path.join(directory, name)).size;
+    }
+  } catch {
+    // No packs (yet).
   }
-  return cache;
+  return total;
+}
+
+/**
+ * isomorphic-git's object cache for the clone whose `.git` directory is `gitdir`. The caches
+ * of the backend's clones are bounded together by the size of their packs ({@link
+ * packCacheBytes}): the least recently used are dropped (their packs freed once no read holds
+ * them) to make room for another clone's.
+ */
+export function cacheFor(context: BackendContext, gitdir: string): object {
+  const held = context.caches.get(gitdir);
+  if (held !== undefined) {
+    context.caches.delete(gitdir);
+    context.caches.set(gitdir, held);
+    return held.cache;
+  }
+  const entry = { cache: {}, bytes: packBytes(gitdir) };
+  let total = entry.bytes;
+  for (const other of context.caches.values()) total += other.bytes;
+  for (const [oldest, other] of context.caches) {
+    if (total <= packCacheBytes) break;
+    context.caches.delete(oldest);
+    total -= other.bytes;
+  }
+  context.caches.set(gitdir, entry);
+  return entry.cache;
+}
+
+/**
+ * Keeps `flat` as the flat tree of `treeOid`: at most {@link flatTreeCount} of them and
+ * {@link flatTreeMaxBytes} by estimate (paths as UTF-16 plus the map entries), oldest dropped
+ * first; a single larger tree is still kept, alone.
+ */
+function holdFlatTree(context: BackendContext, treeOid: string, flat: FlatTree): void {
+  let bytes = 0;
+  for (const file of flat.files.keys()) bytes += file.length * 2 + 160;
+  for (const directory of flat.trees.keys()) bytes += directory.length * 2 + 120;
+  let total = bytes;
+  for (const other of context.flatTreeBytes.values()) total += other;
+  for (const [oldest, other] of context.flatTreeBytes) {
+    if (total <= flatTreeMaxBytes && context.flatTrees.size < flatTreeCount) break;
+    context.flatTreeBytes.delete(oldest);
+    context.flatTrees.delete(oldest);
+    total -= other;
+  }
+  context.flatTrees.set(treeOid, flat);
+  context.flatTreeBytes.set(treeOid, bytes);
 }
 
 /** The flattened tree of `commit`, from a small cache keyed by tree id. */
@@ -122,8 +187,7 @@ export async function flatTreeOf(context: BackendContext, gitdir: string, commit
     };
     if (context.commitTrees.size >= 64) context.commitTrees.delete(context.commitTrees.keys().next().value!);
     context.commitTrees.set(commit, read.tree);
-    if (context.flatTrees.size >= 8) context.flatTrees.delete(context.flatTrees.keys().next().value!);
-    context.flatTrees.set(read.tree, flat);
+    holdFlatTree(context, read.tree, flat);
     return flat;
   }
   const cache = cacheFor(context, gitdir);
@@ -132,8 +196,7 @@ export async function flatTreeOf(context: BackendContext, gitdir: string, commit
   if (flat === undefined) {
     flat = await flattenTree(gitdir, treeOid, cache);
     // A small cache: runs of one message share their base tree.
-    if (context.flatTrees.size >= 8) context.flatTrees.delete(context.flatTrees.keys().next().value!);
-    context.flatTrees.set(treeOid, flat);
+    holdFlatTree(context, treeOid, flat);
   }
   return flat;
 }

@@ -4,6 +4,7 @@ import { ConflictError, type GitAuthor, GoosukeError, InvalidInputError, NotFoun
 import git from 'isomorphic-git';
 import { type BackendContext, cacheFor, hexId, type OptionsOf } from './backend-context.ts';
 import { translateGitError } from './git-errors.ts';
+import { formatSignature, writeLooseObject } from './git-objects.ts';
 import { checkBranchName, checkPerson, descends, headOf, resolveIn } from './git-refs.ts';
 import { commitsToReplay, replayCommits } from './rebase-replay.ts';
 import { branchCheckedOut } from './worktree-heads.ts';
@@ -134,27 +135,49 @@ export async function mergeIntoBranch(
         timezoneOffset: date.getTimezoneOffset(),
       });
       let merged: string;
-      try {
-        // No `dir`: isomorphic-git merges trees in the object store alone and, with
-        // abortOnConflict, neither writes conflict markers anywhere nor touches an index.
-        // noUpdateBranch: the branch moves below, once the commit exists.
-        const result = await git.merge({
-          fs,
-          gitdir: cloneGitdir,
-          cache: cacheFor(context, cloneGitdir),
-          ours: ref,
-          theirs: theirOid,
-          fastForward: false,
-          abortOnConflict: true,
-          noUpdateBranch: true,
-          message: message.endsWith('\n') ? message : `${message}\n`,
-          author: signature(author),
-          committer: signature(context.options.committer ?? author),
-        });
-        merged = result.oid ?? '';
-      } catch (error) {
-        throw mergeError(error, branch, theirs);
-      }
+      const viaGit = await context.options.transport?.mergeTrees?.({
+        gitdir: cloneGitdir,
+        ours,
+        theirs: theirOid,
+      });
+      if (viaGit === 'unrelated') throw mergeError({ code: 'MergeNotSupportedError' }, branch, theirs);
+      if (viaGit !== undefined && viaGit !== null) {
+        // The system git merged the trees (reading objects at their offsets): only the commit is ours.
+        if (viaGit.conflicts.length > 0) {
+          throw mergeError(
+            { code: 'MergeConflictError', data: { filepaths: viaGit.conflicts } },
+            branch,
+            theirs,
+          );
+        }
+        const text = message.endsWith('\n') ? message : `${message}\n`;
+        const body = Buffer.from(
+          `tree ${viaGit.tree}\nparent ${ours}\nparent ${theirOid}\nauthor ${formatSignature(author, date)}\ncommitter ${formatSignature(context.options.committer ?? author, date)}\n\n${text}`,
+          'utf8',
+        );
+        merged = await writeLooseObject(path.join(cloneGitdir, 'objects'), 'commit', body);
+      } else
+        try {
+          // No `dir`: isomorphic-git merges trees in the object store alone and, with
+          // abortOnConflict, neither writes conflict markers anywhere nor touches an index.
+          // noUpdateBranch: the branch moves below, once the commit exists.
+          const result = await git.merge({
+            fs,
+            gitdir: cloneGitdir,
+            cache: cacheFor(context, cloneGitdir),
+            ours: ref,
+            theirs: theirOid,
+            fastForward: false,
+            abortOnConflict: true,
+            noUpdateBranch: true,
+            message: message.endsWith('\n') ? message : `${message}\n`,
+            author: signature(author),
+            committer: signature(context.options.committer ?? author),
+          });
+          merged = result.oid ?? '';
+        } catch (error) {
+          throw mergeError(error, branch, theirs);
+        }
       if (!hexId.test(merged)) {
         throw new GoosukeError('storage', `merging ${theirs} into ${branch} made no commit`);
       }

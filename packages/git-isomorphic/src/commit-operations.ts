@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { type CommitFiles, InvalidInputError } from '@goosuke/core';
+import { type CommitFiles, InvalidInputError, NotFoundError } from '@goosuke/core';
 import git from 'isomorphic-git';
 import {
   type BackendContext,
@@ -15,7 +15,6 @@ import { translateGitError } from './git-errors.ts';
 import type { IndexEntry } from './git-index-file.ts';
 import {
   buildTree,
-  commitTree,
   type FlatTree,
   formatSignature,
   hashObject,
@@ -98,15 +97,26 @@ async function commitText(
       return text;
     }
   }
-  const { blob } = await git.readBlob({
-    fs,
-    gitdir: cloneGitdir,
-    oid: entry.oid,
-    cache: cacheFor(context, cloneGitdir),
-  });
+  const blob = await readBlobBytes(context, cloneGitdir, entry.oid);
   const text = Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength).toString('utf8');
   context.blobTexts.set(entry.oid, text);
   return text;
+}
+
+/**
+ * The bytes of blob `oid` of the clone: through the transport's object reader when it has
+ * one (the system git reads the object at its offset; no pack is loaded here), else with
+ * isomorphic-git. NotFoundError when the clone lacks it.
+ */
+async function readBlobBytes(context: BackendContext, gitdir: string, oid: string): Promise<Uint8Array> {
+  const transport = context.options.transport;
+  if (transport?.readObject !== undefined) {
+    const object = await transport.readObject({ gitdir, oid });
+    if (object === null || object.type !== 'blob') throw new NotFoundError('git blob', oid);
+    return object.body;
+  }
+  const { blob } = await git.readBlob({ fs, gitdir, oid, cache: cacheFor(context, gitdir) });
+  return blob;
 }
 
 /** GitBackend.diff. */
@@ -117,7 +127,6 @@ export async function diff(
   const copy = await requireCopy(context, workspace);
   return context.mutex.run(copy.cloneGitdir, async () => {
     try {
-      const cache = cacheFor(context, copy.cloneGitdir);
       const baseCommit = await resolveIn(context, copy.cloneGitdir, base);
       const tree = await flatTreeOf(context, copy.cloneGitdir, baseCommit);
       const comparison = await compare(context, copy, tree, paths);
@@ -149,7 +158,7 @@ export async function diff(
       const renamedFrom = new Set(renames.values());
       const baseSide = async (file: string) => {
         const entry = tree.files.get(file)!;
-        const { blob } = await git.readBlob({ fs, gitdir: copy.cloneGitdir, oid: entry.oid, cache });
+        const blob = await readBlobBytes(context, copy.cloneGitdir, entry.oid);
         return { path: file, oid: entry.oid, mode: entry.mode, content: blob };
       };
       const copySide = async (file: string) => {
@@ -216,9 +225,9 @@ export async function commit(
     try {
       const branch = await copyBranch(copy);
       const parent = await git.resolveRef({ fs, gitdir: copy.cloneGitdir, ref: `refs/heads/${branch}` });
-      const cache = cacheFor(context, copy.cloneGitdir);
-      const parentTreeOid = await commitTree(copy.cloneGitdir, parent, cache);
       const tree = await flatTreeOf(context, copy.cloneGitdir, parent);
+      // The flat tree knows its root's id: the parent commit itself need not be read again.
+      const parentTreeOid = tree.trees.get('')!;
       const comparison = await compare(context, copy, tree, paths);
       // The new index: the old one's entries, shared, with the changes applied.
       const index = new Map<string, IndexEntry>(comparison.index);

@@ -13,8 +13,17 @@ import { translateGitError } from './git-errors.ts';
 export async function resolveIn(context: BackendContext, gitdir: string, ref: string): Promise<string> {
   if (typeof ref !== 'string' || ref.length === 0)
     throw new InvalidInputError('a git ref must be a non-empty string');
-  const cache = cacheFor(context, gitdir);
-  const peel = async (oid: string): Promise<string> => (await git.readCommit({ fs, gitdir, oid, cache })).oid;
+  // Only the isomorphic-git reads need its cache (which may hold packs): made on first use.
+  const cache = () => cacheFor(context, gitdir);
+  const transport = context.options.transport;
+  const describe = transport?.describeObject?.bind(transport);
+  const peel = async (oid: string): Promise<string> => {
+    if (describe === undefined) return (await git.readCommit({ fs, gitdir, oid, cache: cache() })).oid;
+    // The system git peels (a tag to its commit) without this process reading any pack.
+    const found = await describe({ gitdir, id: oid, peel: 'commit' });
+    if (typeof found === 'string') throw new NotFoundError('git commit', oid);
+    return found.oid;
+  };
   // A full object id names the object, as in git (a ref spelled like one is not looked for):
   // the usual case for runs, which resolve their base commit again and again.
   if (hexId.test(ref)) {
@@ -43,9 +52,16 @@ export async function resolveIn(context: BackendContext, gitdir: string, ref: st
     }
   }
   const lower = ref.toLowerCase();
+  const expand = async (prefix: string): Promise<string> => {
+    if (describe === undefined) return git.expandOid({ fs, gitdir, oid: prefix, cache: cache() });
+    const found = await describe({ gitdir, id: prefix });
+    if (found === 'ambiguous') throw Object.assign(new Error('ambiguous'), { code: 'AmbiguousError' });
+    if (found === 'missing') throw new NotFoundError('git object', prefix);
+    return found.oid;
+  };
   if (/^[0-9a-f]{4,40}$/.test(lower)) {
     try {
-      const full = hexId.test(lower) ? lower : await git.expandOid({ fs, gitdir, oid: lower, cache });
+      const full = hexId.test(lower) ? lower : await expand(lower);
       return await peel(full);
     } catch (error) {
       const code = (error as { code?: string }).code;
@@ -69,6 +85,8 @@ export function descends(
   oid: string,
   ancestor: string,
 ): Promise<boolean> {
+  const transport = context.options.transport;
+  if (transport?.isAncestor !== undefined) return transport.isAncestor({ gitdir, ancestor, oid });
   return git.isDescendent({ fs, gitdir, oid, ancestor, depth: -1, cache: cacheFor(context, gitdir) });
 }
 

@@ -59,4 +59,45 @@ export interface GitTransport {
     files: Array<[path: string, oid: string, mode: number]>;
     trees: Array<[path: string, oid: string]>;
   }>;
+  /**
+   * Optional: what the object `id` (a full id, or a hex prefix of 4+ digits) of the clone at
+   * `gitdir` is, peeled to a commit or a tree when `peel` is given (an annotated tag is
+   * followed; a commit peels to its tree): `'missing'` when there is no such object (or it
+   * does not peel to that type), `'ambiguous'` when a prefix names several objects. When
+   * present, the backend resolves and peels commit ids through it instead of reading the
+   * object store (and its packs) itself.
+   */
+  describeObject?(options: {
+    gitdir: string;
+    id: string;
+    peel?: 'commit' | 'tree';
+  }): Promise<
+    { oid: string; type: 'blob' | 'tree' | 'commit' | 'tag'; size: number } | 'missing' | 'ambiguous'
+  >;
+  /**
+   * Optional: the content of the object `oid` (a full id) of the clone at `gitdir`, or null
+   * when the clone lacks it. When present, the backend reads blobs (diffs, `openCommit`)
+   * through it instead of loading packs into memory.
+   */
+  readObject?(options: {
+    gitdir: string;
+    oid: string;
+  }): Promise<{ type: 'blob' | 'tree' | 'commit' | 'tag'; body: Uint8Array } | null>;
+  /**
+   * Optional: whether the commit `ancestor` is a proper ancestor of the commit `oid` (false
+   * when they are equal) in the clone at `gitdir`. When present, the backend walks no history
+   * itself.
+   */
+  isAncestor?(options: { gitdir: string; ancestor: string; oid: string }): Promise<boolean>;
+  /**
+   * Optional: merges the commits `ours` and `theirs` of the clone at `gitdir` in the object
+   * store alone (no working copy, index or ref changes): the merged tree, written to the object
+   * store, and the paths that conflict (none for a clean merge); `'unrelated'` when the two
+   * have no common history; null when this git cannot (the backend then merges itself).
+   */
+  mergeTrees?(options: {
+    gitdir: string;
+    ours: string;
+    theirs: string;
+  }): Promise<{ tree: string; conflicts: string[] } | 'unrelated' | null>;
 }

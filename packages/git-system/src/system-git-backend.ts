@@ -23,9 +23,11 @@ export interface SystemGitBackendOptions extends SystemGitTransportOptions {
 
 /**
  * The GitBackend port with the system git (>= 2.30, see `detectSystemGit`) doing what it does
- * best: cloning, fetching and pushing (object transfer, packs, ref negotiation) run as `git`
- * child processes, while working copies, diffs, commits, merges and rebases are
- * `@goosuke/git-isomorphic`'s, on the same clone (one on-disk format, one per-clone lock).
+ * best: cloning, fetching and pushing (object transfer, packs, ref negotiation), checkouts,
+ * object reads (long-lived `git cat-file` children per clone), ancestry and merges
+ * (`merge-tree --write-tree`, git >= 2.38) run as `git` child processes, while the
+ * working-copy layout, diffs, commits and rebases are `@goosuke/git-isomorphic`'s, on the same
+ * clone (one on-disk format, one per-clone lock). No pack is loaded into Node except by a rebase.
  *
  * Contract, beyond the port's and `createIsomorphicGitBackend`'s (which it otherwise keeps):
  * - git runs without a shell, with an argument array (`--` before URLs and paths), a clean

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConflictError, type GitAuth, GoosukeError, NotFoundError, UnsupportedError } from '@goosuke/core';
 import type { GitTransport } from '@goosuke/git-isomorphic';
+import { createCatFilePool } from './cat-file-batch.ts';
 import { compareVersions, detectSystemGit, minimumGitVersion, type SystemGit } from './detect-system-git.ts';
 import { translateGitFailure } from './git-cli-errors.ts';
 import { detachedHeadOf, gitDirectoriesOf, readRefFiles } from './read-refs.ts';
@@ -24,7 +25,12 @@ export interface SystemGitTransportOptions {
   timeoutMs?: number;
   /** Extra environment variables of every git child (a proxy, a CA bundle); never credentials. */
   env?: Readonly<Record<string, string>>;
+  /** A clone's `git cat-file` children end after this long without a request (default 10 s). */
+  objectReaderIdleMs?: number;
 }
+
+/** A hex object id or prefix, the only names given to `git cat-file` (no revision syntax). */
+const hexName = /^[0-9a-f]{4,64}$/;
 
 /** One fetch's view of the remote: branch and tag heads. */
 interface RemoteHeads {
@@ -93,6 +99,14 @@ export function createSystemGitTransport(options: SystemGitTransportOptions = {}
     });
     return detected;
   };
+
+  // Object reads (peeling, blobs of diffs and commits) go to long-lived `git cat-file`
+  // children, one pair per clone: git reads each object at its offset in the pack, through its
+  // own index, so no pack is loaded into this process.
+  const objects = createCatFilePool(
+    { git: executable, config: commonConfig, ...(options.env === undefined ? {} : { env: options.env }) },
+    options.objectReaderIdleMs === undefined ? {} : { idleMs: options.objectReaderIdleMs },
+  );
 
   /** Runs git; a process failure (missing, timed out, canceled) becomes a GoosukeError. */
   const run = async (
@@ -296,6 +310,56 @@ export function createSystemGitTransport(options: SystemGitTransportOptions = {}
     },
 
     fetch,
+
+    async describeObject({ gitdir, id, peel }) {
+      if (!hexName.test(id)) return 'missing';
+      return objects.info(gitdir, peel === undefined ? id : `${id}^{${peel}}`);
+    },
+
+    async readObject({ gitdir, oid }) {
+      if (!hexName.test(oid)) return null;
+      return objects.read(gitdir, oid);
+    },
+
+    async isAncestor({ gitdir, ancestor, oid }) {
+      if (ancestor === oid) return false;
+      const operation = `comparing ${ancestor} with ${oid}`;
+      const outcome = await run(operation, [
+        `--git-dir=${gitdir}`,
+        'merge-base',
+        '--is-ancestor',
+        '--',
+        ancestor,
+        oid,
+      ]);
+      if (outcome.code === 0) return true;
+      if (outcome.code === 1) return false;
+      throw translateGitFailure(outcome, { operation });
+    },
+
+    async mergeTrees({ gitdir, ours, theirs }) {
+      const found = await systemGit();
+      // `merge-tree --write-tree` (the ort merge, in the object store alone) came with git 2.38.
+      if (compareVersions(found.version, '2.38.0') < 0) return null;
+      const operation = `merging ${theirs} into ${ours}`;
+      const outcome = await run(operation, [
+        `--git-dir=${gitdir}`,
+        'merge-tree',
+        '--write-tree',
+        '--name-only',
+        '--no-messages',
+        '-z',
+        ours,
+        theirs,
+      ]);
+      if (outcome.code !== 0 && outcome.code !== 1) {
+        if (/unrelated histories/.test(outcome.stderr)) return 'unrelated';
+        throw translateGitFailure(outcome, { operation });
+      }
+      // `<tree> NUL`, then each conflicted path once, NUL-terminated.
+      const [tree = '', ...paths] = outcome.stdout.split('\0');
+      return { tree, conflicts: outcome.code === 0 ? [] : paths.filter((file) => file !== '') };
+    },
 
     async readTree({ gitdir, commit, signal }) {
       const operation = `reading the tree of ${commit}`;
