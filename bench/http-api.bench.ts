@@ -104,6 +104,8 @@ try {
     GOOSUKE_JWT_SECRET: randomBytes(32).toString('base64url'),
     GOOSUKE_SCRYPT_COST: 'N=1024,r=8,p=1',
     GOOSUKE_DATA_DIR: join(directory, 'data'),
+    // The write part queues runs without workers: far more than the default 24 per user.
+    GOOSUKE_MAX_ACTIVE_RUNS_PER_USER: '100000',
   };
   const goosuke = await createDefaultGoosuke(readDefaultGoosukeConfig(env, directory), {
     env: { OPENAI_API_KEY: 'test-key' },
