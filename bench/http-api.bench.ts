@@ -18,6 +18,10 @@
 //    started (the request stores the message and runs and enqueues one job per run; the queue
 //    just fills). Target: p99 <= 200 ms, and every response a 202 (any other status, error or
 //    timeout fails the bench).
+// 3. For scale, not a target: microseconds per `goosuke.auth.authenticate` call in this process
+//    (no HTTP), each credential 20,000 calls in turn, 5 rounds, median; wall time and the
+//    process's CPU time (all threads). A time, not a ratio: not machine-neutral, but its CPU
+//    figure is less disturbed by other processes' load than the HTTP ratios.
 //
 // The servers run on this process's main thread; autocannon runs in one worker thread
 // (`workers: 1`), so on 2 cores the server and the load generator each have a core. With
@@ -45,6 +49,8 @@ const writeSeconds = 8;
 const writeConnections = 50;
 const targetRatio = 0.5;
 const targetP99Ms = 200;
+const authenticateCalls = 20_000;
+const authenticateRounds = 5;
 
 const directory = mkdtempSync(join(tmpdir(), 'goosuke-http-api-bench-'));
 
@@ -134,6 +140,28 @@ try {
     'Export a default greeting as a constant.',
   ]) {
     await goosuke.runs.create(task.id, { instruction, models: modelIds, createdBy: user.id });
+  }
+
+  // Microseconds per authentication of each credential, in process (see 3. above): wall time,
+  // and the CPU time of the whole process (every thread, so the thread pool's hashing counts),
+  // which other processes' load disturbs less.
+  const authenticateUs: Record<'jwt' | 'pat', { wall: number[]; cpu: number[] }> = {
+    jwt: { wall: [], cpu: [] },
+    pat: { wall: [], cpu: [] },
+  };
+  for (let round = 0; round < authenticateRounds; round++) {
+    for (const [side, token] of [
+      ['jwt', accessToken],
+      ['pat', personalAccessToken],
+    ] as const) {
+      await goosuke.auth.authenticate(token);
+      const cpu = process.cpuUsage();
+      const started = performance.now();
+      for (let call = 0; call < authenticateCalls; call++) await goosuke.auth.authenticate(token);
+      authenticateUs[side].wall.push(((performance.now() - started) * 1000) / authenticateCalls);
+      const used = process.cpuUsage(cpu);
+      authenticateUs[side].cpu.push((used.user + used.system) / authenticateCalls);
+    }
   }
 
   api = await createHttpServer(goosuke, {
@@ -247,6 +275,19 @@ try {
   console.log(
     `| ${modelIds.length} runs each, workers stopped | ${posted.requests.total} | ${Math.round(posted.requests.average)} | ${posted.latency.p50} | ${posted.latency.p90} | ${posted.latency.p99} | ${posted.latency.max} | ${statuses} |`,
   );
+  console.log('');
+
+  const usList = (values: number[]) => values.map((us) => us.toFixed(1)).join(', ');
+  console.log(
+    `| goosuke.auth.authenticate, in process (${authenticateCalls} calls x ${authenticateRounds} rounds) | wall us per call, median (rounds) | CPU us per call, median (rounds) |`,
+  );
+  console.log('| --- | ---: | ---: |');
+  for (const side of ['jwt', 'pat'] as const) {
+    const { wall, cpu } = authenticateUs[side];
+    console.log(
+      `| ${side === 'jwt' ? 'login JWT' : 'personal access token'} | ${median(wall).toFixed(1)} (${usList(wall)}) | ${median(cpu).toFixed(1)} (${usList(cpu)}) |`,
+    );
+  }
   console.log('');
 
   const readPass = ratio >= targetRatio;
