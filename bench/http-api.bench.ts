@@ -4,18 +4,24 @@
 //
 //   npm run bench -- http-api      (builds first: the bench imports the built packages)
 //
-// 1. Reads: requests per second of `GET /api/v1/tasks/{id}` with a valid bearer token (a login
-//    JWT; a task with 4 messages and 6 queued runs, about 4.5 KB of JSON), against a bare
-//    Express app (the same Express, in the same process, on another port) whose handler sends
-//    the exact same body with `res.json`. Each side gets an untimed 2 s warm-up, then the two
-//    take turns for 5 rounds of 4 s (who goes first alternates); the figure is the median of the
-//    rounds' Goosuke rps / bare rps, each ratio from back-to-back runs, so that load from other
-//    processes on a shared machine shifts both sides of a ratio alike. Target: >= 0.5.
+// 1. Reads: requests per second of `GET /api/v1/tasks/{id}` with a valid bearer token, once
+//    with a login JWT and once with a personal access token (`gsk_`) of the same user (a task
+//    with 4 messages and 6 queued runs, about 4.8 KB of JSON), against a bare Express app (the
+//    same Express, in the same process, on another port) whose handler sends the exact same
+//    body with `res.json`. Each side gets an untimed 2 s warm-up, then the three take turns for
+//    5 rounds of 4 s (who goes first rotates); each credential's figure is the median of the
+//    rounds' Goosuke rps / bare rps, each ratio from runs of the same round, so that load from
+//    other processes on a shared machine shifts both sides of a ratio alike. Target: >= 0.5
+//    for each credential.
 // 2. Writes: latency of `POST /api/v1/tasks/{id}/runs` (an instruction on 2 model profiles from
 //    the task's branch) under 50 concurrent connections for 8 s after a 2 s warm-up, workers not
 //    started (the request stores the message and runs and enqueues one job per run; the queue
 //    just fills). Target: p99 <= 200 ms, and every response a 202 (any other status, error or
 //    timeout fails the bench).
+// 3. For scale, not a target: microseconds per `goosuke.auth.authenticate` call in this process
+//    (no HTTP), each credential 20,000 calls in turn, 5 rounds, median; wall time and the
+//    process's CPU time (all threads). A time, not a ratio: not machine-neutral, but its CPU
+//    figure is less disturbed by other processes' load than the HTTP ratios.
 //
 // The servers run on this process's main thread; autocannon runs in one worker thread
 // (`workers: 1`), so on 2 cores the server and the load generator each have a core. With
@@ -27,7 +33,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHttpServer, type HttpServer } from '@goosuke/adapter-http';
 import { createDefaultGoosuke, readDefaultGoosukeConfig } from '@goosuke/cli';
@@ -43,6 +49,8 @@ const writeSeconds = 8;
 const writeConnections = 50;
 const targetRatio = 0.5;
 const targetP99Ms = 200;
+const authenticateCalls = 20_000;
+const authenticateRounds = 5;
 
 const directory = mkdtempSync(join(tmpdir(), 'goosuke-http-api-bench-'));
 
@@ -102,6 +110,8 @@ try {
     GOOSUKE_JWT_SECRET: randomBytes(32).toString('base64url'),
     GOOSUKE_SCRYPT_COST: 'N=1024,r=8,p=1',
     GOOSUKE_DATA_DIR: join(directory, 'data'),
+    // The write part queues runs without workers: far more than the default 24 per user.
+    GOOSUKE_MAX_ACTIVE_RUNS_PER_USER: '100000',
   };
   const goosuke = await createDefaultGoosuke(readDefaultGoosukeConfig(env, directory), {
     env: { OPENAI_API_KEY: 'test-key' },
@@ -111,6 +121,7 @@ try {
   const password = 'correct horse battery staple';
   const user = await goosuke.users.create({ username: 'bench', password, role: 'member' });
   const { accessToken } = await goosuke.auth.login({ username: 'bench', password });
+  const { token: personalAccessToken } = await goosuke.tokens.create(user.id, { name: 'bench' });
   const models = await Promise.all(
     ['gpt-4.1', 'gpt-4.1-mini'].map((modelName) =>
       goosuke.models.create({ provider: 'openai', modelName, baseUrl: 'http://127.0.0.1:9/v1' }),
@@ -131,15 +142,40 @@ try {
     await goosuke.runs.create(task.id, { instruction, models: modelIds, createdBy: user.id });
   }
 
+  // Microseconds per authentication of each credential, in process (see 3. above): wall time,
+  // and the CPU time of the whole process (every thread, so the thread pool's hashing counts),
+  // which other processes' load disturbs less.
+  const authenticateUs: Record<'jwt' | 'pat', { wall: number[]; cpu: number[] }> = {
+    jwt: { wall: [], cpu: [] },
+    pat: { wall: [], cpu: [] },
+  };
+  for (let round = 0; round < authenticateRounds; round++) {
+    for (const [side, token] of [
+      ['jwt', accessToken],
+      ['pat', personalAccessToken],
+    ] as const) {
+      await goosuke.auth.authenticate(token);
+      const cpu = process.cpuUsage();
+      const started = performance.now();
+      for (let call = 0; call < authenticateCalls; call++) await goosuke.auth.authenticate(token);
+      authenticateUs[side].wall.push(((performance.now() - started) * 1000) / authenticateCalls);
+      const used = process.cpuUsage(cpu);
+      authenticateUs[side].cpu.push((used.user + used.system) / authenticateCalls);
+    }
+  }
+
   api = await createHttpServer(goosuke, {
     port: 0,
     writeRateLimit: { limit: 100_000_000 },
   });
   const taskUrl = `${api.url}/api/v1/tasks/${task.id}`;
   const authorization = `Bearer ${accessToken}`;
+  const patAuthorization = `Bearer ${personalAccessToken}`;
   const answer = await fetch(taskUrl, { headers: { authorization } });
   const body = await answer.text();
   if (answer.status !== 200) throw new Error(`GET ${taskUrl} answered ${answer.status}: ${body}`);
+  const patAnswer = await fetch(taskUrl, { headers: { authorization: patAuthorization } });
+  if ((await patAnswer.text()) !== body) throw new Error('the personal access token gets another body');
   const detail = JSON.parse(body) as { messages: unknown[]; runs: unknown[] };
 
   // The baseline: the same Express, a handler that only serialises the same object.
@@ -158,39 +194,48 @@ try {
   const bareBody = await (await fetch(bareUrl)).text();
   if (bareBody !== body) throw new Error('the bare handler does not send the same body');
   console.log(
+    `load average ${loadavg()
+      .map((load) => load.toFixed(2))
+      .join(', ')} at the start`,
+  );
+  console.log(
     `GET /api/v1/tasks/{id}: ${body.length} bytes (${detail.messages.length} messages, ${detail.runs.length} runs)`,
   );
 
   const read = (url: string, seconds: number, headers: Record<string, string> = {}) =>
     load({ url, headers, connections: readConnections, duration: seconds });
+  const sides = {
+    jwt: () => read(taskUrl, readSeconds, { authorization }),
+    pat: () => read(taskUrl, readSeconds, { authorization: patAuthorization }),
+    bare: () => read(bareUrl, readSeconds),
+  };
+  type Side = keyof typeof sides;
+  const sideNames = Object.keys(sides) as Side[];
   await read(taskUrl, warmUpSeconds, { authorization });
+  await read(taskUrl, warmUpSeconds, { authorization: patAuthorization });
   await read(bareUrl, warmUpSeconds);
-  const goosukeRps: number[] = [];
-  const bareRps: number[] = [];
-  const ratios: number[] = [];
+  const rps: Record<Side, number[]> = { jwt: [], pat: [], bare: [] };
+  const ratios: Record<'jwt' | 'pat', number[]> = { jwt: [], pat: [] };
   const readRows: string[] = [];
   for (let round = 1; round <= readRounds; round++) {
-    // Alternating which side goes first evens out drift (thermal, other load) over the rounds.
-    const order = round % 2 === 1 ? ['goosuke', 'bare'] : ['bare', 'goosuke'];
-    const measured: Record<string, autocannon.Result> = {};
+    // Rotating which side goes first evens out drift (thermal, other load) over the rounds.
+    const order = sideNames.map((_, index) => sideNames[(index + round - 1) % sideNames.length]!);
+    const measured = {} as Record<Side, autocannon.Result>;
     for (const side of order) {
-      measured[side] =
-        side === 'goosuke'
-          ? await read(taskUrl, readSeconds, { authorization })
-          : await read(bareUrl, readSeconds);
+      measured[side] = await sides[side]();
       const failed = failures(measured[side]);
-      if (failed !== '') throw new Error(`GET on the ${side} server: ${failed}`);
+      if (failed !== '') throw new Error(`GET on the ${side} side: ${failed}`);
     }
-    const ours = measured.goosuke!.requests.average;
-    const theirs = measured.bare!.requests.average;
-    goosukeRps.push(ours);
-    bareRps.push(theirs);
-    ratios.push(ours / theirs);
+    for (const side of sideNames) rps[side].push(measured[side].requests.average);
+    const theirs = measured.bare.requests.average;
+    ratios.jwt.push(measured.jwt.requests.average / theirs);
+    ratios.pat.push(measured.pat.requests.average / theirs);
     readRows.push(
-      `| ${round} | ${Math.round(ours)} | ${measured.goosuke!.latency.p99} | ${Math.round(theirs)} | ${measured.bare!.latency.p99} | ${(ours / theirs).toFixed(3)} |`,
+      `| ${round} | ${Math.round(measured.jwt.requests.average)} | ${measured.jwt.latency.p99} | ${Math.round(measured.pat.requests.average)} | ${measured.pat.latency.p99} | ${Math.round(theirs)} | ${measured.bare.latency.p99} | ${ratios.jwt.at(-1)!.toFixed(3)} | ${ratios.pat.at(-1)!.toFixed(3)} |`,
     );
   }
-  const ratio = median(ratios);
+  const ratio = median(ratios.jwt);
+  const patRatio = median(ratios.pat);
 
   const runsUrl = `${taskUrl}/runs`;
   const write = (seconds: number) =>
@@ -215,12 +260,12 @@ try {
 
   console.log('');
   console.log(
-    `| GET round (${readConnections} connections, ${readSeconds} s) | Goosuke rps | Goosuke p99 ms | bare Express rps | bare p99 ms | ratio |`,
+    `| GET round (${readConnections} connections, ${readSeconds} s) | JWT rps | JWT p99 ms | PAT rps | PAT p99 ms | bare Express rps | bare p99 ms | JWT ratio | PAT ratio |`,
   );
-  console.log('| ---: | ---: | ---: | ---: | ---: | ---: |');
+  console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const row of readRows) console.log(row);
   console.log(
-    `| median | ${Math.round(median(goosukeRps))} | | ${Math.round(median(bareRps))} | | ${ratio.toFixed(3)} |`,
+    `| median | ${Math.round(median(rps.jwt))} | | ${Math.round(median(rps.pat))} | | ${Math.round(median(rps.bare))} | | ${ratio.toFixed(3)} | ${patRatio.toFixed(3)} |`,
   );
   console.log('');
   console.log(
@@ -232,11 +277,33 @@ try {
   );
   console.log('');
 
+  const usList = (values: number[]) => values.map((us) => us.toFixed(1)).join(', ');
+  console.log(
+    `| goosuke.auth.authenticate, in process (${authenticateCalls} calls x ${authenticateRounds} rounds) | wall us per call, median (rounds) | CPU us per call, median (rounds) |`,
+  );
+  console.log('| --- | ---: | ---: |');
+  for (const side of ['jwt', 'pat'] as const) {
+    const { wall, cpu } = authenticateUs[side];
+    console.log(
+      `| ${side === 'jwt' ? 'login JWT' : 'personal access token'} | ${median(wall).toFixed(1)} (${usList(wall)}) | ${median(cpu).toFixed(1)} (${usList(cpu)}) |`,
+    );
+  }
+  console.log('');
+
   const readPass = ratio >= targetRatio;
+  const patReadPass = patRatio >= targetRatio;
   const latencyPass = posted.latency.p99 <= targetP99Ms;
   const statusPass = writeFailures === '' && statuses === '202';
   console.log(
-    `http-api: GET /tasks/{id} rps vs bare Express ${ratio.toFixed(3)} (target >= ${targetRatio}): ${readPass ? 'PASS' : 'FAIL'}`,
+    `http-api: GET /tasks/{id} with a login JWT, rps vs bare Express ${ratio.toFixed(3)} (target >= ${targetRatio}): ${readPass ? 'PASS' : 'FAIL'}`,
+  );
+  console.log(
+    `http-api: GET /tasks/{id} with a personal access token, rps vs bare Express ${patRatio.toFixed(3)} (target >= ${targetRatio}): ${patReadPass ? 'PASS' : 'FAIL'}`,
+  );
+  console.log(
+    `http-api: load average ${loadavg()
+      .map((load) => load.toFixed(2))
+      .join(', ')} at the end`,
   );
   console.log(
     `http-api: POST /tasks/{id}/runs p99 ${posted.latency.p99} ms under ${writeConnections} connections (target <= ${targetP99Ms} ms): ${latencyPass ? 'PASS' : 'FAIL'}`,
@@ -244,7 +311,7 @@ try {
   console.log(
     `http-api: POST /tasks/{id}/runs answers 202 only: ${statusPass ? 'PASS' : `FAIL (${writeFailures || `statuses ${statuses}`})`}`,
   );
-  process.exitCode = readPass && latencyPass && statusPass ? 0 : 1;
+  process.exitCode = readPass && patReadPass && latencyPass && statusPass ? 0 : 1;
 } finally {
   await api?.close();
   if (bare !== null) {

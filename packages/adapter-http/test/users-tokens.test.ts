@@ -249,6 +249,40 @@ describe('reads reused while nothing changed', () => {
   });
 });
 
+describe('personal access tokens reused while nothing changed', () => {
+  it('are refused at once when revoked through the API or by another process on the same database', async () => {
+    await harness.goosuke.users.create({ username: 'ivan', password, role: 'member' });
+    const session: string = (await login('ivan', password)).json.accessToken;
+    const create = async (name: string) => {
+      const created = await call(harness.url, 'post', api('/tokens'), { token: session, body: { name } });
+      expect(created.status).toBe(201);
+      return { token: created.json.token as string, id: created.json.record.id as string };
+    };
+    const readsMe = async (token: string) =>
+      (await call(harness.url, 'get', api('/users/me'), { token })).status;
+
+    const here = await create('revoked here');
+    for (let read = 0; read < 3; read++) expect(await readsMe(here.token)).toBe(200);
+    const revoked = await call(harness.url, 'delete', api(`/tokens/${here.id}`), { token: session });
+    expect(revoked.status).toBeLessThan(300);
+    expect(isProblem(await call(harness.url, 'get', api('/users/me'), { token: here.token }), 401)).toBe(
+      true,
+    );
+
+    const there = await create('revoked elsewhere');
+    for (let read = 0; read < 3; read++) expect(await readsMe(there.token)).toBe(200);
+    const other = await createSqliteStore({ database: path.join(harness.root, 'data', 'goosuke.db') });
+    try {
+      await other.accessTokens.revoke(there.id, new Date().toISOString());
+      expect(isProblem(await call(harness.url, 'get', api('/users/me'), { token: there.token }), 401)).toBe(
+        true,
+      );
+    } finally {
+      await other.close();
+    }
+  });
+});
+
 describe('the write rate limit', () => {
   it('limits writes per client with 429 and Retry-After, and leaves reads and /auth alone', async () => {
     const limited = await startHarness({ writeRateLimit: { limit: 2, windowMs: 60_000 } });

@@ -33,7 +33,9 @@ export function isOpaqueToken(token: unknown, prefix: OpaqueTokenPrefix): token 
 /**
  * The SHA-256 of a token as 64 lower-case hex digits: what stores keep instead of the token.
  * A fast hash is right here (unlike for passwords): the tokens carry 256 random bits, so there
- * is nothing to guess, and stores find a token by looking its hash up.
+ * is nothing to guess, and stores find a token by looking its hash up. Web Crypto's digest is a
+ * thread-pool round trip: authentication keeps the hash of a personal access token it verified
+ * rather than hashing it on every request (see `createVerifiedAccessTokens`).
  */
 export async function hashOpaqueToken(token: string): Promise<string> {
   const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(token)));
