@@ -1,11 +1,12 @@
 // Benchmark: the first run on an empty data directory, as a CI job starts it. One message on
 // three models (each its own loopback fake of the OpenAI API answering after L = 2 s) on a
-// generated repository of 20,000 files (`COLD_RUN_FILES` to change it), through the real
+// generated repository of 20,000 files (another count as the first argument), through the real
 // composition root (`createDefaultGoosuke`: the system git when it is on PATH, hard-linked
 // working copies), nothing warmed up: the clone, the commit's snapshot, the contexts and the
 // working copies are all made by this one message.
 //
 //   npm run bench -- cold-run      (builds first: the bench imports the built packages)
+//   node bench/cold-run.bench.ts 5000
 //
 // Prints, from `runs.create`, when each run started (cloned, base resolved), chose its context
 // (its model call starts right after), got its reply and ended; and the figure of the issue:
@@ -21,7 +22,7 @@ import type { RunEvent } from '@goosuke/core';
 import { type FakeOpenAIServer, startFakeOpenAIServer } from '@goosuke/openai/testing';
 import { createRepository, expectedChange, instruction, reply, repositoryFiles } from './run-fixture.ts';
 
-const fileCount = Number(process.env.COLD_RUN_FILES ?? 20_000);
+const fileCount = Number(process.argv[2] ?? 20_000);
 const latencyMs = 2_000;
 const models = ['gpt-4.1', 'gpt-4o', 'gpt-4.1-mini'];
 const directory = mkdtempSync(join(tmpdir(), 'goosuke-cold-run-bench-'));
