@@ -72,6 +72,8 @@ export interface BackendContext {
   readonly regularFiles: WeakMap<FlatTree, string[]>;
   /** Clones whose trash was swept by this backend: leftovers of a process that ended mid-deletion. */
   readonly sweptTrash: Set<string>;
+  /** Blob sizes by path of a few commits, as the transport read them (see `GitTransport.readSizes`). */
+  readonly commitSizes: Map<string, Promise<Map<string, number>>>;
 }
 
 /** A fresh {@link BackendContext} for one backend built with `options`. */
@@ -94,6 +96,7 @@ export function createBackendContext(options: IsomorphicGitBackendOptions): Back
     snapshotIndexes: new Map(),
     regularFiles: new WeakMap(),
     sweptTrash: new Set(),
+    commitSizes: new Map(),
   };
 }
 

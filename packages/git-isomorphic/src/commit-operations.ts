@@ -49,19 +49,44 @@ export async function openCommit(
   // A commit id names immutable objects: reading them needs no turn in the clone's queue
   // (where a working copy being made may hold it for a while). A ref name is read in turn.
   const { revision, flat } = hexId.test(commit) ? await read() : await context.mutex.run(cloneGitdir, read);
+  const regularFiles = (): string[] => {
+    let files = context.regularFiles.get(flat);
+    if (files === undefined) {
+      files = [];
+      for (const [file, entry] of flat.files) {
+        if (entry.mode === 0o100644 || entry.mode === 0o100755) files.push(file);
+      }
+      files.sort((left, right) => (left < right ? -1 : left > right ? 1 : 0));
+      context.regularFiles.set(flat, files);
+    }
+    return files;
+  };
+  const readSizes = context.options.transport?.readSizes?.bind(context.options.transport);
+  // Sizes only where the transport reads them from object headers: reading every blob here to
+  // count its bytes would cost what listing sizes is meant to save.
+  const sizes: Pick<CommitFiles, 'listSizes'> =
+    readSizes === undefined
+      ? {}
+      : {
+          async listSizes(options) {
+            let read = context.commitSizes.get(revision);
+            if (read === undefined) {
+              read = readSizes({ gitdir: cloneGitdir, commit: revision });
+              if (context.commitSizes.size >= 8)
+                context.commitSizes.delete(context.commitSizes.keys().next().value!);
+              context.commitSizes.set(revision, read);
+              read.catch(() => context.commitSizes.delete(revision));
+            }
+            const bytes = await read;
+            options?.signal?.throwIfAborted();
+            return regularFiles().map((file) => ({ path: file, bytes: bytes.get(file) ?? 0 }));
+          },
+        };
   const view: CommitFiles = {
+    ...sizes,
     revision,
     async listFiles() {
-      let files = context.regularFiles.get(flat);
-      if (files === undefined) {
-        files = [];
-        for (const [file, entry] of flat.files) {
-          if (entry.mode === 0o100644 || entry.mode === 0o100755) files.push(file);
-        }
-        files.sort((left, right) => (left < right ? -1 : left > right ? 1 : 0));
-        context.regularFiles.set(flat, files);
-      }
-      return [...files];
+      return [...regularFiles()];
     },
     async readFile(file) {
       const entry = flat.files.get(file);

@@ -58,4 +58,11 @@ export interface GitTransport {
     files: Array<[path: string, oid: string, mode: number]>;
     trees: Array<[path: string, oid: string]>;
   }>;
+  /**
+   * Optional: the size in bytes of every blob entry of `commit`'s tree (regular files and
+   * symbolic links), by path, read from the object headers without inflating any blob. When
+   * present, `openCommit` offers `listSizes`, so that a run's context can be chosen before any
+   * file is read. Rejects with NotFoundError when `commit` is not a commit of the clone.
+   */
+  readSizes?(options: { gitdir: string; commit: string; signal?: AbortSignal }): Promise<Map<string, number>>;
 }
