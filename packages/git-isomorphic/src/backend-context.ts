@@ -74,6 +74,8 @@ export interface BackendContext {
   readonly sweptTrash: Set<string>;
   /** Blob sizes by path of a few commits, as the transport read them (see `GitTransport.readSizes`). */
   readonly commitSizes: Map<string, Promise<Map<string, number>>>;
+  /** Snapshots being built by this backend, by path: copies of one tree wait for one build. */
+  readonly snapshotBuilds: Map<string, Promise<void>>;
 }
 
 /** A fresh {@link BackendContext} for one backend built with `options`. */
@@ -97,6 +99,7 @@ export function createBackendContext(options: IsomorphicGitBackendOptions): Back
     regularFiles: new WeakMap(),
     sweptTrash: new Set(),
     commitSizes: new Map(),
+    snapshotBuilds: new Map(),
   };
 }
 

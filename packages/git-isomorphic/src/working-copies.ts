@@ -3,10 +3,16 @@ import { mkdir, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ConflictError, type Workspace } from '@goosuke/core';
 import git from 'isomorphic-git';
-import { type BackendContext, flatTreeOf, type OptionsOf, type WorkingCopy } from './backend-context.ts';
+import {
+  type BackendContext,
+  flatTreeOf,
+  hexId,
+  type OptionsOf,
+  type WorkingCopy,
+} from './backend-context.ts';
 import { translateGitError } from './git-errors.ts';
 import { checkBranchName, resolveIn } from './git-refs.ts';
-import { linkFromSnapshot, materialize, snapshotOf } from './working-copy-checkout.ts';
+import { linkFromSnapshot, materialize, pruneSnapshots, snapshotOf } from './working-copy-checkout.ts';
 import { removeTree, removeTreeElsewhere } from './working-copy-scan.ts';
 import { locate, storeIndex } from './working-copy-state.ts';
 import { workspaceFor } from './working-copy-workspace.ts';
@@ -28,6 +34,17 @@ export async function createWorkingCopy(
   await checkBranchName(branch);
   const cloneGitdir = path.join(path.resolve(repo.dir), '.git');
   const root = path.resolve(dir);
+  if (context.options.checkout === 'hardlink' && hexId.test(baseRef)) {
+    // A commit id names immutable objects: its snapshot (seconds for a large tree the first
+    // time) is built before taking the clone's queue, so that other runs' work on the clone
+    // (resolving their base, their copies of a snapshot already built) does not wait for it.
+    try {
+      await snapshotOf(context, cloneGitdir, await flatTreeOf(context, cloneGitdir, baseRef));
+    } catch (error) {
+      throw translateGitError(error, { operation: `creating the working copy ${root}` });
+    }
+    signal?.throwIfAborted();
+  }
   return context.mutex.run(cloneGitdir, async () => {
     const base = await resolveIn(context, cloneGitdir, baseRef);
     if (await git.resolveRef({ fs, gitdir: cloneGitdir, ref: `refs/heads/${branch}` }).catch(() => null)) {
@@ -58,6 +75,7 @@ export async function createWorkingCopy(
       await writeFile(path.join(root, '.git'), `gitdir: ${gitdir}\n`);
       if (context.options.checkout === 'hardlink') {
         const snapshot = await snapshotOf(context, cloneGitdir, flat);
+        await pruneSnapshots(context, cloneGitdir, flat.trees.get('')!);
         signal?.throwIfAborted();
         await linkFromSnapshot(context, copy, flat, snapshot);
       } else {
