@@ -39,11 +39,14 @@ export async function createWorkingCopy(
     // time) is built before taking the clone's queue, so that other runs' work on the clone
     // (resolving their base, their copies of a snapshot already built) does not wait for it.
     try {
-      await snapshotOf(context, cloneGitdir, await flatTreeOf(context, cloneGitdir, baseRef));
+      const building = snapshotOf(context, cloneGitdir, await flatTreeOf(context, cloneGitdir, baseRef));
+      // An abort does not wait for the build: it goes on for the next copy of this tree.
+      building.catch(() => undefined);
+      await unlessAborted(building, signal);
     } catch (error) {
+      if (signal?.aborted) throw signal.reason;
       throw translateGitError(error, { operation: `creating the working copy ${root}` });
     }
-    signal?.throwIfAborted();
   }
   return context.mutex.run(cloneGitdir, async () => {
     const base = await resolveIn(context, cloneGitdir, baseRef);
@@ -93,6 +96,26 @@ export async function createWorkingCopy(
     }
     context.workingCopies.set(root, copy);
     return workspaceFor(context, copy);
+  });
+}
+
+/** Settles as `promise` does, or rejects with the signal's reason as soon as it aborts. */
+function unlessAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return promise;
+  signal.throwIfAborted();
+  return new Promise<T>((resolve, reject) => {
+    const abort = () => reject(signal.reason);
+    signal.addEventListener('abort', abort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', abort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', abort);
+        reject(error);
+      },
+    );
   });
 }
 

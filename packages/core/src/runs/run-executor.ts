@@ -428,9 +428,12 @@ export function createRunExecutor(context: RunExecutorContext) {
           ...(settings.forbiddenPaths === undefined ? {} : { forbiddenPaths: settings.forbiddenPaths }),
         });
       // The edit agent changes files through writeFiles only, so it reads the base commit to choose
-      // its context, and its copy is made while it waits for the model: the copy starts with the
-      // agent's first event (it reports its context just before calling the model) or first
-      // write. Other agents get the directory first.
+      // its context (from the listing and the files it shows, where the backend lists sizes), and
+      // its copy is made meanwhile and while it waits for the model: started now, awaited only by
+      // the first write (a failure fails the run then; cancelling aborts both). On a fresh clone
+      // the copy (a snapshot of the whole tree) takes seconds the model call need not wait for.
+      // Other agents get the directory first.
+      if (custom === undefined) void startCopy();
       const deferred =
         custom === undefined
           ? createDeferredWorkspace({
@@ -453,7 +456,6 @@ export function createRunExecutor(context: RunExecutorContext) {
             workspace: activeWorkspace,
             signal,
             emit: async (event) => {
-              if (deferred !== null) void startCopy();
               if (event.type === 'run-tokens') {
                 const call = (event.data as { call?: TokenUsage }).call;
                 if (call !== undefined) usage = addUsage(usage, call);
