@@ -76,6 +76,8 @@ export interface BackendContext {
   readonly commitSizes: Map<string, Promise<Map<string, number>>>;
   /** Snapshots being built by this backend, by path: copies of one tree wait for one build. */
   readonly snapshotBuilds: Map<string, Promise<void>>;
+  /** Snapshots copies are being linked from, outside the clone's queue: never pruned meanwhile. */
+  readonly snapshotsInUse: Map<string, number>;
 }
 
 /** A fresh {@link BackendContext} for one backend built with `options`. */
@@ -100,6 +102,7 @@ export function createBackendContext(options: IsomorphicGitBackendOptions): Back
     sweptTrash: new Set(),
     commitSizes: new Map(),
     snapshotBuilds: new Map(),
+    snapshotsInUse: new Map(),
   };
 }
 

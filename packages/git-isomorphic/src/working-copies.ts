@@ -48,7 +48,18 @@ export async function createWorkingCopy(
       throw translateGitError(error, { operation: `creating the working copy ${root}` });
     }
   }
-  return context.mutex.run(cloneGitdir, async () => {
+  const undo = async (copy: WorkingCopy, branchCreated: boolean) => {
+    await rm(root, { recursive: true, force: true }).catch(() => undefined);
+    await rm(copy.gitdir, { recursive: true, force: true }).catch(() => undefined);
+    if (branchCreated) {
+      await git.deleteRef({ fs, gitdir: cloneGitdir, ref: `refs/heads/${branch}` }).catch(() => undefined);
+    }
+  };
+  // In the clone's queue: the branch, the copy's git directory, and (`'write'`) its files. A
+  // hard-linked copy's files are linked after it, outside the queue (thousands of `link` calls
+  // on a large tree): they touch only the copy's own directories, and its snapshot is kept from
+  // pruning meanwhile.
+  const made = await context.mutex.run(cloneGitdir, async () => {
     const base = await resolveIn(context, cloneGitdir, baseRef);
     if (await git.resolveRef({ fs, gitdir: cloneGitdir, ref: `refs/heads/${branch}` }).catch(() => null)) {
       throw new ConflictError(`branch ${branch} already exists in ${repo.dir}`);
@@ -79,24 +90,34 @@ export async function createWorkingCopy(
       if (context.options.checkout === 'hardlink') {
         const snapshot = await snapshotOf(context, cloneGitdir, flat);
         await pruneSnapshots(context, cloneGitdir, flat.trees.get('')!);
-        signal?.throwIfAborted();
-        await linkFromSnapshot(context, copy, flat, snapshot);
-      } else {
-        const entries = await materialize(context, root, flat, cloneGitdir);
-        signal?.throwIfAborted();
-        await storeIndex(context, copy, new Map(entries.map((entry) => [entry.path, entry])));
+        context.snapshotsInUse.set(snapshot, (context.snapshotsInUse.get(snapshot) ?? 0) + 1);
+        return { copy, flat, snapshot };
       }
+      const entries = await materialize(context, root, flat, cloneGitdir);
+      signal?.throwIfAborted();
+      await storeIndex(context, copy, new Map(entries.map((entry) => [entry.path, entry])));
+      return { copy, flat, snapshot: null };
     } catch (error) {
-      await rm(root, { recursive: true, force: true }).catch(() => undefined);
-      await rm(gitdir, { recursive: true, force: true }).catch(() => undefined);
-      if (branchCreated) {
-        await git.deleteRef({ fs, gitdir: cloneGitdir, ref: `refs/heads/${branch}` }).catch(() => undefined);
-      }
+      await undo(copy, branchCreated);
       throw translateGitError(error, { operation: `creating the working copy ${root}` });
     }
-    context.workingCopies.set(root, copy);
-    return workspaceFor(context, copy);
   });
+  const { copy, flat, snapshot } = made;
+  if (snapshot !== null) {
+    try {
+      signal?.throwIfAborted();
+      await linkFromSnapshot(context, copy, flat, snapshot);
+    } catch (error) {
+      await context.mutex.run(cloneGitdir, () => undo(copy, true));
+      throw translateGitError(error, { operation: `creating the working copy ${root}` });
+    } finally {
+      const users = (context.snapshotsInUse.get(snapshot) ?? 1) - 1;
+      if (users > 0) context.snapshotsInUse.set(snapshot, users);
+      else context.snapshotsInUse.delete(snapshot);
+    }
+  }
+  context.workingCopies.set(root, copy);
+  return workspaceFor(context, copy);
 }
 
 /** Settles as `promise` does, or rejects with the signal's reason as soon as it aborts. */

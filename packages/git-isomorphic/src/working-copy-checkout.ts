@@ -127,7 +127,7 @@ async function buildSnapshot(
 
 /**
  * Drops the oldest snapshots of the clone beyond `snapshotsPerClone` (default 2), never the one
- * of `keep`. Run in the clone's queue, so that no copy is being linked from one it drops.
+ * of `keep` nor one a copy is being linked from. Run in the clone's queue.
  */
 export async function pruneSnapshots(
   context: BackendContext,
@@ -137,7 +137,7 @@ export async function pruneSnapshots(
   const snapshots = path.join(cloneGitdir, 'goosuke', 'snapshots');
   const limit = context.options.snapshotsPerClone ?? 2;
   const existing = (await readdir(snapshots).catch(() => [] as string[])).filter(
-    (name) => hexId.test(name) && name !== keep,
+    (name) => hexId.test(name) && name !== keep && !context.snapshotsInUse.has(path.join(snapshots, name)),
   );
   if (existing.length < limit) return;
   const aged = await Promise.all(
