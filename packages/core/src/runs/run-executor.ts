@@ -429,11 +429,11 @@ export function createRunExecutor(context: RunExecutorContext) {
         });
       // The edit agent changes files through writeFiles only, so it reads the base commit to choose
       // its context (from the listing and the files it shows, where the backend lists sizes), and
-      // its copy is made meanwhile and while it waits for the model: started now, awaited only by
-      // the first write (a failure fails the run then; cancelling aborts both). On a fresh clone
-      // the copy (a snapshot of the whole tree) takes seconds the model call need not wait for.
-      // Other agents get the directory first.
-      if (custom === undefined) void startCopy();
+      // its copy is made while it waits for the model: started with the agent's first event (it
+      // reports its context just before calling the model) or first write, awaited only by the
+      // first write (a failure fails the run then; cancelling aborts both). Not before: on a fresh
+      // clone the copy (a snapshot of the whole tree) competes for the one JavaScript thread, and
+      // started at once it delayed the model call by seconds. Other agents get the directory first.
       const deferred =
         custom === undefined
           ? createDeferredWorkspace({
@@ -456,6 +456,7 @@ export function createRunExecutor(context: RunExecutorContext) {
             workspace: activeWorkspace,
             signal,
             emit: async (event) => {
+              if (deferred !== null) void startCopy();
               if (event.type === 'run-tokens') {
                 const call = (event.data as { call?: TokenUsage }).call;
                 if (call !== undefined) usage = addUsage(usage, call);
