@@ -38,9 +38,23 @@ export async function openCommit(
   { repo, commit }: OptionsOf<'openCommit'>,
 ): Promise<CommitFiles> {
   const cloneGitdir = path.join(path.resolve(repo.dir), '.git');
+  const readSizes = context.options.transport?.readSizes?.bind(context.options.transport);
+  /** The blob sizes of `resolved`, read once (a few commits are kept). */
+  const sizesOf = (resolved: string): Promise<Map<string, number>> => {
+    let sizes = context.commitSizes.get(resolved);
+    if (sizes === undefined) {
+      sizes = readSizes!({ gitdir: cloneGitdir, commit: resolved });
+      if (context.commitSizes.size >= 8) context.commitSizes.delete(context.commitSizes.keys().next().value!);
+      context.commitSizes.set(resolved, sizes);
+      sizes.catch(() => context.commitSizes.delete(resolved));
+    }
+    return sizes;
+  };
   const read = async () => {
     try {
       const resolved = await resolveIn(context, cloneGitdir, commit);
+      // Listed alongside the tree (another git process): a run asks for them right after.
+      if (readSizes !== undefined) void sizesOf(resolved).catch(() => undefined);
       return { revision: resolved, flat: await flatTreeOf(context, cloneGitdir, resolved) };
     } catch (error) {
       throw translateGitError(error, { operation: `reading the commit ${commit}` });
@@ -61,7 +75,6 @@ export async function openCommit(
     }
     return files;
   };
-  const readSizes = context.options.transport?.readSizes?.bind(context.options.transport);
   // Sizes only where the transport reads them from object headers: reading every blob here to
   // count its bytes would cost what listing sizes is meant to save.
   const sizes: Pick<CommitFiles, 'listSizes'> =
@@ -69,15 +82,7 @@ export async function openCommit(
       ? {}
       : {
           async listSizes(options) {
-            let read = context.commitSizes.get(revision);
-            if (read === undefined) {
-              read = readSizes({ gitdir: cloneGitdir, commit: revision });
-              if (context.commitSizes.size >= 8)
-                context.commitSizes.delete(context.commitSizes.keys().next().value!);
-              context.commitSizes.set(revision, read);
-              read.catch(() => context.commitSizes.delete(revision));
-            }
-            const bytes = await read;
+            const bytes = await sizesOf(revision);
             options?.signal?.throwIfAborted();
             return regularFiles().map((file) => ({ path: file, bytes: bytes.get(file) ?? 0 }));
           },
