@@ -301,7 +301,7 @@ export {
   type TriggerKeyRepository,
   type UserRepository,
 } from './ports/store.ts';
-export type { CommitFiles, Workspace } from './ports/workspace.ts';
+export type { CommitFiles, FileSize, Workspace } from './ports/workspace.ts';
 
 // The pick among runs, and the block Goosuke owns in a pull request body
 export { type PickCandidate, pickMatches, pickRun, type RunPick } from './pull-requests/pick-run.ts';

@@ -79,6 +79,12 @@ export interface BackendContext {
   readonly regularFiles: WeakMap<FlatTree, string[]>;
   /** Clones whose trash was swept by this backend: leftovers of a process that ended mid-deletion. */
   readonly sweptTrash: Set<string>;
+  /** Blob sizes by path of a few commits, as the transport read them (see `GitTransport.readSizes`). */
+  readonly commitSizes: Map<string, Promise<Map<string, number>>>;
+  /** Snapshots being built by this backend, by path: copies of one tree wait for one build. */
+  readonly snapshotBuilds: Map<string, Promise<void>>;
+  /** Snapshots copies are being linked from, outside the clone's queue: never pruned meanwhile. */
+  readonly snapshotsInUse: Map<string, number>;
 }
 
 /** A fresh {@link BackendContext} for one backend built with `options`. */
@@ -102,6 +108,9 @@ export function createBackendContext(options: IsomorphicGitBackendOptions): Back
     snapshotIndexes: new Map(),
     regularFiles: new WeakMap(),
     sweptTrash: new Set(),
+    commitSizes: new Map(),
+    snapshotBuilds: new Map(),
+    snapshotsInUse: new Map(),
   };
 }
 

@@ -37,9 +37,23 @@ export async function openCommit(
   { repo, commit }: OptionsOf<'openCommit'>,
 ): Promise<CommitFiles> {
   const cloneGitdir = path.join(path.resolve(repo.dir), '.git');
+  const readSizes = context.options.transport?.readSizes?.bind(context.options.transport);
+  /** The blob sizes of `resolved`, read once (a few commits are kept). */
+  const sizesOf = (resolved: string): Promise<Map<string, number>> => {
+    let sizes = context.commitSizes.get(resolved);
+    if (sizes === undefined) {
+      sizes = readSizes!({ gitdir: cloneGitdir, commit: resolved });
+      if (context.commitSizes.size >= 8) context.commitSizes.delete(context.commitSizes.keys().next().value!);
+      context.commitSizes.set(resolved, sizes);
+      sizes.catch(() => context.commitSizes.delete(resolved));
+    }
+    return sizes;
+  };
   const read = async () => {
     try {
       const resolved = await resolveIn(context, cloneGitdir, commit);
+      // Listed alongside the tree (another git process): a run asks for them right after.
+      if (readSizes !== undefined) void sizesOf(resolved).catch(() => undefined);
       return { revision: resolved, flat: await flatTreeOf(context, cloneGitdir, resolved) };
     } catch (error) {
       throw translateGitError(error, { operation: `reading the commit ${commit}` });
@@ -48,19 +62,35 @@ export async function openCommit(
   // A commit id names immutable objects: reading them needs no turn in the clone's queue
   // (where a working copy being made may hold it for a while). A ref name is read in turn.
   const { revision, flat } = hexId.test(commit) ? await read() : await context.mutex.run(cloneGitdir, read);
+  const regularFiles = (): string[] => {
+    let files = context.regularFiles.get(flat);
+    if (files === undefined) {
+      files = [];
+      for (const [file, entry] of flat.files) {
+        if (entry.mode === 0o100644 || entry.mode === 0o100755) files.push(file);
+      }
+      files.sort((left, right) => (left < right ? -1 : left > right ? 1 : 0));
+      context.regularFiles.set(flat, files);
+    }
+    return files;
+  };
+  // Sizes only where the transport reads them from object headers: reading every blob here to
+  // count its bytes would cost what listing sizes is meant to save.
+  const sizes: Pick<CommitFiles, 'listSizes'> =
+    readSizes === undefined
+      ? {}
+      : {
+          async listSizes(options) {
+            const bytes = await sizesOf(revision);
+            options?.signal?.throwIfAborted();
+            return regularFiles().map((file) => ({ path: file, bytes: bytes.get(file) ?? 0 }));
+          },
+        };
   const view: CommitFiles = {
+    ...sizes,
     revision,
     async listFiles() {
-      let files = context.regularFiles.get(flat);
-      if (files === undefined) {
-        files = [];
-        for (const [file, entry] of flat.files) {
-          if (entry.mode === 0o100644 || entry.mode === 0o100755) files.push(file);
-        }
-        files.sort((left, right) => (left < right ? -1 : left > right ? 1 : 0));
-        context.regularFiles.set(flat, files);
-      }
-      return [...files];
+      return [...regularFiles()];
     },
     async readFile(file) {
       const entry = flat.files.get(file);

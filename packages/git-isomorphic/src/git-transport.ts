@@ -100,4 +100,11 @@ export interface GitTransport {
     ours: string;
     theirs: string;
   }): Promise<{ tree: string; conflicts: string[] } | 'unrelated' | null>;
+  /**
+   * Optional: the size in bytes of every blob entry of `commit`'s tree (regular files and
+   * symbolic links), by path, read from the object headers without inflating any blob. When
+   * present, `openCommit` offers `listSizes`, so that a run's context can be chosen before any
+   * file is read. Rejects with NotFoundError when `commit` is not a commit of the clone.
+   */
+  readSizes?(options: { gitdir: string; commit: string; signal?: AbortSignal }): Promise<Map<string, number>>;
 }

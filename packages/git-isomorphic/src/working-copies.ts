@@ -3,10 +3,16 @@ import { mkdir, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ConflictError, type Workspace } from '@goosuke/core';
 import git from 'isomorphic-git';
-import { type BackendContext, flatTreeOf, type OptionsOf, type WorkingCopy } from './backend-context.ts';
+import {
+  type BackendContext,
+  flatTreeOf,
+  hexId,
+  type OptionsOf,
+  type WorkingCopy,
+} from './backend-context.ts';
 import { translateGitError } from './git-errors.ts';
 import { checkBranchName, resolveIn } from './git-refs.ts';
-import { linkFromSnapshot, materialize, snapshotOf } from './working-copy-checkout.ts';
+import { linkFromSnapshot, materialize, pruneSnapshots, snapshotOf } from './working-copy-checkout.ts';
 import { removeTree, removeTreeElsewhere } from './working-copy-scan.ts';
 import { locate, storeIndex } from './working-copy-state.ts';
 import { workspaceFor } from './working-copy-workspace.ts';
@@ -28,7 +34,32 @@ export async function createWorkingCopy(
   await checkBranchName(branch);
   const cloneGitdir = path.join(path.resolve(repo.dir), '.git');
   const root = path.resolve(dir);
-  return context.mutex.run(cloneGitdir, async () => {
+  if (context.options.checkout === 'hardlink' && hexId.test(baseRef)) {
+    // A commit id names immutable objects: its snapshot (seconds for a large tree the first
+    // time) is built before taking the clone's queue, so that other runs' work on the clone
+    // (resolving their base, their copies of a snapshot already built) does not wait for it.
+    try {
+      const building = snapshotOf(context, cloneGitdir, await flatTreeOf(context, cloneGitdir, baseRef));
+      // An abort does not wait for the build: it goes on for the next copy of this tree.
+      building.catch(() => undefined);
+      await unlessAborted(building, signal);
+    } catch (error) {
+      if (signal?.aborted) throw signal.reason;
+      throw translateGitError(error, { operation: `creating the working copy ${root}` });
+    }
+  }
+  const undo = async (copy: WorkingCopy, branchCreated: boolean) => {
+    await rm(root, { recursive: true, force: true }).catch(() => undefined);
+    await rm(copy.gitdir, { recursive: true, force: true }).catch(() => undefined);
+    if (branchCreated) {
+      await git.deleteRef({ fs, gitdir: cloneGitdir, ref: `refs/heads/${branch}` }).catch(() => undefined);
+    }
+  };
+  // In the clone's queue: the branch, the copy's git directory, and (`'write'`) its files. A
+  // hard-linked copy's files are linked after it, outside the queue (thousands of `link` calls
+  // on a large tree): they touch only the copy's own directories, and its snapshot is kept from
+  // pruning meanwhile.
+  const made = await context.mutex.run(cloneGitdir, async () => {
     const base = await resolveIn(context, cloneGitdir, baseRef);
     if (await git.resolveRef({ fs, gitdir: cloneGitdir, ref: `refs/heads/${branch}` }).catch(() => null)) {
       throw new ConflictError(`branch ${branch} already exists in ${repo.dir}`);
@@ -58,23 +89,54 @@ export async function createWorkingCopy(
       await writeFile(path.join(root, '.git'), `gitdir: ${gitdir}\n`);
       if (context.options.checkout === 'hardlink') {
         const snapshot = await snapshotOf(context, cloneGitdir, flat);
-        signal?.throwIfAborted();
-        await linkFromSnapshot(context, copy, flat, snapshot);
-      } else {
-        const entries = await materialize(context, root, flat, cloneGitdir);
-        signal?.throwIfAborted();
-        await storeIndex(context, copy, new Map(entries.map((entry) => [entry.path, entry])));
+        await pruneSnapshots(context, cloneGitdir, flat.trees.get('')!);
+        context.snapshotsInUse.set(snapshot, (context.snapshotsInUse.get(snapshot) ?? 0) + 1);
+        return { copy, flat, snapshot };
       }
+      const entries = await materialize(context, root, flat, cloneGitdir);
+      signal?.throwIfAborted();
+      await storeIndex(context, copy, new Map(entries.map((entry) => [entry.path, entry])));
+      return { copy, flat, snapshot: null };
     } catch (error) {
-      await rm(root, { recursive: true, force: true }).catch(() => undefined);
-      await rm(gitdir, { recursive: true, force: true }).catch(() => undefined);
-      if (branchCreated) {
-        await git.deleteRef({ fs, gitdir: cloneGitdir, ref: `refs/heads/${branch}` }).catch(() => undefined);
-      }
+      await undo(copy, branchCreated);
       throw translateGitError(error, { operation: `creating the working copy ${root}` });
     }
-    context.workingCopies.set(root, copy);
-    return workspaceFor(context, copy);
+  });
+  const { copy, flat, snapshot } = made;
+  if (snapshot !== null) {
+    try {
+      signal?.throwIfAborted();
+      await linkFromSnapshot(context, copy, flat, snapshot);
+    } catch (error) {
+      await context.mutex.run(cloneGitdir, () => undo(copy, true));
+      throw translateGitError(error, { operation: `creating the working copy ${root}` });
+    } finally {
+      const users = (context.snapshotsInUse.get(snapshot) ?? 1) - 1;
+      if (users > 0) context.snapshotsInUse.set(snapshot, users);
+      else context.snapshotsInUse.delete(snapshot);
+    }
+  }
+  context.workingCopies.set(root, copy);
+  return workspaceFor(context, copy);
+}
+
+/** Settles as `promise` does, or rejects with the signal's reason as soon as it aborts. */
+function unlessAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return promise;
+  signal.throwIfAborted();
+  return new Promise<T>((resolve, reject) => {
+    const abort = () => reject(signal.reason);
+    signal.addEventListener('abort', abort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', abort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', abort);
+        reject(error);
+      },
+    );
   });
 }
 

@@ -64,16 +64,38 @@ export async function materialize(
   });
 }
 
-/** The read-only checkout of `flat` that hard-linked working copies share; built once per tree. */
+/**
+ * The read-only checkout of `flat` that hard-linked working copies share; built once per tree.
+ * Needs no turn in the clone's queue (it reads immutable objects and writes only its own
+ * directory), so a run can have it built while others use the clone; builds of one tree by one
+ * backend are shared. Old snapshots are dropped by {@link pruneSnapshots}, in the queue.
+ */
 export async function snapshotOf(
   context: BackendContext,
   cloneGitdir: string,
   flat: FlatTree,
 ): Promise<string> {
-  const snapshots = path.join(cloneGitdir, 'goosuke', 'snapshots');
-  const treeOid = flat.trees.get('')!;
-  const snapshot = path.join(snapshots, treeOid);
+  const snapshot = path.join(cloneGitdir, 'goosuke', 'snapshots', flat.trees.get('')!);
   if (fs.existsSync(snapshot)) return snapshot;
+  let building = context.snapshotBuilds.get(snapshot);
+  if (building === undefined) {
+    building = buildSnapshot(context, cloneGitdir, flat, snapshot).finally(() =>
+      context.snapshotBuilds.delete(snapshot),
+    );
+    context.snapshotBuilds.set(snapshot, building);
+  }
+  await building;
+  return snapshot;
+}
+
+/** Builds the snapshot of `flat` at `snapshot` (see {@link snapshotOf}). */
+async function buildSnapshot(
+  context: BackendContext,
+  cloneGitdir: string,
+  flat: FlatTree,
+  snapshot: string,
+): Promise<void> {
+  const snapshots = path.dirname(snapshot);
   const building = `${snapshot}.building-${process.pid}`;
   await rm(building, { recursive: true, force: true });
   // Half-built snapshots of processes that died while building (any tree): nobody finishes them.
@@ -101,22 +123,34 @@ export async function snapshotOf(
     await materialize(context, building, flat, cloneGitdir, (mode) => (mode === 0o100755 ? 0o555 : 0o444));
   }
   await fs.promises.rename(building, snapshot);
-  const keep = context.options.snapshotsPerClone ?? 2;
-  const existing = (await readdir(snapshots)).filter((name) => hexId.test(name) && name !== treeOid);
-  if (existing.length >= keep) {
-    const aged = await Promise.all(
-      existing.map(async (name) => ({
-        name,
-        time: (await fs.promises.stat(path.join(snapshots, name))).mtimeMs,
-      })),
-    );
-    aged.sort((left, right) => left.time - right.time);
-    for (const { name } of aged.slice(0, existing.length - keep + 1)) {
-      // Files already linked into working copies survive: only this cache's names go.
-      await rm(path.join(snapshots, name), { recursive: true, force: true });
-    }
+}
+
+/**
+ * Drops the oldest snapshots of the clone beyond `snapshotsPerClone` (default 2), never the one
+ * of `keep` nor one a copy is being linked from. Run in the clone's queue.
+ */
+export async function pruneSnapshots(
+  context: BackendContext,
+  cloneGitdir: string,
+  keep: string,
+): Promise<void> {
+  const snapshots = path.join(cloneGitdir, 'goosuke', 'snapshots');
+  const limit = context.options.snapshotsPerClone ?? 2;
+  const existing = (await readdir(snapshots).catch(() => [] as string[])).filter(
+    (name) => hexId.test(name) && name !== keep && !context.snapshotsInUse.has(path.join(snapshots, name)),
+  );
+  if (existing.length < limit) return;
+  const aged = await Promise.all(
+    existing.map(async (name) => ({
+      name,
+      time: (await fs.promises.stat(path.join(snapshots, name))).mtimeMs,
+    })),
+  );
+  aged.sort((left, right) => left.time - right.time);
+  for (const { name } of aged.slice(0, existing.length - limit + 1)) {
+    // Files already linked into working copies survive: only this cache's names go.
+    await rm(path.join(snapshots, name), { recursive: true, force: true });
   }
-  return snapshot;
 }
 
 /**

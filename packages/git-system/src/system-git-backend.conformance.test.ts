@@ -9,6 +9,7 @@ describeGitBackendConformance('system git, local path', {
   async create() {
     return createSystemGitBackend();
   },
+  listsSizes: true,
 });
 
 describeGitBackendConformance('system git, file URL', {
@@ -49,4 +50,5 @@ describeGitBackendConformance('system git, hard-linked checkouts', {
   async create() {
     return createSystemGitBackend({ checkout: 'hardlink' });
   },
+  listsSizes: true,
 });

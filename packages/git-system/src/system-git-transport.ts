@@ -396,6 +396,27 @@ export function createSystemGitTransport(options: SystemGitTransportOptions = {}
       return { tree, files, trees };
     },
 
+    async readSizes({ gitdir, commit, signal }) {
+      // `-l` reads each blob's size from its object header (a packed delta's from the start of
+      // the delta): no blob is inflated whole.
+      const listed = await run(
+        `listing the file sizes of ${commit}`,
+        [`--git-dir=${gitdir}`, 'ls-tree', '-r', '-l', '-z', '--full-tree', `${commit}^{commit}`],
+        { maxOutputBytes: 512 * 1024 * 1024, ...(signal === undefined ? {} : { signal }) },
+      );
+      if (listed.code !== 0) throw new NotFoundError('git commit', commit);
+      const sizes = new Map<string, number>();
+      for (const record of listed.stdout.split('\0')) {
+        // `<mode> SP <type> SP <id> SP+ <size> TAB <path>`; the size is `-` for a submodule.
+        const tab = record.indexOf('\t');
+        if (tab < 0) continue;
+        const fields = record.slice(0, tab).split(' ');
+        const size = Number(fields[fields.length - 1]);
+        if (fields[1] === 'blob' && Number.isSafeInteger(size)) sizes.set(record.slice(tab + 1), size);
+      }
+      return sizes;
+    },
+
     async writeFiles({ gitdir, root, files, permissions, signal }) {
       const order = [...new Set(files.filter(([, , mode]) => mode !== 0o160000).map(([, oid]) => oid))];
       if (order.length === 0) return;

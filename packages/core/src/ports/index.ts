@@ -50,4 +50,4 @@ export type {
   UserRepository,
 } from './store.ts';
 export { collectPages } from './store.ts';
-export type { CommitFiles, Workspace } from './workspace.ts';
+export type { CommitFiles, FileSize, Workspace } from './workspace.ts';

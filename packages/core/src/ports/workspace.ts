@@ -18,6 +18,8 @@ export interface Workspace {
   listFiles(options?: { signal?: AbortSignal }): Promise<string[]>;
   /** A file's text, or null when it does not exist. Refuses paths outside the root. */
   readFile(path: string): Promise<string | null>;
+  /** Optional, as {@link CommitFiles.listSizes}: offered by a workspace that can list sizes without reading files. */
+  listSizes?(options?: { signal?: AbortSignal }): Promise<FileSize[]>;
   /**
    * Writes every change or none: if any write fails, files already written are restored
    * and the error is rethrown. Refuses (InvalidInputError) any path that escapes the root,
@@ -38,4 +40,18 @@ export interface CommitFiles {
   listFiles(options?: { signal?: AbortSignal }): Promise<string[]>;
   /** A file's text as committed, or null when the commit has no such regular file. */
   readFile(path: string): Promise<string | null>;
+  /**
+   * Optional: every file `listFiles` lists, in the same order, with its size in bytes, taken from
+   * the tree listing without reading any file (git keeps sizes in object headers). Offered only
+   * where that is cheap: a context can then be chosen from paths and sizes, reading only the
+   * files it shows, so the first run on a fresh clone does not read the whole repository before
+   * its model call.
+   */
+  listSizes?(options?: { signal?: AbortSignal }): Promise<FileSize[]>;
+}
+
+/** A file and its size in bytes; see {@link CommitFiles.listSizes}. */
+export interface FileSize {
+  path: string;
+  bytes: number;
 }

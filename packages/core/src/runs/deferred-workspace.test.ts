@@ -134,3 +134,37 @@ describe('createDeferredWorkspace', () => {
     }
   });
 });
+
+describe('createDeferredWorkspace and sizes', () => {
+  it('lists sizes from the base before the first write and from the copy after it', async () => {
+    const { files } = commitFiles();
+    const base: CommitFiles = {
+      ...files,
+      listSizes: async () => [
+        { path: 'a.txt', bytes: 7 },
+        { path: 'src/b.ts', bytes: 20 },
+      ],
+    };
+    const copy = createMemoryWorkspace(baseFiles);
+    const workspace = createDeferredWorkspace({ root: '/work/sizes', base, copy: async () => copy });
+    expect(await workspace.listSizes?.()).toEqual([
+      { path: 'a.txt', bytes: 7 },
+      { path: 'src/b.ts', bytes: 20 },
+    ]);
+    await workspace.writeFiles([{ path: 'a.txt', content: 'é\n' }]);
+    // The copy lists no sizes itself: they are counted from its files.
+    expect(await workspace.listSizes?.()).toEqual([
+      { path: 'a.txt', bytes: 3 },
+      { path: 'src/b.ts', bytes: 20 },
+    ]);
+  });
+
+  it('offers no sizes when the base lists none', () => {
+    const workspace = createDeferredWorkspace({
+      root: '/work/no-sizes',
+      base: commitFiles().files,
+      copy: async () => createMemoryWorkspace(baseFiles),
+    });
+    expect(workspace.listSizes).toBeUndefined();
+  });
+});

@@ -1,7 +1,9 @@
 import type { FileChange } from '../domain/index.ts';
 import { normalizeWorkspacePath } from '../edits/workspace-path.ts';
 import { GoosukeError, InvalidInputError } from '../errors/index.ts';
-import type { CommitFiles, Workspace } from '../ports/workspace.ts';
+import type { CommitFiles, FileSize, Workspace } from '../ports/workspace.ts';
+
+const utf8 = new TextEncoder();
 
 /** A run's working copy that can be read before it exists; see {@link createDeferredWorkspace}. */
 export interface DeferredWorkspace extends Workspace {
@@ -59,7 +61,26 @@ export function createDeferredWorkspace(options: DeferredWorkspaceOptions): Defe
       });
     }
   };
+  // Offered when the base lists sizes: then the context is chosen from the listing and the few
+  // files it shows. After a write the copy answers (by reading, when it lists no sizes itself).
+  const listSizes: Pick<Workspace, 'listSizes'> =
+    base.listSizes === undefined
+      ? {}
+      : {
+          async listSizes(listOptions) {
+            if (!writing) return base.listSizes!(listOptions);
+            const made = await ready();
+            if (made.listSizes !== undefined) return made.listSizes(listOptions);
+            const sizes: FileSize[] = [];
+            for (const path of await made.listFiles(listOptions)) {
+              const text = await made.readFile(path);
+              if (text !== null) sizes.push({ path, bytes: utf8.encode(text).length });
+            }
+            return sizes;
+          },
+        };
   return {
+    ...listSizes,
     root: options.root,
     get revision() {
       return writing ? undefined : base.revision;

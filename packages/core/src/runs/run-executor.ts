@@ -428,9 +428,12 @@ export function createRunExecutor(context: RunExecutorContext) {
           ...(settings.forbiddenPaths === undefined ? {} : { forbiddenPaths: settings.forbiddenPaths }),
         });
       // The edit agent changes files through writeFiles only, so it reads the base commit to choose
-      // its context, and its copy is made while it waits for the model: the copy starts with the
-      // agent's first event (it reports its context just before calling the model) or first
-      // write. Other agents get the directory first.
+      // its context (from the listing and the files it shows, where the backend lists sizes), and
+      // its copy is made while it waits for the model: started with the agent's first event (it
+      // reports its context just before calling the model) or first write, awaited only by the
+      // first write (a failure fails the run then; cancelling aborts both). Not before: on a fresh
+      // clone the copy (a snapshot of the whole tree) competes for the one JavaScript thread, and
+      // started at once it delayed the model call by seconds. Other agents get the directory first.
       const deferred =
         custom === undefined
           ? createDeferredWorkspace({

@@ -21,6 +21,8 @@ export interface GitBackendConformanceFactory {
   makeRemote?(sourceDir: string): Promise<string>;
   /** Called after every test, once its backend is no longer used. */
   cleanup?(): Promise<void>;
+  /** The backend's `openCommit` offers `listSizes` (optional in the port): the suite then requires it. */
+  listsSizes?: boolean;
 }
 
 /** The git CLI with binary-safe output (fixture blobs are compared byte for byte). */
@@ -109,7 +111,8 @@ function sortedEntries(tree: Map<string, Buffer>): Array<[string, string]> {
  * - commit lands on the working copy's branch with the base as parent and the given author,
  *   records deletions, and stays in the clone after removeWorkingCopy, which is idempotent;
  * - 4 working copies of one clone created, written and committed in parallel all succeed;
- * - openCommit lists and reads a commit's files as committed, whatever copies of it do;
+ * - openCommit lists and reads a commit's files as committed, whatever copies of it do, and lists
+ *   their sizes in bytes when it offers `listSizes`;
  * - diff and commit told which paths changed give what a full scan gives;
  * - setBranch creates a branch, fast-forwards it, refuses other moves (and branches a working
  *   copy has checked out) unless forced, refuses unknown commits and bad names;
@@ -424,6 +427,13 @@ export function describeGitBackendConformance(name: string, factory: GitBackendC
       }
       expect(await view.readFile('missing.txt')).toBeNull();
       expect(await view.readFile('src')).toBeNull();
+      if (factory.listsSizes === true) expect(view.listSizes).toBeDefined();
+      if (view.listSizes !== undefined) {
+        // Optional; when offered, every listed file with its size in bytes, in listing order.
+        expect(await view.listSizes()).toEqual(
+          names.map((file) => ({ path: file, bytes: expected.get(file)!.length })),
+        );
+      }
       expect((await backend.openCommit({ repo, commit: 'v1' })).revision).toBe(firstCommit);
       await expectRejectsWith(() => backend.openCommit({ repo, commit: 'no-such-ref' }), 'not_found');
 

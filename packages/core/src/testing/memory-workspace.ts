@@ -3,6 +3,8 @@ import { normalizeWorkspacePath } from '../edits/workspace-path.ts';
 import { InvalidInputError } from '../errors/index.ts';
 import type { Workspace } from '../ports/index.ts';
 
+const utf8 = new TextEncoder();
+
 /** Options of {@link createMemoryWorkspace}. */
 export interface MemoryWorkspaceOptions {
   /** What `root` reports; default `/memory-workspace`. Nothing is read from or written there. */
@@ -12,12 +14,19 @@ export interface MemoryWorkspaceOptions {
    * code that shares work between workspaces of one revision. Default undefined.
    */
   revision?: string;
+  /**
+   * Offer `listSizes` (each file's UTF-8 length), as a git commit does: for tests of code that
+   * chooses files by path and size before reading them. Default false (no `listSizes`).
+   */
+  sizes?: boolean;
 }
 
 /** A {@link Workspace} held in memory, with a way to look at every file at once. */
 export interface MemoryWorkspace extends Workspace {
   /** A copy of every file, path to content, with paths in sorted order. */
   snapshot(): Record<string, string>;
+  /** The paths `readFile` was asked for so far, in order (repeats included). */
+  reads(): string[];
 }
 
 /**
@@ -54,8 +63,19 @@ export function createMemoryWorkspace(
     return false;
   };
   let revision = options.revision;
+  const reads: string[] = [];
+  const listSizes: Pick<Workspace, 'listSizes'> =
+    options.sizes === true
+      ? {
+          async listSizes(listOptions) {
+            listOptions?.signal?.throwIfAborted();
+            return sortedPaths().map((path) => ({ path, bytes: utf8.encode(contents.get(path)!).length }));
+          },
+        }
+      : {};
 
   return {
+    ...listSizes,
     root: options.root ?? '/memory-workspace',
 
     get revision() {
@@ -68,6 +88,7 @@ export function createMemoryWorkspace(
     },
 
     async readFile(path) {
+      reads.push(path);
       const normal = normalizeWorkspacePath(path);
       const content = contents.get(normal);
       if (content !== undefined) return content;
@@ -105,6 +126,8 @@ export function createMemoryWorkspace(
     snapshot() {
       return Object.fromEntries(sortedPaths().map((path) => [path, contents.get(path)!]));
     },
+
+    reads: () => [...reads],
   };
 }
 

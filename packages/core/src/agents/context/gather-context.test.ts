@@ -284,6 +284,61 @@ describe('gatherContext', () => {
   });
 });
 
+describe('gatherContext on a workspace that lists sizes', () => {
+  const files: Record<string, string> = {
+    'src/billing/format-price.ts': 'export function formatPrice(cents: number) {\n  return cents;\n}\n',
+    'src/cart/cart.ts': 'import { formatPrice } from "../billing/format-price.ts";\nformatPrice(1);\n',
+    'src/huge.ts': `// ${'x'.repeat(3_000)}\n`,
+    'assets/logo.png': 'PNG...',
+    '.env': 'API_KEY=secret-value',
+  };
+  for (let index = 0; index < 40; index++)
+    files[`src/other/file-${index}.ts`] = `export const v${index} = 1;\n`;
+  const options = {
+    texts: instruction('Make formatPrice show two decimals'),
+    contextTokens: 10_000,
+    maxFileBytes: 1_000,
+    forbiddenPaths: defaultForbiddenPaths,
+  };
+
+  it('ranks a large one by paths and sizes, reading only the files it shows', async () => {
+    const workspace = createMemoryWorkspace(files, { sizes: true });
+    // A budget smaller than the whole: only relevant files are shown.
+    const context = await gatherContext({ ...options, workspace, contextTokens: 200, contentReadBytes: 500 });
+    expect(context.report.included).toEqual([
+      { path: 'src/billing/format-price.ts', reason: 'file name matches formatPrice' },
+    ]);
+    expect(context.report.skipped).toEqual({ binary: 1, tooLarge: 1, forbidden: 1 });
+    expect(context.files[0]!.content).toBe(files['src/billing/format-price.ts']);
+    // Nothing but the file shown was read: not the 40 others, not the huge one, never `.env`.
+    expect(workspace.reads()).toEqual(['src/billing/format-price.ts']);
+    expect(context.tree).toContain('cart.ts');
+  });
+
+  it('reads a small one whole and ranks it by content, as a workspace without sizes', async () => {
+    const workspace = createMemoryWorkspace(files, { sizes: true });
+    const context = await gatherContext({ ...options, workspace });
+    const plain = await gatherContext({ ...options, workspace: createMemoryWorkspace(files) });
+    expect(context).toEqual(plain);
+    expect(context.report.included.map((file) => file.path)).toContain('src/cart/cart.ts');
+    expect(workspace.reads()).not.toContain('.env');
+  });
+
+  it('budgets a file never read by its size, and drops one that turns out binary when shown', async () => {
+    const workspace = createMemoryWorkspace(
+      { 'a/format-price.ts': 'y'.repeat(400), 'b/format-price.ts': 'a\0b', 'c/big.ts': 'z'.repeat(900) },
+      { sizes: true },
+    );
+    const context = await gatherContext({ ...options, workspace, contextTokens: 120, contentReadBytes: 0 });
+    // 400 bytes are 100 tokens plus the path's: it fits in 120, nothing else does after it.
+    expect(context.files.map((file) => file.path)).toEqual(['a/format-price.ts']);
+    const both = await gatherContext({ ...options, workspace, contentReadBytes: 0 });
+    // Everything fits (a small project): shown whole, but for the file holding a NUL.
+    expect(both.files.map((file) => file.path)).toEqual(['a/format-price.ts', 'c/big.ts']);
+    expect(both.tree).toContain('b/: format-price.ts');
+  });
+});
+
 describe('countIdentifiers', () => {
   const content = [
     'const cartTotal = 9cartTotal + a9cartTotal + cartTotal$ + $cartTotal;',

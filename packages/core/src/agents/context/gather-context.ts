@@ -12,6 +12,12 @@ export interface GatherContextOptions {
   contextTokens: number;
   maxFileBytes: number;
   forbiddenPaths: readonly string[];
+  /**
+   * For a workspace that lists sizes (`Workspace.listSizes`): the candidate text (bytes) up to
+   * which it is still read whole and ranked by content; above it, the ranking uses paths and
+   * sizes and only the files shown are read. Default `defaultContentReadBytes` (2 MiB).
+   */
+  contentReadBytes?: number;
   signal?: AbortSignal;
   /**
    * Where rankings are shared: for a workspace with a `revision`, reading and ranking happen
@@ -51,6 +57,7 @@ function rankingOf(options: GatherContextOptions, terms: QueryTerms): Promise<Ra
     options.texts.map((text) => [text.weight, text.text]),
     options.maxFileBytes,
     options.forbiddenPaths,
+    options.contentReadBytes ?? null,
   ]);
   let ranking = held.entries.get(key);
   if (ranking === undefined) {
@@ -67,7 +74,8 @@ function rankingOf(options: GatherContextOptions, terms: QueryTerms): Promise<Ra
 }
 
 /**
- * Reads the workspace and selects the context as `selectContext` does. Files with a binary
+ * Reads the workspace and selects the context as `selectContext` does (a large workspace that
+ * lists sizes by paths and sizes alone: see `rankWorkspace`). Files with a binary
  * extension are not read; files whose text holds a NUL or is larger than `maxFileBytes`
  * (UTF-8) are skipped; forbidden paths (`.env`, keys) are never read, so their content never
  * reaches a model. Only these reads touch the workspace; the files shown are read twice (once
