@@ -49,6 +49,12 @@ import {
 } from './table-definitions.ts';
 import { createTriggerKeyRepository } from './trigger-key-repository.ts';
 
+// The per-user limit of active runs asks this at every run request: counted in SQL over the
+// status index (each run's message found by its key), never by loading runs.
+const countActiveByAuthorSql = `select count(*) as "count" from "goosuke_runs" as r
+  join "goosuke_messages" as m on m."id" = r."message_id"
+  where r."status" in ('queued', 'running') and m."created_by" = ?`;
+
 /** Options of {@link createSqliteStore}. */
 export interface SqliteStoreOptions extends SqliteConnectionOptions {}
 
@@ -136,6 +142,16 @@ function buildStore(
     insert: runRows.insert,
     update: runRows.update,
     list: runRows.list,
+    // One count over the status index, each run's message found by its key: no run is loaded.
+    countActiveByAuthor: (userId) =>
+      scope.run(
+        () =>
+          (
+            scope.connection.statement(countActiveByAuthorSql).get([userId]) as {
+              count: number;
+            }
+          ).count,
+      ),
   };
   const pullRequestRows = createEntityRepository<PullRequest, { taskId?: string; repoId?: string }>(
     pullRequestTable,

@@ -95,7 +95,14 @@ export type MessageRepository = Omit<EntityRepository<Message, { taskId?: string
 export type RunRepository = Omit<
   EntityRepository<Run, { taskId?: string; messageId?: string; status?: RunStatus }>,
   'delete'
->;
+> & {
+  /**
+   * How many runs are `queued` or `running` whose message's author (`Message.createdBy`) is
+   * `userId`: the per-user limit of active runs reads this at every run request, so a store
+   * answers it without loading the runs (SQLite: one indexed count).
+   */
+  countActiveByAuthor(userId: string): Promise<number>;
+};
 
 /** What a caller gives to append a run event; the store assigns `sequence`. */
 export type NewRunEvent = Omit<RunEvent, 'sequence'>;

@@ -102,8 +102,7 @@ export const activeRunsRetryAfterSeconds = 30;
  * Refuses, with RateLimitedError, `adding` more runs for `userId` when the user's queued and
  * running runs plus them would exceed `limit`. Read with `store` (the caller's transaction, so
  * that concurrent requests of one user cannot both pass). A run belongs to the author of its
- * message. The count reads the queued and running runs (indexed by status); the authors are only
- * looked up when all active runs together could exceed the limit.
+ * message; the store counts them (`runs.countActiveByAuthor`) without loading any run.
  */
 export async function assertActiveRunsWithin(
   store: Store,
@@ -111,21 +110,7 @@ export async function assertActiveRunsWithin(
   adding: number,
   limit: number,
 ): Promise<void> {
-  const active = [
-    ...(await collectPages((cursor) => store.runs.list({ status: 'queued', limit: 500, cursor }))),
-    ...(await collectPages((cursor) => store.runs.list({ status: 'running', limit: 500, cursor }))),
-  ];
-  if (active.length + adding <= limit) return;
-  const authors = new Map<string, string | null>();
-  let mine = 0;
-  for (const run of active) {
-    let author = authors.get(run.messageId);
-    if (author === undefined) {
-      author = (await store.messages.get(run.messageId))?.createdBy ?? null;
-      authors.set(run.messageId, author);
-    }
-    if (author === userId) mine++;
-  }
+  const mine = await store.runs.countActiveByAuthor(userId);
   if (mine + adding > limit) {
     throw new RateLimitedError(
       `too many runs at once: ${mine} of yours are queued or running and the limit is ${limit}; wait for some to end`,

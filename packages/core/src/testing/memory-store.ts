@@ -322,6 +322,15 @@ function createRepositories(run: MemoryRunner<MemoryState>): Repositories {
     insert: runRows.insert,
     update: runRows.update,
     list: runRows.list,
+    countActiveByAuthor: (userId) =>
+      run((state) => {
+        let count = 0;
+        for (const each of state.runs.values()) {
+          if (each.status !== 'queued' && each.status !== 'running') continue;
+          if (state.messages.get(each.messageId)?.createdBy === userId) count++;
+        }
+        return count;
+      }),
   };
 
   const runEvents: RunEventRepository = {

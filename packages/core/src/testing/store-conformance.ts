@@ -19,6 +19,7 @@ import { describeEntityRepository, type StoreTestContext } from './store-conform
 import { describeStoreLifecycle } from './store-conformance-lifecycle-tests.ts';
 import { describeRunEventLog, describeSettings } from './store-conformance-log-tests.ts';
 import { describeLookups } from './store-conformance-lookup-tests.ts';
+import { describeActiveRunCounts } from './store-conformance-run-count-tests.ts';
 import { describeSecretsBesideEntities } from './store-conformance-secret-tests.ts';
 
 /** How the store conformance suite gets the store under test. */
@@ -97,6 +98,7 @@ export function describeStoreConformance(name: string, factory: StoreConformance
     describeEntityRepository(context, templateCase);
     describeEntityRepository(context, extensionCase);
     describeLookups(context);
+    describeActiveRunCounts(context);
     describeSecretsBesideEntities(context);
     describeActionsAndTriggerKeys(context);
     describeContinuation(context);
