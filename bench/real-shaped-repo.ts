@@ -26,7 +26,7 @@
 // about that many files (a little more: the last package is taken whole).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { homedir, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
@@ -91,6 +91,18 @@ export function realShapedSizesFromEnvironment(env: NodeJS.ProcessEnv = process.
   const value = env.GOOSUKE_BENCH_REAL_SHAPED?.trim() ?? '3k';
   if (value === '' || value === 'none' || value === '0') return [];
   return value.split(',').map((entry) => parseRealShapedSize(entry.trim()));
+}
+
+/** False when GOOSUKE_BENCH_FIXTURE is `0` (`node bench/run.ts real-shaped` measures only those). */
+export function fixtureFromEnvironment(env: NodeJS.ProcessEnv = process.env): boolean {
+  return env.GOOSUKE_BENCH_FIXTURE !== '0';
+}
+
+/** `load average 1.23 / 2.34 / 3.45` (1, 5, 15 minutes), to print with every figure. */
+export function loadAverage(): string {
+  return `load ${loadavg()
+    .map((value) => value.toFixed(2))
+    .join(' / ')}`;
 }
 
 /** The packages of `node_modules`, in path order, each with its files (nested packages included). */
