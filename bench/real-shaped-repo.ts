@@ -182,7 +182,9 @@ function untar(gzipped: Buffer): MaterialFile[] {
     } else if (type === '0' || type === '\0') {
       const full = longName ?? (prefix === '' ? name : `${prefix}/${name}`);
       longName = null;
-      const path = full.split('/').slice(1).join('/');
+      // `package/./dist/x.js` occurs; git refuses `.` and `..` segments in a tree.
+      const segments = full.split('/').filter((segment) => segment !== '' && segment !== '.');
+      const path = segments.includes('..') ? '' : segments.slice(1).join('/');
       const content = data.subarray(body, body + size);
       if (path !== '' && !path.includes('\n') && !path.startsWith('"')) {
         files.push({ path, mode: (mode & 0o111) !== 0 ? '100755' : '100644', read: () => content });
