@@ -2,7 +2,9 @@
 // both GitBackends against git itself (the baseline: `git clone --no-checkout <path>` and
 // `git fetch` in it, timed as processes), on a local repository with history: [commits]
 // commits (default 400) over [files] files (default 2,000), a tag every 20 commits and a
-// few branches, packed, built once with `git fast-import`. A local path is the CI case.
+// few branches, packed, built once with `git fast-import`. A local path is the CI case. Then the
+// same on the real-shaped repositories of real-shaped-repo.ts (GOOSUKE_BENCH_REAL_SHAPED, default
+// `3k`; GOOSUKE_BENCH_FIXTURE=0 skips the generated one).
 //
 //   npx turbo run build --filter=@goosuke/git-system && node bench/git-backends.bench.ts [files] [commits]
 //
@@ -16,6 +18,13 @@ import { join } from 'node:path';
 import type { GitBackend } from '@goosuke/core';
 import { createIsomorphicGitBackend } from '@goosuke/git-isomorphic';
 import { createSystemGitBackend, detectSystemGit } from '@goosuke/git-system';
+import {
+  describeRealShaped,
+  ensureRealShapedRepository,
+  fixtureFromEnvironment,
+  loadAverage,
+  realShapedSizesFromEnvironment,
+} from './real-shaped-repo.ts';
 
 const fileCount = Number(process.argv[2] ?? 2000);
 const commitCount = Number(process.argv[3] ?? 400);
@@ -90,38 +99,34 @@ async function timed(work: () => Promise<unknown>): Promise<number> {
   return performance.now() - started;
 }
 
-try {
-  if ((await detectSystemGit()) === undefined) throw new Error('this bench needs git >= 2.30 on PATH');
-  const source = join(directory, 'source');
-  const started = performance.now();
-  await generateRepository(source);
-  console.log(
-    `generated ${commitCount} commits over ${fileCount} files in ${Math.round(performance.now() - started)} ms`,
-  );
+/** Rounds of clone and no-op fetch on `source` by git and both backends; prints; resolves with the system backend's fetch ratio. */
+async function measure(label: string, source: string): Promise<number> {
   const backends: Array<[string, GitBackend]> = [
     ['system git backend', createSystemGitBackend()],
     ['isomorphic-git backend', createIsomorphicGitBackend()],
   ];
   const figures = new Map<string, { clone: number[]; fetch: number[] }>();
   for (const name of ['git', ...backends.map(([name]) => name)]) figures.set(name, { clone: [], fetch: [] });
+  const work = mkdtempSync(join(directory, 'clones-'));
   for (let round = 0; round < rounds; round++) {
-    const gitClone = join(directory, `git-${round}`);
+    const gitClone = join(work, `git-${round}`);
     figures
       .get('git')!
-      .clone.push(await timed(() => git(directory, ['clone', '-q', '--no-checkout', source, gitClone])));
+      .clone.push(await timed(() => git(work, ['clone', '-q', '--no-checkout', source, gitClone])));
     await settle();
     figures
       .get('git')!
       .fetch.push(await timed(() => git(gitClone, ['fetch', '-q', '--tags', '--prune', 'origin'])));
     await settle();
     for (const [name, backend] of backends) {
-      const dir = join(directory, `${name.split(' ')[0]}-${round}`);
+      const dir = join(work, `${name.split(' ')[0]}-${round}`);
       figures.get(name)!.clone.push(await timed(() => backend.clone({ url: source, dir })));
       await settle();
       figures.get(name)!.fetch.push(await timed(() => backend.clone({ url: source, dir })));
       await settle();
     }
   }
+  rmSync(work, { recursive: true, force: true });
   const baseline = figures.get('git')!;
   const row = (name: string) => {
     const { clone, fetch } = figures.get(name)!;
@@ -129,7 +134,8 @@ try {
     const fetchRatio = median(fetch) / median(baseline.fetch);
     return { name, clone: median(clone), fetch: median(fetch), cloneRatio, fetchRatio };
   };
-  console.log('| side | clone (ms) | ratio | no-op fetch (ms) | ratio |');
+  console.log('');
+  console.log(`| ${label}: side | clone (ms) | ratio | no-op fetch (ms) | ratio |`);
   console.log('| --- | ---: | ---: | ---: | ---: |');
   for (const name of figures.keys()) {
     const figure = row(name);
@@ -138,8 +144,30 @@ try {
     );
   }
   const system = row('system git backend');
-  console.log(`target: system no-op fetch <= 3x git fetch: ${system.fetchRatio.toFixed(2)}`);
-  if (system.fetchRatio > 3) process.exitCode = 1;
+  console.log(
+    `git-backends ${label}: system no-op fetch <= 3x git fetch: ${system.fetchRatio.toFixed(2)}: ${system.fetchRatio <= 3 ? 'PASS' : 'FAIL'} (${loadAverage()})`,
+  );
+  return system.fetchRatio;
+}
+
+try {
+  if ((await detectSystemGit()) === undefined) throw new Error('this bench needs git >= 2.30 on PATH');
+  let pass = true;
+  if (fixtureFromEnvironment()) {
+    const source = join(directory, 'source');
+    const started = performance.now();
+    await generateRepository(source);
+    console.log(
+      `generated ${commitCount} commits over ${fileCount} files in ${Math.round(performance.now() - started)} ms`,
+    );
+    pass = (await measure(`generated ${fileCount} files, ${commitCount} commits`, source)) <= 3 && pass;
+  }
+  for (const size of realShapedSizesFromEnvironment()) {
+    const repo = await ensureRealShapedRepository(size);
+    console.log(`\n${describeRealShaped(repo)}`);
+    pass = (await measure(`real-shaped ${size}`, repo.path)) <= 3 && pass;
+  }
+  if (!pass) process.exitCode = 1;
 } finally {
   rmSync(directory, { recursive: true, force: true });
 }

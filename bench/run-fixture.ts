@@ -26,7 +26,8 @@ const packages = [
 ];
 /** The file the instruction names and the reply edits. */
 export const targetFile = 'packages/billing/src/invoice/format-price.ts';
-const targetContent = [
+/** The content of {@link targetFile} the reply's SEARCH block matches. */
+export const targetContent = [
   "import { currencySymbol } from '../currency/currency-symbol.ts';",
   '',
   '/** Formats an amount in cents for display. */',

@@ -1,6 +1,7 @@
 // Benchmark: memory of many concurrent runs. 50 runs of one instruction execute at once
 // (`startWorkers({ concurrency: 50 })`, five model profiles repeated ten times) on a generated
-// repository of 1,500 files, through the real composition root (`createDefaultGoosuke`: SQLite
+// repository of 1,500 files (and on the real-shaped repositories of real-shaped-repo.ts:
+// GOOSUKE_BENCH_REAL_SHAPED, default `3k`; GOOSUKE_BENCH_FIXTURE=0 skips the fixture), through the real composition root (`createDefaultGoosuke`: SQLite
 // file store, durable SQLite job queue, isomorphic-git with hard-linked working copies, the
 // providers, Goosuke's edit agent). Each model answers after 1 s with a valid edit.
 //
@@ -14,7 +15,7 @@
 // OpenAI server runs in a child process: the requests it records (every prompt, in full) are
 // the test's memory, not Goosuke's; so is the generated repository (made by a child process too). One untimed warm-up run first makes the clone and the
 // read-only snapshot of the base commit, as on a server that has run before.
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,6 +24,7 @@ import { fileURLToPath } from 'node:url';
 import { getHeapStatistics } from 'node:v8';
 import { createDefaultGoosuke, readDefaultGoosukeConfig } from '@goosuke/cli';
 import type { Run } from '@goosuke/core';
+import { fixtureFromEnvironment, loadAverage, realShapedSizesFromEnvironment } from './real-shaped-repo.ts';
 import { expectedChange, instruction, reply } from './run-fixture.ts';
 
 const fileCount = 1_500;
@@ -101,88 +103,119 @@ function generateRepository(target: string): Promise<string> {
   });
 }
 
-let fake: ChildProcess | null = null;
-let closeGoosuke: (() => Promise<void>) | null = null;
-try {
-  let started = performance.now();
-  const source = join(directory, 'source');
-  console.log(`${await generateRepository(source)} in ${Math.round(performance.now() - started)} ms`);
-
-  const server = await startFakeServer(runCount + 1);
-  fake = server.child;
-  const env = {
-    GOOSUKE_SECRET_KEY: randomBytes(32).toString('base64url'),
-    GOOSUKE_DATA_DIR: join(directory, 'data'),
-    OPENAI_API_KEY: 'test-key',
-  };
-  const goosuke = await createDefaultGoosuke(readDefaultGoosukeConfig(env, directory), { env });
-  const workers = goosuke.runs.startWorkers({ concurrency: runCount });
-  closeGoosuke = async () => {
-    await workers.stop();
-    await goosuke.close();
-  };
-  const profiles = await Promise.all(
-    models.map((modelName) => goosuke.models.create({ provider: 'openai', modelName, baseUrl: server.url })),
-  );
-  const repo = await goosuke.repos.create({ url: source });
-  const { task } = await goosuke.tasks.create({ title: 'run memory', repoId: repo.id });
-  const check = (runs: Run[]): void => {
-    for (const run of runs) {
-      if (run.status !== 'succeeded' || !run.patch?.includes(expectedChange)) {
-        throw new Error(
-          `run ${run.id} ended ${run.status} without the expected patch: ${JSON.stringify(run.error)}`,
-        );
-      }
-    }
-  };
-
-  started = performance.now();
-  const warm = await goosuke.runs.create(task.id, { instruction, models: [profiles[0]!.id] });
-  check(await goosuke.runs.waitFor(warm.runs.map((run) => run.id)));
-  console.log(`warm-up run (clones, builds the snapshot): ${Math.round(performance.now() - started)} ms`);
-
-  const before = process.memoryUsage();
-  let peak = before.rss;
-  let peakHeap = before.heapUsed;
-  let samples = 0;
-  const sampler = setInterval(() => {
-    peak = Math.max(peak, process.memoryUsage.rss());
-    peakHeap = Math.max(peakHeap, getHeapStatistics().used_heap_size);
-    samples++;
-  }, sampleEveryMs);
-  started = performance.now();
-  const ids: string[] = [];
-  // A message names each profile at most once and at most 8 of them (the default run limits):
-  // 50 runs are ten messages of the five profiles, all queued at once.
-  for (let first = 0; first < runCount; first += profiles.length) {
-    const count = Math.min(profiles.length, runCount - first);
-    const entries = Array.from(
-      { length: count },
-      (_, index) => profiles[(first + index) % profiles.length]!.id,
+/** 50 concurrent runs on `source` after a warm-up run; prints; resolves with whether the target is met. */
+async function measure(label: string, source: string, files: number): Promise<boolean> {
+  let fake: ChildProcess | null = null;
+  let closeGoosuke: (() => Promise<void>) | null = null;
+  try {
+    const server = await startFakeServer(runCount + 1);
+    fake = server.child;
+    const env = {
+      GOOSUKE_SECRET_KEY: randomBytes(32).toString('base64url'),
+      GOOSUKE_DATA_DIR: mkdtempSync(join(directory, 'data-')),
+      ...(process.env.GOOSUKE_GIT_BACKEND === undefined
+        ? {}
+        : { GOOSUKE_GIT_BACKEND: process.env.GOOSUKE_GIT_BACKEND }),
+      OPENAI_API_KEY: 'test-key',
+    };
+    const goosuke = await createDefaultGoosuke(readDefaultGoosukeConfig(env, directory), { env });
+    const workers = goosuke.runs.startWorkers({ concurrency: runCount });
+    closeGoosuke = async () => {
+      await workers.stop();
+      await goosuke.close();
+    };
+    const profiles = await Promise.all(
+      models.map((modelName) =>
+        goosuke.models.create({ provider: 'openai', modelName, baseUrl: server.url }),
+      ),
     );
-    const { runs } = await goosuke.runs.create(task.id, { instruction, models: entries });
-    ids.push(...runs.map((run) => run.id));
-  }
-  const done = await goosuke.runs.waitFor(ids);
-  const elapsed = performance.now() - started;
-  clearInterval(sampler);
-  check(done);
+    const repo = await goosuke.repos.create({ url: source });
+    const { task } = await goosuke.tasks.create({ title: 'run memory', repoId: repo.id });
+    const check = (runs: Run[]): void => {
+      for (const run of runs) {
+        if (run.status !== 'succeeded' || !run.patch?.includes(expectedChange)) {
+          throw new Error(
+            `run ${run.id} ended ${run.status} without the expected patch: ${JSON.stringify(run.error)}`,
+          );
+        }
+      }
+    };
 
-  console.log('');
-  console.log(`| ${runCount} concurrent runs, ${fileCount} files, replies after ${latencyMs} ms | MB |`);
-  console.log('| --- | ---: |');
-  console.log(`| RSS before the runs (after the warm-up) | ${mb(before.rss)} |`);
-  console.log(`| peak RSS during the runs | **${mb(peak)}** |`);
-  console.log(`| peak JS heap used during the runs | ${mb(peakHeap)} |`);
-  console.log('');
-  console.log(`all ${runCount} runs ended in ${Math.round(elapsed)} ms (${samples} samples)`);
-  const pass = peak < targetBytes;
-  console.log(
-    `run-memory: peak RSS ${mb(peak)} MB (target < ${mb(targetBytes)} MB): ${pass ? 'PASS' : 'FAIL'}`,
-  );
+    let started = performance.now();
+    const warm = await goosuke.runs.create(task.id, { instruction, models: [profiles[0]!.id] });
+    check(await goosuke.runs.waitFor(warm.runs.map((run) => run.id)));
+    console.log(`warm-up run (clones, builds the snapshot): ${Math.round(performance.now() - started)} ms`);
+
+    const before = process.memoryUsage();
+    let peak = before.rss;
+    let peakHeap = before.heapUsed;
+    let samples = 0;
+    const sampler = setInterval(() => {
+      peak = Math.max(peak, process.memoryUsage.rss());
+      peakHeap = Math.max(peakHeap, getHeapStatistics().used_heap_size);
+      samples++;
+    }, sampleEveryMs);
+    started = performance.now();
+    const ids: string[] = [];
+    // A message names each model once (and at most GOOSUKE_MAX_MODELS_PER_MESSAGE, 8 by
+    // default): 50 runs are ten messages of the five models, all queued at once.
+    for (let first = 0; first < runCount; first += profiles.length) {
+      const count = Math.min(profiles.length, runCount - first);
+      const entries = Array.from(
+        { length: count },
+        (_, index) => profiles[(first + index) % profiles.length]!.id,
+      );
+      const { runs } = await goosuke.runs.create(task.id, { instruction, models: entries });
+      ids.push(...runs.map((run) => run.id));
+    }
+    const done = await goosuke.runs.waitFor(ids);
+    const elapsed = performance.now() - started;
+    clearInterval(sampler);
+    check(done);
+
+    console.log('');
+    console.log(
+      `| ${label}: ${runCount} concurrent runs, ${files} files, replies after ${latencyMs} ms | MB |`,
+    );
+    console.log('| --- | ---: |');
+    console.log(`| RSS before the runs (after the warm-up) | ${mb(before.rss)} |`);
+    console.log(`| peak RSS during the runs | **${mb(peak)}** |`);
+    console.log(`| peak JS heap used during the runs | ${mb(peakHeap)} |`);
+    console.log('');
+    console.log(`all ${runCount} runs ended in ${Math.round(elapsed)} ms (${samples} samples)`);
+    const pass = peak < targetBytes;
+    console.log(
+      `run-memory ${label}: peak RSS ${mb(peak)} MB (target < ${mb(targetBytes)} MB): ${pass ? 'PASS' : 'FAIL'} (${loadAverage()})`,
+    );
+    return pass;
+  } finally {
+    await closeGoosuke?.();
+    fake?.kill();
+  }
+}
+
+try {
+  let pass = true;
+  if (fixtureFromEnvironment()) {
+    const started = performance.now();
+    const source = join(directory, 'source');
+    console.log(`${await generateRepository(source)} in ${Math.round(performance.now() - started)} ms`);
+    pass = (await measure('fixture', source, fileCount)) && pass;
+  }
+  for (const size of realShapedSizesFromEnvironment()) {
+    // Built or found in a child process: the generator's buffers are not Goosuke's memory.
+    const found = spawnSync(
+      process.execPath,
+      [join(dirname(fileURLToPath(import.meta.url)), 'real-shaped-repo.ts'), '--size', size],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    const lines = found.stdout.trim().split('\n');
+    if (found.status !== 0) throw new Error(`building the real-shaped ${size} repository failed`);
+    console.log(`\n${lines.at(-2)}`);
+    const files = Number(/(\d+) files/.exec(lines.at(-2) ?? '')?.[1] ?? 0);
+    pass = (await measure(`real-shaped ${size}`, lines.at(-1)!, files)) && pass;
+  }
   process.exitCode = pass ? 0 : 1;
 } finally {
-  await closeGoosuke?.();
-  fake?.kill();
   rmSync(directory, { recursive: true, force: true });
 }

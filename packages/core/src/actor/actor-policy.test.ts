@@ -125,12 +125,11 @@ describe('the access policy (role × operation × owner)', () => {
 });
 
 describe('goosuke.as', () => {
-  let store: Store;
   let goosuke: Goosuke;
   let users: PolicyUsers;
 
   beforeAll(async () => {
-    ({ store, goosuke, users } = await policyGoosuke());
+    ({ goosuke, users } = await policyGoosuke());
   });
 
   it('takes a stored User (trusted code) as well as a Principal, and makes it the author', async () => {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { InvalidInputError, PayloadTooLargeError, RateLimitedError } from '../errors/index.ts';
-import { collectPages, type Store } from '../ports/store.ts';
+import type { Store } from '../ports/store.ts';
 
 /**
  * Bounds on what one caller may ask for, so that one request cannot cost many model calls or
