@@ -15,3 +15,4 @@ export { jsonRequestBody } from './models/json-request-body.ts';
 export { type ProviderRetryOptions, parseRetryAfter, withProviderRetry } from './models/provider-retry.ts';
 export { systemClock } from './ports/clock.ts';
 export { type SdkLogger, sdkLoggerFor, withConsoleWarningsLogged } from './ports/logger.ts';
+export { unlessAborted } from './runs/unless-aborted.ts';

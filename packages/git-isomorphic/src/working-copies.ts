@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import { mkdir, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ConflictError, type Workspace } from '@goosuke/core';
+import { unlessAborted } from '@goosuke/core/implementing';
 import git from 'isomorphic-git';
 import {
   type BackendContext,
@@ -118,26 +119,6 @@ export async function createWorkingCopy(
   }
   context.workingCopies.set(root, copy);
   return workspaceFor(context, copy);
-}
-
-/** Settles as `promise` does, or rejects with the signal's reason as soon as it aborts. */
-function unlessAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (signal === undefined) return promise;
-  signal.throwIfAborted();
-  return new Promise<T>((resolve, reject) => {
-    const abort = () => reject(signal.reason);
-    signal.addEventListener('abort', abort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', abort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', abort);
-        reject(error);
-      },
-    );
-  });
 }
 
 /** GitBackend.removeWorkingCopy. */

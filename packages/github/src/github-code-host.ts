@@ -1,5 +1,6 @@
 import type { CodeHost, HostedPullRequest, HostedRepository, PullRequestTemplate } from '@goosuke/core';
 import { InvalidInputError } from '@goosuke/core';
+import { unlessAborted } from '@goosuke/core/implementing';
 import { createAppAuth } from '@octokit/auth-app';
 import { Octokit } from '@octokit/core';
 import { paginateRest } from '@octokit/plugin-paginate-rest';
@@ -138,7 +139,10 @@ class InstallationTokens {
         },
       );
     }
-    return raceAbort(this.pending, signal);
+    // The shared request goes on for other callers; this one gets a canceled error.
+    return unlessAborted(this.pending, signal, (aborted) =>
+      canceledError('get an installation token', aborted),
+    );
   }
 
   /** Forgets `token` if it is the cached one; true when it was. */
@@ -147,26 +151,6 @@ class InstallationTokens {
     this.current = null;
     return true;
   }
-}
-
-/** `promise`, or a canceled error as soon as `signal` aborts (the shared work goes on). */
-function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return promise;
-  if (signal.aborted) return Promise.reject(canceledError('get an installation token', signal));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(canceledError('get an installation token', signal));
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
 }
 
 /**

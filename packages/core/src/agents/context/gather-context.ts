@@ -1,4 +1,5 @@
 import type { Workspace } from '../../ports/index.ts';
+import { unlessAborted } from '../../runs/unless-aborted.ts';
 import { type ContextCache, rankingsHeldBy } from './context-cache.ts';
 import { looksBinary } from './file-kinds.ts';
 import { extractQueryTerms, type QueryTerms, type WeightedText } from './query-terms.ts';
@@ -25,26 +26,6 @@ export interface GatherContextOptions {
    * budgets (the runs of one message on several models) choose from the same ranking.
    */
   cache?: ContextCache;
-}
-
-/** Settles like `promise`, or rejects with the signal's reason once it aborts. */
-function unlessAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (signal === undefined) return promise;
-  signal.throwIfAborted();
-  return new Promise<T>((resolve, reject) => {
-    const abort = () => reject(signal.reason);
-    signal.addEventListener('abort', abort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', abort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', abort);
-        reject(error);
-      },
-    );
-  });
 }
 
 /** The ranking of the workspace, from `cache` when its revision was ranked the same way before. */
