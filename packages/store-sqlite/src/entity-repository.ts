@@ -12,7 +12,13 @@ import { encodeCursor, readListOptions } from './pagination.ts';
 import { compileTemplate, type QueryTemplate, queryBuilder, slot } from './query-template.ts';
 import type { SqliteConnection, SqliteStatement } from './sqlite-connection.ts';
 import { isForeignKeyViolation, translateSqliteError } from './sqlite-error.ts';
-import { decodeValue, type EntitySchema, encodeValue, type TableDefinition } from './table-definitions.ts';
+import {
+  decodeValue,
+  type EntitySchema,
+  encodeValue,
+  type ReferenceDefinition,
+  type TableDefinition,
+} from './table-definitions.ts';
 
 type Row = Record<string, unknown>;
 
@@ -180,6 +186,34 @@ export function encodeRow(definition: TableDefinition<unknown>, entity: object):
 }
 
 /**
+ * For a foreign key violation while writing `record` (an `entity`, in words), the InvalidInputError
+ * on the first of `references` whose row does not exist; null for any other error. A null
+ * reference never violates a foreign key, so it is passed over.
+ */
+export function missingReferenceError(
+  error: unknown,
+  connection: SqliteConnection,
+  entity: string,
+  references: readonly ReferenceDefinition[],
+  record: object,
+): InvalidInputError | null {
+  if (!isForeignKeyViolation(error)) return null;
+  for (const reference of references) {
+    const id = (record as Row)[reference.field];
+    if (id === null || id === undefined) continue;
+    const exists = connection.statement(`select 1 from "${reference.table}" where "id" = ?`).get(id);
+    if (exists === undefined) {
+      return new InvalidInputError(
+        `invalid ${entity}: ${reference.entity} ${JSON.stringify(id)} does not exist`,
+        [{ path: [reference.field], message: `no ${reference.entity} with this id exists`, code: 'custom' }],
+        { cause: error },
+      );
+    }
+  }
+  return null;
+}
+
+/**
  * Translates a failed write of `entity`; for a foreign key violation, finds which referenced
  * entity is missing and reports it as InvalidInputError on that field.
  */
@@ -189,28 +223,10 @@ export function translateWriteError(
   connection: SqliteConnection,
   entity: object,
 ): GoosukeError {
-  if (isForeignKeyViolation(error)) {
-    for (const reference of definition.references) {
-      const id = (entity as Row)[reference.field];
-      // A null reference never violates a foreign key.
-      if (id === null || id === undefined) continue;
-      const exists = connection.statement(`select 1 from "${reference.table}" where "id" = ?`).get(id);
-      if (exists === undefined) {
-        return new InvalidInputError(
-          `invalid ${definition.entity}: ${reference.entity} ${JSON.stringify(id)} does not exist`,
-          [
-            {
-              path: [reference.field],
-              message: `no ${reference.entity} with this id exists`,
-              code: 'custom',
-            },
-          ],
-          { cause: error },
-        );
-      }
-    }
-  }
-  return translateSqliteError(error, definition);
+  return (
+    missingReferenceError(error, connection, definition.entity, definition.references, entity) ??
+    translateSqliteError(error, definition)
+  );
 }
 
 function readFilter(definition: TableDefinition<unknown>, name: string, value: unknown): unknown {

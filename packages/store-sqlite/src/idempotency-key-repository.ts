@@ -4,8 +4,9 @@ import {
   InvalidInputError,
   idempotencyRecordSchema,
 } from '@goosuke/core';
+import { missingReferenceError } from './entity-repository.ts';
 import type { ExecutionScope } from './execution-scope.ts';
-import { isForeignKeyViolation, translateSqliteError } from './sqlite-error.ts';
+import { translateSqliteError } from './sqlite-error.ts';
 
 /** The table of callers' idempotency keys (see migration 0008). */
 export const idempotencyKeyTableName = 'goosuke_idempotency_keys';
@@ -90,29 +91,10 @@ export function createIdempotencyKeyRepository(scope: ExecutionScope): Idempoten
           if (changes === 1) return { record: r, created: true };
           return { record: recordOf(connection.statement(selectSql).get(lookup) as Row), created: false };
         } catch (error) {
-          if (isForeignKeyViolation(error)) {
-            for (const reference of references) {
-              const id = r[reference.field];
-              if (id === null) continue;
-              const exists = connection
-                .statement(`select 1 from "${reference.table}" where "id" = ?`)
-                .get(id);
-              if (exists === undefined) {
-                throw new InvalidInputError(
-                  `invalid idempotency key: ${reference.entity} ${JSON.stringify(id)} does not exist`,
-                  [
-                    {
-                      path: [reference.field],
-                      message: `no ${reference.entity} with this id exists`,
-                      code: 'custom',
-                    },
-                  ],
-                  { cause: error },
-                );
-              }
-            }
-          }
-          throw translateSqliteError(error, subject);
+          throw (
+            missingReferenceError(error, connection, 'idempotency key', references, r) ??
+            translateSqliteError(error, subject)
+          );
         }
       });
     },

@@ -1,6 +1,7 @@
 import { actionTriggerKeySchema, InvalidInputError, type TriggerKeyRepository } from '@goosuke/core';
+import { missingReferenceError } from './entity-repository.ts';
 import type { ExecutionScope } from './execution-scope.ts';
-import { isForeignKeyViolation, translateSqliteError } from './sqlite-error.ts';
+import { translateSqliteError } from './sqlite-error.ts';
 
 /** The table of claimed trigger keys (see migration 0006). */
 export const triggerKeyTableName = 'goosuke_action_trigger_keys';
@@ -44,28 +45,10 @@ export function createTriggerKeyRepository(scope: ExecutionScope): TriggerKeyRep
           const winner = connection.statement(selectSql).get([actionId, key]) as { task_id: string };
           return { taskId: winner.task_id, created: false };
         } catch (error) {
-          if (isForeignKeyViolation(error)) {
-            for (const reference of references) {
-              const id = parsed.data[reference.field];
-              const exists = connection
-                .statement(`select 1 from "${reference.table}" where "id" = ?`)
-                .get(id);
-              if (exists === undefined) {
-                throw new InvalidInputError(
-                  `invalid trigger key: ${reference.entity} ${JSON.stringify(id)} does not exist`,
-                  [
-                    {
-                      path: [reference.field],
-                      message: `no ${reference.entity} with this id exists`,
-                      code: 'custom',
-                    },
-                  ],
-                  { cause: error },
-                );
-              }
-            }
-          }
-          throw translateSqliteError(error, subject);
+          throw (
+            missingReferenceError(error, connection, 'trigger key', references, parsed.data) ??
+            translateSqliteError(error, subject)
+          );
         }
       });
     },
