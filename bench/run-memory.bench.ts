@@ -149,9 +149,16 @@ async function measure(label: string, source: string, files: number): Promise<bo
     const before = process.memoryUsage();
     let peak = before.rss;
     let peakHeap = before.heapUsed;
+    // What the process held when its RSS peaked: where the resident memory is (JS heap,
+    // buffers outside it, or neither: code, native allocations, allocator slack).
+    let atPeak = before;
     let samples = 0;
     const sampler = setInterval(() => {
-      peak = Math.max(peak, process.memoryUsage.rss());
+      const usage = process.memoryUsage();
+      if (usage.rss > peak) {
+        peak = usage.rss;
+        atPeak = usage;
+      }
       peakHeap = Math.max(peakHeap, getHeapStatistics().used_heap_size);
       samples++;
     }, sampleEveryMs);
@@ -181,6 +188,9 @@ async function measure(label: string, source: string, files: number): Promise<bo
     console.log(`| RSS before the runs (after the warm-up) | ${mb(before.rss)} |`);
     console.log(`| peak RSS during the runs | **${mb(peak)}** |`);
     console.log(`| peak JS heap used during the runs | ${mb(peakHeap)} |`);
+    console.log(
+      `| at the RSS peak: heap total / heap used / external (of which array buffers) | ${mb(atPeak.heapTotal)} / ${mb(atPeak.heapUsed)} / ${mb(atPeak.external)} (${mb(atPeak.arrayBuffers)}) |`,
+    );
     console.log('');
     console.log(`all ${runCount} runs ended in ${Math.round(elapsed)} ms (${samples} samples)`);
     const pass = peak < targetBytes;
