@@ -17,6 +17,10 @@
 //   node bench/run.ts real-shaped --size 20k            (only real-shaped repositories)
 //   GOOSUKE_BENCH_GIT_BACKENDS=system,isomorphic node bench/run-process.bench.ts
 //
+// Memory: the peak resident set of each `goosuke run` process (Linux: its VmHWM, read from
+// /proc/<pid>/status every 50 ms while it runs). Target: < 400 MB on the 50k-file repository
+// (issue 15 asks it of a single run; this process runs three).
+//
 // Repositories: the generated 5,000-file fixture of run-fixture.ts (one commit) unless
 // GOOSUKE_BENCH_FIXTURE=0, and the real-shaped repositories of GOOSUKE_BENCH_REAL_SHAPED
 // (default `3k`; `3k,20k,50k`; see real-shaped-repo.ts). GOOSUKE_BENCH_GIT_BACKENDS lists the
@@ -71,9 +75,23 @@ async function baseline(source: string, target: string): Promise<number> {
   return performance.now() - started;
 }
 
+/** The peak resident set size of process `pid` so far, in bytes (Linux), or 0 where unknown. */
+function peakRss(pid: number | undefined): number {
+  try {
+    const kb = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return kb === undefined ? 0 : Number(kb) * 1024;
+  } catch {
+    return 0;
+  }
+}
+
+/** Target for the peak RSS of `goosuke run` on the 50k-file repository. */
+const peakRssTarget = 400 * 1024 * 1024;
+const mb = (bytes: number): string => (bytes / 1_048_576).toFixed(0);
+
 /**
  * One `goosuke run` of the three models on `source` with `dataDir`; resolves with its wall time
- * (ms) after checking that it exited 0 and wrote the three patches with the expected change.
+ * (ms) and peak RSS after checking that it exited 0 and wrote the three patches with the expected change.
  */
 async function goosukeRun(
   source: string,
@@ -81,7 +99,7 @@ async function goosukeRun(
   backend: string,
   fakeUrl: string,
   out: string,
-): Promise<number> {
+): Promise<{ wall: number; peak: number }> {
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
@@ -94,8 +112,13 @@ async function goosukeRun(
   const argv = [cli, 'run', '--repo', source, ...models.flatMap((model) => ['--model', model])];
   argv.push('-m', instruction, '--out', out);
   const started = performance.now();
+  let peak = 0;
   const { code, stderr } = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
     const child = spawn(process.execPath, argv, { cwd: directory, env, stdio: ['ignore', 'ignore', 'pipe'] });
+    const sampler = setInterval(() => {
+      peak = Math.max(peak, peakRss(child.pid));
+    }, 50);
+    child.once('exit', () => clearInterval(sampler));
     let text = '';
     child.stderr.on('data', (chunk: Buffer) => {
       text += chunk.toString('utf8');
@@ -111,7 +134,7 @@ async function goosukeRun(
       `goosuke run exited ${code} with ${good.length} good patches of ${models.length}:\n${stderr}`,
     );
   }
-  return wall;
+  return { wall, peak };
 }
 
 interface Figures {
@@ -120,6 +143,8 @@ interface Figures {
   baseline: number;
   cold: number[];
   warm: number[];
+  coldPeak: number[];
+  warmPeak: number[];
   load: string;
 }
 
@@ -127,7 +152,16 @@ interface Figures {
 async function measure(label: string, source: string, backend: string): Promise<Figures> {
   const fake = await startFakeOpenAIServer();
   try {
-    const figures: Figures = { label, backend, baseline: 0, cold: [], warm: [], load: '' };
+    const figures: Figures = {
+      label,
+      backend,
+      baseline: 0,
+      cold: [],
+      warm: [],
+      coldPeak: [],
+      warmPeak: [],
+      load: '',
+    };
     const baselines: number[] = [];
     for (let round = 0; round < rounds; round++) {
       const clone = join(directory, `baseline-${label}-${backend}-${round}`);
@@ -136,18 +170,19 @@ async function measure(label: string, source: string, backend: string): Promise<
       rmSync(`${clone}-worktree`, { recursive: true, force: true });
       await settle();
       const dataDir = join(directory, `data-${label}-${backend}-${round}`);
-      for (const [kind, walls] of [
-        ['cold', figures.cold],
-        ['warm', figures.warm],
+      for (const [kind, walls, peaks] of [
+        ['cold', figures.cold, figures.coldPeak],
+        ['warm', figures.warm, figures.warmPeak],
       ] as const) {
         // Each model gets its reply after L; the three requests are in flight together.
         for (const _ of models) fake.respond({ kind: 'reply', text: reply, delayMs: latencyMs });
         const out = join(directory, `patches-${label}-${backend}-${round}-${kind}`);
-        const wall = await goosukeRun(source, dataDir, backend, fake.url, out);
+        const { wall, peak } = await goosukeRun(source, dataDir, backend, fake.url, out);
         walls.push(wall);
+        peaks.push(peak);
         fake.requests.splice(0);
         console.log(
-          `${label}, ${backend}, round ${round + 1}: baseline ${Math.round(baselines.at(-1)!)} ms, ${kind} ${Math.round(wall)} ms (${loadAverage()})`,
+          `${label}, ${backend}, round ${round + 1}: baseline ${Math.round(baselines.at(-1)!)} ms, ${kind} ${Math.round(wall)} ms, peak RSS ${mb(peak)} MB (${loadAverage()})`,
         );
         await settle();
       }
@@ -187,16 +222,16 @@ try {
   const verdicts: string[] = [];
   console.log('');
   console.log(
-    `| repository | git backend | baseline ms | cold wall ms | cold (wall − L) / (2 × baseline + 1 s) | warm wall ms | warm wall / L | load (1/5/15 min) |`,
+    `| repository | git backend | baseline ms | cold wall ms | cold (wall − L) / (2 × baseline + 1 s) | warm wall ms | warm wall / L | peak RSS cold / warm (MB) | load (1/5/15 min) |`,
   );
-  console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |');
+  console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
   for (const figure of results) {
     const cold = median(figure.cold);
     const warm = median(figure.warm);
     const coldRatio = (cold - latencyMs) / (2 * figure.baseline + 1_000);
     const warmRatio = warm / latencyMs;
     console.log(
-      `| ${figure.label} | ${figure.backend} | ${Math.round(figure.baseline)} | ${Math.round(cold)} | ${coldRatio.toFixed(2)} | ${Math.round(warm)} | ${warmRatio.toFixed(2)} | ${figure.load.replace('load ', '')} |`,
+      `| ${figure.label} | ${figure.backend} | ${Math.round(figure.baseline)} | ${Math.round(cold)} | ${coldRatio.toFixed(2)} | ${Math.round(warm)} | ${warmRatio.toFixed(2)} | ${mb(Math.max(...figure.coldPeak))} / ${mb(Math.max(...figure.warmPeak))} | ${figure.load.replace('load ', '')} |`,
     );
     if (figure.backend === 'default') {
       const coldPass = coldRatio <= 1;
@@ -205,6 +240,14 @@ try {
         `run-process ${figure.label}: cold (wall − L) ${Math.round(cold - latencyMs)} ms vs 2 × baseline + 1 s = ${Math.round(2 * figure.baseline + 1_000)} ms: ${coldPass ? 'PASS' : 'FAIL'}; warm wall / L ${warmRatio.toFixed(2)} (target <= 1.5): ${warmPass ? 'PASS' : 'FAIL'}`,
       );
       pass &&= coldPass && warmPass;
+      if (figure.label.endsWith(' 50k')) {
+        const highest = Math.max(...figure.coldPeak, ...figure.warmPeak);
+        const memoryPass = highest < peakRssTarget;
+        verdicts.push(
+          `run-process ${figure.label}: peak RSS of goosuke run (three runs) ${mb(highest)} MB (target < ${mb(peakRssTarget)} MB): ${memoryPass ? 'PASS' : 'FAIL'}`,
+        );
+        pass &&= memoryPass;
+      }
     }
   }
   console.log('');

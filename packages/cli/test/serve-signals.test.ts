@@ -115,6 +115,30 @@ describe.skipIf(!built)('goosuke serve stops on a signal (needs `npm run build`)
   // Linux only: the grandchild is found through /proc.
   const linux = process.platform === 'linux';
 
+  it.skipIf(!linux || typeof process.execve !== 'function')(
+    'through bin/goosuke.js: the server runs in the same process with 16 MB semi-spaces, unless the user chose a size',
+    async () => {
+      const cmdline = (pid: number) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      const server = await serve(process.execPath, [bin, 'serve', '--port', '0'], await temporaryDirectory());
+      // Replaced in place: the pid the caller holds (and signals) is the server's.
+      expect(cmdline(server.child.pid!)).toContain('--max-semi-space-size=16');
+      expect(descendants(server.child.pid!)).toEqual([]);
+      server.child.kill('SIGTERM');
+      expect(await server.exited).toBe(0);
+
+      const chosen = await serve(
+        process.execPath,
+        ['--max-semi-space-size=32', bin, 'serve', '--port', '0'],
+        await temporaryDirectory(),
+      );
+      expect(cmdline(chosen.child.pid!).filter((word) => word.startsWith('--max-semi-space-size'))).toEqual([
+        '--max-semi-space-size=32',
+      ]);
+      chosen.child.kill('SIGTERM');
+      expect(await chosen.exited).toBe(0);
+    },
+  );
+
   it.skipIf(!linux)('through npx: a SIGTERM to npx alone stops the server it started', async () => {
     const server = await serve('npx', ['goosuke', 'serve', '--port', '0'], repositoryRoot);
     const npx = server.child.pid!;

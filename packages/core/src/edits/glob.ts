@@ -21,6 +21,60 @@ export function matchesGlob(path: string, pattern: string): boolean {
   return false;
 }
 
+/**
+ * Whether `path` matches any of `patterns` (as {@link matchesGlob} reads each), decided with two
+ * regular expressions for the whole list (one of its segment-name patterns, one of its anchored
+ * ones) instead of one test per pattern: context gathering asks it of every file of a repository
+ * (tens of thousands of paths, each against the 18 default patterns). Which pattern matched is
+ * left to {@link matchesGlob}, on the rare hit. Lists are compiled once (by identity, else by
+ * content; at most 64 kept).
+ */
+export function matchesAnyGlob(path: string, patterns: readonly string[]): boolean {
+  const compiled = compileList(patterns);
+  const segments = path.split('/');
+  if (compiled.basename !== null) {
+    for (const segment of segments) if (compiled.basename.test(segment)) return true;
+  }
+  if (compiled.anchored !== null) {
+    let prefix = '';
+    for (const segment of segments) {
+      prefix = prefix === '' ? segment : `${prefix}/${segment}`;
+      if (compiled.anchored.test(prefix)) return true;
+    }
+  }
+  return false;
+}
+
+interface CompiledGlobList {
+  basename: RegExp | null;
+  anchored: RegExp | null;
+}
+
+const lists = new WeakMap<readonly string[], CompiledGlobList>();
+const listsByContent = new Map<string, CompiledGlobList>();
+
+function compileList(patterns: readonly string[]): CompiledGlobList {
+  let compiled = lists.get(patterns);
+  if (compiled !== undefined) return compiled;
+  const key = patterns.join('\0');
+  compiled = listsByContent.get(key);
+  if (compiled === undefined) {
+    const basename: string[] = [];
+    const anchored: string[] = [];
+    for (const pattern of patterns) {
+      const one = compile(pattern);
+      (one.basename ? basename : anchored).push(one.expression.source.slice(1, -1));
+    }
+    const either = (sources: string[]) =>
+      sources.length === 0 ? null : new RegExp(`^(?:${sources.join('|')})$`, 'u');
+    compiled = { basename: either(basename), anchored: either(anchored) };
+    if (listsByContent.size >= 64) listsByContent.clear();
+    listsByContent.set(key, compiled);
+  }
+  lists.set(patterns, compiled);
+  return compiled;
+}
+
 interface CompiledGlob {
   basename: boolean;
   expression: RegExp;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { matchesGlob } from './glob.ts';
+import { matchesAnyGlob, matchesGlob } from './glob.ts';
 import { checkEditPath, defaultForbiddenPaths } from './index.ts';
 
 const check = (path: string) => checkEditPath(path, defaultForbiddenPaths);
@@ -137,5 +137,57 @@ describe('matchesGlob', () => {
     ['aXb', 'a.b', false],
   ])('%j against %j is %s', (path, pattern, expected) => {
     expect(matchesGlob(path, pattern)).toBe(expected);
+  });
+});
+
+describe('matchesAnyGlob', () => {
+  const lists: ReadonlyArray<readonly string[]> = [
+    defaultForbiddenPaths,
+    ['src/*.ts', '/src/secrets/**', '*.pem', 'a+b(c).ts', 'a.b', '**/a.ts', '?b.ts'],
+    ['build'],
+    [],
+  ];
+  const paths = [
+    'a.ts',
+    'src/a.ts',
+    'src/lib/a.ts',
+    'src/secrets/x/y',
+    'a+b(c).ts',
+    'aXb',
+    'a.b',
+    'ab.ts',
+    'abc.ts',
+    '.env',
+    'app/.env.local',
+    'config/credentials.json',
+    'keys/server.pem',
+    'home/.ssh/config',
+    '.git/config',
+    'sub/.git/HEAD',
+    'docs/.gitignore',
+    'build/out.js',
+    'rebuild/x',
+    'id_rsa.pub',
+    'x/id_rsa',
+    '.netrc',
+    'my.key.txt',
+    'src/index.ts',
+  ];
+
+  // It decides each path as trying every pattern of the list with matchesGlob would.
+  it.each(lists.map((list) => [list]))('agrees with matchesGlob for each pattern of %j', (list) => {
+    for (const path of paths) {
+      expect([path, matchesAnyGlob(path, list)]).toEqual([
+        path,
+        list.some((pattern) => matchesGlob(path, pattern)),
+      ]);
+    }
+  });
+
+  it('reads a changed list afresh (a list is compiled by content, not only by identity)', () => {
+    const list = ['*.ts'];
+    expect(matchesAnyGlob('a.ts', list)).toBe(true);
+    expect(matchesAnyGlob('a.ts', ['*.js'])).toBe(false);
+    expect(matchesAnyGlob('a.js', [...list, '*.js'])).toBe(true);
   });
 });

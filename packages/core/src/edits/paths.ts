@@ -1,5 +1,5 @@
 import { InvalidInputError } from '../errors/index.ts';
-import { matchesGlob } from './glob.ts';
+import { matchesAnyGlob, matchesGlob } from './glob.ts';
 import { isGitDirectoryName } from './workspace-path.ts';
 
 /**
@@ -62,28 +62,34 @@ export type CheckEditPathResult =
  */
 export function checkEditPath(path: string, forbiddenPaths: readonly string[]): CheckEditPathResult {
   if (typeof path !== 'string') throw new InvalidInputError('an edit path must be a string');
-  const shown = JSON.stringify(path);
+  // Only a refusal shows the path; most paths checked are fine.
+  const shown = () => JSON.stringify(path);
   if (path === '') return refuseEscape('the path is empty');
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
-  const control = /[\u0000-\u001f\u007f]/;
-  if (control.test(path)) return refuseEscape(`the path ${shown} contains a control character`);
+  if (controlCharacter.test(path)) return refuseEscape(`the path ${shown()} contains a control character`);
   const slashed = path.replaceAll('\\', '/');
   if (slashed.startsWith('/') || /^[A-Za-z]:/.test(slashed)) {
-    return refuseEscape(`the path ${shown} is absolute; use a path relative to the workspace root`);
+    return refuseEscape(`the path ${shown()} is absolute; use a path relative to the workspace root`);
   }
   const segments: string[] = [];
   for (const segment of slashed.split('/')) {
     if (segment === '' || segment === '.') continue;
     if (segment === '..') {
-      if (segments.length === 0) return refuseEscape(`the path ${shown} leaves the workspace root`);
+      if (segments.length === 0) return refuseEscape(`the path ${shown()} leaves the workspace root`);
       segments.pop();
       continue;
     }
     segments.push(segment);
   }
-  if (segments.length === 0) return refuseEscape(`the path ${shown} names no file`);
+  if (segments.length === 0) return refuseEscape(`the path ${shown()} names no file`);
   const normalized = segments.join('/');
-  const alias = segments.map(gitAlias).join('/');
+  const alias = segments.some(isGitDirectoryName) ? segments.map(gitAlias).join('/') : normalized;
+  // One test of the whole list first: a path is rarely forbidden, and naming the pattern needs the loop.
+  if (
+    !matchesAnyGlob(normalized, forbiddenPaths) &&
+    (alias === normalized || !matchesAnyGlob(alias, forbiddenPaths))
+  ) {
+    return { ok: true, path: normalized };
+  }
   for (const pattern of forbiddenPaths) {
     if (matchesGlob(normalized, pattern) || (alias !== normalized && matchesGlob(alias, pattern))) {
       return {
@@ -95,6 +101,9 @@ export function checkEditPath(path: string, forbiddenPaths: readonly string[]): 
   }
   return { ok: true, path: normalized };
 }
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
+const controlCharacter = /[\u0000-\u001f\u007f]/;
 
 function refuseEscape(message: string): CheckEditPathResult {
   return { ok: false, reason: 'path-escape', message };
