@@ -74,3 +74,22 @@ describe('childPath', () => {
     expect(childPath('/', 'c')).toBe(path.join('/', 'c'));
   });
 });
+
+describe('removeTreeElsewhere and the process', () => {
+  it.skipIf(process.platform === 'win32')(
+    'does not keep Node alive while rm deletes: a finished goosuke run exits without waiting',
+    async () => {
+      const root = path.join(dir, 'copy');
+      await mkdir(path.join(root, 'a'), { recursive: true });
+      await writeFile(path.join(root, 'a/f.txt'), 'x');
+      const processes = () =>
+        process.getActiveResourcesInfo().filter((kind) => kind === 'ProcessWrap').length;
+      const before = processes();
+      const removing = removeTreeElsewhere(root);
+      // The rm child is running, but holds no reference on the event loop.
+      expect(processes()).toBe(before);
+      await removing;
+      expect(await readdir(dir)).toEqual([]);
+    },
+  );
+});

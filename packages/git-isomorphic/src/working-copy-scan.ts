@@ -211,7 +211,8 @@ export async function removeTree(directory: string): Promise<void> {
 /**
  * {@link removeTree}, done by an `rm -rf` process where there is one: thousands of unlinks and
  * rmdirs then take another core instead of this process's only JavaScript thread, which the
- * runs still going need. The process gets no environment but `PATH` (nothing secret reaches it).
+ * runs still going need. The process gets no environment but `PATH` (nothing secret reaches it),
+ * and does not keep this one alive: Node may exit while it deletes.
  * Falls back to {@link removeTree} on Windows, when `rm` cannot be started or fails.
  */
 export async function removeTreeElsewhere(directory: string): Promise<void> {
@@ -223,6 +224,9 @@ export async function removeTreeElsewhere(directory: string): Promise<void> {
     });
     child.once('error', () => resolve(false));
     child.once('close', (code) => resolve(code === 0));
+    // A `goosuke run` that is done does not wait for its copies' deletion to exit: `rm` goes on
+    // alone (a deletion cut short, by a crash say, is swept from the trash by the next backend).
+    child.unref();
   });
   if (!removed) await removeTree(directory);
 }
