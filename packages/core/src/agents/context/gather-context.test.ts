@@ -236,7 +236,76 @@ describe('buildFileTree', () => {
     expect(estimateTokens(tree)).toBeLessThanOrEqual(300);
     expect(tree).toMatch(/^\.\/: file-0000\.txt, file-0001\.txt, .*\.\.\. \(\d+ more\)$/);
   });
+  it('chooses the deepest level that fits, exactly as rendering every level in turn would', () => {
+    // The former algorithm (below) is the reference.
+    const reference = buildFileTreeByRendering;
+    let seed = 7;
+    const next = (limit: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % limit;
+    };
+    for (let round = 0; round < 40; round++) {
+      const paths = new Set<string>();
+      const count = 1 + next(400);
+      for (let index = 0; index < count; index++) {
+        const depth = next(6);
+        const segments = Array.from({ length: depth }, () => `d${next(4)}${'x'.repeat(next(3))}`);
+        paths.add([...segments, `f${next(50)}.ts`].join('/'));
+      }
+      const list = [...paths].sort();
+      for (const maxTokens of [10, 50, 120, 400, 1_000, 5_000]) {
+        expect(buildFileTree(list, maxTokens)).toBe(reference(list, maxTokens));
+      }
+    }
+  });
 });
+
+/** Every level rendered in turn, the deepest that fits first (what buildFileTree did before). */
+function buildFileTreeByRendering(paths: string[], maxTokens: number): string {
+  interface Node {
+    files: string[];
+    dirs: Map<string, Node>;
+    count: number;
+  }
+  const root: Node = { files: [], dirs: new Map(), count: 0 };
+  let maxDepth = 0;
+  for (const path of paths) {
+    const segments = path.split('/');
+    maxDepth = Math.max(maxDepth, segments.length - 1);
+    let node = root;
+    node.count++;
+    for (const segment of segments.slice(0, -1)) {
+      let child = node.dirs.get(segment);
+      if (child === undefined) {
+        child = { files: [], dirs: new Map(), count: 0 };
+        node.dirs.set(segment, child);
+      }
+      child.count++;
+      node = child;
+    }
+    node.files.push(segments.at(-1)!);
+  }
+  const byCodeUnit = (left: string, right: string) => (left < right ? -1 : left > right ? 1 : 0);
+  const render = (node: Node, prefix: string, depth: number, collapseAt: number): string[] => {
+    const lines: string[] = [];
+    const files = [...node.files].sort(byCodeUnit);
+    if (files.length > 0) lines.push(`${prefix === '' ? './' : prefix}: ${files.join(', ')}`);
+    for (const name of [...node.dirs.keys()].sort(byCodeUnit)) {
+      const child = node.dirs.get(name)!;
+      const childPrefix = `${prefix}${name}/`;
+      if (depth + 1 >= collapseAt)
+        lines.push(`${childPrefix} (${child.count} ${child.count === 1 ? 'file' : 'files'})`);
+      else lines.push(...render(child, childPrefix, depth + 1, collapseAt));
+    }
+    return lines;
+  };
+  for (let collapseAt = maxDepth + 1; collapseAt >= 1; collapseAt--) {
+    const text = render(root, '', 0, collapseAt).join('\n');
+    if (estimateTokens(text) <= maxTokens) return text;
+  }
+  // Too long even at depth 1: buildFileTree cuts lines then, which this reference does not model.
+  return buildFileTree(paths, maxTokens);
+}
 
 describe('gatherContext', () => {
   it('skips binary, huge and forbidden files, lists them in the tree, and never reads a forbidden file', async () => {

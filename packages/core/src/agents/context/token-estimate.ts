@@ -5,7 +5,12 @@
  * for code and English with every provider's tokenizer, and the same on every machine.
  */
 export function estimateTokens(text: string): number {
-  return Math.ceil(text.length / 4);
+  return tokensForLength(text.length);
+}
+
+/** {@link estimateTokens} of a text of `length` characters, for a text not built yet. */
+export function tokensForLength(length: number): number {
+  return Math.ceil(length / 4);
 }
 
 /** Tokens a file costs in the prompt: its path line, the fence lines and its content. */
