@@ -165,6 +165,27 @@ interface SegmentParts {
   stem: string;
 }
 
+/**
+ * Every word of a path segment (each followed by its singular) and its name stem, by segment,
+ * kept across calls: each message to a repository ranks the same tens of thousands of paths,
+ * whose segments' splitting (regular expressions) was most of the ranking's time. Bounded.
+ */
+const segmentSplits = new Map<string, SegmentParts>();
+const segmentSplitsLimit = 100_000;
+
+function splitSegment(segment: string): SegmentParts {
+  let split = segmentSplits.get(segment);
+  if (split === undefined) {
+    const words: string[] = [];
+    for (const word of splitWords(segment)) words.push(word, singularOf(word));
+    const dot = segment.indexOf('.', 1);
+    split = { words, stem: (dot > 0 ? segment.slice(0, dot) : segment).toLowerCase().replace(/[-_]/g, '') };
+    if (segmentSplits.size >= segmentSplitsLimit) segmentSplits.clear();
+    segmentSplits.set(segment, split);
+  }
+  return split;
+}
+
 /** Shared by the (many) paths that match nothing: one less array each. */
 const noMatches: readonly string[] = [];
 
@@ -190,13 +211,8 @@ function pathParts(
     start = end + 1;
     let parts = cache.get(segment);
     if (parts === undefined) {
-      const segmentWords: string[] = [];
-      for (const word of splitWords(segment)) segmentWords.push(word, singularOf(word));
-      const dot = segment.indexOf('.', 1);
-      parts = {
-        words: segmentWords.filter((word) => wantedWords.has(word)),
-        stem: (dot > 0 ? segment.slice(0, dot) : segment).toLowerCase().replace(/[-_]/g, ''),
-      };
+      const split = splitSegment(segment);
+      parts = { words: split.words.filter((word) => wantedWords.has(word)), stem: split.stem };
       cache.set(segment, parts);
     }
     for (const word of parts.words) {
