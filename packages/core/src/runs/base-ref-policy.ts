@@ -1,6 +1,7 @@
 import { GoosukeError, InvalidInputError } from '../errors/index.ts';
 import type { GitBackend, RepoCheckout } from '../ports/git-backend.ts';
 import { collectPages, type Store } from '../ports/store.ts';
+import { runIdOfBranch } from './run-runtime.ts';
 
 /**
  * The branch namespace Goosuke writes in a repository's shared clone (and pushes pull requests
@@ -26,14 +27,54 @@ export function namesGoosukeBranch(ref: string): boolean {
 
 /**
  * The branches a task may start from beyond the repository's own: its runs' branches and its pull
- * requests' branches. Reads with `store`.
+ * requests' branches, asked about one name at a time. A run branch (`goosuke/run-<id>`) is
+ * checked by reading that one run: a task may have thousands of runs, and listing them all on
+ * every request made each new run cost time proportional to the task's history (under 50
+ * concurrent requests, p99 of `POST /tasks/{id}/runs` went from 0.1 to 5 s).
  */
-export async function ownBranchesOf(store: Store, taskId: string): Promise<Set<string>> {
-  const own = new Set<string>();
-  const runs = await collectPages((cursor) => store.runs.list({ taskId, limit: 500, cursor }));
-  for (const run of runs) if (run.workingBranch !== null) own.add(run.workingBranch);
-  for (const pull of (await store.pullRequests.list({ taskId, limit: 500 })).items) own.add(pull.branch);
-  return own;
+export interface OwnBranches {
+  /** Whether `branch` (exactly this name) is one of the task's run or pull request branches. */
+  has(branch: string): Promise<boolean>;
+  /** All of them, for walking from each (a commit base); read once, when first asked. */
+  all(): Promise<ReadonlySet<string>>;
+}
+
+/** The {@link OwnBranches} of a task that has none yet (a new task). */
+export const noOwnBranches: OwnBranches = {
+  has: async () => false,
+  all: async () => new Set(),
+};
+
+/** The task's {@link OwnBranches}, read with `store` when asked (nothing is read before). */
+export function ownBranchesOf(store: Store, taskId: string): OwnBranches {
+  let pulls: Promise<Set<string>> | null = null;
+  let every: Promise<Set<string>> | null = null;
+  const pullBranches = (): Promise<Set<string>> => {
+    pulls ??= store.pullRequests
+      .list({ taskId, limit: 500 })
+      .then((page) => new Set(page.items.map((pull) => pull.branch)));
+    return pulls;
+  };
+  return {
+    async has(branch) {
+      const runId = runIdOfBranch(branch);
+      if (runId !== null) {
+        // A run's working branch is always its own `goosuke/run-<id>`, set once it has a commit.
+        const run = await store.runs.get(runId);
+        if (run !== null && run.taskId === taskId && run.workingBranch === branch) return true;
+      }
+      return (await pullBranches()).has(branch);
+    },
+    all() {
+      every ??= (async () => {
+        const own = new Set(await pullBranches());
+        const runs = await collectPages((cursor) => store.runs.list({ taskId, limit: 500, cursor }));
+        for (const run of runs) if (run.workingBranch !== null) own.add(run.workingBranch);
+        return own;
+      })();
+      return every;
+    },
+  };
 }
 
 /**
@@ -45,14 +86,14 @@ export async function ownBranchesOf(store: Store, taskId: string): Promise<Set<s
  *
  * @throws InvalidInputError naming `field`.
  */
-export function assertCallerBaseRef(ref: string, own: ReadonlySet<string>, field: string): void {
-  if (own.has(ref) || own.has(branchPart(ref))) return;
-  if (namesGoosukeBranch(ref) || ref.startsWith('refs/heads/')) {
-    throw new InvalidInputError(
-      `${field} ${ref} is not a branch, tag or commit of the repository, nor a branch of this task's runs or pull requests`,
-      [{ path: [field], message: "another task's branch, or not the repository's own" }],
-    );
-  }
+export async function assertCallerBaseRef(ref: string, own: OwnBranches, field: string): Promise<void> {
+  // Only a name in Goosuke's namespace or a local branch can be refused: nothing is read otherwise.
+  if (!namesGoosukeBranch(ref) && !ref.startsWith('refs/heads/')) return;
+  if ((await own.has(ref)) || (await own.has(branchPart(ref)))) return;
+  throw new InvalidInputError(
+    `${field} ${ref} is not a branch, tag or commit of the repository, nor a branch of this task's runs or pull requests`,
+    [{ path: [field], message: "another task's branch, or not the repository's own" }],
+  );
 }
 
 /** What {@link resolveRunBase} reads with. */
@@ -62,7 +103,7 @@ export interface RunBaseResolution {
   /** The base as the run records it. */
   ref: string;
   /** The task's own run and pull request branches (see {@link ownBranchesOf}). */
-  own: ReadonlySet<string>;
+  own: OwnBranches;
   /**
    * Whether a user asked for the run (its message has an author): then the base must be the
    * repository's own or the task's. Trusted callers (`goosuke run` in CI on its own checkout) may
@@ -109,7 +150,7 @@ async function reachableFromRepository(
   git: GitBackend,
   repo: RepoCheckout,
   commit: string,
-  own: ReadonlySet<string>,
+  own: OwnBranches,
 ): Promise<boolean> {
   const seen = new Set<string>();
   const contains = async (tip: string | null): Promise<boolean> => {
@@ -120,7 +161,7 @@ async function reachableFromRepository(
   const branches = (await git.listBranches({ repo })).filter(
     (branch) => branch.startsWith('origin/') && !namesGoosukeBranch(branch),
   );
-  for (const branch of [...branches.map((name) => `refs/remotes/${name}`), ...own]) {
+  for (const branch of [...branches.map((name) => `refs/remotes/${name}`), ...(await own.all())]) {
     if (await contains(await tryResolve(git, repo, branch))) return true;
   }
   for (const tag of await git.listTags({ repo })) {
@@ -151,7 +192,7 @@ export async function resolveRunBase({ git, repo, ref, own, byUser }: RunBaseRes
     }
     throw new ForeignBaseError(`the base ref ${ref} does not exist in ${repo.url}`);
   }
-  if (own.has(ref)) {
+  if (await own.has(ref)) {
     for (const candidate of [ref, `origin/${ref}`]) {
       const commit = await tryResolve(git, repo, candidate);
       if (commit !== null) return commit;

@@ -256,7 +256,7 @@ export function createRunExecutor(context: RunExecutorContext) {
   async function resolveBase(repo: RepoCheckout, run: Run, ref: string): Promise<string> {
     try {
       const byUser = ((await store.messages.get(run.messageId))?.createdBy ?? null) !== null;
-      return await resolveRunBase({ git, repo, ref, own: await ownBranchesOf(store, run.taskId), byUser });
+      return await resolveRunBase({ git, repo, ref, own: ownBranchesOf(store, run.taskId), byUser });
     } catch (error) {
       if (error instanceof ForeignBaseError) throw new RunFailure('not_found', error.message);
       throw error;

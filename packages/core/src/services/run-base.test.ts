@@ -222,3 +222,71 @@ describe('tasks.choose', () => {
     expect(await codeOf(goosuke.tasks.choose(textTask.id, unanswered.id))).toBe('conflict');
   });
 });
+
+describe("a user's base: the task's own branches, one name at a time", () => {
+  /** Counts the store's run listings from here on. */
+  function countListings(): { count: number } {
+    const counter = { count: 0 };
+    const list = store.runs.list.bind(store.runs);
+    store.runs.list = (query) => {
+      counter.count++;
+      return list(query);
+    };
+    return counter;
+  }
+
+  it("accepts the task's run and pull request branches, refuses another task's and a queued run's", async () => {
+    const own = await finish(await runOn());
+    const queued = await runOn();
+    const other = (await goosuke.tasks.create({ title: 'other', repoId: task.repoId! })).task;
+    const foreign = await finish(await runOn({}, other));
+    await store.pullRequests.insert(
+      buildPullRequest({
+        taskId: task.id,
+        repoId: task.repoId!,
+        runId: own.id,
+        branch: 'goosuke/widgets-1',
+        number: 3,
+      }),
+    );
+    const asUser = (baseRef: string) =>
+      goosuke.runs.create(task.id, {
+        instruction: 'go on',
+        models: [modelId],
+        baseRef,
+        createdBy: 'someone',
+      });
+    for (const ref of [`goosuke/run-${own.id}`, `refs/heads/goosuke/run-${own.id}`, 'goosuke/widgets-1']) {
+      expect((await asUser(ref)).runs[0]!.baseRef).toBe(ref);
+    }
+    for (const ref of [
+      `goosuke/run-${foreign.id}`,
+      `goosuke/run-${queued.id}`,
+      'goosuke/run-missing',
+      'goosuke/x',
+    ]) {
+      expect(await codeOf(asUser(ref))).toBe('invalid_input');
+    }
+  });
+
+  it("does not list the task's runs to check a branch name: a long history costs nothing", async () => {
+    const own = await finish(await runOn());
+    for (let index = 0; index < 30; index++) await runOn();
+    const listings = countListings();
+    const { runs } = await goosuke.runs.create(task.id, {
+      instruction: 'go on',
+      models: [modelId],
+      baseRef: `goosuke/run-${own.id}`,
+      createdBy: 'someone',
+    });
+    expect(runs[0]!.baseRef).toBe(`goosuke/run-${own.id}`);
+    // A repository's own branch name needs no read at all.
+    await goosuke.runs.create(task.id, {
+      instruction: 'go on',
+      models: [modelId],
+      baseRef: 'main',
+      createdBy: 'someone',
+    });
+    expect(listings.count).toBe(0);
+  });
+});

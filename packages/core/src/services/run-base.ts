@@ -77,7 +77,7 @@ export async function chooseRunBase(
     // The shared clone holds every task's run branches: a user names the repository's own refs
     // or this task's branches only (trusted callers, without an author, name anything).
     if (input.createdBy !== undefined) {
-      assertCallerBaseRef(input.baseRef, await ownBranchesOf(tx, task.id), 'baseRef');
+      await assertCallerBaseRef(input.baseRef, ownBranchesOf(tx, task.id), 'baseRef');
     }
     return { baseRef: input.baseRef, baseSource: { kind: 'explicit-ref' } };
   }

@@ -379,7 +379,7 @@ export function createRunService(context: RunServiceContext): RunService {
       git: runtime.git,
       repo: { dir: runtime.layout.cloneDir(repo), url: repo.url },
       ref,
-      own: await ownBranchesOf(store, taskId),
+      own: ownBranchesOf(store, taskId),
     });
   }
 

@@ -3,7 +3,7 @@ import { idSchema, type Message, messageSchema, type Run, type Task, taskSchema 
 import { InvalidInputError, NotFoundError } from '../errors/index.ts';
 import { isoNow } from '../ports/clock.ts';
 import type { ListOptions, Page } from '../ports/store.ts';
-import { assertCallerBaseRef } from '../runs/base-ref-policy.ts';
+import { assertCallerBaseRef, noOwnBranches } from '../runs/base-ref-policy.ts';
 import { type IdempotencyOptions, runIdempotent } from './idempotency.ts';
 import { parseInput } from './parse-input.ts';
 import { createReadCache } from './read-cache.ts';
@@ -140,7 +140,7 @@ export function createTaskService(context: ServiceContext & { limits?: RunLimits
       }
       // A user's new task has no branches of its own: its base is one of the repository's.
       if (input.baseBranch !== undefined && input.createdBy !== undefined) {
-        assertCallerBaseRef(input.baseBranch, new Set(), 'baseBranch');
+        await assertCallerBaseRef(input.baseBranch, noOwnBranches, 'baseBranch');
       }
       const title = input.title ?? (input.message === undefined ? undefined : taskTitleFrom(input.message));
       if (title === undefined || title === '') {
