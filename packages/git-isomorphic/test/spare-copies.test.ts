@@ -18,7 +18,7 @@ import {
 } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { GitBackend, Repository, Workspace } from '@goosuke/core';
+import type { GitBackend, RepoCheckout, Workspace } from '@goosuke/core';
 import { waitUntil } from '@goosuke/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createIsomorphicGitBackend } from '../src/index.ts';
@@ -60,16 +60,16 @@ afterAll(async () => {
   if (scratch !== '') await rm(scratch, { recursive: true, force: true });
 });
 
-const sparesOf = (repo: Repository, tree: string) => path.join(repo.dir, '.git', 'goosuke', 'spares', tree);
-const snapshotOf = (repo: Repository, tree: string) =>
+const sparesOf = (repo: RepoCheckout, tree: string) => path.join(repo.dir, '.git', 'goosuke', 'spares', tree);
+const snapshotOf = (repo: RepoCheckout, tree: string) =>
   path.join(repo.dir, '.git', 'goosuke', 'snapshots', tree);
 
 /** Spare names of `tree` in the clone (none when its directory is missing). */
-async function sparesNamed(repo: Repository, tree: string): Promise<string[]> {
+async function sparesNamed(repo: RepoCheckout, tree: string): Promise<string[]> {
   return readdir(sparesOf(repo, tree)).catch(() => []);
 }
 
-async function waitForReadySpare(repo: Repository, tree: string): Promise<void> {
+async function waitForReadySpare(repo: RepoCheckout, tree: string): Promise<void> {
   await waitUntil(async () => (await sparesNamed(repo, tree)).some((name) => name.startsWith('ready-')), {
     timeoutMs: 10_000,
     message: 'a ready spare',
@@ -131,13 +131,13 @@ async function dirty(copy: Workspace): Promise<void> {
 }
 
 /** A copy made anew (spares off), what a claimed spare must be indistinguishable from. */
-async function freshCopy(repo: Repository, baseRef: string, name: string): Promise<Workspace> {
+async function freshCopy(repo: RepoCheckout, baseRef: string, name: string): Promise<Workspace> {
   const fresh = createIsomorphicGitBackend({ checkout: 'hardlink', spareCopiesPerTree: 0 });
   return fresh.createWorkingCopy({ repo, baseRef, branch: name, dir: path.join(scratch, 'copies', name) });
 }
 
 /** Asserts that `copy` is exactly a fresh copy of `baseRef`: files, modes, index, status, diff. */
-async function expectFresh(backend: GitBackend, repo: Repository, copy: Workspace, baseRef: string) {
+async function expectFresh(backend: GitBackend, repo: RepoCheckout, copy: Workspace, baseRef: string) {
   const reference = await freshCopy(repo, baseRef, `${path.basename(copy.root)}-reference`);
   expect(await contentOf(copy.root)).toEqual(await contentOf(reference.root));
   expect(await runGit(copy.root, ['ls-files', '-s'])).toBe(await runGit(reference.root, ['ls-files', '-s']));
