@@ -35,14 +35,17 @@ export interface SnapshotReset {
  * lacks is linked or made again. Permission bits come back too: a directory gets a fresh
  * directory's mode, a kept file the snapshot's read-only mode (its inode is the snapshot's, so
  * a `chmod` in a copy had changed the snapshot's file as well: putting it back repairs both).
- * Symbolic links are never followed. Throws on any failure (the directory is then half reset:
- * the caller throws it away).
+ * Symbolic links are never followed. A directory the tree does not have (a `node_modules` of
+ * thousands of files) is handed to `discard` when given (the clone's trash: one rename, deleted
+ * in the background), which resolves false when it could not take it; it is deleted here then.
+ * Throws on any failure (the directory is then half reset: the caller throws it away).
  */
 export async function resetToSnapshot(
   context: BackendContext,
   root: string,
   flat: FlatTree,
   snapshot: string,
+  discard?: (directory: string) => Promise<boolean>,
 ): Promise<SnapshotReset> {
   const plan = linkPlanOf(context, flat);
   const image = snapshotIndexOf(context, snapshot, plan.files);
@@ -62,7 +65,7 @@ export async function resetToSnapshot(
         if (directories.has(relative)) {
           kept.add(relative);
           await walk(absolute, relative);
-        } else await removeTree(absolute);
+        } else if (!(await discard?.(absolute))) await removeTree(absolute);
         continue;
       }
       const wanted = flat.files.get(relative);

@@ -104,7 +104,13 @@ async function recycle(
   context.sparesOwned.set(dirty, 'resetting');
   try {
     const flat = await flatTreeOf(context, cloneGitdir, from.commit);
-    const { copied } = await resetToSnapshot(context, dirty, flat, from.snapshot);
+    const { copied } = await resetToSnapshot(
+      context,
+      dirty,
+      flat,
+      from.snapshot,
+      discardInto(context, cloneGitdir),
+    );
     // Where files must be copied (no hard links), a spare saves nothing and would hold a
     // writable file a ready claim's index does not describe: it is not kept.
     if (copied > 0) throw new Error('files were copied: no spare kept');
@@ -115,6 +121,11 @@ async function recycle(
   } finally {
     context.sparesOwned.delete(dirty);
   }
+}
+
+/** Hands a directory a reset does not keep to the clone's trash (see `resetToSnapshot`). */
+function discardInto(context: BackendContext, cloneGitdir: string): (directory: string) => Promise<boolean> {
+  return async (directory) => (await moveToTrash(context, cloneGitdir, directory)) !== null;
 }
 
 /**
@@ -209,7 +220,13 @@ export async function fillCopy(
   }
   let own: IndexEntry[];
   try {
-    ({ own } = await resetToSnapshot(context, copy.root, flat, snapshot));
+    ({ own } = await resetToSnapshot(
+      context,
+      copy.root,
+      flat,
+      snapshot,
+      discardInto(context, copy.cloneGitdir),
+    ));
   } catch {
     // Whatever stopped the reset (a file it may not delete), a copy linked anew has no part of it.
     if ((await moveToTrash(context, copy.cloneGitdir, copy.root)) === null) await removeTree(copy.root);
