@@ -17,6 +17,23 @@ const yieldEvery = 500;
 /** Makes probe names unique within the process. */
 let probeCounter = 0;
 
+/** Options of {@link resetToSnapshot}. */
+export interface SnapshotResetOptions {
+  /**
+   * Takes a directory the tree does not have (a `node_modules` of thousands of files) out of
+   * the way, e.g. into the clone's trash (one rename, deleted in the background); resolves
+   * false when it could not, and the directory is then deleted here.
+   */
+  discard?: (directory: string) => Promise<boolean>;
+  /**
+   * Whether the reset may be cut short by the process ending: its pauses (to let other work
+   * run) then do not keep the process alive. For a reset nobody waits for: a process whose work
+   * is done (a `goosuke run`) exits at once instead of after seconds of resets, and leaves the
+   * spare dirty for the next process to reset.
+   */
+  interruptible?: boolean;
+}
+
 /** What {@link resetToSnapshot} did. */
 export interface SnapshotReset {
   /** Index entries of the copy's own files (symbolic links, copied files), as `linkOne` gives. */
@@ -35,17 +52,15 @@ export interface SnapshotReset {
  * lacks is linked or made again. Permission bits come back too: a directory gets a fresh
  * directory's mode, a kept file the snapshot's read-only mode (its inode is the snapshot's, so
  * a `chmod` in a copy had changed the snapshot's file as well: putting it back repairs both).
- * Symbolic links are never followed. A directory the tree does not have (a `node_modules` of
- * thousands of files) is handed to `discard` when given (the clone's trash: one rename, deleted
- * in the background), which resolves false when it could not take it; it is deleted here then.
- * Throws on any failure (the directory is then half reset: the caller throws it away).
+ * Symbolic links are never followed. Throws on any failure (the directory is then half reset:
+ * the caller throws it away). See {@link SnapshotResetOptions}.
  */
 export async function resetToSnapshot(
   context: BackendContext,
   root: string,
   flat: FlatTree,
   snapshot: string,
-  discard?: (directory: string) => Promise<boolean>,
+  { discard, interruptible = false }: SnapshotResetOptions = {},
 ): Promise<SnapshotReset> {
   const plan = linkPlanOf(context, flat);
   const image = snapshotIndexOf(context, snapshot, plan.files);
@@ -54,10 +69,15 @@ export async function resetToSnapshot(
   const kept = new Set<string>();
   const own: IndexEntry[] = [];
   let calls = 0;
+  const pause = (): Promise<void> =>
+    new Promise((resolve) => {
+      const immediate = setImmediate(resolve);
+      if (interruptible) immediate.unref();
+    });
   const walk = async (directory: string, prefix: string): Promise<void> => {
     fixMode(directory, directoryMode);
     for (const dirent of fs.readdirSync(directory, { withFileTypes: true })) {
-      if (++calls % yieldEvery === 0) await new Promise((resolve) => setImmediate(resolve));
+      if (++calls % yieldEvery === 0) await pause();
       const relative = prefix === '' ? dirent.name : `${prefix}/${dirent.name}`;
       const absolute = childPath(directory, dirent.name);
       // `withFileTypes` reports what `lstat` would: a link to a directory is not a directory.
@@ -89,7 +109,7 @@ export async function resetToSnapshot(
   let copied = 0;
   for (const [file, entry] of plan.files) {
     if (kept.has(file)) continue;
-    if (++calls % yieldEvery === 0) await new Promise((resolve) => setImmediate(resolve));
+    if (++calls % yieldEvery === 0) await pause();
     const made = linkOne(root, snapshot, file, entry);
     if (made === null) continue;
     own.push(made);

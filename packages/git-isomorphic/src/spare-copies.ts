@@ -104,13 +104,12 @@ async function recycle(
   context.sparesOwned.set(dirty, 'resetting');
   try {
     const flat = await flatTreeOf(context, cloneGitdir, from.commit);
-    const { copied } = await resetToSnapshot(
-      context,
-      dirty,
-      flat,
-      from.snapshot,
-      discardInto(context, cloneGitdir),
-    );
+    // Interruptible: a process that ends leaves the spare dirty, and the next claims and
+    // resets it in place (its owner is dead), while its runs wait for their models.
+    const { copied } = await resetToSnapshot(context, dirty, flat, from.snapshot, {
+      discard: discardInto(context, cloneGitdir),
+      interruptible: true,
+    });
     // Where files must be copied (no hard links), a spare saves nothing and would hold a
     // writable file a ready claim's index does not describe: it is not kept.
     if (copied > 0) throw new Error('files were copied: no spare kept');
@@ -220,13 +219,9 @@ export async function fillCopy(
   }
   let own: IndexEntry[];
   try {
-    ({ own } = await resetToSnapshot(
-      context,
-      copy.root,
-      flat,
-      snapshot,
-      discardInto(context, copy.cloneGitdir),
-    ));
+    ({ own } = await resetToSnapshot(context, copy.root, flat, snapshot, {
+      discard: discardInto(context, copy.cloneGitdir),
+    }));
   } catch {
     // Whatever stopped the reset (a file it may not delete), a copy linked anew has no part of it.
     if ((await moveToTrash(context, copy.cloneGitdir, copy.root)) === null) await removeTree(copy.root);

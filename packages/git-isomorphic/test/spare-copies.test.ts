@@ -267,6 +267,61 @@ describe('spare working copies (hardlink)', () => {
     expect(await readFile(path.join(live.spare, 'node_modules/pkg/index.js'), 'utf8')).toBe('ignored\n');
   });
 
+  it('lets a process end during a background reset, leaving a dirty spare the next process resets and claims', async () => {
+    // Enough entries that the reset pauses (every 500) before it is done.
+    const large = path.join(scratch, 'large-source');
+    await runGit(scratch, ['init', '-q', '-b', 'main', large]);
+    for (let directory = 0; directory < 30; directory++) {
+      await mkdir(path.join(large, `d${directory}`));
+      for (let file = 0; file < 40; file++)
+        await writeFile(path.join(large, `d${directory}`, `f${file}.txt`), `${file}\n`);
+    }
+    await runGit(large, ['add', '-A']);
+    await runGit(large, ['commit', '-q', '-m', 'seed']);
+    const tree = (await runGit(large, ['rev-parse', 'main^{tree}'])).trim();
+    const backend = createIsomorphicGitBackend({ checkout: 'hardlink' });
+    const repo = await backend.clone({ url: large, dir: path.join(scratch, 'clone-process') });
+
+    const script = path.join(import.meta.dirname, 'spare-copy-process.ts');
+    const child = spawn(
+      process.execPath,
+      [
+        '--conditions=@goosuke/source',
+        script,
+        repo.dir,
+        repo.url,
+        path.join(scratch, 'copies', 'process-one'),
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let output = '';
+    let errors = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      output += chunk;
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      errors += chunk;
+    });
+    const code = await new Promise((resolve) => child.once('close', resolve));
+    expect(errors).toBe('');
+    expect(code).toBe(0);
+    // It did not wait for the reset: its spare is still dirty, and its owner is gone.
+    expect(await sparesNamed(repo, tree)).toEqual([`dirty-${child.pid}-0`]);
+
+    const copy = await backend.createWorkingCopy({
+      repo,
+      baseRef: 'main',
+      branch: 'after-process',
+      dir: path.join(scratch, 'copies', 'process-two'),
+    });
+    expect(String((await stat(copy.root)).ino)).toBe(output.trim());
+    expect(await sparesNamed(repo, tree)).toEqual([]);
+    expect(existsSync(path.join(copy.root, 'changed-by-the-process.txt'))).toBe(false);
+    expect(await copy.listFiles()).toHaveLength(1200);
+    expect(await backend.diff({ workspace: copy, base: 'main' })).toBe('');
+    expect(await runGit(copy.root, ['status', '--porcelain', '--ignored'])).toBe('');
+  });
+
   it('hands one spare to one of two backends claiming it at once', async () => {
     const first = createIsomorphicGitBackend({ checkout: 'hardlink' });
     const repo = await first.clone({ url: source, dir: path.join(scratch, 'clone-race') });
