@@ -29,6 +29,9 @@ import { childPath, removeTree, removeTreeElsewhere } from './working-copy-scan.
 /** Makes spare names unique within the process (two backends of one process share its id). */
 let spareCounter = 0;
 
+/** How long after a removal its spare's background reset starts (see `keepAsSpare`). */
+const spareResetDelayMs = 1_000;
+
 /** How a new copy's directory was had: a spare, reset already or not, or none (made anew). */
 export type SpareClaim = 'ready' | 'dirty' | null;
 
@@ -84,10 +87,18 @@ export function keepAsSpare(context: BackendContext, copy: WorkingCopy): boolean
   // Held until the reset ends: this backend does not prune the snapshot the spare is reset to.
   holdSnapshot(context, from.snapshot);
   const ready = path.join(directory, `ready-${name}`);
-  void context.removals
-    .run(() => recycle(context, copy.cloneGitdir, from, dirty, ready))
-    .catch(() => undefined)
-    .finally(() => releaseSnapshot(context, from.snapshot));
+  // The reset starts a moment later, on a timer that does not keep the process alive: a process
+  // whose work is done (a `goosuke run`, which removes its copies as its runs end) exits at once
+  // instead of resetting first, its spares left dirty for the next process to reset in place
+  // while its runs wait for their models; before this delay, the reset's batches slowed the
+  // process's own last steps (each await waited for a batch). A server resets them here.
+  const start = setTimeout(() => {
+    void context.removals
+      .run(() => recycle(context, copy.cloneGitdir, from, dirty, ready))
+      .catch(() => undefined)
+      .finally(() => releaseSnapshot(context, from.snapshot));
+  }, spareResetDelayMs);
+  start.unref();
   return true;
 }
 

@@ -267,7 +267,7 @@ describe('spare working copies (hardlink)', () => {
     expect(await readFile(path.join(live.spare, 'node_modules/pkg/index.js'), 'utf8')).toBe('ignored\n');
   });
 
-  it('lets a process end during a background reset, leaving a dirty spare the next process resets and claims', async () => {
+  it('lets a process end without resetting its spares, leaving them dirty for the next process to reset and claim', async () => {
     // Enough entries that the reset pauses (every 500) before it is done.
     const large = path.join(scratch, 'large-source');
     await runGit(scratch, ['init', '-q', '-b', 'main', large]);
@@ -305,7 +305,7 @@ describe('spare working copies (hardlink)', () => {
     const code = await new Promise((resolve) => child.once('close', resolve));
     expect(errors).toBe('');
     expect(code).toBe(0);
-    // It did not wait for the reset: its spare is still dirty, and its owner is gone.
+    // It did not wait to reset its spare: the spare is still dirty, and its owner is gone.
     expect(await sparesNamed(repo, tree)).toEqual([`dirty-${child.pid}-0`]);
 
     const copy = await backend.createWorkingCopy({

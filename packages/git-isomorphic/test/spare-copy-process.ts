@@ -1,7 +1,8 @@
 // A process for the spare-copies test: run with Node's type stripping,
 //   node --conditions=@goosuke/source test/spare-copy-process.ts <clone dir> <url> <copy dir>
 // It makes a hard-linked working copy of `main` in the clone, changes a file, removes the copy
-// and ends as a `goosuke run` does: as soon as nothing but the spare's background reset is left.
+// and ends as a `goosuke run` does: as soon as nothing but the spare's background reset is left
+// (which must not keep it alive).
 // It prints the copy root's inode.
 import { statSync } from 'node:fs';
 import { createIsomorphicGitBackend } from '../src/index.ts';
