@@ -28,6 +28,9 @@ export async function moveToTrash(
     for (const name of await readdir(trashDir).catch(() => [] as string[]))
       void context.removals.run(() => removeTreeElsewhere(path.join(trashDir, name))).catch(() => undefined);
   }
+  // Nothing to move: no trash is made either (a background task must not make directories
+  // again in a clone being deleted).
+  if (!fs.existsSync(directory)) return null;
   const target = path.join(trashDir, `${path.basename(directory)}-${process.pid}-${trashCounter++}`);
   try {
     fs.mkdirSync(trashDir, { recursive: true });

@@ -1,5 +1,7 @@
 import type { BigIntStats } from 'node:fs';
 import * as fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { BackendContext } from './backend-context.ts';
 import { type IndexEntry, statFields } from './git-index-file.ts';
 import type { FlatTree, TreeFile } from './git-objects.ts';
@@ -12,10 +14,13 @@ import { childPath, removeTree } from './working-copy-scan.ts';
 // them and fixes the rest costs a fraction of making the copy again (a `mkdir` costs 25 to 90
 // times a `link` on ext4).
 
-/** Synchronous file-system calls made between two yields to the event loop. */
+/**
+ * Synchronous file-system calls made between two yields to the event loop (a few milliseconds
+ * of work), and fewer for an interruptible reset, which nobody waits for (about a millisecond:
+ * whatever else the process does waits for one batch at most).
+ */
 const yieldEvery = 500;
-/** Makes probe names unique within the process. */
-let probeCounter = 0;
+const yieldEveryInterruptible = 100;
 
 /** Options of {@link resetToSnapshot}. */
 export interface SnapshotResetOptions {
@@ -27,9 +32,9 @@ export interface SnapshotResetOptions {
   discard?: (directory: string) => Promise<boolean>;
   /**
    * Whether the reset may be cut short by the process ending: its pauses (to let other work
-   * run) then do not keep the process alive. For a reset nobody waits for: a process whose work
-   * is done (a `goosuke run`) exits at once instead of after seconds of resets, and leaves the
-   * spare dirty for the next process to reset.
+   * run) then do not keep the process alive, and come more often. For a reset nobody waits
+   * for: a process whose work is done (a `goosuke run`) exits at once instead of after seconds
+   * of resets, and leaves the spare dirty for the next process to reset.
    */
   interruptible?: boolean;
 }
@@ -64,20 +69,25 @@ export async function resetToSnapshot(
 ): Promise<SnapshotReset> {
   const plan = linkPlanOf(context, flat);
   const image = snapshotIndexOf(context, snapshot, plan.files);
-  const directoryMode = freshDirectoryMode(root);
+  const directoryMode = freshDirectoryMode();
   const directories = new Set(plan.directories);
   const kept = new Set<string>();
   const own: IndexEntry[] = [];
   let calls = 0;
-  const pause = (): Promise<void> =>
-    new Promise((resolve) => {
+  const batch = interruptible ? yieldEveryInterruptible : yieldEvery;
+  const pause = async (): Promise<void> => {
+    await new Promise((resolve) => {
       const immediate = setImmediate(resolve);
       if (interruptible) immediate.unref();
     });
+    // Moved or deleted meanwhile (its tree's spares to the trash, the clone deleted): stop
+    // before making anything in a directory someone else is deleting.
+    if (!fs.existsSync(root)) throw Object.assign(new Error(`${root} is gone`), { code: 'ENOENT' });
+  };
   const walk = async (directory: string, prefix: string): Promise<void> => {
     fixMode(directory, directoryMode);
     for (const dirent of fs.readdirSync(directory, { withFileTypes: true })) {
-      if (++calls % yieldEvery === 0) await pause();
+      if (++calls % batch === 0) await pause();
       const relative = prefix === '' ? dirent.name : `${prefix}/${dirent.name}`;
       const absolute = childPath(directory, dirent.name);
       // `withFileTypes` reports what `lstat` would: a link to a directory is not a directory.
@@ -109,7 +119,7 @@ export async function resetToSnapshot(
   let copied = 0;
   for (const [file, entry] of plan.files) {
     if (kept.has(file)) continue;
-    if (++calls % yieldEvery === 0) await pause();
+    if (++calls % batch === 0) await pause();
     const made = linkOne(root, snapshot, file, entry);
     if (made === null) continue;
     own.push(made);
@@ -169,17 +179,24 @@ function fixMode(directory: string, mode: number): void {
   if ((fs.lstatSync(directory).mode & 0o7777) !== mode) fs.chmodSync(directory, mode);
 }
 
+/** The permission bits of a directory made by this process (see {@link freshDirectoryMode}). */
+let directoryModeOfProcess: number | undefined;
+
 /**
  * The permission bits a directory made now gets (0o777 less the umask), as every directory of a
- * freshly linked copy has: learnt from a probe made and removed inside `root` (the process's
- * umask can only be read by changing it).
+ * freshly linked copy has: learnt once per process from a probe made and removed in the
+ * temporary directory (the umask can only be read by changing it, or through a deprecated call;
+ * it is the process's, set at its start).
  */
-function freshDirectoryMode(root: string): number {
-  const probe = childPath(root, `.goosuke-probe-${process.pid}-${probeCounter++}`);
-  fs.mkdirSync(probe);
-  try {
-    return fs.lstatSync(probe).mode & 0o7777;
-  } finally {
-    fs.rmdirSync(probe);
+function freshDirectoryMode(): number {
+  if (directoryModeOfProcess === undefined) {
+    const probe = path.join(os.tmpdir(), `goosuke-mode-probe-${process.pid}-${Date.now()}`);
+    fs.mkdirSync(probe);
+    try {
+      directoryModeOfProcess = fs.lstatSync(probe).mode & 0o7777;
+    } finally {
+      fs.rmdirSync(probe);
+    }
   }
+  return directoryModeOfProcess;
 }

@@ -29,7 +29,16 @@ import { childPath, removeTree, removeTreeElsewhere } from './working-copy-scan.
 /** Makes spare names unique within the process (two backends of one process share its id). */
 let spareCounter = 0;
 
-/** How long after a removal its spare's background reset starts (see `keepAsSpare`). */
+/** Trees of at most this many files and directories are reset before the removal resolves. */
+const smallTreeEntries = 1_000;
+
+/**
+ * How long after a removal a large tree's spare is reset, in the background, on a timer that
+ * does not keep the process alive: a process whose work is done (a `goosuke run`, which removes
+ * its copies as its runs end) exits at once instead of resetting first (each of its last awaits
+ * would wait for a batch of the reset), its spares left dirty for the next process to reset in
+ * place while its runs wait for their models. A server resets them here.
+ */
 const spareResetDelayMs = 1_000;
 
 /** How a new copy's directory was had: a spare, reset already or not, or none (made anew). */
@@ -59,11 +68,13 @@ export function releaseSnapshot(context: BackendContext, snapshot: string): void
 
 /**
  * Keeps the removed copy's directory as a dirty spare of its tree (one rename) and has it reset
- * in the background; true when done. False, and the copy untouched, when it cannot be a spare:
- * it was not hard-linked by this backend, spares are off, its tree has `spareCopiesPerTree`
- * already, its snapshot is gone, or it cannot be renamed there (another file system).
+ * to a ready spare; resolves true once it is a spare, false (the copy untouched) when it cannot
+ * be one: it was not hard-linked by this backend, spares are off, its tree has
+ * `spareCopiesPerTree` already, its snapshot is gone, or it cannot be renamed there (another
+ * file system). The reset of a small tree (milliseconds) is done before this resolves; a large
+ * tree's is done in the background (see {@link spareResetDelayMs}).
  */
-export function keepAsSpare(context: BackendContext, copy: WorkingCopy): boolean {
+export async function keepAsSpare(context: BackendContext, copy: WorkingCopy): Promise<boolean> {
   const limit = spareLimit(context);
   const from = copy.linkedFrom;
   if (from === undefined || limit <= 0 || !fs.existsSync(from.snapshot)) return false;
@@ -87,39 +98,52 @@ export function keepAsSpare(context: BackendContext, copy: WorkingCopy): boolean
   // Held until the reset ends: this backend does not prune the snapshot the spare is reset to.
   holdSnapshot(context, from.snapshot);
   const ready = path.join(directory, `ready-${name}`);
-  // The reset starts a moment later, on a timer that does not keep the process alive: a process
-  // whose work is done (a `goosuke run`, which removes its copies as its runs end) exits at once
-  // instead of resetting first, its spares left dirty for the next process to reset in place
-  // while its runs wait for their models; before this delay, the reset's batches slowed the
-  // process's own last steps (each await waited for a batch). A server resets them here.
+  const reset = (interruptible: boolean) =>
+    recycle(context, copy.cloneGitdir, from, dirty, ready, interruptible).finally(() =>
+      releaseSnapshot(context, from.snapshot),
+    );
+  // A reset makes directories and links in the clone: done in the background, it races with
+  // whoever deletes the clone as soon as the removal resolves (a test's cleanup; `rm -r`
+  // then fails with ENOTEMPTY). Where it costs little, it is done before resolving instead.
+  const flat = context.flatTrees.get(from.tree);
+  if (flat !== undefined && flat.files.size + flat.trees.size <= smallTreeEntries) {
+    await reset(false);
+    return true;
+  }
   const start = setTimeout(() => {
-    void context.removals
-      .run(() => recycle(context, copy.cloneGitdir, from, dirty, ready))
-      .catch(() => undefined)
-      .finally(() => releaseSnapshot(context, from.snapshot));
+    void context.removals.run(() => reset(true)).catch(() => undefined);
   }, spareResetDelayMs);
   start.unref();
   return true;
 }
 
-/** Resets the dirty spare `dirty` and renames it `ready`; to the trash if that fails. */
+/**
+ * Resets the dirty spare `dirty` and renames it `ready`; to the trash if that fails.
+ * `interruptible`: see `SnapshotResetOptions` (never for a reset someone awaits).
+ */
 async function recycle(
   context: BackendContext,
   cloneGitdir: string,
   from: NonNullable<WorkingCopy['linkedFrom']>,
   dirty: string,
   ready: string,
+  interruptible: boolean,
 ): Promise<void> {
-  // Claimed by a copy of this backend while it waited: that copy resets it.
-  if (context.sparesOwned.get(dirty) !== 'queued') return;
+  // Claimed by a copy of this backend while it waited (that copy resets it), or gone with the
+  // clone or its tree's spares.
+  if (context.sparesOwned.get(dirty) !== 'queued' || !fs.existsSync(dirty)) {
+    context.sparesOwned.delete(dirty);
+    return;
+  }
   context.sparesOwned.set(dirty, 'resetting');
   try {
     const flat = await flatTreeOf(context, cloneGitdir, from.commit);
-    // Interruptible: a process that ends leaves the spare dirty, and the next claims and
-    // resets it in place (its owner is dead), while its runs wait for their models.
+    // In the background, interruptible: a process whose work is done is neither kept alive
+    // nor slowed in its last steps by the reset; it leaves the spare dirty, and the next
+    // process claims and resets it in place (its owner is dead).
     const { copied } = await resetToSnapshot(context, dirty, flat, from.snapshot, {
       discard: discardInto(context, cloneGitdir),
-      interruptible: true,
+      interruptible,
     });
     // Where files must be copied (no hard links), a spare saves nothing and would hold a
     // writable file a ready claim's index does not describe: it is not kept.

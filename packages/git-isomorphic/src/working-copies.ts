@@ -155,7 +155,7 @@ export async function removeWorkingCopy(
     // thousands of unlinks. Where no rename is possible (another file system), the files are
     // deleted here. The copy's files are its own: deleting them needs no lock on the clone.
     // Two deletions at a time: more would only interleave their batches.
-    if (!keepAsSpare(context, copy)) {
+    if (!(await keepAsSpare(context, copy))) {
       const trash = await moveToTrash(context, copy.cloneGitdir, copy.root);
       if (trash === null) await context.removals.run(() => removeTree(copy.root));
     }

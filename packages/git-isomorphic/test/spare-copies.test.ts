@@ -268,12 +268,12 @@ describe('spare working copies (hardlink)', () => {
   });
 
   it('lets a process end without resetting its spares, leaving them dirty for the next process to reset and claim', async () => {
-    // Enough entries that the reset pauses (every 500) before it is done.
+    // A tree large enough to be reset in the background (over 1,000 entries).
     const large = path.join(scratch, 'large-source');
     await runGit(scratch, ['init', '-q', '-b', 'main', large]);
     for (let directory = 0; directory < 30; directory++) {
       await mkdir(path.join(large, `d${directory}`));
-      for (let file = 0; file < 40; file++)
+      for (let file = 0; file < 50; file++)
         await writeFile(path.join(large, `d${directory}`, `f${file}.txt`), `${file}\n`);
     }
     await runGit(large, ['add', '-A']);
@@ -317,9 +317,25 @@ describe('spare working copies (hardlink)', () => {
     expect(String((await stat(copy.root)).ino)).toBe(output.trim());
     expect(await sparesNamed(repo, tree)).toEqual([]);
     expect(existsSync(path.join(copy.root, 'changed-by-the-process.txt'))).toBe(false);
-    expect(await copy.listFiles()).toHaveLength(1200);
+    expect(await copy.listFiles()).toHaveLength(1500);
     expect(await backend.diff({ workspace: copy, base: 'main' })).toBe('');
     expect(await runGit(copy.root, ['status', '--porcelain', '--ignored'])).toBe('');
+
+    // In a process that goes on (a server), the background reset makes the spare ready.
+    const inode = (await stat(copy.root)).ino;
+    await copy.writeFiles([{ path: 'd0/f0.txt', content: 'changed\n' }]);
+    await backend.removeWorkingCopy({ workspace: copy });
+    expect((await sparesNamed(repo, tree))[0]).toMatch(/^dirty-/);
+    await waitForReadySpare(repo, tree);
+    const again = await backend.createWorkingCopy({
+      repo,
+      baseRef: 'main',
+      branch: 'after-ready',
+      dir: path.join(scratch, 'copies', 'process-three'),
+    });
+    expect((await stat(again.root)).ino).toBe(inode);
+    expect(await again.readFile('d0/f0.txt')).toBe('0\n');
+    expect(await backend.diff({ workspace: again, base: 'main' })).toBe('');
   });
 
   it('hands one spare to one of two backends claiming it at once', async () => {
