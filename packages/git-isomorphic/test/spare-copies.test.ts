@@ -307,6 +307,8 @@ describe('spare working copies (hardlink)', () => {
     expect(code).toBe(0);
     // It did not wait to reset its spare: the spare is still dirty, and its owner is gone.
     expect(await sparesNamed(repo, tree)).toEqual([`dirty-${child.pid}-0`]);
+    // Not even begun (a reset's first step is the root's mode).
+    expect((await stat(path.join(sparesOf(repo, tree), `dirty-${child.pid}-0`))).mode & 0o777).toBe(0o700);
 
     const copy = await backend.createWorkingCopy({
       repo,
@@ -315,6 +317,12 @@ describe('spare working copies (hardlink)', () => {
       dir: path.join(scratch, 'copies', 'process-two'),
     });
     expect(String((await stat(copy.root)).ino)).toBe(output.trim());
+    const freshMode = await mkdtemp(path.join(scratch, 'mode-')).then(async (probe) => {
+      await rm(probe, { recursive: true });
+      await mkdir(probe);
+      return (await stat(probe)).mode & 0o777;
+    });
+    expect((await stat(copy.root)).mode & 0o777).toBe(freshMode);
     expect(await sparesNamed(repo, tree)).toEqual([]);
     expect(existsSync(path.join(copy.root, 'changed-by-the-process.txt'))).toBe(false);
     expect(await copy.listFiles()).toHaveLength(1500);

@@ -3,8 +3,8 @@
 // It makes a hard-linked working copy of `main` in the clone, changes a file, removes the copy
 // and ends as a `goosuke run` does: as soon as nothing but the spare's background reset is left
 // (which must not keep it alive).
-// It prints the copy root's inode.
-import { statSync } from 'node:fs';
+// It prints the copy root's inode, after making the root's mode 0700.
+import { chmodSync, statSync } from 'node:fs';
 import { createIsomorphicGitBackend } from '../src/index.ts';
 
 const [dir, url, copyDir] = process.argv.slice(2);
@@ -19,5 +19,7 @@ const workspace = await backend.createWorkingCopy({
   dir: copyDir,
 });
 await workspace.writeFiles([{ path: 'changed-by-the-process.txt', content: 'left behind\n' }]);
+// A reset's first step gives the root a fresh directory's mode back: this shows whether one began.
+chmodSync(workspace.root, 0o700);
 process.stdout.write(`${statSync(workspace.root).ino}\n`);
 await backend.removeWorkingCopy({ workspace });
