@@ -20,6 +20,32 @@ export interface WorkingCopy {
   cloneGitdir: string;
   /** The working copy's own git directory, `<clone>/.git/worktrees/<name>`. */
   gitdir: string;
+  /**
+   * For a copy hard-linked from a snapshot (`'hardlink'` mode, by this backend): what it was
+   * linked from, so that its removal can keep its directories as a spare for the next copy of
+   * the same tree (see `spare-copies.ts`). The commit, not the flat tree, is kept: a live copy
+   * must not pin a large flat tree in memory; it is read again (usually from the cache) when
+   * the copy is removed.
+   */
+  linkedFrom?: { commit: string; tree: string; snapshot: string };
+}
+
+/** What linking a flat tree takes (see `linkPlanOf`). */
+export interface LinkPlan {
+  /** Every directory of a copy, parents before children. */
+  directories: string[];
+  /** The directories with no directory below. */
+  leaves: string[];
+  /** Every entry but submodules: regular files and symbolic links. */
+  files: Array<[string, TreeFile]>;
+}
+
+/** The index of a copy hard-linked from a snapshot (see `snapshotIndexOf`). */
+export interface SnapshotImage {
+  /** Every regular file, with the stat data of the snapshot's file. */
+  entries: Map<string, IndexEntry>;
+  /** `entries` encoded, once a copy needed them. */
+  bytes: Buffer | null;
 }
 
 /** Total length of the blob texts kept for working-copy reads (UTF-16 code units, about bytes for code). */
@@ -72,9 +98,9 @@ export interface BackendContext {
   /** This backend's scratch git directory name for rebases (see `replayCommits`). */
   readonly rebaseScratch: string;
   /** Leaf directories and linkable files of each flat tree: every copy of a commit needs them. */
-  readonly linkPlans: WeakMap<FlatTree, { leaves: string[]; files: Array<[string, TreeFile]> }>;
+  readonly linkPlans: WeakMap<FlatTree, LinkPlan>;
   /** The index of a copy hard-linked from a snapshot, by snapshot (see `snapshotIndexOf`). */
-  readonly snapshotIndexes: Map<string, { entries: Map<string, IndexEntry>; bytes: Buffer | null }>;
+  readonly snapshotIndexes: Map<string, SnapshotImage>;
   /** Sorted regular files of each flat tree, for `CommitFiles.listFiles`. */
   readonly regularFiles: WeakMap<FlatTree, string[]>;
   /** Clones whose trash was swept by this backend: leftovers of a process that ended mid-deletion. */
@@ -85,6 +111,14 @@ export interface BackendContext {
   readonly snapshotBuilds: Map<string, Promise<void>>;
   /** Snapshots copies are being linked from, outside the clone's queue: never pruned meanwhile. */
   readonly snapshotsInUse: Map<string, number>;
+  /**
+   * Spares this backend moved aside (`<clone>/.git/goosuke/spares/<tree>/dirty-*`) and has not
+   * reset yet, by path. A `'queued'` one may still be claimed by this backend itself (its
+   * process is alive, so no other process claims it): the claim deletes it from here and the
+   * reset, finding it gone, skips. A `dirty-<this pid>-*` spare not in here is a leftover of an
+   * ended process that had the same id.
+   */
+  readonly sparesOwned: Map<string, 'queued' | 'resetting'>;
 }
 
 /** A fresh {@link BackendContext} for one backend built with `options`. */
@@ -111,6 +145,7 @@ export function createBackendContext(options: IsomorphicGitBackendOptions): Back
     commitSizes: new Map(),
     snapshotBuilds: new Map(),
     snapshotsInUse: new Map(),
+    sparesOwned: new Map(),
   };
 }
 

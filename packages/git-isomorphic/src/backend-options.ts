@@ -53,4 +53,14 @@ export interface IsomorphicGitBackendOptions {
   transport?: GitTransport;
   /** Tree snapshots kept per clone in `'hardlink'` mode (default 2); older ones are deleted. */
   snapshotsPerClone?: number;
+  /**
+   * Removed working copies kept per tree as spares in `'hardlink'` mode (default 8; 0 keeps
+   * none and deletes every removed copy). A removed copy's directory is renamed to
+   * `<clone>/.git/goosuke/spares/<tree id>/`, reset in the background to exactly the tree's
+   * snapshot (every file written, added, ignored or deleted since is undone), and the next
+   * copy of that tree takes it over by one rename instead of a `mkdir` per directory; a claimed
+   * spare holds the same files, modes and index as a copy linked anew. Spares go with their
+   * tree's snapshot.
+   */
+  spareCopiesPerTree?: number;
 }

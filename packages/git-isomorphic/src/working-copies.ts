@@ -11,10 +11,19 @@ import {
   type OptionsOf,
   type WorkingCopy,
 } from './backend-context.ts';
+import { moveToTrash } from './clone-trash.ts';
 import { translateGitError } from './git-errors.ts';
 import { checkBranchName, resolveIn } from './git-refs.ts';
-import { linkFromSnapshot, materialize, pruneSnapshots, snapshotOf } from './working-copy-checkout.ts';
-import { removeTree, removeTreeElsewhere } from './working-copy-scan.ts';
+import {
+  claimSpare,
+  fillCopy,
+  holdSnapshot,
+  keepAsSpare,
+  pruneSpares,
+  releaseSnapshot,
+} from './spare-copies.ts';
+import { materialize, pruneSnapshots, snapshotOf } from './working-copy-checkout.ts';
+import { removeTree } from './working-copy-scan.ts';
 import { locate, storeIndex } from './working-copy-state.ts';
 import { workspaceFor } from './working-copy-workspace.ts';
 
@@ -23,8 +32,6 @@ import { workspaceFor } from './working-copy-workspace.ts';
 
 /** Entries of the clone's git directory a working copy's git directory links to. */
 const sharedEntries = ['objects', 'refs', 'packed-refs', 'config', 'info', 'shallow'] as const;
-/** Makes trash names unique within the process. */
-let trashCounter = 0;
 
 /** GitBackend.createWorkingCopy. */
 export async function createWorkingCopy(
@@ -86,35 +93,45 @@ export async function createWorkingCopy(
         await symlink(path.join('..', '..', entry), path.join(gitdir, entry));
       await git.writeRef({ fs, gitdir: cloneGitdir, ref: `refs/heads/${branch}`, value: base });
       branchCreated = true;
-      await mkdir(root, { recursive: true });
-      await writeFile(path.join(root, '.git'), `gitdir: ${gitdir}\n`);
       if (context.options.checkout === 'hardlink') {
         const snapshot = await snapshotOf(context, cloneGitdir, flat);
-        await pruneSnapshots(context, cloneGitdir, flat.trees.get('')!);
-        context.snapshotsInUse.set(snapshot, (context.snapshotsInUse.get(snapshot) ?? 0) + 1);
-        return { copy, flat, snapshot };
+        const tree = flat.trees.get('')!;
+        await pruneSnapshots(context, cloneGitdir, tree);
+        await pruneSpares(context, cloneGitdir, tree);
+        // The removal keeps the copy's directories as a spare of this tree (spare-copies.ts),
+        // and this copy may be such a spare: a rename instead of a mkdir per directory.
+        copy.linkedFrom = { commit: base, tree, snapshot };
+        const claim = claimSpare(context, cloneGitdir, tree, root);
+        if (claim === null) {
+          await mkdir(root, { recursive: true });
+          await writeFile(path.join(root, '.git'), `gitdir: ${gitdir}\n`);
+        }
+        holdSnapshot(context, snapshot);
+        return { copy, flat, snapshot, claim };
       }
+      await mkdir(root, { recursive: true });
+      await writeFile(path.join(root, '.git'), `gitdir: ${gitdir}\n`);
       const entries = await materialize(context, root, flat, cloneGitdir);
       signal?.throwIfAborted();
       await storeIndex(context, copy, new Map(entries.map((entry) => [entry.path, entry])));
-      return { copy, flat, snapshot: null };
+      return { copy, flat, snapshot: null, claim: null };
     } catch (error) {
       await undo(copy, branchCreated);
       throw translateGitError(error, { operation: `creating the working copy ${root}` });
     }
   });
-  const { copy, flat, snapshot } = made;
+  const { copy, flat, snapshot, claim } = made;
   if (snapshot !== null) {
     try {
       signal?.throwIfAborted();
-      await linkFromSnapshot(context, copy, flat, snapshot);
+      // The files are made outside the queue (thousands of calls on a large tree): they touch
+      // only the copy's own directories, and its snapshot is held from pruning meanwhile.
+      await fillCopy(context, copy, flat, snapshot, claim);
     } catch (error) {
       await context.mutex.run(cloneGitdir, () => undo(copy, true));
       throw translateGitError(error, { operation: `creating the working copy ${root}` });
     } finally {
-      const users = (context.snapshotsInUse.get(snapshot) ?? 1) - 1;
-      if (users > 0) context.snapshotsInUse.set(snapshot, users);
-      else context.snapshotsInUse.delete(snapshot);
+      releaseSnapshot(context, snapshot);
     }
   }
   context.workingCopies.set(root, copy);
@@ -132,14 +149,16 @@ export async function removeWorkingCopy(
     return;
   }
   try {
-    // The copy is moved out of the way at once (one rename into the clone's trash) and its
-    // files are deleted in the background, so that whoever waits for the removal does not
-    // wait for thousands of unlinks. Where no rename is possible (another file system), the
-    // files are deleted here. The copy's files are its own: deleting them needs no lock on
-    // the clone. Two deletions at a time: more would only interleave their batches.
-    const trash = await moveToTrash(context, copy);
-    if (trash === null) await context.removals.run(() => removeTree(copy.root));
-    else void context.removals.run(() => removeTreeElsewhere(trash)).catch(() => undefined);
+    // The copy is moved out of the way at once (one rename): kept as a spare of its tree for
+    // the next copy (hard-linked copies, see spare-copies.ts), else into the clone's trash, its
+    // files deleted in the background, so that whoever waits for the removal does not wait for
+    // thousands of unlinks. Where no rename is possible (another file system), the files are
+    // deleted here. The copy's files are its own: deleting them needs no lock on the clone.
+    // Two deletions at a time: more would only interleave their batches.
+    if (!(await keepAsSpare(context, copy))) {
+      const trash = await moveToTrash(context, copy.cloneGitdir, copy.root);
+      if (trash === null) await context.removals.run(() => removeTree(copy.root));
+    }
   } catch (error) {
     throw translateGitError(error, { operation: `removing the working copy ${copy.root}` });
   }
@@ -153,26 +172,4 @@ export async function removeWorkingCopy(
       throw translateGitError(error, { operation: `removing the working copy ${copy.root}` });
     }
   });
-}
-
-/**
- * Renames the copy's directory into `<clone>/.git/goosuke/trash/`; returns its new path, or
- * null when it cannot be renamed there (it is then still in place) or is already gone.
- */
-async function moveToTrash(context: BackendContext, copy: WorkingCopy): Promise<string | null> {
-  const trashDir = path.join(copy.cloneGitdir, 'goosuke', 'trash');
-  if (!context.sweptTrash.has(copy.cloneGitdir)) {
-    context.sweptTrash.add(copy.cloneGitdir);
-    for (const name of await readdir(trashDir).catch(() => [] as string[]))
-      void context.removals.run(() => removeTreeElsewhere(path.join(trashDir, name))).catch(() => undefined);
-  }
-  const target = path.join(trashDir, `${path.basename(copy.root)}-${process.pid}-${trashCounter++}`);
-  try {
-    fs.mkdirSync(trashDir, { recursive: true });
-    fs.renameSync(copy.root, target);
-    return target;
-  } catch {
-    // Gone already, or not renamable there (EXDEV, EPERM): the caller deletes in place.
-    return null;
-  }
 }

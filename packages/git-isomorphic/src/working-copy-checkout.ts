@@ -6,7 +6,9 @@ import {
   blobReadConcurrency,
   cacheFor,
   hexId,
+  type LinkPlan,
   progress,
+  type SnapshotImage,
   type WorkingCopy,
 } from './backend-context.ts';
 import { checkoutFiles } from './checkout-files.ts';
@@ -175,27 +177,53 @@ export async function linkFromSnapshot(
     const end = Math.min(start + batch, files.length);
     for (let position = start; position < end; position++) {
       const [file, entry] = files[position]!;
-      const target = childPath(root, file);
-      const origin = childPath(snapshot, file);
-      if (entry.mode === 0o120000) fs.symlinkSync(fs.readlinkSync(origin), target);
-      else {
-        try {
-          fs.linkSync(origin, target);
-          continue;
-        } catch {
-          // Another file system or no hard links: an independent copy is just as correct.
-          fs.copyFileSync(origin, target);
-        }
-      }
-      own.push({
-        path: file,
-        oid: entry.oid,
-        mode: entry.mode,
-        ...statFields(fs.lstatSync(target, { bigint: true })),
-      });
+      const made = linkOne(root, snapshot, file, entry);
+      if (made !== null) own.push(made);
     }
     await new Promise((resolve) => setImmediate(resolve));
   }
+  await storeLinkedIndex(context, copy, image, own);
+}
+
+/**
+ * Makes `file` of the tree under `root` from the snapshot: a hard link to the snapshot's file,
+ * a copy of it where no link can be made, or a symbolic link with the snapshot's target (its
+ * parent directory must exist, the path must not). Returns the index entry of a file that is
+ * the copy's own (a symbolic link or a copied file), null for a hard link, whose entry is the
+ * snapshot image's.
+ */
+export function linkOne(root: string, snapshot: string, file: string, entry: TreeFile): IndexEntry | null {
+  const target = childPath(root, file);
+  const origin = childPath(snapshot, file);
+  if (entry.mode === 0o120000) fs.symlinkSync(fs.readlinkSync(origin), target);
+  else {
+    try {
+      fs.linkSync(origin, target);
+      return null;
+    } catch {
+      // Another file system or no hard links: an independent copy is just as correct.
+      fs.copyFileSync(origin, target);
+    }
+  }
+  return {
+    path: file,
+    oid: entry.oid,
+    mode: entry.mode,
+    ...statFields(fs.lstatSync(target, { bigint: true })),
+  };
+}
+
+/**
+ * Writes the index of a copy linked from a snapshot: the snapshot's image, plus the copy's
+ * `own` entries (symbolic links, copied files). Without own entries the image's encoded bytes
+ * are shared by every such copy.
+ */
+export async function storeLinkedIndex(
+  context: BackendContext,
+  copy: WorkingCopy,
+  image: SnapshotImage,
+  own: readonly IndexEntry[],
+): Promise<void> {
   if (own.length === 0) {
     image.bytes ??= encodeIndex(image.entries.values());
     await storeIndex(context, copy, image.entries, image.bytes);
@@ -215,33 +243,37 @@ function filesOf(flat: FlatTree): Array<[string, string, number]> {
   return files;
 }
 
-/** Leaf directories and linkable files of each flat tree: every copy of a commit needs them. */
-function linkPlanOf(
-  context: BackendContext,
-  flat: FlatTree,
-): { leaves: string[]; files: Array<[string, TreeFile]> } {
+/**
+ * What linking a flat tree takes, computed once per tree: every copy of a commit needs it.
+ * `directories` is every directory a copy holds (parents of files, and submodules, which are
+ * empty directories), sorted so that a parent comes before its children; `leaves` those with no
+ * directory below (a `recursive` mkdir of them makes the rest); `files` every linkable entry
+ * (submodules excluded).
+ */
+export function linkPlanOf(context: BackendContext, flat: FlatTree): LinkPlan {
   let plan = context.linkPlans.get(flat);
   if (plan === undefined) {
     const files: Array<[string, TreeFile]> = [];
+    const directories = new Set<string>();
     flat.files.forEach((entry, file) => {
-      if (entry.mode !== 0o160000) files.push([file, entry]);
+      if (entry.mode === 0o160000) directories.add(file);
+      else files.push([file, entry]);
+      // Every ancestor: a tree never holds a directory without a file (or submodule) below it.
+      let slash = file.lastIndexOf('/');
+      while (slash > 0) {
+        const directory = file.slice(0, slash);
+        if (directories.has(directory)) break;
+        directories.add(directory);
+        slash = directory.lastIndexOf('/');
+      }
     });
-    plan = { leaves: leafDirectories(flat), files };
+    // A prefix sorts before every path it starts: parents before children.
+    const sorted = [...directories].sort();
+    const leaves = sorted.filter((directory, index) => !sorted[index + 1]?.startsWith(`${directory}/`));
+    plan = { directories: sorted, leaves, files };
     context.linkPlans.set(flat, plan);
   }
   return plan;
-}
-
-/** The leaf directories a tree's files need (`recursive` mkdir creates their parents). */
-function leafDirectories(flat: FlatTree): string[] {
-  const directories = new Set<string>();
-  flat.files.forEach((entry, file) => {
-    if (entry.mode === 0o160000) directories.add(file);
-    const slash = file.lastIndexOf('/');
-    if (slash > 0) directories.add(file.slice(0, slash));
-  });
-  const sorted = [...directories].sort();
-  return sorted.filter((directory, index) => !sorted[index + 1]?.startsWith(`${directory}/`));
 }
 
 /**
@@ -253,11 +285,11 @@ function leafDirectories(flat: FlatTree): string[] {
  * Keyed by the snapshot's path and its directory's inode, so a snapshot deleted and rebuilt
  * under the same name is read again.
  */
-function snapshotIndexOf(
+export function snapshotIndexOf(
   context: BackendContext,
   snapshot: string,
   files: ReadonlyArray<[string, TreeFile]>,
-): { entries: Map<string, IndexEntry>; bytes: Buffer | null } {
+): SnapshotImage {
   const key = `${snapshot}\0${fs.statSync(snapshot).ino}`;
   let image = context.snapshotIndexes.get(key);
   if (image === undefined) {

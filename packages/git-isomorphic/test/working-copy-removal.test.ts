@@ -27,10 +27,11 @@ afterAll(async () => {
 });
 
 describe('removeWorkingCopy', () => {
+  // Hard-linked copies are kept as spares unless `spareCopiesPerTree` is 0 (spare-copies.test.ts).
   it.each(['write', 'hardlink'] as const)(
     "(%s) moves the copy out of its place at once and deletes it in the background, leaving the clone's trash empty",
     async (checkout) => {
-      const backend = createIsomorphicGitBackend({ checkout });
+      const backend = createIsomorphicGitBackend({ checkout, spareCopiesPerTree: 0 });
       const repo = await backend.clone({ url: source, dir: path.join(scratch, `clone-${checkout}`) });
       const dir = path.join(scratch, `copies-${checkout}`, 'run-1');
       const workspace = await backend.createWorkingCopy({ repo, baseRef: 'main', branch: 'run-1', dir });
@@ -48,6 +49,7 @@ describe('removeWorkingCopy', () => {
       expect(await again.readFile('src/new.txt')).toBe('new\n');
       await backend.removeWorkingCopy({ workspace: again });
       await backend.removeWorkingCopy({ workspace: again });
+      expect(existsSync(path.join(repo.dir, '.git', 'goosuke', 'spares'))).toBe(false);
     },
   );
 

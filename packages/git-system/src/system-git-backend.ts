@@ -19,6 +19,8 @@ export interface SystemGitBackendOptions extends SystemGitTransportOptions {
   checkout?: 'write' | 'hardlink';
   /** Tree snapshots kept per clone in `'hardlink'` mode (default 2). */
   snapshotsPerClone?: number;
+  /** Removed working copies kept per tree as spares in `'hardlink'` mode (default 8; 0: none), as in `@goosuke/git-isomorphic`. */
+  spareCopiesPerTree?: number;
 }
 
 /**
@@ -45,7 +47,15 @@ export interface SystemGitBackendOptions extends SystemGitTransportOptions {
  *   operation rejects with UnsupportedError.
  */
 export function createSystemGitBackend(options: SystemGitBackendOptions = {}): GitBackend {
-  const { committer, now, fileConcurrency, checkout, snapshotsPerClone, ...transportOptions } = options;
+  const {
+    committer,
+    now,
+    fileConcurrency,
+    checkout,
+    snapshotsPerClone,
+    spareCopiesPerTree,
+    ...transportOptions
+  } = options;
   return createIsomorphicGitBackend({
     transport: createSystemGitTransport(transportOptions),
     ...(committer === undefined ? {} : { committer }),
@@ -53,5 +63,6 @@ export function createSystemGitBackend(options: SystemGitBackendOptions = {}): G
     ...(fileConcurrency === undefined ? {} : { fileConcurrency }),
     ...(checkout === undefined ? {} : { checkout }),
     ...(snapshotsPerClone === undefined ? {} : { snapshotsPerClone }),
+    ...(spareCopiesPerTree === undefined ? {} : { spareCopiesPerTree }),
   });
 }
