@@ -1,12 +1,22 @@
+import { once } from 'node:events';
 import * as fs from 'node:fs';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 
 /** One entry to write: path relative to the root, blob id, git mode. */
 export type BlobFile = readonly [path: string, oid: string, mode: number];
 
 /** Files written at once while git streams the next blobs. */
 const writesInFlight = 32;
+/** Bytes of blobs held by the writes in flight: past this, reading waits for them. */
+const bytesInFlight = 32 * 1024 * 1024;
+/**
+ * Blobs larger than this are written to their file as git prints them, never held whole: a
+ * repository that commits executables (a 127 MB `node`, a 100 MB `biome`) otherwise had several
+ * such buffers in memory at once, hundreds of MB of a cold run's peak.
+ */
+const streamedBlobBytes = 4 * 1024 * 1024;
 
 /** `root/relative`, refusing a path that would leave `root` (a tree never holds one; a bug might). */
 function inside(root: string, relative: string): string {
@@ -21,7 +31,8 @@ function inside(root: string, relative: string): string {
  * `order`, which lists each distinct blob id of `files` once) to every path of `files` that
  * names them: regular files with `permissions(mode)`, symbolic links as links, submodules
  * skipped. Reads the stream as it is written to disk, so git waits (the pipe fills) instead of
- * the blobs piling up in memory: one blob and {@link writesInFlight} writes at a time.
+ * the blobs piling up in memory: at most {@link writesInFlight} writes and {@link bytesInFlight}
+ * bytes at a time, a blob over {@link streamedBlobBytes} written as it arrives.
  */
 export async function writeBlobStream(options: {
   stdout: Readable;
@@ -49,6 +60,7 @@ export async function writeBlobStream(options: {
   }
 
   const pending = new Set<Promise<void>>();
+  let pendingBytes = 0;
   let failure: unknown;
   const write = (blob: Buffer, [file, mode]: [string, number]): Promise<void> => {
     const target = inside(root, file);
@@ -59,26 +71,68 @@ export async function writeBlobStream(options: {
       .writeFile(target, blob, { mode: permissions })
       .then(() => fs.promises.chmod(target, permissions));
   };
+  const track = async (promise: Promise<void>, bytes: number): Promise<void> => {
+    pendingBytes += bytes;
+    const tracked = promise.then(
+      () => {
+        pending.delete(tracked);
+        pendingBytes -= bytes;
+      },
+      (error: unknown) => {
+        pending.delete(tracked);
+        pendingBytes -= bytes;
+        failure ??= error;
+      },
+    );
+    pending.add(tracked);
+    while (pending.size >= writesInFlight || (pendingBytes > bytesInFlight && pending.size > 0))
+      await Promise.race(pending);
+    if (failure !== undefined) throw failure;
+  };
   const schedule = async (oid: string, blob: Buffer): Promise<void> => {
-    for (const entry of byOid.get(oid) ?? []) {
-      const promise = write(blob, entry).then(
-        () => {
-          pending.delete(promise);
-        },
-        (error: unknown) => {
-          pending.delete(promise);
-          failure ??= error;
-        },
-      );
-      pending.add(promise);
-      if (pending.size >= writesInFlight) await Promise.race(pending);
-      if (failure !== undefined) throw failure;
+    for (const entry of byOid.get(oid) ?? []) await track(write(blob, entry), blob.length);
+  };
+
+  /** A large blob written as it arrives: to its first path; the others get copies at its end. */
+  interface Streamed {
+    stream: Writable;
+    target: string;
+    permissions: number;
+    oid: string;
+  }
+  const openStreamed = (oid: string): Streamed | null => {
+    const [file, mode] = byOid.get(oid)?.find(([, each]) => each !== 0o120000) ?? [];
+    // A symbolic link's blob (its target) is never this large; nothing to write: held as usual.
+    if (file === undefined || mode === undefined) return null;
+    const target = inside(root, file);
+    const permissions = options.permissions(mode);
+    const stream = fs.createWriteStream(target, { mode: permissions });
+    // Seen at the next chunk or at the end (never an unhandled 'error' event).
+    stream.on('error', (error: unknown) => {
+      failure ??= error;
+    });
+    return { stream, target, permissions, oid };
+  };
+  const finishStreamed = async ({ stream, target, permissions, oid }: Streamed): Promise<void> => {
+    stream.end();
+    await finished(stream);
+    await fs.promises.chmod(target, permissions);
+    for (const [file, mode] of byOid.get(oid) ?? []) {
+      const other = inside(root, file);
+      if (other === target) continue;
+      const otherPermissions = options.permissions(mode);
+      await fs.promises.copyFile(target, other);
+      await fs.promises.chmod(other, otherPermissions);
     }
   };
 
   let next = 0;
   let header = Buffer.alloc(0);
   let body: Buffer | undefined;
+  /** Stands for the body of a streamed blob, which is never held. */
+  const streamedBody = Buffer.alloc(0);
+  let streamed: Streamed | null = null;
+  let size = 0;
   let filled = 0;
   let oid = '';
   // After a body, git prints one newline before the next header.
@@ -109,18 +163,27 @@ export async function writeBlobStream(options: {
         if (oid !== options.order[next])
           throw new Error(`git cat-file answered ${oid} for ${options.order[next]}`);
         next++;
-        body = Buffer.allocUnsafe(Number(match[2]));
+        size = Number(match[2]);
         filled = 0;
+        streamed = size > streamedBlobBytes ? openStreamed(oid) : null;
+        body = streamed === null ? Buffer.allocUnsafe(size) : streamedBody;
       }
-      const take = Math.min(body.length - filled, chunk.length - offset);
-      chunk.copy(body, filled, offset, offset + take);
+      const take = Math.min(size - filled, chunk.length - offset);
+      if (failure !== undefined) throw failure;
+      if (streamed === null) chunk.copy(body, filled, offset, offset + take);
+      else if (take > 0 && !streamed.stream.write(chunk.subarray(offset, offset + take))) {
+        // The disk is slower than git: git waits (its pipe fills) rather than this process buffering.
+        await once(streamed.stream, 'drain');
+      }
       filled += take;
       offset += take;
-      if (filled === body.length) {
+      if (filled === size) {
         const blob = body;
         body = undefined;
         skipNewline = true;
-        await schedule(oid, blob);
+        if (streamed !== null) await finishStreamed(streamed);
+        else await schedule(oid, blob);
+        streamed = null;
       }
     }
   }
