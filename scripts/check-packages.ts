@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { checkPackage, createPackageFromTarballData, type Package } from '@arethetypeswrong/core';
 import { problemKindInfo } from '@arethetypeswrong/core/problems';
+import { init as initModuleLexer, parse as parseModule } from 'es-module-lexer';
 import { publint } from 'publint';
 import { formatMessage } from 'publint/utils';
 
@@ -88,14 +89,20 @@ function packageOf(specifier: string): string {
 const builtins = new Set(builtinModules);
 const isBuiltin = (specifier: string) => specifier.startsWith('node:') || builtins.has(packageOf(specifier));
 
-// esbuild's output: static imports and re-exports, side-effect imports, dynamic imports and
-// `require`/`require.resolve` through createRequire.
-const importPatterns = [
-  /(?:^|[;\s])(?:import|export)\s[^'";]*?\sfrom\s*(['"])([^'"\n]+)\1/g,
-  /(?:^|[;\s])import\s*(['"])([^'"\n]+)\1/g,
-  /\bimport\(\s*(['"])([^'"\n]+)\1\s*\)/g,
-  /\brequire(?:\.resolve)?\(\s*(['"])([^'"\n]+)\1\s*\)/g,
-];
+// Static imports and re-exports, side-effect imports and dynamic imports of a literal, read by
+// es-module-lexer (the lexer Vite uses): a regular expression also found the `import ... from
+// 'kysely'` of a doc comment in bundled code. `require`/`require.resolve` through createRequire
+// (which the lexer does not see) by pattern.
+await initModuleLexer;
+const requirePattern = /\brequire(?:\.resolve)?\(\s*(['"])([^'"\n]+)\1\s*\)/g;
+
+/** The specifiers `text` (an ES module) imports. */
+function specifiersOf(text: string): string[] {
+  const [imports] = parseModule(text);
+  const specifiers = imports.flatMap((entry) => (entry.n === undefined ? [] : [entry.n]));
+  for (const match of text.matchAll(requirePattern)) specifiers.push(match[2]!);
+  return specifiers;
+}
 
 /** The bare specifiers the JavaScript reachable from `entry` (a file of `pkg`) imports. */
 function bareImportsFrom(pkg: Package, entry: string): Map<string, string> {
@@ -107,12 +114,9 @@ function bareImportsFrom(pkg: Package, entry: string): Map<string, string> {
     seen.add(file);
     const text = pkg.tryReadFile(file);
     if (text === undefined) continue;
-    for (const pattern of importPatterns) {
-      for (const match of text.matchAll(pattern)) {
-        const specifier = match[2]!;
-        if (specifier.startsWith('.')) queue.push(posix.join(posix.dirname(file), specifier));
-        else if (!found.has(specifier)) found.set(specifier, file);
-      }
+    for (const specifier of specifiersOf(text)) {
+      if (specifier.startsWith('.')) queue.push(posix.join(posix.dirname(file), specifier));
+      else if (!found.has(specifier)) found.set(specifier, file);
     }
   }
   return found;

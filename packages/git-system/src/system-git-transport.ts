@@ -1,7 +1,7 @@
 import path from 'node:path';
-import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { ConflictError, type GitAuth, GoosukeError, NotFoundError, UnsupportedError } from '@goosuke/core';
+import { unlessAborted } from '@goosuke/core/implementing';
 import type { GitTransport } from '@goosuke/git-isomorphic';
 import { createCatFilePool } from './cat-file-batch.ts';
 import { compareVersions, detectSystemGit, minimumGitVersion, type SystemGit } from './detect-system-git.ts';
@@ -14,6 +14,7 @@ import {
   processFailure,
   runGitProcess,
 } from './run-git.ts';
+import { collectListing, type ListedEntry, parseListing } from './tree-listing.ts';
 import { writeBlobStream } from './write-blobs.ts';
 
 /** Options of {@link createSystemGitTransport}. */
@@ -108,6 +109,9 @@ export function createSystemGitTransport(options: SystemGitTransportOptions = {}
     { git: executable, config: commonConfig, ...(options.env === undefined ? {} : { env: options.env }) },
     options.objectReaderIdleMs === undefined ? {} : { idleMs: options.objectReaderIdleMs },
   );
+
+  /** Listings with sizes under way, by `<gitdir> NUL <commit>` (see readSizes, readTree). */
+  const sizeListings = new Map<string, Promise<{ entries: ListedEntry[] }>>();
 
   /** Runs git; a process failure (missing, timed out, canceled) becomes a GoosukeError. */
   const run = async (
@@ -365,7 +369,10 @@ export function createSystemGitTransport(options: SystemGitTransportOptions = {}
     async readTree({ gitdir, commit, signal }) {
       const operation = `reading the tree of ${commit}`;
       const extra = signal === undefined ? {} : { signal };
-      const listing = collectListing();
+      // A listing with sizes of the same commit under way (a run's context asks for both at
+      // once) has every entry this one would: it is shared instead of listing the tree twice.
+      const withSizes = sizeListings.get(`${gitdir}\0${commit}`);
+      const listing = withSizes === undefined ? collectListing() : null;
       // `^{commit}` first: a tag is peeled, and anything else is refused as git refuses it.
       const [rooted, listed] = await Promise.all([
         run(
@@ -373,41 +380,52 @@ export function createSystemGitTransport(options: SystemGitTransportOptions = {}
           [`--git-dir=${gitdir}`, 'rev-parse', '--verify', '--quiet', `${commit}^{commit}^{tree}`],
           extra,
         ),
-        run(
-          operation,
-          [`--git-dir=${gitdir}`, 'ls-tree', '-r', '-t', '-z', '--full-tree', `${commit}^{commit}`],
-          { ...extra, consume: listing.consume },
-        ),
+        listing === null
+          ? withSizes!.then((shared) => ({ code: 0, entries: shared.entries }))
+          : run(
+              operation,
+              [`--git-dir=${gitdir}`, 'ls-tree', '-r', '-t', '-z', '--full-tree', `${commit}^{commit}`],
+              { ...extra, consume: listing.consume },
+            ).then((outcome) => ({
+              code: outcome.code,
+              entries: outcome.code === 0 ? parseListing(listing.output()) : [],
+            })),
       ]);
       if (rooted.code !== 0 || listed.code !== 0) throw new NotFoundError('git commit', commit);
       const tree = rooted.stdout.trim();
       const files: Array<[string, string, number]> = [];
       const trees: Array<[string, string]> = [['', tree]];
-      // `<mode> SP <type> SP <id> TAB <path>`; a path may hold anything but NUL.
-      forEachListed(listing.output(), (fields, file) => {
-        const [mode = '', type, oid = ''] = fields;
-        if (type === 'tree') trees.push([file, oid]);
-        else files.push([file, oid, Number.parseInt(mode, 8)]);
-      });
+      for (const entry of listed.entries) {
+        if (entry.type === 'tree') trees.push([entry.path, entry.oid]);
+        else files.push([entry.path, entry.oid, entry.mode]);
+      }
       return { tree, files, trees };
     },
 
     async readSizes({ gitdir, commit, signal }) {
+      const key = `${gitdir}\0${commit}`;
       // `-l` reads each blob's size from its object header (a packed delta's from the start of
-      // the delta): no blob is inflated whole.
+      // the delta): no blob is inflated whole. `-t`: trees too, for a readTree sharing it.
       const listing = collectListing();
-      const listed = await run(
+      const shared = run(
         `listing the file sizes of ${commit}`,
-        [`--git-dir=${gitdir}`, 'ls-tree', '-r', '-l', '-z', '--full-tree', `${commit}^{commit}`],
-        { consume: listing.consume, ...(signal === undefined ? {} : { signal }) },
-      );
-      if (listed.code !== 0) throw new NotFoundError('git commit', commit);
-      const sizes = new Map<string, number>();
-      // `<mode> SP <type> SP <id> SP+ <size> TAB <path>`; the size is `-` for a submodule.
-      forEachListed(listing.output(), (fields, file) => {
-        const size = Number(fields[fields.length - 1]);
-        if (fields[1] === 'blob' && Number.isSafeInteger(size)) sizes.set(file, size);
+        [`--git-dir=${gitdir}`, 'ls-tree', '-r', '-t', '-l', '-z', '--full-tree', `${commit}^{commit}`],
+        { consume: listing.consume },
+      ).then((listed) => {
+        if (listed.code !== 0) throw new NotFoundError('git commit', commit);
+        return { entries: parseListing(listing.output()) };
       });
+      sizeListings.set(key, shared);
+      const forget = () => {
+        if (sizeListings.get(key) === shared) sizeListings.delete(key);
+      };
+      shared.then(forget, forget);
+      // Not cancelled with this caller (a readTree may share it); its caller stops waiting.
+      const { entries } = await unlessAborted(shared, signal);
+      const sizes = new Map<string, number>();
+      for (const entry of entries) {
+        if (entry.type === 'blob' && entry.size !== null) sizes.set(entry.path, entry.size);
+      }
       return sizes;
     },
 
@@ -505,53 +523,4 @@ function authConfig(
   const username = auth.username ?? defaultUsername ?? 'x-access-token';
   const basic = Buffer.from(`${username}:${auth.token}`, 'utf8').toString('base64');
   return [[`http.${new URL(url).origin}/.extraHeader`, `Authorization: Basic ${basic}`]];
-}
-
-/** Largest `git ls-tree` listing read (a tree of millions of entries). */
-const maxListingBytes = 512 * 1024 * 1024;
-
-/**
- * Collects a `git ls-tree` listing as bytes (the `consume` of a git invocation), for
- * {@link forEachListed}.
- */
-function collectListing(): { consume: (stdout: Readable) => Promise<void>; output: () => Buffer } {
-  const chunks: Buffer[] = [];
-  let bytes = 0;
-  return {
-    async consume(stdout) {
-      for await (const chunk of stdout as AsyncIterable<Buffer>) {
-        bytes += chunk.length;
-        if (bytes > maxListingBytes)
-          throw new Error(`git ls-tree printed more than ${maxListingBytes} bytes`);
-        chunks.push(chunk);
-      }
-    },
-    output: () => Buffer.concat(chunks),
-  };
-}
-
-/**
- * Calls `each` with the space-separated fields before the tab and the path after it, for every
- * NUL-terminated record of a `git ls-tree -z` listing. Each path is decoded on its own from the
- * bytes: a path cut out of the whole listing decoded as one string would be a slice of it, and
- * every tree and size map kept (one per commit read, tens of thousands of paths) would keep its
- * listing's several MB alive with it (a 50k-file tree: 5.6 MB each).
- */
-function forEachListed(listing: Buffer, each: (fields: string[], path: string) => void): void {
-  let start = 0;
-  while (start < listing.length) {
-    let end = listing.indexOf(0, start);
-    if (end < 0) end = listing.length;
-    const tab = listing.indexOf(9, start);
-    if (tab >= 0 && tab < end) {
-      each(
-        listing
-          .toString('latin1', start, tab)
-          .split(' ')
-          .filter((field) => field !== ''),
-        listing.toString('utf8', tab + 1, end),
-      );
-    }
-    start = end + 1;
-  }
 }
