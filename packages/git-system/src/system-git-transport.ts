@@ -14,7 +14,14 @@ import {
   processFailure,
   runGitProcess,
 } from './run-git.ts';
-import { collectListing, type ListedEntry, parseListing } from './tree-listing.ts';
+import {
+  collectListing,
+  keepListing,
+  keptListingPath,
+  type ListedEntry,
+  parseListing,
+  readKeptListing,
+} from './tree-listing.ts';
 import { writeBlobStream } from './write-blobs.ts';
 
 /** Options of {@link createSystemGitTransport}. */
@@ -371,7 +378,11 @@ export function createSystemGitTransport(options: SystemGitTransportOptions = {}
       const extra = signal === undefined ? {} : { signal };
       // A listing with sizes of the same commit under way (a run's context asks for both at
       // once) has every entry this one would: it is shared instead of listing the tree twice.
-      const withSizes = sizeListings.get(`${gitdir}\0${commit}`);
+      // So does one kept from an earlier listing with sizes (see readSizes).
+      const kept = await readKeptListing(keptListingPath(gitdir, commit));
+      const withSizes =
+        sizeListings.get(`${gitdir}\0${commit}`) ??
+        (kept === null ? undefined : Promise.resolve({ entries: parseListing(kept) }));
       const listing = withSizes === undefined ? collectListing() : null;
       // `^{commit}` first: a tag is peeled, and anything else is refused as git refuses it.
       const [rooted, listed] = await Promise.all([
@@ -406,14 +417,20 @@ export function createSystemGitTransport(options: SystemGitTransportOptions = {}
       const key = `${gitdir}\0${commit}`;
       // `-l` reads each blob's size from its object header (a packed delta's from the start of
       // the delta): no blob is inflated whole. `-t`: trees too, for a readTree sharing it.
+      // Kept in the clone after the first time (a commit's listing never changes).
+      const keptAt = keptListingPath(gitdir, commit);
       const listing = collectListing();
-      const shared = run(
-        `listing the file sizes of ${commit}`,
-        [`--git-dir=${gitdir}`, 'ls-tree', '-r', '-t', '-l', '-z', '--full-tree', `${commit}^{commit}`],
-        { consume: listing.consume },
-      ).then((listed) => {
+      const shared = readKeptListing(keptAt).then(async (kept) => {
+        if (kept !== null) return { entries: parseListing(kept) };
+        const listed = await run(
+          `listing the file sizes of ${commit}`,
+          [`--git-dir=${gitdir}`, 'ls-tree', '-r', '-t', '-l', '-z', '--full-tree', `${commit}^{commit}`],
+          { consume: listing.consume },
+        );
         if (listed.code !== 0) throw new NotFoundError('git commit', commit);
-        return { entries: parseListing(listing.output()) };
+        const bytes = listing.output();
+        await keepListing(keptAt, bytes);
+        return { entries: parseListing(bytes) };
       });
       sizeListings.set(key, shared);
       const forget = () => {

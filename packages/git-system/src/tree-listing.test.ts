@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -94,8 +95,35 @@ describe('trees and sizes listed by git ls-tree', () => {
     expect(sizes).toEqual(await alone.readSizes!({ gitdir, commit: head }));
     expect(Object.fromEntries(sizes)).toEqual({ 'README.md': 9, 'src/lib/a.ts': 20 });
 
-    // Asked alone afterwards, each lists again (nothing is kept once answered).
+    // Kept in the clone: asked again, by this process or another, git lists nothing more.
+    expect(existsSync(path.join(gitdir, 'goosuke', 'listings', head))).toBe(true);
     await transport.readTree!({ gitdir, commit: head });
+    const again = createSystemGitTransport({ git: wrapper });
+    expect(await again.readSizes!({ gitdir, commit: head })).toEqual(sizes);
+    expect(await again.readTree!({ gitdir, commit: head })).toEqual(tree);
+    expect(await listings()).toHaveLength(1);
+    // A name is no commit id (a branch moves): nothing is kept for it.
+    await again.readSizes!({ gitdir, commit: 'main' });
     expect(await listings()).toHaveLength(2);
+    expect(readdirSync(path.join(gitdir, 'goosuke', 'listings'))).toEqual([head]);
+  });
+
+  it('keeps the listings of the four most recent commits listed', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'goosuke-tree-listing-'));
+    scratch.push(dir);
+    git(dir, 'init', '-q', '-b', 'main');
+    const gitdir = path.join(dir, '.git');
+    const transport = createSystemGitTransport();
+    const commits: string[] = [];
+    for (let index = 0; index < 6; index++) {
+      await writeFile(path.join(dir, 'file.txt'), `version ${index}\n`);
+      git(dir, 'add', '-A');
+      git(dir, 'commit', '-qm', `version ${index}`);
+      commits.push(git(dir, 'rev-parse', 'HEAD'));
+      await transport.readSizes!({ gitdir, commit: commits.at(-1)! });
+      // mtimes of a second apart at most: the order must not depend on the clock's resolution.
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(readdirSync(path.join(gitdir, 'goosuke', 'listings')).sort()).toEqual(commits.slice(2).sort());
   });
 });

@@ -191,3 +191,37 @@ describe('matchesAnyGlob', () => {
     expect(matchesAnyGlob('a.js', [...list, '*.js'])).toBe(true);
   });
 });
+
+describe('checkEditPath on paths already in normal form', () => {
+  // Paths in normal form take a shorter way; `./` in front forces the full one: both must agree.
+  it('decides as the full normalization would, for any relative path', () => {
+    const pieces = [
+      'a',
+      'src',
+      '.git',
+      '.GIT',
+      'git~1',
+      '.git.',
+      '.env',
+      '.env.local',
+      'x.pem',
+      'id_rsa',
+      '.',
+      '..',
+      '',
+      'dir.d',
+    ];
+    let seed = 11;
+    const next = (limit: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % limit;
+    };
+    for (let round = 0; round < 2_000; round++) {
+      const path = Array.from({ length: 1 + next(4) }, () => pieces[next(pieces.length)]!).join('/');
+      if (path.startsWith('/')) continue;
+      for (const forbidden of [defaultForbiddenPaths, ['dir.d/**', '*.local'], []]) {
+        expect([path, checkEditPath(path, forbidden)]).toEqual([path, checkEditPath(`./${path}`, forbidden)]);
+      }
+    }
+  });
+});

@@ -62,6 +62,14 @@ export type CheckEditPathResult =
  */
 export function checkEditPath(path: string, forbiddenPaths: readonly string[]): CheckEditPathResult {
   if (typeof path !== 'string') throw new InvalidInputError('an edit path must be a string');
+  // Most paths checked (every file of a repository, for its context) are already in normal form:
+  // only the forbidden list is tested for them.
+  if (!needsNormalizing.test(path)) {
+    const alias = mayAliasGit.test(path) ? path.split('/').map(gitAlias).join('/') : path;
+    if (!matchesAnyGlob(path, forbiddenPaths) && (alias === path || !matchesAnyGlob(alias, forbiddenPaths))) {
+      return { ok: true, path };
+    }
+  }
   // Only a refusal shows the path; most paths checked are fine.
   const shown = () => JSON.stringify(path);
   if (path === '') return refuseEscape('the path is empty');
@@ -104,6 +112,16 @@ export function checkEditPath(path: string, forbiddenPaths: readonly string[]): 
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
 const controlCharacter = /[\u0000-\u001f\u007f]/;
+
+/**
+ * A path the slow way must read: empty, a control character, a backslash, absolute or with a
+ * drive, or an empty, `.` or `..` segment (a leading, trailing or doubled slash included).
+ */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is looked for
+const needsNormalizing = /^$|[\u0000-\u001f\u007f\\]|^[A-Za-z]:|^\/|\/$|\/\/|(?:^|\/)\.{1,2}(?:\/|$)/;
+
+/** A path that may hold a segment git reads as `.git` (see isGitDirectoryName): `.git`, `git~1`. */
+const mayAliasGit = /git/i;
 
 function refuseEscape(message: string): CheckEditPathResult {
   return { ok: false, reason: 'path-escape', message };
