@@ -71,6 +71,7 @@ describe('opening', () => {
         '0008_caller_keys',
         '0009_session_sign_in_time',
         '0010_run_cancel_requests',
+        '0011_run_authors',
       ]);
       const tables = raw
         .prepare(

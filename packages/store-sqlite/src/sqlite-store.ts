@@ -49,11 +49,10 @@ import {
 } from './table-definitions.ts';
 import { createTriggerKeyRepository } from './trigger-key-repository.ts';
 
-// The per-user limit of active runs asks this at every run request: counted in SQL over the
-// status index (each run's message found by its key), never by loading runs.
-const countActiveByAuthorSql = `select count(*) as "count" from "goosuke_runs" as r
-  join "goosuke_messages" as m on m."id" = r."message_id"
-  where r."status" in ('queued', 'running') and m."created_by" = ?`;
+// The per-user limit of active runs asks this at every run request: counted in SQL on the partial
+// index of active runs by author (migration 0011), reading only this user's, never loading runs.
+const countActiveByAuthorSql = `select count(*) as "count" from "goosuke_runs"
+  where "author_id" = ? and "status" in ('queued', 'running')`;
 
 /** Options of {@link createSqliteStore}. */
 export interface SqliteStoreOptions extends SqliteConnectionOptions {}

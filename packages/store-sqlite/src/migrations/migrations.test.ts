@@ -388,3 +388,93 @@ describe('0009_session_sign_in_time', () => {
     expect(await store.refreshTokens.isFamilyLive('family-old')).toBe(false);
   });
 });
+
+describe('0011_run_authors', () => {
+  it("counts the active runs stored before it by their message's author, and every run stored after it", async () => {
+    const file = directory.file();
+    await migrateOnly(file, [
+      '0001_initial_schema',
+      '0002_job_queue',
+      '0003_model_capabilities',
+      '0004_auth_tokens',
+      '0005_setting_secrets',
+      '0006_action_triggers',
+      '0007_run_continuation',
+      '0008_caller_keys',
+      '0009_session_sign_in_time',
+      '0010_run_cancel_requests',
+    ]);
+    const author = aUser();
+    const other = aUser();
+    const task = aTask();
+    const mine = aMessage(task.id, { createdBy: author.id });
+    const theirs = aMessage(task.id, { createdBy: other.id });
+    const raw = new Database(file);
+    try {
+      const insertUser = raw.prepare(
+        `insert into goosuke_users (id, username, display_name, role, disabled, password_hash, created_at, updated_at)
+         values (?, ?, ?, ?, 0, null, ?, ?)`,
+      );
+      for (const user of [author, other])
+        insertUser.run(user.id, user.username, user.displayName, user.role, user.createdAt, user.updatedAt);
+      raw
+        .prepare(
+          `insert into goosuke_tasks (id, title, repo_id, base_branch, action_id, created_by, archived, created_at, updated_at)
+           values (?, ?, null, null, null, null, 0, ?, ?)`,
+        )
+        .run(task.id, task.title, task.createdAt, task.updatedAt);
+      const insertMessage = raw.prepare(
+        `insert into goosuke_messages (id, task_id, role, content, run_id, created_by, created_at)
+         values (?, ?, 'user', ?, null, ?, ?)`,
+      );
+      for (const message of [mine, theirs])
+        insertMessage.run(message.id, task.id, message.content, message.createdBy, message.createdAt);
+      const columns = raw.prepare("select name from pragma_table_info('goosuke_runs')").pluck().all();
+      expect(columns).not.toContain('author_id');
+      // Runs stored by the release before this migration, with its columns only.
+      const insertRun = raw.prepare(
+        `insert into goosuke_runs
+           (id, task_id, message_id, executor, instruction, base_ref, base_commit, working_branch, status,
+            summary, patch, files_changed, warnings, error, usage, created_at, started_at, completed_at)
+         values (?, ?, ?, ?, ?, null, null, null, ?, null, null, '[]', '[]', null, null, ?, null, null)`,
+      );
+      for (const [message, status] of [
+        [mine, 'queued'],
+        [mine, 'succeeded'],
+        [theirs, 'running'],
+      ] as const) {
+        const run = aRun(task.id, message.id, { status });
+        insertRun.run(
+          run.id,
+          task.id,
+          message.id,
+          JSON.stringify(run.executor),
+          run.instruction,
+          status,
+          run.createdAt,
+        );
+      }
+    } finally {
+      raw.close();
+    }
+    const store = directory.track(await createSqliteStore({ database: file }));
+    expect(await store.runs.countActiveByAuthor(author.id)).toBe(1);
+    expect(await store.runs.countActiveByAuthor(other.id)).toBe(1);
+    const queued = await store.runs.insert(aRun(task.id, mine.id, { status: 'queued' }));
+    await store.runs.insert(aRun(task.id, mine.id, { status: 'running' }));
+    await store.runs.insert(aRun(task.id, mine.id, { status: 'succeeded' }));
+    await store.runs.insert(aRun(task.id, theirs.id, { status: 'queued' }));
+    expect(await store.runs.countActiveByAuthor(author.id)).toBe(3);
+    expect(await store.runs.countActiveByAuthor(other.id)).toBe(2);
+    await store.runs.update(queued.id, { status: 'running' });
+    await store.runs.update(queued.id, { status: 'succeeded' });
+    expect(await store.runs.countActiveByAuthor(author.id)).toBe(2);
+    // Answered from the partial index of active runs by author, not by reading every active run.
+    const plan = store.database
+      .prepare(
+        `explain query plan select count(*) from goosuke_runs where author_id = ? and status in ('queued', 'running')`,
+      )
+      .all(author.id) as Array<{ detail: string }>;
+    expect(plan.map((step) => step.detail).join(' ')).toContain('goosuke_runs_active_by_author');
+  });
+});
