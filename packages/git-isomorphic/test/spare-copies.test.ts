@@ -130,6 +130,27 @@ async function dirty(copy: Workspace): Promise<void> {
   await symlink('src/a/f1.txt', path.join(copy.root, 'link'));
 }
 
+/**
+ * A clone of the source by `backend` (in `clone-<name>`) with one ready spare of main: a copy of
+ * main made and removed; returns the clone and the copy's root inode (the spare's).
+ */
+async function cloneWithReadySpare(
+  backend: GitBackend,
+  name: string,
+): Promise<{ repo: RepoCheckout; spareInode: number }> {
+  const repo = await backend.clone({ url: source, dir: path.join(scratch, `clone-${name}`) });
+  const one = await backend.createWorkingCopy({
+    repo,
+    baseRef: 'main',
+    branch: 'one',
+    dir: path.join(scratch, 'copies', `${name}-one`),
+  });
+  const spareInode = (await stat(one.root)).ino;
+  await backend.removeWorkingCopy({ workspace: one });
+  await waitForReadySpare(repo, mainTree);
+  return { repo, spareInode };
+}
+
 /** A copy made anew (spares off), what a claimed spare must be indistinguishable from. */
 async function freshCopy(repo: RepoCheckout, baseRef: string, name: string): Promise<Workspace> {
   const fresh = createIsomorphicGitBackend({ checkout: 'hardlink', spareCopiesPerTree: 0 });
@@ -198,16 +219,7 @@ describe('spare working copies (hardlink)', () => {
 
   it('does not use a spare of another tree', async () => {
     const backend = createIsomorphicGitBackend({ checkout: 'hardlink' });
-    const repo = await backend.clone({ url: source, dir: path.join(scratch, 'clone-other-tree') });
-    const one = await backend.createWorkingCopy({
-      repo,
-      baseRef: 'main',
-      branch: 'one',
-      dir: path.join(scratch, 'copies', 'other-one'),
-    });
-    const rootInode = (await stat(one.root)).ino;
-    await backend.removeWorkingCopy({ workspace: one });
-    await waitForReadySpare(repo, mainTree);
+    const { repo, spareInode: rootInode } = await cloneWithReadySpare(backend, 'other-tree');
 
     const two = await backend.createWorkingCopy({
       repo,
@@ -348,16 +360,7 @@ describe('spare working copies (hardlink)', () => {
 
   it('hands one spare to one of two backends claiming it at once', async () => {
     const first = createIsomorphicGitBackend({ checkout: 'hardlink' });
-    const repo = await first.clone({ url: source, dir: path.join(scratch, 'clone-race') });
-    const one = await first.createWorkingCopy({
-      repo,
-      baseRef: 'main',
-      branch: 'one',
-      dir: path.join(scratch, 'copies', 'race-one'),
-    });
-    const spareInode = (await stat(one.root)).ino;
-    await first.removeWorkingCopy({ workspace: one });
-    await waitForReadySpare(repo, mainTree);
+    const { repo, spareInode } = await cloneWithReadySpare(first, 'race');
 
     const backends = [
       createIsomorphicGitBackend({ checkout: 'hardlink' }),
@@ -417,15 +420,7 @@ describe('spare working copies (hardlink)', () => {
 
   it("moves a tree's spares to the trash with its snapshot", async () => {
     const backend = createIsomorphicGitBackend({ checkout: 'hardlink', snapshotsPerClone: 1 });
-    const repo = await backend.clone({ url: source, dir: path.join(scratch, 'clone-prune') });
-    const one = await backend.createWorkingCopy({
-      repo,
-      baseRef: 'main',
-      branch: 'one',
-      dir: path.join(scratch, 'copies', 'prune-one'),
-    });
-    await backend.removeWorkingCopy({ workspace: one });
-    await waitForReadySpare(repo, mainTree);
+    const { repo } = await cloneWithReadySpare(backend, 'prune');
     // A spare of a tree whose snapshot is gone (pruned by another process) goes too.
     const orphan = path.join(repo.dir, '.git', 'goosuke', 'spares', 'c'.repeat(40), 'ready-1-0');
     await mkdir(orphan, { recursive: true });

@@ -26,6 +26,12 @@ afterEach(async () => {
   await directory.remove();
 });
 
+/** The names of every migration before `name`, in order: what the release before it had run. */
+async function migrationsBefore(name: string): Promise<string[]> {
+  const names = Object.keys(await sqliteMigrationProvider.getMigrations());
+  return names.slice(0, names.indexOf(name));
+}
+
 /** Creates `file` with only the migrations named, as an older release of the package left it. */
 async function migrateOnly(file: string, names: readonly string[]): Promise<void> {
   const all = await sqliteMigrationProvider.getMigrations();
@@ -392,18 +398,7 @@ describe('0009_session_sign_in_time', () => {
 describe('0011_run_authors', () => {
   it("counts the active runs stored before it by their message's author, and every run stored after it", async () => {
     const file = directory.file();
-    await migrateOnly(file, [
-      '0001_initial_schema',
-      '0002_job_queue',
-      '0003_model_capabilities',
-      '0004_auth_tokens',
-      '0005_setting_secrets',
-      '0006_action_triggers',
-      '0007_run_continuation',
-      '0008_caller_keys',
-      '0009_session_sign_in_time',
-      '0010_run_cancel_requests',
-    ]);
+    await migrateOnly(file, await migrationsBefore('0011_run_authors'));
     const author = aUser();
     const other = aUser();
     const task = aTask();
