@@ -16,7 +16,7 @@ import { encodeIndex, type IndexEntry, statFields } from './git-index-file.ts';
 import type { FlatTree, TreeFile } from './git-objects.ts';
 import { processAlive } from './process-alive.ts';
 import { buildSnapshotInWorker } from './snapshot-build.ts';
-import { childPath } from './working-copy-scan.ts';
+import { addAncestorDirectories, childPath } from './working-copy-scan.ts';
 import { storeIndex } from './working-copy-state.ts';
 
 // The two ways a working copy's files are made (`checkout` option, ADR 0002): `'write'` writes
@@ -259,13 +259,7 @@ export function linkPlanOf(context: BackendContext, flat: FlatTree): LinkPlan {
       if (entry.mode === 0o160000) directories.add(file);
       else files.push([file, entry]);
       // Every ancestor: a tree never holds a directory without a file (or submodule) below it.
-      let slash = file.lastIndexOf('/');
-      while (slash > 0) {
-        const directory = file.slice(0, slash);
-        if (directories.has(directory)) break;
-        directories.add(directory);
-        slash = directory.lastIndexOf('/');
-      }
+      addAncestorDirectories(file, directories);
     });
     // A prefix sorts before every path it starts: parents before children.
     const sorted = [...directories].sort();

@@ -34,6 +34,20 @@ export async function forEachLimited<T>(
 }
 
 /**
+ * Adds every directory above `file` (`a/b/c.txt`: `a/b`, `a`) to `directories`, stopping at the
+ * first already there (its own ancestors were added with it).
+ */
+export function addAncestorDirectories(file: string, directories: Set<string>): void {
+  let slash = file.lastIndexOf('/');
+  while (slash > 0) {
+    const directory = file.slice(0, slash);
+    if (directories.has(directory)) return;
+    directories.add(directory);
+    slash = directory.lastIndexOf('/');
+  }
+}
+
+/**
  * Lists the working copy's files: every regular file and symbolic link under `root`, except
  * `.git` entries and, for paths not in `tracked`, those `.gitignore` / `info/exclude` ignore
  * (an ignored untracked directory is not entered at all). Tracked files are listed even when
@@ -45,15 +59,7 @@ export async function listWorkingCopyFiles(
   tracked: ReadonlySet<string>,
 ): Promise<string[]> {
   const trackedDirectories = new Set<string>();
-  for (const file of tracked) {
-    let slash = file.lastIndexOf('/');
-    while (slash > 0) {
-      const directory = file.slice(0, slash);
-      if (trackedDirectories.has(directory)) break;
-      trackedDirectories.add(directory);
-      slash = directory.lastIndexOf('/');
-    }
-  }
+  for (const file of tracked) addAncestorDirectories(file, trackedDirectories);
   const ignored = (filepath: string): Promise<boolean> => git.isIgnored({ fs, dir: root, gitdir, filepath });
   const files: string[] = [];
   // Synchronous readdir, yielding now and then: a thread-pool hop per directory costs more than

@@ -1,9 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { subcommand, writeRecordingGit } from '../test/recording-git.ts';
 import { createSystemGitTransport } from './system-git-transport.ts';
 
 const scratch: string[] = [];
@@ -77,13 +78,12 @@ describe('trees and sizes listed by git ls-tree', () => {
     git(dir, 'commit', '-qm', 'one');
     const head = git(dir, 'rev-parse', 'HEAD');
     const gitdir = path.join(dir, '.git');
-    // A git that notes each command it runs, then runs it: what the transport asked is observed.
-    const log = path.join(dir, 'commands.log');
-    const wrapper = path.join(dir, 'git-noting');
-    await writeFile(wrapper, `#!/bin/sh\necho "$*" >> '${log}'\nexec git "$@"\n`, { mode: 0o755 });
+    // The project's recording git: what the transport asked git for is observed.
+    const recording = await writeRecordingGit(await mkdtemp(path.join(tmpdir(), 'goosuke-recording-git-')));
+    const wrapper = recording.git;
     const transport = createSystemGitTransport({ git: wrapper });
     const listings = async () =>
-      (await readFile(log, 'utf8')).split('\n').filter((line) => line.includes('ls-tree'));
+      (await recording.invocations()).filter((invocation) => subcommand(invocation) === 'ls-tree');
 
     const [sizes, tree] = await Promise.all([
       transport.readSizes!({ gitdir, commit: head }),

@@ -63,34 +63,31 @@ export type CheckEditPathResult =
 export function checkEditPath(path: string, forbiddenPaths: readonly string[]): CheckEditPathResult {
   if (typeof path !== 'string') throw new InvalidInputError('an edit path must be a string');
   // Most paths checked (every file of a repository, for its context) are already in normal form:
-  // only the forbidden list is tested for them.
-  if (!needsNormalizing.test(path)) {
-    const alias = mayAliasGit.test(path) ? path.split('/').map(gitAlias).join('/') : path;
-    if (!matchesAnyGlob(path, forbiddenPaths) && (alias === path || !matchesAnyGlob(alias, forbiddenPaths))) {
-      return { ok: true, path };
+  // they skip the normalization below.
+  let normalized = path;
+  if (needsNormalizing.test(path)) {
+    // Only a refusal shows the path; most paths checked are fine.
+    const shown = () => JSON.stringify(path);
+    if (path === '') return refuseEscape('the path is empty');
+    if (controlCharacter.test(path)) return refuseEscape(`the path ${shown()} contains a control character`);
+    const slashed = path.replaceAll('\\', '/');
+    if (slashed.startsWith('/') || /^[A-Za-z]:/.test(slashed)) {
+      return refuseEscape(`the path ${shown()} is absolute; use a path relative to the workspace root`);
     }
-  }
-  // Only a refusal shows the path; most paths checked are fine.
-  const shown = () => JSON.stringify(path);
-  if (path === '') return refuseEscape('the path is empty');
-  if (controlCharacter.test(path)) return refuseEscape(`the path ${shown()} contains a control character`);
-  const slashed = path.replaceAll('\\', '/');
-  if (slashed.startsWith('/') || /^[A-Za-z]:/.test(slashed)) {
-    return refuseEscape(`the path ${shown()} is absolute; use a path relative to the workspace root`);
-  }
-  const segments: string[] = [];
-  for (const segment of slashed.split('/')) {
-    if (segment === '' || segment === '.') continue;
-    if (segment === '..') {
-      if (segments.length === 0) return refuseEscape(`the path ${shown()} leaves the workspace root`);
-      segments.pop();
-      continue;
+    const segments: string[] = [];
+    for (const segment of slashed.split('/')) {
+      if (segment === '' || segment === '.') continue;
+      if (segment === '..') {
+        if (segments.length === 0) return refuseEscape(`the path ${shown()} leaves the workspace root`);
+        segments.pop();
+        continue;
+      }
+      segments.push(segment);
     }
-    segments.push(segment);
+    if (segments.length === 0) return refuseEscape(`the path ${shown()} names no file`);
+    normalized = segments.join('/');
   }
-  if (segments.length === 0) return refuseEscape(`the path ${shown()} names no file`);
-  const normalized = segments.join('/');
-  const alias = segments.some(isGitDirectoryName) ? segments.map(gitAlias).join('/') : normalized;
+  const alias = mayAliasGit.test(normalized) ? normalized.split('/').map(gitAlias).join('/') : normalized;
   // One test of the whole list first: a path is rarely forbidden, and naming the pattern needs the loop.
   if (
     !matchesAnyGlob(normalized, forbiddenPaths) &&
