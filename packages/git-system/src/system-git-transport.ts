@@ -379,10 +379,11 @@ export function createSystemGitTransport(options: SystemGitTransportOptions = {}
       // A listing with sizes of the same commit under way (a run's context asks for both at
       // once) has every entry this one would: it is shared instead of listing the tree twice.
       // So does one kept from an earlier listing with sizes (see readSizes).
-      const kept = await readKeptListing(keptListingPath(gitdir, commit));
-      const withSizes =
-        sizeListings.get(`${gitdir}\0${commit}`) ??
-        (kept === null ? undefined : Promise.resolve({ entries: parseListing(kept) }));
+      let withSizes = sizeListings.get(`${gitdir}\0${commit}`);
+      if (withSizes === undefined) {
+        const kept = await readKeptListing(keptListingPath(gitdir, commit));
+        if (kept !== null) withSizes = Promise.resolve({ entries: parseListing(kept) });
+      }
       const listing = withSizes === undefined ? collectListing() : null;
       // `^{commit}` first: a tag is peeled, and anything else is refused as git refuses it.
       const [rooted, listed] = await Promise.all([
