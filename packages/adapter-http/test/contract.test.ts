@@ -76,10 +76,17 @@ describe('tasks', () => {
     });
     expect(isProblem(stale, 412)).toBe(true);
     expect(stale.json.code).toBe('precondition_failed');
-    const fresh = (await call(harness.url, 'get', `${apiPrefix}/tasks/${taskId}`, { token })).headers.get(
-      'etag',
-    )!;
+    const reread = await call(harness.url, 'get', `${apiPrefix}/tasks/${taskId}`, { token });
+    const fresh = reread.headers.get('etag')!;
     expect(fresh).not.toBe(etag);
+    // The body and tag are computed once per version of the task, never served from an older one.
+    expect(reread.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(
+      (reread.json as { messages: Array<{ content: string }> }).messages.map((m) => m.content),
+    ).toContain('a note');
+    const again = await call(harness.url, 'get', `${apiPrefix}/tasks/${taskId}`, { token });
+    expect(again.headers.get('etag')).toBe(fresh);
+    expect(again.json).toEqual(reread.json);
     const archived = await call(harness.url, 'post', `${apiPrefix}/tasks/${taskId}/archive`, {
       token,
       headers: { 'if-match': `"other", ${fresh}` },

@@ -3,6 +3,7 @@ import { GoosukeError } from '@goosuke/core';
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import { Migrator } from 'kysely/migration';
+import { ChangeTokenSource } from './change-token.ts';
 import { migrationLockTableName, migrationTableName, sqliteMigrationProvider } from './migrations/index.ts';
 import { translateSqliteError } from './sqlite-error.ts';
 
@@ -54,11 +55,25 @@ export class SqliteConnection {
   readonly #statements = new Map<string, SqliteStatement>();
   readonly #caches = new Map<object, unknown>();
   #closed = false;
+  #transactionsEnded = 0;
+  readonly #changeTokens: ChangeTokenSource;
 
   /** Wraps `database`; {@link openSqliteConnection} configures and migrates it. */
   constructor(database: SqliteDatabase) {
     this.database = database;
     this.kysely = new Kysely<unknown>({ dialect: new SqliteDialect({ database }) });
+    const connection = this;
+    this.#changeTokens = new ChangeTokenSource({
+      database,
+      get transactionsEnded() {
+        return connection.#transactionsEnded;
+      },
+    });
+  }
+
+  /** See `Store.changeToken` and {@link ChangeTokenSource.token}; null inside a transaction. */
+  changeToken(): string | null {
+    return this.#changeTokens.token();
   }
 
   /** Whether close() ran or the host closed the handle. */
@@ -151,6 +166,7 @@ export class SqliteConnection {
       }
       return result;
     } finally {
+      this.#transactionsEnded++;
       this.#activeTransaction = null;
       this.#release();
     }
@@ -181,6 +197,7 @@ export class SqliteConnection {
     this.#closed = true;
     await this.#acquire();
     try {
+      this.#changeTokens.close();
       connections.delete(this.database);
       if (this.database.open) this.database.close();
     } finally {

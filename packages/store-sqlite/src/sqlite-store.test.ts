@@ -233,6 +233,57 @@ describe('changeToken', () => {
       database.close();
     }
   });
+
+  it("sees a sibling store's transaction commit at once, though its writes counted before the commit", async () => {
+    const file = directory.file();
+    const store = await openStore(file);
+    const sibling = await openStore(file);
+    const repo = await sibling.repos.insert(aRepo());
+    let during: string | null = null;
+    let readDuring: string | undefined;
+    await sibling.transaction(async (transaction) => {
+      await transaction.repos.update(repo.id, { defaultBranch: 'trunk' });
+      // Taken and read while the sibling's transaction is open: the old row, under `during`.
+      during = await store.changeToken();
+      readDuring = (await store.repos.get(repo.id))?.defaultBranch;
+    });
+    expect(readDuring).toBe('main');
+    // Same turn of the event loop: the commit alone must move the token.
+    expect(await store.changeToken()).not.toBe(during);
+  });
+
+  it('sees a commit by a connection it does not know (another process) from the next turn on, with no query per call until then', async () => {
+    const file = directory.file();
+    const store = await openStore(file);
+    await store.repos.insert(aRepo());
+    const before = await store.changeToken();
+    const stranger = new Database(file);
+    try {
+      stranger.prepare("update goosuke_repos set default_branch = 'trunk'").run();
+    } finally {
+      stranger.close();
+    }
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(await store.changeToken()).not.toBe(before);
+
+    // Within one turn the database's data version is asked once.
+    const calls: string[] = [];
+    const trace = new Database(file, { verbose: (sql) => calls.push(String(sql)) });
+    try {
+      const traced = await createSqliteStore({ database: trace });
+      await new Promise((resolve) => setImmediate(resolve));
+      calls.length = 0;
+      const token = await traced.changeToken();
+      for (let index = 0; index < 5; index++) expect(await traced.changeToken()).toBe(token);
+      expect(calls.filter((sql) => sql.includes('data_version'))).toHaveLength(1);
+      await new Promise((resolve) => setImmediate(resolve));
+      await traced.changeToken();
+      expect(calls.filter((sql) => sql.includes('data_version'))).toHaveLength(2);
+      await traced.close();
+    } finally {
+      trace.close();
+    }
+  });
 });
 
 describe('error translation', () => {

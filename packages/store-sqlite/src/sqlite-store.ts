@@ -195,19 +195,9 @@ function buildStore(
   };
 }
 
-const changeTokenKey = {};
-// `data_version` moves when another connection commits; `total_changes()` counts every row this
-// connection has written, through the store or not, including writes later rolled back.
-const changeTokenSql = 'select (select data_version from pragma_data_version), total_changes()';
-
-/** See `Store.changeToken`: one small query; null inside any transaction on the connection. */
+/** See `Store.changeToken` and `ChangeTokenSource`: null inside any transaction on the connection. */
 function changeTokenOf(connection: SqliteConnection, scope: ExecutionScope): string | null {
-  if (scope.transaction !== null || connection.database.inTransaction) return null;
-  const statement = connection.cached(changeTokenKey, () =>
-    connection.database.prepare(changeTokenSql).raw(true),
-  );
-  const [version, changes] = statement.get() as [number, number];
-  return `${version}.${changes}`;
+  return scope.transaction !== null ? null : connection.changeToken();
 }
 
 /**

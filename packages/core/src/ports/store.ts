@@ -305,8 +305,9 @@ export interface Store {
   /**
    * A token for the state of the stored data, so that callers may reuse what they read while it
    * stays the same: it differs whenever committed data may have changed since it was last given
-   * (a write through this store, committed or rolled back, or a commit by another connection or
-   * process sharing the database). Take the token before reading, keep what was read under it,
+   * (a write through this store, committed or rolled back, at once; a commit by another
+   * connection or process sharing the database, at the latest from the next turn of the event
+   * loop, so that asking costs no database round trip per request). Take the token before reading, keep what was read under it,
    * reuse it only while the store gives that token again. Null when the store cannot tell, and
    * inside a transaction (uncommitted data is visible there): then nothing may be reused. Costs
    * one small query at most.
