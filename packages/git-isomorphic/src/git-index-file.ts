@@ -136,8 +136,7 @@ export async function readIndexFile(file: string): Promise<IndexSnapshot> {
  * The result can be written to any number of index files (see {@link writeIndexBytes}).
  */
 export function encodeIndex(entries: Iterable<IndexEntry>): Buffer {
-  // Code point order is UTF-8 byte order: no Buffer per path to sort by.
-  const sorted = [...entries].sort((left, right) => compareCodePoints(left.path, right.path));
+  const sorted = sortByPathBytes([...entries]);
   const lengths = sorted.map((entry) => Buffer.byteLength(entry.path, 'utf8'));
   let size = 12;
   for (const length of lengths) size += (62 + length + 8) & ~7;
@@ -166,6 +165,23 @@ export function encodeIndex(entries: Iterable<IndexEntry>): Buffer {
   createHash('sha1').update(buffer.subarray(0, size)).digest().copy(buffer, size);
   return buffer;
 }
+
+/**
+ * Sorts entries by the UTF-8 bytes of their paths (git's order), in place. Code point order is
+ * UTF-8 byte order, so no Buffer per path is needed; and where no path holds a character from
+ * U+D800 up, UTF-16 code unit order (the engine's own string comparison, several times faster
+ * than comparing code points in JavaScript) is the same order. An index of 50k files is sorted
+ * on every commit, already in order or nearly.
+ */
+function sortByPathBytes(entries: IndexEntry[]): IndexEntry[] {
+  if (entries.some((entry) => beyondCodeUnitOrder.test(entry.path))) {
+    return entries.sort((left, right) => compareCodePoints(left.path, right.path));
+  }
+  return entries.sort((left, right) => (left.path < right.path ? -1 : left.path > right.path ? 1 : 0));
+}
+
+// Surrogates sort before U+E000-FFFF in UTF-16 but after them in UTF-8.
+const beyondCodeUnitOrder = /[\uD800-\uFFFF]/;
 
 /**
  * Writes an encoded index through a temporary file and a rename, so readers never see half an

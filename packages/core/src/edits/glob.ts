@@ -31,18 +31,10 @@ export function matchesGlob(path: string, pattern: string): boolean {
  */
 export function matchesAnyGlob(path: string, patterns: readonly string[]): boolean {
   const compiled = compileList(patterns);
-  const segments = path.split('/');
-  if (compiled.basename !== null) {
-    for (const segment of segments) if (compiled.basename.test(segment)) return true;
-  }
-  if (compiled.anchored !== null) {
-    let prefix = '';
-    for (const segment of segments) {
-      prefix = prefix === '' ? segment : `${prefix}/${segment}`;
-      if (compiled.anchored.test(prefix)) return true;
-    }
-  }
-  return false;
+  return (
+    (compiled.basename !== null && compiled.basename.test(path)) ||
+    (compiled.anchored !== null && compiled.anchored.test(path))
+  );
 }
 
 interface CompiledGlobList {
@@ -65,9 +57,13 @@ function compileList(patterns: readonly string[]): CompiledGlobList {
       const one = compile(pattern);
       (one.basename ? basename : anchored).push(one.expression.source.slice(1, -1));
     }
-    const either = (sources: string[]) =>
-      sources.length === 0 ? null : new RegExp(`^(?:${sources.join('|')})$`, 'u');
-    compiled = { basename: either(basename), anchored: either(anchored) };
+    // Over the whole path, not its segments or prefixes (no split, no strings built): a name
+    // pattern matches between a separator (or the start) and a separator (or the end); an
+    // anchored one from the start to a separator or the end. A name pattern's `*` and `?` never
+    // match `/`, so a match cannot span segments (`**` alone matches every path either way).
+    const either = (sources: string[], start: string) =>
+      sources.length === 0 ? null : new RegExp(`${start}(?:${sources.join('|')})(?=/|$)`, 'u');
+    compiled = { basename: either(basename, '(?:^|/)'), anchored: either(anchored, '^') };
     if (listsByContent.size >= 64) listsByContent.clear();
     listsByContent.set(key, compiled);
   }

@@ -68,8 +68,11 @@ export function rankFeatures(files: readonly FileFeatures[], terms: QueryTerms):
     .map(([term, weight]) => ({ term, weight, normalized: term.toLowerCase().replace(/[-_]/g, '') }))
     .filter((each) => each.normalized.length >= 3);
   const segments = new Map<string, SegmentParts>();
+  const directories = new Map<string, PathMatches>();
   const stemsWanted = new Set(nameTerms.map((each) => each.normalized));
-  const pathWords = files.map((file) => pathParts(file.path, segments, terms.words, stemsWanted));
+  const pathWords = files.map((file) =>
+    pathParts(file.path, segments, directories, terms.words, stemsWanted),
+  );
   const documentFrequency = new Map<string, number>();
   const noteDocument = (key: string): void => {
     documentFrequency.set(key, (documentFrequency.get(key) ?? 0) + 1);
@@ -161,8 +164,8 @@ function pathMention(path: string, terms: QueryTerms): { score: number; reason: 
 
 /** The wanted words (each followed by its singular when wanted) and the stem of one path segment. */
 interface SegmentParts {
-  words: string[];
-  stem: string;
+  readonly words: readonly string[];
+  readonly stem: string;
 }
 
 /**
@@ -189,40 +192,68 @@ function splitSegment(segment: string): SegmentParts {
 /** Shared by the (many) paths that match nothing: one less array each. */
 const noMatches: readonly string[] = [];
 
+/** What {@link pathParts} finds in a path, or in a directory (then shared by its files). */
+interface PathMatches {
+  readonly words: readonly string[];
+  readonly stems: readonly string[];
+}
+
+const noPathMatches: PathMatches = { words: noMatches, stems: noMatches };
+
 /**
  * The words of a path (`src/cart-item.ts` -> src, cart, item, ts, each with its singular) that
  * are in `wantedWords`, once each in order of appearance, and its name stems (`cartitem`, `src`)
  * that are in `wantedStems`. Only the matches are kept: this runs for every file of a workspace.
- * `cache` holds the parts of segments already split: directory names repeat across files.
+ * `cache` holds the parts of segments already split and `directories` the matches of directories
+ * already seen: files share their directories, so a path costs one lookup and its name.
  */
 function pathParts(
   path: string,
   cache: Map<string, SegmentParts>,
+  directories: Map<string, PathMatches>,
   wantedWords: ReadonlyMap<string, number>,
   wantedStems: ReadonlySet<string>,
-): { words: readonly string[]; stems: readonly string[] } {
-  let words: string[] | undefined;
-  let stems: string[] | undefined;
-  let start = 0;
-  while (start <= path.length) {
-    let end = path.indexOf('/', start);
-    if (end < 0) end = path.length;
-    const segment = path.slice(start, end);
-    start = end + 1;
-    let parts = cache.get(segment);
-    if (parts === undefined) {
-      const split = splitSegment(segment);
-      parts = { words: split.words.filter((word) => wantedWords.has(word)), stem: split.stem };
-      cache.set(segment, parts);
-    }
-    for (const word of parts.words) {
-      words ??= [];
-      if (!words.includes(word)) words.push(word);
-    }
-    if (wantedStems.has(parts.stem)) {
-      stems ??= [];
-      stems.push(parts.stem);
-    }
+): PathMatches {
+  const slash = path.lastIndexOf('/');
+  const inDirectory =
+    slash < 0 ? noPathMatches : directoryParts(path.slice(0, slash), cache, directories, wantedWords, wantedStems);
+  const name = segmentParts(slash < 0 ? path : path.slice(slash + 1), cache, wantedWords);
+  const stemWanted = wantedStems.has(name.stem);
+  if (name.words.length === 0 && !stemWanted) return inDirectory;
+  const words = inDirectory.words.length === 0 ? [] : [...inDirectory.words];
+  for (const word of name.words) if (!words.includes(word)) words.push(word);
+  const stems = stemWanted ? [...inDirectory.stems, name.stem] : inDirectory.stems;
+  return { words: words.length === 0 ? noMatches : words, stems };
+}
+
+/** {@link pathParts} of a directory, kept in `directories`. */
+function directoryParts(
+  directory: string,
+  cache: Map<string, SegmentParts>,
+  directories: Map<string, PathMatches>,
+  wantedWords: ReadonlyMap<string, number>,
+  wantedStems: ReadonlySet<string>,
+): PathMatches {
+  let parts = directories.get(directory);
+  if (parts === undefined) {
+    parts = pathParts(directory, cache, directories, wantedWords, wantedStems);
+    directories.set(directory, parts);
   }
-  return { words: words ?? noMatches, stems: stems ?? noMatches };
+  return parts;
+}
+
+/** The wanted words and the stem of one segment, kept in `cache`. */
+function segmentParts(
+  segment: string,
+  cache: Map<string, SegmentParts>,
+  wantedWords: ReadonlyMap<string, number>,
+): SegmentParts {
+  let parts = cache.get(segment);
+  if (parts === undefined) {
+    const split = splitSegment(segment);
+    const words = split.words.filter((word) => wantedWords.has(word));
+    parts = { words: words.length === 0 ? noMatches : words, stem: split.stem };
+    cache.set(segment, parts);
+  }
+  return parts;
 }
