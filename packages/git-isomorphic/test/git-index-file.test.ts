@@ -39,8 +39,14 @@ function byBytes(paths: string[]): string[] {
 
 describe('encodeIndex', () => {
   it.each([
-    ['ASCII paths only (the engine compares)', ['src/z.ts', 'src/a-b.ts', 'src/a/b.ts', 'README.md', 'a0', 'a/b']],
-    ['paths beyond U+D800 (code points compared)', ['x/\uE000.txt', 'x/😀.txt', 'x/é.txt', 'x/z.txt', 'ünïcode/a']],
+    [
+      'ASCII paths only (the engine compares)',
+      ['src/z.ts', 'src/a-b.ts', 'src/a/b.ts', 'README.md', 'a0', 'a/b'],
+    ],
+    [
+      'paths beyond U+D800 (code points compared)',
+      ['x/\uE000.txt', 'x/😀.txt', 'x/é.txt', 'x/z.txt', 'ünïcode/a'],
+    ],
   ])('writes entries in git order, which git itself reads back: %s', async (_, paths) => {
     const entries = paths.map((file, index) => entry(file, index + 1));
     const bytes = encodeIndex(entries.reverse());

@@ -31,10 +31,7 @@ export function matchesGlob(path: string, pattern: string): boolean {
  */
 export function matchesAnyGlob(path: string, patterns: readonly string[]): boolean {
   const compiled = compileList(patterns);
-  return (
-    (compiled.basename !== null && compiled.basename.test(path)) ||
-    (compiled.anchored !== null && compiled.anchored.test(path))
-  );
+  return compiled.basename?.test(path) === true || compiled.anchored?.test(path) === true;
 }
 
 interface CompiledGlobList {

@@ -67,12 +67,8 @@ export function rankFeatures(files: readonly FileFeatures[], terms: QueryTerms):
   const nameTerms = [...terms.identifiers]
     .map(([term, weight]) => ({ term, weight, normalized: term.toLowerCase().replace(/[-_]/g, '') }))
     .filter((each) => each.normalized.length >= 3);
-  const segments = new Map<string, SegmentParts>();
-  const directories = new Map<string, PathMatches>();
-  const stemsWanted = new Set(nameTerms.map((each) => each.normalized));
-  const pathWords = files.map((file) =>
-    pathParts(file.path, segments, directories, terms.words, stemsWanted),
-  );
+  const matching = pathMatching(terms.words, new Set(nameTerms.map((each) => each.normalized)));
+  const pathWords = files.map((file) => pathParts(file.path, matching));
   const documentFrequency = new Map<string, number>();
   const noteDocument = (key: string): void => {
     documentFrequency.set(key, (documentFrequency.get(key) ?? 0) + 1);
@@ -93,7 +89,25 @@ export function rankFeatures(files: readonly FileFeatures[], terms: QueryTerms):
   };
 
   const ranked = files.map((file, index): RankedFile => {
-    const mention = pathMention(file.path, terms);
+    const mention = terms.paths.size === 0 ? noMention : pathMention(file.path, terms);
+    const parts = pathWords[index]!;
+    if (
+      identifierCounts[index]!.size === 0 &&
+      quotedCounts[index]!.size === 0 &&
+      parts.words.length === 0 &&
+      parts.stems.length === 0
+    ) {
+      // Nothing of the query in it (most files of a large repository): what the general case
+      // below comes to, without its arrays.
+      const lowPriority = mention.score === 0 && isLowPriorityPath(file.path);
+      return {
+        path: file.path,
+        score: mention.score,
+        reason: mention.reason ?? 'unrelated',
+        lowPriority,
+        tokens: file.tokens,
+      };
+    }
     const contributions: Array<{ label: string; score: number }> = [];
     for (const [term, count] of identifierCounts[index]!) {
       const weight = terms.identifiers.get(term)!;
@@ -147,6 +161,8 @@ export function rankFeatures(files: readonly FileFeatures[], terms: QueryTerms):
   );
 }
 
+const noMention: { score: number; reason: string | null } = { score: 0, reason: null };
+
 function pathMention(path: string, terms: QueryTerms): { score: number; reason: string | null } {
   const name = path.slice(path.lastIndexOf('/') + 1);
   let best = { score: 0, reason: null as string | null };
@@ -181,12 +197,17 @@ function splitSegment(segment: string): SegmentParts {
   if (split === undefined) {
     const words: string[] = [];
     for (const word of splitWords(segment)) words.push(word, singularOf(word));
-    const dot = segment.indexOf('.', 1);
-    split = { words, stem: (dot > 0 ? segment.slice(0, dot) : segment).toLowerCase().replace(/[-_]/g, '') };
+    split = { words, stem: stemOf(segment) };
     if (segmentSplits.size >= segmentSplitsLimit) segmentSplits.clear();
     segmentSplits.set(segment, split);
   }
   return split;
+}
+
+/** A name's stem as file names are compared with identifiers: `cart-item.ts` -> `cartitem`. */
+function stemOf(segment: string): string {
+  const dot = segment.indexOf('.', 1);
+  return (dot > 0 ? segment.slice(0, dot) : segment).toLowerCase().replace(/[-_]/g, '');
 }
 
 /** Shared by the (many) paths that match nothing: one less array each. */
@@ -200,25 +221,47 @@ interface PathMatches {
 
 const noPathMatches: PathMatches = { words: noMatches, stems: noMatches };
 
-/**
- * The words of a path (`src/cart-item.ts` -> src, cart, item, ts, each with its singular) that
- * are in `wantedWords`, once each in order of appearance, and its name stems (`cartitem`, `src`)
- * that are in `wantedStems`. Only the matches are kept: this runs for every file of a workspace.
- * `cache` holds the parts of segments already split and `directories` the matches of directories
- * already seen: files share their directories, so a path costs one lookup and its name.
- */
-function pathParts(
-  path: string,
-  cache: Map<string, SegmentParts>,
-  directories: Map<string, PathMatches>,
+/** What one ranking looks for in paths, and what it has found in segments and directories so far. */
+interface PathMatching {
+  readonly wantedWords: ReadonlyMap<string, number>;
+  readonly wantedStems: ReadonlySet<string>;
+  /**
+   * Tests a lower-cased segment for what every wanted word leaves in any name that holds it, or
+   * its plural: the word less its last letter (`entry` in `entries`). A segment without it cannot
+   * hold a wanted word, and is not split into words at all (most of a large repository's names).
+   */
+  readonly mayHoldWanted: RegExp | null;
+  readonly segments: Map<string, SegmentParts>;
+  readonly directories: Map<string, PathMatches>;
+}
+
+function pathMatching(
   wantedWords: ReadonlyMap<string, number>,
   wantedStems: ReadonlySet<string>,
-): PathMatches {
+): PathMatching {
+  const cores = [...wantedWords.keys()].map((word) =>
+    word.slice(0, Math.max(0, word.length - 1)).replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&'),
+  );
+  return {
+    wantedWords,
+    wantedStems,
+    mayHoldWanted: cores.length === 0 ? null : new RegExp(cores.join('|')),
+    segments: new Map(),
+    directories: new Map(),
+  };
+}
+
+/**
+ * The words of a path (`src/cart-item.ts` -> src, cart, item, ts, each with its singular) that
+ * are wanted, once each in order of appearance, and its name stems (`cartitem`, `src`) that are
+ * wanted. Only the matches are kept: this runs for every file of a workspace. Files share their
+ * directories, so a path costs one lookup and its name.
+ */
+function pathParts(path: string, matching: PathMatching): PathMatches {
   const slash = path.lastIndexOf('/');
-  const inDirectory =
-    slash < 0 ? noPathMatches : directoryParts(path.slice(0, slash), cache, directories, wantedWords, wantedStems);
-  const name = segmentParts(slash < 0 ? path : path.slice(slash + 1), cache, wantedWords);
-  const stemWanted = wantedStems.has(name.stem);
+  const inDirectory = slash < 0 ? noPathMatches : directoryParts(path.slice(0, slash), matching);
+  const name = segmentParts(slash < 0 ? path : path.slice(slash + 1), matching);
+  const stemWanted = matching.wantedStems.has(name.stem);
   if (name.words.length === 0 && !stemWanted) return inDirectory;
   const words = inDirectory.words.length === 0 ? [] : [...inDirectory.words];
   for (const word of name.words) if (!words.includes(word)) words.push(word);
@@ -226,34 +269,28 @@ function pathParts(
   return { words: words.length === 0 ? noMatches : words, stems };
 }
 
-/** {@link pathParts} of a directory, kept in `directories`. */
-function directoryParts(
-  directory: string,
-  cache: Map<string, SegmentParts>,
-  directories: Map<string, PathMatches>,
-  wantedWords: ReadonlyMap<string, number>,
-  wantedStems: ReadonlySet<string>,
-): PathMatches {
-  let parts = directories.get(directory);
+/** {@link pathParts} of a directory, kept for the ranking. */
+function directoryParts(directory: string, matching: PathMatching): PathMatches {
+  let parts = matching.directories.get(directory);
   if (parts === undefined) {
-    parts = pathParts(directory, cache, directories, wantedWords, wantedStems);
-    directories.set(directory, parts);
+    parts = pathParts(directory, matching);
+    matching.directories.set(directory, parts);
   }
   return parts;
 }
 
-/** The wanted words and the stem of one segment, kept in `cache`. */
-function segmentParts(
-  segment: string,
-  cache: Map<string, SegmentParts>,
-  wantedWords: ReadonlyMap<string, number>,
-): SegmentParts {
-  let parts = cache.get(segment);
+/** The wanted words and the stem of one segment, kept for the ranking. */
+function segmentParts(segment: string, matching: PathMatching): SegmentParts {
+  let parts = matching.segments.get(segment);
   if (parts === undefined) {
-    const split = splitSegment(segment);
-    const words = split.words.filter((word) => wantedWords.has(word));
-    parts = { words: words.length === 0 ? noMatches : words, stem: split.stem };
-    cache.set(segment, parts);
+    if (matching.mayHoldWanted === null || !matching.mayHoldWanted.test(segment.toLowerCase())) {
+      parts = { words: noMatches, stem: stemOf(segment) };
+    } else {
+      const split = splitSegment(segment);
+      const words = split.words.filter((word) => matching.wantedWords.has(word));
+      parts = { words: words.length === 0 ? noMatches : words, stem: split.stem };
+    }
+    matching.segments.set(segment, parts);
   }
   return parts;
 }
