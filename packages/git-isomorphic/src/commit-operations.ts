@@ -13,6 +13,7 @@ import {
 } from './backend-context.ts';
 import { translateGitError } from './git-errors.ts';
 import type { IndexEntry } from './git-index-file.ts';
+import { patchIndex } from './git-index-patch.ts';
 import {
   buildTree,
   type FlatTree,
@@ -26,7 +27,7 @@ import { readRegularFileSync } from './read-file-sync.ts';
 import { type FileChangeRecord, formatFileDiff, isBinaryContent } from './unified-diff.ts';
 import { compare, contentOf, type FileState, forEachFile, stateOf } from './working-copy-comparison.ts';
 import { childPath, forEachLimited } from './working-copy-scan.ts';
-import { copyBranch, requireCopy, storeIndex } from './working-copy-state.ts';
+import { copyBranch, heldIndexBytes, requireCopy, storeIndex } from './working-copy-state.ts';
 
 // Reading commits and making them: `openCommit` (a commit's files without a working copy),
 // `diff` (a working copy against a base commit) and `commit` (a working copy on its branch).
@@ -261,10 +262,19 @@ export async function commit(
       const comparison = await compare(context, copy, tree, paths);
       // The new index: the old one's entries, shared, with the changes applied.
       const index = new Map<string, IndexEntry>(comparison.index);
+      const entryChanges = new Map<string, IndexEntry | null>();
       comparison.changes.forEach((scan, file) => {
-        if (scan === null) index.delete(file);
-        else index.set(file, { path: file, oid: scan.oid, mode: scan.mode, ...scan.stats });
+        const entry = scan === null ? null : { path: file, oid: scan.oid, mode: scan.mode, ...scan.stats };
+        entryChanges.set(file, entry);
+        if (entry === null) index.delete(file);
+        else index.set(file, entry);
       });
+      // Its bytes from the old file's, when the old entries are what that file holds.
+      const storeNewIndex = async (): Promise<void> => {
+        const old = await heldIndexBytes(context, copy, comparison.index);
+        const bytes = old === null ? null : patchIndex(old, entryChanges);
+        await storeIndex(context, copy, index, bytes ?? undefined);
+      };
       const objects = path.join(copy.cloneGitdir, 'objects');
       // Submodule entries are not in the index: they keep the parent's commit.
       let files: Map<string, TreeFile> = index;
@@ -288,7 +298,7 @@ export async function commit(
       });
       const treeOid = await buildTree(objects, files, tree);
       if (treeOid === parentTreeOid) {
-        await storeIndex(context, copy, index);
+        await storeNewIndex();
         return parent;
       }
       const committer = context.options.committer ?? author;
@@ -306,7 +316,7 @@ export async function commit(
         value: commitOid,
         force: true,
       });
-      await storeIndex(context, copy, index);
+      await storeNewIndex();
       return commitOid;
     } catch (error) {
       throw translateGitError(error, { operation: `committing in ${copy.root}` });

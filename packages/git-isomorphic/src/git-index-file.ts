@@ -139,31 +139,43 @@ export function encodeIndex(entries: Iterable<IndexEntry>): Buffer {
   const sorted = sortByPathBytes([...entries]);
   const lengths = sorted.map((entry) => Buffer.byteLength(entry.path, 'utf8'));
   let size = 12;
-  for (const length of lengths) size += (62 + length + 8) & ~7;
+  for (const length of lengths) size += indexEntryLength(length);
   const buffer = Buffer.alloc(size + 20);
   buffer.write('DIRC', 0, 'latin1');
   buffer.writeUInt32BE(2, 4);
   buffer.writeUInt32BE(sorted.length, 8);
   let offset = 12;
   sorted.forEach((entry, index) => {
-    const length = lengths[index]!;
-    buffer.writeUInt32BE(entry.ctimeSeconds, offset);
-    buffer.writeUInt32BE(entry.ctimeNanoseconds, offset + 4);
-    buffer.writeUInt32BE(entry.mtimeSeconds, offset + 8);
-    buffer.writeUInt32BE(entry.mtimeNanoseconds, offset + 12);
-    buffer.writeUInt32BE(entry.dev, offset + 16);
-    buffer.writeUInt32BE(entry.ino, offset + 20);
-    buffer.writeUInt32BE(entry.mode, offset + 24);
-    buffer.writeUInt32BE(entry.uid, offset + 28);
-    buffer.writeUInt32BE(entry.gid, offset + 32);
-    buffer.writeUInt32BE(entry.size, offset + 36);
-    buffer.write(entry.oid, offset + 40, 'hex');
-    buffer.writeUInt16BE(Math.min(length, 0xfff), offset + 60);
-    buffer.write(entry.path, offset + 62, 'utf8');
-    offset += (62 + length + 8) & ~7;
+    offset = writeIndexEntry(buffer, offset, entry, lengths[index]!);
   });
   createHash('sha1').update(buffer.subarray(0, size)).digest().copy(buffer, size);
   return buffer;
+}
+
+/**
+ * Writes one entry at `offset` of a zero-filled `buffer` (`length`: its path's UTF-8 length), as
+ * a version 2 index holds it; returns the offset after it (its NUL padding included).
+ */
+export function writeIndexEntry(buffer: Buffer, offset: number, entry: IndexEntry, length: number): number {
+  buffer.writeUInt32BE(entry.ctimeSeconds, offset);
+  buffer.writeUInt32BE(entry.ctimeNanoseconds, offset + 4);
+  buffer.writeUInt32BE(entry.mtimeSeconds, offset + 8);
+  buffer.writeUInt32BE(entry.mtimeNanoseconds, offset + 12);
+  buffer.writeUInt32BE(entry.dev, offset + 16);
+  buffer.writeUInt32BE(entry.ino, offset + 20);
+  buffer.writeUInt32BE(entry.mode, offset + 24);
+  buffer.writeUInt32BE(entry.uid, offset + 28);
+  buffer.writeUInt32BE(entry.gid, offset + 32);
+  buffer.writeUInt32BE(entry.size, offset + 36);
+  buffer.write(entry.oid, offset + 40, 'hex');
+  buffer.writeUInt16BE(Math.min(length, 0xfff), offset + 60);
+  buffer.write(entry.path, offset + 62, 'utf8');
+  return offset + indexEntryLength(length);
+}
+
+/** Bytes of a version 2 entry whose path is `length` bytes: 62 of fields, the path, 1-8 NULs. */
+export function indexEntryLength(length: number): number {
+  return (62 + length + 8) & ~7;
 }
 
 /**

@@ -1,5 +1,5 @@
 import * as fs from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ConflictError, NotFoundError, type Workspace } from '@goosuke/core';
 import type { BackendContext, WorkingCopy } from './backend-context.ts';
@@ -84,4 +84,28 @@ export async function storeIndex(
     identity: written.identity,
     snapshot: { entries, writtenAtNanoseconds: written.writtenAtNanoseconds },
   });
+}
+
+/**
+ * The bytes of the copy's index file when it is still the one whose entries `entries` are (as
+ * last read or written by this backend), else null.
+ */
+export async function heldIndexBytes(
+  context: BackendContext,
+  copy: WorkingCopy,
+  entries: ReadonlyMap<string, IndexEntry>,
+): Promise<Buffer | null> {
+  const held = context.indexes.get(copy.gitdir);
+  if (held === undefined || held.snapshot.entries !== entries) return null;
+  let handle: Awaited<ReturnType<typeof open>> | undefined;
+  try {
+    handle = await open(path.join(copy.gitdir, 'index'), 'r');
+    // The identity of the file read, not of whatever the path names a moment later.
+    if (indexIdentity(await handle.stat({ bigint: true })) !== held.identity) return null;
+    return await handle.readFile();
+  } catch {
+    return null;
+  } finally {
+    await handle?.close();
+  }
 }
