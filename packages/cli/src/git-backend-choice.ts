@@ -31,7 +31,11 @@ export async function createDefaultGitBackend(
   if (kind !== 'isomorphic') {
     const found = await detectSystemGit(options.git === undefined ? {} : { git: options.git });
     if (found !== undefined) {
-      return { kind: 'system', git: createSystemGitBackend({ git: found.path, checkout: 'hardlink' }) };
+      return {
+        kind: 'system',
+        // The detection just made: the backend does not start `git --version` again.
+        git: createSystemGitBackend({ git: found.path, checkout: 'hardlink', detected: found }),
+      };
     }
     if (kind === 'system') {
       throw new ConfigurationError(

@@ -25,7 +25,14 @@ import {
 import { resolveIn } from './git-refs.ts';
 import { readRegularFileSync } from './read-file-sync.ts';
 import { type FileChangeRecord, formatFileDiff, isBinaryContent } from './unified-diff.ts';
-import { compare, contentOf, type FileState, forEachFile, stateOf } from './working-copy-comparison.ts';
+import {
+  compare,
+  contentOf,
+  type FileState,
+  forEachFile,
+  indexTreeDifferences,
+  stateOf,
+} from './working-copy-comparison.ts';
 import { childPath, forEachLimited } from './working-copy-scan.ts';
 import { copyBranch, heldIndexBytes, requireCopy, storeIndex } from './working-copy-state.ts';
 
@@ -283,11 +290,16 @@ export async function commit(
         if (files === index) files = new Map(index);
         files.set(file, entry);
       });
+      // Where the new files may differ from the parent's: the changes, and where the old index
+      // already did (usually nowhere). Every other path is the parent's, not looked at again.
+      const differing = new Set(comparison.changes.keys());
+      for (const file of indexTreeDifferences(comparison.index, tree)) differing.add(file);
       // Only files whose blob the parent lacks are read and written; the rest keep their entry.
       const changed: Array<[string, FileState]> = [];
-      forEachFile(comparison, (file, scan) => {
-        if (tree.files.get(file)?.oid !== scan.oid) changed.push([file, scan]);
-      });
+      for (const file of differing) {
+        const state = stateOf(comparison, file);
+        if (state !== undefined && tree.files.get(file)?.oid !== state.oid) changed.push([file, state]);
+      }
       await forEachLimited(changed, context.fileConcurrency, async ([file, scan]) => {
         const content =
           contentOf(scan) ??
@@ -296,7 +308,7 @@ export async function commit(
             : await readFile(path.join(copy.root, file)));
         await writeLooseObject(objects, 'blob', content);
       });
-      const treeOid = await buildTree(objects, files, tree);
+      const treeOid = await buildTree(objects, files, tree, differing);
       if (treeOid === parentTreeOid) {
         await storeNewIndex();
         return parent;

@@ -129,12 +129,15 @@ function listingOf(flat: FlatTree): Map<string, DirectoryListing> {
  * every other subtree keeps its id from `parent`, and trees `parent` already holds are not
  * written again. A directory left without entries disappears, as in git. The work (and the
  * memory) grows with the changed directories, not with the repository: a dirty directory's
- * entries come from the parent's listing of it plus the added files.
+ * entries come from the parent's listing of it plus the added files. `differing`, when given,
+ * holds every path where `files` and `parent` may differ (in presence, id or mode): only those
+ * are compared.
  */
 export async function buildTree(
   objectsDirectory: string,
   files: ReadonlyMap<string, TreeFile>,
   parent: FlatTree,
+  differing?: Iterable<string>,
 ): Promise<string> {
   const dirty = new Set<string>();
   const markDirty = (filePath: string): void => {
@@ -144,14 +147,23 @@ export async function buildTree(
     }
   };
   const added: string[] = [];
-  for (const [filePath, file] of files) {
+  const look = (filePath: string, file: TreeFile | undefined): void => {
     const before = parent.files.get(filePath);
-    if (before === undefined) {
+    if (file === undefined) {
+      if (before !== undefined) markDirty(filePath);
+    } else if (before === undefined) {
       added.push(filePath);
       markDirty(filePath);
     } else if (before.oid !== file.oid || before.mode !== file.mode) markDirty(filePath);
+  };
+  if (differing !== undefined) {
+    // The caller knows where `files` may differ from `parent`: a commit of a few files in a
+    // repository of 50k does not compare the other 50k.
+    for (const filePath of new Set(differing)) look(filePath, files.get(filePath));
+  } else {
+    for (const [filePath, file] of files) look(filePath, file);
+    for (const filePath of parent.files.keys()) if (!files.has(filePath)) markDirty(filePath);
   }
-  for (const filePath of parent.files.keys()) if (!files.has(filePath)) markDirty(filePath);
   const parentRoot = parent.trees.get('');
   if (dirty.size === 0 && parentRoot !== undefined) return parentRoot;
   dirty.add('');

@@ -108,3 +108,41 @@ async function compareSome(
   });
   return { index: index.entries, changes };
 }
+
+// By index entries, then by tree: the copies of one snapshot share both (each starts from the
+// snapshot's entries and the base commit's tree), so their first commits compare them once.
+const differencesByIndex = new WeakMap<
+  ReadonlyMap<string, IndexEntry>,
+  WeakMap<FlatTree, readonly string[]>
+>();
+
+/**
+ * The paths where `index` and the files of `tree` disagree: in one and not the other, or with
+ * another blob id or mode (submodules, which an index of this backend does not hold, left out).
+ * Usually none: an index is written as the tree of the commit it follows. Remembered for the
+ * pair (both are never changed once made).
+ */
+export function indexTreeDifferences(
+  index: ReadonlyMap<string, IndexEntry>,
+  tree: FlatTree,
+): readonly string[] {
+  let byTree = differencesByIndex.get(index);
+  if (byTree === undefined) {
+    byTree = new WeakMap();
+    differencesByIndex.set(index, byTree);
+  }
+  let differences = byTree.get(tree);
+  if (differences === undefined) {
+    const found: string[] = [];
+    index.forEach((entry, file) => {
+      const inTree = tree.files.get(file);
+      if (inTree === undefined || inTree.oid !== entry.oid || inTree.mode !== entry.mode) found.push(file);
+    });
+    tree.files.forEach((entry, file) => {
+      if (entry.mode !== 0o160000 && !index.has(file)) found.push(file);
+    });
+    differences = found;
+    byTree.set(tree, differences);
+  }
+  return differences;
+}

@@ -122,7 +122,7 @@ describe('a commit told its paths', () => {
     if (scratch !== '') await rm(scratch, { recursive: true, force: true });
   });
 
-  it.each(['hardlink', 'copy'] as const)(
+  it.each(['hardlink', 'write'] as const)(
     'leaves an index that real git reads as the new commit, with no staged or unstaged change (%s checkout)',
     async (checkout) => {
       scratch ||= await mkdtemp(path.join(tmpdir(), 'goosuke-index-patch-'));
@@ -177,4 +177,49 @@ describe('a commit told its paths', () => {
       await backend.removeWorkingCopy({ workspace });
     },
   );
+});
+
+describe('a commit told its paths, on an index that already differs from its parent', () => {
+  let scratch = '';
+  afterAll(async () => {
+    if (scratch !== '') await rm(scratch, { recursive: true, force: true });
+  });
+
+  it('commits what the index held beyond the told paths too, as a full look would', async () => {
+    scratch = await mkdtemp(path.join(tmpdir(), 'goosuke-index-differs-'));
+    const source = path.join(scratch, 'source');
+    await mkdir(source, { recursive: true });
+    await runGit(scratch, ['init', '-q', '-b', 'main', source]);
+    for (const name of ['a.txt', 'b.txt', 'c.txt']) await writeFile(path.join(source, name), `${name}\n`);
+    await runGit(source, ['add', '-A']);
+    await runGit(source, ['commit', '-q', '-m', 'seed']);
+    const backend = createIsomorphicGitBackend({ checkout: 'write' });
+    const repo = await backend.clone({ url: source, dir: path.join(scratch, 'clone') });
+    const trees: string[] = [];
+    for (const told of [true, false]) {
+      const workspace = await backend.createWorkingCopy({
+        repo,
+        baseRef: 'main',
+        branch: `run-${told}`,
+        dir: path.join(scratch, `copy-${told}`),
+      });
+      // Another tool staged a change and a new file: the index differs from the parent there.
+      await writeFile(path.join(workspace.root, 'b.txt'), 'staged elsewhere\n');
+      await writeFile(path.join(workspace.root, 'new.txt'), 'staged new file\n');
+      await runGit(workspace.root, ['add', 'b.txt', 'new.txt']);
+      await workspace.writeFiles([{ path: 'a.txt', content: 'told\n' }]);
+      const commit = await backend.commit({
+        workspace,
+        message: 'run',
+        author: { name: 'Run', email: 'run@example.test' },
+        ...(told ? { paths: ['a.txt'] } : {}),
+      });
+      trees.push((await runGit(workspace.root, ['rev-parse', `${commit}^{tree}`])).trim());
+      expect(await runGit(workspace.root, ['show', `${commit}:b.txt`])).toBe('staged elsewhere\n');
+      expect(await runGit(workspace.root, ['show', `${commit}:new.txt`])).toBe('staged new file\n');
+      expect(await runGit(workspace.root, ['status', '--porcelain'])).toBe('');
+      await backend.removeWorkingCopy({ workspace });
+    }
+    expect(trees[0]).toBe(trees[1]);
+  });
 });

@@ -36,6 +36,12 @@ export interface SystemGitTransportOptions {
   env?: Readonly<Record<string, string>>;
   /** A clone's `git cat-file` children end after this long without a request (default 10 s). */
   objectReaderIdleMs?: number;
+  /**
+   * What `detectSystemGit` found for `git`, when the caller already asked (choosing the backend,
+   * say): it is not asked again (`git --version` is a process start). One below the minimum
+   * version is ignored: git is asked.
+   */
+  detected?: SystemGit;
 }
 
 /** A hex object id or prefix, the only names given to `git cat-file` (no revision syntax). */
@@ -95,7 +101,10 @@ function gitLocation(url: string): string {
  */
 export function createSystemGitTransport(options: SystemGitTransportOptions = {}): GitTransport {
   const executable = options.git ?? 'git';
-  let detected: Promise<SystemGit> | undefined;
+  let detected: Promise<SystemGit> | undefined =
+    options.detected !== undefined && compareVersions(options.detected.version, minimumGitVersion) >= 0
+      ? Promise.resolve(options.detected)
+      : undefined;
   const systemGit = (): Promise<SystemGit> => {
     detected ??= detectSystemGit({ git: executable }).then((found) => {
       if (found === undefined) {

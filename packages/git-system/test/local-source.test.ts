@@ -177,3 +177,24 @@ describe('system git backend on a local source repository (the CI case)', () => 
     }
   });
 });
+
+describe('a detection given by the caller', () => {
+  it('is used instead of asking git its version again; one below the minimum is not', async () => {
+    const recording = await writeRecordingGit(await mkdtemp(path.join(scratch, 'recording-')));
+    const versionChecks = async () =>
+      (await recording.invocations()).filter((invocation) => invocation.args.includes('--version')).length;
+    const version = (await runGit(scratch, ['--version'])).trim().split(' ')[2]!;
+    const backend = createSystemGitBackend({
+      git: recording.git,
+      detected: { path: recording.git, version },
+    });
+    await backend.clone({ url: source, dir: path.join(scratch, 'detected-clone') });
+    expect(await versionChecks()).toBe(0);
+    const old = createSystemGitBackend({
+      git: recording.git,
+      detected: { path: recording.git, version: '2.20.0' },
+    });
+    await old.clone({ url: source, dir: path.join(scratch, 'asked-clone') });
+    expect(await versionChecks()).toBe(1);
+  });
+});
