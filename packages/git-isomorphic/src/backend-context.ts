@@ -225,9 +225,19 @@ export async function flatTreeOf(context: BackendContext, gitdir: string, commit
     if (cached !== undefined) return cached;
     // The system git reads the trees: no object (nor the pack holding it) is loaded here.
     const read = await transport.readTree({ gitdir, commit });
+    // Maps are kept as the transport made them (50k entries copied again cost 50 ms and as much
+    // garbage on a warm run's way to its model call); a flat tree is never changed.
     const flat: FlatTree = {
-      files: new Map(read.files.map(([file, oid, mode]) => [file, { oid, mode }])),
-      trees: new Map(read.trees),
+      files:
+        read.files instanceof Map
+          ? (read.files as Map<string, TreeFile>)
+          : new Map(
+              (read.files as Array<[string, string, number]>).map(([file, oid, mode]) => [
+                file,
+                { oid, mode },
+              ]),
+            ),
+      trees: read.trees instanceof Map ? (read.trees as Map<string, string>) : new Map(read.trees),
     };
     if (context.commitTrees.size >= 64) context.commitTrees.delete(context.commitTrees.keys().next().value!);
     context.commitTrees.set(commit, read.tree);

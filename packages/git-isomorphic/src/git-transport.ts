@@ -50,14 +50,17 @@ export interface GitTransport {
   }): Promise<void>;
   /**
    * Optional: the tree of `commit` in the clone at `gitdir`, flattened: its id, every blob and
-   * submodule entry (`[path, id, git mode]`) and every directory's tree id (`[path, id]`, the
-   * root as `''`). The backend then reads no tree object itself. Rejects with NotFoundError
-   * when `commit` is not a commit of the clone.
+   * submodule entry (`[path, id, git mode]`, or a map of path to `{ oid, mode }`, which the
+   * backend then keeps as it is and never changes) and every directory's tree id (`[path, id]`
+   * or a map of path to id, the root as `''`). The backend then reads no tree object itself.
+   * Rejects with NotFoundError when `commit` is not a commit of the clone.
    */
   readTree?(options: { gitdir: string; commit: string; signal?: AbortSignal }): Promise<{
     tree: string;
-    files: Array<[path: string, oid: string, mode: number]>;
-    trees: Array<[path: string, oid: string]>;
+    files:
+      | Array<[path: string, oid: string, mode: number]>
+      | ReadonlyMap<string, { oid: string; mode: number }>;
+    trees: Array<[path: string, oid: string]> | ReadonlyMap<string, string>;
   }>;
   /**
    * Optional: what the object `id` (a full id, or a hex prefix of 4+ digits) of the clone at

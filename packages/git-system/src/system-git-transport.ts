@@ -414,11 +414,12 @@ export function createSystemGitTransport(options: SystemGitTransportOptions = {}
       ]);
       if (rooted.code !== 0 || listed.code !== 0) throw new NotFoundError('git commit', commit);
       const tree = rooted.stdout.trim();
-      const files: Array<[string, string, number]> = [];
-      const trees: Array<[string, string]> = [['', tree]];
+      // Maps, which the backend keeps as they are: no array per entry made to be copied again.
+      const files = new Map<string, { oid: string; mode: number }>();
+      const trees = new Map<string, string>([['', tree]]);
       for (const entry of listed.entries) {
-        if (entry.type === 'tree') trees.push([entry.path, entry.oid]);
-        else files.push([entry.path, entry.oid, entry.mode]);
+        if (entry.type === 'tree') trees.set(entry.path, entry.oid);
+        else files.set(entry.path, { oid: entry.oid, mode: entry.mode });
       }
       return { tree, files, trees };
     },

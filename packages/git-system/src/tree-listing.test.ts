@@ -49,9 +49,12 @@ describe('trees and sizes listed by git ls-tree', () => {
         const [mode = '', , oid = ''] = fields.split(' ');
         return [file, oid, Number.parseInt(mode, 8)];
       });
-    expect(read.files).toEqual(expected);
-    expect(read.files.map(([file]) => file)).toContain(odd);
-    expect(read.trees).toEqual([
+    // Maps, in git's order, which the backend keeps as they are.
+    expect(read.files).toBeInstanceOf(Map);
+    const files = read.files as ReadonlyMap<string, { oid: string; mode: number }>;
+    expect([...files].map(([file, { oid, mode }]) => [file, oid, mode])).toEqual(expected);
+    expect([...files.keys()]).toContain(odd);
+    expect([...(read.trees as ReadonlyMap<string, string>)]).toEqual([
       ['', git(dir, 'rev-parse', 'HEAD^{tree}')],
       ['docs', git(dir, 'rev-parse', 'HEAD:docs')],
       ['vendor', git(dir, 'rev-parse', 'HEAD:vendor')],
