@@ -149,15 +149,16 @@ function keptEntry(
     return { path: relative, oid: wanted.oid, mode: wanted.mode, ...statFields(stats) };
   }
   if (!dirent.isFile() || imaged === undefined) return false;
-  const stats = fs.lstatSync(absolute, { bigint: true });
-  const fields = statFields(stats);
+  // Plain numbers, not BigInts: this runs for every file of every spare (51k per copy of a large
+  // repository) and BigInt stat fields converted to the index's 32-bit ones cost a fifth of it.
+  // The numbers are exact to 2^53 (inode, device, size) and the mtime to well under 1 µs.
+  const stats = fs.lstatSync(absolute);
   // The inode decides; size and mtime guard against two inodes equal in their low 32 bits.
   if (
-    fields.ino !== imaged.ino ||
-    fields.dev !== imaged.dev ||
-    fields.size !== imaged.size ||
-    fields.mtimeSeconds !== imaged.mtimeSeconds ||
-    fields.mtimeNanoseconds !== imaged.mtimeNanoseconds
+    stats.ino % 2 ** 32 !== imaged.ino ||
+    stats.dev % 2 ** 32 !== imaged.dev ||
+    stats.size % 2 ** 32 !== imaged.size ||
+    Math.abs(stats.mtimeMs - (imaged.mtimeSeconds * 1000 + imaged.mtimeNanoseconds / 1e6)) >= 0.001
   ) {
     return false;
   }
@@ -169,7 +170,7 @@ function keptEntry(
 }
 
 /** Whether a snapshot file's permission bits are as built: no write bit, executable as its git mode. */
-function readOnlyAsWanted(stats: BigIntStats, mode: number): boolean {
+function readOnlyAsWanted(stats: BigIntStats | fs.Stats, mode: number): boolean {
   const bits = Number(stats.mode) & 0o7777;
   return (bits & 0o7222) === 0 && ((bits & 0o100) !== 0) === (mode === 0o100755);
 }

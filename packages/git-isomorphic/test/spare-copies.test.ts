@@ -257,6 +257,10 @@ describe('spare working copies (hardlink)', () => {
     };
     const live = await leave('live', process.ppid);
     const dead = await leave('dead', deadPid);
+    // A file the dirtying left alone: still the snapshot's, it is kept, not unlinked and linked
+    // again (which would change its inode's ctime, its link count having moved).
+    const untouched = path.join(dead.spare, 'src/a/f1.txt');
+    const before = await stat(untouched, { bigint: true });
 
     const claimed = await backend.createWorkingCopy({
       repo,
@@ -265,6 +269,9 @@ describe('spare working copies (hardlink)', () => {
       dir: path.join(scratch, 'copies', 'claimed'),
     });
     expect((await stat(claimed.root)).ino).toBe(dead.inode);
+    // Before the reference copy of expectFresh, whose links to the same inode move its ctime.
+    const after = await stat(path.join(claimed.root, 'src/a/f1.txt'), { bigint: true });
+    expect([after.ino, after.ctimeNs]).toEqual([before.ino, before.ctimeNs]);
     await expectFresh(backend, repo, claimed, 'main');
 
     // The live owner's spare is left as it was, and the next copy is made anew.
