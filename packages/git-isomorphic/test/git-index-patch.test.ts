@@ -116,6 +116,17 @@ describe('patchIndex', () => {
   });
 });
 
+/** A repository at `source` with one commit on main holding `files` (each holds its own name). */
+async function seedRepository(scratch: string, source: string, files: readonly string[]): Promise<void> {
+  await runGit(scratch, ['init', '-q', '-b', 'main', source]);
+  for (const name of files) {
+    await mkdir(path.dirname(path.join(source, name)), { recursive: true });
+    await writeFile(path.join(source, name), `${name}\n`);
+  }
+  await runGit(source, ['add', '-A']);
+  await runGit(source, ['commit', '-q', '-m', 'seed']);
+}
+
 describe('a commit told its paths', () => {
   let scratch = '';
   afterAll(async () => {
@@ -127,12 +138,7 @@ describe('a commit told its paths', () => {
     async (checkout) => {
       scratch ||= await mkdtemp(path.join(tmpdir(), 'goosuke-index-patch-'));
       const source = path.join(scratch, `source-${checkout}`);
-      await mkdir(path.join(source, 'src'), { recursive: true });
-      await runGit(scratch, ['init', '-q', '-b', 'main', source]);
-      for (const name of ['a.txt', 'src/b.ts', 'src/c.ts', 'z.md'])
-        await writeFile(path.join(source, name), `${name}\n`);
-      await runGit(source, ['add', '-A']);
-      await runGit(source, ['commit', '-q', '-m', 'seed']);
+      await seedRepository(scratch, source, ['a.txt', 'src/b.ts', 'src/c.ts', 'z.md']);
       const backend = createIsomorphicGitBackend({ checkout });
       const repo = await backend.clone({ url: source, dir: path.join(scratch, `clone-${checkout}`) });
       const workspace = await backend.createWorkingCopy({
@@ -188,11 +194,7 @@ describe('a commit told its paths, on an index that already differs from its par
   it('commits what the index held beyond the told paths too, as a full look would', async () => {
     scratch = await mkdtemp(path.join(tmpdir(), 'goosuke-index-differs-'));
     const source = path.join(scratch, 'source');
-    await mkdir(source, { recursive: true });
-    await runGit(scratch, ['init', '-q', '-b', 'main', source]);
-    for (const name of ['a.txt', 'b.txt', 'c.txt']) await writeFile(path.join(source, name), `${name}\n`);
-    await runGit(source, ['add', '-A']);
-    await runGit(source, ['commit', '-q', '-m', 'seed']);
+    await seedRepository(scratch, source, ['a.txt', 'b.txt', 'c.txt']);
     const backend = createIsomorphicGitBackend({ checkout: 'write' });
     const repo = await backend.clone({ url: source, dir: path.join(scratch, 'clone') });
     const trees: string[] = [];
