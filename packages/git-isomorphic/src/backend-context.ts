@@ -46,6 +46,13 @@ export interface SnapshotImage {
   entries: Map<string, IndexEntry>;
   /** `entries` encoded, once a copy needed them. */
   bytes: Buffer | null;
+  /**
+   * When (`performance.now()`) the last check of the snapshot's files' permission bits began
+   * (building the image is one): a `chmod` made before then was repaired.
+   */
+  modesCheckedAt: number;
+  /** The check under way, if any (see `repairSnapshotModes`). */
+  modeCheck?: { startedAt: number; done: Promise<void> };
 }
 
 /** Total length of the blob texts kept for working-copy reads (UTF-16 code units, about bytes for code). */

@@ -1,11 +1,20 @@
-import type { BigIntStats } from 'node:fs';
 import * as fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import type { BackendContext } from './backend-context.ts';
+import type { BackendContext, LinkPlan, SnapshotImage } from './backend-context.ts';
+import {
+  type DirectoryStamps,
+  directoryUnchanged,
+  freshDirectoryMode,
+  stampOne,
+} from './directory-stamps.ts';
 import { type IndexEntry, statFields } from './git-index-file.ts';
 import type { FlatTree, TreeFile } from './git-objects.ts';
-import { linkOne, linkPlanOf, snapshotIndexOf } from './working-copy-checkout.ts';
+import {
+  linkOne,
+  linkPlanOf,
+  readOnlyAsWanted,
+  readOnlyMode,
+  snapshotIndexOf,
+} from './working-copy-checkout.ts';
 import { childPath, removeTree } from './working-copy-scan.ts';
 
 // Resetting a directory that once was a hard-linked working copy of a tree (a spare, see
@@ -37,6 +46,16 @@ export interface SnapshotResetOptions {
    * of resets, and leaves the spare dirty for the next process to reset.
    */
   interruptible?: boolean;
+  /**
+   * Stamps of the directories of `root` taken when it was last exact (see directory-stamps.ts):
+   * a directory still as stamped is not read, its files known to be the snapshot's links.
+   */
+  stamps?: DirectoryStamps | null;
+  /**
+   * When the reset was asked for (`performance.now()`; default: when it starts): the permission
+   * bits of the snapshot's files are repaired as they were then (see {@link resetToSnapshot}).
+   */
+  requestedAt?: number;
 }
 
 /** What {@link resetToSnapshot} did. */
@@ -45,7 +64,44 @@ export interface SnapshotReset {
   own: IndexEntry[];
   /** Files copied because no hard link could be made. */
   copied: number;
+  /** Stamps of the directories as the reset left them; null when files were copied (see `stampsFor`). */
+  stamps: DirectoryStamps | null;
+  /** Directories trusted from their stamps, not read. */
+  trusted: number;
 }
+
+/** Where each directory's parent and each file's directory is in a plan (-1: the root). */
+interface PlanIndex {
+  directoryParents: Int32Array;
+  fileDirectories: Int32Array;
+  directoryIndex: Map<string, number>;
+}
+
+const planIndexes = new WeakMap<LinkPlan, PlanIndex>();
+
+/** The {@link PlanIndex} of `plan`, computed once per plan. */
+function planIndexOf(plan: LinkPlan): PlanIndex {
+  let index = planIndexes.get(plan);
+  if (index === undefined) {
+    const directoryIndex = new Map(plan.directories.map((directory, position) => [directory, position]));
+    const parentOf = (file: string): number => {
+      const slash = file.lastIndexOf('/');
+      return slash < 0 ? -1 : directoryIndex.get(file.slice(0, slash))!;
+    };
+    index = {
+      directoryParents: Int32Array.from(plan.directories, parentOf),
+      fileDirectories: Int32Array.from(plan.files, ([file]) => parentOf(file)),
+      directoryIndex,
+    };
+    planIndexes.set(plan, index);
+  }
+  return index;
+}
+
+/** What the walk found of a planned directory. */
+const missing = 0;
+const walked = 1;
+const trusted = 2;
 
 /**
  * Makes the directory `root` hold exactly the hard-linked copy of `flat` from `snapshot`, as
@@ -59,18 +115,33 @@ export interface SnapshotReset {
  * a `chmod` in a copy had changed the snapshot's file as well: putting it back repairs both).
  * Symbolic links are never followed. Throws on any failure (the directory is then half reset:
  * the caller throws it away). See {@link SnapshotResetOptions}.
+ *
+ * With `stamps`, a directory whose stamp still matches is not read: its entries are those it had
+ * when `root` was last exact, hard links to the snapshot's files (stamps are only kept of copies
+ * with no copied file). Its files' inodes are the snapshot's, so what a stamp cannot show (a
+ * `chmod` of one of them) is repaired on the snapshot's files instead, once for every reset of
+ * this backend asked for before that check began (see `repairSnapshotModes`).
  */
 export async function resetToSnapshot(
   context: BackendContext,
   root: string,
   flat: FlatTree,
   snapshot: string,
-  { discard, interruptible = false }: SnapshotResetOptions = {},
+  {
+    discard,
+    interruptible = false,
+    stamps = null,
+    requestedAt = performance.now(),
+  }: SnapshotResetOptions = {},
 ): Promise<SnapshotReset> {
   const plan = linkPlanOf(context, flat);
-  const image = snapshotIndexOf(context, snapshot, plan.files);
+  const { directories, files } = plan;
+  const { directoryParents, fileDirectories, directoryIndex } = planIndexOf(plan);
+  const image = snapshotIndexOf(context, snapshot, files);
   const directoryMode = freshDirectoryMode();
-  const directories = new Set(plan.directories);
+  const state = new Uint8Array(directories.length);
+  // Planned directories seen by a walk of their parent: present, whatever their stamps say.
+  const seen = new Uint8Array(directories.length);
   const kept = new Set<string>();
   const own: IndexEntry[] = [];
   let calls = 0;
@@ -84,6 +155,8 @@ export async function resetToSnapshot(
     // before making anything in a directory someone else is deleting.
     if (!fs.existsSync(root)) throw Object.assign(new Error(`${root} is gone`), { code: 'ENOENT' });
   };
+  // Reads one directory: keeps what the tree has there, deletes the rest. Its planned
+  // subdirectories are left to the loop below, which comes to them after their parent.
   const walk = async (directory: string, prefix: string): Promise<void> => {
     fixMode(directory, directoryMode);
     for (const dirent of fs.readdirSync(directory, { withFileTypes: true })) {
@@ -92,10 +165,9 @@ export async function resetToSnapshot(
       const absolute = childPath(directory, dirent.name);
       // `withFileTypes` reports what `lstat` would: a link to a directory is not a directory.
       if (dirent.isDirectory()) {
-        if (directories.has(relative)) {
-          kept.add(relative);
-          await walk(absolute, relative);
-        } else if (!(await discard?.(absolute))) await removeTree(absolute);
+        const position = directoryIndex.get(relative);
+        if (position !== undefined) seen[position] = 1;
+        else if (!(await discard?.(absolute))) await removeTree(absolute);
         continue;
       }
       const wanted = flat.files.get(relative);
@@ -111,13 +183,47 @@ export async function resetToSnapshot(
     }
   };
   await walk(root, '');
+  let trustedCount = 0;
+  for (let position = 0; position < directories.length; position++) {
+    const parent = directoryParents[position]!;
+    // Its parent was read (the root always is): `seen` says whether it is there. Or trusted:
+    // then it is there, as stamped. Or missing: so is everything under it.
+    const parentTrusted = parent >= 0 && state[parent] === trusted;
+    if (!parentTrusted && seen[position] === 0) continue;
+    if (++calls % batch === 0) await pause();
+    const directory = directories[position]!;
+    const absolute = childPath(root, directory);
+    if (stamps !== null) {
+      const unchanged = directoryUnchanged(absolute, stamps, position);
+      if (unchanged === undefined) continue;
+      if (unchanged) {
+        state[position] = trusted;
+        trustedCount++;
+        continue;
+      }
+    }
+    state[position] = walked;
+    await walk(absolute, directory);
+  }
+  if (trustedCount > 0) await repairSnapshotModes(image, snapshot, files, requestedAt, pause);
   // Parents come before their children: no `recursive` mkdir, which could make `root` itself
   // again after someone moved it away (a pruned snapshot's spares go to the trash whole).
-  for (const directory of plan.directories) {
-    if (!kept.has(directory)) fs.mkdirSync(childPath(root, directory));
+  for (let position = 0; position < directories.length; position++) {
+    if (state[position] === missing) fs.mkdirSync(childPath(root, directories[position]!));
   }
   let copied = 0;
-  for (const [file, entry] of plan.files) {
+  for (let position = 0; position < files.length; position++) {
+    const [file, entry] = files[position]!;
+    const parent = fileDirectories[position]!;
+    if (parent >= 0 && state[parent] === trusted) {
+      // As stamped: the snapshot's link, or a symbolic link whose target cannot have changed
+      // (a link is replaced, never rewritten), whose stat data the index needs.
+      if (entry.mode === 0o120000) {
+        const stats = fs.lstatSync(childPath(root, file), { bigint: true });
+        own.push({ path: file, oid: entry.oid, mode: entry.mode, ...statFields(stats) });
+      }
+      continue;
+    }
     if (kept.has(file)) continue;
     if (++calls % batch === 0) await pause();
     const made = linkOne(root, snapshot, file, entry);
@@ -125,7 +231,56 @@ export async function resetToSnapshot(
     own.push(made);
     if (entry.mode !== 0o120000) copied++;
   }
-  return { own, copied };
+  let after: DirectoryStamps | null = null;
+  if (copied === 0) {
+    after = new Float64Array(directories.length * 3);
+    for (let position = 0; position < directories.length; position++) {
+      if (state[position] === trusted)
+        after.set(stamps!.subarray(position * 3, position * 3 + 3), position * 3);
+      else stampOne(root, directories[position]!, after, position);
+    }
+  }
+  return { own, copied, stamps: after, trusted: trustedCount };
+}
+
+/**
+ * Gives the snapshot's files their read-only modes back where someone `chmod`ed them (through a
+ * hard-linked copy: the inode is shared), unless a check that began at or after `requestedAt`
+ * did it already or is doing it (building the image checks them too, see `snapshotIndexOf`).
+ * One `lstat` per file: for every reset of a batch (the three copies of a `goosuke run`) at once.
+ */
+async function repairSnapshotModes(
+  image: SnapshotImage,
+  snapshot: string,
+  files: ReadonlyArray<[string, TreeFile]>,
+  requestedAt: number,
+  pause: () => Promise<void>,
+): Promise<void> {
+  if (image.modesCheckedAt >= requestedAt) return;
+  if (image.modeCheck !== undefined && image.modeCheck.startedAt >= requestedAt) {
+    await image.modeCheck.done;
+    return;
+  }
+  const startedAt = performance.now();
+  const check = async (): Promise<void> => {
+    for (let position = 0; position < files.length; position++) {
+      if (position % yieldEvery === yieldEvery - 1) await pause();
+      const [file, entry] = files[position]!;
+      if (entry.mode === 0o120000) continue;
+      const absolute = childPath(snapshot, file);
+      const stats = fs.lstatSync(absolute, { throwIfNoEntry: false });
+      if (stats?.isFile() && !readOnlyAsWanted(stats, entry.mode))
+        fs.chmodSync(absolute, readOnlyMode(entry.mode));
+    }
+    image.modesCheckedAt = Math.max(image.modesCheckedAt, startedAt);
+  };
+  const done = check();
+  image.modeCheck = { startedAt, done };
+  try {
+    await done;
+  } finally {
+    if (image.modeCheck?.done === done) image.modeCheck = undefined;
+  }
 }
 
 /**
@@ -164,40 +319,12 @@ function keptEntry(
   }
   if (!readOnlyAsWanted(stats, wanted.mode)) {
     // The snapshot's inode itself was chmod'ed (through this copy): read-only again, as built.
-    fs.chmodSync(absolute, wanted.mode === 0o100755 ? 0o555 : 0o444);
+    fs.chmodSync(absolute, readOnlyMode(wanted.mode));
   }
   return null;
-}
-
-/** Whether a snapshot file's permission bits are as built: no write bit, executable as its git mode. */
-function readOnlyAsWanted(stats: BigIntStats | fs.Stats, mode: number): boolean {
-  const bits = Number(stats.mode) & 0o7777;
-  return (bits & 0o7222) === 0 && ((bits & 0o100) !== 0) === (mode === 0o100755);
 }
 
 /** Sets a directory's permission bits to `mode` unless it has them. */
 function fixMode(directory: string, mode: number): void {
   if ((fs.lstatSync(directory).mode & 0o7777) !== mode) fs.chmodSync(directory, mode);
-}
-
-/** The permission bits of a directory made by this process (see {@link freshDirectoryMode}). */
-let directoryModeOfProcess: number | undefined;
-
-/**
- * The permission bits a directory made now gets (0o777 less the umask), as every directory of a
- * freshly linked copy has: learnt once per process from a probe made and removed in the
- * temporary directory (the umask can only be read by changing it, or through a deprecated call;
- * it is the process's, set at its start).
- */
-function freshDirectoryMode(): number {
-  if (directoryModeOfProcess === undefined) {
-    const probe = path.join(os.tmpdir(), `goosuke-mode-probe-${process.pid}-${Date.now()}`);
-    fs.mkdirSync(probe);
-    try {
-      directoryModeOfProcess = fs.lstatSync(probe).mode & 0o7777;
-    } finally {
-      fs.rmdirSync(probe);
-    }
-  }
-  return directoryModeOfProcess;
 }

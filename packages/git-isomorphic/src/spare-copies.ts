@@ -3,6 +3,13 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type BackendContext, flatTreeOf, hexId, type WorkingCopy } from './backend-context.ts';
 import { moveToTrash } from './clone-trash.ts';
+import {
+  type DirectoryStamps,
+  directoryStampsFile,
+  readDirectoryStamps,
+  stampedCopyOf,
+  writeDirectoryStamps,
+} from './directory-stamps.ts';
 import { type IndexEntry, statFields } from './git-index-file.ts';
 import type { FlatTree } from './git-objects.ts';
 import { processAlive } from './process-alive.ts';
@@ -88,18 +95,26 @@ export async function keepAsSpare(context: BackendContext, copy: WorkingCopy): P
   if (present.length >= limit) return false;
   const name = `${process.pid}-${spareCounter++}`;
   const dirty = path.join(directory, `dirty-${name}`);
+  const requestedAt = performance.now();
   try {
     fs.mkdirSync(directory, { recursive: true });
     fs.renameSync(copy.root, dirty);
   } catch {
     return false;
   }
+  // The stamps of its directories go with it, as its `.git` (no tree holds that name; the
+  // gitdir file it replaces is of no use to a spare). Without them the reset reads everything.
+  try {
+    fs.renameSync(path.join(copy.gitdir, directoryStampsFile), path.join(dirty, '.git'));
+  } catch {
+    // None (files were copied into it), or it went with its git directory.
+  }
   context.sparesOwned.set(dirty, 'queued');
   // Held until the reset ends: this backend does not prune the snapshot the spare is reset to.
   holdSnapshot(context, from.snapshot);
   const ready = path.join(directory, `ready-${name}`);
   const reset = (interruptible: boolean) =>
-    recycle(context, copy.cloneGitdir, from, dirty, ready, interruptible).finally(() =>
+    recycle(context, copy.cloneGitdir, from, dirty, ready, interruptible, requestedAt).finally(() =>
       releaseSnapshot(context, from.snapshot),
     );
   // A reset makes directories and links in the clone: done in the background, it races with
@@ -128,6 +143,7 @@ async function recycle(
   dirty: string,
   ready: string,
   interruptible: boolean,
+  requestedAt: number,
 ): Promise<void> {
   // Claimed by a copy of this backend while it waited (that copy resets it), or gone with the
   // clone or its tree's spares.
@@ -141,13 +157,17 @@ async function recycle(
     // In the background, interruptible: a process whose work is done is neither kept alive
     // nor slowed in its last steps by the reset; it leaves the spare dirty, and the next
     // process claims and resets it in place (its owner is dead).
-    const { copied } = await resetToSnapshot(context, dirty, flat, from.snapshot, {
+    const stampsFile = path.join(dirty, '.git');
+    const { copied, stamps } = await resetToSnapshot(context, dirty, flat, from.snapshot, {
       discard: discardInto(context, cloneGitdir),
       interruptible,
+      stamps: readStamps(context, stampsFile, flat, from),
+      requestedAt,
     });
     // Where files must be copied (no hard links), a spare saves nothing and would hold a
     // writable file a ready claim's index does not describe: it is not kept.
-    if (copied > 0) throw new Error('files were copied: no spare kept');
+    if (copied > 0 || stamps === null) throw new Error('files were copied: no spare kept');
+    writeDirectoryStamps(stampsFile, stampedCopyOf(from.tree, from.snapshot), stamps);
     fs.renameSync(dirty, ready);
   } catch {
     // Half reset, or its tree's spares were moved to the trash meanwhile (then it is gone).
@@ -155,6 +175,17 @@ async function recycle(
   } finally {
     context.sparesOwned.delete(dirty);
   }
+}
+
+/** The stamps in `file` of a copy of `flat` linked as `from` says, if it holds them (see directory-stamps.ts). */
+function readStamps(
+  context: BackendContext,
+  file: string,
+  flat: FlatTree,
+  from: NonNullable<WorkingCopy['linkedFrom']>,
+): DirectoryStamps | null {
+  const count = linkPlanOf(context, flat).directories.length;
+  return readDirectoryStamps(file, stampedCopyOf(from.tree, from.snapshot), count);
 }
 
 /** Hands a directory a reset does not keep to the clone's trash (see `resetToSnapshot`). */
@@ -222,7 +253,9 @@ export function claimSpare(
  * Fills the new hard-linked copy `copy` of `flat` and writes its index and `.git` file
  * (`claim` says how its root was had, see {@link claimSpare}): a ready spare needs only its
  * index; a dirty one is reset in place, or, when that fails, thrown away and the copy linked
- * anew; no spare, it is linked from the snapshot. The result is the same in every case.
+ * anew; no spare, it is linked from the snapshot. The result is the same in every case; the
+ * stamps of its directories are kept in its git directory for its removal (see
+ * {@link keepAsSpare}). `requestedAt`: when the copy was asked for (see `resetToSnapshot`).
  */
 export async function fillCopy(
   context: BackendContext,
@@ -230,6 +263,7 @@ export async function fillCopy(
   flat: FlatTree,
   snapshot: string,
   claim: SpareClaim,
+  requestedAt: number = performance.now(),
 ): Promise<void> {
   const gitFile = (): Promise<void> => writeFile(path.join(copy.root, '.git'), `gitdir: ${copy.gitdir}\n`);
   if (claim === null) {
@@ -248,14 +282,26 @@ export async function fillCopy(
         mode: entry.mode,
         ...statFields(fs.lstatSync(childPath(copy.root, file), { bigint: true })),
       }));
+    // Its stamps, as its reset left them, are its `.git` until the gitdir file replaces it.
+    try {
+      fs.renameSync(path.join(copy.root, '.git'), path.join(copy.gitdir, directoryStampsFile));
+    } catch {
+      // A spare kept before stamps were.
+    }
     await gitFile();
     await storeLinkedIndex(context, copy, image, own);
     return;
   }
   let own: IndexEntry[];
+  let stamps: DirectoryStamps | null;
   try {
-    ({ own } = await resetToSnapshot(context, copy.root, flat, snapshot, {
+    ({ own, stamps } = await resetToSnapshot(context, copy.root, flat, snapshot, {
       discard: discardInto(context, copy.cloneGitdir),
+      stamps:
+        copy.linkedFrom === undefined
+          ? null
+          : readStamps(context, path.join(copy.root, '.git'), flat, copy.linkedFrom),
+      requestedAt,
     }));
   } catch {
     // Whatever stopped the reset (a file it may not delete), a copy linked anew has no part of it.
@@ -264,6 +310,10 @@ export async function fillCopy(
     await gitFile();
     await linkFromSnapshot(context, copy, flat, snapshot);
     return;
+  }
+  if (stamps !== null && copy.linkedFrom !== undefined) {
+    const file = path.join(copy.gitdir, directoryStampsFile);
+    writeDirectoryStamps(file, stampedCopyOf(copy.linkedFrom.tree, snapshot), stamps);
   }
   await gitFile();
   await storeLinkedIndex(context, copy, image, own);

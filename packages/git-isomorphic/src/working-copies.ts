@@ -39,6 +39,8 @@ export async function createWorkingCopy(
   { repo, baseRef, branch, dir, signal }: OptionsOf<'createWorkingCopy'>,
 ): Promise<Workspace> {
   signal?.throwIfAborted();
+  // A permission bit changed in the snapshot (through another copy) before now is repaired.
+  const requestedAt = performance.now();
   await checkBranchName(branch);
   const cloneGitdir = path.join(path.resolve(repo.dir), '.git');
   const root = path.resolve(dir);
@@ -126,7 +128,7 @@ export async function createWorkingCopy(
       signal?.throwIfAborted();
       // The files are made outside the queue (thousands of calls on a large tree): they touch
       // only the copy's own directories, and its snapshot is held from pruning meanwhile.
-      await fillCopy(context, copy, flat, snapshot, claim);
+      await fillCopy(context, copy, flat, snapshot, claim, requestedAt);
     } catch (error) {
       await context.mutex.run(cloneGitdir, () => undo(copy, true));
       throw translateGitError(error, { operation: `creating the working copy ${root}` });

@@ -12,6 +12,12 @@ import {
   type WorkingCopy,
 } from './backend-context.ts';
 import { checkoutFiles } from './checkout-files.ts';
+import {
+  directoryStampsFile,
+  stampDirectories,
+  stampedCopyOf,
+  writeDirectoryStamps,
+} from './directory-stamps.ts';
 import { encodeIndex, type IndexEntry, statFields } from './git-index-file.ts';
 import type { FlatTree, TreeFile } from './git-objects.ts';
 import { processAlive } from './process-alive.ts';
@@ -122,7 +128,7 @@ async function buildSnapshot(
   // Through the transport (the system git reads the blobs), or here when the worker could not run.
   if (!built) {
     await mkdir(building, { recursive: true });
-    await materialize(context, building, flat, cloneGitdir, (mode) => (mode === 0o100755 ? 0o555 : 0o444));
+    await materialize(context, building, flat, cloneGitdir, readOnlyMode);
   }
   await fs.promises.rename(building, snapshot);
 }
@@ -183,6 +189,17 @@ export async function linkFromSnapshot(
     await new Promise((resolve) => setImmediate(resolve));
   }
   await storeLinkedIndex(context, copy, image, own);
+  // Stamps of its directories (a few milliseconds: one `lstat` each) let the reset that makes
+  // it a spare again skip those its run did not touch; not of a copy with copied files, whose
+  // inodes are its own (a write in place would not show in any stamp).
+  if (copy.linkedFrom !== undefined && own.every((entry) => entry.mode === 0o120000)) {
+    const stamps = stampDirectories(root, linkPlanOf(context, flat).directories);
+    writeDirectoryStamps(
+      path.join(copy.gitdir, directoryStampsFile),
+      stampedCopyOf(copy.linkedFrom.tree, snapshot),
+      stamps,
+    );
+  }
 }
 
 /**
@@ -287,16 +304,31 @@ export function snapshotIndexOf(
   const key = `${snapshot}\0${fs.statSync(snapshot).ino}`;
   let image = context.snapshotIndexes.get(key);
   if (image === undefined) {
+    const modesCheckedAt = performance.now();
     const entries = new Map<string, IndexEntry>();
     for (const [file, entry] of files) {
       if (entry.mode === 0o120000) continue;
-      const stats = statFields(fs.lstatSync(childPath(snapshot, file), { bigint: true }));
-      entries.set(file, { path: file, oid: entry.oid, mode: entry.mode, ...stats });
+      const absolute = childPath(snapshot, file);
+      const stats = fs.lstatSync(absolute, { bigint: true });
+      // A mode changed through a copy (the inode is shared) is put back on the way.
+      if (!readOnlyAsWanted(stats, entry.mode)) fs.chmodSync(absolute, readOnlyMode(entry.mode));
+      entries.set(file, { path: file, oid: entry.oid, mode: entry.mode, ...statFields(stats) });
     }
-    image = { entries, bytes: null };
+    image = { entries, bytes: null, modesCheckedAt };
     if (context.snapshotIndexes.size >= 8)
       context.snapshotIndexes.delete(context.snapshotIndexes.keys().next().value!);
     context.snapshotIndexes.set(key, image);
   }
   return image;
+}
+
+/** Whether a snapshot file's permission bits are as built: no write bit, executable as its git mode. */
+export function readOnlyAsWanted(stats: fs.BigIntStats | fs.Stats, mode: number): boolean {
+  const bits = Number(stats.mode) & 0o7777;
+  return (bits & 0o7222) === 0 && ((bits & 0o100) !== 0) === (mode === 0o100755);
+}
+
+/** The permission bits a snapshot's file of git mode `mode` is built with. */
+export function readOnlyMode(mode: number): number {
+  return mode === 0o100755 ? 0o555 : 0o444;
 }

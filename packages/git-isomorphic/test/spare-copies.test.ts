@@ -21,7 +21,11 @@ import path from 'node:path';
 import type { GitBackend, RepoCheckout, Workspace } from '@goosuke/core';
 import { waitUntil } from '@goosuke/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createBackendContext, flatTreeOf } from '../src/backend-context.ts';
+import { directoryStampsFile, readDirectoryStamps, stampedCopyOf } from '../src/directory-stamps.ts';
 import { createIsomorphicGitBackend } from '../src/index.ts';
+import { resetToSnapshot } from '../src/snapshot-reset.ts';
+import { linkPlanOf, snapshotIndexOf } from '../src/working-copy-checkout.ts';
 import { runGit } from './git-cli.ts';
 
 let scratch = '';
@@ -63,6 +67,10 @@ afterAll(async () => {
 const sparesOf = (repo: RepoCheckout, tree: string) => path.join(repo.dir, '.git', 'goosuke', 'spares', tree);
 const snapshotOf = (repo: RepoCheckout, tree: string) =>
   path.join(repo.dir, '.git', 'goosuke', 'snapshots', tree);
+
+/** The git directory of the working copy `copy` of the clone `repo` (named after its root). */
+const gitdirOf = (repo: RepoCheckout, copy: Workspace) =>
+  path.join(repo.dir, '.git', 'worktrees', path.basename(copy.root));
 
 /** Spare names of `tree` in the clone (none when its directory is missing). */
 async function sparesNamed(repo: RepoCheckout, tree: string): Promise<string[]> {
@@ -233,58 +241,67 @@ describe('spare working copies (hardlink)', () => {
     await expectFresh(backend, repo, two, nextCommit);
   });
 
-  it("resets and claims a dirty spare left by a process that ended, never a live process's", async () => {
-    const backend = createIsomorphicGitBackend({ checkout: 'hardlink' });
-    const repo = await backend.clone({ url: source, dir: path.join(scratch, 'clone-dirty') });
-    // A process id that existed and is gone (a child that has exited), and a live one.
-    const child = spawn(process.execPath, ['-e', '0']);
-    const deadPid = child.pid!;
-    await new Promise((resolve) => child.once('exit', resolve));
-    const spares = sparesOf(repo, mainTree);
-    await mkdir(spares, { recursive: true });
-    // What a removal leaves when its process exits before the reset: the dirty copy, renamed.
-    const leave = async (name: string, owner: number) => {
-      const copy = await backend.createWorkingCopy({
+  it.each([
+    ['with the stamps of its directories', true],
+    ['without stamps (a spare kept by an earlier version)', false],
+  ])(
+    "resets and claims a dirty spare left by a process that ended, never a live process's, %s",
+    async (_, stamped) => {
+      const backend = createIsomorphicGitBackend({ checkout: 'hardlink' });
+      const repo = await backend.clone({ url: source, dir: path.join(scratch, `clone-dirty-${stamped}`) });
+      // A process id that existed and is gone (a child that has exited), and a live one.
+      const child = spawn(process.execPath, ['-e', '0']);
+      const deadPid = child.pid!;
+      await new Promise((resolve) => child.once('exit', resolve));
+      const spares = sparesOf(repo, mainTree);
+      await mkdir(spares, { recursive: true });
+      // What a removal leaves when its process exits before the reset: the dirty copy, renamed.
+      const leave = async (name: string, owner: number) => {
+        const copy = await backend.createWorkingCopy({
+          repo,
+          baseRef: 'main',
+          branch: name,
+          dir: path.join(scratch, 'copies', `${name}-${stamped}`),
+        });
+        await dirty(copy);
+        const spare = path.join(spares, `dirty-${owner}-0`);
+        await rename(copy.root, spare);
+        // As the removal does: the stamps taken when the copy was made become the spare's `.git`.
+        const stamps = path.join(gitdirOf(repo, copy), directoryStampsFile);
+        if (stamped) await rename(stamps, path.join(spare, '.git'));
+        return { spare, inode: (await stat(spare)).ino };
+      };
+      const live = await leave('live', process.ppid);
+      const dead = await leave('dead', deadPid);
+      // A file the dirtying left alone: still the snapshot's, it is kept, not unlinked and linked
+      // again (which would change its inode's ctime, its link count having moved).
+      const untouched = path.join(dead.spare, 'src/a/f1.txt');
+      const before = await stat(untouched, { bigint: true });
+
+      const claimed = await backend.createWorkingCopy({
         repo,
         baseRef: 'main',
-        branch: name,
-        dir: path.join(scratch, 'copies', name),
+        branch: 'claimed',
+        dir: path.join(scratch, 'copies', `claimed-${stamped}`),
       });
-      await dirty(copy);
-      const spare = path.join(spares, `dirty-${owner}-0`);
-      await rename(copy.root, spare);
-      return { spare, inode: (await stat(spare)).ino };
-    };
-    const live = await leave('live', process.ppid);
-    const dead = await leave('dead', deadPid);
-    // A file the dirtying left alone: still the snapshot's, it is kept, not unlinked and linked
-    // again (which would change its inode's ctime, its link count having moved).
-    const untouched = path.join(dead.spare, 'src/a/f1.txt');
-    const before = await stat(untouched, { bigint: true });
+      expect((await stat(claimed.root)).ino).toBe(dead.inode);
+      // Before the reference copy of expectFresh, whose links to the same inode move its ctime.
+      const after = await stat(path.join(claimed.root, 'src/a/f1.txt'), { bigint: true });
+      expect([after.ino, after.ctimeNs]).toEqual([before.ino, before.ctimeNs]);
+      await expectFresh(backend, repo, claimed, 'main');
 
-    const claimed = await backend.createWorkingCopy({
-      repo,
-      baseRef: 'main',
-      branch: 'claimed',
-      dir: path.join(scratch, 'copies', 'claimed'),
-    });
-    expect((await stat(claimed.root)).ino).toBe(dead.inode);
-    // Before the reference copy of expectFresh, whose links to the same inode move its ctime.
-    const after = await stat(path.join(claimed.root, 'src/a/f1.txt'), { bigint: true });
-    expect([after.ino, after.ctimeNs]).toEqual([before.ino, before.ctimeNs]);
-    await expectFresh(backend, repo, claimed, 'main');
-
-    // The live owner's spare is left as it was, and the next copy is made anew.
-    const other = await backend.createWorkingCopy({
-      repo,
-      baseRef: 'main',
-      branch: 'other',
-      dir: path.join(scratch, 'copies', 'dirty-other'),
-    });
-    expect((await stat(other.root)).ino).not.toBe(live.inode);
-    expect(await sparesNamed(repo, mainTree)).toEqual([path.basename(live.spare)]);
-    expect(await readFile(path.join(live.spare, 'node_modules/pkg/index.js'), 'utf8')).toBe('ignored\n');
-  });
+      // The live owner's spare is left as it was, and the next copy is made anew.
+      const other = await backend.createWorkingCopy({
+        repo,
+        baseRef: 'main',
+        branch: 'other',
+        dir: path.join(scratch, 'copies', `dirty-other-${stamped}`),
+      });
+      expect((await stat(other.root)).ino).not.toBe(live.inode);
+      expect(await sparesNamed(repo, mainTree)).toEqual([path.basename(live.spare)]);
+      expect(await readFile(path.join(live.spare, 'node_modules/pkg/index.js'), 'utf8')).toBe('ignored\n');
+    },
+  );
 
   it('lets a process end without resetting its spares, leaving them dirty for the next process to reset and claim', async () => {
     // A tree large enough to be reset in the background (over 1,000 entries).
@@ -363,6 +380,85 @@ describe('spare working copies (hardlink)', () => {
     expect((await stat(again.root)).ino).toBe(inode);
     expect(await again.readFile('d0/f0.txt')).toBe('0\n');
     expect(await backend.diff({ workspace: again, base: 'main' })).toBe('');
+  });
+
+  it("resets a spare by its directories' stamps: reads only the directories changed since, repairs a chmod in the others", async () => {
+    const backend = createIsomorphicGitBackend({ checkout: 'hardlink' });
+    const repo = await backend.clone({ url: source, dir: path.join(scratch, 'clone-stamps') });
+    const copy = await backend.createWorkingCopy({
+      repo,
+      baseRef: 'main',
+      branch: 'stamped',
+      dir: path.join(scratch, 'copies', 'stamped'),
+    });
+    // Another backend, as the next process: its image of the snapshot is built before the chmod.
+    const context = createBackendContext({ checkout: 'hardlink' });
+    const cloneGitdir = path.join(repo.dir, '.git');
+    const flat = await flatTreeOf(context, cloneGitdir, (await runGit(source, ['rev-parse', 'main'])).trim());
+    const snapshot = snapshotOf(repo, mainTree);
+    const plan = linkPlanOf(context, flat);
+    snapshotIndexOf(context, snapshot, plan.files);
+    expect(plan.directories).toEqual(['bin', 'src', 'src/a', 'src/a/b']);
+    // Past the clock tick the stamps were written in: the changes below are not racy.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+
+    // Changed: the root, and `src/a` (a file rewritten: written aside and renamed over it).
+    // Untouched: `src`, `src/a/b`, and `bin`, whose file's mode changed (its inode is the snapshot's).
+    await copy.writeFiles([{ path: 'src/a/f1.txt', content: 'changed\n' }]);
+    await writeFile(path.join(copy.root, 'untracked.txt'), 'untracked\n');
+    await chmod(path.join(copy.root, 'bin/run.sh'), 0o644);
+    const stamps = readDirectoryStamps(
+      path.join(gitdirOf(repo, copy), directoryStampsFile),
+      stampedCopyOf(mainTree, snapshot),
+      plan.directories.length,
+    );
+    expect(stamps).not.toBeNull();
+    const reset = await resetToSnapshot(context, copy.root, flat, snapshot, { stamps });
+    expect(reset.trusted).toBe(3);
+    expect(reset.copied).toBe(0);
+    // Its new stamps describe it as reset: every directory is as they say.
+    const again = await resetToSnapshot(context, copy.root, flat, snapshot, { stamps: reset.stamps });
+    expect(again.trusted).toBe(4);
+    // Without stamps every directory is read: the same result.
+    expect((await resetToSnapshot(context, copy.root, flat, snapshot)).trusted).toBe(0);
+
+    const reference = await freshCopy(repo, 'main', 'stamped-reference');
+    expect(await contentOf(copy.root)).toEqual(await contentOf(reference.root));
+    expect((await stat(path.join(copy.root, 'bin/run.sh'))).mode & 0o777).toBe(0o555);
+  });
+
+  it("carries a copy's stamps into its spare and from the spare into the copy that claims it", async () => {
+    const backend = createIsomorphicGitBackend({ checkout: 'hardlink' });
+    const repo = await backend.clone({ url: source, dir: path.join(scratch, 'clone-carry') });
+    const of = (snapshotDirectory: string) => stampedCopyOf(mainTree, snapshotDirectory);
+    const one = await backend.createWorkingCopy({
+      repo,
+      baseRef: 'main',
+      branch: 'carry-one',
+      dir: path.join(scratch, 'copies', 'carry-one'),
+    });
+    const snapshot = snapshotOf(repo, mainTree);
+    expect(
+      readDirectoryStamps(path.join(gitdirOf(repo, one), directoryStampsFile), of(snapshot), 4),
+    ).not.toBeNull();
+    await dirty(one);
+    await backend.removeWorkingCopy({ workspace: one });
+    await waitForReadySpare(repo, mainTree);
+    const [ready] = await sparesNamed(repo, mainTree);
+    expect(
+      readDirectoryStamps(path.join(sparesOf(repo, mainTree), ready!, '.git'), of(snapshot), 4),
+    ).not.toBeNull();
+
+    const two = await backend.createWorkingCopy({
+      repo,
+      baseRef: 'main',
+      branch: 'carry-two',
+      dir: path.join(scratch, 'copies', 'carry-two'),
+    });
+    expect(await readFile(path.join(two.root, '.git'), 'utf8')).toBe(`gitdir: ${gitdirOf(repo, two)}\n`);
+    const stamps = readDirectoryStamps(path.join(gitdirOf(repo, two), directoryStampsFile), of(snapshot), 4);
+    expect(stamps).not.toBeNull();
+    await expectFresh(backend, repo, two, 'main');
   });
 
   it('hands one spare to one of two backends claiming it at once', async () => {
