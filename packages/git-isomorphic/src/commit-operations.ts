@@ -12,7 +12,7 @@ import {
   type OptionsOf,
 } from './backend-context.ts';
 import { translateGitError } from './git-errors.ts';
-import type { IndexEntry } from './git-index-file.ts';
+import { type IndexEntry, sortPathsByBytes } from './git-index-file.ts';
 import { patchIndex } from './git-index-patch.ts';
 import {
   buildTree,
@@ -126,20 +126,34 @@ async function commitText(
 ): Promise<string> {
   const held = context.blobTexts.get(entry.oid);
   if (held !== undefined) return held;
-  if (context.options.checkout === 'hardlink') {
-    const copy = childPath(path.join(cloneGitdir, 'goosuke', 'snapshots', flat.trees.get('')!), file);
-    const bytes = readRegularFileSync(copy, blobTextMaxLength);
-    if (bytes !== undefined && hashObject('blob', bytes) === entry.oid) {
-      const text = bytes.toString('utf8');
-      context.blobTexts.set(entry.oid, text);
-      return text;
-    }
-  }
-  const blob = await readBlobBytes(context, cloneGitdir, entry.oid);
+  const blob =
+    snapshotBlob(context, cloneGitdir, flat, file, entry.oid, blobTextMaxLength) ??
+    (await readBlobBytes(context, cloneGitdir, entry.oid));
   const text = Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength).toString('utf8');
   context.blobTexts.set(entry.oid, text);
   return text;
 }
+
+/**
+ * The bytes of `file` of `flat` from the tree's read-only snapshot (hard-linked mode), when it
+ * is there, at most `maxBytes` long, and hashes to `oid`: no git process, no object inflated.
+ */
+function snapshotBlob(
+  context: BackendContext,
+  cloneGitdir: string,
+  flat: FlatTree,
+  file: string,
+  oid: string,
+  maxBytes: number,
+): Buffer | undefined {
+  if (context.options.checkout !== 'hardlink') return undefined;
+  const copy = childPath(path.join(cloneGitdir, 'goosuke', 'snapshots', flat.trees.get('')!), file);
+  const bytes = readRegularFileSync(copy, maxBytes);
+  return bytes !== undefined && hashObject('blob', bytes) === oid ? bytes : undefined;
+}
+
+/** Largest base file a diff reads from the snapshot instead of the object store. */
+const snapshotDiffBytes = 4 * 1024 * 1024;
 
 /**
  * The bytes of blob `oid` of the clone: through the transport's object reader when it has
@@ -171,15 +185,32 @@ export async function diff(
       const added: string[] = [];
       const deleted: string[] = [];
       const modified: string[] = [];
-      tree.files.forEach((entry, file) => {
+      const visitBase = (file: string, entry: TreeFile): void => {
         if (entry.mode === 0o160000) return;
         const now = stateOf(comparison, file);
         if (now === undefined) deleted.push(file);
         else if (now.oid !== entry.oid || now.mode !== entry.mode) modified.push(file);
-      });
-      forEachFile(comparison, (file) => {
-        if (!tree.files.has(file)) added.push(file);
-      });
+      };
+      if (paths === undefined) {
+        tree.files.forEach((entry, file) => visitBase(file, entry));
+        forEachFile(comparison, (file) => {
+          if (!tree.files.has(file)) added.push(file);
+        });
+      } else {
+        // Told paths: a file neither told nor where the index already differed from the base is
+        // its index entry, as the base has it. Only those few are looked at, not every file of
+        // the repository (three runs of a 50k-file repository diff one after the other).
+        const maybe = new Set(comparison.changes.keys());
+        for (const file of indexTreeDifferences(comparison.index, tree)) maybe.add(file);
+        for (const file of maybe) {
+          const entry = tree.files.get(file);
+          if (entry !== undefined) visitBase(file, entry);
+          else if (stateOf(comparison, file) !== undefined) added.push(file);
+        }
+      }
+      // A rename pairs a deleted and an added file of the same blob, in path order either way.
+      sortPathsByBytes(deleted);
+      sortPathsByBytes(added);
       const emptyBlob = 'e69de29bb2d1d6434b8b29ae775ad8c2e48c5391';
       const deletedByOid = new Map<string, string[]>();
       for (const file of deleted) {
@@ -196,7 +227,10 @@ export async function diff(
       const renamedFrom = new Set(renames.values());
       const baseSide = async (file: string) => {
         const entry = tree.files.get(file)!;
-        const blob = await readBlobBytes(context, copy.cloneGitdir, entry.oid);
+        // Usually in the base's snapshot, which the copy was linked from.
+        const blob =
+          snapshotBlob(context, copy.cloneGitdir, tree, file, entry.oid, snapshotDiffBytes) ??
+          (await readBlobBytes(context, copy.cloneGitdir, entry.oid));
         return { path: file, oid: entry.oid, mode: entry.mode, content: blob };
       };
       const copySide = async (file: string) => {

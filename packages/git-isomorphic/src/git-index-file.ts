@@ -186,10 +186,23 @@ export function indexEntryLength(length: number): number {
  * on every commit, already in order or nearly.
  */
 function sortByPathBytes(entries: IndexEntry[]): IndexEntry[] {
-  if (entries.some((entry) => beyondCodeUnitOrder.test(entry.path))) {
-    return entries.sort((left, right) => compareCodePoints(left.path, right.path));
+  return sortByBytes(entries, (entry) => entry.path);
+}
+
+/** Sorts `paths` by their UTF-8 bytes (git's order), in place; see {@link sortByPathBytes}. */
+export function sortPathsByBytes(paths: string[]): string[] {
+  return sortByBytes(paths, (file) => file);
+}
+
+function sortByBytes<T>(items: T[], pathOf: (item: T) => string): T[] {
+  if (items.some((item) => beyondCodeUnitOrder.test(pathOf(item)))) {
+    return items.sort((left, right) => compareCodePoints(pathOf(left), pathOf(right)));
   }
-  return entries.sort((left, right) => (left.path < right.path ? -1 : left.path > right.path ? 1 : 0));
+  return items.sort((left, right) => {
+    const one = pathOf(left);
+    const other = pathOf(right);
+    return one < other ? -1 : one > other ? 1 : 0;
+  });
 }
 
 // Surrogates sort before U+E000-FFFF in UTF-16 but after them in UTF-8.

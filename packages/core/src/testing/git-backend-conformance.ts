@@ -461,7 +461,15 @@ export function describeGitBackendConformance(name: string, factory: GitBackendC
       ];
       const paths = [...changes.map((change) => change.path), 'never-written.txt'];
       const author = { name: 'Run Author', email: 'run@example.test' };
-      const results: Array<{ diff: string; tree: string; again: string }> = [];
+      // After the first commit the copy's index is no longer the base: told only of these, a
+      // diff against the base must still show the first commit's changes.
+      const second = [
+        { path: 'src/util.ts', content: 'export const changed = 2;\n' },
+        { path: 'moved/new-name.txt', content: null },
+        { path: 'moved/again.txt', content: 'content that moves\nacross a rename\n' },
+        { path: 'later.txt', content: 'later\n' },
+      ];
+      const results: Array<{ diff: string; tree: string; again: string; since: string }> = [];
       for (const [index, told] of [undefined, paths].entries()) {
         const workspace = await backend.createWorkingCopy({
           repo,
@@ -476,12 +484,23 @@ export function describeGitBackendConformance(name: string, factory: GitBackendC
         const tree = (await runGitCli(repo.dir, ['rev-parse', `${commit}^{tree}`])).trim();
         // After the commit the copy is clean, whichever way the commit looked at it.
         const again = await backend.diff({ workspace, base: commit });
-        results.push({ diff, tree, again });
+        await workspace.writeFiles(second);
+        const secondPaths = told === undefined ? {} : { paths: second.map((change) => change.path) };
+        const since = await backend.diff({ workspace, base: firstCommit, ...secondPaths });
+        results.push({ diff, tree, again, since });
         await backend.removeWorkingCopy({ workspace });
       }
       expect(results[0]!.diff).toContain('rename from old-name.txt');
       expect(results[1]).toEqual(results[0]);
       expect(results[1]!.again).toBe('');
+      for (const shown of [
+        'rename to moved/again.txt',
+        '+export const changed = 2;',
+        'added/deep/file.txt',
+        'later.txt',
+      ])
+        expect(results[0]!.since).toContain(shown);
+      expect(results[0]!.since).not.toContain('moved/new-name.txt');
       await runGitCli(repo.dir, ['fsck', '--no-dangling']);
     });
 
