@@ -192,7 +192,9 @@ export async function diff(
         else if (now.oid !== entry.oid || now.mode !== entry.mode) modified.push(file);
       };
       if (paths === undefined) {
-        tree.files.forEach((entry, file) => visitBase(file, entry));
+        tree.files.forEach((entry, file) => {
+          visitBase(file, entry);
+        });
         forEachFile(comparison, (file) => {
           if (!tree.files.has(file)) added.push(file);
         });

@@ -205,7 +205,7 @@ export async function resetToSnapshot(
     state[position] = walked;
     await walk(absolute, directory);
   }
-  if (trustedCount > 0) await repairSnapshotModes(image, snapshot, files, requestedAt, pause);
+  if (trustedCount > 0) await repairSnapshotModes(image, snapshot, files, requestedAt);
   // Parents come before their children: no `recursive` mkdir, which could make `root` itself
   // again after someone moved it away (a pruned snapshot's spares go to the trash whole).
   for (let position = 0; position < directories.length; position++) {
@@ -254,7 +254,6 @@ async function repairSnapshotModes(
   snapshot: string,
   files: ReadonlyArray<[string, TreeFile]>,
   requestedAt: number,
-  pause: () => Promise<void>,
 ): Promise<void> {
   if (image.modesCheckedAt >= requestedAt) return;
   if (image.modeCheck !== undefined && image.modeCheck.startedAt >= requestedAt) {
@@ -264,7 +263,10 @@ async function repairSnapshotModes(
   const startedAt = performance.now();
   const check = async (): Promise<void> => {
     for (let position = 0; position < files.length; position++) {
-      if (position % yieldEvery === yieldEvery - 1) await pause();
+      // Plain turns of the event loop, kept alive: other resets may wait for this check (one
+      // whose own root goes away must not fail theirs, and an awaited one must not let the
+      // process end under it).
+      if (position % yieldEvery === yieldEvery - 1) await new Promise((resolve) => setImmediate(resolve));
       const [file, entry] = files[position]!;
       if (entry.mode === 0o120000) continue;
       const absolute = childPath(snapshot, file);

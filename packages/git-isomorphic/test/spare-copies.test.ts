@@ -22,7 +22,13 @@ import type { GitBackend, RepoCheckout, Workspace } from '@goosuke/core';
 import { waitUntil } from '@goosuke/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBackendContext, flatTreeOf } from '../src/backend-context.ts';
-import { directoryStampsFile, readDirectoryStamps, stampedCopyOf } from '../src/directory-stamps.ts';
+import {
+  directoryStampsFile,
+  readDirectoryStamps,
+  stampDirectories,
+  stampedCopyOf,
+  writeDirectoryStamps,
+} from '../src/directory-stamps.ts';
 import { createIsomorphicGitBackend } from '../src/index.ts';
 import { resetToSnapshot } from '../src/snapshot-reset.ts';
 import { linkPlanOf, snapshotIndexOf } from '../src/working-copy-checkout.ts';
@@ -399,8 +405,15 @@ describe('spare working copies (hardlink)', () => {
     const plan = linkPlanOf(context, flat);
     snapshotIndexOf(context, snapshot, plan.files);
     expect(plan.directories).toEqual(['bin', 'src', 'src/a', 'src/a/b']);
-    // Past the clock tick the stamps were written in: the changes below are not racy.
+    // The copy's own stamps may be racy where its directories were made in the clock tick its
+    // stamps were written in (then those are read anyway): taken again a few ticks later, none is.
     await new Promise((resolve) => setTimeout(resolve, 50));
+    const stampsFile = path.join(gitdirOf(repo, copy), directoryStampsFile);
+    writeDirectoryStamps(
+      stampsFile,
+      stampedCopyOf(mainTree, snapshot),
+      stampDirectories(copy.root, plan.directories),
+    );
 
     // Changed: the root, and `src/a` (a file rewritten: written aside and renamed over it).
     // Untouched: `src`, `src/a/b`, and `bin`, whose file's mode changed (its inode is the snapshot's).
@@ -408,7 +421,7 @@ describe('spare working copies (hardlink)', () => {
     await writeFile(path.join(copy.root, 'untracked.txt'), 'untracked\n');
     await chmod(path.join(copy.root, 'bin/run.sh'), 0o644);
     const stamps = readDirectoryStamps(
-      path.join(gitdirOf(repo, copy), directoryStampsFile),
+      stampsFile,
       stampedCopyOf(mainTree, snapshot),
       plan.directories.length,
     );
