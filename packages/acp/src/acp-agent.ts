@@ -1,0 +1,359 @@
+import { Readable, Writable } from 'node:stream';
+import * as acp from '@agentclientprotocol/sdk';
+import type { Agent, AgentInput, AgentOutcome } from '@goosuke/core';
+import { redactSecrets } from '@goosuke/core/implementing';
+import { type AcpAgentOptions, type AcpAgentSettings, readAcpAgentSettings } from './acp-agent-options.ts';
+import { type AgentProcess, describeExit, type ProcessExit, startAgentProcess } from './agent-process.ts';
+import { conversationPrompt } from './conversation-prompt.ts';
+import { type AcpPermissionDecision, answerFor, toolCallPaths } from './permission-policy.ts';
+import { clip, RunEventLog } from './run-event-log.ts';
+import { SessionUpdateLog } from './session-updates.ts';
+import { type Watched, watchRequest } from './watch-request.ts';
+import { createWorkspaceFiles } from './workspace-files.ts';
+import { type WorkspaceRoots, workspacePathOf, workspaceRootsOf } from './workspace-paths.ts';
+
+/** The ACP protocol version this client speaks. */
+const protocolVersion = 1;
+/** Characters of the agent's stderr quoted in a failure reason (the run's events get all that was kept). */
+const reasonStderrChars = 2_000;
+
+/**
+ * An {@link Agent} that drives a coding agent speaking the Agent Client Protocol (Claude Code
+ * through claude-code-acp, Codex through codex-acp, `gemini --acp`, `goose acp`, or any other),
+ * one child process per run.
+ *
+ * Each `run`:
+ * - needs `input.workspace` (else a `failed` outcome); starts `command` in the workspace root with
+ *   exactly `env`, in a process group of its own;
+ * - sends `initialize` (ACP 1; the client offers `fs` reads and writes, no terminal),
+ *   `session/new` (cwd: the workspace root; `mcpServers`) and one `session/prompt` whose text is
+ *   the conversation and the instruction;
+ * - serves `fs/read_text_file` and `fs/write_text_file` through the Workspace, refusing paths
+ *   outside it; answers `session/request_permission` by `permissionPolicy`; records every
+ *   decision, file write, tool call, plan and the agent's messages as `run-log` events;
+ * - ends with the process group killed, whatever happened.
+ *
+ * Outcome: `succeeded` when the turn ends `end_turn`, with the agent's final message as summary
+ * (usage null: ACP agents do not all report it); `failed` (a value) when the turn ends for another
+ * reason (`max_tokens`, `max_turn_requests`, `refusal`), when the agent cannot be started, exits
+ * or fails a request before the turn ends (with its exit and the tail of its stderr), or outlasts
+ * `timeLimitMs` / `initializeTimeoutMs`. Aborting `input.signal` sends `session/cancel`, waits up
+ * to `cancelGraceMs` for the turn to end, kills the group and then throws the signal's reason
+ * (as Goosuke's own agents do), so that the run ends canceled.
+ *
+ * @throws InvalidInputError for invalid options.
+ */
+export function createAcpAgent(options: AcpAgentOptions): Agent {
+  const settings = readAcpAgentSettings(options);
+  return {
+    async run(input) {
+      const outcome = await runAcpAgent(settings, input);
+      // What the agent printed ends up in the reason and summary: no secret of its env in them.
+      const redact = (text: string) => redactSecrets(text, settings.secrets);
+      return outcome.status === 'succeeded'
+        ? { ...outcome, summary: redact(outcome.summary) }
+        : {
+            ...outcome,
+            reason: redact(outcome.reason),
+            summary: outcome.summary === null ? null : redact(outcome.summary),
+          };
+    },
+  };
+}
+
+function failed(reason: string, summary: string | null = null): AgentOutcome {
+  return { status: 'failed', reason, summary, usage: null, warnings: [] };
+}
+
+async function runAcpAgent(settings: AcpAgentSettings, input: AgentInput): Promise<AgentOutcome> {
+  const { signal } = input;
+  signal?.throwIfAborted();
+  const workspace = input.workspace;
+  if (workspace === undefined) {
+    return failed('an ACP agent needs a working copy, and this task has no repository');
+  }
+  const roots = await workspaceRootsOf(workspace.root);
+  const events = new RunEventLog(input.emit, settings.secrets);
+  let agentProcess: AgentProcess;
+  try {
+    agentProcess = await startAgentProcess({
+      command: settings.command,
+      args: settings.args,
+      cwd: roots.root,
+      env: settings.env,
+    });
+  } catch (error) {
+    await events.settle();
+    return failed(`could not start the agent ${settings.command}: ${(error as Error).message}`);
+  }
+  events.log({
+    level: 'info',
+    message: `started ${settings.command} (pid ${agentProcess.pid})`,
+    data: { kind: 'agent_started', command: settings.command, pid: agentProcess.pid },
+  });
+
+  let sessionId: string | null = null;
+  const updates = new SessionUpdateLog(events);
+  const files = createWorkspaceFiles({ workspace, roots, sessionId: () => sessionId, events });
+  const app = acp
+    .client({ name: 'goosuke' })
+    .onNotification('session/update', ({ params }) => {
+      updates.handle(params.update);
+    })
+    .onRequest('session/request_permission', async ({ params }) => {
+      // After a cancel the protocol wants every pending permission answered `cancelled`.
+      if (signal?.aborted) return { outcome: { outcome: 'cancelled' } };
+      return { outcome: await decidePermission(settings, roots, events, params) };
+    })
+    .onRequest('fs/read_text_file', ({ params }) => files.read(params))
+    .onRequest('fs/write_text_file', ({ params }) => files.write(params));
+  // terminal/* and any other request get the SDK's Method Not Found: the client offers no terminal.
+  const connection = app.connect(
+    acp.ndJsonStream(
+      Writable.toWeb(agentProcess.child.stdin) as WritableStream<Uint8Array>,
+      Readable.toWeb(agentProcess.child.stdout) as ReadableStream<Uint8Array>,
+    ),
+  );
+
+  const context: TurnContext = { settings, input, agentProcess, connection, events, updates, roots };
+  const end = async () => {
+    await agentProcess.killGroup();
+    connection.close();
+    updates.flush();
+  };
+  let outcome: AgentOutcome;
+  try {
+    outcome = await driveTurn(context, (id) => {
+      sessionId = id;
+    });
+  } catch (error) {
+    // An abort (or a bug) still ends the process and records what was queued, then propagates.
+    await end();
+    await events.settle().catch(() => {});
+    throw error;
+  }
+  await end();
+  await events.settle();
+  return outcome;
+}
+
+interface TurnContext {
+  settings: AcpAgentSettings;
+  input: AgentInput;
+  agentProcess: AgentProcess;
+  connection: acp.ClientConnection;
+  events: RunEventLog;
+  updates: SessionUpdateLog;
+  roots: WorkspaceRoots;
+}
+
+/** Runs initialize, session/new and the prompt turn; the caller ends the process. */
+async function driveTurn(context: TurnContext, setSessionId: (id: string) => void): Promise<AgentOutcome> {
+  const { settings, input, agentProcess, connection, events, updates } = context;
+  const { signal } = input;
+  const agent = connection.agent;
+  const startDeadline = Date.now() + settings.initializeTimeoutMs;
+  const watch = <T>(request: Promise<T>, timeoutMs: number) =>
+    watchRequest(request, { exited: agentProcess.exited, signal, timeoutMs: Math.max(0, timeoutMs) });
+
+  const initialized = await watch(
+    agent.request('initialize', {
+      protocolVersion,
+      clientCapabilities: { fs: { readTextFile: true, writeTextFile: true }, terminal: false },
+      clientInfo: { name: 'goosuke', title: 'Goosuke', version: '0' },
+    }),
+    startDeadline - Date.now(),
+  );
+  if (initialized.kind !== 'answered') {
+    return await unanswered(context, initialized, 'initialize', settings.initializeTimeoutMs);
+  }
+  const info = initialized.value;
+  events.log({
+    level: 'info',
+    message:
+      `agent initialized: ${info.agentInfo?.name ?? 'unnamed agent'} ${info.agentInfo?.version ?? ''}`.trim(),
+    data: {
+      kind: 'agent_initialized',
+      agent: info.agentInfo?.name ?? null,
+      version: info.agentInfo?.version ?? null,
+      protocolVersion: info.protocolVersion,
+    },
+  });
+  if (info.protocolVersion !== protocolVersion) {
+    return failed(
+      `the agent speaks ACP version ${info.protocolVersion}; Goosuke speaks version ${protocolVersion}`,
+    );
+  }
+
+  const created = await watch(
+    agent.request('session/new', { cwd: context.roots.root, mcpServers: settings.mcpServers }),
+    startDeadline - Date.now(),
+  );
+  if (created.kind !== 'answered') {
+    return await unanswered(context, created, 'session/new', settings.initializeTimeoutMs);
+  }
+  const sessionId = created.value.sessionId;
+  setSessionId(sessionId);
+
+  const prompt = agent.request('session/prompt', {
+    sessionId,
+    prompt: [{ type: 'text', text: conversationPrompt(input.instruction, input.history) }],
+  });
+  const turn = await watch(prompt, settings.timeLimitMs);
+  if (turn.kind === 'aborted') {
+    await cancelTurn(context, sessionId, prompt);
+    signal?.throwIfAborted();
+  }
+  if (turn.kind !== 'answered') {
+    return await unanswered(context, turn, 'session/prompt', settings.timeLimitMs);
+  }
+  updates.flush();
+  const summary = updates.summary();
+  const stopReason = turn.value.stopReason;
+  events.log({
+    level: 'info',
+    message: `turn ended: ${stopReason}`,
+    data: { kind: 'turn_ended', stopReason },
+  });
+  switch (stopReason) {
+    case 'end_turn':
+      return {
+        status: 'succeeded',
+        summary: summary === '' ? 'The agent ended its turn without a message.' : summary,
+        usage: null,
+        warnings: [],
+      };
+    case 'max_tokens':
+      return failed(
+        'the agent stopped: its model reached its output token limit (max_tokens)',
+        summary || null,
+      );
+    case 'max_turn_requests':
+      return failed(
+        'the agent stopped: it reached its limit of model requests in one turn (max_turn_requests)',
+        summary || null,
+      );
+    case 'refusal':
+      return failed('the agent refused to continue (refusal)', summary || null);
+    case 'cancelled':
+      return failed('the agent cancelled its turn without being asked to', summary || null);
+    default:
+      return failed(`the agent ended its turn for an unknown reason: ${clip(String(stopReason), 100)}`);
+  }
+}
+
+/**
+ * A cancel as ACP asks: `session/cancel`, then up to `cancelGraceMs` for the prompt to end
+ * (`cancelled`); whatever the agent does, the caller then kills its group.
+ */
+async function cancelTurn(context: TurnContext, sessionId: string, prompt: Promise<unknown>): Promise<void> {
+  const { agentProcess, connection, events, settings } = context;
+  events.log({
+    level: 'info',
+    message: 'canceling: sent session/cancel',
+    data: { kind: 'cancel_sent', graceMs: settings.cancelGraceMs },
+  });
+  await connection.agent.notify('session/cancel', { sessionId }).catch(() => {});
+  const ended = await watchRequest(prompt, {
+    exited: agentProcess.exited,
+    timeoutMs: settings.cancelGraceMs,
+  });
+  events.log({
+    level: ended.kind === 'answered' ? 'info' : 'warn',
+    message:
+      ended.kind === 'answered'
+        ? 'the agent ended its turn after the cancel'
+        : `the agent did not end its turn within ${settings.cancelGraceMs} ms of the cancel: killing its process group`,
+    data: { kind: 'cancel_ended', result: ended.kind },
+  });
+}
+
+/** The outcome of a request that got no answer: an exit, an error, a timeout (or an abort before the turn). */
+async function unanswered(
+  context: TurnContext,
+  watched: Exclude<Watched<unknown>, { kind: 'answered' }>,
+  method: string,
+  limitMs: number,
+): Promise<AgentOutcome> {
+  const { agentProcess, input, events, updates } = context;
+  if (watched.kind === 'aborted') {
+    // Nothing to cancel before the prompt: the caller kills the group, the abort ends the run.
+    await agentProcess.killGroup();
+    input.signal?.throwIfAborted();
+  }
+  updates.flush();
+  const summary = updates.summary() || null;
+  if (watched.kind === 'timed-out') {
+    const what = method === 'session/prompt' ? 'its turn' : 'starting (initialize and session/new)';
+    return failed(`the agent did not finish ${what} within ${limitMs} ms: killed`, summary);
+  }
+  const exit: ProcessExit | null =
+    watched.kind === 'exited' ? watched.exit : await settledExit(agentProcess.exited, 200);
+  const stderr = agentProcess.stderrTail().trim();
+  if (stderr !== '') {
+    events.log({
+      level: 'warn',
+      message: `agent stderr (last ${stderr.length} characters)`,
+      data: { kind: 'agent_stderr', text: stderr },
+    });
+  }
+  const quoted = stderr === '' ? '' : `; stderr: ${stderr.slice(-reasonStderrChars)}`;
+  if (exit !== null) {
+    return failed(`the agent ${describeExit(exit)} before ${method} was answered${quoted}`, summary);
+  }
+  const error = watched.kind === 'failed' ? watched.error : null;
+  const message = error instanceof Error ? error.message : String(error);
+  return failed(`the agent answered ${method} with an error: ${clip(message, 1_000)}${quoted}`, summary);
+}
+
+async function settledExit(exited: Promise<ProcessExit>, ms: number): Promise<ProcessExit | null> {
+  return await Promise.race([exited, new Promise<null>((resolve) => setTimeout(resolve, ms, null).unref())]);
+}
+
+/** Asks the policy, records the decision, and maps it onto the agent's options. */
+async function decidePermission(
+  settings: AcpAgentSettings,
+  roots: WorkspaceRoots,
+  events: RunEventLog,
+  params: acp.RequestPermissionRequest,
+): Promise<acp.RequestPermissionOutcome> {
+  const { toolCall, options } = params;
+  let decision: AcpPermissionDecision;
+  try {
+    const decided = await settings.permissionPolicy({
+      toolCall,
+      options,
+      workspaceRoot: roots.root,
+      insideWorkspace: (absolutePath) => workspacePathOf(roots, absolutePath) !== null,
+    });
+    decision =
+      typeof decided?.allow === 'boolean'
+        ? { allow: decided.allow, reason: String(decided.reason ?? '') }
+        : { allow: false, reason: 'the permission policy gave no decision' };
+  } catch (error) {
+    decision = {
+      allow: false,
+      reason: `the permission policy failed: ${(error as Error)?.message ?? error}`,
+    };
+  }
+  const answer = answerFor(decision, options);
+  const title = toolCall.title ?? toolCall.toolCallId;
+  const verb = decision.allow && answer.option !== null ? 'allowed' : 'refused';
+  events.log({
+    level: verb === 'allowed' ? 'info' : 'warn',
+    message: `permission ${verb}: ${clip(title, 120)} (${toolCall.kind ?? 'unknown kind'}): ${clip(decision.reason, 200)}`,
+    data: {
+      kind: 'permission',
+      toolCallId: toolCall.toolCallId,
+      toolKind: toolCall.kind ?? null,
+      title: clip(title, 500),
+      paths: toolCallPaths(toolCall).slice(0, 50),
+      decision: decision.allow ? 'allow' : 'reject',
+      reason: clip(decision.reason, 500),
+      optionId: answer.option?.optionId ?? null,
+      optionKind: answer.option?.kind ?? null,
+      offered: options.map((option) => option.kind),
+    },
+  });
+  return answer.outcome;
+}
