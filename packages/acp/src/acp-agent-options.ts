@@ -1,6 +1,8 @@
 import path from 'node:path';
 import type { McpServer } from '@agentclientprotocol/sdk';
 import { InvalidInputError } from '@goosuke/core';
+import type { AgentSandbox } from './agent-sandbox.ts';
+import { createBubblewrapSandbox } from './bubblewrap-sandbox.ts';
 import { type AcpPermissionPolicy, defaultAcpPermissionPolicy } from './permission-policy.ts';
 
 /** Options of {@link createAcpAgent}. */
@@ -24,6 +26,19 @@ export interface AcpAgentOptions {
   timeLimitMs?: number;
   /** Limit of `initialize` plus `session/new` (agents start slowly: Claude's session/new takes ~1.6 s); default 60 s. */
   initializeTimeoutMs?: number;
+  /**
+   * What confines the agent's process; default `createBubblewrapSandbox()` unless
+   * `unsafeNoSandbox` is true. A run whose sandbox is not available on the host throws
+   * `UnsupportedError` before the agent is started, unless `unsafeNoSandbox` is true.
+   */
+  sandbox?: AgentSandbox;
+  /**
+   * Allows the agent to run unconfined, with this process's user, file system and network:
+   * without `sandbox`, no sandbox is used at all; with one, the run falls back to none when the
+   * sandbox is not available here. Either way the run's events carry a warning and the outcome's
+   * `warnings` say so. Default false: Goosuke refuses to start an agent it cannot confine.
+   */
+  unsafeNoSandbox?: boolean;
 }
 
 /** The defaults of {@link AcpAgentOptions}. */
@@ -44,6 +59,9 @@ export interface AcpAgentSettings {
   cancelGraceMs: number;
   timeLimitMs: number;
   initializeTimeoutMs: number;
+  /** Null only when `unsafeNoSandbox` was given without a sandbox. */
+  sandbox: AgentSandbox | null;
+  unsafeNoSandbox: boolean;
   /** Values of `env` that name a secret (see {@link secretsOf}): never recorded as they are. */
   secrets: readonly string[];
 }
@@ -104,9 +122,26 @@ export function readAcpAgentSettings(options: AcpAgentOptions): AcpAgentSettings
   if (typeof permissionPolicy !== 'function') {
     throw new InvalidInputError('permissionPolicy must be a function');
   }
+  const unsafeNoSandbox = options.unsafeNoSandbox ?? false;
+  if (typeof unsafeNoSandbox !== 'boolean') {
+    throw new InvalidInputError('unsafeNoSandbox must be a boolean');
+  }
+  const { sandbox } = options;
+  if (
+    sandbox !== undefined &&
+    (typeof sandbox !== 'object' ||
+      sandbox === null ||
+      typeof sandbox.available !== 'function' ||
+      typeof sandbox.confine !== 'function')
+  ) {
+    throw new InvalidInputError('sandbox must be an AgentSandbox (e.g. createBubblewrapSandbox())');
+  }
   return {
     command,
     args: [...args],
+    // Sandboxed by default: a caller must say `unsafeNoSandbox: true` to run an agent unconfined.
+    sandbox: sandbox ?? (unsafeNoSandbox ? null : createBubblewrapSandbox()),
+    unsafeNoSandbox,
     env,
     secrets: secretsOf(env),
     mcpServers: [...mcpServers],

@@ -7,6 +7,7 @@ import { type AgentProcess, describeExit, type ProcessExit, startAgentProcess } 
 import { conversationPrompt } from './conversation-prompt.ts';
 import { type AcpPermissionDecision, answerFor, toolCallPaths } from './permission-policy.ts';
 import { clip, RunEventLog } from './run-event-log.ts';
+import { launchFor, type RunLaunch } from './sandbox-launch.ts';
 import { SessionUpdateLog } from './session-updates.ts';
 import { type Watched, watchRequest } from './watch-request.ts';
 import { createWorkspaceFiles } from './workspace-files.ts';
@@ -32,6 +33,12 @@ const reasonStderrChars = 2_000;
  *   outside it; answers `session/request_permission` by `permissionPolicy`; records every
  *   decision, file write, tool call, plan and the agent's messages as `run-log` events;
  * - ends with the process group killed, whatever happened.
+ *
+ * The agent is confined by `sandbox` (default: `createBubblewrapSandbox()`), recorded in a
+ * `sandbox` run-log event. When the sandbox is not available on this host, `run` throws
+ * `UnsupportedError` before starting anything, unless `unsafeNoSandbox` is true: then (and when
+ * `unsafeNoSandbox` is given without a sandbox) the agent runs unconfined, and the run's events
+ * and the outcome's `warnings` say so.
  *
  * Outcome: `succeeded` when the turn ends `end_turn`, with the agent's final message as summary
  * (usage null: ACP agents do not all report it); `failed` (a value) when the turn ends for another
@@ -61,8 +68,8 @@ export function createAcpAgent(options: AcpAgentOptions): Agent {
   };
 }
 
-function failed(reason: string, summary: string | null = null): AgentOutcome {
-  return { status: 'failed', reason, summary, usage: null, warnings: [] };
+function failed(reason: string, summary: string | null = null, warnings: string[] = []): AgentOutcome {
+  return { status: 'failed', reason, summary, usage: null, warnings };
 }
 
 async function runAcpAgent(settings: AcpAgentSettings, input: AgentInput): Promise<AgentOutcome> {
@@ -74,17 +81,25 @@ async function runAcpAgent(settings: AcpAgentSettings, input: AgentInput): Promi
   }
   const roots = await workspaceRootsOf(workspace.root);
   const events = new RunEventLog(input.emit, settings.secrets);
+  let run: RunLaunch;
+  try {
+    run = await launchFor(settings, roots.root, events);
+  } catch (error) {
+    await events.settle().catch(() => {});
+    throw error;
+  }
+  const { launch, confined, warnings } = run;
   let agentProcess: AgentProcess;
   try {
-    agentProcess = await startAgentProcess({
-      command: settings.command,
-      args: settings.args,
-      cwd: roots.root,
-      env: settings.env,
-    });
+    agentProcess = await startAgentProcess(launch);
   } catch (error) {
+    await confined?.release();
     await events.settle();
-    return failed(`could not start the agent ${settings.command}: ${(error as Error).message}`);
+    return failed(
+      `could not start the agent ${settings.command}: ${(error as Error).message}`,
+      null,
+      warnings,
+    );
   }
   events.log({
     level: 'info',
@@ -120,6 +135,8 @@ async function runAcpAgent(settings: AcpAgentSettings, input: AgentInput): Promi
     await agentProcess.killGroup();
     connection.close();
     updates.flush();
+    // After the group is gone: nothing is left to write into the private HOME and TMPDIR.
+    await confined?.release();
   };
   let outcome: AgentOutcome;
   try {
@@ -134,7 +151,7 @@ async function runAcpAgent(settings: AcpAgentSettings, input: AgentInput): Promi
   }
   await end();
   await events.settle();
-  return outcome;
+  return warnings.length === 0 ? outcome : { ...outcome, warnings: [...warnings, ...outcome.warnings] };
 }
 
 interface TurnContext {

@@ -1,4 +1,5 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import type { Writable } from 'node:stream';
 
 /** How the agent's process ended. */
 export interface ProcessExit {
@@ -32,25 +33,34 @@ export interface AgentProcess {
 
 /**
  * Starts `command` in `cwd` with exactly `env`, in a new process group (`detached`), stdin and
- * stdout piped for the protocol, stderr captured. Rejects when the command cannot be started
- * (not found, not executable), with the system's error.
+ * stdout piped for the protocol, stderr captured, and `fd3` (when given) written to the child's
+ * file descriptor 3, which is then closed. Rejects when the command cannot be started (not found,
+ * not executable), with the system's error.
  */
 export async function startAgentProcess(options: {
   command: string;
   args: readonly string[];
   cwd: string;
   env: Readonly<Record<string, string>>;
+  fd3?: Uint8Array | null;
 }): Promise<AgentProcess> {
+  const fd3 = options.fd3 ?? null;
   const child = spawn(options.command, [...options.args], {
     cwd: options.cwd,
     // A copy: spawn must see only what the caller declared, never process.env.
     env: { ...options.env },
-    stdio: ['pipe', 'pipe', 'pipe'],
+    stdio: fd3 === null ? ['pipe', 'pipe', 'pipe'] : ['pipe', 'pipe', 'pipe', 'pipe'],
     // Its own process group, so that the agent and everything it started (MCP servers, tools)
     // can be killed together: agents do not exit on stdin EOF while MCP servers run.
     detached: true,
     windowsHide: true,
-  });
+  }) as ChildProcessWithoutNullStreams;
+  if (fd3 !== null) {
+    // A sandbox's options (bwrap --args 3): off the command line, which any local user can read.
+    const extra = child.stdio[3] as Writable;
+    extra.on('error', () => {});
+    extra.end(fd3);
+  }
   let tail = Buffer.alloc(0);
   child.stderr.on('data', (chunk: Buffer) => {
     const joined = Buffer.concat([tail, chunk]);

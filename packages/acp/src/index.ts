@@ -4,6 +4,13 @@
  */
 export { createAcpAgent } from './acp-agent.ts';
 export { type AcpAgentOptions, acpAgentDefaults } from './acp-agent-options.ts';
+export type { AgentLaunch, AgentSandbox, ConfinedLaunch, SandboxAvailability } from './agent-sandbox.ts';
+export {
+  type BubblewrapSandboxOptions,
+  bubblewrapSandboxDefaults,
+  createBubblewrapSandbox,
+  probeBubblewrap,
+} from './bubblewrap-sandbox.ts';
 export {
   type AcpPermissionDecision,
   type AcpPermissionPolicy,

@@ -19,8 +19,16 @@ import {
 } from './support.ts';
 
 const baseEnv = { LANG: 'C.UTF-8', FAKE_MARK: 'declared' };
+// These tests are about the protocol, so they run unconfined; bubblewrap-sandbox.test.ts runs
+// the same agent in the sandbox.
 const fakeAgent = (options: Partial<AcpAgentOptions> = {}) =>
-  createAcpAgent({ command: process.execPath, args: [fakeAgentPath], env: baseEnv, ...options });
+  createAcpAgent({
+    command: process.execPath,
+    args: [fakeAgentPath],
+    env: baseEnv,
+    unsafeNoSandbox: true,
+    ...options,
+  });
 
 let scratch: Scratch;
 /** Every run's events, so that teardown can kill what a failing test left behind. */
@@ -52,8 +60,11 @@ describe('a turn that ends', () => {
       status: 'succeeded',
       summary: 'All done. read="line two\\n"',
       usage: null,
-      warnings: [],
+      warnings: [expect.stringContaining('the agent ran unsandboxed')],
     });
+    expect(dataOf(events, 'sandbox')).toEqual([
+      { kind: 'sandbox', sandboxed: false, reason: 'unsafeNoSandbox is set and no sandbox was given' },
+    ]);
     expect(await scratch.workspace.readFile('notes/edited.txt')).toBe('edited through the client\n');
     expect(dataOf(events, 'fs_write')).toEqual([{ kind: 'fs_write', path: 'notes/edited.txt', chars: 26 }]);
     // The message before the last tool call is recorded, but is not the summary.
@@ -296,7 +307,10 @@ describe('ending', () => {
 
   it('fails when the command cannot be started', async () => {
     const { input } = runInput('anything', scratch.workspace);
-    const outcome = await createAcpAgent({ command: path.join(scratch.dir, 'no-such-agent') }).run(input);
+    const outcome = await createAcpAgent({
+      command: path.join(scratch.dir, 'no-such-agent'),
+      unsafeNoSandbox: true,
+    }).run(input);
     expect(outcome).toMatchObject({ status: 'failed', reason: expect.stringContaining('could not start') });
   });
 

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readlink, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { AgentInput, Message, RunEvent, Workspace } from '@goosuke/core';
@@ -112,4 +112,29 @@ export function startedPid(events: readonly EmittedEvent[]): number {
 /** The data of the events of one kind. */
 export function dataOf(events: readonly EmittedEvent[], kind: string): Array<EmittedEvent['data']> {
   return events.filter((event) => event.data.kind === kind).map((event) => event.data);
+}
+
+/**
+ * The host pids of the processes whose cwd is `dir` or under it. A sandboxed agent runs in pid and
+ * mount namespaces of its own, so its group id says nothing of what runs inside; its cwd, as the
+ * host's /proc shows it, still names the working copy.
+ */
+export async function processesUnder(dir: string): Promise<number[]> {
+  const found: number[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const cwd = await readlink(`/proc/${entry}/cwd`).catch(() => null);
+    if (cwd !== null && (cwd === dir || cwd.startsWith(`${dir}/`))) found.push(Number(entry));
+  }
+  return found;
+}
+
+/** True once no process has its cwd under `dir`, polled for up to `ms`. */
+export async function noProcessUnder(dir: string, ms = 3_000): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while ((await processesUnder(dir)).length > 0) {
+    if (Date.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  return true;
 }
