@@ -123,7 +123,7 @@ function run(
 
 /**
  * A sandbox that runs the agent under bubblewrap: the whole file system read-only (`--ro-bind /
- * /`), a fresh `/dev` and `/proc`, a private `/tmp` (tmpfs); writable only the working copy (bound
+ * /`, `/tmp` included), a fresh `/dev` and `/proc`; writable only the working copy (bound
  * at its own absolute path, so ACP paths and the cwd are unchanged; its `.git`, when there is one,
  * stays read-only) and a private HOME and TMPDIR made for the run and removed after it (unless
  * `keepPrivateDirs`); every namespace unshared (`--unshare-all`: no network but an isolated
@@ -216,8 +216,9 @@ async function confine(settings: Settings, version: string, launch: AgentLaunch)
     ['--ro-bind', '/', '/'],
     ['--dev', '/dev'],
     ['--proc', '/proc'],
-    // Before the binds: the copy and the private dirs are often under /tmp, and must sit on top.
-    ['--tmpfs', '/tmp'],
+    // No tmpfs over /tmp: the agent's own files (its script, its node_modules) and the working
+    // copy often live under /tmp (a CI checkout in a temporary directory), and a tmpfs would hide
+    // them. /tmp stays read-only like the rest; the agent's TMPDIR is its private one.
     ['--bind', copy, copy],
     readOnly.length > 1 ? ['--ro-bind', gitDir, gitDir] : [],
     ['--bind', home, home],
@@ -283,7 +284,6 @@ async function confine(settings: Settings, version: string, launch: AgentLaunch)
       network: 'none',
       readOnly,
       writable: [copy, home, tmp],
-      privateTmp: '/tmp (tmpfs)',
       home,
       tmpdir: tmp,
       privateDirsKept: settings.keepPrivateDirs,

@@ -43,7 +43,7 @@ const sandboxedAgent = (options: Partial<AcpAgentOptions> = {}, sandbox: Bubblew
     sandbox: createBubblewrapSandbox(sandbox),
     ...options,
   });
-/** A file outside /tmp (which is a private tmpfs in the sandbox): there a write must fail read-only. */
+/** A file beside the tests, outside the working copy: a write there must fail read-only. */
 const outsideInRepo = path.join(import.meta.dirname, 'fixtures', `.outside-${process.pid}.txt`);
 
 let scratch: Scratch;
@@ -93,8 +93,7 @@ sandboxed(`in the bubblewrap sandbox${missingNote}`, () => {
     expect(outcome.status).toBe('succeeded');
     expect(await scratch.workspace.readFile('direct.txt')).toBe('written by the agent itself\n');
     expect(await scratch.workspace.readFile('notes/edited.txt')).toBe('edited through the client\n');
-    // Outside /tmp the file system is read-only; under /tmp the agent sees a private tmpfs, so
-    // its write there lands in nothing the host sees.
+    // Everything but the copy and the private HOME and TMPDIR is read-only, /tmp included.
     expect(summaryOf(outcome)).toContain('outside-failed=EROFS');
     expect(existsSync(outsideInRepo)).toBe(false);
     expect(existsSync(besideCopy)).toBe(false);
