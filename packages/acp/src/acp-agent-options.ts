@@ -39,6 +39,19 @@ export interface AcpAgentOptions {
    * `warnings` say so. Default false: Goosuke refuses to start an agent it cannot confine.
    */
   unsafeNoSandbox?: boolean;
+  /**
+   * A session mode set right after `session/new` (`session/set_mode`), when the agent offers it:
+   * how an agent is told to apply edits without asking (Gemini `autoEdit`, Claude Code
+   * `acceptEdits`). A mode the agent does not offer is not set, and a warning says so (its
+   * permission requests then go to the policy). Default none.
+   */
+  sessionMode?: string;
+  /**
+   * How long the agent may go on after its turn ended before its process group is killed: Claude
+   * Code writes the end of its transcript (which a later `session/load` reads) up to about 1.5 s
+   * after the turn. Not waited for after a cancel, a failure or a time limit. Default 0.
+   */
+  stopDelayMs?: number;
 }
 
 /** The defaults of {@link AcpAgentOptions}. */
@@ -64,6 +77,8 @@ export interface AcpAgentSettings {
   unsafeNoSandbox: boolean;
   /** Values of `env` that name a secret (see {@link secretsOf}): never recorded as they are. */
   secrets: readonly string[];
+  sessionMode: string | null;
+  stopDelayMs: number;
 }
 
 /** Variable names whose values are credentials: an API key, a token, a password. */
@@ -151,7 +166,17 @@ export function readAcpAgentSettings(options: AcpAgentOptions): AcpAgentSettings
     initializeTimeoutMs:
       readDuration('initializeTimeoutMs', options.initializeTimeoutMs, 1) ??
       acpAgentDefaults.initializeTimeoutMs,
+    sessionMode: readSessionMode(options.sessionMode),
+    stopDelayMs: readDuration('stopDelayMs', options.stopDelayMs, 0) ?? 0,
   };
+}
+
+function readSessionMode(mode: unknown): string | null {
+  if (mode === undefined) return null;
+  if (typeof mode !== 'string' || mode.trim() === '') {
+    throw new InvalidInputError('sessionMode must be a non-empty mode id (e.g. "acceptEdits")');
+  }
+  return mode;
 }
 
 function readEnvironment(env: unknown): Readonly<Record<string, string>> {

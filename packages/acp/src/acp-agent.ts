@@ -130,8 +130,20 @@ async function runAcpAgent(settings: AcpAgentSettings, input: AgentInput): Promi
     ),
   );
 
-  const context: TurnContext = { settings, input, agentProcess, connection, events, updates, roots };
-  const end = async () => {
+  const context: TurnContext = {
+    settings,
+    input,
+    agentProcess,
+    connection,
+    events,
+    updates,
+    roots,
+    warnings: [...warnings],
+  };
+  const end = async (afterTurn: boolean) => {
+    // Only after a turn that ended as the agent meant it: a cancel, a failure or a time limit
+    // kills at once.
+    if (afterTurn && settings.stopDelayMs > 0) await settledExit(agentProcess.exited, settings.stopDelayMs);
     await agentProcess.killGroup();
     connection.close();
     updates.flush();
@@ -145,13 +157,14 @@ async function runAcpAgent(settings: AcpAgentSettings, input: AgentInput): Promi
     });
   } catch (error) {
     // An abort (or a bug) still ends the process and records what was queued, then propagates.
-    await end();
+    await end(false);
     await events.settle().catch(() => {});
     throw error;
   }
-  await end();
+  await end(context.turnEnded === true);
   await events.settle();
-  return warnings.length === 0 ? outcome : { ...outcome, warnings: [...warnings, ...outcome.warnings] };
+  const all = context.warnings;
+  return all.length === 0 ? outcome : { ...outcome, warnings: [...all, ...outcome.warnings] };
 }
 
 interface TurnContext {
@@ -162,6 +175,10 @@ interface TurnContext {
   events: RunEventLog;
   updates: SessionUpdateLog;
   roots: WorkspaceRoots;
+  /** The outcome's warnings so far (the launch's); start-up steps add theirs. */
+  warnings: string[];
+  /** Set when the prompt was answered (the turn ended as the agent meant it, whatever its stop reason). */
+  turnEnded?: boolean;
 }
 
 /** Runs initialize, session/new and the prompt turn; the caller ends the process. */
@@ -211,6 +228,10 @@ async function driveTurn(context: TurnContext, setSessionId: (id: string) => voi
   }
   const sessionId = created.value.sessionId;
   setSessionId(sessionId);
+  if (settings.sessionMode !== null) {
+    const failure = await setSessionMode(context, sessionId, created.value.modes ?? null, startDeadline);
+    if (failure !== null) return failure;
+  }
 
   const prompt = agent.request('session/prompt', {
     sessionId,
@@ -224,6 +245,7 @@ async function driveTurn(context: TurnContext, setSessionId: (id: string) => voi
   if (turn.kind !== 'answered') {
     return await unanswered(context, turn, 'session/prompt', settings.timeLimitMs);
   }
+  context.turnEnded = true;
   updates.flush();
   const summary = updates.summary();
   const stopReason = turn.value.stopReason;
@@ -257,6 +279,51 @@ async function driveTurn(context: TurnContext, setSessionId: (id: string) => voi
     default:
       return failed(`the agent ended its turn for an unknown reason: ${clip(String(stopReason), 100)}`);
   }
+}
+
+/**
+ * Sets `settings.sessionMode` when the agent offers it (`session/set_mode`); a mode it does not
+ * offer is a warning, not a failure: its permission requests then go to the policy. A failed or
+ * unanswered set_mode fails the run as any start-up request does.
+ */
+async function setSessionMode(
+  context: TurnContext,
+  sessionId: string,
+  modes: acp.SessionModeState | null,
+  startDeadline: number,
+): Promise<AgentOutcome | null> {
+  const { settings, events, agentProcess, input } = context;
+  const modeId = settings.sessionMode!;
+  const offered = modes?.availableModes.map((mode) => mode.id) ?? [];
+  if (!offered.includes(modeId)) {
+    const warning = `the agent offers no session mode ${JSON.stringify(modeId)} (it offers ${offered.length === 0 ? 'none' : offered.join(', ')}): its permission requests go to the policy`;
+    context.warnings.push(warning);
+    events.log({
+      level: 'warn',
+      message: warning,
+      data: { kind: 'session_mode', modeId, set: false, offered },
+    });
+    return null;
+  }
+  if (modes?.currentModeId !== modeId) {
+    const set = await watchRequest(
+      context.connection.agent.request('session/set_mode', { sessionId, modeId }),
+      {
+        exited: agentProcess.exited,
+        signal: input.signal,
+        timeoutMs: Math.max(0, startDeadline - Date.now()),
+      },
+    );
+    if (set.kind !== 'answered') {
+      return await unanswered(context, set, 'session/set_mode', settings.initializeTimeoutMs);
+    }
+  }
+  events.log({
+    level: 'info',
+    message: `session mode: ${modeId}`,
+    data: { kind: 'session_mode', modeId, set: true, offered },
+  });
+  return null;
 }
 
 /**

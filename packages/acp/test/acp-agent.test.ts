@@ -16,6 +16,7 @@ import {
   message,
   type Scratch,
   startedPid,
+  summaryOf,
 } from './support.ts';
 
 const baseEnv = { LANG: 'C.UTF-8', FAKE_MARK: 'declared' };
@@ -264,6 +265,37 @@ describe('ending', () => {
     expect(reason).toContain('exited with code 3');
     expect(reason).toContain('fake agent: something broke badly');
     expect(dataOf(events, 'agent_stderr')[0]?.text).toContain('something broke badly');
+    expect(await groupGone(startedPid(events), 0)).toBe(true);
+  });
+
+  it('sets the session mode it is given when the agent offers it, and warns when it does not', async () => {
+    const offered = runInput('MODE', scratch.workspace);
+    const set = await fakeAgent({ sessionMode: 'autoEdit' }).run(offered.input);
+    expect(summaryOf(set)).toContain('mode=autoEdit');
+    expect(dataOf(offered.events, 'session_mode')).toEqual([
+      { kind: 'session_mode', modeId: 'autoEdit', set: true, offered: ['default', 'autoEdit'] },
+    ]);
+
+    const missing = runInput('MODE', scratch.workspace);
+    const warned = await fakeAgent({ sessionMode: 'yolo' }).run(missing.input);
+    expect(warned.status).toBe('succeeded');
+    expect(summaryOf(warned)).toContain('mode=default');
+    expect(warned.warnings.join(' ')).toContain('offers no session mode "yolo"');
+    expect(dataOf(missing.events, 'session_mode')[0]).toMatchObject({ modeId: 'yolo', set: false });
+  });
+
+  it('lets the agent go on for stopDelayMs after its turn before killing it', async () => {
+    const killedAtOnce = await fakeAgent().run(runInput('LATE', scratch.workspace).input);
+    expect(killedAtOnce.status).toBe('succeeded');
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(existsSync(path.join(scratch.workspace.root, 'late.txt'))).toBe(false);
+
+    const { input, events } = runInput('LATE', scratch.workspace);
+    const started = Date.now();
+    const waited = await fakeAgent({ stopDelayMs: 1_000 }).run(input);
+    expect(waited.status).toBe('succeeded');
+    expect(await scratch.workspace.readFile('late.txt')).toBe('after the turn\n');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1_000);
     expect(await groupGone(startedPid(events), 0)).toBe(true);
   });
 

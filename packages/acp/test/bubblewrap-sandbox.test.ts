@@ -26,6 +26,7 @@ import {
   processesUnder,
   type Scratch,
   startedPid,
+  summaryOf,
 } from './support.ts';
 
 const bwrap = bubblewrapSandboxDefaults.bwrapPath;
@@ -66,7 +67,6 @@ const runInput = (...args: Parameters<typeof inputFor>) => {
   runs.push(made.events);
   return made;
 };
-const summaryOf = (outcome: { summary: string | null }) => outcome.summary ?? '';
 
 sandboxed(`in the bubblewrap sandbox${missingNote}`, () => {
   it('drops every capability, also as root: a read-only file of the copy stays read-only', async () => {

@@ -138,3 +138,6 @@ export async function noProcessUnder(dir: string, ms = 3_000): Promise<boolean> 
   }
   return true;
 }
+
+/** An outcome's summary, or '' when it has none. */
+export const summaryOf = (outcome: { summary: string | null }): string => outcome.summary ?? '';
