@@ -30,7 +30,7 @@ import {
   contentOf,
   type FileState,
   forEachFile,
-  indexTreeDifferences,
+  pathsThatMayDiffer,
   stateOf,
 } from './working-copy-comparison.ts';
 import { childPath, forEachLimited } from './working-copy-scan.ts';
@@ -202,9 +202,7 @@ export async function diff(
         // Told paths: a file neither told nor where the index already differed from the base is
         // its index entry, as the base has it. Only those few are looked at, not every file of
         // the repository (three runs of a 50k-file repository diff one after the other).
-        const maybe = new Set(comparison.changes.keys());
-        for (const file of indexTreeDifferences(comparison.index, tree)) maybe.add(file);
-        for (const file of maybe) {
+        for (const file of pathsThatMayDiffer(comparison, tree)) {
           const entry = tree.files.get(file);
           if (entry !== undefined) visitBase(file, entry);
           else if (stateOf(comparison, file) !== undefined) added.push(file);
@@ -328,8 +326,7 @@ export async function commit(
       });
       // Where the new files may differ from the parent's: the changes, and where the old index
       // already did (usually nowhere). Every other path is the parent's, not looked at again.
-      const differing = new Set(comparison.changes.keys());
-      for (const file of indexTreeDifferences(comparison.index, tree)) differing.add(file);
+      const differing = pathsThatMayDiffer(comparison, tree);
       // Only files whose blob the parent lacks are read and written; the rest keep their entry.
       const changed: Array<[string, FileState]> = [];
       for (const file of differing) {

@@ -145,6 +145,19 @@ export function readDirectoryStamps(file: string, of: StampedCopyOf, count: numb
   return stamps;
 }
 
+/**
+ * Keeps `stamps` of a live hard-linked copy (git directory `gitdir`, a copy of `tree` linked from
+ * `snapshot`) in its git directory, where its removal takes them into its spare.
+ */
+export function keepCopyStamps(
+  gitdir: string,
+  tree: string,
+  snapshot: string,
+  stamps: DirectoryStamps,
+): void {
+  writeDirectoryStamps(path.join(gitdir, directoryStampsFile), stampedCopyOf(tree, snapshot), stamps);
+}
+
 /** What a copy of `tree` hard-linked from `snapshot` by this process is (see {@link StampedCopyOf}). */
 export function stampedCopyOf(tree: string, snapshot: string): StampedCopyOf {
   return { tree, snapshotInode: fs.statSync(snapshot).ino, directoryMode: freshDirectoryMode() };

@@ -8,13 +8,7 @@ import {
 } from './directory-stamps.ts';
 import { type IndexEntry, statFields } from './git-index-file.ts';
 import type { FlatTree, TreeFile } from './git-objects.ts';
-import {
-  linkOne,
-  linkPlanOf,
-  readOnlyAsWanted,
-  readOnlyMode,
-  snapshotIndexOf,
-} from './working-copy-checkout.ts';
+import { linkOne, linkPlanOf, restoreReadOnly, snapshotIndexOf } from './working-copy-checkout.ts';
 import { childPath, removeTree } from './working-copy-scan.ts';
 
 // Resetting a directory that once was a hard-linked working copy of a tree (a spare, see
@@ -64,7 +58,7 @@ export interface SnapshotReset {
   own: IndexEntry[];
   /** Files copied because no hard link could be made. */
   copied: number;
-  /** Stamps of the directories as the reset left them; null when files were copied (see `stampsFor`). */
+  /** Stamps of the directories as the reset left them; null when files were copied (their inodes are the copy's own). */
   stamps: DirectoryStamps | null;
   /** Directories trusted from their stamps, not read. */
   trusted: number;
@@ -271,8 +265,7 @@ async function repairSnapshotModes(
       if (entry.mode === 0o120000) continue;
       const absolute = childPath(snapshot, file);
       const stats = fs.lstatSync(absolute, { throwIfNoEntry: false });
-      if (stats?.isFile() && !readOnlyAsWanted(stats, entry.mode))
-        fs.chmodSync(absolute, readOnlyMode(entry.mode));
+      if (stats?.isFile()) restoreReadOnly(absolute, stats, entry.mode);
     }
     image.modesCheckedAt = Math.max(image.modesCheckedAt, startedAt);
   };
@@ -319,10 +312,8 @@ function keptEntry(
   ) {
     return false;
   }
-  if (!readOnlyAsWanted(stats, wanted.mode)) {
-    // The snapshot's inode itself was chmod'ed (through this copy): read-only again, as built.
-    fs.chmodSync(absolute, readOnlyMode(wanted.mode));
-  }
+  // The snapshot's inode itself may have been chmod'ed (through this copy): read-only again, as built.
+  restoreReadOnly(absolute, stats, wanted.mode);
   return null;
 }
 

@@ -6,6 +6,7 @@ import { moveToTrash } from './clone-trash.ts';
 import {
   type DirectoryStamps,
   directoryStampsFile,
+  keepCopyStamps,
   readDirectoryStamps,
   stampedCopyOf,
   writeDirectoryStamps,
@@ -312,8 +313,7 @@ export async function fillCopy(
     return;
   }
   if (stamps !== null && copy.linkedFrom !== undefined) {
-    const file = path.join(copy.gitdir, directoryStampsFile);
-    writeDirectoryStamps(file, stampedCopyOf(copy.linkedFrom.tree, snapshot), stamps);
+    keepCopyStamps(copy.gitdir, copy.linkedFrom.tree, snapshot, stamps);
   }
   await gitFile();
   await storeLinkedIndex(context, copy, image, own);

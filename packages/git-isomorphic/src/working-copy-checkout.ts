@@ -12,12 +12,7 @@ import {
   type WorkingCopy,
 } from './backend-context.ts';
 import { checkoutFiles } from './checkout-files.ts';
-import {
-  directoryStampsFile,
-  stampDirectories,
-  stampedCopyOf,
-  writeDirectoryStamps,
-} from './directory-stamps.ts';
+import { keepCopyStamps, stampDirectories } from './directory-stamps.ts';
 import { encodeIndex, type IndexEntry, statFields } from './git-index-file.ts';
 import type { FlatTree, TreeFile } from './git-objects.ts';
 import { processAlive } from './process-alive.ts';
@@ -194,11 +189,7 @@ export async function linkFromSnapshot(
   // inodes are its own (a write in place would not show in any stamp).
   if (copy.linkedFrom !== undefined && own.every((entry) => entry.mode === 0o120000)) {
     const stamps = stampDirectories(root, linkPlanOf(context, flat).directories);
-    writeDirectoryStamps(
-      path.join(copy.gitdir, directoryStampsFile),
-      stampedCopyOf(copy.linkedFrom.tree, snapshot),
-      stamps,
-    );
+    keepCopyStamps(copy.gitdir, copy.linkedFrom.tree, snapshot, stamps);
   }
 }
 
@@ -311,7 +302,7 @@ export function snapshotIndexOf(
       const absolute = childPath(snapshot, file);
       const stats = fs.lstatSync(absolute, { bigint: true });
       // A mode changed through a copy (the inode is shared) is put back on the way.
-      if (!readOnlyAsWanted(stats, entry.mode)) fs.chmodSync(absolute, readOnlyMode(entry.mode));
+      restoreReadOnly(absolute, stats, entry.mode);
       entries.set(file, { path: file, oid: entry.oid, mode: entry.mode, ...statFields(stats) });
     }
     image = { entries, bytes: null, modesCheckedAt };
@@ -323,9 +314,17 @@ export function snapshotIndexOf(
 }
 
 /** Whether a snapshot file's permission bits are as built: no write bit, executable as its git mode. */
-export function readOnlyAsWanted(stats: fs.BigIntStats | fs.Stats, mode: number): boolean {
+function readOnlyAsWanted(stats: fs.BigIntStats | fs.Stats, mode: number): boolean {
   const bits = Number(stats.mode) & 0o7777;
   return (bits & 0o7222) === 0 && ((bits & 0o100) !== 0) === (mode === 0o100755);
+}
+
+/**
+ * Gives the snapshot's file at `absolute` (whose `lstat` is `stats`) its read-only mode back
+ * when someone `chmod`ed it: through a hard-linked copy, whose inode is the snapshot's.
+ */
+export function restoreReadOnly(absolute: string, stats: fs.BigIntStats | fs.Stats, mode: number): void {
+  if (!readOnlyAsWanted(stats, mode)) fs.chmodSync(absolute, readOnlyMode(mode));
 }
 
 /** The permission bits a snapshot's file of git mode `mode` is built with. */

@@ -117,6 +117,17 @@ const differencesByIndex = new WeakMap<
 >();
 
 /**
+ * The paths of a comparison that may differ from `tree`: those it scanned (its `changes`) and
+ * those where the index it compared against already disagreed with `tree`. Every other file is
+ * its index entry, as `tree` has it.
+ */
+export function pathsThatMayDiffer(comparison: Comparison, tree: FlatTree): Set<string> {
+  const paths = new Set(comparison.changes.keys());
+  for (const file of indexTreeDifferences(comparison.index, tree)) paths.add(file);
+  return paths;
+}
+
+/**
  * The paths where `index` and the files of `tree` disagree: in one and not the other, or with
  * another blob id or mode (submodules, which an index of this backend does not hold, left out).
  * Usually none: an index is written as the tree of the commit it follows. Remembered for the
