@@ -1,10 +1,12 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: { index: 'src/index.ts' },
+  // The network bridge is its own file: the bubblewrap sandbox runs it by path next to itself,
+  // inside the agent's namespaces, with Node.
+  entry: { index: 'src/index.ts', 'net-bridge': 'src/net-bridge.ts' },
   format: ['esm'],
   target: 'node22',
-  dts: true,
+  dts: { entry: { index: 'src/index.ts' } },
   sourcemap: true,
   clean: true,
   external: ['@goosuke/core', '@agentclientprotocol/sdk'],

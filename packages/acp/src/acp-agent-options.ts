@@ -4,6 +4,7 @@ import { InvalidInputError } from '@goosuke/core';
 import type { AgentSandbox } from './agent-sandbox.ts';
 import { createBubblewrapSandbox } from './bubblewrap-sandbox.ts';
 import { type AcpPermissionPolicy, defaultAcpPermissionPolicy } from './permission-policy.ts';
+import { readPathList } from './sandbox-mounts.ts';
 
 /** Options of {@link createAcpAgent}. */
 export interface AcpAgentOptions {
@@ -13,9 +14,49 @@ export interface AcpAgentOptions {
   args?: readonly string[];
   /**
    * The child's whole environment; default empty. Nothing of this process's environment is
-   * inherited: a secret reaches the agent only when the caller puts it here.
+   * inherited: a secret reaches the agent only when the caller puts it here. `HOME` and `TMPDIR`
+   * are the run's own (see `home`) and may not be declared here; nor may a `homeEnv` name.
    */
   env?: Readonly<Record<string, string>>;
+  /**
+   * Files written into the run's HOME before the agent starts: paths relative to HOME (relative,
+   * normalised, no `..`, no NUL, not empty) → UTF-8 content. Parent directories are made 0700,
+   * files 0600; in a kept `home` they are rewritten every run (a symbolic link left on one of
+   * these paths is replaced, never followed). Default none.
+   */
+  homeFiles?: Readonly<Record<string, string>>;
+  /**
+   * Environment variables given the absolute path of a directory of the run's HOME: variable
+   * name → path relative to HOME, validated as `homeFiles`' paths (e.g.
+   * `{ CODEX_HOME: '.codex', GOOSE_PATH_ROOT: '.goose' }`). Each directory is created (0700)
+   * before the agent starts. A name may not also be in `env`, nor be `HOME` or `TMPDIR`. Default none.
+   */
+  homeEnv?: Readonly<Record<string, string>>;
+  /**
+   * An absolute directory the caller keeps as the agent's HOME (a per-task agent home, so that a
+   * follow-up run can `session/load` the agent's session): created when missing (0700), used as
+   * it is otherwise, never removed; `homeFiles` are rewritten into it each run. It may neither
+   * contain the working copy nor lie inside it. Run at most one agent at a time with one `home`.
+   * Default: a fresh private HOME per run, removed after it. Either way TMPDIR is fresh per run
+   * and removed after it, and both are private to the run, with a sandbox or without one.
+   */
+  home?: string;
+  /**
+   * TCP ports of the host's 127.0.0.1 the agent may reach (the model gateway's), at the same
+   * address `127.0.0.1:<port>` inside the sandbox, so that URLs need no rewriting; integers from
+   * 1 to 65535. Everything else of the network stays unreachable. The sandbox must forward them
+   * (the bubblewrap sandbox does, for ports from 1024 up) and lists them in the run's `sandbox`
+   * event. Without a sandbox it changes nothing: the agent reaches the whole network anyway, and
+   * the run's warning says so. Default none.
+   */
+  allowLoopbackPorts?: readonly number[];
+  /**
+   * Absolute paths the agent reads to run (its Node, its package tree, its binary's directory),
+   * kept readable (read-only) by the sandbox even inside what it hides, such as the HOME of the
+   * user running Goosuke; passed to the sandbox as `AgentLaunch.visiblePaths`. Never `/`. Without
+   * a sandbox it changes nothing (everything is visible). Default none.
+   */
+  visiblePaths?: readonly string[];
   /** MCP servers passed as they are to `session/new`; default none. */
   mcpServers?: readonly McpServer[];
   /** Decides each `session/request_permission`; default {@link defaultAcpPermissionPolicy}. */
@@ -75,6 +116,14 @@ export interface AcpAgentSettings {
   /** Null only when `unsafeNoSandbox` was given without a sandbox. */
   sandbox: AgentSandbox | null;
   unsafeNoSandbox: boolean;
+  /** Null for a fresh HOME per run; else the caller's kept HOME, absolute. */
+  home: string | null;
+  homeFiles: Readonly<Record<string, string>>;
+  homeEnv: Readonly<Record<string, string>>;
+  /** Sorted, without duplicates. */
+  allowLoopbackPorts: readonly number[];
+  /** Absolute, normalised, in the order given. */
+  visiblePaths: readonly string[];
   /** Values of `env` that name a secret (see {@link secretsOf}): never recorded as they are. */
   secrets: readonly string[];
   sessionMode: string | null;
@@ -151,9 +200,31 @@ export function readAcpAgentSettings(options: AcpAgentOptions): AcpAgentSettings
   ) {
     throw new InvalidInputError('sandbox must be an AgentSandbox (e.g. createBubblewrapSandbox())');
   }
+  const homeEnv = readHomePaths('homeEnv', options.homeEnv, (name, value) => {
+    if (!validVariableName(name)) {
+      throw new InvalidInputError(`homeEnv: ${JSON.stringify(name)} is not a valid variable name`);
+    }
+    if (name in env || ownVariables.includes(name)) {
+      throw new InvalidInputError(
+        `homeEnv.${name} is also ${name in env ? 'in env' : "the run's own"}: a variable has one value`,
+      );
+    }
+    return value;
+  });
+  const homeFiles = readHomePaths('homeFiles', options.homeFiles, (name, value) => {
+    if (typeof value !== 'string')
+      throw new InvalidInputError(`homeFiles[${JSON.stringify(name)}] must be a string`);
+    return name;
+  });
+  refuseFilesAboveOthers(Object.keys(homeFiles), Object.values(homeEnv));
   return {
     command,
     args: [...args],
+    home: readHome(options.home),
+    homeFiles,
+    homeEnv,
+    allowLoopbackPorts: readPorts(options.allowLoopbackPorts),
+    visiblePaths: readPathList('visiblePaths', options.visiblePaths),
     // Sandboxed by default: a caller must say `unsafeNoSandbox: true` to run an agent unconfined.
     sandbox: sandbox ?? (unsafeNoSandbox ? null : createBubblewrapSandbox()),
     unsafeNoSandbox,
@@ -179,21 +250,115 @@ function readSessionMode(mode: unknown): string | null {
   return mode;
 }
 
+/** The variables every run sets itself, whatever the caller declares. */
+const ownVariables = ['HOME', 'TMPDIR'];
+
+const validVariableName = (name: string) => name !== '' && !name.includes('=') && !name.includes('\0');
+
 function readEnvironment(env: unknown): Readonly<Record<string, string>> {
   if (typeof env !== 'object' || env === null || Array.isArray(env)) {
     throw new InvalidInputError('env must be an object of variable names to string values');
   }
   const copy: Record<string, string> = {};
   for (const [name, value] of Object.entries(env)) {
-    if (name === '' || name.includes('=') || name.includes('\0')) {
+    if (!validVariableName(name)) {
       throw new InvalidInputError(`env: ${JSON.stringify(name)} is not a valid variable name`);
     }
     if (typeof value !== 'string' || value.includes('\0')) {
       throw new InvalidInputError(`env.${name} must be a string without NUL bytes`);
     }
+    if (ownVariables.includes(name)) {
+      // Silently replacing it would hide from the caller that the agent gets another HOME.
+      throw new InvalidInputError(
+        `env.${name} cannot be declared: the run's ${name} is its own (a private one${name === 'HOME' ? ', or the home option' : ''})`,
+      );
+    }
     copy[name] = value;
   }
   return Object.freeze(copy);
+}
+
+/**
+ * `homeFiles` or `homeEnv`: an object whose keys (files) or values (directories), relative paths
+ * under HOME, are checked by {@link checkHomePath}; `check(key, value)` validates the rest and
+ * returns the path of the entry.
+ */
+function readHomePaths(
+  option: 'homeFiles' | 'homeEnv',
+  value: unknown,
+  check: (key: string, value: unknown) => unknown,
+): Readonly<Record<string, string>> {
+  if (value === undefined) return Object.freeze({});
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new InvalidInputError(
+      option === 'homeFiles'
+        ? 'homeFiles must be an object of paths relative to HOME to file contents'
+        : 'homeEnv must be an object of variable names to paths relative to HOME',
+    );
+  }
+  const copy: Record<string, string> = {};
+  for (const [key, entry] of Object.entries(value)) {
+    const checked = check(key, entry);
+    checkHomePath(option, checked);
+    copy[key] = entry as string;
+  }
+  return Object.freeze(copy);
+}
+
+/** A path under HOME: relative, normalised (`a/b`, no `.`, `..`, `//` or trailing `/`), no NUL, not empty. */
+function checkHomePath(option: string, candidate: unknown): asserts candidate is string {
+  const shown = JSON.stringify(candidate);
+  if (typeof candidate !== 'string' || candidate === '') {
+    throw new InvalidInputError(`${option}: ${shown} is not a path: give a non-empty path relative to HOME`);
+  }
+  if (candidate.includes('\0')) throw new InvalidInputError(`${option}: ${shown} contains a NUL byte`);
+  if (path.posix.isAbsolute(candidate)) {
+    throw new InvalidInputError(`${option}: ${shown} is absolute: give a path relative to HOME`);
+  }
+  if (candidate === '.') throw new InvalidInputError(`${option}: "." is HOME itself: give a path under HOME`);
+  const parts = candidate.split('/');
+  if (parts.includes('..'))
+    throw new InvalidInputError(`${option}: ${shown} contains "..": it must stay under HOME`);
+  if (parts.some((part) => part === '' || part === '.')) {
+    throw new InvalidInputError(
+      `${option}: ${shown} is not normalised (write it as ${JSON.stringify(path.posix.normalize(candidate).replace(/\/$/, ''))})`,
+    );
+  }
+}
+
+/** A file of `homeFiles` cannot also be a directory on the way to another file or a `homeEnv` directory. */
+function refuseFilesAboveOthers(files: readonly string[], directories: readonly string[]): void {
+  for (const file of files) {
+    const clash = directories.includes(file)
+      ? file
+      : [...files, ...directories].find((other) => other.startsWith(`${file}/`));
+    if (clash !== undefined) {
+      throw new InvalidInputError(
+        `homeFiles: ${JSON.stringify(file)} is a file, but ${JSON.stringify(clash)} needs it as a directory`,
+      );
+    }
+  }
+}
+
+function readHome(home: unknown): string | null {
+  if (home === undefined) return null;
+  if (typeof home !== 'string' || !path.isAbsolute(home) || home.includes('\0')) {
+    throw new InvalidInputError(`home must be an absolute directory path, got ${JSON.stringify(home)}`);
+  }
+  return path.resolve(home);
+}
+
+function readPorts(ports: unknown): readonly number[] {
+  if (ports === undefined) return Object.freeze([]);
+  if (!Array.isArray(ports)) throw new InvalidInputError('allowLoopbackPorts must be an array of TCP ports');
+  for (const port of ports) {
+    if (!Number.isInteger(port) || port < 1 || port > 65_535) {
+      throw new InvalidInputError(
+        `allowLoopbackPorts: ${JSON.stringify(port)} is not a TCP port (an integer from 1 to 65535)`,
+      );
+    }
+  }
+  return Object.freeze([...new Set(ports as number[])].sort((a, b) => a - b));
 }
 
 function readDuration(name: string, value: number | undefined, min: number): number | null {

@@ -24,15 +24,19 @@ const reasonStderrChars = 2_000;
  * one child process per run.
  *
  * Each `run`:
- * - needs `input.workspace` (else a `failed` outcome); starts `command` in the workspace root with
- *   exactly `env`, in a process group of its own;
+ * - needs `input.workspace` (else a `failed` outcome); makes the run's HOME and TMPDIR (fresh
+ *   ones, or the kept `home`; `homeFiles` written, `homeEnv` directories made) and starts
+ *   `command` in the workspace root with exactly `env` plus `HOME`, `TMPDIR` and the `homeEnv`
+ *   variables, in a process group of its own;
  * - sends `initialize` (ACP 1; the client offers `fs` reads and writes, no terminal),
  *   `session/new` (cwd: the workspace root; `mcpServers`) and one `session/prompt` whose text is
  *   the conversation and the instruction;
  * - serves `fs/read_text_file` and `fs/write_text_file` through the Workspace, refusing paths
  *   outside it; answers `session/request_permission` by `permissionPolicy`; records every
  *   decision, file write, tool call, plan and the agent's messages as `run-log` events;
- * - ends with the process group killed, whatever happened.
+ * - ends with the process group killed, whatever happened, then removes the run's TMPDIR and
+ *   (unless kept) HOME. A limit of the sandbox the agent ran into (its memory) is a warning, and
+ *   leads the reason of a failed outcome.
  *
  * The agent is confined by `sandbox` (default: `createBubblewrapSandbox()`), recorded in a
  * `sandbox` run-log event. When the sandbox is not available on this host, `run` throws
@@ -88,12 +92,12 @@ async function runAcpAgent(settings: AcpAgentSettings, input: AgentInput): Promi
     await events.settle().catch(() => {});
     throw error;
   }
-  const { launch, confined, warnings } = run;
+  const { launch, warnings } = run;
   let agentProcess: AgentProcess;
   try {
     agentProcess = await startAgentProcess(launch);
   } catch (error) {
-    await confined?.release();
+    await run.release();
     await events.settle();
     return failed(
       `could not start the agent ${settings.command}: ${(error as Error).message}`,
@@ -140,15 +144,21 @@ async function runAcpAgent(settings: AcpAgentSettings, input: AgentInput): Promi
     roots,
     warnings: [...warnings],
   };
-  const end = async (afterTurn: boolean) => {
+  const end = async (afterTurn: boolean): Promise<readonly string[]> => {
     // Only after a turn that ended as the agent meant it: a cancel, a failure or a time limit
     // kills at once.
     if (afterTurn && settings.stopDelayMs > 0) await settledExit(agentProcess.exited, settings.stopDelayMs);
     await agentProcess.killGroup();
+    // Before the release, which removes what records them (the memory cgroup).
+    const limits = await run.limitsReached();
+    for (const limit of limits) {
+      events.log({ level: 'warn', message: limit, data: { kind: 'limit_reached', text: limit } });
+    }
     connection.close();
     updates.flush();
     // After the group is gone: nothing is left to write into the private HOME and TMPDIR.
-    await confined?.release();
+    await run.release();
+    return limits;
   };
   let outcome: AgentOutcome;
   try {
@@ -161,9 +171,13 @@ async function runAcpAgent(settings: AcpAgentSettings, input: AgentInput): Promi
     await events.settle().catch(() => {});
     throw error;
   }
-  await end(context.turnEnded === true);
+  const limits = await end(context.turnEnded === true);
   await events.settle();
-  const all = context.warnings;
+  const all = [...context.warnings, ...limits];
+  if (limits.length > 0 && outcome.status === 'failed') {
+    // The limit is why the agent died: it comes first.
+    outcome = { ...outcome, reason: `${limits.join('; ')}; ${outcome.reason}` };
+  }
   return all.length === 0 ? outcome : { ...outcome, warnings: [...all, ...outcome.warnings] };
 }
 

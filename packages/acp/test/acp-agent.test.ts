@@ -6,6 +6,7 @@ import path from 'node:path';
 import { type AcpAgentOptions, createAcpAgent } from '@goosuke/acp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
+  abortOnceExists,
   dataOf,
   type EmittedEvent,
   fakeAgentPath,
@@ -19,7 +20,7 @@ import {
   summaryOf,
 } from './support.ts';
 
-const baseEnv = { LANG: 'C.UTF-8', FAKE_MARK: 'declared' };
+const baseEnv = { LANG: 'C.UTF-8', FAKE_None: 'declared' };
 // These tests are about the protocol, so they run unconfined; bubblewrap-sandbox.test.ts runs
 // the same agent in the sandbox.
 const fakeAgent = (options: Partial<AcpAgentOptions> = {}) =>
@@ -64,7 +65,14 @@ describe('a turn that ends', () => {
       warnings: [expect.stringContaining('the agent ran unsandboxed')],
     });
     expect(dataOf(events, 'sandbox')).toEqual([
-      { kind: 'sandbox', sandboxed: false, reason: 'unsafeNoSandbox is set and no sandbox was given' },
+      {
+        kind: 'sandbox',
+        sandboxed: false,
+        reason: 'unsafeNoSandbox is set and no sandbox was given',
+        home: expect.stringMatching(/\/goosuke-agents-\d+\/run-[^/]+\/home$/),
+        tmpdir: expect.stringMatching(/\/goosuke-agents-\d+\/run-[^/]+\/tmp$/),
+        homeKept: false,
+      },
     ]);
     expect(await scratch.workspace.readFile('notes/edited.txt')).toBe('edited through the client\n');
     expect(dataOf(events, 'fs_write')).toEqual([{ kind: 'fs_write', path: 'notes/edited.txt', chars: 26 }]);
@@ -213,7 +221,7 @@ describe('security', () => {
     });
   });
 
-  it('gives the agent exactly the declared environment', async () => {
+  it('gives the agent exactly the declared environment plus its private HOME and TMPDIR', async () => {
     process.env.GOOSUKE_ACP_TEST_SECRET = 'must-not-leak';
     try {
       const { input } = runInput('ENV', scratch.workspace);
@@ -222,7 +230,8 @@ describe('security', () => {
       delete process.env.GOOSUKE_ACP_TEST_SECRET;
     }
     const env = JSON.parse((await scratch.workspace.readFile('env.json')) ?? 'null');
-    expect(env).toEqual(baseEnv);
+    expect(env).toEqual({ ...baseEnv, HOME: expect.any(String), TMPDIR: expect.any(String) });
+    expect(env.HOME).not.toBe(process.env.HOME);
   });
 });
 
@@ -230,12 +239,20 @@ describe('ending', () => {
   it('cancels by session/cancel: the turn ends, the run is aborted with the reason, no process is left', async () => {
     const controller = new AbortController();
     const { input, events } = runInput('SLOW', scratch.workspace, { signal: controller.signal });
-    setTimeout(() => controller.abort(new Error('canceled by the user')), 300);
-    const started = Date.now();
+    abortOnceExists(
+      path.join(scratch.root, 'slow-waiting.txt'),
+      controller,
+      new Error('canceled by the user'),
+    );
+    // From the cancel on: how long the agent took to start is not what these tests are about.
+    let canceledAt = Number.POSITIVE_INFINITY;
+    controller.signal.addEventListener('abort', () => {
+      canceledAt = Date.now();
+    });
 
     await expect(fakeAgent({ cancelGraceMs: 5_000 }).run(input)).rejects.toThrow('canceled by the user');
 
-    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(Date.now() - canceledAt).toBeLessThan(3_000);
     expect(await scratch.workspace.readFile('cancel-received.txt')).toBe('yes\n');
     expect(dataOf(events, 'cancel_ended')).toEqual([{ kind: 'cancel_ended', result: 'answered' }]);
     expect(await groupGone(startedPid(events), 0)).toBe(true);
@@ -244,12 +261,16 @@ describe('ending', () => {
   it('kills the process group of an agent that ignores the cancel and SIGTERM', async () => {
     const controller = new AbortController();
     const { input, events } = runInput('HANG', scratch.workspace, { signal: controller.signal });
-    setTimeout(() => controller.abort(new Error('stop')), 500);
-    const started = Date.now();
+    abortOnceExists(path.join(scratch.root, 'grandchild.pid'), controller, new Error('stop'));
+    // From the cancel on: how long the agent took to start is not what these tests are about.
+    let canceledAt = Number.POSITIVE_INFINITY;
+    controller.signal.addEventListener('abort', () => {
+      canceledAt = Date.now();
+    });
 
     await expect(fakeAgent({ cancelGraceMs: 300 }).run(input)).rejects.toThrow('stop');
 
-    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(Date.now() - canceledAt).toBeLessThan(5_000);
     expect(dataOf(events, 'cancel_ended')).toEqual([{ kind: 'cancel_ended', result: 'timed-out' }]);
     const grandchild = Number(await scratch.workspace.readFile('grandchild.pid'));
     expect(grandchild).toBeGreaterThan(0);

@@ -2,9 +2,8 @@
 // of fixtures/ tries to write outside its copy, to reach a server of the host's loopback, and
 // reports its environment, HOME and TMPDIR.
 import { existsSync } from 'node:fs';
-import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
   type AcpAgentOptions,
@@ -15,6 +14,7 @@ import {
 } from '@goosuke/acp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
+  abortOnceExists,
   dataOf,
   type EmittedEvent,
   fakeAgentPath,
@@ -35,7 +35,7 @@ const bwrapMissing = !existsSync(bwrap);
 const sandboxed = describe.skipIf(bwrapMissing);
 const missingNote = bwrapMissing ? ` (SKIPPED: ${bwrap} is missing; install bubblewrap)` : '';
 
-const baseEnv = { LANG: 'C.UTF-8', FAKE_MARK: 'declared' };
+const baseEnv = { LANG: 'C.UTF-8', FAKE_None: 'declared' };
 const sandboxedAgent = (options: Partial<AcpAgentOptions> = {}, sandbox: BubblewrapSandboxOptions = {}) =>
   createAcpAgent({
     command: process.execPath,
@@ -106,15 +106,23 @@ sandboxed(`in the bubblewrap sandbox${missingNote}`, () => {
       sandbox: 'bubblewrap',
       version: expect.stringMatching(/^\d+\.\d+/),
       network: 'none',
+      allowLoopbackPorts: [],
       namespaces: ['user', 'ipc', 'pid', 'net', 'uts', 'cgroup'],
       readOnly: ['/'],
       limits: {
         cpu: { applied: true, seconds: bubblewrapSandboxDefaults.cpuTimeLimitSeconds },
-        memory: { applied: false, reason: expect.stringContaining('cgroup') },
+        // Applied where the host gives a cgroup (sandbox-limits.test.ts checks which).
+        memory: {
+          bytes: bubblewrapSandboxDefaults.memoryLimitBytes,
+          reason: expect.stringContaining('cgroup'),
+        },
       },
     });
     expect(report?.writable).toEqual([scratch.root, expect.any(String), expect.any(String)]);
-    expect(outcome.warnings).toEqual([]);
+    const memoryApplied = (report?.limits as { memory: { applied: boolean } } | undefined)?.memory.applied;
+    expect(outcome.warnings).toEqual(
+      memoryApplied ? [] : [expect.stringContaining('memory limit of 4 GiB not applied')],
+    );
     expect(await noProcessUnder(scratch.root)).toBe(true);
   });
 
@@ -138,23 +146,10 @@ sandboxed(`in the bubblewrap sandbox${missingNote}`, () => {
     expect(path.dirname(whoami.home)).toBe(path.dirname(whoami.tmpdir));
     expect(whoami.cpuLimit).toMatch(/^Max cpu time\s+1800\s+1801\s+seconds/);
     const [report] = dataOf(events, 'sandbox');
-    expect(report).toMatchObject({ home: whoami.home, tmpdir: whoami.tmpdir, privateDirsKept: false });
-    expect(report?.environment).toEqual(['FAKE_MARK', 'HOME', 'LANG', 'PWD', 'TMPDIR']);
+    expect(report).toMatchObject({ home: whoami.home, tmpdir: whoami.tmpdir, homeKept: false });
+    expect(report?.environment).toEqual(['FAKE_None', 'HOME', 'LANG', 'PWD', 'TMPDIR']);
     // Made for the run, gone with it.
     expect(existsSync(path.dirname(whoami.home))).toBe(false);
-  });
-
-  it('keeps the private directories, where the caller says, when asked to', async () => {
-    const privateDirsIn = await mkdtemp(path.join(tmpdir(), 'goosuke-acp-private-'));
-    cleanups.push(() => rm(privateDirsIn, { recursive: true, force: true }));
-    const { input } = runInput('WHOAMI', scratch.workspace);
-    const outcome = await sandboxedAgent({}, { privateDirsIn, keepPrivateDirs: true }).run(input);
-
-    expect(outcome.status).toBe('succeeded');
-    const whoami = JSON.parse((await scratch.workspace.readFile('whoami.json')) ?? 'null');
-    expect(path.dirname(path.dirname(whoami.home))).toBe(privateDirsIn);
-    expect(await readFile(path.join(whoami.home, 'probe.txt'), 'utf8')).toBe('x');
-    expect(await readFile(path.join(whoami.tmpdir, 'probe.txt'), 'utf8')).toBe('x');
   });
 
   it("cannot reach a server on the host's loopback", async () => {
@@ -189,7 +184,11 @@ sandboxed(`in the bubblewrap sandbox${missingNote}`, () => {
   it('cancels: the turn ends, the run is aborted, no process is left', async () => {
     const controller = new AbortController();
     const { input, events } = runInput('SLOW', scratch.workspace, { signal: controller.signal });
-    setTimeout(() => controller.abort(new Error('canceled by the user')), 500);
+    abortOnceExists(
+      path.join(scratch.root, 'slow-waiting.txt'),
+      controller,
+      new Error('canceled by the user'),
+    );
 
     await expect(sandboxedAgent({ cancelGraceMs: 5_000 }).run(input)).rejects.toThrow('canceled by the user');
 
@@ -201,7 +200,7 @@ sandboxed(`in the bubblewrap sandbox${missingNote}`, () => {
   it('kills everything of an agent that ignores the cancel and SIGTERM, its child included', async () => {
     const controller = new AbortController();
     const { input, events } = runInput('HANG', scratch.workspace, { signal: controller.signal });
-    setTimeout(() => controller.abort(new Error('stop')), 800);
+    abortOnceExists(path.join(scratch.root, 'grandchild.pid'), controller, new Error('stop'));
     // The agent and its child, seen from the host, while they run.
     let seen: number[] = [];
     const watcher = setInterval(async () => {
@@ -289,7 +288,13 @@ describe('without a usable sandbox', () => {
   it.each<[string, BubblewrapSandboxOptions, RegExp]>([
     ['a relative bwrapPath', { bwrapPath: 'bwrap' }, /bwrapPath/],
     ['a zero CPU limit', { cpuTimeLimitSeconds: 0 }, /cpuTimeLimitSeconds/],
-    ['a network mode that does not exist yet', { network: 'gateway' as never }, /network/],
+    ['a network mode that does not exist', { network: 'gateway' as never }, /network/],
+    ['a memory limit below 16 MiB', { memoryLimitBytes: 2 ** 20 }, /memoryLimitBytes/],
+    ['a fractional memory limit', { memoryLimitBytes: 2 ** 30 + 0.5 }, /memoryLimitBytes/],
+    ['a relative cgroupParent', { cgroupParent: 'sys/fs/cgroup' }, /cgroupParent/],
+    ['the removed privateDirsIn', { privateDirsIn: '/tmp' } as never, /privateDirsIn.*home option/],
+    ['a relative hidden path', { hiddenPaths: ['var/lib/goosuke'] }, /hiddenPaths must be an absolute path/],
+    ['hiding /', { hiddenPaths: ['/var/..'] }, /hiddenPaths cannot hide \//],
   ])('refuses %s with InvalidInputError', (_, options, message) => {
     expect(() => createBubblewrapSandbox(options)).toThrow(
       expect.objectContaining({ name: 'InvalidInputError', message: expect.stringMatching(message) }),

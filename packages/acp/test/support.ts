@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readlink, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -141,3 +142,18 @@ export async function noProcessUnder(dir: string, ms = 3_000): Promise<boolean> 
 
 /** An outcome's summary, or '' when it has none. */
 export const summaryOf = (outcome: { summary: string | null }): string => outcome.summary ?? '';
+
+/**
+ * Aborts `controller` with `reason` once `file` exists: the fake agent writes `slow-waiting.txt`
+ * (SLOW) or `grandchild.pid` (HANG) in the working copy when its turn is under way, so a cancel
+ * test cancels a running turn however slowly a loaded host starts the agent.
+ */
+export function abortOnceExists(file: string, controller: AbortController, reason: Error): void {
+  const timer = setInterval(() => {
+    if (existsSync(file)) {
+      clearInterval(timer);
+      controller.abort(reason);
+    }
+  }, 20);
+  controller.signal.addEventListener('abort', () => clearInterval(timer));
+}

@@ -1,4 +1,10 @@
-import type { DiscordMemberInput, DiscordStarted, Goosuke, Run } from '@goosuke/core';
+import {
+  type DiscordMemberInput,
+  type DiscordStarted,
+  executorLabel,
+  type Goosuke,
+  type Run,
+} from '@goosuke/core';
 import { type Client, type GuildMember, PermissionFlagsBits } from 'discord.js';
 import { followRuns, type ReplySurface } from './reply-surface.ts';
 
@@ -32,9 +38,9 @@ export function createBotContext(input: {
       : `${input.publicUrl.replace(/\/+$/, '')}/api/v1/tasks/${taskId}`;
 
   async function labelOf(run: Run): Promise<string> {
-    if (run.executor.kind !== 'model') return run.executor.cli;
-    const profile = await goosuke.models.get(run.executor.modelProfileId).catch(() => null);
-    return profile?.displayName ?? run.executor.modelProfileId;
+    const id = run.executor.modelProfileId;
+    const profile = id === null ? null : await goosuke.models.get(id).catch(() => null);
+    return executorLabel(run.executor, profile);
   }
 
   return {

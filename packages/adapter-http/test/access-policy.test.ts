@@ -84,6 +84,16 @@ const requests: Record<string, (targets: PolicyTargets, userId: string) => Route
     params: { id: t.webhookActionId },
     body: { parameters: { word: 'hi' }, models: [t.modelId] },
   }),
+  'agents.list': () => ({}),
+  'agents.get': () => ({ params: { name: 'claude-code' } }),
+  'agents.create': (t) => ({
+    body: {
+      name: `policy-${t.settingKey.replace(/[^a-z0-9]/g, '')}`,
+      command: '/bin/true',
+      wire: 'anthropic',
+    },
+  }),
+  'agents.delete': (t) => ({ params: { name: t.agentName } }),
   'settings.list': () => ({}),
   'settings.get': (t) => ({ params: { key: t.settingKey } }),
   'settings.set': (t) => ({ params: { key: t.settingKey }, body: { value: 'off' } }),

@@ -31,6 +31,7 @@ const validBodies: Record<string, (ids: Ids) => unknown> = {
   changePassword: () => ({ currentPassword: 'not the password', newPassword: 'a new long password 2' }),
   createAccessToken: () => ({ name: 'matrix' }),
   putSetting: () => ({ value: 'matrix-secret-value', secret: true }),
+  createAgent: () => ({ name: 'matrix-agent', command: '/usr/local/bin/matrix-agent', wire: 'anthropic' }),
   putGitHubConfig: () => ({ token: 'ghp_matrix-token-value' }),
   createTemplate: () => ({
     name: 'matrix-template',

@@ -44,6 +44,14 @@ beforeAll(async () => {
     changePassword: { currentPassword: 'not the password', newPassword: 'a new long password 2' },
     createAccessToken: { name: 'ci', expiresInDays: 30 },
     putSetting: { value: 'a secret value', secret: true, description: 'what it is for' },
+    createAgent: {
+      name: 'bodies-agent',
+      command: '/usr/local/bin/bodies-agent',
+      args: ['--acp'],
+      wire: 'openai-chat',
+      sessionMode: 'auto',
+      description: 'a custom agent',
+    },
     putGitHubConfig: {
       apiUrl: 'https://ghe.example.test/api/v3',
       token: 'ghp_bodies-token',

@@ -23,6 +23,11 @@ import { createGitHubCodeHostResolver, type GitHubCodeHostOptions, readGitHubCon
 import { createScryptPasswordHasher, type ScryptCost } from '@goosuke/scrypt';
 import { createSqliteJobQueue, createSqliteStore } from '@goosuke/store-sqlite';
 import { z } from 'zod';
+import {
+  createDefaultAgentRuntime,
+  type DefaultAgentRuntime,
+  type DefaultAgentRuntimeOptions,
+} from './agent-runtime.ts';
 import { createDefaultGitBackend, readGitBackendKind } from './git-backend-choice.ts';
 import { createLanguageModelResolver, type Environment } from './language-models.ts';
 
@@ -68,6 +73,19 @@ export interface DefaultGoosukeConfig {
    * absent means the system git when there is one, else isomorphic-git.
    */
   gitBackend?: 'system' | 'isomorphic';
+  /**
+   * Run coding agents unconfined where bubblewrap cannot run (`GOOSUKE_UNSAFE_NO_SANDBOX=1`, the
+   * configuration twin of `--unsafe-no-sandbox`): the agent then has Goosuke's user, files and
+   * network. Default false: an agent Goosuke cannot confine is not started.
+   */
+  unsafeNoSandbox?: boolean;
+  /**
+   * Files and directories coding agents must not read, besides Goosuke's data directory (which is
+   * always hidden from them, but for each run's own working copy and git directory): by default
+   * the `.env` file configuration is read from; `GOOSUKE_AGENT_HIDDEN_PATHS` (a `:`-separated
+   * list) adds more. The Goosuke user's home is hidden too (see `createAcpAgentHost`).
+   */
+  agentHiddenPaths?: string[];
 }
 
 /** The data directory used when `GOOSUKE_DATA_DIR` is not set, relative to the working directory. */
@@ -247,6 +265,15 @@ export function readDefaultGoosukeConfig(
   const dataDir = path.resolve(cwd, env.GOOSUKE_DATA_DIR?.trim() || defaultDataDir);
   const databaseUrl = env.GOOSUKE_DATABASE_URL?.trim();
   const gitBackend = readGitBackendKind(env.GOOSUKE_GIT_BACKEND);
+  const unsafeNoSandbox = readFlag(env.GOOSUKE_UNSAFE_NO_SANDBOX, 'GOOSUKE_UNSAFE_NO_SANDBOX');
+  const agentHiddenPaths = [
+    path.join(cwd, '.env'),
+    ...(env.GOOSUKE_AGENT_HIDDEN_PATHS ?? '')
+      .split(':')
+      .map((entry) => entry.trim())
+      .filter((entry) => entry !== '')
+      .map((entry) => path.resolve(cwd, entry)),
+  ];
   return {
     dataDir,
     databasePath: databaseUrl ? databasePathFrom(databaseUrl, cwd) : path.join(dataDir, 'goosuke.db'),
@@ -259,7 +286,17 @@ export function readDefaultGoosukeConfig(
     ...(baseUpdate === undefined ? {} : { pullRequestBaseUpdate: baseUpdate }),
     ...(limits === undefined ? {} : { limits }),
     ...(gitBackend === undefined ? {} : { gitBackend }),
+    ...(unsafeNoSandbox ? { unsafeNoSandbox } : {}),
+    agentHiddenPaths,
   };
+}
+
+/** A yes/no variable: `1`, `true`, `yes` or `0`, `false`, `no` (any case); unset or blank is no. */
+function readFlag(text: string | undefined, name: string): boolean {
+  const value = text?.trim().toLowerCase() ?? '';
+  if (value === '' || value === '0' || value === 'false' || value === 'no') return false;
+  if (value === '1' || value === 'true' || value === 'yes') return true;
+  throw new InvalidInputError(`${name} must be 1 or 0 (true/false, yes/no)`);
 }
 
 /**
@@ -281,8 +318,14 @@ export interface DefaultGoosukeOptions {
   runs?: RunSettings;
   /** Live views of run events. */
   eventSinks?: readonly EventSink[];
-  /** The fetch the providers use (proxies, tests). */
+  /** The fetch the providers and the model gateway use (proxies, tests). */
   fetch?: typeof globalThis.fetch;
+  /**
+   * Where coding agents are found and how long they may take (the agent host's options:
+   * `executables`, `nodeModules`, `searchPath`, time limits). Default: agents on the
+   * environment's PATH or in the working directory's node_modules.
+   */
+  agentHost?: DefaultAgentRuntimeOptions['host'];
   /** Retries of provider calls after the first attempt; the providers' default when absent. */
   maxProviderRetries?: number;
   /** Lease of a claimed run job in ms (default 30 s): how soon a run of a dead process is taken over. */
@@ -319,6 +362,7 @@ export async function createDefaultGoosuke(
     await mkdir(path.dirname(config.databasePath), { recursive: true, mode: 0o700 });
   }
   const store = await createSqliteStore({ database: config.databasePath });
+  let agents: DefaultAgentRuntime | null = null;
   try {
     const secretBox = await createWebCryptoSecretBox({
       secret: config.secretKey,
@@ -332,7 +376,7 @@ export async function createDefaultGoosuke(
     // blob: several times faster on large trees (docs/performance.md). Safe because every write a
     // run makes goes through the Workspace's writeFiles, which writes a new file and renames it
     // over the old one, never into a shared inode (ADR 0002). Agent CLIs, which write in place,
-    // will need `checkout: 'write'`. The system git does clones, fetches and checkouts when it is
+    // get copies written file by file (`inPlaceWrites`). The system git does clones, fetches and checkouts when it is
     // on PATH (GOOSUKE_GIT_BACKEND chooses).
     const { git } = await createDefaultGitBackend(config.gitBackend);
     const layout: RunLayout = {
@@ -344,6 +388,14 @@ export async function createDefaultGoosuke(
     const codeHosts = createGitHubCodeHostResolver({
       config: () => gitHubConfig(options.env ?? {}, settings),
     });
+    agents = createDefaultAgentRuntime({
+      env: options.env ?? {},
+      dataDir: config.dataDir,
+      hiddenPaths: config.agentHiddenPaths ?? [],
+      ...(config.unsafeNoSandbox === true ? { unsafeNoSandbox: true } : {}),
+      ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
+      ...(options.agentHost === undefined ? {} : { host: options.agentHost }),
+    });
     const goosuke = createGoosuke({
       store,
       secretBox,
@@ -351,6 +403,9 @@ export async function createDefaultGoosuke(
       runtime: {
         queue,
         git,
+        agentHost: agents.agentHost,
+        modelGateway: agents.modelGateway,
+        modelEndpoint: agents.modelEndpoint,
         languageModels: createLanguageModelResolver({
           env: options.env ?? {},
           ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
@@ -381,9 +436,11 @@ export async function createDefaultGoosuke(
         // The queue shares the store's connection: stop it (and the runs it executes) first.
         await queue.close();
         await goosuke.close();
+        await agents?.close();
       },
     };
   } catch (error) {
+    await agents?.close();
     await store.close();
     throw error;
   }

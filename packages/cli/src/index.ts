@@ -5,6 +5,12 @@
 
 // Moved to @goosuke/git-isomorphic; re-exported so existing imports keep working.
 export { createDirectoryWorkspace, type DirectoryWorkspaceOptions } from '@goosuke/git-isomorphic';
+export {
+  createDefaultAgentRuntime,
+  createModelEndpointResolver,
+  type DefaultAgentRuntime,
+  type DefaultAgentRuntimeOptions,
+} from './agent-runtime.ts';
 export type { CliIo, TextSink } from './cli-io.ts';
 export {
   createDefaultGoosuke,

@@ -23,6 +23,7 @@ import {
   startActionScheduler,
 } from './services/action-scheduler.ts';
 import { type ActionService, createActionService } from './services/action-service.ts';
+import { type AgentService, createAgentService } from './services/agent-service.ts';
 import { type AuthService, type AuthSettings, createAuthService } from './services/auth-service.ts';
 import { createDiscordService, type DiscordService } from './services/discord-service.ts';
 import { createGitHubService, type GitHubService } from './services/github-service.ts';
@@ -150,6 +151,8 @@ export interface Goosuke {
    * `readValue`/`readSecret` return plaintext for core features: never expose them.
    */
   readonly settings: SettingService;
+  /** Coding agents: the built-in ones, custom ones, and which are installed (the runtime's agent host). */
+  readonly agents: AgentService;
   /** Health of the store, the job queue and this process's run workers. */
   readonly system: SystemService;
   /** Stops the schedulers and run workers started here (if any), then closes the store. Idempotent. */
@@ -277,6 +280,7 @@ export function createGoosuke(dependencies: GoosukeDependencies): Goosuke {
     pullRequests,
     runs: runService,
     pipeline: createRunPipeline({
+      store: context.store,
       repos: createRepoService({ ...context, codeHosts }),
       tasks,
       runs: runService,
@@ -294,6 +298,7 @@ export function createGoosuke(dependencies: GoosukeDependencies): Goosuke {
     auth,
     tokens: createAccessTokenService(context),
     settings: createSettingService(context),
+    agents: createAgentService({ ...context, host: runtime?.agentHost }),
   };
   const actorOf = createActorResolver(context.store, recentAuthentications, context.clock);
   return {

@@ -14,6 +14,7 @@ export type { Actor } from './actor/actor.ts';
 export type { ActorAccount, ActorTokens, ActorUsers } from './actor/actor-account.ts';
 export {
   type ActorActions,
+  type ActorAgents,
   type ActorDiscord,
   type ActorGitHub,
   type ActorModels,
@@ -74,6 +75,23 @@ export {
   actionTriggerSchema,
 } from './domain/action.ts';
 export {
+  type AgentDefinition,
+  type AgentInstallation,
+  type AgentView,
+  type AgentWire,
+  agentDefinitionSchema,
+  agentInstallationSchema,
+  agentNameSchema,
+  agentViewSchema,
+  agentWireSchema,
+  type BuiltInAgent,
+  type BuiltInAgentName,
+  builtInAgentNameSchema,
+  builtInAgentOf,
+  builtInAgents,
+  providersOfWire,
+} from './domain/agent.ts';
+export {
   type AccessToken,
   type AuthenticationMethod,
   accessTokenSchema,
@@ -132,10 +150,9 @@ export {
 } from './domain/pull-request.ts';
 export { type Repo, repoSchema } from './domain/repo.ts';
 export {
-  type AgentCli,
-  agentCliSchema,
   canTransitionRun,
   type Executor,
+  executorLabel,
   executorSchema,
   type FileChangeSummary,
   fileChangeSummarySchema,
@@ -235,13 +252,17 @@ export {
 
 // Model prices (RunSettings.prices)
 export {
+  costOf,
   type ModelPrice,
+  type ModelPriceEntry,
   type ModelPriceOverrides,
   modelPriceSchema,
+  resolveModelPrice,
 } from './models/model-prices.ts';
 
 // Ports: the values createGoosuke is built from
 export type { Agent, AgentInput, AgentOutcome } from './ports/agent.ts';
+export type { AgentHost, AgentRunRequest, AgentSpec } from './ports/agent-host.ts';
 export type { Clock } from './ports/clock.ts';
 export type {
   CodeHost,
@@ -274,11 +295,20 @@ export type {
   ToolSpec,
 } from './ports/language-model.ts';
 export { type LogFields, type Logger, type LogLevel, noopLogger } from './ports/logger.ts';
+export type {
+  GatewayCall,
+  GatewayLease,
+  GatewayLeaseOptions,
+  GatewayLimits,
+  GatewayTotals,
+  ModelGateway,
+} from './ports/model-gateway.ts';
 export type { PasswordHasher } from './ports/password-hasher.ts';
 export type { SecretBox } from './ports/secret-box.ts';
 export {
   type AccessTokenRepository,
   type ActionRepository,
+  type AgentDefinitionRepository,
   collectPages,
   type EntityRepository,
   type ExtensionRepository,
@@ -306,13 +336,14 @@ export type { CommitFiles, FileSize, Workspace } from './ports/workspace.ts';
 // The pick among runs, and the block Goosuke owns in a pull request body
 export { type PickCandidate, pickMatches, pickRun, type RunPick } from './pull-requests/pick-run.ts';
 export { ownedBlockEnd, ownedBlockStart } from './pull-requests/pull-request-body.ts';
-
+export { defaultModelEndpoint, publicModelEndpoint } from './runs/agent-session.ts';
 // Running: what a composition root passes as runtime and runs, and the workers it starts
 export type { RunEndedEvent, RunEndedListener } from './runs/run-ended.ts';
 export type { RunEventListener } from './runs/run-events.ts';
 export type {
   AgentFactory,
   LanguageModelResolver,
+  ModelEndpoint,
   RunLayout,
   RunRuntime,
   RunSettings,
@@ -352,6 +383,11 @@ export {
   type WebhookDelivery,
   type WebhookOutcome,
 } from './services/action-service.ts';
+export {
+  type AgentService,
+  type CreateAgentInput,
+  createAgentInputSchema,
+} from './services/agent-service.ts';
 export {
   type AuthService,
   type AuthSettings,
@@ -414,6 +450,10 @@ export {
   type UpdateRepoInput,
   updateRepoInputSchema,
 } from './services/repo-service.ts';
+export {
+  type AgentRunInput,
+  agentRunInputSchema,
+} from './services/run-agents.ts';
 export {
   type RunComparison,
   type RunComparisonEntry,

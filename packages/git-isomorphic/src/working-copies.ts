@@ -36,15 +36,18 @@ const sharedEntries = ['objects', 'refs', 'packed-refs', 'config', 'info', 'shal
 /** GitBackend.createWorkingCopy. */
 export async function createWorkingCopy(
   context: BackendContext,
-  { repo, baseRef, branch, dir, signal }: OptionsOf<'createWorkingCopy'>,
+  { repo, baseRef, branch, dir, signal, inPlaceWrites }: OptionsOf<'createWorkingCopy'>,
 ): Promise<Workspace> {
+  // A copy whose files something writes in place (an agent) must not share inodes with the
+  // snapshot: it is written file by file whatever the backend's mode.
+  const hardlink = context.options.checkout === 'hardlink' && inPlaceWrites !== true;
   signal?.throwIfAborted();
   // A permission bit changed in the snapshot (through another copy) before now is repaired.
   const requestedAt = performance.now();
   await checkBranchName(branch);
   const cloneGitdir = path.join(path.resolve(repo.dir), '.git');
   const root = path.resolve(dir);
-  if (context.options.checkout === 'hardlink' && hexId.test(baseRef)) {
+  if (hardlink && hexId.test(baseRef)) {
     // A commit id names immutable objects: its snapshot (seconds for a large tree the first
     // time) is built before taking the clone's queue, so that other runs' work on the clone
     // (resolving their base, their copies of a snapshot already built) does not wait for it.
@@ -95,7 +98,7 @@ export async function createWorkingCopy(
         await symlink(path.join('..', '..', entry), path.join(gitdir, entry));
       await git.writeRef({ fs, gitdir: cloneGitdir, ref: `refs/heads/${branch}`, value: base });
       branchCreated = true;
-      if (context.options.checkout === 'hardlink') {
+      if (hardlink) {
         const snapshot = await snapshotOf(context, cloneGitdir, flat);
         const tree = flat.trees.get('')!;
         await pruneSnapshots(context, cloneGitdir, tree);

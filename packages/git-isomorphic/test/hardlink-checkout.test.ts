@@ -35,6 +35,53 @@ afterAll(async () => {
 });
 
 describe("'hardlink' checkouts", () => {
+  it('give a copy for in-place writers (inPlaceWrites) its own files: writing them in place leaks nowhere', async () => {
+    const backend = createIsomorphicGitBackend({ checkout: 'hardlink' });
+    const repo = await backend.clone({ url: source, dir: path.join(scratch, 'clone-in-place') });
+    const linked = await backend.createWorkingCopy({
+      repo,
+      baseRef: 'main',
+      branch: 'linked',
+      dir: path.join(scratch, 'linked'),
+    });
+    const agent = await backend.createWorkingCopy({
+      repo,
+      baseRef: 'main',
+      branch: 'agent',
+      dir: path.join(scratch, 'agent'),
+      inPlaceWrites: true,
+    });
+    const linkedFile = await stat(path.join(linked.root, 'shared.txt'));
+    const agentFile = await stat(path.join(agent.root, 'shared.txt'));
+    expect(agentFile.ino).not.toBe(linkedFile.ino);
+    expect(agentFile.nlink).toBe(1);
+    expect(agentFile.mode & 0o200).not.toBe(0);
+    expect((await stat(path.join(agent.root, 'bin/run.sh'))).mode & 0o111).not.toBe(0);
+    // An agent writes in place, as editors do: the other copy and the snapshot keep their bytes.
+    await appendFile(path.join(agent.root, 'shared.txt'), 'in place\n');
+    expect(await readFile(path.join(linked.root, 'shared.txt'), 'utf8')).toBe('original\n');
+    expect(await backend.diff({ workspace: linked, base: 'main' })).toBe('');
+    const diff = await backend.diff({ workspace: agent, base: 'main' });
+    expect(diff).toContain('+in place');
+    const commit = await backend.commit({
+      workspace: agent,
+      message: 'agent',
+      author: { name: 'A', email: 'a@example.test' },
+    });
+    expect(await runGit(repo.dir, ['show', `${commit}:shared.txt`])).toBe('original\nin place\n');
+    await backend.removeWorkingCopy({ workspace: agent });
+    await backend.removeWorkingCopy({ workspace: linked });
+    // A later hard-linked copy of the tree is untouched by what the agent wrote.
+    const later = await backend.createWorkingCopy({
+      repo,
+      baseRef: 'main',
+      branch: 'later',
+      dir: path.join(scratch, 'later'),
+    });
+    expect(await readFile(path.join(later.root, 'shared.txt'), 'utf8')).toBe('original\n');
+    await backend.removeWorkingCopy({ workspace: later });
+  });
+
   it('share inodes read-only, so Workspace writes replace files and in-place writes fail instead of leaking', async () => {
     const backend = createIsomorphicGitBackend({ checkout: 'hardlink' });
     const repo = await backend.clone({ url: source, dir: path.join(scratch, 'clone') });

@@ -72,6 +72,7 @@ describe('opening', () => {
         '0009_session_sign_in_time',
         '0010_run_cancel_requests',
         '0011_run_authors',
+        '0012_agents',
       ]);
       const tables = raw
         .prepare(
@@ -150,7 +151,9 @@ describe('rows', () => {
     const store = await openStore();
     const { task, message } = await seedTaskWithRun(store);
     const run = aRun(task.id, message.id, {
-      executor: { kind: 'agent-cli', cli: 'codex', modelName: null },
+      executor: { kind: 'agent', agent: 'codex', modelProfileId: null },
+      maxCostUsd: 0.5,
+      maxTokens: 20_000,
       filesChanged: [{ path: 'a/ü.ts', oldPath: 'a/old.ts', status: 'renamed', added: 1, removed: 2 }],
       warnings: ['w1', ''],
       error: { code: 'timeout', message: 'slow' },

@@ -1,6 +1,7 @@
 import {
   type Action,
   type ActionRepository,
+  type AgentDefinition,
   type Extension,
   type ExtensionRepository,
   GoosukeError,
@@ -37,6 +38,7 @@ import {
 } from './sqlite-connection.ts';
 import {
   actionTable,
+  agentDefinitionTable,
   extensionTable,
   messageTable,
   modelProfileTable,
@@ -108,6 +110,7 @@ function buildStore(
   const webhookSecret = createSecretColumn(actionTable, 'webhook_secret', scope);
   const templates = createEntityRepository<Template>(templateTable, scope);
   const extensions = createEntityRepository<Extension>(extensionTable, scope);
+  const agents = createEntityRepository<AgentDefinition>(agentDefinitionTable, scope);
   const byName = <T extends { id: string }, F extends object>(
     repository: ReturnType<typeof createEntityRepository<T, F>>,
   ) => ({
@@ -188,6 +191,7 @@ function buildStore(
     triggerKeys: createTriggerKeyRepository(scope),
     idempotencyKeys: createIdempotencyKeyRepository(scope),
     extensions: extensionRepository,
+    agents: byName(agents),
     settings: createSettingRepository(scope),
     transaction,
     changeToken: () => scope.run(() => changeTokenOf(connection, scope)),

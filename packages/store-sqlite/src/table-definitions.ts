@@ -1,8 +1,10 @@
 import {
   type AccessToken,
   type Action,
+  type AgentDefinition,
   accessTokenSchema,
   actionSchema,
+  agentDefinitionSchema,
   type Extension,
   extensionSchema,
   type Message,
@@ -222,6 +224,8 @@ export const runTable = defineTable<Run>({
     column('startedAt'),
     column('completedAt'),
     column('cancelRequestedAt'),
+    column('maxCostUsd'),
+    column('maxTokens'),
   ],
   filters: ['taskId', 'messageId', 'status'],
   references: [taskReference],
@@ -348,6 +352,23 @@ export const templateTable = defineTable<Template>({
     ...timestamps,
   ],
   references: [{ field: 'repoId', entity: 'repo', table: repoTable.table }],
+});
+
+/** Custom agents. */
+export const agentDefinitionTable = defineTable<AgentDefinition>({
+  entity: 'agent',
+  table: 'goosuke_agents',
+  schema: agentDefinitionSchema,
+  columns: [
+    column('id'),
+    column('name'),
+    column('command'),
+    column('args', 'json'),
+    column('wire'),
+    column('sessionMode'),
+    column('description'),
+    ...timestamps,
+  ],
 });
 
 /** Extensions. */

@@ -125,6 +125,8 @@ export function aRun(taskId: string, messageId: string, overrides: Partial<Run> 
     startedAt: null,
     completedAt: null,
     cancelRequestedAt: null,
+    maxCostUsd: null,
+    maxTokens: null,
     ...overrides,
   };
 }

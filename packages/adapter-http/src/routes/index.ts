@@ -1,4 +1,5 @@
 import { actionRoutes } from './action-routes.ts';
+import { agentRoutes } from './agent-routes.ts';
 import { authRoutes } from './auth-routes.ts';
 import { catalogRoutes } from './catalog-routes.ts';
 import { pullRequestRoutes } from './pull-request-routes.ts';
@@ -16,6 +17,7 @@ export const httpRoutes: readonly HttpRoute[] = [
   ...authRoutes,
   ...userRoutes,
   ...catalogRoutes,
+  ...agentRoutes,
   ...taskRoutes,
   ...runRoutes,
   ...pullRequestRoutes,

@@ -1,6 +1,7 @@
 import {
   type Action,
   ConflictError,
+  executorLabel,
   GoosukeError,
   InvalidInputError,
   type ModelProfile,
@@ -242,24 +243,14 @@ function printQueued(io: CliIo, triggered: TriggeredTask, json: boolean): number
 
 /** The display name of each run's model (the agent CLI's name for an agent run). */
 async function runLabels(goosuke: DefaultGoosuke, runs: readonly Run[]): Promise<string[]> {
-  const names = new Map<string, string>();
+  const names = new Map<string, { displayName: string } | null>();
   const labels: string[] = [];
   for (const run of runs) {
-    if (run.executor.kind !== 'model') {
-      labels.push(run.executor.cli);
-      continue;
-    }
     const id = run.executor.modelProfileId;
-    if (!names.has(id)) {
-      names.set(
-        id,
-        await goosuke.models.get(id).then(
-          (profile) => profile.displayName,
-          () => id,
-        ),
-      );
+    if (id !== null && !names.has(id)) {
+      names.set(id, await goosuke.models.get(id).catch(() => null));
     }
-    labels.push(names.get(id)!);
+    labels.push(executorLabel(run.executor, id === null ? null : (names.get(id) ?? null)));
   }
   return labels;
 }

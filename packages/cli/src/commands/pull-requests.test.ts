@@ -367,7 +367,7 @@ describe('goosuke run --pr', () => {
       'gpt-5',
     ]);
     expect(wrong.code).toBe(2);
-    expect(wrong.stderr).toContain('--pick gpt-5 names none of the models run (openai:gpt-4.1)');
+    expect(wrong.stderr).toContain('--pick gpt-5 names none of the runs (openai:gpt-4.1)');
     expect(openai.requests).toHaveLength(before);
   });
 

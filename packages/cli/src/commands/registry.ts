@@ -1,5 +1,6 @@
 import { actionsListCommand } from './actions-list.ts';
 import { actionsTriggerCommand } from './actions-trigger.ts';
+import { agentsAddCommand, agentsListCommand, agentsRemoveCommand } from './agents.ts';
 import type { CommandEntry } from './command.ts';
 import { defineGroup } from './command.ts';
 import { discordCommand } from './discord.ts';
@@ -47,6 +48,11 @@ export const commandRegistry: readonly CommandEntry[] = [
     name: 'models',
     summary: 'Manage model profiles: providers, models and their encrypted API keys.',
     commands: [modelsAddCommand, modelsListCommand, modelsRemoveCommand],
+  }),
+  defineGroup({
+    name: 'agents',
+    summary: 'Coding agents (Claude Code, Codex, Gemini CLI, Goose, custom ones): list, add, remove.',
+    commands: [agentsListCommand, agentsAddCommand, agentsRemoveCommand],
   }),
   defineGroup({
     name: 'users',

@@ -499,7 +499,7 @@ describe('goosuke run', () => {
         '-m',
         'x',
       ],
-      /at most 8 --model per run .*9 were given/,
+      /at most 8 --model and --agent per run .*9 were given/,
     ],
   ])('exits 2 with one line for a usage error: %j', async (argv, message) => {
     const project = await fixture();

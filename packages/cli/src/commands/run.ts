@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
+  executorLabel,
   GoosukeError,
   InvalidInputError,
   type ModelProfile,
@@ -21,6 +22,7 @@ import { plural } from '../plural.ts';
 import { defineCommand } from './command.ts';
 import { listAllModelProfiles } from './model-profile-output.ts';
 import { codeHostConfigurationError, pullRequestLine, rethrowPullRequestError } from './pr-support.ts';
+import { type AgentFlag, parseAgentFlag, planAgentRuns, realizeAgentRuns } from './run-agents.ts';
 import { patchFileNames, planModelSpec, realizeModelSpec } from './run-models.ts';
 import { createRunProgress } from './run-progress.ts';
 import { renderComparison, renderResultLocations } from './run-report.ts';
@@ -85,6 +87,29 @@ export const runCommand = defineCommand({
       valueName: 'SPEC',
       description: 'A model to run: a stored profile or provider:model. Repeat for each model.',
     },
+    agent: {
+      type: 'string',
+      multiple: true,
+      valueName: 'NAME[=MODEL]',
+      description:
+        'A coding agent to run (claude-code, codex, gemini, goose or a custom one), on MODEL or its default. Repeat for each.',
+    },
+    'max-cost': {
+      type: 'string',
+      valueName: 'USD',
+      description:
+        "Each run's spending limit in US dollars; a run that reaches it fails with budget exceeded.",
+    },
+    'max-tokens': {
+      type: 'string',
+      valueName: 'N',
+      description: "Each run's limit of input plus output tokens.",
+    },
+    'unsafe-no-sandbox': {
+      type: 'boolean',
+      description:
+        'Run agents unconfined when bubblewrap cannot run here (they get your user, files and network).',
+    },
     message: {
       type: 'string',
       short: 'm',
@@ -144,7 +169,12 @@ export const runCommand = defineCommand({
     }
     if (options.repo === undefined) throw new InvalidInputError(`run needs --repo PATH|URL; ${helpHint}`);
     const specs = options.model ?? [];
-    if (specs.length === 0) throw new InvalidInputError(`run needs at least one --model; ${helpHint}`);
+    const agents = (options.agent ?? []).map(parseAgentFlag);
+    if (specs.length + agents.length === 0) {
+      throw new InvalidInputError(`run needs at least one --model or --agent; ${helpHint}`);
+    }
+    const maxCostUsd = readLimit(options['max-cost'], '--max-cost', false);
+    const maxTokens = readLimit(options['max-tokens'], '--max-tokens', true);
     if (options.message === undefined) throw new InvalidInputError(`run needs -m "instruction"; ${helpHint}`);
     let concurrency: number | undefined;
     if (options.concurrency !== undefined) {
@@ -167,6 +197,7 @@ export const runCommand = defineCommand({
     const repo = repoLocation(options.repo, io.cwd);
 
     const configuration = await readCliConfiguration(io);
+    if (options['unsafe-no-sandbox'] === true) configuration.config.unsafeNoSandbox = true;
     // Warnings and errors only: the providers' SDK notices are debug lines (GOOSUKE_LOG_LEVEL=debug).
     const logger = createCliLogger(io, configuration.env, 'warn');
     const goosuke = await createDefaultGoosuke(configuration.config, { env: configuration.env, logger });
@@ -180,6 +211,9 @@ export const runCommand = defineCommand({
         repo,
         base: options.base,
         specs,
+        agents,
+        maxCostUsd,
+        maxTokens,
         instruction,
         out: options.out === undefined ? undefined : path.resolve(io.cwd, options.out),
         json: options.json === true,
@@ -203,6 +237,9 @@ interface RunPlan {
   repo: string;
   base: string | undefined;
   specs: string[];
+  agents: AgentFlag[];
+  maxCostUsd: number | undefined;
+  maxTokens: number | undefined;
   instruction: string;
   out: string | undefined;
   json: boolean;
@@ -224,11 +261,11 @@ function refLabel(ref: string): string {
  * message (GOOSUKE_MAX_MODELS_PER_MESSAGE). Every key is checked before anything is stored, and
  * --pick must name one of them.
  */
-async function chooseProfiles(goosuke: DefaultGoosuke, plan: RunPlan): Promise<ModelProfile[]> {
+async function chooseRuns(goosuke: DefaultGoosuke, plan: RunPlan): Promise<ChosenRuns> {
   const { maxModelsPerMessage } = goosuke.limits;
-  if (plan.specs.length > maxModelsPerMessage) {
+  if (plan.specs.length + plan.agents.length > maxModelsPerMessage) {
     throw new InvalidInputError(
-      `at most ${maxModelsPerMessage} --model per run (GOOSUKE_MAX_MODELS_PER_MESSAGE, at most 16); ${plan.specs.length} were given`,
+      `at most ${maxModelsPerMessage} --model and --agent per run (GOOSUKE_MAX_MODELS_PER_MESSAGE, at most 16); ${plan.specs.length + plan.agents.length} were given`,
     );
   }
   const known = await listAllModelProfiles(goosuke.models);
@@ -251,21 +288,82 @@ async function chooseProfiles(goosuke: DefaultGoosuke, plan: RunPlan): Promise<M
       spec.kind === 'stored' ? await goosuke.models.revealApiKey(spec.profile.id) : null,
     );
   }
+  const agentPlans = await planAgentRuns(goosuke, plan.agents, plan.env, known);
+  const candidates = [
+    ...named.map((profile) => ({ label: profile.displayName, profile, agent: null as string | null })),
+    ...agentPlans.map((agentPlan) => {
+      const profile = agentPlan.model.kind === 'stored' ? agentPlan.model.profile : agentPlan.model.preview;
+      const label = executorLabel({ kind: 'agent', agent: agentPlan.agent, modelProfileId: null }, profile);
+      return { label, profile, agent: agentPlan.agent };
+    }),
+  ];
   const wanted = plan.pick;
-  if (wanted !== undefined && !named.some((profile) => pickMatches(profile.displayName, profile, wanted))) {
+  if (
+    wanted !== undefined &&
+    !candidates.some((candidate) => pickMatches(candidate.label, candidate.profile, wanted, candidate.agent))
+  ) {
     throw new InvalidInputError(
-      `--pick ${wanted} names none of the models run (${named.map((profile) => profile.displayName).join(', ')}); ${helpHint}`,
+      `--pick ${wanted} names none of the runs (${candidates.map((candidate) => candidate.label).join(', ')}); ${helpHint}`,
     );
   }
+  const realized = new Map<string, ModelProfile>();
   const profiles: ModelProfile[] = [];
-  for (const spec of plans) profiles.push(await realizeModelSpec(goosuke.models, spec));
-  return profiles;
+  for (const spec of plans) {
+    const profile = await realizeModelSpec(goosuke.models, spec);
+    // Keyed as realizeAgentRuns looks: an agent on a `provider:model` just stored shares it.
+    realized.set(spec.kind === 'stored' ? profile.id : spec.input.displayName, profile);
+    profiles.push(profile);
+  }
+  const agentRuns = await realizeAgentRuns(goosuke, agentPlans, realized);
+  return { profiles, agentRuns };
+}
+
+/** The runs of one `goosuke run`, in the order the pipeline makes them: the models, then the agents. */
+interface ChosenRuns {
+  profiles: ModelProfile[];
+  agentRuns: Array<{ agent: string; profile: ModelProfile }>;
+}
+
+/** Each run's label (as the pipeline labels it) and the name of its patch file. */
+function runNames(chosen: ChosenRuns): { labels: string[]; patchNames: string[] } {
+  const labels = [
+    ...chosen.profiles.map((profile) => profile.displayName),
+    ...chosen.agentRuns.map((run) =>
+      executorLabel({ kind: 'agent', agent: run.agent, modelProfileId: run.profile.id }, run.profile),
+    ),
+  ];
+  const patchNames = patchFileNames([
+    ...chosen.profiles,
+    ...chosen.agentRuns.map((run) => ({
+      provider: `${run.agent}-${run.profile.provider}`,
+      modelName: run.profile.modelName,
+    })),
+  ]);
+  return { labels, patchNames };
+}
+
+/** `--max-cost`/`--max-tokens`: a positive number (tokens: a whole one), or undefined when not given. */
+function readLimit(value: string | undefined, flag: string, whole: boolean): number | undefined {
+  if (value === undefined) return undefined;
+  const number = Number(value);
+  if (
+    value.trim() === '' ||
+    !Number.isFinite(number) ||
+    number <= 0 ||
+    (whole && !Number.isInteger(number))
+  ) {
+    throw new InvalidInputError(
+      `${flag} must be a positive ${whole ? 'whole number' : 'number'}; ${helpHint}`,
+    );
+  }
+  return number;
 }
 
 async function execute(goosuke: DefaultGoosuke, plan: RunPlan): Promise<number> {
   const { io } = plan;
   // Models first: a missing key must stop us before anything is cloned or stored.
-  const profiles = await chooseProfiles(goosuke, plan);
+  const chosen = await chooseRuns(goosuke, plan);
+  const { labels, patchNames } = runNames(chosen);
   const say = (line: string): void => {
     // With --json stdout holds only the document; people and CI logs read stderr.
     (plan.json ? io.stderr : io.stdout).write(line);
@@ -297,7 +395,7 @@ async function execute(goosuke: DefaultGoosuke, plan: RunPlan): Promise<number> 
         });
         if (!plan.json) {
           io.stderr.write(
-            `Running ${plural(event.runs.length, 'model')} on ${event.repo.name} at ${refLabel(event.base.ref)}\n`,
+            `Running ${runCount(chosen)} on ${event.repo.name} at ${refLabel(event.base.ref)}\n`,
           );
         }
         progress.start();
@@ -310,11 +408,11 @@ async function execute(goosuke: DefaultGoosuke, plan: RunPlan): Promise<number> 
         io.stderr.write('Interrupted: canceling the runs…\n');
         return;
       case 'runs-ended':
-        patchPaths = await writePatches(plan.out, event.runs, profiles);
+        patchPaths = await writePatches(plan.out, event.runs, patchNames);
         if (!plan.json) {
-          io.stdout.write(renderComparison(event.comparison, labelsOf(profiles), patchPaths));
+          io.stdout.write(renderComparison(event.comparison, labels, patchPaths));
           // Without --out the patches are only in Goosuke's data: say where, and how to get them.
-          if (plan.out === undefined) io.stdout.write(renderResultLocations(event.runs, labelsOf(profiles)));
+          if (plan.out === undefined) io.stdout.write(renderResultLocations(event.runs, labels));
         }
         return;
       case 'picked':
@@ -344,7 +442,10 @@ async function execute(goosuke: DefaultGoosuke, plan: RunPlan): Promise<number> 
       {
         repo: plan.repo,
         instruction: plan.instruction,
-        models: profiles.map((profile) => profile.id),
+        models: chosen.profiles.map((profile) => profile.id),
+        agents: chosen.agentRuns.map((run) => ({ agent: run.agent, model: run.profile.id })),
+        ...(plan.maxCostUsd === undefined ? {} : { maxCostUsd: plan.maxCostUsd }),
+        ...(plan.maxTokens === undefined ? {} : { maxTokens: plan.maxTokens }),
         ...(plan.base === undefined ? {} : { base: plan.base }),
         ...(plan.pick === undefined ? {} : { pick: plan.pick }),
         ...(plan.pr === undefined
@@ -370,19 +471,22 @@ async function execute(goosuke: DefaultGoosuke, plan: RunPlan): Promise<number> 
   return result.runs.some((run) => run.status === 'succeeded') ? exitCodes.success : exitCodes.failure;
 }
 
-/** The label of each run: its profile's display name (the --model value for provider:model). */
-function labelsOf(profiles: readonly ModelProfile[]): string[] {
-  return profiles.map((profile) => profile.displayName);
+/** `3 models`, `2 agents`, `1 model and 2 agents`. */
+function runCount(chosen: ChosenRuns): string {
+  const parts = [
+    chosen.profiles.length > 0 ? plural(chosen.profiles.length, 'model') : null,
+    chosen.agentRuns.length > 0 ? plural(chosen.agentRuns.length, 'agent') : null,
+  ].filter((part) => part !== null);
+  return parts.join(' and ');
 }
 
 async function writePatches(
   out: string | undefined,
   runs: Run[],
-  profiles: ModelProfile[],
+  names: readonly string[],
 ): Promise<Array<string | null>> {
   if (out === undefined) return runs.map(() => null);
   await mkdir(out, { recursive: true });
-  const names = patchFileNames(profiles);
   const written: Array<string | null> = [];
   for (const [index, run] of runs.entries()) {
     if (run.status !== 'succeeded' || run.patch === null || run.patch === '') {

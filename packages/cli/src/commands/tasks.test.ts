@@ -37,7 +37,7 @@ async function seed(): Promise<Seeded> {
       buildRun({
         taskId: on.id,
         messageId: message.id,
-        executor: { kind: 'agent-cli', cli: 'codex', modelName: null },
+        executor: { kind: 'agent', agent: 'codex', modelProfileId: null },
         ...overrides,
       }),
     );

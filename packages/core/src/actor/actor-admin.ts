@@ -8,6 +8,7 @@ import type {
   TriggeredTask,
 } from '../services/action-service.ts';
 import { triggerActionInputSchema } from '../services/action-service.ts';
+import type { AgentService } from '../services/agent-service.ts';
 import type { DiscordService } from '../services/discord-service.ts';
 import type { GitHubService } from '../services/github-service.ts';
 import type { ModelProfileService } from '../services/model-profile-service.ts';
@@ -24,6 +25,8 @@ export type ActorModels = Pick<ModelProfileService, 'list' | 'get' | 'create' | 
 export type ActorRepos = Pick<RepoService, 'list' | 'get' | 'create' | 'update' | 'delete'>;
 /** Templates: admins only. */
 export type ActorTemplates = Pick<TemplateService, 'list' | 'get' | 'create' | 'update' | 'delete'>;
+/** Coding agents: members list them; admins add and remove custom ones. */
+export type ActorAgents = Pick<AgentService, 'list' | 'get' | 'create' | 'delete'>;
 /** Deployment settings: admins only; secret values stay write-only. */
 export type ActorSettings = Pick<SettingService, 'list' | 'get' | 'set' | 'delete'>;
 /** GitHub's configuration (admins) and a repository's branches (members). */
@@ -64,6 +67,7 @@ export interface ActorAdministration {
   templates: ActorTemplates;
   actions: ActorActions;
   settings: ActorSettings;
+  agents: ActorAgents;
   github: ActorGitHub;
   discord: ActorDiscord;
 }
@@ -101,6 +105,7 @@ export const actorAdministrationAreas: {
   templates: (system, runner) => guarded(runner, 'templates', system.templates, crud),
   settings: (system, runner) =>
     guarded(runner, 'settings', system.settings, ['list', 'get', 'set', 'delete']),
+  agents: (system, runner) => guarded(runner, 'agents', system.agents, ['list', 'get', 'create', 'delete']),
   github: (system, runner) =>
     guarded(runner, 'github', system.github, ['getConfig', 'setConfig', 'listRepositories', 'listBranches']),
   discord: (system, runner) =>

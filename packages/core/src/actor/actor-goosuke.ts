@@ -9,6 +9,7 @@ import {
 } from './actor-account.ts';
 import {
   type ActorActions,
+  type ActorAgents,
   type ActorDiscord,
   type ActorGitHub,
   type ActorModels,
@@ -49,6 +50,7 @@ export interface ActorGoosuke {
   readonly templates: ActorTemplates;
   readonly actions: ActorActions;
   readonly settings: ActorSettings;
+  readonly agents: ActorAgents;
   readonly github: ActorGitHub;
   readonly discord: ActorDiscord;
 }

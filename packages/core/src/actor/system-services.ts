@@ -20,4 +20,5 @@ export type SystemServices = Pick<
   | 'auth'
   | 'tokens'
   | 'settings'
+  | 'agents'
 >;

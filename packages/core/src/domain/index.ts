@@ -7,6 +7,23 @@ export {
   actionTriggerSchema,
 } from './action.ts';
 export {
+  type AgentDefinition,
+  type AgentInstallation,
+  type AgentView,
+  type AgentWire,
+  agentDefinitionSchema,
+  agentInstallationSchema,
+  agentNameSchema,
+  agentViewSchema,
+  agentWireSchema,
+  type BuiltInAgent,
+  type BuiltInAgentName,
+  builtInAgentNameSchema,
+  builtInAgentOf,
+  builtInAgents,
+  providersOfWire,
+} from './agent.ts';
+export {
   type AccessToken,
   type AuthenticationMethod,
   accessTokenSchema,
@@ -67,10 +84,9 @@ export {
 } from './pull-request.ts';
 export { type Repo, repoSchema } from './repo.ts';
 export {
-  type AgentCli,
-  agentCliSchema,
   canTransitionRun,
   type Executor,
+  executorLabel,
   executorSchema,
   type FileChangeSummary,
   fileChangeSummarySchema,

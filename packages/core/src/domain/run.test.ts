@@ -23,6 +23,8 @@ const queued: Run = {
   startedAt: null,
   completedAt: null,
   cancelRequestedAt: null,
+  maxCostUsd: null,
+  maxTokens: null,
 };
 
 const allowed: Array<[RunStatus, RunStatus]> = [

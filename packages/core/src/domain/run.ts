@@ -1,23 +1,33 @@
 import { z } from 'zod';
 import { IllegalTransitionError } from '../errors/index.ts';
+import { agentNameSchema } from './agent.ts';
 import { idSchema, type JsonValue, jsonObjectSchema, timestampSchema } from './common.ts';
 
-/** The agent CLIs Goosuke can drive. */
-export const agentCliSchema = z
-  .enum(['claude-code', 'codex', 'gemini-cli', 'goose'])
-  .meta({ id: 'AgentCli' });
-/** An agent CLI name. */
-export type AgentCli = z.infer<typeof agentCliSchema>;
-
-/** What executes a run: an API model driven by Goosuke's own agent loop, or an agent CLI. */
+/**
+ * What executes a run: an API model driven by Goosuke's own agent loop (`model`), or a coding
+ * agent over the Agent Client Protocol (`agent`: a built-in one such as `claude-code` or a custom
+ * one, by name) whose model calls go through the model gateway to `modelProfileId`'s provider.
+ * `modelProfileId` of an agent run is null only for runs stored before agents ran (the
+ * `agent-cli` executors of earlier versions, migrated).
+ */
 export const executorSchema = z
   .discriminatedUnion('kind', [
     z.object({ kind: z.literal('model'), modelProfileId: idSchema }),
-    z.object({ kind: z.literal('agent-cli'), cli: agentCliSchema, modelName: z.string().min(1).nullable() }),
+    z.object({ kind: z.literal('agent'), agent: agentNameSchema, modelProfileId: idSchema.nullable() }),
   ])
   .meta({ id: 'Executor' });
 /** A run's executor. */
 export type Executor = z.infer<typeof executorSchema>;
+
+/**
+ * How people see a run's executor: the model profile's display name (`profile`, the one
+ * `modelProfileId` names, or null when unknown or deleted: the id then), for an agent run
+ * `<agent> on <display name>` (the agent's name alone without a profile).
+ */
+export function executorLabel(executor: Executor, profile: { displayName: string } | null): string {
+  if (executor.kind === 'model') return profile?.displayName ?? executor.modelProfileId;
+  return profile === null ? executor.agent : `${executor.agent} on ${profile.displayName}`;
+}
 
 /** A run's lifecycle. Terminal: succeeded, failed, canceled. */
 export const runStatusSchema = z
@@ -124,6 +134,14 @@ export const runSchema = z
      * (or recovery, for a dead one) takes the cancel in. Null when none was asked.
      */
     cancelRequestedAt: timestampSchema.nullable(),
+    /**
+     * The most the run may spend, in US dollars at the model's price (null: no limit). Once its
+     * calls reach it, the run's next model call is refused and the run fails `budget_exceeded`.
+     * A limit on a model without a known price cannot be checked and fails the run at its start.
+     */
+    maxCostUsd: z.number().positive().max(1_000_000).nullable(),
+    /** The most input plus output tokens the run may use (null: no limit); as `maxCostUsd`. */
+    maxTokens: z.number().int().positive().max(1_000_000_000).nullable(),
   })
   .meta({ id: 'Run' });
 /** A run. */
@@ -189,6 +207,17 @@ export type RunEventType = z.infer<typeof runEventTypeSchema>;
 export type RunTokensData = {
   call: { inputTokens: number; outputTokens: number; cachedInputTokens: number };
   total: { inputTokens: number; outputTokens: number; cachedInputTokens: number; costUsd: number | null };
+  /**
+   * For an agent's call through the model gateway: the path, HTTP status, duration, the call's
+   * cost, and whether the gateway refused it (`budget`) instead of forwarding it.
+   */
+  gateway?: {
+    path: string;
+    status: number;
+    durationMs: number;
+    costUsd: number | null;
+    refused: 'budget' | null;
+  };
 };
 
 /** The `data` of each kind of run event. Events are stored with `data` as a JSON object. */

@@ -52,6 +52,12 @@ export interface GitBackend {
     baseRef: string;
     branch: string;
     dir: string;
+    /**
+     * True when something besides `Workspace.writeFiles` writes the copy's files in place (a
+     * coding agent, an editor): the copy then shares no file (inode) with the clone, a snapshot
+     * or any other copy, whatever the backend's checkout mode. Default false.
+     */
+    inPlaceWrites?: boolean;
     signal?: AbortSignal;
   }): Promise<Workspace>;
   /**

@@ -1,4 +1,5 @@
 export type { Agent, AgentInput, AgentOutcome } from './agent.ts';
+export type { AgentHost, AgentRunRequest, AgentSpec } from './agent-host.ts';
 export { type Clock, isoNow, systemClock } from './clock.ts';
 export type {
   CodeHost,
@@ -28,6 +29,7 @@ export type { SecretBox } from './secret-box.ts';
 export type {
   AccessTokenRepository,
   ActionRepository,
+  AgentDefinitionRepository,
   EntityRepository,
   ExtensionRepository,
   IdempotencyKeyRepository,

@@ -2,6 +2,7 @@ import type {
   AccessToken,
   Action,
   ActionTriggerKey,
+  AgentDefinition,
   Extension,
   IdempotencyRecord,
   IdempotentOperation,
@@ -252,6 +253,11 @@ export interface TemplateRepository extends EntityRepository<Template> {
   getByName(name: string): Promise<Template | null>;
 }
 
+/** Custom agents (see AgentDefinition). `name` is unique. */
+export interface AgentDefinitionRepository extends EntityRepository<AgentDefinition> {
+  getByName(name: string): Promise<AgentDefinition | null>;
+}
+
 /** Extensions. `name` is unique. Secret env values are stored as SecretBox envelopes. */
 export interface ExtensionRepository extends EntityRepository<Extension> {
   getByName(name: string): Promise<Extension | null>;
@@ -295,6 +301,7 @@ export interface Store {
   readonly triggerKeys: TriggerKeyRepository;
   readonly idempotencyKeys: IdempotencyKeyRepository;
   readonly extensions: ExtensionRepository;
+  readonly agents: AgentDefinitionRepository;
   readonly settings: SettingRepository;
   /**
    * Runs `work` with a store whose writes commit together when it resolves and roll back

@@ -18,14 +18,16 @@ export interface RunPick {
 
 /**
  * Whether `wanted` (as given to `--pick`) names a run's model: its label (the `--model` value or
- * profile name), `provider:model`, the model name, or the profile's display name.
+ * profile name), `provider:model`, the model name, the profile's display name, or (an agent run)
+ * the agent's name.
  */
 export function pickMatches(
   label: string,
   model: { provider: string; modelName: string; displayName: string } | null,
   wanted: string,
+  agent: string | null = null,
 ): boolean {
-  if (label === wanted) return true;
+  if (label === wanted || (agent !== null && agent === wanted)) return true;
   if (model === null) return false;
   return (
     `${model.provider}:${model.modelName}` === wanted ||
@@ -63,7 +65,7 @@ export function pickRun(candidates: readonly PickCandidate[], model?: string): R
   const names = pickable.map((candidate) => candidate.label).join(', ');
   if (model !== undefined) {
     const matching = pickable.filter((candidate) =>
-      pickMatches(candidate.label, candidate.entry.model, model),
+      pickMatches(candidate.label, candidate.entry.model, model, candidate.entry.agent),
     );
     if (matching.length !== 1) {
       throw new InvalidInputError(

@@ -2,32 +2,34 @@ import { createContextCache } from '../agents/context/context-cache.ts';
 import { createEditAgent } from '../agents/edit-agent.ts';
 import { summarizeConversation } from '../agents/summarize-conversation.ts';
 import { runTextAgent } from '../agents/text-agent.ts';
-import type { Message, ModelProfile, Repo, Run, Task, Usage } from '../domain/index.ts';
+import type { ModelProfile, Repo, Run, Task, Usage } from '../domain/index.ts';
 import { transitionRun } from '../domain/index.ts';
 import { GoosukeError, redactSecrets } from '../errors/index.ts';
 import { costOf, resolveModelPrice } from '../models/model-prices.ts';
 import type { AgentOutcome } from '../ports/agent.ts';
+import type { AgentSpec } from '../ports/agent-host.ts';
 import type { Clock } from '../ports/clock.ts';
 import { isoNow } from '../ports/clock.ts';
 import type { RepoCheckout } from '../ports/git-backend.ts';
 import type { IdGenerator } from '../ports/id-generator.ts';
 import type { LanguageModel, TokenUsage } from '../ports/language-model.ts';
-import { collectPages, type Store } from '../ports/store.ts';
+import type { Store } from '../ports/store.ts';
 import type { Workspace } from '../ports/workspace.ts';
 import { composeCommitMessage } from '../pull-requests/commit-message.ts';
 import type { ModelProfileService } from '../services/model-profile-service.ts';
-import {
-  readSummaryRequest,
-  type SummaryRequest,
-  summarizeConversationTemplateName,
-} from '../triggers/built-in-templates.ts';
+import { findAgentSpec } from '../services/run-agents.ts';
+import type { SummaryRequest } from '../triggers/built-in-templates.ts';
+import { type AgentSession, gatewayCallEvent, openAgentSession } from './agent-session.ts';
 import { ForeignBaseError, ownBranchesOf, resolveRunBase } from './base-ref-policy.ts';
 import { createDeferredWorkspace } from './deferred-workspace.ts';
 import { withFreshCredentialsOnce } from './git-credentials.ts';
 import type { KeyedLimiter } from './keyed-limiter.ts';
-import { lineTotals, summarizePatch } from './patch-stats.ts';
+import { summarizePatch } from './patch-stats.ts';
+import { createRunBudget, type RunBudget } from './run-budget.ts';
+import { historyOf, summaryRequestOf } from './run-conversation.ts';
 import type { RunEventHub, RunEventInput } from './run-events.ts';
-import { type RunRuntime, type RunSettings, runBranchName, runIdOfBranch } from './run-runtime.ts';
+import { createRunFinisher } from './run-finish.ts';
+import { type RunRuntime, type RunSettings, runBranchName } from './run-runtime.ts';
 
 const defaultAuthor = { name: 'Goosuke', email: 'goosuke@localhost' };
 
@@ -115,105 +117,7 @@ export function createRunExecutor(context: RunExecutorContext) {
     await finish(run, { to: 'failed', error: { code, message }, usage });
   }
 
-  /** Moves the run to a terminal status with its last fields and the terminal event, in one transaction. */
-  async function finish(
-    run: Run,
-    outcome:
-      | {
-          to: 'failed';
-          error: NonNullable<Run['error']>;
-          usage: Usage | null;
-          warnings?: string[];
-          summary?: string | null;
-        }
-      | { to: 'canceled'; usage: Usage | null }
-      | {
-          to: 'succeeded';
-          fields: Pick<Run, 'summary' | 'patch' | 'filesChanged' | 'warnings' | 'usage' | 'workingBranch'>;
-          commit: string | null;
-        },
-  ): Promise<void> {
-    const at = isoNow(clock);
-    const stored = await store.transaction(async (tx) => {
-      const current = (await tx.runs.get(run.id)) ?? run;
-      if (current.status !== 'running' && current.status !== 'queued') return null;
-      let next: Run;
-      let event: RunEventInput;
-      if (outcome.to === 'succeeded') {
-        next = { ...transitionRun(current, { to: 'succeeded', at }), ...outcome.fields };
-        const { added, removed } = lineTotals(outcome.fields.filesChanged);
-        event = {
-          type: 'run-succeeded',
-          message:
-            outcome.fields.patch === null
-              ? `succeeded: answered in ${(outcome.fields.summary ?? '').length} characters`
-              : `succeeded: ${outcome.fields.filesChanged.length} ${outcome.fields.filesChanged.length === 1 ? 'file' : 'files'} changed, +${added} -${removed}`,
-          data: { filesChanged: outcome.fields.filesChanged.length, added, removed, commit: outcome.commit },
-        };
-        await tx.messages.insert({
-          id: context.ids.next('message'),
-          taskId: run.taskId,
-          role: 'assistant',
-          content: outcome.fields.summary ?? '',
-          runId: run.id,
-          createdBy: null,
-          createdAt: at,
-        } satisfies Message);
-      } else if (outcome.to === 'failed') {
-        next = {
-          ...transitionRun(current, { to: 'failed', at, error: outcome.error }),
-          usage: outcome.usage,
-          ...(outcome.warnings === undefined ? {} : { warnings: outcome.warnings }),
-          ...(outcome.summary === undefined ? {} : { summary: outcome.summary }),
-        };
-        event = {
-          type: 'run-failed',
-          level: 'error',
-          message: `failed: ${outcome.error.message}`,
-          data: { code: outcome.error.code, message: outcome.error.message },
-        };
-      } else {
-        next = { ...transitionRun(current, { to: 'canceled', at }), usage: outcome.usage };
-        event = { type: 'run-canceled', level: 'warn', message: 'canceled', data: {} };
-      }
-      const { id: _, createdAt: __, ...patch } = next;
-      await tx.runs.update(run.id, patch);
-      return events.append(tx, run.id, event);
-    });
-    if (stored !== null) events.deliver([stored]);
-  }
-
-  /** The conversation the agent sees: user messages up to this run's, and the answers of the runs it builds on. */
-  async function historyOf(run: Run): Promise<Message[]> {
-    const messages = await collectPages((cursor) =>
-      store.messages.list({ taskId: run.taskId, limit: 500, cursor }),
-    );
-    const ancestors = new Set<string>();
-    for (let ref = run.baseRef, depth = 0; depth < 100; depth++) {
-      const parentId = runIdOfBranch(ref);
-      if (parentId === null || ancestors.has(parentId)) break;
-      ancestors.add(parentId);
-      ref = (await store.runs.get(parentId))?.baseRef ?? null;
-    }
-    const own = messages.findIndex((message) => message.id === run.messageId);
-    return messages
-      .slice(0, own === -1 ? messages.length : own + 1)
-      .filter(
-        (message) => message.role === 'user' || (message.runId !== null && ancestors.has(message.runId)),
-      );
-  }
-
-  /**
-   * The conversation and language of a run asked by the built-in summary template (the first
-   * message of a task from an action on it); null for any other text run.
-   */
-  async function summaryRequestOf(task: Task, run: Run): Promise<SummaryRequest | null> {
-    if (task.actionId === null || run.baseRef !== null) return null;
-    const action = await store.actions.get(task.actionId);
-    const template = action === null ? null : await store.templates.get(action.templateId);
-    if (template?.name !== summarizeConversationTemplateName) return null;
-    return readSummaryRequest(run.instruction);
-  }
+  const finish = createRunFinisher({ store, clock, ids: context.ids, events });
 
   /** Summarizes in chunks and merges; progress per model call, usage once at the end. */
   async function summarize(
@@ -317,16 +221,36 @@ export function createRunExecutor(context: RunExecutorContext) {
     let secrets: string[] = [];
     let warnings: string[] = [];
     let agentSummary: string | null = null;
+    let session: AgentSession | null = null;
+    let budget: RunBudget | null = null;
+    // Aborts the agent when the run's budget is spent; the job's signal aborts it too.
+    const budgetStop = new AbortController();
+    const agentSignal = AbortSignal.any([signal, budgetStop.signal]);
+    const spent = (): void => {
+      if (budget?.check(usage) === true)
+        budgetStop.abort(new RunFailure('budget_exceeded', budget.message()));
+    };
     try {
       const task = (await store.tasks.get(run.taskId)) as Task | null;
       if (task === null) return;
-      if (run.executor.kind !== 'model') {
-        throw new RunFailure('unsupported', `executor ${run.executor.cli} is not available in this version`);
+      let spec: AgentSpec | null = null;
+      if (run.executor.kind === 'agent') {
+        spec = await findAgentSpec(store, run.executor.agent);
+        if (spec === null) throw new RunFailure('not_found', `the agent ${run.executor.agent} was removed`);
+        if (task.repoId === null) throw new RunFailure('invalid_input', 'agents need a repository task');
       }
-      profile = await store.models.get(run.executor.modelProfileId);
+      const profileId = run.executor.modelProfileId;
+      if (profileId === null) {
+        throw new RunFailure(
+          'unsupported',
+          'this agent run was stored by an earlier version without a model',
+        );
+      }
+      profile = await store.models.get(profileId);
       if (profile === null) {
-        throw new RunFailure('not_found', `the model profile ${run.executor.modelProfileId} was deleted`);
+        throw new RunFailure('not_found', `the model profile ${profileId} was deleted`);
       }
+      budget = createRunBudget(run, priceOf(profile));
       if (task.repoId === null) {
         // A text task: the text agent, one model call on the conversation, no repository.
         const apiKey = await context.models.revealApiKey(profile.id);
@@ -338,23 +262,24 @@ export function createRunExecutor(context: RunExecutorContext) {
           data: { attempt, baseCommit: null },
         });
         const activeProfile = profile;
-        const summaryRequest = await summaryRequestOf(task, run);
-        const history = summaryRequest === null ? await historyOf(run) : [];
+        const summaryRequest = await summaryRequestOf(store, task, run);
+        const history = summaryRequest === null ? await historyOf(store, run) : [];
         const answer = await context.limiter.run(
           profile.provider,
           () =>
             summaryRequest !== null
-              ? summarize(runId, model, summaryRequest, signal, (call) => {
+              ? summarize(runId, model, summaryRequest, agentSignal, (call) => {
                   usage = addUsage(usage, call);
                   return { ...usage, costUsd: costOf(usage, priceOf(activeProfile)) };
                 })
               : runTextAgent({
                   model,
                   history,
-                  signal,
+                  signal: agentSignal,
                   emit: async (event) => {
                     if (event.type === 'run-tokens') {
                       usage = addUsage(usage, event.call);
+                      spent();
                       await emit(runId, {
                         type: 'run-tokens',
                         message: event.message,
@@ -391,7 +316,28 @@ export function createRunExecutor(context: RunExecutorContext) {
 
       const apiKey = await context.models.revealApiKey(profile.id);
       secrets = apiKey === null ? [] : [apiKey];
-      const model = await runtime.languageModels(profile, apiKey);
+      const activeProfile = profile;
+      const model = spec === null ? await runtime.languageModels(profile, apiKey) : null;
+      if (spec !== null) {
+        // The key stays in the gateway; the agent's calls come back here as ledger entries.
+        let recorded: Promise<unknown> = Promise.resolve();
+        session = await openAgentSession({
+          runtime,
+          run,
+          task,
+          spec,
+          profile,
+          apiKey,
+          price: priceOf(profile),
+          onCall: (call) => {
+            if (call.usage !== null) usage = addUsage(usage, call.usage);
+            spent();
+            const total = { ...usage, costUsd: costOf(usage, priceOf(activeProfile)) };
+            recorded = recorded.then(() => emit(runId, gatewayCallEvent(call, total))).catch(() => undefined);
+          },
+        });
+        secrets = [...secrets, session.lease.token];
+      }
 
       const checkoutDone = await checkout(repo, signal);
       const baseCommit = await resolveBase(checkoutDone, run, run.baseRef);
@@ -411,18 +357,28 @@ export function createRunExecutor(context: RunExecutorContext) {
       }
       const startCopy = (): Promise<Workspace> => {
         if (copying === null) {
-          copying = git.createWorkingCopy({ repo: checkoutDone, baseRef: baseCommit, branch, dir, signal });
+          copying = git.createWorkingCopy({
+            repo: checkoutDone,
+            baseRef: baseCommit,
+            branch,
+            dir,
+            signal,
+            // Agents write files in place: their copy shares no file with a snapshot or another copy.
+            ...(spec === null ? {} : { inPlaceWrites: true }),
+          });
           // Awaited in `finally` whatever happens; this only keeps an early failure from going unobserved.
           copying.catch(() => undefined);
         }
         return copying;
       };
 
-      const custom = settings.createAgent?.({ run, profile, model });
+      const custom =
+        session?.agent ?? (model === null ? undefined : settings.createAgent?.({ run, profile, model }));
       const agent =
         custom ??
         createEditAgent({
-          model,
+          // Only agent runs have no model, and they have their session's agent.
+          model: model!,
           contextCache,
           ...(settings.maxEditAttempts === undefined ? {} : { maxAttempts: settings.maxEditAttempts }),
           ...(settings.forbiddenPaths === undefined ? {} : { forbiddenPaths: settings.forbiddenPaths }),
@@ -443,8 +399,7 @@ export function createRunExecutor(context: RunExecutorContext) {
             })
           : null;
       workspace = deferred ?? (await startCopy());
-      const history = await historyOf(run);
-      const activeProfile = profile;
+      const history = await historyOf(store, run);
       const activeWorkspace = workspace;
       const activeRun = run;
       const outcome: AgentOutcome = await context.limiter.run(
@@ -454,12 +409,13 @@ export function createRunExecutor(context: RunExecutorContext) {
             instruction: activeRun.instruction,
             history,
             workspace: activeWorkspace,
-            signal,
+            signal: agentSignal,
             emit: async (event) => {
               if (deferred !== null) void startCopy();
               if (event.type === 'run-tokens') {
                 const call = (event.data as { call?: TokenUsage }).call;
                 if (call !== undefined) usage = addUsage(usage, call);
+                spent();
                 await emit(runId, {
                   type: 'run-tokens',
                   level: event.level,
@@ -483,6 +439,11 @@ export function createRunExecutor(context: RunExecutorContext) {
       );
       warnings = outcome.warnings;
       agentSummary = outcome.summary;
+      if (session !== null) {
+        await session.lease.close();
+        if (session.lease.budgetExceeded()) budget.exceed('the model gateway refused a call');
+      }
+      if (budget.exceeded) throw new RunFailure('budget_exceeded', budget.message());
       if (outcome.usage !== null && usage.inputTokens + usage.outputTokens === 0) {
         // An agent that reports usage only at the end (agent CLIs) still gets it recorded.
         usage = {
@@ -538,6 +499,18 @@ export function createRunExecutor(context: RunExecutorContext) {
           commit,
         });
     } catch (error) {
+      if (budget?.exceeded === true) {
+        const message = budget.message();
+        ending = () =>
+          finish(current, {
+            to: 'failed',
+            error: { code: 'budget_exceeded', message },
+            usage: usageWithCost(),
+            warnings,
+            summary: agentSummary,
+          });
+        return;
+      }
       if (signal.aborted) {
         if ((await jobStatus()) === 'canceled') {
           ending = () => finish(current, { to: 'canceled', usage: usageWithCost() });
@@ -572,6 +545,8 @@ export function createRunExecutor(context: RunExecutorContext) {
         );
       }
     } finally {
+      // The run's token stops working before anything else: nothing may call on its behalf now.
+      if (session !== null) await session.lease.close().catch(() => undefined);
       // Clean up before the run is reported ended: whoever waits for it finds no leftovers.
       // Assigned inside `startCopy`, which the compiler's narrowing does not see.
       const made = copying as Promise<Workspace> | null;

@@ -1,9 +1,11 @@
 import type { ModelProfile, Repo, Run } from '../domain/index.ts';
 import type { ModelPriceOverrides } from '../models/model-prices.ts';
 import type { Agent } from '../ports/agent.ts';
+import type { AgentHost } from '../ports/agent-host.ts';
 import type { GitAuth, GitAuthor, GitBackend } from '../ports/git-backend.ts';
 import type { JobQueue } from '../ports/job-queue.ts';
 import type { LanguageModel } from '../ports/language-model.ts';
+import type { ModelGateway } from '../ports/model-gateway.ts';
 
 /**
  * Turns a stored model profile into a ready LanguageModel. The composition root knows the
@@ -37,6 +39,23 @@ export interface RunRuntime {
    * `createGoosuke` fills it from its `codeHosts` when not given.
    */
   gitAuth?: (repoUrl: string, options?: { fresh?: boolean }) => Promise<GitAuth | undefined>;
+  /** Starts coding agents for agent runs (`@goosuke/acp`); without it agent runs fail `unsupported`. */
+  agentHost?: AgentHost;
+  /** Serves agents' model calls with the real key and meters them; agent runs need it. */
+  modelGateway?: ModelGateway;
+  /**
+   * Where a profile's model calls go and with which key, for the model gateway: `apiKey` is the
+   * profile's decrypted key or null. Default: the profile's `baseUrl`, else the provider's public
+   * endpoint, with the stored key (SecretKeyError-like `invalid_input` when none). The
+   * composition root may fall back to the environment's keys, as its language models do.
+   */
+  modelEndpoint?: (profile: ModelProfile, apiKey: string | null) => ModelEndpoint | Promise<ModelEndpoint>;
+}
+
+/** Where a profile's calls go: the provider's base URL as its SDK takes it, and the key. */
+export interface ModelEndpoint {
+  baseUrl: string;
+  apiKey: string;
 }
 
 /** What chooses the agent of a run; the default is Goosuke's edit agent on the run's model. */

@@ -234,7 +234,7 @@ export function createPullRequestService(context: PullRequestServiceContext): Pu
 
   async function titleFor(run: Run): Promise<string> {
     let model = { provider: 'model', modelName: 'unknown' };
-    if (run.executor.kind === 'model') {
+    if (run.executor.modelProfileId !== null) {
       const profile = await store.models.get(run.executor.modelProfileId);
       if (profile !== null) model = { provider: profile.provider, modelName: profile.modelName };
     }

@@ -17,7 +17,9 @@ export const runComparisonEntrySchema = z
   .object({
     runId: idSchema,
     status: runStatusSchema,
-    /** The model the run used; null for an agent CLI or a deleted profile. */
+    /** The coding agent that made the run (`claude-code`, a custom one), or null for a model run. */
+    agent: z.string().nullable(),
+    /** The model the run used (an agent's: the one its calls went to); null for a deleted profile. */
     model: z
       .object({
         profileId: idSchema,
@@ -83,8 +85,8 @@ export async function compareRuns(store: Store, messageId: string): Promise<RunC
   const entries: RunComparisonEntry[] = [];
   for (const run of runs) {
     let model: RunComparisonEntry['model'] = null;
-    if (run.executor.kind === 'model') {
-      const profileId = run.executor.modelProfileId;
+    const profileId = run.executor.modelProfileId;
+    if (profileId !== null) {
       if (!profiles.has(profileId)) profiles.set(profileId, await store.models.get(profileId));
       const profile = profiles.get(profileId) ?? null;
       if (profile !== null) {
@@ -99,6 +101,7 @@ export async function compareRuns(store: Store, messageId: string): Promise<RunC
     entries.push({
       runId: run.id,
       status: run.status,
+      agent: run.executor.kind === 'agent' ? run.executor.agent : null,
       model,
       baseRef: run.baseRef,
       baseSource: run.baseSource,

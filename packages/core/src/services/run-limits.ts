@@ -95,6 +95,31 @@ export function assertModelsWithin(models: readonly string[], limit: number): vo
   }
 }
 
+/**
+ * Refuses a message's runs unless there is at least one and at most `limit`: its model profiles
+ * (each named once, see {@link assertModelsWithin}) plus its agents (an agent on several models
+ * counts once per model). `subject` names the input in the message (`runs`, `pipeline input`).
+ */
+export function assertRunsWithin(
+  input: { models: readonly string[]; agents: readonly unknown[] },
+  limit: number,
+  subject: string,
+): void {
+  const { models, agents } = input;
+  if (models.length + agents.length === 0) {
+    throw new InvalidInputError(`invalid ${subject} at models: name at least one model profile or agent`, [
+      { path: ['models'], message: 'name at least one model profile or agent' },
+    ]);
+  }
+  assertModelsWithin(models, limit);
+  if (models.length + agents.length > limit) {
+    throw new InvalidInputError(
+      `at most ${limit} runs per message; ${models.length} models and ${agents.length} agents were named`,
+      [{ path: ['agents'], message: `at most ${limit} runs with the models`, code: 'too_big' }],
+    );
+  }
+}
+
 /** How long a caller over the active-run limit is asked to wait: runs take tens of seconds. */
 export const activeRunsRetryAfterSeconds = 30;
 

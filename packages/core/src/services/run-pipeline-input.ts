@@ -34,6 +34,12 @@ export const runPipelineInputSchema = z
     instruction: createRunsInputSchema.shape.instruction,
     /** Model profile ids, one run each, each named once (at most `RunLimits.maxModelsPerMessage`). */
     models: createRunsInputSchema.shape.models,
+    /** Coding agents, one run each (see `CreateRunsInput.agents`); with `models`, at least one. */
+    agents: createRunsInputSchema.shape.agents,
+    /** Each run's spending limit in US dollars (see `Run.maxCostUsd`). */
+    maxCostUsd: createRunsInputSchema.shape.maxCostUsd,
+    /** Each run's token limit (see `Run.maxTokens`). */
+    maxTokens: createRunsInputSchema.shape.maxTokens,
     /**
      * The branch, tag or commit to start from, and (a branch) where the pull request goes.
      * Default: a local checkout's HEAD, else the remote's HEAD (its default branch).
@@ -42,8 +48,8 @@ export const runPipelineInputSchema = z
     /** The task's title; default the instruction's first line. */
     title: taskSchema.shape.title.optional(),
     /**
-     * The run to pick by its model (the profile's name, `provider:model` or the model name)
-     * instead of the default rule (see `pickRun`); it must name one of `models`.
+     * The run to pick by its model (the profile's name, `provider:model` or the model name) or its
+     * agent's name, instead of the default rule (see `pickRun`); it must name one of the runs.
      */
     pick: z.string().trim().min(1).max(200).optional(),
     /**

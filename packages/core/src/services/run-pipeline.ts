@@ -1,8 +1,8 @@
 import type { z } from 'zod';
-import type { ModelProfile, Repo, Run } from '../domain/index.ts';
+import { executorLabel, type ModelProfile, type Repo, type Run } from '../domain/index.ts';
 import { ConflictError, GoosukeError, InvalidInputError, UnsupportedError } from '../errors/index.ts';
 import type { CodeHostResolver } from '../ports/code-host.ts';
-import { collectPages } from '../ports/store.ts';
+import { collectPages, type Store } from '../ports/store.ts';
 import { type PickCandidate, pickableRuns, pickMatches, pickRun } from '../pull-requests/pick-run.ts';
 import { withFreshCredentialsOnce } from '../runs/git-credentials.ts';
 import type { RunRuntime } from '../runs/run-runtime.ts';
@@ -10,7 +10,8 @@ import type { ModelProfileService } from './model-profile-service.ts';
 import { parseInput } from './parse-input.ts';
 import type { PullRequestService } from './pull-request-service.ts';
 import type { RepoService } from './repo-service.ts';
-import { assertModelsWithin, assertTextWithin, defaultRunLimits, type RunLimits } from './run-limits.ts';
+import { agentNameOf, agentProfileOf, requireAgentSpec } from './run-agents.ts';
+import { assertRunsWithin, assertTextWithin, defaultRunLimits, type RunLimits } from './run-limits.ts';
 import { chooseBase } from './run-pipeline-base.ts';
 import {
   type RunPipelineEvent,
@@ -60,6 +61,8 @@ export interface RunPipeline {
 
 /** The services and ports the pipeline runs on (it reads no store itself). */
 export interface RunPipelineContext {
+  /** Read for the agents named (built-in or custom) and their default model profiles. */
+  store: Store;
   repos: Pick<RepoService, 'list' | 'create'>;
   tasks: Pick<TaskService, 'create' | 'choose'>;
   runs: Pick<RunService, 'create' | 'subscribe' | 'startWorkers' | 'waitFor' | 'cancel' | 'compare'>;
@@ -160,14 +163,24 @@ export function createRunPipeline(context: RunPipelineContext): RunPipeline {
     try {
       throwIfAborted(signal);
       // 1. Everything that can be checked before anything is stored or cloned.
-      const labels: string[] = [];
-      const profiles: ModelProfile[] = [];
-      for (const id of input.models) profiles.push(await context.models.get(id));
-      for (const profile of profiles) labels.push(profile.displayName);
+      // In the order the runs are made: the models, then the agents.
+      const planned: Array<{ label: string; profile: ModelProfile; agent: string | null }> = [];
+      for (const id of input.models) {
+        const profile = await context.models.get(id);
+        planned.push({ label: profile.displayName, profile, agent: null });
+      }
+      for (const entry of input.agents) {
+        const spec = await requireAgentSpec(context.store, entry.agent);
+        const profile = await agentProfileOf(context.store, spec, entry.model);
+        const agent = agentNameOf(spec);
+        const label = executorLabel({ kind: 'agent', agent, modelProfileId: profile.id }, profile);
+        planned.push({ label, profile, agent });
+      }
+      const labels = planned.map((run) => run.label);
       const wanted = input.pick;
       if (
         wanted !== undefined &&
-        !profiles.some((profile) => pickMatches(profile.displayName, profile, wanted))
+        !planned.some((run) => pickMatches(run.label, run.profile, wanted, run.agent))
       ) {
         throw new InvalidInputError(`pick ${wanted} names none of the models run (${labels.join(', ')})`, [
           { path: ['pick'], message: 'names none of the models' },
@@ -216,6 +229,9 @@ export function createRunPipeline(context: RunPipelineContext): RunPipeline {
       const { message, runs: queued } = await runs.create(task.id, {
         instruction: input.instruction,
         models: input.models,
+        agents: input.agents,
+        ...(input.maxCostUsd === undefined ? {} : { maxCostUsd: input.maxCostUsd }),
+        ...(input.maxTokens === undefined ? {} : { maxTokens: input.maxTokens }),
         baseRef: base.ref,
         ...createdBy,
       });
@@ -237,7 +253,7 @@ export function createRunPipeline(context: RunPipelineContext): RunPipeline {
       );
       const input = parseInput(runPipelineInputSchema, raw, 'pipeline input');
       // Before any clone or model call: the runs would be refused for it at the end of preparing.
-      assertModelsWithin(input.models, limits.maxModelsPerMessage);
+      assertRunsWithin(input, limits.maxModelsPerMessage, 'pipeline input');
       const runtime = context.runtime;
       if (runtime === undefined) {
         throw new UnsupportedError(

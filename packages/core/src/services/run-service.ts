@@ -33,11 +33,12 @@ import type { WorkerRuntime } from '../runs/worker-runtime.ts';
 import { type IdempotencyOptions, runIdempotent } from './idempotency.ts';
 import type { ModelProfileService } from './model-profile-service.ts';
 import { parseInput } from './parse-input.ts';
+import { agentRunInputSchema, planExecutors } from './run-agents.ts';
 import { chooseRunBase, describeRunBase } from './run-base.ts';
 import { compareRuns, type RunComparison } from './run-comparison.ts';
 import {
   assertActiveRunsWithin,
-  assertModelsWithin,
+  assertRunsWithin,
   assertTextWithin,
   defaultRunLimits,
   type RunLimits,
@@ -47,7 +48,7 @@ import type { ServiceContext } from './service-context.ts';
 /** The job type of a run in the JobQueue (one job per run, its id the run's). */
 export { runJobType };
 
-/** Input of {@link RunService.create}: one instruction for several models. */
+/** Input of {@link RunService.create}: one instruction for several models and agents. */
 export const createRunsInputSchema = z
   .object({
     /** At most the configured size (default 200 KiB of UTF-8; larger is a 413) and 1,000,000 characters. */
@@ -56,7 +57,16 @@ export const createRunsInputSchema = z
      * Model profile ids, one run each, each named once; at most the configured limit (default 8,
      * never over 16).
      */
-    models: z.array(idSchema).min(1, 'name at least one model profile').max(16, 'at most 16 runs at once'),
+    models: z.array(idSchema).max(16, 'at most 16 runs at once').default([]),
+    /**
+     * Coding agents, one run each, on a model profile of their wire's provider (repository tasks
+     * only). Models and agents together: at least one, at most the configured limit.
+     */
+    agents: z.array(agentRunInputSchema).max(16, 'at most 16 runs at once').default([]),
+    /** Each run's spending limit in US dollars (see `Run.maxCostUsd`). */
+    maxCostUsd: z.number().positive().max(1_000_000).optional(),
+    /** Each run's limit of input plus output tokens (see `Run.maxTokens`). */
+    maxTokens: z.number().int().positive().max(1_000_000_000).optional(),
     /**
      * The branch, tag or commit to start from. Without it (and without `fromRun`): the branch of
      * the task's open pull request, else the task's chosen run, else the task's base branch.
@@ -207,7 +217,7 @@ export function createRunService(context: RunServiceContext): RunService {
       'instruction',
     );
     const input = parseInput(createRunsInputSchema, raw, 'runs');
-    assertModelsWithin(input.models, limits.maxModelsPerMessage);
+    assertRunsWithin(input, limits.maxModelsPerMessage, 'runs');
     return input;
   }
 
@@ -298,15 +308,15 @@ export function createRunService(context: RunServiceContext): RunService {
     // A text task (no repository) runs the text agent: no branch, and a base only to follow an
     // earlier answer.
     if (input.createdBy !== undefined) {
-      await assertActiveRunsWithin(tx, input.createdBy, input.models.length, limits.maxActiveRunsPerUser);
+      await assertActiveRunsWithin(
+        tx,
+        input.createdBy,
+        input.models.length + input.agents.length,
+        limits.maxActiveRunsPerUser,
+      );
     }
     const base = await chooseRunBase(tx, task, input);
-    const profiles = new Map<string, ModelProfile>();
-    for (const id of input.models) {
-      const profile = await tx.models.get(id);
-      if (profile === null) throw new NotFoundError('model profile', id);
-      profiles.set(id, profile);
-    }
+    const planned = await planExecutors(tx, task, input);
     const startingFrom = describeRunBase(base);
     const now = isoNow(clock);
     const message: Message = {
@@ -318,11 +328,11 @@ export function createRunService(context: RunServiceContext): RunService {
       createdBy: input.createdBy ?? null,
       createdAt: now,
     };
-    const runs: Run[] = input.models.map((profileId) => ({
+    const runs: Run[] = planned.map(({ executor }) => ({
       id: ids.next('run'),
       taskId,
       messageId: message.id,
-      executor: { kind: 'model', modelProfileId: profileId },
+      executor,
       instruction: input.instruction,
       baseRef: base.baseRef,
       baseSource: base.baseSource,
@@ -339,19 +349,25 @@ export function createRunService(context: RunServiceContext): RunService {
       startedAt: null,
       completedAt: null,
       cancelRequestedAt: null,
+      maxCostUsd: input.maxCostUsd ?? null,
+      maxTokens: input.maxTokens ?? null,
     }));
     {
       await tx.messages.insert(message);
       const appended: RunEvent[] = [];
-      for (const run of runs) {
+      for (const [index, run] of runs.entries()) {
         await tx.runs.insert(run);
-        const profile = profiles.get((run.executor as { modelProfileId: string }).modelProfileId)!;
+        const { profile, label } = planned[index]!;
+        const on =
+          run.executor.kind === 'agent'
+            ? `${run.executor.agent} on ${profile.displayName}`
+            : profile.displayName;
         appended.push(
           await events.append(tx, run.id, {
             type: 'run-queued',
-            message: `queued on ${profile.displayName}${startingFrom === null ? '' : `, ${startingFrom}`}`,
+            message: `queued on ${on}${startingFrom === null ? '' : `, ${startingFrom}`}`,
             data: {
-              executor: `${profile.provider}:${profile.modelName}`,
+              executor: label,
               baseRef: base.baseRef,
               baseSource: base.baseSource,
             },

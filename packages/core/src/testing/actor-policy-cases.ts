@@ -391,6 +391,30 @@ export const actorPolicyCases: readonly ActorPolicyCase[] = [
     call: (a, t) => a.actions.trigger(t.webhookActionId, { parameters: { word: 'hi' }, models: [t.modelId] }),
     expected: adminsOnly,
   },
+  { name: 'agents.list', operation: 'agents.list', call: (a) => a.agents.list(), expected: everyone },
+  {
+    name: 'agents.get',
+    operation: 'agents.get',
+    call: (a) => a.agents.get('claude-code'),
+    expected: everyone,
+  },
+  {
+    name: 'agents.create',
+    operation: 'agents.create',
+    call: (a, t) =>
+      a.agents.create({
+        name: `policy-${t.settingKey.replace(/[^a-z0-9]/g, '')}`,
+        command: '/bin/true',
+        wire: 'anthropic',
+      }),
+    expected: adminsOnly,
+  },
+  {
+    name: 'agents.delete',
+    operation: 'agents.delete',
+    call: (a, t) => a.agents.delete(t.agentName),
+    expected: adminsOnly,
+  },
   { name: 'settings.list', operation: 'settings.list', call: (a) => a.settings.list(), expected: adminsOnly },
   {
     name: 'settings.get',

@@ -48,6 +48,8 @@ export interface PolicyTargets {
   readonly refreshTokens: Readonly<Record<string, string>>;
   /** A stored setting. */
   readonly settingKey: string;
+  /** A custom agent's name. */
+  readonly agentName: string;
   /** A Discord guild id. */
   readonly guildId: string;
 }
@@ -137,6 +139,8 @@ export async function createPolicyTargets(
   }
   const settingKey = `policy.setting-${fixtureCount}`;
   await goosuke.settings.set(settingKey, { value: 'on' });
+  const agentName = `policy-agent-${fixtureCount}`;
+  await goosuke.agents.create({ name: agentName, command: '/bin/true', wire: 'openai-chat' });
   return {
     ownerId: owner,
     password: users.password,
@@ -156,6 +160,7 @@ export async function createPolicyTargets(
     webhookActionId: webhook.action.id,
     refreshTokens,
     settingKey,
+    agentName,
     guildId: '200000000000000001',
   };
 }

@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import {
   accessTokenSchema,
   actionSchema,
+  agentDefinitionSchema,
   extensionSchema,
   messageSchema,
   modelProfileSchema,
@@ -19,6 +20,7 @@ import {
 import {
   buildAccessToken,
   buildAction,
+  buildAgentDefinition,
   buildExtension,
   buildId,
   buildMessage,
@@ -46,6 +48,7 @@ const builders: Array<{ name: string; build: () => Record<string, unknown>; sche
   { name: 'buildAction', build: buildAction, schema: actionSchema },
   { name: 'buildTemplate', build: buildTemplate, schema: templateSchema },
   { name: 'buildExtension', build: buildExtension, schema: extensionSchema },
+  { name: 'buildAgentDefinition', build: buildAgentDefinition, schema: agentDefinitionSchema },
   { name: 'buildSetting', build: buildSetting, schema: settingSchema },
 ];
 

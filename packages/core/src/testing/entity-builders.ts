@@ -1,6 +1,7 @@
 import type {
   AccessToken,
   Action,
+  AgentDefinition,
   Extension,
   Message,
   ModelProfile,
@@ -152,6 +153,8 @@ export function buildRun(overrides: Partial<Run> = {}): Run {
     startedAt: at,
     completedAt: at,
     cancelRequestedAt: at,
+    maxCostUsd: 2.5,
+    maxTokens: 500_000,
     ...overrides,
   };
 }
@@ -317,6 +320,24 @@ export function buildExtension(overrides: Partial<Extension> = {}): Extension {
       { name: 'API_TOKEN', value: 'v1.key.sealed-envelope', secret: true },
     ],
     enabled: true,
+    createdAt: at,
+    updatedAt: at,
+    ...overrides,
+  };
+}
+
+/** A custom agent with every field set; `name` is unique per call. */
+export function buildAgentDefinition(overrides: Partial<AgentDefinition> = {}): AgentDefinition {
+  const number = nextNumber();
+  const at = builtTimestamp(number);
+  return {
+    id: `agent_built_${padded(number)}`,
+    name: `my-agent-${number}`,
+    command: '/usr/local/bin/my-agent',
+    args: ['--acp', '--model-from-env'],
+    wire: 'openai-chat',
+    sessionMode: 'auto',
+    description: 'A team-internal ACP agent.',
     createdAt: at,
     updatedAt: at,
     ...overrides,

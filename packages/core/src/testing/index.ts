@@ -21,6 +21,7 @@ export {
 export {
   buildAccessToken,
   buildAction,
+  buildAgentDefinition,
   buildExtension,
   buildId,
   buildMessage,

@@ -2,9 +2,11 @@ import type { z } from 'zod';
 import {
   type AccessToken,
   type Action,
+  type AgentDefinition,
   accessTokenSchema,
   actionSchema,
   actionTriggerKeySchema,
+  agentDefinitionSchema,
   type Extension,
   extensionSchema,
   type IdempotencyRecord,
@@ -42,6 +44,7 @@ import {
 import type {
   AccessTokenRepository,
   ActionRepository,
+  AgentDefinitionRepository,
   ExtensionRepository,
   ListOptions,
   MessageRepository,
@@ -92,6 +95,7 @@ interface MemoryState {
   idempotencyKeys: Map<string, IdempotencyRecord>;
   templates: Map<string, Template>;
   extensions: Map<string, Extension>;
+  agents: Map<string, AgentDefinition>;
   settings: Map<string, Setting>;
 }
 
@@ -118,6 +122,7 @@ function emptyState(): MemoryState {
     idempotencyKeys: new Map(),
     templates: new Map(),
     extensions: new Map(),
+    agents: new Map(),
     settings: new Map(),
   };
 }
@@ -581,6 +586,16 @@ function createRepositories(run: MemoryRunner<MemoryState>): Repositories {
     getByName: byName((state) => state.extensions),
   };
 
+  const agents: AgentDefinitionRepository = {
+    ...createMemoryEntityRepository<MemoryState, AgentDefinition, Record<string, never>>(run, {
+      entity: 'agent',
+      schema: agentDefinitionSchema,
+      rows: (state) => state.agents,
+      uniques: [{ label: 'name', key: (agent) => agent.name }],
+    }),
+    getByName: byName((state) => state.agents),
+  };
+
   const settings: SettingRepository = {
     get: (key) => run((state) => copy(state.settings.get(key) ?? null)),
     set: (setting) =>
@@ -612,6 +627,7 @@ function createRepositories(run: MemoryRunner<MemoryState>): Repositories {
     triggerKeys,
     idempotencyKeys: createMemoryIdempotencyKeys(run),
     extensions,
+    agents,
     settings,
   };
 }

@@ -1,6 +1,8 @@
 import {
   type Action,
+  type AgentDefinition,
   actionSchema,
+  agentDefinitionSchema,
   type Extension,
   extensionSchema,
   type Message,
@@ -23,6 +25,7 @@ import {
 import type { EntityRepository, Store } from '../ports/index.ts';
 import {
   buildAction,
+  buildAgentDefinition,
   buildExtension,
   buildId,
   buildMessage,
@@ -386,7 +389,7 @@ export const runCase: EntityCase<Run, { taskId?: string; messageId?: string; sta
         {
           label: 'nullable fields null and empty lists',
           entity: make({
-            executor: { kind: 'agent-cli', cli: 'codex', modelName: null },
+            executor: { kind: 'agent', agent: 'codex', modelProfileId: null },
             status: 'queued',
             baseRef: null,
             baseSource: null,
@@ -401,12 +404,14 @@ export const runCase: EntityCase<Run, { taskId?: string; messageId?: string; sta
             startedAt: null,
             completedAt: null,
             cancelRequestedAt: null,
+            maxCostUsd: null,
+            maxTokens: null,
           }),
         },
         {
           label: 'empty strings are not nulls',
           entity: make({
-            executor: { kind: 'agent-cli', cli: 'claude-code', modelName: 'claude-sonnet-4-5' },
+            executor: { kind: 'agent', agent: 'claude-code', modelProfileId: 'model_for_agent' },
             status: 'succeeded',
             summary: '',
             patch: '',
@@ -769,6 +774,35 @@ export const templateCase: EntityCase<Template, Record<string, never>> = {
       }),
     };
   },
+  uniques: [uniqueField('name')],
+  filters: [],
+};
+
+export const agentDefinitionCase: EntityCase<AgentDefinition, Record<string, never>> = {
+  name: 'agents',
+  fields: fieldsOf(agentDefinitionSchema),
+  repository: (store) => store.agents,
+  prepare: async () => ({
+    graph: null,
+    make: (overrides) => buildAgentDefinition(overrides),
+    variants: () => [
+      { label: 'every field set', entity: buildAgentDefinition() },
+      {
+        label: 'nullable fields null, no arguments',
+        entity: buildAgentDefinition({ args: [], sessionMode: null, description: null, wire: 'anthropic' }),
+      },
+      {
+        label: 'arguments with spaces, empty strings and unicode',
+        entity: buildAgentDefinition({ args: ['', unicodeSample, '--flag=a b'], description: unicodeSample }),
+      },
+    ],
+    patch: (entity) => ({
+      args: ['--only'],
+      wire: entity.wire === 'gemini' ? 'openai-responses' : 'gemini',
+      sessionMode: entity.sessionMode === null ? 'yolo' : null,
+      updatedAt: later(entity.updatedAt),
+    }),
+  }),
   uniques: [uniqueField('name')],
   filters: [],
 };

@@ -52,7 +52,7 @@ export function describeStoreLifecycle(context: StoreTestContext): void {
         buildRun({
           taskId: doomed.id,
           messageId: graph.userMessage.id,
-          executor: { kind: 'agent-cli', cli: 'goose', modelName: null },
+          executor: { kind: 'agent', agent: 'goose', modelProfileId: null },
         }),
       );
       // An assistant message pointing at a run, and runs pointing at messages: a cycle to cut.

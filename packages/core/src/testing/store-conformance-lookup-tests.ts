@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Store } from '../ports/index.ts';
 import {
   actionCase,
+  agentDefinitionCase,
   type EntityCase,
   extensionCase,
   type StoredEntity,
@@ -49,6 +50,13 @@ export function describeLookups(context: StoreTestContext): void {
     key: (extension) => extension.name,
     withKey: (name) => ({ name }),
     lookup: (store, name) => store.extensions.getByName(name),
+  });
+  describeLookup(context, {
+    entityCase: agentDefinitionCase,
+    method: 'agents.getByName',
+    key: (agent) => agent.name,
+    withKey: (name) => ({ name }),
+    lookup: (store, name) => store.agents.getByName(name),
   });
 }
 

@@ -4,6 +4,7 @@ import { describeActionsAndTriggerKeys } from './store-conformance-action-tests.
 import { describeAuthTokens } from './store-conformance-auth-token-tests.ts';
 import {
   actionCase,
+  agentDefinitionCase,
   extensionCase,
   messageCase,
   modelCase,
@@ -97,6 +98,7 @@ export function describeStoreConformance(name: string, factory: StoreConformance
     describeEntityRepository(context, actionCase);
     describeEntityRepository(context, templateCase);
     describeEntityRepository(context, extensionCase);
+    describeEntityRepository(context, agentDefinitionCase);
     describeLookups(context);
     describeActiveRunCounts(context);
     describeSecretsBesideEntities(context);

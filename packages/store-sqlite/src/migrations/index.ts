@@ -10,6 +10,7 @@ import { callerKeysMigration } from './0008-caller-keys.ts';
 import { sessionSignInTimeMigration } from './0009-session-sign-in-time.ts';
 import { runCancelRequestsMigration } from './0010-run-cancel-requests.ts';
 import { runAuthorsMigration } from './0011-run-authors.ts';
+import { agentsMigration } from './0012-agents.ts';
 
 /** The table in which kysely's Migrator records the migrations it has run. */
 export const migrationTableName = 'goosuke_migrations';
@@ -36,6 +37,7 @@ export const sqliteMigrationProvider: MigrationProvider = {
       '0009_session_sign_in_time': sessionSignInTimeMigration,
       '0010_run_cancel_requests': runCancelRequestsMigration,
       '0011_run_authors': runAuthorsMigration,
+      '0012_agents': agentsMigration,
     };
   },
 };

@@ -473,3 +473,62 @@ describe('0011_run_authors', () => {
     expect(plan.map((step) => step.detail).join(' ')).toContain('goosuke_runs_active_by_author');
   });
 });
+
+describe('0012_agents', () => {
+  it('turns the agent-cli executors of earlier runs into agent executors, adds run limits and the agents table', async () => {
+    const file = directory.file();
+    await migrateOnly(file, await migrationsBefore('0012_agents'));
+    const task = aTask();
+    const message = aMessage(task.id);
+    const raw = new Database(file);
+    const runs = [
+      {
+        id: 'run_old_gemini',
+        executor: { kind: 'agent-cli', cli: 'gemini-cli', modelName: 'gemini-2.5-pro' },
+      },
+      { id: 'run_old_codex', executor: { kind: 'agent-cli', cli: 'codex', modelName: null } },
+      { id: 'run_old_model', executor: { kind: 'model', modelProfileId: 'model_kept' } },
+    ];
+    try {
+      raw
+        .prepare(
+          `insert into goosuke_tasks (id, title, repo_id, base_branch, action_id, created_by, archived, created_at, updated_at)
+           values (?, ?, null, null, null, null, 0, ?, ?)`,
+        )
+        .run(task.id, task.title, task.createdAt, task.updatedAt);
+      raw
+        .prepare(
+          `insert into goosuke_messages (id, task_id, role, content, run_id, created_by, created_at)
+           values (?, ?, 'user', ?, null, null, ?)`,
+        )
+        .run(message.id, task.id, message.content, message.createdAt);
+      const insertRun = raw.prepare(
+        `insert into goosuke_runs
+           (id, task_id, message_id, executor, instruction, base_ref, base_commit, working_branch, status,
+            summary, patch, files_changed, warnings, error, usage, created_at, started_at, completed_at)
+         values (?, ?, ?, ?, 'do it', null, null, null, 'failed', null, null, '[]', '[]', null, null, ?, null, null)`,
+      );
+      for (const run of runs)
+        insertRun.run(run.id, task.id, message.id, JSON.stringify(run.executor), message.createdAt);
+    } finally {
+      raw.close();
+    }
+    const store = directory.track(await createSqliteStore({ database: file }));
+    expect((await store.runs.get('run_old_gemini'))?.executor).toEqual({
+      kind: 'agent',
+      agent: 'gemini',
+      modelProfileId: null,
+    });
+    expect((await store.runs.get('run_old_codex'))?.executor).toEqual({
+      kind: 'agent',
+      agent: 'codex',
+      modelProfileId: null,
+    });
+    const kept = await store.runs.get('run_old_model');
+    expect(kept?.executor).toEqual({ kind: 'model', modelProfileId: 'model_kept' });
+    expect(kept).toMatchObject({ maxCostUsd: null, maxTokens: null });
+    const limited = await store.runs.update('run_old_model', { maxCostUsd: 1.25, maxTokens: 9_000 });
+    expect(limited).toMatchObject({ maxCostUsd: 1.25, maxTokens: 9_000 });
+    expect((await store.agents.list()).items).toEqual([]);
+  });
+});

@@ -1,0 +1,125 @@
+import path from 'node:path';
+import { type AcpAgentHostOptions, createAcpAgentHost } from '@goosuke/acp';
+import {
+  type AgentHost,
+  type GatewayLease,
+  type GatewayLeaseOptions,
+  GoosukeError,
+  type ModelEndpoint,
+  type ModelGateway,
+  type ModelProfile,
+  publicModelEndpoint,
+} from '@goosuke/core';
+import { createModelGateway } from '@goosuke/model-gateway';
+import { type Environment, nonEmpty, providerEnvironment } from './language-models.ts';
+
+/** What agent runs need from the composition root. */
+export interface DefaultAgentRuntime {
+  agentHost: AgentHost;
+  modelGateway: ModelGateway;
+  modelEndpoint: (profile: ModelProfile, storedKey: string | null) => ModelEndpoint;
+  /** Stops the gateway when it was started. */
+  close(): Promise<void>;
+}
+
+/** Options of {@link createDefaultAgentRuntime}. */
+export interface DefaultAgentRuntimeOptions {
+  /** Where provider keys and base URLs come from for profiles without them, and the agents' PATH. */
+  env: Environment;
+  /**
+   * Goosuke's data directory: each task's agent homes are kept in `<dataDir>/agent-homes`, and
+   * agents never see it (but for their own working copy, git directory and home).
+   */
+  dataDir: string;
+  /** More files and directories agents must not read (the `.env` Goosuke read its keys from). */
+  hiddenPaths?: readonly string[];
+  /**
+   * Run agents unconfined when bubblewrap cannot run here (`--unsafe-no-sandbox`,
+   * `GOOSUKE_UNSAFE_NO_SANDBOX`): the agent then has this process's user, files and network.
+   */
+  unsafeNoSandbox?: boolean;
+  /** The fetch the gateway forwards with (proxies, tests). */
+  fetch?: typeof globalThis.fetch;
+  /**
+   * Options of the agent host over the defaults (where agents are found: `executables`,
+   * `nodeModules`; time limits). `homesDir` and `unsafeNoSandbox` come from the fields above.
+   */
+  host?: Omit<AcpAgentHostOptions, 'homesDir' | 'unsafeNoSandbox' | 'hiddenPaths'>;
+}
+
+/**
+ * A gateway that starts listening on the first agent run: a server or `goosuke run` with models
+ * only never opens a port.
+ */
+function lazyModelGateway(start: () => Promise<ModelGateway>): ModelGateway {
+  let started: Promise<ModelGateway> | null = null;
+  let url = '';
+  return {
+    get url() {
+      return url;
+    },
+    async open(options: GatewayLeaseOptions): Promise<GatewayLease> {
+      started ??= start().then((gateway) => {
+        url = gateway.url;
+        return gateway;
+      });
+      return (await started).open(options);
+    },
+    async close() {
+      const gateway = await started?.catch(() => null);
+      await gateway?.close();
+    },
+  };
+}
+
+/**
+ * Where a profile's model calls go, for the gateway: the profile's stored key and base URL win;
+ * without them the ecosystem's variables (as the language models use them), else the provider's
+ * public endpoint. A GoosukeError `secret_key` names the variable to set when there is no key
+ * (an OpenAI-compatible server may need none).
+ */
+export function createModelEndpointResolver(env: Environment) {
+  return (profile: ModelProfile, storedKey: string | null): ModelEndpoint => {
+    const names = providerEnvironment[profile.provider];
+    const apiKey =
+      storedKey ?? names.keys.map((name) => nonEmpty(env[name])).find((value) => value !== undefined);
+    const baseUrl = profile.baseUrl ?? nonEmpty(env[names.baseUrl]) ?? publicModelEndpoint(profile.provider);
+    if (baseUrl === null || baseUrl === undefined) {
+      throw new GoosukeError(
+        'invalid_input',
+        `${profile.displayName} has no server: set ${names.baseUrl} or store the profile with --base-url`,
+      );
+    }
+    if (apiKey === undefined && profile.provider !== 'openai-compatible') {
+      throw new GoosukeError(
+        'secret_key',
+        `no API key for ${profile.provider}:${profile.modelName}; set ${names.keys.join(' or ')} or store one with goosuke models add --api-key-env VAR`,
+      );
+    }
+    return { baseUrl, apiKey: apiKey ?? '' };
+  };
+}
+
+/**
+ * The agent side of the default composition root: the ACP agent host (agents found on PATH or in
+ * the working directory's node_modules, confined by bubblewrap, homes kept per task under the
+ * data directory) and the model gateway they call through, on loopback.
+ */
+export function createDefaultAgentRuntime(options: DefaultAgentRuntimeOptions): DefaultAgentRuntime {
+  const modelGateway = lazyModelGateway(() =>
+    createModelGateway(options.fetch === undefined ? {} : { fetch: options.fetch }),
+  );
+  const agentHost = createAcpAgentHost({
+    searchPath: options.env.PATH ?? process.env.PATH ?? '',
+    ...options.host,
+    homesDir: path.join(options.dataDir, 'agent-homes'),
+    hiddenPaths: [options.dataDir, ...(options.hiddenPaths ?? [])],
+    ...(options.unsafeNoSandbox === true ? { unsafeNoSandbox: true } : {}),
+  });
+  return {
+    agentHost,
+    modelGateway,
+    modelEndpoint: createModelEndpointResolver(options.env),
+    close: () => modelGateway.close(),
+  };
+}

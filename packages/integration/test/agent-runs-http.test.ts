@@ -1,0 +1,185 @@
+// Agent runs over HTTP on the default composition: an admin adds a custom ACP agent
+// (`POST /api/v1/agents`), a member lists the agents, starts a model run and an agent run on one
+// instruction (`POST /tasks/{id}/runs` with `agents`), follows the agent run's live events over
+// SSE (its tool call, its metered model call, its end) and compares the two runs. The agent runs
+// in bubblewrap and calls the loopback fake of OpenAI through Goosuke's gateway.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createHttpServer, type HttpServer } from '@goosuke/adapter-http';
+import { createDefaultGoosuke, type DefaultGoosuke, readDefaultGoosukeConfig } from '@goosuke/cli';
+import type { RunWorkers } from '@goosuke/core';
+import { type FakeOpenAIServer, startFakeOpenAIServer } from '@goosuke/openai/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeRepository, searchReplaceReply, showFile, temporaryDirectory } from './support.ts';
+
+const secretKey = 'agent-http-master-secret-0123456789abcdef';
+const jwtSecret = 'agent-http-jwt-signing-secret-9876543210zz';
+const password = 'correct horse battery staple';
+const openaiKey = 'sk-agent-http-openai-key-5f2c9e1a7b';
+const chatAgent = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '../../cli/test/fixtures/chat-agent.mjs',
+);
+const greet = "export function greet(name: string): string {\n  return 'Hello ' + name;\n}\n";
+
+describe('agent runs over HTTP', () => {
+  let scratch: Awaited<ReturnType<typeof temporaryDirectory>> | undefined;
+  let openai: FakeOpenAIServer | undefined;
+  let goosuke: DefaultGoosuke | undefined;
+  let workers: RunWorkers | undefined;
+  let server: HttpServer | undefined;
+  const tokens = { admin: '', member: '' };
+
+  const call = async (method: string, route: string, as: 'admin' | 'member', body?: unknown) => {
+    const response = await fetch(`${server!.url}/api/v1${route}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${tokens[as]}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await response.text();
+    return { status: response.status, text, json: text === '' ? null : JSON.parse(text) };
+  };
+
+  beforeAll(async () => {
+    scratch = await temporaryDirectory('goosuke-agent-http-');
+    openai = await startFakeOpenAIServer({ apiKey: openaiKey });
+    const env = {
+      GOOSUKE_SECRET_KEY: secretKey,
+      GOOSUKE_JWT_SECRET: jwtSecret,
+      GOOSUKE_SCRYPT_COST: 'N=1024,r=8,p=1',
+      GOOSUKE_DATA_DIR: path.join(scratch.dir, 'data'),
+    };
+    goosuke = await createDefaultGoosuke(readDefaultGoosukeConfig(env, scratch.dir), {
+      env: { OPENAI_API_KEY: openaiKey, OPENAI_BASE_URL: openai.url },
+    });
+    await goosuke.users.create({ username: 'admin', password, role: 'admin' });
+    await goosuke.users.create({ username: 'member', password, role: 'member' });
+    tokens.admin = (await goosuke.auth.login({ username: 'admin', password })).accessToken;
+    tokens.member = (await goosuke.auth.login({ username: 'member', password })).accessToken;
+    workers = goosuke.runs.startWorkers({ concurrency: 1 });
+    server = await createHttpServer(goosuke, { port: 0 });
+  });
+
+  afterAll(async () => {
+    await server?.close();
+    await workers?.stop();
+    await goosuke?.close();
+    await openai?.close();
+    await scratch?.cleanup();
+  });
+
+  it('adds an agent (admins only), runs it beside a model with live events, and compares them', async () => {
+    const agent = {
+      name: 'chatty',
+      command: process.execPath,
+      args: [chatAgent],
+      wire: 'openai-chat',
+      description: 'asks the model, writes its answer',
+    };
+    expect((await call('POST', '/agents', 'member', agent)).status).toBe(403);
+    const added = await call('POST', '/agents', 'admin', agent);
+    expect(added.status).toBe(201);
+    expect(added.json).toMatchObject({ name: 'chatty', kind: 'custom', installation: { installed: true } });
+    const listed = await call('GET', '/agents', 'member');
+    expect(listed.status).toBe(200);
+    expect(listed.json.items.map((item: { name: string }) => item.name)).toEqual([
+      'claude-code',
+      'codex',
+      'gemini',
+      'goose',
+      'chatty',
+    ]);
+    expect((await call('GET', '/agents/gemini-cli', 'member')).json).toMatchObject({ name: 'gemini' });
+
+    const source = path.join(scratch!.dir, 'source');
+    await makeRepository(source, { 'src/greet.ts': greet, 'README.md': '# greet\n' });
+    const gpt = await call('POST', '/models', 'admin', { provider: 'openai', modelName: 'gpt-4.1' });
+    expect(gpt.status).toBe(201);
+    const repo = await call('POST', '/repos', 'admin', { url: source });
+    expect(repo.status).toBe(201);
+    const task = await call('POST', '/tasks', 'member', { repoId: repo.json.id, title: 'Warmer greeting' });
+    expect(task.status).toBe(201);
+    // Runs execute one at a time: the model's run answers first, then the agent's.
+    openai!.respond(
+      {
+        kind: 'reply',
+        text: searchReplaceReply(
+          'src/greet.ts',
+          'Greets warmly.',
+          "  return 'Hello ' + name;",
+          "  return 'Hi, ' + name;",
+        ),
+      },
+      {
+        kind: 'reply',
+        text: "Greets very warmly.\nexport function greet(name: string): string {\n  return 'Hello, dear ' + name;\n}",
+        usage: { promptTokens: 500, completionTokens: 50 },
+      },
+    );
+    const started = await call('POST', `/tasks/${task.json.task.id}/runs`, 'member', {
+      instruction: 'Make the greeting warmer. FILE=src/greet.ts',
+      models: [gpt.json.id],
+      agents: [{ agent: 'chatty' }],
+      maxCostUsd: 1,
+    });
+    expect(started.status).toBe(202);
+    const [modelRunId, agentRunId] = started.json.runIds as string[];
+
+    // The agent run's events, live over SSE until its end.
+    const ticket = await call('POST', '/auth/stream-ticket', 'member');
+    const stream = await fetch(
+      `${server!.url}/api/v1/runs/${agentRunId}/events?ticket=${ticket.json.ticket}`,
+    );
+    expect(stream.headers.get('content-type')).toContain('text/event-stream');
+    const text = await new Response(stream.body).text();
+    const events = text
+      .split('\n')
+      .filter((line) => line.startsWith('data: '))
+      .map(
+        (line) =>
+          JSON.parse(line.slice(6)) as { type: string; message: string; data: Record<string, unknown> },
+      );
+    const types = events.map((event) => event.type);
+    expect(types[0]).toBe('run-queued');
+    expect(types.at(-1)).toBe('run-succeeded');
+    expect(
+      events.find((event) => event.type === 'run-log' && /Write src\/greet\.ts/.test(event.message)),
+    ).toBeDefined();
+    const tokensEvent = events.find((event) => event.type === 'run-tokens');
+    expect(tokensEvent?.data).toMatchObject({
+      call: { inputTokens: 500, outputTokens: 50 },
+      gateway: { path: '/v1/chat/completions', status: 200, refused: null },
+    });
+    expect(text).not.toContain(openaiKey);
+
+    const runs = await call('GET', `/tasks/${task.json.task.id}/runs`, 'member');
+    const byId = new Map(runs.json.items.map((run: { id: string }) => [run.id, run]));
+    expect(byId.get(modelRunId)).toMatchObject({ status: 'succeeded', executor: { kind: 'model' } });
+    expect(byId.get(agentRunId)).toMatchObject({
+      status: 'succeeded',
+      summary: 'Greets very warmly.',
+      executor: { kind: 'agent', agent: 'chatty', modelProfileId: gpt.json.id },
+      maxCostUsd: 1,
+      usage: { inputTokens: 500, outputTokens: 50 },
+    });
+    const comparison = await call(
+      'GET',
+      `/tasks/${task.json.task.id}/runs/compare?message=${started.json.message.id}`,
+      'member',
+    );
+    expect(comparison.json.runs.map((entry: { agent: string | null }) => entry.agent)).toEqual([
+      null,
+      'chatty',
+    ]);
+    expect(comparison.json.sharedFiles).toEqual([
+      { runIds: [modelRunId, agentRunId], paths: ['src/greet.ts'] },
+    ]);
+    const clone = path.join(scratch!.dir, 'data', 'clones', repo.json.id);
+    expect(await showFile(clone, `goosuke/run-${agentRunId}`, 'src/greet.ts')).toContain(
+      "'Hello, dear ' + name",
+    );
+  });
+});
