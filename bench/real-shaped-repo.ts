@@ -555,3 +555,30 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   console.log(describeRealShaped(repo));
   console.log(repo.path);
 }
+
+/**
+ * The repositories a process bench measures: the generated 5,000-file fixture (written by
+ * `makeFixture` into `directory/fixture`) unless GOOSUKE_BENCH_FIXTURE=0, then the real-shaped
+ * repositories of GOOSUKE_BENCH_REAL_SHAPED, each described on stdout.
+ */
+export async function benchRepositories(
+  directory: string,
+  makeFixture: (target: string) => Promise<void>,
+): Promise<Array<{ label: string; path: string }>> {
+  const repositories: Array<{ label: string; path: string }> = [];
+  if (fixtureFromEnvironment()) {
+    const started = performance.now();
+    const source = join(directory, 'fixture');
+    await makeFixture(source);
+    console.log(
+      `fixture: 5000 files, one commit (generated in ${Math.round(performance.now() - started)} ms)`,
+    );
+    repositories.push({ label: 'fixture 5k', path: source });
+  }
+  for (const size of realShapedSizesFromEnvironment()) {
+    const repo = await ensureRealShapedRepository(size);
+    console.log(describeRealShaped(repo));
+    repositories.push({ label: `real-shaped ${size}`, path: repo.path });
+  }
+  return repositories;
+}

@@ -33,13 +33,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startFakeOpenAIServer } from '@goosuke/openai/testing';
-import {
-  describeRealShaped,
-  ensureRealShapedRepository,
-  fixtureFromEnvironment,
-  loadAverage,
-  realShapedSizesFromEnvironment,
-} from './real-shaped-repo.ts';
+import { benchRepositories, loadAverage } from './real-shaped-repo.ts';
 import {
   createRepository,
   expectedChange,
@@ -197,21 +191,9 @@ async function measure(label: string, source: string, backend: string): Promise<
 }
 
 try {
-  const repositories: Array<{ label: string; path: string }> = [];
-  if (fixtureFromEnvironment()) {
-    const started = performance.now();
-    const source = join(directory, 'fixture');
-    await createRepository(source, repositoryFiles(5_000));
-    console.log(
-      `fixture: 5000 files, one commit (generated in ${Math.round(performance.now() - started)} ms)`,
-    );
-    repositories.push({ label: 'fixture 5k', path: source });
-  }
-  for (const size of realShapedSizesFromEnvironment()) {
-    const repo = await ensureRealShapedRepository(size);
-    console.log(describeRealShaped(repo));
-    repositories.push({ label: `real-shaped ${size}`, path: repo.path });
-  }
+  const repositories = await benchRepositories(directory, (target) =>
+    createRepository(target, repositoryFiles(5_000)),
+  );
 
   const results: Figures[] = [];
   for (const { label, path } of repositories) {

@@ -93,6 +93,14 @@ export interface AcpAgentOptions {
    * after the turn. Not waited for after a cancel, a failure or a time limit. Default 0.
    */
   stopDelayMs?: number;
+  /**
+   * Paths relative to the working copy where the agent keeps state of its own, not the user's
+   * change (Claude Code's `.claude/settings.local.json`, which it writes when an edit is allowed):
+   * each one the agent creates during the run is removed after it (with the directories it made
+   * for it, when left empty), so it never lands in the run's commit. One the repository already
+   * had is left alone. Validated as `homeFiles`' paths. Default none.
+   */
+  agentStatePaths?: readonly string[];
 }
 
 /** The defaults of {@link AcpAgentOptions}. */
@@ -128,6 +136,7 @@ export interface AcpAgentSettings {
   secrets: readonly string[];
   sessionMode: string | null;
   stopDelayMs: number;
+  agentStatePaths: readonly string[];
 }
 
 /** Variable names whose values are credentials: an API key, a token, a password. */
@@ -239,6 +248,7 @@ export function readAcpAgentSettings(options: AcpAgentOptions): AcpAgentSettings
       acpAgentDefaults.initializeTimeoutMs,
     sessionMode: readSessionMode(options.sessionMode),
     stopDelayMs: readDuration('stopDelayMs', options.stopDelayMs, 0) ?? 0,
+    agentStatePaths: readAgentStatePaths(options.agentStatePaths),
   };
 }
 
@@ -305,25 +315,38 @@ function readHomePaths(
   return Object.freeze(copy);
 }
 
-/** A path under HOME: relative, normalised (`a/b`, no `.`, `..`, `//` or trailing `/`), no NUL, not empty. */
-function checkHomePath(option: string, candidate: unknown): asserts candidate is string {
+/** A path under HOME (or `base`): relative, normalised (`a/b`, no `.`, `..`, `//` or trailing `/`), no NUL, not empty. */
+function checkHomePath(option: string, candidate: unknown, base = 'HOME'): asserts candidate is string {
   const shown = JSON.stringify(candidate);
   if (typeof candidate !== 'string' || candidate === '') {
-    throw new InvalidInputError(`${option}: ${shown} is not a path: give a non-empty path relative to HOME`);
+    throw new InvalidInputError(
+      `${option}: ${shown} is not a path: give a non-empty path relative to ${base}`,
+    );
   }
   if (candidate.includes('\0')) throw new InvalidInputError(`${option}: ${shown} contains a NUL byte`);
   if (path.posix.isAbsolute(candidate)) {
-    throw new InvalidInputError(`${option}: ${shown} is absolute: give a path relative to HOME`);
+    throw new InvalidInputError(`${option}: ${shown} is absolute: give a path relative to ${base}`);
   }
-  if (candidate === '.') throw new InvalidInputError(`${option}: "." is HOME itself: give a path under HOME`);
+  if (candidate === '.')
+    throw new InvalidInputError(`${option}: "." is ${base} itself: give a path under ${base}`);
   const parts = candidate.split('/');
   if (parts.includes('..'))
-    throw new InvalidInputError(`${option}: ${shown} contains "..": it must stay under HOME`);
+    throw new InvalidInputError(`${option}: ${shown} contains "..": it must stay under ${base}`);
   if (parts.some((part) => part === '' || part === '.')) {
     throw new InvalidInputError(
       `${option}: ${shown} is not normalised (write it as ${JSON.stringify(path.posix.normalize(candidate).replace(/\/$/, ''))})`,
     );
   }
+}
+
+/** `agentStatePaths`: an array of paths relative to the working copy, checked as HOME's are. */
+function readAgentStatePaths(value: unknown): readonly string[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) {
+    throw new InvalidInputError('agentStatePaths must be an array of paths relative to the working copy');
+  }
+  for (const entry of value) checkHomePath('agentStatePaths', entry, 'the working copy');
+  return Object.freeze([...new Set(value as string[])]);
 }
 
 /** A file of `homeFiles` cannot also be a directory on the way to another file or a `homeEnv` directory. */

@@ -4,6 +4,7 @@ import type { Agent, AgentInput, AgentOutcome } from '@goosuke/core';
 import { redactSecrets } from '@goosuke/core/implementing';
 import { type AcpAgentOptions, type AcpAgentSettings, readAcpAgentSettings } from './acp-agent-options.ts';
 import { type AgentProcess, describeExit, type ProcessExit, startAgentProcess } from './agent-process.ts';
+import { noteAgentStatePaths } from './agent-state-paths.ts';
 import { conversationPrompt } from './conversation-prompt.ts';
 import { type AcpPermissionDecision, answerFor, toolCallPaths } from './permission-policy.ts';
 import { clip, RunEventLog } from './run-event-log.ts';
@@ -84,6 +85,7 @@ async function runAcpAgent(settings: AcpAgentSettings, input: AgentInput): Promi
     return failed('an ACP agent needs a working copy, and this task has no repository');
   }
   const roots = await workspaceRootsOf(workspace.root);
+  const agentState = await noteAgentStatePaths(roots.root, settings.agentStatePaths);
   const events = new RunEventLog(input.emit, settings.secrets);
   let run: RunLaunch;
   try {
@@ -158,6 +160,14 @@ async function runAcpAgent(settings: AcpAgentSettings, input: AgentInput): Promi
     updates.flush();
     // After the group is gone: nothing is left to write into the private HOME and TMPDIR.
     await run.release();
+    const discarded = await agentState.discard();
+    if (discarded.length > 0) {
+      events.log({
+        level: 'info',
+        message: `removed the agent's own state from the working copy: ${discarded.join(', ')}`,
+        data: { kind: 'agent_state_removed', paths: discarded },
+      });
+    }
     return limits;
   };
   let outcome: AgentOutcome;

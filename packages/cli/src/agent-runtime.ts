@@ -42,9 +42,10 @@ export interface DefaultAgentRuntimeOptions {
   fetch?: typeof globalThis.fetch;
   /**
    * Options of the agent host over the defaults (where agents are found: `executables`,
-   * `nodeModules`; time limits). `homesDir` and `unsafeNoSandbox` come from the fields above.
+   * `nodeModules`; time limits). `homesDir`, `hiddenPaths` and `unsafeNoSandbox` come from the
+   * fields above; the sandbox is always the host's own bubblewrap sandbox, which hides them.
    */
-  host?: Omit<AcpAgentHostOptions, 'homesDir' | 'unsafeNoSandbox' | 'hiddenPaths'>;
+  host?: Omit<AcpAgentHostOptions, 'homesDir' | 'unsafeNoSandbox' | 'hiddenPaths' | 'sandbox'>;
 }
 
 /**

@@ -48,17 +48,33 @@ describe('readDefaultGoosukeConfig', () => {
       secretKey,
       previousSecretKeys: [],
       prices: {},
+      // The .env configuration is read from: agents never see it.
+      agentHiddenPaths: [path.join(directory, '.env')],
     });
     const config = readDefaultGoosukeConfig(
       {
         GOOSUKE_SECRET_KEY: secretKey,
         GOOSUKE_DATA_DIR: 'state',
         GOOSUKE_PREVIOUS_SECRET_KEYS: ` ${otherKey} ,`,
+        GOOSUKE_AGENT_HIDDEN_PATHS: 'secrets: /etc/goosuke ',
+        GOOSUKE_UNSAFE_NO_SANDBOX: 'yes',
       },
       directory,
     );
     expect(config.databasePath).toBe(path.join(directory, 'state', 'goosuke.db'));
     expect(config.previousSecretKeys).toEqual([otherKey]);
+    expect(config.agentHiddenPaths).toEqual([
+      path.join(directory, '.env'),
+      path.join(directory, 'secrets'),
+      '/etc/goosuke',
+    ]);
+    expect(config.unsafeNoSandbox).toBe(true);
+    expect(() =>
+      readDefaultGoosukeConfig(
+        { GOOSUKE_SECRET_KEY: secretKey, GOOSUKE_UNSAFE_NO_SANDBOX: 'maybe' },
+        directory,
+      ),
+    ).toThrow('GOOSUKE_UNSAFE_NO_SANDBOX must be 1 or 0');
   });
 
   it('reads the limits from GOOSUKE_MAX_* and names a value out of range', () => {

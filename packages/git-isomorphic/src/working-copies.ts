@@ -22,7 +22,7 @@ import {
   pruneSpares,
   releaseSnapshot,
 } from './spare-copies.ts';
-import { materialize, pruneSnapshots, snapshotOf } from './working-copy-checkout.ts';
+import { copyFromSnapshot, materialize, pruneSnapshots, snapshotOf } from './working-copy-checkout.ts';
 import { removeTree } from './working-copy-scan.ts';
 import { locate, storeIndex } from './working-copy-state.ts';
 import { workspaceFor } from './working-copy-workspace.ts';
@@ -39,15 +39,17 @@ export async function createWorkingCopy(
   { repo, baseRef, branch, dir, signal, inPlaceWrites }: OptionsOf<'createWorkingCopy'>,
 ): Promise<Workspace> {
   // A copy whose files something writes in place (an agent) must not share inodes with the
-  // snapshot: it is written file by file whatever the backend's mode.
-  const hardlink = context.options.checkout === 'hardlink' && inPlaceWrites !== true;
+  // snapshot: in `'hardlink'` mode it is copied file by file from the snapshot (which is built,
+  // or reused, as for linked copies), never linked, and never kept as a spare.
+  const snapshots = context.options.checkout === 'hardlink';
+  const hardlink = snapshots && inPlaceWrites !== true;
   signal?.throwIfAborted();
   // A permission bit changed in the snapshot (through another copy) before now is repaired.
   const requestedAt = performance.now();
   await checkBranchName(branch);
   const cloneGitdir = path.join(path.resolve(repo.dir), '.git');
   const root = path.resolve(dir);
-  if (hardlink && hexId.test(baseRef)) {
+  if (snapshots && hexId.test(baseRef)) {
     // A commit id names immutable objects: its snapshot (seconds for a large tree the first
     // time) is built before taking the clone's queue, so that other runs' work on the clone
     // (resolving their base, their copies of a snapshot already built) does not wait for it.
@@ -98,11 +100,17 @@ export async function createWorkingCopy(
         await symlink(path.join('..', '..', entry), path.join(gitdir, entry));
       await git.writeRef({ fs, gitdir: cloneGitdir, ref: `refs/heads/${branch}`, value: base });
       branchCreated = true;
-      if (hardlink) {
+      if (snapshots) {
         const snapshot = await snapshotOf(context, cloneGitdir, flat);
         const tree = flat.trees.get('')!;
         await pruneSnapshots(context, cloneGitdir, tree);
         await pruneSpares(context, cloneGitdir, tree);
+        if (!hardlink) {
+          await mkdir(root, { recursive: true });
+          await writeFile(path.join(root, '.git'), `gitdir: ${gitdir}\n`);
+          holdSnapshot(context, snapshot);
+          return { copy, flat, snapshot, claim: null, copied: true };
+        }
         // The removal keeps the copy's directories as a spare of this tree (spare-copies.ts),
         // and this copy may be such a spare: a rename instead of a mkdir per directory.
         copy.linkedFrom = { commit: base, tree, snapshot };
@@ -112,26 +120,27 @@ export async function createWorkingCopy(
           await writeFile(path.join(root, '.git'), `gitdir: ${gitdir}\n`);
         }
         holdSnapshot(context, snapshot);
-        return { copy, flat, snapshot, claim };
+        return { copy, flat, snapshot, claim, copied: false };
       }
       await mkdir(root, { recursive: true });
       await writeFile(path.join(root, '.git'), `gitdir: ${gitdir}\n`);
       const entries = await materialize(context, root, flat, cloneGitdir);
       signal?.throwIfAborted();
       await storeIndex(context, copy, new Map(entries.map((entry) => [entry.path, entry])));
-      return { copy, flat, snapshot: null, claim: null };
+      return { copy, flat, snapshot: null, claim: null, copied: false };
     } catch (error) {
       await undo(copy, branchCreated);
       throw translateGitError(error, { operation: `creating the working copy ${root}` });
     }
   });
-  const { copy, flat, snapshot, claim } = made;
+  const { copy, flat, snapshot, claim, copied } = made;
   if (snapshot !== null) {
     try {
       signal?.throwIfAborted();
       // The files are made outside the queue (thousands of calls on a large tree): they touch
       // only the copy's own directories, and its snapshot is held from pruning meanwhile.
-      await fillCopy(context, copy, flat, snapshot, claim, requestedAt);
+      if (copied) await copyFromSnapshot(context, copy, flat, snapshot);
+      else await fillCopy(context, copy, flat, snapshot, claim, requestedAt);
     } catch (error) {
       await context.mutex.run(cloneGitdir, () => undo(copy, true));
       throw translateGitError(error, { operation: `creating the working copy ${root}` });

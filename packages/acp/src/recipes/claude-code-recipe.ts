@@ -19,7 +19,8 @@ export const claudeCodeStopDelayMs = 2_000;
  * `CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1`, `CLAUDE_CODE_DISABLE_FAST_MODE=1` (else it asks
  * api.anthropic.com for "penguin mode" at start, with the key) and `CLAUDE_CODE_MAX_RETRIES=0`.
  * Session mode `acceptEdits` (its settings file cannot set it: the adapter hard-codes
- * `default`), {@link claudeCodeStopDelayMs}, and its permission requests, which carry no kind,
+ * `default`), {@link claudeCodeStopDelayMs}, `.claude/settings.local.json` as its own state (removed
+ * after the run unless the repository has one), and its permission requests, which carry no kind,
  * normalised by `normalizeClaudeToolCall` before the policy decides them.
  */
 export const claudeCodeRecipe: AgentRecipe = (input) => {
@@ -43,6 +44,9 @@ export const claudeCodeRecipe: AgentRecipe = (input) => {
     homeEnv: {},
     sessionMode: 'acceptEdits',
     stopDelayMs: claudeCodeStopDelayMs,
+    // Where Claude Code records the permission rule an allowed edit suggests (`acceptEdits`): its
+    // state, not the user's change, which would otherwise land in the run's commit.
+    agentStatePaths: ['.claude/settings.local.json'],
     allowLoopbackPorts: [endpoint.port],
     permissionPolicy: runPermissionPolicy({
       allowShell: input.allowShell,

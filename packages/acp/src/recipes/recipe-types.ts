@@ -56,6 +56,8 @@ export interface AgentLaunchRecipe {
   readonly sessionMode: string | undefined;
   /** How long the agent may go on after its turn ended before its process group is killed. */
   readonly stopDelayMs: number;
+  /** The agent's own state files in the working copy, removed after the run (`AcpAgentOptions.agentStatePaths`). */
+  readonly agentStatePaths?: readonly string[];
   /** The host loopback ports the agent may reach from inside the sandbox: the gateway's. */
   readonly allowLoopbackPorts: readonly number[];
   /** Decides the agent's permission requests (normalised first for agents that send no `kind`). */

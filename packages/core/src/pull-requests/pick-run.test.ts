@@ -14,6 +14,7 @@ function candidate(
     entry: {
       runId: `run_${label.replace(/\W/g, '')}`,
       status: 'succeeded',
+      agent: null,
       model: { profileId: 'model_x', provider, modelName, displayName: label },
       baseRef: 'main',
       baseSource: { kind: 'base-branch' },

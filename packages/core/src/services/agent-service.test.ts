@@ -12,6 +12,7 @@ import {
   createScriptedLanguageModel,
   createSequentialIdGenerator,
 } from '../testing/index.ts';
+import type { CreateRunsInput } from './run-service.ts';
 
 // Creating runs reads no git: any call is a test failure.
 const gitUnused = new Proxy({} as GitBackend, {
@@ -192,7 +193,7 @@ describe('goosuke.runs.create with agents', () => {
   it('refuses an unknown agent, a profile of another wire, no profile at all, a text task and repeats', async () => {
     const { goosuke, repoTaskId, textTaskId } = await compose();
     const gemini = await goosuke.models.create({ provider: 'google', modelName: 'gemini-2.5-pro' });
-    const create = (input: Parameters<Goosuke['runs']['create']>[1], taskId = repoTaskId) =>
+    const create = (input: Omit<CreateRunsInput, 'instruction'>, taskId = repoTaskId) =>
       rejection(goosuke.runs.create(taskId, { instruction: 'Do it', ...input }));
     const unknown = await create({ agents: [{ agent: 'cursor' }] });
     expect(unknown).toMatchObject({ code: 'invalid_input' });

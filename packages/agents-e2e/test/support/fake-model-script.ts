@@ -1,0 +1,119 @@
+// The wire-independent part of the fake model: what a request's prompt asks for (a keyword in
+// the user's instruction), which step of the turn the agent is at, and what the scripted agent
+// does at that step. The wire modules turn a step into the agent's own tool call shapes.
+
+/** What the fake does for one instruction, chosen by a keyword in it. */
+export type ScenarioKind = 'edit' | 'slow' | 'fail' | 'shell' | 'outside' | 'text';
+
+/**
+ * The keywords, as they appear in an instruction. Bracketed, so that nothing in an agent's own
+ * system prompt or context (which the fake also sees) is taken for one.
+ */
+export const keywords = {
+  edit: '[EDIT]',
+  slow: '[SLOW]',
+  fail: '[FAIL]',
+  shell: '[SHELL]',
+  outside: '[OUTSIDE]',
+} as const satisfies Record<Exclude<ScenarioKind, 'text'>, string>;
+
+/** The scenario a prompt text asks for; `text` (a plain answer) when it names none. */
+export function scenarioOf(prompt: string): ScenarioKind {
+  for (const [kind, keyword] of Object.entries(keywords)) {
+    if (prompt.includes(keyword)) return kind as ScenarioKind;
+  }
+  return 'text';
+}
+
+/** The edit the `[EDIT]` scenario makes, and the texts every scenario ends with. */
+export interface FakeScript {
+  /** The file edited, relative to the working copy's root (`/` separated). */
+  readonly file: string;
+  /**
+   * The exact text replaced (once) and its replacement: whole lines, indentation included (Codex's
+   * apply_patch hunks are lines).
+   */
+  readonly oldText: string;
+  readonly newText: string;
+  /** The agent's last message after the edit: the run's summary. */
+  readonly summary: string;
+  /** `[OUTSIDE]`: an absolute path outside the working copy the agent tries to create, and its content. */
+  readonly outsidePath: string;
+  readonly outsideContent: string;
+  /** `[SHELL]`: the command the agent asks to run (one no agent runs unasked). */
+  readonly shellCommand: string;
+}
+
+/** The default script: a TypeScript greeting made warmer. */
+export const defaultScript: FakeScript = {
+  file: 'src/greet.ts',
+  oldText: "  return 'Hello ' + name;",
+  newText: "  return 'Hello, dear ' + name + '!';",
+  summary: 'Made the greeting warmer.',
+  outsidePath: '/tmp/goosuke-agents-e2e-outside.txt',
+  outsideContent: 'written from inside the sandbox\n',
+  shellCommand: 'npm install --no-save left-pad',
+};
+
+/** One step of a scripted turn, before a wire gives it its shape. */
+export type ScriptStep =
+  | { kind: 'read'; path: string }
+  | { kind: 'edit'; path: string; relative: string; oldText: string; newText: string }
+  | { kind: 'write'; path: string; content: string }
+  | { kind: 'shell'; command: string }
+  | { kind: 'text'; text: string };
+
+/**
+ * The steps of a scenario's turn: tool steps, then the final text. `workspace` is the agent's
+ * working directory (absolute), found in its request; the edit is made there. `readFirst` is
+ * for Claude Code's built-in `Edit`, which refuses a file it has not read.
+ */
+export function stepsOf(
+  kind: ScenarioKind,
+  script: FakeScript,
+  workspace: string,
+  readFirst: boolean,
+): ScriptStep[] {
+  const target = `${workspace.replace(/\/+$/, '')}/${script.file}`;
+  switch (kind) {
+    case 'edit':
+      return [
+        ...(readFirst ? [{ kind: 'read', path: target } as const] : []),
+        {
+          kind: 'edit',
+          path: target,
+          relative: script.file,
+          oldText: script.oldText,
+          newText: script.newText,
+        },
+        { kind: 'text', text: script.summary },
+      ];
+    case 'outside':
+      return [
+        { kind: 'write', path: script.outsidePath, content: script.outsideContent },
+        { kind: 'text', text: 'Tried to write outside the working copy.' },
+      ];
+    case 'shell':
+      return [
+        { kind: 'shell', command: script.shellCommand },
+        { kind: 'text', text: 'Asked to run a shell command.' },
+      ];
+    default:
+      return [{ kind: 'text', text: 'ok' }];
+  }
+}
+
+/**
+ * Finds the agent's working directory in a request (its system prompt or context names it):
+ * the first match of `pattern`, else null.
+ */
+export function workspaceIn(requestText: string, pattern: RegExp): string | null {
+  const match = new RegExp(pattern.source, pattern.flags.replace('g', '')).exec(requestText);
+  return match === null ? null : match[0];
+}
+
+/** Token counts one reply reports (each wire puts them in its own shape). */
+export interface ReplyUsage {
+  inputTokens: number;
+  outputTokens: number;
+}
