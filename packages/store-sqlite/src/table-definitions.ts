@@ -226,6 +226,7 @@ export const runTable = defineTable<Run>({
     column('cancelRequestedAt'),
     column('maxCostUsd'),
     column('maxTokens'),
+    column('allowShell', 'boolean'),
   ],
   filters: ['taskId', 'messageId', 'status'],
   references: [taskReference],

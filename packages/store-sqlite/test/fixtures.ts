@@ -127,6 +127,7 @@ export function aRun(taskId: string, messageId: string, overrides: Partial<Run> 
     cancelRequestedAt: null,
     maxCostUsd: null,
     maxTokens: null,
+    allowShell: false,
     ...overrides,
   };
 }

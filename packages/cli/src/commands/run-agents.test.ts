@@ -192,6 +192,40 @@ describe('goosuke run --agent', () => {
     expect(reads[fixture('chat-agent.mjs')]).toMatch(/^read \d+ bytes$/);
   });
 
+  it('refuses the shell commands an agent asks for, unless --allow-shell grants them', async () => {
+    const { cwd, repo, goosuke } = await setUp();
+    const clone = async () => {
+      const clones = path.join(cwd, 'data', 'clones');
+      const [repoId] = await (await import('node:fs/promises')).readdir(clones);
+      return path.join(clones, repoId!);
+    };
+    const decisions: string[] = [];
+    for (const flags of [[], ['--allow-shell']]) {
+      openai.respond({ kind: 'reply', text: 'Asked.' });
+      const run = await goosuke([
+        'run',
+        '--repo',
+        repo,
+        '--agent',
+        'chatty=openai:gpt-4.1',
+        ...flags,
+        '-m',
+        'Test. ASKSHELL',
+        '--json',
+      ]);
+      expect(run.code).toBe(0);
+      const [agentRun] = (JSON.parse(run.stdout) as { runs: JsonRun[] }).runs;
+      decisions.push(await runGit(await clone(), ['show', `${agentRun!.branch}:shell.json`]));
+      expect(run.stderr).toMatch(
+        flags.length === 0 ? /permission refused: Run npm test/ : /permission allowed: Run npm test/,
+      );
+    }
+    expect(decisions.map((text) => JSON.parse(text))).toEqual([
+      { outcome: 'selected', optionId: 'no' },
+      { outcome: 'selected', optionId: 'yes' },
+    ]);
+  });
+
   it('fails a run that reaches --max-tokens with budget exceeded, refusing its next model call', async () => {
     const { repo, goosuke } = await setUp();
     openai.respond(

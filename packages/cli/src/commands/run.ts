@@ -105,6 +105,11 @@ export const runCommand = defineCommand({
       valueName: 'N',
       description: "Each run's limit of input plus output tokens.",
     },
+    'allow-shell': {
+      type: 'boolean',
+      description:
+        'Grant agents the shell commands they ask permission for (in their sandbox); default: refused.',
+    },
     'unsafe-no-sandbox': {
       type: 'boolean',
       description:
@@ -214,6 +219,7 @@ export const runCommand = defineCommand({
         agents,
         maxCostUsd,
         maxTokens,
+        allowShell: options['allow-shell'] === true,
         instruction,
         out: options.out === undefined ? undefined : path.resolve(io.cwd, options.out),
         json: options.json === true,
@@ -240,6 +246,7 @@ interface RunPlan {
   agents: AgentFlag[];
   maxCostUsd: number | undefined;
   maxTokens: number | undefined;
+  allowShell: boolean;
   instruction: string;
   out: string | undefined;
   json: boolean;
@@ -446,6 +453,7 @@ async function execute(goosuke: DefaultGoosuke, plan: RunPlan): Promise<number> 
         agents: chosen.agentRuns.map((run) => ({ agent: run.agent, model: run.profile.id })),
         ...(plan.maxCostUsd === undefined ? {} : { maxCostUsd: plan.maxCostUsd }),
         ...(plan.maxTokens === undefined ? {} : { maxTokens: plan.maxTokens }),
+        ...(plan.allowShell ? { allowShell: true } : {}),
         ...(plan.base === undefined ? {} : { base: plan.base }),
         ...(plan.pick === undefined ? {} : { pick: plan.pick }),
         ...(plan.pr === undefined

@@ -25,6 +25,7 @@ const queued: Run = {
   cancelRequestedAt: null,
   maxCostUsd: null,
   maxTokens: null,
+  allowShell: false,
 };
 
 const allowed: Array<[RunStatus, RunStatus]> = [

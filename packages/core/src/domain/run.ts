@@ -142,6 +142,11 @@ export const runSchema = z
     maxCostUsd: z.number().positive().max(1_000_000).nullable(),
     /** The most input plus output tokens the run may use (null: no limit); as `maxCostUsd`. */
     maxTokens: z.number().int().positive().max(1_000_000_000).nullable(),
+    /**
+     * Whether an agent run may be granted the shell commands its agent asks permission for (the
+     * sandbox still confines them). False for model runs, and by default.
+     */
+    allowShell: z.boolean(),
   })
   .meta({ id: 'Run' });
 /** A run. */

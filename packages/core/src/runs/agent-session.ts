@@ -85,7 +85,7 @@ export async function openAgentSession(context: {
       spec: context.spec,
       profile,
       gateway: { baseUrl: lease.baseUrl, token: lease.token },
-      allowShell: false,
+      allowShell: run.allowShell,
     });
     return { agent, lease };
   } catch (error) {

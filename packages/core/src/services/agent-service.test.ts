@@ -171,6 +171,7 @@ describe('goosuke.runs.create with agents', () => {
       agents: [{ agent: 'claude-code' }, { agent: 'claude-code', model: opus.id }, { agent: 'house-agent' }],
       maxCostUsd: 0.5,
       maxTokens: 200_000,
+      allowShell: true,
     });
     expect(runs.map((run) => run.executor)).toEqual([
       { kind: 'model', modelProfileId: gpt.id },
@@ -179,6 +180,8 @@ describe('goosuke.runs.create with agents', () => {
       { kind: 'agent', agent: 'house-agent', modelProfileId: gpt.id },
     ]);
     expect(runs.every((run) => run.maxCostUsd === 0.5 && run.maxTokens === 200_000)).toBe(true);
+    // Shell commands are an agent's: a model run never has them.
+    expect(runs.map((run) => run.allowShell)).toEqual([false, true, true, true]);
     const queued = await goosuke.runs.events(runs[1]!.id);
     expect(queued[0]).toMatchObject({
       type: 'run-queued',

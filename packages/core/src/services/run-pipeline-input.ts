@@ -40,6 +40,8 @@ export const runPipelineInputSchema = z
     maxCostUsd: createRunsInputSchema.shape.maxCostUsd,
     /** Each run's token limit (see `Run.maxTokens`). */
     maxTokens: createRunsInputSchema.shape.maxTokens,
+    /** Grant agents the shell commands they ask permission for (see `Run.allowShell`). */
+    allowShell: createRunsInputSchema.shape.allowShell,
     /**
      * The branch, tag or commit to start from, and (a branch) where the pull request goes.
      * Default: a local checkout's HEAD, else the remote's HEAD (its default branch).

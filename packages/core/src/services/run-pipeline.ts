@@ -232,6 +232,7 @@ export function createRunPipeline(context: RunPipelineContext): RunPipeline {
         agents: input.agents,
         ...(input.maxCostUsd === undefined ? {} : { maxCostUsd: input.maxCostUsd }),
         ...(input.maxTokens === undefined ? {} : { maxTokens: input.maxTokens }),
+        ...(input.allowShell === undefined ? {} : { allowShell: input.allowShell }),
         baseRef: base.ref,
         ...createdBy,
       });

@@ -67,6 +67,8 @@ export const createRunsInputSchema = z
     maxCostUsd: z.number().positive().max(1_000_000).optional(),
     /** Each run's limit of input plus output tokens (see `Run.maxTokens`). */
     maxTokens: z.number().int().positive().max(1_000_000_000).optional(),
+    /** Grant agents the shell commands they ask permission for (see `Run.allowShell`); default false. */
+    allowShell: z.boolean().optional(),
     /**
      * The branch, tag or commit to start from. Without it (and without `fromRun`): the branch of
      * the task's open pull request, else the task's chosen run, else the task's base branch.
@@ -351,6 +353,7 @@ export function createRunService(context: RunServiceContext): RunService {
       cancelRequestedAt: null,
       maxCostUsd: input.maxCostUsd ?? null,
       maxTokens: input.maxTokens ?? null,
+      allowShell: executor.kind === 'agent' && input.allowShell === true,
     }));
     {
       await tx.messages.insert(message);

@@ -155,6 +155,7 @@ export function buildRun(overrides: Partial<Run> = {}): Run {
     cancelRequestedAt: at,
     maxCostUsd: 2.5,
     maxTokens: 500_000,
+    allowShell: false,
     ...overrides,
   };
 }

@@ -406,6 +406,7 @@ export const runCase: EntityCase<Run, { taskId?: string; messageId?: string; sta
             cancelRequestedAt: null,
             maxCostUsd: null,
             maxTokens: null,
+            allowShell: true,
           }),
         },
         {

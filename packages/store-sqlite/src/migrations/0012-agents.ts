@@ -4,7 +4,7 @@ import { type Kysely, sql } from 'kysely';
  * Coding agents as executors:
  * - `goosuke_agents` holds the custom agents administrators add (name unique, listed by creation);
  * - runs get `max_cost_usd` and `max_tokens`, their spending limits (NULL: none; every run stored
- *   before had none);
+ *   before had none), and `allow_shell` (0 for every run stored before);
  * - the `agent-cli` executors of earlier versions (`{kind, cli, modelName}`) become `agent`
  *   executors (`{kind, agent, modelProfileId}`): `gemini-cli` is now `gemini`, and their model was
  *   a bare name, not a profile, so `modelProfileId` is NULL. Such runs were never executed.
@@ -32,6 +32,10 @@ export const agentsMigration = {
       .execute();
     await db.schema.alterTable('goosuke_runs').addColumn('max_cost_usd', 'real').execute();
     await db.schema.alterTable('goosuke_runs').addColumn('max_tokens', 'integer').execute();
+    await db.schema
+      .alterTable('goosuke_runs')
+      .addColumn('allow_shell', 'integer', (column) => column.notNull().defaultTo(0))
+      .execute();
     await sql`update goosuke_runs set executor = json_object(
         'kind', 'agent',
         'agent', case json_extract(executor, '$.cli') when 'gemini-cli' then 'gemini' else json_extract(executor, '$.cli') end,
@@ -45,6 +49,7 @@ export const agentsMigration = {
         'cli', case json_extract(executor, '$.agent') when 'gemini' then 'gemini-cli' else json_extract(executor, '$.agent') end,
         'modelName', json('null'))
       where json_extract(executor, '$.kind') = 'agent'`.execute(db);
+    await db.schema.alterTable('goosuke_runs').dropColumn('allow_shell').execute();
     await db.schema.alterTable('goosuke_runs').dropColumn('max_tokens').execute();
     await db.schema.alterTable('goosuke_runs').dropColumn('max_cost_usd').execute();
     await db.schema.dropTable('goosuke_agents').execute();

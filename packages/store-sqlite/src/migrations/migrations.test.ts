@@ -526,7 +526,7 @@ describe('0012_agents', () => {
     });
     const kept = await store.runs.get('run_old_model');
     expect(kept?.executor).toEqual({ kind: 'model', modelProfileId: 'model_kept' });
-    expect(kept).toMatchObject({ maxCostUsd: null, maxTokens: null });
+    expect(kept).toMatchObject({ maxCostUsd: null, maxTokens: null, allowShell: false });
     const limited = await store.runs.update('run_old_model', { maxCostUsd: 1.25, maxTokens: 9_000 });
     expect(limited).toMatchObject({ maxCostUsd: 1.25, maxTokens: 9_000 });
     expect((await store.agents.list()).items).toEqual([]);
