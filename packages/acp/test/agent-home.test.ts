@@ -5,28 +5,22 @@ import { existsSync } from 'node:fs';
 import { lstat, mkdir, readFile, realpath, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import {
-  type AcpAgentOptions,
-  bubblewrapSandboxDefaults,
-  createAcpAgent,
-  createBubblewrapSandbox,
-} from '@goosuke/acp';
+import { type AcpAgentOptions, createAcpAgent, createBubblewrapSandbox } from '@goosuke/acp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
+  bwrapMissing,
   dataOf,
   type EmittedEvent,
   fakeAgentPath,
   inputFor,
   killLeftovers,
   makeScratch,
+  missingNote,
   processesUnder,
   type Scratch,
+  sandboxed,
   summaryOf,
 } from './support.ts';
-
-const bwrapMissing = !existsSync(bubblewrapSandboxDefaults.bwrapPath);
-const sandboxed = describe.skipIf(bwrapMissing);
-const missingNote = bwrapMissing ? ` (SKIPPED: ${bubblewrapSandboxDefaults.bwrapPath} is missing)` : '';
 
 const baseEnv = { LANG: 'C.UTF-8' };
 const codexConfig = 'model = "gpt-5.5"\nmodel_provider = "gateway"\n';

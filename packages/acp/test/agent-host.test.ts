@@ -1,13 +1,8 @@
-// The ACP agent host: finding agents on the host (fake npm package trees and fake binaries in a
-// temporary directory, real files and processes), and running them through their recipes under
-// the real bubblewrap sandbox: the fake ACP agent as a custom agent, and as the bin of fake
-// Gemini CLI and claude-code-acp packages, so that the built-in recipes run end to end.
-import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, realpath, rm, symlink, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { bubblewrapSandboxDefaults, createAcpAgentHost } from '@goosuke/acp';
+import { createAcpAgentHost } from '@goosuke/acp';
 import {
   type AgentDefinition,
   type AgentRunRequest,
@@ -24,15 +19,14 @@ import {
   inputFor,
   killLeftovers,
   makeScratch,
+  missingNote,
   processesUnder,
   type Scratch,
+  sandboxed,
   summaryOf,
 } from './support.ts';
 
 const claudeShapedAgentPath = path.join(import.meta.dirname, 'fixtures', 'claude-shaped-agent.mjs');
-const bwrapMissing = !existsSync(bubblewrapSandboxDefaults.bwrapPath);
-const sandboxed = describe.skipIf(bwrapMissing);
-const missingNote = bwrapMissing ? ` (SKIPPED: ${bubblewrapSandboxDefaults.bwrapPath} is missing)` : '';
 
 const builtIn = (name: string): AgentSpec => ({ kind: 'built-in', agent: builtInAgentOf(name)! });
 const definition = (overrides: Partial<AgentDefinition> = {}): AgentDefinition => ({

@@ -15,6 +15,7 @@ import {
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   abortOnceExists,
+  bwrapMissing,
   dataOf,
   type EmittedEvent,
   fakeAgentPath,
@@ -22,18 +23,17 @@ import {
   inputFor,
   killLeftovers,
   makeScratch,
+  missingNote,
   noProcessUnder,
   processesUnder,
   type Scratch,
+  sandboxed,
   startedPid,
   summaryOf,
 } from './support.ts';
 
-const bwrap = bubblewrapSandboxDefaults.bwrapPath;
+const _bwrap = bubblewrapSandboxDefaults.bwrapPath;
 // Only a missing binary skips; a bwrap that cannot create namespaces fails these tests.
-const bwrapMissing = !existsSync(bwrap);
-const sandboxed = describe.skipIf(bwrapMissing);
-const missingNote = bwrapMissing ? ` (SKIPPED: ${bwrap} is missing; install bubblewrap)` : '';
 
 const baseEnv = { LANG: 'C.UTF-8', FAKE_None: 'declared' };
 const sandboxedAgent = (options: Partial<AcpAgentOptions> = {}, sandbox: BubblewrapSandboxOptions = {}) =>

@@ -10,11 +10,10 @@ import path from 'node:path';
 import {
   type AcpAgentOptions,
   type BubblewrapSandboxOptions,
-  bubblewrapSandboxDefaults,
   createAcpAgent,
   createBubblewrapSandbox,
 } from '@goosuke/acp';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, expect, it } from 'vitest';
 import {
   abortOnceExists,
   dataOf,
@@ -24,16 +23,14 @@ import {
   inputFor,
   killLeftovers,
   makeScratch,
+  missingNote,
   noProcessUnder,
   processesUnder,
   type Scratch,
+  sandboxed,
   startedPid,
   summaryOf,
 } from './support.ts';
-
-const bwrapMissing = !existsSync(bubblewrapSandboxDefaults.bwrapPath);
-const sandboxed = describe.skipIf(bwrapMissing);
-const missingNote = bwrapMissing ? ` (SKIPPED: ${bubblewrapSandboxDefaults.bwrapPath} is missing)` : '';
 
 const baseEnv = { LANG: 'C.UTF-8' };
 const sandboxedAgent = (options: Partial<AcpAgentOptions> = {}, sandbox: BubblewrapSandboxOptions = {}) =>

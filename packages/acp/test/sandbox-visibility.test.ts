@@ -8,7 +8,6 @@ import path from 'node:path';
 import {
   type AcpAgentOptions,
   type BubblewrapSandboxOptions,
-  bubblewrapSandboxDefaults,
   createAcpAgent,
   createBubblewrapSandbox,
 } from '@goosuke/acp';
@@ -22,14 +21,12 @@ import {
   inputFor,
   killLeftovers,
   makeScratch,
+  missingNote,
   processesUnder,
   type Scratch,
+  sandboxed,
   summaryOf,
 } from './support.ts';
-
-const bwrapMissing = !existsSync(bubblewrapSandboxDefaults.bwrapPath);
-const sandboxed = describe.skipIf(bwrapMissing);
-const missingNote = bwrapMissing ? ` (SKIPPED: ${bubblewrapSandboxDefaults.bwrapPath} is missing)` : '';
 
 // PATH: the GIT= keyword runs `git` by name.
 const baseEnv = { LANG: 'C.UTF-8', PATH: '/usr/bin:/bin' };

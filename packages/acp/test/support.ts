@@ -2,8 +2,10 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readlink, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { bubblewrapSandboxDefaults } from '@goosuke/acp';
 import type { AgentInput, Message, RunEvent, Workspace } from '@goosuke/core';
 import { createDirectoryWorkspace } from '@goosuke/git-isomorphic';
+import { describe } from 'vitest';
 
 /** The fake ACP agent, run with this Node. */
 export const fakeAgentPath = path.join(import.meta.dirname, 'fixtures', 'fake-acp-agent.mjs');
@@ -157,3 +159,14 @@ export function abortOnceExists(file: string, controller: AbortController, reaso
   }, 20);
   controller.signal.addEventListener('abort', () => clearInterval(timer));
 }
+
+/** True when bubblewrap is not installed here: the sandbox tests are skipped, saying so. */
+export const bwrapMissing = !existsSync(bubblewrapSandboxDefaults.bwrapPath);
+/** `describe` for tests that need bubblewrap (skipped without it). */
+export function sandboxed(name: string, suite: () => void): void {
+  describe.skipIf(bwrapMissing)(name, suite);
+}
+/** Appended to a sandboxed suite's name when it is skipped. */
+export const missingNote = bwrapMissing
+  ? ` (SKIPPED: ${bubblewrapSandboxDefaults.bwrapPath} is missing; install bubblewrap)`
+  : '';

@@ -11,7 +11,7 @@ import {
   publicModelEndpoint,
 } from '@goosuke/core';
 import { createModelGateway } from '@goosuke/model-gateway';
-import { type Environment, nonEmpty, providerEnvironment } from './language-models.ts';
+import { type Environment, providerCredentials, providerEnvironment } from './language-models.ts';
 
 /** What agent runs need from the composition root. */
 export interface DefaultAgentRuntime {
@@ -81,23 +81,15 @@ function lazyModelGateway(start: () => Promise<ModelGateway>): ModelGateway {
  */
 export function createModelEndpointResolver(env: Environment) {
   return (profile: ModelProfile, storedKey: string | null): ModelEndpoint => {
-    const names = providerEnvironment[profile.provider];
-    const apiKey =
-      storedKey ?? names.keys.map((name) => nonEmpty(env[name])).find((value) => value !== undefined);
-    const baseUrl = profile.baseUrl ?? nonEmpty(env[names.baseUrl]) ?? publicModelEndpoint(profile.provider);
-    if (baseUrl === null || baseUrl === undefined) {
+    const credentials = providerCredentials(profile, storedKey, env);
+    const baseUrl = credentials.baseUrl ?? publicModelEndpoint(profile.provider);
+    if (baseUrl === null) {
       throw new GoosukeError(
         'invalid_input',
-        `${profile.displayName} has no server: set ${names.baseUrl} or store the profile with --base-url`,
+        `${profile.displayName} has no server: set ${providerEnvironment[profile.provider].baseUrl} or store the profile with --base-url`,
       );
     }
-    if (apiKey === undefined && profile.provider !== 'openai-compatible') {
-      throw new GoosukeError(
-        'secret_key',
-        `no API key for ${profile.provider}:${profile.modelName}; set ${names.keys.join(' or ')} or store one with goosuke models add --api-key-env VAR`,
-      );
-    }
-    return { baseUrl, apiKey: apiKey ?? '' };
+    return { baseUrl, apiKey: credentials.apiKey ?? '' };
   };
 }
 

@@ -24,6 +24,29 @@ export function nonEmpty(value: string | undefined): string | undefined {
   return trimmed === undefined || trimmed === '' ? undefined : trimmed;
 }
 
+/**
+ * A profile's key and base URL as Goosuke calls it with: the stored ones win, else the
+ * ecosystem's variables (`OPENAI_API_KEY`/`OPENAI_BASE_URL`, ...). A GoosukeError `secret_key`
+ * naming the variable to set when there is no key, but for `openai-compatible` (a local server
+ * may need none). Keys are never in messages.
+ */
+export function providerCredentials(
+  profile: ModelProfile,
+  storedKey: string | null,
+  env: Environment,
+): { apiKey: string | undefined; baseUrl: string | undefined } {
+  const names = providerEnvironment[profile.provider];
+  const apiKey =
+    storedKey ?? names.keys.map((name) => nonEmpty(env[name])).find((value) => value !== undefined);
+  if (apiKey === undefined && profile.provider !== 'openai-compatible') {
+    throw new GoosukeError(
+      'secret_key',
+      `no API key for ${profile.provider}:${profile.modelName}; set ${names.keys.join(' or ')} or store one with goosuke models add --api-key-env VAR`,
+    );
+  }
+  return { apiKey, baseUrl: profile.baseUrl ?? nonEmpty(env[names.baseUrl]) };
+}
+
 /** Options of {@link createLanguageModelResolver}. */
 export interface LanguageModelResolverOptions {
   /** Where keys and base URLs come from when a profile has none. */
@@ -53,16 +76,7 @@ export function createLanguageModelResolver(options: LanguageModelResolverOption
   };
   // Each provider's SDK loads on first use: commands that call no model start fast.
   return async (profile: ModelProfile, storedKey: string | null): Promise<LanguageModel> => {
-    const names = providerEnvironment[profile.provider];
-    const apiKey =
-      storedKey ?? names.keys.map((name) => nonEmpty(env[name])).find((value) => value !== undefined);
-    const baseUrl = profile.baseUrl ?? nonEmpty(env[names.baseUrl]);
-    if (apiKey === undefined && profile.provider !== 'openai-compatible') {
-      throw new GoosukeError(
-        'secret_key',
-        `no API key for ${profile.provider}:${profile.modelName}; set ${names.keys.join(' or ')} or store one with goosuke models add --api-key-env VAR`,
-      );
-    }
+    const { apiKey, baseUrl } = providerCredentials(profile, storedKey, env);
     const keyed = {
       ...(apiKey === undefined ? {} : { apiKey }),
       ...(baseUrl === undefined ? {} : { baseUrl }),

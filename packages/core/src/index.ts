@@ -89,6 +89,7 @@ export {
   builtInAgentNameSchema,
   builtInAgentOf,
   builtInAgents,
+  firstProfileOfWire,
   providersOfWire,
 } from './domain/agent.ts';
 export {

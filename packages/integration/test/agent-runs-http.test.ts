@@ -10,7 +10,7 @@ import { createDefaultGoosuke, type DefaultGoosuke, readDefaultGoosukeConfig } f
 import type { RunWorkers } from '@goosuke/core';
 import { type FakeOpenAIServer, startFakeOpenAIServer } from '@goosuke/openai/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeRepository, searchReplaceReply, showFile, temporaryDirectory } from './support.ts';
+import { apiCaller, makeRepository, searchReplaceReply, showFile, temporaryDirectory } from './support.ts';
 
 const secretKey = 'agent-http-master-secret-0123456789abcdef';
 const jwtSecret = 'agent-http-jwt-signing-secret-9876543210zz';
@@ -30,18 +30,7 @@ describe('agent runs over HTTP', () => {
   let server: HttpServer | undefined;
   const tokens = { admin: '', member: '' };
 
-  const call = async (method: string, route: string, as: 'admin' | 'member', body?: unknown) => {
-    const response = await fetch(`${server!.url}/api/v1${route}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${tokens[as]}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await response.text();
-    return { status: response.status, text, json: text === '' ? null : JSON.parse(text) };
-  };
+  const call = apiCaller(() => server!.url, tokens);
 
   beforeAll(async () => {
     scratch = await temporaryDirectory('goosuke-agent-http-');

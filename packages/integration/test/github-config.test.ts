@@ -6,7 +6,7 @@ import { createHttpServer, type HttpServer } from '@goosuke/adapter-http';
 import { createDefaultGoosuke, type DefaultGoosuke, readDefaultGoosukeConfig } from '@goosuke/cli';
 import { type FakeGitHubServer, startFakeGitHubServer } from '@goosuke/github/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { temporaryDirectory } from './support.ts';
+import { apiCaller, temporaryDirectory } from './support.ts';
 
 const token = 'ghp_configuredThroughTheApi0123456789';
 const secretKey = 'github-config-master-secret-0123456789ab';
@@ -20,18 +20,7 @@ describe('GitHub configured through the API', () => {
   let server: HttpServer | undefined;
   const tokens = { admin: '', member: '' };
 
-  const call = async (method: string, route: string, as: 'admin' | 'member', body?: unknown) => {
-    const response = await fetch(`${server!.url}/api/v1${route}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${tokens[as]}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await response.text();
-    return { status: response.status, text, json: text === '' ? null : JSON.parse(text) };
-  };
+  const call = apiCaller(() => server!.url, tokens);
 
   beforeAll(async () => {
     scratch = await temporaryDirectory('goosuke-github-config-');

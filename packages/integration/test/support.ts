@@ -40,3 +40,22 @@ export function searchReplaceReply(file: string, summary: string, search: string
     '```',
   ].join('\n');
 }
+
+/**
+ * Calls the API at `url()` as the admin or the member whose access token is in `tokens`, with a
+ * JSON body when given; the status, the text and the parsed JSON (null when empty).
+ */
+export function apiCaller(url: () => string, tokens: { admin: string; member: string }) {
+  return async (method: string, route: string, as: 'admin' | 'member', body?: unknown) => {
+    const response = await fetch(`${url()}/api/v1${route}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${tokens[as]}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await response.text();
+    return { status: response.status, text, json: text === '' ? null : JSON.parse(text) };
+  };
+}

@@ -1,4 +1,4 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { runGit } from '@goosuke/core/testing';
 import { type FakeOpenAIServer, startFakeOpenAIServer } from '@goosuke/openai/testing';
@@ -57,7 +57,13 @@ async function setUp() {
   ]);
   expect(added.stderr).toBe('');
   expect(added.code).toBe(0);
-  return { cwd, repo, goosuke };
+  /** `file` as the run's commit on `branch` holds it, in Goosuke's clone of the repository. */
+  const showOnBranch = async (branch: string | null, file: string): Promise<string> => {
+    const clones = path.join(cwd, 'data', 'clones');
+    const [repoId] = await readdir(clones);
+    return runGit(path.join(clones, repoId!), ['show', `${branch}:${file}`]);
+  };
+  return { cwd, repo, goosuke, showOnBranch };
 }
 
 function expectNoSecrets(text: string): void {
@@ -96,7 +102,7 @@ describe('goosuke run --agent', () => {
   });
 
   it('runs the agent in its sandbox through the gateway: its edit is committed, its usage recorded, no key in its hands', async () => {
-    const { repo, goosuke } = await setUp();
+    const { repo, goosuke, showOnBranch } = await setUp();
     openai.respond({
       kind: 'reply',
       text: `Made the greeting warmer.\n${warmer}`,
@@ -136,11 +142,8 @@ describe('goosuke run --agent', () => {
     expect(openai.requests).toHaveLength(1);
     expect(openai.requests[0]!.body).toMatchObject({ model: 'gpt-4.1' });
     expect(openai.requests[0]!.headers.authorization).toBe(`Bearer ${openaiKey}`);
-    const clone = path.join(path.dirname(repo), 'data', 'clones');
-    const [repoId] = await (await import('node:fs/promises')).readdir(clone);
-    const cloneDir = path.join(clone, repoId!);
-    expect(await runGit(cloneDir, ['show', `${agentRun!.branch}:src/greet.ts`])).toBe(`${warmer}\n`);
-    const envText = await runGit(cloneDir, ['show', `${agentRun!.branch}:env.json`]);
+    expect(await showOnBranch(agentRun!.branch, 'src/greet.ts')).toBe(`${warmer}\n`);
+    const envText = await showOnBranch(agentRun!.branch, 'env.json');
     expectNoSecrets(envText);
     const env = JSON.parse(envText) as Record<string, string>;
     // Only the allowlist: the gateway's coordinates and a run token, no key, no server secret.
@@ -165,7 +168,7 @@ describe('goosuke run --agent', () => {
   });
 
   it('hides Goosuke’s data directory and .env from the agent, but not its own working copy', async () => {
-    const { cwd, repo, goosuke } = await setUp();
+    const { cwd, repo, goosuke, showOnBranch } = await setUp();
     await writeFile(path.join(cwd, '.env'), 'SOME_DEPLOY_TOKEN=do-not-read-me-0123456789\n');
     openai.respond({ kind: 'reply', text: 'Looked around.' });
     const database = path.join(cwd, 'data', 'goosuke.db');
@@ -181,11 +184,7 @@ describe('goosuke run --agent', () => {
     ]);
     expect(run.code).toBe(0);
     const [agentRun] = (JSON.parse(run.stdout) as { runs: JsonRun[] }).runs;
-    const clone = path.join(cwd, 'data', 'clones');
-    const [repoId] = await (await import('node:fs/promises')).readdir(clone);
-    const reads = JSON.parse(
-      await runGit(path.join(clone, repoId!), ['show', `${agentRun!.branch}:reads.json`]),
-    ) as Record<string, string>;
+    const reads = JSON.parse(await showOnBranch(agentRun!.branch, 'reads.json')) as Record<string, string>;
     // The .env is bound to /dev/null (unreadable), the data directory is an empty tmpfs.
     expect(reads[path.join(cwd, '.env')]).toMatch(/^(EACCES|read 0 bytes)$/);
     expect(reads[database]).toBe('ENOENT');
@@ -193,12 +192,7 @@ describe('goosuke run --agent', () => {
   });
 
   it('refuses the shell commands an agent asks for, unless --allow-shell grants them', async () => {
-    const { cwd, repo, goosuke } = await setUp();
-    const clone = async () => {
-      const clones = path.join(cwd, 'data', 'clones');
-      const [repoId] = await (await import('node:fs/promises')).readdir(clones);
-      return path.join(clones, repoId!);
-    };
+    const { repo, goosuke, showOnBranch } = await setUp();
     const decisions: string[] = [];
     for (const flags of [[], ['--allow-shell']]) {
       openai.respond({ kind: 'reply', text: 'Asked.' });
@@ -215,7 +209,7 @@ describe('goosuke run --agent', () => {
       ]);
       expect(run.code).toBe(0);
       const [agentRun] = (JSON.parse(run.stdout) as { runs: JsonRun[] }).runs;
-      decisions.push(await runGit(await clone(), ['show', `${agentRun!.branch}:shell.json`]));
+      decisions.push(await showOnBranch(agentRun!.branch, 'shell.json'));
       expect(run.stderr).toMatch(
         flags.length === 0 ? /permission refused: Run npm test/ : /permission allowed: Run npm test/,
       );

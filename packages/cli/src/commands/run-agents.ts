@@ -1,5 +1,6 @@
 import {
   type AgentView,
+  firstProfileOfWire,
   GoosukeError,
   InvalidInputError,
   type ModelProfile,
@@ -71,10 +72,8 @@ export async function planAgentRuns(
     if (flag.model !== undefined) {
       model = planModelSpec(flag.model, env, known);
     } else {
-      const stored = [...known]
-        .filter((profile) => providers.includes(profile.provider))
-        .sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0))[0];
-      if (stored !== undefined) model = { kind: 'stored', profile: stored };
+      const stored = firstProfileOfWire(known, view.wire);
+      if (stored !== null) model = { kind: 'stored', profile: stored };
       else if (view.defaultModel !== null) model = planModelSpec(view.defaultModel, env, known);
       else {
         throw new InvalidInputError(

@@ -99,6 +99,22 @@ export function providersOfWire(wire: AgentWire): readonly ModelProvider[] {
 }
 
 /**
+ * The profile an agent of `wire` runs on when none is named: the earliest created of `profiles`
+ * whose provider serves the wire, or null.
+ */
+export function firstProfileOfWire<Profile extends { provider: ModelProvider; createdAt: string }>(
+  profiles: readonly Profile[],
+  wire: AgentWire,
+): Profile | null {
+  const providers = providersOfWire(wire);
+  return (
+    profiles
+      .filter((profile) => providers.includes(profile.provider))
+      .sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0))[0] ?? null
+  );
+}
+
+/**
  * A custom agent an administrator added: any program speaking the Agent Client Protocol on
  * stdio. Its `command` runs on the Goosuke host (in the sandbox), so only admins define agents.
  */

@@ -21,6 +21,7 @@ export {
   builtInAgentNameSchema,
   builtInAgentOf,
   builtInAgents,
+  firstProfileOfWire,
   providersOfWire,
 } from './agent.ts';
 export {

@@ -4,6 +4,7 @@ import {
   type AgentWire,
   builtInAgentOf,
   builtInAgents,
+  firstProfileOfWire,
   idSchema,
   type ModelProfile,
   providersOfWire,
@@ -88,10 +89,11 @@ export async function agentProfileOf(
   const firsts = await Promise.all(
     providers.map(async (provider) => (await store.models.list({ provider, limit: 1 })).items[0] ?? null),
   );
-  const found = firsts
-    .filter((profile): profile is ModelProfile => profile !== null)
-    .sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0))[0];
-  if (found !== undefined) return found;
+  const found = firstProfileOfWire(
+    firsts.filter((profile): profile is ModelProfile => profile !== null),
+    wire,
+  );
+  if (found !== null) return found;
   const example = spec.kind === 'built-in' ? spec.agent.defaultModel : `${providers[0]}:MODEL`;
   throw new InvalidInputError(
     `agent ${name} needs a model profile of ${providers.join(' or ')} (it speaks the ${wire} API): add one (goosuke models add ${example}) or name one`,
