@@ -65,7 +65,10 @@ export interface AcpAgentOptions {
   cancelGraceMs?: number;
   /** Wall-clock limit of the prompt turn; default 30 minutes. */
   timeLimitMs?: number;
-  /** Limit of `initialize` plus `session/new` (agents start slowly: Claude's session/new takes ~1.6 s); default 60 s. */
+  /**
+   * Limit of `initialize` plus `session/load` and/or `session/new` and `session/set_mode` (agents
+   * start slowly: Claude's session/new takes ~1.6 s); default 60 s.
+   */
   initializeTimeoutMs?: number;
   /**
    * What confines the agent's process; default `createBubblewrapSandbox()` unless

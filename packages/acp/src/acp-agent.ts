@@ -1,4 +1,5 @@
 import { Readable, Writable } from 'node:stream';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import * as acp from '@agentclientprotocol/sdk';
 import type { Agent, AgentInput, AgentOutcome } from '@goosuke/core';
 import { redactSecrets } from '@goosuke/core/implementing';
@@ -6,6 +7,7 @@ import { type AcpAgentOptions, type AcpAgentSettings, readAcpAgentSettings } fro
 import { type AgentProcess, describeExit, type ProcessExit, startAgentProcess } from './agent-process.ts';
 import { noteAgentStatePaths } from './agent-state-paths.ts';
 import { conversationPrompt } from './conversation-prompt.ts';
+import { openSession, SessionReplay } from './open-session.ts';
 import { type AcpPermissionDecision, answerFor, toolCallPaths } from './permission-policy.ts';
 import { clip, RunEventLog } from './run-event-log.ts';
 import { launchFor, type RunLaunch } from './sandbox-launch.ts';
@@ -29,9 +31,15 @@ const reasonStderrChars = 2_000;
  *   ones, or the kept `home`; `homeFiles` written, `homeEnv` directories made) and starts
  *   `command` in the workspace root with exactly `env` plus `HOME`, `TMPDIR` and the `homeEnv`
  *   variables, in a process group of its own;
- * - sends `initialize` (ACP 1; the client offers `fs` reads and writes, no terminal),
- *   `session/new` (cwd: the workspace root; `mcpServers`) and one `session/prompt` whose text is
- *   the conversation and the instruction;
+ * - sends `initialize` (ACP 1; the client offers `fs` reads and writes, no terminal), opens a
+ *   session and sends one `session/prompt`. With `input.resume` and an agent that advertises
+ *   `loadSession`, the session is `session/load`ed (that `sessionId`, cwd: the workspace root,
+ *   `mcpServers`; it needs the HOME and cwd the session was made with, see `home`), the history
+ *   the agent replays meanwhile is not recorded as this run's (a `session_loaded` event counts
+ *   it), and the prompt is the instruction alone. Otherwise, or when the load is answered with an
+ *   error (a `warn` event, `session_not_loadable` or `session_load_failed`, says why), it is
+ *   `session/new` (same cwd and servers) with a prompt of the conversation and the instruction.
+ *   `sessionMode` is then set either way;
  * - serves `fs/read_text_file` and `fs/write_text_file` through the Workspace, refusing paths
  *   outside it; answers `session/request_permission` by `permissionPolicy`; records every
  *   decision, file write, tool call, plan and the agent's messages as `run-log` events;
@@ -49,9 +57,13 @@ const reasonStderrChars = 2_000;
  * (usage null: ACP agents do not all report it); `failed` (a value) when the turn ends for another
  * reason (`max_tokens`, `max_turn_requests`, `refusal`), when the agent cannot be started, exits
  * or fails a request before the turn ends (with its exit and the tail of its stderr), or outlasts
- * `timeLimitMs` / `initializeTimeoutMs`. Aborting `input.signal` sends `session/cancel`, waits up
- * to `cancelGraceMs` for the turn to end, kills the group and then throws the signal's reason
- * (as Goosuke's own agents do), so that the run ends canceled.
+ * `timeLimitMs` / `initializeTimeoutMs` (which covers the load too). Aborting `input.signal` sends
+ * `session/cancel` (during the turn; before it, during a load, say, there is nothing to cancel),
+ * waits up to `cancelGraceMs` for the turn to end, kills the group and then throws the signal's
+ * reason (as Goosuke's own agents do), so that the run ends canceled. Either outcome carries
+ * `session: { id, resumed }` (the session loaded or made, and whether it is the one `resume` asked
+ * for) once a session was opened, but only when the agent advertises `loadSession`: a later run
+ * can continue only such a session.
  *
  * @throws InvalidInputError for invalid options.
  */
@@ -115,10 +127,13 @@ async function runAcpAgent(settings: AcpAgentSettings, input: AgentInput): Promi
 
   let sessionId: string | null = null;
   const updates = new SessionUpdateLog(events);
+  const replay = new SessionReplay();
   const files = createWorkspaceFiles({ workspace, roots, sessionId: () => sessionId, events });
   const app = acp
     .client({ name: 'goosuke' })
     .onNotification('session/update', ({ params }) => {
+      // A session/load's replay of the earlier conversation is not this run's record.
+      if (replay.takes()) return;
       updates.handle(params.update);
     })
     .onRequest('session/request_permission', async ({ params }) => {
@@ -143,6 +158,7 @@ async function runAcpAgent(settings: AcpAgentSettings, input: AgentInput): Promi
     connection,
     events,
     updates,
+    replay,
     roots,
     warnings: [...warnings],
   };
@@ -188,6 +204,8 @@ async function runAcpAgent(settings: AcpAgentSettings, input: AgentInput): Promi
     // The limit is why the agent died: it comes first.
     outcome = { ...outcome, reason: `${limits.join('; ')}; ${outcome.reason}` };
   }
+  // Only a session the agent can load is worth naming: a later run may continue it.
+  if (context.session !== undefined) outcome = { ...outcome, session: context.session };
   return all.length === 0 ? outcome : { ...outcome, warnings: [...all, ...outcome.warnings] };
 }
 
@@ -198,14 +216,17 @@ interface TurnContext {
   connection: acp.ClientConnection;
   events: RunEventLog;
   updates: SessionUpdateLog;
+  replay: SessionReplay;
   roots: WorkspaceRoots;
   /** The outcome's warnings so far (the launch's); start-up steps add theirs. */
   warnings: string[];
   /** Set when the prompt was answered (the turn ended as the agent meant it, whatever its stop reason). */
   turnEnded?: boolean;
+  /** The run's session, once opened, when the agent can load sessions (the outcome's `session`). */
+  session?: { id: string; resumed: boolean };
 }
 
-/** Runs initialize, session/new and the prompt turn; the caller ends the process. */
+/** Runs initialize, session/load or session/new, and the prompt turn; the caller ends the process. */
 async function driveTurn(context: TurnContext, setSessionId: (id: string) => void): Promise<AgentOutcome> {
   const { settings, input, agentProcess, connection, events, updates } = context;
   const { signal } = input;
@@ -243,24 +264,34 @@ async function driveTurn(context: TurnContext, setSessionId: (id: string) => voi
     );
   }
 
-  const created = await watch(
-    agent.request('session/new', { cwd: context.roots.root, mcpServers: settings.mcpServers }),
-    startDeadline - Date.now(),
-  );
-  if (created.kind !== 'answered') {
-    return await unanswered(context, created, 'session/new', settings.initializeTimeoutMs);
+  const opened = await openSession({
+    agent,
+    capabilities: info.agentCapabilities,
+    resume: input.resume,
+    cwd: context.roots.root,
+    mcpServers: settings.mcpServers,
+    events,
+    replay: context.replay,
+    watch: (request) => watch(request, startDeadline - Date.now()),
+  });
+  if (opened.kind === 'unanswered') {
+    return await unanswered(context, opened.watched, opened.method, settings.initializeTimeoutMs);
   }
-  const sessionId = created.value.sessionId;
+  const { sessionId, resumed } = opened;
   setSessionId(sessionId);
+  if (opened.loadable) context.session = { id: sessionId, resumed };
   if (settings.sessionMode !== null) {
-    const failure = await setSessionMode(context, sessionId, created.value.modes ?? null, startDeadline);
+    const failure = await setSessionMode(context, sessionId, opened.modes, startDeadline);
     if (failure !== null) return failure;
   }
 
-  const prompt = agent.request('session/prompt', {
-    sessionId,
-    prompt: [{ type: 'text', text: conversationPrompt(input.instruction, input.history) }],
-  });
+  // A loaded session holds the conversation: it gets the instruction alone.
+  const text = resumed ? input.instruction : conversationPrompt(input.instruction, input.history);
+  // Updates the agent sent before (already read, maybe not yet dispatched: one turn lets them
+  // land) are not part of the answer.
+  await nextTurn();
+  updates.beginTurn();
+  const prompt = agent.request('session/prompt', { sessionId, prompt: [{ type: 'text', text }] });
   const turn = await watch(prompt, settings.timeLimitMs);
   if (turn.kind === 'aborted') {
     await cancelTurn(context, sessionId, prompt);
@@ -392,7 +423,10 @@ async function unanswered(
   updates.flush();
   const summary = updates.summary() || null;
   if (watched.kind === 'timed-out') {
-    const what = method === 'session/prompt' ? 'its turn' : 'starting (initialize and session/new)';
+    const what =
+      method === 'session/prompt'
+        ? 'its turn'
+        : `starting (initialize and ${method === 'session/load' ? 'session/load' : 'session/new'})`;
     return failed(`the agent did not finish ${what} within ${limitMs} ms: killed`, summary);
   }
   const exit: ProcessExit | null =

@@ -11,20 +11,35 @@ const toolCall = (id: string): SessionUpdate => ({ sessionUpdate: 'tool_call', t
 
 function logOf(updates: SessionUpdate[]) {
   const emitted: unknown[] = [];
-  const log = new SessionUpdateLog(
-    new RunEventLog(async (event) => {
-      emitted.push(event.data);
-    }),
-  );
+  const events = new RunEventLog(async (event) => {
+    emitted.push(event.data);
+  });
+  const log = new SessionUpdateLog(events);
   for (const update of updates) log.handle(update);
   log.flush();
-  return { log, emitted };
+  return { log, emitted, events };
 }
 
 describe('SessionUpdateLog', () => {
   it('takes the text after the last tool call as the summary, without message ids', () => {
     const { log } = logOf([chunk('Let me look. '), toolCall('a'), chunk('Fixed '), chunk('it.')]);
     expect(log.summary()).toBe('Fixed it.');
+  });
+
+  it('leaves what the agent said before the prompt out of the summary, but in the events', async () => {
+    const { log, emitted, events } = logOf([chunk('[MODE_UPDATE] autoEdit')]);
+    log.beginTurn();
+    log.handle(chunk('ok'));
+    log.flush();
+    expect(log.summary()).toBe('ok');
+    await events.settle();
+    expect(emitted).toEqual([
+      { kind: 'agent_message', text: '[MODE_UPDATE] autoEdit' },
+      { kind: 'agent_message', text: 'ok' },
+    ]);
+    const silent = logOf([chunk('[MODE_UPDATE] autoEdit')]).log;
+    silent.beginTurn();
+    expect(silent.summary()).toBe('');
   });
 
   it('keeps the last message when the turn ends on a tool call', () => {

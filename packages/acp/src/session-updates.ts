@@ -129,6 +129,19 @@ export class SessionUpdateLog {
     });
   }
 
+  /**
+   * The prompt is being sent: what the agent said before it (Gemini CLI acknowledges
+   * `session/set_mode` with a "[MODE_UPDATE] autoEdit" message) stays in the events but is not
+   * the answer, so the summary starts afresh.
+   */
+  beginTurn(): void {
+    this.flush();
+    this.messageId = null;
+    this.currentMessage = '';
+    this.lastMessage = '';
+    this.messageClosed = false;
+  }
+
   /** The agent's final message (see the class comment), trimmed. */
   summary(): string {
     const current = this.currentMessage.trim();

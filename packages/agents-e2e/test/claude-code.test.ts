@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { agentSuite, worlds } from './support/agent-suite.ts';
 import { agents } from './support/agents.ts';
 import { defaultScript, keywords } from './support/fake-model-script.ts';
+import { expectSessionContinued, runFollowUp } from './support/follow-up.ts';
 import { expectNoProcessLeft, expectOnlyGatewayTraffic, logsOf } from './support/run-checks.ts';
 
 const claude = agents['claude-code'];
@@ -49,5 +50,12 @@ describe('Claude Code through Goosuke', () => {
     expect(run.status).toBe('succeeded');
     expect(run.filesChanged.map((file) => file.path)).toEqual([]);
     expectOnlyGatewayTraffic(w.fake, events);
+  });
+});
+
+describe('Claude Code follow-ups', () => {
+  it('continues its session (session/load in the same home and cwd): the model sees the first turn, the prompt is the instruction alone', async () => {
+    const { first, second, wire } = await runFollowUp(claude);
+    expectSessionContinued(first, second, wire);
   });
 });

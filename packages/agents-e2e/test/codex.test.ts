@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { agentSuite, worlds } from './support/agent-suite.ts';
 import { agents } from './support/agents.ts';
 import { keywords } from './support/fake-model-script.ts';
+import { expectSessionContinued, runFollowUp } from './support/follow-up.ts';
 import { expectNoProcessLeft, expectOnlyGatewayTraffic, logsOf } from './support/run-checks.ts';
 
 const codex = agents.codex;
@@ -49,5 +50,12 @@ describe('Codex through Goosuke', () => {
     expect(run.filesChanged.map((file) => file.path)).toEqual(['made-by-shell.txt']);
     await expect(access(outsideFile(w.dir))).rejects.toMatchObject({ code: 'ENOENT' });
     expectOnlyGatewayTraffic(w.fake, events);
+  });
+});
+
+describe('Codex follow-ups', () => {
+  it('continues its session (session/load in the same home and cwd): the model sees the first turn, the prompt is the instruction alone', async () => {
+    const { first, second, wire } = await runFollowUp(codex);
+    expectSessionContinued(first, second, wire);
   });
 });

@@ -171,4 +171,128 @@ describe('agent runs over HTTP', () => {
       "'Hello, dear ' + name",
     );
   });
+
+  it('runs a template’s default agents when its action is triggered, with the template’s limits', async () => {
+    // The agent and the model profile of the test before.
+    const gpt = (await call('GET', '/models', 'admin')).json.items[0] as { id: string };
+    const source = path.join(scratch!.dir, 'template-source');
+    await makeRepository(source, { 'src/greet.ts': greet });
+    const repo = await call('POST', '/repos', 'admin', { url: source });
+    expect(repo.status).toBe(201);
+    const textTemplate = await call('POST', '/templates', 'admin', {
+      name: 'say-hi',
+      prompt: 'Say hi',
+      defaultAgents: [{ agent: 'chatty' }],
+    });
+    expect(textTemplate.status).toBe(400);
+    expect(textTemplate.json.detail).toMatch(/agents change repositories/);
+    const template = await call('POST', '/templates', 'admin', {
+      name: 'warm-greeting',
+      prompt: 'Make the greeting warmer. FILE=src/greet.ts',
+      outputKind: 'patch',
+      repoId: repo.json.id,
+      defaultAgents: [{ agent: 'chatty', model: gpt.id }],
+      maxCostUsd: 0.25,
+    });
+    expect(template.status).toBe(201);
+    expect(template.json).toMatchObject({
+      defaultAgents: [{ agent: 'chatty', model: gpt.id }],
+      allowShell: false,
+      maxCostUsd: 0.25,
+      maxTokens: null,
+    });
+    const action = await call('POST', '/actions', 'admin', {
+      name: 'warm-greeting',
+      template: template.json.id,
+      trigger: 'manual',
+    });
+    expect(action.status).toBe(201);
+    openai!.respond({
+      kind: 'reply',
+      text: "Warmer.\nexport function greet(name: string): string {\n  return 'Hey ' + name;\n}",
+    });
+    const triggered = await call('POST', `/actions/${action.json.action.id}/trigger`, 'member', {});
+    expect(triggered.status).toBe(202);
+    const [run] = triggered.json.runs as Array<{ id: string; executor: unknown; maxCostUsd: number }>;
+    expect(run).toMatchObject({
+      executor: { kind: 'agent', agent: 'chatty', modelProfileId: gpt.id },
+      maxCostUsd: 0.25,
+      allowShell: false,
+    });
+    let ended: { status: string; summary: string | null } | undefined;
+    for (let waited = 0; waited < 30_000; waited += 100) {
+      const current = await call('GET', `/runs/${run!.id}`, 'member');
+      if (['succeeded', 'failed', 'canceled'].includes(current.json.status)) {
+        ended = current.json;
+        break;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(ended).toMatchObject({ status: 'succeeded', summary: 'Warmer.' });
+  });
+
+  it('continues the agent’s session on a follow-up of its run, in the same directory and home', async () => {
+    const gpt = (await call('GET', '/models', 'admin')).json.items[0] as { id: string };
+    const source = path.join(scratch!.dir, 'follow-up-source');
+    await makeRepository(source, { 'src/greet.ts': greet });
+    const repo = await call('POST', '/repos', 'admin', { url: source });
+    const task = await call('POST', '/tasks', 'member', { repoId: repo.json.id, title: 'Greeting' });
+    const taskId = task.json.task.id as string;
+    const runTo = async (body: Record<string, unknown>) => {
+      const started = await call('POST', `/tasks/${taskId}/runs`, 'member', {
+        agents: [{ agent: 'chatty', model: gpt.id }],
+        ...body,
+      });
+      expect(started.status).toBe(202);
+      const id = (started.json.runIds as string[])[0]!;
+      for (let waited = 0; waited < 30_000; waited += 100) {
+        const current = await call('GET', `/runs/${id}`, 'member');
+        if (['succeeded', 'failed', 'canceled'].includes(current.json.status)) return current.json;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      throw new Error(`run ${id} did not end`);
+    };
+
+    openai!.respond({
+      kind: 'reply',
+      text: "Warmer.\nexport function greet(name: string): string {\n  return 'Hello, dear ' + name;\n}",
+    });
+    const first = await runTo({ instruction: 'Make the greeting warmer. FILE=src/greet.ts' });
+    expect(first).toMatchObject({
+      status: 'succeeded',
+      agentSession: { directoryRunId: first.id, resumed: false },
+    });
+
+    openai!.respond({
+      kind: 'reply',
+      text: "Louder.\nexport function greet(name: string): string {\n  return 'HELLO, DEAR ' + name;\n}",
+    });
+    const second = await runTo({ instruction: 'Now shout it. FILE=src/greet.ts', fromRun: first.id });
+    expect(second).toMatchObject({
+      status: 'succeeded',
+      summary: 'Louder.',
+      agentSession: { id: first.agentSession.id, directoryRunId: first.id, resumed: true },
+    });
+    // The loaded session gave the model the first turn; the prompt was the instruction alone.
+    expect(openai!.requests.at(-1)?.body).toMatchObject({
+      messages: [
+        { role: 'user', content: 'Make the greeting warmer. FILE=src/greet.ts' },
+        { role: 'assistant', content: 'Warmer.' },
+        { role: 'user', content: 'Now shout it. FILE=src/greet.ts' },
+      ],
+    });
+    // The run has ended: its event stream replays every event and closes.
+    const ticket = await call('POST', '/auth/stream-ticket', 'member');
+    const stream = await fetch(`${server!.url}/api/v1/runs/${second.id}/events?ticket=${ticket.json.ticket}`);
+    const loaded = (await new Response(stream.body).text())
+      .split('\n')
+      .filter((line) => line.startsWith('data: '))
+      .map((line) => JSON.parse(line.slice(6)) as { data: { kind?: string } })
+      .filter((event) => event.data.kind === 'session_loaded');
+    expect(loaded).toHaveLength(1);
+    const clone = path.join(scratch!.dir, 'data', 'clones', repo.json.id);
+    expect(await showFile(clone, `goosuke/run-${second.id}`, 'src/greet.ts')).toContain(
+      "'HELLO, DEAR ' + name",
+    );
+  });
 });

@@ -73,6 +73,7 @@ describe('opening', () => {
         '0010_run_cancel_requests',
         '0011_run_authors',
         '0012_agents',
+        '0013_agent_templates',
       ]);
       const tables = raw
         .prepare(

@@ -128,6 +128,7 @@ export function aRun(taskId: string, messageId: string, overrides: Partial<Run> 
     maxCostUsd: null,
     maxTokens: null,
     allowShell: false,
+    agentSession: null,
     ...overrides,
   };
 }

@@ -3,7 +3,7 @@
 // does at that step. The wire modules turn a step into the agent's own tool call shapes.
 
 /** What the fake does for one instruction, chosen by a keyword in it. */
-export type ScenarioKind = 'edit' | 'slow' | 'fail' | 'shell' | 'outside' | 'text';
+export type ScenarioKind = 'edit' | 'slow' | 'fail' | 'shell' | 'outside' | 'answer' | 'text';
 
 /**
  * The keywords, as they appear in an instruction. Bracketed, so that nothing in an agent's own
@@ -15,14 +15,25 @@ export const keywords = {
   fail: '[FAIL]',
   shell: '[SHELL]',
   outside: '[OUTSIDE]',
+  /** A plain answer, as without a keyword, but winning over the earlier requests a prompt quotes. */
+  answer: '[ANSWER]',
 } as const satisfies Record<Exclude<ScenarioKind, 'text'>, string>;
 
-/** The scenario a prompt text asks for; `text` (a plain answer) when it names none. */
+/**
+ * The scenario a prompt text asks for: the keyword that comes last in it (a follow-up's prompt
+ * may quote the earlier requests, then the latest one); `text` (a plain answer) when it names none.
+ */
 export function scenarioOf(prompt: string): ScenarioKind {
+  let found: ScenarioKind = 'text';
+  let at = -1;
   for (const [kind, keyword] of Object.entries(keywords)) {
-    if (prompt.includes(keyword)) return kind as ScenarioKind;
+    const index = prompt.lastIndexOf(keyword);
+    if (index > at) {
+      at = index;
+      found = kind as ScenarioKind;
+    }
   }
-  return 'text';
+  return found;
 }
 
 /** The edit the `[EDIT]` scenario makes, and the texts every scenario ends with. */

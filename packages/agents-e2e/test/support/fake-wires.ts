@@ -14,6 +14,13 @@ export interface TurnState {
   step: number;
   /** The names of the tools the request offers. */
   tools: string[];
+  /**
+   * Tool calls the model made before that prompt: an earlier turn's, which a request carries only
+   * when the agent continues a session (a loaded one, or the same process's).
+   */
+  earlierToolCalls: number;
+  /** The texts of the user prompts before that prompt (not tool results), oldest first. */
+  earlierPrompts: string[];
 }
 
 /** A tool call in the wire's naming, or why the step cannot be made with the tools offered. */
@@ -81,12 +88,20 @@ export const anthropicWire: FakeWire = {
       (message) =>
         message.role === 'user' && !anthropicBlocks(message).some((block) => block.type === 'tool_result'),
     );
+    const isPrompt = (message: Json) =>
+      message.role === 'user' && !anthropicBlocks(message).some((block) => block.type === 'tool_result');
+    const earlier = prompt === -1 ? [] : messages.slice(0, prompt);
     return {
       prompt: prompt === -1 ? '' : textOf(messages[prompt]!.content),
       step: messages.slice(prompt + 1).filter((message) => message.role === 'assistant').length,
       tools: array(body.tools)
         .filter(isRecord)
         .map((tool) => String(tool.name)),
+      earlierToolCalls: earlier
+        .filter((message) => message.role === 'assistant')
+        .flatMap(anthropicBlocks)
+        .filter((block) => block.type === 'tool_use').length,
+      earlierPrompts: earlier.filter(isPrompt).map((message) => textOf(message.content)),
     };
   },
   // With the client's fs capability the adapter offers mcp__acp__Edit, which needs no Read.
@@ -191,13 +206,17 @@ export const responsesWire: FakeWire = {
   name: 'openai-responses',
   turn(body) {
     const input = array(body.input).filter(isRecord);
-    const prompt = lastIndex(input, (item) => (item.type ?? 'message') === 'message' && item.role === 'user');
+    const isPrompt = (item: Json) => (item.type ?? 'message') === 'message' && item.role === 'user';
+    const prompt = lastIndex(input, isPrompt);
+    const earlier = prompt === -1 ? [] : input.slice(0, prompt);
     return {
       prompt: prompt === -1 ? '' : textOf(input[prompt]!.content),
       step: input.slice(prompt + 1).filter((item) => callItemTypes.has(String(item.type))).length,
       tools: array(body.tools)
         .filter(isRecord)
         .map((tool) => String(tool.name ?? tool.type)),
+      earlierToolCalls: earlier.filter((item) => callItemTypes.has(String(item.type))).length,
+      earlierPrompts: earlier.filter(isPrompt).map((item) => textOf(item.content)),
     };
   },
   readFirst: () => false,
@@ -327,11 +346,10 @@ export const geminiWire: FakeWire = {
   name: 'gemini',
   turn(body) {
     const contents = array(body.contents).filter(isRecord);
-    const prompt = lastIndex(
-      contents,
-      (content) =>
-        content.role === 'user' && !geminiParts(content).some((part) => 'functionResponse' in part),
-    );
+    const isPrompt = (content: Json) =>
+      content.role === 'user' && !geminiParts(content).some((part) => 'functionResponse' in part);
+    const prompt = lastIndex(contents, isPrompt);
+    const earlier = prompt === -1 ? [] : contents.slice(0, prompt);
     return {
       prompt: prompt === -1 ? '' : textOf(geminiParts(contents[prompt])),
       step: contents
@@ -344,6 +362,11 @@ export const geminiWire: FakeWire = {
         .filter(isRecord)
         .flatMap((tool) => array(tool.functionDeclarations).filter(isRecord))
         .map((declaration) => String(declaration.name)),
+      earlierToolCalls: earlier
+        .filter((content) => content.role === 'model')
+        .flatMap(geminiParts)
+        .filter((part) => 'functionCall' in part).length,
+      earlierPrompts: earlier.filter(isPrompt).map((content) => textOf(geminiParts(content))),
     };
   },
   readFirst: () => false,

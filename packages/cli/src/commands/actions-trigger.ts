@@ -19,6 +19,7 @@ import { exitCodes, exitCodeTable } from '../exit-codes.ts';
 import { createLanguageModelResolver, type Environment } from '../language-models.ts';
 import { defineCommand } from './command.ts';
 import { listAllModelProfiles } from './model-profile-output.ts';
+import { type AgentFlag, parseAgentFlag, planAgentRuns, realizeAgentRuns } from './run-agents.ts';
 import { planModelSpec, realizeModelSpec } from './run-models.ts';
 import { createRunProgress } from './run-progress.ts';
 import { renderComparison } from './run-report.ts';
@@ -46,7 +47,7 @@ export function parseParams(flags: readonly string[]): Record<string, string> {
 }
 
 /**
- * `goosuke actions trigger NAME|ID [--param k=v ...] [--model SPEC ...] [--idempotency-key K]
+ * `goosuke actions trigger NAME|ID [--param k=v ...] [--model SPEC ...] [--agent NAME[=MODEL] ...] [--idempotency-key K]
  * [--no-wait] [--json]`: fills the action's template and starts its runs; unless --no-wait, runs
  * them in this process (as goosuke run does), shows progress on stderr and prints the outcome.
  */
@@ -89,6 +90,14 @@ export const actionsTriggerCommand = defineCommand({
       valueName: 'SPEC',
       description:
         "A model to run: a stored profile or provider:model. Repeat for each (default: the template's).",
+    },
+    agent: {
+      type: 'string',
+      short: 'a',
+      multiple: true,
+      valueName: 'NAME[=MODEL]',
+      description:
+        'A coding agent to run (see goosuke agents list), on MODEL or its default profile. Repeat for each.',
     },
     'idempotency-key': {
       type: 'string',
@@ -139,9 +148,10 @@ export const actionsTriggerCommand = defineCommand({
       // Core checks the values again when triggering; checking first means bad values store nothing
       // (not even the profile of a new provider:model).
       renderTemplate(template, parameters);
-      const models = await chooseModels(goosuke, {
+      const chosen = await chooseExecutors(goosuke, {
         env: configuration.env,
         specs: options.model ?? [],
+        agents: (options.agent ?? []).map(parseAgentFlag),
         template,
         // The runs execute here only when waiting; `goosuke serve` has its own environment.
         checkKeys: wait,
@@ -149,7 +159,7 @@ export const actionsTriggerCommand = defineCommand({
       const key = options['idempotency-key'];
       const triggered = await goosuke.actions.trigger(action.id, {
         parameters,
-        ...(models === undefined ? {} : { models }),
+        ...chosen,
         ...(key === undefined ? {} : { idempotencyKey: key }),
       });
       if (!triggered.created) {
@@ -184,47 +194,64 @@ async function resolveAction(goosuke: DefaultGoosuke, idOrName: string): Promise
 }
 
 /**
- * The model profile ids to run: the `--model` specs (stored profiles, or provider:model profiles
- * stored now), or undefined for the template's defaults. With `checkKeys`, every model must have
- * a key (stored or in the environment) before anything is stored: a ConfigurationError-class
- * error otherwise, as for goosuke run.
+ * The model profile ids and agents to run: the `--model` specs (stored profiles, or
+ * provider:model profiles stored now) and the `--agent` flags (see planAgentRuns), or nothing
+ * for the template's defaults. With `checkKeys` (the runs execute here), every model must have a
+ * key (stored or in the environment) and every agent be installed here before anything is
+ * stored: a ConfigurationError-class error otherwise, as for goosuke run.
  */
-async function chooseModels(
+async function chooseExecutors(
   goosuke: DefaultGoosuke,
-  choice: { env: Environment; specs: readonly string[]; template: Template; checkKeys: boolean },
-): Promise<string[] | undefined> {
+  choice: {
+    env: Environment;
+    specs: readonly string[];
+    agents: readonly AgentFlag[];
+    template: Template;
+    checkKeys: boolean;
+  },
+): Promise<{ models?: string[]; agents?: Array<{ agent: string; model: string }> }> {
   const resolver = createLanguageModelResolver({ env: choice.env });
-  if (choice.specs.length === 0) {
-    if (choice.template.defaultModelProfileIds.length === 0) {
+  if (choice.specs.length === 0 && choice.agents.length === 0) {
+    const { template } = choice;
+    if (template.defaultModelProfileIds.length === 0 && template.defaultAgents.length === 0) {
       throw new InvalidInputError(
-        `template ${choice.template.name} has no default models; name one with --model; ${helpHint}`,
+        `template ${template.name} has no default models or agents; name one with --model or --agent; ${helpHint}`,
       );
     }
     if (choice.checkKeys) {
-      for (const id of choice.template.defaultModelProfileIds) {
+      for (const id of template.defaultModelProfileIds) {
         await resolver(await goosuke.models.get(id), await goosuke.models.revealApiKey(id));
       }
     }
-    return undefined;
+    return {};
   }
   const known = await listAllModelProfiles(goosuke.models);
   const plans = choice.specs.map((spec) => planModelSpec(spec, choice.env, known));
+  const agentPlans = await planAgentRuns(goosuke, choice.agents, choice.env, known, {
+    here: choice.checkKeys,
+  });
   if (choice.checkKeys) {
     for (const plan of plans) {
       const profile = plan.kind === 'stored' ? plan.profile : plan.preview;
       await resolver(profile, plan.kind === 'stored' ? await goosuke.models.revealApiKey(profile.id) : null);
     }
   }
-  const created = new Map<string, ModelProfile>();
-  const ids: string[] = [];
+  const realized = new Map<string, ModelProfile>();
+  const models: string[] = [];
   for (const plan of plans) {
-    // A provider:model given twice is one profile run twice.
+    // A provider:model given twice is one profile run twice; keyed as realizeAgentRuns looks.
     const key = plan.kind === 'stored' ? plan.profile.id : plan.input.displayName;
-    const profile = created.get(key) ?? (await realizeModelSpec(goosuke.models, plan));
-    created.set(key, profile);
-    ids.push(profile.id);
+    const profile = realized.get(key) ?? (await realizeModelSpec(goosuke.models, plan));
+    realized.set(key, profile);
+    models.push(profile.id);
   }
-  return ids;
+  const agents = await realizeAgentRuns(goosuke, agentPlans, realized);
+  return {
+    ...(models.length === 0 ? {} : { models }),
+    ...(agents.length === 0
+      ? {}
+      : { agents: agents.map((run) => ({ agent: run.agent, model: run.profile.id })) }),
+  };
 }
 
 function printQueued(io: CliIo, triggered: TriggeredTask, json: boolean): number {

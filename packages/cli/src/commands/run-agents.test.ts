@@ -10,6 +10,7 @@ import {
   runMain,
   temporaryDirectory,
 } from '../../test/helpers.ts';
+import { createDefaultGoosuke, readDefaultGoosukeConfig } from '../default-goosuke.ts';
 
 // `goosuke run --agent` end to end: a custom ACP agent (test/fixtures/chat-agent.mjs) run by the
 // real agent host in bubblewrap, its model calls through the real gateway to a loopback fake of
@@ -269,5 +270,68 @@ describe('goosuke run --agent', () => {
     await expect(readFile(path.join(cwd, 'data', 'clones'), 'utf8')).rejects.toMatchObject({
       code: 'ENOENT',
     });
+  });
+});
+
+describe('goosuke actions trigger with agents', () => {
+  /** A patch template on `repo` and a manual action `fix` on it, made with Goosuke itself. */
+  async function seedTemplate(
+    cwd: string,
+    repo: string,
+    template: { defaultAgents?: Array<{ agent: string }>; allowShell?: boolean; withModel?: boolean },
+  ): Promise<void> {
+    const env = {
+      GOOSUKE_SECRET_KEY: secretKey,
+      GOOSUKE_DATA_DIR: path.join(cwd, 'data'),
+      OPENAI_API_KEY: openaiKey,
+      OPENAI_BASE_URL: openai.url,
+    };
+    const goosuke = await createDefaultGoosuke(readDefaultGoosukeConfig(env, cwd), { env });
+    try {
+      const stored = await goosuke.repos.create({ url: repo });
+      const model = await goosuke.models.create({ provider: 'openai', modelName: 'gpt-4.1' });
+      await goosuke.templates.create({
+        name: 'fix',
+        prompt: 'Test. ASKSHELL',
+        outputKind: 'patch',
+        repoId: stored.id,
+        defaultModelProfileIds: template.withModel === true ? [model.id] : [],
+        defaultAgents: template.defaultAgents ?? [],
+        allowShell: template.allowShell ?? false,
+      });
+      await goosuke.actions.create({ name: 'fix', template: 'fix', trigger: 'manual' });
+    } finally {
+      await goosuke.close();
+    }
+  }
+
+  it('runs the template’s default agent with the template’s shell grant', async () => {
+    const { cwd, repo, goosuke, showOnBranch } = await setUp();
+    await seedTemplate(cwd, repo, { defaultAgents: [{ agent: 'chatty' }], allowShell: true });
+    openai.respond({ kind: 'reply', text: 'Asked.' });
+    const run = await goosuke(['actions', 'trigger', 'fix', '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    const [agentRun] = (JSON.parse(run.stdout) as { runs: JsonRun[] }).runs;
+    expect(agentRun).toMatchObject({ model: 'chatty on gpt-4.1', status: 'succeeded' });
+    expect(JSON.parse(await showOnBranch(agentRun!.branch, 'shell.json'))).toEqual({
+      outcome: 'selected',
+      optionId: 'yes',
+    });
+    expectNoSecrets(run.stdout + run.stderr);
+  });
+
+  it('replaces the template’s models with --agent, keeping the template’s refusal of shell commands', async () => {
+    const { cwd, repo, goosuke, showOnBranch } = await setUp();
+    await seedTemplate(cwd, repo, { withModel: true });
+    openai.respond({ kind: 'reply', text: 'Asked.' });
+    const run = await goosuke(['actions', 'trigger', 'fix', '--agent', 'chatty', '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    const { runs } = JSON.parse(run.stdout) as { runs: JsonRun[] };
+    expect(runs.map((entry) => entry.model)).toEqual(['chatty on gpt-4.1']);
+    expect(JSON.parse(await showOnBranch(runs[0]!.branch, 'shell.json'))).toEqual({
+      outcome: 'selected',
+      optionId: 'no',
+    });
+    expect(run.stderr).toMatch(/permission refused: Run npm test/);
   });
 });

@@ -39,8 +39,8 @@ export interface AgentRunPlan {
 }
 
 /**
- * Plans one run per `--agent` without storing anything: the agent must exist and be installed
- * here, and its model (the one given, else the first stored profile of a provider its wire
+ * Plans one run per `--agent` without storing anything: the agent must exist and (unless
+ * `options.here` is false: the runs execute elsewhere) be installed here, and its model (the one given, else the first stored profile of a provider its wire
  * speaks, else a built-in agent's default `provider:model`) must be of such a provider and have a
  * key (stored or from the environment). Errors say what to fix: InvalidInputError for an unknown
  * agent or a model of another provider, UnsupportedError for an agent not installed (with how to
@@ -51,7 +51,9 @@ export async function planAgentRuns(
   flags: readonly AgentFlag[],
   env: Environment,
   known: readonly ModelProfile[],
+  options: { here?: boolean } = {},
 ): Promise<AgentRunPlan[]> {
+  const here = options.here ?? true;
   const endpointOf = createModelEndpointResolver(env);
   const plans: AgentRunPlan[] = [];
   for (const flag of flags) {
@@ -61,7 +63,7 @@ export async function planAgentRuns(
       }
       throw error;
     });
-    if (!view.installation.installed) {
+    if (here && !view.installation.installed) {
       throw new GoosukeError(
         'unsupported',
         `--agent ${flag.name}: ${view.displayName} is not installed here (${view.installation.problem ?? 'not found'})${view.install === null ? '' : `; install it: ${view.install}`}`,
@@ -88,7 +90,9 @@ export async function planAgentRuns(
       );
     }
     // The key must be there before anything is cloned: the gateway forwards the agent's calls with it.
-    endpointOf(profile, model.kind === 'stored' ? await goosuke.models.revealApiKey(profile.id) : null);
+    if (here) {
+      endpointOf(profile, model.kind === 'stored' ? await goosuke.models.revealApiKey(profile.id) : null);
+    }
     plans.push({ agent: view.name, view, model });
   }
   return plans;

@@ -31,6 +31,25 @@ export const builtInAgentNameSchema = z
 /** A built-in agent's name. */
 export type BuiltInAgentName = z.infer<typeof builtInAgentNameSchema>;
 
+/**
+ * One agent run asked for (by a run, a template's defaults, a trigger): an agent by name, on a
+ * model profile of the provider its wire speaks.
+ */
+export const agentRunInputSchema = z
+  .object({
+    /** A built-in agent (`claude-code`, `codex`, `gemini` or `gemini-cli`, `goose`) or a custom one. */
+    agent: z.string().trim().min(1).max(40),
+    /**
+     * The model profile its calls go to; it must be of a provider of the agent's wire. Without it:
+     * the first stored profile of such a provider when the run is made.
+     */
+    model: idSchema.optional(),
+  })
+  .strict()
+  .meta({ id: 'AgentRunInput' });
+/** An agent run asked for. */
+export type AgentRunInput = z.input<typeof agentRunInputSchema>;
+
 /** What Goosuke knows of a built-in agent without looking at the host. */
 export interface BuiltInAgent {
   readonly name: BuiltInAgentName;

@@ -26,6 +26,7 @@ const queued: Run = {
   maxCostUsd: null,
   maxTokens: null,
   allowShell: false,
+  agentSession: null,
 };
 
 const allowed: Array<[RunStatus, RunStatus]> = [

@@ -92,6 +92,28 @@ export const runBaseSourceSchema = z
 export type RunBaseSource = z.infer<typeof runBaseSourceSchema>;
 
 /**
+ * The session a coding agent ran a run in. A follow-up run of the same agent on the run's result
+ * continues it (ACP `session/load`) in the same agent HOME (kept per task) and in a working copy
+ * made at the same path, since agents key their sessions by directory.
+ */
+export const runAgentSessionSchema = z
+  .object({
+    /** The agent's own session id. */
+    id: z.string().min(1).max(500),
+    /**
+     * The run whose working-copy directory the session was made in (its cwd): this run's own id
+     * for a new session, the earlier run's for a continued one.
+     */
+    directoryRunId: idSchema,
+    /** Whether this run continued an earlier run's session rather than starting one. */
+    resumed: z.boolean(),
+  })
+  .strict()
+  .meta({ id: 'RunAgentSession' });
+/** The session a coding agent ran a run in. */
+export type RunAgentSession = z.infer<typeof runAgentSessionSchema>;
+
+/**
  * One executor's attempt at the latest user message of a task. Runs of one message run in
  * parallel, each in its own working copy, and end as comparable records.
  */
@@ -147,6 +169,11 @@ export const runSchema = z
      * sandbox still confines them). False for model runs, and by default.
      */
     allowShell: z.boolean(),
+    /**
+     * The agent session an agent run ran in, when a later run may continue it; null for model
+     * runs, agents whose sessions cannot be loaded, and runs that did not get as far.
+     */
+    agentSession: runAgentSessionSchema.nullable(),
   })
   .meta({ id: 'Run' });
 /** A run. */

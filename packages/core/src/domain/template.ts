@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { agentRunInputSchema } from './agent.ts';
 import { idSchema, timestampSchema } from './common.ts';
+import { runSchema } from './run.ts';
 
 /** One typed parameter of a template's prompt, filled in by the trigger. */
 export const templateParameterSchema = z
@@ -32,6 +34,17 @@ export const templateSchema = z
     prompt: z.string().min(1).max(100_000),
     parameters: z.array(templateParameterSchema),
     defaultModelProfileIds: z.array(idSchema),
+    /**
+     * Coding agents the template's runs use beside its models unless the trigger names others
+     * (`patch` and `pull-request` templates only).
+     */
+    defaultAgents: z.array(agentRunInputSchema),
+    /** Grant agents of the template's runs the shell commands they ask permission for (see `Run.allowShell`). */
+    allowShell: z.boolean(),
+    /** Each of the template's runs' spending limit in US dollars (see `Run.maxCostUsd`); null: none. */
+    maxCostUsd: runSchema.shape.maxCostUsd,
+    /** Each of the template's runs' token limit (see `Run.maxTokens`); null: none. */
+    maxTokens: runSchema.shape.maxTokens,
     extensionIds: z.array(idSchema),
     outputKind: templateOutputKindSchema,
     /** The repo the template's tasks run on by default; null once that repo is deleted. */

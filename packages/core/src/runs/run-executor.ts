@@ -4,7 +4,7 @@ import { summarizeConversation } from '../agents/summarize-conversation.ts';
 import { runTextAgent } from '../agents/text-agent.ts';
 import type { ModelProfile, Repo, Run, Task, Usage } from '../domain/index.ts';
 import { transitionRun } from '../domain/index.ts';
-import { GoosukeError, redactSecrets } from '../errors/index.ts';
+import { ConflictError, GoosukeError, redactSecrets } from '../errors/index.ts';
 import { costOf, resolveModelPrice } from '../models/model-prices.ts';
 import type { AgentOutcome } from '../ports/agent.ts';
 import type { AgentSpec } from '../ports/agent-host.ts';
@@ -19,6 +19,7 @@ import { composeCommitMessage } from '../pull-requests/commit-message.ts';
 import type { ModelProfileService } from '../services/model-profile-service.ts';
 import { findAgentSpec } from '../services/run-agents.ts';
 import type { SummaryRequest } from '../triggers/built-in-templates.ts';
+import { agentSessionOf, directoryTakenEvent, findAgentContinuation } from './agent-continuation.ts';
 import { type AgentSession, gatewayCallEvent, openAgentSession } from './agent-session.ts';
 import { ForeignBaseError, ownBranchesOf, resolveRunBase } from './base-ref-policy.ts';
 import { createDeferredWorkspace } from './deferred-workspace.ts';
@@ -349,7 +350,11 @@ export function createRunExecutor(context: RunExecutorContext) {
         data: { attempt, baseCommit },
       });
 
-      const dir = layout.workingCopyDir(run);
+      // A follow-up of the same agent continues its session in the directory the session was made
+      // in (agents key their sessions by it); a run of another kind, or a retry, gets its own.
+      let continuation = spec === null ? null : await findAgentContinuation(store, run, attempt);
+      const ownDir = layout.workingCopyDir(run);
+      let dir = continuation === null ? ownDir : layout.workingCopyDir({ id: continuation.directoryRunId });
       const branch = runBranchName(run.id);
       if (attempt > 1) {
         await git.removeWorkingCopy({ workspace: staleWorkspace(dir) });
@@ -398,7 +403,16 @@ export function createRunExecutor(context: RunExecutorContext) {
               copy: startCopy,
             })
           : null;
-      workspace = deferred ?? (await startCopy());
+      workspace =
+        deferred ??
+        (await startCopy().catch(async (error: unknown) => {
+          // The session's directory is another run's now (two follow-ups of one session at once):
+          // this one starts afresh in its own.
+          if (continuation === null || !(error instanceof ConflictError) || signal.aborted) throw error;
+          await emit(runId, directoryTakenEvent(continuation, dir));
+          [continuation, dir, copying] = [null, ownDir, null];
+          return await startCopy();
+        }));
       const history = await historyOf(store, run);
       const activeWorkspace = workspace;
       const activeRun = run;
@@ -410,6 +424,7 @@ export function createRunExecutor(context: RunExecutorContext) {
             history,
             workspace: activeWorkspace,
             signal: agentSignal,
+            ...(continuation === null ? {} : { resume: { sessionId: continuation.sessionId } }),
             emit: async (event) => {
               if (deferred !== null) void startCopy();
               if (event.type === 'run-tokens') {
@@ -439,6 +454,8 @@ export function createRunExecutor(context: RunExecutorContext) {
       );
       warnings = outcome.warnings;
       agentSummary = outcome.summary;
+      const agentSession = agentSessionOf(outcome, continuation?.directoryRunId ?? run.id);
+      if (agentSession !== null) await store.runs.update(runId, { agentSession });
       if (session !== null) {
         await session.lease.close();
         if (session.lease.budgetExceeded()) budget.exceed('the model gateway refused a call');

@@ -22,8 +22,12 @@ export type LanguageModelResolver = (
 export interface RunLayout {
   /** The local clone of `repo`, made once and fetched before runs. */
   cloneDir(repo: Repo): string;
-  /** The working copy of `run`; it exists only while the run executes. */
-  workingCopyDir(run: Run): string;
+  /**
+   * The working copy of the run with this id; it exists only while the run executes. The same for
+   * an id every time: a follow-up of an agent run has its copy made in the directory of the run
+   * whose agent session it continues (agents key their sessions by directory).
+   */
+  workingCopyDir(run: Pick<Run, 'id'>): string;
 }
 
 /** What executing runs needs besides the store: the queue, git, the models and the file layout. */

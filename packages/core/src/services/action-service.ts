@@ -3,6 +3,7 @@ import {
   type Action,
   actionSchema,
   actionTriggerSchema,
+  agentRunInputSchema,
   defaultMaxJsonDepth,
   exceedsJsonDepth,
   idSchema,
@@ -33,6 +34,7 @@ import { type IdempotencyClaim, type IdempotencyOptions, runIdempotent } from '.
 import { parseInput } from './parse-input.ts';
 import type { RunService } from './run-service.ts';
 import type { ServiceContext } from './service-context.ts';
+import { templateRunSettings } from './template-runs.ts';
 import { findTemplate, type TemplateService } from './template-service.ts';
 
 /** A webhook secret as an admin may set it: long enough to resist guessing. */
@@ -90,8 +92,13 @@ export const triggerActionInputSchema = z
     untrusted: z.array(z.string()).max(50).default([]),
     /** Trigger data the action's `parameterMapping` reads from (a webhook body, an event). */
     data: z.unknown().optional(),
-    /** Model profiles, one run each; default the template's. */
+    /**
+     * Model profiles, one run each. With `agents`, they replace the template's default models and
+     * agents; without either, those run.
+     */
     models: z.array(idSchema).min(1).max(16).optional(),
+    /** Coding agents, one run each (see `CreateRunsInput.agents`); as `models`, they replace the template's defaults. */
+    agents: z.array(agentRunInputSchema).min(1).max(16).optional(),
     /** The repository for a `patch`/`pull-request` template; default the action's, then the template's. */
     repoId: idSchema.optional(),
     title: z.string().trim().min(1).max(300).optional(),
@@ -333,15 +340,7 @@ export function createActionService(context: ActionServiceContext): ActionServic
     for (const name of Object.keys(mapped)) if (!(name in input.parameters)) untrusted.add(name);
     const rendered = renderTemplate(template, values, { untrusted: [...untrusted] });
 
-    const models = input.models ?? template.defaultModelProfileIds;
-    if (models.length === 0) {
-      throw new InvalidInputError(
-        `template ${template.name} has no default models: name models, or give the template defaultModelProfileIds`,
-        [{ path: ['models'], message: 'required: the template has no default models' }],
-      );
-    }
-    for (const id of models)
-      if ((await store.models.get(id)) === null) throw new NotFoundError('model profile', id);
+    const settings = templateRunSettings(template, input);
     const repoId = template.outputKind === 'text' ? null : (input.repoId ?? action.repoId ?? template.repoId);
     if (template.outputKind !== 'text' && repoId === null) {
       throw new InvalidInputError(
@@ -394,7 +393,7 @@ export function createActionService(context: ActionServiceContext): ActionServic
         }
         const { runs, started } = await context.runs.createInTransaction(tx, task.id, {
           instruction: rendered.prompt,
-          models,
+          ...settings,
           ...(createdBy === undefined ? {} : { createdBy }),
         });
         await claim?.(tx, { taskId: task.id, messageId: null });

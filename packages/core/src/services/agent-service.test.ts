@@ -217,3 +217,117 @@ describe('goosuke.runs.create with agents', () => {
     expect((await goosuke.runs.list({ taskId: repoTaskId })).items).toEqual([]);
   });
 });
+
+describe('templates and actions with agents', () => {
+  it('stores a template’s default agents, shell grant and limits, and its triggers run them', async () => {
+    const { goosuke, repoTaskId } = await compose();
+    const repoId = (await goosuke.tasks.get(repoTaskId)).repoId!;
+    const gpt = await goosuke.models.create({ provider: 'openai', modelName: 'gpt-4.1' });
+    const sonnet = await goosuke.models.create({ provider: 'anthropic', modelName: 'claude-sonnet-4-5' });
+    const template = await goosuke.templates.create({
+      name: 'fix-it',
+      prompt: 'Fix the flaky test',
+      outputKind: 'patch',
+      repoId,
+      defaultModelProfileIds: [gpt.id],
+      defaultAgents: [{ agent: 'claude-code', model: sonnet.id }, { agent: 'gemini-cli' }],
+      allowShell: true,
+      maxCostUsd: 1.5,
+      maxTokens: 300_000,
+    });
+    expect(template).toMatchObject({
+      defaultAgents: [{ agent: 'claude-code', model: sonnet.id }, { agent: 'gemini-cli' }],
+      allowShell: true,
+      maxCostUsd: 1.5,
+      maxTokens: 300_000,
+    });
+    const { action } = await goosuke.actions.create({
+      name: 'fix',
+      template: template.id,
+      trigger: 'manual',
+    });
+
+    // gemini-cli has no google profile yet: the trigger fails before storing anything.
+    const missing = await rejection(goosuke.actions.trigger(action.id, {}));
+    expect(missing.code).toBe('invalid_input');
+    expect(missing.message).toMatch(/agent gemini needs a model profile of google/);
+    expect((await goosuke.tasks.list()).items).toHaveLength(2);
+
+    const gemini = await goosuke.models.create({ provider: 'google', modelName: 'gemini-2.5-pro' });
+    const triggered = await goosuke.actions.trigger(action.id, {});
+    expect(triggered.runs.map((run) => run.executor)).toEqual([
+      { kind: 'model', modelProfileId: gpt.id },
+      { kind: 'agent', agent: 'claude-code', modelProfileId: sonnet.id },
+      { kind: 'agent', agent: 'gemini', modelProfileId: gemini.id },
+    ]);
+    expect(triggered.runs.map((run) => run.allowShell)).toEqual([false, true, true]);
+    expect(triggered.runs.every((run) => run.maxCostUsd === 1.5 && run.maxTokens === 300_000)).toBe(true);
+
+    // Models or agents named by the trigger replace both defaults; the grant and limits stay the template's.
+    const agentsOnly = await goosuke.actions.trigger(action.id, { agents: [{ agent: 'codex' }] });
+    expect(agentsOnly.runs.map((run) => run.executor)).toEqual([
+      { kind: 'agent', agent: 'codex', modelProfileId: gpt.id },
+    ]);
+    expect(agentsOnly.runs[0]).toMatchObject({ allowShell: true, maxCostUsd: 1.5 });
+    const modelsOnly = await goosuke.actions.trigger(action.id, { models: [sonnet.id] });
+    expect(modelsOnly.runs.map((run) => run.executor)).toEqual([
+      { kind: 'model', modelProfileId: sonnet.id },
+    ]);
+    expect(modelsOnly.runs[0]!.allowShell).toBe(false);
+
+    // Cleared, the template runs without a grant or limits.
+    await goosuke.templates.update(template.id, { allowShell: false, maxCostUsd: null, maxTokens: null });
+    const plain = await goosuke.actions.trigger(action.id, {});
+    expect(plain.runs.map((run) => [run.allowShell, run.maxCostUsd, run.maxTokens])).toEqual([
+      [false, null, null],
+      [false, null, null],
+      [false, null, null],
+    ]);
+  });
+
+  it('refuses agents on a text template, unknown agents, a model of another wire, and a template with nothing to run', async () => {
+    const { goosuke, repoTaskId } = await compose();
+    const repoId = (await goosuke.tasks.get(repoTaskId)).repoId!;
+    const gpt = await goosuke.models.create({ provider: 'openai', modelName: 'gpt-4.1' });
+    const base = { prompt: 'Do it', outputKind: 'patch' as const, repoId };
+
+    const text = await rejection(
+      goosuke.templates.create({ name: 't1', prompt: 'Say it', defaultAgents: [{ agent: 'codex' }] }),
+    );
+    expect(text.code).toBe('invalid_input');
+    expect(text.message).toMatch(/answers in text: agents change repositories/);
+
+    const unknown = await rejection(
+      goosuke.templates.create({ name: 't2', ...base, defaultAgents: [{ agent: 'aider' }] }),
+    );
+    expect(unknown.message).toMatch(/unknown agent "aider"/);
+
+    const wrongWire = await rejection(
+      goosuke.templates.create({
+        name: 't3',
+        ...base,
+        defaultAgents: [{ agent: 'claude-code', model: gpt.id }],
+      }),
+    );
+    expect(wrongWire.message).toMatch(/agent claude-code speaks the anthropic API/);
+
+    // A model that is gone is NotFound; an update is held to the same checks.
+    const stored = await goosuke.templates.create({
+      name: 't4',
+      ...base,
+      defaultAgents: [{ agent: 'codex' }],
+    });
+    const toText = await rejection(goosuke.templates.update(stored.id, { outputKind: 'text', repoId: null }));
+    expect(toText.code).toBe('invalid_input');
+    const gone = await rejection(
+      goosuke.templates.update(stored.id, { defaultAgents: [{ agent: 'codex', model: 'model_missing' }] }),
+    );
+    expect(gone.code).toBe('not_found');
+    expect((await goosuke.templates.get(stored.id)).defaultAgents).toEqual([{ agent: 'codex' }]);
+
+    const empty = await goosuke.templates.create({ name: 't5', ...base });
+    const { action } = await goosuke.actions.create({ name: 'empty', template: empty.id, trigger: 'manual' });
+    const nothing = await rejection(goosuke.actions.trigger(action.id, {}));
+    expect(nothing.message).toMatch(/has no default models or agents/);
+  });
+});

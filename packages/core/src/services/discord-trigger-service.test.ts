@@ -454,6 +454,34 @@ describe('goosuke.discord triggers', () => {
       expect((await goosuke.discord.dailyUsage(GUILD)).used).toBe(2);
     });
 
+    it('runs a template’s default agents beside its models, each counted, with the template’s shell grant', async () => {
+      const repo = await goosuke.repos.create({
+        url: 'https://git.example.test/octo/shop.git',
+        defaultBranch: 'main',
+      });
+      await goosuke.templates.create({
+        name: 'fix',
+        prompt: 'Fix {{what}}',
+        parameters: [{ name: 'what', type: 'string', required: true }],
+        outputKind: 'patch',
+        repoId: repo.id,
+        defaultAgents: [{ agent: 'codex' }],
+        allowShell: true,
+      });
+      await goosuke.actions.create({ name: 'fix', template: 'fix', trigger: 'discord-command' });
+      // Given defaults do not replace a template's own agents.
+      const started = await trigger({
+        request: { kind: 'command', name: 'fix' },
+        parameters: { what: 'the cart' },
+        defaultModels: [model.id],
+      });
+      if (started.kind !== 'started') throw new Error(`not started: ${started.kind}`);
+      expect(started.runs.map((run) => [run.executor, run.allowShell])).toEqual([
+        [{ kind: 'agent', agent: 'codex', modelProfileId: model.id }, true],
+      ]);
+      expect((await goosuke.discord.dailyUsage(GUILD)).used).toBe(1);
+    });
+
     it('runs a template without models on the given defaults, else the first profile, else refuses', async () => {
       const preferred = await goosuke.models.create({ provider: 'anthropic', modelName: 'claude' });
       const withDefaults = await trigger({ defaultModels: [preferred.id] });

@@ -179,7 +179,7 @@ export interface DiscordTriggerService {
   /**
    * Routes again, fills the template (the conversation and the reacted message as untrusted
    * data, the guild's language for the built-in summary template, the member's values), picks
-   * the models (the template's, else `defaultModels`, else the first stored profile), counts the
+   * the models and agents (the template's defaults, else `defaultModels`, else the first stored profile), counts the
    * runs against the guild's daily cap and starts the task through `actions.trigger`. Runs are
    * counted only when they start: given back when the trigger fails (which then rethrows) or
    * finds the task an earlier delivery started (`created: false`).
@@ -309,12 +309,20 @@ export function createDiscordTriggerService(context: DiscordTriggerServiceContex
     return done({ kind: 'routed', action: found.action, template: found.template, conversation: null });
   }
 
-  /** The template's models, else the configured defaults, else the first stored profile; null for none. */
-  async function modelsFor(template: Template, configured: readonly string[]): Promise<string[] | null> {
-    if (template.defaultModelProfileIds.length > 0) return [...template.defaultModelProfileIds];
-    if (configured.length > 0) return [...configured];
+  /**
+   * What runs: the template's default models and agents when it has any (`models` undefined: the
+   * trigger takes the template's), else the configured defaults, else the first stored profile;
+   * null for none. `count` is the number of runs, counted against the guild's daily cap.
+   */
+  async function executorsFor(
+    template: Template,
+    configured: readonly string[],
+  ): Promise<{ models: string[] | undefined; count: number } | null> {
+    const own = template.defaultModelProfileIds.length + template.defaultAgents.length;
+    if (own > 0) return { models: undefined, count: own };
+    if (configured.length > 0) return { models: [...configured], count: configured.length };
     const first = await models.list({ limit: 1 });
-    return first.items.length === 0 ? null : [first.items[0]!.id];
+    return first.items.length === 0 ? null : { models: [first.items[0]!.id], count: 1 };
   }
 
   return {
@@ -356,7 +364,7 @@ export function createDiscordTriggerService(context: DiscordTriggerServiceContex
         language: config.language,
         parameters: input.parameters,
       });
-      const chosen = await modelsFor(template, input.defaultModels);
+      const chosen = await executorsFor(template, input.defaultModels);
       if (chosen === null) {
         return discordRefusal(
           'no-model',
@@ -364,12 +372,12 @@ export function createDiscordTriggerService(context: DiscordTriggerServiceContex
         );
       }
       const { guildId } = input.place;
-      const allowance = await guilds.consumeDailyRun(guildId, chosen.length);
+      const allowance = await guilds.consumeDailyRun(guildId, chosen.count);
       if (!allowance.allowed) {
         const usage = { used: allowance.used, cap: allowance.cap };
         return discordRefusal('daily-cap', dailyCapText(usage), { usage });
       }
-      const giveBack = () => guilds.releaseDailyRun(guildId, chosen.length).catch(() => undefined);
+      const giveBack = () => guilds.releaseDailyRun(guildId, chosen.count).catch(() => undefined);
       const title =
         input.request.kind === 'command'
           ? `${action.name} (Discord, ${(await member()).displayName})`
@@ -379,7 +387,7 @@ export function createDiscordTriggerService(context: DiscordTriggerServiceContex
         triggered = await actions.trigger(action.id, {
           parameters,
           untrusted,
-          models: chosen,
+          ...(chosen.models === undefined ? {} : { models: chosen.models }),
           idempotencyKey: input.idempotencyKey,
           title: title.slice(0, 300),
         });

@@ -1,11 +1,11 @@
-import { z } from 'zod';
 import {
   type AgentDefinition,
+  type AgentRunInput,
   type AgentWire,
+  agentRunInputSchema,
   builtInAgentOf,
   builtInAgents,
   firstProfileOfWire,
-  idSchema,
   type ModelProfile,
   providersOfWire,
   type Run,
@@ -15,21 +15,8 @@ import { InvalidInputError, NotFoundError } from '../errors/index.ts';
 import type { AgentSpec } from '../ports/agent-host.ts';
 import type { Store } from '../ports/store.ts';
 
-/** One agent run asked for: an agent by name, on a model profile of the provider its wire speaks. */
-export const agentRunInputSchema = z
-  .object({
-    /** A built-in agent (`claude-code`, `codex`, `gemini` or `gemini-cli`, `goose`) or a custom one. */
-    agent: z.string().trim().min(1).max(40),
-    /**
-     * The model profile its calls go to; it must be of a provider of the agent's wire. Without it:
-     * the first stored profile of such a provider.
-     */
-    model: idSchema.optional(),
-  })
-  .strict()
-  .meta({ id: 'AgentRunInput' });
-/** An agent run asked for. */
-export type AgentRunInput = z.input<typeof agentRunInputSchema>;
+/** One agent run asked for (see {@link agentRunInputSchema}, kept in the domain: templates store it too). */
+export { type AgentRunInput, agentRunInputSchema };
 
 /** The canonical name of an agent spec. */
 export function agentNameOf(spec: AgentSpec): string {
@@ -152,4 +139,51 @@ export async function planExecutors(
     });
   }
   return planned;
+}
+
+/**
+ * A new queued run of `executor`: nothing done yet, the base chosen, the limits asked for. Shell
+ * commands are granted only to agent runs (a model run never runs one).
+ */
+export function queuedRun(fields: {
+  id: string;
+  taskId: string;
+  messageId: string;
+  executor: Run['executor'];
+  instruction: string;
+  base: Pick<Run, 'baseRef' | 'baseSource'>;
+  createdAt: string;
+  limits: {
+    maxCostUsd?: number | undefined;
+    maxTokens?: number | undefined;
+    allowShell?: boolean | undefined;
+  };
+}): Run {
+  const { executor, limits } = fields;
+  return {
+    id: fields.id,
+    taskId: fields.taskId,
+    messageId: fields.messageId,
+    executor,
+    instruction: fields.instruction,
+    baseRef: fields.base.baseRef,
+    baseSource: fields.base.baseSource,
+    baseCommit: null,
+    workingBranch: null,
+    status: 'queued',
+    summary: null,
+    patch: null,
+    filesChanged: [],
+    warnings: [],
+    error: null,
+    usage: null,
+    createdAt: fields.createdAt,
+    startedAt: null,
+    completedAt: null,
+    cancelRequestedAt: null,
+    maxCostUsd: limits.maxCostUsd ?? null,
+    maxTokens: limits.maxTokens ?? null,
+    allowShell: executor.kind === 'agent' && limits.allowShell === true,
+    agentSession: null,
+  };
 }

@@ -33,7 +33,7 @@ import type { WorkerRuntime } from '../runs/worker-runtime.ts';
 import { type IdempotencyOptions, runIdempotent } from './idempotency.ts';
 import type { ModelProfileService } from './model-profile-service.ts';
 import { parseInput } from './parse-input.ts';
-import { agentRunInputSchema, planExecutors } from './run-agents.ts';
+import { agentRunInputSchema, planExecutors, queuedRun } from './run-agents.ts';
 import { chooseRunBase, describeRunBase } from './run-base.ts';
 import { compareRuns, type RunComparison } from './run-comparison.ts';
 import {
@@ -330,31 +330,18 @@ export function createRunService(context: RunServiceContext): RunService {
       createdBy: input.createdBy ?? null,
       createdAt: now,
     };
-    const runs: Run[] = planned.map(({ executor }) => ({
-      id: ids.next('run'),
-      taskId,
-      messageId: message.id,
-      executor,
-      instruction: input.instruction,
-      baseRef: base.baseRef,
-      baseSource: base.baseSource,
-      baseCommit: null,
-      workingBranch: null,
-      status: 'queued',
-      summary: null,
-      patch: null,
-      filesChanged: [],
-      warnings: [],
-      error: null,
-      usage: null,
-      createdAt: now,
-      startedAt: null,
-      completedAt: null,
-      cancelRequestedAt: null,
-      maxCostUsd: input.maxCostUsd ?? null,
-      maxTokens: input.maxTokens ?? null,
-      allowShell: executor.kind === 'agent' && input.allowShell === true,
-    }));
+    const runs: Run[] = planned.map(({ executor }) =>
+      queuedRun({
+        id: ids.next('run'),
+        taskId,
+        messageId: message.id,
+        executor,
+        instruction: input.instruction,
+        base,
+        createdAt: now,
+        limits: input,
+      }),
+    );
     {
       await tx.messages.insert(message);
       const appended: RunEvent[] = [];

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { type Template, templateParameterSchema, templateSchema } from '../domain/index.ts';
-import { ConflictError, GoosukeError, NotFoundError } from '../errors/index.ts';
+import { ConflictError, GoosukeError, InvalidInputError, NotFoundError } from '../errors/index.ts';
 import { isoNow } from '../ports/clock.ts';
 import type { ListOptions, Page, Store } from '../ports/store.ts';
 import {
@@ -10,6 +10,7 @@ import {
 } from '../triggers/built-in-templates.ts';
 import { checkTemplate } from '../triggers/render-template.ts';
 import { parseInput } from './parse-input.ts';
+import { agentProfileOf, requireAgentSpec } from './run-agents.ts';
 import type { ServiceContext } from './service-context.ts';
 
 /** A template parameter as given: only name and type are required. */
@@ -34,6 +35,14 @@ export const createTemplateInputSchema = z
     parameters: z.array(templateParameterInputSchema).max(50).default([]),
     /** Models the template's runs use unless the trigger names others. */
     defaultModelProfileIds: templateSchema.shape.defaultModelProfileIds.max(16).default([]),
+    /** Coding agents the template's runs use beside its models unless the trigger names others. */
+    defaultAgents: templateSchema.shape.defaultAgents.max(16).default([]),
+    /** Grant the agents the shell commands they ask for; default false. */
+    allowShell: templateSchema.shape.allowShell.default(false),
+    /** Each run's spending limit in US dollars; default none. */
+    maxCostUsd: templateSchema.shape.maxCostUsd.default(null),
+    /** Each run's token limit; default none. */
+    maxTokens: templateSchema.shape.maxTokens.default(null),
     extensionIds: templateSchema.shape.extensionIds.max(50).default([]),
     /** `text`: one answer (a text task); `patch` or `pull-request`: changes to a repository. */
     outputKind: templateSchema.shape.outputKind.default('text'),
@@ -52,6 +61,10 @@ export const updateTemplateInputSchema = z
     prompt: templateSchema.shape.prompt.optional(),
     parameters: z.array(templateParameterInputSchema).max(50).optional(),
     defaultModelProfileIds: templateSchema.shape.defaultModelProfileIds.max(16).optional(),
+    defaultAgents: templateSchema.shape.defaultAgents.max(16).optional(),
+    allowShell: templateSchema.shape.allowShell.optional(),
+    maxCostUsd: templateSchema.shape.maxCostUsd.optional(),
+    maxTokens: templateSchema.shape.maxTokens.optional(),
     extensionIds: templateSchema.shape.extensionIds.max(50).optional(),
     outputKind: templateSchema.shape.outputKind.optional(),
     repoId: templateSchema.shape.repoId.optional(),
@@ -76,7 +89,10 @@ export interface TemplateService {
   /**
    * Stores a template after checking its prompt against its parameters (every placeholder
    * declared, defaults of the right type, enum options), that its models, extensions and repo
-   * exist, and that a `patch`/`pull-request` template is not bound to a missing repo.
+   * exist, that its agents are known (built in or added) and only on a `patch`/`pull-request`
+   * template, each with a model of a provider its wire speaks when one is named (else the first
+   * such profile is taken when a run is made), and that a `patch`/`pull-request` template is not
+   * bound to a missing repo.
    * ConflictError for a name in use (built-in names included); InvalidInputError or
    * NotFoundError otherwise.
    */
@@ -113,6 +129,16 @@ export function createTemplateService(context: ServiceContext): TemplateService 
     for (const id of template.defaultModelProfileIds) {
       if ((await source.models.get(id)) === null) throw new NotFoundError('model profile', id);
     }
+    if (template.defaultAgents.length > 0 && template.outputKind === 'text') {
+      throw new InvalidInputError(
+        `template ${template.name} answers in text: agents change repositories, so only patch and pull-request templates take them`,
+        [{ path: ['defaultAgents'], message: 'agents need a patch or pull-request template' }],
+      );
+    }
+    for (const entry of template.defaultAgents) {
+      const spec = await requireAgentSpec(source, entry.agent);
+      if (entry.model !== undefined) await agentProfileOf(source, spec, entry.model);
+    }
     for (const id of template.extensionIds) {
       if ((await source.extensions.get(id)) === null) throw new NotFoundError('extension', id);
     }
@@ -130,6 +156,10 @@ export function createTemplateService(context: ServiceContext): TemplateService 
         id: ids.next('template'),
         ...definition,
         defaultModelProfileIds: [],
+        defaultAgents: [],
+        allowShell: false,
+        maxCostUsd: null,
+        maxTokens: null,
         extensionIds: [],
         repoId: null,
         createdAt: now,

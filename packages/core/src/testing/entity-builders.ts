@@ -156,6 +156,7 @@ export function buildRun(overrides: Partial<Run> = {}): Run {
     maxCostUsd: 2.5,
     maxTokens: 500_000,
     allowShell: false,
+    agentSession: { id: `session-${number}`, directoryRunId: `run_built_${padded(number)}`, resumed: false },
     ...overrides,
   };
 }
@@ -294,6 +295,10 @@ export function buildTemplate(overrides: Partial<Template> = {}): Template {
       },
     ],
     defaultModelProfileIds: [`model_built_${padded(number)}`],
+    defaultAgents: [{ agent: 'codex', model: `model_built_${padded(number)}` }],
+    allowShell: true,
+    maxCostUsd: 1.25,
+    maxTokens: 250_000,
     extensionIds: [`extension_built_${padded(number)}`],
     outputKind: 'text',
     repoId: `repo_built_${padded(number)}`,

@@ -407,6 +407,7 @@ export const runCase: EntityCase<Run, { taskId?: string; messageId?: string; sta
             maxCostUsd: null,
             maxTokens: null,
             allowShell: true,
+            agentSession: null,
           }),
         },
         {
@@ -459,6 +460,10 @@ export const runCase: EntityCase<Run, { taskId?: string; messageId?: string; sta
         usage: { inputTokens: 1, outputTokens: 2, cachedInputTokens: 0, costUsd: 0.5 },
         startedAt: entity.startedAt === null ? lateTimestamp : null,
         completedAt: lateTimestamp,
+        agentSession:
+          entity.agentSession === null
+            ? { id: `${unicodeSample}-session`, directoryRunId: graph.run.id, resumed: true }
+            : null,
       }),
     };
   },
@@ -734,13 +739,23 @@ export const templateCase: EntityCase<Template, Record<string, never>> = {
       graph,
       make,
       variants: () => [
-        { label: 'every field set', entity: make() },
+        {
+          label: 'every field set',
+          entity: make({
+            defaultAgents: [{ agent: 'claude-code', model: graph.model.id }, { agent: 'codex' }],
+            allowShell: true,
+            maxCostUsd: 2.5,
+            maxTokens: 1_000_000,
+            outputKind: 'patch',
+          }),
+        },
         {
           label: 'empty lists and description',
           entity: make({
             description: '',
             parameters: [],
             defaultModelProfileIds: [],
+            defaultAgents: [],
             extensionIds: [],
             outputKind: 'pull-request',
             repoId: null,
@@ -769,6 +784,10 @@ export const templateCase: EntityCase<Template, Record<string, never>> = {
           },
         ],
         defaultModelProfileIds: [],
+        defaultAgents: entity.defaultAgents.length === 0 ? [{ agent: 'gemini' }] : [],
+        allowShell: !entity.allowShell,
+        maxCostUsd: entity.maxCostUsd === null ? 0.75 : null,
+        maxTokens: entity.maxTokens === null ? 4096 : null,
         outputKind: entity.outputKind === 'text' ? 'pull-request' : 'text',
         repoId: entity.repoId === null ? graph.repo.id : null,
         updatedAt: later(entity.updatedAt),

@@ -11,6 +11,7 @@ import { sessionSignInTimeMigration } from './0009-session-sign-in-time.ts';
 import { runCancelRequestsMigration } from './0010-run-cancel-requests.ts';
 import { runAuthorsMigration } from './0011-run-authors.ts';
 import { agentsMigration } from './0012-agents.ts';
+import { agentTemplatesMigration } from './0013-agent-templates.ts';
 
 /** The table in which kysely's Migrator records the migrations it has run. */
 export const migrationTableName = 'goosuke_migrations';
@@ -38,6 +39,7 @@ export const sqliteMigrationProvider: MigrationProvider = {
       '0010_run_cancel_requests': runCancelRequestsMigration,
       '0011_run_authors': runAuthorsMigration,
       '0012_agents': agentsMigration,
+      '0013_agent_templates': agentTemplatesMigration,
     };
   },
 };

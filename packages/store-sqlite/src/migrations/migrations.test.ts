@@ -532,3 +532,62 @@ describe('0012_agents', () => {
     expect((await store.agents.list()).items).toEqual([]);
   });
 });
+
+describe('0013_agent_templates', () => {
+  it('gives templates stored before it no agents, no shell and no limits, and runs no agent session', async () => {
+    const file = directory.file();
+    await migrateOnly(file, await migrationsBefore('0013_agent_templates'));
+    const task = aTask();
+    const message = aMessage(task.id);
+    const raw = new Database(file);
+    try {
+      raw
+        .prepare(
+          `insert into goosuke_templates
+             (id, name, description, prompt, parameters, default_model_profile_ids, extension_ids, output_kind, repo_id, created_at, updated_at)
+           values ('template_before', 'before', '', 'Fix it', '[]', '[]', '[]', 'patch', null, ?, ?)`,
+        )
+        .run(task.createdAt, task.createdAt);
+      raw
+        .prepare(
+          `insert into goosuke_tasks (id, title, repo_id, base_branch, action_id, created_by, archived, created_at, updated_at)
+           values (?, ?, null, null, null, null, 0, ?, ?)`,
+        )
+        .run(task.id, task.title, task.createdAt, task.updatedAt);
+      raw
+        .prepare(
+          `insert into goosuke_messages (id, task_id, role, content, run_id, created_by, created_at)
+           values (?, ?, 'user', ?, null, null, ?)`,
+        )
+        .run(message.id, task.id, message.content, message.createdAt);
+      raw
+        .prepare(
+          `insert into goosuke_runs
+             (id, task_id, message_id, executor, instruction, base_ref, base_commit, working_branch, status,
+              summary, patch, files_changed, warnings, error, usage, created_at, started_at, completed_at)
+           values ('run_before', ?, ?, '{"kind":"agent","agent":"codex","modelProfileId":null}', 'do it', null, null,
+                   null, 'succeeded', null, null, '[]', '[]', null, null, ?, null, null)`,
+        )
+        .run(task.id, message.id, message.createdAt);
+    } finally {
+      raw.close();
+    }
+    const store = directory.track(await createSqliteStore({ database: file }));
+    expect(await store.templates.get('template_before')).toMatchObject({
+      defaultAgents: [],
+      allowShell: false,
+      maxCostUsd: null,
+      maxTokens: null,
+    });
+    const updated = await store.templates.update('template_before', {
+      defaultAgents: [{ agent: 'codex' }],
+      allowShell: true,
+      maxCostUsd: 0.5,
+      maxTokens: 20_000,
+    });
+    expect(updated).toMatchObject({ defaultAgents: [{ agent: 'codex' }], allowShell: true, maxCostUsd: 0.5 });
+    expect((await store.runs.get('run_before'))?.agentSession).toBeNull();
+    const session = { id: 'session-1', directoryRunId: 'run_before', resumed: false };
+    expect((await store.runs.update('run_before', { agentSession: session })).agentSession).toEqual(session);
+  });
+});
