@@ -28,6 +28,12 @@ export interface WorkingCopy {
    * the copy is removed.
    */
   linkedFrom?: { commit: string; tree: string; snapshot: string };
+  /**
+   * For a copy whose files were copied from a snapshot (`inPlaceWrites` in `'hardlink'` mode, by
+   * this backend), as {@link linkedFrom}: its removal keeps it as a copied spare of its tree.
+   * A copy has one of the two at most.
+   */
+  copiedFrom?: { commit: string; tree: string; snapshot: string };
 }
 
 /** What linking a flat tree takes (see `linkPlanOf`). */

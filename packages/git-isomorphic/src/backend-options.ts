@@ -55,12 +55,15 @@ export interface IsomorphicGitBackendOptions {
   snapshotsPerClone?: number;
   /**
    * Removed working copies kept per tree as spares in `'hardlink'` mode (default 8; 0 keeps
-   * none and deletes every removed copy). A removed copy's directory is renamed to
-   * `<clone>/.git/goosuke/spares/<tree id>/`, reset in the background to exactly the tree's
-   * snapshot (every file written, added, ignored or deleted since is undone), and the next
-   * copy of that tree takes it over by one rename instead of a `mkdir` per directory; a claimed
-   * spare holds the same files, modes and index as a copy linked anew. Spares go with their
-   * tree's snapshot.
+   * none and deletes every removed copy), of each kind: hard-linked copies, and copies made with
+   * `inPlaceWrites` (own files copied from the snapshot), which never stand in for one another.
+   * A removed copy's directory is renamed to `<clone>/.git/goosuke/spares/<tree id>/`, reset in
+   * the background to exactly the tree's snapshot (every file written, added, ignored or deleted
+   * since is undone; in an `inPlaceWrites` copy, every file not provably untouched since it was
+   * copied is copied again), and the next copy of that tree and kind takes it over by one rename
+   * instead of a `mkdir` per directory (and a copy per file); a claimed spare holds the same
+   * files, modes and index as a copy made anew. Spares go with their tree's snapshot. An
+   * `inPlaceWrites` spare holds a full copy of the tree's files on disk.
    */
   spareCopiesPerTree?: number;
 }

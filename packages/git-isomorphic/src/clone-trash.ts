@@ -42,3 +42,14 @@ export async function moveToTrash(
   void context.removals.run(() => removeTreeElsewhere(target)).catch(() => undefined);
   return target;
 }
+
+/**
+ * A reset's `discard` (see `SnapshotResetOptions`): hands a directory the reset does not keep to
+ * the clone's trash; resolves false when it could not (the reset then deletes it itself).
+ */
+export function discardInto(
+  context: BackendContext,
+  cloneGitdir: string,
+): (directory: string) => Promise<boolean> {
+  return async (directory) => (await moveToTrash(context, cloneGitdir, directory)) !== null;
+}

@@ -65,7 +65,7 @@ export interface SnapshotReset {
 }
 
 /** Where each directory's parent and each file's directory is in a plan (-1: the root). */
-interface PlanIndex {
+export interface PlanIndex {
   directoryParents: Int32Array;
   fileDirectories: Int32Array;
   directoryIndex: Map<string, number>;
@@ -74,7 +74,7 @@ interface PlanIndex {
 const planIndexes = new WeakMap<LinkPlan, PlanIndex>();
 
 /** The {@link PlanIndex} of `plan`, computed once per plan. */
-function planIndexOf(plan: LinkPlan): PlanIndex {
+export function planIndexOf(plan: LinkPlan): PlanIndex {
   let index = planIndexes.get(plan);
   if (index === undefined) {
     const directoryIndex = new Map(plan.directories.map((directory, position) => [directory, position]));
@@ -317,7 +317,7 @@ function keptEntry(
   return null;
 }
 
-/** Sets a directory's permission bits to `mode` unless it has them. */
-function fixMode(directory: string, mode: number): void {
+/** Sets a directory's permission bits to `mode` unless it has them (`directory` must not be a symbolic link). */
+export function fixMode(directory: string, mode: number): void {
   if ((fs.lstatSync(directory).mode & 0o7777) !== mode) fs.chmodSync(directory, mode);
 }

@@ -2,7 +2,8 @@ import * as fs from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type BackendContext, flatTreeOf, hexId, type WorkingCopy } from './backend-context.ts';
-import { moveToTrash } from './clone-trash.ts';
+import { discardInto, moveToTrash } from './clone-trash.ts';
+import { carryRecordInto, resetCopiedSpare } from './copied-spares.ts';
 import {
   type DirectoryStamps,
   directoryStampsFile,
@@ -33,6 +34,13 @@ import { childPath, removeTree, removeTreeElsewhere } from './working-copy-scan.
 // ENOENT and try the next. Spares go to the trash with their tree's snapshot (`pruneSpares`),
 // and there are at most `spareCopiesPerTree` of a tree (more removals go to the trash), so they
 // cannot pile up across processes.
+//
+// Copies for in-place writers (`inPlaceWrites`: an agent's, each file its own inode copied from
+// the snapshot) are kept the same way as spares of another kind, `copied-dirty-…` and
+// `copied-ready-…` beside the linked ones (see `copied-spares.ts` for their reset). The two kinds
+// never mix: a linked copy claiming a copied spare would hold writable files of its own where
+// the snapshot's read-only links belong, and a copied copy claiming a linked spare would hand an
+// agent the snapshot's own inodes to write through. Each kind has its own `spareCopiesPerTree`.
 
 /** Makes spare names unique within the process (two backends of one process share its id). */
 let spareCounter = 0;
@@ -51,6 +59,19 @@ const spareResetDelayMs = 1_000;
 
 /** How a new copy's directory was had: a spare, reset already or not, or none (made anew). */
 export type SpareClaim = 'ready' | 'dirty' | null;
+
+/** The kind of a spare: of hard-linked copies, or of copied (in-place-writes) ones. */
+export type SpareKind = 'linked' | 'copied';
+
+/** What a spare's name starts with, before `ready-` or `dirty-`, by kind. */
+const namePrefix: Record<SpareKind, string> = { linked: '', copied: 'copied-' };
+
+/** The kind of the spare named `name`; null for anything else. */
+function kindOf(name: string): SpareKind | null {
+  if (name.startsWith('copied-ready-') || name.startsWith('copied-dirty-')) return 'copied';
+  if (name.startsWith('ready-') || name.startsWith('dirty-')) return 'linked';
+  return null;
+}
 
 /** Spares of the tree `tree` of the clone at `cloneGitdir`. */
 function sparesOf(cloneGitdir: string, tree: string): string {
@@ -75,16 +96,18 @@ export function releaseSnapshot(context: BackendContext, snapshot: string): void
 }
 
 /**
- * Keeps the removed copy's directory as a dirty spare of its tree (one rename) and has it reset
- * to a ready spare; resolves true once it is a spare, false (the copy untouched) when it cannot
- * be one: it was not hard-linked by this backend, spares are off, its tree has
- * `spareCopiesPerTree` already, its snapshot is gone, or it cannot be renamed there (another
- * file system). The reset of a small tree (milliseconds) is done before this resolves; a large
- * tree's is done in the background (see {@link spareResetDelayMs}).
+ * Keeps the removed copy's directory as a dirty spare of its tree and kind (one rename) and has
+ * it reset to a ready spare; resolves true once it is a spare, false (the copy in its place,
+ * perhaps without its `.git`) when it cannot be one: it was not made from a snapshot by this
+ * backend, spares are off, its tree has `spareCopiesPerTree` of its kind already, its snapshot
+ * is gone, a copied copy's record cannot be put in place of its `.git`, or it cannot be renamed
+ * there (another file system). The reset of a small tree (milliseconds) is done before this
+ * resolves; a large tree's is done in the background (see {@link spareResetDelayMs}).
  */
 export async function keepAsSpare(context: BackendContext, copy: WorkingCopy): Promise<boolean> {
   const limit = spareLimit(context);
-  const from = copy.linkedFrom;
+  const kind: SpareKind = copy.linkedFrom !== undefined ? 'linked' : 'copied';
+  const from = copy.linkedFrom ?? copy.copiedFrom;
   if (from === undefined || limit <= 0 || !fs.existsSync(from.snapshot)) return false;
   const directory = sparesOf(copy.cloneGitdir, from.tree);
   let present: string[] = [];
@@ -93,9 +116,12 @@ export async function keepAsSpare(context: BackendContext, copy: WorkingCopy): P
   } catch {
     // None yet.
   }
-  if (present.length >= limit) return false;
+  if (present.filter((name) => kindOf(name) === kind).length >= limit) return false;
+  // A copied copy's record (what its files were when made) replaces its `.git`, before the
+  // rename: its reset must never read a `.git` the agent wrote as the record.
+  if (kind === 'copied' && !(await carryRecordInto(context, copy, copy.root))) return false;
   const name = `${process.pid}-${spareCounter++}`;
-  const dirty = path.join(directory, `dirty-${name}`);
+  const dirty = path.join(directory, `${namePrefix[kind]}dirty-${name}`);
   const requestedAt = performance.now();
   try {
     fs.mkdirSync(directory, { recursive: true });
@@ -105,17 +131,19 @@ export async function keepAsSpare(context: BackendContext, copy: WorkingCopy): P
   }
   // The stamps of its directories go with it, as its `.git` (no tree holds that name; the
   // gitdir file it replaces is of no use to a spare). Without them the reset reads everything.
-  try {
-    fs.renameSync(path.join(copy.gitdir, directoryStampsFile), path.join(dirty, '.git'));
-  } catch {
-    // None (files were copied into it), or it went with its git directory.
+  if (kind === 'linked') {
+    try {
+      fs.renameSync(path.join(copy.gitdir, directoryStampsFile), path.join(dirty, '.git'));
+    } catch {
+      // None (files were copied into it), or it went with its git directory.
+    }
   }
   context.sparesOwned.set(dirty, 'queued');
   // Held until the reset ends: this backend does not prune the snapshot the spare is reset to.
   holdSnapshot(context, from.snapshot);
-  const ready = path.join(directory, `ready-${name}`);
+  const ready = path.join(directory, `${namePrefix[kind]}ready-${name}`);
   const reset = (interruptible: boolean) =>
-    recycle(context, copy.cloneGitdir, from, dirty, ready, interruptible, requestedAt).finally(() =>
+    recycle(context, copy.cloneGitdir, kind, from, dirty, ready, interruptible, requestedAt).finally(() =>
       releaseSnapshot(context, from.snapshot),
     );
   // A reset makes directories and links in the clone: done in the background, it races with
@@ -140,6 +168,7 @@ export async function keepAsSpare(context: BackendContext, copy: WorkingCopy): P
 async function recycle(
   context: BackendContext,
   cloneGitdir: string,
+  kind: SpareKind,
   from: NonNullable<WorkingCopy['linkedFrom']>,
   dirty: string,
   ready: string,
@@ -155,6 +184,11 @@ async function recycle(
   context.sparesOwned.set(dirty, 'resetting');
   try {
     const flat = await flatTreeOf(context, cloneGitdir, from.commit);
+    if (kind === 'copied') {
+      await resetCopiedSpare(context, cloneGitdir, dirty, flat, from.snapshot, { interruptible });
+      fs.renameSync(dirty, ready);
+      return;
+    }
     // In the background, interruptible: a process whose work is done is neither kept alive
     // nor slowed in its last steps by the reset; it leaves the spare dirty, and the next
     // process claims and resets it in place (its owner is dead).
@@ -189,23 +223,20 @@ function readStamps(
   return readDirectoryStamps(file, stampedCopyOf(from.tree, from.snapshot), count);
 }
 
-/** Hands a directory a reset does not keep to the clone's trash (see `resetToSnapshot`). */
-function discardInto(context: BackendContext, cloneGitdir: string): (directory: string) => Promise<boolean> {
-  return async (directory) => (await moveToTrash(context, cloneGitdir, directory)) !== null;
-}
-
 /**
- * Claims a spare of `tree` as the directory `root` (missing, or an empty directory), by one
- * rename: a ready one if any, else a dirty one nobody is resetting (its owner process ended, or
- * it waits in this backend's own queue), which the caller must reset ({@link fillCopy}). A
- * rename that fails with ENOENT lost the spare to another claimer: the next is tried. Null when
- * none could be had (the caller makes `root` anew). Run in the clone's queue.
+ * Claims a spare of `tree` of kind `kind` (never of the other) as the directory `root`
+ * (missing, or an empty directory), by one rename: a ready one if any, else a dirty one nobody
+ * is resetting (its owner process ended, or it waits in this backend's own queue), which the
+ * caller must reset ({@link fillCopy}, `fillCopiedCopy`). A rename that fails with ENOENT lost
+ * the spare to another claimer: the next is tried. Null when none could be had (the caller
+ * makes `root` anew). Run in the clone's queue.
  */
 export function claimSpare(
   context: BackendContext,
   cloneGitdir: string,
   tree: string,
   root: string,
+  kind: SpareKind,
 ): SpareClaim {
   if (spareLimit(context) <= 0) return null;
   const directory = sparesOf(cloneGitdir, tree);
@@ -226,14 +257,16 @@ export function claimSpare(
       return (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'lost' : 'stop';
     }
   };
+  const prefix = namePrefix[kind];
+  const dirtyName = new RegExp(`^${prefix}dirty-(\\d+)-`);
   for (const name of names) {
-    if (!name.startsWith('ready-')) continue;
+    if (!name.startsWith(`${prefix}ready-`)) continue;
     const outcome = take(name);
     if (outcome === 'taken') return 'ready';
     if (outcome === 'stop') return null;
   }
   for (const name of names) {
-    const owner = /^dirty-(\d+)-/.exec(name)?.[1];
+    const owner = dirtyName.exec(name)?.[1];
     if (owner === undefined) continue;
     const spare = path.join(directory, name);
     const pid = Number(owner);
@@ -320,8 +353,9 @@ export async function fillCopy(
 }
 
 /**
- * Moves to the trash the spares of every tree of the clone whose snapshot is gone (pruned here
- * or by another process) but `keep`'s: they could only be reset by linking every file anew.
+ * Moves to the trash the spares (of both kinds) of every tree of the clone whose snapshot is
+ * gone (pruned here or by another process) but `keep`'s: they could only be reset by making
+ * every file anew.
  * Run in the clone's queue, after `pruneSnapshots`.
  */
 export async function pruneSpares(context: BackendContext, cloneGitdir: string, keep: string): Promise<void> {

@@ -12,6 +12,7 @@ import {
   type WorkingCopy,
 } from './backend-context.ts';
 import { moveToTrash } from './clone-trash.ts';
+import { fillCopiedCopy } from './copied-spares.ts';
 import { translateGitError } from './git-errors.ts';
 import { checkBranchName, resolveIn } from './git-refs.ts';
 import {
@@ -22,7 +23,7 @@ import {
   pruneSpares,
   releaseSnapshot,
 } from './spare-copies.ts';
-import { copyFromSnapshot, materialize, pruneSnapshots, snapshotOf } from './working-copy-checkout.ts';
+import { materialize, pruneSnapshots, snapshotOf } from './working-copy-checkout.ts';
 import { removeTree } from './working-copy-scan.ts';
 import { locate, storeIndex } from './working-copy-state.ts';
 import { workspaceFor } from './working-copy-workspace.ts';
@@ -40,7 +41,8 @@ export async function createWorkingCopy(
 ): Promise<Workspace> {
   // A copy whose files something writes in place (an agent) must not share inodes with the
   // snapshot: in `'hardlink'` mode it is copied file by file from the snapshot (which is built,
-  // or reused, as for linked copies), never linked, and never kept as a spare.
+  // or reused, as for linked copies), never linked, and kept as a spare of the copied kind only
+  // (copied-spares.ts), whose reset trusts no file it cannot prove untouched.
   const snapshots = context.options.checkout === 'hardlink';
   const hardlink = snapshots && inPlaceWrites !== true;
   signal?.throwIfAborted();
@@ -105,22 +107,18 @@ export async function createWorkingCopy(
         const tree = flat.trees.get('')!;
         await pruneSnapshots(context, cloneGitdir, tree);
         await pruneSpares(context, cloneGitdir, tree);
-        if (!hardlink) {
-          await mkdir(root, { recursive: true });
-          await writeFile(path.join(root, '.git'), `gitdir: ${gitdir}\n`);
-          holdSnapshot(context, snapshot);
-          return { copy, flat, snapshot, claim: null, copied: true };
-        }
         // The removal keeps the copy's directories as a spare of this tree (spare-copies.ts),
-        // and this copy may be such a spare: a rename instead of a mkdir per directory.
-        copy.linkedFrom = { commit: base, tree, snapshot };
-        const claim = claimSpare(context, cloneGitdir, tree, root);
+        // and this copy may be such a spare, of its own kind: a rename instead of a mkdir per
+        // directory (and, copied, of a copy per file).
+        if (hardlink) copy.linkedFrom = { commit: base, tree, snapshot };
+        else copy.copiedFrom = { commit: base, tree, snapshot };
+        const claim = claimSpare(context, cloneGitdir, tree, root, hardlink ? 'linked' : 'copied');
         if (claim === null) {
           await mkdir(root, { recursive: true });
           await writeFile(path.join(root, '.git'), `gitdir: ${gitdir}\n`);
         }
         holdSnapshot(context, snapshot);
-        return { copy, flat, snapshot, claim, copied: false };
+        return { copy, flat, snapshot, claim, copied: !hardlink };
       }
       await mkdir(root, { recursive: true });
       await writeFile(path.join(root, '.git'), `gitdir: ${gitdir}\n`);
@@ -139,7 +137,7 @@ export async function createWorkingCopy(
       signal?.throwIfAborted();
       // The files are made outside the queue (thousands of calls on a large tree): they touch
       // only the copy's own directories, and its snapshot is held from pruning meanwhile.
-      if (copied) await copyFromSnapshot(context, copy, flat, snapshot);
+      if (copied) await fillCopiedCopy(context, copy, flat, snapshot, claim);
       else await fillCopy(context, copy, flat, snapshot, claim, requestedAt);
     } catch (error) {
       await context.mutex.run(cloneGitdir, () => undo(copy, true));
@@ -164,7 +162,7 @@ export async function removeWorkingCopy(
   }
   try {
     // The copy is moved out of the way at once (one rename): kept as a spare of its tree for
-    // the next copy (hard-linked copies, see spare-copies.ts), else into the clone's trash, its
+    // the next copy of its kind (see spare-copies.ts), else into the clone's trash, its
     // files deleted in the background, so that whoever waits for the removal does not wait for
     // thousands of unlinks. Where no rename is possible (another file system), the files are
     // deleted here. The copy's files are its own: deleting them needs no lock on the clone.

@@ -1,5 +1,5 @@
 import * as fs from 'node:fs';
-import { chmod, copyFile, lstat, mkdir, readdir, readlink, rm, symlink } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import {
   type BackendContext,
@@ -22,7 +22,8 @@ import { storeIndex } from './working-copy-state.ts';
 
 // The two ways a working copy's files are made (`checkout` option, ADR 0002): `'write'` writes
 // every blob (`materialize`); `'hardlink'` links them from a read-only per-tree snapshot of the
-// clone (`snapshotOf`, then `linkFromSnapshot`).
+// clone (`snapshotOf`, then `linkFromSnapshot`), or, for a copy written in place, copies them
+// from there (`copied-checkout.ts`).
 
 /**
  * Writes every file of `flat` under `root` from the clone's object store (`'write'` mode, and
@@ -191,48 +192,6 @@ export async function linkFromSnapshot(
     const stamps = stampDirectories(root, linkPlanOf(context, flat).directories);
     keepCopyStamps(copy.gitdir, copy.linkedFrom.tree, snapshot, stamps);
   }
-}
-
-/**
- * Copies every file of the snapshot at `snapshot` into `root` (a reflink where the file system
- * has them), writable (0644, or 0755 for executables), and writes the copy's index from their
- * stat data: a copy whose files are its own inodes, for tools that write files in place (coding
- * agents), made from the tree's checkout instead of inflating every blob again.
- */
-export async function copyFromSnapshot(
-  context: BackendContext,
-  copy: WorkingCopy,
-  flat: FlatTree,
-  snapshot: string,
-): Promise<void> {
-  const { root } = copy;
-  const { leaves, files } = linkPlanOf(context, flat);
-  for (const directory of leaves) fs.mkdirSync(childPath(root, directory), { recursive: true });
-  const entries = new Map<string, IndexEntry>();
-  // In the thread pool, several at once: each file is three system calls (copy, chmod, lstat),
-  // which the pool's threads overlap (about twice as fast as one after the other here).
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < files.length) {
-      const [file, entry] = files[next++]!;
-      const target = childPath(root, file);
-      const origin = childPath(snapshot, file);
-      if (entry.mode === 0o120000) await symlink(await readlink(origin), target);
-      else {
-        await copyFile(origin, target, fs.constants.COPYFILE_FICLONE);
-        // The snapshot's files are read-only; the copy's are the agent's to change.
-        await chmod(target, entry.mode === 0o100755 ? 0o755 : 0o644);
-      }
-      entries.set(file, {
-        path: file,
-        oid: entry.oid,
-        mode: entry.mode,
-        ...statFields(await lstat(target, { bigint: true })),
-      });
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(context.fileConcurrency, files.length) }, worker));
-  await storeIndex(context, copy, entries);
 }
 
 /**

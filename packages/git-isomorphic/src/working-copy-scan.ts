@@ -168,21 +168,30 @@ export function childPath(root: string, relative: string): string {
  * Deletes `directory` and everything in it, like `rm -rf` (a missing directory is fine), with
  * synchronous calls in batches, yielding to the event loop between batches: `fs.promises.rm`
  * goes through the thread pool several times per entry, which costs more CPU and memory than
- * the deletions themselves. Symbolic links are removed, never followed.
+ * the deletions themselves. Symbolic links are removed, never followed. A directory of its own
+ * that it may not read or write (an agent's `chmod 0500`, where `rm -rf` gives up) is made
+ * readable and writable by its owner first.
  */
 export async function removeTree(directory: string): Promise<void> {
   let calls = 0;
-  const remove = async (current: string): Promise<void> => {
+  const remove = async (current: string, madeReadable = false): Promise<void> => {
     let names: string[];
     try {
       names = fs.readdirSync(current);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') return;
+      if (code === 'EACCES' && !madeReadable) {
+        // A directory (`readdir` of anything else fails otherwise): `current` is no symbolic link.
+        fs.chmodSync(current, 0o700);
+        await remove(current, true);
+        return;
+      }
       if (code !== 'ENOTDIR') throw error;
       fs.unlinkSync(current);
       return;
     }
+    let writable = false;
     for (const name of names) {
       if (++calls % yieldEvery === 0) await yieldToEventLoop();
       const child = childPath(current, name);
@@ -191,8 +200,20 @@ export async function removeTree(directory: string): Promise<void> {
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
         if (code === 'ENOENT') continue;
+        if (code === 'EACCES' && !writable) {
+          // `current` may not be written: made writable once, the entry is tried again.
+          writable = true;
+          fs.chmodSync(current, 0o700);
+          try {
+            fs.unlinkSync(child);
+            continue;
+          } catch (again) {
+            const code = (again as NodeJS.ErrnoException).code;
+            if (code === 'ENOENT') continue;
+            if (code !== 'EISDIR' && code !== 'EPERM') throw again;
+          }
+        } else if (code !== 'EISDIR' && code !== 'EPERM') throw error;
         // A directory: Linux says EISDIR, macOS EPERM (a real EPERM is raised again below).
-        if (code !== 'EISDIR' && code !== 'EPERM') throw error;
         await remove(child);
       }
     }

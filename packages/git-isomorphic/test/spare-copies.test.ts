@@ -1,14 +1,11 @@
 import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import {
   chmod,
-  lstat,
   mkdir,
   mkdtemp,
   readdir,
   readFile,
-  readlink,
   rename,
   rm,
   stat,
@@ -32,6 +29,7 @@ import {
 import { createIsomorphicGitBackend } from '../src/index.ts';
 import { resetToSnapshot } from '../src/snapshot-reset.ts';
 import { linkPlanOf, snapshotIndexOf } from '../src/working-copy-checkout.ts';
+import { contentOf } from './copy-content.ts';
 import { runGit } from './git-cli.ts';
 
 let scratch = '';
@@ -88,36 +86,6 @@ async function waitForReadySpare(repo: RepoCheckout, tree: string): Promise<void
     timeoutMs: 10_000,
     message: 'a ready spare',
   });
-}
-
-/**
- * Everything a copy holds but its `.git` file, one line per path: directories and files with
- * their permission bits, files with a hash of their content, symbolic links with their target.
- */
-async function contentOf(root: string): Promise<string[]> {
-  const lines: string[] = [];
-  const walk = async (directory: string, prefix: string): Promise<void> => {
-    for (const name of (await readdir(directory)).sort()) {
-      const relative = prefix === '' ? name : `${prefix}/${name}`;
-      if (relative === '.git') continue;
-      const absolute = path.join(directory, name);
-      const stats = await lstat(absolute);
-      const mode = (stats.mode & 0o7777).toString(8);
-      if (stats.isDirectory()) {
-        lines.push(`${relative}/ ${mode}`);
-        await walk(absolute, relative);
-      } else if (stats.isSymbolicLink()) lines.push(`${relative} -> ${await readlink(absolute)}`);
-      else {
-        const digest = createHash('sha1')
-          .update(await readFile(absolute))
-          .digest('hex');
-        lines.push(`${relative} ${mode} ${digest}`);
-      }
-    }
-  };
-  lines.push(`/ ${((await lstat(root)).mode & 0o7777).toString(8)}`);
-  await walk(root, '');
-  return lines;
 }
 
 /** Changes every kind of thing in a copy: what a spare made from it must not keep. */
