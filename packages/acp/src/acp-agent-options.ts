@@ -97,6 +97,21 @@ export interface AcpAgentOptions {
    */
   stopDelayMs?: number;
   /**
+   * When the agent is done after its turn, sooner than `stopDelayMs`: polled every
+   * {@link stopPollMs} ms during that delay (given the run's HOME and the session's id), the group
+   * is killed as soon as it resolves true (Claude Code: once its transcript ends with the turn's
+   * last message). A rejection counts as false. Default none: the whole delay is waited for (or the
+   * agent's exit).
+   */
+  stopWhen?: (context: { home: string; sessionId: string }) => Promise<boolean>;
+  /**
+   * The first signal of the group's stop after a turn: `SIGTERM` (default; SIGKILL follows after
+   * a second) or `SIGKILL` for an agent whose shutdown does harm (Claude Code's metrics exporter
+   * calls api.anthropic.com on SIGTERM). A cancel, a failure or a time limit always begin with
+   * SIGTERM.
+   */
+  stopSignal?: 'SIGTERM' | 'SIGKILL';
+  /**
    * Paths relative to the working copy where the agent keeps state of its own, not the user's
    * change (Claude Code's `.claude/settings.local.json`, which it writes when an edit is allowed):
    * each one the agent creates during the run is removed after it (with the directories it made
@@ -139,6 +154,8 @@ export interface AcpAgentSettings {
   secrets: readonly string[];
   sessionMode: string | null;
   stopDelayMs: number;
+  stopWhen: ((context: { home: string; sessionId: string }) => Promise<boolean>) | null;
+  stopSignal: 'SIGTERM' | 'SIGKILL';
   agentStatePaths: readonly string[];
 }
 
@@ -251,6 +268,8 @@ export function readAcpAgentSettings(options: AcpAgentOptions): AcpAgentSettings
       acpAgentDefaults.initializeTimeoutMs,
     sessionMode: readSessionMode(options.sessionMode),
     stopDelayMs: readDuration('stopDelayMs', options.stopDelayMs, 0) ?? 0,
+    stopWhen: readStopWhen(options.stopWhen),
+    stopSignal: readStopSignal(options.stopSignal),
     agentStatePaths: readAgentStatePaths(options.agentStatePaths),
   };
 }
@@ -393,6 +412,25 @@ function readDuration(name: string, value: number | undefined, min: number): num
     throw new InvalidInputError(
       `${name} must be an integer number of milliseconds from ${min} to ${maxTimerMs}`,
     );
+  }
+  return value;
+}
+
+/** How often `stopWhen` is asked during the stop delay. */
+export const stopPollMs = 50;
+
+/** `stopWhen`: a function, or absent. */
+function readStopWhen(value: unknown): AcpAgentSettings['stopWhen'] {
+  if (value === undefined) return null;
+  if (typeof value !== 'function') throw new InvalidInputError('stopWhen must be a function');
+  return value as NonNullable<AcpAgentSettings['stopWhen']>;
+}
+
+/** `stopSignal`: `SIGTERM` (default) or `SIGKILL`. */
+function readStopSignal(value: unknown): AcpAgentSettings['stopSignal'] {
+  if (value === undefined) return 'SIGTERM';
+  if (value !== 'SIGTERM' && value !== 'SIGKILL') {
+    throw new InvalidInputError(`stopSignal must be SIGTERM or SIGKILL, not ${JSON.stringify(value)}`);
   }
   return value;
 }

@@ -3,7 +3,12 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import * as acp from '@agentclientprotocol/sdk';
 import type { Agent, AgentInput, AgentOutcome } from '@goosuke/core';
 import { redactSecrets } from '@goosuke/core/implementing';
-import { type AcpAgentOptions, type AcpAgentSettings, readAcpAgentSettings } from './acp-agent-options.ts';
+import {
+  type AcpAgentOptions,
+  type AcpAgentSettings,
+  readAcpAgentSettings,
+  stopPollMs,
+} from './acp-agent-options.ts';
 import { type AgentProcess, describeExit, type ProcessExit, startAgentProcess } from './agent-process.ts';
 import { noteAgentStatePaths } from './agent-state-paths.ts';
 import { conversationPrompt } from './conversation-prompt.ts';
@@ -165,8 +170,10 @@ async function runAcpAgent(settings: AcpAgentSettings, input: AgentInput): Promi
   const end = async (afterTurn: boolean): Promise<readonly string[]> => {
     // Only after a turn that ended as the agent meant it: a cancel, a failure or a time limit
     // kills at once.
-    if (afterTurn && settings.stopDelayMs > 0) await settledExit(agentProcess.exited, settings.stopDelayMs);
-    await agentProcess.killGroup();
+    if (afterTurn && settings.stopDelayMs > 0) {
+      await stopDelay(settings, agentProcess.exited, { home: run.dirs.home, sessionId: sessionId ?? '' });
+    }
+    await agentProcess.killGroup(afterTurn ? settings.stopSignal : 'SIGTERM');
     // Before the release, which removes what records them (the memory cgroup).
     const limits = await run.limitsReached();
     for (const limit of limits) {
@@ -446,6 +453,31 @@ async function unanswered(
   const error = watched.kind === 'failed' ? watched.error : null;
   const message = error instanceof Error ? error.message : String(error);
   return failed(`the agent answered ${method} with an error: ${clip(message, 1_000)}${quoted}`, summary);
+}
+
+/**
+ * The wait after a turn: until the agent exits, `stopWhen` says it is done, or `stopDelayMs` has
+ * passed, whichever comes first.
+ */
+async function stopDelay(
+  settings: AcpAgentSettings,
+  exited: Promise<ProcessExit>,
+  context: { home: string; sessionId: string },
+): Promise<void> {
+  const { stopWhen } = settings;
+  if (stopWhen === null || context.sessionId === '') {
+    await settledExit(exited, settings.stopDelayMs);
+    return;
+  }
+  const deadline = performance.now() + settings.stopDelayMs;
+  let gone = false;
+  void exited.then(() => {
+    gone = true;
+  });
+  while (!gone && performance.now() < deadline) {
+    if (await stopWhen(context).catch(() => false)) return;
+    await settledExit(exited, Math.min(stopPollMs, Math.max(0, deadline - performance.now())));
+  }
 }
 
 async function settledExit(exited: Promise<ProcessExit>, ms: number): Promise<ProcessExit | null> {

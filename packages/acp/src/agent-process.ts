@@ -25,10 +25,11 @@ export interface AgentProcess {
   /** The last ~8 KB of stderr, as text. */
   stderrTail(): string;
   /**
-   * Ends the whole process group: SIGTERM, then SIGKILL after a second if any member is left,
-   * and waits (bounded) until no member answers. Idempotent.
+   * Ends the whole process group: SIGTERM, then SIGKILL after a second if any member is left
+   * (or SIGKILL at once when `first` is `SIGKILL`), and waits (bounded) until no member
+   * answers. Idempotent: the first call decides.
    */
-  killGroup(): Promise<void>;
+  killGroup(first?: 'SIGTERM' | 'SIGKILL'): Promise<void>;
 }
 
 /**
@@ -95,16 +96,20 @@ export async function startAgentProcess(options: {
     exit: () => exit,
     // The cut may split a character: its remains decode as replacement characters.
     stderrTail: () => tail.toString('utf8').replace(/^\uFFFD+/, ''),
-    killGroup: () => {
-      killing ??= killProcessGroup(pid, child);
+    killGroup: (first = 'SIGTERM') => {
+      killing ??= killProcessGroup(pid, child, first);
       return killing;
     },
   };
 }
 
-async function killProcessGroup(pid: number, child: ChildProcessWithoutNullStreams): Promise<void> {
-  if (signalGroup(pid, 'SIGTERM')) {
-    if (!(await groupGoneWithin(pid, termGraceMs))) {
+async function killProcessGroup(
+  pid: number,
+  child: ChildProcessWithoutNullStreams,
+  first: 'SIGTERM' | 'SIGKILL',
+): Promise<void> {
+  if (signalGroup(pid, first)) {
+    if (!(await groupGoneWithin(pid, termGraceMs)) && first === 'SIGTERM') {
       signalGroup(pid, 'SIGKILL');
       await groupGoneWithin(pid, termGraceMs);
     }

@@ -31,6 +31,7 @@ export {
 } from './permission-policy.ts';
 export { claudeCodeRecipe, claudeCodeStopDelayMs } from './recipes/claude-code-recipe.ts';
 export { normalizeClaudeToolCall } from './recipes/claude-permissions.ts';
+export { claudeTranscriptComplete } from './recipes/claude-transcript.ts';
 export { codexConfig, codexRecipe, codexTokenVariable } from './recipes/codex-recipe.ts';
 export { type CustomRecipeInput, customAgentRecipe } from './recipes/custom-recipe.ts';
 export { type GatewayEndpoint, readGatewayEndpoint } from './recipes/gateway-endpoint.ts';

@@ -320,6 +320,42 @@ describe('ending', () => {
     expect(await groupGone(startedPid(events), 0)).toBe(true);
   });
 
+  it('stops waiting after the turn as soon as stopWhen says the agent is done, with the stop signal asked', async () => {
+    const late = path.join(scratch.workspace.root, 'late.txt');
+    const asked: Array<{ home: string; sessionId: string }> = [];
+    const { input, events } = runInput('LATE TERMNOTE', scratch.workspace);
+    const started = Date.now();
+    const outcome = await fakeAgent({
+      stopDelayMs: 10_000,
+      stopSignal: 'SIGKILL',
+      stopWhen: async (context) => {
+        asked.push(context);
+        return existsSync(late);
+      },
+    }).run(input);
+    expect(outcome.status).toBe('succeeded');
+    // Done once late.txt was there (~200 ms after the turn), not after the 10 s delay.
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(await scratch.workspace.readFile('late.txt')).toBe('after the turn\n');
+    expect(asked.length).toBeGreaterThan(1);
+    expect(asked[0]!.sessionId).toMatch(/\S/);
+    expect(path.isAbsolute(asked[0]!.home)).toBe(true);
+    expect(await groupGone(startedPid(events), 0)).toBe(true);
+    // Killed outright: the agent never saw a SIGTERM.
+    expect(existsSync(path.join(scratch.workspace.root, 'term.txt'))).toBe(false);
+
+    // The default stop begins with SIGTERM; a stopWhen that throws counts as not done.
+    const second = runInput('TERMNOTE', scratch.workspace);
+    const again = await fakeAgent({
+      stopDelayMs: 300,
+      stopWhen: async () => {
+        throw new Error('cannot tell');
+      },
+    }).run(second.input);
+    expect(again.status).toBe('succeeded');
+    expect(await scratch.workspace.readFile('term.txt')).toBe('terminated\n');
+  });
+
   it('never records a secret of its environment that the agent prints', async () => {
     const { input, events } = runInput('CRASH', scratch.workspace);
     const secret = 'sk-test-0123456789abcdef';

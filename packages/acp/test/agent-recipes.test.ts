@@ -8,6 +8,7 @@ import {
   type AgentRecipeInput,
   builtInRecipe,
   claudeCodeRecipe,
+  claudeTranscriptComplete,
   codexRecipe,
   customAgentRecipe,
   geminiRecipe,
@@ -109,6 +110,9 @@ describe('the Claude Code recipe', () => {
     expect(recipe.homeEnv).toEqual({});
     expect(recipe.sessionMode).toBe('acceptEdits');
     expect(recipe.stopDelayMs).toBeGreaterThanOrEqual(1_500);
+    // Stopped once its transcript holds the turn, killed outright (SIGTERM wakes its metrics exporter).
+    expect(recipe.stopWhen).toBe(claudeTranscriptComplete);
+    expect(recipe.stopSignal).toBe('SIGKILL');
     expect(recipe.allowLoopbackPorts).toEqual([43121]);
     expectNoLeak(recipe);
   });

@@ -3,21 +3,20 @@
 // fake model through the gateway (provider keys and base URLs from the environment, as a user
 // sets them); the API model is a stored profile on the OpenAI fake; the repository is served by
 // the GitHub Enterprise fake (REST API and a real smart-HTTP git server).
-import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createDefaultGoosuke, readDefaultGoosukeConfig } from '@goosuke/cli';
-import { makeGitRepository, runGit } from '@goosuke/core/testing';
-import { type FakeGitHubEnterprise, startFakeGitHubEnterprise } from '@goosuke/github/testing';
-import { type FakeOpenAIServer, startFakeOpenAIServer } from '@goosuke/openai/testing';
+import { runGit } from '@goosuke/core/testing';
+import type { FakeGitHubEnterprise } from '@goosuke/github/testing';
+import type { FakeOpenAIServer } from '@goosuke/openai/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runMain } from '../../cli/test/helpers.ts';
-// The API model's edit format (a summary, then SEARCH/REPLACE blocks), as the integration tests write it.
-import { searchReplaceReply } from '../../integration/test/support.ts';
 import { agents, realKeys } from './support/agents.ts';
-import { eventsOf, greetSource, secretKey, warmerSource } from './support/e2e-goosuke.ts';
-import { type FakeAgentModel, startFakeAgentModel } from './support/fake-agent-model.ts';
+import { eventsOf, secretKey, warmerSource } from './support/e2e-goosuke.ts';
+import type { FakeAgentModel } from './support/fake-agent-model.ts';
 import { defaultScript, keywords } from './support/fake-model-script.ts';
+import { startRaceWorld } from './support/race-world.ts';
 import { expectNoProcessLeft, expectOnlyGatewayTraffic } from './support/run-checks.ts';
 
 const githubToken = 'ghp_agentsE2eRaceToken0123456789abcdef';
@@ -57,31 +56,7 @@ describe('goosuke run: three real agents and an API model race, one is picked', 
   it('runs claude-code, codex, gemini and gpt-4.1 on one instruction, picks gemini and opens its pull request', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'goosuke-agents-race-'));
     open.dir = dir;
-    const source = path.join(dir, 'source');
-    await mkdir(source);
-    await makeGitRepository(source, { 'src/greet.ts': greetSource, 'README.md': '# greet\n' });
-    const served = path.join(dir, 'served');
-    await runGit(dir, ['clone', '-q', '--bare', source, path.join(served, 'octo', 'shop.git')]);
-    const host = await startFakeGitHubEnterprise({ root: served, token: githubToken });
-    open.host = host;
-    host.github.addRepository({ fullName: 'octo/shop', defaultBranch: 'main' });
-    const fake = await startFakeAgentModel({
-      keys: realKeys,
-      models: Object.fromEntries(Object.values(agents).map((agent) => [agent.wire, agent.model])),
-    });
-    open.fake = fake;
-    const openai = await startFakeOpenAIServer({ apiKey: apiModelKey });
-    open.openai = openai;
-    openai.respond({
-      kind: 'reply',
-      text: searchReplaceReply(
-        'src/greet.ts',
-        'Warmer, by the API model.',
-        defaultScript.oldText,
-        defaultScript.newText,
-      ),
-    });
-
+    const { bare, host, fake, openai } = await startRaceWorld(dir, { githubToken, apiModelKey }, open);
     const dataDir = path.join(dir, 'data');
     const env = {
       PATH: process.env.PATH ?? '/usr/bin:/bin',
@@ -154,7 +129,6 @@ describe('goosuke run: three real agents and an API model race, one is picked', 
     const [pull] = host.github.repositories.get('octo/shop')!.pulls;
     expect(pull).toBeDefined();
     expect(pull!.base).toBe('main');
-    const bare = path.join(served, 'octo', 'shop.git');
     expect(await runGit(bare, ['show', `${pull!.head}:src/greet.ts`])).toBe(warmerSource);
     // Every run's branch holds the same edit, each made its own way.
     const clone = path.join(dataDir, 'clones');

@@ -163,6 +163,11 @@ describe('agent runs over HTTP', () => {
       null,
       'chatty',
     ]);
+    // What the agent did, from its events: its one edit tool call.
+    expect(comparison.json.runs.map((entry: { agentActivity: unknown }) => entry.agentActivity)).toEqual([
+      null,
+      { toolCalls: { edit: 1 }, permissions: { allowed: 0, refused: 0 }, plan: null },
+    ]);
     expect(comparison.json.sharedFiles).toEqual([
       { runIds: [modelRunId, agentRunId], paths: ['src/greet.ts'] },
     ]);
@@ -228,7 +233,7 @@ describe('agent runs over HTTP', () => {
       }
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    expect(ended).toMatchObject({ status: 'succeeded', summary: 'Warmer.' });
+    expect(ended, JSON.stringify(ended)).toMatchObject({ status: 'succeeded', summary: 'Warmer.' });
   });
 
   it('continues the agent’s session on a follow-up of its run, in the same directory and home', async () => {

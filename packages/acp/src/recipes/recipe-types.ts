@@ -56,6 +56,10 @@ export interface AgentLaunchRecipe {
   readonly sessionMode: string | undefined;
   /** How long the agent may go on after its turn ended before its process group is killed. */
   readonly stopDelayMs: number;
+  /** When the agent is done sooner than `stopDelayMs` after its turn (`AcpAgentOptions.stopWhen`). */
+  readonly stopWhen?: (context: { home: string; sessionId: string }) => Promise<boolean>;
+  /** The first signal of the stop after a turn (`AcpAgentOptions.stopSignal`). */
+  readonly stopSignal?: 'SIGTERM' | 'SIGKILL';
   /** The agent's own state files in the working copy, removed after the run (`AcpAgentOptions.agentStatePaths`). */
   readonly agentStatePaths?: readonly string[];
   /** The host loopback ports the agent may reach from inside the sandbox: the gateway's. */

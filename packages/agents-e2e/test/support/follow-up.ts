@@ -151,6 +151,11 @@ export function expectSessionContinued(first: FollowUpRun, second: FollowUpRun, 
     expect(turn.earlierPrompts.some((prompt) => prompt.includes(firstInstruction))).toBe(true);
     expect(turn.earlierToolCalls).toBeGreaterThan(0);
   }
+  // The whole first turn was kept (a kill before the agent wrote its end would truncate it): its
+  // final message is in the follow-up's model calls.
+  const bodies = JSON.stringify(second.requests.map((request) => request.body));
+  expect(bodies).toContain(first.outcome.summary ?? '\0');
+  expect(bodies).not.toContain('Continue from where you left off');
   // The replay was not recorded as this run's: no edit tool call, the summary its own answer.
   expect(dataOf(second.events, 'tool_call').filter((data) => data.toolKind === 'edit')).toEqual([]);
   expect(second.outcome.summary).not.toContain(first.outcome.summary ?? '\0');

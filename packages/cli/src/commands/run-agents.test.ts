@@ -81,6 +81,7 @@ interface JsonRun {
   filesChanged: Array<{ path: string }>;
   usage: { inputTokens: number; outputTokens: number; costUsd: number | null } | null;
   branch: string | null;
+  agentActivity?: { permissions: { allowed: number; refused: number } } | null;
 }
 
 describe('goosuke run --agent', () => {
@@ -132,6 +133,8 @@ describe('goosuke run --agent', () => {
     const [agentRun] = report.runs;
     expect(agentRun).toMatchObject({
       model: 'chatty on openai:gpt-4.1',
+      agent: 'chatty',
+      agentActivity: { toolCalls: { edit: 1 }, permissions: { allowed: 0, refused: 0 }, plan: null },
       status: 'succeeded',
       summary: 'Made the greeting warmer.',
       usage: { inputTokens: 1_200, outputTokens: 300 },
@@ -211,6 +214,9 @@ describe('goosuke run --agent', () => {
       expect(run.code).toBe(0);
       const [agentRun] = (JSON.parse(run.stdout) as { runs: JsonRun[] }).runs;
       decisions.push(await showOnBranch(agentRun!.branch, 'shell.json'));
+      expect(agentRun!.agentActivity?.permissions).toEqual(
+        flags.length === 0 ? { allowed: 0, refused: 1 } : { allowed: 1, refused: 0 },
+      );
       expect(run.stderr).toMatch(
         flags.length === 0 ? /permission refused: Run npm test/ : /permission allowed: Run npm test/,
       );

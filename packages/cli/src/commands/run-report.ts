@@ -11,10 +11,19 @@ function tokens(count: number): string {
   return count >= 10_000 ? `${Math.round(count / 1000)}k` : String(count);
 }
 
+/** An agent's tool calls (`4 calls`, `4 calls, 1 refused`); `-` for a model run. */
+function toolsOf(activity: RunComparison['runs'][number]['agentActivity']): string {
+  if (activity === null) return '-';
+  const calls = Object.values(activity.toolCalls).reduce((sum, count) => sum + count, 0);
+  const refused = activity.permissions.refused;
+  return `${calls} ${calls === 1 ? 'call' : 'calls'}${refused === 0 ? '' : `, ${refused} refused`}`;
+}
+
 /**
- * The comparison as a table (model, status, files, lines, time, tokens, cost), then the files two
- * runs both changed, each failure's reason, and where patches were written. `labels` and
- * `patchPaths` follow the order of `comparison.runs`.
+ * The comparison as a table (model, status, files, lines, time, tokens, cost, and an agent's tool
+ * calls with the permissions refused), then the files two runs both changed, each failure's
+ * reason, and where patches were written. `labels` and `patchPaths` follow the order of
+ * `comparison.runs`.
  */
 export function renderComparison(
   comparison: RunComparison,
@@ -22,7 +31,7 @@ export function renderComparison(
   patchPaths: ReadonlyArray<string | null>,
 ): string {
   const rows = [
-    ['MODEL', 'STATUS', 'FILES', '+/-', 'TIME', 'TOKENS IN/OUT', 'COST'],
+    ['MODEL', 'STATUS', 'FILES', '+/-', 'TIME', 'TOKENS IN/OUT', 'COST', 'TOOLS'],
     ...comparison.runs.map((entry, index) => [
       labels[index] ?? entry.model?.displayName ?? entry.runId,
       entry.status,
@@ -31,6 +40,7 @@ export function renderComparison(
       duration(entry.durationMs),
       entry.usage === null ? '-' : `${tokens(entry.usage.inputTokens)}/${tokens(entry.usage.outputTokens)}`,
       entry.usage?.costUsd === null || entry.usage === null ? '-' : `$${entry.usage.costUsd.toFixed(4)}`,
+      toolsOf(entry.agentActivity),
     ]),
   ];
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));

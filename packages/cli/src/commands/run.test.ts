@@ -151,11 +151,13 @@ describe('goosuke run', () => {
     expect(run.stderr).not.toContain('\u001B[');
     // The comparison.
     const table = run.stdout.split('\n');
-    expect(table[0]).toMatch(/^MODEL +STATUS +FILES +\+\/- +TIME +TOKENS IN\/OUT +COST$/);
+    expect(table[0]).toMatch(/^MODEL +STATUS +FILES +\+\/- +TIME +TOKENS IN\/OUT +COST +TOOLS$/);
     expect(table.filter((line) => /^openai:gpt-4\.1(-mini)? +succeeded +1 +\+1 -1 /.test(line))).toHaveLength(
       2,
     );
-    expect(run.stdout).toMatch(/^anthropic:claude-sonnet-4-5 +succeeded +1 +\+1 -1 +\S+ +10\/5 +\$0\.0001$/m);
+    expect(run.stdout).toMatch(
+      /^anthropic:claude-sonnet-4-5 +succeeded +1 +\+1 -1 +\S+ +10\/5 +\$0\.0001 +-$/m,
+    );
     expect(run.stdout).toContain('changed: src/greet.ts');
     // Patches, named after the models.
     expect((await readdir(path.join(project.cwd, 'patches'))).sort()).toEqual([

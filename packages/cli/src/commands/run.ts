@@ -129,7 +129,7 @@ export const runCommand = defineCommand({
     json: {
       type: 'boolean',
       description:
-        'Print one JSON document (task, runs with status, stats and patch path) instead of the table.',
+        'Print one JSON document (task, runs with status, stats, agent activity and patch path) instead of the table.',
     },
     concurrency: {
       type: 'string',
@@ -568,6 +568,8 @@ function jsonReport(
         durationMs: entry.durationMs,
         usage: run.usage,
         warnings: run.warnings,
+        agent: entry.agent,
+        agentActivity: entry.agentActivity,
         patchPath: patchPaths[index] ?? null,
       };
     }),

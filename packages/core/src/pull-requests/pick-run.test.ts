@@ -26,6 +26,7 @@ function candidate(
       usage: null,
       error: null,
       modelCalls: 1,
+      agentActivity: null,
       ...fields,
     },
   };

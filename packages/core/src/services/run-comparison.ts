@@ -46,6 +46,20 @@ export const runComparisonEntrySchema = z
      * when edits had to be asked for again. A measure of how cleanly the model worked.
      */
     modelCalls: z.number().int().nonnegative(),
+    /** What a coding agent did, from its run's events; null for a model run. */
+    agentActivity: z
+      .object({
+        /** The agent's tool calls by kind (`edit`, `read`, `execute`, `other`…), each call counted once. */
+        toolCalls: z.record(z.string(), z.number().int().nonnegative()),
+        /** Its permission requests, as the run's policy answered them. */
+        permissions: z.object({
+          allowed: z.number().int().nonnegative(),
+          refused: z.number().int().nonnegative(),
+        }),
+        /** The last plan it reported (its entries and their status), or null when it gave none. */
+        plan: z.array(z.object({ content: z.string(), status: z.string() })).nullable(),
+      })
+      .nullable(),
   })
   .meta({ id: 'RunComparisonEntry' });
 /** One run of a comparison. */
@@ -64,14 +78,55 @@ export const runComparisonSchema = z
 /** A comparison of runs. */
 export type RunComparison = z.infer<typeof runComparisonSchema>;
 
-/** How many `run-tokens` events (one per model call) a run recorded. */
-async function modelCallsOf(store: Store, runId: string): Promise<number> {
-  let calls = 0;
+/** What a run's events say of its work: model calls, and an agent's activity. */
+interface RunEventTotals {
+  modelCalls: number;
+  activity: NonNullable<RunComparisonEntry['agentActivity']>;
+}
+
+/**
+ * Reads a run's events once: its model calls (`run-tokens` events), and the tool calls (by kind,
+ * each id once: agents announce a call again as its input arrives), permission decisions and last
+ * plan its agent reported (`run-log` events of kinds `tool_call`, `permission`, `plan`).
+ */
+async function eventTotalsOf(store: Store, runId: string): Promise<RunEventTotals> {
+  const totals: RunEventTotals = {
+    modelCalls: 0,
+    activity: { toolCalls: {}, permissions: { allowed: 0, refused: 0 }, plan: null },
+  };
+  const seenCalls = new Set<string>();
   let afterSequence = 0;
   for (;;) {
     const events = await store.runEvents.list({ runId, afterSequence, limit: 500 });
-    for (const event of events) if (event.type === 'run-tokens') calls++;
-    if (events.length < 500) return calls;
+    for (const event of events) {
+      if (event.type === 'run-tokens') totals.modelCalls++;
+      if (event.type !== 'run-log') continue;
+      const data = event.data as {
+        kind?: unknown;
+        toolCallId?: unknown;
+        toolKind?: unknown;
+        decision?: unknown;
+        entries?: unknown;
+      };
+      if (
+        data.kind === 'tool_call' &&
+        typeof data.toolCallId === 'string' &&
+        !seenCalls.has(data.toolCallId)
+      ) {
+        seenCalls.add(data.toolCallId);
+        const kind = typeof data.toolKind === 'string' ? data.toolKind : 'other';
+        totals.activity.toolCalls[kind] = (totals.activity.toolCalls[kind] ?? 0) + 1;
+      } else if (data.kind === 'permission') {
+        if (data.decision === 'allow') totals.activity.permissions.allowed++;
+        else totals.activity.permissions.refused++;
+      } else if (data.kind === 'plan' && Array.isArray(data.entries)) {
+        totals.activity.plan = data.entries.map((entry) => {
+          const { content, status } = (entry ?? {}) as { content?: unknown; status?: unknown };
+          return { content: String(content ?? ''), status: String(status ?? '') };
+        });
+      }
+    }
+    if (events.length < 500) return totals;
     afterSequence = events[events.length - 1]!.sequence;
   }
 }
@@ -98,6 +153,7 @@ export async function compareRuns(store: Store, messageId: string): Promise<RunC
         };
       }
     }
+    const totals = await eventTotalsOf(store, run.id);
     entries.push({
       runId: run.id,
       status: run.status,
@@ -114,7 +170,8 @@ export async function compareRuns(store: Store, messageId: string): Promise<RunC
           : Math.max(0, Date.parse(run.completedAt) - Date.parse(run.startedAt)),
       usage: run.usage,
       error: run.error,
-      modelCalls: await modelCallsOf(store, run.id),
+      modelCalls: totals.modelCalls,
+      agentActivity: run.executor.kind === 'agent' ? totals.activity : null,
     });
   }
   const sharedFiles: RunComparison['sharedFiles'] = [];
