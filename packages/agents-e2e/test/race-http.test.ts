@@ -29,7 +29,8 @@ interface StreamedEvent {
   type: string;
   message: string;
   data: Record<string, unknown>;
-  /** When this test read it, relative to the runs' start. */
+  createdAt: string;
+  /** When this test read it (`Date.now()`, the clock the server stamps events with). */
   readAt: number;
 }
 
@@ -131,7 +132,6 @@ describe('HTTP: three real agents and an API model race, the pick becomes a pull
     expect(task.status).toBe(201);
     const taskId = task.json.task.id as string;
 
-    const startedAt = performance.now();
     const started = await call('POST', `/tasks/${taskId}/runs`, 'member', {
       instruction: `Make the greeting warmer. ${keywords.edit}`,
       models: [gpt],
@@ -163,7 +163,7 @@ describe('HTTP: three real agents and an API model race, the pick becomes a pull
           if (line.startsWith('data: ')) {
             events.push({
               ...(JSON.parse(line.slice(6)) as Omit<StreamedEvent, 'readAt'>),
-              readAt: performance.now() - startedAt,
+              readAt: Date.now(),
             });
           }
           end = buffered.indexOf('\n');
@@ -178,15 +178,18 @@ describe('HTTP: three real agents and an API model race, the pick becomes a pull
       expect(events[0]?.type).toBe('run-queued');
       const ended = events.at(-1)!;
       expect(ended.type).toBe('run-succeeded');
-      // Live: the agent's edit tool call and its metered model calls were read before the run ended.
+      // Live: the agent's edit tool call and its first metered model call reached this test before
+      // the run ended (its end event is stamped when it ended: after the turn, the agent's stop,
+      // the diff and the commit).
+      const endedAt = Date.parse(ended.createdAt);
       const edit = events.find((event) => event.data.kind === 'tool_call' && event.data.toolKind === 'edit');
       expect(edit, JSON.stringify(events.map((event) => event.message))).toBeDefined();
-      expect(edit!.readAt).toBeLessThan(ended.readAt);
+      expect(edit!.readAt).toBeLessThan(endedAt);
       const metered = events.filter(
         (event) => event.type === 'run-tokens' && event.data.gateway !== undefined,
       );
       expect(metered.length).toBeGreaterThan(0);
-      expect(metered[0]!.readAt).toBeLessThan(ended.readAt);
+      expect(metered[0]!.readAt).toBeLessThan(endedAt);
       expect(JSON.stringify(events)).not.toContain(realKeys.anthropic);
       expect(JSON.stringify(events)).not.toContain(realKeys['openai-responses']);
       expect(JSON.stringify(events)).not.toContain(realKeys.gemini);
