@@ -4,12 +4,14 @@
  */
 export { createAcpAgent } from './acp-agent.ts';
 export { type AcpAgentOptions, acpAgentDefaults } from './acp-agent-options.ts';
+export { type AgentDirs, type AgentDirsRequest, prepareAgentDirs } from './agent-dirs.ts';
 export {
   type AcpAgentHost,
   type AcpAgentHostOptions,
   createAcpAgentHost,
 } from './agent-host/acp-agent-host.ts';
 export { type BuiltInAgentSource, builtInAgentSources } from './agent-host/built-in-sources.ts';
+export { type AgentProcess, describeExit, type ProcessExit, startAgentProcess } from './agent-process.ts';
 export type {
   AgentLaunch,
   AgentSandbox,

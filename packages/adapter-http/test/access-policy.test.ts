@@ -94,6 +94,13 @@ const requests: Record<string, (targets: PolicyTargets, userId: string) => Route
     },
   }),
   'agents.delete': (t) => ({ params: { name: t.agentName } }),
+  'extensions.list': () => ({}),
+  'extensions.resolve': (t) => ({ params: { id: t.extensionId } }),
+  'extensions.create': (t) => ({
+    body: { name: `${t.freshName}-mcp`, type: 'streamable_http', uri: 'https://mcp.example.test/mcp' },
+  }),
+  'extensions.update': (t) => ({ params: { id: t.extensionId }, body: { description: 'changed' } }),
+  'extensions.delete': (t) => ({ params: { id: t.extensionId } }),
   'settings.list': () => ({}),
   'settings.get': (t) => ({ params: { key: t.settingKey } }),
   'settings.set': (t) => ({ params: { key: t.settingKey }, body: { value: 'off' } }),

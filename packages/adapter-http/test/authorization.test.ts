@@ -32,6 +32,8 @@ const validBodies: Record<string, (ids: Ids) => unknown> = {
   createAccessToken: () => ({ name: 'matrix' }),
   putSetting: () => ({ value: 'matrix-secret-value', secret: true }),
   createAgent: () => ({ name: 'matrix-agent', command: '/usr/local/bin/matrix-agent', wire: 'anthropic' }),
+  createExtension: () => ({ name: 'matrix-extension', type: 'stdio', command: '/usr/local/bin/matrix-mcp' }),
+  updateExtension: () => ({ description: 'changed' }),
   putGitHubConfig: () => ({ token: 'ghp_matrix-token-value' }),
   createTemplate: () => ({
     name: 'matrix-template',

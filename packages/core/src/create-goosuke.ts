@@ -26,6 +26,7 @@ import { type ActionService, createActionService } from './services/action-servi
 import { type AgentService, createAgentService } from './services/agent-service.ts';
 import { type AuthService, type AuthSettings, createAuthService } from './services/auth-service.ts';
 import { createDiscordService, type DiscordService } from './services/discord-service.ts';
+import { createExtensionService, type ExtensionService } from './services/extension-service.ts';
 import { createGitHubService, type GitHubService } from './services/github-service.ts';
 import { createModelProfileService, type ModelProfileService } from './services/model-profile-service.ts';
 import { createPullRequestService, type PullRequestService } from './services/pull-request-service.ts';
@@ -153,6 +154,8 @@ export interface Goosuke {
   readonly settings: SettingService;
   /** Coding agents: the built-in ones, custom ones, and which are installed (the runtime's agent host). */
   readonly agents: AgentService;
+  /** MCP extensions: servers whose tools runs may use, their secrets sealed. */
+  readonly extensions: ExtensionService;
   /** Health of the store, the job queue and this process's run workers. */
   readonly system: SystemService;
   /** Stops the schedulers and run workers started here (if any), then closes the store. Idempotent. */
@@ -299,6 +302,7 @@ export function createGoosuke(dependencies: GoosukeDependencies): Goosuke {
     tokens: createAccessTokenService(context),
     settings: createSettingService(context),
     agents: createAgentService({ ...context, host: runtime?.agentHost }),
+    extensions: createExtensionService(context),
   };
   const actorOf = createActorResolver(context.store, recentAuthentications, context.clock);
   return {

@@ -16,6 +16,7 @@ export {
   type ActorActions,
   type ActorAgents,
   type ActorDiscord,
+  type ActorExtensions,
   type ActorGitHub,
   type ActorModels,
   type ActorRepos,
@@ -116,9 +117,13 @@ export {
 export {
   type Extension,
   type ExtensionEnvVar,
+  type ExtensionHeader,
+  type ExtensionServerInfo,
   type ExtensionType,
   extensionEnvVarSchema,
+  extensionHeaderSchema,
   extensionSchema,
+  extensionServerInfoSchema,
   extensionTypeSchema,
 } from './domain/extension.ts';
 export { type FileChange, fileChangeSchema } from './domain/file-change.ts';
@@ -417,6 +422,14 @@ export {
   discordTriggerInputSchema,
   maximumDiscordSummarizeLast,
 } from './services/discord-trigger-service.ts';
+export {
+  type CreateExtensionInput,
+  createExtensionInputSchema,
+  type ExtensionService,
+  type RevealedExtension,
+  type UpdateExtensionInput,
+  updateExtensionInputSchema,
+} from './services/extension-service.ts';
 export {
   type GitHubConfigInput,
   type GitHubConfigView,

@@ -74,6 +74,7 @@ describe('opening', () => {
         '0011_run_authors',
         '0012_agents',
         '0013_agent_templates',
+        '0014_extension_fields',
       ]);
       const tables = raw
         .prepare(

@@ -385,14 +385,18 @@ export const extensionTable = defineTable<Extension>({
   columns: [
     column('id'),
     column('name'),
+    column('description'),
     column('type'),
     column('command'),
     column('args', 'json'),
+    column('cwd'),
     column('uri'),
     column('headers', 'json'),
     column('timeoutSeconds'),
     column('env', 'json'),
     column('enabled', 'boolean'),
+    column('alwaysOn', 'boolean'),
+    column('server', 'json'),
     ...timestamps,
   ],
 });

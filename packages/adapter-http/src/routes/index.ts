@@ -2,6 +2,7 @@ import { actionRoutes } from './action-routes.ts';
 import { agentRoutes } from './agent-routes.ts';
 import { authRoutes } from './auth-routes.ts';
 import { catalogRoutes } from './catalog-routes.ts';
+import { extensionRoutes } from './extension-routes.ts';
 import { pullRequestRoutes } from './pull-request-routes.ts';
 import type { HttpRoute } from './route.ts';
 import { runRoutes } from './run-routes.ts';
@@ -18,6 +19,7 @@ export const httpRoutes: readonly HttpRoute[] = [
   ...userRoutes,
   ...catalogRoutes,
   ...agentRoutes,
+  ...extensionRoutes,
   ...taskRoutes,
   ...runRoutes,
   ...pullRequestRoutes,

@@ -10,6 +10,7 @@ import type {
 import { triggerActionInputSchema } from '../services/action-service.ts';
 import type { AgentService } from '../services/agent-service.ts';
 import type { DiscordService } from '../services/discord-service.ts';
+import type { ExtensionService } from '../services/extension-service.ts';
 import type { GitHubService } from '../services/github-service.ts';
 import type { ModelProfileService } from '../services/model-profile-service.ts';
 import { parseInput } from '../services/parse-input.ts';
@@ -27,6 +28,11 @@ export type ActorRepos = Pick<RepoService, 'list' | 'get' | 'create' | 'update' 
 export type ActorTemplates = Pick<TemplateService, 'list' | 'get' | 'create' | 'update' | 'delete'>;
 /** Coding agents: members list them; admins add and remove custom ones. */
 export type ActorAgents = Pick<AgentService, 'list' | 'get' | 'create' | 'delete'>;
+/** MCP extensions: members list and read them (never a secret value); admins manage them. */
+export type ActorExtensions = Pick<
+  ExtensionService,
+  'list' | 'get' | 'resolve' | 'create' | 'update' | 'delete'
+>;
 /** Deployment settings: admins only; secret values stay write-only. */
 export type ActorSettings = Pick<SettingService, 'list' | 'get' | 'set' | 'delete'>;
 /** GitHub's configuration (admins) and a repository's branches (members). */
@@ -68,6 +74,7 @@ export interface ActorAdministration {
   actions: ActorActions;
   settings: ActorSettings;
   agents: ActorAgents;
+  extensions: ActorExtensions;
   github: ActorGitHub;
   discord: ActorDiscord;
 }
@@ -106,6 +113,15 @@ export const actorAdministrationAreas: {
   settings: (system, runner) =>
     guarded(runner, 'settings', system.settings, ['list', 'get', 'set', 'delete']),
   agents: (system, runner) => guarded(runner, 'agents', system.agents, ['list', 'get', 'create', 'delete']),
+  extensions: (system, runner) =>
+    guarded(runner, 'extensions', system.extensions, [
+      'list',
+      'get',
+      'resolve',
+      'create',
+      'update',
+      'delete',
+    ]),
   github: (system, runner) =>
     guarded(runner, 'github', system.github, ['getConfig', 'setConfig', 'listRepositories', 'listBranches']),
   discord: (system, runner) =>

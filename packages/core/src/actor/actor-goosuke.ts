@@ -11,6 +11,7 @@ import {
   type ActorActions,
   type ActorAgents,
   type ActorDiscord,
+  type ActorExtensions,
   type ActorGitHub,
   type ActorModels,
   type ActorRepos,
@@ -51,6 +52,7 @@ export interface ActorGoosuke {
   readonly actions: ActorActions;
   readonly settings: ActorSettings;
   readonly agents: ActorAgents;
+  readonly extensions: ActorExtensions;
   readonly github: ActorGitHub;
   readonly discord: ActorDiscord;
 }

@@ -21,4 +21,5 @@ export type SystemServices = Pick<
   | 'tokens'
   | 'settings'
   | 'agents'
+  | 'extensions'
 >;

@@ -22,21 +22,54 @@ export const extensionEnvVarSchema = z
 /** An extension environment variable. */
 export type ExtensionEnvVar = z.infer<typeof extensionEnvVarSchema>;
 
+/**
+ * One HTTP header sent to an `sse` or `streamable_http` extension. As for environment variables,
+ * a secret header's stored `value` is a SecretBox envelope and services return `null` for it.
+ */
+export const extensionHeaderSchema = z
+  .object({
+    /** An HTTP header name (RFC 9110 token). */
+    name: z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,200}$/, 'not an HTTP header name'),
+    value: z.string().max(65_536).nullable(),
+    secret: z.boolean(),
+  })
+  .meta({ id: 'ExtensionHeader' });
+/** An extension header. */
+export type ExtensionHeader = z.infer<typeof extensionHeaderSchema>;
+
+/** The MCP server behind an extension as it described itself when last connected. */
+export const extensionServerInfoSchema = z
+  .object({
+    name: z.string().max(500),
+    version: z.string().max(200),
+    checkedAt: timestampSchema,
+  })
+  .meta({ id: 'ExtensionServerInfo' });
+/** What an extension's server said of itself. */
+export type ExtensionServerInfo = z.infer<typeof extensionServerInfoSchema>;
+
 /** A tool provider (MCP server) agents may use. */
 export const extensionSchema = z
   .object({
     id: idSchema,
     name: z.string().min(1).max(200),
+    description: z.string().max(2000),
     type: extensionTypeSchema,
     /** Executable for `stdio`; builtin name for `builtin`. */
     command: z.string().min(1).nullable(),
     args: z.array(z.string()),
+    /** Working directory of a `stdio` server (absolute); null: the run's working copy, or none. */
+    cwd: z.string().min(1).nullable(),
     /** Endpoint for `sse` and `streamable_http`. */
     uri: z.url().nullable(),
-    headers: z.record(z.string(), z.string()),
+    headers: z.array(extensionHeaderSchema),
     timeoutSeconds: z.number().int().positive().max(3600),
     env: z.array(extensionEnvVarSchema),
     enabled: z.boolean(),
+    /** Given to every run, whatever its template, action, task or run names. */
+    alwaysOn: z.boolean(),
+    /** Its server's own name and version when it was last connected; null until then. */
+    server: extensionServerInfoSchema.nullable(),
     createdAt: timestampSchema,
     updatedAt: timestampSchema,
   })

@@ -50,9 +50,13 @@ export {
 export {
   type Extension,
   type ExtensionEnvVar,
+  type ExtensionHeader,
+  type ExtensionServerInfo,
   type ExtensionType,
   extensionEnvVarSchema,
+  extensionHeaderSchema,
   extensionSchema,
+  extensionServerInfoSchema,
   extensionTypeSchema,
 } from './extension.ts';
 export { type FileChange, fileChangeSchema } from './file-change.ts';

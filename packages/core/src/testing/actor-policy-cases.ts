@@ -415,6 +415,47 @@ export const actorPolicyCases: readonly ActorPolicyCase[] = [
     call: (a, t) => a.agents.delete(t.agentName),
     expected: adminsOnly,
   },
+  {
+    name: 'extensions.list',
+    operation: 'extensions.list',
+    call: (a) => a.extensions.list(),
+    expected: everyone,
+  },
+  {
+    name: 'extensions.get',
+    operation: 'extensions.get',
+    call: (a, t) => a.extensions.get(t.extensionId),
+    expected: everyone,
+  },
+  {
+    name: 'extensions.resolve',
+    operation: 'extensions.resolve',
+    call: (a, t) => a.extensions.resolve(t.extensionId),
+    expected: everyone,
+  },
+  {
+    name: 'extensions.create',
+    operation: 'extensions.create',
+    call: (a, t) =>
+      a.extensions.create({
+        name: `${t.freshName}-mcp`,
+        type: 'streamable_http',
+        uri: 'https://mcp.example.test/mcp',
+      }),
+    expected: adminsOnly,
+  },
+  {
+    name: 'extensions.update',
+    operation: 'extensions.update',
+    call: (a, t) => a.extensions.update(t.extensionId, { description: 'changed' }),
+    expected: adminsOnly,
+  },
+  {
+    name: 'extensions.delete',
+    operation: 'extensions.delete',
+    call: (a, t) => a.extensions.delete(t.extensionId),
+    expected: adminsOnly,
+  },
   { name: 'settings.list', operation: 'settings.list', call: (a) => a.settings.list(), expected: adminsOnly },
   {
     name: 'settings.get',

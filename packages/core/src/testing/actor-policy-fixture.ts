@@ -50,6 +50,8 @@ export interface PolicyTargets {
   readonly settingKey: string;
   /** A custom agent's name. */
   readonly agentName: string;
+  /** A stdio extension (`/bin/true`). */
+  readonly extensionId: string;
   /** A Discord guild id. */
   readonly guildId: string;
 }
@@ -141,7 +143,13 @@ export async function createPolicyTargets(
   await goosuke.settings.set(settingKey, { value: 'on' });
   const agentName = `policy-agent-${fixtureCount}`;
   await goosuke.agents.create({ name: agentName, command: '/bin/true', wire: 'openai-chat' });
+  const extension = await goosuke.extensions.create({
+    name: `policy-extension-${fixtureCount}`,
+    type: 'stdio',
+    command: '/bin/true',
+  });
   return {
+    extensionId: extension.id,
     ownerId: owner,
     password: users.password,
     spareUserId: spare.id,

@@ -838,7 +838,18 @@ export const extensionCase: EntityCase<Extension, Record<string, never>> = {
       { label: 'every field set', entity: buildExtension() },
       {
         label: 'nullable fields null, empty lists',
-        entity: buildExtension({ type: 'builtin', command: null, uri: null, args: [], headers: {}, env: [] }),
+        entity: buildExtension({
+          type: 'builtin',
+          description: '',
+          command: null,
+          cwd: null,
+          uri: null,
+          args: [],
+          headers: [],
+          env: [],
+          alwaysOn: false,
+          server: null,
+        }),
       },
       {
         label: 'null and empty env values',
@@ -850,15 +861,24 @@ export const extensionCase: EntityCase<Extension, Record<string, never>> = {
             { name: 'EMPTY', value: '', secret: false },
             { name: 'UNICODE', value: unicodeSample, secret: false },
           ],
-          headers: { authorization: 'Bearer v1.key.envelope', 'x-\u00e9': unicodeSample },
+          headers: [
+            { name: 'authorization', value: null, secret: true },
+            { name: 'x-unicode', value: unicodeSample, secret: false },
+          ],
+          description: unicodeSample,
           args: ['', unicodeSample, '--flag=a b'],
         }),
       },
     ],
     patch: (entity) => ({
       env: [{ name: 'ONLY', value: 'one', secret: false }],
-      headers: { replaced: 'yes' },
+      headers: [{ name: 'replaced', value: 'yes', secret: false }],
       enabled: !entity.enabled,
+      alwaysOn: !entity.alwaysOn,
+      server:
+        entity.server === null
+          ? { name: 'mcp-server', version: '1.2.3', checkedAt: later(entity.updatedAt) }
+          : null,
       timeoutSeconds: entity.timeoutSeconds === 3600 ? 1 : 3600,
       command: entity.command === null ? 'node' : null,
       updatedAt: later(entity.updatedAt),

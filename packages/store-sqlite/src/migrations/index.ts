@@ -12,6 +12,7 @@ import { runCancelRequestsMigration } from './0010-run-cancel-requests.ts';
 import { runAuthorsMigration } from './0011-run-authors.ts';
 import { agentsMigration } from './0012-agents.ts';
 import { agentTemplatesMigration } from './0013-agent-templates.ts';
+import { extensionFieldsMigration } from './0014-extension-fields.ts';
 
 /** The table in which kysely's Migrator records the migrations it has run. */
 export const migrationTableName = 'goosuke_migrations';
@@ -40,6 +41,7 @@ export const sqliteMigrationProvider: MigrationProvider = {
       '0011_run_authors': runAuthorsMigration,
       '0012_agents': agentsMigration,
       '0013_agent_templates': agentTemplatesMigration,
+      '0014_extension_fields': extensionFieldsMigration,
     };
   },
 };

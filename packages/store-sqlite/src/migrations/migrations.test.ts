@@ -591,3 +591,42 @@ describe('0013_agent_templates', () => {
     expect((await store.runs.update('run_before', { agentSession: session })).agentSession).toEqual(session);
   });
 });
+
+describe('0014_extension_fields', () => {
+  it('turns the header maps of extensions stored before into non-secret entries and adds the new fields', async () => {
+    const file = directory.file();
+    await migrateOnly(file, await migrationsBefore('0014_extension_fields'));
+    const at = '2026-01-02T03:04:05.000Z';
+    const raw = new Database(file);
+    try {
+      const insert = raw.prepare(
+        `insert into goosuke_extensions (id, name, type, command, args, uri, headers, timeout_seconds, env, enabled, created_at, updated_at)
+         values (?, ?, ?, null, '[]', ?, ?, 60, '[]', 1, ?, ?)`,
+      );
+      insert.run(
+        'extension_http',
+        'search',
+        'streamable_http',
+        'https://mcp.example.com/mcp',
+        '{"x-team":"widgets","accept":"*/*"}',
+        at,
+        at,
+      );
+      insert.run('extension_none', 'plain', 'sse', 'https://mcp.example.com/sse', '{}', at, at);
+    } finally {
+      raw.close();
+    }
+    const store = directory.track(await createSqliteStore({ database: file }));
+    expect(await store.extensions.get('extension_http')).toMatchObject({
+      description: '',
+      cwd: null,
+      alwaysOn: false,
+      server: null,
+      headers: [
+        { name: 'x-team', value: 'widgets', secret: false },
+        { name: 'accept', value: '*/*', secret: false },
+      ],
+    });
+    expect((await store.extensions.get('extension_none'))?.headers).toEqual([]);
+  });
+});

@@ -1,0 +1,88 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiPrefix } from '../src/index.ts';
+import { type CallResult, call, type Harness, isProblem, startHarness } from './harness.ts';
+
+const envSecret = 'ghp_extension-env-secret-do-not-leak-7a1b';
+const headerSecret = 'Bearer extension-header-secret-do-not-leak-3c2d';
+
+let harness: Harness;
+// Every response body of this file, to check at the end that no secret ever left the server.
+const seen: CallResult[] = [];
+
+beforeAll(async () => {
+  harness = await startHarness();
+});
+afterAll(async () => {
+  await harness?.close();
+});
+
+async function send(method: string, path: string, as: 'admin' | 'bob', body?: unknown): Promise<CallResult> {
+  const token = as === 'admin' ? harness.admin.token : harness.bob.token;
+  const result = await call(harness.url, method, `${apiPrefix}${path}`, {
+    token,
+    ...(body === undefined ? {} : { body }),
+  });
+  seen.push(result);
+  return result;
+}
+
+describe('the extensions API', () => {
+  it('adds, reads, changes and removes extensions; secrets are write-only', async () => {
+    const stdio = await send('post', '/extensions', 'admin', {
+      name: 'github',
+      type: 'stdio',
+      command: 'npx',
+      args: ['-y', '@modelcontextprotocol/server-github'],
+      env: [{ name: 'GITHUB_TOKEN', value: envSecret, secret: true }],
+    });
+    expect(stdio.status).toBe(201);
+    expect(stdio.json.env).toEqual([{ name: 'GITHUB_TOKEN', value: null, secret: true }]);
+    const http = await send('post', '/extensions', 'admin', {
+      name: 'search',
+      type: 'streamable_http',
+      uri: 'https://mcp.example.test/mcp',
+      headers: [{ name: 'Authorization', value: headerSecret, secret: true }],
+    });
+    expect(http.status).toBe(201);
+
+    // Members see them (names, commands, no secret), by id or name; they cannot change them.
+    const listed = await send('get', '/extensions', 'bob');
+    expect(listed.status).toBe(200);
+    expect(listed.json.items.map((item: { name: string }) => item.name)).toEqual(['github', 'search']);
+    expect((await send('get', '/extensions/search', 'bob')).json.headers).toEqual([
+      { name: 'Authorization', value: null, secret: true },
+    ]);
+    expect(
+      isProblem(await send('post', '/extensions', 'bob', { name: 'x', type: 'stdio', command: 'x' }), 403),
+    ).toBe(true);
+    expect(isProblem(await send('delete', `/extensions/${stdio.json.id}`, 'bob'), 403)).toBe(true);
+
+    // Bad input is a 4xx problem that says what to fix.
+    const wrong = await send('post', '/extensions', 'admin', { name: 'bad', type: 'stdio' });
+    expect(isProblem(wrong, 400)).toBe(true);
+    expect(wrong.json.detail).toMatch(/needs a command/);
+    expect(
+      isProblem(
+        await send('post', '/extensions', 'admin', { name: 'github', type: 'stdio', command: 'x' }),
+        409,
+      ),
+    ).toBe(true);
+
+    const changed = await send('patch', `/extensions/${stdio.json.id}`, 'admin', {
+      description: 'GitHub tools',
+      env: [{ name: 'GITHUB_TOKEN', secret: true }],
+    });
+    expect(changed.status).toBe(200);
+    expect(changed.json).toMatchObject({
+      description: 'GitHub tools',
+      env: [{ name: 'GITHUB_TOKEN', value: null }],
+    });
+    expect((await send('delete', `/extensions/${stdio.json.id}`, 'admin')).status).toBe(204);
+    expect(isProblem(await send('get', `/extensions/${stdio.json.id}`, 'admin'), 404)).toBe(true);
+
+    for (const result of seen) {
+      expect(result.text).not.toContain(envSecret);
+      expect(result.text).not.toContain(headerSecret);
+    }
+  });
+});
