@@ -468,7 +468,7 @@ describe('goosuke patch apply', () => {
       [
         'an unknown command',
         ['frobnicate'],
-        /^goosuke: unknown command frobnicate \(try: run, serve, discord, patch, pr, runs, tasks, models, agents, users, actions\); see goosuke --help$/,
+        /^goosuke: unknown command frobnicate \(try: run, serve, discord, patch, pr, runs, tasks, models, agents, extensions, users, actions\); see goosuke --help$/,
       ],
       [
         'an unknown subcommand',

@@ -4,6 +4,12 @@ import { agentsAddCommand, agentsListCommand, agentsRemoveCommand } from './agen
 import type { CommandEntry } from './command.ts';
 import { defineGroup } from './command.ts';
 import { discordCommand } from './discord.ts';
+import {
+  extensionsAddCommand,
+  extensionsListCommand,
+  extensionsRemoveCommand,
+  extensionsTestCommand,
+} from './extensions.ts';
 import { modelsAddCommand } from './models-add.ts';
 import { modelsListCommand } from './models-list.ts';
 import { modelsRemoveCommand } from './models-remove.ts';
@@ -53,6 +59,11 @@ export const commandRegistry: readonly CommandEntry[] = [
     name: 'agents',
     summary: 'Coding agents (Claude Code, Codex, Gemini CLI, Goose, custom ones): list, add, remove.',
     commands: [agentsListCommand, agentsAddCommand, agentsRemoveCommand],
+  }),
+  defineGroup({
+    name: 'extensions',
+    summary: 'MCP extensions (tool servers): list, add, remove, test.',
+    commands: [extensionsListCommand, extensionsAddCommand, extensionsRemoveCommand, extensionsTestCommand],
   }),
   defineGroup({
     name: 'users',
