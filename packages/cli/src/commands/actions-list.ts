@@ -3,6 +3,7 @@ import { readCliConfiguration, withDefaultGoosuke } from '../configuration.ts';
 import type { DefaultGoosuke } from '../default-goosuke.ts';
 import { exitCodes, listingExitCodes } from '../exit-codes.ts';
 import { defineCommand } from './command.ts';
+import { renderTable } from './plain-table.ts';
 
 /** Every stored action, oldest page first, as the store lists them. */
 async function listAllActions(goosuke: DefaultGoosuke): Promise<Action[]> {
@@ -30,7 +31,7 @@ async function templateNames(
   return names;
 }
 
-function renderTable(actions: readonly Action[], templates: ReadonlyMap<string, string>): string {
+function renderActions(actions: readonly Action[], templates: ReadonlyMap<string, string>): string {
   const rows = [
     ['NAME', 'TRIGGER', 'TEMPLATE', 'ENABLED', 'ID'],
     ...actions.map((action) => [
@@ -41,15 +42,7 @@ function renderTable(actions: readonly Action[], templates: ReadonlyMap<string, 
       action.id,
     ]),
   ];
-  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-  return `${rows
-    .map((row) =>
-      row
-        .map((cell, column) => cell.padEnd(widths[column]!))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n')}\n`;
+  return renderTable(rows);
 }
 
 /**
@@ -88,7 +81,7 @@ export const actionsListCommand = defineCommand({
     if (options.json === true) io.stdout.write(`${JSON.stringify(actions, null, 2)}\n`);
     else if (actions.length === 0) {
       io.stdout.write('No actions; an admin creates one over the HTTP API with POST /api/v1/actions.\n');
-    } else io.stdout.write(renderTable(actions, templates));
+    } else io.stdout.write(renderActions(actions, templates));
     return exitCodes.success;
   },
 });

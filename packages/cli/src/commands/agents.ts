@@ -3,20 +3,7 @@ import { parse as parseShellWords } from 'shell-quote';
 import { readCliConfiguration, withDefaultGoosuke } from '../configuration.ts';
 import { exitCodes, exitCodeTable, listingExitCodes } from '../exit-codes.ts';
 import { defineCommand } from './command.ts';
-
-/** A plain table: columns padded to their widest cell. */
-function renderTable(rows: string[][]): string {
-  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-  return rows
-    .map(
-      (row) =>
-        `${row
-          .map((cell, column) => cell.padEnd(widths[column]!))
-          .join('  ')
-          .trimEnd()}\n`,
-    )
-    .join('');
-}
+import { renderTable } from './plain-table.ts';
 
 /** The agents as a table, then how to install each built-in one that is missing. */
 export function renderAgents(agents: readonly AgentView[]): string {

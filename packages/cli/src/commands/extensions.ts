@@ -1,24 +1,11 @@
 import { createBubblewrapSandbox } from '@goosuke/acp';
-import { type CreateExtensionInput, type Extension, InvalidInputError } from '@goosuke/core';
+import { type CreateExtensionInput, collectPages, type Extension, InvalidInputError } from '@goosuke/core';
 import { connectMcpServer } from '@goosuke/mcp';
 import { readCliConfiguration, withDefaultGoosuke } from '../configuration.ts';
 import { exitCodes, exitCodeTable, listingExitCodes } from '../exit-codes.ts';
 import { splitCommandLine } from './agents.ts';
 import { defineCommand } from './command.ts';
-
-/** A plain table: columns padded to their widest cell. */
-function renderTable(rows: string[][]): string {
-  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-  return rows
-    .map(
-      (row) =>
-        `${row
-          .map((cell, column) => cell.padEnd(widths[column]!))
-          .join('  ')
-          .trimEnd()}\n`,
-    )
-    .join('');
-}
+import { renderTable } from './plain-table.ts';
 
 /** The extensions as a table (never a secret value: the service returns none). */
 export function renderExtensions(extensions: readonly Extension[]): string {
@@ -58,15 +45,9 @@ export const extensionsListCommand = defineCommand({
       throw new InvalidInputError('extensions list takes no arguments; see goosuke extensions list --help');
     }
     const configuration = await readCliConfiguration(io);
-    const extensions = await withDefaultGoosuke(configuration, async (goosuke) => {
-      const all: Extension[] = [];
-      for (let cursor: string | null | undefined; ; ) {
-        const page = await goosuke.extensions.list({ limit: 500, ...(cursor ? { cursor } : {}) });
-        all.push(...page.items);
-        cursor = page.nextCursor;
-        if (cursor === null) return all;
-      }
-    });
+    const extensions = await withDefaultGoosuke(configuration, (goosuke) =>
+      collectPages((cursor) => goosuke.extensions.list({ limit: 500, cursor })),
+    );
     io.stdout.write(
       options.json === true ? `${JSON.stringify(extensions, null, 2)}\n` : renderExtensions(extensions),
     );

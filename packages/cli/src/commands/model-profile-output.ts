@@ -4,6 +4,7 @@ import {
   type ModelProfileService,
   modelCapabilitiesSchema,
 } from '@goosuke/core';
+import { renderTable } from './plain-table.ts';
 
 /** Every model profile, reading page after page (of `pageSize`, 1 to 500) until the last. */
 export function listAllModelProfiles(models: ModelProfileService, pageSize = 500): Promise<ModelProfile[]> {
@@ -59,14 +60,5 @@ export function renderModelProfileTable(profiles: readonly ModelProfile[]): stri
       profile.hasApiKey ? 'yes' : 'no',
     ]),
   ];
-  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-  return rows
-    .map((row) =>
-      row
-        .map((cell, column) => cell.padEnd(widths[column]!))
-        .join('  ')
-        .trimEnd(),
-    )
-    .map((line) => `${line}\n`)
-    .join('');
+  return renderTable(rows);
 }

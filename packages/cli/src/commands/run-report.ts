@@ -1,4 +1,5 @@
 import type { Run, RunComparison } from '@goosuke/core';
+import { renderTable } from './plain-table.ts';
 
 function duration(ms: number | null): string {
   if (ms === null) return '-';
@@ -43,16 +44,7 @@ export function renderComparison(
       toolsOf(entry.agentActivity),
     ]),
   ];
-  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-  let text = rows
-    .map((row) =>
-      row
-        .map((cell, column) => cell.padEnd(widths[column]!))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
-  text += '\n';
+  let text = renderTable(rows);
   const labelOf = (runId: string): string => {
     const index = comparison.runs.findIndex((entry) => entry.runId === runId);
     return labels[index] ?? runId;

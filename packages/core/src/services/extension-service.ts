@@ -306,14 +306,13 @@ export function createExtensionService(context: ServiceContext): ExtensionServic
     },
 
     async recordServer(id, server) {
-      const current = await stored(store, id);
+      await stored(store, id);
       const updated = await store.extensions.update(id, {
         server: {
           name: server.name.slice(0, 500),
           version: server.version.slice(0, 200),
           checkedAt: isoNow(clock),
         },
-        updatedAt: current.updatedAt,
       });
       return viewOf(updated);
     },

@@ -33,7 +33,8 @@ import type { WorkerRuntime } from '../runs/worker-runtime.ts';
 import { type IdempotencyOptions, runIdempotent } from './idempotency.ts';
 import type { ModelProfileService } from './model-profile-service.ts';
 import { parseInput } from './parse-input.ts';
-import { agentRunInputSchema, planExecutors, queuedRun } from './run-agents.ts';
+import { queuedRun } from './queued-run.ts';
+import { agentRunInputSchema, planExecutors } from './run-agents.ts';
 import { chooseRunBase, describeRunBase } from './run-base.ts';
 import { compareRuns, type RunComparison } from './run-comparison.ts';
 import {

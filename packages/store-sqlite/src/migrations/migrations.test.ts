@@ -26,6 +26,29 @@ afterEach(async () => {
   await directory.remove();
 });
 
+/**
+ * Stores `task` (no repository) and its user `message` with the columns of the first schema, as
+ * every release since has them.
+ */
+function insertTaskAndMessage(
+  raw: Database.Database,
+  task: { id: string; title: string; createdAt: string; updatedAt: string },
+  message: { id: string; content: string; createdAt: string },
+): void {
+  raw
+    .prepare(
+      `insert into goosuke_tasks (id, title, repo_id, base_branch, action_id, created_by, archived, created_at, updated_at)
+       values (?, ?, null, null, null, null, 0, ?, ?)`,
+    )
+    .run(task.id, task.title, task.createdAt, task.updatedAt);
+  raw
+    .prepare(
+      `insert into goosuke_messages (id, task_id, role, content, run_id, created_by, created_at)
+       values (?, ?, 'user', ?, null, null, ?)`,
+    )
+    .run(message.id, task.id, message.content, message.createdAt);
+}
+
 /** The names of every migration before `name`, in order: what the release before it had run. */
 async function migrationsBefore(name: string): Promise<string[]> {
   const names = Object.keys(await sqliteMigrationProvider.getMigrations());
@@ -291,18 +314,7 @@ describe('0007_run_continuation', () => {
       expect(taskColumns).not.toContain('chosen_run_id');
       const runColumns = raw.prepare("select name from pragma_table_info('goosuke_runs')").pluck().all();
       expect(runColumns).not.toContain('base_source');
-      raw
-        .prepare(
-          `insert into goosuke_tasks (id, title, repo_id, base_branch, action_id, created_by, archived, created_at, updated_at)
-           values (?, ?, null, null, null, null, 0, ?, ?)`,
-        )
-        .run(task.id, task.title, task.createdAt, task.updatedAt);
-      raw
-        .prepare(
-          `insert into goosuke_messages (id, task_id, role, content, run_id, created_by, created_at)
-           values (?, ?, 'user', ?, null, null, ?)`,
-        )
-        .run(message.id, task.id, message.content, message.createdAt);
+      insertTaskAndMessage(raw, task, message);
       raw
         .prepare(
           `insert into goosuke_runs
@@ -490,18 +502,7 @@ describe('0012_agents', () => {
       { id: 'run_old_model', executor: { kind: 'model', modelProfileId: 'model_kept' } },
     ];
     try {
-      raw
-        .prepare(
-          `insert into goosuke_tasks (id, title, repo_id, base_branch, action_id, created_by, archived, created_at, updated_at)
-           values (?, ?, null, null, null, null, 0, ?, ?)`,
-        )
-        .run(task.id, task.title, task.createdAt, task.updatedAt);
-      raw
-        .prepare(
-          `insert into goosuke_messages (id, task_id, role, content, run_id, created_by, created_at)
-           values (?, ?, 'user', ?, null, null, ?)`,
-        )
-        .run(message.id, task.id, message.content, message.createdAt);
+      insertTaskAndMessage(raw, task, message);
       const insertRun = raw.prepare(
         `insert into goosuke_runs
            (id, task_id, message_id, executor, instruction, base_ref, base_commit, working_branch, status,
@@ -548,18 +549,7 @@ describe('0013_agent_templates', () => {
            values ('template_before', 'before', '', 'Fix it', '[]', '[]', '[]', 'patch', null, ?, ?)`,
         )
         .run(task.createdAt, task.createdAt);
-      raw
-        .prepare(
-          `insert into goosuke_tasks (id, title, repo_id, base_branch, action_id, created_by, archived, created_at, updated_at)
-           values (?, ?, null, null, null, null, 0, ?, ?)`,
-        )
-        .run(task.id, task.title, task.createdAt, task.updatedAt);
-      raw
-        .prepare(
-          `insert into goosuke_messages (id, task_id, role, content, run_id, created_by, created_at)
-           values (?, ?, 'user', ?, null, null, ?)`,
-        )
-        .run(message.id, task.id, message.content, message.createdAt);
+      insertTaskAndMessage(raw, task, message);
       raw
         .prepare(
           `insert into goosuke_runs
