@@ -44,6 +44,8 @@ function makeTask(index: number, prefix: string): Task {
     firedBy: null,
     chosenRunId: null,
     archived: index % 10 === 0,
+    extensionIds: index % 4 === 0 ? ['extension_0000000000000001'] : [],
+    discordChannel: null,
     createdAt: at,
     updatedAt: at,
   };
@@ -59,6 +61,8 @@ interface TaskRow {
   fired_by: string | null;
   chosen_run_id: string | null;
   archived: number;
+  extension_ids: string;
+  discord_channel: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -74,6 +78,9 @@ function rowToTask(row: TaskRow): Task {
     firedBy: row.fired_by,
     chosenRunId: row.chosen_run_id,
     archived: row.archived === 1,
+    extensionIds: JSON.parse(row.extension_ids) as string[],
+    discordChannel:
+      row.discord_channel === null ? null : (JSON.parse(row.discord_channel) as Task['discordChannel']),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -112,10 +119,10 @@ async function main(): Promise<boolean> {
   }
 
   const rawInsert = raw.prepare(
-    'insert into goosuke_tasks (id, title, repo_id, base_branch, action_id, created_by, chosen_run_id, archived, created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    'insert into goosuke_tasks (id, title, repo_id, base_branch, action_id, created_by, chosen_run_id, archived, extension_ids, discord_channel, created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
   );
   const rawSelect = raw.prepare(
-    'select id, title, repo_id, base_branch, action_id, created_by, fired_by, chosen_run_id, archived, created_at, updated_at from goosuke_tasks where id = ?',
+    'select id, title, repo_id, base_branch, action_id, created_by, fired_by, chosen_run_id, archived, extension_ids, discord_channel, created_at, updated_at from goosuke_tasks where id = ?',
   );
   const insertRaw = (task: Task) =>
     rawInsert.run(
@@ -127,6 +134,8 @@ async function main(): Promise<boolean> {
       task.createdBy,
       task.chosenRunId,
       task.archived ? 1 : 0,
+      JSON.stringify(task.extensionIds),
+      task.discordChannel === null ? null : JSON.stringify(task.discordChannel),
       task.createdAt,
       task.updatedAt,
     );

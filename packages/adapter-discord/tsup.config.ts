@@ -9,5 +9,5 @@ export default defineConfig({
   clean: true,
   // Keep `node:` modules as written rather than the bare `crypto` specifier.
   removeNodeProtocol: false,
-  external: ['@goosuke/core', 'discord.js', 'ws'],
+  external: ['@goosuke/core', 'discord.js', 'ws', 'zod', /^@modelcontextprotocol\/sdk/],
 });

@@ -22,7 +22,8 @@ async function copyRedocBundle(): Promise<void> {
 }
 
 export default defineConfig({
-  entry: { index: 'src/index.ts' },
+  // goose-config: Goose's config.yaml read and written with `yaml`, without Express (the CLI uses it).
+  entry: { index: 'src/index.ts', 'goose-config': 'src/goose-config-yaml.ts' },
   format: ['esm'],
   target: 'node22',
   dts: true,

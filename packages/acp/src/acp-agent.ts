@@ -144,6 +144,7 @@ async function runAcpAgent(settings: AcpAgentSettings, input: AgentInput): Promi
     .onRequest('session/request_permission', async ({ params }) => {
       // After a cancel the protocol wants every pending permission answered `cancelled`.
       if (signal?.aborted) return { outcome: { outcome: 'cancelled' } };
+      updates.announce(params.toolCall);
       return { outcome: await decidePermission(settings, roots, events, params) };
     })
     .onRequest('fs/read_text_file', ({ params }) => files.read(params))

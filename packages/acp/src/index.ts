@@ -10,6 +10,14 @@ export {
   type AcpAgentHostOptions,
   createAcpAgentHost,
 } from './agent-host/acp-agent-host.ts';
+export {
+  type AgentMcpBridge,
+  type AgentMcpBridgeFactory,
+  type AgentMcpServers,
+  agentMcpServersOf,
+  lookUp as findExecutable,
+} from './agent-host/agent-mcp-servers.ts';
+export { type AgentStart, agentVisiblePaths } from './agent-host/agent-visible-paths.ts';
 export { type BuiltInAgentSource, builtInAgentSources } from './agent-host/built-in-sources.ts';
 export { type AgentProcess, describeExit, type ProcessExit, startAgentProcess } from './agent-process.ts';
 export type {

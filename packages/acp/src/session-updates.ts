@@ -30,6 +30,8 @@ export class SessionUpdateLog {
   private currentMessage = '';
   private lastMessage = '';
   private messageClosed = false;
+  /** The tool calls announced so far (a `tool_call` update, or a permission request). */
+  private readonly announced = new Set<string>();
 
   constructor(private readonly events: RunEventLog) {}
 
@@ -50,6 +52,7 @@ export class SessionUpdateLog {
       }
       case 'tool_call':
         this.closeMessage();
+        this.announced.add(update.toolCallId);
         this.events.log({
           level: 'info',
           message: `tool call: ${clip(update.title, 120)} (${update.kind ?? 'other'}, ${update.status ?? 'pending'})`,
@@ -114,6 +117,28 @@ export class SessionUpdateLog {
           data: { kind: String(update.sessionUpdate) },
         });
     }
+  }
+
+  /**
+   * Records the tool call a permission request is about as a `tool_call`, unless the agent
+   * announced it already: some agents (Gemini CLI for MCP tools) ask first and announce nothing,
+   * sending only updates after, and the run's record would then lack the call.
+   */
+  announce(toolCall: {
+    toolCallId: string;
+    title?: string | null;
+    kind?: string | null;
+    locations?: unknown;
+  }): void {
+    if (this.announced.has(toolCall.toolCallId)) return;
+    this.handle({
+      sessionUpdate: 'tool_call',
+      toolCallId: toolCall.toolCallId,
+      title: toolCall.title ?? toolCall.toolCallId,
+      status: 'pending',
+      ...(toolCall.kind == null ? {} : { kind: toolCall.kind }),
+      ...(Array.isArray(toolCall.locations) ? { locations: toolCall.locations } : {}),
+    } as SessionUpdate);
   }
 
   /** Emits the text gathered so far, if any. */

@@ -200,7 +200,13 @@ describe('security', () => {
       paths: ['/etc/passwd'],
       reason: '/etc/passwd is outside the working copy',
     });
-    expect(events.find((event) => event.data.toolCallId === 'p-exec')?.level).toBe('warn');
+    expect(
+      events.find((event) => event.data.toolCallId === 'p-exec' && event.data.kind === 'permission')?.level,
+    ).toBe('warn');
+    // A call the agent asked about before announcing it is recorded as a tool call too (once).
+    expect(
+      events.filter((event) => event.data.toolCallId === 'p-exec' && event.data.kind === 'tool_call'),
+    ).toHaveLength(1);
   });
 
   it('uses a given permission policy', async () => {

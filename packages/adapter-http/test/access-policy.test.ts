@@ -101,6 +101,12 @@ const requests: Record<string, (targets: PolicyTargets, userId: string) => Route
   }),
   'extensions.update': (t) => ({ params: { id: t.extensionId }, body: { description: 'changed' } }),
   'extensions.delete': (t) => ({ params: { id: t.extensionId } }),
+  'extensions.importFromGoose': (t) => ({
+    body: {
+      config: `extensions:\n  ${t.freshName}-goose:\n    enabled: true\n    type: stdio\n    name: ${t.freshName}-goose\n    cmd: /bin/true\n    args: []\n`,
+    },
+  }),
+  'extensions.exportToGoose': () => ({ body: { config: 'GOOSE_MODE: auto\n' } }),
   'settings.list': () => ({}),
   'settings.get': (t) => ({ params: { key: t.settingKey } }),
   'settings.set': (t) => ({ params: { key: t.settingKey }, body: { value: 'off' } }),

@@ -34,6 +34,8 @@ const validBodies: Record<string, (ids: Ids) => unknown> = {
   createAgent: () => ({ name: 'matrix-agent', command: '/usr/local/bin/matrix-agent', wire: 'anthropic' }),
   createExtension: () => ({ name: 'matrix-extension', type: 'stdio', command: '/usr/local/bin/matrix-mcp' }),
   updateExtension: () => ({ description: 'changed' }),
+  importGooseConfig: () => ({ config: 'extensions: {}\n' }),
+  exportGooseConfig: () => ({ config: 'GOOSE_MODE: auto\n' }),
   putGitHubConfig: () => ({ token: 'ghp_matrix-token-value' }),
   createTemplate: () => ({
     name: 'matrix-template',

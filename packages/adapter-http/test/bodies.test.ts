@@ -64,6 +64,12 @@ beforeAll(async () => {
       enabled: true,
       alwaysOn: false,
     },
+    importGooseConfig: {
+      config:
+        'GOOSE_MODE: auto\nextensions:\n  fetch:\n    type: stdio\n    cmd: uvx\n    args: [mcp-server-fetch]\n',
+      restoreDeleted: false,
+    },
+    exportGooseConfig: { config: 'GOOSE_MODE: auto\n' },
     updateExtension: {
       description: 'changed',
       args: ['--verbose'],

@@ -85,4 +85,66 @@ describe('the extensions API', () => {
       expect(result.text).not.toContain(headerSecret);
     }
   });
+
+  it('names extensions on tasks, actions and runs; a run records its set; a disabled one is a 400', async () => {
+    const files = await send('post', '/extensions', 'admin', {
+      name: 'files-for-runs',
+      type: 'stdio',
+      command: 'mcp-files',
+    });
+    const always = await send('post', '/extensions', 'admin', {
+      name: 'always-for-runs',
+      type: 'stdio',
+      command: 'mcp-always',
+      alwaysOn: true,
+    });
+    const off = await send('post', '/extensions', 'admin', {
+      name: 'off-for-runs',
+      type: 'stdio',
+      command: 'mcp-off',
+      enabled: false,
+    });
+    expect([files.status, always.status, off.status]).toEqual([201, 201, 201]);
+    const model = await send('post', '/models', 'admin', { provider: 'openai', modelName: 'gpt-4.1' });
+    expect(model.status).toBe(201);
+    const task = await send('post', '/tasks', 'bob', { title: 'a question', extensionIds: [files.json.id] });
+    expect(task.status).toBe(201);
+    expect(task.json.task.extensionIds).toEqual([files.json.id]);
+    const runs = await send('post', `/tasks/${task.json.task.id}/runs`, 'bob', {
+      instruction: 'What is in the files?',
+      models: [model.json.id],
+    });
+    expect(runs.status).toBe(202);
+    expect(runs.json.runs[0].extensions).toEqual([
+      { id: files.json.id, name: 'files-for-runs', server: null },
+      { id: always.json.id, name: 'always-for-runs', server: null },
+    ]);
+    const refused = await send('post', `/tasks/${task.json.task.id}/runs`, 'bob', {
+      instruction: 'Again',
+      models: [model.json.id],
+      extensionIds: [off.json.id],
+    });
+    expect(isProblem(refused, 400)).toBe(true);
+    expect(refused.json.detail).toMatch(/off-for-runs is disabled/);
+    const unknown = await send('post', '/tasks', 'bob', { title: 'x', extensionIds: ['extension_nope'] });
+    expect(isProblem(unknown, 400)).toBe(true);
+
+    // An action naming an extension keeps it from being deleted.
+    const template = await send('post', '/templates', 'admin', {
+      name: 'with-files',
+      outputKind: 'text',
+      prompt: 'Answer',
+    });
+    const action = await send('post', '/actions', 'admin', {
+      name: 'files-action',
+      template: template.json.id,
+      trigger: 'manual',
+      extensionIds: [files.json.id],
+    });
+    expect(action.status).toBe(201);
+    expect(action.json.action.extensionIds).toEqual([files.json.id]);
+    const kept = await send('delete', `/extensions/${files.json.id}`, 'admin');
+    expect(isProblem(kept, 409)).toBe(true);
+    expect(kept.json.detail).toMatch(/action files-action/);
+  });
 });

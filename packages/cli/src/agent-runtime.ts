@@ -2,6 +2,7 @@ import path from 'node:path';
 import { type AcpAgentHostOptions, createAcpAgentHost } from '@goosuke/acp';
 import {
   type AgentHost,
+  type ExtensionConnector,
   type GatewayLease,
   type GatewayLeaseOptions,
   GoosukeError,
@@ -107,6 +108,8 @@ export function createDefaultAgentRuntime(options: DefaultAgentRuntimeOptions): 
     ...options.host,
     homesDir: path.join(options.dataDir, 'agent-homes'),
     hiddenPaths: [options.dataDir, ...(options.hiddenPaths ?? [])],
+    // HTTP and SSE extensions reach agents through a loopback bridge; loaded with the first one.
+    mcpBridge: async (extension, signal) => (await import('@goosuke/mcp')).openMcpBridge(extension, signal),
     ...(options.unsafeNoSandbox === true ? { unsafeNoSandbox: true } : {}),
   });
   return {
@@ -114,5 +117,41 @@ export function createDefaultAgentRuntime(options: DefaultAgentRuntimeOptions): 
     modelGateway,
     modelEndpoint: createModelEndpointResolver(options.env),
     close: () => modelGateway.close(),
+  };
+}
+
+/** Options of {@link createDefaultExtensionConnector}. */
+export interface DefaultExtensionConnectorOptions {
+  /** The PATH stdio servers get when their extension sets none. */
+  path: string | undefined;
+  /** Goosuke's data directory: hidden from stdio servers, as from agents. */
+  dataDir: string;
+  /** More paths to hide (the `.env` Goosuke read its keys from). */
+  hiddenPaths?: readonly string[];
+  /** Start stdio servers unconfined where bubblewrap cannot run. */
+  unsafeNoSandbox?: boolean;
+}
+
+/**
+ * The MCP connector of the CLI and the server, as agents are confined: stdio servers in the
+ * bubblewrap sandbox with the data directory, the `.env` and the HOME of the user running Goosuke
+ * hidden. `@goosuke/mcp` (and the MCP SDK) load on the first connect, so that commands that never
+ * connect do not pay for them.
+ */
+export function createDefaultExtensionConnector(
+  options: DefaultExtensionConnectorOptions,
+): ExtensionConnector {
+  let connector: Promise<ExtensionConnector> | null = null;
+  return {
+    async connect(request) {
+      connector ??= import('@goosuke/mcp').then(({ createMcpExtensionConnector }) =>
+        createMcpExtensionConnector({
+          hiddenPaths: [options.dataDir, ...(options.hiddenPaths ?? [])],
+          ...(options.path === undefined ? {} : { path: options.path }),
+          ...(options.unsafeNoSandbox === true ? { unsafeNoSandbox: true } : {}),
+        }),
+      );
+      return (await connector).connect(request);
+    },
   };
 }

@@ -2,6 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
   assertStrongSecret,
+  type BuiltinExtensions,
   createGoosuke,
   createWebCryptoSecretBox,
   type EventSink,
@@ -25,6 +26,7 @@ import { createSqliteJobQueue, createSqliteStore } from '@goosuke/store-sqlite';
 import { z } from 'zod';
 import {
   createDefaultAgentRuntime,
+  createDefaultExtensionConnector,
   type DefaultAgentRuntime,
   type DefaultAgentRuntimeOptions,
 } from './agent-runtime.ts';
@@ -328,6 +330,8 @@ export interface DefaultGoosukeOptions {
   agentHost?: DefaultAgentRuntimeOptions['host'];
   /** Retries of provider calls after the first attempt; the providers' default when absent. */
   maxProviderRetries?: number;
+  /** Serves the built-in extensions (`goosuke discord` passes its Discord tool server's). */
+  builtinExtensions?: BuiltinExtensions;
   /** Lease of a claimed run job in ms (default 30 s): how soon a run of a dead process is taken over. */
   leaseMs?: number;
   /**
@@ -405,6 +409,13 @@ export async function createDefaultGoosuke(
         git,
         agentHost: agents.agentHost,
         modelGateway: agents.modelGateway,
+        ...(options.builtinExtensions === undefined ? {} : { builtinExtensions: options.builtinExtensions }),
+        extensionConnector: createDefaultExtensionConnector({
+          path: options.env?.PATH,
+          dataDir: config.dataDir,
+          hiddenPaths: config.agentHiddenPaths ?? [],
+          ...(config.unsafeNoSandbox === true ? { unsafeNoSandbox: true } : {}),
+        }),
         modelEndpoint: agents.modelEndpoint,
         languageModels: createLanguageModelResolver({
           env: options.env ?? {},

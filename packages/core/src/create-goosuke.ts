@@ -233,8 +233,10 @@ export function createGoosuke(dependencies: GoosukeDependencies): Goosuke {
       : { ...dependencies.runtime, gitAuth: codeHostGitAuth(codeHosts) };
   // The process's job router: each service registers the job types it owns.
   const workers = runtime === undefined ? undefined : createWorkerRuntime({ queue: runtime.queue });
+  const extensions = createExtensionService(context);
   const runService = createRunService({
     ...context,
+    extensions,
     models,
     runtime,
     workers,
@@ -302,7 +304,7 @@ export function createGoosuke(dependencies: GoosukeDependencies): Goosuke {
     tokens: createAccessTokenService(context),
     settings: createSettingService(context),
     agents: createAgentService({ ...context, host: runtime?.agentHost }),
-    extensions: createExtensionService(context),
+    extensions,
   };
   const actorOf = createActorResolver(context.store, recentAuthentications, context.clock);
   return {

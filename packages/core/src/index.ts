@@ -39,10 +39,11 @@ export {
   actorCreateTaskInputSchema,
 } from './actor/actor-tasks.ts';
 
-// How a conversation (a Discord thread) reads to the summarizing agent
+// Goosuke's own agents: how a conversation reads to the summarizer, the tool loop
 export type { ConversationMessage } from './agents/summarize-conversation.ts';
+export { type AgentTool, canonicalJson, type ToolLoopLimits, toolLoopDefaults } from './agents/tool-loop.ts';
 
-// The access policy: who may do what through goosuke.as(actor)
+// Access policy and sign-in protection
 export {
   type AccessRule,
   type ActorOperation,
@@ -50,7 +51,6 @@ export {
   authorizeRole,
   recentSignInMs,
 } from './auth/access-policy.ts';
-// Sign-in protection: bounded password hashing and the per-account limit of failed sign-ins
 export {
   createBoundedPasswordHasher,
   defaultMaxConcurrentPasswordHashes,
@@ -65,105 +65,92 @@ export {
 
 // createGoosuke(deps): the trusted system view
 export { createGoosuke, type Goosuke, type GoosukeDependencies } from './create-goosuke.ts';
-
 // The domain: zod schemas, their types, pure rules
 export {
+  type AccessToken,
   type Action,
   type ActionTrigger,
   type ActionTriggerKey,
-  actionSchema,
-  actionTriggerKeySchema,
-  actionTriggerSchema,
-} from './domain/action.ts';
-export {
   type AgentDefinition,
   type AgentInstallation,
   type AgentView,
   type AgentWire,
+  type AuthenticationMethod,
+  accessTokenSchema,
+  actionSchema,
+  actionTriggerKeySchema,
+  actionTriggerSchema,
   agentDefinitionSchema,
   agentInstallationSchema,
   agentNameSchema,
   agentViewSchema,
   agentWireSchema,
+  authenticationMethodSchema,
   type BuiltInAgent,
   type BuiltInAgentName,
   builtInAgentNameSchema,
   builtInAgentOf,
   builtInAgents,
-  firstProfileOfWire,
-  providersOfWire,
-} from './domain/agent.ts';
-export {
-  type AccessToken,
-  type AuthenticationMethod,
-  accessTokenSchema,
-  authenticationMethodSchema,
-  type Principal,
-  principalSchema,
-  type RefreshToken,
-  refreshTokenSchema,
-} from './domain/auth-token.ts';
-export {
+  canTransitionRun,
   commitIdSchema,
-  gitRefSchema,
-  idSchema,
-  type JsonObject,
-  type JsonValue,
-  jsonObjectSchema,
-  jsonValueSchema,
-  relativePathSchema,
-  timestampSchema,
-} from './domain/common.ts';
-export {
+  defaultMaxJsonDepth,
+  type Executor,
   type Extension,
+  type ExtensionDeletion,
   type ExtensionEnvVar,
   type ExtensionHeader,
   type ExtensionServerInfo,
   type ExtensionType,
+  exceedsJsonDepth,
+  executorLabel,
+  executorSchema,
+  extensionDeletionSchema,
   extensionEnvVarSchema,
   extensionHeaderSchema,
   extensionSchema,
   extensionServerInfoSchema,
   extensionTypeSchema,
-} from './domain/extension.ts';
-export { type FileChange, fileChangeSchema } from './domain/file-change.ts';
-export { type HostedRepository, hostedRepositorySchema } from './domain/hosted-repository.ts';
-export {
+  type FileChange,
+  type FileChangeSummary,
+  fileChangeSchema,
+  fileChangeSummarySchema,
+  firstProfileOfWire,
+  gitRefSchema,
+  type HostedRepository,
+  hostedRepositorySchema,
   type IdempotencyRecord,
   type IdempotentOperation,
   idempotencyRecordSchema,
   idempotentOperationSchema,
-} from './domain/idempotency.ts';
-export { defaultMaxJsonDepth, exceedsJsonDepth } from './domain/json-depth.ts';
-export {
-  type ModelCapabilities,
-  type ModelCapabilityOverrides,
-  modelCapabilitiesSchema,
-  modelCapabilityOverridesSchema,
-} from './domain/model-capabilities.ts';
-export {
-  type ModelProfile,
-  type ModelProvider,
-  modelProfileSchema,
-  modelProviderSchema,
-} from './domain/model-profile.ts';
-export {
-  type PullRequest,
-  type PullRequestState,
-  pullRequestSchema,
-  pullRequestStateSchema,
-  transitionPullRequest,
-} from './domain/pull-request.ts';
-export { type Repo, repoSchema } from './domain/repo.ts';
-export {
-  canTransitionRun,
-  type Executor,
-  executorLabel,
-  executorSchema,
-  type FileChangeSummary,
-  fileChangeSummarySchema,
+  idSchema,
   isTerminalRunEventType,
   isTerminalRunStatus,
+  type JsonObject,
+  type JsonValue,
+  jsonObjectSchema,
+  jsonValueSchema,
+  type Message,
+  type MessageRole,
+  type ModelCapabilities,
+  type ModelCapabilityOverrides,
+  type ModelProfile,
+  type ModelProvider,
+  maxExtensionsPerRun,
+  messageRoleSchema,
+  messageSchema,
+  modelCapabilitiesSchema,
+  modelCapabilityOverridesSchema,
+  modelProfileSchema,
+  modelProviderSchema,
+  type Principal,
+  type PullRequest,
+  type PullRequestState,
+  principalSchema,
+  providersOfWire,
+  pullRequestSchema,
+  pullRequestStateSchema,
+  type RefreshToken,
+  type Repo,
   type Run,
   type RunAgentSession,
   type RunBaseSource,
@@ -171,45 +158,44 @@ export {
   type RunEvent,
   type RunEventDataByType,
   type RunEventType,
+  type RunExtension,
   type RunStatus,
   type RunTokensData,
   type RunTransition,
+  refreshTokenSchema,
+  relativePathSchema,
+  repoSchema,
   runAgentSessionSchema,
   runBaseSourceSchema,
   runErrorSchema,
   runEventSchema,
   runEventTypeSchema,
+  runExtensionSchema,
   runSchema,
   runStatusSchema,
-  transitionRun,
-  type Usage,
-  usageSchema,
-} from './domain/run.ts';
-export {
   type Setting,
   type SettingView,
   settingDescriptionSchema,
   settingKeySchema,
   settingSchema,
   settingViewSchema,
-} from './domain/setting.ts';
-export {
-  type Message,
-  type MessageRole,
-  messageRoleSchema,
-  messageSchema,
   type Task,
-  taskSchema,
-} from './domain/task.ts';
-export {
   type Template,
   type TemplateParameter,
+  taskSchema,
   templateOutputKindSchema,
   templateParameterSchema,
   templateSchema,
-} from './domain/template.ts';
-export { type User, type UserRole, userRoleSchema, userSchema } from './domain/user.ts';
-
+  timestampSchema,
+  transitionPullRequest,
+  transitionRun,
+  type Usage,
+  type User,
+  type UserRole,
+  usageSchema,
+  userRoleSchema,
+  userSchema,
+} from './domain/index.ts';
 // The edit engine
 export { applyEdits } from './edits/apply-edits.ts';
 export { formatApplyFailure } from './edits/format-failure.ts';
@@ -230,21 +216,16 @@ export type {
   ParsedEdits,
   ParseProblem,
 } from './edits/types.ts';
-
 // Errors
 export {
   CodeHostUnavailableError,
   type CodeHostUnavailableReason,
-} from './errors/code-host-unavailable-error.ts';
-export {
+  ConflictError,
+  ForbiddenError,
   GoosukeError,
   type GoosukeErrorCode,
   type GoosukeErrorOptions,
   goosukeErrorCodes,
-} from './errors/goosuke-error.ts';
-export {
-  ConflictError,
-  ForbiddenError,
   IllegalTransitionError,
   type InputIssue,
   InvalidInputError,
@@ -256,8 +237,7 @@ export {
   UnauthorizedError,
   type UnauthorizedReason,
   UnsupportedError,
-} from './errors/subclasses.ts';
-
+} from './errors/index.ts';
 // Model prices (RunSettings.prices)
 export {
   costOf,
@@ -267,85 +247,99 @@ export {
   modelPriceSchema,
   resolveModelPrice,
 } from './models/model-prices.ts';
-
 // Ports: the values createGoosuke is built from
-export type { Agent, AgentInput, AgentOutcome } from './ports/agent.ts';
-export type { AgentHost, AgentRunRequest, AgentSpec } from './ports/agent-host.ts';
-export type { Clock } from './ports/clock.ts';
-export type {
-  CodeHost,
-  CodeHostResolver,
-  HostedPullRequest,
-  PullRequestTemplate,
-} from './ports/code-host.ts';
-export type { EventSink } from './ports/event-sink.ts';
-export type { GitAuth, GitAuthor, GitBackend, RepoCheckout } from './ports/git-backend.ts';
-export type { IdGenerator } from './ports/id-generator.ts';
-export type {
-  Job,
-  JobContext,
-  JobHandler,
-  JobQueue,
-  JobQueueStats,
-  JobStatus,
-  NewJob,
-} from './ports/job-queue.ts';
-export type {
-  ChatMessage,
-  FinishReason,
-  GenerateOptions,
-  Generation,
-  GenerationDelta,
-  LanguageModel,
-  LanguageModelProvider,
-  TokenUsage,
-  ToolCall,
-  ToolSpec,
-} from './ports/language-model.ts';
-export { type LogFields, type Logger, type LogLevel, noopLogger } from './ports/logger.ts';
-export type {
-  GatewayCall,
-  GatewayLease,
-  GatewayLeaseOptions,
-  GatewayLimits,
-  GatewayTotals,
-  ModelGateway,
-} from './ports/model-gateway.ts';
-export type { PasswordHasher } from './ports/password-hasher.ts';
-export type { SecretBox } from './ports/secret-box.ts';
 export {
   type AccessTokenRepository,
   type ActionRepository,
+  type Agent,
   type AgentDefinitionRepository,
+  type AgentExtension,
+  type AgentHost,
+  type AgentInput,
+  type AgentOutcome,
+  type AgentRunRequest,
+  type AgentSpec,
+  type BuiltinExtensionGrant,
+  type BuiltinExtensionName,
+  type BuiltinExtensions,
+  builtinExtensionNames,
+  type ChatMessage,
+  type Clock,
+  type CodeHost,
+  type CodeHostResolver,
+  type CommitFiles,
   collectPages,
   type EntityRepository,
+  type EventSink,
+  type ExtensionConnection,
+  type ExtensionConnector,
+  type ExtensionConnectRequest,
   type ExtensionRepository,
+  type ExtensionTool,
+  type ExtensionToolResult,
+  type FileSize,
+  type FinishReason,
+  type GatewayCall,
+  type GatewayLease,
+  type GatewayLeaseOptions,
+  type GatewayLimits,
+  type GatewayTotals,
+  type GenerateOptions,
+  type Generation,
+  type GenerationDelta,
+  type GitAuth,
+  type GitAuthor,
+  type GitBackend,
+  type HostedPullRequest,
   type IdempotencyKeyRepository,
   type IdempotencyLookup,
+  type IdGenerator,
+  type Job,
+  type JobContext,
+  type JobHandler,
+  type JobQueue,
+  type JobQueueStats,
+  type JobStatus,
+  type LanguageModel,
+  type LanguageModelProvider,
   type ListOptions,
+  type LogFields,
+  type Logger,
+  type LogLevel,
   type MessageRepository,
+  type ModelGateway,
   type ModelProfileRepository,
+  type NewJob,
   type NewRunEvent,
+  noopLogger,
   type Page,
+  type PasswordHasher,
   type PullRequestRepository,
+  type PullRequestTemplate,
   type RefreshTokenRepository,
+  type RepoCheckout,
   type RepoRepository,
   type RunEventRepository,
   type RunRepository,
+  type SecretBox,
   type SettingRepository,
   type Store,
   type TaskRepository,
   type TemplateRepository,
+  type TokenUsage,
+  type ToolCall,
+  type ToolSpec,
   type TriggerKeyRepository,
   type UserRepository,
-} from './ports/store.ts';
-export type { CommitFiles, FileSize, Workspace } from './ports/workspace.ts';
+  type Workspace,
+} from './ports/index.ts';
 
 // The pick among runs, and the block Goosuke owns in a pull request body
 export { type PickCandidate, pickMatches, pickRun, type RunPick } from './pull-requests/pick-run.ts';
 export { ownedBlockEnd, ownedBlockStart } from './pull-requests/pull-request-body.ts';
-export { defaultModelEndpoint, publicModelEndpoint } from './runs/agent-session.ts';
+
 // Running: what a composition root passes as runtime and runs, and the workers it starts
+export { defaultModelEndpoint, publicModelEndpoint } from './runs/agent-session.ts';
 export type { RunEndedEvent, RunEndedListener } from './runs/run-ended.ts';
 export type { RunEventListener } from './runs/run-events.ts';
 export type {
@@ -371,119 +365,106 @@ export {
 // The facade's services: their inputs (types and zod schemas) and outputs
 export {
   type AccessTokenService,
-  type CreateAccessTokenInput,
-  type CreatedAccessToken,
-  createAccessTokenInputSchema,
-  createdAccessTokenSchema,
-} from './services/access-token-service.ts';
-export type { ActionCallbackBody, CallbackStatus } from './services/action-callbacks.ts';
-export type { ActionScheduler, ActionSchedulerOptions } from './services/action-scheduler.ts';
-export {
+  type ActionCallbackBody,
+  type ActionScheduler,
+  type ActionSchedulerOptions,
   type ActionService,
-  type CreateActionInput,
-  type CreatedAction,
-  createActionInputSchema,
-  type TriggerActionInput,
-  type TriggeredTask,
-  triggerActionInputSchema,
-  type UpdateActionInput,
-  updateActionInputSchema,
-  type WebhookDelivery,
-  type WebhookOutcome,
-} from './services/action-service.ts';
-export {
+  type AddMessageInput,
+  type AgentRunInput,
   type AgentService,
-  type CreateAgentInput,
-  createAgentInputSchema,
-} from './services/agent-service.ts';
-export {
   type AuthService,
   type AuthSettings,
   type AuthTokens,
+  addMessageInputSchema,
+  agentRunInputSchema,
   authTokensSchema,
-  type LoginContext,
-  type LoginInput,
-  loginInputSchema,
-  type StreamTicket,
-  streamTicketSchema,
-} from './services/auth-service.ts';
-export type { DailyRunAllowance, DiscordGuildService, DiscordService } from './services/discord-service.ts';
-export {
+  type CallbackStatus,
+  type ChangePasswordInput,
+  type CreateAccessTokenInput,
+  type CreateActionInput,
+  type CreateAgentInput,
+  type CreatedAccessToken,
+  type CreatedAction,
+  type CreateExtensionInput,
+  type CreateModelProfileInput,
+  type CreatePullRequestInput,
+  type CreateRepoInput,
+  type CreateRunsInput,
+  type CreateTaskInput,
+  type CreateTemplateInput,
+  type CreateUserInput,
+  changePasswordInputSchema,
+  createAccessTokenInputSchema,
+  createActionInputSchema,
+  createAgentInputSchema,
+  createdAccessTokenSchema,
+  createExtensionInputSchema,
+  createModelProfileInputSchema,
+  createPullRequestInputSchema,
+  createRepoInputSchema,
+  createRunsInputSchema,
+  createTaskInputSchema,
+  createTemplateInputSchema,
+  createUserInputSchema,
+  type DailyRunAllowance,
   type DiscordConfigureInput,
   type DiscordConfigureOutcome,
+  type DiscordGuildService,
   type DiscordMemberInput,
   type DiscordRequest,
   type DiscordRouteInput,
+  type DiscordService,
   type DiscordTriggerInput,
   type DiscordTriggerService,
+  defaultRunLimits,
   discordConfigureInputSchema,
   discordRequestSchema,
   discordRouteInputSchema,
   discordTriggerInputSchema,
-  maximumDiscordSummarizeLast,
-} from './services/discord-trigger-service.ts';
-export {
-  type CreateExtensionInput,
-  createExtensionInputSchema,
+  type ExportToGooseInput,
+  type ExtensionGooseSync,
   type ExtensionService,
-  type RevealedExtension,
-  type UpdateExtensionInput,
-  updateExtensionInputSchema,
-} from './services/extension-service.ts';
-export {
+  exportToGooseInputSchema,
   type GitHubConfigInput,
   type GitHubConfigView,
   type GitHubService,
+  type GooseConfigEdit,
+  type GooseExportPlan,
+  type GooseExportReport,
+  type GooseImportedExtension,
+  type GooseImportReport,
+  type GooseImportSkip,
+  type GooseImportSkipReason,
+  type GooseSkippedField,
   gitHubConfigInputSchema,
   gitHubConfigViewSchema,
   gitHubSettingKeys,
-  secretGitHubSettingKeys,
-} from './services/github-service.ts';
-export {
+  gooseExportReportSchema,
+  gooseImportedExtensionSchema,
+  gooseImportReportSchema,
+  gooseImportSkipReasonSchema,
+  gooseImportSkipSchema,
+  gooseKeyOf,
+  gooseSkippedFieldSchema,
   type IdempotencyOptions,
+  type ImportFromGooseInput,
   idempotencyKeyLifetimeMs,
   idempotencyKeySchema,
-} from './services/idempotency.ts';
-export {
-  type CreateModelProfileInput,
-  createModelProfileInputSchema,
+  importFromGooseInputSchema,
+  type LoginContext,
+  type LoginInput,
+  loginInputSchema,
   type ModelProfileService,
-  type UpdateModelProfileInput,
-  updateModelProfileInputSchema,
-} from './services/model-profile-service.ts';
-export { parseInput } from './services/parse-input.ts';
-export {
-  type CreatePullRequestInput,
-  createPullRequestInputSchema,
+  maximumDiscordSummarizeLast,
   type PullRequestService,
-  type UpdatePullRequestInput,
-  updatePullRequestInputSchema,
-} from './services/pull-request-service.ts';
-export {
-  type CreateRepoInput,
-  createRepoInputSchema,
+  parseInput,
   type RepoService,
-  type UpdateRepoInput,
-  updateRepoInputSchema,
-} from './services/repo-service.ts';
-export {
-  type AgentRunInput,
-  agentRunInputSchema,
-} from './services/run-agents.ts';
-export {
+  type ResetPasswordInput,
+  type RevealedExtension,
   type RunComparison,
   type RunComparisonEntry,
-  runComparisonEntrySchema,
-  runComparisonSchema,
-} from './services/run-comparison.ts';
-export {
-  defaultRunLimits,
   type RunLimits,
-  resolveRunLimits,
-  runLimitsSchema,
-} from './services/run-limits.ts';
-export type { RunPipeline } from './services/run-pipeline.ts';
-export {
+  type RunPipeline,
   type RunPipelineBase,
   type RunPipelineEvent,
   type RunPipelineInput,
@@ -491,103 +472,94 @@ export {
   type RunPipelineOutcome,
   type RunPipelinePick,
   type RunPipelineResult,
-  runPipelineInputSchema,
-} from './services/run-pipeline-input.ts';
-export {
-  type CreateRunsInput,
-  createRunsInputSchema,
   type RunService,
-  type TaskUsage,
-} from './services/run-service.ts';
-export {
+  type RunsWaitOutcome,
+  resetPasswordInputSchema,
+  resolveRunLimits,
+  runComparisonEntrySchema,
+  runComparisonSchema,
+  runLimitsSchema,
+  runPipelineInputSchema,
   type SetSettingInput,
   type SettingService,
+  type StreamTicket,
+  type SystemHealth,
+  type SystemService,
+  secretGitHubSettingKeys,
   setSettingInputSchema,
-} from './services/setting-service.ts';
-export { type SystemHealth, type SystemService, systemHealthSchema } from './services/system-service.ts';
-export {
-  type AddMessageInput,
-  addMessageInputSchema,
-  type CreateTaskInput,
-  createTaskInputSchema,
+  streamTicketSchema,
+  systemHealthSchema,
   type TaskDetail,
   type TaskService,
+  type TaskUsage,
   type TaskWithMessages,
-} from './services/task-service.ts';
-export {
-  type CreateTemplateInput,
-  createTemplateInputSchema,
   type TemplateService,
+  type TriggerActionInput,
+  type TriggeredTask,
   templateParameterInputSchema,
+  triggerActionInputSchema,
+  type UpdateActionInput,
+  type UpdateExtensionInput,
+  type UpdateModelProfileInput,
+  type UpdatePullRequestInput,
+  type UpdateRepoInput,
   type UpdateTemplateInput,
-  updateTemplateInputSchema,
-} from './services/template-service.ts';
-export {
-  type ChangePasswordInput,
-  type CreateUserInput,
-  changePasswordInputSchema,
-  createUserInputSchema,
-  type ResetPasswordInput,
-  resetPasswordInputSchema,
   type UserCountFilter,
   type UserService,
-} from './services/user-service.ts';
-export {
-  type RunsWaitOutcome,
+  updateActionInputSchema,
+  updateExtensionInputSchema,
+  updateModelProfileInputSchema,
+  updatePullRequestInputSchema,
+  updateRepoInputSchema,
+  updateTemplateInputSchema,
   type WaitForRunsOrCancelOptions,
+  type WebhookDelivery,
+  type WebhookOutcome,
   waitForRunsOrCancel,
-} from './services/wait-for-runs-or-cancel.ts';
+} from './services/index.ts';
 
 // Triggers: action configurations, templates, Discord, webhook signatures
 export {
   type ActionConfigs,
   actionConfigSchemas,
   type DiscordCommandTriggerConfig,
-  type DiscordReactionTriggerConfig,
-  discordCommandTriggerConfigSchema,
-  discordIdSchema,
-  discordReactionTriggerConfigSchema,
-  manualTriggerConfigSchema,
-  type ScheduleTriggerConfig,
-  scheduleTriggerConfigSchema,
-  type WebhookTriggerConfig,
-  webhookTriggerConfigSchema,
-} from './triggers/action-config.ts';
-export { type DiscordEmoji, emojiKey, emojiMatches } from './triggers/discord-emoji.ts';
-export {
+  type DiscordConversationWindow,
+  type DiscordEmoji,
   type DiscordGuildConfig,
   type DiscordGuildConfigInput,
-  discordGuildConfigInputSchema,
-  discordGuildConfigSchema,
-} from './triggers/discord-guild-config.ts';
-export type {
-  DiscordIgnored,
-  DiscordRefusal,
-  DiscordRefusalReason,
-  DiscordRoute,
-  DiscordRouted,
-  DiscordStarted,
-  DiscordTriggerOutcome,
-} from './triggers/discord-outcome.ts';
-export {
+  type DiscordIgnored,
   type DiscordMember,
   type DiscordPlace,
   type DiscordPolicyReason,
+  type DiscordReactionTriggerConfig,
+  type DiscordRefusal,
+  type DiscordRefusalReason,
+  type DiscordRoute,
+  type DiscordRouted,
+  type DiscordStarted,
+  type DiscordTriggerOutcome,
+  discordCommandTriggerConfigSchema,
+  discordGuildConfigInputSchema,
+  discordGuildConfigSchema,
+  discordIdSchema,
   discordMemberSchema,
   discordPlaceSchema,
-} from './triggers/discord-policy.ts';
-export type { DiscordConversationWindow } from './triggers/discord-routing.ts';
-export {
+  discordReactionTriggerConfigSchema,
+  emojiKey,
+  emojiMatches,
+  manualTriggerConfigSchema,
   type RenderableTemplate,
   type RenderedTemplate,
   type RenderTemplateOptions,
   renderTemplate,
-  type TemplateValue,
-} from './triggers/render-template.ts';
-export {
+  type ScheduleTriggerConfig,
+  scheduleTriggerConfigSchema,
   signWebhook,
+  type TemplateValue,
   type VerifiedWebhook,
   verifyWebhookSignature,
   type WebhookHeaderLookup,
   type WebhookSignatureHeaders,
-} from './triggers/webhook-signature.ts';
+  type WebhookTriggerConfig,
+  webhookTriggerConfigSchema,
+} from './triggers/index.ts';

@@ -5,6 +5,13 @@
  * AbortSignal; fails with typed `GoosukeError`s that never hold a secret.
  */
 export { connectMcpServer } from './connect-mcp-server.ts';
+export {
+  createMcpExtensionConnector,
+  type McpExtensionConnectorOptions,
+  serverOptionsOf,
+  toolResultText,
+} from './extension-connector.ts';
+export { type McpBridge, openMcpBridge } from './mcp-bridge.ts';
 export type {
   McpCallOptions,
   McpConnection,

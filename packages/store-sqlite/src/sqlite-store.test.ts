@@ -75,6 +75,8 @@ describe('opening', () => {
         '0012_agents',
         '0013_agent_templates',
         '0014_extension_fields',
+        '0015_run_extensions',
+        '0016_extension_deletions',
       ]);
       const tables = raw
         .prepare(

@@ -27,6 +27,7 @@ import {
 import { createAccessTokenRepository, createRefreshTokenRepository } from './auth-token-repositories.ts';
 import { createEntityRepository, createSecretColumn } from './entity-repository.ts';
 import { connectionScope, type ExecutionScope, transactionScope } from './execution-scope.ts';
+import { createExtensionDeletions } from './extension-deletion-repository.ts';
 import { createIdempotencyKeyRepository } from './idempotency-key-repository.ts';
 import { createRunEventRepository } from './run-event-repository.ts';
 import { createSettingRepository } from './setting-repository.ts';
@@ -172,7 +173,10 @@ function buildStore(
     getWebhookSecret: (id) => webhookSecret.get(id),
   };
   const templateRepository: TemplateRepository = byName(templates);
-  const extensionRepository: ExtensionRepository = byName(extensions);
+  const extensionRepository: ExtensionRepository = {
+    ...byName(extensions),
+    ...createExtensionDeletions(scope),
+  };
 
   return {
     database: connection.database,

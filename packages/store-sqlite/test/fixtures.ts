@@ -83,6 +83,8 @@ export function aTask(overrides: Partial<Task> = {}): Task {
     createdBy: null,
     firedBy: null,
     chosenRunId: null,
+    extensionIds: [],
+    discordChannel: null,
     archived: false,
     createdAt: at,
     updatedAt: at,
@@ -129,6 +131,7 @@ export function aRun(taskId: string, messageId: string, overrides: Partial<Run> 
     maxTokens: null,
     allowShell: false,
     agentSession: null,
+    extensions: [],
     ...overrides,
   };
 }

@@ -23,6 +23,8 @@ import { baseEnvironment, readModel } from '../recipes/recipe-env.ts';
 import type { AgentLaunchRecipe } from '../recipes/recipe-types.ts';
 import { readPathList } from '../sandbox-mounts.ts';
 import { type LocatedAgent, locateBuiltInAgent, locateCommand } from './agent-locator.ts';
+import { allowingRunMcpTools } from './agent-mcp-permissions.ts';
+import { type AgentMcpBridgeFactory, agentMcpServersOf } from './agent-mcp-servers.ts';
 import { agentVisiblePaths } from './agent-visible-paths.ts';
 
 /** Options of {@link createAcpAgentHost}. */
@@ -82,6 +84,12 @@ export interface AcpAgentHostOptions {
    * none: every run gets a fresh home.
    */
   homesDir?: string;
+  /**
+   * Puts a run's HTTP and SSE extensions behind a streamable-HTTP endpoint on loopback, which the
+   * sandbox forwards (`@goosuke/mcp`'s `openMcpBridge`). Without it, agent runs go without such
+   * extensions (stdio ones are given to the agent as they are); see `agentMcpServersOf`.
+   */
+  mcpBridge?: AgentMcpBridgeFactory;
   /** Wall-clock limit of a run's turn (`AcpAgentOptions.timeLimitMs`). */
   timeLimitMs?: number;
   /** Limit of initialize plus session/new (`AcpAgentOptions.initializeTimeoutMs`). */
@@ -233,18 +241,49 @@ export function createAcpAgentHost(options: AcpAgentHostOptions = {}): AcpAgentH
             command: recipe.command,
             args: recipe.args,
           });
-          const acpOptions: AcpAgentOptions = {
-            ...recipe,
-            sessionMode: recipe.sessionMode,
-            sandbox,
-            visiblePaths: [...new Set([...visible, ...extraVisible])],
-            unsafeNoSandbox: options.unsafeNoSandbox,
-            home,
-            timeLimitMs: options.timeLimitMs,
-            initializeTimeoutMs: options.initializeTimeoutMs,
-            cancelGraceMs: options.cancelGraceMs,
-          };
-          return await createAcpAgent(acpOptions).run(input);
+          const mcp = await agentMcpServersOf(request.extensions ?? [], {
+            searchPath: agentPath,
+            nodePath,
+            ...(options.mcpBridge === undefined ? {} : { bridge: options.mcpBridge }),
+            ...(input.signal === undefined ? {} : { signal: input.signal }),
+          });
+          try {
+            for (const { name: extension, reason } of mcp.skipped) {
+              await input.emit({
+                type: 'run-log',
+                level: 'warn',
+                message: `extension ${extension}: ${reason}; the agent goes without it`,
+                data: { kind: 'extension_unavailable', extension, reason },
+              });
+            }
+            const acpOptions: AcpAgentOptions = {
+              ...recipe,
+              sessionMode: recipe.sessionMode,
+              sandbox,
+              visiblePaths: [...new Set([...visible, ...mcp.visiblePaths, ...extraVisible])],
+              allowLoopbackPorts: [...(recipe.allowLoopbackPorts ?? []), ...mcp.loopbackPorts],
+              mcpServers: mcp.servers,
+              // The run's extensions are the user's to give it: their tools are allowed.
+              permissionPolicy: allowingRunMcpTools(
+                recipe.permissionPolicy,
+                mcp.servers.map((server) => server.name),
+              ),
+              unsafeNoSandbox: options.unsafeNoSandbox,
+              home,
+              timeLimitMs: options.timeLimitMs,
+              initializeTimeoutMs: options.initializeTimeoutMs,
+              cancelGraceMs: options.cancelGraceMs,
+            };
+            const outcome = await createAcpAgent(acpOptions).run(input);
+            const warnings = mcp.skipped.map(
+              ({ name: extension, reason }) => `extension ${extension}: ${reason}; the agent went without it`,
+            );
+            return warnings.length === 0
+              ? outcome
+              : { ...outcome, warnings: [...outcome.warnings, ...warnings] };
+          } finally {
+            await mcp.close();
+          }
         },
       };
     },

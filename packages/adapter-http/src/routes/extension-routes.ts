@@ -1,9 +1,50 @@
-import { createExtensionInputSchema, extensionSchema, updateExtensionInputSchema } from '@goosuke/core';
+import {
+  createExtensionInputSchema,
+  extensionSchema,
+  gooseExportReportSchema,
+  gooseImportReportSchema,
+  updateExtensionInputSchema,
+} from '@goosuke/core';
 import { z } from 'zod';
+import { exportGooseConfig, importGooseConfig } from '../goose-config-yaml.ts';
 import { type HttpRoute, idParams, pageOf, pageQuery, route } from './route.ts';
 
 // An extension by its id or its name (names are what people and `--extension` use).
 const extensionParams = z.object({ id: z.string().min(1).max(200) });
+
+// The text of a Goose config.yaml; the server's body limit bounds it first.
+const gooseConfigText = z
+  .string()
+  .max(4 * 1024 * 1024)
+  .meta({ description: "The text of Goose's config.yaml (YAML)" });
+
+/** Body of `POST /extensions/import/goose`. */
+const importGooseConfigBodySchema = z
+  .object({
+    config: gooseConfigText,
+    /** Import entries whose names were deleted in Goosuke (skipped otherwise, so that deletions stick). */
+    restoreDeleted: z.boolean().optional(),
+  })
+  .strict()
+  .meta({ id: 'ImportGooseConfigInput' });
+
+/** Body of `POST /extensions/export/goose`. */
+const exportGooseConfigBodySchema = z
+  .object({
+    /** The config.yaml to write into; a new one when absent. */
+    config: gooseConfigText.optional(),
+  })
+  .strict()
+  .meta({ id: 'ExportGooseConfigInput' });
+
+/** Answer of `POST /extensions/export/goose`. */
+const gooseConfigExportSchema = z
+  .object({
+    /** The config.yaml with Goosuke's extensions written in, never a secret value. */
+    config: z.string(),
+    report: gooseExportReportSchema,
+  })
+  .meta({ id: 'GooseConfigExport' });
 
 /** MCP extensions: members read them (secret values are always null); admins manage them. */
 export const extensionRoutes: readonly HttpRoute[] = [
@@ -67,5 +108,34 @@ export const extensionRoutes: readonly HttpRoute[] = [
     params: idParams,
     status: 204,
     handle: ({ actor, params }) => actor.extensions.delete(params.id),
+  }),
+  route({
+    operationId: 'importGooseConfig',
+    method: 'post',
+    path: '/extensions/import/goose',
+    summary:
+      "Import MCP extensions from Goose's config.yaml (admins): added, updated, unchanged and skipped, deleted ones not brought back",
+    tag: 'extensions',
+    operation: 'extensions.importFromGoose',
+    body: importGooseConfigBodySchema,
+    status: 200,
+    response: gooseImportReportSchema,
+    handle: ({ actor, body }) =>
+      importGooseConfig(actor.extensions, body.config, {
+        ...(body.restoreDeleted === undefined ? {} : { restoreDeleted: body.restoreDeleted }),
+      }),
+  }),
+  route({
+    operationId: 'exportGooseConfig',
+    method: 'post',
+    path: '/extensions/export/goose',
+    summary:
+      "Write the MCP extensions into Goose's config.yaml (admins): secrets as env_keys, never a value; the rest of the file kept",
+    tag: 'extensions',
+    operation: 'extensions.exportToGoose',
+    body: exportGooseConfigBodySchema,
+    status: 200,
+    response: gooseConfigExportSchema,
+    handle: ({ actor, body }) => exportGooseConfig(actor.extensions, body.config),
   }),
 ];

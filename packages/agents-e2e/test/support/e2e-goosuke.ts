@@ -45,6 +45,14 @@ export interface AgentRun {
   elapsedMs: number;
 }
 
+/** Options of {@link World.runAgent}. */
+export interface RunAgentOptions {
+  /** Gets the run's id as soon as it exists (to cancel it). */
+  onRunId?: (id: string) => void;
+  /** MCP extensions (names or ids) the run gets (`pipeline.run`'s `extensions`). */
+  extensions?: string[];
+}
+
 export interface World {
   readonly dir: string;
   readonly repo: string;
@@ -56,9 +64,14 @@ export interface World {
   readonly profiles: Readonly<Record<AgentName, ModelProfile>>;
   /**
    * Runs `agent` on its profile through the run pipeline (workers in this process) and waits for
-   * the run to end; `onRunId` gets the run's id as soon as it exists (to cancel it).
+   * the run to end; `onRunId` (or `options.onRunId`) gets the run's id as soon as it exists (to
+   * cancel it), `options.extensions` are given to the run.
    */
-  runAgent(agent: AgentName, instruction: string, onRunId?: (id: string) => void): Promise<AgentRun>;
+  runAgent(
+    agent: AgentName,
+    instruction: string,
+    options?: RunAgentOptions | ((id: string) => void),
+  ): Promise<AgentRun>;
   close(): Promise<void>;
 }
 
@@ -121,10 +134,17 @@ function world(parts: Omit<World, 'runAgent' | 'close'>): World {
   const { dir, repo, fake, goosuke, profiles } = parts;
   return {
     ...parts,
-    async runAgent(agent, instruction, onRunId) {
+    async runAgent(agent, instruction, options = {}) {
+      const { onRunId, extensions } = typeof options === 'function' ? { onRunId: options } : options;
       const started = performance.now();
       const result = await goosuke.pipeline.run(
-        { repo, instruction, models: [], agents: [{ agent, model: profiles[agent].id }] },
+        {
+          repo,
+          instruction,
+          models: [],
+          agents: [{ agent, model: profiles[agent].id }],
+          ...(extensions === undefined ? {} : { extensions }),
+        },
         {
           workers: true,
           onEvent: (event: RunPipelineEvent) => {

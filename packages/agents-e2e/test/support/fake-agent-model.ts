@@ -16,6 +16,7 @@ import {
   type ScenarioKind,
   scenarioOf,
   stepsOf,
+  sumIn,
   workspaceIn,
 } from './fake-model-script.ts';
 import {
@@ -57,6 +58,8 @@ export interface RecordedRequest {
   body: Record<string, unknown> | null;
   /** The scenario its prompt asked for; null when it is not a model call. */
   scenario: ScenarioKind | null;
+  /** The tool results it carried back since its prompt, as text; empty when not a model call. */
+  toolResults: string[];
   /** What was answered: `text`, `tool NAME`, `count`, `error STATUS`, `held`. */
   reply: string;
   /** The usage the reply reported, null when it reported none. */
@@ -145,6 +148,7 @@ export async function startFakeAgentModel(options: FakeAgentModelOptions): Promi
       headers: { ...request.headers },
       body,
       scenario: null,
+      toolResults: [],
       reply: '',
       usage: null,
       aborted: false,
@@ -205,6 +209,7 @@ export async function startFakeAgentModel(options: FakeAgentModelOptions): Promi
     const turn = wire.turn(body);
     const scenario = scenarioOf(turn.prompt);
     record.scenario = scenario;
+    record.toolResults = turn.toolResults;
     if (options.latencyMs !== undefined && options.latencyMs > 0) await sleep(options.latencyMs);
     let reply: WireReply;
     if (turn.tools.length === 0) {
@@ -234,10 +239,15 @@ export async function startFakeAgentModel(options: FakeAgentModelOptions): Promi
       return;
     } else {
       const workspace = workspaceIn(JSON.stringify(body), workspacePattern);
-      if (workspace === null && scenario === 'edit') {
+      if (workspace === null && (scenario === 'edit' || scenario === 'mcp')) {
         problem(record, 'no working directory found in the request');
       }
-      const steps = stepsOf(scenario, script, workspace ?? '/nowhere', wire.readFirst(turn.tools));
+      // `[MCP]` writes what its tool call gave back, as this request carries it.
+      const answer = turn.toolResults.length === 0 ? null : sumIn(turn.toolResults[0]!);
+      if (scenario === 'mcp' && turn.step > 0 && answer === null) {
+        problem(record, `no sum in the MCP tool's result ${JSON.stringify(turn.toolResults[0] ?? null)}`);
+      }
+      const steps = stepsOf(scenario, script, workspace ?? '/nowhere', wire.readFirst(turn.tools), answer);
       if (turn.step >= steps.length) problem(record, `step ${turn.step} past the script's ${steps.length}`);
       const step = steps[Math.min(turn.step, steps.length - 1)]!;
       if (step.kind === 'text') reply = step;
@@ -246,7 +256,14 @@ export async function startFakeAgentModel(options: FakeAgentModelOptions): Promi
         if ('problem' in call) {
           problem(record, call.problem);
           reply = { kind: 'text', text: `the fake could not script this: ${call.problem}` };
-        } else reply = { kind: 'tool', name: call.name, input: call.input };
+        } else {
+          reply = {
+            kind: 'tool',
+            name: call.name,
+            input: call.input,
+            ...(call.namespace === undefined ? {} : { namespace: call.namespace }),
+          };
+        }
       }
     }
 

@@ -21,13 +21,22 @@ export interface TurnState {
   earlierToolCalls: number;
   /** The texts of the user prompts before that prompt (not tool results), oldest first. */
   earlierPrompts: string[];
+  /** The tool results the agent sent back since that prompt, as text (JSON where not text), in order. */
+  toolResults: string[];
 }
 
-/** A tool call in the wire's naming, or why the step cannot be made with the tools offered. */
-export type WireCall = { name: string; input: Record<string, unknown> | string } | { problem: string };
+/**
+ * A tool call in the wire's naming (`namespace`: the Responses namespace holding the tool, as
+ * Codex offers MCP tools), or why the step cannot be made with the tools offered.
+ */
+export type WireCall =
+  | { name: string; input: Record<string, unknown> | string; namespace?: string }
+  | { problem: string };
 
 /** The model's reply to one request: text, or one tool call. */
-export type WireReply = { kind: 'text'; text: string } | { kind: 'tool'; name: string; input: unknown };
+export type WireReply =
+  | { kind: 'text'; text: string }
+  | { kind: 'tool'; name: string; input: unknown; namespace?: string };
 
 export interface FakeWire {
   readonly name: WireName;
@@ -56,6 +65,23 @@ const array = (value: unknown): unknown[] => (Array.isArray(value) ? value : [])
 const header = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
 const frame = (event: string | null, data: unknown) =>
   `${event === null ? '' : `event: ${event}\n`}data: ${JSON.stringify(data)}\n\n`;
+
+/** A tool result's content as text: its text parts, else its JSON. */
+function resultText(content: unknown): string {
+  const text = textOf(content);
+  return text !== '' || typeof content === 'string' ? text : JSON.stringify(content ?? null);
+}
+
+/**
+ * The tool an `mcp` step calls, as the agent names it: the first offered name that ends with the
+ * server's tool and contains the server's name (`mcp__facts__add`, `mcp_facts_add`).
+ */
+function mcpToolName(step: Extract<ScriptStep, { kind: 'mcp' }>, tools: readonly string[]): WireCall {
+  const name = tools.find((candidate) => candidate.endsWith(step.tool) && candidate.includes(step.server));
+  return name === undefined
+    ? { problem: `no tool ${step.tool} of the MCP server ${step.server} among ${tools.join(', ')}` }
+    : { name, input: { ...step.input } };
+}
 
 /** Index of the last element matching `test`, or -1. */
 function lastIndex<T>(items: readonly T[], test: (item: T) => boolean): number {
@@ -102,11 +128,18 @@ export const anthropicWire: FakeWire = {
         .flatMap(anthropicBlocks)
         .filter((block) => block.type === 'tool_use').length,
       earlierPrompts: earlier.filter(isPrompt).map((message) => textOf(message.content)),
+      toolResults: messages
+        .slice(prompt + 1)
+        .filter((message) => message.role === 'user')
+        .flatMap(anthropicBlocks)
+        .filter((block) => block.type === 'tool_result')
+        .map((block) => resultText(block.content)),
     };
   },
   // With the client's fs capability the adapter offers mcp__acp__Edit, which needs no Read.
   readFirst: (tools) => !tools.includes('mcp__acp__Edit') && tools.includes('Edit'),
   call(step, tools) {
+    if (step.kind === 'mcp') return mcpToolName(step, tools);
     const pick = (...names: string[]) => names.find((name) => tools.includes(name));
     let name: string | undefined;
     let input: Json;
@@ -217,11 +250,28 @@ export const responsesWire: FakeWire = {
         .map((tool) => String(tool.name ?? tool.type)),
       earlierToolCalls: earlier.filter((item) => callItemTypes.has(String(item.type))).length,
       earlierPrompts: earlier.filter(isPrompt).map((item) => textOf(item.content)),
+      toolResults: input
+        .slice(prompt + 1)
+        .filter((item) => item.type === 'function_call_output' || item.type === 'custom_tool_call_output')
+        .map((item) => resultText(item.output)),
     };
   },
   readFirst: () => false,
   call(step, tools, body) {
     if (step.kind === 'read') return { problem: 'Codex reads files itself' };
+    if (step.kind === 'mcp') {
+      // Codex offers an MCP server's tools as a namespace (`mcp__facts` holding `add`).
+      for (const namespace of array(body.tools).filter(isRecord)) {
+        if (namespace.type !== 'namespace' || !String(namespace.name).includes(step.server)) continue;
+        const tool = array(namespace.tools)
+          .filter(isRecord)
+          .find((candidate) => String(candidate.name).endsWith(step.tool));
+        if (tool !== undefined) {
+          return { name: String(tool.name), namespace: String(namespace.name), input: { ...step.input } };
+        }
+      }
+      return mcpToolName(step, tools);
+    }
     if (step.kind === 'shell') {
       if (tools.includes('exec_command')) return { name: 'exec_command', input: { cmd: step.command } };
       if (tools.includes('shell'))
@@ -322,6 +372,7 @@ function responsesItem(reply: WireReply, id: string): Json & { id: string } {
     id: `fc_${id}`,
     call_id: `call_${id}`,
     name: reply.name,
+    ...(reply.namespace === undefined ? {} : { namespace: reply.namespace }),
     arguments: JSON.stringify(reply.input),
     status: 'completed',
   };
@@ -367,10 +418,21 @@ export const geminiWire: FakeWire = {
         .flatMap(geminiParts)
         .filter((part) => 'functionCall' in part).length,
       earlierPrompts: earlier.filter(isPrompt).map((content) => textOf(geminiParts(content))),
+      toolResults: contents
+        .slice(prompt + 1)
+        .flatMap(geminiParts)
+        .filter((part) => isRecord(part.functionResponse))
+        .map((part) => {
+          const response = (part.functionResponse as Json).response;
+          return isRecord(response) && typeof response.output === 'string'
+            ? response.output
+            : resultText(response);
+        }),
     };
   },
   readFirst: () => false,
   call(step, tools) {
+    if (step.kind === 'mcp') return mcpToolName(step, tools);
     const [name, input]: [string, Json] =
       step.kind === 'read'
         ? ['read_file', { file_path: step.path }]

@@ -1,4 +1,4 @@
-import { collectPages, InvalidInputError } from '@goosuke/core';
+import { type BuiltinExtensions, collectPages, InvalidInputError } from '@goosuke/core';
 import { readCliConfiguration } from '../configuration.ts';
 import { ConfigurationError } from '../configuration-error.ts';
 import { createDefaultGoosuke } from '../default-goosuke.ts';
@@ -27,6 +27,21 @@ function readUrl(name: string, value: string | undefined): string | undefined {
   return given.replace(/\/+$/, '');
 }
 
+/** `host:port` (a port alone means 127.0.0.1), as the tool server's options; none when unset. */
+function readAddress(name: string, value: string | undefined): { host?: string; port?: number } {
+  const given = nonEmpty(value);
+  if (given === undefined) return {};
+  const match = /^(?:(.+):)?(\d{1,5})$/.exec(given);
+  const port = match === null ? Number.NaN : Number(match[2]);
+  if (match === null || port > 65_535) {
+    throw new ConfigurationError(
+      'invalid_input',
+      `${name} must be host:port or a port, not ${JSON.stringify(given)}`,
+    );
+  }
+  return { ...(match[1] === undefined ? {} : { host: match[1] }), port };
+}
+
 /**
  * `goosuke discord`: the bundled Discord bot on the default composition, with run workers in the
  * same process, until SIGTERM or SIGINT (or npm exiting, see {@link shutdownSignals}); runs still
@@ -47,6 +62,12 @@ export const discordCommand = defineCommand({
     'stored model profile. GOOSUKE_DISCORD_API_URL replaces the Discord REST base URL (proxies,',
     'tests); GOOSUKE_PUBLIC_URL adds links to tasks. Per-server settings (channels, roles, emoji,',
     'language, a daily cap on runs, default 50) are set with /goosuke config or over the HTTP API.',
+    '',
+    'The built-in discord extension (goosuke extensions add discord --builtin discord, named by a',
+    "template) lets a Discord-triggered run read more of its channel's history and post there,",
+    'mentions off, with a token made for the run. Its MCP server listens on',
+    'GOOSUKE_DISCORD_MCP_ADDRESS (host:port, default 127.0.0.1 on any free port);',
+    'GOOSUKE_DISCORD_MCP_URL is the address workers are told when it differs.',
   ].join('\n'),
   arguments: [],
   options: {},
@@ -77,9 +98,19 @@ export const discordCommand = defineCommand({
     }
     const apiUrl = readUrl('GOOSUKE_DISCORD_API_URL', env.GOOSUKE_DISCORD_API_URL);
     const publicUrl = readUrl('GOOSUKE_PUBLIC_URL', env.GOOSUKE_PUBLIC_URL);
+    const toolAddress = readAddress('GOOSUKE_DISCORD_MCP_ADDRESS', env.GOOSUKE_DISCORD_MCP_ADDRESS);
+    const toolUrl = readUrl('GOOSUKE_DISCORD_MCP_URL', env.GOOSUKE_DISCORD_MCP_URL);
     const signals = shutdownSignals(io);
+    // The bot's MCP tool server, once it runs: runs of tasks started from Discord get a grant.
+    let tools: import('@goosuke/adapter-discord').DiscordToolServer | null = null;
+    const builtinExtensions: BuiltinExtensions = {
+      async grant({ name, runId, task }) {
+        if (name !== 'discord' || tools === null || task.discordChannel === null) return null;
+        return tools.grant({ ...task.discordChannel, runId });
+      },
+    };
     try {
-      const goosuke = await createDefaultGoosuke(configuration.config, { env });
+      const goosuke = await createDefaultGoosuke(configuration.config, { env, builtinExtensions });
       try {
         const defaultSpec = nonEmpty(env.GOOSUKE_DEFAULT_MODEL);
         let defaultModels: string[] = [];
@@ -111,8 +142,16 @@ export const discordCommand = defineCommand({
         }
         const workers = goosuke.runs.startWorkers();
         // Loaded here: discord.js costs every other command its start-up time and memory.
-        const { createDiscordBot, createDiscordClient } = await import('@goosuke/adapter-discord');
+        const { createDiscordBot, createDiscordClient, createDiscordToolServer } = await import(
+          '@goosuke/adapter-discord'
+        );
         const client = createDiscordClient(apiUrl === undefined ? {} : { apiUrl });
+        const toolServer = createDiscordToolServer({
+          client,
+          ...toolAddress,
+          ...(toolUrl === undefined ? {} : { publicUrl: toolUrl }),
+          log: (line) => io.stderr.write(`goosuke: discord tools: ${line}\n`),
+        });
         const bot = createDiscordBot({
           client,
           goosuke,
@@ -136,6 +175,17 @@ export const discordCommand = defineCommand({
               : `could not connect to Discord: ${error instanceof Error ? error.message : String(error)}`,
           );
         }
+        try {
+          await toolServer.start();
+        } catch (error) {
+          await bot.stop();
+          await workers.stop();
+          throw new ConfigurationError(
+            'invalid_input',
+            `the Discord tool server could not listen (GOOSUKE_DISCORD_MCP_ADDRESS): ${error instanceof Error ? error.message : String(error)}`,
+          );
+        }
+        tools = toolServer;
         const servers = client.guilds.cache.size;
         io.stderr.write(
           `goosuke: Discord bot ready as ${client.user?.username ?? 'bot'} in ${servers} ${servers === 1 ? 'server' : 'servers'}\n`,
@@ -145,6 +195,8 @@ export const discordCommand = defineCommand({
         signals.deadline(discordGraceMs + 15_000);
         await bot.stop();
         await workers.stop({ graceMs: discordGraceMs });
+        tools = null;
+        await toolServer.close();
       } finally {
         await goosuke.close();
       }

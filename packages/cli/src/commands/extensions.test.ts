@@ -109,7 +109,13 @@ describe('goosuke extensions', () => {
     const { goosuke } = await setUp();
     const neither = await goosuke(['extensions', 'add', 'x']);
     expect(neither.code).toBe(2);
-    expect(neither.stderr).toMatch(/needs --command or --url/);
+    expect(neither.stderr).toMatch(/needs one of --command, --url or --builtin/);
+    const unknownBuiltin = await goosuke(['extensions', 'add', 'chat', '--builtin', 'slack']);
+    expect(unknownBuiltin.code).toBe(2);
+    expect(unknownBuiltin.stderr).toMatch(/a builtin extension names one of Goosuke's: discord/);
+    const builtin = await goosuke(['extensions', 'add', 'discord', '--builtin', 'discord']);
+    expect(builtin.code, builtin.stderr).toBe(0);
+    expect(builtin.stdout).toContain('Added extension discord (builtin)');
     const unset = await goosuke([
       'extensions',
       'add',

@@ -1,6 +1,5 @@
-import { createBubblewrapSandbox } from '@goosuke/acp';
 import { type CreateExtensionInput, collectPages, type Extension, InvalidInputError } from '@goosuke/core';
-import { connectMcpServer } from '@goosuke/mcp';
+import { createDefaultExtensionConnector } from '../agent-runtime.ts';
 import { readCliConfiguration, withDefaultGoosuke } from '../configuration.ts';
 import { exitCodes, exitCodeTable, listingExitCodes } from '../exit-codes.ts';
 import { splitCommandLine } from './agents.ts';
@@ -114,6 +113,12 @@ export const extensionsAddCommand = defineCommand({
       description: 'A stdio server: the program and its arguments.',
     },
     url: { type: 'string', valueName: 'URL', description: 'An HTTP server: its endpoint (http or https).' },
+    builtin: {
+      type: 'string',
+      valueName: 'NAME',
+      description:
+        "One of Goosuke's own: discord (read and post in the channel a Discord-triggered task came from).",
+    },
     type: {
       type: 'string',
       valueName: 'TYPE',
@@ -165,8 +170,9 @@ export const extensionsAddCommand = defineCommand({
         `extensions add takes one NAME but was given ${positionals.length}; ${addHint}`,
       );
     }
-    if ((options.command === undefined) === (options.url === undefined)) {
-      throw new InvalidInputError(`extensions add needs --command or --url (one of them); ${addHint}`);
+    const kinds = [options.command, options.url, options.builtin].filter((value) => value !== undefined);
+    if (kinds.length !== 1) {
+      throw new InvalidInputError(`extensions add needs one of --command, --url or --builtin; ${addHint}`);
     }
     const configuration = await readCliConfiguration(io);
     const timeout = options.timeout === undefined ? undefined : Number(options.timeout);
@@ -180,7 +186,9 @@ export const extensionsAddCommand = defineCommand({
       ...(options['always-on'] === true ? { alwaysOn: true } : {}),
     };
     let input: CreateExtensionInput;
-    if (options.command !== undefined) {
+    if (options.builtin !== undefined) {
+      input = { ...common, type: 'builtin', command: options.builtin };
+    } else if (options.command !== undefined) {
       const [command, ...args] = splitCommandLine(options.command);
       if (command === undefined) throw new InvalidInputError(`--command is empty; ${addHint}`);
       input = {
@@ -285,40 +293,18 @@ export const extensionsTestCommand = defineCommand({
       const { id } = await goosuke.extensions.resolve(positionals[0]!);
       const revealed = await goosuke.extensions.reveal(id);
       const { extension } = revealed;
-      const timeoutMs = extension.timeoutSeconds * 1000;
-      const connection = await connectMcpServer(
-        extension.type === 'stdio'
-          ? {
-              name: extension.name,
-              transport: 'stdio',
-              command: extension.command!,
-              args: extension.args,
-              // PATH as the CLI has it (the command may be a name on it), unless the extension sets one.
-              env: {
-                ...(configuration.env.PATH === undefined ? {} : { PATH: configuration.env.PATH }),
-                ...revealed.env,
-              },
-              ...(extension.cwd === null ? {} : { cwd: extension.cwd }),
-              secrets: revealed.secrets,
-              connectTimeoutMs: timeoutMs,
-              // Goosuke's data directory and .env are hidden, as from agents.
-              ...(config.unsafeNoSandbox === true
-                ? { unsafeNoSandbox: true }
-                : {
-                    sandbox: createBubblewrapSandbox({
-                      hiddenPaths: [config.dataDir, ...(config.agentHiddenPaths ?? [])],
-                    }),
-                  }),
-            }
-          : {
-              name: extension.name,
-              transport: extension.type === 'sse' ? 'sse' : 'streamable_http',
-              url: extension.uri!,
-              headers: revealed.headers,
-              secrets: revealed.secrets,
-              connectTimeoutMs: timeoutMs,
-            },
-      );
+      // As runs connect: the sandbox hides the data directory, the .env and the HOME.
+      const connection = await createDefaultExtensionConnector({
+        path: configuration.env.PATH,
+        dataDir: config.dataDir,
+        hiddenPaths: config.agentHiddenPaths ?? [],
+        ...(config.unsafeNoSandbox === true ? { unsafeNoSandbox: true } : {}),
+      }).connect({
+        extension,
+        env: revealed.env,
+        headers: revealed.headers,
+        secrets: revealed.secrets,
+      });
       try {
         const tools = await connection.listTools();
         await goosuke.extensions.recordServer(id, connection.serverInfo);

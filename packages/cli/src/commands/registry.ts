@@ -10,6 +10,7 @@ import {
   extensionsRemoveCommand,
   extensionsTestCommand,
 } from './extensions.ts';
+import { extensionsExportCommand, extensionsImportCommand } from './extensions-goose.ts';
 import { modelsAddCommand } from './models-add.ts';
 import { modelsListCommand } from './models-list.ts';
 import { modelsRemoveCommand } from './models-remove.ts';
@@ -62,8 +63,16 @@ export const commandRegistry: readonly CommandEntry[] = [
   }),
   defineGroup({
     name: 'extensions',
-    summary: 'MCP extensions (tool servers): list, add, remove, test.',
-    commands: [extensionsListCommand, extensionsAddCommand, extensionsRemoveCommand, extensionsTestCommand],
+    summary:
+      "MCP extensions (tool servers): list, add, remove, test, import from and export to Goose's config.",
+    commands: [
+      extensionsListCommand,
+      extensionsAddCommand,
+      extensionsRemoveCommand,
+      extensionsTestCommand,
+      extensionsImportCommand,
+      extensionsExportCommand,
+    ],
   }),
   defineGroup({
     name: 'users',

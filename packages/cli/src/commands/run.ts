@@ -94,6 +94,13 @@ export const runCommand = defineCommand({
       description:
         'A coding agent to run (claude-code, codex, gemini, goose or a custom one), on MODEL or its default. Repeat for each.',
     },
+    extension: {
+      type: 'string',
+      multiple: true,
+      valueName: 'NAME',
+      description:
+        'An MCP extension (goosuke extensions list) every run gets, besides those always on. Repeat for each.',
+    },
     'max-cost': {
       type: 'string',
       valueName: 'USD',
@@ -220,6 +227,7 @@ export const runCommand = defineCommand({
         maxCostUsd,
         maxTokens,
         allowShell: options['allow-shell'] === true,
+        extensions: options.extension ?? [],
         instruction,
         out: options.out === undefined ? undefined : path.resolve(io.cwd, options.out),
         json: options.json === true,
@@ -247,6 +255,8 @@ interface RunPlan {
   maxCostUsd: number | undefined;
   maxTokens: number | undefined;
   allowShell: boolean;
+  /** --extension: extensions by name or id. */
+  extensions: string[];
   instruction: string;
   out: string | undefined;
   json: boolean;
@@ -454,6 +464,7 @@ async function execute(goosuke: DefaultGoosuke, plan: RunPlan): Promise<number> 
         ...(plan.maxCostUsd === undefined ? {} : { maxCostUsd: plan.maxCostUsd }),
         ...(plan.maxTokens === undefined ? {} : { maxTokens: plan.maxTokens }),
         ...(plan.allowShell ? { allowShell: true } : {}),
+        extensions: plan.extensions,
         ...(plan.base === undefined ? {} : { base: plan.base }),
         ...(plan.pick === undefined ? {} : { pick: plan.pick }),
         ...(plan.pr === undefined

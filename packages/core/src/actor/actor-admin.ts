@@ -28,10 +28,13 @@ export type ActorRepos = Pick<RepoService, 'list' | 'get' | 'create' | 'update' 
 export type ActorTemplates = Pick<TemplateService, 'list' | 'get' | 'create' | 'update' | 'delete'>;
 /** Coding agents: members list them; admins add and remove custom ones. */
 export type ActorAgents = Pick<AgentService, 'list' | 'get' | 'create' | 'delete'>;
-/** MCP extensions: members list and read them (never a secret value); admins manage them. */
+/**
+ * MCP extensions: members list and read them (never a secret value); admins manage them and
+ * import them from, or export them to, Goose's `config.yaml`.
+ */
 export type ActorExtensions = Pick<
   ExtensionService,
-  'list' | 'get' | 'resolve' | 'create' | 'update' | 'delete'
+  'list' | 'get' | 'resolve' | 'create' | 'update' | 'delete' | 'importFromGoose' | 'exportToGoose'
 >;
 /** Deployment settings: admins only; secret values stay write-only. */
 export type ActorSettings = Pick<SettingService, 'list' | 'get' | 'set' | 'delete'>;
@@ -121,6 +124,8 @@ export const actorAdministrationAreas: {
       'create',
       'update',
       'delete',
+      'importFromGoose',
+      'exportToGoose',
     ]),
   github: (system, runner) =>
     guarded(runner, 'github', system.github, ['getConfig', 'setConfig', 'listRepositories', 'listBranches']),

@@ -26,6 +26,14 @@ import type { GatheredContext } from './context/select-context.ts';
 import { estimateTokens } from './context/token-estimate.ts';
 import { buildContextMessage, buildRetryMessage, buildSystemPrompt, toChatMessages } from './edit-prompts.ts';
 import { extractSummary } from './reply-summary.ts';
+import { createRepositoryTools } from './repository-tools.ts';
+import {
+  type AgentTool,
+  createToolLoopState,
+  generateWithTools,
+  readToolLoopLimits,
+  type ToolLoopLimits,
+} from './tool-loop.ts';
 
 /** Options of {@link createEditAgent}. */
 export interface EditAgentOptions {
@@ -49,6 +57,19 @@ export interface EditAgentOptions {
    * (the runs of one message); see `gatherContext`. Default: none, each run ranks on its own.
    */
   contextCache?: ContextCache;
+  /**
+   * Tools the model may call before it answers (the run's extensions' MCP tools), when the model
+   * supports tool calls (`capabilities.supportsTools`; otherwise the run says it went without).
+   * Default none.
+   */
+  tools?: readonly AgentTool[];
+  /**
+   * Offer the read-only repository tools (`read_file`, `search_files`) too. Default: when `tools`
+   * has any (the model then works in a tool loop anyway).
+   */
+  repositoryTools?: boolean;
+  /** Bounds of the tool loop over the whole run; see `toolLoopDefaults`. */
+  toolLimits?: Partial<ToolLoopLimits>;
 }
 
 /** The defaults of {@link EditAgentOptions}. */
@@ -72,8 +93,13 @@ const earlierTurnWeight = 0.5;
  * them all or nothing, and on failure sends back precisely what did not match (with the closest
  * region of the file) and asks again, up to `maxAttempts` calls.
  *
- * Events: `run-log` (the context chosen, each reply, each failure, the files written) and
- * `run-tokens` after every call (`costUsd: null`: the run service prices them).
+ * With `tools` (or `repositoryTools`) and a model that can call tools, each attempt is a bounded
+ * tool loop (see `generateWithTools`): the model may read files, search the repository and call
+ * the run's extensions' tools before it answers with edits.
+ *
+ * Events: `run-log` (the context chosen, each reply, each failure, each tool call and its result,
+ * the files written) and `run-tokens` after every call (`costUsd: null`: the run service prices
+ * them).
  *
  * Outcome: `succeeded` once a reply's edits all apply (written with one `writeFiles`), with the
  * reply's prose as summary and a warning per fuzzily matched hunk; `failed` (a value) when the
@@ -98,6 +124,9 @@ interface EditAgentSettings {
   contextTokens: number | null;
   maxOutputTokens: number | null;
   contextCache: ContextCache | undefined;
+  tools: readonly AgentTool[];
+  repositoryTools: boolean;
+  toolLimits: ToolLoopLimits;
 }
 
 function readSettings(options: EditAgentOptions): EditAgentSettings {
@@ -122,6 +151,9 @@ function readSettings(options: EditAgentOptions): EditAgentSettings {
     contextTokens: integer('contextTokens', options.contextTokens, 0),
     maxOutputTokens: integer('maxOutputTokens', options.maxOutputTokens, 1),
     contextCache: options.contextCache,
+    tools: options.tools ?? [],
+    repositoryTools: options.repositoryTools ?? (options.tools ?? []).length > 0,
+    toolLimits: readToolLoopLimits(options.toolLimits),
   };
 }
 
@@ -193,14 +225,24 @@ async function runEditAgent(
   const promptLength = messages.length;
   let lastFailure: AttemptFailure | null = null;
   let lastReply = '';
+  const tools = await toolsOf(settings, model, workspace, input);
+  const toolState = createToolLoopState();
+  let calls = 0;
 
   for (let attempt = 1; attempt <= settings.maxAttempts; attempt++) {
     signal?.throwIfAborted();
     const request: GenerateOptions = { system, messages: [...messages], maxOutputTokens };
     if (capabilities.supportsTemperature) request.temperature = 0;
     if (signal !== undefined) request.signal = signal;
-    const generation = await model.generate(request);
-    await recordUsage(input, totals, generation, attempt);
+    const { generation, messages: sent } = await generateWithTools({
+      model,
+      request,
+      tools,
+      limits: settings.toolLimits,
+      state: toolState,
+      onGeneration: (reply) => recordUsage(input, totals, reply, ++calls),
+      emit: (event) => input.emit({ type: 'run-log', ...event }),
+    });
     lastReply = generation.text;
 
     const parsed = parseEdits(generation.text);
@@ -250,7 +292,10 @@ async function runEditAgent(
     if (giveUp) break;
     // Only the latest failed reply and its report go back: every edit is resent in full on each
     // attempt, so older attempts add tokens (and could overflow a small context) without helping.
-    messages.length = promptLength;
+    // With tools, what the model read stays (tool results must stay beside their calls), older
+    // replies with it.
+    messages.length = tools.length === 0 ? promptLength : 0;
+    if (tools.length > 0) messages.push(...sent);
     messages.push({
       role: 'assistant',
       content: generation.text.trim() === '' ? '(empty reply)' : generation.text,
@@ -276,6 +321,30 @@ async function runEditAgent(
     usage: toUsage(totals),
     warnings: [],
   };
+}
+
+/** The tools the run offers: none when the model cannot call tools (said in an event). */
+async function toolsOf(
+  settings: EditAgentSettings,
+  model: LanguageModel,
+  workspace: Workspace,
+  input: AgentInput,
+): Promise<readonly AgentTool[]> {
+  const tools = [
+    ...(settings.repositoryTools
+      ? createRepositoryTools({ workspace, forbiddenPaths: settings.forbiddenPaths })
+      : []),
+    ...settings.tools,
+  ];
+  if (tools.length === 0 || model.capabilities.supportsTools) return tools;
+  if (settings.tools.length === 0) return [];
+  await input.emit({
+    type: 'run-log',
+    level: 'warn',
+    message: `${model.modelId} cannot call tools: the run goes without its ${settings.tools.length} extension tools`,
+    data: { kind: 'tools_unsupported', tools: settings.tools.map((tool) => tool.spec.name) },
+  });
+  return [];
 }
 
 /**
@@ -322,7 +391,7 @@ function conversationTexts(instruction: string, earlier: readonly Message[]): We
   ];
 }
 
-async function recordUsage(input: AgentInput, totals: Totals, generation: Generation, attempt: number) {
+async function recordUsage(input: AgentInput, totals: Totals, generation: Generation, callNumber: number) {
   const call = {
     inputTokens: generation.usage.inputTokens,
     outputTokens: generation.usage.outputTokens,
@@ -334,7 +403,7 @@ async function recordUsage(input: AgentInput, totals: Totals, generation: Genera
   await input.emit({
     type: 'run-tokens',
     level: 'info',
-    message: `model call ${attempt}: ${call.inputTokens} input tokens (${call.cachedInputTokens} cached), ${call.outputTokens} output tokens`,
+    message: `model call ${callNumber}: ${call.inputTokens} input tokens (${call.cachedInputTokens} cached), ${call.outputTokens} output tokens`,
     data: { call, total: { ...totals, costUsd: null } },
   });
 }

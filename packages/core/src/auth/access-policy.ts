@@ -116,6 +116,14 @@ export const actorOperations = {
   },
   'extensions.update': { rule: 'admin', summary: 'change MCP extensions' },
   'extensions.delete': { rule: 'admin', summary: 'remove MCP extensions' },
+  'extensions.importFromGoose': {
+    rule: 'admin',
+    summary: "import MCP extensions from Goose's config.yaml (deleted ones stay deleted)",
+  },
+  'extensions.exportToGoose': {
+    rule: 'admin',
+    summary: "write MCP extensions into Goose's config.yaml (never a secret value)",
+  },
   'settings.list': { rule: 'admin', summary: 'list deployment settings' },
   'settings.get': { rule: 'admin', summary: 'read a deployment setting' },
   'settings.set': { rule: 'admin', summary: 'change deployment settings' },

@@ -42,6 +42,8 @@ export const actionSchema = z
     /** Whether a webhook secret is stored beside the action; maintained by the store. */
     hasWebhookSecret: z.boolean(),
     enabled: z.boolean(),
+    /** MCP extensions the action's runs get besides its template's (see `Run.extensions`). */
+    extensionIds: z.array(idSchema),
     createdAt: timestampSchema,
     updatedAt: timestampSchema,
   })

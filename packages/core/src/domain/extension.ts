@@ -58,7 +58,10 @@ export const extensionSchema = z
     /** Executable for `stdio`; builtin name for `builtin`. */
     command: z.string().min(1).nullable(),
     args: z.array(z.string()),
-    /** Working directory of a `stdio` server (absolute); null: the run's working copy, or none. */
+    /**
+     * Working directory of a `stdio` server (absolute); null: a private directory of its own for
+     * Goosuke's model runs, the working copy for an agent's (which starts the server itself).
+     */
     cwd: z.string().min(1).nullable(),
     /** Endpoint for `sse` and `streamable_http`. */
     uri: z.url().nullable(),
@@ -76,3 +79,24 @@ export const extensionSchema = z
   .meta({ id: 'Extension' });
 /** An extension. */
 export type Extension = z.infer<typeof extensionSchema>;
+
+/**
+ * One extension a run was given, as the run recorded it: the extension's id and name when the run
+ * was created, and its server's own name and version as last reported: by this run's connection
+ * (model runs connect themselves; `checkedAt` is then during the run) or, for an agent run whose
+ * agent starts the server itself, by the latest check before it (`goosuke extensions test`, an
+ * earlier run). Null when no connection ever reported one.
+ */
+export const runExtensionSchema = z
+  .object({
+    id: idSchema,
+    name: z.string().min(1).max(200),
+    server: extensionServerInfoSchema.nullable(),
+  })
+  .strict()
+  .meta({ id: 'RunExtension' });
+/** An extension of a run. */
+export type RunExtension = z.infer<typeof runExtensionSchema>;
+
+/** Up to this many extensions on one template, action, task or run. */
+export const maxExtensionsPerRun = 50;

@@ -58,7 +58,11 @@ export {
   extensionSchema,
   extensionServerInfoSchema,
   extensionTypeSchema,
+  maxExtensionsPerRun,
+  type RunExtension,
+  runExtensionSchema,
 } from './extension.ts';
+export { type ExtensionDeletion, extensionDeletionSchema } from './extension-deletion.ts';
 export { type FileChange, fileChangeSchema } from './file-change.ts';
 export { type HostedRepository, hostedRepositorySchema } from './hosted-repository.ts';
 export {

@@ -27,6 +27,7 @@ const queued: Run = {
   maxTokens: null,
   allowShell: false,
   agentSession: null,
+  extensions: [],
 };
 
 const allowed: Array<[RunStatus, RunStatus]> = [

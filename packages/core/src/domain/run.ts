@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { IllegalTransitionError } from '../errors/index.ts';
 import { agentNameSchema } from './agent.ts';
 import { idSchema, type JsonValue, jsonObjectSchema, timestampSchema } from './common.ts';
+import { runExtensionSchema } from './extension.ts';
 
 /**
  * What executes a run: an API model driven by Goosuke's own agent loop (`model`), or a coding
@@ -174,6 +175,13 @@ export const runSchema = z
      * runs, agents whose sessions cannot be loaded, and runs that did not get as far.
      */
     agentSession: runAgentSessionSchema.nullable(),
+    /**
+     * The MCP extensions the run was given (see {@link runExtensionSchema}): the union of its
+     * template's and action's, its task's, its own and those always on, fixed when the run is
+     * created; each server's reported name and version is filled in as the run connects. Empty
+     * for runs stored before extensions ran.
+     */
+    extensions: z.array(runExtensionSchema),
   })
   .meta({ id: 'Run' });
 /** A run. */
@@ -254,7 +262,13 @@ export type RunTokensData = {
 
 /** The `data` of each kind of run event. Events are stored with `data` as a JSON object. */
 export interface RunEventDataByType {
-  'run-queued': { executor: string; baseRef?: string | null; baseSource?: RunBaseSource | null };
+  'run-queued': {
+    executor: string;
+    baseRef?: string | null;
+    baseSource?: RunBaseSource | null;
+    /** The names of the run's extensions (see `Run.extensions`), when it has any. */
+    extensions?: string[];
+  };
   'run-started': { attempt: number; baseCommit: string | null };
   'run-log': { [key: string]: JsonValue };
   'run-tokens': RunTokensData;

@@ -29,6 +29,22 @@ export const taskSchema = z
      */
     chosenRunId: idSchema.nullable(),
     archived: z.boolean(),
+    /**
+     * MCP extensions every run of the task gets, besides those of its action's template and
+     * action, each run's own, and those always on.
+     */
+    extensionIds: z.array(idSchema),
+    /**
+     * The Discord channel (or thread) a Discord trigger started the task from, with its guild:
+     * where the built-in `discord` extension of its runs reads and posts. Null otherwise.
+     */
+    discordChannel: z
+      .object({
+        guildId: z.string().regex(/^\d{1,20}$/),
+        channelId: z.string().regex(/^\d{1,20}$/),
+      })
+      .strict()
+      .nullable(),
     createdAt: timestampSchema,
     updatedAt: timestampSchema,
   })

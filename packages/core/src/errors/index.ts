@@ -5,7 +5,7 @@ export {
   type GoosukeErrorOptions,
   goosukeErrorCodes,
 } from './goosuke-error.ts';
-export { redactSecrets } from './redact-secrets.ts';
+export { redactJson, redactSecrets } from './redact-secrets.ts';
 export {
   ConflictError,
   ForbiddenError,

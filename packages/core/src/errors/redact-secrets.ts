@@ -84,3 +84,26 @@ function holdsSecret(root: unknown, secrets: readonly string[]): boolean {
   };
   return search(root, 0);
 }
+
+/**
+ * `value` (JSON: event data) with every secret in every string, keys included, replaced as
+ * {@link redactSecrets} does; the same value when there is nothing to redact.
+ */
+export function redactJson<Value>(value: Value, secrets: Secrets): Value {
+  const live = secrets.filter((secret): secret is string => !!secret && secret.length >= minimumSecretLength);
+  if (live.length === 0) return value;
+  const walk = (inner: unknown): unknown => {
+    if (typeof inner === 'string') return redactSecrets(inner, live);
+    if (Array.isArray(inner)) return inner.map(walk);
+    if (inner !== null && typeof inner === 'object') {
+      return Object.fromEntries(
+        Object.entries(inner as Record<string, unknown>).map(([key, entry]) => [
+          redactSecrets(key, live),
+          walk(entry),
+        ]),
+      );
+    }
+    return inner;
+  };
+  return walk(value) as Value;
+}

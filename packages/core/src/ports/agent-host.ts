@@ -1,4 +1,5 @@
 import type { AgentDefinition, AgentInstallation, BuiltInAgent } from '../domain/agent.ts';
+import type { ExtensionType } from '../domain/extension.ts';
 import type { ModelProfile } from '../domain/model-profile.ts';
 import type { Agent } from './agent.ts';
 
@@ -22,6 +23,28 @@ export interface AgentRunRequest {
   readonly gateway: { readonly baseUrl: string; readonly token: string };
   /** Whether the run may answer the agent's shell-command permission requests with yes. */
   readonly allowShell: boolean;
+  /**
+   * The run's MCP extensions, secrets opened: the host gives them to the agent (ACP
+   * `session/new`'s `mcpServers`) in a transport it supports, bridging one it lacks. The agent
+   * sees every value here. None when absent.
+   */
+  readonly extensions?: readonly AgentExtension[];
+}
+
+/** One MCP extension of an agent run, as the agent host needs it to hand it to the agent. */
+export interface AgentExtension {
+  readonly id: string;
+  readonly name: string;
+  readonly type: ExtensionType;
+  /** `stdio`: the executable, its arguments, its working directory (null: the run's) and environment. */
+  readonly command: string | null;
+  readonly args: readonly string[];
+  readonly cwd: string | null;
+  readonly env: Readonly<Record<string, string>>;
+  /** `sse`, `streamable_http`: the endpoint and the headers sent with every request. */
+  readonly url: string | null;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly timeoutSeconds: number;
 }
 
 /**

@@ -4,6 +4,7 @@ import type {
   ActionTriggerKey,
   AgentDefinition,
   Extension,
+  ExtensionDeletion,
   IdempotencyRecord,
   IdempotentOperation,
   Message,
@@ -258,9 +259,22 @@ export interface AgentDefinitionRepository extends EntityRepository<AgentDefinit
   getByName(name: string): Promise<AgentDefinition | null>;
 }
 
-/** Extensions. `name` is unique. Secret env values are stored as SecretBox envelopes. */
+/**
+ * Extensions. `name` is unique. Secret env values are stored as SecretBox envelopes. Beside them,
+ * the names of deleted extensions (see ExtensionDeletion), one record per name, kept apart from the
+ * extensions themselves: deleting or renaming an extension records nothing by itself (the service
+ * says when), and a record may name an extension that exists again.
+ */
 export interface ExtensionRepository extends EntityRepository<Extension> {
   getByName(name: string): Promise<Extension | null>;
+  /** Records that `deletion.name` was deleted, replacing an earlier record of it. InvalidInputError for an invalid one. */
+  recordDeletion(deletion: ExtensionDeletion): Promise<ExtensionDeletion>;
+  /** The record of `name`, or null when none is kept. */
+  getDeletion(name: string): Promise<ExtensionDeletion | null>;
+  /** Forgets the record of `name`; whether there was one. */
+  clearDeletion(name: string): Promise<boolean>;
+  /** Every record, ordered by name. */
+  listDeletions(): Promise<ExtensionDeletion[]>;
 }
 
 /**

@@ -22,6 +22,7 @@ async function seed() {
       status: 'succeeded',
       error: null,
       agentSession: null,
+      extensions: [],
       ...overrides,
     });
   return { store, task, agentRun };

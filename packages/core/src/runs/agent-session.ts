@@ -2,7 +2,7 @@ import type { ModelProfile, Run, Task, Usage } from '../domain/index.ts';
 import { InvalidInputError, UnsupportedError } from '../errors/index.ts';
 import type { ModelPrice } from '../models/model-prices.ts';
 import type { Agent } from '../ports/agent.ts';
-import type { AgentSpec } from '../ports/agent-host.ts';
+import type { AgentExtension, AgentSpec } from '../ports/agent-host.ts';
 import type { GatewayCall, GatewayLease } from '../ports/model-gateway.ts';
 import { agentWireOf } from '../services/run-agents.ts';
 import type { RunEventInput } from './run-events.ts';
@@ -59,6 +59,8 @@ export async function openAgentSession(context: {
   apiKey: string | null;
   price: ModelPrice | null;
   onCall: (call: GatewayCall) => void;
+  /** The run's extensions, secrets opened, for the agent. */
+  extensions: readonly AgentExtension[];
 }): Promise<AgentSession> {
   const { runtime, run, profile } = context;
   const host = runtime.agentHost;
@@ -86,6 +88,7 @@ export async function openAgentSession(context: {
       profile,
       gateway: { baseUrl: lease.baseUrl, token: lease.token },
       allowShell: run.allowShell,
+      extensions: context.extensions,
     });
     return { agent, lease };
   } catch (error) {

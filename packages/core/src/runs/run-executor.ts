@@ -1,10 +1,9 @@
 import { createContextCache } from '../agents/context/context-cache.ts';
 import { createEditAgent } from '../agents/edit-agent.ts';
-import { summarizeConversation } from '../agents/summarize-conversation.ts';
 import { runTextAgent } from '../agents/text-agent.ts';
 import type { ModelProfile, Repo, Run, Task, Usage } from '../domain/index.ts';
 import { transitionRun } from '../domain/index.ts';
-import { ConflictError, GoosukeError, redactSecrets } from '../errors/index.ts';
+import { ConflictError, GoosukeError, redactJson, redactSecrets } from '../errors/index.ts';
 import { costOf, resolveModelPrice } from '../models/model-prices.ts';
 import type { AgentOutcome } from '../ports/agent.ts';
 import type { AgentSpec } from '../ports/agent-host.ts';
@@ -12,13 +11,12 @@ import type { Clock } from '../ports/clock.ts';
 import { isoNow } from '../ports/clock.ts';
 import type { RepoCheckout } from '../ports/git-backend.ts';
 import type { IdGenerator } from '../ports/id-generator.ts';
-import type { LanguageModel, TokenUsage } from '../ports/language-model.ts';
+import type { TokenUsage } from '../ports/language-model.ts';
 import type { Store } from '../ports/store.ts';
 import type { Workspace } from '../ports/workspace.ts';
 import { composeCommitMessage } from '../pull-requests/commit-message.ts';
 import type { ModelProfileService } from '../services/model-profile-service.ts';
 import { findAgentSpec } from '../services/run-agents.ts';
-import type { SummaryRequest } from '../triggers/built-in-templates.ts';
 import { agentSessionOf, directoryTakenEvent, findAgentContinuation } from './agent-continuation.ts';
 import { type AgentSession, gatewayCallEvent, openAgentSession } from './agent-session.ts';
 import { ForeignBaseError, ownBranchesOf, resolveRunBase } from './base-ref-policy.ts';
@@ -29,8 +27,16 @@ import { summarizePatch } from './patch-stats.ts';
 import { createRunBudget, type RunBudget } from './run-budget.ts';
 import { historyOf, summaryRequestOf } from './run-conversation.ts';
 import type { RunEventHub, RunEventInput } from './run-events.ts';
+import {
+  agentExtensionsOf,
+  openRunExtensions,
+  type RunExtensionSession,
+  type RunExtensionSource,
+} from './run-extension-session.ts';
 import { createRunFinisher } from './run-finish.ts';
 import { type RunRuntime, type RunSettings, runBranchName } from './run-runtime.ts';
+import { summarizeRun } from './run-summarize.ts';
+import { addUsage, staleWorkspace } from './run-work.ts';
 
 const defaultAuthor = { name: 'Goosuke', email: 'goosuke@localhost' };
 
@@ -45,6 +51,8 @@ export interface RunExecutorContext {
   settings: RunSettings;
   /** Bounds model work per provider. */
   limiter: KeyedLimiter;
+  /** Opens runs' extensions (their secrets) and records their servers. */
+  extensions: RunExtensionSource;
 }
 
 /** Thrown inside the executor to end a run as failed with a code and a safe message. */
@@ -56,23 +64,6 @@ class RunFailure extends Error {
   }
 }
 
-/** A Workspace that only names a directory, so that a working copy left by a dead worker can be removed. */
-function staleWorkspace(root: string): Workspace {
-  const refuse = (): never => {
-    throw new GoosukeError('internal', `the working copy ${root} is being removed`);
-  };
-  return { root, listFiles: refuse, readFile: refuse, writeFiles: refuse };
-}
-
-function addUsage(total: TokenUsage, call: TokenUsage): TokenUsage {
-  return {
-    inputTokens: total.inputTokens + call.inputTokens,
-    outputTokens: total.outputTokens + call.outputTokens,
-    cachedInputTokens: total.cachedInputTokens + call.cachedInputTokens,
-  };
-}
-
-/** One-line commit subject from the run's summary (or instruction), at most 72 characters. */
 /**
  * Executes queued runs: the job handler behind the run workers. For one run it creates the
  * working copy at the base commit, runs the agent, diffs, commits on `goosuke/run-<id>`, stores
@@ -120,41 +111,19 @@ export function createRunExecutor(context: RunExecutorContext) {
 
   const finish = createRunFinisher({ store, clock, ids: context.ids, events });
 
-  /** Summarizes in chunks and merges; progress per model call, usage once at the end. */
-  async function summarize(
-    runId: string,
-    model: LanguageModel,
-    request: SummaryRequest,
-    signal: AbortSignal,
-    addCall: (call: TokenUsage) => Usage,
-  ): Promise<{ text: string; warnings: string[] }> {
-    let progress: Promise<unknown> = Promise.resolve();
-    const summary = await summarizeConversation({
-      model,
-      transcript: request.transcript,
-      language: request.language,
+  /** Connects a model run to its extensions and records their servers on the run. */
+  async function connectExtensions(run: Run, task: Task, signal: AbortSignal) {
+    const tools = await openRunExtensions({
+      run,
+      source: context.extensions,
+      connector: runtime.extensionConnector,
+      builtin: { builtins: runtime.builtinExtensions, task, runId: run.id },
+      clock,
       signal,
-      onProgress: (done, total) => {
-        progress = progress.then(() =>
-          emit(runId, {
-            type: 'run-log',
-            message: `summarizing: ${done} of ${total} model calls done`,
-            data: { done, total },
-          }),
-        );
-      },
+      emit: (event) => emit(run.id, event).then(() => undefined),
     });
-    await progress;
-    const total = addCall(summary.usage);
-    await emit(runId, {
-      type: 'run-tokens',
-      message: `${summary.calls} model ${summary.calls === 1 ? 'call' : 'calls'} over ${summary.chunks} ${summary.chunks === 1 ? 'chunk' : 'chunks'}`,
-      data: { call: summary.usage, total },
-    });
-    return {
-      text: summary.text,
-      warnings: summary.text === '' ? ['the model returned an empty summary'] : [],
-    };
+    if (run.extensions.length > 0) await store.runs.update(run.id, { extensions: tools.records });
+    return tools;
   }
 
   /** The run's base commit, among what its task may build on (see resolveRunBase). */
@@ -223,6 +192,8 @@ export function createRunExecutor(context: RunExecutorContext) {
     let warnings: string[] = [];
     let agentSummary: string | null = null;
     let session: AgentSession | null = null;
+    let tools: RunExtensionSession | null = null;
+    let releaseGrants = (): void => {};
     let budget: RunBudget | null = null;
     // Aborts the agent when the run's budget is spent; the job's signal aborts it too.
     const budgetStop = new AbortController();
@@ -265,17 +236,29 @@ export function createRunExecutor(context: RunExecutorContext) {
         const activeProfile = profile;
         const summaryRequest = await summaryRequestOf(store, task, run);
         const history = summaryRequest === null ? await historyOf(store, run) : [];
+        tools = summaryRequest === null ? await connectExtensions(run, task, signal) : null;
+        secrets = [...secrets, ...(tools?.secrets ?? [])];
+        const textTools = tools?.tools ?? [];
         const answer = await context.limiter.run(
           profile.provider,
           () =>
             summaryRequest !== null
-              ? summarize(runId, model, summaryRequest, agentSignal, (call) => {
-                  usage = addUsage(usage, call);
-                  return { ...usage, costUsd: costOf(usage, priceOf(activeProfile)) };
-                })
+              ? summarizeRun(
+                  {
+                    emit: (event) => emit(runId, event),
+                    model,
+                    request: summaryRequest,
+                    signal: agentSignal,
+                  },
+                  (call) => {
+                    usage = addUsage(usage, call);
+                    return { ...usage, costUsd: costOf(usage, priceOf(activeProfile)) };
+                  },
+                )
               : runTextAgent({
                   model,
                   history,
+                  tools: textTools,
                   signal: agentSignal,
                   emit: async (event) => {
                     if (event.type === 'run-tokens') {
@@ -290,7 +273,12 @@ export function createRunExecutor(context: RunExecutorContext) {
                         },
                       });
                     } else {
-                      await emit(runId, { type: 'run-log', message: event.message, data: event.data });
+                      await emit(runId, {
+                        type: 'run-log',
+                        level: event.level ?? 'info',
+                        message: redactSecrets(event.message, secrets),
+                        data: redactJson(event.data, secrets),
+                      });
                     }
                   },
                 }),
@@ -303,7 +291,7 @@ export function createRunExecutor(context: RunExecutorContext) {
               summary: redactSecrets(answer.text, secrets),
               patch: null,
               filesChanged: [],
-              warnings: answer.warnings,
+              warnings: [...(tools?.warnings ?? []), ...answer.warnings],
               usage: usageWithCost(),
               workingBranch: null,
             },
@@ -320,6 +308,15 @@ export function createRunExecutor(context: RunExecutorContext) {
       const activeProfile = profile;
       const model = spec === null ? await runtime.languageModels(profile, apiKey) : null;
       if (spec !== null) {
+        // The agent starts or reaches its extensions' servers itself, with their secrets.
+        const given = await agentExtensionsOf(run, context.extensions, {
+          builtins: runtime.builtinExtensions,
+          task,
+          runId,
+        });
+        releaseGrants = given.release;
+        secrets = [...secrets, ...given.secrets];
+        warnings = [...warnings, ...given.warnings];
         // The key stays in the gateway; the agent's calls come back here as ledger entries.
         let recorded: Promise<unknown> = Promise.resolve();
         session = await openAgentSession({
@@ -336,6 +333,7 @@ export function createRunExecutor(context: RunExecutorContext) {
             const total = { ...usage, costUsd: costOf(usage, priceOf(activeProfile)) };
             recorded = recorded.then(() => emit(runId, gatewayCallEvent(call, total))).catch(() => undefined);
           },
+          extensions: given.extensions,
         });
         secrets = [...secrets, session.lease.token];
       }
@@ -379,12 +377,20 @@ export function createRunExecutor(context: RunExecutorContext) {
 
       const custom =
         session?.agent ?? (model === null ? undefined : settings.createAgent?.({ run, profile, model }));
+      if (custom === undefined) {
+        // Their tools only read and answer: a stdio server runs in a directory of its own, not in
+        // the working copy, whose changes are the edit agent's alone.
+        tools = await connectExtensions(run, task, signal);
+        secrets = [...secrets, ...tools.secrets];
+        warnings = [...warnings, ...tools.warnings];
+      }
       const agent =
         custom ??
         createEditAgent({
           // Only agent runs have no model, and they have their session's agent.
           model: model!,
           contextCache,
+          ...(tools === null || tools.tools.length === 0 ? {} : { tools: tools.tools }),
           ...(settings.maxEditAttempts === undefined ? {} : { maxAttempts: settings.maxEditAttempts }),
           ...(settings.forbiddenPaths === undefined ? {} : { forbiddenPaths: settings.forbiddenPaths }),
         });
@@ -446,13 +452,13 @@ export function createRunExecutor(context: RunExecutorContext) {
                 type: 'run-log',
                 level: event.level,
                 message: redactSecrets(event.message, secrets),
-                data: event.data,
+                data: redactJson(event.data, secrets),
               });
             },
           }),
         signal,
       );
-      warnings = outcome.warnings;
+      warnings = [...warnings, ...outcome.warnings];
       agentSummary = outcome.summary;
       const agentSession = agentSessionOf(outcome, continuation?.directoryRunId ?? run.id);
       if (agentSession !== null) await store.runs.update(runId, { agentSession });
@@ -562,6 +568,8 @@ export function createRunExecutor(context: RunExecutorContext) {
         );
       }
     } finally {
+      await tools?.close();
+      releaseGrants();
       // The run's token stops working before anything else: nothing may call on its behalf now.
       if (session !== null) await session.lease.close().catch(() => undefined);
       // Clean up before the run is reported ended: whoever waits for it finds no leftovers.

@@ -2,6 +2,8 @@ import type { ModelProfile, Repo, Run } from '../domain/index.ts';
 import type { ModelPriceOverrides } from '../models/model-prices.ts';
 import type { Agent } from '../ports/agent.ts';
 import type { AgentHost } from '../ports/agent-host.ts';
+import type { BuiltinExtensions } from '../ports/builtin-extensions.ts';
+import type { ExtensionConnector } from '../ports/extension-connector.ts';
 import type { GitAuth, GitAuthor, GitBackend } from '../ports/git-backend.ts';
 import type { JobQueue } from '../ports/job-queue.ts';
 import type { LanguageModel } from '../ports/language-model.ts';
@@ -47,6 +49,17 @@ export interface RunRuntime {
   agentHost?: AgentHost;
   /** Serves agents' model calls with the real key and meters them; agent runs need it. */
   modelGateway?: ModelGateway;
+  /**
+   * Connects model runs to their MCP extensions (`@goosuke/mcp`'s `createMcpExtensionConnector`);
+   * without it, a model run given extensions runs without their tools and says so. Agent runs
+   * do not use it: their agents start or reach the servers themselves.
+   */
+  extensionConnector?: ExtensionConnector;
+  /**
+   * Serves Goosuke's built-in extensions (`discord`) to runs; the CLI's Discord bot registers
+   * itself. Without it, runs given a built-in extension go without it.
+   */
+  builtinExtensions?: BuiltinExtensions;
   /**
    * Where a profile's model calls go and with which key, for the model gateway: `apiKey` is the
    * profile's decrypted key or null. Default: the profile's `baseUrl`, else the provider's public

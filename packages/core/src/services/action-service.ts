@@ -7,6 +7,7 @@ import {
   defaultMaxJsonDepth,
   exceedsJsonDepth,
   idSchema,
+  maxExtensionsPerRun,
   type Run,
   type Task,
   type Template,
@@ -32,6 +33,7 @@ import {
 import { webhookSecretContext } from './action-callbacks.ts';
 import { type IdempotencyClaim, type IdempotencyOptions, runIdempotent } from './idempotency.ts';
 import { parseInput } from './parse-input.ts';
+import { assertExtensionsExist } from './run-extensions.ts';
 import type { RunService } from './run-service.ts';
 import type { ServiceContext } from './service-context.ts';
 import { templateRunSettings } from './template-runs.ts';
@@ -56,6 +58,8 @@ export const createActionInputSchema = z
     /** The webhook secret to use (e.g. the one configured at GitHub); generated when absent and needed. */
     webhookSecret: webhookSecretSchema.optional(),
     ownerId: idSchema.nullable().default(null),
+    /** MCP extensions, by id, the action's runs get besides its template's. */
+    extensionIds: actionSchema.shape.extensionIds.max(maxExtensionsPerRun).default([]),
   })
   .strict()
   .meta({ id: 'CreateActionInput' });
@@ -74,6 +78,7 @@ export const updateActionInputSchema = z
     parameterMapping: parameterMappingSchema.optional(),
     enabled: actionSchema.shape.enabled.optional(),
     ownerId: idSchema.nullable().optional(),
+    extensionIds: actionSchema.shape.extensionIds.max(maxExtensionsPerRun).optional(),
   })
   .strict()
   .meta({ id: 'UpdateActionInput' });
@@ -180,7 +185,11 @@ export interface ActionService {
   trigger(
     id: string,
     input?: TriggerActionInput,
-    options?: { idempotency?: IdempotencyOptions },
+    options?: {
+      idempotency?: IdempotencyOptions;
+      /** The Discord channel a Discord trigger fired from, kept on the task (`Task.discordChannel`). */
+      discordChannel?: Task['discordChannel'];
+    },
   ): Promise<TriggeredTask>;
   /**
    * Handles a webhook delivery: the action must be a webhook action (NotFoundError otherwise);
@@ -280,7 +289,8 @@ export function createActionService(context: ActionServiceContext): ActionServic
     if (action.ownerId !== null && (await source.users.get(action.ownerId)) === null) {
       throw new NotFoundError('user', action.ownerId);
     }
-    return { ...action, config };
+    await assertExtensionsExist(source, action.extensionIds, 'extensionIds');
+    return { ...action, config, extensionIds: [...new Set(action.extensionIds)] };
   }
 
   const needsSecret = (action: Action): boolean =>
@@ -294,7 +304,11 @@ export function createActionService(context: ActionServiceContext): ActionServic
   async function start(
     action: Action,
     raw: TriggerActionInput,
-    extraKeys: { replay?: string; replayAfterIdempotency?: boolean } = {},
+    extraKeys: {
+      replay?: string;
+      replayAfterIdempotency?: boolean;
+      discordChannel?: Task['discordChannel'];
+    } = {},
     idempotency?: IdempotencyOptions,
   ): Promise<TriggeredTask> {
     const input = parseInput(triggerActionInputSchema, raw, 'trigger');
@@ -322,7 +336,7 @@ export function createActionService(context: ActionServiceContext): ActionServic
   async function startTask(
     action: Action,
     input: z.output<typeof triggerActionInputSchema>,
-    extraKeys: { replay?: string; replayAfterIdempotency?: boolean },
+    extraKeys: { replay?: string; replayAfterIdempotency?: boolean; discordChannel?: Task['discordChannel'] },
     claim: IdempotencyClaim | undefined,
   ): Promise<TriggeredTask> {
     if (!action.enabled)
@@ -379,6 +393,8 @@ export function createActionService(context: ActionServiceContext): ActionServic
           firedBy: input.firedBy ?? null,
           chosenRunId: null,
           archived: false,
+          extensionIds: [],
+          discordChannel: extraKeys.discordChannel ?? null,
           createdAt: now,
           updatedAt: now,
         });
@@ -428,6 +444,7 @@ export function createActionService(context: ActionServiceContext): ActionServic
           parameterMapping: input.parameterMapping,
           hasWebhookSecret: false,
           enabled: input.enabled,
+          extensionIds: [...new Set(input.extensionIds)],
           createdAt: now,
           updatedAt: now,
         };
@@ -490,7 +507,8 @@ export function createActionService(context: ActionServiceContext): ActionServic
     },
 
     async trigger(id, input = {}, options = {}) {
-      return start(await get(id), input, {}, options.idempotency);
+      const place = options.discordChannel === undefined ? {} : { discordChannel: options.discordChannel };
+      return start(await get(id), input, place, options.idempotency);
     },
 
     async receiveWebhook(id, delivery) {

@@ -384,13 +384,17 @@ export function createDiscordTriggerService(context: DiscordTriggerServiceContex
           : `${action.name}: #${input.channelName ?? input.place.channelId}`;
       let triggered: Awaited<ReturnType<ActionService['trigger']>>;
       try {
-        triggered = await actions.trigger(action.id, {
-          parameters,
-          untrusted,
-          ...(chosen.models === undefined ? {} : { models: chosen.models }),
-          idempotencyKey: input.idempotencyKey,
-          title: title.slice(0, 300),
-        });
+        triggered = await actions.trigger(
+          action.id,
+          {
+            parameters,
+            untrusted,
+            ...(chosen.models === undefined ? {} : { models: chosen.models }),
+            idempotencyKey: input.idempotencyKey,
+            title: title.slice(0, 300),
+          },
+          { discordChannel: { guildId, channelId: input.place.channelId } },
+        );
       } catch (error) {
         await giveBack();
         throw error;

@@ -162,7 +162,7 @@ describe('goosuke.extensions', () => {
     });
     const used = await rejection(goosuke.extensions.delete(stored.id));
     expect(used.code).toBe('conflict');
-    expect(used.message).toMatch(/used by templates uses-files/);
+    expect(used.message).toMatch(/used by template uses-files/);
     await goosuke.templates.update(template.id, { extensionIds: [] });
     await goosuke.extensions.delete(stored.id);
     expect((await rejection(goosuke.extensions.get(stored.id))).code).toBe('not_found');

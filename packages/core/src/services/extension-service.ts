@@ -8,8 +8,10 @@ import {
   extensionSchema,
 } from '../domain/index.ts';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors/index.ts';
+import { builtinExtensionNames } from '../ports/builtin-extensions.ts';
 import { isoNow } from '../ports/clock.ts';
 import { collectPages, type ListOptions, type Page, type Store } from '../ports/store.ts';
+import { createExtensionGooseSync, type ExtensionGooseSync } from './extension-goose-sync.ts';
 import { parseInput } from './parse-input.ts';
 import type { ServiceContext } from './service-context.ts';
 
@@ -38,8 +40,8 @@ const absolutePath = z
   .refine((value) => value.startsWith('/') && !value.includes('\0'), 'an absolute path');
 const serverUri = z.url({ protocol: /^https?$/, error: 'an http or https URL' }).max(4096);
 
-/** The kinds an extension may be added as (`builtin` ones are Goosuke's own). */
-const addableTypeSchema = z.enum(['stdio', 'sse', 'streamable_http']);
+/** The kinds an extension may be added as (`builtin`: one of Goosuke's own, named by `command`). */
+const addableTypeSchema = z.enum(['stdio', 'sse', 'streamable_http', 'builtin']);
 
 /** Input of {@link ExtensionService.create}: an MCP server reached over stdio, SSE or streamable HTTP. */
 export const createExtensionInputSchema = z
@@ -47,7 +49,7 @@ export const createExtensionInputSchema = z
     name: extensionSchema.shape.name,
     description: extensionSchema.shape.description.default(''),
     type: addableTypeSchema,
-    /** The server's executable (`stdio` only). */
+    /** The server's executable (`stdio`), or which built-in extension (`builtin`: `discord`). */
     command: z.string().trim().min(1).max(4096).optional(),
     args: z.array(z.string().max(65_536)).max(200).default([]),
     /** The server's working directory (`stdio` only), absolute. */
@@ -96,10 +98,20 @@ export interface RevealedExtension {
   headers: Record<string, string>;
   /** The opened secret values: whatever shows them (errors, logs, events) must redact them. */
   secrets: string[];
+  /**
+   * Secret variables and headers that have no value yet (an import from Goose's `env_keys`
+   * declares them; an update with a value sets them): they are left out of `env` and `headers`,
+   * so a server that needs one will fail: say which to set.
+   */
+  missingSecrets: string[];
 }
 
-/** MCP extensions: servers whose tools runs may use. Administrators manage them; secrets are sealed. */
-export interface ExtensionService {
+/**
+ * MCP extensions: servers whose tools runs may use. Administrators manage them; secrets are sealed.
+ * Deleting or renaming one records its old name, so that an import from Goose does not bring it
+ * back; adding one of that name again forgets the record.
+ */
+export interface ExtensionService extends ExtensionGooseSync {
   /**
    * Adds an extension: `stdio` needs `command` (and takes `args`, `cwd`, `env`), `sse` and
    * `streamable_http` need `uri` (and take `headers`). Secret values are sealed; the returned
@@ -115,7 +127,10 @@ export interface ExtensionService {
   list(options?: ListOptions): Promise<Page<Extension>>;
   /** Changes the given fields, with `create`'s checks on the result. NotFoundError when missing. */
   update(id: string, input: UpdateExtensionInput): Promise<Extension>;
-  /** NotFoundError when missing; ConflictError while templates name it (they are listed). */
+  /**
+   * NotFoundError when missing; ConflictError while templates or actions name it (they are
+   * listed). Tasks that name it keep their ids: their later runs leave it out.
+   */
   delete(id: string): Promise<void>;
   /**
    * Records what the extension's server said of itself when it was connected (its MCP
@@ -211,6 +226,15 @@ export function createExtensionService(context: ServiceContext): ExtensionServic
       if (extension.args.length > 0) throw wrong('args', 'an HTTP extension takes no args');
       if (extension.cwd !== null) throw wrong('cwd', 'an HTTP extension takes no cwd');
       if (extension.env.length > 0) throw wrong('env', 'an HTTP extension takes no env');
+    } else if (extension.type === 'builtin') {
+      const names = builtinExtensionNames as readonly string[];
+      if (extension.command === null || !names.includes(extension.command)) {
+        throw wrong('command', `a builtin extension names one of Goosuke's: ${names.join(', ')}`);
+      }
+      const extra = (['uri', 'cwd'] as const).find((field) => extension[field] !== null);
+      if (extra !== undefined) throw wrong(extra, `a builtin extension takes no ${extra}`);
+      const list = (['args', 'env', 'headers'] as const).find((field) => extension[field].length > 0);
+      if (list !== undefined) throw wrong(list, `a builtin extension takes no ${list}`);
     }
   }
 
@@ -223,6 +247,14 @@ export function createExtensionService(context: ServiceContext): ExtensionServic
   }
 
   return {
+    ...createExtensionGooseSync({
+      context,
+      createInputSchema: createExtensionInputSchema,
+      checkShape,
+      secretContext,
+      viewOf,
+    }),
+
     async create(raw) {
       const input = parseInput(createExtensionInputSchema, raw, 'extension');
       const id = ids.next('extension');
@@ -249,7 +281,9 @@ export function createExtensionService(context: ServiceContext): ExtensionServic
       return viewOf(
         await store.transaction(async (tx) => {
           await checkName(tx, extension.name, id);
-          return tx.extensions.insert(extension);
+          const inserted = await tx.extensions.insert(extension);
+          await tx.extensions.clearDeletion(extension.name);
+          return inserted;
         }),
       );
     },
@@ -286,6 +320,11 @@ export function createExtensionService(context: ServiceContext): ExtensionServic
           checkShape(next);
           await checkName(tx, next.name, id);
           const { id: _id, createdAt: _createdAt, ...patch } = next;
+          if (next.name !== current.name) {
+            // The old name is gone as if deleted: an import must not add it back beside the new one.
+            await tx.extensions.recordDeletion({ name: current.name, deletedAt: next.updatedAt });
+            await tx.extensions.clearDeletion(next.name);
+          }
           return tx.extensions.update(id, patch);
         }),
       );
@@ -295,13 +334,24 @@ export function createExtensionService(context: ServiceContext): ExtensionServic
       await store.transaction(async (tx) => {
         const extension = await stored(tx, id);
         const templates = await collectPages((cursor) => tx.templates.list({ limit: 500, cursor }));
-        const users = templates.filter((template) => template.extensionIds.includes(id));
+        const actions = await collectPages((cursor) => tx.actions.list({ limit: 500, cursor }));
+        // Tasks may keep naming it: their later runs leave a deleted extension out.
+        const users = [
+          ...templates
+            .filter((template) => template.extensionIds.includes(id))
+            .map((template) => `template ${template.name}`),
+          ...actions
+            .filter((action) => action.extensionIds.includes(id))
+            .map((action) => `action ${action.name}`),
+        ];
         if (users.length > 0) {
           throw new ConflictError(
-            `extension ${extension.name} is used by templates ${users.map((template) => template.name).join(', ')}; remove it from them first`,
+            `extension ${extension.name} is used by ${users.join(', ')}; remove it from them first`,
           );
         }
         await tx.extensions.delete(id);
+        // So that importing Goose's configuration, which may still hold it, does not bring it back.
+        await tx.extensions.recordDeletion({ name: extension.name, deletedAt: isoNow(clock) });
       });
     },
 
@@ -320,13 +370,17 @@ export function createExtensionService(context: ServiceContext): ExtensionServic
     async reveal(id) {
       const extension = await stored(store, id);
       const secrets: string[] = [];
+      const missingSecrets: string[] = [];
       const open = async (
         list: 'env' | 'header',
         entries: ReadonlyArray<ExtensionEnvVar | ExtensionHeader>,
       ) => {
         const values: Record<string, string> = {};
         for (const entry of entries) {
-          if (entry.value === null) continue;
+          if (entry.value === null) {
+            missingSecrets.push(entry.name);
+            continue;
+          }
           const value = entry.secret
             ? await secretBox.open(entry.value, secretContext(id, list, entry.name))
             : entry.value;
@@ -340,6 +394,7 @@ export function createExtensionService(context: ServiceContext): ExtensionServic
         env: await open('env', extension.env),
         headers: await open('header', extension.headers),
         secrets,
+        missingSecrets,
       };
     },
   };

@@ -1,4 +1,4 @@
-import type { Run } from '../domain/index.ts';
+import type { Run, RunExtension } from '../domain/index.ts';
 
 /**
  * A new queued run of `executor`: nothing done yet, the base chosen, the limits asked for. Shell
@@ -17,6 +17,8 @@ export function queuedRun(fields: {
     maxTokens?: number | undefined;
     allowShell?: boolean | undefined;
   };
+  /** The run's extensions (see `planRunExtensions`); none when absent. */
+  extensions?: readonly RunExtension[];
 }): Run {
   const { executor, limits } = fields;
   return {
@@ -44,5 +46,6 @@ export function queuedRun(fields: {
     maxTokens: limits.maxTokens ?? null,
     allowShell: executor.kind === 'agent' && limits.allowShell === true,
     agentSession: null,
+    extensions: [...(fields.extensions ?? [])],
   };
 }

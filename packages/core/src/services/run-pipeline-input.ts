@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Message, PullRequest, Repo, Run, RunEvent, Task } from '../domain/index.ts';
-import { idSchema, taskSchema } from '../domain/index.ts';
+import { idSchema, maxExtensionsPerRun, taskSchema } from '../domain/index.ts';
 import type { HostedPullRequest } from '../ports/code-host.ts';
 import type { RunWorkerOptions } from '../runs/run-runtime.ts';
 import { createPullRequestInputSchema } from './pull-request-service.ts';
@@ -42,6 +42,11 @@ export const runPipelineInputSchema = z
     maxTokens: createRunsInputSchema.shape.maxTokens,
     /** Grant agents the shell commands they ask permission for (see `Run.allowShell`). */
     allowShell: createRunsInputSchema.shape.allowShell,
+    /**
+     * MCP extensions, by name or id, the runs get besides those always on (see `Run.extensions`);
+     * each must exist and be enabled.
+     */
+    extensions: z.array(z.string().trim().min(1).max(200)).max(maxExtensionsPerRun).default([]),
     /**
      * The branch, tag or commit to start from, and (a branch) where the pull request goes.
      * Default: a local checkout's HEAD, else the remote's HEAD (its default branch).

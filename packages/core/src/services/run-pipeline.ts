@@ -11,6 +11,7 @@ import { parseInput } from './parse-input.ts';
 import type { PullRequestService } from './pull-request-service.ts';
 import type { RepoService } from './repo-service.ts';
 import { agentNameOf, agentProfileOf, requireAgentSpec } from './run-agents.ts';
+import { resolveExtensionIds } from './run-extensions.ts';
 import { assertRunsWithin, assertTextWithin, defaultRunLimits, type RunLimits } from './run-limits.ts';
 import { chooseBase } from './run-pipeline-base.ts';
 import {
@@ -176,6 +177,7 @@ export function createRunPipeline(context: RunPipelineContext): RunPipeline {
         const label = executorLabel({ kind: 'agent', agent, modelProfileId: profile.id }, profile);
         planned.push({ label, profile, agent });
       }
+      const extensionIds = await resolveExtensionIds(context.store, input.extensions);
       const labels = planned.map((run) => run.label);
       const wanted = input.pick;
       if (
@@ -233,6 +235,7 @@ export function createRunPipeline(context: RunPipelineContext): RunPipeline {
         ...(input.maxCostUsd === undefined ? {} : { maxCostUsd: input.maxCostUsd }),
         ...(input.maxTokens === undefined ? {} : { maxTokens: input.maxTokens }),
         ...(input.allowShell === undefined ? {} : { allowShell: input.allowShell }),
+        extensionIds,
         baseRef: base.ref,
         ...createdBy,
       });

@@ -1,6 +1,5 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import {
-  idSchema,
   isTerminalRunStatus,
   type Message,
   type ModelProfile,
@@ -20,6 +19,7 @@ import { createKeyedLimiter } from '../runs/keyed-limiter.ts';
 import { createRunEndedEvent, type RunEndedListener } from '../runs/run-ended.ts';
 import { createRunEventHub, type RunEventListener } from '../runs/run-events.ts';
 import { createRunExecutor } from '../runs/run-executor.ts';
+import type { RunExtensionSource } from '../runs/run-extension-session.ts';
 import { createRunJobRegistration, runIdOfJob, runJobType } from '../runs/run-job.ts';
 import { recoverRuns } from '../runs/run-recovery.ts';
 import type {
@@ -34,9 +34,11 @@ import { type IdempotencyOptions, runIdempotent } from './idempotency.ts';
 import type { ModelProfileService } from './model-profile-service.ts';
 import { parseInput } from './parse-input.ts';
 import { queuedRun } from './queued-run.ts';
-import { agentRunInputSchema, planExecutors } from './run-agents.ts';
+import { planExecutors } from './run-agents.ts';
 import { chooseRunBase, describeRunBase } from './run-base.ts';
 import { compareRuns, type RunComparison } from './run-comparison.ts';
+import { planRunExtensions } from './run-extensions.ts';
+import { type CreateRunsInput, createRunsInputSchema } from './run-input.ts';
 import {
   assertActiveRunsWithin,
   assertRunsWithin,
@@ -46,46 +48,9 @@ import {
 } from './run-limits.ts';
 import type { ServiceContext } from './service-context.ts';
 
+/** Input of {@link RunService.create} (see `run-input.ts`). */
 /** The job type of a run in the JobQueue (one job per run, its id the run's). */
-export { runJobType };
-
-/** Input of {@link RunService.create}: one instruction for several models and agents. */
-export const createRunsInputSchema = z
-  .object({
-    /** At most the configured size (default 200 KiB of UTF-8; larger is a 413) and 1,000,000 characters. */
-    instruction: z.string().trim().min(1, 'an instruction cannot be empty').max(1_000_000),
-    /**
-     * Model profile ids, one run each, each named once; at most the configured limit (default 8,
-     * never over 16).
-     */
-    models: z.array(idSchema).max(16, 'at most 16 runs at once').default([]),
-    /**
-     * Coding agents, one run each, on a model profile of their wire's provider (repository tasks
-     * only). Models and agents together: at least one, at most the configured limit.
-     */
-    agents: z.array(agentRunInputSchema).max(16, 'at most 16 runs at once').default([]),
-    /** Each run's spending limit in US dollars (see `Run.maxCostUsd`). */
-    maxCostUsd: z.number().positive().max(1_000_000).optional(),
-    /** Each run's limit of input plus output tokens (see `Run.maxTokens`). */
-    maxTokens: z.number().int().positive().max(1_000_000_000).optional(),
-    /** Grant agents the shell commands they ask permission for (see `Run.allowShell`); default false. */
-    allowShell: z.boolean().optional(),
-    /**
-     * The branch, tag or commit to start from. Without it (and without `fromRun`): the branch of
-     * the task's open pull request, else the task's chosen run, else the task's base branch.
-     */
-    baseRef: z.string().trim().min(1).max(255).optional(),
-    /**
-     * Build on this earlier run of the task (not with `baseRef`): its result is the base and its
-     * answer is in the history.
-     */
-    fromRun: idSchema.optional(),
-    createdBy: idSchema.optional(),
-  })
-  .strict()
-  .meta({ id: 'CreateRunsInput' });
-/** Input to start runs. */
-export type CreateRunsInput = z.input<typeof createRunsInputSchema>;
+export { type CreateRunsInput, createRunsInputSchema, runJobType };
 
 /** The tokens and cost of every run of a task. */
 export interface TaskUsage extends Usage {
@@ -195,6 +160,8 @@ export interface RunServiceContext extends ServiceContext {
   limits?: RunLimits;
   /** Where failures nobody awaits are written (a run-ended listener that threw); none when absent. */
   logger?: Logger;
+  /** Opens runs' extensions for the workers (their secrets) and records their servers. */
+  extensions: RunExtensionSource;
 }
 
 /** The run ids of run jobs. */
@@ -320,6 +287,7 @@ export function createRunService(context: RunServiceContext): RunService {
     }
     const base = await chooseRunBase(tx, task, input);
     const planned = await planExecutors(tx, task, input);
+    const extensions = await planRunExtensions(tx, task, input.extensionIds);
     const startingFrom = describeRunBase(base);
     const now = isoNow(clock);
     const message: Message = {
@@ -341,6 +309,7 @@ export function createRunService(context: RunServiceContext): RunService {
         base,
         createdAt: now,
         limits: input,
+        extensions,
       }),
     );
     {
@@ -361,6 +330,9 @@ export function createRunService(context: RunServiceContext): RunService {
               executor: label,
               baseRef: base.baseRef,
               baseSource: base.baseSource,
+              ...(extensions.length === 0
+                ? {}
+                : { extensions: extensions.map((extension) => extension.name) }),
             },
           }),
         );
@@ -551,6 +523,7 @@ export function createRunService(context: RunServiceContext): RunService {
         runtime,
         settings: context.settings,
         limiter,
+        extensions: context.extensions,
       });
       workers.register(
         createRunJobRegistration({

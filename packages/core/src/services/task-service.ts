@@ -1,5 +1,13 @@
 import { z } from 'zod';
-import { idSchema, type Message, messageSchema, type Run, type Task, taskSchema } from '../domain/index.ts';
+import {
+  idSchema,
+  type Message,
+  maxExtensionsPerRun,
+  messageSchema,
+  type Run,
+  type Task,
+  taskSchema,
+} from '../domain/index.ts';
 import { InvalidInputError, NotFoundError } from '../errors/index.ts';
 import { isoNow } from '../ports/clock.ts';
 import type { ListOptions, Page } from '../ports/store.ts';
@@ -8,6 +16,7 @@ import { type IdempotencyOptions, runIdempotent } from './idempotency.ts';
 import { parseInput } from './parse-input.ts';
 import { createReadCache } from './read-cache.ts';
 import { chooseRun } from './run-base.ts';
+import { assertExtensionsExist } from './run-extensions.ts';
 import { assertTextWithin, defaultRunLimits, type RunLimits } from './run-limits.ts';
 import type { ServiceContext } from './service-context.ts';
 
@@ -24,6 +33,8 @@ export const createTaskInputSchema = z
     message: z.string().min(1).max(1_000_000).optional(),
     actionId: taskSchema.shape.actionId.optional(),
     createdBy: taskSchema.shape.createdBy.optional(),
+    /** MCP extensions, by id, every run of the task gets (see `Run.extensions`). */
+    extensionIds: taskSchema.shape.extensionIds.max(maxExtensionsPerRun).default([]),
   })
   .strict()
   .meta({ id: 'CreateTaskInput' });
@@ -168,6 +179,7 @@ export function createTaskService(context: ServiceContext & { limits?: RunLimits
               if (!repo) throw new NotFoundError('repo', repoId);
               baseBranch = input.baseBranch ?? repo.defaultBranch;
             }
+            await assertExtensionsExist(tx, input.extensionIds, 'extensionIds');
             const now = isoNow(clock);
             const task = await tx.tasks.insert({
               id: ids.next('task'),
@@ -179,6 +191,8 @@ export function createTaskService(context: ServiceContext & { limits?: RunLimits
               firedBy: null,
               chosenRunId: null,
               archived: false,
+              extensionIds: [...new Set(input.extensionIds)],
+              discordChannel: null,
               createdAt: now,
               updatedAt: now,
             });

@@ -456,6 +456,29 @@ export const actorPolicyCases: readonly ActorPolicyCase[] = [
     call: (a, t) => a.extensions.delete(t.extensionId),
     expected: adminsOnly,
   },
+  {
+    name: 'extensions.importFromGoose',
+    operation: 'extensions.importFromGoose',
+    call: (a, t) =>
+      a.extensions.importFromGoose({
+        extensions: {
+          [`${t.freshName}-goose`]: {
+            enabled: true,
+            type: 'stdio',
+            name: `${t.freshName}-goose`,
+            cmd: '/bin/true',
+            args: [],
+          },
+        },
+      }),
+    expected: adminsOnly,
+  },
+  {
+    name: 'extensions.exportToGoose',
+    operation: 'extensions.exportToGoose',
+    call: (a) => a.extensions.exportToGoose({ extensions: {} }),
+    expected: adminsOnly,
+  },
   { name: 'settings.list', operation: 'settings.list', call: (a) => a.settings.list(), expected: adminsOnly },
   {
     name: 'settings.get',

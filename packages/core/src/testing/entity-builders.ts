@@ -99,6 +99,8 @@ export function buildTask(overrides: Partial<Task> = {}): Task {
     firedBy: null,
     chosenRunId: null,
     archived: false,
+    extensionIds: [`extension_built_${padded(number)}`],
+    discordChannel: { guildId: '100000000000000001', channelId: `2000000000000${padded(number).slice(-5)}` },
     createdAt: at,
     updatedAt: at,
     ...overrides,
@@ -157,6 +159,13 @@ export function buildRun(overrides: Partial<Run> = {}): Run {
     maxTokens: 500_000,
     allowShell: false,
     agentSession: { id: `session-${number}`, directoryRunId: `run_built_${padded(number)}`, resumed: false },
+    extensions: [
+      {
+        id: `extension_built_${padded(number)}`,
+        name: `github-${number}`,
+        server: { name: 'github-mcp', version: '1.2.3', checkedAt: at },
+      },
+    ],
     ...overrides,
   };
 }
@@ -242,6 +251,7 @@ export function buildAction(overrides: Partial<Action> = {}): Action {
     parameterMapping: { thread: '$.issue.body', bullets: '$.inputs.bullets' },
     hasWebhookSecret: false,
     enabled: true,
+    extensionIds: [`extension_built_${padded(number)}`],
     createdAt: at,
     updatedAt: at,
     ...overrides,

@@ -8,6 +8,7 @@ import {
   actionTriggerKeySchema,
   agentDefinitionSchema,
   type Extension,
+  type ExtensionDeletion,
   extensionSchema,
   type IdempotencyRecord,
   type Message,
@@ -67,6 +68,7 @@ import {
   pageOf,
   validate,
 } from './memory-entity-repository.ts';
+import { createMemoryExtensionDeletions } from './memory-extension-deletions.ts';
 import { createMemoryIdempotencyKeys, deleteIdempotencyKeysOf } from './memory-idempotency-keys.ts';
 
 interface MemoryState {
@@ -95,6 +97,8 @@ interface MemoryState {
   idempotencyKeys: Map<string, IdempotencyRecord>;
   templates: Map<string, Template>;
   extensions: Map<string, Extension>;
+  /** Deleted extension names, by name. */
+  extensionDeletions: Map<string, ExtensionDeletion>;
   agents: Map<string, AgentDefinition>;
   settings: Map<string, Setting>;
 }
@@ -122,6 +126,7 @@ function emptyState(): MemoryState {
     idempotencyKeys: new Map(),
     templates: new Map(),
     extensions: new Map(),
+    extensionDeletions: new Map(),
     agents: new Map(),
     settings: new Map(),
   };
@@ -584,6 +589,7 @@ function createRepositories(run: MemoryRunner<MemoryState>): Repositories {
       uniques: [{ label: 'name', key: (extension) => extension.name }],
     }),
     getByName: byName((state) => state.extensions),
+    ...createMemoryExtensionDeletions(run, (state) => state.extensionDeletions),
   };
 
   const agents: AgentDefinitionRepository = {

@@ -408,6 +408,7 @@ export const runCase: EntityCase<Run, { taskId?: string; messageId?: string; sta
             maxTokens: null,
             allowShell: true,
             agentSession: null,
+            extensions: [],
           }),
         },
         {

@@ -17,6 +17,7 @@ import {
 } from './store-conformance-cases.ts';
 import { describeContinuation } from './store-conformance-continuation-tests.ts';
 import { describeEntityRepository, type StoreTestContext } from './store-conformance-entity-tests.ts';
+import { describeExtensionDeletions } from './store-conformance-extension-deletion-tests.ts';
 import { describeStoreLifecycle } from './store-conformance-lifecycle-tests.ts';
 import { describeRunEventLog, describeSettings } from './store-conformance-log-tests.ts';
 import { describeLookups } from './store-conformance-lookup-tests.ts';
@@ -39,7 +40,8 @@ export interface StoreConformanceFactory {
  * every Store implementation must pass: for every repository, round trips that keep every
  * field, missing ids, updates, deletes, unique keys (ConflictError), list order by
  * createdAt then id, cursor pagination (stable under inserts and deletes between pages),
- * every filter; lookups by name; encrypted model keys and password hashes that never leak
+ * every filter; lookups by name; deleted extension names (recorded, replaced, cleared, listed by
+ * name, apart from the extensions); encrypted model keys and password hashes that never leak
  * into entities; action webhook secrets (write-only beside the action, `hasWebhookSecret` derived);
  * trigger keys (first claim wins, also under concurrency; deleted with their action or task);
  * action owners and template repos that become null when the user or repo is deleted; a task's
@@ -100,6 +102,7 @@ export function describeStoreConformance(name: string, factory: StoreConformance
     describeEntityRepository(context, extensionCase);
     describeEntityRepository(context, agentDefinitionCase);
     describeLookups(context);
+    describeExtensionDeletions(context);
     describeActiveRunCounts(context);
     describeSecretsBesideEntities(context);
     describeActionsAndTriggerKeys(context);

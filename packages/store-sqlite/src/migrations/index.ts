@@ -13,6 +13,8 @@ import { runAuthorsMigration } from './0011-run-authors.ts';
 import { agentsMigration } from './0012-agents.ts';
 import { agentTemplatesMigration } from './0013-agent-templates.ts';
 import { extensionFieldsMigration } from './0014-extension-fields.ts';
+import { runExtensionsMigration } from './0015-run-extensions.ts';
+import { extensionDeletionsMigration } from './0016-extension-deletions.ts';
 
 /** The table in which kysely's Migrator records the migrations it has run. */
 export const migrationTableName = 'goosuke_migrations';
@@ -42,6 +44,8 @@ export const sqliteMigrationProvider: MigrationProvider = {
       '0012_agents': agentsMigration,
       '0013_agent_templates': agentTemplatesMigration,
       '0014_extension_fields': extensionFieldsMigration,
+      '0015_run_extensions': runExtensionsMigration,
+      '0016_extension_deletions': extensionDeletionsMigration,
     };
   },
 };

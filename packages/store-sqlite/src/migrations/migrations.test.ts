@@ -255,6 +255,7 @@ describe('0006_action_triggers', () => {
       parameterMapping: {},
       hasWebhookSecret: false,
       enabled: true,
+      extensionIds: [],
       createdAt: at,
       updatedAt: at,
     });
@@ -618,5 +619,64 @@ describe('0014_extension_fields', () => {
       ],
     });
     expect((await store.extensions.get('extension_none'))?.headers).toEqual([]);
+  });
+});
+
+describe('0015_run_extensions', () => {
+  it('gives tasks, actions and runs stored before it no extensions, and stores them after it', async () => {
+    const file = directory.file();
+    await migrateOnly(file, await migrationsBefore('0015_run_extensions'));
+    const at = '2026-01-02T03:04:05.000Z';
+    const raw = new Database(file);
+    try {
+      insertTaskAndMessage(
+        raw,
+        { id: 'task_old', title: 'Old task', createdAt: at, updatedAt: at },
+        { id: 'message_old', content: 'Fix it', createdAt: at },
+      );
+      raw
+        .prepare(
+          `insert into goosuke_runs (id, task_id, message_id, executor, instruction, status, files_changed, warnings, created_at, allow_shell)
+           values ('run_old', 'task_old', 'message_old', '{"kind":"model","modelProfileId":"model_x"}', 'Fix it', 'queued', '[]', '[]', ?, 0)`,
+        )
+        .run(at);
+    } finally {
+      raw.close();
+    }
+    const store = directory.track(await createSqliteStore({ database: file }));
+    expect((await store.tasks.get('task_old'))?.extensionIds).toEqual([]);
+    expect((await store.tasks.get('task_old'))?.discordChannel).toBeNull();
+    expect((await store.runs.get('run_old'))?.extensions).toEqual([]);
+    const extensions = [
+      { id: 'extension_a', name: 'files', server: { name: 'fs', version: '1.0.0', checkedAt: at } },
+    ];
+    expect((await store.runs.update('run_old', { extensions })).extensions).toEqual(extensions);
+    expect((await store.runs.get('run_old'))?.extensions).toEqual(extensions);
+    expect((await store.tasks.update('task_old', { extensionIds: ['extension_a'] })).extensionIds).toEqual([
+      'extension_a',
+    ]);
+  });
+});
+
+describe('0016_extension_deletions', () => {
+  it('adds an empty record of deleted names beside the extensions stored before, and drops it going down', async () => {
+    const file = directory.file();
+    await migrateOnly(file, await migrationsBefore('0016_extension_deletions'));
+    const store = directory.track(await createSqliteStore({ database: file }));
+    expect(await store.extensions.listDeletions()).toEqual([]);
+    const deletion = { name: 'github', deletedAt: '2026-01-02T03:04:05.000Z' };
+    await store.extensions.recordDeletion(deletion);
+    expect(await store.extensions.getDeletion('github')).toEqual(deletion);
+    await store.close();
+
+    const all = await sqliteMigrationProvider.getMigrations();
+    const kysely = new Kysely<unknown>({ dialect: new SqliteDialect({ database: new Database(file) }) });
+    try {
+      await all['0016_extension_deletions']!.down!(kysely);
+      const tables = await kysely.introspection.getTables();
+      expect(tables.map((table) => table.name)).not.toContain('goosuke_extension_deletions');
+    } finally {
+      await kysely.destroy();
+    }
   });
 });
