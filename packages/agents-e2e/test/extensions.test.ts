@@ -39,7 +39,8 @@ const sum = '42';
 const mcpCallOf: Readonly<
   Record<AgentName, { modelTool: string; title: string; asks: boolean; announced: boolean }>
 > = {
-  gemini: { modelTool: 'mcp_facts_add', title: 'add (facts MCP Server)', asks: true, announced: false },
+  // Gemini announces no call it asks permission for: Goosuke records it from the request.
+  gemini: { modelTool: 'mcp_facts_add', title: 'add (facts MCP Server)', asks: true, announced: true },
   'claude-code': { modelTool: 'mcp__facts__add', title: 'mcp__facts__add', asks: true, announced: true },
   codex: { modelTool: 'add', title: 'Tool: facts/add', asks: false, announced: true },
 };

@@ -103,7 +103,10 @@ export interface AgentToolCall {
   toolKind: string | null;
   /** The last status given. */
   status: string | null;
-  /** Whether a `tool_call` event announced it (Gemini sends none for a call it asked permission for). */
+  /**
+   * Whether a `tool_call` event announced it (for Gemini, which announces none for a call it asks
+   * permission for, Goosuke's client records one from the permission request).
+   */
   announced: boolean;
 }
 

@@ -57,7 +57,7 @@ export const extensionsListCommand = defineCommand({
 const addHint = 'see goosuke extensions add --help';
 
 /** `NAME=VALUE` pairs; InvalidInputError naming the flag for one without `=` or a name. */
-function pairsOf(flag: string, values: readonly string[]): Array<{ name: string; value: string }> {
+export function pairsOf(flag: string, values: readonly string[]): Array<{ name: string; value: string }> {
   return values.map((entry) => {
     const equals = entry.indexOf('=');
     if (equals <= 0)
@@ -70,7 +70,7 @@ function pairsOf(flag: string, values: readonly string[]): Array<{ name: string;
  * `NAME` or `NAME=VARIABLE` secrets, their values read from this process's environment (so that
  * they never appear on a command line, in the shell's history or in `ps`).
  */
-function secretsOf(
+export function secretsOf(
   flag: string,
   values: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
@@ -293,6 +293,12 @@ export const extensionsTestCommand = defineCommand({
       const { id } = await goosuke.extensions.resolve(positionals[0]!);
       const revealed = await goosuke.extensions.reveal(id);
       const { extension } = revealed;
+      if (revealed.missingSecrets.length > 0) {
+        const [first] = revealed.missingSecrets;
+        throw new InvalidInputError(
+          `the secret ${revealed.missingSecrets.join(', ')} of ${extension.name} has no value yet: goosuke extensions set ${extension.name} --secret-env ${first}`,
+        );
+      }
       // As runs connect: the sandbox hides the data directory, the .env and the HOME.
       const connection = await createDefaultExtensionConnector({
         path: configuration.env.PATH,

@@ -11,6 +11,7 @@ import {
   extensionsTestCommand,
 } from './extensions.ts';
 import { extensionsExportCommand, extensionsImportCommand } from './extensions-goose.ts';
+import { extensionsSetCommand } from './extensions-set.ts';
 import { modelsAddCommand } from './models-add.ts';
 import { modelsListCommand } from './models-list.ts';
 import { modelsRemoveCommand } from './models-remove.ts';
@@ -64,10 +65,11 @@ export const commandRegistry: readonly CommandEntry[] = [
   defineGroup({
     name: 'extensions',
     summary:
-      "MCP extensions (tool servers): list, add, remove, test, import from and export to Goose's config.",
+      "MCP extensions (tool servers): list, add, set, remove, test, import from and export to Goose's config.",
     commands: [
       extensionsListCommand,
       extensionsAddCommand,
+      extensionsSetCommand,
       extensionsRemoveCommand,
       extensionsTestCommand,
       extensionsImportCommand,

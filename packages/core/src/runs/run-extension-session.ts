@@ -65,7 +65,7 @@ async function realize(
   const { extension } = revealed;
   if (revealed.missingSecrets.length > 0) {
     return {
-      unavailable: `its secret ${revealed.missingSecrets.join(', ')} has no value yet: an admin sets it (goosuke extensions add, PATCH /extensions/${extension.id})`,
+      unavailable: `its secret ${revealed.missingSecrets.join(', ')} has no value yet: an admin sets it (goosuke extensions set ${extension.name} --secret-env NAME, PATCH /extensions/${extension.id})`,
     };
   }
   if (extension.type !== 'builtin') return revealed;
