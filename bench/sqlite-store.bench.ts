@@ -40,6 +40,9 @@ function makeTask(index: number, prefix: string): Task {
     repoId: index % 3 === 0 ? null : 'repo_0000000000000001',
     baseBranch: index % 3 === 0 ? null : 'main',
     actionId: null,
+    templateId: null,
+    trigger: null,
+    status: index % 5 === 0 ? 'idle' : 'succeeded',
     createdBy: 'user_0000000000000001',
     firedBy: null,
     chosenRunId: null,
@@ -57,6 +60,9 @@ interface TaskRow {
   repo_id: string | null;
   base_branch: string | null;
   action_id: string | null;
+  template_id: string | null;
+  trigger: Task['trigger'];
+  status: Task['status'];
   created_by: string | null;
   fired_by: string | null;
   chosen_run_id: string | null;
@@ -74,6 +80,9 @@ function rowToTask(row: TaskRow): Task {
     repoId: row.repo_id,
     baseBranch: row.base_branch,
     actionId: row.action_id,
+    templateId: row.template_id,
+    trigger: row.trigger,
+    status: row.status,
     createdBy: row.created_by,
     firedBy: row.fired_by,
     chosenRunId: row.chosen_run_id,
@@ -119,10 +128,10 @@ async function main(): Promise<boolean> {
   }
 
   const rawInsert = raw.prepare(
-    'insert into goosuke_tasks (id, title, repo_id, base_branch, action_id, created_by, chosen_run_id, archived, extension_ids, discord_channel, created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    'insert into goosuke_tasks (id, title, repo_id, base_branch, action_id, template_id, trigger, status, created_by, chosen_run_id, archived, extension_ids, discord_channel, created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
   );
   const rawSelect = raw.prepare(
-    'select id, title, repo_id, base_branch, action_id, created_by, fired_by, chosen_run_id, archived, extension_ids, discord_channel, created_at, updated_at from goosuke_tasks where id = ?',
+    'select id, title, repo_id, base_branch, action_id, template_id, trigger, status, created_by, fired_by, chosen_run_id, archived, extension_ids, discord_channel, created_at, updated_at from goosuke_tasks where id = ?',
   );
   const insertRaw = (task: Task) =>
     rawInsert.run(
@@ -131,6 +140,9 @@ async function main(): Promise<boolean> {
       task.repoId,
       task.baseBranch,
       task.actionId,
+      task.templateId,
+      task.trigger,
+      task.status,
       task.createdBy,
       task.chosenRunId,
       task.archived ? 1 : 0,

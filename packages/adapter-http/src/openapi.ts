@@ -5,6 +5,8 @@ import {
   type ZodOpenApiPathsObject,
   type ZodOpenApiResponseObject,
 } from 'zod-openapi';
+import { apiPrefix } from './api-prefix.ts';
+import { csrfCookieName, csrfHeaderName, refreshCookieName } from './browser-session.ts';
 import { problemContentType, problemSchema } from './problem.ts';
 import { actionCallbackSchema } from './routes/action-routes.ts';
 import { httpRoutes } from './routes/index.ts';
@@ -14,7 +16,7 @@ import type { HttpRoute } from './routes/route.ts';
 export type OpenApiDocument = ReturnType<typeof createDocument>;
 
 /** The path prefix every API route lives under. */
-export const apiPrefix = '/api/v1';
+export { apiPrefix } from './api-prefix.ts';
 
 type HeaderObjects = NonNullable<ZodOpenApiResponseObject['headers']>;
 
@@ -111,6 +113,15 @@ function headerParameters(route: HttpRoute) {
   if (route.taskVersion === 'read') {
     header('If-None-Match', 'The ETag of an earlier answer: 304 when the task is unchanged');
   }
+  if (route.browserSession === 'cookie') {
+    header(
+      csrfHeaderName,
+      `The value of the \`${csrfCookieName}\` cookie (double-submit CSRF protection); 403 when it is missing or differs`,
+      true,
+      undefined,
+      100,
+    );
+  }
   if (route.signed) {
     header(
       'X-Goosuke-Timestamp',
@@ -132,6 +143,13 @@ function successResponse(route: HttpRoute): ZodOpenApiResponseObject {
   if (isRateLimited(route)) Object.assign(headers, rateLimitHeaders);
   if (route.method === 'get' && route.access !== 'public' && !route.stream) {
     headers['Cache-Control'] = stringHeader('`private, no-cache`: answers for one caller, revalidated');
+  }
+  if (route.browserSession !== undefined) {
+    headers['Set-Cookie'] = stringHeader(
+      route.method === 'delete'
+        ? `Clears \`${refreshCookieName}\` and \`${csrfCookieName}\` (\`Max-Age=0\`)`
+        : `\`${refreshCookieName}\` (the refresh token: HttpOnly, SameSite=Strict, Path=/api/v1/auth/session, Secure unless plain HTTP to a loopback address) and \`${csrfCookieName}\` (the CSRF token: SameSite=Strict, Path=/)`,
+    );
   }
   if (route.taskVersion === 'read') {
     headers.ETag = stringHeader(
@@ -174,6 +192,11 @@ function operation(route: HttpRoute): ZodOpenApiOperationObject {
       'WWW-Authenticate': stringHeader('`Bearer`'),
     });
     errors['403'] = problemResponse(route.access === 'admin' ? 'Admins only' : 'Not allowed for this caller');
+  }
+  if (route.browserSession === 'cookie') {
+    errors['403'] = problemResponse(
+      `No \`${csrfHeaderName}\` header, or one that differs from the \`${csrfCookieName}\` cookie`,
+    );
   }
   if (route.access === 'public' && route.path.startsWith('/auth/')) {
     errors['401'] = problemResponse(
@@ -221,11 +244,13 @@ function operation(route: HttpRoute): ZodOpenApiOperationObject {
     summary: route.summary,
     tags: [route.tag],
     security:
-      route.access === 'public'
-        ? []
-        : route.acceptsTicket
-          ? [{ bearer: [] }, { streamTicket: [] }]
-          : [{ bearer: [] }],
+      route.browserSession === 'cookie'
+        ? [{ sessionCookie: [] }]
+        : route.access === 'public'
+          ? []
+          : route.acceptsTicket
+            ? [{ bearer: [] }, { streamTicket: [] }]
+            : [{ bearer: [] }],
     ...(route.params === undefined && route.query === undefined
       ? {}
       : {
@@ -335,7 +360,8 @@ export function createOpenApiDocument(routes: readonly HttpRoute[] = httpRoutes)
         title: 'Goosuke API',
         version: '1',
         description: [
-          'Every operation but health, login, refresh and signed webhooks needs `Authorization: Bearer <access JWT or personal access token>`; event streams also take `?ticket=` from `POST /auth/stream-ticket`.',
+          'Every operation but health, login, refresh, the browser session routes and signed webhooks needs `Authorization: Bearer <access JWT or personal access token>`; event streams also take `?ticket=` from `POST /auth/stream-ticket`.',
+          'Browsers sign in with `POST /auth/session`: the refresh token is kept in an HttpOnly cookie that only the session routes receive, and refreshing or signing out there needs `X-CSRF-Token` equal to the `goosuke_csrf` cookie.',
           'Errors are RFC 9457 problem documents (`application/problem+json`).',
           'A wrong method on a known path is a 405 problem with `Allow`; a query parameter an operation does not declare is a 400.',
           'Writes count against a per-client rate limit (`RateLimit`, `RateLimit-Policy`; 429 with `Retry-After`), `/auth/*` against its own.',
@@ -349,6 +375,13 @@ export function createOpenApiDocument(routes: readonly HttpRoute[] = httpRoutes)
             type: 'http',
             scheme: 'bearer',
             description: 'An access JWT or a personal access token (gsk_)',
+          },
+          sessionCookie: {
+            type: 'apiKey',
+            in: 'cookie',
+            name: refreshCookieName,
+            description:
+              'The refresh token of a browser session, set HttpOnly by `POST /auth/session` and sent by the browser to the session routes only; with it, `X-CSRF-Token` must repeat the `goosuke_csrf` cookie.',
           },
           streamTicket: {
             type: 'apiKey',

@@ -28,6 +28,7 @@ const requests: Record<string, (targets: PolicyTargets, userId: string) => Route
   'account.changePassword': (t) => ({ body: { currentPassword: t.password, newPassword: t.password } }),
   'account.createStreamTicket': () => ({}),
   'account.signOut': (t, userId) => ({ body: { refreshToken: t.refreshTokens[userId] } }),
+  'account.signOutEverywhere': () => ({}),
   'tokens.create': () => ({ body: { name: 'policy' } }),
   'tokens.list': () => ({}),
   "tokens.list: the owner's": (t) => ({ query: { userId: t.ownerId } }),
@@ -39,6 +40,9 @@ const requests: Record<string, (targets: PolicyTargets, userId: string) => Route
   'models.list': () => ({}),
   'models.get': (t) => ({ params: { id: t.modelId } }),
   'models.create': () => ({ body: { provider: 'openai', modelName: 'gpt-4.1-mini' } }),
+  'models.update': (t) => ({ params: { id: t.modelId }, body: { displayName: 'renamed' } }),
+  // A profile whose calls fail at once on loopback: the policy's own profile would call OpenAI.
+  'models.test': () => ({ params: { id: unreachableModelId } }),
   'models.delete': (t) => ({ params: { id: t.modelId } }),
   'repos.list': () => ({}),
   'repos.get': (t) => ({ params: { id: t.repoId } }),
@@ -117,6 +121,7 @@ const requests: Record<string, (targets: PolicyTargets, userId: string) => Route
   'github.listBranches': () => ({ params: { owner: 'octo', repo: 'shop' } }),
   'discord.getGuildConfig': (t) => ({ params: { guildId: t.guildId } }),
   'discord.setGuildConfig': (t) => ({ params: { guildId: t.guildId }, body: { language: 'ja' } }),
+  'discord.listGuildConfigs': () => ({}),
 };
 
 const roles: readonly PolicyRole[] = ['admin', 'owner', 'other'];
@@ -140,6 +145,7 @@ function urlOf(route: HttpRoute, request: RouteRequest): string {
 
 let harness: Harness;
 let users: PolicyUsers;
+let unreachableModelId: string;
 
 // A session of its own for each case: a case that changes the password or signs out ends the
 // sessions of its user, and the next case must not inherit that.
@@ -150,6 +156,14 @@ async function signIn(role: PolicyRole): Promise<string> {
 beforeAll(async () => {
   harness = await startHarness();
   users = await createPolicyUsers(harness.goosuke, password);
+  // Port 9 (discard) on loopback: nothing listens, so the one call is refused at once.
+  unreachableModelId = (
+    await harness.goosuke.models.create({
+      provider: 'openai-compatible',
+      modelName: 'policy-model',
+      baseUrl: 'http://127.0.0.1:9/v1',
+    })
+  ).id;
 });
 afterAll(async () => {
   await harness?.close();

@@ -19,7 +19,9 @@ const validBodies: Record<string, (ids: Ids) => unknown> = {
   login: () => ({ username: 'alice', password: 'wrong password here' }),
   refresh: () => ({ refreshToken: 'gsr_not-a-real-token' }),
   logout: () => ({ refreshToken: 'gsr_not-a-real-token' }),
+  createSession: () => ({ username: 'alice', password: 'wrong password here' }),
   createModel: () => ({ provider: 'openai', modelName: 'gpt-4.1' }),
+  updateModel: () => ({ displayName: 'matrix' }),
   createRepo: () => ({ url: 'https://example.test/owner/another.git' }),
   createTask: () => ({ title: 'a task' }),
   addMessage: () => ({ content: 'hello' }),
@@ -170,7 +172,15 @@ describe('the authorization matrix', () => {
         .filter((route) => route.access === 'public')
         .map((route) => route.operationId)
         .sort(),
-    ).toEqual(['getHealth', 'login', 'receiveWebhook', 'refresh']);
+    ).toEqual([
+      'createSession',
+      'deleteSession',
+      'getHealth',
+      'login',
+      'receiveWebhook',
+      'refresh',
+      'refreshSession',
+    ]);
   });
 
   it.each(guarded.map((route) => [route.operationId, route] as const))(

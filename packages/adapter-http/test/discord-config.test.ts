@@ -67,3 +67,29 @@ describe('GET and PUT /discord/guilds/{guildId}/config', () => {
     expect((await harness.goosuke.discord.getGuildConfig(guildId)).dailyRunCap).not.toBe(1000);
   });
 });
+
+describe('GET /discord/guilds', () => {
+  it("lists the configured guilds with their configuration and today's runs against the cap", async () => {
+    const otherGuildId = '200000000000000002';
+    await harness.goosuke.discord.setGuildConfig(otherGuildId, { dailyRunCap: 3, language: 'en' });
+    await harness.goosuke.discord.consumeDailyRun(otherGuildId, 2);
+    const listed = await api('get', '/discord/guilds', { token: harness.admin.token });
+    expect(listed.status).toBe(200);
+    const byId = new Map(
+      listed.json.items.map((entry: { guildId: string }) => [entry.guildId, entry] as const),
+    );
+    expect(byId.get(otherGuildId)).toEqual({
+      guildId: otherGuildId,
+      config: { ...(await harness.goosuke.discord.getGuildConfig(otherGuildId)), dailyRunCap: 3 },
+      usage: { used: 2, cap: 3 },
+    });
+    // The counters are settings too, never listed as guilds; a guild nobody configured is absent.
+    expect(listed.json.items.every((entry: { guildId: string }) => /^\d+$/.test(entry.guildId))).toBe(true);
+    expect(byId.has('200000000000000009')).toBe(false);
+  });
+
+  it('is for admins only', async () => {
+    expect(isProblem(await api('get', '/discord/guilds', { token: harness.alice.token }), 403)).toBe(true);
+    expect(isProblem(await api('get', '/discord/guilds'), 401)).toBe(true);
+  });
+});

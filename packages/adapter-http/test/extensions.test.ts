@@ -147,4 +147,38 @@ describe('the extensions API', () => {
     expect(isProblem(kept, 409)).toBe(true);
     expect(kept.json.detail).toMatch(/action files-action/);
   });
+
+  it('lists tasks by status, template, trigger and author; each task carries its origin', async () => {
+    const template = await send('post', '/templates', 'admin', {
+      name: 'origin-ask',
+      outputKind: 'text',
+      prompt: 'Answer',
+    });
+    const action = await send('post', '/actions', 'admin', {
+      name: 'origin-hook',
+      template: template.json.id,
+      trigger: 'manual',
+    });
+    const model = (await send('get', '/models', 'admin')).json.items[0];
+    const fired = await send('post', `/actions/${action.json.action.id}/trigger`, 'admin', {
+      models: [model.id],
+    });
+    expect(fired.status).toBe(202);
+    const task = fired.json.task;
+    expect(task).toMatchObject({ templateId: template.json.id, trigger: 'manual', status: 'active' });
+    const ids = (result: CallResult) => result.json.items.map((item: { id: string }) => item.id);
+    expect(ids(await send('get', `/tasks?templateId=${template.json.id}`, 'admin'))).toEqual([task.id]);
+    expect(
+      ids(
+        await send('get', `/tasks?trigger=manual&status=active&actionId=${action.json.action.id}`, 'admin'),
+      ),
+    ).toEqual([task.id]);
+    expect(ids(await send('get', `/tasks?status=succeeded&templateId=${template.json.id}`, 'admin'))).toEqual(
+      [],
+    );
+    expect(isProblem(await send('get', '/tasks?status=sleeping', 'admin'), 400)).toBe(true);
+    // A member lists their own only; naming another author is refused.
+    expect(ids(await send('get', `/tasks?templateId=${template.json.id}`, 'bob'))).toEqual([]);
+    expect(isProblem(await send('get', `/tasks?createdBy=${harness.admin.id}`, 'bob'), 403)).toBe(true);
+  });
 });

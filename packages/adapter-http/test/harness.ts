@@ -8,6 +8,7 @@ import {
   createGoosuke,
   createWebCryptoSecretBox,
   type Goosuke,
+  type LanguageModelResolver,
   type RunLimits,
 } from '@goosuke/core';
 import { makeGitRepository } from '@goosuke/core/testing';
@@ -48,16 +49,18 @@ export interface Harness {
  * Starts the API; `options` override the server options (the auth and write rate limits are
  * raised by default), `auth` is given to core (e.g. its per-account sign-in limit) and Goosuke's
  * `limits` (the active runs per user are raised by default: without workers, every run a test
- * starts stays queued).
+ * starts stays queued). `languageModels` replaces the default resolver (the OpenAI provider for
+ * every profile), e.g. to reach another provider's fake.
  */
 export async function startHarness(
   options: HttpServerOptions & {
     env?: Record<string, string>;
     auth?: AuthSettings;
     limits?: Partial<RunLimits>;
+    languageModels?: LanguageModelResolver;
   } = {},
 ): Promise<Harness> {
-  const { auth, limits, ...serverOptions } = options;
+  const { auth, limits, languageModels, ...serverOptions } = options;
   const root = await mkdtemp(path.join(tmpdir(), 'goosuke-'));
   const env = {
     GOOSUKE_SECRET_KEY: secretKey,
@@ -81,13 +84,15 @@ export async function startHarness(
     runtime: {
       queue,
       git: createIsomorphicGitBackend({ checkout: 'hardlink' }),
-      languageModels: (profile, apiKey) =>
-        createOpenAIProvider({
-          provider: profile.provider === 'openai-compatible' ? 'openai-compatible' : 'openai',
-          ...(apiKey === null ? {} : { apiKey }),
-          ...(profile.baseUrl === null ? {} : { baseUrl: profile.baseUrl }),
-          maxRetries: 0,
-        })(profile.modelName, { capabilities: profile.capabilities }),
+      languageModels:
+        languageModels ??
+        ((profile, apiKey) =>
+          createOpenAIProvider({
+            provider: profile.provider === 'openai-compatible' ? 'openai-compatible' : 'openai',
+            ...(apiKey === null ? {} : { apiKey }),
+            ...(profile.baseUrl === null ? {} : { baseUrl: profile.baseUrl }),
+            maxRetries: 0,
+          })(profile.modelName, { capabilities: profile.capabilities })),
       layout: {
         cloneDir: (repo) => path.join(dataDir, 'clones', repo.id),
         workingCopyDir: (run) => path.join(dataDir, 'worktrees', run.id),

@@ -24,11 +24,13 @@ describe('the OpenAPI document', () => {
       const operation = document.paths?.[`${apiPrefix}${route.path}`]?.[route.method];
       expect(operation?.operationId, route.operationId).toBe(route.operationId);
       expect(operation?.security, route.operationId).toEqual(
-        route.access === 'public'
-          ? []
-          : route.acceptsTicket
-            ? [{ bearer: [] }, { streamTicket: [] }]
-            : [{ bearer: [] }],
+        route.browserSession === 'cookie'
+          ? [{ sessionCookie: [] }]
+          : route.access === 'public'
+            ? []
+            : route.acceptsTicket
+              ? [{ bearer: [] }, { streamTicket: [] }]
+              : [{ bearer: [] }],
       );
     }
     const schemas = Object.keys(document.components?.schemas ?? {});

@@ -192,7 +192,10 @@ export function createGoosuke(dependencies: GoosukeDependencies): Goosuke {
   };
   const limits = resolveRunLimits(dependencies.limits);
   const logger = dependencies.logger ?? noopLogger;
-  const models = createModelProfileService(context);
+  const models = createModelProfileService(context, {
+    languageModels: dependencies.runtime?.languageModels,
+    prices: dependencies.runs?.prices,
+  });
   const { jwtSecret } = dependencies;
   // Every password hash of this Goosuke (sign-ins, password changes, new users) shares one bound
   // on how many run at once: each holds the hasher's memory (scrypt: 128 MiB) while it runs.

@@ -77,6 +77,7 @@ describe('opening', () => {
         '0014_extension_fields',
         '0015_run_extensions',
         '0016_extension_deletions',
+        '0017_task_status_origin',
       ]);
       const tables = raw
         .prepare(

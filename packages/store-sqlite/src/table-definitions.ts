@@ -164,6 +164,9 @@ export const taskTable = defineTable<Task>({
     column('repoId'),
     column('baseBranch'),
     column('actionId'),
+    column('templateId'),
+    column('trigger'),
+    column('status'),
     column('createdBy'),
     column('firedBy'),
     column('chosenRunId'),
@@ -172,7 +175,7 @@ export const taskTable = defineTable<Task>({
     column('discordChannel', 'json'),
     ...timestamps,
   ],
-  filters: ['repoId', 'archived', 'createdBy'],
+  filters: ['repoId', 'archived', 'createdBy', 'status', 'templateId', 'trigger', 'actionId'],
   // The runs table is defined below; it references tasks in turn.
   references: [
     { field: 'chosenRunId', entity: 'run', table: 'goosuke_runs' },

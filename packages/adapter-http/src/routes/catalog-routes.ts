@@ -2,7 +2,9 @@ import {
   createModelProfileInputSchema,
   createRepoInputSchema,
   modelProfileSchema,
+  modelProfileTestResultSchema,
   repoSchema,
+  updateModelProfileInputSchema,
 } from '@goosuke/core';
 import { z } from 'zod';
 import { type HttpRoute, idParams, pageOf, pageQuery, route } from './route.ts';
@@ -44,6 +46,32 @@ export const catalogRoutes: readonly HttpRoute[] = [
     status: 200,
     response: modelProfileSchema,
     handle: ({ actor, params }) => actor.models.get(params.id),
+  }),
+  route({
+    operationId: 'updateModel',
+    method: 'patch',
+    path: '/models/{id}',
+    summary: 'Change a model profile (the fields given; `apiKey` replaces the key, `null` removes it)',
+    tag: 'models',
+    operation: 'models.update',
+    params: idParams,
+    body: updateModelProfileInputSchema,
+    status: 200,
+    response: modelProfileSchema,
+    handle: ({ actor, params, body }) => actor.models.update(params.id, body),
+  }),
+  route({
+    operationId: 'testModel',
+    method: 'post',
+    path: '/models/{id}/test',
+    summary:
+      "Make one tiny call to the profile's model: latency and usage, or why it failed (200 either way; the key never shown)",
+    tag: 'models',
+    operation: 'models.test',
+    params: idParams,
+    status: 200,
+    response: modelProfileTestResultSchema,
+    handle: ({ actor, params }) => actor.models.test(params.id),
   }),
   route({
     operationId: 'deleteModel',

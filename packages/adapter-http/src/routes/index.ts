@@ -6,6 +6,7 @@ import { extensionRoutes } from './extension-routes.ts';
 import { pullRequestRoutes } from './pull-request-routes.ts';
 import type { HttpRoute } from './route.ts';
 import { runRoutes } from './run-routes.ts';
+import { sessionRoutes } from './session-routes.ts';
 import { settingsRoutes } from './settings-routes.ts';
 import { systemRoutes } from './system-routes.ts';
 import { taskRoutes } from './task-routes.ts';
@@ -16,6 +17,7 @@ import { userRoutes } from './user-routes.ts';
 export const httpRoutes: readonly HttpRoute[] = [
   ...systemRoutes,
   ...authRoutes,
+  ...sessionRoutes,
   ...userRoutes,
   ...catalogRoutes,
   ...agentRoutes,

@@ -78,6 +78,12 @@ export interface HttpRoute {
   /** Authenticated by a signature over the body instead of a token (documented as a 401). */
   signed?: boolean;
   /**
+   * A browser session route (see `browser-session.ts`): `start` sets the session cookies;
+   * `cookie` is authenticated by the HttpOnly refresh cookie and needs `X-CSRF-Token` equal to the
+   * CSRF cookie (403 otherwise). Documented with the cookie, the header and `Set-Cookie`.
+   */
+  browserSession?: 'start' | 'cookie';
+  /**
    * Honours the caller's `Idempotency-Key` header (read with {@link idempotencyKeyOf}): documented
    * as a header parameter, with the 409 of a key reused for another request.
    */

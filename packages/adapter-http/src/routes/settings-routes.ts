@@ -1,6 +1,7 @@
 import {
   discordGuildConfigInputSchema,
   discordGuildConfigSchema,
+  discordGuildEntrySchema,
   discordIdSchema,
   gitHubConfigInputSchema,
   gitHubConfigViewSchema,
@@ -17,6 +18,11 @@ const guildParams = z.object({ guildId: discordIdSchema });
 
 /** What `GET /settings` answers: every setting's view, ordered by key. */
 export const settingListSchema = z.object({ items: z.array(settingViewSchema) }).meta({ id: 'SettingList' });
+
+/** What `GET /discord/guilds` answers: every guild with a stored configuration (few: not paged). */
+export const discordGuildListSchema = z
+  .object({ items: z.array(discordGuildEntrySchema) })
+  .meta({ id: 'DiscordGuildList' });
 
 /** Deployment settings, GitHub's configuration and the Discord bot's per-guild configuration. */
 export const settingsRoutes: readonly HttpRoute[] = [
@@ -114,6 +120,17 @@ export const settingsRoutes: readonly HttpRoute[] = [
     handle: async ({ actor, params }) => ({
       items: await actor.github.listBranches(params.owner, params.repo),
     }),
+  }),
+  route({
+    operationId: 'listDiscordGuilds',
+    method: 'get',
+    path: '/discord/guilds',
+    summary: "The guilds with a stored Discord bot configuration, with today's runs against their cap",
+    tag: 'discord',
+    operation: 'discord.listGuildConfigs',
+    status: 200,
+    response: discordGuildListSchema,
+    handle: async ({ actor }) => ({ items: await actor.discord.listGuildConfigs() }),
   }),
   route({
     operationId: 'getDiscordGuildConfig',

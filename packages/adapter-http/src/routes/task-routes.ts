@@ -1,10 +1,12 @@
 import {
+  actionTriggerSchema,
   actorAddMessageInputSchema,
   actorCreateTaskInputSchema,
   idSchema,
   messageSchema,
   runSchema,
   taskSchema,
+  taskStatusSchema,
 } from '@goosuke/core';
 import { z } from 'zod';
 import { type HttpRoute, idempotencyKeyOf, idParams, pageOf, pageQuery, route } from './route.ts';
@@ -28,10 +30,24 @@ export const taskRoutes: readonly HttpRoute[] = [
     operationId: 'listTasks',
     method: 'get',
     path: '/tasks',
-    summary: "List tasks (a member's own; an admin's all)",
+    summary:
+      "List tasks (a member's own; an admin's all), newest first, by status, repository, template, action, trigger, author or archived",
     tag: 'tasks',
     operation: 'tasks.list',
-    query: z.object({ ...pageQuery, repoId: idSchema.optional() }),
+    query: z.object({
+      ...pageQuery,
+      repoId: idSchema.optional(),
+      status: taskStatusSchema.optional(),
+      templateId: idSchema.optional(),
+      actionId: idSchema.optional(),
+      trigger: actionTriggerSchema.optional(),
+      /** The author: a member may name only themself. */
+      createdBy: idSchema.optional(),
+      archived: z
+        .enum(['true', 'false'])
+        .transform((value) => value === 'true')
+        .optional(),
+    }),
     status: 200,
     response: pageOf(taskSchema, 'TaskPage'),
     handle: ({ actor, query }) => actor.tasks.list(query),

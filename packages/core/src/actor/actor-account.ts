@@ -28,6 +28,13 @@ export interface ActorAccount {
    * for an unknown token or one of another user's sessions.
    */
   signOut(refreshToken: string): Promise<void>;
+  /**
+   * Signs out every session of the actor (every refresh-token family: browsers and API clients
+   * alike). Their access JWTs stop working at once, since authentication accepts a JWT only while
+   * its session is live; the actor's personal access tokens are not sessions and stay (revoke
+   * them with `tokens.revoke`).
+   */
+  signOutEverywhere(): Promise<void>;
 }
 
 /** Personal access tokens, as the actor may see and manage them. */
@@ -97,6 +104,8 @@ export function createActorAccount(system: SystemServices, runner: ActorRunner):
       }),
     signOut: (refreshToken) =>
       run('account.signOut', ({ user }) => system.auth.logout(refreshToken, { userId: user.id })),
+    signOutEverywhere: () =>
+      run('account.signOutEverywhere', ({ user }) => system.auth.signOutEverywhere(user.id)),
   };
 }
 

@@ -21,7 +21,7 @@ import type { ActorRunner } from './actor.ts';
 import type { SystemServices } from './system-services.ts';
 
 /** Model profiles: members list and read them; admins manage them. Keys are never returned. */
-export type ActorModels = Pick<ModelProfileService, 'list' | 'get' | 'create' | 'update' | 'delete'>;
+export type ActorModels = Pick<ModelProfileService, 'list' | 'get' | 'create' | 'update' | 'delete' | 'test'>;
 /** Repositories: members list and read them; admins register and manage them. */
 export type ActorRepos = Pick<RepoService, 'list' | 'get' | 'create' | 'update' | 'delete'>;
 /** Templates: admins only. */
@@ -110,7 +110,7 @@ export const actorAdministrationAreas: {
     runner: ActorRunner,
   ) => ActorAdministration[Area];
 } = {
-  models: (system, runner) => guarded(runner, 'models', system.models, crud),
+  models: (system, runner) => guarded(runner, 'models', system.models, [...crud, 'test']),
   repos: (system, runner) => guarded(runner, 'repos', system.repos, crud),
   templates: (system, runner) => guarded(runner, 'templates', system.templates, crud),
   settings: (system, runner) =>

@@ -9,7 +9,7 @@ import {
   type Task,
 } from '../domain/index.ts';
 import { ForbiddenError, NotFoundError } from '../errors/index.ts';
-import type { ListOptions, Page } from '../ports/store.ts';
+import type { ListOptions, Page, TaskListFilter } from '../ports/store.ts';
 import { parseInput } from '../services/parse-input.ts';
 import type { CreatePullRequestInput, UpdatePullRequestInput } from '../services/pull-request-service.ts';
 import type { RunComparison } from '../services/run-comparison.ts';
@@ -56,9 +56,7 @@ function idempotencyOf(acting: ActingUser, options: ActorIdempotency) {
 /** Tasks as the actor sees them: a member their own, an admin every one. */
 export interface ActorTasks {
   /** Tasks newest first: a member's own (asking for another author's is ForbiddenError); an admin's all. */
-  list(
-    options?: ListOptions & { repoId?: string; archived?: boolean; createdBy?: string },
-  ): Promise<Page<Task>>;
+  list(options?: ListOptions & TaskListFilter): Promise<Page<Task>>;
   /**
    * Creates a task written by the actor, with its first message when given. With
    * `idempotencyKey` (the actor's own), a retry with the same input returns the first task; the

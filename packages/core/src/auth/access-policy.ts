@@ -47,6 +47,10 @@ export const actorOperations = {
   'account.changePassword': { rule: 'self', summary: 'change your own password' },
   'account.createStreamTicket': { rule: 'self', summary: 'make a ticket for an event stream' },
   'account.signOut': { rule: 'self', summary: 'sign one of your sessions out' },
+  'account.signOutEverywhere': {
+    rule: 'self',
+    summary: 'sign every one of your sessions out (personal access tokens stay)',
+  },
   'tokens.create': { rule: 'self', summary: 'create a personal access token for yourself' },
   'tokens.list': { rule: 'self', summary: "list your personal access tokens (admins: anyone's)" },
   'tokens.revoke': { rule: 'self', summary: "revoke a personal access token (yours; admins: anyone's)" },
@@ -64,6 +68,7 @@ export const actorOperations = {
   'models.create': { rule: 'admin', summary: 'create model profiles' },
   'models.update': { rule: 'admin', summary: 'change model profiles' },
   'models.delete': { rule: 'admin', summary: 'delete model profiles' },
+  'models.test': { rule: 'admin', summary: "make one tiny call to a model profile's model" },
   'repos.list': { rule: 'member', summary: 'list repositories' },
   'repos.get': { rule: 'member', summary: 'read a repository' },
   'repos.create': { rule: 'admin', summary: 'register repositories (a URL may name a local path)' },

@@ -140,7 +140,10 @@ export {
   messageRoleSchema,
   messageSchema,
   type Task,
+  type TaskStatus,
   taskSchema,
+  taskStatusOf,
+  taskStatusSchema,
 } from './task.ts';
 export {
   type Template,

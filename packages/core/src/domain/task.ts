@@ -1,5 +1,26 @@
 import { z } from 'zod';
+import { actionTriggerSchema } from './action.ts';
 import { idSchema, timestampSchema } from './common.ts';
+
+/**
+ * Where a task stands, from the runs of its latest message that ran: `idle` (no run yet),
+ * `active` (a run of the task is queued or running), else `succeeded` (a run of that message
+ * succeeded), `failed` (none succeeded, one failed) or `canceled` (all were canceled).
+ */
+export const taskStatusSchema = z
+  .enum(['idle', 'active', 'succeeded', 'failed', 'canceled'])
+  .meta({ id: 'TaskStatus' });
+/** A task's status. */
+export type TaskStatus = z.infer<typeof taskStatusSchema>;
+
+/** The status of a task whose latest message ran `runs` (see {@link taskStatusSchema}). */
+export function taskStatusOf(runs: ReadonlyArray<{ status: string }>): TaskStatus {
+  if (runs.length === 0) return 'idle';
+  if (runs.some((run) => run.status === 'queued' || run.status === 'running')) return 'active';
+  if (runs.some((run) => run.status === 'succeeded')) return 'succeeded';
+  if (runs.some((run) => run.status === 'failed')) return 'failed';
+  return 'canceled';
+}
 
 /**
  * A conversation. A repo task (`repoId` set) produces patches on `baseBranch`; a text task
@@ -14,6 +35,16 @@ export const taskSchema = z
     baseBranch: z.string().min(1).max(255).nullable(),
     /** The action that created the task, if a trigger did. */
     actionId: idSchema.nullable(),
+    /** The template the task was made from (its action's, when an action created it), else null. */
+    templateId: idSchema.nullable(),
+    /**
+     * What started the task when an action did: its trigger kind (`webhook`, `schedule`,
+     * `discord-reaction`, `discord-command`), or `manual` when it was fired by hand; null for a
+     * task created directly.
+     */
+    trigger: actionTriggerSchema.nullable(),
+    /** Where the task stands (see {@link taskStatusSchema}); kept as its runs are made and end. */
+    status: taskStatusSchema,
     /** The user who created the task, if a person did. */
     createdBy: idSchema.nullable(),
     /**

@@ -67,6 +67,7 @@ export type {
   RunRepository,
   SettingRepository,
   Store,
+  TaskListFilter,
   TaskRepository,
   TemplateRepository,
   TriggerKeyRepository,

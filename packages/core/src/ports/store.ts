@@ -82,10 +82,18 @@ export interface ModelProfileRepository
 export type RepoRepository = EntityRepository<Repo>;
 
 /** Tasks, filterable by repo and archived flag. */
-export type TaskRepository = EntityRepository<
-  Task,
-  { repoId?: string; archived?: boolean; createdBy?: string }
->;
+export type TaskRepository = EntityRepository<Task, TaskListFilter>;
+
+/** What the task list filters by, each by equality (combined: all must hold). */
+export interface TaskListFilter {
+  repoId?: string;
+  archived?: boolean;
+  createdBy?: string;
+  status?: Task['status'];
+  templateId?: string;
+  trigger?: NonNullable<Task['trigger']>;
+  actionId?: string;
+}
 
 /**
  * Messages of tasks, listed in conversation order. Append-only: a message is neither changed nor

@@ -6,6 +6,7 @@ import type { IdGenerator } from '../ports/id-generator.ts';
 import type { Store } from '../ports/store.ts';
 import { lineTotals } from './patch-stats.ts';
 import type { RunEventHub, RunEventInput } from './run-events.ts';
+import { refreshTaskStatus } from './task-status.ts';
 
 /** How a run ends, with the fields it ends with. */
 export type RunEnding =
@@ -81,6 +82,7 @@ export function createRunFinisher(context: {
       }
       const { id: _, createdAt: __, ...patch } = next;
       await tx.runs.update(run.id, patch);
+      await refreshTaskStatus(tx, current);
       return events.append(tx, run.id, event);
     });
     if (stored !== null) events.deliver([stored]);

@@ -2,7 +2,6 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createGoosuke, type Goosuke } from '../create-goosuke.ts';
 import type { Action, Task } from '../domain/index.ts';
 import { GoosukeError } from '../errors/index.ts';
-import type { GitBackend } from '../ports/git-backend.ts';
 import type { Store } from '../ports/store.ts';
 import { createWebCryptoSecretBox } from '../secrets/index.ts';
 import {
@@ -13,6 +12,7 @@ import {
   createSequentialIdGenerator,
   type FixedClock,
   type MemoryJobQueue,
+  unusedGitBackend,
 } from '../testing/index.ts';
 import {
   type ActionScheduler,
@@ -29,12 +29,6 @@ const apiKey = 'sk-test-0123456789abcdefghijklmnopqrstuvwxyz';
  * Text tasks never touch git, so every git call is a test failure. The core package has no
  * in-memory GitBackend; this stands in for one only to satisfy the runtime's shape.
  */
-const gitUnusedByTextTasks = new Proxy({} as GitBackend, {
-  get: (_target, property) =>
-    property === 'then' || typeof property === 'symbol'
-      ? undefined
-      : () => Promise.reject(new Error(`a text task called git ${String(property)}`)),
-});
 
 describe('startActionScheduler', () => {
   let store: Store;
@@ -55,7 +49,7 @@ describe('startActionScheduler', () => {
       ids: createSequentialIdGenerator(),
       runtime: {
         queue,
-        git: gitUnusedByTextTasks,
+        git: unusedGitBackend,
         languageModels: () => createScriptedLanguageModel({ replies: ['The hourly report.'] }),
         layout: {
           cloneDir: (repo) => `/nonexistent/clones/${repo.id}`,

@@ -389,6 +389,10 @@ export function createActionService(context: ActionServiceContext): ActionServic
           repoId,
           baseBranch,
           actionId: action.id,
+          templateId: action.templateId,
+          // Fired by hand, whatever the action's own trigger; else the trigger that fired.
+          trigger: input.firedBy === undefined ? action.trigger : 'manual',
+          status: 'idle',
           createdBy: createdBy ?? null,
           firedBy: input.firedBy ?? null,
           chosenRunId: null,

@@ -3,7 +3,6 @@ import { createGoosuke, type Goosuke } from '../create-goosuke.ts';
 import type { AgentInstallation } from '../domain/index.ts';
 import { GoosukeError } from '../errors/index.ts';
 import type { AgentHost, AgentSpec } from '../ports/agent-host.ts';
-import type { GitBackend } from '../ports/git-backend.ts';
 import { createWebCryptoSecretBox } from '../secrets/index.ts';
 import {
   createFixedClock,
@@ -11,16 +10,11 @@ import {
   createMemoryStore,
   createScriptedLanguageModel,
   createSequentialIdGenerator,
+  unusedGitBackend,
 } from '../testing/index.ts';
 import type { CreateRunsInput } from './run-service.ts';
 
 // Creating runs reads no git: any call is a test failure.
-const gitUnused = new Proxy({} as GitBackend, {
-  get: (_target, property) =>
-    property === 'then' || typeof property === 'symbol'
-      ? undefined
-      : () => Promise.reject(new Error(`creating runs called git ${String(property)}`)),
-});
 
 const closers: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -61,7 +55,7 @@ async function compose(
     ids: createSequentialIdGenerator(),
     runtime: {
       queue,
-      git: gitUnused,
+      git: unusedGitBackend,
       languageModels: () => createScriptedLanguageModel({ replies: [] }),
       layout: {
         cloneDir: (repo) => `/nonexistent/clones/${repo.id}`,

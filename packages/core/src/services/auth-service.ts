@@ -136,6 +136,12 @@ export interface AuthService {
    */
   logout(refreshToken: string, options?: { userId?: string }): Promise<void>;
   /**
+   * Revokes every refresh-token family of the user (signs out every session). The sessions'
+   * access JWTs are refused from then on (authentication checks that their session is live);
+   * personal access tokens are untouched.
+   */
+  signOutEverywhere(userId: string): Promise<void>;
+  /**
    * Who is calling, from the credential of an `Authorization: Bearer` header (without the
    * scheme): an access JWT, or a personal access token (`gsk_`) that is neither revoked nor
    * expired. The user must exist and be enabled; the role is read from the store. A personal
@@ -462,6 +468,10 @@ export function createAuthService(context: AuthServiceContext): AuthService {
         throw tokenError("another user's refresh token");
       }
       await store.refreshTokens.revokeFamily(found.familyId, isoNow(clock));
+    },
+
+    async signOutEverywhere(userId) {
+      await store.refreshTokens.revokeAllOfUser(userId, isoNow(clock));
     },
 
     async confirmPassword(userId, password) {

@@ -119,16 +119,24 @@ describe('the Discord service', () => {
       expect(await store.settings.list()).toEqual([]);
     });
 
-    it('lists every configured guild with its full configuration, and no usage counters', async () => {
-      await discord.setGuildConfig(guildId, { language: 'ja' });
+    it("lists every configured guild with its full configuration and today's usage, not the counters as guilds", async () => {
+      await discord.setGuildConfig(guildId, { language: 'ja', dailyRunCap: 7 });
       await discord.setGuildConfig(otherGuildId, { enabled: false });
-      await discord.consumeDailyRun(guildId);
+      await discord.consumeDailyRun(guildId, 2);
       const listed = await discord.listGuildConfigs();
       expect(listed).toHaveLength(2);
       expect(listed).toEqual(
         expect.arrayContaining([
-          { guildId, config: { ...defaultDiscordGuildConfig, language: 'ja' } },
-          { guildId: otherGuildId, config: { ...defaultDiscordGuildConfig, enabled: false } },
+          {
+            guildId,
+            config: { ...defaultDiscordGuildConfig, language: 'ja', dailyRunCap: 7 },
+            usage: { used: 2, cap: 7 },
+          },
+          {
+            guildId: otherGuildId,
+            config: { ...defaultDiscordGuildConfig, enabled: false },
+            usage: { used: 0, cap: defaultDiscordGuildConfig.dailyRunCap },
+          },
         ]),
       );
     });

@@ -4,6 +4,7 @@ import { discordIdSchema } from '../triggers/action-config.ts';
 import {
   type DiscordGuildConfig,
   type DiscordGuildConfigInput,
+  type DiscordGuildEntry,
   defaultDiscordGuildConfig,
   discordGuildConfigInputSchema,
   discordGuildConfigSchema,
@@ -30,8 +31,8 @@ export interface DiscordGuildService {
   getGuildConfig(guildId: string): Promise<DiscordGuildConfig>;
   /** Changes the given fields and returns the whole configuration. InvalidInputError for bad values. */
   setGuildConfig(guildId: string, input: DiscordGuildConfigInput): Promise<DiscordGuildConfig>;
-  /** Every guild with a stored configuration. */
-  listGuildConfigs(): Promise<Array<{ guildId: string; config: DiscordGuildConfig }>>;
+  /** Every guild with a stored configuration, by key order, with its run count today (UTC). */
+  listGuildConfigs(): Promise<DiscordGuildEntry[]>;
   /**
    * Counts `runs` more runs for the guild today (UTC) if that stays within its cap, atomically
    * (two processes never both take the last one). Returns whether they were counted.
@@ -107,9 +108,18 @@ export function createDiscordGuildService(context: ServiceContext): DiscordGuild
 
     async listGuildConfigs() {
       const settings = await store.settings.list();
+      // Today's counts are settings too: read them from the same list rather than once per guild.
+      const counts = new Map(settings.map((setting) => [setting.key, setting.value]));
+      const day = today();
       return settings.flatMap((setting) => {
         const match = configKeyPattern.exec(setting.key);
-        return match === null ? [] : [{ guildId: match[1]!, config: read(setting.value) }];
+        if (match === null) return [];
+        const guildId = match[1]!;
+        const config = read(setting.value);
+        const used = counts.get(usageKey(guildId, day));
+        return [
+          { guildId, config, usage: { used: typeof used === 'number' ? used : 0, cap: config.dailyRunCap } },
+        ];
       });
     },
 

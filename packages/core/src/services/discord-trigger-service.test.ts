@@ -1,7 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createGoosuke, type Goosuke } from '../create-goosuke.ts';
 import type { Action, ModelProfile } from '../domain/index.ts';
-import type { GitBackend } from '../ports/git-backend.ts';
 import { createWebCryptoSecretBox } from '../secrets/index.ts';
 import { expectGoosukeError, rejectionOf } from '../testing/conformance-assertions.ts';
 import {
@@ -11,6 +10,7 @@ import {
   createScriptedLanguageModel,
   createSequentialIdGenerator,
   type MemoryJobQueue,
+  unusedGitBackend,
 } from '../testing/index.ts';
 import type { DiscordGuildConfigInput } from '../triggers/discord-guild-config.ts';
 import type { DiscordRoute, DiscordTriggerOutcome } from '../triggers/discord-outcome.ts';
@@ -29,14 +29,6 @@ const THREAD = '200000000000000003';
 const MEMBER_ROLE = '300000000000000001';
 const MANAGER_ROLE = '300000000000000002';
 const hour = 3_600_000;
-
-/** Text tasks never touch git: any git call fails the test. */
-const gitUnusedByTextTasks = new Proxy({} as GitBackend, {
-  get: (_target, property) =>
-    property === 'then' || typeof property === 'symbol'
-      ? undefined
-      : () => Promise.reject(new Error(`a text task called git ${String(property)}`)),
-});
 
 const conversation = [
   { author: 'Alice', text: 'Ship on Friday?', at: '2026-01-02 10:00' },
@@ -86,7 +78,7 @@ describe('goosuke.discord triggers', () => {
       ids: createSequentialIdGenerator(),
       runtime: {
         queue,
-        git: gitUnusedByTextTasks,
+        git: unusedGitBackend,
         languageModels: () => createScriptedLanguageModel({ replies: ['A summary.'] }),
         layout: { cloneDir: () => '/nonexistent/clone', workingCopyDir: () => '/nonexistent/worktree' },
       },
@@ -498,7 +490,7 @@ describe('goosuke.discord triggers', () => {
         secretBox: await createWebCryptoSecretBox({ secret: 'secret-box-key-for-discord-trigger-tests' }),
         runtime: {
           queue,
-          git: gitUnusedByTextTasks,
+          git: unusedGitBackend,
           languageModels: () => createScriptedLanguageModel({ replies: [] }),
           layout: { cloneDir: () => '/nonexistent/clone', workingCopyDir: () => '/nonexistent/worktree' },
         },

@@ -96,9 +96,15 @@ export {
   type CreateModelProfileInput,
   createModelProfileInputSchema,
   type ModelProfileService,
+  type ModelProfileServiceOptions,
   type UpdateModelProfileInput,
   updateModelProfileInputSchema,
 } from './model-profile-service.ts';
+export {
+  type ModelProfileTestResult,
+  modelProfileTestPrompt,
+  modelProfileTestResultSchema,
+} from './model-profile-test.ts';
 export { parseInput } from './parse-input.ts';
 export {
   type CreatePullRequestInput,

@@ -6,8 +6,11 @@ import {
   modelProfileSchema,
 } from '../domain/index.ts';
 import { InvalidInputError, NotFoundError } from '../errors/index.ts';
+import type { ModelPriceOverrides } from '../models/model-prices.ts';
 import { isoNow } from '../ports/clock.ts';
 import type { ListOptions, Page } from '../ports/store.ts';
+import type { LanguageModelResolver } from '../runs/run-runtime.ts';
+import { type ModelProfileTestResult, testModelProfile } from './model-profile-test.ts';
 import { parseInput } from './parse-input.ts';
 import type { ServiceContext } from './service-context.ts';
 
@@ -60,6 +63,12 @@ export interface ModelProfileService {
   /** NotFoundError when missing. */
   delete(id: string): Promise<void>;
   /**
+   * Makes one tiny call to the profile's model ("Reply with OK.") with its stored key and
+   * reports the latency and usage, or why the call failed (`ok: false`, the key redacted).
+   * NotFoundError when missing; UnsupportedError when Goosuke has no runtime to call models.
+   */
+  test(id: string): Promise<ModelProfileTestResult>;
+  /**
    * Decrypts the profile's API key, or null when none is stored. For composition roots
    * building a LanguageModel only: never return it from an API, never log it.
    */
@@ -84,9 +93,25 @@ function withoutUndefined(overrides: ModelCapabilityOverrides): ModelCapabilityO
   return Object.fromEntries(Object.entries(overrides).filter(([, value]) => value !== undefined));
 }
 
+/** What {@link ModelProfileService.test} calls models with; absent without a runtime. */
+export interface ModelProfileServiceOptions {
+  /** The composition root's resolver (`RunRuntime.languageModels`). */
+  languageModels?: LanguageModelResolver;
+  /** Price overrides for the test call's cost (`RunSettings.prices`). */
+  prices?: ModelPriceOverrides;
+}
+
 /** Builds the model profile service on the given ports. */
-export function createModelProfileService(context: ServiceContext): ModelProfileService {
+export function createModelProfileService(
+  context: ServiceContext,
+  options: ModelProfileServiceOptions = {},
+): ModelProfileService {
   const { store, secretBox, clock, ids } = context;
+
+  async function revealApiKey(id: string): Promise<string | null> {
+    const sealed = await store.models.getEncryptedApiKey(id);
+    return sealed === null ? null : secretBox.open(sealed, keyContext(id));
+  }
 
   async function get(id: string): Promise<ModelProfile> {
     const profile = await store.models.get(id);
@@ -156,9 +181,15 @@ export function createModelProfileService(context: ServiceContext): ModelProfile
       if (!(await store.models.delete(id))) throw new NotFoundError('model profile', id);
     },
 
-    async revealApiKey(id) {
-      const sealed = await store.models.getEncryptedApiKey(id);
-      return sealed === null ? null : secretBox.open(sealed, keyContext(id));
+    async test(id) {
+      const profile = await get(id);
+      return testModelProfile(
+        { languageModels: options.languageModels, prices: options.prices },
+        profile,
+        await revealApiKey(id),
+      );
     },
+
+    revealApiKey,
   };
 }

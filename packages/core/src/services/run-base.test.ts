@@ -2,7 +2,6 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { createGoosuke, type Goosuke } from '../create-goosuke.ts';
 import type { Run, Task } from '../domain/index.ts';
 import { GoosukeError } from '../errors/index.ts';
-import type { GitBackend } from '../ports/git-backend.ts';
 import type { Store } from '../ports/store.ts';
 import { createWebCryptoSecretBox } from '../secrets/index.ts';
 import {
@@ -13,15 +12,8 @@ import {
   createScriptedLanguageModel,
   createSequentialIdGenerator,
   type FixedClock,
+  unusedGitBackend,
 } from '../testing/index.ts';
-
-/** Creating runs never touches git (only executing them does). */
-const gitNeverCalled = new Proxy({} as GitBackend, {
-  get: (_target, property) =>
-    property === 'then' || typeof property === 'symbol'
-      ? undefined
-      : () => Promise.reject(new Error(`creating runs called git ${String(property)}`)),
-});
 
 async function codeOf(promise: Promise<unknown>): Promise<string> {
   try {
@@ -51,7 +43,7 @@ beforeEach(async () => {
     ids: createSequentialIdGenerator(),
     runtime: {
       queue: createMemoryJobQueue(),
-      git: gitNeverCalled,
+      git: unusedGitBackend,
       languageModels: () => createScriptedLanguageModel({ replies: [] }),
       layout: { cloneDir: () => '/nonexistent/clone', workingCopyDir: () => '/nonexistent/copy' },
     },
@@ -189,7 +181,13 @@ describe('tasks.choose', () => {
     const run = await finish(await runOn());
     clock.advance(60_000);
     const chosen = await goosuke.tasks.choose(task.id, run.id);
-    expect(chosen).toEqual({ ...task, chosenRunId: run.id, updatedAt: '2026-01-02T03:05:05.000Z' });
+    // `finish` ends the run in the store directly, so the task is still as its run's start left it.
+    expect(chosen).toEqual({
+      ...task,
+      chosenRunId: run.id,
+      updatedAt: '2026-01-02T03:05:05.000Z',
+      status: 'active',
+    });
     expect(await goosuke.tasks.get(task.id)).toEqual(chosen);
   });
 

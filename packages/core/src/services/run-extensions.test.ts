@@ -4,7 +4,6 @@ import type { JsonObject } from '../domain/index.ts';
 import { GoosukeError } from '../errors/index.ts';
 import type { BuiltinExtensions } from '../ports/builtin-extensions.ts';
 import type { ExtensionConnector, ExtensionConnectRequest } from '../ports/extension-connector.ts';
-import type { GitBackend } from '../ports/git-backend.ts';
 import type { Generation } from '../ports/language-model.ts';
 import { createWebCryptoSecretBox } from '../secrets/index.ts';
 import {
@@ -14,16 +13,10 @@ import {
   createScriptedLanguageModel,
   createSequentialIdGenerator,
   type ScriptedLanguageModel,
+  unusedGitBackend,
 } from '../testing/index.ts';
 
 const secret = 'sk-extension-secret-0123456789abcdef';
-
-const gitUnused = new Proxy({} as GitBackend, {
-  get: (_target, property) =>
-    property === 'then' || typeof property === 'symbol'
-      ? undefined
-      : () => Promise.reject(new Error(`a text task called git ${String(property)}`)),
-});
 
 /**
  * An ExtensionConnector double: a "server" per extension whose `lookup` tool answers with the
@@ -76,7 +69,7 @@ async function compose(options: {
     ids: createSequentialIdGenerator(),
     runtime: {
       queue,
-      git: gitUnused,
+      git: unusedGitBackend,
       languageModels: () => {
         const model = createScriptedLanguageModel({
           replies: options.replies.map((reply) => (typeof reply === 'string' ? reply : () => reply)),

@@ -1,23 +1,16 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createGoosuke, type Goosuke } from '../create-goosuke.ts';
 import { GoosukeError, PayloadTooLargeError, RateLimitedError } from '../errors/index.ts';
-import type { GitBackend } from '../ports/git-backend.ts';
 import { createWebCryptoSecretBox } from '../secrets/index.ts';
 import {
   createFakePasswordHasher,
   createMemoryJobQueue,
   createMemoryStore,
   createScriptedLanguageModel,
+  unusedGitBackend,
 } from '../testing/index.ts';
 import type { RunLimits } from './run-limits.ts';
 import { resolveRunLimits } from './run-limits.ts';
-
-const gitUnused = new Proxy({} as GitBackend, {
-  get: (_target, property) =>
-    property === 'then' || typeof property === 'symbol'
-      ? undefined
-      : () => Promise.reject(new Error(`git ${String(property)} called`)),
-});
 
 const closers: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -34,7 +27,7 @@ async function compose(limits?: Partial<RunLimits>) {
     passwordHasher: createFakePasswordHasher(),
     runtime: {
       queue,
-      git: gitUnused,
+      git: unusedGitBackend,
       languageModels: () => createScriptedLanguageModel({ replies: ['ok'] }),
       layout: { cloneDir: () => '/nonexistent/c', workingCopyDir: () => '/nonexistent/w' },
     },

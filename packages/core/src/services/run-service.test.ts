@@ -2,7 +2,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createGoosuke, type Goosuke } from '../create-goosuke.ts';
 import type { Run } from '../domain/index.ts';
 import { GoosukeError } from '../errors/index.ts';
-import type { GitBackend } from '../ports/git-backend.ts';
 import { createWebCryptoSecretBox } from '../secrets/index.ts';
 import {
   createFixedClock,
@@ -11,15 +10,8 @@ import {
   createScriptedLanguageModel,
   createSequentialIdGenerator,
   type MemoryJobQueue,
+  unusedGitBackend,
 } from '../testing/index.ts';
-
-/** Text tasks never touch git: any call is a test failure. */
-const gitUnusedByTextTasks = new Proxy({} as GitBackend, {
-  get: (_target, property) =>
-    property === 'then' || typeof property === 'symbol'
-      ? undefined
-      : () => Promise.reject(new Error(`a text task called git ${String(property)}`)),
-});
 
 const closers: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -41,7 +33,7 @@ async function compose(): Promise<{
     ids: createSequentialIdGenerator(),
     runtime: {
       queue,
-      git: gitUnusedByTextTasks,
+      git: unusedGitBackend,
       languageModels: () => createScriptedLanguageModel({ replies: ['The answer.'] }),
       layout: {
         cloneDir: (repo) => `/nonexistent/clones/${repo.id}`,

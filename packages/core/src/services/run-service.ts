@@ -29,6 +29,7 @@ import type {
   RunWorkers,
   RunWorkersStopped,
 } from '../runs/run-runtime.ts';
+import { refreshTaskStatus } from '../runs/task-status.ts';
 import type { WorkerRuntime } from '../runs/worker-runtime.ts';
 import { type IdempotencyOptions, runIdempotent } from './idempotency.ts';
 import type { ModelProfileService } from './model-profile-service.ts';
@@ -232,6 +233,7 @@ export function createRunService(context: RunServiceContext): RunService {
       if (current === null || isTerminalRunStatus(current.status)) return null;
       const next = transitionRun(current, { to, at: isoNow(clock), ...(error === null ? {} : { error }) });
       await tx.runs.update(run.id, { status: next.status, completedAt: next.completedAt, error: next.error });
+      await refreshTaskStatus(tx, current);
       return events.append(
         tx,
         run.id,
@@ -337,7 +339,7 @@ export function createRunService(context: RunServiceContext): RunService {
           }),
         );
       }
-      await tx.tasks.update(taskId, { updatedAt: now });
+      await tx.tasks.update(taskId, { updatedAt: now, status: 'active' });
       return {
         message,
         runs,

@@ -117,6 +117,24 @@ describe('sessions end', () => {
     expect((await goosuke.auth.authenticate(rootSession.accessToken)).userId).toBe(root.id);
   });
 
+  it("a user's own sign-out-everywhere ends every session of theirs, not their tokens or others' sessions", async () => {
+    const laptop = await signIn();
+    const phone = await signIn();
+    const rotated = await goosuke.auth.refresh(phone.refreshToken);
+    const rootSession = await goosuke.auth.login({ username: 'root', password });
+    const actor = await goosuke.auth.authenticate(laptop.accessToken);
+    const { token } = await goosuke.as(actor).tokens.create({ name: 'ci' });
+    await goosuke.as(actor).account.signOutEverywhere();
+    expect(await refused(laptop.accessToken)).toBe(true);
+    expect(await refused(rotated.accessToken)).toBe(true);
+    expect(await codeOf(goosuke.auth.refresh(laptop.refreshToken))).toBe('unauthorized');
+    expect(await codeOf(goosuke.auth.refresh(rotated.refreshToken))).toBe('unauthorized');
+    // Personal access tokens are not sessions: they stay until revoked.
+    expect(await accepted(token)).toBe(true);
+    expect((await goosuke.auth.authenticate(rootSession.accessToken)).userId).toBe(root.id);
+    expect(await accepted((await signIn()).accessToken)).toBe(true);
+  });
+
   it('re-enabling a disabled user revives none of their access tokens', async () => {
     const session = await signIn();
     await goosuke.users.setDisabled(ada.id, true);

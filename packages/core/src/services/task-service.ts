@@ -10,7 +10,7 @@ import {
 } from '../domain/index.ts';
 import { InvalidInputError, NotFoundError } from '../errors/index.ts';
 import { isoNow } from '../ports/clock.ts';
-import type { ListOptions, Page } from '../ports/store.ts';
+import type { ListOptions, Page, TaskListFilter } from '../ports/store.ts';
 import { assertCallerBaseRef, noOwnBranches } from '../runs/base-ref-policy.ts';
 import { type IdempotencyOptions, runIdempotent } from './idempotency.ts';
 import { parseInput } from './parse-input.ts';
@@ -85,9 +85,7 @@ export interface TaskService {
   /** NotFoundError when missing. */
   get(id: string): Promise<Task>;
   /** Tasks newest first; `createdBy` keeps the tasks one user created (a member's own view). */
-  list(
-    options?: ListOptions & { repoId?: string; archived?: boolean; createdBy?: string },
-  ): Promise<Page<Task>>;
+  list(options?: ListOptions & TaskListFilter): Promise<Page<Task>>;
   /** Renames a task. */
   rename(id: string, title: string): Promise<Task>;
   /** Archives or restores a task. */
@@ -187,6 +185,9 @@ export function createTaskService(context: ServiceContext & { limits?: RunLimits
               repoId,
               baseBranch,
               actionId: input.actionId ?? null,
+              templateId: null,
+              trigger: null,
+              status: 'idle',
               createdBy: input.createdBy ?? null,
               firedBy: null,
               chosenRunId: null,

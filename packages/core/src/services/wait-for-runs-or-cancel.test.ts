@@ -1,6 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createGoosuke, type Goosuke } from '../create-goosuke.ts';
-import type { GitBackend } from '../ports/git-backend.ts';
 import type { RunWorkers } from '../runs/run-runtime.ts';
 import { createWebCryptoSecretBox } from '../secrets/index.ts';
 import {
@@ -8,19 +7,12 @@ import {
   createMemoryStore,
   createScriptedLanguageModel,
   type MemoryJobQueue,
+  unusedGitBackend,
   waitUntil,
 } from '../testing/index.ts';
 import { waitForRunsOrCancel } from './wait-for-runs-or-cancel.ts';
 
 const apiKey = 'sk-test-0123456789abcdefghijklmnopqrstuvwxyz';
-
-/** Text runs never touch git: any git call fails the test. */
-const gitUnusedByTextRuns = new Proxy({} as GitBackend, {
-  get: (_target, property) =>
-    property === 'then' || typeof property === 'symbol'
-      ? undefined
-      : () => Promise.reject(new Error(`a text run called git ${String(property)}`)),
-});
 
 describe('waitForRunsOrCancel', () => {
   let queue: MemoryJobQueue;
@@ -37,7 +29,7 @@ describe('waitForRunsOrCancel', () => {
       secretBox: await createWebCryptoSecretBox({ secret: 'secret-box-key-for-wait-tests-0123456789' }),
       runtime: {
         queue,
-        git: gitUnusedByTextRuns,
+        git: unusedGitBackend,
         languageModels: () => createScriptedLanguageModel({ replies: ['An answer.'], delayMs }),
         layout: {
           cloneDir: (repo) => `/nonexistent/clones/${repo.id}`,

@@ -69,6 +69,12 @@ export const actorPolicyCases: readonly ActorPolicyCase[] = [
     expected: everyone,
   },
   {
+    name: 'account.signOutEverywhere',
+    operation: 'account.signOutEverywhere',
+    call: (a) => a.account.signOutEverywhere(),
+    expected: everyone,
+  },
+  {
     name: 'tokens.create',
     operation: 'tokens.create',
     // The password given again: the policy's sessions need not have signed in minutes ago.
@@ -136,6 +142,12 @@ export const actorPolicyCases: readonly ActorPolicyCase[] = [
     name: 'models.update',
     operation: 'models.update',
     call: (a, t) => a.models.update(t.modelId, { displayName: 'renamed' }),
+    expected: adminsOnly,
+  },
+  {
+    name: 'models.test',
+    operation: 'models.test',
+    call: (a, t) => a.models.test(t.modelId),
     expected: adminsOnly,
   },
   {

@@ -92,6 +92,7 @@ export {
 export { createSeededRandom } from './seeded-random.ts';
 export { createSequentialIdGenerator } from './sequential-id-generator.ts';
 export { describeStoreConformance, type StoreConformanceFactory } from './store-conformance.ts';
+export { unusedGitBackend } from './unused-git-backend.ts';
 export { sleep, type WaitUntilOptions, waitUntil } from './wait-until.ts';
 export {
   describeWorkspaceConformance,

@@ -57,6 +57,7 @@ import type {
   RunRepository,
   SettingRepository,
   Store,
+  TaskListFilter,
   TemplateRepository,
   TriggerKeyRepository,
   UserRepository,
@@ -277,15 +278,11 @@ function createRepositories(run: MemoryRunner<MemoryState>): Repositories {
     },
   });
 
-  const tasks = createMemoryEntityRepository<
-    MemoryState,
-    Task,
-    { repoId?: string; archived?: boolean; createdBy?: string }
-  >(run, {
+  const tasks = createMemoryEntityRepository<MemoryState, Task, TaskListFilter>(run, {
     entity: 'task',
     schema: taskSchema,
     rows: (state) => state.tasks,
-    filterFields: ['repoId', 'archived', 'createdBy'],
+    filterFields: ['repoId', 'archived', 'createdBy', 'status', 'templateId', 'trigger', 'actionId'],
     onDelete: (state, task) => {
       for (const message of [...state.messages.values()]) {
         if (message.taskId === task.id) state.messages.delete(message.id);

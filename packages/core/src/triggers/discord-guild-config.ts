@@ -54,3 +54,15 @@ export const defaultDiscordGuildConfig: DiscordGuildConfig = Object.freeze({
   dailyRunCap: defaultDiscordDailyRunCap,
   summaryWindow: { messages: 200, hours: 24 },
 }) as DiscordGuildConfig;
+
+/** A configured guild as listed: its id, its configuration and today's run count against its cap. */
+export const discordGuildEntrySchema = z
+  .object({
+    guildId: discordIdSchema,
+    config: discordGuildConfigSchema,
+    /** Runs started from the guild today (UTC) and its daily cap. */
+    usage: z.object({ used: z.number().int().nonnegative(), cap: z.number().int().nonnegative() }),
+  })
+  .meta({ id: 'DiscordGuild' });
+/** One entry of `goosuke.discord.listGuildConfigs`. */
+export type DiscordGuildEntry = z.infer<typeof discordGuildEntrySchema>;

@@ -20,8 +20,10 @@ export { type DiscordEmoji, emojiKey, emojiMatches } from './discord-emoji.ts';
 export {
   type DiscordGuildConfig,
   type DiscordGuildConfigInput,
+  type DiscordGuildEntry,
   discordGuildConfigInputSchema,
   discordGuildConfigSchema,
+  discordGuildEntrySchema,
 } from './discord-guild-config.ts';
 export type {
   DiscordIgnored,

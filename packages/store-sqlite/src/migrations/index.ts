@@ -15,6 +15,7 @@ import { agentTemplatesMigration } from './0013-agent-templates.ts';
 import { extensionFieldsMigration } from './0014-extension-fields.ts';
 import { runExtensionsMigration } from './0015-run-extensions.ts';
 import { extensionDeletionsMigration } from './0016-extension-deletions.ts';
+import { taskStatusOriginMigration } from './0017-task-status-origin.ts';
 
 /** The table in which kysely's Migrator records the migrations it has run. */
 export const migrationTableName = 'goosuke_migrations';
@@ -46,6 +47,7 @@ export const sqliteMigrationProvider: MigrationProvider = {
       '0014_extension_fields': extensionFieldsMigration,
       '0015_run_extensions': runExtensionsMigration,
       '0016_extension_deletions': extensionDeletionsMigration,
+      '0017_task_status_origin': taskStatusOriginMigration,
     };
   },
 };

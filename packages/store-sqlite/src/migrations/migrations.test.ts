@@ -1,3 +1,4 @@
+import { taskStatusOf } from '@goosuke/core';
 import { buildAccessToken, buildRefreshToken } from '@goosuke/core/testing';
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
@@ -339,7 +340,13 @@ describe('0007_run_continuation', () => {
     }
 
     const store = directory.track(await createSqliteStore({ database: file }));
-    expect(await store.tasks.get(task.id)).toEqual({ ...task, chosenRunId: null, firedBy: null });
+    // 0017 computes the status of tasks stored before it from their runs.
+    expect(await store.tasks.get(task.id)).toEqual({
+      ...task,
+      chosenRunId: null,
+      firedBy: null,
+      status: taskStatusOf([run]),
+    });
     expect(await store.runs.get(run.id)).toEqual({ ...run, baseSource: null });
 
     // The new columns work on the old rows, and the reference holds.
@@ -678,5 +685,82 @@ describe('0016_extension_deletions', () => {
     } finally {
       await kysely.destroy();
     }
+  });
+});
+
+describe('0017_task_status_origin', () => {
+  it('gives tasks stored before it their status from their runs and their action’s template and trigger', async () => {
+    const file = directory.file();
+    await migrateOnly(file, await migrationsBefore('0017_task_status_origin'));
+    const at = (minute: number) => `2026-01-02T03:${String(minute).padStart(2, '0')}:00.000Z`;
+    const raw = new Database(file);
+    try {
+      raw
+        .prepare(
+          `insert into goosuke_templates (id, name, description, output_kind, prompt, parameters, repo_id, default_model_profile_ids, extension_ids, created_at, updated_at)
+           values ('template_old', 'ask', '', 'text', 'Answer', '[]', null, '[]', '[]', ?, ?)`,
+        )
+        .run(at(0), at(0));
+      raw
+        .prepare(
+          `insert into goosuke_actions (id, name, template_id, trigger, config, repo_id, owner_id, callback_url, parameter_mapping, has_webhook_secret, enabled, created_at, updated_at)
+           values ('action_hook', 'hook', 'template_old', 'webhook', '{}', null, null, null, '{}', 0, 1, ?, ?)`,
+        )
+        .run(at(0), at(0));
+      const insertRun = raw.prepare(
+        `insert into goosuke_runs (id, task_id, message_id, executor, instruction, status, files_changed, warnings, created_at, allow_shell)
+         values (?, ?, ?, '{"kind":"model","modelProfileId":"model_x"}', 'Go', ?, '[]', '[]', ?, 0)`,
+      );
+      // task_done: its older message failed, its latest succeeded and failed: succeeded.
+      insertTaskAndMessage(
+        raw,
+        { id: 'task_done', title: 'Done', createdAt: at(1), updatedAt: at(1) },
+        { id: 'message_1', content: 'Go', createdAt: at(1) },
+      );
+      raw
+        .prepare(
+          `insert into goosuke_messages (id, task_id, role, content, run_id, created_by, created_at) values ('message_2', 'task_done', 'user', 'Again', null, null, ?)`,
+        )
+        .run(at(3));
+      insertRun.run('run_1', 'task_done', 'message_1', 'failed', at(2));
+      insertRun.run('run_2', 'task_done', 'message_2', 'succeeded', at(4));
+      insertRun.run('run_3', 'task_done', 'message_2', 'failed', at(4));
+      // task_busy: a run still queued; task_idle: no run; task_hook: from the webhook action.
+      insertTaskAndMessage(
+        raw,
+        { id: 'task_busy', title: 'Busy', createdAt: at(5), updatedAt: at(5) },
+        { id: 'message_3', content: 'Go', createdAt: at(5) },
+      );
+      insertRun.run('run_4', 'task_busy', 'message_3', 'queued', at(6));
+      insertTaskAndMessage(
+        raw,
+        { id: 'task_idle', title: 'Idle', createdAt: at(7), updatedAt: at(7) },
+        { id: 'message_4', content: 'Go', createdAt: at(7) },
+      );
+      insertTaskAndMessage(
+        raw,
+        { id: 'task_hook', title: 'Hook', createdAt: at(8), updatedAt: at(8) },
+        { id: 'message_5', content: 'Go', createdAt: at(8) },
+      );
+      raw.prepare(`update goosuke_tasks set action_id = 'action_hook' where id = 'task_hook'`).run();
+      insertRun.run('run_5', 'task_hook', 'message_5', 'canceled', at(9));
+    } finally {
+      raw.close();
+    }
+    const store = directory.track(await createSqliteStore({ database: file }));
+    const of = async (id: string) => {
+      const task = await store.tasks.get(id);
+      return [task?.status, task?.templateId, task?.trigger];
+    };
+    expect(await of('task_done')).toEqual(['succeeded', null, null]);
+    expect(await of('task_busy')).toEqual(['active', null, null]);
+    expect(await of('task_idle')).toEqual(['idle', null, null]);
+    expect(await of('task_hook')).toEqual(['canceled', 'template_old', 'webhook']);
+    expect((await store.tasks.list({ status: 'active' })).items.map((task) => task.id)).toEqual([
+      'task_busy',
+    ]);
+    expect((await store.tasks.list({ templateId: 'template_old' })).items.map((task) => task.id)).toEqual([
+      'task_hook',
+    ]);
   });
 });
