@@ -17,7 +17,7 @@ export {
   agentMcpServersOf,
   lookUp as findExecutable,
 } from './agent-host/agent-mcp-servers.ts';
-export { type AgentStart, agentVisiblePaths } from './agent-host/agent-visible-paths.ts';
+export { type AgentStart, agentVisiblePaths, serverVisiblePaths } from './agent-host/agent-visible-paths.ts';
 export { type BuiltInAgentSource, builtInAgentSources } from './agent-host/built-in-sources.ts';
 export { type AgentProcess, describeExit, type ProcessExit, startAgentProcess } from './agent-process.ts';
 export type {

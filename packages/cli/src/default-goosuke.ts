@@ -6,6 +6,7 @@ import {
   createGoosuke,
   createWebCryptoSecretBox,
   type EventSink,
+  type ExtensionConnector,
   type Goosuke,
   GoosukeError,
   gitHubSettingKeys,
@@ -342,6 +343,23 @@ export interface DefaultGoosukeOptions {
 }
 
 /**
+ * The MCP connector of runs and of `goosuke extensions test`, from the configuration: stdio
+ * servers confined as agents are (the data directory, the `.env` and the user's HOME hidden),
+ * with the environment's PATH.
+ */
+export function configuredExtensionConnector(
+  config: Pick<DefaultGoosukeConfig, 'dataDir' | 'agentHiddenPaths' | 'unsafeNoSandbox'>,
+  env: Readonly<Record<string, string | undefined>>,
+): ExtensionConnector {
+  return createDefaultExtensionConnector({
+    path: env.PATH,
+    dataDir: config.dataDir,
+    hiddenPaths: config.agentHiddenPaths ?? [],
+    ...(config.unsafeNoSandbox === true ? { unsafeNoSandbox: true } : {}),
+  });
+}
+
+/**
  * The default composition root, shared by the CLI, the HTTP server and the Discord bot: Goosuke
  * on a SQLite file store, a Web Crypto SecretBox, scrypt password hashing (sign-in also needs
  * `config.jwtSecret`), the durable SQLite job queue on the same
@@ -410,12 +428,7 @@ export async function createDefaultGoosuke(
         agentHost: agents.agentHost,
         modelGateway: agents.modelGateway,
         ...(options.builtinExtensions === undefined ? {} : { builtinExtensions: options.builtinExtensions }),
-        extensionConnector: createDefaultExtensionConnector({
-          path: options.env?.PATH,
-          dataDir: config.dataDir,
-          hiddenPaths: config.agentHiddenPaths ?? [],
-          ...(config.unsafeNoSandbox === true ? { unsafeNoSandbox: true } : {}),
-        }),
+        extensionConnector: configuredExtensionConnector(config, options.env ?? {}),
         modelEndpoint: agents.modelEndpoint,
         languageModels: createLanguageModelResolver({
           env: options.env ?? {},

@@ -1,6 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
-import { type AgentSandbox, agentVisiblePaths, createBubblewrapSandbox, findExecutable } from '@goosuke/acp';
+import { type AgentSandbox, createBubblewrapSandbox, findExecutable, serverVisiblePaths } from '@goosuke/acp';
 import {
   type ExtensionConnection,
   type ExtensionConnector,
@@ -160,10 +160,5 @@ async function commandVisiblePaths(
   // Not found: nothing to show (resolving the bare name would show this process's directory);
   // the start then fails, saying so.
   if (found === null) return [];
-  return agentVisiblePaths({
-    nodePath: process.execPath,
-    executable: { path: found, runWith: 'exec' },
-    command: found,
-    args,
-  });
+  return serverVisiblePaths(found, args, process.execPath);
 }

@@ -3,7 +3,7 @@ import { access, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { McpServer } from '@agentclientprotocol/sdk';
 import type { AgentExtension } from '@goosuke/core';
-import { agentVisiblePaths } from './agent-visible-paths.ts';
+import { serverVisiblePaths } from './agent-visible-paths.ts';
 
 /**
  * A streamable-HTTP endpoint on the host's loopback in front of an extension's HTTP or SSE
@@ -109,14 +109,7 @@ export async function agentMcpServersOf(
           continue;
         }
         if (found !== null) {
-          visiblePaths.push(
-            ...(await agentVisiblePaths({
-              nodePath: options.nodePath,
-              executable: { path: found, runWith: 'exec' },
-              command: found,
-              args: extension.args,
-            })),
-          );
+          visiblePaths.push(...(await serverVisiblePaths(found, extension.args, options.nodePath)));
         }
         servers.push({
           name: nameOf(extension),

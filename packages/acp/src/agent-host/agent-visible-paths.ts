@@ -43,6 +43,20 @@ export async function agentVisiblePaths(start: AgentStart): Promise<string[]> {
   return [...new Set(found.map((entry) => path.resolve(entry)))].filter((entry) => entry !== '/');
 }
 
+/**
+ * What an MCP server's command, found at `found` (absolute), reads to run, for a sandbox that
+ * hides where it lives: as for an agent (see {@link agentVisiblePaths}), with `nodePath` the Node
+ * its `#!/usr/bin/env node` finds. Shared by the agent host (servers agents start) and
+ * `@goosuke/mcp` (servers Goosuke starts).
+ */
+export function serverVisiblePaths(
+  found: string,
+  args: readonly string[],
+  nodePath: string,
+): Promise<string[]> {
+  return agentVisiblePaths({ nodePath, executable: { path: found, runWith: 'exec' }, command: found, args });
+}
+
 /** Where a script or binary is installed: its directory, or the outermost `node_modules` holding it. */
 async function installRoots(file: string): Promise<string[]> {
   const roots: string[] = [];

@@ -1,6 +1,6 @@
 import { type CreateExtensionInput, collectPages, type Extension, InvalidInputError } from '@goosuke/core';
-import { createDefaultExtensionConnector } from '../agent-runtime.ts';
 import { readCliConfiguration, withDefaultGoosuke } from '../configuration.ts';
+import { configuredExtensionConnector } from '../default-goosuke.ts';
 import { exitCodes, exitCodeTable, listingExitCodes } from '../exit-codes.ts';
 import { splitCommandLine } from './agents.ts';
 import { defineCommand } from './command.ts';
@@ -300,12 +300,7 @@ export const extensionsTestCommand = defineCommand({
         );
       }
       // As runs connect: the sandbox hides the data directory, the .env and the HOME.
-      const connection = await createDefaultExtensionConnector({
-        path: configuration.env.PATH,
-        dataDir: config.dataDir,
-        hiddenPaths: config.agentHiddenPaths ?? [],
-        ...(config.unsafeNoSandbox === true ? { unsafeNoSandbox: true } : {}),
-      }).connect({
+      const connection = await configuredExtensionConnector(config, configuration.env).connect({
         extension,
         env: revealed.env,
         headers: revealed.headers,
